@@ -1,0 +1,39 @@
+use std::io::Write as _;
+
+use crate::cli::HotlinesArgs;
+use crate::exit::Exit;
+use crate::hotlines;
+use crate::instrument::Lang;
+
+pub fn run(a: &HotlinesArgs) -> anyhow::Result<Exit> {
+    let h = hotlines::load()?;
+    let lang: Lang = a.lang.into();
+    let regions: Vec<String> = a.region.iter().cloned().collect();
+    let mut out = std::io::stdout().lock();
+    let lines: Vec<_> = h.in_regions(&regions).collect();
+    if lines.is_empty() {
+        let known: std::collections::BTreeSet<&str> =
+            h.lines.iter().map(|l| l.region.as_str()).collect();
+        anyhow::bail!(
+            "no hotline for region `{}`: known regions are {}",
+            a.region.as_deref().unwrap_or(""),
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    for l in lines {
+        write!(out, "{:<7} {}", l.region, l.one_line(lang))?;
+        if !l.languages.is_empty() {
+            write!(out, " [{}]", l.languages.join(", "))?;
+        }
+        writeln!(out, " (verified {})", l.verified)?;
+        if let Some(n) = &l.notes {
+            writeln!(out, "        {}", n.get(lang))?;
+        }
+    }
+    writeln!(
+        out,
+        "\nList verified {}. Numbers change: check before relying on one.",
+        h.verified
+    )?;
+    Ok(Exit::Success)
+}

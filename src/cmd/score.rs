@@ -1,0 +1,367 @@
+//! `psyscreen score`: stream rows in, score every instrument, apply the
+//! policy, stream rows out. Glue only: reading is in io/, scoring in
+//! score/, the policy in policy/.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use csv::ByteRecord;
+
+use crate::cli::ScoreArgs;
+use crate::exit::Exit;
+use crate::instrument::{self, Lang};
+use crate::io::cells::AnswerReader;
+use crate::io::columns::{self, ColumnPlan, MapFile};
+use crate::io::input::{self, InputSpec, Table};
+use crate::io::output::Output;
+use crate::io::write::{Columns, Kind, Sink};
+use crate::policy::{self, Level, Outcome};
+use crate::score::{Answer, Battery, ScaleResult};
+
+/// Rows between progress updates.
+const PROGRESS_EVERY: u64 = 1 << 14;
+
+pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
+    let started = Instant::now();
+    let lang: Lang = a.lang.into();
+    let battery = Battery::new(instrument::resolve(&a.instruments)?);
+    let policy = policy::load(a.policy.as_deref())?;
+    let bound = policy.bind(&battery, &instrument::builtin_names())?;
+    let min_level = a
+        .min_level
+        .as_deref()
+        .map(|l| policy.parse_level(l))
+        .transpose()?;
+    let fail_on = a
+        .fail_on
+        .as_deref()
+        .map(|l| policy.parse_level(l))
+        .transpose()?;
+    let map = match &a.map {
+        Some(p) => MapFile::load(p)?,
+        None => MapFile::default(),
+    };
+    let input_path = input::file_path(a.input.as_ref());
+    let mut table = Table::open(&InputSpec {
+        path: input_path,
+        encoding: a.encoding.as_deref(),
+        delimiter: a.delimiter,
+        sheet: a.sheet.as_deref(),
+    })?;
+    let plan = columns::plan(&table.headers, &battery, &map)?;
+    if a.check {
+        return check_report(&table, &battery, &plan);
+    }
+    if plan.found() == 0 {
+        bail!(
+            "no item columns found in {}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
+            table.name,
+            battery.items().take(3).map(|(_, _, i)| i.id.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let absent: Vec<&str> = plan
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_none())
+        .map(|(g, _)| battery.item_id(g))
+        .collect();
+    if !absent.is_empty() {
+        eprintln!(
+            "warning: no column for {}: counted as missing in every row (see --check)",
+            absent.join(", ")
+        );
+    }
+
+    let find = |name: &str| table.headers.iter().position(|h| h == name);
+    let id_col = match &a.id_column {
+        Some(c) => Some(find(c).with_context(|| {
+            format!(
+                "--id-column `{c}` is not a column of {}: it has {}",
+                table.name,
+                table.headers.join(", ")
+            )
+        })?),
+        None => find("id"),
+    };
+    let mut keep = Vec::new();
+    for k in &a.keep {
+        keep.push(find(k).with_context(|| {
+            format!(
+                "--keep `{k}` is not a column of {}: it has {}",
+                table.name,
+                table.headers.join(", ")
+            )
+        })?);
+    }
+
+    let mut cols = Columns::new();
+    cols.push(
+        id_col.map_or("row", |c| table.headers[c].as_str()),
+        Kind::Text,
+    );
+    for &k in &keep {
+        cols.push(table.headers[k].clone(), Kind::Text);
+    }
+    for (_, _, s) in battery.scales() {
+        cols.push(format!("{}_total", s.id), Kind::Number);
+        cols.push(format!("{}_band", s.id), Kind::Label);
+        cols.push(format!("{}_prorated", s.id), Kind::Bool);
+    }
+    cols.push("risk_level", Kind::Label);
+    cols.push("risk_label", Kind::Label);
+    cols.push("risk_reasons", Kind::Text);
+
+    let format = super::default_format(a.format, a.output.is_some());
+    let inputs: Vec<&std::path::Path> = input_path.into_iter().chain(a.map.as_deref()).collect();
+    let output = Output::open(a.output.as_deref(), a.force, &inputs)?;
+    let mut sink = Sink::new(format, output, cols)?;
+
+    let extra: Vec<(String, i32)> = map.values.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let reader = AnswerReader::new(&battery, &extra, a.one_based);
+    let scales: Vec<&instrument::Scale> = battery.scales().map(|(_, _, s)| s).collect();
+
+    let progress = progress_bar(a.quiet, table.size);
+    let mut rec = ByteRecord::new();
+    let mut out = ByteRecord::new();
+    let mut answers = vec![Answer::Missing; battery.n_items()];
+    let mut results = vec![ScaleResult::default(); battery.n_scales()];
+    let mut outcome = Outcome::default();
+    let mut reasons = String::new();
+    let mut num = itoa::Buffer::new();
+    let mut stats = Stats::new(policy.levels.len());
+    let n_headers = table.headers.len();
+
+    while table.read(&mut rec)? {
+        stats.rows += 1;
+        // as a spreadsheet shows it: the header is row 1
+        let row = stats.rows + 1;
+        let mut row_bad = false;
+        if rec.len() != n_headers {
+            eprintln!(
+                "row {row}: has {} field(s), but the header has {n_headers}; absent fields count as missing",
+                rec.len()
+            );
+            stats.ragged += 1;
+            row_bad = true;
+        }
+        for (g, slot) in answers.iter_mut().enumerate() {
+            *slot = match plan.items[g] {
+                Some((c, _)) => match rec.get(c) {
+                    Some(cell) => {
+                        let ans = reader.read(g, cell);
+                        if ans == Answer::Invalid {
+                            report_cell(
+                                row,
+                                &table.headers[c],
+                                c,
+                                cell,
+                                battery.item_id(g),
+                                reader.expected(g),
+                            );
+                            stats.bad_cells += 1;
+                            row_bad = true;
+                        }
+                        ans
+                    }
+                    None => Answer::Missing,
+                },
+                None => Answer::Missing,
+            };
+        }
+        stats.bad_rows += u64::from(row_bad);
+        battery.score(&mut answers, &mut results);
+        bound.evaluate(&battery, &answers, &results, &mut outcome);
+        stats.per_level[usize::from(outcome.level.0)] += 1;
+        stats.incomplete += results.iter().filter(|r| r.is_incomplete()).count() as u64;
+        if fail_on.is_some_and(|f| outcome.level >= f) {
+            stats.hit_fail_on = true;
+        }
+        if stats.rows % PROGRESS_EVERY == 0 {
+            if let Some(p) = &progress {
+                p.set_position(table.position());
+            }
+        }
+        if min_level.is_some_and(|m| outcome.level < m) {
+            continue;
+        }
+
+        out.clear();
+        match id_col.and_then(|c| rec.get(c)) {
+            Some(id) => out.push_field(id),
+            None if id_col.is_some() => out.push_field(b""),
+            None => out.push_field(num.format(row).as_bytes()),
+        }
+        for &k in &keep {
+            out.push_field(rec.get(k).unwrap_or_default());
+        }
+        for (s, r) in scales.iter().zip(&results) {
+            match r.total {
+                Some(t) if s.decimals == 0 => out.push_field(num.format(t).as_bytes()),
+                Some(t) => out.push_field(s.format_total(t).as_bytes()),
+                None => out.push_field(b""),
+            }
+            out.push_field(
+                r.band
+                    .map_or("incomplete", |b| s.bands[b].label.as_str())
+                    .as_bytes(),
+            );
+            out.push_field(if r.prorated { b"true" } else { b"false" });
+        }
+        out.push_field(policy.level_id(outcome.level).as_bytes());
+        out.push_field(policy.level_label(outcome.level, lang).as_bytes());
+        bound.reasons(&outcome, lang, &mut reasons);
+        out.push_field(reasons.as_bytes());
+        sink.row(&out)?;
+    }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let output = sink.finish()?;
+    let to_stdout = output.is_stdout();
+    output.finish()?;
+
+    if stats.rows == 0 {
+        eprintln!(
+            "warning: {} has a header but no rows: nothing to score",
+            table.name
+        );
+    }
+    let top = Level(u8::try_from(policy.levels.len() - 1).unwrap_or(0));
+    let at_top = stats.per_level[usize::from(top.0)];
+    if at_top > 0 && top > Level(0) {
+        eprintln!(
+            "notice: {at_top} row(s) at `{}`: act on them now (crisis protocol; `psyscreen hotlines`)",
+            policy.level_id(top)
+        );
+    }
+    if !a.quiet {
+        let levels: Vec<String> = policy
+            .levels
+            .iter()
+            .zip(&stats.per_level)
+            .map(|(l, n)| format!("{} {n}", l.id))
+            .collect();
+        let dest = a
+            .output
+            .as_ref()
+            .map(|p| format!(" → {}", p.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "scored {} row(s) of {} ({}){dest} in {:.2} s; {} invalid cell(s) in {} row(s); {} incomplete scale result(s); levels: {}",
+            stats.rows,
+            table.name,
+            table.encoding,
+            started.elapsed().as_secs_f64(),
+            stats.bad_cells,
+            stats.bad_rows,
+            stats.incomplete,
+            levels.join(", ")
+        );
+    }
+    let _ = to_stdout;
+    Ok(Exit::after_batch(
+        stats.bad_cells + stats.ragged,
+        stats.hit_fail_on,
+    ))
+}
+
+struct Stats {
+    rows: u64,
+    bad_cells: u64,
+    bad_rows: u64,
+    ragged: u64,
+    incomplete: u64,
+    per_level: Vec<u64>,
+    hit_fail_on: bool,
+}
+
+impl Stats {
+    fn new(levels: usize) -> Self {
+        Stats {
+            rows: 0,
+            bad_cells: 0,
+            bad_rows: 0,
+            ragged: 0,
+            incomplete: 0,
+            per_level: vec![0; levels],
+            hit_fail_on: false,
+        }
+    }
+}
+
+fn report_cell(row: u64, header: &str, col: usize, cell: &[u8], item: &str, expected: &str) {
+    let value = String::from_utf8_lossy(cell);
+    let mut value = crate::diag::sanitize(value.trim());
+    if value.chars().count() > 40 {
+        value = value.chars().take(40).collect::<String>() + "…";
+    }
+    let column = if header.is_empty() {
+        format!("#{}", col + 1)
+    } else {
+        header.to_string()
+    };
+    eprintln!(
+        "row {row}, column {column}: '{value}' is not a valid answer for {item} (expected {expected}); counted as missing"
+    );
+}
+
+fn progress_bar(quiet: bool, size: Option<u64>) -> Option<indicatif::ProgressBar> {
+    const BIG: u64 = 8 << 20;
+    let size = size.filter(|&s| s >= BIG)?;
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} scoring [{bar:30}] {bytes}/{total_bytes} ({eta})",
+    ) {
+        p.set_style(style);
+    }
+    Some(p)
+}
+
+/// `--check`: which column feeds which item; exit 0 when all are found.
+fn check_report(table: &Table, battery: &Battery, plan: &ColumnPlan) -> anyhow::Result<Exit> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} ({}): {} column(s)",
+        table.name,
+        table.encoding,
+        table.headers.len()
+    )?;
+    let mut missing = 0;
+    for (g, inst, item) in battery.items() {
+        match plan.items[g] {
+            Some((c, how)) => writeln!(
+                out,
+                "  {:<12} ← column {} \"{}\" (by {})",
+                item.id,
+                c + 1,
+                table.headers[c],
+                how.describe()
+            )?,
+            None => {
+                missing += 1;
+                writeln!(
+                    out,
+                    "  {:<12} MISSING ({}: no column with this id or text)",
+                    item.id, inst.id
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{} of {} item(s) found, {missing} missing",
+        battery.n_items() - missing,
+        battery.n_items()
+    )?;
+    Ok(if missing == 0 {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
+}

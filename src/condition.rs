@@ -1,0 +1,541 @@
+//! The condition language shared by skip logic (`asked_if`) and policy rules
+//! (`when`): `NAME OP NUMBER`, or `{any: [...]}` / `{all: [...]}`, nestable.
+//! Evaluation is three-valued: a condition on a missing value is *unknown*.
+//! Pure: no I/O.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+/// A number as written (`28`, `2.5`): integer units and decimal places, so
+/// comparisons are exact (no float equality anywhere in scoring or policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fixed {
+    pub units: i64,
+    pub decimals: u8,
+}
+
+impl Fixed {
+    pub const fn int(v: i64) -> Self {
+        Fixed {
+            units: v,
+            decimals: 0,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Fixed> {
+        let s = s.trim();
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 6 {
+            return None;
+        }
+        let digits = format!("{int}{frac}");
+        let units: i64 = digits.parse().ok()?;
+        Some(Fixed {
+            units: if neg { -units } else { units },
+            decimals: u8::try_from(frac.len()).ok()?,
+        })
+    }
+
+    /// `self` scaled to `decimals` places (only ever scaled up).
+    fn at(self, decimals: u8) -> i128 {
+        i128::from(self.units) * 10_i128.pow(u32::from(decimals.saturating_sub(self.decimals)))
+    }
+
+    pub fn cmp_exact(self, other: Fixed) -> std::cmp::Ordering {
+        let d = self.decimals.max(other.decimals);
+        self.at(d).cmp(&other.at(d))
+    }
+}
+
+impl fmt::Display for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.decimals == 0 {
+            return write!(f, "{}", self.units);
+        }
+        let p = 10_i64.pow(u32::from(self.decimals));
+        let sign = if self.units < 0 { "-" } else { "" };
+        let a = self.units.abs();
+        write!(
+            f,
+            "{sign}{}.{:0w$}",
+            a / p,
+            a % p,
+            w = usize::from(self.decimals)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+}
+
+impl Op {
+    fn holds(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        match self {
+            Op::Ge => ord != Less,
+            Op::Gt => ord == Greater,
+            Op::Le => ord != Greater,
+            Op::Lt => ord == Less,
+            Op::Eq => ord == Equal,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Lt => "<",
+            Op::Eq => "==",
+        }
+    }
+}
+
+/// A condition as written in YAML, names not yet resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCond {
+    Leaf(String),
+    Any(Vec<RawCond>),
+    All(Vec<RawCond>),
+}
+
+/// A condition whose names are resolved to `R` (an item or scale reference).
+#[derive(Debug, Clone)]
+pub enum Cond<R> {
+    Cmp {
+        name: String,
+        target: R,
+        op: Op,
+        value: Fixed,
+    },
+    Any(Vec<Cond<R>>),
+    All(Vec<Cond<R>>),
+}
+
+/// Three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+/// What a name holds for one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Val {
+    Known(Fixed),
+    /// Missing, invalid or incomplete: the condition cannot be decided.
+    Missing,
+    /// Not applicable (not asked by skip logic, or an instrument not in the
+    /// run): the comparison is false, and nothing is missing.
+    Absent,
+}
+
+/// Parse `NAME OP NUMBER`.
+pub fn parse_leaf(s: &str) -> Result<(String, Op, Fixed), String> {
+    let bad = || {
+        format!("cannot read condition `{s}`: expected `NAME OP NUMBER` with OP one of >= > <= < ==, e.g. `phq9 >= 10`")
+    };
+    let pos = s.find(['<', '>', '=', '!']).ok_or_else(bad)?;
+    let name = s[..pos].trim();
+    let rest = &s[pos..];
+    let (op, num) = [
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        ("==", Op::Eq),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+    ]
+    .iter()
+    .find_map(|(t, op)| rest.strip_prefix(t).map(|n| (*op, n)))
+    .ok_or_else(bad)?;
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid_name {
+        return Err(bad());
+    }
+    let value = Fixed::parse(num).ok_or_else(bad)?;
+    Ok((name.to_string(), op, value))
+}
+
+impl RawCond {
+    /// Resolve names with `resolve` (Ok(None) = drop silently is not offered:
+    /// every name must resolve). Errors come as (sub-path, message).
+    pub fn bind<R>(
+        &self,
+        path: &str,
+        resolve: &mut impl FnMut(&str) -> Result<R, String>,
+    ) -> Result<Cond<R>, Vec<(String, String)>> {
+        match self {
+            RawCond::Leaf(s) => {
+                let (name, op, value) = parse_leaf(s).map_err(|m| vec![(path.to_string(), m)])?;
+                let target = resolve(&name).map_err(|m| vec![(path.to_string(), m)])?;
+                Ok(Cond::Cmp {
+                    name,
+                    target,
+                    op,
+                    value,
+                })
+            }
+            RawCond::Any(parts) | RawCond::All(parts) => {
+                let key = if matches!(self, RawCond::Any(_)) {
+                    "any"
+                } else {
+                    "all"
+                };
+                let mut out = Vec::new();
+                let mut errors = Vec::new();
+                for (i, p) in parts.iter().enumerate() {
+                    match p.bind(&format!("{path}.{key}[{i}]"), resolve) {
+                        Ok(c) => out.push(c),
+                        Err(e) => errors.extend(e),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                Ok(if key == "any" {
+                    Cond::Any(out)
+                } else {
+                    Cond::All(out)
+                })
+            }
+        }
+    }
+
+    /// Every name the condition reads (unparsable leaves are skipped).
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            RawCond::Leaf(s) => parse_leaf(s).map(|(n, ..)| vec![n]).unwrap_or_default(),
+            RawCond::Any(p) | RawCond::All(p) => p.iter().flat_map(RawCond::names).collect(),
+        }
+    }
+}
+
+impl<R> Cond<R> {
+    /// Evaluate; names whose value is missing are pushed to `missing`.
+    pub fn eval<'a>(&'a self, get: &impl Fn(&R) -> Val, missing: &mut Vec<&'a str>) -> Tri {
+        match self {
+            Cond::Cmp {
+                name,
+                target,
+                op,
+                value,
+            } => match get(target) {
+                Val::Known(v) => {
+                    if op.holds(v.cmp_exact(*value)) {
+                        Tri::True
+                    } else {
+                        Tri::False
+                    }
+                }
+                Val::Absent => Tri::False,
+                Val::Missing => {
+                    missing.push(name);
+                    Tri::Unknown
+                }
+            },
+            Cond::Any(parts) => {
+                let mut acc = Tri::False;
+                for p in parts {
+                    match p.eval(get, missing) {
+                        Tri::True => return Tri::True,
+                        Tri::Unknown => acc = Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                acc
+            }
+            Cond::All(parts) => {
+                let mut acc = Tri::True;
+                for p in parts {
+                    match p.eval(get, missing) {
+                        Tri::False => return Tri::False,
+                        Tri::Unknown => acc = Tri::Unknown,
+                        Tri::True => {}
+                    }
+                }
+                acc
+            }
+        }
+    }
+
+    /// Every reference the condition reads.
+    pub fn targets(&self) -> Vec<&R> {
+        match self {
+            Cond::Cmp { target, .. } => vec![target],
+            Cond::Any(p) | Cond::All(p) => p.iter().flat_map(Cond::targets).collect(),
+        }
+    }
+}
+
+impl<R> fmt::Display for Cond<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cond::Cmp {
+                name, op, value, ..
+            } => write!(f, "{name} {} {value}", op.as_str()),
+            Cond::Any(p) | Cond::All(p) => {
+                let join = if matches!(self, Cond::Any(_)) {
+                    " or "
+                } else {
+                    " and "
+                };
+                let parts: Vec<String> = p
+                    .iter()
+                    .map(|c| match c {
+                        Cond::Cmp { .. } => c.to_string(),
+                        _ => format!("({c})"),
+                    })
+                    .collect();
+                f.write_str(&parts.join(join))
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCond {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCond;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a condition: \"NAME OP NUMBER\", {any: [...]} or {all: [...]}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCond, E> {
+                Ok(RawCond::Leaf(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCond, A::Error> {
+                let key: String = map.next_key()?.ok_or_else(|| {
+                    de::Error::custom("empty condition: expected `any:` or `all:`")
+                })?;
+                let parts: Vec<RawCond> = match key.as_str() {
+                    "any" | "all" => map.next_value::<Parts>()?.0,
+                    other => return Err(de::Error::unknown_field(other, &["any", "all"])),
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "a condition mapping has exactly one key, `any` or `all`: nest them to combine",
+                    ));
+                }
+                if parts.is_empty() {
+                    return Err(de::Error::custom(format!(
+                        "`{key}:` needs at least one condition"
+                    )));
+                }
+                Ok(if key == "any" {
+                    RawCond::Any(parts)
+                } else {
+                    RawCond::All(parts)
+                })
+            }
+        }
+        struct Parts(Vec<RawCond>);
+        impl<'de> Deserialize<'de> for Parts {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct S;
+                impl<'de> Visitor<'de> for S {
+                    type Value = Parts;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a list of conditions")
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parts, A::Error> {
+                        let mut v = Vec::new();
+                        while let Some(c) = seq.next_element()? {
+                            v.push(c);
+                        }
+                        Ok(Parts(v))
+                    }
+                }
+                d.deserialize_seq(S)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn bind(raw: &RawCond) -> Cond<String> {
+        raw.bind("when", &mut |n: &str| Ok(n.to_string())).unwrap()
+    }
+
+    fn eval(c: &Cond<String>, vals: &[(&str, Val)]) -> (Tri, Vec<String>) {
+        let m: HashMap<String, Val> = vals.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
+        let mut missing = Vec::new();
+        let t = c.eval(
+            &|r: &String| m.get(r).copied().unwrap_or(Val::Missing),
+            &mut missing,
+        );
+        (t, missing.into_iter().map(str::to_string).collect())
+    }
+
+    fn known(v: i64) -> Val {
+        Val::Known(Fixed::int(v))
+    }
+
+    #[test]
+    fn parses_each_operator() {
+        for (s, op) in [
+            ("a >= 1", Op::Ge),
+            ("a > 1", Op::Gt),
+            ("a <= 1", Op::Le),
+            ("a < 1", Op::Lt),
+            ("a == 1", Op::Eq),
+            ("a>=1", Op::Ge),
+        ] {
+            assert_eq!(parse_leaf(s).unwrap().1, op, "{s}");
+        }
+        assert_eq!(
+            parse_leaf("who5 <= 28.5").unwrap().2,
+            Fixed {
+                units: 285,
+                decimals: 1
+            }
+        );
+        for bad in [
+            "a", "a >> 1", "a => 1", "a >= x", ">= 1", "A >= 1", "a != 1", "a >= ",
+        ] {
+            assert!(parse_leaf(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn boundaries() {
+        let c = bind(&RawCond::Leaf("phq9 >= 10".into()));
+        assert_eq!(eval(&c, &[("phq9", known(9))]).0, Tri::False);
+        assert_eq!(eval(&c, &[("phq9", known(10))]).0, Tri::True);
+        let c = bind(&RawCond::Leaf("x < 2.5".into()));
+        assert_eq!(
+            eval(
+                &c,
+                &[(
+                    "x",
+                    Val::Known(Fixed {
+                        units: 249,
+                        decimals: 2
+                    })
+                )]
+            )
+            .0,
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                &c,
+                &[(
+                    "x",
+                    Val::Known(Fixed {
+                        units: 250,
+                        decimals: 2
+                    })
+                )]
+            )
+            .0,
+            Tri::False
+        );
+        let c = bind(&RawCond::Leaf("x == 1".into()));
+        assert_eq!(eval(&c, &[("x", known(1))]).0, Tri::True);
+        assert_eq!(eval(&c, &[("x", known(0))]).0, Tri::False);
+        let c = bind(&RawCond::Leaf("x > 1".into()));
+        assert_eq!(eval(&c, &[("x", known(1))]).0, Tri::False);
+        let c = bind(&RawCond::Leaf("x <= 1".into()));
+        assert_eq!(eval(&c, &[("x", known(1))]).0, Tri::True);
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        let any = bind(&RawCond::Any(vec![
+            RawCond::Leaf("a >= 1".into()),
+            RawCond::Leaf("b >= 1".into()),
+        ]));
+        let all = bind(&RawCond::All(vec![
+            RawCond::Leaf("a >= 1".into()),
+            RawCond::Leaf("b >= 1".into()),
+        ]));
+        // any: one true part wins over a missing one
+        assert_eq!(
+            eval(&any, &[("a", known(1)), ("b", Val::Missing)]).0,
+            Tri::True
+        );
+        // any: false + missing is unknown, and names the missing value
+        assert_eq!(
+            eval(&any, &[("a", known(0)), ("b", Val::Missing)]),
+            (Tri::Unknown, vec!["b".to_string()])
+        );
+        // all: one false part wins over a missing one
+        assert_eq!(
+            eval(&all, &[("a", known(0)), ("b", Val::Missing)]).0,
+            Tri::False
+        );
+        assert_eq!(
+            eval(&all, &[("a", known(1)), ("b", Val::Missing)]).0,
+            Tri::Unknown
+        );
+        assert_eq!(eval(&all, &[("a", known(1)), ("b", known(2))]).0, Tri::True);
+        // absent (not asked) is false, not missing
+        assert_eq!(
+            eval(&any, &[("a", Val::Absent), ("b", Val::Absent)]),
+            (Tri::False, vec![])
+        );
+    }
+
+    #[test]
+    fn display_round_trips_meaning() {
+        let c = bind(&RawCond::Any(vec![
+            RawCond::Leaf("a >= 1".into()),
+            RawCond::All(vec![
+                RawCond::Leaf("b < 2".into()),
+                RawCond::Leaf("c == 0.5".into()),
+            ]),
+        ]));
+        assert_eq!(c.to_string(), "a >= 1 or (b < 2 and c == 0.5)");
+    }
+
+    #[test]
+    fn fixed_display_and_compare() {
+        assert_eq!(
+            Fixed {
+                units: 305,
+                decimals: 2
+            }
+            .to_string(),
+            "3.05"
+        );
+        assert_eq!(
+            Fixed {
+                units: -5,
+                decimals: 1
+            }
+            .to_string(),
+            "-0.5"
+        );
+        assert_eq!(
+            Fixed::int(3).cmp_exact(Fixed {
+                units: 300,
+                decimals: 2
+            }),
+            std::cmp::Ordering::Equal
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Located diagnostics: a problem in a file the user wrote, rendered like a
+//! compiler error (`--> file:line:col`, the line, a caret under the spot).
+//! Pure text: no terminal, no I/O.
+
+use std::fmt::Write as _;
+use unicode_width::UnicodeWidthChar;
+
+/// 1-based line and column (column counted in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file as the user named it (or `built-in:gad7`).
+    pub file: String,
+    pub span: Option<Span>,
+    /// Where in the document, e.g. `scales[0].bands[1].min` (shown when no span).
+    pub path: String,
+    pub message: String,
+    /// What was expected instead; shown beside the caret.
+    pub expected: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: &str, path: &str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            span: None,
+            path: path.to_string(),
+            message: message.into(),
+            expected: None,
+        }
+    }
+
+    #[must_use]
+    pub fn at(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+
+    #[must_use]
+    pub fn expected(mut self, what: impl Into<String>) -> Self {
+        self.expected = Some(what.into());
+        self
+    }
+
+    /// Render with the source text the spans point into.
+    pub fn render(&self, source: &str) -> String {
+        let mut out = format!("error: {}\n", self.message);
+        let Some(span) = self.span else {
+            if self.path.is_empty() {
+                let _ = writeln!(out, "  --> {}", self.file);
+            } else {
+                let _ = writeln!(out, "  --> {} (at {})", self.file, self.path);
+            }
+            if let Some(e) = &self.expected {
+                let _ = writeln!(out, "  = expected {e}");
+            }
+            return out;
+        };
+        let _ = writeln!(out, "  --> {}:{}:{}", self.file, span.line, span.col);
+        let Some(text) = source.lines().nth(span.line.saturating_sub(1)) else {
+            return out;
+        };
+        let text = text.trim_end_matches('\r');
+        let num = span.line.to_string();
+        let pad = " ".repeat(num.len());
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{num} | {}", text.replace('\t', "    "));
+        let caret_pad = display_width(text, span.col.saturating_sub(1));
+        let _ = write!(out, "{pad} | {}^", " ".repeat(caret_pad));
+        if let Some(e) = &self.expected {
+            let _ = write!(out, " expected {e}");
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// Display width of the first `chars` characters of `line` (CJK = 2, tab = 4).
+fn display_width(line: &str, chars: usize) -> usize {
+    line.chars()
+        .take(chars)
+        .map(|c| if c == '\t' { 4 } else { c.width().unwrap_or(0) })
+        .sum()
+}
+
+/// Render a list of diagnostics for one file, followed by a count line.
+pub fn render_all(diags: &[Diagnostic], source: &str) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&d.render(source));
+        out.push('\n');
+    }
+    out
+}
+
+/// Escape control characters before echoing user data on a terminal.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_under_column() {
+        let src = "id: x\nscales:\n  - {min: 6, max: 9}\n";
+        let d = Diagnostic::new("f.yaml", "scales[0].min", "no band holds 5")
+            .at(Some(Span { line: 3, col: 11 }))
+            .expected("min: 5");
+        assert_eq!(
+            d.render(src),
+            "error: no band holds 5\n  --> f.yaml:3:11\n  |\n3 |   - {min: 6, max: 9}\n  |           ^ expected min: 5\n"
+        );
+    }
+
+    #[test]
+    fn caret_after_wide_characters() {
+        let src = "zh: \"轻度\", x: 1\n";
+        let d = Diagnostic::new("f.yaml", "", "bad").at(Some(Span { line: 1, col: 11 }));
+        // 4 ascii + quote + 2 wide chars (4 columns) + quote + ", " = 11 columns before x
+        assert!(
+            d.render(src).ends_with("  |             ^\n"),
+            "{}",
+            d.render(src)
+        );
+    }
+
+    #[test]
+    fn without_span_names_the_path() {
+        let d = Diagnostic::new("f.yaml", "scales[2]", "boom");
+        assert_eq!(d.render(""), "error: boom\n  --> f.yaml (at scales[2])\n");
+    }
+
+    #[test]
+    fn sanitize_escapes_controls() {
+        assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    }
+}

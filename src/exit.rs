@@ -1,0 +1,68 @@
+//! The one place that knows exit codes.
+
+/// DESIGN: 0 scored; 1 scored but some cells invalid; 2 usage or definition
+/// error, nothing scored; 3 `--fail-on` level reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    BadCells = 1,
+    Error = 2,
+    Flagged = 3,
+}
+
+impl Exit {
+    /// 3 wins over 1: a flag matters more than a bad cell.
+    pub fn after_batch(bad_cells: u64, hit_fail_on: bool) -> Exit {
+        if hit_fail_on {
+            Exit::Flagged
+        } else if bad_cells > 0 {
+            Exit::BadCells
+        } else {
+            Exit::Success
+        }
+    }
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Is this error a closed pipe (`psyscreen ... | head`)? Then we end quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        // csv::Error has no source(): look inside it
+        if let Some(c) = e.downcast_ref::<csv::Error>() {
+            if let csv::ErrorKind::Io(io) = c.kind() {
+                return io.kind() == std::io::ErrorKind::BrokenPipe;
+            }
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_wins_over_bad_cells() {
+        assert_eq!(Exit::after_batch(0, false), Exit::Success);
+        assert_eq!(Exit::after_batch(3, false), Exit::BadCells);
+        assert_eq!(Exit::after_batch(3, true), Exit::Flagged);
+        assert_eq!(Exit::after_batch(0, true), Exit::Flagged);
+    }
+
+    #[test]
+    fn broken_pipe_is_found_in_chain_and_in_csv() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
+        let e = anyhow::Error::new(io).context("writing");
+        assert!(is_broken_pipe(&e));
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
+        let e = anyhow::Error::new(csv::Error::from(io));
+        assert!(is_broken_pipe(&e));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+}

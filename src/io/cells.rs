@@ -1,0 +1,152 @@
+//! Reading one answer cell: a value of the item's response set, an option
+//! label or alias in any language (case and spaces ignored), a map-file
+//! label, or with `--one-based` the option's position. Hot path: a cell
+//! that is a small number is read without allocating.
+
+use std::collections::HashMap;
+
+use crate::instrument::normalize_label;
+use crate::score::{Answer, Battery};
+
+struct ItemReader {
+    /// Option values in printed order.
+    values: Vec<i32>,
+    /// Index into `AnswerReader::labels`.
+    labels: usize,
+    expected: String,
+}
+
+pub struct AnswerReader {
+    items: Vec<ItemReader>,
+    labels: Vec<HashMap<String, i32>>,
+    one_based: bool,
+}
+
+impl AnswerReader {
+    pub fn new(battery: &Battery, extra_labels: &[(String, i32)], one_based: bool) -> Self {
+        let mut labels = Vec::new();
+        let mut set_index: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut items = Vec::new();
+        for (k, inst) in battery.instruments.iter().enumerate() {
+            for item in &inst.items {
+                let set = &inst.response_sets[item.set];
+                let li = *set_index.entry((k, item.set)).or_insert_with(|| {
+                    let mut m = HashMap::new();
+                    for (label, v) in extra_labels {
+                        if set.contains(*v) {
+                            m.insert(normalize_label(label), *v);
+                        }
+                    }
+                    for o in &set.options {
+                        for s in o
+                            .label
+                            .en
+                            .iter()
+                            .chain(o.label.zh.iter())
+                            .chain(o.aliases.iter())
+                        {
+                            m.insert(normalize_label(s), o.value);
+                        }
+                    }
+                    labels.push(m);
+                    labels.len() - 1
+                });
+                let expected = if one_based {
+                    format!("1–{} (option number) or a label", set.options.len())
+                } else {
+                    format!("{}–{} or a label", set.min, set.max)
+                };
+                items.push(ItemReader {
+                    values: set.options.iter().map(|o| o.value).collect(),
+                    labels: li,
+                    expected,
+                });
+            }
+        }
+        AnswerReader {
+            items,
+            labels,
+            one_based,
+        }
+    }
+
+    /// What the reader expects for global item `g`, for error messages.
+    pub fn expected(&self, g: usize) -> &str {
+        &self.items[g].expected
+    }
+
+    /// Read one cell for global item `g`.
+    pub fn read(&self, g: usize, cell: &[u8]) -> Answer {
+        let cell = cell.trim_ascii();
+        if cell.is_empty() {
+            return Answer::Missing;
+        }
+        let it = &self.items[g];
+        if let Some(n) = small_int(cell) {
+            return self.by_number(it, n);
+        }
+        let Ok(text) = std::str::from_utf8(cell) else {
+            return Answer::Invalid;
+        };
+        // "2.0" from spreadsheets and statistics packages is the number 2
+        if let Some(n) = integral_decimal(text) {
+            return self.by_number(it, n);
+        }
+        match self.labels[it.labels].get(&normalize_label(text)) {
+            Some(&v) => Answer::Value(v),
+            None => Answer::Invalid,
+        }
+    }
+
+    fn by_number(&self, it: &ItemReader, n: i64) -> Answer {
+        if self.one_based {
+            return match usize::try_from(n - 1).ok().and_then(|i| it.values.get(i)) {
+                Some(&v) => Answer::Value(v),
+                None => Answer::Invalid,
+            };
+        }
+        match i32::try_from(n) {
+            Ok(v) if it.values.contains(&v) => Answer::Value(v),
+            _ => Answer::Invalid,
+        }
+    }
+}
+
+fn small_int(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = digits
+        .iter()
+        .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+    Some(if neg { -v } else { v })
+}
+
+fn integral_decimal(s: &str) -> Option<i64> {
+    let (int, frac) = s.split_once('.')?;
+    if !frac.is_empty() && frac.bytes().all(|b| b == b'0') {
+        small_int(int.as_bytes())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(small_int(b"12"), Some(12));
+        assert_eq!(small_int(b"-1"), Some(-1));
+        assert_eq!(small_int(b"1a"), None);
+        assert_eq!(small_int(b""), None);
+        assert_eq!(integral_decimal("2.0"), Some(2));
+        assert_eq!(integral_decimal("2.5"), None);
+        assert_eq!(integral_decimal("2."), None);
+    }
+}

@@ -1,0 +1,187 @@
+//! Finding the items among the input's columns: by item id, by the item's
+//! text in any language (a leading question number such as `3、`, `Q3.` or
+//! `(3)` is ignored), or by a map file.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context as _};
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::instrument::{Lang, Reported};
+use crate::score::Battery;
+use crate::{diag, yaml};
+
+/// A `--map` file: other headers for items, other labels for values.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapFile {
+    #[serde(default)]
+    pub columns: IndexMap<String, String>,
+    #[serde(default)]
+    pub values: IndexMap<String, i32>,
+}
+
+impl MapFile {
+    pub fn load(path: &Path) -> anyhow::Result<MapFile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading map file {}", path.display()))?;
+        let name = path.display().to_string();
+        yaml::parse::<MapFile>(&name, &text)
+            .map(|(m, _)| m)
+            .map_err(|d| Reported(diag::render_all(&[d], &text)).into())
+    }
+}
+
+/// How a column was matched to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    Id,
+    Text(Lang),
+    Map,
+}
+
+impl How {
+    pub fn describe(self) -> &'static str {
+        match self {
+            How::Id => "item id",
+            How::Text(Lang::En) => "item text (en)",
+            How::Text(Lang::Zh) => "item text (zh)",
+            How::Map => "map file",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ColumnPlan {
+    /// Per global item: (column index, how it matched).
+    pub items: Vec<Option<(usize, How)>>,
+}
+
+impl ColumnPlan {
+    pub fn found(&self) -> usize {
+        self.items.iter().filter(|c| c.is_some()).count()
+    }
+}
+
+/// Match headers to items. Two columns feeding one item is an error (which
+/// one would be right?); a map naming an unknown item is an error too.
+pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
+    let mut by_name: HashMap<String, (usize, How)> = HashMap::new();
+    let mut items = vec![None; battery.n_items()];
+    // keys: normalised id and item texts → (global item, how)
+    let mut keys: HashMap<String, (usize, How)> = HashMap::new();
+    for (g, _, item) in battery.items() {
+        keys.insert(item.id.to_ascii_lowercase(), (g, How::Id));
+        for (lang, t) in [(Lang::En, &item.text.en), (Lang::Zh, &item.text.zh)] {
+            if let Some(t) = t {
+                keys.entry(question_key(t)).or_insert((g, How::Text(lang)));
+            }
+        }
+    }
+    for (header, target) in &map.columns {
+        let Some(crate::score::Ref::Item(g)) = battery.lookup(target) else {
+            bail!("map file: column \"{header}\" maps to `{target}`, which is no item of the instruments given");
+        };
+        by_name.insert(header.trim().to_string(), (g, How::Map));
+    }
+    for (col, h) in headers.iter().enumerate() {
+        let hit = by_name
+            .get(h.trim())
+            .copied()
+            .or_else(|| {
+                keys.get(&h.trim().to_ascii_lowercase())
+                    .copied()
+                    .filter(|x| x.1 == How::Id)
+            })
+            .or_else(|| {
+                keys.get(&question_key(h))
+                    .copied()
+                    .filter(|_| !question_key(h).is_empty())
+            });
+        if let Some((g, how)) = hit {
+            if let Some((prev, _)) = items[g] {
+                bail!(
+                    "columns {} (\"{}\") and {} (\"{}\") both feed item {}: keep one, or map them with --map",
+                    prev + 1,
+                    headers[prev],
+                    col + 1,
+                    h,
+                    battery.item_id(g)
+                );
+            }
+            items[g] = Some((col, how));
+        }
+    }
+    Ok(ColumnPlan { items })
+}
+
+/// A header or item text reduced for matching: no leading question number,
+/// no spaces or punctuation, lower case.
+pub fn question_key(s: &str) -> String {
+    let s = strip_question_number(s.trim());
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !is_punct(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn is_punct(c: char) -> bool {
+    c.is_ascii_punctuation() || "，。、？！：；“”‘’（）《》【】…—·～「」".contains(c)
+}
+
+/// `3、`, `3.`, `Q3.`, `Q3:`, `(3)`, `（3）`, `第3题`, `3)` at the start.
+fn strip_question_number(s: &str) -> &str {
+    let mut rest = s;
+    for p in ["第", "Q", "q", "(", "（"] {
+        if let Some(r) = rest.strip_prefix(p) {
+            if r.starts_with(|c: char| c.is_ascii_digit()) {
+                rest = r;
+                break;
+            }
+        }
+    }
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return s;
+    }
+    let mut r = &rest[digits..];
+    r = r.strip_prefix('题').unwrap_or(r);
+    for sep in ["、", ".", "．", ")", "）", ":", "：", " "] {
+        if let Some(x) = r.strip_prefix(sep) {
+            return x.trim_start();
+        }
+    }
+    // a bare number followed directly by text ("3做事…") is not stripped
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_numbers_are_stripped() {
+        assert_eq!(strip_question_number("3、做事时提不起劲"), "做事时提不起劲");
+        assert_eq!(strip_question_number("Q3. Feeling down"), "Feeling down");
+        assert_eq!(strip_question_number("12.Feeling"), "Feeling");
+        assert_eq!(strip_question_number("(3) x"), "x");
+        assert_eq!(strip_question_number("（3）x"), "x");
+        assert_eq!(strip_question_number("第3题：x"), "x");
+        assert_eq!(strip_question_number("phq9_1"), "phq9_1");
+        assert_eq!(strip_question_number("2020 cohort"), "cohort");
+    }
+
+    #[test]
+    fn keys_ignore_punctuation_and_case() {
+        assert_eq!(
+            question_key("3、 做事时提不起劲或没有兴趣？"),
+            question_key("做事时提不起劲或没有兴趣")
+        );
+        assert_eq!(
+            question_key("Q1. Little interest or pleasure in doing things?"),
+            question_key("Little interest or pleasure in doing things")
+        );
+    }
+}

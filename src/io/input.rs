@@ -1,0 +1,266 @@
+//! Reading a table of answers: CSV from a file or stdin (UTF-8 with or
+//! without BOM, GBK/GB18030 or UTF-16 detected, or forced with
+//! `--encoding`; `,` `;` or tab detected), or the first/named sheet of an
+//! xlsx workbook. Rows stream: constant memory for CSV.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context as _};
+use csv::ByteRecord;
+use encoding_rs::Encoding;
+
+pub struct InputSpec<'a> {
+    pub path: Option<&'a Path>,
+    pub encoding: Option<&'a str>,
+    pub delimiter: Option<char>,
+    pub sheet: Option<&'a str>,
+}
+
+pub struct Table {
+    /// The input as the user named it (`<stdin>` for standard input).
+    pub name: String,
+    pub headers: Vec<String>,
+    /// The encoding read (`UTF-8`, `GB18030`, …) or `xlsx`.
+    pub encoding: &'static str,
+    /// Size in bytes when known (for progress).
+    pub size: Option<u64>,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv(csv::Reader<Box<dyn Read>>),
+    Sheet(std::vec::IntoIter<Vec<String>>),
+}
+
+const PEEK: usize = 1 << 16;
+
+impl Table {
+    pub fn open(spec: &InputSpec<'_>) -> anyhow::Result<Table> {
+        let path = spec.path.filter(|p| p.as_os_str() != "-");
+        if let Some(p) = path {
+            if is_workbook(p) {
+                return open_sheet(p, spec.sheet);
+            }
+        }
+        let (name, size, raw): (String, Option<u64>, Box<dyn Read>) = match path {
+            Some(p) => {
+                let f = super::output::open_read(p)?;
+                let size = f.metadata().ok().map(|m| m.len());
+                (p.display().to_string(), size, Box::new(f))
+            }
+            None => ("<stdin>".to_string(), None, Box::new(io::stdin())),
+        };
+        let mut buf = BufReader::with_capacity(PEEK, raw);
+        let peek = buf
+            .fill_buf()
+            .with_context(|| format!("reading {name}"))?
+            .to_vec();
+        if peek.is_empty() {
+            bail!("{name} is empty: expected a header row and answers");
+        }
+        let encoding = match spec.encoding {
+            Some(label) => Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+                anyhow!("unknown encoding `{label}`: try utf-8, gbk, gb18030, utf-16le, big5")
+            })?,
+            None => detect_encoding(&peek),
+        };
+        let reader: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+            // fast path: no transcoding, only a BOM to drop
+            if peek.starts_with(b"\xEF\xBB\xBF") {
+                buf.consume(3);
+            }
+            Box::new(buf)
+        } else {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding))
+                    .bom_override(true)
+                    .build(buf),
+            )
+        };
+        let delimiter = match spec.delimiter {
+            Some(c) if c.is_ascii() => c as u8,
+            Some(c) => bail!("--delimiter must be one ASCII character, not `{c}`"),
+            None => detect_delimiter(&peek),
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(true)
+            .buffer_capacity(PEEK)
+            .from_reader(reader);
+        let headers = rdr
+            .byte_headers()
+            .with_context(|| format!("reading the header of {name}"))?
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+            .collect::<Vec<_>>();
+        if headers.iter().all(String::is_empty) {
+            bail!("{name} has an empty header row: expected column names in row 1");
+        }
+        Ok(Table {
+            name,
+            headers,
+            encoding: encoding.name(),
+            size,
+            rows: Rows::Csv(rdr),
+        })
+    }
+
+    /// Read the next row into `rec`; false at the end.
+    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
+        match &mut self.rows {
+            Rows::Csv(r) => r
+                .read_byte_record(rec)
+                .with_context(|| format!("reading {}", self.name)),
+            Rows::Sheet(it) => Ok(match it.next() {
+                Some(row) => {
+                    rec.clear();
+                    for c in row {
+                        rec.push_field(c.as_bytes());
+                    }
+                    true
+                }
+                None => false,
+            }),
+        }
+    }
+
+    /// Bytes read so far (CSV only), for progress.
+    pub fn position(&self) -> u64 {
+        match &self.rows {
+            Rows::Csv(r) => r.position().byte(),
+            Rows::Sheet(_) => 0,
+        }
+    }
+}
+
+fn is_workbook(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "xlsx" | "xlsm" | "xls" | "ods"
+        )
+    })
+}
+
+fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let name = path.display().to_string();
+    let mut wb =
+        open_workbook_auto(path).with_context(|| format!("cannot open workbook {name}"))?;
+    let sheets = wb.sheet_names().clone();
+    let wanted = match sheet {
+        Some(s) => {
+            if !sheets.iter().any(|x| x == s) {
+                bail!("{name} has no sheet `{s}`: it has {}", sheets.join(", "));
+            }
+            s.to_string()
+        }
+        None => sheets
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow!("{name} has no sheets"))?,
+    };
+    let range = wb
+        .worksheet_range(&wanted)
+        .with_context(|| format!("reading sheet `{wanted}` of {name}"))?;
+    let cell = |d: &Data| -> String {
+        match d {
+            Data::Empty => String::new(),
+            #[allow(clippy::cast_possible_truncation)]
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => (*f as i64).to_string(),
+            other => other.to_string(),
+        }
+    };
+    let mut rows = range.rows().map(|r| r.iter().map(cell).collect::<Vec<_>>());
+    let headers: Vec<String> = rows
+        .next()
+        .ok_or_else(|| {
+            anyhow!("sheet `{wanted}` of {name} is empty: expected a header row and answers")
+        })?
+        .into_iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let rest: Vec<Vec<String>> = rows.collect();
+    Ok(Table {
+        name,
+        headers,
+        encoding: "xlsx",
+        size: None,
+        rows: Rows::Sheet(rest.into_iter()),
+    })
+}
+
+/// UTF-8 BOM or valid UTF-8 → UTF-8; UTF-16 BOM → UTF-16; otherwise the
+/// Chinese national encoding (GB18030 is a superset of GBK and GB2312).
+pub fn detect_encoding(peek: &[u8]) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(peek) {
+        return enc;
+    }
+    match std::str::from_utf8(peek) {
+        Ok(_) => encoding_rs::UTF_8,
+        // a character cut at the end of the peek is still UTF-8
+        Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
+        Err(_) => encoding_rs::GB18030,
+    }
+}
+
+/// The most frequent of `,` `;` tab in the first line (outside quotes).
+pub fn detect_delimiter(peek: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in peek {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let cands = [b',', b';', b'\t'];
+    let best = (0..3)
+        .max_by_key(|&i| (counts[i], usize::from(i == 0)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        cands[best]
+    }
+}
+
+/// The input path, if it is a file (not stdin).
+pub fn file_path(p: Option<&PathBuf>) -> Option<&Path> {
+    p.map(PathBuf::as_path).filter(|p| p.as_os_str() != "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        assert_eq!(detect_encoding(b"id,a\n1,2\n"), encoding_rs::UTF_8);
+        assert_eq!(
+            detect_encoding("\u{feff}学号,a\n".as_bytes()),
+            encoding_rs::UTF_8
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode("学号,班级\n");
+        assert_eq!(detect_encoding(&gbk), encoding_rs::GB18030);
+        // a multi-byte character cut by the peek window
+        let s = "学号".as_bytes();
+        assert_eq!(detect_encoding(&s[..4]), encoding_rs::UTF_8);
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(detect_delimiter(b"a,b,c\n1;2\n"), b',');
+        assert_eq!(detect_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"x;y\",b\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+    }
+}

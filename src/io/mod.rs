@@ -1,0 +1,8 @@
+//! I/O at the edges: readers (CSV/xlsx, encodings, delimiters), column
+//! mapping, answer parsing, writers (csv/jsonl/json/table) and `-o` files.
+
+pub mod cells;
+pub mod columns;
+pub mod input;
+pub mod output;
+pub mod write;

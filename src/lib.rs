@@ -1,0 +1,36 @@
+//! psyscreen: score psychological screening questionnaires from YAML
+//! definitions and flag people for follow-up by a referral policy.
+//! A screening aid, not a diagnostic tool.
+
+pub mod cli;
+pub mod cmd;
+pub mod condition;
+pub mod diag;
+pub mod exit;
+pub mod hotlines;
+pub mod instrument;
+pub mod io;
+pub mod policy;
+pub mod score;
+mod yaml;
+
+use exit::Exit;
+use instrument::Reported;
+
+/// Run a parsed command line; returns the process exit code. Errors are
+/// printed here, once: already-rendered diagnostics verbatim, others as
+/// `error: ...` with their context chain.
+pub fn main_with(cli: cli::Cli) -> u8 {
+    match cmd::run(cli) {
+        Ok(code) => code.code(),
+        Err(e) if exit::is_broken_pipe(&e) => Exit::Success.code(),
+        Err(e) => {
+            if let Some(r) = e.downcast_ref::<Reported>() {
+                eprintln!("{}", r.0.trim_end());
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            Exit::Error.code()
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! Referral policy: ordered levels, rules with reasons, and the missing-data
+//! rule that makes a person look no safer than the data allow. The model and
+//! evaluation are pure; loading goes through the one YAML module.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::condition::{Cond, RawCond, Tri};
+use crate::diag::{self, Diagnostic};
+use crate::instrument::{Lang, Reported, Text};
+use crate::score::{Answer, Battery, Ref, ScaleResult};
+use crate::yaml;
+
+pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
+
+/// A level: an index into the policy's ordered `levels` (0 = lowest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Level(pub u8);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    id: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    name: Option<Text>,
+    #[serde(default)]
+    description: Option<Text>,
+    levels: Vec<String>,
+    #[serde(default)]
+    labels: IndexMap<String, IndexMap<String, String>>,
+    missing_critical: String,
+    rules: Vec<RawRule>,
+    #[serde(default)]
+    crisis_message: Option<Text>,
+    #[serde(default)]
+    crisis_regions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    level: String,
+    when: RawCond,
+    #[serde(default)]
+    reason: Option<Reason>,
+    #[serde(default)]
+    if_missing: Option<String>,
+}
+
+/// A reason: a plain string or `{en, zh}`.
+#[derive(Debug, Clone)]
+struct Reason(Text);
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Reason;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a reason: a string or {en: ..., zh: ...}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Reason, E> {
+                Ok(Reason(Text {
+                    en: Some(v.to_string()),
+                    zh: None,
+                }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Reason, A::Error> {
+                Text::deserialize(de::value::MapAccessDeserializer::new(map)).map(Reason)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LevelDef {
+    pub id: String,
+    pub label: Text,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub level: Level,
+    pub when: RawCond,
+    pub reason: Text,
+    pub if_missing: Option<Level>,
+    /// YAML path, for locating binding errors.
+    path: String,
+}
+
+/// A checked policy, not yet bound to the instruments of a run.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub version: Option<String>,
+    pub name: Option<Text>,
+    pub description: Option<Text>,
+    pub levels: Vec<LevelDef>,
+    pub missing_critical: Level,
+    pub rules: Vec<Rule>,
+    pub crisis_message: Option<Text>,
+    pub crisis_regions: Vec<String>,
+    /// File name and text, to render binding errors.
+    file: String,
+    source: String,
+    index_spans: yaml::Index,
+}
+
+impl Policy {
+    pub fn level(&self, id: &str) -> Option<Level> {
+        self.levels
+            .iter()
+            .position(|l| l.id == id)
+            .and_then(|p| u8::try_from(p).ok())
+            .map(Level)
+    }
+
+    pub fn level_id(&self, l: Level) -> &str {
+        &self.levels[usize::from(l.0)].id
+    }
+
+    pub fn level_label(&self, l: Level, lang: Lang) -> &str {
+        self.levels[usize::from(l.0)].label.get(lang)
+    }
+
+    pub fn level_ids(&self) -> Vec<&str> {
+        self.levels.iter().map(|l| l.id.as_str()).collect()
+    }
+
+    /// Resolve `--min-level` / `--fail-on`; unknown names list the levels.
+    pub fn parse_level(&self, id: &str) -> anyhow::Result<Level> {
+        self.level(id).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown level `{id}` for policy `{}`: expected one of {}",
+                self.id,
+                self.level_ids().join(", ")
+            )
+        })
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
+/// Load the built-in default policy.
+pub fn default_policy() -> anyhow::Result<Policy> {
+    load_str("policies/default.yaml", DEFAULT_POLICY)
+        .map_err(|d| Reported(diag::render_all(&d, DEFAULT_POLICY)).into())
+}
+
+/// Load a policy file from disk, or the default when `path` is None.
+pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
+    let Some(path) = path else {
+        return default_policy();
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading policy {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)).into())
+}
+
+pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
+    let (raw, idx) = yaml::parse::<RawPolicy>(file, source).map_err(|d| vec![d])?;
+    let mut errs = Vec::new();
+    let mut err = |path: &str, msg: String, expected: Option<String>| {
+        let mut d = Diagnostic::new(file, path, msg).at(idx.span(path));
+        d.expected = expected;
+        errs.push(d);
+    };
+    let mut seen = HashSet::new();
+    for (k, l) in raw.levels.iter().enumerate() {
+        if !seen.insert(l.as_str()) {
+            err(
+                &format!("levels[{k}]"),
+                format!("level `{l}` is listed twice"),
+                Some("each level once, lowest first".into()),
+            );
+        }
+    }
+    if raw.levels.is_empty() || raw.levels.len() > 32 {
+        err(
+            "levels",
+            "a policy needs between 1 and 32 levels, lowest first".into(),
+            None,
+        );
+    }
+    let known = raw.levels.join(", ");
+    let find = |id: &str| {
+        raw.levels
+            .iter()
+            .position(|l| l == id)
+            .and_then(|p| u8::try_from(p).ok())
+            .map(Level)
+    };
+    for (lang, map) in &raw.labels {
+        if lang != "en" && lang != "zh" {
+            err(
+                &format!("labels.{lang}"),
+                format!("unknown language `{lang}` in labels"),
+                Some("en or zh".into()),
+            );
+        }
+        for id in map.keys() {
+            if find(id).is_none() {
+                err(
+                    &format!("labels.{lang}.{id}"),
+                    format!("label for unknown level `{id}`"),
+                    Some(format!("one of {known}")),
+                );
+            }
+        }
+    }
+    let missing_critical = find(&raw.missing_critical).unwrap_or_else(|| {
+        err(
+            "missing_critical",
+            format!("unknown level `{}`", raw.missing_critical),
+            Some(format!("one of {known}")),
+        );
+        Level(0)
+    });
+    let mut rules = Vec::new();
+    for (k, r) in raw.rules.iter().enumerate() {
+        let path = format!("rules[{k}]");
+        let level = find(&r.level).unwrap_or_else(|| {
+            err(
+                &format!("{path}.level"),
+                format!("rule uses unknown level `{}`", r.level),
+                Some(format!("one of {known}")),
+            );
+            Level(0)
+        });
+        let if_missing = r.if_missing.as_ref().map(|m| {
+            find(m).unwrap_or_else(|| {
+                err(
+                    &format!("{path}.if_missing"),
+                    format!("rule uses unknown level `{m}`"),
+                    Some(format!("one of {known}")),
+                );
+                Level(0)
+            })
+        });
+        // syntax now; names are checked when bound to instruments
+        check_syntax(&r.when, &format!("{path}.when"), &mut err);
+        let reason = r.reason.clone().map_or_else(
+            || Text {
+                en: Some(when_text(&r.when)),
+                zh: None,
+            },
+            |Reason(t)| t,
+        );
+        rules.push(Rule {
+            level,
+            when: r.when.clone(),
+            reason,
+            if_missing,
+            path,
+        });
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let levels = raw
+        .levels
+        .iter()
+        .map(|id| LevelDef {
+            id: id.clone(),
+            label: Text {
+                en: raw
+                    .labels
+                    .get("en")
+                    .and_then(|m| m.get(id))
+                    .cloned()
+                    .or_else(|| Some(id.clone())),
+                zh: raw.labels.get("zh").and_then(|m| m.get(id)).cloned(),
+            },
+        })
+        .collect();
+    Ok(Policy {
+        id: raw.id,
+        version: raw.version,
+        name: raw.name,
+        description: raw.description,
+        levels,
+        missing_critical,
+        rules,
+        crisis_message: raw.crisis_message,
+        crisis_regions: raw.crisis_regions,
+        file: file.to_string(),
+        source: source.to_string(),
+        index_spans: idx,
+    })
+}
+
+fn check_syntax(c: &RawCond, path: &str, err: &mut impl FnMut(&str, String, Option<String>)) {
+    if let Err(errors) = c.bind(path, &mut |_| Ok(())) {
+        for (p, m) in errors {
+            err(&p, m, None);
+        }
+    }
+}
+
+fn when_text(c: &RawCond) -> String {
+    match c.bind("", &mut |_| Ok(())) {
+        Ok(b) => b.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+// ------------------------------------------------------------ bound to a run
+
+#[derive(Debug)]
+pub struct BoundRule {
+    pub level: Level,
+    pub when: Cond<Ref>,
+    pub reason: Text,
+    pub if_missing: Level,
+}
+
+/// A policy bound to the instruments of one run.
+#[derive(Debug)]
+pub struct Bound {
+    pub rules: Vec<BoundRule>,
+    /// (global item index, item id) of every critical item.
+    pub critical: Vec<(usize, String)>,
+    pub missing_critical: Level,
+    /// How many rules were skipped because their instruments are not in the run.
+    pub skipped: usize,
+}
+
+/// Names every known instrument defines: the run's and the built-ins'.
+pub trait NameCatalog {
+    /// Is `name` an item or scale id of some instrument known to psyscreen?
+    fn is_known(&self, name: &str) -> bool;
+}
+
+impl NameCatalog for HashSet<String> {
+    fn is_known(&self, name: &str) -> bool {
+        self.contains(name)
+    }
+}
+
+impl Policy {
+    /// Bind rules to the run. A name of an instrument outside the run is
+    /// absent (its comparison is false; a rule with only such names is
+    /// skipped); a name no known instrument has is an error.
+    pub fn bind(&self, battery: &Battery, catalog: &dyn NameCatalog) -> anyhow::Result<Bound> {
+        let mut errs = Vec::new();
+        let mut rules = Vec::new();
+        let mut skipped = 0;
+        for r in &self.rules {
+            let path = format!("{}.when", r.path);
+            let bound = r.when.bind(&path, &mut |name: &str| match battery.lookup(name) {
+                Some(x) => Ok(x),
+                None if catalog.is_known(name) => Ok(Ref::Absent),
+                None => Err(format!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)")),
+            });
+            match bound {
+                Ok(when) => {
+                    if when.targets().iter().all(|t| **t == Ref::Absent) {
+                        skipped += 1;
+                        continue;
+                    }
+                    rules.push(BoundRule {
+                        level: r.level,
+                        when,
+                        reason: r.reason.clone(),
+                        if_missing: r.if_missing.unwrap_or(self.missing_critical),
+                    });
+                }
+                Err(e) => {
+                    for (p, m) in e {
+                        errs.push(Diagnostic::new(&self.file, &p, m).at(self.index_spans.span(&p)));
+                    }
+                }
+            }
+        }
+        if !errs.is_empty() {
+            return Err(Reported(diag::render_all(&errs, &self.source)).into());
+        }
+        let critical = battery
+            .critical_items()
+            .into_iter()
+            .map(|i| (i, battery.item_id(i).to_string()))
+            .collect();
+        Ok(Bound {
+            rules,
+            critical,
+            missing_critical: self.missing_critical,
+            skipped,
+        })
+    }
+}
+
+/// The outcome of the policy for one person. Reused across rows.
+#[derive(Debug, Default)]
+pub struct Outcome<'p> {
+    pub level: Level,
+    /// Indexes of the rules that fired, in rule order.
+    pub fired: Vec<usize>,
+    /// Values that kept a rule or a critical item from being decided, with
+    /// the level they raise the person to (one entry per name).
+    pub cannot_rule_out: Vec<(&'p str, Level)>,
+    scratch: Vec<&'p str>,
+}
+
+impl<'p> Outcome<'p> {
+    fn note_missing(&mut self, name: &'p str, level: Level) {
+        if let Some(e) = self.cannot_rule_out.iter_mut().find(|(n, _)| *n == name) {
+            e.1 = e.1.max(level);
+        } else {
+            self.cannot_rule_out.push((name, level));
+        }
+    }
+}
+
+impl Bound {
+    /// Evaluate every rule. The highest level wins; a rule that cannot be
+    /// decided raises the person to at least its `if_missing` level.
+    pub fn evaluate<'p>(
+        &'p self,
+        battery: &Battery,
+        answers: &[Answer],
+        results: &[ScaleResult],
+        out: &mut Outcome<'p>,
+    ) {
+        out.level = Level(0);
+        out.fired.clear();
+        out.cannot_rule_out.clear();
+        for (k, rule) in self.rules.iter().enumerate() {
+            out.scratch.clear();
+            let mut scratch = std::mem::take(&mut out.scratch);
+            let t = rule
+                .when
+                .eval(&|r: &Ref| battery.value(*r, answers, results), &mut scratch);
+            match t {
+                Tri::True => {
+                    out.fired.push(k);
+                    out.level = out.level.max(rule.level);
+                }
+                Tri::Unknown if rule.if_missing > Level(0) => {
+                    for name in scratch.drain(..) {
+                        out.note_missing(name, rule.if_missing);
+                    }
+                    out.level = out.level.max(rule.if_missing);
+                }
+                Tri::Unknown | Tri::False => {}
+            }
+            out.scratch = scratch;
+        }
+        if self.missing_critical > Level(0) {
+            for (i, name) in &self.critical {
+                if matches!(answers[*i], Answer::Missing | Answer::Invalid) {
+                    out.note_missing(name, self.missing_critical);
+                    out.level = out.level.max(self.missing_critical);
+                }
+            }
+        }
+    }
+
+    /// Reasons, `; `-joined, into `buf` (cleared first).
+    pub fn reasons(&self, out: &Outcome<'_>, lang: Lang, buf: &mut String) {
+        buf.clear();
+        for &k in &out.fired {
+            if !buf.is_empty() {
+                buf.push_str("; ");
+            }
+            buf.push_str(self.rules[k].reason.get(lang));
+        }
+        for (name, _) in &out.cannot_rule_out {
+            if !buf.is_empty() {
+                buf.push_str("; ");
+            }
+            match lang {
+                Lang::En => {
+                    buf.push_str("cannot rule out: ");
+                    buf.push_str(name);
+                    buf.push_str(" missing");
+                }
+                Lang::Zh => {
+                    buf.push_str("无法排除：");
+                    buf.push_str(name);
+                    buf.push_str(" 缺失");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+use super::*;
+use crate::instrument::load_str as load_instrument;
+
+const INST: &str = r#"
+id: t
+version: "1"
+name: {en: "T"}
+citation: "c"
+license: "l"
+response_sets:
+  r: [{value: 0, label: {en: "no"}}, {value: 1, label: {en: "some"}}, {value: 2, label: {en: "lots"}}, {value: 3, label: {en: "all"}}]
+items:
+  - {id: t_1, text: {en: "a"}, responses: r}
+  - {id: t_2, text: {en: "b"}, responses: r}
+  - {id: t_3, text: {en: "c"}, responses: r}
+scales:
+  - id: t
+    items: [t_1, t_2, t_3]
+    method: sum
+    missing: {max_missing: 1, impute: prorate}
+    bands: [{min: 0, max: 4, label: low}, {min: 5, max: 9, label: high}]
+critical_items: [t_3]
+"#;
+
+const POLICY: &str = r#"
+id: p
+levels: [none, monitor, refer, urgent]
+labels: {zh: {none: "无", monitor: "关注", refer: "转介", urgent: "紧急"}}
+missing_critical: monitor
+rules:
+  - {level: urgent, when: "t_3 >= 2", reason: "item 3 high"}
+  - {level: refer, when: "t >= 5"}
+  - {level: monitor, when: {all: ["t_1 >= 1", "t_2 >= 1"]}, if_missing: refer, reason: "both"}
+"#;
+
+struct Names;
+impl NameCatalog for Names {
+    fn is_known(&self, name: &str) -> bool {
+        name.starts_with("phq9")
+    }
+}
+
+fn setup() -> (Battery, Policy) {
+    let inst = load_instrument("t.yaml", INST, "test").unwrap();
+    let battery = Battery::new(vec![inst]);
+    let policy = load_str("p.yaml", POLICY).unwrap();
+    (battery, policy)
+}
+
+fn run(answers: [Option<i32>; 3]) -> (String, String) {
+    let (battery, policy) = setup();
+    let bound = policy.bind(&battery, &Names).unwrap();
+    let mut a: Vec<Answer> = answers
+        .iter()
+        .map(|v| v.map_or(Answer::Missing, Answer::Value))
+        .collect();
+    let mut r = vec![ScaleResult::default(); 1];
+    battery.score(&mut a, &mut r);
+    let mut out = Outcome::default();
+    bound.evaluate(&battery, &a, &r, &mut out);
+    let mut reasons = String::new();
+    bound.reasons(&out, Lang::En, &mut reasons);
+    (policy.level_id(out.level).to_string(), reasons)
+}
+
+#[test]
+fn nothing_fires() {
+    assert_eq!(
+        run([Some(0), Some(0), Some(0)]),
+        ("none".into(), String::new())
+    );
+}
+
+#[test]
+fn every_matching_rule_is_reported_highest_wins() {
+    assert_eq!(
+        run([Some(2), Some(1), Some(2)]),
+        ("urgent".into(), "item 3 high; t >= 5; both".into())
+    );
+}
+
+#[test]
+fn missing_critical_item_cannot_be_ruled_out() {
+    // t_3 missing: the urgent rule is undecidable → monitor (missing_critical)
+    assert_eq!(
+        run([Some(0), Some(0), None]),
+        ("monitor".into(), "cannot rule out: t_3 missing".into())
+    );
+}
+
+#[test]
+fn if_missing_raises_to_its_level() {
+    // t_2 missing, t_1 true: the `all` rule is undecidable → refer
+    let (level, reasons) = run([Some(1), None, Some(0)]);
+    assert_eq!(level, "refer");
+    assert_eq!(reasons, "cannot rule out: t_2 missing");
+    // t_1 false decides `all` even though t_2 is missing
+    assert_eq!(
+        run([Some(0), None, Some(0)]),
+        ("none".into(), String::new())
+    );
+}
+
+#[test]
+fn incomplete_scale_is_missing_for_rules() {
+    // two of three missing → t incomplete → `t >= 5` undecidable → monitor
+    let (level, reasons) = run([None, None, Some(1)]);
+    assert_eq!(level, "refer"); // the `all` rule: t_1 missing → if_missing refer
+    assert!(reasons.contains("cannot rule out: t missing"), "{reasons}");
+}
+
+#[test]
+fn invalid_answer_counts_as_missing() {
+    let (battery, policy) = setup();
+    let bound = policy.bind(&battery, &Names).unwrap();
+    let mut a = vec![Answer::Value(0), Answer::Value(0), Answer::Invalid];
+    let mut r = vec![ScaleResult::default(); 1];
+    battery.score(&mut a, &mut r);
+    let mut out = Outcome::default();
+    bound.evaluate(&battery, &a, &r, &mut out);
+    assert_eq!(policy.level_id(out.level), "monitor");
+}
+
+#[test]
+fn rules_of_absent_instruments_are_skipped_and_typos_are_errors() {
+    let (battery, _) = setup();
+    let p = load_str("p.yaml", "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"phq9 >= 10\"}\n").unwrap();
+    let bound = p.bind(&battery, &Names).unwrap();
+    assert_eq!((bound.rules.len(), bound.skipped), (0, 1));
+    let p = load_str("p.yaml", "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"phq8 >= 10\"}\n").unwrap();
+    let err = p.bind(&battery, &Names).unwrap_err().to_string();
+    assert!(
+        err.contains("rule names `phq8`, which is no item or scale"),
+        "{err}"
+    );
+    assert!(err.contains("p.yaml:5:"), "{err}");
+}
+
+#[test]
+fn bad_policies_are_located() {
+    let errs = load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b, a]\nmissing_critical: c\nrules:\n  - {level: z, when: \"x >> 1\"}\n",
+    )
+    .unwrap_err();
+    let msgs: Vec<String> = errs
+        .iter()
+        .map(|d| format!("{}:{}", d.span.map_or(0, |s| s.line), d.message))
+        .collect();
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    assert!(
+        msgs[0].starts_with("2:level `a` is listed twice"),
+        "{msgs:?}"
+    );
+    assert!(msgs[1].starts_with("3:unknown level `c`"), "{msgs:?}");
+    assert!(
+        msgs[2].starts_with("5:rule uses unknown level `z`"),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs[3].starts_with("5:cannot read condition `x >> 1`"),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn levels_are_ordered() {
+    let (_, p) = setup();
+    assert!(p.level("urgent").unwrap() > p.level("refer").unwrap());
+    assert!(p
+        .parse_level("severe")
+        .unwrap_err()
+        .to_string()
+        .contains("expected one of none, monitor, refer, urgent"));
+}

@@ -1,0 +1,39 @@
+//! End-to-end tests: the real binary on real files; stdout, stderr and the
+//! exit code are pinned every time. One test binary (as just and xsv).
+
+mod broken;
+mod instruments;
+mod policy;
+mod score;
+
+use std::path::{Path, PathBuf};
+
+pub fn bin() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("psyscreen").expect("binary builds");
+    c.env_remove("NO_COLOR");
+    c
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn data(rel: &str) -> PathBuf {
+    root().join("tests/data").join(rel)
+}
+
+/// Run and return (stdout, stderr, code).
+pub fn run(cmd: &mut assert_cmd::Command) -> (String, String, i32) {
+    let out = cmd.output().expect("runs");
+    (
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write fixture");
+    p
+}

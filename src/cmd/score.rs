@@ -144,7 +144,6 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
                 rec.len()
             );
             stats.ragged += 1;
-            row_bad = true;
         }
         for (g, slot) in answers.iter_mut().enumerate() {
             *slot = match plan.items[g] {
@@ -249,13 +248,14 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             .map(|p| format!(" → {}", p.display()))
             .unwrap_or_default();
         eprintln!(
-            "scored {} row(s) of {} ({}){dest} in {:.2} s; {} invalid cell(s) in {} row(s); {} incomplete scale result(s); levels: {}",
+            "scored {} row(s) of {} ({}){dest} in {:.2} s; {} invalid cell(s) in {} row(s){}; {} incomplete scale result(s); levels: {}",
             stats.rows,
             table.name,
             table.encoding,
             started.elapsed().as_secs_f64(),
             stats.bad_cells,
             stats.bad_rows,
+            if stats.ragged > 0 { format!(", {} row(s) with a wrong number of fields", stats.ragged) } else { String::new() },
             stats.incomplete,
             levels.join(", ")
         );

@@ -4,10 +4,14 @@ use crate::{bin, root, run};
 fn list_is_csv_in_a_pipe() {
     let (stdout, stderr, code) = run(bin().args(["instruments", "list"]));
     assert_eq!((code, stderr.as_str()), (0, ""));
-    let mut lines = stdout.lines();
-    assert_eq!(lines.next(), Some("id,name,items,scales,version,license"));
-    let ids: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
-    // one line per instrument (licence texts are quoted, never split)
+    let mut rdr = csv::Reader::from_reader(stdout.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        ["id", "name", "items", "scales", "version", "license"]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert_eq!(
         ids,
         [
@@ -16,7 +20,7 @@ fn list_is_csv_in_a_pipe() {
         ]
     );
     assert!(
-        stdout.contains("dass21,Depression Anxiety Stress Scales"),
+        rows[7][1].starts_with("Depression Anxiety Stress Scales"),
         "{stdout}"
     );
 }

@@ -1,0 +1,425 @@
+//! `psyscreen score` end to end: inputs, encodings, bad cells, outputs,
+//! exit codes, `-o` safety, `| head`.
+
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+
+use crate::{bin, data, root, run, write};
+
+/// The summary line carries the run time; make it stable for pinning.
+fn stable(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| match (l.find(" in "), l.find(" s; ")) {
+            (Some(a), Some(b)) if l.starts_with("scored ") && a < b => {
+                format!("{} in T{}", &l[..a], &l[b + 2..])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn score(args: &[&str]) -> (String, String, i32) {
+    let (o, e, c) = run(bin().current_dir(data("score")).arg("score").args(args));
+    (o, stable(&e), c)
+}
+
+#[test]
+fn default_policy_one_row_per_rule() {
+    let (stdout, stderr, code) = score(&["rules.csv", "-i", "phq9,gad7,asq", "--format", "csv"]);
+    assert_eq!(code, 1, "one invalid cell → exit 1\n{stderr}");
+    let want = "\
+id,phq9_total,phq9_band,phq9_prorated,gad7_total,gad7_band,gad7_prorated,asq_total,asq_band,asq_prorated,risk_level,risk_label,risk_reasons
+all-zero,0,minimal,false,0,minimal,false,0,negative,false,none,No flag,
+phq9-item9,1,minimal,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm; same-day suicide risk assessment
+phq9-15,15,moderately_severe,false,0,minimal,false,0,negative,false,refer,Refer,PHQ-9 ≥ 15 (moderately severe or severe depressive symptoms): refer for clinical assessment; PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
+phq9-14,14,moderate,false,0,minimal,false,0,negative,false,monitor,Monitor,PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
+phq9-10,10,moderate,false,0,minimal,false,0,negative,false,monitor,Monitor,PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
+phq9-9,9,mild,false,0,minimal,false,0,negative,false,none,No flag,
+gad7-15,0,minimal,false,15,severe,false,0,negative,false,refer,Refer,GAD-7 ≥ 15 (severe anxiety symptoms): refer for clinical assessment; GAD-7 ≥ 10 (moderate anxiety symptoms or more): flag for follow-up
+gad7-10,0,minimal,false,10,moderate,false,0,negative,false,monitor,Monitor,GAD-7 ≥ 10 (moderate anxiety symptoms or more): flag for follow-up
+asq-positive,0,minimal,false,0,minimal,false,1,positive,false,refer,Refer,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
+asq-acute,0,minimal,false,0,minimal,false,1,positive,false,urgent,Urgent,\"ASQ acute positive screen (thoughts of suicide right now): urgent safety evaluation; do not let the person leave or stay alone until evaluated; ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
+asq-item5-blank,0,minimal,false,0,minimal,false,4,positive,false,urgent,Urgent,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves; cannot rule out: asq_5 missing\"
+asq-refusal,0,minimal,false,0,minimal,false,,incomplete,false,urgent,Urgent,cannot rule out: asq_5 missing; cannot rule out: asq missing; cannot rule out: asq_2 missing
+phq9-item9-missing,9,mild,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: phq9_9 missing
+phq9-item9-invalid,0,minimal,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: phq9_9 missing
+two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm; same-day suicide risk assessment; cannot rule out: phq9 missing
+";
+    assert_eq!(stdout, want);
+    assert_eq!(
+        stderr,
+        "row 15, column phq9_9: 'x' is not a valid answer for phq9_9 (expected 0–3 or a label); counted as missing
+notice: 5 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)
+scored 15 row(s) of rules.csv (UTF-8) in T; 1 invalid cell(s) in 1 row(s); 2 incomplete scale result(s); levels: none 2, monitor 5, refer 3, urgent 5
+"
+    );
+}
+
+#[test]
+fn min_level_gives_the_referral_list_and_fail_on_wins_over_bad_cells() {
+    let (stdout, _, code) = score(&[
+        "rules.csv",
+        "-i",
+        "phq9,gad7,asq",
+        "--format",
+        "csv",
+        "--min-level",
+        "refer",
+        "--fail-on",
+        "urgent",
+        "-q",
+    ]);
+    assert_eq!(code, 3);
+    let ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "phq9-item9",
+            "phq9-15",
+            "gad7-15",
+            "asq-positive",
+            "asq-acute",
+            "asq-item5-blank",
+            "asq-refusal",
+            "two-missing"
+        ]
+    );
+    // --fail-on not reached: the invalid cell decides (1)
+    let (_, _, code) = score(&["bom.csv", "-i", "gad2", "--fail-on", "refer", "-q"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn quiet_hides_the_summary_not_errors() {
+    let (_, stderr, code) = score(&["rules.csv", "-i", "phq9,gad7,asq", "-q"]);
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("row 15, column phq9_9:"), "{stderr}");
+    assert!(!stderr.contains("scored "), "{stderr}");
+}
+
+#[test]
+fn bom_and_semicolons() {
+    let (stdout, _, code) = score(&["bom.csv", "-i", "gad2", "-q"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("id,gad2_total"),
+        "BOM must not stick to the first header: {stdout}"
+    );
+    let (stdout, _, code) = score(&["semicolon.csv", "-i", "gad2", "-q"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.lines().nth(1), Some("c1,3,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag; give the full GAD-7"));
+}
+
+#[test]
+fn gbk_export_with_chinese_headers_and_labels_scores_like_utf8() {
+    let args = |f: &str| {
+        vec![
+            "score".to_string(),
+            root().join("examples").join(f).display().to_string(),
+            "-i".into(),
+            "phq9".into(),
+            "--id-column".into(),
+            "1、姓名或学号".into(),
+            "--lang".into(),
+            "zh".into(),
+            "-q".into(),
+        ]
+    };
+    let (utf8, e1, c1) = run(bin().args(args("wjx-export-zh.csv")));
+    let (gbk, e2, c2) = run(bin().args(args("wjx-export-gbk.csv")));
+    assert_eq!((c1, c2), (0, 0), "{e1}{e2}");
+    assert_eq!(utf8, gbk);
+    assert!(utf8.starts_with("1、姓名或学号,phq9_total,"), "{utf8}");
+    assert!(
+        utf8.contains("202507003,11,moderate,false,monitor,关注,"),
+        "{utf8}"
+    );
+}
+
+#[test]
+fn check_reports_which_column_feeds_which_item() {
+    let (stdout, _, code) = run(bin().current_dir(root()).args([
+        "score",
+        "examples/wjx-export-gbk.csv",
+        "-i",
+        "phq9",
+        "--check",
+    ]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("examples/wjx-export-gbk.csv (gb18030): 17 column(s)\n  phq9_1       ← column 9 \"3、做事时提不起劲或没有兴趣\" (by item text (zh))\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("9 of 9 item(s) found, 0 missing\n"),
+        "{stdout}"
+    );
+    let (stdout, _, code) = score(&["bom.csv", "-i", "gad2,phq2", "--check"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains("  phq2_1       MISSING (phq2: no column with this id or text)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn map_file_maps_headers_and_labels() {
+    let (stdout, stderr, code) = run(bin().current_dir(root()).args([
+        "score",
+        "examples/english-export.csv",
+        "-i",
+        "phq9",
+        "--map",
+        "examples/map-example.yaml",
+        "-q",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stderr,
+        "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+    );
+    assert!(
+        stdout.contains("\nR102,12,moderate,false,monitor,"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn labels_in_both_languages_and_one_based_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "l.csv",
+        "id,gad2_1,gad2_2\nx, NOT AT ALL ,完全不会\ny,Nearly every day,几乎每天\n",
+    );
+    let (stdout, _, code) = run(bin().args(["score", "-i", "gad2", "-q"]).arg(&f));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("\nx,0,negative,") && stdout.contains("\ny,6,positive,"),
+        "{stdout}"
+    );
+    let f = write(
+        dir.path(),
+        "o.csv",
+        "id,gad2_1,gad2_2\nx,1,1\ny,4,4\nz,5,0\n",
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "--one-based", "-q"])
+        .arg(&f));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("\nx,0,negative,") && stdout.contains("\ny,6,positive,"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr,
+        "row 4, column gad2_1: '5' is not a valid answer for gad2_1 (expected 1–4 (option number) or a label); counted as missing\n\
+         row 4, column gad2_2: '0' is not a valid answer for gad2_2 (expected 1–4 (option number) or a label); counted as missing\n"
+    );
+}
+
+#[test]
+fn out_of_range_values_are_reported_and_good_rows_still_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "r.csv",
+        "id,gad2_1,gad2_2\nok,1,1\nbad,7,9\nok2,0,0\n",
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+        .arg(&f));
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
+         ok,2,negative,false,none,No flag,\n\
+         bad,,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing\n\
+         ok2,0,negative,false,none,No flag,\n"
+    );
+    assert!(stderr.starts_with("row 3, column gad2_1: '7' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"), "{stderr}");
+}
+
+#[test]
+fn ragged_rows_are_reported_per_row() {
+    let (stdout, stderr, code) = score(&["ragged.csv", "-i", "gad2"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout.lines().count(), 5, "every row is output: {stdout}");
+    assert!(stdout.contains("\nr2,,incomplete,"), "{stdout}");
+    assert!(stdout.contains("\nr4,0,negative,"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "row 3: has 2 field(s), but the header has 3; absent fields count as missing
+row 4: has 4 field(s), but the header has 3; absent fields count as missing
+scored 4 row(s) of ragged.csv (UTF-8) in T; 0 invalid cell(s) in 0 row(s), 2 row(s) with a wrong number of fields; 1 incomplete scale result(s); levels: none 2, monitor 2, refer 0, urgent 0
+"
+    );
+}
+
+#[test]
+fn empty_header_only_and_itemless_inputs() {
+    assert_eq!(
+        score(&["empty.csv", "-i", "gad2"]),
+        (
+            String::new(),
+            "error: empty.csv is empty: expected a header row and answers\n".into(),
+            2
+        )
+    );
+    let (stdout, stderr, code) = score(&["header-only.csv", "-i", "gad2", "-q"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n"
+    );
+    assert_eq!(
+        stderr,
+        "warning: header-only.csv has a header but no rows: nothing to score\n"
+    );
+    let (stdout, stderr, code) = score(&["no-items.csv", "-i", "gad2"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with("error: no item columns found in no-items.csv"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn xlsx_first_sheet_and_named_sheet() {
+    let (stdout, _, code) = score(&["gad7.xlsx", "-i", "gad7", "--keep", "class", "-q"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.lines().nth(3),
+        Some("a3,7B,7,mild,true,none,No flag,"),
+        "labels in cells, one blank prorated: {stdout}"
+    );
+    let (_, stderr, code) = score(&["gad7.xlsx", "-i", "gad7", "--sheet", "Nope"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: gad7.xlsx has no sheet `Nope`: it has Answers, Other\n"
+    );
+}
+
+#[test]
+fn stdin_to_jsonl_with_types() {
+    let (stdout, _, code) = run(bin()
+        .args(["score", "-", "-i", "gad2", "--format", "jsonl", "-q"])
+        .write_stdin("id,gad2_1,gad2_2\na,3,\nb,,\n"));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "{\"id\":\"a\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"cannot rule out: gad2 missing\"}\n\
+         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"cannot rule out: gad2 missing\"}\n"
+    );
+}
+
+#[test]
+fn without_an_id_column_rows_are_numbered_as_in_a_spreadsheet() {
+    let (stdout, _, _) = run(bin()
+        .args(["score", "-i", "gad2", "-q"])
+        .write_stdin("gad2_1,gad2_2\n0,0\n1,1\n"));
+    assert_eq!(stdout.lines().nth(2).map(|l| &l[..6]), Some("3,2,ne"));
+    assert!(stdout.starts_with("row,gad2_total"), "{stdout}");
+}
+
+#[test]
+fn formulas_in_text_columns_are_escaped() {
+    let (stdout, _, _) = score(&["formula.csv", "-i", "gad2", "-q"]);
+    assert!(
+        stdout.contains("\n\"'=HYPERLINK(\"\"http://x\"\")\",2,"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n-5,0,negative"),
+        "numbers stay numbers: {stdout}"
+    );
+}
+
+#[test]
+fn output_file_is_atomic_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "in.csv", "id,gad2_1,gad2_2\na,1,1\n");
+    let out = dir.path().join("out.csv");
+    let (stdout, _, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "-o"])
+        .arg(&out)
+        .arg(&input));
+    assert_eq!((code, stdout.as_str()), (0, ""));
+    let first = std::fs::read_to_string(&out).unwrap();
+    assert!(first.starts_with("id,gad2_total"), "{first}");
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "-o"])
+        .arg(&out)
+        .arg(&input));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists: use --force"), "{stderr}");
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "--force", "-o"])
+        .arg(&input)
+        .arg(&input));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("over its own input"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        "id,gad2_1,gad2_2\na,1,1\n"
+    );
+    // no temporary files left behind
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn unknown_level_and_instrument_are_usage_errors() {
+    let (_, stderr, code) = score(&["bom.csv", "-i", "gad2", "--min-level", "severe"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr, "error: unknown level `severe` for policy `default`: expected one of none, monitor, refer, urgent\n");
+    let (_, stderr, code) = score(&["bom.csv", "-i", "gad8"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: unknown instrument `gad8`"),
+        "{stderr}"
+    );
+}
+
+/// `psyscreen score big.csv | head -1`: a closed pipe ends quietly with 0.
+#[test]
+fn closed_stdout_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,gad7_1,gad7_2,gad7_3,gad7_4,gad7_5,gad7_6,gad7_7\n");
+    for i in 0..60_000 {
+        text.push_str(&format!("p{i},1,2,0,1,3,0,1\n"));
+    }
+    let big = write(dir.path(), "big.csv", &text);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("psyscreen"))
+        .args(["score", "-i", "gad7", "--format", "csv"])
+        .arg(&big)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("error"),
+        "{stderr}"
+    );
+}

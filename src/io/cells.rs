@@ -11,6 +11,8 @@ use crate::score::{Answer, Battery};
 struct ItemReader {
     /// Option values in printed order.
     values: Vec<i32>,
+    /// The answer a one-character cell `0`..`9` means (the hot path).
+    digit: [Answer; 10],
     /// Index into `AnswerReader::labels`.
     labels: usize,
     expected: String,
@@ -56,8 +58,14 @@ impl AnswerReader {
                 } else {
                     format!("{}–{} or a label", set.min, set.max)
                 };
+                let values: Vec<i32> = set.options.iter().map(|o| o.value).collect();
+                let digit = std::array::from_fn(|d| {
+                    let d = i64::try_from(d).unwrap_or(0);
+                    by_number(&values, one_based, d)
+                });
                 items.push(ItemReader {
-                    values: set.options.iter().map(|o| o.value).collect(),
+                    digit,
+                    values,
                     labels: li,
                     expected,
                 });
@@ -77,11 +85,14 @@ impl AnswerReader {
 
     /// Read one cell for global item `g`.
     pub fn read(&self, g: usize, cell: &[u8]) -> Answer {
+        let it = &self.items[g];
+        if let [b @ b'0'..=b'9'] = cell {
+            return it.digit[usize::from(b - b'0')];
+        }
         let cell = cell.trim_ascii();
         if cell.is_empty() {
             return Answer::Missing;
         }
-        let it = &self.items[g];
         if let Some(n) = small_int(cell) {
             return self.by_number(it, n);
         }
@@ -99,16 +110,22 @@ impl AnswerReader {
     }
 
     fn by_number(&self, it: &ItemReader, n: i64) -> Answer {
-        if self.one_based {
-            return match usize::try_from(n - 1).ok().and_then(|i| it.values.get(i)) {
-                Some(&v) => Answer::Value(v),
-                None => Answer::Invalid,
-            };
-        }
-        match i32::try_from(n) {
-            Ok(v) if it.values.contains(&v) => Answer::Value(v),
-            _ => Answer::Invalid,
-        }
+        by_number(&it.values, self.one_based, n)
+    }
+}
+
+/// A number read as a value of the set, or with `one_based` as the
+/// position of an option (1 = the first printed option).
+fn by_number(values: &[i32], one_based: bool, n: i64) -> Answer {
+    if one_based {
+        return match usize::try_from(n - 1).ok().and_then(|i| values.get(i)) {
+            Some(&v) => Answer::Value(v),
+            None => Answer::Invalid,
+        };
+    }
+    match i32::try_from(n) {
+        Ok(v) if values.contains(&v) => Answer::Value(v),
+        _ => Answer::Invalid,
     }
 }
 

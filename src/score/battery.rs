@@ -2,7 +2,7 @@
 //! person's answers and results live in two reused slices.
 
 use super::{score_instrument, Answer, ScaleResult};
-use crate::condition::Val;
+use crate::condition::{Fixed, Val};
 use crate::instrument::{Instrument, Item, Scale};
 
 /// What a name in a rule or a column refers to, within a battery.
@@ -21,6 +21,8 @@ pub struct Battery {
     pub instruments: Vec<Instrument>,
     item_offset: Vec<usize>,
     scale_offset: Vec<usize>,
+    /// Decimal places of every scale, by global index (hot path of rules).
+    scale_decimals: Vec<u8>,
     n_items: usize,
     n_scales: usize,
 }
@@ -36,10 +38,15 @@ impl Battery {
             ni += inst.items.len();
             ns += inst.scales.len();
         }
+        let scale_decimals = instruments
+            .iter()
+            .flat_map(|i| i.scales.iter().map(|s| s.decimals))
+            .collect();
         Battery {
             instruments,
             item_offset,
             scale_offset,
+            scale_decimals,
             n_items: ni,
             n_scales: ns,
         }
@@ -129,7 +136,13 @@ impl Battery {
     pub fn value(&self, r: Ref, answers: &[Answer], results: &[ScaleResult]) -> Val {
         match r {
             Ref::Item(i) => answers[i].as_val(),
-            Ref::Scale(s) => results[s].as_val(self.scale(s)),
+            Ref::Scale(s) => match results[s].total {
+                Some(units) => Val::Known(Fixed {
+                    units,
+                    decimals: self.scale_decimals[s],
+                }),
+                None => Val::Missing,
+            },
             Ref::Absent => Val::Absent,
         }
     }

@@ -12,7 +12,10 @@ fn load(id: &str) -> Instrument {
 }
 
 /// (instrument, scale, [(min, max, label)]) from INSTRUMENTS.md §2–§12.
-const BANDS: &[(&str, &str, &[(i64, i64, &str)])] = &[
+/// (min, max, label) of each band, lowest first.
+type Bands = &'static [(i64, i64, &'static str)];
+
+const BANDS: &[(&str, &str, Bands)] = &[
     (
         "phq9",
         "phq9",

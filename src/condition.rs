@@ -252,28 +252,31 @@ impl<R> Cond<R> {
                     Tri::Unknown
                 }
             },
-            Cond::Any(parts) => {
-                let mut acc = Tri::False;
-                for p in parts {
-                    match p.eval(get, missing) {
-                        Tri::True => return Tri::True,
-                        Tri::Unknown => acc = Tri::Unknown,
-                        Tri::False => {}
-                    }
-                }
-                acc
+            // `any` is decided by one true part, `all` by one false part;
+            // otherwise a missing part leaves it unknown
+            Cond::Any(parts) => Self::combine(parts, Tri::True, get, missing),
+            Cond::All(parts) => Self::combine(parts, Tri::False, get, missing),
+        }
+    }
+
+    fn combine<'a>(
+        parts: &'a [Cond<R>],
+        decisive: Tri,
+        get: &impl Fn(&R) -> Val,
+        missing: &mut Vec<&'a str>,
+    ) -> Tri {
+        let mut unknown = false;
+        for p in parts {
+            match p.eval(get, missing) {
+                t if t == decisive => return decisive,
+                Tri::Unknown => unknown = true,
+                _ => {}
             }
-            Cond::All(parts) => {
-                let mut acc = Tri::True;
-                for p in parts {
-                    match p.eval(get, missing) {
-                        Tri::False => return Tri::False,
-                        Tri::Unknown => acc = Tri::Unknown,
-                        Tri::True => {}
-                    }
-                }
-                acc
-            }
+        }
+        match (unknown, decisive) {
+            (true, _) => Tri::Unknown,
+            (false, Tri::True) => Tri::False,
+            (false, _) => Tri::True,
         }
     }
 

@@ -10,18 +10,21 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diag::{Diagnostic, Span};
 
-/// Position of every node by its path (`scales[0].bands[1].min`).
+/// Position of every node by its path (`scales[0].bands[1].min`), built
+/// on first use: only a file with an error pays for it.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
-    spans: HashMap<String, Span>,
+    source: String,
+    spans: std::sync::OnceLock<HashMap<String, Span>>,
 }
 
 impl Index {
     /// The position of the node at `path`, or of its nearest ancestor.
     pub fn span(&self, path: &str) -> Option<Span> {
+        let spans = self.spans.get_or_init(|| index(&self.source));
         let mut p = path;
         loop {
-            if let Some(s) = self.spans.get(p) {
+            if let Some(s) = spans.get(p) {
                 return Some(*s);
             }
             let cut = p.rfind(['.', '['])?;
@@ -37,7 +40,13 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
         return Err(Diagnostic::new(file, "", "the file is empty").expected("a YAML mapping"));
     }
     let value: T = serde_yaml::from_str(source).map_err(|e| from_serde(file, &e))?;
-    Ok((value, index(source)))
+    Ok((
+        value,
+        Index {
+            source: source.to_string(),
+            spans: std::sync::OnceLock::new(),
+        },
+    ))
 }
 
 fn from_serde(file: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -68,15 +77,13 @@ fn strip_location(msg: &str) -> String {
     format!("{}{rest}", &msg[..i])
 }
 
-fn index(source: &str) -> Index {
+fn index(source: &str) -> HashMap<String, Span> {
     let mut builder = IndexBuilder::default();
     let mut parser = Parser::new_from_str(source);
     // The document already parsed with serde_yaml; a failure here only
     // costs positions, never correctness.
     let _ = parser.load(&mut builder, false);
-    Index {
-        spans: builder.spans,
-    }
+    builder.spans
 }
 
 enum Frame {

@@ -111,7 +111,7 @@ pub fn describe(p: &Policy, lang: Lang) -> String {
 pub fn validate(file: &Path, instruments: &[String]) -> anyhow::Result<Exit> {
     let p = policy::load(Some(file))?;
     let battery = Battery::new(instrument::resolve(instruments)?);
-    let bound = p.bind(&battery, &instrument::builtin_names())?;
+    let bound = p.bind(&battery, &instrument::BuiltinNames::default())?;
     println!(
         "{}: ok ({} rule(s) apply to {}, {} skipped: their instruments are not in the run)",
         file.display(),

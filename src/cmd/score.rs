@@ -6,7 +6,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::time::Instant;
 
 use anyhow::{bail, Context as _};
-use csv::ByteRecord;
 
 use crate::cli::ScoreArgs;
 use crate::exit::Exit;
@@ -27,7 +26,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let lang: Lang = a.lang.into();
     let battery = Battery::new(instrument::resolve(&a.instruments)?);
     let policy = policy::load(a.policy.as_deref())?;
-    let bound = policy.bind(&battery, &instrument::builtin_names())?;
+    let bound = policy.bind(&battery, &instrument::BuiltinNames::default())?;
     let min_level = a
         .min_level
         .as_deref()
@@ -123,17 +122,16 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let scales: Vec<&instrument::Scale> = battery.scales().map(|(_, _, s)| s).collect();
 
     let progress = progress_bar(a.quiet, table.size);
-    let mut rec = ByteRecord::new();
-    let mut out = ByteRecord::new();
     let mut answers = vec![Answer::Missing; battery.n_items()];
     let mut results = vec![ScaleResult::default(); battery.n_scales()];
     let mut outcome = Outcome::default();
     let mut reasons = String::new();
-    let mut num = itoa::Buffer::new();
     let mut stats = Stats::new(policy.levels.len());
     let n_headers = table.headers.len();
 
-    while table.read(&mut rec)? {
+    let mut rows = table.stream();
+    let read_so_far = rows.position();
+    while let Some(rec) = rows.next_row()? {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
         let row = stats.rows + 1;
@@ -173,46 +171,43 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         battery.score(&mut answers, &mut results);
         bound.evaluate(&battery, &answers, &results, &mut outcome);
         stats.per_level[usize::from(outcome.level.0)] += 1;
-        stats.incomplete += results.iter().filter(|r| r.is_incomplete()).count() as u64;
+        for r in &results {
+            stats.incomplete += u64::from(r.is_incomplete());
+        }
         if fail_on.is_some_and(|f| outcome.level >= f) {
             stats.hit_fail_on = true;
         }
         if stats.rows % PROGRESS_EVERY == 0 {
             if let Some(p) = &progress {
-                p.set_position(table.position());
+                p.set_position(read_so_far.load(std::sync::atomic::Ordering::Relaxed));
             }
         }
         if min_level.is_some_and(|m| outcome.level < m) {
             continue;
         }
 
-        out.clear();
         match id_col.and_then(|c| rec.get(c)) {
-            Some(id) => out.push_field(id),
-            None if id_col.is_some() => out.push_field(b""),
-            None => out.push_field(num.format(row).as_bytes()),
+            Some(id) => sink.text(id),
+            None if id_col.is_some() => sink.text(b""),
+            None => sink.integer(i64::try_from(row).unwrap_or(i64::MAX)),
         }
         for &k in &keep {
-            out.push_field(rec.get(k).unwrap_or_default());
+            sink.text(rec.get(k).unwrap_or_default());
         }
         for (s, r) in scales.iter().zip(&results) {
             match r.total {
-                Some(t) if s.decimals == 0 => out.push_field(num.format(t).as_bytes()),
-                Some(t) => out.push_field(s.format_total(t).as_bytes()),
-                None => out.push_field(b""),
+                Some(t) if s.decimals == 0 => sink.integer(t),
+                Some(t) => sink.number(s.format_total(t).as_bytes()),
+                None => sink.number(b""),
             }
-            out.push_field(
-                r.band
-                    .map_or("incomplete", |b| s.bands[b].label.as_str())
-                    .as_bytes(),
-            );
-            out.push_field(if r.prorated { b"true" } else { b"false" });
+            sink.label(r.band.map_or("incomplete", |b| s.bands[b].label.as_str()).as_bytes());
+            sink.boolean(r.prorated);
         }
-        out.push_field(policy.level_id(outcome.level).as_bytes());
-        out.push_field(policy.level_label(outcome.level, lang).as_bytes());
+        sink.label(policy.level_id(outcome.level).as_bytes());
+        sink.label(policy.level_label(outcome.level, lang).as_bytes());
         bound.reasons(&outcome, lang, &mut reasons);
-        out.push_field(reasons.as_bytes());
-        sink.row(&out)?;
+        sink.text(reasons.as_bytes());
+        sink.end_row()?;
     }
     if let Some(p) = progress {
         p.finish_and_clear();

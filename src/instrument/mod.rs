@@ -134,6 +134,17 @@ pub fn resolve_one_with(spec: &str, run_tests: bool) -> anyhow::Result<Instrumen
     )
 }
 
+/// The names of the built-ins, loaded only when a policy names something
+/// outside the run (loading all built-ins costs a few milliseconds).
+#[derive(Default)]
+pub struct BuiltinNames(std::sync::OnceLock<HashSet<String>>);
+
+impl BuiltinNames {
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.get_or_init(builtin_names).contains(name)
+    }
+}
+
 /// Every item and scale id of the built-ins: names a policy may use even
 /// when their instrument is not part of the run.
 pub fn builtin_names() -> HashSet<String> {
@@ -457,10 +468,19 @@ impl Checker<'_> {
             // with an unknown item the range is wrong: one error is enough
             let check_range = members.len() == s.items.len();
             let bands = self.bands(s, &path, decimals, range, bilingual, check_range);
+            let reverse = members
+                .iter()
+                .map(|&i| {
+                    let it: &Item = &items[i];
+                    let set = sets.get(it.set)?;
+                    it.reverse.then_some(set.min + set.max)
+                })
+                .collect();
             scales.push(Scale {
                 id: s.id.clone(),
                 name: s.name.clone(),
                 items: members,
+                reverse,
                 method: s.method,
                 multiplier,
                 decimals,
@@ -488,6 +508,7 @@ impl Checker<'_> {
         }
 
         let tests = self.tests(&raw, &items, &sets, &scales);
+        let skippable = (0..items.len()).filter(|&i| items[i].asked_if.is_some()).collect();
 
         Instrument {
             id: raw.id,
@@ -502,6 +523,7 @@ impl Checker<'_> {
             items,
             scales,
             critical,
+            skippable,
             tests,
             origin: origin.to_string(),
         }
@@ -520,6 +542,7 @@ impl Checker<'_> {
             id: s.id.clone(),
             name: None,
             items: vec![],
+            reverse: vec![],
             method: s.method,
             multiplier: 1,
             decimals,

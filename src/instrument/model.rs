@@ -168,6 +168,8 @@ pub struct Instrument {
     pub scales: Vec<Scale>,
     /// Indexes into `items`.
     pub critical: Vec<usize>,
+    /// Items with skip logic (`asked_if`), in item order.
+    pub skippable: Vec<usize>,
     pub tests: Vec<KnownAnswer>,
     /// Where it came from: `built-in` or the path as given.
     pub origin: String,
@@ -213,6 +215,9 @@ pub struct Scale {
     pub name: Option<Text>,
     /// Indexes into `Instrument::items`.
     pub items: Vec<usize>,
+    /// Per item of the scale: `Some(min + max)` of its response set when it
+    /// is reverse-scored (scored = min + max − answer).
+    pub reverse: Vec<Option<i32>>,
     pub method: Method,
     pub multiplier: i64,
     /// Decimal places of the total (0 for sums).

@@ -84,11 +84,20 @@ impl AnswerReader {
     }
 
     /// Read one cell for global item `g`.
+    #[inline]
     pub fn read(&self, g: usize, cell: &[u8]) -> Answer {
         let it = &self.items[g];
-        if let [b @ b'0'..=b'9'] = cell {
-            return it.digit[usize::from(b - b'0')];
+        match cell {
+            [b @ b'0'..=b'9'] => it.digit[usize::from(b - b'0')],
+            [] => Answer::Missing,
+            _ => self.read_other(it, cell),
         }
+    }
+
+    /// Anything but a one-digit or empty cell: spaces, longer numbers,
+    /// "2.0", labels.
+    #[cold]
+    fn read_other(&self, it: &ItemReader, cell: &[u8]) -> Answer {
         let cell = cell.trim_ascii();
         if cell.is_empty() {
             return Answer::Missing;

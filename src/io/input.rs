@@ -29,7 +29,7 @@ pub struct Table {
 }
 
 enum Rows {
-    Csv(csv::Reader<Box<dyn Read>>),
+    Csv(csv::Reader<Box<dyn Read + Send>>),
     Sheet(std::vec::IntoIter<Vec<String>>),
 }
 
@@ -43,7 +43,7 @@ impl Table {
                 return open_sheet(p, spec.sheet);
             }
         }
-        let (name, size, raw): (String, Option<u64>, Box<dyn Read>) = match path {
+        let (name, size, raw): (String, Option<u64>, Box<dyn Read + Send>) = match path {
             Some(p) => {
                 let f = super::output::open_read(p)?;
                 let size = f.metadata().ok().map(|m| m.len());
@@ -65,7 +65,7 @@ impl Table {
             })?,
             None => detect_encoding(&peek),
         };
-        let reader: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+        let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
             if peek.starts_with(b"\xEF\xBB\xBF") {
                 buf.consume(3);
@@ -191,6 +191,124 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         size: None,
         rows: Rows::Sheet(rest.into_iter()),
     })
+}
+
+/// Rows per batch handed from the reading thread to the scorer.
+const BATCH: usize = 512;
+/// Batches in flight: bounds memory (constant, whatever the input size).
+const IN_FLIGHT: usize = 4;
+
+struct Batch {
+    rows: Vec<ByteRecord>,
+    len: usize,
+    /// Bytes read when the batch was filled (progress).
+    position: u64,
+    /// A read error after `len` rows; the stream ends with it.
+    error: Option<anyhow::Error>,
+}
+
+/// Rows parsed on a second thread, so CSV parsing overlaps with scoring
+/// and writing. Order is kept; memory stays bounded by `IN_FLIGHT` batches.
+pub struct RowStream {
+    full: std::sync::mpsc::Receiver<Batch>,
+    empty: std::sync::mpsc::SyncSender<Vec<ByteRecord>>,
+    current: Option<Batch>,
+    next: usize,
+    position: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    done: bool,
+}
+
+impl Table {
+    /// Hand the rows to a reading thread; the header stays with `self`.
+    pub fn stream(&mut self) -> RowStream {
+        let mut table = Table {
+            name: self.name.clone(),
+            headers: Vec::new(),
+            encoding: self.encoding,
+            size: self.size,
+            rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
+        };
+        let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch>(IN_FLIGHT);
+        let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<ByteRecord>>(IN_FLIGHT + 2);
+        for _ in 0..IN_FLIGHT {
+            let _ = empty.send(vec![ByteRecord::new(); BATCH]);
+        }
+        std::thread::spawn(move || loop {
+            // the scorer hung up (error or closed pipe): stop reading
+            let Ok(mut rows) = empty_rx.recv() else { return };
+            let mut len = 0;
+            let mut error = None;
+            while len < rows.len() {
+                match table.read(&mut rows[len]) {
+                    Ok(true) => len += 1,
+                    Ok(false) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+            let last = len < rows.len();
+            let batch = Batch { rows, len, position: table.position(), error };
+            if full_tx.send(batch).is_err() || last {
+                return;
+            }
+        });
+        RowStream {
+            full,
+            empty,
+            current: None,
+            next: 0,
+            position: std::sync::Arc::default(),
+            done: false,
+        }
+    }
+}
+
+impl RowStream {
+    /// The next row, in input order; `None` at the end.
+    pub fn next_row(&mut self) -> anyhow::Result<Option<&ByteRecord>> {
+        loop {
+            if let Some(b) = &self.current {
+                if self.next < b.len {
+                    self.next += 1;
+                    let b = self.current.as_ref().expect("checked above");
+                    return Ok(Some(&b.rows[self.next - 1]));
+                }
+            }
+            if let Some(mut b) = self.current.take() {
+                if let Some(e) = b.error.take() {
+                    self.done = true;
+                    return Err(e);
+                }
+                let last = b.len < b.rows.len();
+                let _ = self.empty.send(b.rows);
+                if last {
+                    self.done = true;
+                }
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.full.recv() {
+                Ok(b) => {
+                    self.position.store(b.position, std::sync::atomic::Ordering::Relaxed);
+                    self.current = Some(b);
+                    self.next = 0;
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Bytes read so far (CSV only), for progress; readable while rows
+    /// are borrowed.
+    pub fn position(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.position)
+    }
 }
 
 /// UTF-8 BOM or valid UTF-8 → UTF-8; UTF-16 BOM → UTF-16; otherwise the

@@ -1,6 +1,8 @@
 //! Writers for scored rows: CSV (streams), JSON Lines (streams), JSON (one
-//! array, streams) and a table (buffers; for people at a terminal). One row
-//! representation feeds all of them: a `ByteRecord` plus column kinds.
+//! array, streams) and a table (buffers; for people at a terminal). A row is
+//! written field by field with typed calls (`text`, `number`, `label`,
+//! `boolean`), so batch output builds no intermediate record: each format
+//! encodes straight into one reused line buffer.
 
 use std::io::Write;
 
@@ -46,142 +48,254 @@ impl Default for Columns {
     }
 }
 
-#[allow(clippy::large_enum_variant)] // one per run
-pub enum Sink<W: Write> {
-    Csv {
-        w: csv::Writer<W>,
-        kinds: Vec<Kind>,
-        scratch: ByteRecord,
-    },
-    Jsonl {
-        w: W,
-        cols: Columns,
-        line: Vec<u8>,
-    },
+enum Encoding {
+    Csv,
+    Jsonl,
+    /// Rows inside one array; `first` until a row is written.
     Json {
-        w: W,
-        cols: Columns,
-        line: Vec<u8>,
         first: bool,
     },
+    /// Rows kept for a table drawn at the end.
     Table {
-        w: W,
-        names: Vec<String>,
         rows: Vec<Vec<String>>,
+        cells: Vec<String>,
     },
+}
+
+pub struct Sink<W: Write> {
+    w: W,
+    enc: Encoding,
+    cols: Columns,
+    line: Vec<u8>,
+    /// What goes before each field: `,` in CSV, `,"name":` in JSON.
+    prefix: Vec<Vec<u8>>,
+    /// Index of the next field in the current row.
+    col: usize,
+    num: itoa::Buffer,
 }
 
 impl<W: Write> Sink<W> {
     pub fn new(format: Format, mut w: W, cols: Columns) -> anyhow::Result<Self> {
-        Ok(match format {
+        let mut line = Vec::new();
+        let enc = match format {
             Format::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .buffer_capacity(1 << 16)
-                    .from_writer(w);
-                w.write_record(&cols.names).context("writing the header")?;
-                Sink::Csv {
-                    w,
-                    kinds: cols.kinds,
-                    scratch: ByteRecord::new(),
+                for (i, n) in cols.names.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    csv_field(&mut line, n.as_bytes());
                 }
+                line.push(b'\n');
+                w.write_all(&line).context("writing the header")?;
+                line.clear();
+                Encoding::Csv
             }
-            Format::Jsonl => Sink::Jsonl {
-                w,
-                cols,
-                line: Vec::new(),
-            },
+            Format::Jsonl => Encoding::Jsonl,
             Format::Json => {
                 w.write_all(b"[").context("writing output")?;
-                Sink::Json {
-                    w,
-                    cols,
-                    line: Vec::new(),
-                    first: true,
-                }
+                Encoding::Json { first: true }
             }
-            Format::Table => Sink::Table {
-                w,
-                names: cols.names,
+            Format::Table => Encoding::Table {
                 rows: Vec::new(),
+                cells: Vec::new(),
             },
+        };
+        let prefix = (0..cols.names.len())
+            .map(|i| match enc {
+                Encoding::Csv if i > 0 => b",".to_vec(),
+                Encoding::Jsonl | Encoding::Json { .. } => {
+                    let mut p = vec![if i == 0 { b'{' } else { b',' }];
+                    json_string(&mut p, cols.names[i].as_bytes());
+                    p.push(b':');
+                    p
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        Ok(Sink {
+            w,
+            enc,
+            cols,
+            line,
+            prefix,
+            col: 0,
+            num: itoa::Buffer::new(),
         })
     }
 
-    pub fn row(&mut self, rec: &ByteRecord) -> anyhow::Result<()> {
-        match self {
-            Sink::Csv { w, kinds, scratch } => {
-                if rec
-                    .iter()
-                    .zip(kinds.iter())
-                    .any(|(f, k)| *k == Kind::Text && needs_formula_escape(f))
-                {
-                    scratch.clear();
-                    for (f, k) in rec.iter().zip(kinds.iter()) {
-                        if *k == Kind::Text && needs_formula_escape(f) {
-                            let mut v = Vec::with_capacity(f.len() + 1);
-                            v.push(b'\'');
-                            v.extend_from_slice(f);
-                            scratch.push_field(&v);
-                        } else {
-                            scratch.push_field(f);
-                        }
-                    }
-                    w.write_byte_record(scratch)?;
-                } else {
-                    w.write_byte_record(rec)?;
-                }
+    /// Start a field: separator, and for JSON the key.
+    #[inline]
+    fn open(&mut self) {
+        if let Some(p) = self.prefix.get(self.col) {
+            self.line.extend_from_slice(p);
+        }
+        self.col += 1;
+    }
+
+    #[inline]
+    fn table_cell(&mut self, f: &[u8]) -> bool {
+        if let Encoding::Table { cells, .. } = &mut self.enc {
+            cells.push(crate::diag::sanitize(&String::from_utf8_lossy(f)));
+            self.col += 1;
+            return true;
+        }
+        false
+    }
+
+    /// A text cell from the input or free text.
+    #[inline]
+    pub fn text(&mut self, f: &[u8]) {
+        if self.table_cell(f) {
+            return;
+        }
+        self.open();
+        match self.enc {
+            Encoding::Csv if needs_formula_escape(f) => {
+                let mut v = Vec::with_capacity(f.len() + 1);
+                v.push(b'\'');
+                v.extend_from_slice(f);
+                csv_field(&mut self.line, &v);
             }
-            Sink::Jsonl { w, cols, line } => {
-                json_object(line, cols, rec);
-                line.push(b'\n');
-                w.write_all(line).context("writing output")?;
-            }
-            Sink::Json {
-                w,
-                cols,
-                line,
-                first,
-            } => {
-                json_object(line, cols, rec);
-                w.write_all(if *first { b"\n" } else { b",\n" })?;
+            Encoding::Csv => csv_field(&mut self.line, f),
+            _ => json_string(&mut self.line, f),
+        }
+    }
+
+    /// A label psyscreen writes (band, level id or label).
+    #[inline]
+    pub fn label(&mut self, f: &[u8]) {
+        if self.table_cell(f) {
+            return;
+        }
+        self.open();
+        match self.enc {
+            Encoding::Csv => csv_field(&mut self.line, f),
+            _ => json_string(&mut self.line, f),
+        }
+    }
+
+    /// An integer.
+    #[inline]
+    pub fn integer(&mut self, n: i64) {
+        let mut buf = std::mem::take(&mut self.num);
+        self.number(buf.format(n).as_bytes());
+        self.num = buf;
+    }
+
+    /// A number already formatted, or empty for none.
+    #[inline]
+    pub fn number(&mut self, f: &[u8]) {
+        if self.table_cell(f) {
+            return;
+        }
+        self.open();
+        match self.enc {
+            Encoding::Csv => self.line.extend_from_slice(f),
+            _ if f.is_empty() => self.line.extend_from_slice(b"null"),
+            _ => self.line.extend_from_slice(f),
+        }
+    }
+
+    #[inline]
+    pub fn boolean(&mut self, b: bool) {
+        let f: &[u8] = if b { b"true" } else { b"false" };
+        if self.table_cell(f) {
+            return;
+        }
+        self.open();
+        self.line.extend_from_slice(f);
+    }
+
+    /// End the row and write it out.
+    pub fn end_row(&mut self) -> anyhow::Result<()> {
+        self.col = 0;
+        match &mut self.enc {
+            Encoding::Csv => self.line.push(b'\n'),
+            Encoding::Jsonl => self.line.extend_from_slice(b"}\n"),
+            Encoding::Json { first } => {
+                self.line.push(b'}');
+                let sep: &[u8] = if *first { b"\n" } else { b",\n" };
                 *first = false;
-                w.write_all(line).context("writing output")?;
+                self.w.write_all(sep).context("writing output")?;
             }
-            Sink::Table { rows, .. } => {
-                rows.push(
-                    rec.iter()
-                        .map(|f| crate::diag::sanitize(&String::from_utf8_lossy(f)))
-                        .collect(),
-                );
+            Encoding::Table { rows, cells } => {
+                rows.push(std::mem::take(cells));
+                return Ok(());
             }
         }
+        self.w.write_all(&self.line).context("writing output")?;
+        self.line.clear();
         Ok(())
     }
 
-    /// Finish the format and hand back the writer (to flush or persist).
-    pub fn finish(self) -> anyhow::Result<W> {
-        match self {
-            Sink::Csv { w, .. } => w
-                .into_inner()
-                .map_err(|e| anyhow::Error::new(e.into_error())),
-            Sink::Jsonl { w, .. } => Ok(w),
-            Sink::Json { mut w, first, .. } => {
-                w.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-                Ok(w)
+    /// A whole row, each field written as its column's kind.
+    pub fn row(&mut self, rec: &ByteRecord) -> anyhow::Result<()> {
+        for (i, f) in rec.iter().enumerate() {
+            match self.cols.kinds.get(i).copied().unwrap_or(Kind::Text) {
+                Kind::Text => self.text(f),
+                Kind::Label => self.label(f),
+                Kind::Number => self.number(f),
+                Kind::Bool => self.boolean(f == b"true"),
             }
-            Sink::Table { mut w, names, rows } => {
+        }
+        self.end_row()
+    }
+
+    /// Finish the format and hand back the writer (to flush or persist).
+    pub fn finish(mut self) -> anyhow::Result<W> {
+        match self.enc {
+            Encoding::Csv | Encoding::Jsonl => {}
+            Encoding::Json { first } => {
+                self.w
+                    .write_all(if first { b"]\n" } else { b"\n]\n" })
+                    .context("writing output")?;
+            }
+            Encoding::Table { rows, .. } => {
                 let mut t = Table::new();
                 t.load_preset(UTF8_FULL_CONDENSED)
                     .set_content_arrangement(ContentArrangement::Dynamic)
-                    .set_header(names);
+                    .set_header(&self.cols.names);
                 for r in rows {
                     t.add_row(r);
                 }
-                writeln!(w, "{t}")?;
-                Ok(w)
+                writeln!(self.w, "{t}").context("writing output")?;
             }
         }
+        Ok(self.w)
     }
+}
+
+/// Append one CSV field (RFC 4180): quoted only when it holds a comma, a
+/// quote or a line break, as the csv crate's `QuoteStyle::Necessary` does
+/// (a test checks they agree).
+#[inline]
+fn csv_field(line: &mut Vec<u8>, f: &[u8]) {
+    if !f.iter().any(|&b| NEEDS_QUOTES[usize::from(b)]) {
+        line.extend_from_slice(f);
+        return;
+    }
+    line.push(b'"');
+    for &b in f {
+        if b == b'"' {
+            line.push(b'"');
+        }
+        line.push(b);
+    }
+    line.push(b'"');
+}
+
+/// Bytes that make a CSV field need quotes.
+static NEEDS_QUOTES: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b',' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
+fn json_string(line: &mut Vec<u8>, f: &[u8]) {
+    let _ = serde_json::to_writer(&mut *line, &String::from_utf8_lossy(f));
 }
 
 /// Cells a spreadsheet would run as a formula; numbers like -3 stay numbers.
@@ -191,27 +305,6 @@ fn needs_formula_escape(f: &[u8]) -> bool {
         Some(b'+' | b'-') => std::str::from_utf8(f).map_or(true, |s| s.parse::<f64>().is_err()),
         _ => false,
     }
-}
-
-fn json_object(line: &mut Vec<u8>, cols: &Columns, rec: &ByteRecord) {
-    line.clear();
-    line.push(b'{');
-    for (i, f) in rec.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        let name = cols.names.get(i).map_or("", String::as_str);
-        let _ = serde_json::to_writer(&mut *line, name);
-        line.push(b':');
-        match cols.kinds.get(i).copied().unwrap_or(Kind::Text) {
-            Kind::Number if f.is_empty() => line.extend_from_slice(b"null"),
-            Kind::Number | Kind::Bool => line.extend_from_slice(f),
-            Kind::Text | Kind::Label => {
-                let _ = serde_json::to_writer(&mut *line, &String::from_utf8_lossy(f));
-            }
-        }
-    }
-    line.push(b'}');
 }
 
 #[cfg(test)]
@@ -240,6 +333,25 @@ mod tests {
     }
 
     #[test]
+    fn csv_quoting_matches_the_csv_crate() {
+        let fields: Vec<&[u8]> = vec![b"plain", b"a,b", b"say \"hi\"", b"two\nlines", b"", "中文".as_bytes(), b"cr\r"];
+        let mut ours = Vec::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                ours.push(b',');
+            }
+            csv_field(&mut ours, f);
+        }
+        ours.push(b'\n');
+        let mut theirs = csv::Writer::from_writer(Vec::new());
+        theirs.write_record(&fields).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs.into_inner().unwrap()).unwrap()
+        );
+    }
+
+    #[test]
     fn json_types() {
         let mut cols = Columns::new();
         cols.push("id", Kind::Text);
@@ -247,11 +359,33 @@ mod tests {
         cols.push("p", Kind::Bool);
         let mut s = Sink::new(Format::Jsonl, Vec::new(), cols).unwrap();
         s.row(&ByteRecord::from(vec!["a\"b", "", "true"])).unwrap();
-        s.row(&ByteRecord::from(vec!["c", "12", "false"])).unwrap();
+        s.text(b"c");
+        s.integer(12);
+        s.boolean(false);
+        s.end_row().unwrap();
         let out = String::from_utf8(s.finish().unwrap()).unwrap();
         assert_eq!(
             out,
             "{\"id\":\"a\\\"b\",\"total\":null,\"p\":true}\n{\"id\":\"c\",\"total\":12,\"p\":false}\n"
         );
+    }
+
+    #[test]
+    fn json_array_and_table() {
+        let mut cols = Columns::new();
+        cols.push("id", Kind::Text);
+        let mut s = Sink::new(Format::Json, Vec::new(), cols).unwrap();
+        s.text(b"a");
+        s.end_row().unwrap();
+        s.text(b"b");
+        s.end_row().unwrap();
+        assert_eq!(String::from_utf8(s.finish().unwrap()).unwrap(), "[\n{\"id\":\"a\"},\n{\"id\":\"b\"}\n]\n");
+        let mut cols = Columns::new();
+        cols.push("id", Kind::Text);
+        let mut s = Sink::new(Format::Table, Vec::new(), cols).unwrap();
+        s.text(b"x\x1b");
+        s.end_row().unwrap();
+        let t = String::from_utf8(s.finish().unwrap()).unwrap();
+        assert!(t.contains("x\\u{1b}"), "{t}");
     }
 }

@@ -347,6 +347,12 @@ impl NameCatalog for HashSet<String> {
     }
 }
 
+impl NameCatalog for crate::instrument::BuiltinNames {
+    fn is_known(&self, name: &str) -> bool {
+        self.contains(name)
+    }
+}
+
 impl Policy {
     /// Bind rules to the run. A name of an instrument outside the run is
     /// absent (its comparison is false; a rule with only such names is

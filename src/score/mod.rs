@@ -72,7 +72,8 @@ pub fn div_round_half_up(num: i64, den: i64) -> i64 {
 /// An undecidable `asked_if` counts the item as asked (a blank is missing):
 /// failing toward safety. An answer given anyway is kept.
 pub fn apply_skip_logic(inst: &Instrument, answers: &mut [Answer]) {
-    for (i, item) in inst.items.iter().enumerate() {
+    for &i in &inst.skippable {
+        let item = &inst.items[i];
         let Some(cond) = &item.asked_if else { continue };
         if answers[i] != Answer::Missing {
             continue;
@@ -86,20 +87,17 @@ pub fn apply_skip_logic(inst: &Instrument, answers: &mut [Answer]) {
 }
 
 /// Score one scale from the instrument's answers (skip logic applied).
-pub fn score_scale(inst: &Instrument, scale: &Scale, answers: &[Answer]) -> ScaleResult {
+pub fn score_scale(scale: &Scale, answers: &[Answer]) -> ScaleResult {
     let mut sum: i64 = 0;
     let mut answered: i64 = 0;
     let mut applicable: i64 = 0;
     let mut missing = 0usize;
-    for &i in &scale.items {
+    for (&i, reverse) in scale.items.iter().zip(&scale.reverse) {
         match answers[i] {
             Answer::Value(v) => {
-                let item = &inst.items[i];
-                let v = if item.reverse {
-                    let set = &inst.response_sets[item.set];
-                    set.min + set.max - v
-                } else {
-                    v
+                let v = match reverse {
+                    Some(base) => base - v,
+                    None => v,
                 };
                 sum += i64::from(v);
                 answered += 1;
@@ -142,7 +140,7 @@ pub fn score_scale(inst: &Instrument, scale: &Scale, answers: &[Answer]) -> Scal
 pub fn score_instrument(inst: &Instrument, answers: &mut [Answer], out: &mut [ScaleResult]) {
     apply_skip_logic(inst, answers);
     for (scale, slot) in inst.scales.iter().zip(out.iter_mut()) {
-        *slot = score_scale(inst, scale, answers);
+        *slot = score_scale(scale, answers);
     }
 }
 

@@ -200,7 +200,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
                 Some(t) => sink.number(s.format_total(t).as_bytes()),
                 None => sink.number(b""),
             }
-            sink.label(r.band.map_or("incomplete", |b| s.bands[b].label.as_str()).as_bytes());
+            sink.label(
+                r.band
+                    .map_or("incomplete", |b| s.bands[b].label.as_str())
+                    .as_bytes(),
+            );
             sink.boolean(r.prorated);
         }
         sink.label(policy.level_id(outcome.level).as_bytes());

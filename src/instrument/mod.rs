@@ -508,7 +508,9 @@ impl Checker<'_> {
         }
 
         let tests = self.tests(&raw, &items, &sets, &scales);
-        let skippable = (0..items.len()).filter(|&i| items[i].asked_if.is_some()).collect();
+        let skippable = (0..items.len())
+            .filter(|&i| items[i].asked_if.is_some())
+            .collect();
 
         Instrument {
             id: raw.id,

@@ -235,7 +235,9 @@ impl Table {
         }
         std::thread::spawn(move || loop {
             // the scorer hung up (error or closed pipe): stop reading
-            let Ok(mut rows) = empty_rx.recv() else { return };
+            let Ok(mut rows) = empty_rx.recv() else {
+                return;
+            };
             let mut len = 0;
             let mut error = None;
             while len < rows.len() {
@@ -249,7 +251,12 @@ impl Table {
                 }
             }
             let last = len < rows.len();
-            let batch = Batch { rows, len, position: table.position(), error };
+            let batch = Batch {
+                rows,
+                len,
+                position: table.position(),
+                error,
+            };
             if full_tx.send(batch).is_err() || last {
                 return;
             }
@@ -292,7 +299,8 @@ impl RowStream {
             }
             match self.full.recv() {
                 Ok(b) => {
-                    self.position.store(b.position, std::sync::atomic::Ordering::Relaxed);
+                    self.position
+                        .store(b.position, std::sync::atomic::Ordering::Relaxed);
                     self.current = Some(b);
                     self.next = 0;
                 }

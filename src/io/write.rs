@@ -126,8 +126,14 @@ impl<W: Write> Sink<W> {
     /// Start a field: separator, and for JSON the key.
     #[inline]
     fn open(&mut self) {
-        if let Some(p) = self.prefix.get(self.col) {
-            self.line.extend_from_slice(p);
+        match self.enc {
+            Encoding::Csv if self.col > 0 => self.line.push(b','),
+            Encoding::Csv => {}
+            _ => {
+                if let Some(p) = self.prefix.get(self.col) {
+                    self.line.extend_from_slice(p);
+                }
+            }
         }
         self.col += 1;
     }
@@ -334,7 +340,15 @@ mod tests {
 
     #[test]
     fn csv_quoting_matches_the_csv_crate() {
-        let fields: Vec<&[u8]> = vec![b"plain", b"a,b", b"say \"hi\"", b"two\nlines", b"", "中文".as_bytes(), b"cr\r"];
+        let fields: Vec<&[u8]> = vec![
+            b"plain",
+            b"a,b",
+            b"say \"hi\"",
+            b"two\nlines",
+            b"",
+            "中文".as_bytes(),
+            b"cr\r",
+        ];
         let mut ours = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {
@@ -379,7 +393,10 @@ mod tests {
         s.end_row().unwrap();
         s.text(b"b");
         s.end_row().unwrap();
-        assert_eq!(String::from_utf8(s.finish().unwrap()).unwrap(), "[\n{\"id\":\"a\"},\n{\"id\":\"b\"}\n]\n");
+        assert_eq!(
+            String::from_utf8(s.finish().unwrap()).unwrap(),
+            "[\n{\"id\":\"a\"},\n{\"id\":\"b\"}\n]\n"
+        );
         let mut cols = Columns::new();
         cols.push("id", Kind::Text);
         let mut s = Sink::new(Format::Table, Vec::new(), cols).unwrap();

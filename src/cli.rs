@@ -29,6 +29,10 @@ pub enum Command {
     Instruments(InstrumentsCmd),
     /// Score answers from CSV or xlsx (a file or - for stdin).
     Score(Box<ScoreArgs>),
+    /// Count results by group (class, grade): bands, risk levels, mean and SD; small groups suppressed.
+    Summary(Box<SummaryArgs>),
+    /// Write a class report: one self-contained, printable HTML file with charts per group.
+    Report(Box<ReportArgs>),
     /// Write an empty CSV with the header the scorer expects.
     #[command(
         after_help = "Examples:\n  psyscreen template -i gad7,phq9\n  psyscreen template -i phq9 -o blank.csv"
@@ -40,6 +44,22 @@ pub enum Command {
     /// Print crisis hotlines from the dated resources file.
     #[command(after_help = "Examples:\n  psyscreen hotlines\n  psyscreen hotlines --region cn")]
     Hotlines(HotlinesArgs),
+    /// Give questionnaires to one person, one question at a time (terminal or plain lines).
+    #[command(
+        after_help = "Keys (terminal): the option's number answers at once (0-9); arrows + Enter also work; \
+b or Backspace = back; s = skip (recorded as missing); q = quit (keep the answers to resume, or delete \
+them); Ctrl-C = stop, keeping the answers.\n\n\
+Plain mode (stdin not a terminal, TERM=dumb, or --plain): one prompt per line, one answer per line \
+(a value, an option's words, skip, back, quit); after a crisis message the next line acknowledges it.\n\n\
+Every answer is written at once to a journal (FILE.partial beside --append FILE, else in \
+$XDG_DATA_HOME/psyscreen or ~/.local/share/psyscreen); the same command resumes an interrupted session.\n\n\
+Exit status: 0 completed (and saved with --append); 2 stopped before the end (quit, Ctrl-C, end of \
+input: the answers stay in the journal unless deleted) or a usage error.\n\n\
+Examples:\n  psyscreen administer -i phq9,gad7 --respondent P001 --append clinic.csv\n  \
+psyscreen administer -i asq --lang zh --respondent 2024001\n  \
+printf '1\\n2\\n0\\n1\\n0\\n0\\n1\\n' | psyscreen administer -i gad7 --plain"
+    )]
+    Administer(Box<AdministerArgs>),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     #[command(
         after_help = "Examples:\n  psyscreen completions bash > /etc/bash_completion.d/psyscreen\n  psyscreen completions zsh > ~/.zfunc/_psyscreen"
@@ -112,6 +132,33 @@ pub enum PolicyCmd {
         )]
         instruments: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AdministerArgs {
+    /// Instruments: built-in ids or YAML files, comma-separated or repeated.
+    #[arg(
+        short = 'i',
+        long = "instruments",
+        value_name = "ID|FILE",
+        required = true
+    )]
+    pub instruments: Vec<String>,
+    /// Language of instructions, questions, options and results.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+    /// The person's id, written in the id column [default: anon-TIME].
+    #[arg(long, value_name = "ID")]
+    pub respondent: Option<String>,
+    /// Append the completed row to FILE (the CSV layout `score` reads); created with a header if needed.
+    #[arg(long, value_name = "FILE")]
+    pub append: Option<PathBuf>,
+    /// Referral policy file [default: the built-in default policy].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// One prompt per line and one answer per line (automatic when stdin is not a terminal).
+    #[arg(long)]
+    pub plain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -214,6 +261,125 @@ pub struct ScoreArgs {
     /// No summary or progress on stderr (errors are still shown).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Replace the id by a keyed hash (HMAC-SHA256); the key is read from
+    /// KEYFILE, or created there (owner-only) when absent. Only the key
+    /// holder can re-link results to people.
+    #[arg(long, value_name = "KEYFILE")]
+    pub pseudonymize: Option<PathBuf>,
+    /// Write a provenance manifest (JSON): input SHA-256, rows, instruments
+    /// and versions, policy, psyscreen version, time, counts per level.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+}
+
+/// Input of `summary` and `report`: a scored file, or raw answers with -i.
+#[derive(Debug, Args)]
+pub struct GroupInputArgs {
+    /// A file `psyscreen score` wrote, or raw answers with -i; - or nothing for stdin.
+    pub input: Option<PathBuf>,
+    /// Score raw answers with these instruments first (built-in ids or YAML files).
+    #[arg(short = 'i', long = "instruments", value_name = "ID|FILE")]
+    pub instruments: Vec<String>,
+    /// Group by these columns (comma-separated or repeated), e.g. class or class,grade.
+    #[arg(long, value_name = "COL", value_delimiter = ',', required = true)]
+    pub by: Vec<String>,
+    /// Groups with fewer respondents are suppressed (shown as <N, no counts).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_group: u64,
+    /// Referral policy: the one the file was scored with, or to score with [default: built-in].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Column and answer-label map for raw answers (as for `score`).
+    #[arg(long, value_name = "FILE", requires = "instruments")]
+    pub map: Option<PathBuf>,
+    /// Numeric answers are option positions 1..k (as for `score`).
+    #[arg(long, requires = "instruments")]
+    pub one_based: bool,
+    /// Column that identifies a person [default: id (raw) or the first column (scored), else the row number].
+    #[arg(long, value_name = "COL")]
+    pub id_column: Option<String>,
+    /// Input encoding [default: detect UTF-8 or GB18030/GBK].
+    #[arg(long, value_name = "ENC")]
+    pub encoding: Option<String>,
+    /// Field delimiter [default: detect , ; or tab].
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<char>,
+    /// xlsx sheet name [default: the first sheet].
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Language of labels.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+    /// No summary line on stderr (errors and notices are still shown).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Input: a file `psyscreen score` wrote (columns {scale}_total, {scale}_band, risk_level), or raw \
+answers with -i, scored first exactly as `score` scores them.\n\
+Per group: respondents (n), rows with an incomplete scale, mean and SD of each total, the count of \
+each band and of each risk level. A group with fewer than --min-group respondents is suppressed: \
+shown as <5 with no counts. The overall row (scope all) adds up the shown groups only, so it \
+never reveals a suppressed group.\n\
+--quality (needs -i): Cronbach's alpha per scale, corrected item-total r and alpha if an item is \
+dropped, over all shown groups and per shown group (complete cases).\n\
+--flags (needs -i): rows flagged for careless responding: longstring, too fast (a duration column \
+such as wjx 所用时间: under 2 s per item), reverse-worded items answered like forward ones. A flag \
+never changes a score or a level.\n\n\
+Exit status: 0 done; 1 done, some cells invalid; 2 nothing summarised.\n\n\
+Examples:\n  psyscreen summary scored.csv --by class\n  \
+psyscreen summary examples/class-survey.csv -i phq9,gad7 --by class --format csv\n  \
+psyscreen summary survey.csv -i pss10 --by class,grade --min-group 10 --lang zh\n  \
+psyscreen summary survey.csv -i pss10 --by class --quality\n  \
+psyscreen summary wjx.csv -i phq9 --by 2、班级 --id-column 1、姓名或学号 --flags")]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: GroupInputArgs,
+    /// Reliability: Cronbach's alpha and item-total correlations per scale.
+    #[arg(long, requires = "instruments", conflicts_with = "flags")]
+    pub quality: bool,
+    /// Careless-responding flags per row (id + flags), only rows with a flag.
+    #[arg(long, requires = "instruments")]
+    pub flags: bool,
+    /// Column with the completion time, for --flags [default: 所用时间, duration, ... when present].
+    #[arg(long, value_name = "COL", requires = "flags")]
+    pub duration_column: Option<String>,
+    /// Output format [default: table on a terminal, csv otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the -o file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+One HTML file with everything inline (styles, SVG charts; no script, no link outside it), ready \
+to print: date, instruments and versions, policy, an overview per group, per group a stacked bar \
+of bands for each scale and of risk levels, and the referral list (ids, levels and reasons of \
+everyone at --min-level or above, default refer or the policy's second-highest level). Groups \
+with fewer than --min-group respondents are suppressed as in `summary`. Screening, not diagnosis.\n\n\
+Exit status: 0 written; 1 written, some cells invalid; 2 nothing written.\n\n\
+Examples:\n  psyscreen report examples/class-survey.csv -i phq9,gad7 --by class -o report.html\n  \
+psyscreen report scored.csv --by class -o report.html --lang zh\n  \
+psyscreen report survey.csv -i phq9 --by grade,class --min-group 10 -o report.html --force")]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: GroupInputArgs,
+    /// The HTML file to write (atomically; - for stdout).
+    #[arg(short, long, value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// Overwrite the -o file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Lowest level on the referral list [default: refer, else the policy's second-highest].
+    #[arg(long, value_name = "LEVEL")]
+    pub min_level: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

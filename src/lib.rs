@@ -2,6 +2,7 @@
 //! definitions and flag people for follow-up by a referral policy.
 //! A screening aid, not a diagnostic tool.
 
+pub mod administer;
 pub mod cli;
 pub mod cmd;
 pub mod condition;
@@ -11,7 +12,9 @@ pub mod hotlines;
 pub mod instrument;
 pub mod io;
 pub mod policy;
+pub mod report;
 pub mod score;
+pub mod summary;
 mod yaml;
 
 use exit::Exit;

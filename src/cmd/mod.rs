@@ -5,10 +5,13 @@ use std::io::IsTerminal as _;
 use crate::cli::{Cli, Command, Format, InstrumentsCmd, PolicyCmd};
 use crate::exit::Exit;
 
+mod administer;
 mod hotlines;
 mod instruments;
 mod policy;
+mod report;
 mod score;
+mod summary;
 mod template;
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -22,12 +25,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             InstrumentsCmd::Test { instruments } => instruments::test(&instruments),
         },
         Command::Score(a) => score::run(&a),
+        Command::Summary(a) => summary::run(&a),
+        Command::Report(a) => report::run(&a),
         Command::Template(a) => template::run(&a),
         Command::Policy(c) => match c {
             PolicyCmd::Show { file, lang } => policy::show(file.as_deref(), lang.into()),
             PolicyCmd::Validate { file, instruments } => policy::validate(&file, &instruments),
         },
         Command::Hotlines(a) => hotlines::run(&a),
+        Command::Administer(a) => administer::run(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = std::io::stdout().lock();

@@ -13,7 +13,9 @@ use crate::instrument::{self, Lang};
 use crate::io::cells::AnswerReader;
 use crate::io::columns::{self, ColumnPlan, MapFile};
 use crate::io::input::{self, InputSpec, Table};
+use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
 use crate::io::output::Output;
+use crate::io::privacy::Pseudonymizer;
 use crate::io::write::{Columns, Kind, Sink};
 use crate::policy::{self, Level, Outcome};
 use crate::score::{Answer, Battery, ScaleResult};
@@ -42,12 +44,15 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         None => MapFile::default(),
     };
     let input_path = input::file_path(a.input.as_ref());
-    let mut table = Table::open(&InputSpec {
-        path: input_path,
-        encoding: a.encoding.as_deref(),
-        delimiter: a.delimiter,
-        sheet: a.sheet.as_deref(),
-    })?;
+    let mut table = Table::open_with(
+        &InputSpec {
+            path: input_path,
+            encoding: a.encoding.as_deref(),
+            delimiter: a.delimiter,
+            sheet: a.sheet.as_deref(),
+        },
+        a.manifest.is_some(),
+    )?;
     let plan = columns::plan(&table.headers, &battery, &map)?;
     if a.check {
         return check_report(&table, &battery, &plan);
@@ -112,6 +117,19 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     cols.push("risk_label", Kind::Label);
     cols.push("risk_reasons", Kind::Text);
 
+    let pseudonyms = match &a.pseudonymize {
+        Some(key) => {
+            let (p, created) = Pseudonymizer::load_or_create(key)?;
+            if created {
+                eprintln!(
+                    "created key file {} (owner-only): keep it safe; without it pseudonyms cannot be re-linked",
+                    key.display()
+                );
+            }
+            Some(p)
+        }
+        None => None,
+    };
     let format = super::default_format(a.format, a.output.is_some());
     let inputs: Vec<&std::path::Path> = input_path.into_iter().chain(a.map.as_deref()).collect();
     let output = Output::open(a.output.as_deref(), a.force, &inputs)?;
@@ -187,6 +205,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         }
 
         match id_col.and_then(|c| rec.get(c)) {
+            Some(id) if !id.is_empty() && pseudonyms.is_some() => {
+                let p = pseudonyms.as_ref().expect("checked");
+                sink.text(p.pseudonym(id).as_bytes());
+            }
             Some(id) => sink.text(id),
             None if id_col.is_some() => sink.text(b""),
             None => sink.integer(i64::try_from(row).unwrap_or(i64::MAX)),
@@ -220,6 +242,53 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let to_stdout = output.is_stdout();
     output.finish()?;
 
+    if let Some(path) = &a.manifest {
+        let manifest = Manifest {
+            psyscreen_version: env!("CARGO_PKG_VERSION"),
+            created: manifest::now_utc(),
+            input: InputInfo {
+                name: table.name.clone(),
+                sha256: table.sha256(),
+                encoding: table.encoding.to_string(),
+                rows: stats.rows,
+            },
+            instruments: battery
+                .instruments
+                .iter()
+                .map(|i| InstrumentInfo {
+                    id: i.id.clone(),
+                    version: i.version.clone(),
+                    origin: i.origin.clone(),
+                })
+                .collect(),
+            policy: PolicyInfo {
+                id: policy.id.clone(),
+                version: policy.version.clone(),
+                file: a
+                    .policy
+                    .as_ref()
+                    .map_or_else(|| "built-in".to_string(), |p| p.display().to_string()),
+            },
+            levels: policy
+                .levels
+                .iter()
+                .zip(&stats.per_level)
+                .map(|(l, n)| (l.id.clone(), *n))
+                .collect(),
+            invalid_cells: stats.bad_cells,
+            incomplete_scale_results: stats.incomplete,
+            pseudonymized: pseudonyms.is_some(),
+            output: a
+                .output
+                .as_ref()
+                .map_or_else(|| "<stdout>".to_string(), |p| p.display().to_string()),
+        };
+        let mut guarded = inputs.clone();
+        if let Some(o) = a.output.as_deref() {
+            guarded.push(o);
+        }
+        manifest.write(path, a.force, &guarded)?;
+    }
     if stats.rows == 0 {
         eprintln!(
             "warning: {} has a header but no rows: nothing to score",

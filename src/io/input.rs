@@ -26,6 +26,26 @@ pub struct Table {
     /// Size in bytes when known (for progress).
     pub size: Option<u64>,
     rows: Rows,
+    digest: Option<Digest>,
+}
+
+type Digest = std::sync::Arc<std::sync::Mutex<sha2::Sha256>>;
+
+/// Feeds every byte read into a SHA-256 (for the provenance manifest).
+struct Hashing<R> {
+    inner: R,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        if let Ok(mut d) = self.digest.lock() {
+            d.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 enum Rows {
@@ -37,10 +57,25 @@ const PEEK: usize = 1 << 16;
 
 impl Table {
     pub fn open(spec: &InputSpec<'_>) -> anyhow::Result<Table> {
+        Table::open_with(spec, false)
+    }
+
+    /// Open, and with `hash` compute the SHA-256 of the input bytes as they
+    /// are read (for the provenance manifest).
+    pub fn open_with(spec: &InputSpec<'_>, hash: bool) -> anyhow::Result<Table> {
         let path = spec.path.filter(|p| p.as_os_str() != "-");
         if let Some(p) = path {
             if is_workbook(p) {
-                return open_sheet(p, spec.sheet);
+                let mut t = open_sheet(p, spec.sheet)?;
+                if hash {
+                    use sha2::Digest as _;
+                    let bytes =
+                        std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                    t.digest = Some(std::sync::Arc::new(std::sync::Mutex::new(
+                        sha2::Sha256::new_with_prefix(bytes),
+                    )));
+                }
+                return Ok(t);
             }
         }
         let (name, size, raw): (String, Option<u64>, Box<dyn Read + Send>) = match path {
@@ -50,6 +85,14 @@ impl Table {
                 (p.display().to_string(), size, Box::new(f))
             }
             None => ("<stdin>".to_string(), None, Box::new(io::stdin())),
+        };
+        let digest: Option<Digest> = hash.then(Digest::default);
+        let raw: Box<dyn Read + Send> = match &digest {
+            Some(d) => Box::new(Hashing {
+                inner: raw,
+                digest: std::sync::Arc::clone(d),
+            }),
+            None => raw,
         };
         let mut buf = BufReader::with_capacity(PEEK, raw);
         let peek = buf
@@ -105,6 +148,7 @@ impl Table {
             encoding: encoding.name(),
             size,
             rows: Rows::Csv(rdr),
+            digest,
         })
     }
 
@@ -125,6 +169,14 @@ impl Table {
                 None => false,
             }),
         }
+    }
+
+    /// SHA-256 (hex) of every input byte read so far; complete once all
+    /// rows are read. `None` unless asked for with `InputSpec::hash`.
+    pub fn sha256(&self) -> Option<String> {
+        use sha2::Digest as _;
+        let d = self.digest.as_ref()?.lock().ok()?.clone();
+        Some(hex::encode(d.finalize()))
     }
 
     /// Bytes read so far (CSV only), for progress.
@@ -190,6 +242,7 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         encoding: "xlsx",
         size: None,
         rows: Rows::Sheet(rest.into_iter()),
+        digest: None,
     })
 }
 
@@ -227,6 +280,7 @@ impl Table {
             encoding: self.encoding,
             size: self.size,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
+            digest: None,
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<ByteRecord>>(IN_FLIGHT + 2);

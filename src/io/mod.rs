@@ -4,5 +4,7 @@
 pub mod cells;
 pub mod columns;
 pub mod input;
+pub mod manifest;
 pub mod output;
+pub mod privacy;
 pub mod write;

@@ -1,10 +1,13 @@
 //! End-to-end tests: the real binary on real files; stdout, stderr and the
 //! exit code are pinned every time. One test binary (as just and xsv).
 
+mod administer;
 mod broken;
 mod instruments;
 mod policy;
+mod report;
 mod score;
+mod summary;
 
 use std::path::{Path, PathBuf};
 

@@ -423,3 +423,103 @@ fn closed_stdout_exits_quietly() {
         "{stderr}"
     );
 }
+
+#[test]
+fn pseudonymize_with_a_key_file_and_write_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.key");
+    let manifest = dir.path().join("m.json");
+    let input = root().join("examples/class-survey.csv");
+    let (first, stderr, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "--format",
+            "csv",
+            "--pseudonymize",
+        ])
+        .arg(&key)
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg(&input));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("created key file "), "{stderr}");
+    assert!(!first.contains("S7A01"), "ids must not leak: {first}");
+    let pseudo: Vec<&str> = first
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(pseudo.len(), 30);
+    assert!(pseudo
+        .iter()
+        .all(|p| p.len() == 32 && p.bytes().all(|b| b.is_ascii_hexdigit())));
+    // the same key gives the same pseudonyms; the key file is reused
+    let (second, stderr2, _) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "--format",
+            "csv",
+            "--pseudonymize",
+        ])
+        .arg(&key)
+        .arg(&input));
+    assert_eq!(first, second);
+    assert!(!stderr2.contains("created key file"), "{stderr2}");
+    // a new key, new pseudonyms
+    let (third, _, _) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "--format",
+            "csv",
+            "--pseudonymize",
+        ])
+        .arg(dir.path().join("other.key"))
+        .arg(&input));
+    assert_ne!(first.lines().nth(1), third.lines().nth(1));
+
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    use sha2::Digest as _;
+    let want = hex::encode(sha2::Sha256::digest(std::fs::read(&input).unwrap()));
+    assert_eq!(m["input"]["sha256"], want.as_str());
+    assert_eq!(m["input"]["rows"], 30);
+    assert_eq!(m["instruments"][0]["id"], "phq9");
+    assert_eq!(m["instruments"][1]["version"], "1.0");
+    assert_eq!(m["policy"]["id"], "default");
+    assert_eq!(m["levels"]["urgent"], 2);
+    assert_eq!(m["invalid_cells"], 1);
+    assert_eq!(m["pseudonymized"], true);
+    assert_eq!(m["psyscreen_version"], env!("CARGO_PKG_VERSION"));
+    // the manifest is never overwritten without --force
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "-q", "--manifest"])
+        .arg(&manifest)
+        .arg(&input));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists: use --force"), "{stderr}");
+}
+
+#[test]
+fn only_the_id_and_kept_columns_are_copied() {
+    // wjx exports carry IP addresses, sources and times: none reach the output
+    let (stdout, _, _) = run(bin().current_dir(root()).args([
+        "score",
+        "examples/wjx-export-zh.csv",
+        "-i",
+        "phq9",
+        "-q",
+        "--format",
+        "csv",
+    ]));
+    assert!(!stdout.contains("203.0.113"), "{stdout}");
+    assert!(!stdout.contains("手机提交"), "{stdout}");
+}

@@ -1,0 +1,687 @@
+//! `psyscreen administer`: give questionnaires to one person, one item at a
+//! time, in a terminal or line by line.
+//!
+//! - [`session`]: the pure state machine (answers, back, skip, skip logic,
+//!   when the crisis message is due), unit-tested without a terminal;
+//! - [`journal`]: every answer written durably as it is given; resume;
+//! - [`append`]: the completed row appended to the CSV `score` reads;
+//! - [`plain`] and [`tty`]: the two front-ends, behind [`Frontend`];
+//! - [`text`]: messages in English and Chinese, wrapping, result tables.
+//!
+//! [`prepare`] looks for an unfinished session, [`drive`] runs the dialogue
+//! through a front-end, [`save`] appends the row and drops the journal.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use csv::ByteRecord;
+
+pub mod append;
+pub mod journal;
+pub mod plain;
+pub mod session;
+pub mod text;
+pub mod tty;
+
+pub use session::{Session, Slot};
+
+use crate::instrument::Lang;
+use crate::policy::{Bound, Level, Outcome, Policy};
+use crate::score::{Answer, Battery, Ref, ScaleResult};
+use journal::{Header, Journal, Loaded};
+use text::Crisis;
+
+/// What the person chose at a question or at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Answer(i32),
+    Skip,
+    Back,
+    /// At the end: save and show the results.
+    Finish,
+    /// `q`: keep the answers in the journal to resume later, or delete them.
+    Quit {
+        keep: bool,
+    },
+    Stop(Stop),
+}
+
+/// Why a session ended without finishing; the journal is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C, or a signal (SIGINT, SIGTERM, SIGHUP).
+    Interrupted,
+    /// End of input in plain mode.
+    EndOfInput,
+}
+
+/// An unfinished session found in a journal.
+#[derive(Debug, Clone)]
+pub struct ResumeInfo {
+    pub id: String,
+    pub instruments: Vec<String>,
+    pub started: String,
+    /// Items answered or skipped.
+    pub given: usize,
+}
+
+/// A front-end: asks, and reports what the person chose.
+pub trait Frontend {
+    /// Resume the unfinished session? `Err` = stopped before deciding.
+    fn offer_resume(&mut self, info: &ResumeInfo) -> anyhow::Result<Result<bool, Stop>>;
+    /// Ask the current item `g`.
+    fn ask(&mut self, s: &Session<'_>, g: usize) -> anyhow::Result<Action>;
+    /// Every asked item has been visited: finish, go back or quit.
+    fn review(&mut self, s: &Session<'_>) -> anyhow::Result<Action>;
+    /// Show the crisis message until it is acknowledged (`None`).
+    fn crisis(&mut self, c: &Crisis) -> anyhow::Result<Option<Stop>>;
+}
+
+/// Everything a run needs, resolved by the command.
+pub struct Setup<'a> {
+    pub battery: &'a Battery,
+    pub policy: &'a Policy,
+    pub bound: &'a Bound,
+    pub crisis: Crisis,
+    pub journal: PathBuf,
+    pub respondent: Option<String>,
+    pub append: Option<PathBuf>,
+    pub lang: Lang,
+}
+
+impl Setup<'_> {
+    fn instrument_ids(&self) -> Vec<String> {
+        self.battery
+            .instruments
+            .iter()
+            .map(|i| i.id.clone())
+            .collect()
+    }
+}
+
+/// How a run starts.
+#[derive(Debug)]
+pub enum Start {
+    Fresh,
+    /// An unfinished session of the same respondent and instruments.
+    Offer(Box<(Loaded, Vec<Slot>, ResumeInfo)>),
+}
+
+/// How a run ended.
+#[allow(clippy::large_enum_variant)] // one per run
+pub enum Ending<'a> {
+    Completed {
+        session: Session<'a>,
+        journal: Journal,
+        id: String,
+    },
+    Stopped {
+        /// `None` = the person quit with `q`.
+        why: Option<Stop>,
+        given: usize,
+        journal: PathBuf,
+        kept: bool,
+    },
+}
+
+/// Look for an unfinished session in the journal. One of another respondent
+/// or other instruments is refused: it is never overwritten.
+pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Start> {
+    let path = &setup.journal;
+    let Some(loaded) = journal::load(path)? else {
+        return Ok(Start::Fresh);
+    };
+    let want = setup.respondent.clone().unwrap_or_default();
+    let ids = setup.instrument_ids();
+    if loaded.header.respondent != want || loaded.header.instruments != ids {
+        let who = if loaded.header.respondent.is_empty() {
+            "no --respondent".to_string()
+        } else {
+            format!("--respondent {}", loaded.header.respondent)
+        };
+        bail!(
+            "{} holds unfinished answers of another session ({who}, -i {}, started {}): run that command to resume it, or move the file away to start this one",
+            path.display(),
+            loaded.header.instruments.join(","),
+            loaded.header.started
+        );
+    }
+    if !loaded.bad_lines.is_empty() {
+        notes.push(format!(
+            "{}: unreadable line(s) {} ignored",
+            path.display(),
+            loaded
+                .bad_lines
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let (Some(end), Some(csv)) = (&loaded.end, &setup.append) {
+        if append::has_row(csv, &loaded.header.id, end) {
+            // saved just before the process died: only the clean-up was lost
+            std::fs::remove_file(path)
+                .with_context(|| format!("removing the journal {}", path.display()))?;
+            notes.push(format!(
+                "the session of {} was already saved to {} at {}; its journal is removed",
+                loaded.header.id,
+                csv.display(),
+                end
+            ));
+            return Ok(Start::Fresh);
+        }
+    }
+    let slots = slots_from(setup.battery, &loaded, notes);
+    let given = slots.iter().filter(|s| **s != Slot::Pending).count();
+    if given == 0 {
+        std::fs::remove_file(path)
+            .with_context(|| format!("removing the empty journal {}", path.display()))?;
+        return Ok(Start::Fresh);
+    }
+    let info = ResumeInfo {
+        id: loaded.header.id.clone(),
+        instruments: loaded.header.instruments.clone(),
+        started: loaded.header.started.clone(),
+        given,
+    };
+    Ok(Start::Offer(Box::new((loaded, slots, info))))
+}
+
+/// The journal's answers as slots; values that are not options are dropped.
+fn slots_from(battery: &Battery, loaded: &Loaded, notes: &mut Vec<String>) -> Vec<Slot> {
+    let mut slots = vec![Slot::Pending; battery.n_items()];
+    for (item, value) in &loaded.answers {
+        let Some(Ref::Item(g)) = battery.lookup(item) else {
+            notes.push(format!(
+                "journal: `{item}` is no item of these instruments; ignored"
+            ));
+            continue;
+        };
+        slots[g] = match value {
+            None => Slot::Skipped,
+            Some(v) if set_contains(battery, g, *v) => Slot::Value(*v),
+            Some(v) => {
+                notes.push(format!("journal: {item}={v} is not an option; ignored"));
+                Slot::Pending
+            }
+        };
+    }
+    slots
+}
+
+fn set_contains(battery: &Battery, g: usize, v: i32) -> bool {
+    battery
+        .items()
+        .nth(g)
+        .is_some_and(|(_, inst, item)| inst.response_sets[item.set].contains(v))
+}
+
+/// Run the dialogue until it is completed or stopped. Every answer is in
+/// the journal before the session moves on.
+pub fn drive<'a>(
+    setup: &Setup<'a>,
+    start: Start,
+    ui: &mut dyn Frontend,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Ending<'a>> {
+    let levels = setup.policy.levels.len();
+    let (mut session, mut journal, id) = match start {
+        Start::Fresh => fresh(setup, levels)?,
+        Start::Offer(offer) => {
+            let (loaded, slots, info) = *offer;
+            match ui.offer_resume(&info)? {
+                Ok(true) => (
+                    Session::resume(setup.battery, setup.bound, levels, slots),
+                    Journal::reopen(&setup.journal)?,
+                    loaded.header.id,
+                ),
+                Ok(false) => {
+                    let aside = set_aside(&setup.journal)?;
+                    notes.push(format!(
+                        "the unfinished answers were not resumed; they are kept in {}",
+                        aside.display()
+                    ));
+                    fresh(setup, levels)?
+                }
+                Err(stop) => {
+                    return Ok(Ending::Stopped {
+                        why: Some(stop),
+                        given: info.given,
+                        journal: setup.journal.clone(),
+                        kept: true,
+                    })
+                }
+            }
+        }
+    };
+    loop {
+        if session.crisis_due() {
+            match ui.crisis(&setup.crisis)? {
+                None => session.acknowledge_crisis(),
+                Some(stop) => return stopped(session, journal, Some(stop), true),
+            }
+            continue;
+        }
+        let action = match session.current() {
+            Some(g) => ui.ask(&session, g)?,
+            None => ui.review(&session)?,
+        };
+        match action {
+            Action::Answer(v) => {
+                if let Some(g) = session.current() {
+                    if set_contains(setup.battery, g, v) {
+                        journal.record(setup.battery.item_id(g), Some(v))?;
+                        // checked above: the value is an option
+                        let _ = session.answer(v);
+                    }
+                }
+            }
+            Action::Skip => {
+                if let Some(g) = session.current() {
+                    journal.record(setup.battery.item_id(g), None)?;
+                    session.skip();
+                }
+            }
+            Action::Back => {
+                session.back();
+            }
+            Action::Finish => {
+                if session.current().is_none() {
+                    return Ok(Ending::Completed {
+                        session,
+                        journal,
+                        id,
+                    });
+                }
+            }
+            Action::Quit { keep } => return stopped(session, journal, None, keep),
+            Action::Stop(stop) => return stopped(session, journal, Some(stop), true),
+        }
+    }
+}
+
+fn fresh<'a>(setup: &Setup<'a>, levels: usize) -> anyhow::Result<(Session<'a>, Journal, String)> {
+    let started = now_utc();
+    let id = setup
+        .respondent
+        .clone()
+        .unwrap_or_else(|| format!("anon-{}", compact(&started)));
+    let header = Header {
+        respondent: setup.respondent.clone().unwrap_or_default(),
+        id: id.clone(),
+        instruments: setup.instrument_ids(),
+        started,
+    };
+    let journal = Journal::create(&setup.journal, &header)?;
+    Ok((
+        Session::new(setup.battery, setup.bound, levels),
+        journal,
+        id,
+    ))
+}
+
+fn stopped<'a>(
+    session: Session<'a>,
+    journal: Journal,
+    why: Option<Stop>,
+    keep: bool,
+) -> anyhow::Result<Ending<'a>> {
+    let (answered, skipped) = session.counts();
+    let given = answered + skipped;
+    let path = journal.path().to_path_buf();
+    // nothing given: nothing to resume
+    let kept = keep && given > 0;
+    if !kept {
+        journal.remove()?;
+    }
+    Ok(Ending::Stopped {
+        why,
+        given,
+        journal: path,
+        kept,
+    })
+}
+
+/// Move an unfinished journal out of the way (the person chose not to
+/// resume it): `JOURNAL.TIMESTAMP.old`.
+fn set_aside(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}.old", compact(&now_utc())));
+    let aside = PathBuf::from(name);
+    std::fs::rename(path, &aside).with_context(|| {
+        format!(
+            "moving the unfinished journal {} to {}",
+            path.display(),
+            aside.display()
+        )
+    })?;
+    Ok(aside)
+}
+
+/// The end result of a session, in `lang`.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub id: String,
+    pub answers: Vec<Answer>,
+    pub results: Vec<ScaleResult>,
+    pub level: Level,
+    /// One reason per fired rule or undecidable value.
+    pub reasons: Vec<String>,
+    /// As `score` writes them: `; `-joined.
+    pub reasons_joined: String,
+    pub answered: usize,
+    pub skipped: usize,
+}
+
+pub fn summarize(session: &Session<'_>, bound: &Bound, id: &str, lang: Lang) -> Summary {
+    let (answers, results) = session.score();
+    let out = session.outcome(&answers, &results);
+    let mut reasons = Vec::new();
+    for &k in &out.fired {
+        reasons.push(bound.rules[k].reason.get(lang).to_string());
+    }
+    let mut one = Outcome::default();
+    let mut buf = String::new();
+    for entry in &out.cannot_rule_out {
+        one.cannot_rule_out.clear();
+        one.cannot_rule_out.push(*entry);
+        bound.reasons(&one, lang, &mut buf);
+        reasons.push(buf.clone());
+    }
+    bound.reasons(&out, lang, &mut buf);
+    let (answered, skipped) = session.counts();
+    Summary {
+        id: id.to_string(),
+        level: out.level,
+        reasons,
+        reasons_joined: buf,
+        answers,
+        results,
+        answered,
+        skipped,
+    }
+}
+
+/// The saved row, laid out as [`append::columns`].
+pub fn row(
+    session: &Session<'_>,
+    policy: &Policy,
+    s: &Summary,
+    timestamp: &str,
+    lang: Lang,
+) -> ByteRecord {
+    let battery = session.battery();
+    let mut r = ByteRecord::new();
+    r.push_field(s.id.as_bytes());
+    r.push_field(timestamp.as_bytes());
+    for g in 0..session.n_items() {
+        match session.saved_value(g) {
+            Some(v) => r.push_field(v.to_string().as_bytes()),
+            None => r.push_field(b""),
+        }
+    }
+    for ((_, _, scale), res) in battery.scales().zip(&s.results) {
+        match res.total {
+            Some(t) => r.push_field(scale.format_total(t).as_bytes()),
+            None => r.push_field(b""),
+        }
+        r.push_field(
+            res.band
+                .map_or("incomplete", |b| scale.bands[b].label.as_str())
+                .as_bytes(),
+        );
+        r.push_field(if res.prorated { b"true" } else { b"false" });
+    }
+    r.push_field(policy.level_id(s.level).as_bytes());
+    r.push_field(policy.level_label(s.level, lang).as_bytes());
+    r.push_field(s.reasons_joined.as_bytes());
+    r
+}
+
+/// Save a completed session: with `--append`, mark the journal, append the
+/// row durably; then remove the journal.
+pub fn save(
+    setup: &Setup<'_>,
+    session: &Session<'_>,
+    mut journal: Journal,
+    summary: &Summary,
+    timestamp: &str,
+) -> anyhow::Result<()> {
+    if let Some(csv) = &setup.append {
+        journal.mark_end(timestamp)?;
+        let r = row(session, setup.policy, summary, timestamp, setup.lang);
+        append::append_row(csv, setup.battery, &r)?;
+    }
+    journal.remove()
+}
+
+/// Now, UTC, as `2026-01-02T03:04:05Z`.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format_utc(secs)
+}
+
+/// Seconds since the epoch as an RFC 3339 UTC timestamp.
+pub fn format_utc(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // days → civil date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms")
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `2026-01-02T03:04:05Z` → `20260102T030405Z`, for names.
+fn compact(ts: &str) -> String {
+    ts.chars().filter(|c| *c != '-' && *c != ':').collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instrument;
+
+    #[test]
+    fn utc_timestamps() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_utc(1_767_323_045), "2026-01-02T03:04:05Z");
+        assert_eq!(compact("2026-01-02T03:04:05Z"), "20260102T030405Z");
+    }
+
+    /// A scripted front-end: answers from a list, records what it was shown.
+    struct Script {
+        actions: Vec<Action>,
+        crises: usize,
+        resume: Result<bool, Stop>,
+    }
+
+    impl Frontend for Script {
+        fn offer_resume(&mut self, _: &ResumeInfo) -> anyhow::Result<Result<bool, Stop>> {
+            Ok(self.resume)
+        }
+        fn ask(&mut self, _: &Session<'_>, _: usize) -> anyhow::Result<Action> {
+            Ok(if self.actions.is_empty() {
+                Action::Stop(Stop::EndOfInput)
+            } else {
+                self.actions.remove(0)
+            })
+        }
+        fn review(&mut self, _: &Session<'_>) -> anyhow::Result<Action> {
+            Ok(Action::Finish)
+        }
+        fn crisis(&mut self, _: &Crisis) -> anyhow::Result<Option<Stop>> {
+            self.crises += 1;
+            Ok(None)
+        }
+    }
+
+    #[test]
+    fn drive_save_and_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let battery = Battery::new(vec![instrument::builtin("phq9").unwrap().unwrap()]);
+        let policy = crate::policy::default_policy().unwrap();
+        let bound = policy.bind(&battery, &instrument::builtin_names()).unwrap();
+        let hot = crate::hotlines::load().unwrap();
+        let csv = dir.path().join("s.csv");
+        let setup = Setup {
+            battery: &battery,
+            policy: &policy,
+            bound: &bound,
+            crisis: text::crisis(&policy, &hot, Lang::En),
+            journal: dir.path().join("s.csv.partial"),
+            respondent: Some("P1".into()),
+            append: Some(csv.clone()),
+            lang: Lang::En,
+        };
+        let mut notes = Vec::new();
+        let mut ui = Script {
+            actions: vec![Action::Answer(1), Action::Skip, Action::Answer(2)],
+            crises: 0,
+            resume: Ok(true),
+        };
+        let start = prepare(&setup, &mut notes).unwrap();
+        let Ending::Stopped { kept, given, .. } =
+            drive(&setup, start, &mut ui, &mut notes).unwrap()
+        else {
+            panic!("stopped at end of input")
+        };
+        assert!(kept);
+        assert_eq!(given, 3);
+        // same command again: resume at item 4
+        let start = prepare(&setup, &mut notes).unwrap();
+        assert!(matches!(start, Start::Offer(_)));
+        let mut ui = Script {
+            actions: [0, 0, 0, 0, 0, 1].map(Action::Answer).to_vec(),
+            crises: 0,
+            resume: Ok(true),
+        };
+        let Ending::Completed {
+            session,
+            journal,
+            id,
+        } = drive(&setup, start, &mut ui, &mut notes).unwrap()
+        else {
+            panic!("completed")
+        };
+        assert_eq!(ui.crises, 1, "item 9 = 1 shows the crisis message");
+        assert_eq!(id, "P1");
+        let s = summarize(&session, &bound, &id, Lang::En);
+        // (1 + 2 + 1) over 8 answered, × 9 = 4.5 → 5 (half up)
+        assert_eq!(s.results[0].total, Some(5));
+        assert_eq!(s.level, Level(3));
+        save(&setup, &session, journal, &s, "2026-01-02T03:04:05Z").unwrap();
+        assert!(!setup.journal.exists());
+        let text = std::fs::read_to_string(&csv).unwrap();
+        assert!(
+            text.contains("\nP1,2026-01-02T03:04:05Z,1,,2,0,0,0,0,0,1,5,mild,true,urgent,Urgent,"),
+            "{text}"
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_journal_whose_row_was_saved_is_cleaned_up_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let battery = Battery::new(vec![instrument::builtin("gad7").unwrap().unwrap()]);
+        let policy = crate::policy::default_policy().unwrap();
+        let bound = policy.bind(&battery, &instrument::builtin_names()).unwrap();
+        let hot = crate::hotlines::load().unwrap();
+        let csv = dir.path().join("g.csv");
+        let path = dir.path().join("g.csv.partial");
+        let header = Header {
+            respondent: "A".into(),
+            id: "A".into(),
+            instruments: vec!["gad7".into()],
+            started: "t0".into(),
+        };
+        let mut j = Journal::create(&path, &header).unwrap();
+        j.record("gad7_1", Some(1)).unwrap();
+        // killed after the row was appended, before the journal was removed
+        j.mark_end("t1").unwrap();
+        let mut r = ByteRecord::new();
+        for f in [
+            "A",
+            "t1",
+            "1",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "incomplete",
+            "false",
+        ] {
+            r.push_field(f.as_bytes());
+        }
+        for f in ["monitor", "Monitor", "cannot rule out: gad7 missing"] {
+            r.push_field(f.as_bytes());
+        }
+        append::append_row(&csv, &battery, &r).unwrap();
+        let setup = Setup {
+            battery: &battery,
+            policy: &policy,
+            bound: &bound,
+            crisis: text::crisis(&policy, &hot, Lang::En),
+            journal: path.clone(),
+            respondent: Some("A".into()),
+            append: Some(csv),
+            lang: Lang::En,
+        };
+        let mut notes = Vec::new();
+        assert!(matches!(prepare(&setup, &mut notes).unwrap(), Start::Fresh));
+        assert!(!path.exists());
+        assert!(notes[0].contains("already saved"), "{notes:?}");
+    }
+
+    #[test]
+    fn another_respondents_journal_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let battery = Battery::new(vec![instrument::builtin("gad7").unwrap().unwrap()]);
+        let policy = crate::policy::default_policy().unwrap();
+        let bound = policy.bind(&battery, &instrument::builtin_names()).unwrap();
+        let hot = crate::hotlines::load().unwrap();
+        let path = dir.path().join("x.partial");
+        let mut j = Journal::create(
+            &path,
+            &Header {
+                respondent: "A".into(),
+                id: "A".into(),
+                instruments: vec!["gad7".into()],
+                started: "t".into(),
+            },
+        )
+        .unwrap();
+        j.record("gad7_1", Some(1)).unwrap();
+        let setup = Setup {
+            battery: &battery,
+            policy: &policy,
+            bound: &bound,
+            crisis: text::crisis(&policy, &hot, Lang::En),
+            journal: path.clone(),
+            respondent: Some("B".into()),
+            append: None,
+            lang: Lang::En,
+        };
+        let e = prepare(&setup, &mut Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("--respondent A"), "{e}");
+        assert!(path.exists());
+    }
+}

@@ -1,0 +1,294 @@
+//! What the front-ends say, in English and Chinese: messages, wrapping by
+//! display width (CJK = 2 columns), the crisis text and the result tables.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+
+use super::Summary;
+use crate::hotlines::Hotlines;
+use crate::instrument::{Lang, ResponseSet};
+use crate::policy::Policy;
+use crate::score::Battery;
+
+/// Pick the text for `lang`.
+pub fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// Display width in terminal columns.
+pub fn width(s: &str) -> usize {
+    s.width()
+}
+
+/// Closing punctuation that must not start a line.
+fn no_break_before(c: char) -> bool {
+    "，。、；：？！）》」』”’,.;:?!)".contains(c)
+}
+
+/// Wrap `text` to lines of at most `cols` columns: at spaces, and between
+/// wide (CJK) characters; a word longer than a line is cut.
+pub fn wrap(text: &str, cols: usize) -> Vec<String> {
+    let cols = cols.max(8);
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        // segments: a word of narrow characters, one wide character, or a space
+        let mut segs: Vec<String> = Vec::new();
+        for c in para.chars() {
+            let wide = c.width().unwrap_or(0) >= 2;
+            match segs.last_mut() {
+                Some(last) if no_break_before(c) && last != " " => last.push(c),
+                Some(last)
+                    if !wide
+                        && c != ' '
+                        && last != " "
+                        && !last.chars().any(|l| l.width().unwrap_or(0) >= 2) =>
+                {
+                    last.push(c)
+                }
+                _ => segs.push(c.to_string()),
+            }
+        }
+        let mut line = String::new();
+        let mut w = 0;
+        let mut space = false;
+        for seg in segs {
+            if seg == " " {
+                space = w > 0;
+                continue;
+            }
+            let sw = width(&seg);
+            if w > 0 && w + usize::from(space) + sw > cols {
+                out.push(std::mem::take(&mut line));
+                w = 0;
+                space = false;
+            }
+            if space {
+                line.push(' ');
+                w += 1;
+                space = false;
+            }
+            if sw <= cols - w {
+                line.push_str(&seg);
+                w += sw;
+                continue;
+            }
+            for c in seg.chars() {
+                let cw = c.width().unwrap_or(0);
+                if w + cw > cols && w > 0 {
+                    out.push(std::mem::take(&mut line));
+                    w = 0;
+                }
+                line.push(c);
+                w += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Wrap with `prefix` on the first line and its width in spaces after.
+pub fn wrap_hanging(prefix: &str, text: &str, cols: usize) -> Vec<String> {
+    let pw = width(prefix);
+    let lines = wrap(text, cols.saturating_sub(pw).max(8));
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{prefix}{l}")
+            } else {
+                format!("{}{l}", " ".repeat(pw))
+            }
+        })
+        .collect()
+}
+
+/// The keys that answer at once: option values 0–9, as "0–3" or "0/2/5".
+pub fn digit_keys(set: &ResponseSet) -> Option<String> {
+    let mut d: Vec<i32> = set
+        .options
+        .iter()
+        .map(|o| o.value)
+        .filter(|v| (0..=9).contains(v))
+        .collect();
+    d.sort_unstable();
+    match (d.first(), d.last()) {
+        (Some(a), Some(b)) if usize::try_from(b - a).ok() == Some(d.len() - 1) && d.len() > 1 => {
+            Some(format!("{a}–{b}"))
+        }
+        (Some(_), _) => Some(d.iter().map(i32::to_string).collect::<Vec<_>>().join("/")),
+        _ => None,
+    }
+}
+
+/// The crisis message and the hotlines that go with it.
+#[derive(Debug, Clone)]
+pub struct Crisis {
+    pub title: String,
+    pub message: String,
+    pub lines_heading: String,
+    /// `name  number (hours)`.
+    pub lines: Vec<String>,
+    /// `number  name`, for a small screen.
+    pub lines_short: Vec<String>,
+}
+
+pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
+    let message = match &policy.crisis_message {
+        Some(t) if !t.get(lang).trim().is_empty() => t.get(lang).trim().to_string(),
+        _ => tr(
+            lang,
+            "RISK FLAG: an answer reached the policy's top level. Follow your crisis protocol now; do not leave the person alone.",
+            "风险提示：有作答达到了策略的最高级别。请立即按危机处理流程处理；不要让其独处。",
+        )
+        .to_string(),
+    };
+    let found: Vec<_> = hotlines.in_regions(&policy.crisis_regions).collect();
+    Crisis {
+        title: tr(
+            lang,
+            "!! CRISIS: read this before going on !!",
+            "!! 危机提示：请先阅读 !!",
+        )
+        .into(),
+        message,
+        lines_heading: match lang {
+            Lang::En => format!("Crisis lines (list verified {}):", hotlines.verified),
+            Lang::Zh => format!("危机热线（列表核实于 {}）：", hotlines.verified),
+        },
+        lines: found.iter().map(|l| l.one_line(lang)).collect(),
+        lines_short: found
+            .iter()
+            .map(|l| format!("{}  {}", l.number, l.name.get(lang)))
+            .collect(),
+    }
+}
+
+/// The per-scale table, the risk table and the note, for `lang`, at most
+/// `cols` wide.
+pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols: u16) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(cols)
+        .set_header(match lang {
+            Lang::En => vec!["Scale", "Total", "Band", "Status"],
+            Lang::Zh => vec!["量表", "总分", "分级", "状态"],
+        });
+    for ((_, _, scale), r) in battery.scales().zip(&s.results) {
+        let name = scale
+            .name
+            .as_ref()
+            .map(|n| n.get(lang).to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| scale.id.clone());
+        let total = r
+            .total
+            .map_or_else(|| "—".to_string(), |t| scale.format_total(t));
+        let band = r.band.map_or_else(
+            || tr(lang, "incomplete", "不完整").to_string(),
+            |b| scale.bands[b].display(lang),
+        );
+        let status = match (r.total, r.prorated) {
+            (None, _) => match lang {
+                Lang::En => format!("incomplete ({} missing)", r.missing),
+                Lang::Zh => format!("不完整（缺 {} 题）", r.missing),
+            },
+            (Some(_), true) => match lang {
+                Lang::En => format!("prorated ({} missing)", r.missing),
+                Lang::Zh => format!("按比例推算（缺 {} 题）", r.missing),
+            },
+            (Some(_), false) => tr(lang, "complete", "完整").to_string(),
+        };
+        t.add_row(vec![name, total, band, status]);
+    }
+    let mut risk = Table::new();
+    risk.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(cols);
+    risk.add_row(vec![
+        tr(lang, "Risk level", "风险级别").to_string(),
+        format!(
+            "{} ({})",
+            policy.level_label(s.level, lang),
+            policy.level_id(s.level)
+        ),
+    ]);
+    let reasons = if s.reasons.is_empty() {
+        tr(lang, "no rule fired", "未触发任何规则").to_string()
+    } else {
+        s.reasons
+            .iter()
+            .map(|r| format!("• {r}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    risk.add_row(vec![tr(lang, "Reasons", "原因").to_string(), reasons]);
+    let heading = match lang {
+        Lang::En => format!(
+            "Results for {} ({} answered, {} skipped; policy {})",
+            s.id, s.answered, s.skipped, policy.id
+        ),
+        Lang::Zh => format!(
+            "{} 的结果（已答 {} 题，跳过 {} 题；策略 {}）",
+            s.id, s.answered, s.skipped, policy.id
+        ),
+    };
+    let note = tr(
+        lang,
+        "This is a screening result, not a diagnosis: a flag means a trained person should follow up.",
+        "这是筛查结果，不是诊断：被标记表示需要由受过训练的人员跟进。",
+    );
+    format!(
+        "{}\n{t}\n{risk}\n{}\n",
+        crate::diag::sanitize(&heading),
+        wrap(note, usize::from(cols)).join("\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_words_and_wide_characters() {
+        assert_eq!(
+            wrap("Little interest or pleasure in doing things", 20),
+            vec!["Little interest or", "pleasure in doing", "things"]
+        );
+        // 10 wide characters = 20 columns; break between them, never
+        // before closing punctuation
+        let zh = wrap("做事时提不起劲或没有兴趣，感到心情低落。", 10);
+        assert!(zh.iter().all(|l| width(l) <= 10), "{zh:?}");
+        assert!(zh
+            .iter()
+            .all(|l| !l.starts_with('，') && !l.starts_with('。')));
+        assert_eq!(zh.concat(), "做事时提不起劲或没有兴趣，感到心情低落。");
+        assert_eq!(wrap("abcdefghijklmnop", 8), vec!["abcdefgh", "ijklmnop"]);
+        assert_eq!(wrap("a\nb", 8), vec!["a", "b"]);
+        assert_eq!(
+            wrap("PHQ-9 第9题：有死亡", 12).concat().replace(' ', ""),
+            "PHQ-9第9题：有死亡"
+        );
+    }
+
+    #[test]
+    fn hanging_indent() {
+        assert_eq!(
+            wrap_hanging(" > 2  ", "More than half the days", 18),
+            vec![" > 2  More than", "      half the", "      days"]
+        );
+    }
+
+    #[test]
+    fn digit_key_ranges() {
+        let b = crate::instrument::builtin("asq").unwrap().unwrap();
+        assert_eq!(digit_keys(&b.response_sets[0]).as_deref(), Some("0–1"));
+        let k = crate::instrument::builtin("k10").unwrap().unwrap();
+        assert_eq!(digit_keys(&k.response_sets[0]).as_deref(), Some("1–5"));
+    }
+}

@@ -1,0 +1,756 @@
+//! The terminal front-end: raw mode on the alternate screen (crossterm),
+//! one item per screen, redrawn whole on every change and on resize.
+//!
+//! Keys: an option's value 0–9 answers at once; ↑/↓ (or k/j) and Enter;
+//! `b`/Backspace back; `s` skip (asks to confirm); `q`/Esc quit (asks
+//! whether to keep the answers); Ctrl-C stops at once keeping the journal.
+//! The terminal is restored on every way out: return, error, Ctrl-C,
+//! SIGINT/SIGTERM/SIGHUP (polled), and panic (a hook, since release builds
+//! abort on panic and run no destructors).
+
+use std::io::{self, Stdout, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use crossterm::cursor::{Hide, MoveTo, Show};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
+use crossterm::terminal::{
+    self, BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen,
+};
+use crossterm::{execute, queue};
+
+use super::text::{self, digit_keys, tr, wrap, wrap_hanging, Crisis};
+use super::{Action, Frontend, ResumeInfo, Session, Slot, Stop};
+use crate::instrument::Lang;
+
+/// The crisis message is on screen this long before Enter counts.
+pub const CRISIS_HOLD: Duration = Duration::from_secs(1);
+/// How often the key loop looks at the signal flag.
+const TICK: Duration = Duration::from_millis(200);
+
+/// Raw mode is on: the panic hook restores the terminal.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static HOOK: Once = Once::new();
+
+fn restore_terminal() {
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        SetAttribute(Attribute::Reset),
+        Show,
+        LeaveAlternateScreen
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sty {
+    Plain,
+    Title,
+    Dim,
+    Selected,
+    Alert,
+    Hint,
+}
+
+/// Lines to draw; `optional` ones (spacing, instructions) go first when
+/// the terminal is too short.
+#[derive(Default)]
+struct Screen {
+    lines: Vec<(Sty, String)>,
+    optional: Vec<bool>,
+}
+
+impl Screen {
+    fn push(&mut self, sty: Sty, s: impl Into<String>) {
+        self.lines.push((sty, s.into()));
+        self.optional.push(false);
+    }
+    fn push_optional(&mut self, sty: Sty, s: impl Into<String>) {
+        self.lines.push((sty, s.into()));
+        self.optional.push(true);
+    }
+    fn wrapped(&mut self, sty: Sty, s: &str, cols: usize) {
+        for l in wrap(s, cols) {
+            self.push(sty, l);
+        }
+    }
+    fn wrapped_optional(&mut self, sty: Sty, s: &str, cols: usize) {
+        for l in wrap(s, cols) {
+            self.push_optional(sty, l);
+        }
+    }
+    fn blank(&mut self) {
+        self.push_optional(Sty::Plain, "");
+    }
+
+    /// The lines that fit in `rows`: without the optional ones if needed,
+    /// then the top and the last line (the keys or the prompt).
+    fn fit(&self, rows: usize) -> Vec<&(Sty, String)> {
+        let mut shown: Vec<&(Sty, String)> = self.lines.iter().collect();
+        if shown.len() > rows {
+            let mut excess = shown.len() - rows;
+            shown = self
+                .lines
+                .iter()
+                .zip(&self.optional)
+                .filter(|(_, &opt)| {
+                    if opt && excess > 0 {
+                        excess -= 1;
+                        false
+                    } else {
+                        true
+                    }
+                })
+                .map(|(l, _)| l)
+                .collect();
+        }
+        if shown.len() > rows {
+            let last = shown.pop();
+            shown.truncate(rows.saturating_sub(1));
+            shown.extend(last);
+        }
+        shown
+    }
+}
+
+/// What the bottom of a question screen shows.
+enum Bottom {
+    Keys(Option<String>),
+    ConfirmSkip,
+    ConfirmQuit,
+}
+
+enum Key {
+    Press(KeyEvent),
+    Resize,
+    Stop,
+}
+
+pub struct Tty {
+    lang: Lang,
+    colour: bool,
+    respondent: String,
+    out: Stdout,
+    active: bool,
+    signalled: Arc<AtomicBool>,
+    signals: Vec<signal_hook::SigId>,
+}
+
+impl Tty {
+    /// Enter raw mode and the alternate screen. `colour`: the caller checked
+    /// NO_COLOR and the terminal.
+    pub fn start(lang: Lang, colour: bool, respondent: &str) -> anyhow::Result<Tty> {
+        HOOK.call_once(|| {
+            let prev = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if ACTIVE.swap(false, Ordering::SeqCst) {
+                    restore_terminal();
+                }
+                prev(info);
+            }));
+        });
+        let signalled = Arc::new(AtomicBool::new(false));
+        let mut signals = Vec::new();
+        #[cfg(unix)]
+        for sig in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ] {
+            signals.push(
+                signal_hook::flag::register(sig, Arc::clone(&signalled))
+                    .context("setting up signal handling")?,
+            );
+        }
+        terminal::enable_raw_mode().context("switching the terminal to raw mode")?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let mut t = Tty {
+            lang,
+            colour,
+            respondent: crate::diag::sanitize(respondent),
+            out: io::stdout(),
+            active: true,
+            signalled,
+            signals,
+        };
+        execute!(t.out, EnterAlternateScreen, Hide).context("setting up the terminal")?;
+        Ok(t)
+    }
+
+    /// Leave raw mode and the alternate screen (idempotent).
+    pub fn close(&mut self) {
+        if self.active {
+            self.active = false;
+            ACTIVE.store(false, Ordering::SeqCst);
+            restore_terminal();
+            for id in self.signals.drain(..) {
+                signal_hook::low_level::unregister(id);
+            }
+        }
+    }
+
+    /// Was the session stopped by a signal?
+    pub fn signalled(&self) -> bool {
+        self.signalled.load(Ordering::SeqCst)
+    }
+
+    fn size(&self) -> (usize, usize) {
+        let (c, r) = terminal::size().unwrap_or((80, 24));
+        // one column spare: writing the last column makes some terminals wrap
+        (usize::from(c.max(20)) - 1, usize::from(r.max(5)))
+    }
+
+    fn next_key(&mut self) -> anyhow::Result<Key> {
+        loop {
+            if self.signalled() {
+                return Ok(Key::Stop);
+            }
+            if event::poll(TICK)? {
+                match event::read()? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => {
+                        if is_ctrl_c(&k) {
+                            return Ok(Key::Stop);
+                        }
+                        return Ok(Key::Press(k));
+                    }
+                    Event::Resize(..) => return Ok(Key::Resize),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn paint(&mut self, screen: &Screen) -> io::Result<()> {
+        let (_, rows) = self.size();
+        let shown = screen.fit(rows);
+        queue!(
+            self.out,
+            BeginSynchronizedUpdate,
+            MoveTo(0, 0),
+            Clear(ClearType::All)
+        )?;
+        for (row, (sty, line)) in shown.iter().enumerate() {
+            queue!(self.out, MoveTo(0, u16::try_from(row).unwrap_or(u16::MAX)))?;
+            if self.colour {
+                match sty {
+                    Sty::Plain => {}
+                    Sty::Title => queue!(self.out, SetAttribute(Attribute::Bold))?,
+                    Sty::Dim => queue!(self.out, SetForegroundColor(Color::DarkGrey))?,
+                    Sty::Selected => queue!(self.out, SetAttribute(Attribute::Reverse))?,
+                    Sty::Alert => queue!(
+                        self.out,
+                        SetForegroundColor(Color::Red),
+                        SetAttribute(Attribute::Bold)
+                    )?,
+                    Sty::Hint => queue!(self.out, SetForegroundColor(Color::Yellow))?,
+                }
+            }
+            queue!(self.out, Print(line))?;
+            if self.colour && *sty != Sty::Plain {
+                queue!(self.out, SetAttribute(Attribute::Reset), ResetColor)?;
+            }
+        }
+        queue!(self.out, EndSynchronizedUpdate)?;
+        self.out.flush()
+    }
+
+    fn question(&self, s: &Session<'_>, g: usize, cursor: usize, bottom: &Bottom) -> Screen {
+        let lang = self.lang;
+        let (cols, _) = self.size();
+        let (_, inst, i, item) = s.item(g);
+        let set = inst.set_of(i);
+        let (at, total) = s.progress();
+        let mut sc = Screen::default();
+        title(
+            &mut sc,
+            inst.name.get(lang),
+            &match lang {
+                Lang::En => format!("Question {at} of {total}"),
+                Lang::Zh => format!("第 {at} 题，共 {total} 题"),
+            },
+            cols,
+        );
+        sc.push_optional(Sty::Dim, self.respondent_line());
+        sc.push_optional(Sty::Dim, "─".repeat(cols.min(78)));
+        let instr = inst.instructions.get(lang);
+        if !instr.is_empty() {
+            sc.wrapped_optional(Sty::Dim, instr, cols);
+            sc.blank();
+        }
+        for l in wrap_hanging(&format!("{}. ", i + 1), item.text.get(lang), cols) {
+            sc.push(Sty::Title, l);
+        }
+        if s.slot(g) == Slot::Skipped {
+            sc.push(Sty::Dim, tr(lang, "(skipped before)", "（之前已跳过）"));
+        }
+        sc.blank();
+        for (k, o) in set.options.iter().enumerate() {
+            let marker = if k == cursor { ">" } else { " " };
+            let key = if (0..=9).contains(&o.value) {
+                o.value.to_string()
+            } else {
+                "·".to_string()
+            };
+            let mut label = o.label.get(lang).to_string();
+            if !(0..=9).contains(&o.value) {
+                label.push_str(&format!(" ({})", o.value));
+            }
+            if s.slot(g) == Slot::Value(o.value) {
+                label.push_str(tr(lang, "   ← current answer", "   ← 当前答案"));
+            }
+            let sty = if k == cursor {
+                Sty::Selected
+            } else {
+                Sty::Plain
+            };
+            for l in wrap_hanging(&format!(" {marker} {key}  "), &label, cols) {
+                sc.push(sty, l);
+            }
+        }
+        sc.blank();
+        let keys = digit_keys(set);
+        match bottom {
+            Bottom::Keys(hint) => {
+                let legend = match (lang, &keys) {
+                    (Lang::En, Some(k)) => {
+                        format!("{k} answer · ↑↓ Enter choose · b back · s skip · q quit")
+                    }
+                    (Lang::En, None) => "↑↓ Enter choose · b back · s skip · q quit".to_string(),
+                    (Lang::Zh, Some(k)) => {
+                        format!("{k} 作答 · ↑↓ 回车 选择 · b 返回 · s 跳过 · q 退出")
+                    }
+                    (Lang::Zh, None) => "↑↓ 回车 选择 · b 返回 · s 跳过 · q 退出".to_string(),
+                };
+                if let Some(h) = hint {
+                    sc.wrapped(Sty::Hint, h, cols);
+                }
+                sc.wrapped(Sty::Dim, &legend, cols);
+            }
+            Bottom::ConfirmSkip => {
+                if inst.critical.contains(&i) {
+                    sc.wrapped(
+                        Sty::Alert,
+                        tr(
+                            lang,
+                            "This is a risk question: without an answer, risk cannot be ruled out.",
+                            "这是与风险相关的题目：没有答案就无法排除风险。",
+                        ),
+                        cols,
+                    );
+                }
+                sc.wrapped(
+                    Sty::Hint,
+                    tr(
+                        lang,
+                        "Skip this question? It is recorded as missing. y = skip · any other key = answer it",
+                        "跳过此题？将记为缺失。y = 跳过 · 其他键 = 返回作答",
+                    ),
+                    cols,
+                );
+            }
+            Bottom::ConfirmQuit => {
+                let (a, sk) = s.counts();
+                let text = if a + sk == 0 {
+                    tr(
+                        lang,
+                        "Quit? y = quit · any other key = go on",
+                        "退出？y = 退出 · 其他键 = 继续作答",
+                    )
+                    .to_string()
+                } else {
+                    match lang {
+                        Lang::En => format!("Quit? y = keep the {} answer(s) to resume later · n = delete them · any other key = go on", a + sk),
+                        Lang::Zh => format!("退出？y = 保留已作答的 {} 题以便稍后继续 · n = 删除 · 其他键 = 继续作答", a + sk),
+                    }
+                };
+                sc.wrapped(Sty::Hint, &text, cols);
+            }
+        }
+        sc
+    }
+
+    fn respondent_line(&self) -> String {
+        match self.lang {
+            Lang::En => format!("Respondent: {}", self.respondent),
+            Lang::Zh => format!("受评者：{}", self.respondent),
+        }
+    }
+
+    fn hint_for(&self, keys: Option<String>) -> String {
+        match (self.lang, keys) {
+            (Lang::En, Some(k)) => {
+                format!("Press {k} to answer, or ↑/↓ and Enter; b back, s skip, q quit.")
+            }
+            (Lang::En, None) => "Choose with ↑/↓ and Enter; b back, s skip, q quit.".to_string(),
+            (Lang::Zh, Some(k)) => {
+                format!("请按 {k} 作答，或用 ↑/↓ 和回车选择；b 返回，s 跳过，q 退出。")
+            }
+            (Lang::Zh, None) => "请用 ↑/↓ 和回车选择；b 返回，s 跳过，q 退出。".to_string(),
+        }
+    }
+
+    /// Ask y/n on the quit prompt: `Some(keep)` or `None` = go on.
+    fn quit_choice(k: &KeyEvent, given: usize) -> Option<Action> {
+        match k.code {
+            KeyCode::Char('y' | 'Y') => Some(Action::Quit { keep: given > 0 }),
+            KeyCode::Char('n' | 'N') if given > 0 => Some(Action::Quit { keep: false }),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Tty {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn is_ctrl_c(k: &KeyEvent) -> bool {
+    k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c' | 'C'))
+}
+
+/// A digit key, ASCII or full-width (a Chinese input method may send ０–９).
+fn digit(c: char) -> Option<i32> {
+    match c {
+        '0'..='9' => Some(c as i32 - '0' as i32),
+        '０'..='９' => Some(c as i32 - '０' as i32),
+        _ => None,
+    }
+}
+
+/// `left` and `right` on one line if they fit, else on two.
+fn title(sc: &mut Screen, left: &str, right: &str, cols: usize) {
+    let (lw, rw) = (text::width(left), text::width(right));
+    if lw + 2 + rw <= cols {
+        sc.push(
+            Sty::Title,
+            format!("{left}{}{right}", " ".repeat(cols - lw - rw)),
+        );
+    } else {
+        sc.wrapped(Sty::Title, left, cols);
+        sc.push(Sty::Title, right);
+    }
+}
+
+impl Frontend for Tty {
+    fn offer_resume(&mut self, info: &ResumeInfo) -> anyhow::Result<Result<bool, Stop>> {
+        let lang = self.lang;
+        let id = crate::diag::sanitize(&info.id);
+        let mut hint: Option<String> = None;
+        loop {
+            let (cols, _) = self.size();
+            let mut sc = Screen::default();
+            sc.push(
+                Sty::Title,
+                tr(lang, "Unfinished answers found", "发现未完成的作答"),
+            );
+            sc.blank();
+            let what = match lang {
+                Lang::En => format!(
+                    "{id}: {}; started {}; {} question(s) answered or skipped.",
+                    info.instruments.join(", "),
+                    info.started,
+                    info.given
+                ),
+                Lang::Zh => format!(
+                    "{id}：{}；开始于 {}；已作答或跳过 {} 题。",
+                    info.instruments.join("、"),
+                    info.started,
+                    info.given
+                ),
+            };
+            sc.wrapped(Sty::Plain, &what, cols);
+            sc.blank();
+            if let Some(h) = &hint {
+                sc.wrapped(Sty::Hint, h, cols);
+            }
+            sc.wrapped(
+                Sty::Plain,
+                tr(
+                    lang,
+                    "Resume where it stopped? y = resume · n = start again",
+                    "从中断处继续？y = 继续 · n = 重新开始",
+                ),
+                cols,
+            );
+            self.paint(&sc)?;
+            match self.next_key()? {
+                Key::Stop => return Ok(Err(Stop::Interrupted)),
+                Key::Resize => {}
+                Key::Press(k) => match k.code {
+                    KeyCode::Char('y' | 'Y') => return Ok(Ok(true)),
+                    KeyCode::Char('n' | 'N') => return Ok(Ok(false)),
+                    _ => hint = Some(tr(lang, "Press y or n.", "请按 y 或 n。").to_string()),
+                },
+            }
+        }
+    }
+
+    fn ask(&mut self, s: &Session<'_>, g: usize) -> anyhow::Result<Action> {
+        let (_, inst, i, _) = s.item(g);
+        let set = inst.set_of(i);
+        let mut cursor = match s.slot(g) {
+            Slot::Value(v) => set.options.iter().position(|o| o.value == v).unwrap_or(0),
+            _ => 0,
+        };
+        let mut bottom = Bottom::Keys(None);
+        loop {
+            let sc = self.question(s, g, cursor, &bottom);
+            self.paint(&sc)?;
+            let k = match self.next_key()? {
+                Key::Stop => return Ok(Action::Stop(Stop::Interrupted)),
+                Key::Resize => continue,
+                Key::Press(k) => k,
+            };
+            match bottom {
+                Bottom::ConfirmSkip => {
+                    if matches!(k.code, KeyCode::Char('y' | 'Y')) {
+                        return Ok(Action::Skip);
+                    }
+                    bottom = Bottom::Keys(None);
+                    continue;
+                }
+                Bottom::ConfirmQuit => {
+                    let (a, sk) = s.counts();
+                    if let Some(act) = Self::quit_choice(&k, a + sk) {
+                        return Ok(act);
+                    }
+                    bottom = Bottom::Keys(None);
+                    continue;
+                }
+                Bottom::Keys(_) => {}
+            }
+            bottom = Bottom::Keys(None);
+            match k.code {
+                KeyCode::Char(c) if digit(c).is_some() => {
+                    let d = digit(c).unwrap_or(-1);
+                    if set.contains(d) {
+                        return Ok(Action::Answer(d));
+                    }
+                    bottom = Bottom::Keys(Some(self.hint_for(digit_keys(set))));
+                }
+                KeyCode::Up | KeyCode::Char('k') => cursor = cursor.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => {
+                    cursor = (cursor + 1).min(set.options.len().saturating_sub(1));
+                }
+                KeyCode::Enter => {
+                    if let Some(o) = set.options.get(cursor) {
+                        return Ok(Action::Answer(o.value));
+                    }
+                }
+                KeyCode::Char('b' | 'B') | KeyCode::Backspace => {
+                    if s.can_go_back() {
+                        return Ok(Action::Back);
+                    }
+                    bottom = Bottom::Keys(Some(
+                        tr(self.lang, "This is the first question.", "这是第一题。").to_string(),
+                    ));
+                }
+                KeyCode::Char('s' | 'S') => bottom = Bottom::ConfirmSkip,
+                KeyCode::Char('q' | 'Q') | KeyCode::Esc => bottom = Bottom::ConfirmQuit,
+                _ => bottom = Bottom::Keys(Some(self.hint_for(digit_keys(set)))),
+            }
+        }
+    }
+
+    fn review(&mut self, s: &Session<'_>) -> anyhow::Result<Action> {
+        let lang = self.lang;
+        let mut confirm_quit = false;
+        let mut hint: Option<&str> = None;
+        loop {
+            let (cols, _) = self.size();
+            let (a, sk) = s.counts();
+            let (_, total) = s.progress();
+            let mut sc = Screen::default();
+            title(
+                &mut sc,
+                tr(lang, "All questions done", "全部题目已完成"),
+                &match lang {
+                    Lang::En => format!("{total} question(s)"),
+                    Lang::Zh => format!("共 {total} 题"),
+                },
+                cols,
+            );
+            sc.push_optional(Sty::Dim, self.respondent_line());
+            sc.push_optional(Sty::Dim, "─".repeat(cols.min(78)));
+            sc.wrapped(
+                Sty::Plain,
+                &match lang {
+                    Lang::En => format!("{a} answered, {sk} skipped."),
+                    Lang::Zh => format!("已作答 {a} 题，跳过 {sk} 题。"),
+                },
+                cols,
+            );
+            sc.blank();
+            if let Some(h) = hint {
+                sc.wrapped(Sty::Hint, h, cols);
+            }
+            if confirm_quit {
+                let text = match lang {
+                    Lang::En => format!("Quit without saving? y = keep the {} answer(s) to resume later · n = delete them · any other key = go on", a + sk),
+                    Lang::Zh => format!("不保存就退出？y = 保留已作答的 {} 题以便稍后继续 · n = 删除 · 其他键 = 继续", a + sk),
+                };
+                sc.wrapped(Sty::Hint, &text, cols);
+            } else {
+                sc.wrapped(
+                    Sty::Plain,
+                    tr(
+                        lang,
+                        "Enter = save and show the results · b = back to the last question · q = quit",
+                        "回车 = 保存并显示结果 · b = 返回最后一题 · q = 退出",
+                    ),
+                    cols,
+                );
+            }
+            self.paint(&sc)?;
+            let k = match self.next_key()? {
+                Key::Stop => return Ok(Action::Stop(Stop::Interrupted)),
+                Key::Resize => continue,
+                Key::Press(k) => k,
+            };
+            if confirm_quit {
+                if let Some(act) = Self::quit_choice(&k, a + sk) {
+                    return Ok(act);
+                }
+                confirm_quit = false;
+                continue;
+            }
+            hint = None;
+            match k.code {
+                KeyCode::Enter => return Ok(Action::Finish),
+                KeyCode::Char('b' | 'B') | KeyCode::Backspace => return Ok(Action::Back),
+                KeyCode::Char('q' | 'Q') | KeyCode::Esc => confirm_quit = true,
+                _ => {
+                    hint = Some(tr(
+                        lang,
+                        "Press Enter to save, b to go back, q to quit.",
+                        "请按回车保存，b 返回，q 退出。",
+                    ));
+                }
+            }
+        }
+    }
+
+    fn crisis(&mut self, c: &Crisis) -> anyhow::Result<Option<Stop>> {
+        // keys typed before the message appeared do not count
+        while event::poll(Duration::ZERO)? {
+            let _ = event::read()?;
+        }
+        let shown = Instant::now();
+        let mut drawn: Option<bool> = None;
+        loop {
+            if self.signalled() {
+                return Ok(Some(Stop::Interrupted));
+            }
+            let ready = shown.elapsed() >= CRISIS_HOLD;
+            if drawn != Some(ready) {
+                let sc = self.crisis_screen(c, ready);
+                self.paint(&sc)?;
+                drawn = Some(ready);
+            }
+            let wait = if ready {
+                TICK
+            } else {
+                CRISIS_HOLD
+                    .saturating_sub(shown.elapsed())
+                    .max(Duration::from_millis(10))
+                    .min(TICK)
+            };
+            if !event::poll(wait)? {
+                continue;
+            }
+            match event::read()? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    if is_ctrl_c(&k) {
+                        return Ok(Some(Stop::Interrupted));
+                    }
+                    // Enter counts only once the message has been up a while
+                    if k.code == KeyCode::Enter && shown.elapsed() >= CRISIS_HOLD {
+                        return Ok(None);
+                    }
+                }
+                Event::Resize(..) => drawn = None,
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Tty {
+    fn crisis_screen(&self, c: &Crisis, ready: bool) -> Screen {
+        let lang = self.lang;
+        let (cols, rows) = self.size();
+        let build = |lines: &[String]| {
+            let mut sc = Screen::default();
+            sc.push_optional(Sty::Alert, "=".repeat(cols.min(78)));
+            sc.wrapped(Sty::Alert, &c.title, cols);
+            sc.push_optional(Sty::Alert, "=".repeat(cols.min(78)));
+            sc.wrapped(Sty::Plain, &c.message, cols);
+            sc.blank();
+            sc.wrapped(Sty::Title, &c.lines_heading, cols);
+            for l in lines {
+                for w in wrap_hanging("  - ", l, cols) {
+                    sc.push(Sty::Plain, w);
+                }
+            }
+            sc.blank();
+            if ready {
+                sc.push(
+                    Sty::Hint,
+                    tr(lang, "Press Enter to continue.", "按回车键继续。"),
+                );
+            } else {
+                sc.push(
+                    Sty::Dim,
+                    tr(
+                        lang,
+                        "Please read this first (Enter works in a moment).",
+                        "请先阅读以上内容（稍候可按回车继续）。",
+                    ),
+                );
+            }
+            sc
+        };
+        let full = build(&c.lines);
+        let essential = full.optional.iter().filter(|o| !**o).count();
+        if essential <= rows {
+            full
+        } else {
+            build(&c.lines_short)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_terminal_drops_optional_lines_first() {
+        let mut sc = Screen::default();
+        sc.push(Sty::Title, "title");
+        sc.push_optional(Sty::Dim, "instructions");
+        sc.blank();
+        sc.push(Sty::Plain, "question");
+        sc.push(Sty::Plain, "option");
+        sc.push(Sty::Dim, "keys");
+        let text = |rows| -> Vec<String> { sc.fit(rows).iter().map(|l| l.1.clone()).collect() };
+        assert_eq!(text(6).len(), 6);
+        assert_eq!(text(5), ["title", "", "question", "option", "keys"]);
+        assert_eq!(text(4), ["title", "question", "option", "keys"]);
+        assert_eq!(text(3), ["title", "question", "keys"]);
+    }
+
+    #[test]
+    fn digits_ascii_and_full_width() {
+        assert_eq!(digit('3'), Some(3));
+        assert_eq!(digit('０'), Some(0));
+        assert_eq!(digit('９'), Some(9));
+        assert_eq!(digit('a'), None);
+    }
+}

@@ -1,0 +1,116 @@
+//! `psyscreen report`: read and count exactly as `summary` does, keep the
+//! referral list, and write one self-contained HTML file. Glue only: the
+//! HTML is made in report/.
+
+use std::io::Write as _;
+
+use anyhow::Context as _;
+
+use crate::cli::ReportArgs;
+use crate::exit::Exit;
+use crate::instrument::Lang;
+use crate::io::output::Output;
+use crate::report::{self, InstrumentLine, Referral, ReportData};
+use crate::summary::{Groups, Tally};
+
+use super::summary::{inputs, refer_from, Need, Rows, Setup};
+
+pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
+    let inp = &a.input;
+    let lang: Lang = inp.lang.into();
+    let setup = Setup::load(inp)?;
+    let from = refer_from(&setup.policy, a.min_level.as_deref())?;
+    let mut rows = Rows::open(
+        inp,
+        &setup,
+        Need {
+            reasons_from: Some(from),
+            ..Need::default()
+        },
+    )?;
+    // refuse an existing file before reading the whole input
+    let output = Output::open(Some(&a.output), a.force, &inputs(inp))?;
+
+    let mut groups: Groups<Tally> = Groups::default();
+    let mut referrals: Vec<Referral> = Vec::new();
+    while let Some(v) = rows.next()? {
+        groups.row(v.key, Tally::default).add(v.facts, v.level);
+        if v.level >= from {
+            referrals.push(Referral {
+                id: v.id,
+                level: v.level,
+                reasons: v.reasons.to_string(),
+            });
+        }
+    }
+    // highest level first; input order within a level (the sort is stable)
+    referrals.sort_by_key(|r| std::cmp::Reverse(r.level));
+    let n_groups = groups.len();
+    let shown = groups.finish(inp.min_group);
+    let scales = rows.scales();
+    let levels = setup.levels();
+    let instruments = rows
+        .battery()
+        .map(|b| {
+            b.instruments
+                .iter()
+                .map(|i| InstrumentLine {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    version: i.version.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let html = report::render(&ReportData {
+        lang,
+        date: report::date(report_time()),
+        input: rows.table.name.clone(),
+        by: rows.by.clone(),
+        instruments,
+        policy_id: setup.policy.id.clone(),
+        policy_version: setup.policy.version.clone(),
+        scales: &scales,
+        levels: &levels,
+        shown: &shown,
+        refer_from: from,
+        referrals: &referrals,
+        version: env!("CARGO_PKG_VERSION"),
+    });
+    let mut output = output;
+    output
+        .write_all(html.as_bytes())
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    output.finish()?;
+    rows.finish_notes();
+    if !inp.quiet {
+        eprintln!(
+            "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} on the referral list (`{}` and above); {} problem(s) reported above",
+            a.output.display(),
+            rows.rows,
+            rows.table.name,
+            rows.table.encoding,
+            rows.by.join(", "),
+            n_groups - shown.suppressed,
+            shown.suppressed,
+            inp.min_group,
+            referrals.len(),
+            setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
+            rows.problems
+        );
+    }
+    Ok(Exit::after_batch(rows.problems, false))
+}
+
+/// Seconds since 1970 for the report's date: `SOURCE_DATE_EPOCH` when set
+/// (reproducible reports, tests), else now.
+fn report_time() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        })
+}

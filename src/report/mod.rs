@@ -1,0 +1,646 @@
+//! The class report: one self-contained HTML file (inline CSS, inline SVG,
+//! no script, no link to anything outside it) that prints on paper. Per
+//! shown group one SVG chart: a stacked bar of band counts per scale and
+//! one of risk levels. Small groups are suppressed exactly as in
+//! `summary`. A referral list gives ids, levels and reasons only. Pure:
+//! data in, text out.
+
+mod svg;
+
+use std::fmt::Write as _;
+
+use crate::instrument::{Lang, Text};
+use crate::summary::{key_label, suppressed_mark, Cell, LevelInfo, ScaleInfo, Shown, Tally};
+
+/// An instrument of the run, as the report names it.
+#[derive(Debug, Clone)]
+pub struct InstrumentLine {
+    pub id: String,
+    pub name: Text,
+    pub version: String,
+}
+
+/// One person on the referral list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    pub id: String,
+    /// Level index into the policy's levels.
+    pub level: usize,
+    pub reasons: String,
+}
+
+/// Everything the report shows.
+#[derive(Debug)]
+pub struct ReportData<'a> {
+    pub lang: Lang,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub input: String,
+    pub by: Vec<String>,
+    /// The instruments scored; empty when the input was already scored.
+    pub instruments: Vec<InstrumentLine>,
+    pub policy_id: String,
+    pub policy_version: Option<String>,
+    pub scales: &'a [ScaleInfo],
+    pub levels: &'a [LevelInfo],
+    pub shown: &'a Shown<Tally>,
+    /// The lowest level on the referral list.
+    pub refer_from: usize,
+    /// Sorted by the caller (highest level first, then input order).
+    pub referrals: &'a [Referral],
+    /// psyscreen's version.
+    pub version: &'a str,
+}
+
+fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// Escape text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root { --ink: #1f2933; --muted: #616e7c; --line: #d9dee3; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+  color: var(--ink); margin: 0 auto; max-width: 60rem; padding: 1.5rem; line-height: 1.45; font-size: 14px; }
+h1 { font-size: 1.6rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; border-bottom: 2px solid var(--line); padding-bottom: .2rem; }
+h3 { font-size: 1rem; margin: 0 0 .4rem; }
+.meta { color: var(--muted); margin: 0 0 .8rem; }
+.meta dt { font-weight: 600; display: inline; }
+.meta dd { display: inline; margin: 0 1.2rem 0 .3rem; }
+.note { border-left: 4px solid #c62828; background: #fdf3f3; padding: .6rem .9rem; margin: .8rem 0; }
+table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; }
+th, td { border: 1px solid var(--line); padding: .25rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f3f5f7; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.overall td { font-weight: 600; background: #fafbfc; }
+td.suppressed { color: var(--muted); }
+.groups { display: grid; grid-template-columns: 1fr; gap: .8rem; }
+.group { border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; break-inside: avoid; page-break-inside: avoid; }
+.group p { margin: .3rem 0 0; color: var(--muted); }
+.legend { margin: .2rem 0 .6rem; }
+.legend span.key { display: inline-block; margin: 0 .8rem .2rem 0; white-space: nowrap; }
+.legend i { display: inline-block; width: .9rem; height: .9rem; vertical-align: -0.12rem; margin-right: .3rem; border: 1px solid #0002; }
+svg { display: block; max-width: 100%; height: auto; }
+svg text { font-family: inherit; font-size: 12px; }
+footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  table { break-inside: auto; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  .referrals { break-before: page; page-break-before: always; }
+}
+"#;
+
+/// The whole HTML document.
+pub fn render(d: &ReportData<'_>) -> String {
+    let lang = d.lang;
+    let mut h = String::with_capacity(32 * 1024);
+    let by = d.by.join(" / ");
+    let title = match lang {
+        Lang::En => format!("Screening summary by {by}"),
+        Lang::Zh => format!("筛查结果汇总（按{by}）"),
+    };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"psyscreen {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        tr(lang, "en", "zh-CN"),
+        esc(d.version),
+        esc(&title)
+    );
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(&title));
+    meta(&mut h, d);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\"><strong>{}</strong> {}</p>\n</header>",
+        tr(lang, "Screening, not diagnosis.", "这是筛查，不是诊断。"),
+        esc(&note(d))
+    );
+
+    overview(&mut h, d);
+    groups(&mut h, d);
+    referrals(&mut h, d);
+
+    let _ = writeln!(
+        h,
+        "<footer>{} psyscreen {} · {} · {}</footer>\n</body>\n</html>",
+        tr(lang, "Made with", "生成工具："),
+        esc(d.version),
+        esc(&d.date),
+        tr(
+            lang,
+            "Keep this report as confidential as the answers it comes from.",
+            "请按原始作答数据同等级别保密本报告。"
+        )
+    );
+    h
+}
+
+fn note(d: &ReportData<'_>) -> String {
+    let m = d.shown.min_group;
+    match d.lang {
+        Lang::En => format!(
+            "A flag means a trained person should follow up; it is not a diagnosis. \
+             Groups with fewer than {m} respondents are not shown (marked {}), and the \
+             overall row adds up the shown groups only, so no individual can be singled out.",
+            suppressed_mark(m)
+        ),
+        Lang::Zh => format!(
+            "标记表示需要由受过训练的人员跟进，并非诊断。少于 {m} 人的组不显示（标为 {}），\
+             “全部”一行只合计已显示的组，因此无法据此识别任何个人。",
+            suppressed_mark(m)
+        ),
+    }
+}
+
+fn meta(h: &mut String, d: &ReportData<'_>) {
+    let lang = d.lang;
+    h.push_str("<dl class=\"meta\">");
+    let mut item = |k: &str, v: &str| {
+        let _ = write!(h, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+    };
+    item(tr(lang, "Date:", "日期："), &d.date);
+    item(tr(lang, "Input:", "数据："), &d.input);
+    let instruments = if d.instruments.is_empty() {
+        let scales: Vec<&str> = d.scales.iter().map(|s| s.id.as_str()).collect();
+        match lang {
+            Lang::En => format!(
+                "scored file (scales {}; instrument versions not recorded in it)",
+                scales.join(", ")
+            ),
+            Lang::Zh => format!(
+                "已评分文件（量表 {}；文件中未记录量表版本）",
+                scales.join("、")
+            ),
+        }
+    } else {
+        d.instruments
+            .iter()
+            .map(|i| format!("{} ({} v{})", i.name.get(lang), i.id, i.version))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    item(tr(lang, "Instruments:", "量表："), &instruments);
+    let policy = match &d.policy_version {
+        Some(v) => format!("{} v{v}", d.policy_id),
+        None => d.policy_id.clone(),
+    };
+    item(tr(lang, "Policy:", "转介策略："), &policy);
+    item(
+        tr(lang, "Smallest group shown:", "最小显示组："),
+        &match lang {
+            Lang::En => format!("{} respondents", d.shown.min_group),
+            Lang::Zh => format!("{} 人", d.shown.min_group),
+        },
+    );
+    h.push_str("</dl>\n");
+}
+
+/// `YYYY-MM-DD` (UTC) of a time in seconds since 1970.
+pub fn date(unix: i64) -> String {
+    // days to a civil date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms")
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn level_label(d: &ReportData<'_>, l: usize) -> String {
+    d.levels
+        .get(l)
+        .map_or_else(String::new, |x| x.label.get(d.lang).to_string())
+}
+
+/// One row per group: size, each level, incomplete, mean (SD) per scale.
+fn overview(h: &mut String, d: &ReportData<'_>) {
+    let lang = d.lang;
+    let _ = writeln!(
+        h,
+        "<section>\n<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th><th class=\"num\">n</th>",
+        tr(lang, "Overview", "概览"),
+        esc(&d.by.join(" / "))
+    );
+    for l in 0..d.levels.len() {
+        let _ = write!(h, "<th class=\"num\">{}</th>", esc(&level_label(d, l)));
+    }
+    let _ = write!(
+        h,
+        "<th class=\"num\">{}</th>",
+        tr(lang, "incomplete", "不完整")
+    );
+    for s in d.scales {
+        let _ = write!(
+            h,
+            "<th class=\"num\">{} {}</th>",
+            esc(&s.id),
+            tr(lang, "mean (SD)", "均值（标准差）")
+        );
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    let cols = d.levels.len() + 1 + d.scales.len();
+    for (key, cell) in &d.shown.groups {
+        let name = esc(&key_label(key, lang));
+        match cell {
+            Cell::Shown { n, data } => {
+                let _ = write!(h, "<tr><td>{name}</td>");
+                overview_cells(h, d, *n, data);
+                h.push_str("</tr>\n");
+            }
+            Cell::Suppressed => {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{name}</td><td class=\"num suppressed\">{}</td><td class=\"suppressed\" colspan=\"{cols}\">{}</td></tr>",
+                    esc(&suppressed_mark(d.shown.min_group)),
+                    tr(lang, "not shown: too few respondents", "人数过少，不显示")
+                );
+            }
+        }
+    }
+    if let Some((n, all)) = &d.shown.overall {
+        let _ = write!(
+            h,
+            "<tr class=\"overall\"><td>{}</td>",
+            tr(lang, "All groups shown", "全部（已显示的组）")
+        );
+        overview_cells(h, d, *n, all);
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+    if d.shown.suppressed > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta\">{}</p>",
+            esc(&match lang {
+                Lang::En => format!(
+                    "{} group(s) with fewer than {} respondents are not shown and are not part of the overall row.",
+                    d.shown.suppressed, d.shown.min_group
+                ),
+                Lang::Zh => format!(
+                    "{} 个组少于 {} 人，不显示，也不计入“全部”一行。",
+                    d.shown.suppressed, d.shown.min_group
+                ),
+            })
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+fn overview_cells(h: &mut String, d: &ReportData<'_>, n: u64, t: &Tally) {
+    let _ = write!(h, "<td class=\"num\">{n}</td>");
+    for l in 0..d.levels.len() {
+        let _ = write!(h, "<td class=\"num\">{}</td>", t.level(l));
+    }
+    let _ = write!(h, "<td class=\"num\">{}</td>", t.incomplete);
+    for (k, _) in d.scales.iter().enumerate() {
+        let m = t.scales.get(k).map(|s| s.totals).unwrap_or_default();
+        let text = match (m.mean(), m.sd()) {
+            (Some(mean), Some(sd)) => format!("{mean:.1} ({sd:.1})"),
+            (Some(mean), None) => format!("{mean:.1}"),
+            _ => "—".to_string(),
+        };
+        let _ = write!(h, "<td class=\"num\">{text}</td>");
+    }
+}
+
+/// One card and one SVG per shown group; the legends once, in HTML.
+fn groups(h: &mut String, d: &ReportData<'_>) {
+    let lang = d.lang;
+    let _ = writeln!(
+        h,
+        "<section>\n<h2>{}</h2>",
+        tr(lang, "Bands and risk levels by group", "各组分级与风险级别")
+    );
+    legends(h, d);
+    h.push_str("<div class=\"groups\">\n");
+    for (key, cell) in &d.shown.groups {
+        let name = key_label(key, lang);
+        let _ = write!(h, "<div class=\"group\">\n<h3>{}", esc(&name));
+        match cell {
+            Cell::Shown { n, data } => {
+                let _ = writeln!(h, " <small>(n = {n})</small></h3>");
+                h.push_str(&svg::group_chart(d, &name, *n, data));
+                let means: Vec<String> = d
+                    .scales
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, s)| {
+                        let m = data.scales.get(k)?.totals;
+                        let mean = m.mean()?;
+                        Some(match m.sd() {
+                            Some(sd) => format!("{} {mean:.1} ± {sd:.1}", s.id),
+                            None => format!("{} {mean:.1}", s.id),
+                        })
+                    })
+                    .collect();
+                if !means.is_empty() {
+                    let _ = writeln!(
+                        h,
+                        "<p>{} {}</p>",
+                        tr(lang, "Mean ± SD:", "均值 ± 标准差："),
+                        esc(&means.join(" · "))
+                    );
+                }
+            }
+            Cell::Suppressed => {
+                let _ = writeln!(
+                    h,
+                    " <small>(n {})</small></h3>\n<p>{}</p>",
+                    esc(&suppressed_mark(d.shown.min_group)),
+                    tr(
+                        lang,
+                        "Not shown: too few respondents to keep individuals anonymous.",
+                        "人数过少，为保护个人不被识别，不显示。"
+                    )
+                );
+            }
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</div>\n</section>\n");
+}
+
+fn legends(h: &mut String, d: &ReportData<'_>) {
+    let lang = d.lang;
+    for s in d.scales {
+        let _ = write!(h, "<div class=\"legend\"><strong>{}</strong>: ", esc(&s.id));
+        for (b, band) in s.bands.iter().enumerate() {
+            let _ = write!(
+                h,
+                "<span class=\"key\"><i style=\"background:{}\"></i>{}</span>",
+                svg::band_colour(b, s.bands.len()),
+                esc(&band.display(lang))
+            );
+        }
+        let _ = writeln!(
+            h,
+            "<span class=\"key\"><i style=\"background:{}\"></i>{}</span></div>",
+            svg::INCOMPLETE,
+            tr(lang, "incomplete", "不完整")
+        );
+    }
+    let _ = write!(
+        h,
+        "<div class=\"legend\"><strong>{}</strong>: ",
+        tr(lang, "risk level", "风险级别")
+    );
+    for l in 0..d.levels.len() {
+        let _ = write!(
+            h,
+            "<span class=\"key\"><i style=\"background:{}\"></i>{}</span>",
+            svg::level_colour(l, d.levels.len()),
+            esc(&level_label(d, l))
+        );
+    }
+    h.push_str("</div>\n");
+}
+
+fn referrals(h: &mut String, d: &ReportData<'_>) {
+    let lang = d.lang;
+    let from = level_label(d, d.refer_from);
+    let _ = writeln!(
+        h,
+        "<section class=\"referrals\">\n<h2>{}</h2>\n<p class=\"meta\">{}</p>",
+        esc(&match lang {
+            Lang::En => format!("Referral list: {from} and above"),
+            Lang::Zh => format!("转介名单：{from}及以上"),
+        }),
+        tr(
+            lang,
+            "Ids only, every group (small groups included): each person here needs follow-up by a trained person. The reasons name the rules of the policy that fired.",
+            "仅列编号，包括所有组（含人数过少的组）：名单中每个人都需要由受过训练的人员跟进。原因为转介策略中触发的规则。"
+        )
+    );
+    if d.referrals.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>{}</p>\n</section>",
+            esc(&match lang {
+                Lang::En => format!("No one at {from} or above."),
+                Lang::Zh => format!("没有人达到{from}及以上。"),
+            })
+        );
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+        tr(lang, "id", "编号"),
+        tr(lang, "level", "级别"),
+        tr(lang, "reasons", "原因")
+    );
+    for r in d.referrals {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&r.id),
+            esc(&level_label(d, r.level)),
+            esc(&r.reasons)
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::{BandInfo, Groups, ScaleFact};
+
+    fn levels() -> Vec<LevelInfo> {
+        ["none", "monitor", "refer", "urgent"]
+            .iter()
+            .map(|l| LevelInfo {
+                id: (*l).to_string(),
+                label: Text {
+                    en: Some(l.to_uppercase()),
+                    zh: Some(format!("级{l}")),
+                },
+            })
+            .collect()
+    }
+
+    fn scales() -> Vec<ScaleInfo> {
+        vec![ScaleInfo {
+            id: "gad2".into(),
+            bands: vec![
+                BandInfo {
+                    id: "negative".into(),
+                    en: None,
+                    zh: Some("阴性".into()),
+                },
+                BandInfo {
+                    id: "positive".into(),
+                    en: None,
+                    zh: Some("阳性".into()),
+                },
+            ],
+        }]
+    }
+
+    fn shown() -> Shown<Tally> {
+        let mut g: Groups<Tally> = Groups::default();
+        for (class, n) in [("7A", 6u8), ("<b>&", 2), ("8A", 5)] {
+            for i in 0..n {
+                let f = ScaleFact {
+                    total: Some(f64::from(i)),
+                    band: Some(usize::from(i > 2)),
+                };
+                g.row(&[class.to_string()], Tally::default)
+                    .add(&[f], usize::from(i % 4));
+            }
+        }
+        g.finish(5)
+    }
+
+    fn html(lang: Lang, referrals: &[Referral]) -> String {
+        let (s, l, sh) = (scales(), levels(), shown());
+        render(&ReportData {
+            lang,
+            date: "2026-03-16".into(),
+            input: "class.csv".into(),
+            by: vec!["class".into()],
+            instruments: vec![InstrumentLine {
+                id: "gad2".into(),
+                name: Text {
+                    en: Some("GAD-2".into()),
+                    zh: Some("GAD-2 焦虑".into()),
+                },
+                version: "1.0".into(),
+            }],
+            policy_id: "default".into(),
+            policy_version: Some("1.0".into()),
+            scales: &s,
+            levels: &l,
+            shown: &sh,
+            refer_from: 2,
+            referrals,
+            version: "0.1.0",
+        })
+    }
+
+    /// Every non-void element closed in order; returns the elements seen.
+    pub(crate) fn balanced(html: &str) -> Result<usize, String> {
+        const VOID: [&str; 6] = ["meta", "br", "hr", "img", "link", "input"];
+        let mut stack: Vec<String> = Vec::new();
+        let mut seen = 0;
+        let mut rest = html;
+        while let Some(i) = rest.find('<') {
+            rest = &rest[i + 1..];
+            let end = rest.find('>').ok_or("unclosed <")?;
+            let tag = &rest[..end];
+            rest = &rest[end + 1..];
+            if tag.starts_with('!') {
+                continue;
+            }
+            let self_closing = tag.ends_with('/');
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if name == "style" {
+                let close = rest.find("</style>").ok_or("unclosed style")?;
+                rest = &rest[close + "</style>".len()..];
+                seen += 1;
+                continue;
+            }
+            if tag.starts_with('/') {
+                match stack.pop() {
+                    Some(open) if open == name => {}
+                    other => return Err(format!("</{name}> closes {other:?}")),
+                }
+            } else if !self_closing && !VOID.contains(&name.as_str()) {
+                stack.push(name);
+                seen += 1;
+            } else {
+                seen += 1;
+            }
+        }
+        if stack.is_empty() {
+            Ok(seen)
+        } else {
+            Err(format!("left open: {stack:?}"))
+        }
+    }
+
+    #[test]
+    fn one_chart_per_shown_group_and_nothing_of_small_ones() {
+        let h = html(Lang::En, &[]);
+        assert_eq!(h.matches("<svg").count(), 2, "7A and 8A; `<b>&` has 2");
+        assert!(h.contains("&lt;b&gt;&amp;"), "group names are escaped");
+        assert!(!h.contains("<b>&"));
+        assert!(h.contains("<td class=\"num suppressed\">&lt;5</td>"));
+        // overall = 6 + 5, not 13
+        assert!(
+            h.contains("<tr class=\"overall\"><td>All groups shown</td><td class=\"num\">11</td>"),
+            "{h}"
+        );
+        assert!(h.contains("Screening, not diagnosis."));
+        assert!(h.contains("No one at REFER or above."));
+        assert!(!h.contains("http://") && !h.contains("https://"));
+        assert!(!h.to_lowercase().contains("diagnosed"));
+        balanced(&h).unwrap();
+    }
+
+    #[test]
+    fn referral_list_and_chinese_labels() {
+        let r = vec![Referral {
+            id: "S<1>".into(),
+            level: 3,
+            reasons: "PHQ-9 item 9 & more".into(),
+        }];
+        let h = html(Lang::Zh, &r);
+        assert!(h.contains("<html lang=\"zh-CN\">"));
+        assert!(h.contains("转介名单：级refer及以上"));
+        assert!(h.contains(
+            "<tr><td>S&lt;1&gt;</td><td>级urgent</td><td>PHQ-9 item 9 &amp; more</td></tr>"
+        ));
+        assert!(h.contains("阳性"));
+        assert!(h.contains("这是筛查，不是诊断。"));
+        balanced(&h).unwrap();
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(951_782_400), "2000-02-29");
+        assert_eq!(date(1_773_619_200), "2026-03-16");
+        assert_eq!(date(-86_400), "1969-12-31");
+    }
+
+    #[test]
+    fn the_checker_catches_bad_nesting() {
+        assert!(balanced("<div><p></div></p>").is_err());
+        assert!(balanced("<div>").is_err());
+        assert_eq!(balanced("<div><meta charset=\"x\"><br></div>"), Ok(3));
+    }
+}

@@ -1,0 +1,510 @@
+//! Class summaries: scored rows counted by group (respondents, each band of
+//! each scale, each risk level, mean and SD of each total, incomplete), with
+//! groups smaller than `--min-group` suppressed so that no individual can be
+//! singled out. Pure: no I/O.
+//!
+//! Suppression: a group under the minimum shows no numbers at all, not even
+//! its size (`<5`). The overall row is the sum of the groups that are shown
+//! and of those only, so subtracting the shown rows from it gives zero,
+//! never a suppressed group's counts.
+
+pub mod alpha;
+pub mod careless;
+pub mod rows;
+
+use std::collections::BTreeMap;
+
+use crate::instrument::{Lang, Text};
+
+/// A band as a summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BandInfo {
+    /// The band's label as `score` writes it (`moderately_severe`).
+    pub id: String,
+    pub en: Option<String>,
+    pub zh: Option<String>,
+}
+
+impl BandInfo {
+    pub fn display(&self, lang: Lang) -> String {
+        match (lang, &self.zh, &self.en) {
+            (Lang::Zh, Some(zh), _) => zh.clone(),
+            (_, _, Some(en)) => en.clone(),
+            _ => self.id.replace('_', " "),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ScaleInfo {
+    pub id: String,
+    /// In the instrument's order (lowest total first).
+    pub bands: Vec<BandInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LevelInfo {
+    pub id: String,
+    pub label: Text,
+}
+
+/// One scale's result for one person, as the summary needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ScaleFact {
+    /// The total (for mean and SD); `None` when there is none.
+    pub total: Option<f64>,
+    /// Index into the scale's bands; `None` = incomplete.
+    pub band: Option<usize>,
+}
+
+/// Running mean and variance (Welford), mergeable (Chan et al.).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    pub n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Moments {
+    pub fn add(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / count(self.n);
+        self.m2 += d * (x - self.mean);
+    }
+
+    pub fn merge(&mut self, o: &Moments) {
+        if o.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *o;
+            return;
+        }
+        let n = self.n + o.n;
+        let d = o.mean - self.mean;
+        self.mean += d * count(o.n) / count(n);
+        self.m2 += o.m2 + d * d * count(self.n) * count(o.n) / count(n);
+        self.n = n;
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.mean)
+    }
+
+    /// Sample standard deviation (n − 1); needs two values.
+    pub fn sd(&self) -> Option<f64> {
+        (self.n > 1).then(|| (self.m2.max(0.0) / count(self.n - 1)).sqrt())
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // counts of rows, far below 2^52
+fn count(n: u64) -> f64 {
+    n as f64
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScaleTally {
+    /// Count per band, by band index (may be shorter than the band list).
+    pub bands: Vec<u64>,
+    pub incomplete: u64,
+    pub totals: Moments,
+}
+
+impl ScaleTally {
+    pub fn band(&self, b: usize) -> u64 {
+        self.bands.get(b).copied().unwrap_or(0)
+    }
+}
+
+/// The counts of one group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub n: u64,
+    /// Rows with at least one incomplete scale.
+    pub incomplete: u64,
+    pub scales: Vec<ScaleTally>,
+    /// Count per risk level, by level index.
+    pub levels: Vec<u64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, facts: &[ScaleFact], level: usize) {
+        self.n += 1;
+        if self.scales.len() < facts.len() {
+            self.scales.resize_with(facts.len(), ScaleTally::default);
+        }
+        let mut incomplete = false;
+        for (t, f) in self.scales.iter_mut().zip(facts) {
+            match f.band {
+                Some(b) => {
+                    if t.bands.len() <= b {
+                        t.bands.resize(b + 1, 0);
+                    }
+                    t.bands[b] += 1;
+                }
+                None => {
+                    t.incomplete += 1;
+                    incomplete = true;
+                }
+            }
+            if let Some(x) = f.total.filter(|x| x.is_finite()) {
+                t.totals.add(x);
+            }
+        }
+        self.incomplete += u64::from(incomplete);
+        if self.levels.len() <= level {
+            self.levels.resize(level + 1, 0);
+        }
+        self.levels[level] += 1;
+    }
+
+    pub fn level(&self, l: usize) -> u64 {
+        self.levels.get(l).copied().unwrap_or(0)
+    }
+}
+
+/// Something counted per group that can be added up into an overall row.
+pub trait Merge {
+    fn merge(&mut self, other: &Self);
+}
+
+impl Merge for Tally {
+    fn merge(&mut self, o: &Tally) {
+        self.n += o.n;
+        self.incomplete += o.incomplete;
+        if self.scales.len() < o.scales.len() {
+            self.scales.resize_with(o.scales.len(), ScaleTally::default);
+        }
+        for (a, b) in self.scales.iter_mut().zip(&o.scales) {
+            if a.bands.len() < b.bands.len() {
+                a.bands.resize(b.bands.len(), 0);
+            }
+            for (x, y) in a.bands.iter_mut().zip(&b.bands) {
+                *x += y;
+            }
+            a.incomplete += b.incomplete;
+            a.totals.merge(&b.totals);
+        }
+        if self.levels.len() < o.levels.len() {
+            self.levels.resize(o.levels.len(), 0);
+        }
+        for (x, y) in self.levels.iter_mut().zip(&o.levels) {
+            *x += y;
+        }
+    }
+}
+
+impl<T: Merge> Merge for Vec<T> {
+    fn merge(&mut self, o: &Vec<T>) {
+        for (a, b) in self.iter_mut().zip(o) {
+            a.merge(b);
+        }
+    }
+}
+
+/// Anything kept per group (counts, reliability), with the group's size.
+#[derive(Debug)]
+pub struct Groups<T> {
+    map: BTreeMap<Vec<String>, (u64, T)>,
+}
+
+impl<T> Default for Groups<T> {
+    fn default() -> Self {
+        Groups {
+            map: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> Groups<T> {
+    /// The group `key`, made by `make` on its first row. Counts the row.
+    pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
+        if !self.map.contains_key(key) {
+            self.map.insert(key.to_vec(), (0, make()));
+        }
+        let (n, t) = self
+            .map
+            .get_mut(key)
+            .unwrap_or_else(|| unreachable!("inserted above"));
+        *n += 1;
+        t
+    }
+
+    /// The group `key` without counting a row (`None` if it has none).
+    pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
+        self.map.get_mut(key).map(|(_, t)| t)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Is the group `key` large enough to be shown?
+    pub fn is_shown(&self, key: &[String], min_group: u64) -> bool {
+        self.map.get(key).is_some_and(|(n, _)| *n >= min_group)
+    }
+}
+
+/// A group as it may be shown: its numbers, or nothing at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<T> {
+    Shown {
+        n: u64,
+        data: T,
+    },
+    /// Fewer than the minimum: no size, no counts.
+    Suppressed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown<T> {
+    /// Every group in key order.
+    pub groups: Vec<(Vec<String>, Cell<T>)>,
+    /// The sum of the shown groups only; `None` when none is shown.
+    pub overall: Option<(u64, T)>,
+    pub suppressed: usize,
+    pub min_group: u64,
+}
+
+impl<T: Merge + Clone> Groups<T> {
+    /// Apply the minimum group size: small groups lose their numbers, the
+    /// overall row adds up the shown groups only.
+    pub fn finish(self, min_group: u64) -> Shown<T> {
+        let mut overall: Option<(u64, T)> = None;
+        let mut suppressed = 0;
+        let mut sorted: Vec<_> = self.map.into_iter().collect();
+        sorted.sort_by(|a, b| natural_keys(&a.0, &b.0));
+        let groups = sorted
+            .into_iter()
+            .map(|(key, (n, data))| {
+                if n < min_group {
+                    suppressed += 1;
+                    return (key, Cell::Suppressed);
+                }
+                match &mut overall {
+                    Some((on, o)) => {
+                        *on += n;
+                        o.merge(&data);
+                    }
+                    None => overall = Some((n, data.clone())),
+                }
+                (key, Cell::Shown { n, data })
+            })
+            .collect();
+        Shown {
+            groups,
+            overall,
+            suppressed,
+            min_group,
+        }
+    }
+}
+
+/// Group keys in natural order: numbers inside values compare as numbers
+/// (`7A` < `10A`), everything else as text.
+pub fn natural_keys(a: &[String], b: &[String]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| natural(x, y))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.len().cmp(&b.len()))
+}
+
+fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a, b);
+    loop {
+        let (Some(cx), Some(cy)) = (x.chars().next(), y.chars().next()) else {
+            return x.len().cmp(&y.len()).then_with(|| a.cmp(b));
+        };
+        if cx.is_ascii_digit() && cy.is_ascii_digit() {
+            let dx = x.len() - x.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let dy = y.len() - y.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let (nx, ny) = (
+                x[..dx].trim_start_matches('0'),
+                y[..dy].trim_start_matches('0'),
+            );
+            let o = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
+            if o != Ordering::Equal {
+                return o;
+            }
+            x = &x[dx..];
+            y = &y[dy..];
+        } else {
+            if cx != cy {
+                return cx.cmp(&cy);
+            }
+            x = &x[cx.len_utf8()..];
+            y = &y[cy.len_utf8()..];
+        }
+    }
+}
+
+/// How a suppressed group's size is written: `<5`.
+pub fn suppressed_mark(min_group: u64) -> String {
+    format!("<{min_group}")
+}
+
+/// A group key for people: the values joined by ` / `, a blank as `(blank)`.
+pub fn key_label(key: &[String], lang: Lang) -> String {
+    key.iter()
+        .map(|v| {
+            if v.is_empty() {
+                match lang {
+                    Lang::En => "(blank)".to_string(),
+                    Lang::Zh => "（空）".to_string(),
+                }
+            } else {
+                v.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// A mean or SD as shown: two decimals, or empty when there is none.
+pub fn fmt2(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |x| format!("{x:.2}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Vec<String> {
+        vec![s.to_string()]
+    }
+
+    fn fact(total: i32, band: usize) -> ScaleFact {
+        ScaleFact {
+            total: Some(f64::from(total)),
+            band: Some(band),
+        }
+    }
+
+    #[test]
+    fn moments_match_the_textbook_and_merge() {
+        let mut m = Moments::default();
+        for x in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
+            m.add(x);
+        }
+        assert!((m.mean().unwrap() - 5.0).abs() < 1e-12);
+        // sample SD of the classic example: sqrt(32/7)
+        assert!((m.sd().unwrap() - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+        let (mut a, mut b) = (Moments::default(), Moments::default());
+        for x in [2.0, 4.0, 4.0] {
+            a.add(x);
+        }
+        for x in [4.0, 5.0, 5.0, 7.0, 9.0] {
+            b.add(x);
+        }
+        a.merge(&b);
+        assert_eq!(a.n, 8);
+        assert!((a.sd().unwrap() - m.sd().unwrap()).abs() < 1e-12);
+        let mut one = Moments::default();
+        one.add(3.0);
+        assert_eq!(one.sd(), None, "one value has no SD");
+        assert_eq!(Moments::default().mean(), None);
+    }
+
+    #[test]
+    fn tally_counts_bands_levels_and_incomplete() {
+        let mut t = Tally::default();
+        t.add(&[fact(3, 0), fact(12, 2)], 1);
+        t.add(
+            &[
+                ScaleFact {
+                    total: None,
+                    band: None,
+                },
+                fact(2, 0),
+            ],
+            2,
+        );
+        assert_eq!(t.n, 2);
+        assert_eq!(t.incomplete, 1);
+        assert_eq!(t.scales[0].band(0), 1);
+        assert_eq!(t.scales[0].incomplete, 1);
+        assert_eq!(t.scales[1].band(2), 1);
+        assert_eq!(t.scales[1].band(9), 0);
+        assert_eq!((t.level(0), t.level(1), t.level(2)), (0, 1, 1));
+        assert_eq!(t.scales[0].totals.n, 1, "no total, no mean");
+    }
+
+    #[test]
+    fn small_groups_are_suppressed_and_left_out_of_the_overall_row() {
+        let mut g: Groups<Tally> = Groups::default();
+        for (class, n, level) in [("7A", 6, 0), ("7B", 2, 3), ("8A", 5, 1)] {
+            for _ in 0..n {
+                g.row(&key(class), Tally::default).add(&[fact(1, 0)], level);
+            }
+        }
+        assert!(g.is_shown(&key("7A"), 5));
+        assert!(!g.is_shown(&key("7B"), 5));
+        assert!(!g.is_shown(&key("9Z"), 5));
+        let s = g.finish(5);
+        assert_eq!(s.suppressed, 1);
+        assert_eq!(s.groups[1], (key("7B"), Cell::Suppressed));
+        let (n, all) = s.overall.clone().unwrap();
+        assert_eq!(n, 11, "6 + 5: the suppressed 2 are not in it");
+        assert_eq!(all.n, 11);
+        assert_eq!(all.level(3), 0, "7B's urgent rows cannot be recovered");
+        // overall minus the shown rows is zero everywhere
+        let mut shown = Tally::default();
+        for (_, c) in &s.groups {
+            if let Cell::Shown { data, .. } = c {
+                shown.merge(data);
+            }
+        }
+        assert_eq!(shown.levels, all.levels);
+        assert_eq!(shown.scales[0].bands, all.scales[0].bands);
+    }
+
+    #[test]
+    fn nothing_shown_means_no_overall_row() {
+        let mut g: Groups<Tally> = Groups::default();
+        g.row(&key("x"), Tally::default).add(&[], 0);
+        let s = g.finish(5);
+        assert_eq!(s.overall, None);
+        assert_eq!(s.suppressed, 1);
+        // --min-group 1 shows every group
+        let mut g: Groups<Tally> = Groups::default();
+        g.row(&key("x"), Tally::default).add(&[], 0);
+        assert_eq!(g.finish(1).suppressed, 0);
+    }
+
+    #[test]
+    fn groups_in_natural_order() {
+        let mut v: Vec<Vec<String>> = ["10A", "7B", "7A", "", "8A", "007A", "x2", "x10"]
+            .iter()
+            .map(|s| key(s))
+            .collect();
+        v.sort_by(|a, b| natural_keys(a, b));
+        let got: Vec<&str> = v.iter().map(|k| k[0].as_str()).collect();
+        assert_eq!(got, ["", "007A", "7A", "7B", "8A", "10A", "x2", "x10"]);
+        let two = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        assert!(natural_keys(&two("7", "B"), &two("7", "A")).is_gt());
+        assert!(natural_keys(&two("7", "Z"), &two("10", "A")).is_lt());
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(key_label(&[String::new()], Lang::En), "(blank)");
+        assert_eq!(key_label(&["7".into(), "A".into()], Lang::Zh), "7 / A");
+        assert_eq!(suppressed_mark(5), "<5");
+        assert_eq!(fmt2(Some(1.5)), "1.50");
+        assert_eq!(fmt2(None), "");
+        let b = BandInfo {
+            id: "moderately_severe".into(),
+            en: None,
+            zh: Some("中重度".into()),
+        };
+        assert_eq!(b.display(Lang::En), "moderately severe");
+        assert_eq!(b.display(Lang::Zh), "中重度");
+    }
+}

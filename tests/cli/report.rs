@@ -1,0 +1,308 @@
+//! `psyscreen report` end to end: one self-contained HTML file, one SVG
+//! chart per shown group, nothing from outside, a sound structure, small
+//! groups suppressed, the referral list, `-o` safety.
+
+use crate::{bin, data, root, run};
+
+/// 2026-03-16, so the date in the report is known.
+const EPOCH: &str = "1773619200";
+
+fn report(args: &[&str]) -> (String, String, i32) {
+    run(bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .arg("report")
+        .args(args))
+}
+
+/// Every element closed, in order (void elements excepted); the number of
+/// elements seen.
+fn balanced(html: &str) -> Result<usize, String> {
+    const VOID: [&str; 6] = ["meta", "br", "hr", "img", "link", "input"];
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen = 0;
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let end = rest.find('>').ok_or("a `<` without `>`")?;
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') {
+            continue;
+        }
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        if name == "style" {
+            let close = rest.find("</style>").ok_or("<style> not closed")?;
+            rest = &rest[close + "</style>".len()..];
+            seen += 1;
+        } else if tag.starts_with('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+        } else {
+            seen += 1;
+            if !tag.ends_with('/') && !VOID.contains(&name.as_str()) {
+                stack.push(name);
+            }
+        }
+    }
+    if stack.is_empty() {
+        Ok(seen)
+    } else {
+        Err(format!("left open: {stack:?}"))
+    }
+}
+
+fn check_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang="), "{html}");
+    assert!(html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert_eq!(html.matches("<head>").count(), 1);
+    assert_eq!(html.matches("<body>").count(), 1);
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no links out"
+    );
+    for outside in [
+        "<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import",
+    ] {
+        assert!(
+            !html.contains(outside),
+            "{outside} in a self-contained report"
+        );
+    }
+    assert!(html.contains("@media print"), "print styles");
+    balanced(html).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!html.to_lowercase().contains("diagnosed"));
+}
+
+#[test]
+fn class_report_one_chart_per_group_and_the_referral_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let (stdout, stderr, code) = run(bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args([
+            "report",
+            "examples/class-survey.csv",
+            "-i",
+            "phq9,gad7",
+            "--by",
+            "class",
+            "-o",
+        ])
+        .arg(&out));
+    assert_eq!(
+        (stdout.as_str(), code),
+        ("", 1),
+        "one invalid cell: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("row 28, column gad7_2: 'sometimes' is not a valid answer"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("by class: 3 group(s) shown, 0 suppressed (fewer than 5 respondents); 4 on the referral list (`refer` and above); 1 problem(s) reported above\n"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    check_self_contained(&html);
+    assert_eq!(html.matches("<svg").count(), 3, "7A, 7B, 8A");
+    assert_eq!(html.matches("</svg>").count(), 3);
+    for want in [
+        "<html lang=\"en\">",
+        "<title>Screening summary by class</title>",
+        "<dt>Date:</dt><dd>2026-03-16</dd>",
+        "Patient Health Questionnaire-9 (PHQ-9) (phq9 v1.0); Generalized Anxiety Disorder 7 (GAD-7) (gad7 v1.0)",
+        "<dt>Policy:</dt><dd>default v1.0</dd>",
+        "<strong>Screening, not diagnosis.</strong>",
+        "<tr class=\"overall\"><td>All groups shown</td><td class=\"num\">30</td><td class=\"num\">23</td><td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">2</td>",
+        "<h3>7A <small>(n = 10)</small></h3>",
+        "Referral list: Refer and above",
+    ] {
+        assert!(html.contains(want), "{want}");
+    }
+    // highest level first, input order within a level; ids only
+    let list = &html[html.find("Referral list").unwrap()..];
+    let ids: Vec<&str> = list
+        .split("<tr><td>")
+        .skip(1)
+        .map(|r| &r[..r.find('<').unwrap()])
+        .collect();
+    assert_eq!(ids, ["S7A07", "S8A02", "S7B06", "S8A05"]);
+    assert!(list.contains("<td>Urgent</td><td>PHQ-9 item 9: thoughts of death or self-harm;"));
+    assert!(!list.contains("7A</td>"), "no class beside an id");
+}
+
+#[test]
+fn small_groups_get_no_chart_and_no_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = report(&[
+        data("summary/small-groups.csv").to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    check_self_contained(&html);
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "7A and 8A; (blank) and 7B are suppressed"
+    );
+    assert!(html.contains("<tr><td>7B</td><td class=\"num suppressed\">&lt;5</td><td class=\"suppressed\" colspan=\"6\">not shown: too few respondents</td></tr>"));
+    assert!(html.contains("<h3>(blank) <small>(n &lt;5)</small></h3>"));
+    // overall = 7A (6) + 8A (5); 7B's urgent row is not in it
+    assert!(html.contains("<tr class=\"overall\"><td>All groups shown</td><td class=\"num\">11</td><td class=\"num\">7</td><td class=\"num\">3</td><td class=\"num\">0</td><td class=\"num\">1</td>"), "{html}");
+    assert!(html.contains("2 group(s) with fewer than 5 respondents are not shown"));
+    // everyone at refer or above is listed, whatever their group's size
+    assert!(
+        html.contains("<tr><td>a5</td><td>Urgent</td>")
+            && html.contains("<tr><td>b1</td><td>Urgent</td>")
+    );
+}
+
+#[test]
+fn chinese_report_from_a_scored_file_with_the_school_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let scored = dir.path().join("scored.csv");
+    run(bin()
+        .current_dir(root())
+        .args([
+            "score",
+            "examples/class-survey.csv",
+            "-i",
+            "phq9,gad7",
+            "--keep",
+            "class",
+        ])
+        .args([
+            "--policy",
+            "policies/school-tiers.yaml",
+            "--lang",
+            "zh",
+            "-q",
+            "-o",
+        ])
+        .arg(&scored));
+    let out = dir.path().join("zh.html");
+    let (_, stderr, code) = report(&[
+        scored.to_str().unwrap(),
+        "--by",
+        "class",
+        "--lang",
+        "zh",
+        "--policy",
+        "policies/school-tiers.yaml",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    check_self_contained(&html);
+    assert_eq!(html.matches("<svg").count(), 3);
+    for want in [
+        "<html lang=\"zh-CN\">",
+        "这是筛查，不是诊断。",
+        "<dt>量表：</dt><dd>已评分文件（量表 phq9、gad7；文件中未记录量表版本）</dd>",
+        "<dt>转介策略：</dt><dd>school-tiers",
+        "中重度",
+        "转介名单：橙色（转介）及以上",
+    ] {
+        assert!(html.contains(want), "{want}\n{html}");
+    }
+    // reasons come from the scored file's risk_reasons, as written (zh)
+    assert!(html.contains("<td>PHQ-9 第9题"), "{html}");
+}
+
+#[test]
+fn output_is_required_atomic_and_never_overwritten() {
+    let (_, stderr, code) = report(&["examples/class-survey.csv", "-i", "phq9", "--by", "class"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--output <FILE>"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    std::fs::write(&out, "mine").unwrap();
+    let args = |force: bool| {
+        let mut v = vec![
+            "examples/class-survey.csv",
+            "-i",
+            "phq9",
+            "--by",
+            "class",
+            "-q",
+            "-o",
+        ];
+        v.push(out.to_str().unwrap());
+        if force {
+            v.push("--force");
+        }
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let a = args(false);
+    let (_, stderr, code) = report(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists: use --force"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
+    let a = args(true);
+    let (_, _, code) = report(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+    // a missing --by column is located and nothing is written
+    let other = dir.path().join("other.html");
+    let (_, stderr, code) = report(&[
+        "examples/class-survey.csv",
+        "-i",
+        "phq9",
+        "--by",
+        "grade",
+        "-o",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: --by `grade` is not a column of examples/class-survey.csv: it has id, class, phq9_1,"), "{stderr}");
+    assert!(!other.exists());
+    // an unknown --min-level lists the levels
+    let (_, stderr, code) = report(&[
+        "examples/class-survey.csv",
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "--min-level",
+        "severe",
+        "-o",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr, "error: unknown level `severe` for policy `default`: expected one of none, monitor, refer, urgent\n");
+}
+
+#[test]
+fn help_has_examples() {
+    let (stdout, _, code) = run(bin().args(["report", "--help"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("Examples:\n  psyscreen report examples/class-survey.csv"),
+        "{stdout}"
+    );
+}

@@ -5,7 +5,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Instant;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 
 use crate::cli::ScoreArgs;
 use crate::exit::Exit;
@@ -53,30 +53,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         },
         a.manifest.is_some(),
     )?;
-    let plan = columns::plan(&table.headers, &battery, &map)?;
     if a.check {
+        let plan = columns::plan(&table.headers, &battery, &map)?;
         return check_report(&table, &battery, &plan);
     }
-    if plan.found() == 0 {
-        bail!(
-            "no item columns found in {}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
-            table.name,
-            battery.items().take(3).map(|(_, _, i)| i.id.as_str()).collect::<Vec<_>>().join(", ")
-        );
-    }
-    let absent: Vec<&str> = plan
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.is_none())
-        .map(|(g, _)| battery.item_id(g))
-        .collect();
-    if !absent.is_empty() {
-        eprintln!(
-            "warning: no column for {}: counted as missing in every row (see --check)",
-            absent.join(", ")
-        );
-    }
+    let plan = columns::plan_for_scoring(&table.name, &table.headers, &battery, &map)?;
 
     let find = |name: &str| table.headers.iter().position(|h| h == name);
     let id_col = match &a.id_column {
@@ -143,6 +124,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut answers = vec![Answer::Missing; battery.n_items()];
     let mut results = vec![ScaleResult::default(); battery.n_scales()];
     let mut outcome = Outcome::default();
+    let mut bad = Vec::new();
     let mut reasons = String::new();
     let mut stats = Stats::new(policy.levels.len());
     let n_headers = table.headers.len();
@@ -153,7 +135,6 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
         let row = stats.rows + 1;
-        let mut row_bad = false;
         if rec.len() != n_headers {
             eprintln!(
                 "row {row}: has {} field(s), but the header has {n_headers}; absent fields count as missing",
@@ -161,30 +142,12 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             );
             stats.ragged += 1;
         }
-        for (g, slot) in answers.iter_mut().enumerate() {
-            *slot = match plan.items[g] {
-                Some((c, _)) => match rec.get(c) {
-                    Some(cell) => {
-                        let ans = reader.read(g, cell);
-                        if ans == Answer::Invalid {
-                            report_cell(
-                                row,
-                                &table.headers[c],
-                                c,
-                                cell,
-                                battery.item_id(g),
-                                reader.expected(g),
-                            );
-                            stats.bad_cells += 1;
-                            row_bad = true;
-                        }
-                        ans
-                    }
-                    None => Answer::Missing,
-                },
-                None => Answer::Missing,
-            };
+        reader.read_record(&battery, &plan, rec, &mut answers, &mut bad);
+        for b in &bad {
+            eprintln!("{}", b.render(row, &table.headers));
         }
+        stats.bad_cells += bad.len() as u64;
+        let row_bad = !bad.is_empty();
         stats.bad_rows += u64::from(row_bad);
         battery.score(&mut answers, &mut results);
         bound.evaluate(&battery, &answers, &results, &mut outcome);
@@ -357,22 +320,6 @@ impl Stats {
             hit_fail_on: false,
         }
     }
-}
-
-fn report_cell(row: u64, header: &str, col: usize, cell: &[u8], item: &str, expected: &str) {
-    let value = String::from_utf8_lossy(cell);
-    let mut value = crate::diag::sanitize(value.trim());
-    if value.chars().count() > 40 {
-        value = value.chars().take(40).collect::<String>() + "…";
-    }
-    let column = if header.is_empty() {
-        format!("#{}", col + 1)
-    } else {
-        header.to_string()
-    };
-    eprintln!(
-        "row {row}, column {column}: '{value}' is not a valid answer for {item} (expected {expected}); counted as missing"
-    );
 }
 
 fn progress_bar(quiet: bool, size: Option<u64>) -> Option<indicatif::ProgressBar> {

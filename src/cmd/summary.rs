@@ -369,34 +369,7 @@ impl<'s> Rows<'s> {
 
 /// The column plan for raw answers, with `score`'s checks and warnings.
 fn raw_plan(table: &Table, battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
-    let plan = columns::plan(&table.headers, battery, map)?;
-    if plan.found() == 0 {
-        bail!(
-            "no item columns found in {}: expected headers such as {} (or the items' texts); \
-             see `psyscreen score --check` and --map. A file `psyscreen score` wrote is summarised without -i",
-            table.name,
-            battery
-                .items()
-                .take(3)
-                .map(|(_, _, i)| i.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let absent: Vec<&str> = plan
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.is_none())
-        .map(|(g, _)| battery.item_id(g))
-        .collect();
-    if !absent.is_empty() {
-        eprintln!(
-            "warning: no column for {}: counted as missing in every row (see `psyscreen score --check`)",
-            absent.join(", ")
-        );
-    }
-    Ok(plan)
+    columns::plan_for_scoring(&table.name, &table.headers, battery, map)
 }
 
 /// The bands of a built-in scale, to order a scored file's bands.

@@ -6,7 +6,46 @@
 use std::collections::HashMap;
 
 use crate::instrument::normalize_label;
+use crate::io::columns::ColumnPlan;
 use crate::score::{Answer, Battery};
+
+/// A cell that could not be read; it counts as missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCell {
+    pub column: usize,
+    /// What was found, for the message (trimmed, control characters escaped).
+    pub value: String,
+    /// What was expected and what happens now.
+    pub message: String,
+}
+
+impl BadCell {
+    pub fn new(column: usize, cell: &[u8], message: String) -> Self {
+        let value = String::from_utf8_lossy(cell);
+        let mut value = crate::diag::sanitize(value.trim());
+        if value.chars().count() > 40 {
+            value = value.chars().take(40).collect::<String>() + "…";
+        }
+        BadCell {
+            column,
+            value,
+            message,
+        }
+    }
+
+    /// `row N, column C: 'VALUE' MESSAGE`, as `score` reports cells (N as
+    /// a spreadsheet shows it: the header is row 1).
+    pub fn render(&self, row: u64, headers: &[String]) -> String {
+        let column = match headers.get(self.column) {
+            Some(h) if !h.is_empty() => h.clone(),
+            _ => format!("#{}", self.column + 1),
+        };
+        format!(
+            "row {row}, column {column}: '{}' {}",
+            self.value, self.message
+        )
+    }
+}
 
 struct ItemReader {
     /// Option values in printed order.
@@ -75,6 +114,40 @@ impl AnswerReader {
             items,
             labels,
             one_based,
+        }
+    }
+
+    /// Read every item of one record into `answers` (battery order). An
+    /// invalid cell is `Answer::Invalid` (missing for scoring) and noted in
+    /// `bad`; an absent column or field is missing.
+    pub fn read_record(
+        &self,
+        battery: &Battery,
+        plan: &ColumnPlan,
+        rec: &csv::ByteRecord,
+        answers: &mut [Answer],
+        bad: &mut Vec<BadCell>,
+    ) {
+        bad.clear();
+        for (g, slot) in answers.iter_mut().enumerate() {
+            *slot = match plan.items[g].and_then(|(c, _)| rec.get(c).map(|cell| (c, cell))) {
+                Some((c, cell)) => {
+                    let a = self.read(g, cell);
+                    if a == Answer::Invalid {
+                        bad.push(BadCell::new(
+                            c,
+                            cell,
+                            format!(
+                                "is not a valid answer for {} (expected {}); counted as missing",
+                                battery.item_id(g),
+                                self.expected(g)
+                            ),
+                        ));
+                    }
+                    a
+                }
+                None => Answer::Missing,
+            };
         }
     }
 

@@ -117,6 +117,38 @@ pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Res
     Ok(ColumnPlan { items })
 }
 
+/// The column plan for scoring: at least one item column must be found
+/// (else nothing could be scored); absent items are warned about on stderr,
+/// since they count as missing in every row.
+pub fn plan_for_scoring(
+    input: &str,
+    headers: &[String],
+    battery: &Battery,
+    map: &MapFile,
+) -> anyhow::Result<ColumnPlan> {
+    let plan = plan(headers, battery, map)?;
+    if plan.found() == 0 {
+        bail!(
+            "no item columns found in {input}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
+            battery.items().take(3).map(|(_, _, i)| i.id.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let absent: Vec<&str> = plan
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_none())
+        .map(|(g, _)| battery.item_id(g))
+        .collect();
+    if !absent.is_empty() {
+        eprintln!(
+            "warning: no column for {}: counted as missing in every row (see `psyscreen score --check`)",
+            absent.join(", ")
+        );
+    }
+    Ok(plan)
+}
+
 /// A header or item text reduced for matching: no leading question number,
 /// no spaces or punctuation, lower case.
 pub fn question_key(s: &str) -> String {

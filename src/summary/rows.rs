@@ -10,47 +10,10 @@ use csv::ByteRecord;
 use super::{BandInfo, ScaleFact, ScaleInfo};
 use crate::instrument::{Lang, Scale};
 use crate::io::cells::AnswerReader;
+pub use crate::io::cells::BadCell;
 use crate::io::columns::ColumnPlan;
 use crate::policy::{Bound, Outcome, Policy};
 use crate::score::{Answer, Battery, ScaleResult};
-
-/// A cell that could not be read; it counts as missing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadCell {
-    pub column: usize,
-    /// What was found, for the message (trimmed, control characters escaped).
-    pub value: String,
-    /// What was expected and what happens now.
-    pub message: String,
-}
-
-impl BadCell {
-    fn new(column: usize, cell: &[u8], message: String) -> Self {
-        let value = String::from_utf8_lossy(cell);
-        let mut value = crate::diag::sanitize(value.trim());
-        if value.chars().count() > 40 {
-            value = value.chars().take(40).collect::<String>() + "…";
-        }
-        BadCell {
-            column,
-            value,
-            message,
-        }
-    }
-
-    /// `row N, column C: 'VALUE' MESSAGE`, as `score` reports cells (N as
-    /// a spreadsheet shows it: the header is row 1).
-    pub fn render(&self, row: u64, headers: &[String]) -> String {
-        let column = match headers.get(self.column) {
-            Some(h) if !h.is_empty() => h.clone(),
-            _ => format!("#{}", self.column + 1),
-        };
-        format!(
-            "row {row}, column {column}: '{}' {}",
-            self.value, self.message
-        )
-    }
-}
 
 /// Scores raw answers one record at a time; buffers are reused.
 pub struct RowScorer<'a> {
@@ -97,30 +60,13 @@ impl<'a> RowScorer<'a> {
 
     /// Read one record's answers; an invalid cell is missing, and noted.
     pub fn read(&mut self, rec: &ByteRecord) {
-        self.bad.clear();
-        for (g, slot) in self.answers.iter_mut().enumerate() {
-            *slot = match self.plan.items[g] {
-                Some((c, _)) => match rec.get(c) {
-                    Some(cell) => {
-                        let a = self.reader.read(g, cell);
-                        if a == Answer::Invalid {
-                            self.bad.push(BadCell::new(
-                                c,
-                                cell,
-                                format!(
-                                    "is not a valid answer for {} (expected {}); counted as missing",
-                                    self.battery.item_id(g),
-                                    self.reader.expected(g)
-                                ),
-                            ));
-                        }
-                        a
-                    }
-                    None => Answer::Missing,
-                },
-                None => Answer::Missing,
-            };
-        }
+        self.reader.read_record(
+            self.battery,
+            &self.plan,
+            rec,
+            &mut self.answers,
+            &mut self.bad,
+        );
     }
 
     /// Score what `read` read: totals, bands, the policy's level.

@@ -169,6 +169,17 @@ impl Tty {
         }
         terminal::enable_raw_mode().context("switching the terminal to raw mode")?;
         ACTIVE.store(true, Ordering::SeqCst);
+        // A hung-up terminal (closed window, dropped connection) can leave
+        // crossterm's poll spinning on end-of-file without returning, so no
+        // check in our loop would run. Every answer is already fsync'd to
+        // the journal, so a watchdog may end the process: it loses nothing
+        // and stops a busy loop that would otherwise run forever.
+        std::thread::spawn(|| loop {
+            std::thread::sleep(Duration::from_millis(500));
+            if terminal_gone() {
+                std::process::exit(i32::from(crate::exit::Exit::Error.code()));
+            }
+        });
         let mut t = Tty {
             lang,
             colour,
@@ -679,6 +690,14 @@ impl Frontend for Tty {
             }
         }
     }
+}
+
+/// Has our terminal been hung up? A closed terminal window or a dropped
+/// connection does not always deliver SIGHUP, and a hung-up terminal still
+/// passes `isatty`. On Linux its device then shows as deleted in /proc;
+/// elsewhere we rely on SIGHUP.
+fn terminal_gone() -> bool {
+    std::fs::read_link("/proc/self/fd/0").is_ok_and(|p| p.to_string_lossy().ends_with(" (deleted)"))
 }
 
 impl Tty {

@@ -57,7 +57,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         let plan = columns::plan(&table.headers, &battery, &map)?;
         return check_report(&table, &battery, &plan);
     }
-    let plan = columns::plan_for_scoring(&table.name, &table.headers, &battery, &map)?;
+    // the encoding in the message: a wrong --encoding is the usual cause
+    let read_as = format!("{} (read as {})", table.name, table.encoding);
+    let plan = columns::plan_for_scoring(&read_as, &table.headers, &battery, &map)?;
 
     let find = |name: &str| table.headers.iter().position(|h| h == name);
     let id_col = match &a.id_column {

@@ -523,3 +523,39 @@ fn only_the_id_and_kept_columns_are_copied() {
     assert!(!stdout.contains("203.0.113"), "{stdout}");
     assert!(!stdout.contains("手机提交"), "{stdout}");
 }
+
+#[test]
+fn duplicate_item_headers_are_an_error_not_a_guess() {
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "gad2"])
+        .write_stdin("id,gad2_1,gad2_1,gad2_2\na,1,2,1\n"));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        "error: columns 2 (\"gad2_1\") and 3 (\"gad2_1\") both feed item gad2_1: keep one, or map them with --map\n"
+    );
+}
+
+#[test]
+fn forced_encoding_wins_and_a_wrong_one_is_named() {
+    let gbk = root().join("examples/wjx-export-gbk.csv");
+    let (stdout, _, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "-q",
+            "--format",
+            "csv",
+            "--encoding",
+            "gbk",
+        ])
+        .arg(&gbk));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("row,phq9_total,"), "{stdout}");
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--encoding", "utf-8"])
+        .arg(&gbk));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("(read as UTF-8)"), "{stderr}");
+}

@@ -246,15 +246,8 @@ pub struct ScoreArgs {
     /// Report which column feeds which item, and which are missing; score nothing.
     #[arg(long)]
     pub check: bool,
-    /// Input encoding [default: detect UTF-8 (with or without BOM) or GB18030/GBK].
-    #[arg(long, value_name = "ENC")]
-    pub encoding: Option<String>,
-    /// Field delimiter [default: detect , ; or tab].
-    #[arg(long, value_name = "CHAR")]
-    pub delimiter: Option<char>,
-    /// xlsx sheet name [default: the first sheet].
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Language of labels and reasons.
     #[arg(long, value_enum, default_value = "en")]
     pub lang: LangArg,
@@ -270,6 +263,20 @@ pub struct ScoreArgs {
     /// and versions, policy, psyscreen version, time, counts per level.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+}
+
+/// How to read an input table (shared by `score`, `summary`, `report`).
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Input encoding [default: detect UTF-8 (with or without BOM) or GB18030/GBK].
+    #[arg(long, value_name = "ENC")]
+    pub encoding: Option<String>,
+    /// Field delimiter [default: detect , ; or tab].
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<char>,
+    /// xlsx sheet name [default: the first sheet].
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 /// Input of `summary` and `report`: a scored file, or raw answers with -i.
@@ -298,15 +305,8 @@ pub struct GroupInputArgs {
     /// Column that identifies a person [default: id (raw) or the first column (scored), else the row number].
     #[arg(long, value_name = "COL")]
     pub id_column: Option<String>,
-    /// Input encoding [default: detect UTF-8 or GB18030/GBK].
-    #[arg(long, value_name = "ENC")]
-    pub encoding: Option<String>,
-    /// Field delimiter [default: detect , ; or tab].
-    #[arg(long, value_name = "CHAR")]
-    pub delimiter: Option<char>,
-    /// xlsx sheet name [default: the first sheet].
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Language of labels.
     #[arg(long, value_enum, default_value = "en")]
     pub lang: LangArg,

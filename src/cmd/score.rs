@@ -47,9 +47,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut table = Table::open_with(
         &InputSpec {
             path: input_path,
-            encoding: a.encoding.as_deref(),
-            delimiter: a.delimiter,
-            sheet: a.sheet.as_deref(),
+            encoding: a.read.encoding.as_deref(),
+            delimiter: a.read.delimiter,
+            sheet: a.read.sheet.as_deref(),
         },
         a.manifest.is_some(),
     )?;

@@ -144,9 +144,9 @@ impl<'s> Rows<'s> {
     pub fn open(a: &GroupInputArgs, setup: &'s Setup, need: Need) -> anyhow::Result<Rows<'s>> {
         let table = Table::open(&InputSpec {
             path: input::file_path(a.input.as_ref()),
-            encoding: a.encoding.as_deref(),
-            delimiter: a.delimiter,
-            sheet: a.sheet.as_deref(),
+            encoding: a.read.encoding.as_deref(),
+            delimiter: a.read.delimiter,
+            sheet: a.read.sheet.as_deref(),
         })?;
         let find = |name: &str| table.headers.iter().position(|h| h == name.trim());
         let mut by_cols = Vec::new();

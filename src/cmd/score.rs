@@ -16,7 +16,7 @@ use crate::io::input::{self, InputSpec, Table};
 use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
 use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
-use crate::io::write::{Columns, Kind, Sink};
+use crate::io::write::{Columns, Encoded, Kind, Sink};
 use crate::policy::{self, Level, Outcome};
 use crate::score::{Answer, Battery, ScaleResult};
 
@@ -131,6 +131,27 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut stats = Stats::new(policy.levels.len());
     let n_headers = table.headers.len();
 
+    // band and level names encoded once, written per row without rescanning
+    let bands: Vec<Vec<Encoded>> = scales
+        .iter()
+        .map(|s| {
+            s.bands
+                .iter()
+                .map(|b| sink.encode(b.label.as_bytes()))
+                .collect()
+        })
+        .collect();
+    let incomplete = sink.encode(b"incomplete");
+    let level_ids: Vec<Encoded> = policy
+        .levels
+        .iter()
+        .map(|l| sink.encode(l.id.as_bytes()))
+        .collect();
+    let level_labels: Vec<Encoded> = policy
+        .levels
+        .iter()
+        .map(|l| sink.encode(l.label.get(lang).as_bytes()))
+        .collect();
     let mut rows = table.stream();
     let read_so_far = rows.position();
     while let Some(rec) = rows.next_row()? {
@@ -181,21 +202,20 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         for &k in &keep {
             sink.text(rec.get(k).unwrap_or_default());
         }
-        for (s, r) in scales.iter().zip(&results) {
+        for (k, (s, r)) in scales.iter().zip(&results).enumerate() {
             match r.total {
                 Some(t) if s.decimals == 0 => sink.integer(t),
                 Some(t) => sink.number(s.format_total(t).as_bytes()),
                 None => sink.number(b""),
             }
-            sink.label(
-                r.band
-                    .map_or("incomplete", |b| s.bands[b].label.as_str())
-                    .as_bytes(),
-            );
+            match r.band {
+                Some(b) => sink.encoded(&bands[k][b]),
+                None => sink.encoded(&incomplete),
+            }
             sink.boolean(r.prorated);
         }
-        sink.label(policy.level_id(outcome.level).as_bytes());
-        sink.label(policy.level_label(outcome.level, lang).as_bytes());
+        sink.encoded(&level_ids[usize::from(outcome.level.0)]);
+        sink.encoded(&level_labels[usize::from(outcome.level.0)]);
         bound.reasons(&outcome, lang, &mut reasons);
         sink.text(reasons.as_bytes());
         sink.end_row()?;

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use crate::cli::ScoreArgs;
 use crate::exit::Exit;
 use crate::instrument::{self, Lang};
-use crate::io::cells::AnswerReader;
+use crate::io::cells::{AnswerReader, BadCell};
 use crate::io::columns::{self, ColumnPlan, MapFile};
 use crate::io::input::{self, InputSpec, Table};
 use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
@@ -126,7 +126,6 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut answers = vec![Answer::Missing; battery.n_items()];
     let mut results = vec![ScaleResult::default(); battery.n_scales()];
     let mut outcome = Outcome::default();
-    let mut bad = Vec::new();
     let mut reasons = String::new();
     let mut stats = Stats::new(policy.levels.len());
     let n_headers = table.headers.len();
@@ -152,9 +151,16 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         .iter()
         .map(|l| sink.encode(l.label.get(lang).as_bytes()))
         .collect();
-    let mut rows = table.stream();
+    // answers are read on the parsing thread, in step with the rows
+    let n_items = battery.n_items();
+    let mut rows = table.stream_with(move |rec, row: &mut ReadRow| {
+        if row.answers.len() != n_items {
+            row.answers = vec![Answer::Missing; n_items];
+        }
+        reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
+    });
     let read_so_far = rows.position();
-    while let Some(rec) = rows.next_row()? {
+    while let Some((rec, read)) = rows.next_row()? {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
         let row = stats.rows + 1;
@@ -165,12 +171,12 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             );
             stats.ragged += 1;
         }
-        reader.read_record(&battery, &plan, rec, &mut answers, &mut bad);
-        for b in &bad {
+        answers.copy_from_slice(&read.answers);
+        for b in &read.bad {
             eprintln!("{}", b.render(row, &table.headers));
         }
-        stats.bad_cells += bad.len() as u64;
-        let row_bad = !bad.is_empty();
+        stats.bad_cells += read.bad.len() as u64;
+        let row_bad = !read.bad.is_empty();
         stats.bad_rows += u64::from(row_bad);
         battery.score(&mut answers, &mut results);
         bound.evaluate(&battery, &answers, &results, &mut outcome);
@@ -318,6 +324,13 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         stats.bad_cells + stats.ragged,
         stats.hit_fail_on,
     ))
+}
+
+/// What the parsing thread reads from one row.
+#[derive(Default)]
+struct ReadRow {
+    answers: Vec<Answer>,
+    bad: Vec<BadCell>,
 }
 
 struct Stats {

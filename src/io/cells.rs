@@ -48,6 +48,8 @@ impl BadCell {
 }
 
 struct ItemReader {
+    /// The item id, for messages.
+    id: String,
     /// Option values in printed order.
     values: Vec<i32>,
     /// The answer a one-character cell `0`..`9` means (the hot path).
@@ -103,6 +105,7 @@ impl AnswerReader {
                     by_number(&values, one_based, d)
                 });
                 items.push(ItemReader {
+                    id: item.id.clone(),
                     digit,
                     values,
                     labels: li,
@@ -122,7 +125,6 @@ impl AnswerReader {
     /// `bad`; an absent column or field is missing.
     pub fn read_record(
         &self,
-        battery: &Battery,
         plan: &ColumnPlan,
         rec: &csv::ByteRecord,
         answers: &mut [Answer],
@@ -139,7 +141,7 @@ impl AnswerReader {
                             cell,
                             format!(
                                 "is not a valid answer for {} (expected {}); counted as missing",
-                                battery.item_id(g),
+                                self.items[g].id,
                                 self.expected(g)
                             ),
                         ));

@@ -251,8 +251,11 @@ const BATCH: usize = 512;
 /// Batches in flight: bounds memory (constant, whatever the input size).
 const IN_FLIGHT: usize = 4;
 
-struct Batch {
-    rows: Vec<ByteRecord>,
+/// One parsed row and what the reading thread derived from it.
+type Slot<T> = (ByteRecord, T);
+
+struct Batch<T> {
+    rows: Vec<Slot<T>>,
     len: usize,
     /// Bytes read when the batch was filled (progress).
     position: u64,
@@ -260,12 +263,14 @@ struct Batch {
     error: Option<anyhow::Error>,
 }
 
-/// Rows parsed on a second thread, so CSV parsing overlaps with scoring
-/// and writing. Order is kept; memory stays bounded by `IN_FLIGHT` batches.
-pub struct RowStream {
-    full: std::sync::mpsc::Receiver<Batch>,
-    empty: std::sync::mpsc::SyncSender<Vec<ByteRecord>>,
-    current: Option<Batch>,
+/// Rows parsed on a second thread, so CSV parsing (and any per-row work
+/// given to `stream_with`, such as reading the answers) overlaps with
+/// scoring and writing. Order is kept; memory stays bounded by `IN_FLIGHT`
+/// batches.
+pub struct RowStream<T> {
+    full: std::sync::mpsc::Receiver<Batch<T>>,
+    empty: std::sync::mpsc::SyncSender<Vec<Slot<T>>>,
+    current: Option<Batch<T>>,
     next: usize,
     position: std::sync::Arc<std::sync::atomic::AtomicU64>,
     done: bool,
@@ -273,7 +278,17 @@ pub struct RowStream {
 
 impl Table {
     /// Hand the rows to a reading thread; the header stays with `self`.
-    pub fn stream(&mut self) -> RowStream {
+    pub fn stream(&mut self) -> RowStream<()> {
+        self.stream_with(|_, ()| {})
+    }
+
+    /// Hand the rows to a reading thread that also runs `derive` on each
+    /// (in order, on that thread); the header stays with `self`.
+    pub fn stream_with<T, F>(&mut self, mut derive: F) -> RowStream<T>
+    where
+        T: Default + Send + 'static,
+        F: FnMut(&ByteRecord, &mut T) + Send + 'static,
+    {
         let mut table = Table {
             name: self.name.clone(),
             headers: Vec::new(),
@@ -282,10 +297,10 @@ impl Table {
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
             digest: None,
         };
-        let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch>(IN_FLIGHT);
-        let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<ByteRecord>>(IN_FLIGHT + 2);
+        let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
+        let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);
         for _ in 0..IN_FLIGHT {
-            let _ = empty.send(vec![ByteRecord::new(); BATCH]);
+            let _ = empty.send((0..BATCH).map(|_| Slot::default()).collect());
         }
         std::thread::spawn(move || loop {
             // the scorer hung up (error or closed pipe): stop reading
@@ -295,8 +310,12 @@ impl Table {
             let mut len = 0;
             let mut error = None;
             while len < rows.len() {
-                match table.read(&mut rows[len]) {
-                    Ok(true) => len += 1,
+                let (rec, derived) = &mut rows[len];
+                match table.read(rec) {
+                    Ok(true) => {
+                        derive(rec, derived);
+                        len += 1;
+                    }
                     Ok(false) => break,
                     Err(e) => {
                         error = Some(e);
@@ -326,15 +345,17 @@ impl Table {
     }
 }
 
-impl RowStream {
-    /// The next row, in input order; `None` at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<&ByteRecord>> {
+impl<T> RowStream<T> {
+    /// The next row and what was derived from it, in input order; `None`
+    /// at the end.
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, &T)>> {
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {
                     self.next += 1;
                     let b = self.current.as_ref().expect("checked above");
-                    return Ok(Some(&b.rows[self.next - 1]));
+                    let (rec, derived) = &b.rows[self.next - 1];
+                    return Ok(Some((rec, derived)));
                 }
             }
             if let Some(mut b) = self.current.take() {

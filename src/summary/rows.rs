@@ -60,13 +60,8 @@ impl<'a> RowScorer<'a> {
 
     /// Read one record's answers; an invalid cell is missing, and noted.
     pub fn read(&mut self, rec: &ByteRecord) {
-        self.reader.read_record(
-            self.battery,
-            &self.plan,
-            rec,
-            &mut self.answers,
-            &mut self.bad,
-        );
+        self.reader
+            .read_record(&self.plan, rec, &mut self.answers, &mut self.bad);
     }
 
     /// Score what `read` read: totals, bands, the policy's level.

@@ -50,7 +50,12 @@ impl Fixed {
         i128::from(self.units) * 10_i128.pow(u32::from(decimals.saturating_sub(self.decimals)))
     }
 
+    #[inline]
     pub fn cmp_exact(self, other: Fixed) -> std::cmp::Ordering {
+        // the usual case: two integers (or two totals at the same precision)
+        if self.decimals == other.decimals {
+            return self.units.cmp(&other.units);
+        }
         let d = self.decimals.max(other.decimals);
         self.at(d).cmp(&other.at(d))
     }

@@ -123,7 +123,6 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let scales: Vec<&instrument::Scale> = battery.scales().map(|(_, _, s)| s).collect();
 
     let progress = progress_bar(a.quiet, table.size);
-    let mut answers = vec![Answer::Missing; battery.n_items()];
     let mut results = vec![ScaleResult::default(); battery.n_scales()];
     let mut outcome = Outcome::default();
     let mut reasons = String::new();
@@ -171,15 +170,16 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             );
             stats.ragged += 1;
         }
-        answers.copy_from_slice(&read.answers);
         for b in &read.bad {
             eprintln!("{}", b.render(row, &table.headers));
         }
         stats.bad_cells += read.bad.len() as u64;
         let row_bad = !read.bad.is_empty();
         stats.bad_rows += u64::from(row_bad);
-        battery.score(&mut answers, &mut results);
-        bound.evaluate(&battery, &answers, &results, &mut outcome);
+        // skip logic is applied in place: these answers are this row's own
+        let answers = &mut read.answers;
+        battery.score(answers, &mut results);
+        bound.evaluate(&battery, answers, &results, &mut outcome);
         stats.per_level[usize::from(outcome.level.0)] += 1;
         for r in &results {
             stats.incomplete += u64::from(r.is_incomplete());

@@ -247,7 +247,7 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
 }
 
 /// Rows per batch handed from the reading thread to the scorer.
-const BATCH: usize = 512;
+const BATCH: usize = 256;
 /// Batches in flight: bounds memory (constant, whatever the input size).
 const IN_FLIGHT: usize = 4;
 
@@ -348,13 +348,13 @@ impl Table {
 impl<T> RowStream<T> {
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, &T)>> {
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, &mut T)>> {
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {
                     self.next += 1;
-                    let b = self.current.as_ref().expect("checked above");
-                    let (rec, derived) = &b.rows[self.next - 1];
+                    let b = self.current.as_mut().expect("checked above");
+                    let (rec, derived) = &mut b.rows[self.next - 1];
                     return Ok(Some((rec, derived)));
                 }
             }

@@ -468,19 +468,21 @@ impl Checker<'_> {
             // with an unknown item the range is wrong: one error is enough
             let check_range = members.len() == s.items.len();
             let bands = self.bands(s, &path, decimals, range, bilingual, check_range);
-            let reverse = members
+            let terms = members
                 .iter()
                 .map(|&i| {
                     let it: &Item = &items[i];
-                    let set = sets.get(it.set)?;
-                    it.reverse.then_some(set.min + set.max)
+                    match sets.get(it.set) {
+                        Some(set) if it.reverse => (-1, set.min + set.max),
+                        _ => (1, 0),
+                    }
                 })
                 .collect();
             scales.push(Scale {
                 id: s.id.clone(),
                 name: s.name.clone(),
                 items: members,
-                reverse,
+                terms,
                 method: s.method,
                 multiplier,
                 decimals,
@@ -544,7 +546,7 @@ impl Checker<'_> {
             id: s.id.clone(),
             name: None,
             items: vec![],
-            reverse: vec![],
+            terms: vec![],
             method: s.method,
             multiplier: 1,
             decimals,

@@ -215,9 +215,9 @@ pub struct Scale {
     pub name: Option<Text>,
     /// Indexes into `Instrument::items`.
     pub items: Vec<usize>,
-    /// Per item of the scale: `Some(min + max)` of its response set when it
-    /// is reverse-scored (scored = min + max − answer).
-    pub reverse: Vec<Option<i32>>,
+    /// Per item of the scale: (sign, base) with scored = base + sign × answer:
+    /// (1, 0) as answered, (−1, min + max) when reverse-scored.
+    pub terms: Vec<(i32, i32)>,
     pub method: Method,
     pub multiplier: i64,
     /// Decimal places of the total (0 for sums).

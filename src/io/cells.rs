@@ -131,25 +131,25 @@ impl AnswerReader {
         bad: &mut Vec<BadCell>,
     ) {
         bad.clear();
-        for (g, slot) in answers.iter_mut().enumerate() {
-            *slot = match plan.items[g].and_then(|(c, _)| rec.get(c).map(|cell| (c, cell))) {
-                Some((c, cell)) => {
-                    let a = self.read(g, cell);
-                    if a == Answer::Invalid {
-                        bad.push(BadCell::new(
-                            c,
-                            cell,
-                            format!(
-                                "is not a valid answer for {} (expected {}); counted as missing",
-                                self.items[g].id,
-                                self.expected(g)
-                            ),
-                        ));
-                    }
-                    a
-                }
-                None => Answer::Missing,
+        for ((g, slot), col) in answers.iter_mut().enumerate().zip(&plan.items) {
+            let cell = col.and_then(|(c, _)| rec.get(c).map(|cell| (c, cell)));
+            let Some((c, cell)) = cell else {
+                *slot = Answer::Missing;
+                continue;
             };
+            let a = self.read(g, cell);
+            if let Answer::Invalid = a {
+                bad.push(BadCell::new(
+                    c,
+                    cell,
+                    format!(
+                        "is not a valid answer for {} (expected {}); counted as missing",
+                        self.items[g].id,
+                        self.expected(g)
+                    ),
+                ));
+            }
+            *slot = a;
         }
     }
 

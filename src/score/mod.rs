@@ -90,26 +90,20 @@ pub fn apply_skip_logic(inst: &Instrument, answers: &mut [Answer]) {
 pub fn score_scale(scale: &Scale, answers: &[Answer]) -> ScaleResult {
     let mut sum: i64 = 0;
     let mut answered: i64 = 0;
-    let mut applicable: i64 = 0;
+    let mut not_asked = 0usize;
     let mut missing = 0usize;
-    for (&i, reverse) in scale.items.iter().zip(&scale.reverse) {
+    for (&i, &(sign, base)) in scale.items.iter().zip(&scale.terms) {
         match answers[i] {
+            // scored = base + sign × answer: the answer itself, or reversed
             Answer::Value(v) => {
-                let v = match reverse {
-                    Some(base) => base - v,
-                    None => v,
-                };
-                sum += i64::from(v);
+                sum += i64::from(base + sign * v);
                 answered += 1;
-                applicable += 1;
             }
-            Answer::Missing | Answer::Invalid => {
-                missing += 1;
-                applicable += 1;
-            }
-            Answer::NotAsked => {}
+            Answer::Missing | Answer::Invalid => missing += 1,
+            Answer::NotAsked => not_asked += 1,
         }
     }
+    let applicable = i64::try_from(scale.items.len() - not_asked).unwrap_or(i64::MAX);
     if missing > scale.max_missing || answered == 0 {
         return ScaleResult {
             total: None,

@@ -4,6 +4,7 @@
 
 pub mod administer;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod condition;
 pub mod diag;

@@ -46,9 +46,7 @@ pub struct PolicyInfo {
     pub file: String,
 }
 
-pub fn now_utc() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
+pub use crate::clock::now_utc;
 
 impl Manifest {
     /// Write atomically; an existing file needs `force`.

@@ -220,20 +220,7 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
     h.push_str("</dl>\n");
 }
 
-/// `YYYY-MM-DD` (UTC) of a time in seconds since 1970.
-pub fn date(unix: i64) -> String {
-    // days to a civil date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms")
-    let z = unix.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
+pub use crate::clock::date;
 
 fn level_label(d: &ReportData<'_>, l: usize) -> String {
     d.levels

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 /// A number as written (`28`, `2.5`): integer units and decimal places, so
@@ -335,7 +335,7 @@ impl<'de> Deserialize<'de> for RawCond {
                     de::Error::custom("empty condition: expected `any:` or `all:`")
                 })?;
                 let parts: Vec<RawCond> = match key.as_str() {
-                    "any" | "all" => map.next_value::<Parts>()?.0,
+                    "any" | "all" => map.next_value::<Vec<RawCond>>()?,
                     other => return Err(de::Error::unknown_field(other, &["any", "all"])),
                 };
                 if map.next_key::<String>()?.is_some() {
@@ -353,26 +353,6 @@ impl<'de> Deserialize<'de> for RawCond {
                 } else {
                     RawCond::All(parts)
                 })
-            }
-        }
-        struct Parts(Vec<RawCond>);
-        impl<'de> Deserialize<'de> for Parts {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct S;
-                impl<'de> Visitor<'de> for S {
-                    type Value = Parts;
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                        f.write_str("a list of conditions")
-                    }
-                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parts, A::Error> {
-                        let mut v = Vec::new();
-                        while let Some(c) = seq.next_element()? {
-                            v.push(c);
-                        }
-                        Ok(Parts(v))
-                    }
-                }
-                d.deserialize_seq(S)
             }
         }
         d.deserialize_any(V)

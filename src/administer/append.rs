@@ -23,14 +23,7 @@ pub fn columns(battery: &Battery) -> Columns {
     for (_, _, item) in battery.items() {
         cols.push(item.id.clone(), Kind::Number);
     }
-    for (_, _, s) in battery.scales() {
-        cols.push(format!("{}_total", s.id), Kind::Number);
-        cols.push(format!("{}_band", s.id), Kind::Label);
-        cols.push(format!("{}_prorated", s.id), Kind::Bool);
-    }
-    cols.push("risk_level", Kind::Label);
-    cols.push("risk_label", Kind::Label);
-    cols.push("risk_reasons", Kind::Text);
+    cols.push_results(battery);
     cols
 }
 

@@ -91,14 +91,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     for &k in &keep {
         cols.push(table.headers[k].clone(), Kind::Text);
     }
-    for (_, _, s) in battery.scales() {
-        cols.push(format!("{}_total", s.id), Kind::Number);
-        cols.push(format!("{}_band", s.id), Kind::Label);
-        cols.push(format!("{}_prorated", s.id), Kind::Bool);
-    }
-    cols.push("risk_level", Kind::Label);
-    cols.push("risk_label", Kind::Label);
-    cols.push("risk_reasons", Kind::Text);
+    cols.push_results(&battery);
 
     let pseudonyms = match &a.pseudonymize {
         Some(key) => {

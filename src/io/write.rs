@@ -42,6 +42,23 @@ impl Columns {
     }
 }
 
+impl Columns {
+    /// The result columns `score` writes after the id and kept columns:
+    /// per scale `{scale}_total`, `{scale}_band`, `{scale}_prorated`, then
+    /// `risk_level`, `risk_label`, `risk_reasons` (DESIGN's batch layout;
+    /// `administer --append` writes the same, so `score` reads it back).
+    pub fn push_results(&mut self, battery: &crate::score::Battery) {
+        for (_, _, s) in battery.scales() {
+            self.push(format!("{}_total", s.id), Kind::Number);
+            self.push(format!("{}_band", s.id), Kind::Label);
+            self.push(format!("{}_prorated", s.id), Kind::Bool);
+        }
+        self.push("risk_level", Kind::Label);
+        self.push("risk_label", Kind::Label);
+        self.push("risk_reasons", Kind::Text);
+    }
+}
+
 impl Default for Columns {
     fn default() -> Self {
         Self::new()

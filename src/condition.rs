@@ -224,14 +224,6 @@ impl RawCond {
             }
         }
     }
-
-    /// Every name the condition reads (unparsable leaves are skipped).
-    pub fn names(&self) -> Vec<String> {
-        match self {
-            RawCond::Leaf(s) => parse_leaf(s).map(|(n, ..)| vec![n]).unwrap_or_default(),
-            RawCond::Any(p) | RawCond::All(p) => p.iter().flat_map(RawCond::names).collect(),
-        }
-    }
 }
 
 impl<R> Cond<R> {

@@ -88,7 +88,7 @@ fn display_width(line: &str, chars: usize) -> usize {
         .sum()
 }
 
-/// Render a list of diagnostics for one file, followed by a count line.
+/// Render a list of diagnostics for one file, each followed by a blank line.
 pub fn render_all(diags: &[Diagnostic], source: &str) -> String {
     let mut out = String::new();
     for d in diags {

@@ -223,7 +223,6 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         p.finish_and_clear();
     }
     let output = sink.finish()?;
-    let to_stdout = output.is_stdout();
     output.finish()?;
 
     if let Some(path) = &a.manifest {
@@ -312,7 +311,6 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             levels.join(", ")
         );
     }
-    let _ = to_stdout;
     Ok(Exit::after_batch(
         stats.bad_cells + stats.ragged,
         stats.hit_fail_on,

@@ -277,11 +277,6 @@ pub struct RowStream<T> {
 }
 
 impl Table {
-    /// Hand the rows to a reading thread; the header stays with `self`.
-    pub fn stream(&mut self) -> RowStream<()> {
-        self.stream_with(|_, ()| {})
-    }
-
     /// Hand the rows to a reading thread that also runs `derive` on each
     /// (in order, on that thread); the header stays with `self`.
     pub fn stream_with<T, F>(&mut self, mut derive: F) -> RowStream<T>

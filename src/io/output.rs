@@ -56,10 +56,6 @@ impl Output {
         })
     }
 
-    pub fn is_stdout(&self) -> bool {
-        matches!(self, Output::Stdout(_))
-    }
-
     /// Flush, and for a file move it into place.
     pub fn finish(self) -> anyhow::Result<()> {
         match self {

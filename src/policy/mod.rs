@@ -144,10 +144,6 @@ impl Policy {
             )
         })
     }
-
-    pub fn file(&self) -> &str {
-        &self.file
-    }
 }
 
 /// Load the built-in default policy.

@@ -86,11 +86,6 @@ impl Battery {
             })
     }
 
-    pub fn scale(&self, global: usize) -> &Scale {
-        let k = self.scale_offset.partition_point(|&o| o <= global) - 1;
-        &self.instruments[k].scales[global - self.scale_offset[k]]
-    }
-
     /// Global indexes of every critical item.
     pub fn critical_items(&self) -> Vec<usize> {
         self.instruments

@@ -50,16 +50,6 @@ impl ScaleResult {
     pub fn is_incomplete(&self) -> bool {
         self.total.is_none()
     }
-
-    pub fn as_val(&self, scale: &Scale) -> Val {
-        match self.total {
-            Some(units) => Val::Known(Fixed {
-                units,
-                decimals: scale.decimals,
-            }),
-            None => Val::Missing,
-        }
-    }
 }
 
 /// Round half up (toward +infinity) of `num / den`, `den > 0`.

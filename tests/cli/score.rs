@@ -8,6 +8,9 @@ use crate::{bin, data, root, run, write};
 
 /// The summary line carries the run time; make it stable for pinning.
 fn stable(stderr: &str) -> String {
+    if stderr.is_empty() {
+        return String::new();
+    }
     stderr
         .lines()
         .map(|l| match (l.find(" in "), l.find(" s; ")) {
@@ -558,4 +561,19 @@ fn forced_encoding_wins_and_a_wrong_one_is_named() {
         .arg(&gbk));
     assert_eq!(code, 2);
     assert!(stderr.contains("(read as UTF-8)"), "{stderr}");
+}
+
+#[test]
+fn table_format_for_people() {
+    let (stdout, stderr, code) = score(&["bom.csv", "-i", "gad2", "--format", "table", "-q"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert!(lines[1].starts_with("│ id ┆ gad2_total ┆ gad2_band ┆ gad2_prorated ┆ risk_level ┆ risk_label ┆ risk_reasons"), "{stdout}");
+    assert!(
+        lines[4].starts_with(
+            "│ b2 ┆ 3          ┆ positive  ┆ false         ┆ monitor    ┆ Monitor    ┆ GAD-2 ≥ 3"
+        ),
+        "{stdout}"
+    );
 }

@@ -604,3 +604,66 @@ fn tty_chinese_wide_characters_and_ctrl_c_keeps_the_journal() {
     let text = std::fs::read_to_string(journal).unwrap();
     assert!(text.ends_with("\ngad7_1=2\n"), "{text}");
 }
+
+/// A closed terminal window or a dropped connection hangs the terminal up,
+/// often without SIGHUP. The session must end (it once spun at 50-65% CPU
+/// forever) and keep the answers given. Python's `pty` module closes the
+/// master side without signalling the child, which no Rust PTY crate here
+/// does without `unsafe`; python3 is on every machine of this project.
+#[cfg(target_os = "linux")]
+#[test]
+fn tty_hung_up_terminal_ends_the_session_and_keeps_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = assert_cmd::cargo::cargo_bin("psyscreen");
+    let script = r#"
+import os, pty, select, sys, time
+exe, data = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["XDG_DATA_HOME"] = data
+    os.environ.pop("NO_COLOR", None)
+    os.execv(exe, [exe, "administer", "-i", "phq9", "--respondent", "HUP1"])
+def drain(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                return
+drain(1.5)
+os.write(fd, b"2")
+drain(1.0)
+os.close(fd)                       # hang up, no signal
+for _ in range(50):                # up to 5 s
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("exited", os.waitstatus_to_exitcode(status))
+        sys.exit(0)
+    time.sleep(0.1)
+os.kill(pid, 9)
+os.waitpid(pid, 0)
+print("still running after 5 s")
+sys.exit(1)
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&exe)
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("python3 runs (it is on every machine of this project)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "exited 2");
+    let journal = std::fs::read_to_string(
+        dir.path()
+            .join("data/psyscreen/administer-HUP1-phq9.partial"),
+    )
+    .unwrap();
+    assert!(journal.ends_with("\nphq9_1=2\n"), "{journal}");
+}

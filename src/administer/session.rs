@@ -202,6 +202,12 @@ impl<'a> Session<'a> {
         !self.due.is_empty()
     }
 
+    /// Do the answers as they stand reach the top level (a crisis message
+    /// is due, or was shown, for them)?
+    pub fn at_crisis_level(&self) -> bool {
+        !self.due.is_empty() || !self.acknowledged.is_empty()
+    }
+
     /// The crisis message was shown and acknowledged.
     pub fn acknowledge_crisis(&mut self) {
         let due = std::mem::take(&mut self.due);

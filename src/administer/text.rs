@@ -129,6 +129,8 @@ pub fn digit_keys(set: &ResponseSet) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Crisis {
     pub title: String,
+    /// The title when the message is repeated at the end of a session.
+    pub reminder: String,
     pub message: String,
     pub lines_heading: String,
     /// `name  number (hours)`.
@@ -155,6 +157,12 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
             "!! 危机提示：请先阅读 !!",
         )
         .into(),
+        reminder: tr(
+            lang,
+            "!! CRISIS: act on this now !!",
+            "!! 危机提示：请立即处理 !!",
+        )
+        .into(),
         message,
         lines_heading: match lang {
             Lang::En => format!("Crisis lines (list verified {}):", hotlines.verified),
@@ -166,6 +174,22 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
             .map(|l| format!("{}  {}", l.number, l.name.get(lang)))
             .collect(),
     }
+}
+
+/// The crisis message and every crisis line as plain text, at most `cols`
+/// wide: printed again when a session at the top level ends, so it stays
+/// on the screen (and in the scrollback) after the question screens close.
+pub fn crisis_block(c: &Crisis, cols: usize) -> String {
+    let rule = "=".repeat(cols.min(78));
+    let mut out = vec![rule.clone()];
+    out.extend(wrap(&c.reminder, cols));
+    out.push(rule);
+    out.extend(wrap(&c.message, cols));
+    out.extend(wrap(&c.lines_heading, cols));
+    for l in &c.lines {
+        out.extend(wrap_hanging("  - ", l, cols));
+    }
+    out.join("\n") + "\n"
 }
 
 /// The per-scale table, the risk table and the note, for `lang`, at most

@@ -116,6 +116,39 @@ impl Screen {
         }
         shown
     }
+
+    /// For text that must be read whole (the crisis message): like `fit`
+    /// when that loses nothing but optional lines; otherwise the lines from
+    /// `top` (clamped) and, in the last row, `more` until the end is on
+    /// screen. Also says whether the end is on screen.
+    fn scrolled<'s>(
+        &'s self,
+        rows: usize,
+        top: &mut usize,
+        more: &'s (Sty, String),
+    ) -> (Vec<&'s (Sty, String)>, bool) {
+        let essential: Vec<&(Sty, String)> = self
+            .lines
+            .iter()
+            .zip(&self.optional)
+            .filter(|(_, &opt)| !opt)
+            .map(|(l, _)| l)
+            .collect();
+        if essential.len() <= rows {
+            *top = 0;
+            return (self.fit(rows), true);
+        }
+        let Some((last, body)) = essential.split_last() else {
+            return (Vec::new(), true);
+        };
+        let window = rows.saturating_sub(1).max(1);
+        let max_top = body.len().saturating_sub(window);
+        *top = (*top).min(max_top);
+        let mut shown: Vec<&(Sty, String)> = body[*top..].iter().take(window).copied().collect();
+        let at_end = *top == max_top;
+        shown.push(if at_end { last } else { more });
+        (shown, at_end)
+    }
 }
 
 /// What the bottom of a question screen shows.
@@ -238,7 +271,10 @@ impl Tty {
 
     fn paint(&mut self, screen: &Screen) -> io::Result<()> {
         let (_, rows) = self.size();
-        let shown = screen.fit(rows);
+        self.paint_lines(&screen.fit(rows))
+    }
+
+    fn paint_lines(&mut self, shown: &[&(Sty, String)]) -> io::Result<()> {
         queue!(
             self.out,
             BeginSynchronizedUpdate,
@@ -653,16 +689,32 @@ impl Frontend for Tty {
             let _ = event::read()?;
         }
         let shown = Instant::now();
-        let mut drawn: Option<bool> = None;
+        let more = (
+            Sty::Hint,
+            tr(
+                self.lang,
+                "↓ More below: press ↓ or Space to read on.",
+                "↓ 下面还有内容：请按 ↓ 或空格键继续阅读。",
+            )
+            .to_string(),
+        );
+        // on a small terminal the message scrolls, and Enter counts only
+        // once its end (the last crisis line) has been on screen
+        let mut top = 0;
+        let mut seen_end = false;
+        let mut drawn: Option<(bool, usize)> = None;
         loop {
             if self.signalled() {
                 return Ok(Some(Stop::Interrupted));
             }
             let ready = shown.elapsed() >= CRISIS_HOLD;
-            if drawn != Some(ready) {
+            if drawn != Some((ready, top)) {
                 let sc = self.crisis_screen(c, ready);
-                self.paint(&sc)?;
-                drawn = Some(ready);
+                let (_, rows) = self.size();
+                let (lines, at_end) = sc.scrolled(rows, &mut top, &more);
+                self.paint_lines(&lines)?;
+                seen_end |= at_end;
+                drawn = Some((ready, top));
             }
             let wait = if ready {
                 TICK
@@ -680,9 +732,18 @@ impl Frontend for Tty {
                     if is_ctrl_c(&k) {
                         return Ok(Some(Stop::Interrupted));
                     }
-                    // Enter counts only once the message has been up a while
-                    if k.code == KeyCode::Enter && shown.elapsed() >= CRISIS_HOLD {
-                        return Ok(None);
+                    match k.code {
+                        // only once the message has been up a while
+                        KeyCode::Enter if seen_end && shown.elapsed() >= CRISIS_HOLD => {
+                            return Ok(None);
+                        }
+                        KeyCode::Down | KeyCode::Char(' ' | 'j') => top += 1,
+                        KeyCode::PageDown => top += self.size().1.saturating_sub(2).max(1),
+                        KeyCode::Up | KeyCode::Char('k') => top = top.saturating_sub(1),
+                        KeyCode::PageUp => {
+                            top = top.saturating_sub(self.size().1.saturating_sub(2).max(1))
+                        }
+                        _ => {}
                     }
                 }
                 Event::Resize(..) => drawn = None,
@@ -763,6 +824,75 @@ mod tests {
         assert_eq!(text(5), ["title", "", "question", "option", "keys"]);
         assert_eq!(text(4), ["title", "question", "option", "keys"]);
         assert_eq!(text(3), ["title", "question", "keys"]);
+    }
+
+    #[test]
+    fn a_message_taller_than_the_terminal_scrolls_to_its_end() {
+        let mut sc = Screen::default();
+        sc.push(Sty::Alert, "title");
+        sc.blank();
+        for n in 1..=5 {
+            sc.push(Sty::Plain, format!("line {n}"));
+        }
+        sc.push(Sty::Hint, "Press Enter");
+        let more = (Sty::Hint, "more".to_string());
+        let text = |rows, top: &mut usize| -> (Vec<String>, bool) {
+            let (lines, end) = sc.scrolled(rows, top, &more);
+            (lines.iter().map(|l| l.1.clone()).collect(), end)
+        };
+        // fits without the optional blank: no scrolling
+        let mut top = 3;
+        assert_eq!(
+            text(7, &mut top),
+            (
+                [
+                    "title",
+                    "line 1",
+                    "line 2",
+                    "line 3",
+                    "line 4",
+                    "line 5",
+                    "Press Enter"
+                ]
+                .map(String::from)
+                .to_vec(),
+                true
+            )
+        );
+        assert_eq!(top, 0);
+        // 4 rows: 3 lines of text and a row saying there is more
+        let mut top = 0;
+        assert_eq!(
+            text(4, &mut top),
+            (
+                ["title", "line 1", "line 2", "more"]
+                    .map(String::from)
+                    .to_vec(),
+                false
+            )
+        );
+        top = 2;
+        assert_eq!(
+            text(4, &mut top),
+            (
+                ["line 2", "line 3", "line 4", "more"]
+                    .map(String::from)
+                    .to_vec(),
+                false
+            )
+        );
+        // past the end is clamped; the end shows the real last line
+        top = 99;
+        assert_eq!(
+            text(4, &mut top),
+            (
+                ["line 3", "line 4", "line 5", "Press Enter"]
+                    .map(String::from)
+                    .to_vec(),
+                true
+            )
+        );
+        assert_eq!(top, 3);
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
                 "\n{}",
                 text::result(&battery, &policy, &summary, lang, cols)
             )?;
+            if summary.level == policy.top() && policy.top() > policy::Level(0) {
+                write!(out, "\n{}", text::crisis_block(&setup.crisis, cols.into()))?;
+            }
             out.flush()?;
             saved?;
             match &a.append {
@@ -107,7 +110,11 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
             given,
             journal,
             kept,
+            crisis,
         } => {
+            if crisis {
+                eprint!("\n{}\n", text::crisis_block(&setup.crisis, cols.into()));
+            }
             let how = match why {
                 None => "quit",
                 Some(Stop::Interrupted) => "interrupted",

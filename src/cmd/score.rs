@@ -278,7 +278,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             table.name
         );
     }
-    let top = Level(u8::try_from(policy.levels.len() - 1).unwrap_or(0));
+    let top = policy.top();
     let at_top = stats.per_level[usize::from(top.0)];
     if at_top > 0 && top > Level(0) {
         eprintln!(

@@ -122,6 +122,11 @@ impl Policy {
             .map(Level)
     }
 
+    /// The highest level: the crisis level when there is more than one.
+    pub fn top(&self) -> Level {
+        Level(u8::try_from(self.levels.len().saturating_sub(1)).unwrap_or(u8::MAX))
+    }
+
     pub fn level_id(&self, l: Level) -> &str {
         &self.levels[usize::from(l.0)].id
     }

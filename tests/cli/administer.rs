@@ -81,6 +81,7 @@ fn plain_gad7_values_labels_skip_back_and_the_saved_row_scores_the_same() {
         out.contains("This is a screening result, not a diagnosis"),
         "{out}"
     );
+    assert!(!out.contains("Crisis lines"), "below the top level: {out}");
     assert!(err.contains("saved S1 to out.csv ("), "{err}");
 
     let csv = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
@@ -201,6 +202,12 @@ fn plain_crisis_blocks_until_a_line_is_read() {
     assert!(out.ends_with("Press Enter to continue.\n"), "{out}");
     assert!(!out.contains("Results for"), "{out}");
     assert!(err.contains("stopped (end of input) before the end: 9 answer(s) kept in p.csv.partial; run the same command again to resume"), "{err}");
+    // stopped at the crisis level: the crisis lines again, on stderr
+    assert!(err.contains("!! CRISIS: act on this now !!\n"), "{err}");
+    assert!(
+        err.contains("  - National psychological assistance hotline"),
+        "{err}"
+    );
     assert!(!dir.path().join("p.csv").exists());
     // resumed: the crisis message comes again before anything else
     let (out, err, code) = run(administer(dir.path())
@@ -221,6 +228,10 @@ fn plain_crisis_blocks_until_a_line_is_read() {
         out.contains("│ PHQ-9 total ┆ 1     ┆ minimal ┆ complete │"),
         "{out}"
     );
+    // completed at the crisis level: the lines follow the results
+    let after = &out[out.find("Results for P9").expect("results")..];
+    assert!(after.contains("Crisis lines (list verified "), "{out}");
+    assert!(after.contains("12356"), "{out}");
     assert_eq!(
         scored(dir.path(), "p.csv", "phq9")[0]
             .split(',')
@@ -515,6 +526,58 @@ fn tty_full_phq9_back_skip_crisis_blocks_then_table() {
         csv.contains("Z,2,3,,1,1,0,0,0,1,9,mild,true,urgent,"),
         "{csv}"
     );
+}
+
+#[test]
+fn tty_small_terminal_crisis_scrolls_and_enter_waits_for_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(dir.path(), &["-i", "phq9"], false);
+    // too small for even the short list of crisis lines
+    s.get_process_mut().set_window_size(50, 10).unwrap();
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "Question 9 of 9");
+    s.send("1").unwrap();
+    expect(&mut s, "!! CRISIS: read this before going on !!");
+    expect(&mut s, "↓ More below: press ↓ or Space to read on.");
+    // the hold time is over, but the end has not been on screen
+    std::thread::sleep(Duration::from_millis(1200));
+    s.send("\r").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        s.check("All questions done").unwrap().is_empty(),
+        "Enter before the last crisis line was shown must not pass the message"
+    );
+    for _ in 0..20 {
+        s.send(" ").unwrap();
+    }
+    expect(&mut s, "112"); // the last line of the default regions (cn, intl)
+    expect(&mut s, "Press Enter to continue.");
+    s.send("\r").unwrap();
+    expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    // the results, then every crisis line again, left in the scrollback
+    let results = out.find("Results for").expect("results printed");
+    let again = &out[results..];
+    for number in [
+        "12356",
+        "400-161-9995",
+        "12355",
+        "120 / 110",
+        "findahelpline.com",
+        "112",
+    ] {
+        assert!(
+            again.contains(number),
+            "{number} missing after the results:\n{out}"
+        );
+    }
+    assert!(again.contains("!! CRISIS: act on this now !!"), "{out}");
+    let st = status(&s);
+    assert!(st.ends_with(", 0)"), "{st}");
 }
 
 #[test]

@@ -117,6 +117,15 @@ impl Screen {
         shown
     }
 
+    /// The lines that are not optional.
+    fn essential(&self) -> impl Iterator<Item = &(Sty, String)> {
+        self.lines
+            .iter()
+            .zip(&self.optional)
+            .filter(|(_, &opt)| !opt)
+            .map(|(l, _)| l)
+    }
+
     /// For text that must be read whole (the crisis message): like `fit`
     /// when that loses nothing but optional lines; otherwise the lines from
     /// `top` (clamped) and, in the last row, `more` until the end is on
@@ -127,13 +136,7 @@ impl Screen {
         top: &mut usize,
         more: &'s (Sty, String),
     ) -> (Vec<&'s (Sty, String)>, bool) {
-        let essential: Vec<&(Sty, String)> = self
-            .lines
-            .iter()
-            .zip(&self.optional)
-            .filter(|(_, &opt)| !opt)
-            .map(|(l, _)| l)
-            .collect();
+        let essential: Vec<&(Sty, String)> = self.essential().collect();
         if essential.len() <= rows {
             *top = 0;
             return (self.fit(rows), true);
@@ -732,17 +735,16 @@ impl Frontend for Tty {
                     if is_ctrl_c(&k) {
                         return Ok(Some(Stop::Interrupted));
                     }
+                    let page = self.size().1.saturating_sub(2).max(1);
                     match k.code {
                         // only once the message has been up a while
                         KeyCode::Enter if seen_end && shown.elapsed() >= CRISIS_HOLD => {
                             return Ok(None);
                         }
                         KeyCode::Down | KeyCode::Char(' ' | 'j') => top += 1,
-                        KeyCode::PageDown => top += self.size().1.saturating_sub(2).max(1),
+                        KeyCode::PageDown => top += page,
                         KeyCode::Up | KeyCode::Char('k') => top = top.saturating_sub(1),
-                        KeyCode::PageUp => {
-                            top = top.saturating_sub(self.size().1.saturating_sub(2).max(1))
-                        }
+                        KeyCode::PageUp => top = top.saturating_sub(page),
                         _ => {}
                     }
                 }
@@ -797,8 +799,7 @@ impl Tty {
             sc
         };
         let full = build(&c.lines);
-        let essential = full.optional.iter().filter(|o| !**o).count();
-        if essential <= rows {
+        if full.essential().count() <= rows {
             full
         } else {
             build(&c.lines_short)

@@ -5,6 +5,7 @@ mod administer;
 mod broken;
 mod instruments;
 mod policy;
+mod realdata;
 mod report;
 mod score;
 mod summary;

@@ -138,6 +138,22 @@ fn every_built_in_validates_from_disk() {
 }
 
 #[test]
+fn shipped_example_and_skeleton_files_validate() {
+    let (stdout, stderr, code) = run(bin().current_dir(root()).args([
+        "instruments",
+        "validate",
+        "examples/dass42-anxiety.yaml",
+        "instruments/skeletons/epds.yaml",
+    ]));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        "examples/dass42-anxiety.yaml: ok (dass42_anxiety: 14 items, 1 scale(s), 6 known-answer test(s) passed)\n\
+         instruments/skeletons/epds.yaml: ok (epds_skel: 10 items, 1 scale(s), 4 known-answer test(s) passed)\n"
+    );
+}
+
+#[test]
 fn test_runs_every_built_in() {
     let (stdout, stderr, code) = run(bin().args(["instruments", "test"]));
     assert_eq!((code, stderr.as_str()), (0, ""));

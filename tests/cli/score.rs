@@ -147,6 +147,33 @@ fn gbk_export_with_chinese_headers_and_labels_scores_like_utf8() {
 }
 
 #[test]
+fn the_xlsx_example_scores_like_its_csv_twin() {
+    let example = |file: &str| {
+        run(bin().current_dir(root()).args([
+            "score",
+            file,
+            "-i",
+            "phq9,gad7",
+            "--keep",
+            "class",
+            "--format",
+            "csv",
+        ]))
+    };
+    let (xlsx, e1, c1) = example("examples/class-survey.xlsx");
+    let (csv, e2, c2) = example("examples/class-survey.csv");
+    assert_eq!((c1, c2), (1, 1), "one invalid cell in each\n{e1}{e2}");
+    assert_eq!(xlsx, csv);
+    assert_eq!(xlsx.lines().count(), 31, "{xlsx}");
+    let bad = "row 28, column gad7_2: 'sometimes' is not a valid answer for gad7_2 (expected 0–3 or a label); counted as missing\n";
+    assert!(e1.starts_with(bad) && e2.starts_with(bad), "{e1}{e2}");
+    assert!(
+        stable(&e1).contains("scored 30 row(s) of examples/class-survey.xlsx (xlsx) in T"),
+        "{e1}"
+    );
+}
+
+#[test]
 fn check_reports_which_column_feeds_which_item() {
     let (stdout, _, code) = run(bin().current_dir(root()).args([
         "score",

@@ -454,6 +454,49 @@ fn closed_stdout_exits_quietly() {
     );
 }
 
+/// A big file with a few bad rows: each is reported by its spreadsheet
+/// row, every row is still scored, in order, and the exit code is 1.
+#[test]
+fn a_big_file_with_scattered_bad_cells_scores_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 100_000;
+    let mut text = String::from("id,gad7_1,gad7_2,gad7_3,gad7_4,gad7_5,gad7_6,gad7_7\n");
+    for i in 1..=rows {
+        // file line (= spreadsheet row) i + 1
+        text.push_str(&match i {
+            1 => format!("p{i},9,2,0,1,3,0,1\n"),
+            50_000 => format!("p{i},1,2,0,1,3,0,{}\n", "x".repeat(1 << 20)),
+            77_776 => format!("p{i},1,2,0\n"),
+            _ => format!("p{i},1,2,0,1,3,0,1\n"),
+        });
+    }
+    let big = write(dir.path(), "big.csv", &text);
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad7", "--format", "csv", "-q"])
+        .arg(&big));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "row 2, column gad7_1: '9' is not a valid answer for gad7_1 (expected 0–3 or a label); counted as missing\n\
+             row 50001, column gad7_7: '{}…' is not a valid answer for gad7_7 (expected 0–3 or a label); counted as missing\n\
+             row 77777: has 4 field(s), but the header has 8; absent fields count as missing\n",
+            "x".repeat(40)
+        )
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), rows + 1);
+    // 2+0+1+3+0+1 = 7 over 6 answered: 7 × 7 / 6 = 8.17 → 8, prorated
+    assert_eq!(lines[1], "p1,8,mild,true,none,No flag,");
+    assert_eq!(lines[50_000], "p50000,8,mild,true,none,No flag,");
+    // 4 of 7 missing: incomplete, and the policy cannot rule the rule out
+    assert_eq!(
+        lines[77_776],
+        "p77776,,incomplete,false,monitor,Monitor,cannot rule out: gad7 missing"
+    );
+    assert_eq!(lines[rows], format!("p{rows},8,mild,false,none,No flag,"));
+}
+
 #[test]
 fn pseudonymize_with_a_key_file_and_write_a_manifest() {
     let dir = tempfile::tempdir().unwrap();

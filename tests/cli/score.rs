@@ -388,6 +388,16 @@ fn output_file_is_atomic_and_never_overwrites() {
         .arg(&input));
     assert_eq!(code, 2);
     assert!(stderr.contains("already exists: use --force"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), first, "kept");
+    // --force replaces it (fsync'd first: it replaces a file)
+    let other = write(dir.path(), "other.csv", "id,gad2_1,gad2_2\nb,3,3\n");
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--force", "-o"])
+        .arg(&out)
+        .arg(&other));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let replaced = std::fs::read_to_string(&out).unwrap();
+    assert!(replaced.contains("\nb,6,positive,false,"), "{replaced}");
     let (_, stderr, code) = run(bin()
         .args(["score", "-i", "gad2", "--force", "-o"])
         .arg(&input)
@@ -403,7 +413,7 @@ fn output_file_is_atomic_and_never_overwrites() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
 }
 
 #[test]

@@ -349,6 +349,30 @@ fn stdin_to_jsonl_with_types() {
 }
 
 #[test]
+fn json_is_one_array_even_when_empty() {
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "gad2", "--format", "json", "-q"])
+        .write_stdin("id,gad2_1,gad2_2\na,3,2\nb,,1\n"));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        "[\n\
+         {\"id\":\"a\",\"gad2_total\":5,\"gad2_band\":\"positive\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"GAD-2 ≥ 3 (positive screen): flag; give the full GAD-7\"},\n\
+         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"cannot rule out: gad2 missing\"}\n\
+         ]\n"
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "gad2", "--format", "json", "-q"])
+        .write_stdin("id,gad2_1,gad2_2\n"));
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "[]\n");
+    assert_eq!(
+        stderr,
+        "warning: <stdin> has a header but no rows: nothing to score\n"
+    );
+}
+
+#[test]
 fn without_an_id_column_rows_are_numbered_as_in_a_spreadsheet() {
     let (stdout, _, _) = run(bin()
         .args(["score", "-i", "gad2", "-q"])

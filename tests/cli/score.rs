@@ -531,6 +531,45 @@ fn a_big_file_with_scattered_bad_cells_scores_every_row() {
     assert_eq!(lines[rows], format!("p{rows},8,mild,false,none,No flag,"));
 }
 
+/// On a terminal a big input (8 MiB or more) shows a progress bar on
+/// stderr, cleared before the summary; in a pipe it never appears.
+#[cfg(unix)]
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    use expectrl::{Eof, Expect as _};
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,gad7_1,gad7_2,gad7_3,gad7_4,gad7_5,gad7_6,gad7_7\n");
+    for i in 0..400_000 {
+        text.push_str(&format!("p{i},1,2,0,1,3,0,1\n"));
+    }
+    assert!(text.len() >= 8 << 20);
+    let big = write(dir.path(), "big.csv", &text);
+    let out = dir.path().join("out.csv");
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("psyscreen"));
+    cmd.env("TERM", "xterm-256color")
+        .args(["score", "-i", "gad7", "-o"])
+        .arg(&out)
+        .arg(&big);
+    let mut s = expectrl::session::OsSession::spawn(cmd).expect("open a pseudo-terminal");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    let all = s.expect(Eof).expect("runs to the end");
+    let all = String::from_utf8_lossy(all.as_bytes());
+    assert!(all.contains("scoring ["), "{all}");
+    assert!(all.contains("scored 400000 row(s) of "), "{all}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().count(),
+        400_001
+    );
+
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "gad7", "--force", "-o"])
+        .arg(&out)
+        .arg(&big));
+    assert_eq!(code, 0);
+    assert!(!stderr.contains("scoring ["), "{stderr}");
+    assert!(stderr.starts_with("scored 400000 row(s) of "), "{stderr}");
+}
+
 #[test]
 fn pseudonymize_with_a_key_file_and_write_a_manifest() {
     let dir = tempfile::tempdir().unwrap();

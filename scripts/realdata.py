@@ -113,32 +113,33 @@ DASS21 = {
 DASS42_ANXIETY = [f"dass42_anxiety_{i}" for i in range(1, 15)]
 
 
+def scored(row, items, top, max_missing, reversed_items=()):
+    """One scale from cells coded 0..top: reversed items score top - x."""
+    vals = []
+    for c in items:
+        v = num(row[c], 0, top)
+        vals.append(None if v is None else (top - v if c in reversed_items else v))
+    return scale_total(vals, max_missing)
+
+
 def phq9(row):
-    return scale_total([num(row[c], 0, 3) for c in PHQ9], 1)
+    return scored(row, PHQ9, 3, 1)
 
 
 def gad7(row):
-    return scale_total([num(row[c], 0, 3) for c in GAD7], 1)
+    return scored(row, GAD7, 3, 1)
 
 
 def pss10(row):
-    vals = []
-    for c in PSS10:
-        v = num(row[c], 0, 4)
-        vals.append(None if v is None else (4 - v if c in PSS10_REVERSED else v))
-    return scale_total(vals, 2)
+    return scored(row, PSS10, 4, 2, PSS10_REVERSED)
 
 
 def cesd(row):
-    vals = []
-    for c in CESD:
-        v = num(row[c], 0, 3)
-        vals.append(None if v is None else (3 - v if c in CESD_REVERSED else v))
-    return scale_total(vals, 4)
+    return scored(row, CESD, 3, 4, CESD_REVERSED)
 
 
 def dass42_anxiety(row):
-    return scale_total([num(row[c], 0, 3) for c in DASS42_ANXIETY], 1)
+    return scored(row, DASS42_ANXIETY, 3, 1)
 
 
 # ------------------------------------------------------------ data sets

@@ -42,19 +42,18 @@ fn assert_agree(scored: &str, expected: &[HashMap<String, String>]) {
     }
 }
 
+/// `psyscreen score tests/data/realdata/FILE -i INSTRUMENTS` as CSV.
+fn score(file: &str, instruments: &str) -> (String, String, i32) {
+    let path = data(&format!("realdata/{file}"));
+    run(bin()
+        .arg("score")
+        .arg(path)
+        .args(["-i", instruments, "--quiet", "--format", "csv"]))
+}
+
 #[test]
 fn nhanes_refused_and_dont_know_codes_are_reported_and_count_as_missing() {
-    let (out, err, code) = run(bin().args([
-        "score",
-        data("realdata/nhanes_phq9_with_codes.csv")
-            .to_str()
-            .unwrap(),
-        "-i",
-        "phq9",
-        "--quiet",
-        "--format",
-        "csv",
-    ]));
+    let (out, err, code) = score("nhanes_phq9_with_codes.csv", "phq9");
     assert_eq!(code, 1, "invalid cells: exit 1\n{err}");
     assert_agree(&out, &expected("nhanes_phq9_with_codes.expected.csv"));
     // every 7 and 9 is named by its row (header = row 1) and column
@@ -89,30 +88,14 @@ fn nhanes_refused_and_dont_know_codes_are_reported_and_count_as_missing() {
 
 #[test]
 fn ukm_students_phq9_gad7_pss10_equal_an_independent_computation() {
-    let (out, err, code) = run(bin().args([
-        "score",
-        data("realdata/ukm_students.csv").to_str().unwrap(),
-        "-i",
-        "phq9,gad7,pss10",
-        "--quiet",
-        "--format",
-        "csv",
-    ]));
+    let (out, err, code) = score("ukm_students.csv", "phq9,gad7,pss10");
     assert_eq!(code, 0, "{err}");
     assert_agree(&out, &expected("ukm_students.expected.csv"));
 }
 
 #[test]
 fn groundhog_dass21_equals_the_authors_sums() {
-    let (out, err, code) = run(bin().args([
-        "score",
-        data("realdata/groundhog_dass21.csv").to_str().unwrap(),
-        "-i",
-        "dass21",
-        "--quiet",
-        "--format",
-        "csv",
-    ]));
+    let (out, err, code) = score("groundhog_dass21.csv", "dass21");
     assert_eq!(code, 0, "{err}");
     let renamed: Vec<HashMap<String, String>> = expected("groundhog_dass21.expected.csv")
         .into_iter()

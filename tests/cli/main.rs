@@ -3,6 +3,10 @@
 
 mod administer;
 mod broken;
+mod hostile_administer;
+mod hostile_csv;
+mod hostile_files;
+mod hostile_yaml;
 mod instruments;
 mod policy;
 mod realdata;

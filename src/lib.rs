@@ -13,6 +13,7 @@ pub mod hotlines;
 pub mod instrument;
 pub mod io;
 pub mod policy;
+pub mod printable;
 pub mod report;
 pub mod score;
 pub mod summary;

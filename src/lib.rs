@@ -24,16 +24,17 @@ use instrument::Reported;
 
 /// Run a parsed command line; returns the process exit code. Errors are
 /// printed here, once: already-rendered diagnostics verbatim, others as
-/// `error: ...` with their context chain.
+/// `error: ...` with their context chain. Both echo file text and header
+/// names, so terminal control characters are stripped.
 pub fn main_with(cli: cli::Cli) -> u8 {
     match cmd::run(cli) {
         Ok(code) => code.code(),
         Err(e) if exit::is_broken_pipe(&e) => Exit::Success.code(),
         Err(e) => {
             if let Some(r) = e.downcast_ref::<Reported>() {
-                eprintln!("{}", r.0.trim_end());
+                eprintln!("{}", printable::printable(r.0.trim_end()));
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", printable::printable(&format!("{e:#}")));
             }
             Exit::Error.code()
         }

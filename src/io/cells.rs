@@ -34,16 +34,18 @@ impl BadCell {
     }
 
     /// `row N, column C: 'VALUE' MESSAGE`, as `score` reports cells (N as
-    /// a spreadsheet shows it: the header is row 1).
+    /// a spreadsheet shows it: the header is row 1). One line, safe for a
+    /// terminal: the header and the value come from the input file.
     pub fn render(&self, row: u64, headers: &[String]) -> String {
         let column = match headers.get(self.column) {
             Some(h) if !h.is_empty() => h.clone(),
             _ => format!("#{}", self.column + 1),
         };
-        format!(
+        let line = format!(
             "row {row}, column {column}: '{}' {}",
             self.value, self.message
-        )
+        );
+        crate::printable::printable_line(&line).into_owned()
     }
 }
 

@@ -29,6 +29,35 @@ enum CrisisKey {
     Missing(String),
 }
 
+/// A top-level rule that fired during the session but does not with the
+/// answers as they stand: the person gave a risk answer, then changed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenBack {
+    /// Index into `Bound::rules`.
+    pub rule: usize,
+    /// The items the rule reads whose answer changed since it last fired.
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// Global item index.
+    pub item: usize,
+    /// The answer when the rule last fired.
+    pub was: i32,
+    pub now: Now,
+}
+
+/// What became of an answer a top-level rule had fired on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Now {
+    Value(i32),
+    /// Skipped (or not given).
+    Missing,
+    /// No longer asked under the skip logic.
+    NotAsked,
+}
+
 /// The answer is not one of the item's response values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotAnOption;
@@ -51,6 +80,10 @@ pub struct Session<'a> {
     pos: Option<usize>,
     acknowledged: Vec<CrisisKey>,
     due: Vec<CrisisKey>,
+    /// Every top-level rule that fired during the session, with the slots
+    /// as they were when it last fired: taking the answer back must not
+    /// erase the fact.
+    fired_top: Vec<(usize, Vec<Slot>)>,
 }
 
 impl<'a> Session<'a> {
@@ -91,10 +124,31 @@ impl<'a> Session<'a> {
             pos: None,
             acknowledged: Vec::new(),
             due: Vec::new(),
+            fired_top: Vec::new(),
         };
         s.slots.resize(n, Slot::Pending);
         s.refresh();
         s.pos = (0..n).find(|&g| s.asked[g] && s.slots[g] == Slot::Pending);
+        s
+    }
+
+    /// A session rebuilt from a journal: every answer given, in the order
+    /// given (`(global item, Value or Skipped)`), replayed so that a
+    /// top-level rule that fired and was then taken back is known again.
+    pub fn replay(
+        battery: &'a Battery,
+        bound: &'a Bound,
+        levels: usize,
+        history: &[(usize, Slot)],
+    ) -> Self {
+        let mut s = Self::new(battery, bound, levels);
+        for &(g, slot) in history {
+            if g < s.slots.len() {
+                s.slots[g] = slot;
+                s.refresh();
+            }
+        }
+        s.pos = (0..s.slots.len()).find(|&g| s.asked[g] && s.slots[g] == Slot::Pending);
         s
     }
 
@@ -204,8 +258,50 @@ impl<'a> Session<'a> {
 
     /// Do the answers as they stand reach the top level (a crisis message
     /// is due, or was shown, for them)?
+    /// A top-level rule that fired and was taken back counts too.
     pub fn at_crisis_level(&self) -> bool {
-        !self.due.is_empty() || !self.acknowledged.is_empty()
+        !self.due.is_empty() || !self.acknowledged.is_empty() || !self.fired_top.is_empty()
+    }
+
+    /// The top-level rules that fired during the session but not in `out`
+    /// (the outcome of the answers as they stand), with what changed.
+    pub fn taken_back(&self, out: &Outcome<'_>) -> Vec<TakenBack> {
+        let mut found = Vec::new();
+        for (rule, then) in &self.fired_top {
+            if out.fired.contains(rule) {
+                continue;
+            }
+            let mut items: Vec<usize> = Vec::new();
+            for target in self.bound.rules[*rule].when.targets() {
+                match *target {
+                    Ref::Item(g) => items.push(g),
+                    Ref::Scale(s) => items.extend(&self.scale_items[s]),
+                    Ref::Absent => {}
+                }
+            }
+            items.sort_unstable();
+            items.dedup();
+            let changes = items
+                .into_iter()
+                .filter_map(|g| {
+                    let Slot::Value(was) = then[g] else {
+                        return None;
+                    };
+                    let now = match self.slots[g] {
+                        _ if !self.asked[g] => Now::NotAsked,
+                        Slot::Value(v) if v == was => return None,
+                        Slot::Value(v) => Now::Value(v),
+                        Slot::Skipped | Slot::Pending => Now::Missing,
+                    };
+                    Some(Change { item: g, was, now })
+                })
+                .collect();
+            found.push(TakenBack {
+                rule: *rule,
+                changes,
+            });
+        }
+        found
     }
 
     /// The crisis message was shown and acknowledged.
@@ -301,6 +397,14 @@ impl<'a> Session<'a> {
             .filter(|&&k| self.bound.rules[k].level >= self.top)
             .map(|&k| CrisisKey::Rule(k))
             .collect();
+        for key in &keys {
+            if let CrisisKey::Rule(k) = key {
+                match self.fired_top.iter_mut().find(|(r, _)| r == k) {
+                    Some((_, then)) => then.clone_from(&self.slots),
+                    None => self.fired_top.push((*k, self.slots.clone())),
+                }
+            }
+        }
         // a top-level rule left undecided only because a value is not given
         // yet is not a crisis; one undecided because the value was skipped is
         for (name, level) in &out.cannot_rule_out {
@@ -415,6 +519,48 @@ mod tests {
         s.back();
         s.answer(1).unwrap();
         assert!(s.crisis_due());
+    }
+
+    #[test]
+    fn a_crisis_answer_taken_back_is_remembered_and_replayed() {
+        let b = battery(&["phq9"]);
+        let p = default_policy();
+        let bd = bound(&b, &p);
+        let mut s = Session::new(&b, &bd, p.levels.len());
+        for _ in 0..8 {
+            s.answer(0).unwrap();
+        }
+        s.answer(1).unwrap();
+        s.acknowledge_crisis();
+        s.back();
+        s.answer(3).unwrap();
+        s.back();
+        s.answer(0).unwrap();
+        let (answers, results) = s.score();
+        let out = s.outcome(&answers, &results);
+        assert!(out.fired.is_empty());
+        let taken = s.taken_back(&out);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(
+            taken[0].changes,
+            vec![Change {
+                item: 8,
+                was: 3,
+                now: Now::Value(0)
+            }],
+            "the last answer it fired on"
+        );
+        assert!(s.at_crisis_level());
+        // the same answers in the order given, as a journal holds them
+        let mut history: Vec<(usize, Slot)> = (0..8).map(|g| (g, Slot::Value(0))).collect();
+        history.extend([(8, Slot::Value(3)), (8, Slot::Skipped)]);
+        let r = Session::replay(&b, &bd, p.levels.len(), &history);
+        let (answers, results) = r.score();
+        let out = r.outcome(&answers, &results);
+        let taken = r.taken_back(&out);
+        assert_eq!(taken[0].changes[0].now, Now::Missing);
+        assert_eq!(r.current(), None);
+        assert!(!r.crisis_due(), "the skip is below the top level here");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! fsync'd. An existing file with another header is refused before the
 //! session starts: its rows would not line up.
 
+use std::fs::TryLockError;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use csv::ByteRecord;
@@ -77,10 +79,14 @@ fn existing_header(path: &Path) -> anyhow::Result<Option<Vec<String>>> {
     ))
 }
 
+/// How long a save waits for another program that holds the file locked.
+const LOCK_WAIT: Duration = Duration::from_secs(60);
+
 /// Append `row` (laid out as `columns`), with the header if the file is new
-/// or empty; flush and fsync. A new file gets mode 0600.
+/// or empty; flush and fsync. A new file gets mode 0600. The file is locked
+/// while it is checked and written: two sessions saving at once must not
+/// interleave their rows or both write a header.
 pub fn append_row(path: &Path, battery: &Battery, row: &ByteRecord) -> anyhow::Result<()> {
-    check(path, battery)?;
     let mut sink = Sink::new(Format::Csv, Vec::new(), columns(battery))?;
     sink.row(row)?;
     let bytes = sink.finish()?;
@@ -95,6 +101,8 @@ pub fn append_row(path: &Path, battery: &Battery, row: &ByteRecord) -> anyhow::R
         .read(true)
         .open(path)
         .with_context(|| format!("opening {} to append", path.display()))?;
+    lock_waiting(&file, path)?;
+    check(path, battery)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut out = Vec::with_capacity(bytes.len() + 1);
     if len == 0 {
@@ -117,6 +125,35 @@ pub fn append_row(path: &Path, battery: &Battery, row: &ByteRecord) -> anyhow::R
         sync_dir(path);
     }
     Ok(())
+}
+
+/// Lock `file` for writing; wait a while for another program holding it.
+fn lock_waiting(file: &std::fs::File, path: &Path) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let mut said = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                if !said {
+                    eprintln!(
+                        "waiting for another program to finish writing {}",
+                        path.display()
+                    );
+                    said = true;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(TryLockError::WouldBlock) => bail!(
+                "{} stayed locked by another program for {} s; nothing was appended",
+                path.display(),
+                LOCK_WAIT.as_secs()
+            ),
+            Err(TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("locking {}", path.display()))
+            }
+        }
+    }
 }
 
 /// Does `path` hold a row with this id and timestamp (a save that finished

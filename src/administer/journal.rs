@@ -11,6 +11,7 @@
 //! id=P001                    the id the saved row gets
 //! instruments=phq9,gad7
 //! started=2026-01-02T03:04:05Z
+//! session=pid 4242 on host1 since 2026-01-02T03:04:05Z   who holds it (again on resume)
 //! phq9_1=2
 //! phq9_2=skip
 //! end=2026-01-02T03:09:00Z   written just before the row is appended
@@ -18,9 +19,14 @@
 //!
 //! A last line without its newline (the process was killed while writing
 //! it) is ignored. Files are created with mode 0600: they hold answers.
+//!
+//! An open journal is locked (an advisory lock on the file, released by the
+//! system when the process ends, however it ends): a second session for the
+//! same journal is refused while the first runs, so two sessions never mix
+//! their answers or delete each other's journal.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
@@ -39,6 +45,22 @@ pub struct Header {
     pub started: String,
 }
 
+impl Header {
+    /// `--respondent R, -i phq9,gad7, started T`, for messages.
+    pub fn describe(&self) -> String {
+        let who = if self.respondent.is_empty() {
+            "no --respondent".to_string()
+        } else {
+            format!("--respondent {}", self.respondent)
+        };
+        format!(
+            "{who}, -i {}, started {}",
+            self.instruments.join(","),
+            self.started
+        )
+    }
+}
+
 /// A journal read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loaded {
@@ -47,11 +69,13 @@ pub struct Loaded {
     pub answers: Vec<(String, Option<i32>)>,
     /// Set when the session had finished and its row was being saved.
     pub end: Option<String>,
+    /// The last `session=` line: the process that held the journal last.
+    pub session: Option<String>,
     /// Lines that could not be read (reported, not fatal).
     pub bad_lines: Vec<usize>,
 }
 
-/// An open journal, appending.
+/// An open journal, appending, locked for this process.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
@@ -59,8 +83,8 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Create a new journal (never over an existing file) and write its
-    /// header durably.
+    /// Create a new journal (never over an existing file), lock it and
+    /// write its header durably.
     pub fn create(path: &Path, h: &Header) -> anyhow::Result<Journal> {
         if let Some(dir) = parent(path) {
             create_private_dir(dir)?;
@@ -68,40 +92,128 @@ impl Journal {
         let file = private_options()
             .create_new(true)
             .append(true)
+            .read(true)
             .open(path)
             .with_context(|| format!("creating the journal {}", path.display()))?;
+        file.try_lock()
+            .with_context(|| format!("locking the journal {}", path.display()))?;
         let mut j = Journal {
             path: path.to_path_buf(),
             file,
         };
-        let text = format!(
-            "{MAGIC}\nrespondent={}\nid={}\ninstruments={}\nstarted={}\n",
-            h.respondent,
-            h.id,
-            h.instruments.join(","),
-            h.started
-        );
-        j.write_durably(&text)?;
+        j.start(h)?;
         sync_dir(path);
         Ok(j)
     }
 
-    /// Reopen an existing journal to go on appending to it.
-    pub fn reopen(path: &Path) -> anyhow::Result<Journal> {
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .with_context(|| format!("opening the journal {}", path.display()))?;
-        // a torn last line (killed while writing) must not swallow the next
-        let text = std::fs::read(path).unwrap_or_default();
-        if !text.is_empty() && !text.ends_with(b"\n") {
-            file.write_all(b"\n")
-                .with_context(|| format!("writing the journal {}", path.display()))?;
+    /// Open the journal at `path` for this session, creating it empty if
+    /// there is none, and lock it. Returns what it holds (`None`: empty, a
+    /// new session). Another session holding it is an error naming it.
+    pub fn open_locked(path: &Path) -> anyhow::Result<(Journal, Option<Loaded>)> {
+        if let Some(dir) = parent(path) {
+            create_private_dir(dir)?;
         }
-        Ok(Journal {
-            path: path.to_path_buf(),
-            file,
-        })
+        // a session ending removes its journal: if we locked a file that
+        // is no longer the one at `path`, open again
+        for _ in 0..20 {
+            let mut file = private_options()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(path)
+                .with_context(|| format!("opening the journal {}", path.display()))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => bail!(in_use(path, &mut file)),
+                Err(TryLockError::Error(e)) => {
+                    return Err(e)
+                        .with_context(|| format!("locking the journal {}", path.display()))
+                }
+            }
+            if !is_at(&file, path) {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)
+                .with_context(|| format!("reading the journal {}", path.display()))?;
+            let journal = Journal {
+                path: path.to_path_buf(),
+                file,
+            };
+            // empty, or killed before its first line was complete: a new one
+            if !bytes.contains(&b'\n') {
+                return Ok((journal, None));
+            }
+            let loaded = parse(&String::from_utf8_lossy(&bytes))
+                .map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
+            return Ok((journal, Some(loaded)));
+        }
+        bail!(
+            "{} keeps being replaced by another program; try again",
+            path.display()
+        )
+    }
+
+    /// Start a new session in this (empty or emptied) journal.
+    pub fn start(&mut self, h: &Header) -> anyhow::Result<()> {
+        let text = format!(
+            "{MAGIC}\nrespondent={}\nid={}\ninstruments={}\nstarted={}\nsession={}\n",
+            h.respondent,
+            h.id,
+            h.instruments.join(","),
+            h.started,
+            this_session(&h.started)
+        );
+        self.write_durably(&text)
+    }
+
+    /// Empty the journal and start a new session in it (the lock is kept,
+    /// so no other session can slip in between).
+    pub fn restart(&mut self, h: &Header) -> anyhow::Result<()> {
+        self.file
+            .set_len(0)
+            .with_context(|| format!("emptying the journal {}", self.path.display()))?;
+        self.start(h)
+    }
+
+    /// Record that this process now holds the journal (a session resumed,
+    /// or being offered to be), and mend a torn last line first: killed
+    /// while writing it, it must not swallow the next.
+    pub fn claim(&mut self, now: &str) -> anyhow::Result<()> {
+        let len = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut line = String::new();
+        if len > 0 && !self.ends_with_newline(len) {
+            line.push('\n');
+        }
+        line.push_str(&format!("session={}\n", this_session(now)));
+        self.write_durably(&line)
+    }
+
+    fn ends_with_newline(&self, len: u64) -> bool {
+        use std::io::{Seek as _, SeekFrom};
+        let mut last = [0u8; 1];
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(len - 1))
+            .and_then(|_| f.read_exact(&mut last))
+            .map(|()| last[0] == b'\n')
+            .unwrap_or(true)
+    }
+
+    /// Copy the journal to `aside` (a new file, 0600), durably: the person
+    /// chose not to resume it and it is about to be emptied.
+    pub fn copy_to(&self, aside: &Path) -> anyhow::Result<()> {
+        let bytes = std::fs::read(&self.path)
+            .with_context(|| format!("reading the journal {}", self.path.display()))?;
+        let mut f = private_options()
+            .create_new(true)
+            .write(true)
+            .open(aside)
+            .with_context(|| format!("creating {}", aside.display()))?;
+        f.write_all(&bytes)
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("writing {}", aside.display()))?;
+        sync_dir(aside);
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -122,12 +234,13 @@ impl Journal {
         self.write_durably(&format!("end={timestamp}\n"))
     }
 
-    /// Delete the journal (the row is saved, or the person chose to).
+    /// Delete the journal (the row is saved, or the person chose to). The
+    /// lock is held until the file is gone.
     pub fn remove(self) -> anyhow::Result<()> {
-        drop(self.file);
         std::fs::remove_file(&self.path)
             .with_context(|| format!("removing the journal {}", self.path.display()))?;
         sync_dir(&self.path);
+        drop(self.file);
         Ok(())
     }
 
@@ -137,6 +250,69 @@ impl Journal {
             .and_then(|()| self.file.sync_data())
             .with_context(|| format!("writing the journal {}", self.path.display()))
     }
+}
+
+/// The refusal when another session holds the journal: who it is for and
+/// which process holds it, as far as the journal says.
+fn in_use(path: &Path, file: &mut File) -> String {
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    let what = match parse(&String::from_utf8_lossy(&bytes)) {
+        Ok(l) => {
+            let holder = l.session.map(|s| format!("; {s}")).unwrap_or_default();
+            format!("({}{holder})", l.header.describe())
+        }
+        Err(_) => "(just starting)".to_string(),
+    };
+    format!(
+        "{} is in use by another psyscreen session {what}: finish or quit that session first; two sessions on one journal would lose answers",
+        path.display()
+    )
+}
+
+/// `pid 4242 on host1 since T`: who holds a journal.
+fn this_session(since: &str) -> String {
+    format!(
+        "pid {} on {} since {since}",
+        std::process::id(),
+        host_name()
+    )
+}
+
+/// The machine's name, best effort (a journal on a shared drive may be
+/// held from another machine).
+fn host_name() -> String {
+    let from_file = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok());
+    from_file
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| {
+            h.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this machine".to_string())
+}
+
+/// Is `file` still the file at `path` (not removed or replaced since it
+/// was opened)?
+#[cfg(unix)]
+fn is_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere an open file cannot be removed or replaced.
+#[cfg(not(unix))]
+fn is_at(_: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 /// Read a journal; `Ok(None)` when there is none.
@@ -177,6 +353,7 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
     let mut seen_header = [false; 4];
     let mut answers = Vec::new();
     let mut end = None;
+    let mut session = None;
     let mut bad_lines = Vec::new();
     for (n, line) in lines {
         let Some((key, value)) = line.split_once('=') else {
@@ -207,6 +384,7 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
                 seen_header[3] = true;
             }
             "end" => end = Some(value.to_string()),
+            "session" => session = Some(value.to_string()),
             item if valid_item_id(item) => match value {
                 "skip" => answers.push((item.to_string(), None)),
                 v => match v.parse::<i32>() {
@@ -226,6 +404,7 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
         header,
         answers,
         end,
+        session,
         bad_lines,
     })
 }
@@ -239,21 +418,32 @@ fn valid_item_id(s: &str) -> bool {
 /// Where the journal lives: beside the `--append` file (`FILE.partial`),
 /// else in the user's data directory, named by respondent and instruments
 /// so that the same command finds it again.
+///
+/// Without a respondent the journal is this session's alone
+/// (`FILE.anon-SESSION.partial`, `administer-anon-SESSION-…`; `session`
+/// tells sessions apart, e.g. start time and process id): on a shared
+/// terminal the next person must never be offered someone else's answers,
+/// so it is never looked for again. It still keeps the answers of a
+/// session that stops early.
 pub fn path_for(
     append: Option<&Path>,
     respondent: Option<&str>,
     instruments: &[&str],
     data_dir: Option<&Path>,
+    session: &str,
 ) -> anyhow::Result<PathBuf> {
     if let Some(a) = append {
         let mut name = a.as_os_str().to_owned();
-        name.push(".partial");
+        match respondent {
+            Some(_) => name.push(".partial"),
+            None => name.push(format!(".anon-{}.partial", file_safe(session))),
+        }
         return Ok(PathBuf::from(name));
     }
     let Some(dir) = data_dir else {
         bail!("no data directory for the answer journal: set XDG_DATA_HOME or HOME, or use --append FILE (the journal is then FILE.partial)");
     };
-    let who = respondent.map_or_else(|| "anonymous".to_string(), file_safe);
+    let who = respondent.map_or_else(|| format!("anon-{}", file_safe(session)), file_safe);
     let mut key = format!("{who}-{}", instruments.join("+"));
     if key.len() > 100 {
         let hash = fnv1a(key.as_bytes());
@@ -368,6 +558,12 @@ mod tests {
         );
         assert_eq!(l.end, None);
         assert!(
+            l.session
+                .as_deref()
+                .is_some_and(|s| s.starts_with(&format!("pid {} on ", std::process::id()))),
+            "{l:?}"
+        );
+        assert!(
             Journal::create(&p, &header()).is_err(),
             "never over a journal"
         );
@@ -377,7 +573,8 @@ mod tests {
             let mode = std::fs::metadata(&p).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let mut j = Journal::reopen(&p).unwrap();
+        let (mut j, found) = Journal::open_locked(&p).unwrap();
+        assert_eq!(found.unwrap().answers.len(), 3);
         j.mark_end("2026-01-02T03:09:00Z").unwrap();
         assert_eq!(
             load(&p).unwrap().unwrap().end.as_deref(),
@@ -399,11 +596,41 @@ mod tests {
         drop(f);
         let l = load(&p).unwrap().unwrap();
         assert_eq!(l.answers, vec![("phq9_1".to_string(), Some(1))]);
-        let mut j = Journal::reopen(&p).unwrap();
+        let (mut j, _) = Journal::open_locked(&p).unwrap();
+        j.claim("t").unwrap();
         j.record("phq9_2", Some(3)).unwrap();
         let l = load(&p).unwrap().unwrap();
         assert_eq!(l.answers.len(), 2);
-        assert_eq!(l.bad_lines, vec![7], "the torn line is reported");
+        assert_eq!(l.bad_lines, vec![8], "the torn line is reported");
+    }
+
+    #[test]
+    fn a_journal_is_held_by_one_session_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.partial");
+        let (mut first, found) = Journal::open_locked(&p).unwrap();
+        assert!(found.is_none(), "created empty");
+        first.start(&header()).unwrap();
+        let e = Journal::open_locked(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("is in use by another psyscreen session (--respondent P001, -i phq9,gad7, started 2026-01-02T03:04:05Z; pid "),
+            "{e}"
+        );
+        first.record("phq9_1", Some(1)).unwrap();
+        first.remove().unwrap();
+        let (_, found) = Journal::open_locked(&p).unwrap();
+        assert!(
+            found.is_none(),
+            "a new, empty journal once the first is gone"
+        );
+        // killed before the first line was complete: a new journal too
+        let q = dir.path().join("torn.partial");
+        std::fs::write(&q, "psyscreen-jour").unwrap();
+        assert!(Journal::open_locked(&q).unwrap().1.is_none());
+        // not a journal: refused, never written to
+        std::fs::write(&q, "my notes\n").unwrap();
+        assert!(Journal::open_locked(&q).is_err());
+        assert_eq!(std::fs::read_to_string(&q).unwrap(), "my notes\n");
     }
 
     #[test]
@@ -421,8 +648,17 @@ mod tests {
 
     #[test]
     fn paths() {
-        let p = path_for(Some(Path::new("out/s.csv")), Some("x"), &["phq9"], None).unwrap();
+        let p = path_for(
+            Some(Path::new("out/s.csv")),
+            Some("x"),
+            &["phq9"],
+            None,
+            "S",
+        )
+        .unwrap();
         assert_eq!(p, PathBuf::from("out/s.csv.partial"));
+        let p = path_for(Some(Path::new("out/s.csv")), None, &["phq9"], None, "T-1").unwrap();
+        assert_eq!(p, PathBuf::from("out/s.csv.anon-T-1.partial"));
         let d = data_dir(None, Some("/home/u")).unwrap();
         assert_eq!(d, PathBuf::from("/home/u/.local/share/psyscreen"));
         assert_eq!(
@@ -434,16 +670,16 @@ mod tests {
             d,
             "a relative XDG_DATA_HOME is ignored (XDG spec)"
         );
-        let p = path_for(None, Some("学生 1/2"), &["phq9", "gad7"], Some(&d)).unwrap();
+        let p = path_for(None, Some("学生 1/2"), &["phq9", "gad7"], Some(&d), "S").unwrap();
         assert_eq!(
             p.file_name().unwrap().to_str().unwrap(),
             "administer-%E5%AD%A6%E7%94%9F%201%2F2-phq9+gad7.partial"
         );
-        let p = path_for(None, None, &["asq"], Some(&d)).unwrap();
-        assert!(p.ends_with("administer-anonymous-asq.partial"));
+        let p = path_for(None, None, &["asq"], Some(&d), "T-1").unwrap();
+        assert!(p.ends_with("administer-anon-T-1-asq.partial"));
         let long = "x".repeat(300);
-        let p = path_for(None, Some(&long), &["asq"], Some(&d)).unwrap();
+        let p = path_for(None, Some(&long), &["asq"], Some(&d), "S").unwrap();
         assert!(p.file_name().unwrap().len() < 120);
-        assert!(path_for(None, None, &["asq"], None).is_err());
+        assert!(path_for(None, None, &["asq"], None, "S").is_err());
     }
 }

@@ -11,7 +11,7 @@
 //! [`prepare`] looks for an unfinished session, [`drive`] runs the dialogue
 //! through a front-end, [`save`] appends the row and drops the journal.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use csv::ByteRecord;
@@ -99,12 +99,24 @@ impl Setup<'_> {
     }
 }
 
-/// How a run starts.
+/// How a run starts. Either way the journal is open and locked.
 #[derive(Debug)]
 pub enum Start {
-    Fresh,
+    Fresh {
+        journal: Journal,
+        id: String,
+    },
     /// An unfinished session of the same respondent and instruments.
-    Offer(Box<(Loaded, Vec<Slot>, ResumeInfo)>),
+    Offer(Box<Offer>),
+}
+
+#[derive(Debug)]
+pub struct Offer {
+    pub loaded: Loaded,
+    /// Every answer in the journal, in the order given (global item).
+    pub history: Vec<(usize, Slot)>,
+    pub info: ResumeInfo,
+    pub journal: Journal,
 }
 
 /// How a run ended.
@@ -121,32 +133,61 @@ pub enum Ending<'a> {
         given: usize,
         journal: PathBuf,
         kept: bool,
-        /// The answers given reach the top level: the crisis lines are
-        /// shown again on the way out.
+        /// The answers given reach the top level (or did during the
+        /// session): the crisis lines are shown again on the way out.
         crisis: bool,
     },
 }
 
-/// Look for an unfinished session in the journal. One of another respondent
-/// or other instruments is refused: it is never overwritten.
+/// The header of a new session's journal.
+fn new_header(setup: &Setup<'_>) -> Header {
+    let started = now_utc();
+    let id = setup
+        .respondent
+        .clone()
+        .unwrap_or_else(|| format!("anon-{}", compact(&started)));
+    Header {
+        respondent: setup.respondent.clone().unwrap_or_default(),
+        id,
+        instruments: setup.instrument_ids(),
+        started,
+    }
+}
+
+/// Open and lock the journal; look for an unfinished session in it. A
+/// journal held by another running session, or of another respondent or
+/// other instruments, is refused: it is never overwritten. Without a
+/// respondent the journal is new and this session's alone: nobody else's
+/// answers are ever offered.
 pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Start> {
     let path = &setup.journal;
-    let Some(loaded) = journal::load(path)? else {
-        return Ok(Start::Fresh);
+    if setup.respondent.is_none() {
+        let header = new_header(setup);
+        let journal = Journal::create(path, &header)?;
+        return Ok(Start::Fresh {
+            journal,
+            id: header.id,
+        });
+    }
+    let (mut journal, loaded) = Journal::open_locked(path)?;
+    let fresh = |mut journal: Journal| -> anyhow::Result<Start> {
+        let header = new_header(setup);
+        journal.restart(&header)?;
+        Ok(Start::Fresh {
+            journal,
+            id: header.id,
+        })
+    };
+    let Some(loaded) = loaded else {
+        return fresh(journal);
     };
     let want = setup.respondent.clone().unwrap_or_default();
     let ids = setup.instrument_ids();
     if loaded.header.respondent != want || loaded.header.instruments != ids {
-        let who = if loaded.header.respondent.is_empty() {
-            "no --respondent".to_string()
-        } else {
-            format!("--respondent {}", loaded.header.respondent)
-        };
         bail!(
-            "{} holds unfinished answers of another session ({who}, -i {}, started {}): run that command to resume it, or move the file away to start this one",
+            "{} holds unfinished answers of another session ({}): run that command to resume it, or move the file away to start this one",
             path.display(),
-            loaded.header.instruments.join(","),
-            loaded.header.started
+            loaded.header.describe()
         );
     }
     if !loaded.bad_lines.is_empty() {
@@ -164,36 +205,43 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
     if let (Some(end), Some(csv)) = (&loaded.end, &setup.append) {
         if append::has_row(csv, &loaded.header.id, end) {
             // saved just before the process died: only the clean-up was lost
-            std::fs::remove_file(path)
-                .with_context(|| format!("removing the journal {}", path.display()))?;
             notes.push(format!(
-                "the session of {} was already saved to {} at {}; its journal is removed",
+                "the session of {} was already saved to {} at {}; its journal is cleared",
                 loaded.header.id,
                 csv.display(),
                 end
             ));
-            return Ok(Start::Fresh);
+            return fresh(journal);
         }
     }
-    let slots = slots_from(setup.battery, &loaded, notes);
-    let given = slots.iter().filter(|s| **s != Slot::Pending).count();
-    if given == 0 {
-        std::fs::remove_file(path)
-            .with_context(|| format!("removing the empty journal {}", path.display()))?;
-        return Ok(Start::Fresh);
+    let history = history_from(setup.battery, &loaded, notes);
+    let mut last = vec![Slot::Pending; setup.battery.n_items()];
+    for &(g, slot) in &history {
+        last[g] = slot;
     }
+    let given = last.iter().filter(|s| **s != Slot::Pending).count();
+    if given == 0 {
+        return fresh(journal);
+    }
+    journal.claim(&now_utc())?;
     let info = ResumeInfo {
         id: loaded.header.id.clone(),
         instruments: loaded.header.instruments.clone(),
         started: loaded.header.started.clone(),
         given,
     };
-    Ok(Start::Offer(Box::new((loaded, slots, info))))
+    Ok(Start::Offer(Box::new(Offer {
+        loaded,
+        history,
+        info,
+        journal,
+    })))
 }
 
-/// The journal's answers as slots; values that are not options are dropped.
-fn slots_from(battery: &Battery, loaded: &Loaded, notes: &mut Vec<String>) -> Vec<Slot> {
-    let mut slots = vec![Slot::Pending; battery.n_items()];
+/// The journal's answers in the order given; values that are not options
+/// are dropped.
+fn history_from(battery: &Battery, loaded: &Loaded, notes: &mut Vec<String>) -> Vec<(usize, Slot)> {
+    let mut history = Vec::with_capacity(loaded.answers.len());
     for (item, value) in &loaded.answers {
         let Some(Ref::Item(g)) = battery.lookup(item) else {
             notes.push(format!(
@@ -201,16 +249,13 @@ fn slots_from(battery: &Battery, loaded: &Loaded, notes: &mut Vec<String>) -> Ve
             ));
             continue;
         };
-        slots[g] = match value {
-            None => Slot::Skipped,
-            Some(v) if set_contains(battery, g, *v) => Slot::Value(*v),
-            Some(v) => {
-                notes.push(format!("journal: {item}={v} is not an option; ignored"));
-                Slot::Pending
-            }
-        };
+        match value {
+            None => history.push((g, Slot::Skipped)),
+            Some(v) if set_contains(battery, g, *v) => history.push((g, Slot::Value(*v))),
+            Some(v) => notes.push(format!("journal: {item}={v} is not an option; ignored")),
+        }
     }
-    slots
+    history
 }
 
 fn set_contains(battery: &Battery, g: usize, v: i32) -> bool {
@@ -230,31 +275,42 @@ pub fn drive<'a>(
 ) -> anyhow::Result<Ending<'a>> {
     let levels = setup.policy.levels.len();
     let (mut session, mut journal, id) = match start {
-        Start::Fresh => fresh(setup, levels)?,
+        Start::Fresh { journal, id } => (
+            Session::new(setup.battery, setup.bound, levels),
+            journal,
+            id,
+        ),
         Start::Offer(offer) => {
-            let (loaded, slots, info) = *offer;
+            let Offer {
+                loaded,
+                history,
+                info,
+                mut journal,
+            } = *offer;
+            let replayed = Session::replay(setup.battery, setup.bound, levels, &history);
             match ui.offer_resume(&info)? {
-                Ok(true) => (
-                    Session::resume(setup.battery, setup.bound, levels, slots),
-                    Journal::reopen(&setup.journal)?,
-                    loaded.header.id,
-                ),
+                Ok(true) => (replayed, journal, loaded.header.id),
                 Ok(false) => {
-                    let aside = set_aside(&setup.journal)?;
+                    let aside = set_aside(&journal)?;
                     notes.push(format!(
                         "the unfinished answers were not resumed; they are kept in {}",
                         aside.display()
                     ));
-                    fresh(setup, levels)?
+                    let header = new_header(setup);
+                    journal.restart(&header)?;
+                    (
+                        Session::new(setup.battery, setup.bound, levels),
+                        journal,
+                        header.id,
+                    )
                 }
                 Err(stop) => {
-                    let held = Session::resume(setup.battery, setup.bound, levels, slots);
                     return Ok(Ending::Stopped {
                         why: Some(stop),
                         given: info.given,
                         journal: setup.journal.clone(),
                         kept: true,
-                        crisis: held.at_crisis_level(),
+                        crisis: replayed.at_crisis_level(),
                     });
                 }
             }
@@ -306,26 +362,6 @@ pub fn drive<'a>(
     }
 }
 
-fn fresh<'a>(setup: &Setup<'a>, levels: usize) -> anyhow::Result<(Session<'a>, Journal, String)> {
-    let started = now_utc();
-    let id = setup
-        .respondent
-        .clone()
-        .unwrap_or_else(|| format!("anon-{}", compact(&started)));
-    let header = Header {
-        respondent: setup.respondent.clone().unwrap_or_default(),
-        id: id.clone(),
-        instruments: setup.instrument_ids(),
-        started,
-    };
-    let journal = Journal::create(&setup.journal, &header)?;
-    Ok((
-        Session::new(setup.battery, setup.bound, levels),
-        journal,
-        id,
-    ))
-}
-
 fn stopped<'a>(
     session: Session<'a>,
     journal: Journal,
@@ -350,16 +386,16 @@ fn stopped<'a>(
     })
 }
 
-/// Move an unfinished journal out of the way (the person chose not to
-/// resume it): `JOURNAL.TIMESTAMP.old`.
-fn set_aside(path: &Path) -> anyhow::Result<PathBuf> {
-    let mut name = path.as_os_str().to_owned();
+/// Keep an unfinished journal's answers (the person chose not to resume
+/// them) in `JOURNAL.TIMESTAMP.old`, before the journal is emptied.
+fn set_aside(journal: &Journal) -> anyhow::Result<PathBuf> {
+    let mut name = journal.path().as_os_str().to_owned();
     name.push(format!(".{}.old", compact(&now_utc())));
     let aside = PathBuf::from(name);
-    std::fs::rename(path, &aside).with_context(|| {
+    journal.copy_to(&aside).with_context(|| {
         format!(
-            "moving the unfinished journal {} to {}",
-            path.display(),
+            "keeping the unfinished journal {} as {}",
+            journal.path().display(),
             aside.display()
         )
     })?;
@@ -373,7 +409,8 @@ pub struct Summary {
     pub answers: Vec<Answer>,
     pub results: Vec<ScaleResult>,
     pub level: Level,
-    /// One reason per fired rule or undecidable value.
+    /// One reason per fired rule or undecidable value, and per top-level
+    /// answer taken back during the session.
     pub reasons: Vec<String>,
     /// As `score` writes them: `; `-joined.
     pub reasons_joined: String,
@@ -397,10 +434,25 @@ pub fn summarize(session: &Session<'_>, bound: &Bound, id: &str, lang: Lang) -> 
         reasons.push(buf.clone());
     }
     bound.reasons(&out, lang, &mut buf);
+    // a top-level rule that fired during the session keeps its level, whatever
+    // the final answers: the person gave a risk answer, then took it back
+    let mut level = out.level;
+    for taken in session.taken_back(&out) {
+        level = level.max(bound.rules[taken.rule].level);
+        for reason in text::taken_back(session.battery(), bound, &taken, lang) {
+            if !reasons.contains(&reason) {
+                if !buf.is_empty() {
+                    buf.push_str("; ");
+                }
+                buf.push_str(&reason);
+                reasons.push(reason);
+            }
+        }
+    }
     let (answered, skipped) = session.counts();
     Summary {
         id: id.to_string(),
-        level: out.level,
+        level,
         reasons,
         reasons_joined: buf,
         answers,
@@ -458,7 +510,13 @@ pub fn save(
     if let Some(csv) = &setup.append {
         journal.mark_end(timestamp)?;
         let r = row(session, setup.policy, summary, timestamp, setup.lang);
-        append::append_row(csv, setup.battery, &r)?;
+        append::append_row(csv, setup.battery, &r).with_context(|| {
+            format!(
+                "saving the row to {} (the answers stay in {}: run the same command again to save them)",
+                csv.display(),
+                journal.path().display()
+            )
+        })?;
     }
     journal.remove()
 }
@@ -593,6 +651,7 @@ mod tests {
         j.record("gad7_1", Some(1)).unwrap();
         // killed after the row was appended, before the journal was removed
         j.mark_end("t1").unwrap();
+        drop(j); // that process is gone
         let mut r = ByteRecord::new();
         for f in [
             "A",
@@ -625,8 +684,11 @@ mod tests {
             lang: Lang::En,
         };
         let mut notes = Vec::new();
-        assert!(matches!(prepare(&setup, &mut notes).unwrap(), Start::Fresh));
-        assert!(!path.exists());
+        let start = prepare(&setup, &mut notes).unwrap();
+        assert!(matches!(start, Start::Fresh { .. }));
+        // the journal now holds the new session: none of the saved answers
+        let left = journal::load(&path).unwrap().unwrap();
+        assert!(left.answers.is_empty() && left.end.is_none(), "{left:?}");
         assert!(notes[0].contains("already saved"), "{notes:?}");
     }
 
@@ -649,6 +711,7 @@ mod tests {
         )
         .unwrap();
         j.record("gad7_1", Some(1)).unwrap();
+        drop(j);
         let setup = Setup {
             battery: &battery,
             policy: &policy,
@@ -660,7 +723,10 @@ mod tests {
             lang: Lang::En,
         };
         let e = prepare(&setup, &mut Vec::new()).unwrap_err().to_string();
-        assert!(e.contains("--respondent A"), "{e}");
+        assert!(
+            e.contains("holds unfinished answers of another session (--respondent A"),
+            "{e}"
+        );
         assert!(path.exists());
     }
 }

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, Write};
 
-use super::text::{tr, Crisis};
+use super::text::{keep_how, tr, Crisis};
 use super::{Action, Frontend, ResumeInfo, Session, Slot, Stop};
 use crate::instrument::{normalize_label, Lang};
 use crate::io::cells::AnswerReader;
@@ -19,6 +19,8 @@ pub struct Plain<R, W> {
     out: W,
     /// The instrument whose instructions were printed last.
     shown: Option<usize>,
+    /// Kept answers can be resumed (there is a respondent id).
+    resumable: bool,
 }
 
 enum Command {
@@ -52,7 +54,24 @@ impl<R: BufRead, W: Write> Plain<R, W> {
             input,
             out,
             shown: None,
+            resumable: true,
         }
+    }
+
+    /// Without a respondent id kept answers cannot be resumed: say so.
+    #[must_use]
+    pub fn resumable(mut self, yes: bool) -> Self {
+        self.resumable = yes;
+        self
+    }
+
+    /// Everything plain mode prints goes through here (`writeln!(self, …)`):
+    /// stems, options and the crisis text come from instrument and policy
+    /// files, and must not drive the terminal.
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+        let text = args.to_string();
+        self.out
+            .write_all(crate::printable::printable(&text).as_bytes())
     }
 
     /// One line of input without its line ending; `None` at end of input.
@@ -71,12 +90,10 @@ impl<R: BufRead, W: Write> Plain<R, W> {
             return Ok(false);
         }
         loop {
+            let how = keep_how(self.lang, self.resumable);
             match self.lang {
-                Lang::En => writeln!(
-                    self.out,
-                    "Keep the {given} answer(s) given so far to resume later? (y/n)"
-                )?,
-                Lang::Zh => writeln!(self.out, "保留已作答的 {given} 题以便稍后继续？(y/n)")?,
+                Lang::En => writeln!(self, "Keep the {given} answer(s) given so far {how}? (y/n)")?,
+                Lang::Zh => writeln!(self, "保留已作答的 {given} 题{how}？(y/n)")?,
             }
             match self.line()? {
                 // end of input: keep, as for any stop
@@ -96,14 +113,14 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
         let id = crate::diag::sanitize(&info.id);
         match self.lang {
             Lang::En => writeln!(
-                self.out,
+                self,
                 "Unfinished answers found for {id} ({}; started {}; {} given).",
                 info.instruments.join(", "),
                 info.started,
                 info.given
             )?,
             Lang::Zh => writeln!(
-                self.out,
+                self,
                 "发现 {id} 未完成的作答（{}；开始于 {}；已作答 {} 题）。",
                 info.instruments.join("、"),
                 info.started,
@@ -112,7 +129,7 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
         }
         loop {
             writeln!(
-                self.out,
+                self,
                 "{}",
                 tr(
                     self.lang,
@@ -136,21 +153,16 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
         let (k, inst, i, item) = s.item(g);
         if self.shown != Some(k) {
             self.shown = Some(k);
-            writeln!(self.out, "\n== {} ==", inst.name.get(lang))?;
+            writeln!(self, "\n== {} ==", inst.name.get(lang))?;
             let instr = inst.instructions.get(lang);
             if !instr.is_empty() {
-                writeln!(self.out, "{instr}")?;
+                writeln!(self, "{instr}")?;
             }
         }
         let set = inst.set_of(i);
         loop {
             let (at, total) = s.progress();
-            writeln!(
-                self.out,
-                "[{at}/{total}] {}. {}",
-                i + 1,
-                item.text.get(lang)
-            )?;
+            writeln!(self, "[{at}/{total}] {}. {}", i + 1, item.text.get(lang))?;
             let options: Vec<String> = set
                 .options
                 .iter()
@@ -165,7 +177,7 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
                 Slot::Skipped => line.push_str(tr(lang, "  (skipped before)", "（之前已跳过）")),
                 Slot::Pending => {}
             }
-            writeln!(self.out, "{line}")?;
+            writeln!(self, "{line}")?;
             let Some(input) = self.line()? else {
                 return Ok(Action::Stop(Stop::EndOfInput));
             };
@@ -174,7 +186,7 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
                 Some(Command::Back) if s.can_go_back() => return Ok(Action::Back),
                 Some(Command::Back) => {
                     writeln!(
-                        self.out,
+                        self,
                         "{}",
                         tr(lang, "This is the first question.", "这是第一题。")
                     )?;
@@ -192,11 +204,11 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
                         let shown = crate::diag::sanitize(input);
                         match lang {
                             Lang::En => writeln!(
-                                self.out,
+                                self,
                                 "'{shown}' is not an answer to this question: type {range} or an option's words, or skip, back, quit."
                             )?,
                             Lang::Zh => writeln!(
-                                self.out,
+                                self,
                                 "“{shown}”不是此题的有效答案：请输入 {range} 或选项文字，或 skip（跳过）、back（返回）、quit（退出）。"
                             )?,
                         }
@@ -212,14 +224,14 @@ impl<R: BufRead, W: Write> Frontend for Plain<R, W> {
     }
 
     fn crisis(&mut self, c: &Crisis) -> anyhow::Result<Option<Stop>> {
-        writeln!(self.out, "\n{}", c.title)?;
-        writeln!(self.out, "{}", c.message)?;
-        writeln!(self.out, "{}", c.lines_heading)?;
+        writeln!(self, "\n{}", c.title)?;
+        writeln!(self, "{}", c.message)?;
+        writeln!(self, "{}", c.lines_heading)?;
         for l in &c.lines {
-            writeln!(self.out, "  {l}")?;
+            writeln!(self, "  {l}")?;
         }
         writeln!(
-            self.out,
+            self,
             "{}",
             tr(self.lang, "Press Enter to continue.", "按回车键继续。")
         )?;

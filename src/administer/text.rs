@@ -4,10 +4,12 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
+use super::session::{Now, TakenBack};
 use super::Summary;
 use crate::hotlines::Hotlines;
 use crate::instrument::{Lang, ResponseSet};
-use crate::policy::Policy;
+use crate::policy::{Bound, Policy};
+use crate::printable::{printable, printable_line};
 use crate::score::Battery;
 
 /// Pick the text for `lang`.
@@ -15,6 +17,17 @@ pub fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
     match lang {
         Lang::En => en,
         Lang::Zh => zh,
+    }
+}
+
+/// What keeping the answers on quitting is for: resuming, or (without a
+/// respondent id) only not losing them.
+pub fn keep_how(lang: Lang, resumable: bool) -> &'static str {
+    match (lang, resumable) {
+        (Lang::En, true) => "to resume later",
+        (Lang::En, false) => "in a file (without --respondent they cannot be resumed)",
+        (Lang::Zh, true) => "以便稍后继续",
+        (Lang::Zh, false) => "于文件中（未指定 --respondent，无法继续作答）",
     }
 }
 
@@ -29,9 +42,11 @@ fn no_break_before(c: char) -> bool {
 }
 
 /// Wrap `text` to lines of at most `cols` columns: at spaces, and between
-/// wide (CJK) characters; a word longer than a line is cut.
+/// wide (CJK) characters; a word longer than a line is cut. Terminal control
+/// characters are replaced first, so they are neither printed nor counted.
 pub fn wrap(text: &str, cols: usize) -> Vec<String> {
     let cols = cols.max(8);
+    let text = printable(text);
     let mut out = Vec::new();
     for para in text.split('\n') {
         // segments: a word of narrow characters, one wide character, or a space
@@ -141,7 +156,7 @@ pub struct Crisis {
 
 pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
     let message = match &policy.crisis_message {
-        Some(t) if !t.get(lang).trim().is_empty() => t.get(lang).trim().to_string(),
+        Some(t) if !t.get(lang).trim().is_empty() => printable(t.get(lang).trim()).into_owned(),
         _ => tr(
             lang,
             "RISK FLAG: an answer reached the policy's top level. Follow your crisis protocol now; do not leave the person alone.",
@@ -168,10 +183,13 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
             Lang::En => format!("Crisis lines (list verified {}):", hotlines.verified),
             Lang::Zh => format!("危机热线（列表核实于 {}）：", hotlines.verified),
         },
-        lines: found.iter().map(|l| l.one_line(lang)).collect(),
+        lines: found
+            .iter()
+            .map(|l| printable_line(&l.one_line(lang)).into_owned())
+            .collect(),
         lines_short: found
             .iter()
-            .map(|l| format!("{}  {}", l.number, l.name.get(lang)))
+            .map(|l| printable_line(&format!("{}  {}", l.number, l.name.get(lang))).into_owned())
             .collect(),
     }
 }
@@ -190,6 +208,38 @@ pub fn crisis_block(c: &Crisis, cols: usize) -> String {
         out.extend(wrap_hanging("  - ", l, cols));
     }
     out.join("\n") + "\n"
+}
+
+/// Why a session keeps a level its final answers do not reach: one reason
+/// per answer a top-level rule fired on and that was then changed, e.g.
+/// `phq9_9 answered 2, then changed to 0`.
+pub fn taken_back(battery: &Battery, bound: &Bound, t: &TakenBack, lang: Lang) -> Vec<String> {
+    if t.changes.is_empty() {
+        // no answer it reads changed (a value it reads came through skip
+        // logic): name the rule; `; ` separates reasons in a row
+        let rule = bound.rules[t.rule].reason.get(lang).replace("; ", ", ");
+        return vec![match lang {
+            Lang::En => format!("{rule} (during the session, not with the final answers)"),
+            Lang::Zh => format!("{rule}（作答过程中曾触发，最终答案未触发）"),
+        }];
+    }
+    t.changes
+        .iter()
+        .map(|c| {
+            let id = battery.item_id(c.item);
+            let was = c.was;
+            match (lang, c.now) {
+                (Lang::En, Now::Value(v)) => format!("{id} answered {was}, then changed to {v}"),
+                (Lang::En, Now::Missing) => format!("{id} answered {was}, then skipped"),
+                (Lang::En, Now::NotAsked) => {
+                    format!("{id} answered {was}, then not asked (skip logic)")
+                }
+                (Lang::Zh, Now::Value(v)) => format!("{id} 先答 {was}，后改为 {v}"),
+                (Lang::Zh, Now::Missing) => format!("{id} 先答 {was}，后跳过"),
+                (Lang::Zh, Now::NotAsked) => format!("{id} 先答 {was}，后因跳题规则未问"),
+            }
+        })
+        .collect()
 }
 
 /// The per-scale table, the risk table and the note, for `lang`, at most
@@ -228,7 +278,7 @@ pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols:
             },
             (Some(_), false) => tr(lang, "complete", "完整").to_string(),
         };
-        t.add_row(vec![name, total, band, status]);
+        t.add_row([name, total, band, status].map(|c| printable_line(&c).into_owned()));
     }
     let mut risk = Table::new();
     risk.load_preset(UTF8_FULL_CONDENSED)
@@ -236,18 +286,19 @@ pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols:
         .set_width(cols);
     risk.add_row(vec![
         tr(lang, "Risk level", "风险级别").to_string(),
-        format!(
+        printable_line(&format!(
             "{} ({})",
             policy.level_label(s.level, lang),
             policy.level_id(s.level)
-        ),
+        ))
+        .into_owned(),
     ]);
     let reasons = if s.reasons.is_empty() {
         tr(lang, "no rule fired", "未触发任何规则").to_string()
     } else {
         s.reasons
             .iter()
-            .map(|r| format!("• {r}"))
+            .map(|r| format!("• {}", printable_line(r)))
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -269,7 +320,7 @@ pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols:
     );
     format!(
         "{}\n{t}\n{risk}\n{}\n",
-        crate::diag::sanitize(&heading),
+        printable_line(&heading),
         wrap(note, usize::from(cols)).join("\n")
     )
 }

@@ -23,7 +23,7 @@ use crossterm::terminal::{
 };
 use crossterm::{execute, queue};
 
-use super::text::{self, digit_keys, tr, wrap, wrap_hanging, Crisis};
+use super::text::{self, digit_keys, keep_how, tr, wrap, wrap_hanging, Crisis};
 use super::{Action, Frontend, ResumeInfo, Session, Slot, Stop};
 use crate::instrument::Lang;
 
@@ -57,6 +57,13 @@ enum Sty {
     Hint,
 }
 
+fn one_printable_line(s: String) -> String {
+    match crate::printable::printable_line(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(clean) => clean,
+    }
+}
+
 /// Lines to draw; `optional` ones (spacing, instructions) go first when
 /// the terminal is too short.
 #[derive(Default)]
@@ -66,12 +73,14 @@ struct Screen {
 }
 
 impl Screen {
+    /// Every line drawn passes here: one line, without terminal control
+    /// characters (stems, options and the crisis text come from files).
     fn push(&mut self, sty: Sty, s: impl Into<String>) {
-        self.lines.push((sty, s.into()));
+        self.lines.push((sty, one_printable_line(s.into())));
         self.optional.push(false);
     }
     fn push_optional(&mut self, sty: Sty, s: impl Into<String>) {
-        self.lines.push((sty, s.into()));
+        self.lines.push((sty, one_printable_line(s.into())));
         self.optional.push(true);
     }
     fn wrapped(&mut self, sty: Sty, s: &str, cols: usize) {
@@ -171,6 +180,8 @@ pub struct Tty {
     lang: Lang,
     colour: bool,
     respondent: String,
+    /// Kept answers can be resumed (there is a respondent id).
+    resumable: bool,
     out: Stdout,
     active: bool,
     signalled: Arc<AtomicBool>,
@@ -220,6 +231,7 @@ impl Tty {
             lang,
             colour,
             respondent: crate::diag::sanitize(respondent),
+            resumable: true,
             out: io::stdout(),
             active: true,
             signalled,
@@ -227,6 +239,11 @@ impl Tty {
         };
         execute!(t.out, EnterAlternateScreen, Hide).context("setting up the terminal")?;
         Ok(t)
+    }
+
+    /// Without a respondent id kept answers cannot be resumed: say so.
+    pub fn set_resumable(&mut self, yes: bool) {
+        self.resumable = yes;
     }
 
     /// Leave raw mode and the alternate screen (idempotent).
@@ -414,8 +431,8 @@ impl Tty {
                     .to_string()
                 } else {
                     match lang {
-                        Lang::En => format!("Quit? y = keep the {} answer(s) to resume later · n = delete them · any other key = go on", a + sk),
-                        Lang::Zh => format!("退出？y = 保留已作答的 {} 题以便稍后继续 · n = 删除 · 其他键 = 继续作答", a + sk),
+                        Lang::En => format!("Quit? y = keep the {} answer(s) {} · n = delete them · any other key = go on", a + sk, keep_how(lang, self.resumable)),
+                        Lang::Zh => format!("退出？y = 保留已作答的 {} 题{} · n = 删除 · 其他键 = 继续作答", a + sk, keep_how(lang, self.resumable)),
                     }
                 };
                 sc.wrapped(Sty::Hint, &text, cols);
@@ -642,8 +659,8 @@ impl Frontend for Tty {
             }
             if confirm_quit {
                 let text = match lang {
-                    Lang::En => format!("Quit without saving? y = keep the {} answer(s) to resume later · n = delete them · any other key = go on", a + sk),
-                    Lang::Zh => format!("不保存就退出？y = 保留已作答的 {} 题以便稍后继续 · n = 删除 · 其他键 = 继续", a + sk),
+                    Lang::En => format!("Quit without saving? y = keep the {} answer(s) {} · n = delete them · any other key = go on", a + sk, keep_how(lang, self.resumable)),
+                    Lang::Zh => format!("不保存就退出？y = 保留已作答的 {} 题{} · n = 删除 · 其他键 = 继续", a + sk, keep_how(lang, self.resumable)),
                 };
                 sc.wrapped(Sty::Hint, &text, cols);
             } else {

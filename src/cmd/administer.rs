@@ -31,12 +31,20 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
     let xdg = std::env::var("XDG_DATA_HOME").ok();
     let home = std::env::var("HOME").ok();
     let data_dir = journal::data_dir(xdg.as_deref(), home.as_deref());
+    // tells a respondent-less session's own journal apart from any other
+    let session = format!(
+        "{}-{}",
+        administer::now_utc().replace(['-', ':'], ""),
+        std::process::id()
+    );
     let journal_path = journal::path_for(
         a.append.as_deref(),
         a.respondent.as_deref(),
         &ids,
         data_dir.as_deref(),
+        &session,
     )?;
+    let resumable = a.respondent.is_some();
     let setup = Setup {
         battery: &battery,
         policy: &policy,
@@ -60,6 +68,7 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
         let colour = !no_color && !term.contains("mono") && !term.ends_with("-m");
         let shown_id = a.respondent.as_deref().unwrap_or("—");
         let mut ui = Tty::start(lang, colour, shown_id)?;
+        ui.set_resumable(resumable);
         let ending = administer::drive(&setup, start, &mut ui, &mut notes);
         ui.close();
         let cols = crossterm::terminal::size().map_or(80, |(c, _)| c.max(40));
@@ -67,11 +76,12 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
     } else {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
-        let mut ui = Plain::new(&battery, lang, stdin, stdout);
+        let mut ui = Plain::new(&battery, lang, stdin, stdout).resumable(resumable);
         (administer::drive(&setup, start, &mut ui, &mut notes)?, 80)
     };
     for n in &notes {
-        eprintln!("note: {n}");
+        // notes quote journal lines, which may have been edited by hand
+        eprintln!("note: {}", crate::printable::printable_line(n));
     }
 
     match ending {
@@ -120,9 +130,14 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
                 Some(Stop::Interrupted) => "interrupted",
                 Some(Stop::EndOfInput) => "end of input",
             };
-            if kept {
+            if kept && resumable {
                 eprintln!(
                     "stopped ({how}) before the end: {given} answer(s) kept in {}; run the same command again to resume",
+                    journal.display()
+                );
+            } else if kept {
+                eprintln!(
+                    "stopped ({how}) before the end: {given} answer(s) kept in {}; without --respondent it is not offered to the next person at this terminal, so it cannot be resumed: give --respondent to be able to resume",
                     journal.display()
                 );
             } else if given > 0 {

@@ -180,7 +180,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         if fail_on.is_some_and(|f| outcome.level >= f) {
             stats.hit_fail_on = true;
         }
-        if stats.rows % PROGRESS_EVERY == 0 {
+        if stats.rows.is_multiple_of(PROGRESS_EVERY) {
             if let Some(p) = &progress {
                 p.set_position(read_so_far.load(std::sync::atomic::Ordering::Relaxed));
             }

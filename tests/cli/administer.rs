@@ -329,7 +329,8 @@ fn plain_start_again_keeps_the_old_answers_aside() {
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
     let old = std::fs::read_to_string(dir.path().join(&aside[0])).unwrap();
-    assert!(old.ends_with("\ngad7_1=3\ngad7_2=3\n"), "{old}");
+    // the answers, then the line of the session that was offered them
+    assert!(old.contains("\ngad7_1=3\ngad7_2=3\nsession=pid "), "{old}");
     assert!(!dir.path().join("n.csv.partial").exists());
 }
 

@@ -3,3 +3,372 @@
 
 #[allow(unused_imports)]
 use super::*;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn hostile(name: &str) -> PathBuf {
+    root().join("tests/hostile/administer").join(name)
+}
+
+/// `administer` with its journal directory inside `dir`.
+fn administer(dir: &Path) -> assert_cmd::Command {
+    let mut c = bin();
+    c.current_dir(dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("HOME", dir)
+        .arg("administer");
+    c
+}
+
+/// `administer` started in the background, plain mode, stdin a pipe.
+fn spawn_plain(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_psyscreen"))
+        .current_dir(dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("HOME", dir)
+        .arg("administer")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psyscreen starts")
+}
+
+/// Wait until `path` holds `what` (the other process wrote it).
+fn wait_for(path: &Path, what: &str) {
+    let start = Instant::now();
+    loop {
+        if std::fs::read_to_string(path).is_ok_and(|t| t.contains(what)) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{} never held {what:?}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Close stdin, wait: (stdout, stderr, code).
+fn finish(mut child: Child, more_input: &str) -> (String, String, i32) {
+    {
+        let mut stdin = child.stdin.take().expect("stdin piped");
+        stdin
+            .write_all(more_input.as_bytes())
+            .expect("write answers");
+    }
+    let out = child.wait_with_output().expect("psyscreen ends");
+    (
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// The data rows of a CSV the session appended to.
+fn rows(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .expect("the CSV exists")
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+// ------------------------------------------------ 3: two sessions, one journal
+
+#[test]
+fn a_second_session_on_an_open_journal_is_refused_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["-i", "phq9", "--respondent", "R1", "--append", "s.csv"];
+    let journal = dir.path().join("s.csv.partial");
+    // the first session: items 1-8 answered, still open
+    let mut first = spawn_plain(dir.path(), &args);
+    first
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all("1\n0\n0\n0\n0\n0\n0\n0\n".as_bytes())
+        .unwrap();
+    wait_for(&journal, "phq9_8=0\n");
+    let first_pid = first.id();
+
+    // the same command in a second terminal: refused before any question
+    let (out, err, code) = run(administer(dir.path()).args(args).write_stdin("y\n2\n\n"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "", "nothing asked, nothing offered");
+    assert!(
+        err.contains("error: s.csv.partial is in use by another psyscreen session (--respondent R1, -i phq9, started 20"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("pid {first_pid} on ")), "{err}");
+    assert!(journal.exists(), "the first session's journal is untouched");
+
+    // the first session goes on: item 9 = 2, its crisis message, saved
+    let (out, err, code) = finish(first, "2\n\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("!! CRISIS"), "{out}");
+    assert!(err.contains("saved R1 to s.csv"), "{err}");
+    let saved = rows(&dir.path().join("s.csv"));
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(saved[0].contains("Z,1,0,0,0,0,0,0,0,2,3,"), "{saved:?}");
+    assert!(saved[0].contains(",urgent,"), "{saved:?}");
+    assert!(!journal.exists());
+}
+
+#[test]
+fn a_session_waits_for_a_locked_append_file_instead_of_writing_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("w.csv");
+    // another program holds the CSV locked while it writes
+    let held = std::fs::File::create(&csv).unwrap();
+    held.lock().unwrap();
+    let child = spawn_plain(
+        dir.path(),
+        &["-i", "gad2", "--respondent", "W1", "--append", "w.csv"],
+    );
+    let waiter = std::thread::spawn(move || finish(child, "1\n1\n"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        std::fs::metadata(&csv).unwrap().len(),
+        0,
+        "nothing appended while another program holds the file"
+    );
+    held.unlock().unwrap();
+    let (_, err, code) = waiter.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("waiting for another program to finish writing w.csv"),
+        "{err}"
+    );
+    let saved = rows(&csv);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(saved[0].starts_with("W1,20"), "{saved:?}");
+}
+
+// ---------------------------------------- 4: a crisis answer taken back
+
+#[test]
+fn a_crisis_answer_changed_to_0_keeps_the_level_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // phq9_9 = 2 → crisis → acknowledged → back → 0, then GAD-7
+    let input = format!("{}2\n\nback\n0\n{}", "0\n".repeat(8), "0\n".repeat(7));
+    let (out, err, code) = run(administer(dir.path())
+        .args(["-i", "phq9,gad7", "--respondent", "B1", "--append", "b.csv"])
+        .write_stdin(input));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("!! CRISIS: read this before going on !!"),
+        "{out}"
+    );
+    let results = &out[out.find("Results for B1").expect("results")..];
+    assert!(results.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
+    assert!(
+        results.contains("phq9_9 answered 2, then changed to 0"),
+        "{out}"
+    );
+    assert!(results.contains("!! CRISIS: act on this now !!"), "{out}");
+    let saved = rows(&dir.path().join("b.csv"));
+    assert!(
+        saved[0].ends_with(&format!(
+            "Z,{}0,minimal,false,0,minimal,false,urgent,Urgent,\"phq9_9 answered 2, then changed to 0\"",
+            "0,".repeat(16)
+        )),
+        "{saved:?}"
+    );
+}
+
+#[test]
+fn a_crisis_answer_skipped_afterwards_keeps_the_level_in_chinese_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!("{}2\n\n返回\n跳过\n{}", "0\n".repeat(8), "0\n".repeat(7));
+    let (out, err, code) = run(administer(dir.path())
+        .args([
+            "-i",
+            "phq9,gad7",
+            "--lang",
+            "zh",
+            "--respondent",
+            "B2",
+            "--append",
+            "b.csv",
+        ])
+        .write_stdin(input));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("│ 风险级别 ┆ 紧急 (urgent)"), "{out}");
+    assert!(out.contains("phq9_9 先答 2，后跳过"), "{out}");
+    let saved = rows(&dir.path().join("b.csv"));
+    assert!(
+        saved[0].contains(",urgent,紧急,") && saved[0].contains("phq9_9 先答 2，后跳过"),
+        "{saved:?}"
+    );
+}
+
+#[test]
+fn a_crisis_answer_taken_back_survives_resuming_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["-i", "phq9,gad7", "--respondent", "B3", "--append", "b.csv"];
+    // item 9 = 3, crisis acknowledged, back, 0; then input ends
+    let input = format!("{}3\n\nback\n0\n", "0\n".repeat(8));
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin(input));
+    assert_eq!(code, 2, "{err}");
+    // stopped after the answer was taken back: the crisis lines still follow
+    assert!(err.contains("!! CRISIS: act on this now !!"), "{err}");
+    let journal = std::fs::read_to_string(dir.path().join("b.csv.partial")).unwrap();
+    assert!(
+        journal.contains("\nphq9_9=3\nphq9_9=0\n"),
+        "every answer given, in order: {journal}"
+    );
+    let (out, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("y\n{}", "0\n".repeat(7))));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
+    assert!(
+        out.contains("phq9_9 answered 3, then changed to 0"),
+        "{out}"
+    );
+    let saved = rows(&dir.path().join("b.csv"));
+    assert!(
+        saved[0].ends_with(",urgent,Urgent,\"phq9_9 answered 3, then changed to 0\""),
+        "{saved:?}"
+    );
+    // `score` reads the final answers only; the saved columns keep the record
+    let (scored, _, _) = run(bin().current_dir(dir.path()).args([
+        "score",
+        "b.csv",
+        "-i",
+        "phq9,gad7",
+        "--format",
+        "csv",
+        "--quiet",
+    ]));
+    assert!(
+        scored.contains("B3,0,minimal,false,0,minimal,false,none,"),
+        "{scored}"
+    );
+}
+
+// ------------------------------------ 11: no respondent, no one else's answers
+
+#[test]
+fn without_a_respondent_the_next_person_is_never_shown_the_last_ones_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [&[][..], &["--append", "a.csv"][..]] {
+        let args: Vec<&str> = ["-i", "gad7"].iter().chain(extra).copied().collect();
+        // the first person answers two items and walks away
+        let (_, err, code) = run(administer(dir.path()).args(&args).write_stdin("3\n2\n"));
+        assert_eq!(code, 2, "{err}");
+        let kept = err
+            .split("answer(s) kept in ")
+            .nth(1)
+            .and_then(|r| r.split(';').next())
+            .unwrap_or_else(|| panic!("where the answers are: {err}"))
+            .to_string();
+        assert!(
+            err.contains("without --respondent it is not offered to the next person"),
+            "{err}"
+        );
+        let kept = dir.path().join(kept);
+        assert!(
+            std::fs::read_to_string(&kept)
+                .unwrap()
+                .ends_with("\ngad7_1=3\ngad7_2=2\n"),
+            "nothing lost"
+        );
+        // the next person on the same terminal starts afresh
+        let (out, err, code) = run(administer(dir.path())
+            .args(&args)
+            .write_stdin("0\n".repeat(7)));
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains("Unfinished answers"), "{out}");
+        assert!(!out.contains("current answer"), "{out}");
+        assert!(out.contains("│ GAD-7 total ┆ 0 "), "{out}");
+        assert!(kept.exists(), "the first person's answers are still kept");
+        // a named respondent is not offered them either
+        let (out, err, code) = run(administer(dir.path())
+            .args(&args)
+            .args(["--respondent", "N1"])
+            .write_stdin("q\n"));
+        assert_eq!(code, 2, "{err}");
+        assert!(out.starts_with("\n== Generalized Anxiety"), "{out}");
+    }
+}
+
+// ------------------------------------------------ 17: terminal escapes
+
+fn assert_no_escapes(what: &str, text: &str) {
+    for c in ['\x1b', '\x07', '\r', '\u{202E}'] {
+        assert!(!text.contains(c), "{what} holds {c:?}:\n{text:?}");
+    }
+}
+
+#[test]
+fn escapes_in_a_policy_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = hostile("crisis-escape-policy.yaml");
+    let policy = policy.to_str().unwrap();
+    for lang in ["en", "zh"] {
+        let input = format!("{}2\n\n", "0\n".repeat(8));
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "phq9", "--policy", policy, "--lang", lang])
+            .write_stdin(input));
+        assert_eq!(code, 0, "{err}");
+        assert_no_escapes("stdout", &out);
+        assert_no_escapes("stderr", &err);
+        assert!(
+            out.contains("pwned"),
+            "the text is shown, made harmless: {out}"
+        );
+        // stopped at the crisis level: the reminder goes to stderr
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "phq9", "--policy", policy, "--lang", lang])
+            .write_stdin(format!("{}2\n", "0\n".repeat(8))));
+        assert_eq!(code, 2, "{err}");
+        assert_no_escapes("stdout", &out);
+        assert_no_escapes("stderr", &err);
+        assert!(err.contains("pwned"), "{err}");
+    }
+}
+
+#[test]
+fn escapes_in_csv_headers_and_cells_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(hostile("escape-header.csv"), dir.path().join("e.csv")).unwrap();
+    let (out, err, code) = run(administer(dir.path())
+        .args(["-i", "gad7", "--append", "e.csv"])
+        .write_stdin("0\n"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("e.csv has other columns"), "{err}");
+    assert!(err.contains("gad7\u{FFFD}]0;pwned\u{FFFD}_1"), "{err}");
+    assert_no_escapes("stderr", &err);
+
+    // a mapped header and a cell, echoed by `score` for invalid cells
+    let (out, err, code) = run(bin().args([
+        "score",
+        hostile("escape-cells.csv").to_str().unwrap(),
+        "-i",
+        "gad7",
+        "--map",
+        hostile("escape-cells-map.yaml").to_str().unwrap(),
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert_no_escapes("stderr", &err);
+    assert!(
+        err.contains("row 2, column Q1\u{FFFD}[2J\u{FFFD}]0;pwned\u{FFFD}: 'often'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 3, column gad7_2: '\u{FFFD}evil'"),
+        "{err}"
+    );
+    assert_eq!(out.lines().count(), 3, "both respondents scored: {out}");
+}

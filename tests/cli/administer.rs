@@ -398,7 +398,7 @@ fn refusals_before_anything_is_asked() {
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The real binary on a fresh 80×24 pseudo-terminal.
-fn spawn_tty(dir: &Path, args: &[&str], colour: bool) -> Session {
+pub(super) fn spawn_tty(dir: &Path, args: &[&str], colour: bool) -> Session {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_psyscreen"));
     cmd.current_dir(dir)
         .env("XDG_DATA_HOME", dir.join("data"))
@@ -416,7 +416,7 @@ fn spawn_tty(dir: &Path, args: &[&str], colour: bool) -> Session {
     s
 }
 
-fn expect(s: &mut Session, what: &str) -> String {
+pub(super) fn expect(s: &mut Session, what: &str) -> String {
     match s.expect(what) {
         Ok(c) => String::from_utf8_lossy(c.before()).into_owned(),
         Err(e) => panic!("waiting for {what:?}: {e}"),
@@ -424,7 +424,7 @@ fn expect(s: &mut Session, what: &str) -> String {
 }
 
 /// Everything until the program exits.
-fn rest(s: &mut Session) -> String {
+pub(super) fn rest(s: &mut Session) -> String {
     match s.expect(Eof) {
         Ok(c) => String::from_utf8_lossy(c.as_bytes()).into_owned(),
         Err(e) => panic!("waiting for the end: {e}"),
@@ -432,7 +432,7 @@ fn rest(s: &mut Session) -> String {
 }
 
 /// The exit status as nix prints it, e.g. `Exited(Pid(123), 0)`.
-fn status(s: &Session) -> String {
+pub(super) fn status(s: &Session) -> String {
     format!("{:?}", s.get_process().wait().expect("wait for psyscreen"))
 }
 

@@ -372,3 +372,47 @@ fn escapes_in_csv_headers_and_cells_never_reach_the_terminal() {
     );
     assert_eq!(out.lines().count(), 3, "both respondents scored: {out}");
 }
+
+#[test]
+fn escapes_in_a_policy_never_reach_the_terminal_screens() {
+    use super::administer::{expect, rest, spawn_tty, status};
+    use expectrl::Expect as _;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = hostile("crisis-escape-policy.yaml");
+    let mut s = spawn_tty(
+        dir.path(),
+        &["-i", "phq9", "--policy", policy.to_str().unwrap()],
+        false,
+    );
+    let mut seen = String::new();
+    for n in 1..=8 {
+        seen += &expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    seen += &expect(&mut s, "Question 9 of 9");
+    s.send("2").unwrap();
+    seen += &expect(&mut s, "!! CRISIS: read this before going on !!");
+    seen += &expect(&mut s, "Press Enter to continue.");
+    s.send("\r").unwrap();
+    seen += &expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    seen += &rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    // the screen is drawn with escapes of its own; none come from the file
+    for planted in [
+        "\x1b]0;pwned",
+        "\x07",
+        "\r\u{FFFD}hidden",
+        "\x1b[1A",
+        "\u{202E}",
+    ] {
+        assert!(
+            !seen.contains(planted),
+            "{planted:?} reached the terminal:\n{seen:?}"
+        );
+    }
+    assert!(
+        seen.contains("\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}[2JCrisis"),
+        "{seen:?}"
+    );
+}

@@ -484,3 +484,111 @@ fn force_keeps_the_mode_and_group_of_the_file_it_replaces() {
         assert_eq!(got, mode, "umask {umask}: {got:o}");
     }
 }
+
+// --------------------------------------------------- item 12: the key
+
+fn score_with_key(key: &Path) -> (String, String, i32) {
+    run(bin()
+        .arg("score")
+        .arg(hostile("answers.csv"))
+        .args(["-i", "phq9", "-q", "--format", "csv", "--pseudonymize"])
+        .arg(key))
+}
+
+#[test]
+fn a_key_others_can_read_or_another_user_owns_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_file(dir.path(), "group.key", 0o640);
+    let (stdout, stderr, code) = score_with_key(&key);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("can be read or changed by others (mode 0640)"), "{stderr}");
+    assert!(stderr.contains(&format!("chmod 600 {}", key.display())), "{stderr}");
+    assert_eq!(stdout, "");
+    // fixed as told, it works and every respondent is there
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    let (stdout, stderr, code) = score_with_key(&key);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(!stdout.contains("S2"), "{stdout}");
+
+    if is_root() {
+        std::os::unix::fs::chown(&key, Some(1234), None).unwrap();
+        let (stdout, stderr, code) = score_with_key(&key);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("belongs to another user (uid 1234)"), "{stderr}");
+        assert_eq!(stdout, "");
+    }
+}
+
+#[test]
+fn empty_short_uniform_or_huge_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner_only = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&p)
+            .unwrap();
+        fs::write(&p, text).unwrap();
+        p
+    };
+    let cases = [
+        (owner_only("empty.key", ""), "is empty"),
+        (
+            owner_only("short.key", "3f9a0c1be2d47a8865f1c0de9b7e21a4\n"),
+            "holds a 16-byte key; a key must be at least 32 bytes",
+        ),
+        (owner_only("zeros.key", &"0".repeat(64)), "the same byte (00) repeated"),
+        (
+            owner_only("huge.key", &"ab".repeat(5_000_000)),
+            "is larger than 4 KiB",
+        ),
+    ];
+    for (key, message) in &cases {
+        let (stdout, stderr, code) = score_with_key(key);
+        assert_eq!(code, 2, "{}: {stderr}", key.display());
+        assert!(stderr.contains(message), "{}: {stderr}", key.display());
+        assert!(stderr.contains("--pseudonymize"), "says how to fix: {stderr}");
+        assert_eq!(stdout, "");
+    }
+    // an endless stream is no key (memory capped in case it is read)
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_psyscreen"))
+        .arg("score")
+        .arg(hostile("answers.csv"))
+        .args(["-i", "phq9", "-q", "--pseudonymize", "/dev/zero"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
+#[test]
+fn ids_are_trimmed_before_hashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_file(dir.path(), "k.key", 0o600);
+    let input = write(
+        dir.path(),
+        "ids.csv",
+        "id,phq2_1,phq2_2\nS1,0,0\n\" S1 \",0,0\n\"S1\t\",0,0\nS1\u{3000},0,0\nS2,0,0\n",
+    );
+    let (stdout, stderr, code) = run(bin()
+        .arg("score")
+        .arg(&input)
+        .args(["-i", "phq2", "-q", "--format", "csv", "--pseudonymize"])
+        .arg(&key));
+    assert_eq!(code, 0, "{stderr}");
+    let ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5, "{stdout}");
+    assert!(ids[..4].iter().all(|p| *p == ids[0]), "{ids:?}");
+    assert_ne!(ids[0], ids[4]);
+}

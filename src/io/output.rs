@@ -53,8 +53,35 @@ pub enum Output {
         w: BufWriter<File>,
         staged: Staged,
         dest: PathBuf,
-        replaces: Option<Metadata>,
+        replaces: Option<Previous>,
     },
+}
+
+/// What a replaced file had that its replacement keeps.
+pub struct Previous {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+}
+
+impl Previous {
+    #[cfg(unix)]
+    fn of(m: &Metadata) -> Previous {
+        use std::os::unix::fs::MetadataExt as _;
+        Previous {
+            mode: m.mode() & 0o777,
+            uid: m.uid(),
+            gid: m.gid(),
+        }
+    }
+    #[cfg(not(unix))]
+    fn of(_: &Metadata) -> Previous {
+        Previous {
+            mode: 0o666,
+            uid: 0,
+            gid: 0,
+        }
+    }
 }
 
 /// Where a file output is while it is written.
@@ -101,14 +128,22 @@ impl Output {
                     );
                 }
                 let dir = folder_of(&real);
-                let (file, staged) = Staged::create(&dir, existing.as_ref())?;
+                if !dir.is_dir() {
+                    bail!(
+                        "cannot write {}: there is no folder {}",
+                        dest.display(),
+                        dir.display()
+                    );
+                }
+                let previous = existing.as_ref().map(Previous::of);
+                let (file, staged) = Staged::create(&dir, previous.as_ref())?;
                 sweep_stale_temps(&dir, &file);
                 protected.written(ids);
                 Ok(Output::File {
                     w: BufWriter::with_capacity(BUFFER, file),
                     staged,
                     dest: real,
-                    replaces: existing,
+                    replaces: previous,
                 })
             }
         }
@@ -235,8 +270,8 @@ fn is_stream(_: &std::fs::FileType) -> bool {
 impl Staged {
     /// A file to write the output to in `dir`, created with the mode of
     /// the file it replaces (else the umask's), so it is never more open.
-    fn create(dir: &Path, replaces: Option<&Metadata>) -> anyhow::Result<(File, Staged)> {
-        let mode = replaces.map_or(0o666, permission_bits);
+    fn create(dir: &Path, replaces: Option<&Previous>) -> anyhow::Result<(File, Staged)> {
+        let mode = replaces.map_or(0o666, |p| p.mode);
         #[cfg(target_os = "linux")]
         if let Some(f) = unnamed::create(dir, mode) {
             return Ok((
@@ -246,6 +281,11 @@ impl Staged {
                 },
             ));
         }
+        Staged::create_named(dir, mode)
+    }
+
+    /// The fallback: a named file, locked while it is written.
+    fn create_named(dir: &Path, mode: u32) -> anyhow::Result<(File, Staged)> {
         let mut b = tempfile::Builder::new();
         b.prefix(TEMP_PREFIX)
             .suffix(TEMP_SUFFIX)
@@ -261,7 +301,7 @@ impl Staged {
         let (file, path) = tmp.into_parts();
         // tells a later run's sweep that this file is still being written;
         // a file system without locks only loses the sweep
-        let _ = file.try_lock();
+        try_lock(&file);
         Ok((file, Staged::Named(path)))
     }
 
@@ -282,7 +322,10 @@ impl Staged {
                     .rand_bytes(TEMP_RANDOM)
                     .make_in(&dir, |p| unnamed::link(file, p))
                     .with_context(moved)?;
-                named.persist(dest).map_err(|e| e.error).with_context(moved)?;
+                named
+                    .persist(dest)
+                    .map_err(|e| e.error)
+                    .with_context(moved)?;
                 Ok(())
             }
             #[cfg(not(target_os = "linux"))]
@@ -337,40 +380,30 @@ mod unnamed {
     }
 }
 
-#[cfg(unix)]
-fn permission_bits(m: &Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt as _;
-    m.permissions().mode() & 0o777
-}
-#[cfg(not(unix))]
-fn permission_bits(_: &Metadata) -> u32 {
-    0o666
-}
-
 /// Give the new file the old one's owner, group and mode. Only root may
 /// give a file away, and only a member may give it a group: where the
 /// group cannot be kept, its rights are not handed to ours either.
 #[cfg(unix)]
-fn keep_mode_and_owner(file: &File, old: &Metadata, dest: &Path) {
+fn keep_mode_and_owner(file: &File, old: &Previous, dest: &Path) {
     use std::os::unix::fs::{fchown, MetadataExt as _, PermissionsExt as _};
-    let mut mode = permission_bits(old);
+    let mut mode = old.mode;
     let Ok(now) = file.metadata() else { return };
-    if (now.uid(), now.gid()) != (old.uid(), old.gid())
-        && fchown(file, Some(old.uid()), Some(old.gid())).is_err()
-        && now.gid() != old.gid()
-        && fchown(file, None, Some(old.gid())).is_err()
+    if (now.uid(), now.gid()) != (old.uid, old.gid)
+        && fchown(file, Some(old.uid), Some(old.gid)).is_err()
+        && now.gid() != old.gid
+        && fchown(file, None, Some(old.gid)).is_err()
     {
         mode &= !0o070;
         eprintln!(
             "note: {} could not keep its group (id {}): you are not a member; group access removed",
             dest.display(),
-            old.gid()
+            old.gid
         );
     }
     let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
 }
 #[cfg(not(unix))]
-fn keep_mode_and_owner(_: &File, _: &Metadata, _: &Path) {}
+fn keep_mode_and_owner(_: &File, _: &Previous, _: &Path) {}
 
 /// Whether `name` is one of our temporary files: `.psyscreen-XXXXXX.tmp`.
 fn is_our_temp_name(name: &str) -> bool {
@@ -403,8 +436,10 @@ fn sweep_stale_temps(dir: &Path, mine: &File) {
         if !m.is_file() || !same_owner(&m, &me) || !old {
             continue;
         }
-        let Ok(f) = File::open(e.path()) else { continue };
-        if f.try_lock().is_ok() && std::fs::remove_file(e.path()).is_ok() {
+        let Ok(f) = File::open(e.path()) else {
+            continue;
+        };
+        if try_lock(&f) && std::fs::remove_file(e.path()).is_ok() {
             removed += 1;
         }
     }
@@ -414,6 +449,18 @@ fn sweep_stale_temps(dir: &Path, mine: &File) {
             dir.display()
         );
     }
+}
+
+/// Take `f`'s advisory lock if nobody holds it; held until `f` is closed,
+/// also by a run that is killed.
+#[cfg(unix)]
+fn try_lock(f: &File) -> bool {
+    rustix::fs::flock(f, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+}
+/// No locks here: the sweep goes by age alone.
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> bool {
+    true
 }
 
 #[cfg(unix)]
@@ -455,6 +502,66 @@ pub fn open_read(path: &Path) -> anyhow::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_named_temporary_file_is_locked_and_moved_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.csv");
+        let (mut f, staged) = Staged::create_named(dir.path(), 0o666).unwrap();
+        f.write_all(b"new\n").unwrap();
+        let Staged::Named(tmp) = &staged else {
+            panic!("named")
+        };
+        assert!(is_our_temp_name(
+            &tmp.file_name().unwrap().to_string_lossy()
+        ));
+        // a sweep sees that a live run holds it
+        assert!(!try_lock(&File::open(tmp).unwrap()));
+        staged.place(&f, &dest, false).unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new\n");
+        assert_eq!(names(dir.path()), ["out.csv"]);
+
+        // without replace, a file that appeared meanwhile is kept
+        let (mut f, staged) = Staged::create_named(dir.path(), 0o666).unwrap();
+        f.write_all(b"newer\n").unwrap();
+        let e = staged.place(&f, &dest, false).unwrap_err();
+        assert!(format!("{e:#}").contains("it was kept"), "{e:#}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new\n");
+        assert_eq!(names(dir.path()), ["out.csv"], "temporary file removed");
+
+        let (mut f, staged) = Staged::create_named(dir.path(), 0o666).unwrap();
+        f.write_all(b"newest\n").unwrap();
+        staged.place(&f, &dest, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "newest\n");
+        assert_eq!(names(dir.path()), ["out.csv"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_unnamed_file_is_invisible_until_placed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.csv");
+        let (mut f, staged) = Staged::create(dir.path(), None).unwrap();
+        assert!(matches!(staged, Staged::Unnamed { .. }), "O_TMPFILE here");
+        f.write_all(b"a\n").unwrap();
+        assert!(names(dir.path()).is_empty());
+        staged.place(&f, &dest, false).unwrap();
+        assert_eq!(names(dir.path()), ["out.csv"]);
+        let (mut f, staged) = Staged::create(dir.path(), None).unwrap();
+        f.write_all(b"b\n").unwrap();
+        staged.place(&f, &dest, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "b\n");
+        assert_eq!(names(dir.path()), ["out.csv"]);
+    }
 
     #[test]
     fn only_our_temporary_names_are_ours() {

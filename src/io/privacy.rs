@@ -47,7 +47,8 @@ impl Pseudonymizer {
             writeln!(f, "{}", hex::encode(key))?;
             f.sync_all()?;
         }
-        let file = File::open(path).with_context(|| format!("reading key file {}", path.display()))?;
+        let file =
+            File::open(path).with_context(|| format!("reading key file {}", path.display()))?;
         let meta = file
             .metadata()
             .with_context(|| format!("reading key file {}", path.display()))?;
@@ -209,7 +210,10 @@ mod tests {
             ("".to_string(), "is empty"),
             (" \n".to_string(), "is empty"),
             ("xyz".to_string(), "not a psyscreen key file"),
-            ("3f9a0c1be2d47a8865f1c0de9b7e21a4".to_string(), "16-byte key"),
+            (
+                "3f9a0c1be2d47a8865f1c0de9b7e21a4".to_string(),
+                "16-byte key",
+            ),
             ("ff".repeat(32), "the same byte (ff) repeated"),
             ("ab".repeat(4000), "larger than 4 KiB"),
         ];

@@ -183,9 +183,7 @@ mod tests {
         let e = p.check(&alias, &[id]).unwrap_err().to_string();
         assert!(e.contains("over its own input (the --policy file "), "{e}");
         let other = dir.path().join("out.csv");
-        assert!(p
-            .check(&other, &[FileId::entry(&other).unwrap()])
-            .is_ok());
+        assert!(p.check(&other, &[FileId::entry(&other).unwrap()]).is_ok());
     }
 
     #[test]

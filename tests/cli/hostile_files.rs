@@ -72,7 +72,9 @@ fn run_std(cmd: &mut Command) -> (String, String, i32) {
 }
 
 fn is_root() -> bool {
-    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 // ------------------------------------------------------- item 7: inputs
@@ -218,7 +220,11 @@ fn summary_report_and_template_protect_every_file_they_read() {
 fn fifos_and_character_devices_are_written_through_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("results.pipe");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let reader = Command::new("cat")
         .arg(&fifo)
         .stdout(Stdio::piped())
@@ -240,10 +246,13 @@ fn fifos_and_character_devices_are_written_through_not_replaced() {
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
 
     // /dev/null: no --force needed, and it stays a device
-    let (_, stderr, code) = run(bin()
-        .arg("score")
-        .arg(hostile("answers.csv"))
-        .args(["-i", "phq9", "-q", "-o", "/dev/null"]));
+    let (_, stderr, code) = run(bin().arg("score").arg(hostile("answers.csv")).args([
+        "-i",
+        "phq9",
+        "-q",
+        "-o",
+        "/dev/null",
+    ]));
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
     assert!(fs::symlink_metadata("/dev/null")
@@ -252,10 +261,13 @@ fn fifos_and_character_devices_are_written_through_not_replaced() {
         .is_char_device());
 
     // /dev/stdout is standard output
-    let (stdout, stderr, code) = run(bin()
-        .arg("score")
-        .arg(hostile("answers.csv"))
-        .args(["-i", "phq9", "-q", "-o", "/dev/stdout"]));
+    let (stdout, stderr, code) = run(bin().arg("score").arg(hostile("answers.csv")).args([
+        "-i",
+        "phq9",
+        "-q",
+        "-o",
+        "/dev/stdout",
+    ]));
     assert_eq!(code, 0, "{stderr}");
     assert_all_respondents(&stdout);
 }
@@ -284,7 +296,10 @@ fn symlinks_are_written_through_never_replaced() {
     // with it, the link stays and its target gets the results
     let (_, stderr, code) = score_to(&link, true);
     assert_eq!(code, 0, "{stderr}");
-    assert!(fs::symlink_metadata(&link).unwrap().is_symlink(), "link kept");
+    assert!(
+        fs::symlink_metadata(&link).unwrap().is_symlink(),
+        "link kept"
+    );
     assert_all_respondents(&fs::read_to_string(&real).unwrap());
 
     // a dangling link is refused, --force or not
@@ -319,9 +334,8 @@ fn symlinks_are_written_through_never_replaced() {
 
 /// `rows` rows of PHQ-9 answers, one in eight urgent.
 fn big_answers(rows: usize) -> String {
-    let mut s = String::from(
-        "id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n",
-    );
+    let mut s =
+        String::from("id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
     for i in 0..rows {
         let nine = if i % 8 == 0 { 1 } else { 0 };
         s.push_str(&format!("R{i},C{},1,2,0,1,3,0,1,2,{nine}\n", i % 30));
@@ -372,7 +386,11 @@ fn a_run_killed_mid_write_leaves_no_temporary_file() {
     child.kill().unwrap(); // SIGKILL: no handler runs
     child.wait().unwrap();
     drop(stdin);
-    assert_eq!(names_in(&out_dir), Vec::<String>::new(), "nothing left behind");
+    assert_eq!(
+        names_in(&out_dir),
+        Vec::<String>::new(),
+        "nothing left behind"
+    );
 }
 
 #[test]
@@ -392,7 +410,11 @@ fn a_run_stopped_by_the_file_size_limit_leaves_no_temporary_file() {
         .status()
         .unwrap();
     assert!(!status.success());
-    assert_eq!(names_in(&out_dir), Vec::<String>::new(), "nothing left behind");
+    assert_eq!(
+        names_in(&out_dir),
+        Vec::<String>::new(),
+        "nothing left behind"
+    );
 }
 
 #[test]
@@ -419,7 +441,7 @@ fn stale_temporary_files_of_ours_are_swept_and_nothing_else() {
     make("results.tmp", true); // not ours
     let locked = make(".psyscreen-LOCKED.tmp", true); // a run still writing it
     let lock = fs::File::open(&locked).unwrap();
-    lock.lock().unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
     let (_, stderr, code) = run(bin()
         .arg("score")
         .arg(hostile("answers.csv"))
@@ -453,7 +475,11 @@ fn force_keeps_the_mode_and_group_of_the_file_it_replaces() {
     let out = write(d, "shared.csv", "old\n");
     fs::set_permissions(&out, fs::Permissions::from_mode(0o640)).unwrap();
     // a group other than ours where we may (root), else our own
-    let group = if is_root() { 1234 } else { fs::metadata(&out).unwrap().gid() };
+    let group = if is_root() {
+        1234
+    } else {
+        fs::metadata(&out).unwrap().gid()
+    };
     std::os::unix::fs::chown(&out, None, Some(group)).unwrap();
     let (_, stderr, code) = run(bin()
         .arg("score")
@@ -501,8 +527,14 @@ fn a_key_others_can_read_or_another_user_owns_is_refused() {
     let key = key_file(dir.path(), "group.key", 0o640);
     let (stdout, stderr, code) = score_with_key(&key);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("can be read or changed by others (mode 0640)"), "{stderr}");
-    assert!(stderr.contains(&format!("chmod 600 {}", key.display())), "{stderr}");
+    assert!(
+        stderr.contains("can be read or changed by others (mode 0640)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("chmod 600 {}", key.display())),
+        "{stderr}"
+    );
     assert_eq!(stdout, "");
     // fixed as told, it works and every respondent is there
     fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
@@ -515,7 +547,10 @@ fn a_key_others_can_read_or_another_user_owns_is_refused() {
         std::os::unix::fs::chown(&key, Some(1234), None).unwrap();
         let (stdout, stderr, code) = score_with_key(&key);
         assert_eq!(code, 2, "{stderr}");
-        assert!(stderr.contains("belongs to another user (uid 1234)"), "{stderr}");
+        assert!(
+            stderr.contains("belongs to another user (uid 1234)"),
+            "{stderr}"
+        );
         assert_eq!(stdout, "");
     }
 }
@@ -540,7 +575,10 @@ fn empty_short_uniform_or_huge_keys_are_refused() {
             owner_only("short.key", "3f9a0c1be2d47a8865f1c0de9b7e21a4\n"),
             "holds a 16-byte key; a key must be at least 32 bytes",
         ),
-        (owner_only("zeros.key", &"0".repeat(64)), "the same byte (00) repeated"),
+        (
+            owner_only("zeros.key", &"0".repeat(64)),
+            "the same byte (00) repeated",
+        ),
         (
             owner_only("huge.key", &"ab".repeat(5_000_000)),
             "is larger than 4 KiB",
@@ -550,7 +588,10 @@ fn empty_short_uniform_or_huge_keys_are_refused() {
         let (stdout, stderr, code) = score_with_key(key);
         assert_eq!(code, 2, "{}: {stderr}", key.display());
         assert!(stderr.contains(message), "{}: {stderr}", key.display());
-        assert!(stderr.contains("--pseudonymize"), "says how to fix: {stderr}");
+        assert!(
+            stderr.contains("--pseudonymize"),
+            "says how to fix: {stderr}"
+        );
         assert_eq!(stdout, "");
     }
     // an endless stream is no key (memory capped in case it is read)

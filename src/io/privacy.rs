@@ -47,21 +47,34 @@ impl Pseudonymizer {
             writeln!(f, "{}", hex::encode(key))?;
             f.sync_all()?;
         }
-        let file =
-            File::open(path).with_context(|| format!("reading key file {}", path.display()))?;
-        let meta = file
-            .metadata()
-            .with_context(|| format!("reading key file {}", path.display()))?;
-        check_key_file(path, &meta)?;
+        let reading = || format!("reading key file {}", path.display());
+        let not_a_file = || {
+            anyhow::anyhow!(
+                "--pseudonymize {} is not a regular file: a key is a file of its own; {NEW_KEY}",
+                path.display()
+            )
+        };
+        // looked at before opening too: opening a FIFO would wait for a writer
+        if !std::fs::metadata(path).with_context(reading)?.is_file() {
+            return Err(not_a_file());
+        }
+        let file = File::open(path).with_context(reading)?;
+        let meta = file.metadata().with_context(reading)?;
+        if !meta.is_file() {
+            return Err(not_a_file());
+        }
         let mut bytes = Vec::new();
         file.take(KEY_FILE_LIMIT + 1)
             .read_to_end(&mut bytes)
-            .with_context(|| format!("reading key file {}", path.display()))?;
+            .with_context(reading)?;
         let key = parse_key(&bytes).map_err(|problem| {
             anyhow::anyhow!("--pseudonymize {}: {problem}; {NEW_KEY}", path.display())
         })?;
+        // after the content: a file that is no key at all is told so first
+        check_private(path, &meta)?;
         Ok((Self::from_key(&key), created))
     }
+
     pub fn from_key(key: &[u8]) -> Self {
         Pseudonymizer {
             mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
@@ -89,14 +102,11 @@ fn trim_id(id: &[u8]) -> &[u8] {
     }
 }
 
-/// Refuse a key file others could read or swap, or that is no file.
+/// Refuse a key file others could read, or swap for a key they know.
 #[cfg(unix)]
-fn check_key_file(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
+fn check_private(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
     use std::os::unix::fs::MetadataExt as _;
     let p = path.display();
-    if !meta.is_file() {
-        bail!("--pseudonymize {p} is not a regular file: a key is a file of its own; {NEW_KEY}");
-    }
     let me = rustix::process::getuid().as_raw();
     if meta.uid() != me {
         bail!(
@@ -113,13 +123,7 @@ fn check_key_file(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
     Ok(())
 }
 #[cfg(not(unix))]
-fn check_key_file(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
-    if !meta.is_file() {
-        bail!(
-            "--pseudonymize {} is not a regular file: a key is a file of its own; {NEW_KEY}",
-            path.display()
-        );
-    }
+fn check_private(_: &Path, _: &std::fs::Metadata) -> anyhow::Result<()> {
     Ok(())
 }
 

@@ -474,13 +474,14 @@ fn force_keeps_the_mode_and_group_of_the_file_it_replaces() {
     let d = dir.path();
     let out = write(d, "shared.csv", "old\n");
     fs::set_permissions(&out, fs::Permissions::from_mode(0o640)).unwrap();
-    // a group other than ours where we may (root), else our own
-    let group = if is_root() {
-        1234
+    // an owner and group other than ours where we may (root), else our own
+    let m = fs::metadata(&out).unwrap();
+    let (owner, group) = if is_root() {
+        (4321, 1234)
     } else {
-        fs::metadata(&out).unwrap().gid()
+        (m.uid(), m.gid())
     };
-    std::os::unix::fs::chown(&out, None, Some(group)).unwrap();
+    std::os::unix::fs::chown(&out, Some(owner), Some(group)).unwrap();
     let (_, stderr, code) = run(bin()
         .arg("score")
         .arg(hostile("answers.csv"))
@@ -489,7 +490,7 @@ fn force_keeps_the_mode_and_group_of_the_file_it_replaces() {
     assert_eq!(code, 0, "{stderr}");
     let m = fs::metadata(&out).unwrap();
     assert_eq!(m.permissions().mode() & 0o7777, 0o640);
-    assert_eq!(m.gid(), group);
+    assert_eq!((m.uid(), m.gid()), (owner, group));
     assert_all_respondents(&fs::read_to_string(&out).unwrap());
 
     // a new file gets the mode the umask gives, like any tool's
@@ -607,6 +608,22 @@ fn empty_short_uniform_or_huge_keys_are_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("not a regular file"), "{stderr}");
+    // nor is a FIFO, which is refused without waiting for a writer
+    let fifo = dir.path().join("key.pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (stdout, stderr, code) = run(bin()
+        .timeout(std::time::Duration::from_secs(30))
+        .arg("score")
+        .arg(hostile("answers.csv"))
+        .args(["-i", "phq9", "-q", "--pseudonymize"])
+        .arg(&fifo));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    assert_eq!(stdout, "");
 }
 
 #[test]

@@ -121,6 +121,12 @@ impl Output {
                 if existing.as_ref().is_some_and(is_stdout) {
                     return Ok(stdout());
                 }
+                if looks_like_a_key(&real, existing.as_ref()) {
+                    bail!(
+                        "refusing to replace {}: it holds a --pseudonymize key, and a lost key cannot be made again (its pseudonyms could never be re-linked); choose another file, or move the key away yourself",
+                        dest.display()
+                    );
+                }
                 if existing.is_some() && !force {
                     bail!(
                         "{} already exists: use --force to overwrite it, or choose another -o file",
@@ -173,6 +179,20 @@ impl Output {
             }
         }
     }
+}
+
+/// Whether the file at `path` is a pseudonym key (64 hex characters, as
+/// `--pseudonymize` makes them): no command of any run may replace one,
+/// not only the run that uses it.
+fn looks_like_a_key(path: &Path, existing: Option<&Metadata>) -> bool {
+    const KEY_FILE_LEN: std::ops::RangeInclusive<u64> = 64..=66; // hex + newline
+    if !existing.is_some_and(|m| KEY_FILE_LEN.contains(&m.len())) {
+        return false;
+    }
+    std::fs::read(path).is_ok_and(|b| {
+        let hex = b.trim_ascii();
+        hex.len() == 64 && hex.iter().all(u8::is_ascii_hexdigit)
+    })
 }
 
 fn stdout() -> Output {

@@ -134,6 +134,37 @@ fn no_output_replaces_a_file_the_run_reads() {
 }
 
 #[test]
+fn no_command_replaces_a_key_even_in_a_run_that_does_not_use_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("school.key");
+    let (_, stderr, code) = run(bin()
+        .arg("score")
+        .arg(hostile("answers.csv"))
+        .args(["-i", "phq9", "-q", "--format", "csv", "--pseudonymize"])
+        .arg(&key));
+    assert_eq!(code, 0, "{stderr}");
+    let before = fs::read(&key).unwrap();
+    let runs: [&[&str]; 3] = [
+        &["template", "-i", "phq9", "--force", "-o"],
+        &["score", "-i", "phq9", "-q", "--force", "-o"],
+        &["score", "-i", "phq9", "-q", "--force", "--manifest"],
+    ];
+    for args in runs {
+        let mut c = bin();
+        c.args(args).arg(&key);
+        if args[0] == "score" {
+            c.arg(hostile("answers.csv"));
+        }
+        let (stdout, stderr, code) = run(&mut c);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("holds a --pseudonymize key"), "{stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(fs::read(&key).unwrap(), before);
+    }
+}
+
+#[test]
 fn standard_input_is_protected_too() {
     let dir = tempfile::tempdir().unwrap();
     let input = copy(&hostile("answers.csv"), dir.path(), "f.csv");

@@ -13,7 +13,7 @@ use crate::io::output::Output;
 use crate::report::{self, InstrumentLine, Referral, ReportData};
 use crate::summary::{Groups, Tally};
 
-use super::summary::{inputs, refer_from, Need, Rows, Setup};
+use super::summary::{protected, refer_from, Need, Rows, Setup};
 
 pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let inp = &a.input;
@@ -29,7 +29,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         },
     )?;
     // refuse an existing file before reading the whole input
-    let output = Output::open(Some(&a.output), a.force, &inputs(inp))?;
+    let output = Output::open(Some(&a.output), a.force, &mut protected(inp))?;
 
     let mut groups: Groups<Tally> = Groups::default();
     let mut referrals: Vec<Referral> = Vec::new();

@@ -16,6 +16,7 @@ use crate::io::input::{self, InputSpec, Table};
 use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
 use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
+use crate::io::protect::Protected;
 use crate::io::write::{Columns, Encoded, Kind, Sink};
 use crate::policy::{self, Level, Outcome};
 use crate::score::{Answer, Battery, ScaleResult};
@@ -107,8 +108,19 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     let format = super::default_format(a.format, a.output.is_some());
-    let inputs: Vec<&std::path::Path> = input_path.into_iter().chain(a.map.as_deref()).collect();
-    let output = Output::open(a.output.as_deref(), a.force, &inputs)?;
+    // built after the key file exists: a new key is protected too
+    let mut protected = Protected::default()
+        .data(input_path)
+        .instruments(&a.instruments)
+        .file("the --policy file", a.policy.as_deref())
+        .file("the --map file", a.map.as_deref())
+        .file("the --pseudonymize key", a.pseudonymize.as_deref());
+    let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
+    let manifest_output = a
+        .manifest
+        .as_deref()
+        .map(|m| Output::open(Some(m), a.force, &mut protected))
+        .transpose()?;
     let mut sink = Sink::new(format, output, cols)?;
 
     let extra: Vec<(String, i32)> = map.values.iter().map(|(k, v)| (k.clone(), *v)).collect();
@@ -225,7 +237,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let output = sink.finish()?;
     output.finish()?;
 
-    if let Some(path) = &a.manifest {
+    if let Some(manifest_output) = manifest_output {
         let manifest = Manifest {
             psyscreen_version: env!("CARGO_PKG_VERSION"),
             created: manifest::now_utc(),
@@ -266,11 +278,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
                 .as_ref()
                 .map_or_else(|| "<stdout>".to_string(), |p| p.display().to_string()),
         };
-        let mut guarded = inputs.clone();
-        if let Some(o) = a.output.as_deref() {
-            guarded.push(o);
-        }
-        manifest.write(path, a.force, &guarded)?;
+        manifest.write(manifest_output)?;
     }
     if stats.rows == 0 {
         eprintln!(

@@ -4,7 +4,6 @@
 //! Glue only: counting is in summary/, scoring in score/ and policy/.
 
 use std::io::Write as _;
-use std::path::Path;
 
 use anyhow::{bail, Context as _};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement};
@@ -16,6 +15,7 @@ use crate::instrument::{self, Lang};
 use crate::io::columns::{self, ColumnPlan, MapFile};
 use crate::io::input::{self, InputSpec, Table};
 use crate::io::output::Output;
+use crate::io::protect::Protected;
 use crate::io::write::{Columns, Kind, Sink};
 use crate::policy::{self, Bound, Level, Policy};
 use crate::score::{Answer, Battery};
@@ -383,13 +383,13 @@ fn known_scale(id: &str) -> Option<ScaleInfo> {
     })
 }
 
-/// The input path(s), which `-o` must never overwrite.
-pub(super) fn inputs(a: &GroupInputArgs) -> Vec<&Path> {
-    input::file_path(a.input.as_ref())
-        .into_iter()
-        .chain(a.map.as_deref())
-        .chain(a.policy.as_deref())
-        .collect()
+/// The files the run reads, which `-o` must never overwrite.
+pub(super) fn protected(a: &GroupInputArgs) -> Protected {
+    Protected::default()
+        .data(input::file_path(a.input.as_ref()))
+        .instruments(&a.instruments)
+        .file("the --policy file", a.policy.as_deref())
+        .file("the --map file", a.map.as_deref())
 }
 
 // ------------------------------------------------------------- the command
@@ -405,7 +405,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     };
     let mut rows = Rows::open(inp, &setup, need)?;
     let format = super::default_format(a.format, a.output.is_some());
-    let output = Output::open(a.output.as_deref(), a.force, &inputs(inp))?;
+    let output = Output::open(a.output.as_deref(), a.force, &mut protected(inp))?;
 
     let what = if a.quality {
         quality(&mut rows, inp.min_group, format, output)?

@@ -4,6 +4,7 @@ use crate::cli::TemplateArgs;
 use crate::exit::Exit;
 use crate::instrument;
 use crate::io::output::Output;
+use crate::io::protect::Protected;
 
 /// An empty CSV whose header is `id` then every item id of the instruments.
 pub fn run(a: &TemplateArgs) -> anyhow::Result<Exit> {
@@ -13,7 +14,11 @@ pub fn run(a: &TemplateArgs) -> anyhow::Result<Exit> {
         set.iter()
             .flat_map(|i| i.items.iter().map(|it| it.id.clone())),
     );
-    let mut out = Output::open(a.output.as_deref(), a.force, &[])?;
+    let mut out = Output::open(
+        a.output.as_deref(),
+        a.force,
+        &mut Protected::default().instruments(&a.instruments),
+    )?;
     writeln!(out, "{}", header.join(","))?;
     out.finish()?;
     Ok(Exit::Success)

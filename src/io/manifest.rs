@@ -2,7 +2,6 @@
 //! and what came out — so a shared result can be traced and checked.
 
 use std::io::Write as _;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -49,9 +48,9 @@ pub struct PolicyInfo {
 pub use crate::clock::now_utc;
 
 impl Manifest {
-    /// Write atomically; an existing file needs `force`.
-    pub fn write(&self, path: &Path, force: bool, inputs: &[&Path]) -> anyhow::Result<()> {
-        let mut out = Output::open(Some(path), force, inputs)?;
+    /// Write to `out`, opened before the run so that a target it may not
+    /// replace is refused before any scoring.
+    pub fn write(&self, mut out: Output) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, self)?;
         writeln!(out)?;
         out.finish()

@@ -1,8 +1,12 @@
 //! Pseudonymous ids: the id column replaced by a keyed hash (HMAC-SHA256),
 //! so results can be shared and re-linked only by whoever holds the key.
-//! The key file is created with owner-only permissions when absent.
+//! The key file is created with owner-only permissions when absent; an
+//! existing one is used only when it is a key worth the name: a regular
+//! file of the user's own that nobody else can read or change, holding at
+//! least 32 bytes that are not one byte repeated.
 
-use std::io::Write as _;
+use std::fs::File;
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
@@ -15,13 +19,20 @@ pub struct Pseudonymizer {
 
 /// Hex characters kept of the HMAC: 128 bits, collision-free in practice.
 const KEEP_HEX: usize = 32;
+/// Bytes of a new key, and the least a key may have: HMAC-SHA256's output.
+const KEY_BYTES: usize = 32;
+/// A key file is 65 bytes; anything past this is not one (e.g. /dev/zero).
+const KEY_FILE_LIMIT: u64 = 4096;
+
+/// How to get a sound key, said after every refusal.
+const NEW_KEY: &str = "to start a new key, give --pseudonymize a file name that does not exist (pseudonyms made with the old key will not match)";
 
 impl Pseudonymizer {
     /// Load the key from `path`, or create a new random key there (0600).
     pub fn load_or_create(path: &Path) -> anyhow::Result<(Self, bool)> {
-        let created = !path.exists();
+        let created = std::fs::symlink_metadata(path).is_err();
         if created {
-            let mut key = [0u8; 32];
+            let mut key = [0u8; KEY_BYTES];
             getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no random key: {e}"))?;
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
@@ -36,15 +47,31 @@ impl Pseudonymizer {
             writeln!(f, "{}", hex::encode(key))?;
             f.sync_all()?;
         }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading key file {}", path.display()))?;
-        let key = hex::decode(text.trim()).ok().filter(|k| k.len() >= 16);
-        let Some(key) = key else {
-            bail!(
-                "{} is not a psyscreen key file (expected at least 32 hex characters)",
+        let reading = || format!("reading key file {}", path.display());
+        let not_a_file = || {
+            anyhow::anyhow!(
+                "--pseudonymize {} is not a regular file: a key is a file of its own; {NEW_KEY}",
                 path.display()
-            );
+            )
         };
+        // looked at before opening too: opening a FIFO would wait for a writer
+        if !std::fs::metadata(path).with_context(reading)?.is_file() {
+            return Err(not_a_file());
+        }
+        let file = File::open(path).with_context(reading)?;
+        let meta = file.metadata().with_context(reading)?;
+        if !meta.is_file() {
+            return Err(not_a_file());
+        }
+        let mut bytes = Vec::new();
+        file.take(KEY_FILE_LIMIT + 1)
+            .read_to_end(&mut bytes)
+            .with_context(reading)?;
+        let key = parse_key(&bytes).map_err(|problem| {
+            anyhow::anyhow!("--pseudonymize {}: {problem}; {NEW_KEY}", path.display())
+        })?;
+        // after the content: a file that is no key at all is told so first
+        check_private(path, &meta)?;
         Ok((Self::from_key(&key), created))
     }
 
@@ -54,14 +81,84 @@ impl Pseudonymizer {
         }
     }
 
-    /// The pseudonym of one id (hex, stable for a key).
+    /// The pseudonym of one id (hex, stable for a key). Spaces around an
+    /// id are typing noise, not part of it: "S1 " is the same person as
+    /// "S1" and gets the same pseudonym.
     pub fn pseudonym(&self, id: &[u8]) -> String {
         let mut m = self.mac.clone();
-        m.update(id);
+        m.update(trim_id(id));
         let mut h = hex::encode(m.finalize().into_bytes());
         h.truncate(KEEP_HEX);
         h
     }
+}
+
+/// `id` without surrounding white space (Unicode's, so also the CJK
+/// ideographic space an input method types; ASCII's if not UTF-8).
+fn trim_id(id: &[u8]) -> &[u8] {
+    match std::str::from_utf8(id) {
+        Ok(s) => s.trim().as_bytes(),
+        Err(_) => id.trim_ascii(),
+    }
+}
+
+/// Refuse a key file others could read, or swap for a key they know.
+#[cfg(unix)]
+fn check_private(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let p = path.display();
+    let me = rustix::process::getuid().as_raw();
+    if meta.uid() != me {
+        bail!(
+            "--pseudonymize {p} belongs to another user (uid {}): a key must be owned by whoever runs psyscreen (uid {me}); its owner can copy it to you, or `chown` it",
+            meta.uid()
+        );
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o077 != 0 {
+        bail!(
+            "--pseudonymize {p} can be read or changed by others (mode {mode:04o}): whoever reads the key can re-link every pseudonym; run `chmod 600 {p}`"
+        );
+    }
+    Ok(())
+}
+#[cfg(not(unix))]
+fn check_private(_: &Path, _: &std::fs::Metadata) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// The key in a key file's bytes, or what is wrong with it.
+fn parse_key(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    if bytes.len() as u64 > KEY_FILE_LIMIT {
+        return Err(format!(
+            "is larger than {} KiB: not a psyscreen key file",
+            KEY_FILE_LIMIT / 1024
+        ));
+    }
+    let text = bytes.trim_ascii();
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    let Some(key) = hex::decode(text).ok() else {
+        return Err(format!(
+            "is not a psyscreen key file (expected {} hex characters)",
+            2 * KEY_BYTES
+        ));
+    };
+    if key.len() < KEY_BYTES {
+        return Err(format!(
+            "holds a {}-byte key; a key must be at least {KEY_BYTES} bytes ({} hex characters)",
+            key.len(),
+            2 * KEY_BYTES
+        ));
+    }
+    if key.iter().all(|&b| b == key[0]) {
+        return Err(format!(
+            "holds the same byte ({:02x}) repeated: not a random key",
+            key[0]
+        ));
+    }
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -107,5 +204,37 @@ mod tests {
         assert_eq!(a.pseudonym(b"id"), b.pseudonym(b"id"));
         std::fs::write(&path, "nope").unwrap();
         assert!(Pseudonymizer::load_or_create(&path).is_err());
+    }
+
+    #[test]
+    fn weak_keys_are_refused() {
+        let ok = "3f9a0c1be2d47a8865f1c0de9b7e21a4c3d5e6f708192a3b4c5d6e7f8091a2b3\n";
+        assert_eq!(parse_key(ok.as_bytes()).unwrap().len(), 32);
+        let cases = [
+            ("".to_string(), "is empty"),
+            (" \n".to_string(), "is empty"),
+            ("xyz".to_string(), "not a psyscreen key file"),
+            (
+                "3f9a0c1be2d47a8865f1c0de9b7e21a4".to_string(),
+                "16-byte key",
+            ),
+            ("ff".repeat(32), "the same byte (ff) repeated"),
+            ("ab".repeat(4000), "larger than 4 KiB"),
+        ];
+        for (text, want) in cases {
+            let e = parse_key(text.as_bytes()).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn surrounding_spaces_are_not_part_of_an_id() {
+        let p = Pseudonymizer::from_key(b"0123456789abcdef0123456789abcdef");
+        let s1 = p.pseudonym(b"S1");
+        for noisy in [" S1", "S1 ", "\tS1\t", "S1\u{3000}", "\u{a0}S1"] {
+            assert_eq!(p.pseudonym(noisy.as_bytes()), s1, "{noisy:?}");
+        }
+        assert_eq!(p.pseudonym(b"S1 \xff"), p.pseudonym(b"S1 \xff "));
+        assert_ne!(p.pseudonym(b"S 1"), s1, "inner spaces are kept");
     }
 }

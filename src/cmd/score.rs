@@ -216,7 +216,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         sink.encoded(&level_ids[usize::from(outcome.level.0)]);
         sink.encoded(&level_labels[usize::from(outcome.level.0)]);
         bound.reasons(&outcome, lang, &mut reasons);
-        sink.text(reasons.as_bytes());
+        sink.reasons(reasons.as_bytes());
         sink.end_row()?;
     }
     if let Some(p) = progress {

@@ -27,6 +27,8 @@ pub struct Table {
     pub size: Option<u64>,
     rows: Rows,
     digest: Option<Digest>,
+    /// A workbook's SHA-256, hashed whole when opened.
+    workbook_sha256: Option<String>,
 }
 
 type Digest = std::sync::Arc<std::sync::Mutex<sha2::Sha256>>;
@@ -50,7 +52,7 @@ impl<R: Read> Read for Hashing<R> {
 
 enum Rows {
     Csv(csv::Reader<Box<dyn Read + Send>>),
-    Sheet(std::vec::IntoIter<Vec<String>>),
+    Sheet(super::xlsx::SheetRows),
 }
 
 const PEEK: usize = 1 << 16;
@@ -65,15 +67,10 @@ impl Table {
     pub fn open_with(spec: &InputSpec<'_>, hash: bool) -> anyhow::Result<Table> {
         let path = spec.path.filter(|p| p.as_os_str() != "-");
         if let Some(p) = path {
-            if is_workbook(p) {
+            if super::xlsx::is_workbook(p) {
                 let mut t = open_sheet(p, spec.sheet)?;
                 if hash {
-                    use sha2::Digest as _;
-                    let bytes =
-                        std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-                    t.digest = Some(std::sync::Arc::new(std::sync::Mutex::new(
-                        sha2::Sha256::new_with_prefix(bytes),
-                    )));
+                    t.workbook_sha256 = Some(super::xlsx::sha256_file(p)?);
                 }
                 return Ok(t);
             }
@@ -149,6 +146,7 @@ impl Table {
             size,
             rows: Rows::Csv(rdr),
             digest,
+            workbook_sha256: None,
         })
     }
 
@@ -158,16 +156,7 @@ impl Table {
             Rows::Csv(r) => r
                 .read_byte_record(rec)
                 .with_context(|| format!("reading {}", self.name)),
-            Rows::Sheet(it) => Ok(match it.next() {
-                Some(row) => {
-                    rec.clear();
-                    for c in row {
-                        rec.push_field(c.as_bytes());
-                    }
-                    true
-                }
-                None => false,
-            }),
+            Rows::Sheet(rows) => rows.read(rec),
         }
     }
 
@@ -175,6 +164,9 @@ impl Table {
     /// rows are read. `None` unless asked for with `InputSpec::hash`.
     pub fn sha256(&self) -> Option<String> {
         use sha2::Digest as _;
+        if let Some(h) = &self.workbook_sha256 {
+            return Some(h.clone());
+        }
         let d = self.digest.as_ref()?.lock().ok()?.clone();
         Some(hex::encode(d.finalize()))
     }
@@ -188,61 +180,18 @@ impl Table {
     }
 }
 
-fn is_workbook(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        matches!(
-            e.to_ascii_lowercase().as_str(),
-            "xlsx" | "xlsm" | "xls" | "ods"
-        )
-    })
-}
-
+/// A workbook's sheet: read by io::xlsx, streaming and bounded.
 fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
-    use calamine::{open_workbook_auto, Data, Reader};
     let name = path.display().to_string();
-    let mut wb =
-        open_workbook_auto(path).with_context(|| format!("cannot open workbook {name}"))?;
-    let sheets = wb.sheet_names().clone();
-    let wanted = match sheet {
-        Some(s) => {
-            if !sheets.iter().any(|x| x == s) {
-                bail!("{name} has no sheet `{s}`: it has {}", sheets.join(", "));
-            }
-            s.to_string()
-        }
-        None => sheets
-            .first()
-            .cloned()
-            .ok_or_else(|| anyhow!("{name} has no sheets"))?,
-    };
-    let range = wb
-        .worksheet_range(&wanted)
-        .with_context(|| format!("reading sheet `{wanted}` of {name}"))?;
-    let cell = |d: &Data| -> String {
-        match d {
-            Data::Empty => String::new(),
-            #[allow(clippy::cast_possible_truncation)]
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => (*f as i64).to_string(),
-            other => other.to_string(),
-        }
-    };
-    let mut rows = range.rows().map(|r| r.iter().map(cell).collect::<Vec<_>>());
-    let headers: Vec<String> = rows
-        .next()
-        .ok_or_else(|| {
-            anyhow!("sheet `{wanted}` of {name} is empty: expected a header row and answers")
-        })?
-        .into_iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let rest: Vec<Vec<String>> = rows.collect();
+    let sheet = super::xlsx::open(path, &name, sheet)?;
     Ok(Table {
         name,
-        headers,
+        headers: sheet.headers,
         encoding: "xlsx",
         size: None,
-        rows: Rows::Sheet(rest.into_iter()),
+        rows: Rows::Sheet(sheet.rows),
         digest: None,
+        workbook_sha256: None,
     })
 }
 
@@ -289,8 +238,9 @@ impl Table {
             headers: Vec::new(),
             encoding: self.encoding,
             size: self.size,
-            rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
+            rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
+            workbook_sha256: None,
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);

@@ -8,3 +8,4 @@ pub mod manifest;
 pub mod output;
 pub mod privacy;
 pub mod write;
+pub mod xlsx;

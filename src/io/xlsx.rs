@@ -154,9 +154,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
     };
     let mut header = ByteRecord::new();
     if !rows.read(&mut header)? {
-        bail!(
-            "sheet `{wanted}` of {name} is empty: expected a header row and answers"
-        );
+        bail!("sheet `{wanted}` of {name} is empty: expected a header row and answers");
     }
     let headers = header
         .iter()
@@ -355,6 +353,10 @@ impl<'a> Assembler<'a> {
             }
         }
         self.used = 0;
+        // the sheet's own row number, as the csv reader gives a line
+        let mut at = csv::Position::new();
+        at.set_line(u64::from(self.row.unwrap_or_default()) + 1);
+        rec.set_position(Some(at));
         self.batch.push(rec);
         // the header goes alone, so the caller has it at once
         if is_header || self.batch.len() == BATCH {
@@ -417,18 +419,23 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
         };
         let declared = part.size();
         let refuse = |why: String| {
-            anyhow!("{name}: part `{part_name}` {why}: psyscreen does not read it (a damaged file or a zip bomb)")
+            anyhow!(
+                "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)"
+            )
         };
         if declared > limit {
             return Err(refuse(format!(
-                "would expand to {declared} bytes, more than the {limit} psyscreen reads"
+                "would expand to {}, more than the {} psyscreen reads",
+                size(declared),
+                size(limit)
             )));
         }
         let compressed = part.compressed_size().max(1);
         if declared > RATIO_FLOOR && declared / compressed > MAX_RATIO {
             return Err(refuse(format!(
-                "would expand {}-fold (to {declared} bytes), more than the {MAX_RATIO}-fold of any real sheet",
-                declared / compressed
+                "would expand {}-fold (to {}), more than the {MAX_RATIO}-fold psyscreen allows",
+                declared / compressed,
+                size(declared)
             )));
         }
         let mut total: u64 = 0;
@@ -461,12 +468,27 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
             }
             if since_open > MAX_TOKEN {
                 return Err(refuse(format!(
-                    "has a run of more than {MAX_TOKEN} bytes without markup"
+                    "holds a run of more than {} without markup",
+                    size(MAX_TOKEN)
                 )));
             }
         }
     }
     Ok(())
+}
+
+/// Bytes for people: `3.5 GiB`, `17 MiB`, `100 bytes`.
+fn size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            #[allow(clippy::cast_precision_loss)]
+            let n = bytes as f64 / unit as f64;
+            let n = format!("{n:.1}");
+            return format!("{} {name}", n.trim_end_matches(".0"));
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// SHA-256 (hex) of a file, read in pieces (for the provenance manifest).
@@ -499,5 +521,13 @@ mod tests {
         assert_eq!(column_name(4095), "FAN");
         assert_eq!(column_name(16383), "XFD");
         assert_eq!(cell_name(1_048_575, 9), "J1048576");
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(size(100), "100 bytes");
+        assert_eq!(size(MAX_TOKEN), "1 MiB");
+        assert_eq!(size(0xE000_0000), "3.5 GiB");
+        assert_eq!(size(MAX_SHEET_XML), "2 GiB");
     }
 }

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Build the crafted workbooks of tests/hostile/xlsx/ (issue 11, item 15).
+
+Standard library only. Each workbook is a minimal xlsx (one sheet named
+`Answers`, inline strings) for `-i gad2` (columns id, gad2_1, gad2_2), plus
+the one defect its name says. Run from the repository root:
+
+    python3 scripts/make-hostile-xlsx.py
+
+The outputs are committed; this script says how they were made.
+"""
+
+import os
+import struct
+import zipfile
+
+OUT = os.path.join("tests", "hostile", "xlsx")
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+</Types>"""
+
+RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+</Relationships>"""
+
+WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="Answers" sheetId="1" r:id="rId1"/></sheets>
+</workbook>"""
+
+WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+</Relationships>"""
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def cell(ref, value):
+    if value is None:
+        return f'<c r="{ref}" s="0"/>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def row(n, cells):
+    return f'<row r="{n}">' + "".join(cell(ref, v) for ref, v in cells) + "</row>"
+
+
+HEADER = row(1, [("A1", "id"), ("B1", "gad2_1"), ("C1", "gad2_2")])
+
+
+def answers(n, ident, a, b):
+    return row(n, [(f"A{n}", ident), (f"B{n}", a), (f"C{n}", b)])
+
+
+# three respondents; s3 is positive (3 + 3)
+BODY = answers(2, "s1", 0, 1) + answers(3, "s2", 1, 1) + answers(4, "s3", 3, 3)
+
+
+def sheet(rows, dimension="A1:C4", between=""):
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>{between.join(rows)}</sheetData></worksheet>'
+    )
+
+
+def workbook(name, sheet_xml):
+    path = os.path.join(OUT, name)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        z.writestr(SHEET, sheet_xml)
+    return path
+
+
+def set_declared_size(path, part, size):
+    """Rewrite the uncompressed size the zip headers give for `part`."""
+    data = bytearray(open(path, "rb").read())
+    name = part.encode()
+    # local file header: size at offset 22, name at 30
+    i = 0
+    while (i := data.find(b"PK\x03\x04", i)) >= 0:
+        n = struct.unpack_from("<H", data, i + 26)[0]
+        if data[i + 30 : i + 30 + n] == name:
+            struct.pack_into("<I", data, i + 22, size)
+        i += 4
+    # central directory entry: size at offset 24, name at 46
+    i = 0
+    while (i := data.find(b"PK\x01\x02", i)) >= 0:
+        n = struct.unpack_from("<H", data, i + 28)[0]
+        if data[i + 46 : i + 46 + n] == name:
+            struct.pack_into("<I", data, i + 24, size)
+        i += 4
+    open(path, "wb").write(data)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    # the clean twin of the others: 3 rows, s3 positive
+    workbook("clean.xlsx", sheet([HEADER, BODY]))
+    # a stray value at the very last cell of a sheet
+    workbook(
+        "stray-xfd.xlsx",
+        sheet([HEADER, BODY, row(1048576, [("XFD1048576", "x")])], "A1:XFD1048576"),
+    )
+    # a stray value at J1048576: one row with something in it, not a million
+    workbook(
+        "stray-j.xlsx",
+        sheet([HEADER, BODY, row(1048576, [("J1048576", "x")])], "A1:J1048576"),
+    )
+    # empty rows inside and a formatted empty cell far below: no phantom rows
+    workbook(
+        "empty-rows.xlsx",
+        sheet(
+            [
+                HEADER,
+                answers(2, "s1", 0, 1),
+                row(3, [("A3", None), ("B3", None)]),
+                row(4, [("A4", ""), ("C4", " ")]),
+                answers(5, "s3", 3, 3),
+                row(1048576, [("J1048576", None)]),
+            ],
+            "A1:J1048576",
+        ),
+    )
+    # the same cell twice, the second lowering the answer
+    workbook(
+        "duplicate-cell.xlsx",
+        sheet([HEADER, row(2, [("A2", "s3"), ("B2", 3), ("C2", 3), ("C2", 0)])]),
+    )
+    # cells out of order: row 2 after row 3
+    workbook("out-of-order.xlsx", sheet([HEADER, answers(3, "s2", 1, 1), answers(2, "s1", 0, 1)]))
+    # a sheet whose zip header says it expands to 3.5 GiB (a zip bomb's header)
+    path = workbook("bomb-declared.xlsx", sheet([HEADER, BODY]))
+    set_declared_size(path, SHEET, 0xE0000000)
+    # a sheet that expands to more than its zip header says
+    path = workbook("liar.xlsx", sheet([HEADER, BODY]))
+    set_declared_size(path, SHEET, 100)
+    # 2 MiB of blanks between two rows: one token the XML parser would hold
+    workbook("blanks.xlsx", sheet([HEADER, BODY], between=" " * (2 << 20)))
+    # a real zip bomb in small: 17 MiB of empty rows, ~1000:1
+    workbook("bomb-ratio.xlsx", sheet([HEADER, BODY] + ["<row></row>"] * 1_600_000))
+
+
+if __name__ == "__main__":
+    main()

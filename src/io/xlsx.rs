@@ -523,6 +523,87 @@ mod tests {
         assert_eq!(cell_name(1_048_575, 9), "J1048576");
     }
 
+    /// Rows assembled from (row, column, text) cells.
+    fn assemble(cells: &[(u32, u32, &str)]) -> anyhow::Result<Vec<Vec<String>>> {
+        let (tx, rx) = sync_channel(64);
+        let mut rows = Assembler::new("S", "f.xlsx", &tx);
+        for &(r, c, t) in cells {
+            rows.cell(r, c, t.as_bytes())?;
+        }
+        rows.finish()?;
+        drop(tx);
+        let mut out = Vec::new();
+        for batch in rx {
+            for rec in batch? {
+                out.push(
+                    rec.iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect(),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn rows_are_as_wide_as_the_header_and_empty_rows_are_skipped() {
+        let rows = assemble(&[
+            (0, 0, "id"),
+            (0, 1, "a"),
+            (0, 2, "b"),
+            (1, 0, "x"),
+            (2, 1, " "),
+            (3, 2, "3"),
+            (5, 0, "y"),
+            (5, 4, "extra"),
+            (9, 7, ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["id", "a", "b"],
+                vec!["x", "", ""],
+                vec!["", "", "3"],
+                vec!["y", "", "", "", "extra"],
+            ]
+        );
+    }
+
+    #[test]
+    fn cells_twice_out_of_order_or_too_far_are_errors() {
+        let twice = assemble(&[(0, 0, "id"), (1, 0, "3"), (1, 0, "0")]).unwrap_err();
+        assert!(twice.to_string().contains("cell A2 comes twice"), "{twice}");
+        let back = assemble(&[(0, 0, "id"), (2, 0, "3"), (1, 0, "0")]).unwrap_err();
+        assert!(
+            back.to_string()
+                .contains("cell A2 comes twice or out of order"),
+            "{back}"
+        );
+        let far = assemble(&[(0, 0, "id"), (1, MAX_COLUMNS, "x")]).unwrap_err();
+        assert!(far.to_string().contains("cell FAO2 holds 'x'"), "{far}");
+        // an empty cell that far is nothing
+        assert_eq!(assemble(&[(0, 0, "id"), (1, 16_383, "")]).unwrap().len(), 1);
+        let below = assemble(&[(0, 0, "id"), (MAX_ROWS, 0, "x")]).unwrap_err();
+        assert!(
+            below.to_string().contains("cell A1048577 is below row"),
+            "{below}"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_lose_their_point() {
+        let mut out = Vec::new();
+        render(&DataRef::Float(3.0), &mut out);
+        out.push(b' ');
+        render(&DataRef::Float(2.5), &mut out);
+        out.push(b' ');
+        render(&DataRef::Int(-4), &mut out);
+        out.push(b' ');
+        render(&DataRef::SharedString("从不"), &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "3 2.5 -4 从不");
+    }
+
     #[test]
     fn sizes_for_people() {
         assert_eq!(size(100), "100 bytes");

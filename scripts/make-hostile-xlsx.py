@@ -73,14 +73,21 @@ def sheet(rows, dimension="A1:C4", between=""):
     )
 
 
+def put(z, name, text, method=zipfile.ZIP_DEFLATED):
+    """Add a part with a fixed date, so the outputs are reproducible."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    z.writestr(info, text)
+
+
 def workbook(name, sheet_xml):
     path = os.path.join(OUT, name)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
-        z.writestr("_rels/.rels", RELS)
-        z.writestr("xl/workbook.xml", WORKBOOK)
-        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        z.writestr(SHEET, sheet_xml)
+    with zipfile.ZipFile(path, "w") as z:
+        put(z, "[Content_Types].xml", CONTENT_TYPES)
+        put(z, "_rels/.rels", RELS)
+        put(z, "xl/workbook.xml", WORKBOOK)
+        put(z, "xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        put(z, SHEET, sheet_xml)
     return path
 
 
@@ -103,6 +110,54 @@ def set_declared_size(path, part, size):
             struct.pack_into("<I", data, i + 24, size)
         i += 4
     open(path, "wb").write(data)
+
+
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def ods_cell(value):
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, int):
+        return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+    return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def ods_row(values, repeat=1):
+    attr = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{attr}>" + "".join(values) + "</table:table-row>"
+
+
+def ods(name, rows):
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Answers">'
+        + "".join(rows)
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    path = os.path.join(OUT, name)
+    with zipfile.ZipFile(path, "w") as z:
+        put(z, "mimetype", ODS_MIMETYPE, zipfile.ZIP_STORED)
+        put(z, "content.xml", content)
+        put(z, "META-INF/manifest.xml", ODS_MANIFEST)
+    return path
+
+
+ODS_BODY = [
+    ods_row([ods_cell(v) for v in ["id", "gad2_1", "gad2_2"]]),
+    ods_row([ods_cell(v) for v in ["s1", 0, 1]]),
+    ods_row([ods_cell(v) for v in ["s2", 1, 1]]),
+    ods_row([ods_cell(v) for v in ["s3", 3, 3]]),
+]
 
 
 def main():
@@ -151,6 +206,17 @@ def main():
     workbook("blanks.xlsx", sheet([HEADER, BODY], between=" " * (2 << 20)))
     # a real zip bomb in small: 17 MiB of empty rows, ~1000:1
     workbook("bomb-ratio.xlsx", sheet([HEADER, BODY] + ["<row></row>"] * 1_600_000))
+    # the same three respondents in an ods, and with a stray value a million
+    # rows down and 16,000 columns right (calamine would expand it densely)
+    ods("clean.ods", ODS_BODY)
+    ods(
+        "stray-far.ods",
+        ODS_BODY
+        + [
+            ods_row(['<table:table-cell table:number-columns-repeated="3"/>'], repeat=1_048_000),
+            ods_row(['<table:table-cell table:number-columns-repeated="16000"/>', ods_cell("x")]),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@
 //! compress about 10–20:1, zip bombs about 1000:1); a part may not expand to
 //! more than its zip header says; and no XML token (text between two `<`)
 //! may be longer than `MAX_TOKEN`. A cell that holds something must lie
-//! within `MAX_COLUMNS` columns and Excel's 1,048,576 rows. Breaking any
-//! of these is an error (exit 2), never an abort.
+//! within `MAX_COLUMNS` columns and Excel's 1,048,576 rows. An ods may span
+//! at most `MAX_WHOLE_CELLS` cells (it is read whole). Breaking any of these
+//! is an error (exit 2), never an abort. An .xls is not checked: calamine
+//! reads it whole when it opens it, before anything here could look.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -45,6 +47,10 @@ pub const MAX_TOKEN: u64 = 1 << 20;
 pub const MAX_COLUMNS: u32 = 4096;
 /// Excel's last row.
 pub const MAX_ROWS: u32 = 1 << 20;
+
+/// The most cells an .xls or .ods sheet may span (rows × columns in use,
+/// empty ones included): calamine reads these whole, about 60 bytes a cell.
+pub const MAX_WHOLE_CELLS: u64 = 10_000_000;
 
 /// Rows per batch handed from the sheet's thread to the reader.
 const BATCH: usize = 256;
@@ -120,6 +126,9 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
     let streaming = matches!(ext.as_str(), "xlsx" | "xlsm");
     if streaming || ext == "ods" {
         check_archive(path, name)?;
+    }
+    if ext == "ods" {
+        check_ods_cells(path, name)?;
     }
     let (tx, rx) = sync_channel(IN_FLIGHT);
     let wanted = if streaming {
@@ -475,6 +484,104 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
                 )));
             }
         }
+    }
+    Ok(())
+}
+
+/// calamine reads every table of an ods whole, as one dense block from its
+/// first to its last cell that holds something, repeats expanded: count
+/// what that would be before it does (`table:number-rows-repeated` and
+/// `-columns-repeated` let a few bytes stand for billions of cells).
+fn check_ods_cells(path: &Path, name: &str) -> anyhow::Result<()> {
+    use quick_xml::events::{BytesStart, Event};
+    let file = super::output::open_read(path)?;
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let Ok(content) = zip.by_name("content.xml") else {
+        return Ok(());
+    };
+    let repeats = |e: &BytesStart<'_>, key: &[u8]| -> u64 {
+        match e.try_get_attribute(key) {
+            Ok(Some(a)) => std::str::from_utf8(&a.value)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(u64::MAX),
+            Ok(None) => 1,
+            Err(_) => u64::MAX,
+        }
+    };
+    let holds_value = |e: &BytesStart<'_>| {
+        e.attributes().flatten().any(|a| {
+            matches!(
+                a.key.as_ref(),
+                b"office:value"
+                    | b"office:string-value"
+                    | b"office:date-value"
+                    | b"office:time-value"
+                    | b"office:boolean-value"
+                    | b"table:formula"
+            )
+        })
+    };
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
+    let mut buf = Vec::new();
+    // per table: rows so far, rows up to the last that holds something,
+    // the widest such row; per row: its repeats, column, last value column
+    let (mut rows, mut used_rows, mut width) = (0u64, 0u64, 0u64);
+    let (mut row_repeats, mut col, mut row_width) = (1u64, 0u64, 0u64);
+    let mut total = 0u64;
+    loop {
+        let event = xml
+            .read_event_into(&mut buf)
+            .with_context(|| format!("reading {name}: content.xml"))?;
+        let (e, has_children) = match &event {
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(e) if e.name().as_ref() == b"table:table-row" => {
+                if row_width > 0 {
+                    used_rows = rows.saturating_add(row_repeats);
+                    width = width.max(row_width);
+                }
+                rows = rows.saturating_add(row_repeats);
+                buf.clear();
+                continue;
+            }
+            Event::End(e) if e.name().as_ref() == b"table:table" => {
+                total = total.saturating_add(used_rows.saturating_mul(width));
+                if total > MAX_WHOLE_CELLS {
+                    bail!(
+                        "{name}: its sheets span {} cells (rows × columns in use), more than the {MAX_WHOLE_CELLS} psyscreen reads from an .ods: save the sheet as xlsx or CSV, or delete stray cells far from the data",
+                        if total == u64::MAX { "billions of".to_string() } else { total.to_string() }
+                    );
+                }
+                (rows, used_rows, width) = (0, 0, 0);
+                buf.clear();
+                continue;
+            }
+            Event::Eof => break,
+            _ => {
+                buf.clear();
+                continue;
+            }
+        };
+        match e.name().as_ref() {
+            b"table:table-row" => {
+                row_repeats = repeats(e, b"table:number-rows-repeated");
+                (col, row_width) = (0, 0);
+                if !has_children {
+                    rows = rows.saturating_add(row_repeats);
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                col = col.saturating_add(repeats(e, b"table:number-columns-repeated"));
+                if has_children || holds_value(e) {
+                    row_width = col;
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
     }
     Ok(())
 }

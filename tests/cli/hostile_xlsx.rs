@@ -289,3 +289,18 @@ fn the_manifest_hashes_the_whole_workbook() {
     assert_eq!(m["input"]["sha256"], serde_json::json!(want));
     assert_eq!(m["input"]["rows"], serde_json::json!(3));
 }
+
+#[test]
+fn an_ods_still_scores_and_a_stray_cell_far_away_is_refused_before_it_is_expanded() {
+    let (stdout, stderr, code) = score_xlsx("clean.ods");
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), clean_rows());
+    // a value 1,048,000 rows down and 16,000 columns right: calamine would
+    // expand it into 16.8 billion cells
+    let (stdout, stderr, code) = score_xlsx("stray-far.ods");
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: tests/hostile/xlsx/stray-far.ods: its sheets span 16769128005 cells (rows × columns in use), more than the 10000000 psyscreen reads from an .ods: save the sheet as xlsx or CSV, or delete stray cells far from the data\n"
+    );
+}

@@ -27,8 +27,6 @@ pub struct Table {
     pub size: Option<u64>,
     rows: Rows,
     digest: Option<Digest>,
-    /// A workbook's SHA-256, hashed whole when opened.
-    workbook_sha256: Option<String>,
 }
 
 type Digest = std::sync::Arc<std::sync::Mutex<sha2::Sha256>>;
@@ -70,7 +68,9 @@ impl Table {
             if super::xlsx::is_workbook(p) {
                 let mut t = open_sheet(p, spec.sheet)?;
                 if hash {
-                    t.workbook_sha256 = Some(super::xlsx::sha256_file(p)?);
+                    t.digest = Some(std::sync::Arc::new(std::sync::Mutex::new(
+                        super::xlsx::hash_file(p)?,
+                    )));
                 }
                 return Ok(t);
             }
@@ -146,7 +146,6 @@ impl Table {
             size,
             rows: Rows::Csv(rdr),
             digest,
-            workbook_sha256: None,
         })
     }
 
@@ -164,9 +163,6 @@ impl Table {
     /// rows are read. `None` unless asked for with `InputSpec::hash`.
     pub fn sha256(&self) -> Option<String> {
         use sha2::Digest as _;
-        if let Some(h) = &self.workbook_sha256 {
-            return Some(h.clone());
-        }
         let d = self.digest.as_ref()?.lock().ok()?.clone();
         Some(hex::encode(d.finalize()))
     }
@@ -191,7 +187,6 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         size: None,
         rows: Rows::Sheet(sheet.rows),
         digest: None,
-        workbook_sha256: None,
     })
 }
 
@@ -240,7 +235,6 @@ impl Table {
             size: self.size,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
-            workbook_sha256: None,
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);

@@ -600,8 +600,8 @@ fn size(bytes: u64) -> String {
     format!("{bytes} bytes")
 }
 
-/// SHA-256 (hex) of a file, read in pieces (for the provenance manifest).
-pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
+/// A SHA-256 of a whole file, read in pieces (for the provenance manifest).
+pub fn hash_file(path: &Path) -> anyhow::Result<sha2::Sha256> {
     use sha2::Digest as _;
     let mut file = super::output::open_read(path)?;
     let mut hasher = sha2::Sha256::new();
@@ -615,7 +615,7 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(hasher)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! beyond the header holds something, so the row is reported as ragged).
 //! Nothing is ever sized by the sheet's declared dimension.
 //!
-//! Limits (README "Limits"): an xlsx or ods is a zip of XML parts, checked
+//! Limits (README "Workbooks"): an xlsx or ods is a zip of XML parts, checked
 //! before any is parsed: a worksheet part may expand to at most
 //! `MAX_SHEET_XML`, any other XML part to `MAX_OTHER_XML`; a part above
 //! `RATIO_FLOOR` may not compress more than `MAX_RATIO`:1 (real sheets
@@ -30,6 +30,8 @@ use anyhow::{anyhow, bail, Context as _};
 use calamine::{Data, DataRef, Reader as _};
 use csv::ByteRecord;
 
+use crate::printable::printable_line;
+
 /// The most a worksheet's XML may expand to (a full-height sheet of about
 /// 60 short answers).
 pub const MAX_SHEET_XML: u64 = 2 << 30;
@@ -48,8 +50,8 @@ pub const MAX_COLUMNS: u32 = 4096;
 /// Excel's last row.
 pub const MAX_ROWS: u32 = 1 << 20;
 
-/// The most cells an .xls or .ods sheet may span (rows × columns in use,
-/// empty ones included): calamine reads these whole, about 60 bytes a cell.
+/// The most cells the sheets of an .ods may span (rows × columns in use,
+/// empty ones included): calamine reads them whole, about 60 bytes a cell.
 pub const MAX_WHOLE_CELLS: u64 = 10_000_000;
 
 /// Rows per batch handed from the sheet's thread to the reader.
@@ -148,7 +150,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
         let range = wb
             .worksheet_range(&wanted)
-            .with_context(|| format!("reading sheet `{wanted}` of {name}"))?;
+            .with_context(|| format!("reading sheet `{}` of {name}", printable_line(&wanted)))?;
         let (name, sheet) = (name.to_string(), wanted.clone());
         std::thread::spawn(move || {
             if let Err(e) = stream_range(&range, &sheet, &name, &tx) {
@@ -157,6 +159,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         });
         wanted
     };
+    let wanted = printable_line(&wanted);
     let mut rows = SheetRows {
         batches: Some(rx),
         current: Vec::new().into_iter(),
@@ -175,7 +178,11 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
 fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow::Result<String> {
     match sheet {
         Some(s) if sheets.iter().any(|x| x == s) => Ok(s.to_string()),
-        Some(s) => bail!("{name} has no sheet `{s}`: it has {}", sheets.join(", ")),
+        Some(s) => bail!(
+            "{name} has no sheet `{}`: it has {}",
+            printable_line(s),
+            printable_line(&sheets.join(", "))
+        ),
         None => sheets
             .into_iter()
             .next()
@@ -189,9 +196,10 @@ fn stream_xlsx(
     name: &str,
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
 ) -> anyhow::Result<()> {
-    let context = || format!("reading sheet `{wanted}` of {name}");
+    let shown = printable_line(wanted);
+    let context = || format!("reading sheet `{shown}` of {name}");
     let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
-    let mut rows = Assembler::new(wanted, name, tx);
+    let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
     while let Some(cell) = cells.next_cell().with_context(context)? {
         let (row, col) = cell.get_position();
@@ -211,7 +219,8 @@ fn stream_range(
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
 ) -> anyhow::Result<()> {
     let (top, left) = range.start().unwrap_or_default();
-    let mut rows = Assembler::new(wanted, name, tx);
+    let wanted = printable_line(wanted);
+    let mut rows = Assembler::new(&wanted, name, tx);
     let mut text = Vec::new();
     for (r, c, value) in range.used_cells() {
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
@@ -262,6 +271,7 @@ fn render_float(f: f64, out: &mut Vec<u8>) {
 
 /// Builds rows from cells given in order (row by row, left to right).
 struct Assembler<'a> {
+    /// The sheet's name as messages show it.
     sheet: &'a str,
     name: &'a str,
     tx: &'a SyncSender<anyhow::Result<Vec<ByteRecord>>>,
@@ -329,7 +339,7 @@ impl<'a> Assembler<'a> {
                 self.sheet,
                 self.name,
                 cell_name(row, col),
-                crate::diag::sanitize(&shown),
+                printable_line(&shown),
                 column_name(MAX_COLUMNS - 1),
                 MAX_COLUMNS
             );
@@ -418,7 +428,7 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
         let mut part = zip
             .by_index(i)
             .with_context(|| format!("cannot open workbook {name}"))?;
-        let part_name = crate::diag::sanitize(part.name());
+        let part_name = printable_line(part.name()).into_owned();
         let lower = part.name().to_ascii_lowercase();
         if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
             continue;

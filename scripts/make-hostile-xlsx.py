@@ -189,6 +189,20 @@ def main():
             "A1:J1048576",
         ),
     )
+    # no id column, so respondents are known by their row; empty rows between
+    workbook(
+        "gaps-no-id.xlsx",
+        sheet(
+            [
+                row(1, [("A1", "gad2_1"), ("B1", "gad2_2")]),
+                row(2, [("A2", 0), ("B2", 1)]),
+                row(4, [("A4", "x"), ("B4", 3)]),
+                row(5, [("A5", None)]),
+                row(6, [("A6", 3), ("B6", 3)]),
+            ],
+            "A1:B6",
+        ),
+    )
     # the same cell twice, the second lowering the answer
     workbook(
         "duplicate-cell.xlsx",

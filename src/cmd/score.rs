@@ -155,7 +155,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     while let Some((rec, read)) = rows.next_row()? {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
-        let row = stats.rows + 1;
+        let row = table.row_number(rec, stats.rows);
         if rec.len() != n_headers {
             eprintln!(
                 "row {row}: has {} field(s), but the header has {n_headers}; absent fields count as missing",

@@ -167,6 +167,16 @@ impl Table {
         Some(hex::encode(d.finalize()))
     }
 
+    /// The number of the row `rec`, the `count`th read, as a spreadsheet
+    /// shows it (the header is row 1): in a workbook the sheet's own row,
+    /// since empty rows are skipped, not counted.
+    pub fn row_number(&self, rec: &ByteRecord, count: u64) -> u64 {
+        match rec.position() {
+            Some(at) if self.encoding == "xlsx" => at.line(),
+            _ => count + 1,
+        }
+    }
+
     /// Bytes read so far (CSV only), for progress.
     pub fn position(&self) -> u64 {
         match &self.rows {

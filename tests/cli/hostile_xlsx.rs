@@ -304,3 +304,36 @@ fn an_ods_still_scores_and_a_stray_cell_far_away_is_refused_before_it_is_expande
         "error: tests/hostile/xlsx/stray-far.ods: its sheets span 16769128005 cells (rows × columns in use), more than the 10000000 psyscreen reads from an .ods: save the sheet as xlsx or CSV, or delete stray cells far from the data\n"
     );
 }
+
+#[test]
+fn rows_keep_the_sheets_numbers_when_empty_rows_are_skipped() {
+    // no id column: a respondent is known by the row number, which must be
+    // the row the spreadsheet shows, or a flag points at the wrong person
+    let (stdout, stderr, code) = score_xlsx("gaps-no-id.xlsx");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"
+    );
+    assert_eq!(
+        stdout,
+        "row,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
+         2,1,negative,false,none,No flag,\n\
+         4,,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing\n\
+         6,6,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag; give the full GAD-7\n"
+    );
+    // summary --flags numbers rows the same way
+    let (_, stderr, _) = run(bin()
+        .current_dir(root())
+        .args([
+            "summary",
+            "tests/hostile/xlsx/gaps-no-id.xlsx",
+            "-i",
+            "gad2",
+            "--by",
+            "gad2_2",
+            "-q",
+        ])
+        .args(["--format", "csv"]));
+    assert!(stderr.starts_with("row 4, column gad2_1: 'x'"), "{stderr}");
+}

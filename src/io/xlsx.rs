@@ -76,7 +76,9 @@ pub struct Sheet {
     pub rows: SheetRows,
 }
 
-/// Rows of a sheet, in order, each as wide as the header.
+/// Rows of a sheet, in order, each as wide as the header. The sheet's
+/// thread ends with an empty batch, so a thread that died (a panic in the
+/// parser) is an error, never a sheet that seems to end early.
 pub struct SheetRows {
     batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
     current: std::vec::IntoIter<ByteRecord>,
@@ -102,15 +104,18 @@ impl SheetRows {
                 return Ok(false);
             };
             match batches.recv() {
+                Ok(Ok(batch)) if batch.is_empty() => {
+                    self.batches = None;
+                    return Ok(false);
+                }
                 Ok(Ok(batch)) => self.current = batch.into_iter(),
                 Ok(Err(e)) => {
                     self.batches = None;
                     return Err(e);
                 }
-                // the sheet's thread is done
                 Err(_) => {
                     self.batches = None;
-                    return Ok(false);
+                    bail!("reading the sheet stopped before its end (a damaged file?)");
                 }
             }
         }
@@ -389,9 +394,10 @@ impl<'a> Assembler<'a> {
         Ok(self.tx.send(Ok(batch)).is_ok())
     }
 
+    /// Hand on the last rows, then an empty batch: the end.
     fn finish(mut self) -> anyhow::Result<()> {
-        if self.end_row()? && !self.batch.is_empty() {
-            self.send()?;
+        if self.end_row()? && (self.batch.is_empty() || self.send()?) {
+            let _ = self.tx.send(Ok(Vec::new()));
         }
         Ok(())
     }
@@ -708,6 +714,21 @@ mod tests {
             below.to_string().contains("cell A1048577 is below row"),
             "{below}"
         );
+    }
+
+    #[test]
+    fn a_sheet_that_stops_without_its_end_is_an_error() {
+        let (tx, rx) = sync_channel(4);
+        let mut rec = ByteRecord::from(vec!["a"]);
+        tx.send(Ok(vec![rec.clone()])).unwrap();
+        drop(tx);
+        let mut rows = SheetRows {
+            batches: Some(rx),
+            current: Vec::new().into_iter(),
+        };
+        assert!(rows.read(&mut rec).unwrap());
+        let err = rows.read(&mut rec).unwrap_err();
+        assert!(err.to_string().contains("stopped before its end"), "{err}");
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     while let Some((rec, read)) = rows.next_row()? {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
-        let row = stats.rows + 1;
+        let row = table.row_number(rec, stats.rows);
         if rec.len() != n_headers {
             eprintln!(
                 "row {row}: has {} field(s), but the header has {n_headers}; absent fields count as missing",
@@ -228,7 +228,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         sink.encoded(&level_ids[usize::from(outcome.level.0)]);
         sink.encoded(&level_labels[usize::from(outcome.level.0)]);
         bound.reasons(&outcome, lang, &mut reasons);
-        sink.text(reasons.as_bytes());
+        sink.reasons(reasons.as_bytes());
         sink.end_row()?;
     }
     if let Some(p) = progress {

@@ -237,7 +237,7 @@ impl<'s> Rows<'s> {
             return Ok(None);
         }
         self.rows += 1;
-        let row = self.rows + 1;
+        let row = self.table.row_number(&self.rec, self.rows);
         let n_headers = self.table.headers.len();
         if self.rec.len() != n_headers {
             eprintln!(

@@ -50,7 +50,7 @@ impl<R: Read> Read for Hashing<R> {
 
 enum Rows {
     Csv(csv::Reader<Box<dyn Read + Send>>),
-    Sheet(std::vec::IntoIter<Vec<String>>),
+    Sheet(super::xlsx::SheetRows),
 }
 
 const PEEK: usize = 1 << 16;
@@ -65,14 +65,11 @@ impl Table {
     pub fn open_with(spec: &InputSpec<'_>, hash: bool) -> anyhow::Result<Table> {
         let path = spec.path.filter(|p| p.as_os_str() != "-");
         if let Some(p) = path {
-            if is_workbook(p) {
+            if super::xlsx::is_workbook(p) {
                 let mut t = open_sheet(p, spec.sheet)?;
                 if hash {
-                    use sha2::Digest as _;
-                    let bytes =
-                        std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
                     t.digest = Some(std::sync::Arc::new(std::sync::Mutex::new(
-                        sha2::Sha256::new_with_prefix(bytes),
+                        super::xlsx::hash_file(p)?,
                     )));
                 }
                 return Ok(t);
@@ -158,16 +155,7 @@ impl Table {
             Rows::Csv(r) => r
                 .read_byte_record(rec)
                 .with_context(|| format!("reading {}", self.name)),
-            Rows::Sheet(it) => Ok(match it.next() {
-                Some(row) => {
-                    rec.clear();
-                    for c in row {
-                        rec.push_field(c.as_bytes());
-                    }
-                    true
-                }
-                None => false,
-            }),
+            Rows::Sheet(rows) => rows.read(rec),
         }
     }
 
@@ -179,6 +167,16 @@ impl Table {
         Some(hex::encode(d.finalize()))
     }
 
+    /// The number of the row `rec`, the `count`th read, as a spreadsheet
+    /// shows it (the header is row 1): in a workbook the sheet's own row,
+    /// since empty rows are skipped, not counted.
+    pub fn row_number(&self, rec: &ByteRecord, count: u64) -> u64 {
+        match rec.position() {
+            Some(at) if self.encoding == "xlsx" => at.line(),
+            _ => count + 1,
+        }
+    }
+
     /// Bytes read so far (CSV only), for progress.
     pub fn position(&self) -> u64 {
         match &self.rows {
@@ -188,60 +186,16 @@ impl Table {
     }
 }
 
-fn is_workbook(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        matches!(
-            e.to_ascii_lowercase().as_str(),
-            "xlsx" | "xlsm" | "xls" | "ods"
-        )
-    })
-}
-
+/// A workbook's sheet: read by io::xlsx, streaming and bounded.
 fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
-    use calamine::{open_workbook_auto, Data, Reader};
     let name = path.display().to_string();
-    let mut wb =
-        open_workbook_auto(path).with_context(|| format!("cannot open workbook {name}"))?;
-    let sheets = wb.sheet_names().clone();
-    let wanted = match sheet {
-        Some(s) => {
-            if !sheets.iter().any(|x| x == s) {
-                bail!("{name} has no sheet `{s}`: it has {}", sheets.join(", "));
-            }
-            s.to_string()
-        }
-        None => sheets
-            .first()
-            .cloned()
-            .ok_or_else(|| anyhow!("{name} has no sheets"))?,
-    };
-    let range = wb
-        .worksheet_range(&wanted)
-        .with_context(|| format!("reading sheet `{wanted}` of {name}"))?;
-    let cell = |d: &Data| -> String {
-        match d {
-            Data::Empty => String::new(),
-            #[allow(clippy::cast_possible_truncation)]
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => (*f as i64).to_string(),
-            other => other.to_string(),
-        }
-    };
-    let mut rows = range.rows().map(|r| r.iter().map(cell).collect::<Vec<_>>());
-    let headers: Vec<String> = rows
-        .next()
-        .ok_or_else(|| {
-            anyhow!("sheet `{wanted}` of {name} is empty: expected a header row and answers")
-        })?
-        .into_iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let rest: Vec<Vec<String>> = rows.collect();
+    let sheet = super::xlsx::open(path, &name, sheet)?;
     Ok(Table {
         name,
-        headers,
+        headers: sheet.headers,
         encoding: "xlsx",
         size: None,
-        rows: Rows::Sheet(rest.into_iter()),
+        rows: Rows::Sheet(sheet.rows),
         digest: None,
     })
 }
@@ -289,7 +243,7 @@ impl Table {
             headers: Vec::new(),
             encoding: self.encoding,
             size: self.size,
-            rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
+            rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);

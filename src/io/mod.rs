@@ -9,3 +9,4 @@ pub mod output;
 pub mod privacy;
 pub mod protect;
 pub mod write;
+pub mod xlsx;

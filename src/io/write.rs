@@ -1,5 +1,6 @@
 //! Writers for scored rows: CSV (streams), JSON Lines (streams), JSON (one
-//! array, streams) and a table (buffers; for people at a terminal). A row is
+//! array, streams) and a table (for people at a terminal: buffers up to
+//! `TABLE_MAX_ROWS` rows, then switches to CSV so memory stays bounded). A row is
 //! written field by field with typed calls (`text`, `number`, `label`,
 //! `boolean`), so batch output builds no intermediate record: each format
 //! encodes straight into one reused line buffer.
@@ -22,7 +23,17 @@ pub enum Kind {
     Bool,
     /// Written by psyscreen (band, level): plain string.
     Label,
+    /// `risk_reasons`: `; `-joined text in CSV and tables, an array of
+    /// strings in JSON (DESIGN: no reason text contains `; `).
+    Reasons,
 }
+
+/// The most rows a table holds: past this, output switches to CSV (with a
+/// note on stderr) rather than buffer an unbounded number of rows.
+pub const TABLE_MAX_ROWS: usize = 1000;
+
+/// What joins reasons in `risk_reasons` (CSV, tables).
+const REASONS_SEPARATOR: &str = "; ";
 
 pub struct Columns {
     pub names: Vec<String>,
@@ -55,7 +66,7 @@ impl Columns {
         }
         self.push("risk_level", Kind::Label);
         self.push("risk_label", Kind::Label);
-        self.push("risk_reasons", Kind::Text);
+        self.push("risk_reasons", Kind::Reasons);
     }
 }
 
@@ -78,10 +89,12 @@ enum Encoding {
     Json {
         first: bool,
     },
-    /// Rows kept for a table drawn at the end.
+    /// Rows kept for a table drawn at the end, and the same rows as CSV
+    /// in case there are too many for a table.
     Table {
         rows: Vec<Vec<String>>,
         cells: Vec<String>,
+        csv: Vec<u8>,
     },
 }
 
@@ -102,13 +115,7 @@ impl<W: Write> Sink<W> {
         let mut line = Vec::new();
         let enc = match format {
             Format::Csv => {
-                for (i, n) in cols.names.iter().enumerate() {
-                    if i > 0 {
-                        line.push(b',');
-                    }
-                    csv_field(&mut line, n.as_bytes());
-                }
-                line.push(b'\n');
+                csv_header(&mut line, &cols);
                 w.write_all(&line).context("writing the header")?;
                 line.clear();
                 Encoding::Csv
@@ -121,6 +128,7 @@ impl<W: Write> Sink<W> {
             Format::Table => Encoding::Table {
                 rows: Vec::new(),
                 cells: Vec::new(),
+                csv: Vec::new(),
             },
         };
         let prefix = (0..cols.names.len())
@@ -150,9 +158,9 @@ impl<W: Write> Sink<W> {
     #[inline]
     fn open(&mut self) {
         match self.enc {
-            Encoding::Csv if self.col > 0 => self.line.push(b','),
-            Encoding::Csv => {}
-            _ => {
+            Encoding::Csv | Encoding::Table { .. } if self.col > 0 => self.line.push(b','),
+            Encoding::Csv | Encoding::Table { .. } => {}
+            Encoding::Jsonl | Encoding::Json { .. } => {
                 if let Some(p) = self.prefix.get(self.col) {
                     self.line.extend_from_slice(p);
                 }
@@ -161,45 +169,74 @@ impl<W: Write> Sink<W> {
         self.col += 1;
     }
 
+    /// In a table, keep the cell as shown (the row is also encoded as CSV,
+    /// for a switch to CSV).
     #[inline]
-    fn table_cell(&mut self, f: &[u8]) -> bool {
+    fn table_cell(&mut self, f: &[u8]) {
         if let Encoding::Table { cells, .. } = &mut self.enc {
             cells.push(crate::diag::sanitize(&String::from_utf8_lossy(f)));
-            self.col += 1;
-            return true;
         }
-        false
+    }
+
+    /// Is the line being encoded as CSV (also the shadow copy of a table)?
+    #[inline]
+    fn csv_line(&self) -> bool {
+        matches!(self.enc, Encoding::Csv | Encoding::Table { .. })
     }
 
     /// A text cell from the input or free text.
     #[inline]
     pub fn text(&mut self, f: &[u8]) {
-        if self.table_cell(f) {
-            return;
+        self.table_cell(f);
+        self.open();
+        if !self.csv_line() {
+            json_string(&mut self.line, f);
+        } else if needs_formula_escape(f) {
+            let mut v = Vec::with_capacity(f.len() + 1);
+            v.push(b'\'');
+            v.extend_from_slice(f);
+            csv_field(&mut self.line, &v);
+        } else {
+            csv_field(&mut self.line, f);
+        }
+    }
+
+    /// `risk_reasons`, `; `-joined as the policy gives them: text in CSV and
+    /// tables, an array of strings in JSON (`[]` for none).
+    pub fn reasons(&mut self, joined: &[u8]) {
+        if self.csv_line() {
+            return self.text(joined);
         }
         self.open();
-        match self.enc {
-            Encoding::Csv if needs_formula_escape(f) => {
-                let mut v = Vec::with_capacity(f.len() + 1);
-                v.push(b'\'');
-                v.extend_from_slice(f);
-                csv_field(&mut self.line, &v);
+        self.line.push(b'[');
+        if !joined.is_empty() {
+            let sep = REASONS_SEPARATOR.as_bytes();
+            let mut rest = joined;
+            loop {
+                let end = rest
+                    .windows(sep.len())
+                    .position(|w| w == sep)
+                    .unwrap_or(rest.len());
+                json_string(&mut self.line, &rest[..end]);
+                if end == rest.len() {
+                    break;
+                }
+                self.line.push(b',');
+                rest = &rest[end + sep.len()..];
             }
-            Encoding::Csv => csv_field(&mut self.line, f),
-            _ => json_string(&mut self.line, f),
         }
+        self.line.push(b']');
     }
 
     /// A label psyscreen writes (band, level id or label).
     #[inline]
     pub fn label(&mut self, f: &[u8]) {
-        if self.table_cell(f) {
-            return;
-        }
+        self.table_cell(f);
         self.open();
-        match self.enc {
-            Encoding::Csv => csv_field(&mut self.line, f),
-            _ => json_string(&mut self.line, f),
+        if self.csv_line() {
+            csv_field(&mut self.line, f);
+        } else {
+            json_string(&mut self.line, f);
         }
     }
 
@@ -207,10 +244,10 @@ impl<W: Write> Sink<W> {
     /// with `encoded` (band and level names: no per-row quoting scan).
     pub fn encode(&self, f: &[u8]) -> Encoded {
         let mut bytes = Vec::new();
-        match self.enc {
-            Encoding::Csv => csv_field(&mut bytes, f),
-            Encoding::Table { .. } => {}
-            Encoding::Jsonl | Encoding::Json { .. } => json_string(&mut bytes, f),
+        if self.csv_line() {
+            csv_field(&mut bytes, f);
+        } else {
+            json_string(&mut bytes, f);
         }
         Encoded {
             bytes,
@@ -221,9 +258,7 @@ impl<W: Write> Sink<W> {
     /// A label encoded with `encode` by this sink.
     #[inline]
     pub fn encoded(&mut self, e: &Encoded) {
-        if self.table_cell(&e.raw) {
-            return;
-        }
+        self.table_cell(&e.raw);
         self.open();
         self.line.extend_from_slice(&e.bytes);
     }
@@ -239,23 +274,19 @@ impl<W: Write> Sink<W> {
     /// A number already formatted, or empty for none.
     #[inline]
     pub fn number(&mut self, f: &[u8]) {
-        if self.table_cell(f) {
-            return;
-        }
+        self.table_cell(f);
         self.open();
-        match self.enc {
-            Encoding::Csv => self.line.extend_from_slice(f),
-            _ if f.is_empty() => self.line.extend_from_slice(b"null"),
-            _ => self.line.extend_from_slice(f),
+        if f.is_empty() && !self.csv_line() {
+            self.line.extend_from_slice(b"null");
+        } else {
+            self.line.extend_from_slice(f);
         }
     }
 
     #[inline]
     pub fn boolean(&mut self, b: bool) {
         let f: &[u8] = if b { b"true" } else { b"false" };
-        if self.table_cell(f) {
-            return;
-        }
+        self.table_cell(f);
         self.open();
         self.line.extend_from_slice(f);
     }
@@ -272,8 +303,14 @@ impl<W: Write> Sink<W> {
                 *first = false;
                 self.w.write_all(sep).context("writing output")?;
             }
-            Encoding::Table { rows, cells } => {
+            Encoding::Table { rows, cells, csv } => {
                 rows.push(std::mem::take(cells));
+                csv.extend_from_slice(&self.line);
+                csv.push(b'\n');
+                self.line.clear();
+                if rows.len() > TABLE_MAX_ROWS {
+                    self.switch_to_csv()?;
+                }
                 return Ok(());
             }
         }
@@ -282,11 +319,27 @@ impl<W: Write> Sink<W> {
         Ok(())
     }
 
+    /// Too many rows for a table: write the rows so far as CSV and go on in
+    /// CSV, saying so on stderr (a table of every row would hold them all).
+    fn switch_to_csv(&mut self) -> anyhow::Result<()> {
+        let Encoding::Table { csv, .. } = std::mem::replace(&mut self.enc, Encoding::Csv) else {
+            return Ok(());
+        };
+        eprintln!(
+            "note: more than {TABLE_MAX_ROWS} rows: writing CSV instead of a table (choose with --format, or write to a file with -o)"
+        );
+        let mut header = Vec::new();
+        csv_header(&mut header, &self.cols);
+        self.w.write_all(&header).context("writing the header")?;
+        self.w.write_all(&csv).context("writing output")
+    }
+
     /// A whole row, each field written as its column's kind.
     pub fn row(&mut self, rec: &ByteRecord) -> anyhow::Result<()> {
         for (i, f) in rec.iter().enumerate() {
             match self.cols.kinds.get(i).copied().unwrap_or(Kind::Text) {
                 Kind::Text => self.text(f),
+                Kind::Reasons => self.reasons(f),
                 Kind::Label => self.label(f),
                 Kind::Number => self.number(f),
                 Kind::Bool => self.boolean(f == b"true"),
@@ -317,6 +370,17 @@ impl<W: Write> Sink<W> {
         }
         Ok(self.w)
     }
+}
+
+/// The CSV header line, with its line end.
+fn csv_header(line: &mut Vec<u8>, cols: &Columns) {
+    for (i, n) in cols.names.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        csv_field(line, n.as_bytes());
+    }
+    line.push(b'\n');
 }
 
 /// Append one CSV field (RFC 4180): quoted only when it holds a comma, a
@@ -478,5 +542,44 @@ mod tests {
         s.end_row().unwrap();
         let t = String::from_utf8(s.finish().unwrap()).unwrap();
         assert!(t.contains("x\\u{1b}"), "{t}");
+    }
+
+    #[test]
+    fn reasons_are_an_array_in_json_and_text_in_csv() {
+        for (format, want) in [
+            (Format::Jsonl, "{\"r\":[\"a\",\"b c\"]}\n{\"r\":[]}\n"),
+            (Format::Csv, "r\na; b c\n\n"),
+        ] {
+            let mut cols = Columns::new();
+            cols.push("r", Kind::Reasons);
+            let mut s = Sink::new(format, Vec::new(), cols).unwrap();
+            s.reasons(b"a; b c");
+            s.end_row().unwrap();
+            s.row(&ByteRecord::from(vec![""])).unwrap();
+            assert_eq!(String::from_utf8(s.finish().unwrap()).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn a_table_past_its_row_limit_becomes_csv() {
+        let mut cols = Columns::new();
+        cols.push("id", Kind::Text);
+        cols.push("n", Kind::Number);
+        let mut s = Sink::new(Format::Table, Vec::new(), cols).unwrap();
+        for i in 0..=TABLE_MAX_ROWS {
+            s.text(format!("=p{i}").as_bytes());
+            s.integer(i64::try_from(i).unwrap());
+            s.end_row().unwrap();
+        }
+        let out = String::from_utf8(s.finish().unwrap()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), TABLE_MAX_ROWS + 2);
+        assert_eq!(lines[0], "id,n");
+        // CSV rules, formula escape included
+        assert_eq!(lines[1], "'=p0,0");
+        assert_eq!(
+            lines[TABLE_MAX_ROWS + 1],
+            format!("'=p{TABLE_MAX_ROWS},{TABLE_MAX_ROWS}")
+        );
     }
 }

@@ -343,8 +343,8 @@ fn stdin_to_jsonl_with_types() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
-        "{\"id\":\"a\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"cannot rule out: gad2 missing\"}\n\
-         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"cannot rule out: gad2 missing\"}\n"
+        "{\"id\":\"a\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n\
+         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n"
     );
 }
 
@@ -357,8 +357,8 @@ fn json_is_one_array_even_when_empty() {
     assert_eq!(
         stdout,
         "[\n\
-         {\"id\":\"a\",\"gad2_total\":5,\"gad2_band\":\"positive\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"GAD-2 ≥ 3 (positive screen): flag; give the full GAD-7\"},\n\
-         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":\"cannot rule out: gad2 missing\"}\n\
+         {\"id\":\"a\",\"gad2_total\":5,\"gad2_band\":\"positive\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"GAD-2 ≥ 3 (positive screen): flag\",\"give the full GAD-7\"]},\n\
+         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n\
          ]\n"
     );
     let (stdout, stderr, code) = run(bin()

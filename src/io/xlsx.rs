@@ -1,0 +1,754 @@
+//! Reading a sheet of a workbook as rows, with bounded memory whatever the
+//! file claims. xlsx streams cell by cell (calamine's cell reader) on a
+//! thread of its own; xls and ods have no streaming reader in calamine and
+//! are read whole, then handed out the same way.
+//!
+//! Rows are assembled from the cells that hold something: the first such
+//! row is the header, rows with no non-empty cell are skipped (like empty
+//! CSV lines), and a row is as wide as its header (more only when a cell
+//! beyond the header holds something, so the row is reported as ragged).
+//! Nothing is ever sized by the sheet's declared dimension.
+//!
+//! Limits (README "Workbooks"): an xlsx or ods is a zip of XML parts, checked
+//! before any is parsed: a worksheet part may expand to at most
+//! `MAX_SHEET_XML`, any other XML part to `MAX_OTHER_XML`; a part above
+//! `RATIO_FLOOR` may not compress more than `MAX_RATIO`:1 (real sheets
+//! compress about 10–20:1, zip bombs about 1000:1); a part may not expand to
+//! more than its zip header says; and no XML token (text between two `<`)
+//! may be longer than `MAX_TOKEN`. A cell that holds something must lie
+//! within `MAX_COLUMNS` columns and Excel's 1,048,576 rows. An ods may span
+//! at most `MAX_WHOLE_CELLS` cells (it is read whole). Breaking any of these
+//! is an error (exit 2), never an abort. An .xls is not checked: calamine
+//! reads it whole when it opens it, before anything here could look.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use anyhow::{anyhow, bail, Context as _};
+use calamine::{Data, DataRef, Reader as _};
+use csv::ByteRecord;
+
+use crate::printable::printable_line;
+
+/// The most a worksheet's XML may expand to (a full-height sheet of about
+/// 60 short answers).
+pub const MAX_SHEET_XML: u64 = 2 << 30;
+/// The most any other XML part (shared strings, styles, workbook) may
+/// expand to; these are read whole.
+pub const MAX_OTHER_XML: u64 = 256 << 20;
+/// Parts smaller than this are not checked for their compression ratio.
+pub const RATIO_FLOOR: u64 = 16 << 20;
+/// The most a part above `RATIO_FLOOR` may compress.
+pub const MAX_RATIO: u64 = 250;
+/// The longest XML token (a cell's text is at most 32,767 characters).
+pub const MAX_TOKEN: u64 = 1 << 20;
+/// Columns read: a cell that holds something beyond column 4,096 (FAN) is
+/// an error rather than thousands of empty fields per row.
+pub const MAX_COLUMNS: u32 = 4096;
+/// Excel's last row.
+pub const MAX_ROWS: u32 = 1 << 20;
+
+/// The most cells the sheets of an .ods may span (rows × columns in use,
+/// empty ones included): calamine reads them whole, about 60 bytes a cell.
+pub const MAX_WHOLE_CELLS: u64 = 10_000_000;
+
+/// Rows per batch handed from the sheet's thread to the reader.
+const BATCH: usize = 256;
+/// Batches in flight: bounds memory.
+const IN_FLIGHT: usize = 4;
+
+/// Does calamine read this file as a workbook (by its extension)?
+pub fn is_workbook(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "xlsx" | "xlsm" | "xls" | "ods"
+        )
+    })
+}
+
+/// A sheet's header and the rows below it, read on another thread.
+pub struct Sheet {
+    /// Trimmed, as in a CSV header.
+    pub headers: Vec<String>,
+    pub rows: SheetRows,
+}
+
+/// Rows of a sheet, in order, each as wide as the header. The sheet's
+/// thread ends with an empty batch, so a thread that died (a panic in the
+/// parser) is an error, never a sheet that seems to end early.
+pub struct SheetRows {
+    batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
+    current: std::vec::IntoIter<ByteRecord>,
+}
+
+impl SheetRows {
+    /// No rows (a placeholder once the rows moved elsewhere).
+    pub fn empty() -> SheetRows {
+        SheetRows {
+            batches: None,
+            current: Vec::new().into_iter(),
+        }
+    }
+
+    /// The next row into `rec`; false at the end.
+    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
+        loop {
+            if let Some(row) = self.current.next() {
+                *rec = row;
+                return Ok(true);
+            }
+            let Some(batches) = &self.batches else {
+                return Ok(false);
+            };
+            match batches.recv() {
+                Ok(Ok(batch)) if batch.is_empty() => {
+                    self.batches = None;
+                    return Ok(false);
+                }
+                Ok(Ok(batch)) => self.current = batch.into_iter(),
+                Ok(Err(e)) => {
+                    self.batches = None;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.batches = None;
+                    bail!("reading the sheet stopped before its end (a damaged file?)");
+                }
+            }
+        }
+    }
+}
+
+/// Open the first or the named sheet of the workbook at `path` (`name` is
+/// how messages name it).
+pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Sheet> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let streaming = matches!(ext.as_str(), "xlsx" | "xlsm");
+    if streaming || ext == "ods" {
+        check_archive(path, name)?;
+    }
+    if ext == "ods" {
+        check_ods_cells(path, name)?;
+    }
+    let (tx, rx) = sync_channel(IN_FLIGHT);
+    let wanted = if streaming {
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path)
+            .with_context(|| format!("cannot open workbook {name}"))?;
+        let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
+        let (name, sheet) = (name.to_string(), wanted.clone());
+        std::thread::spawn(move || {
+            if let Err(e) = stream_xlsx(&mut wb, &sheet, &name, &tx) {
+                let _ = tx.send(Err(e));
+            }
+        });
+        wanted
+    } else {
+        let mut wb = calamine::open_workbook_auto(path)
+            .with_context(|| format!("cannot open workbook {name}"))?;
+        let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
+        let range = wb
+            .worksheet_range(&wanted)
+            .with_context(|| format!("reading sheet `{}` of {name}", printable_line(&wanted)))?;
+        let (name, sheet) = (name.to_string(), wanted.clone());
+        std::thread::spawn(move || {
+            if let Err(e) = stream_range(&range, &sheet, &name, &tx) {
+                let _ = tx.send(Err(e));
+            }
+        });
+        wanted
+    };
+    let wanted = printable_line(&wanted);
+    let mut rows = SheetRows {
+        batches: Some(rx),
+        current: Vec::new().into_iter(),
+    };
+    let mut header = ByteRecord::new();
+    if !rows.read(&mut header)? {
+        bail!("sheet `{wanted}` of {name} is empty: expected a header row and answers");
+    }
+    let headers = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    Ok(Sheet { headers, rows })
+}
+
+fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow::Result<String> {
+    match sheet {
+        Some(s) if sheets.iter().any(|x| x == s) => Ok(s.to_string()),
+        Some(s) => bail!(
+            "{name} has no sheet `{}`: it has {}",
+            printable_line(s),
+            printable_line(&sheets.join(", "))
+        ),
+        None => sheets
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("{name} has no sheets")),
+    }
+}
+
+fn stream_xlsx(
+    wb: &mut calamine::Xlsx<BufReader<File>>,
+    wanted: &str,
+    name: &str,
+    tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+) -> anyhow::Result<()> {
+    let shown = printable_line(wanted);
+    let context = || format!("reading sheet `{shown}` of {name}");
+    let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
+    let mut rows = Assembler::new(&shown, name, tx);
+    let mut text = Vec::new();
+    while let Some(cell) = cells.next_cell().with_context(context)? {
+        let (row, col) = cell.get_position();
+        text.clear();
+        render(cell.get_value(), &mut text);
+        if !rows.cell(row, col, &text)? {
+            return Ok(());
+        }
+    }
+    rows.finish()
+}
+
+fn stream_range(
+    range: &calamine::Range<Data>,
+    wanted: &str,
+    name: &str,
+    tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+) -> anyhow::Result<()> {
+    let (top, left) = range.start().unwrap_or_default();
+    let wanted = printable_line(wanted);
+    let mut rows = Assembler::new(&wanted, name, tx);
+    let mut text = Vec::new();
+    for (r, c, value) in range.used_cells() {
+        let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
+            bail!("sheet `{wanted}` of {name} is larger than a spreadsheet can be");
+        };
+        text.clear();
+        render_data(value, &mut text);
+        if !rows.cell(top.saturating_add(r), left.saturating_add(c), &text)? {
+            return Ok(());
+        }
+    }
+    rows.finish()
+}
+
+/// A cell as text, as the CSV export of the sheet would show it: whole
+/// numbers without `.0`.
+fn render(value: &DataRef<'_>, out: &mut Vec<u8>) {
+    match value {
+        DataRef::Empty => {}
+        DataRef::String(s) => out.extend_from_slice(s.as_bytes()),
+        DataRef::SharedString(s) => out.extend_from_slice(s.as_bytes()),
+        DataRef::Float(f) => render_float(*f, out),
+        other => render_data(&Data::from(other.clone()), out),
+    }
+}
+
+fn render_data(value: &Data, out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    match value {
+        Data::Empty => {}
+        Data::String(s) => out.extend_from_slice(s.as_bytes()),
+        Data::Float(f) => render_float(*f, out),
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+fn render_float(f: f64, out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        let _ = write!(out, "{}", f as i64);
+    } else {
+        let _ = write!(out, "{}", Data::Float(f));
+    }
+}
+
+/// Builds rows from cells given in order (row by row, left to right).
+struct Assembler<'a> {
+    /// The sheet's name as messages show it.
+    sheet: &'a str,
+    name: &'a str,
+    tx: &'a SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+    batch: Vec<ByteRecord>,
+    /// The header's width, once the header is read.
+    width: Option<usize>,
+    /// The row being built, its fields (only up to the last that holds
+    /// something) and the last cell seen.
+    row: Option<u32>,
+    fields: Vec<Vec<u8>>,
+    used: usize,
+    last: Option<(u32, u32)>,
+}
+
+impl<'a> Assembler<'a> {
+    fn new(
+        sheet: &'a str,
+        name: &'a str,
+        tx: &'a SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+    ) -> Self {
+        Assembler {
+            sheet,
+            name,
+            tx,
+            batch: Vec::with_capacity(BATCH),
+            width: None,
+            row: None,
+            fields: Vec::new(),
+            used: 0,
+            last: None,
+        }
+    }
+
+    /// Take one cell (0-based row and column); false when the reader hung
+    /// up (nothing more is wanted).
+    fn cell(&mut self, row: u32, col: u32, text: &[u8]) -> anyhow::Result<bool> {
+        if self.last.is_some_and(|last| (row, col) <= last) {
+            bail!(
+                "sheet `{}` of {}: cell {} comes twice or out of order: the file is damaged (save it again from a spreadsheet program)",
+                self.sheet,
+                self.name,
+                cell_name(row, col)
+            );
+        }
+        self.last = Some((row, col));
+        if row >= MAX_ROWS {
+            bail!(
+                "sheet `{}` of {}: cell {} is below row {MAX_ROWS}, the last row of a spreadsheet: the file is damaged",
+                self.sheet,
+                self.name,
+                cell_name(row, col)
+            );
+        }
+        if self.row != Some(row) && !self.end_row()? {
+            return Ok(false);
+        }
+        self.row = Some(row);
+        if text.trim_ascii().is_empty() {
+            return Ok(true);
+        }
+        if col >= MAX_COLUMNS {
+            let shown = String::from_utf8_lossy(&text[..text.len().min(40)]);
+            bail!(
+                "sheet `{}` of {}: cell {} holds '{}', beyond column {} ({}), the last psyscreen reads: delete the stray cell or move the data left",
+                self.sheet,
+                self.name,
+                cell_name(row, col),
+                printable_line(&shown),
+                column_name(MAX_COLUMNS - 1),
+                MAX_COLUMNS
+            );
+        }
+        let col = col as usize;
+        if self.fields.len() <= col {
+            self.fields.resize_with(col + 1, Vec::new);
+        }
+        self.fields[col].clear();
+        self.fields[col].extend_from_slice(text);
+        self.used = self.used.max(col + 1);
+        Ok(true)
+    }
+
+    /// Hand on the row being built, unless nothing in it holds anything.
+    fn end_row(&mut self) -> anyhow::Result<bool> {
+        if self.used == 0 {
+            return Ok(true);
+        }
+        let is_header = self.width.is_none();
+        let width = *self.width.get_or_insert(self.used);
+        let mut rec = ByteRecord::new();
+        for i in 0..width.max(self.used) {
+            match self.fields.get_mut(i) {
+                Some(f) if i < self.used => {
+                    rec.push_field(f);
+                    f.clear();
+                }
+                _ => rec.push_field(b""),
+            }
+        }
+        self.used = 0;
+        // the sheet's own row number, as the csv reader gives a line
+        let mut at = csv::Position::new();
+        at.set_line(u64::from(self.row.unwrap_or_default()) + 1);
+        rec.set_position(Some(at));
+        self.batch.push(rec);
+        // the header goes alone, so the caller has it at once
+        if is_header || self.batch.len() == BATCH {
+            return self.send();
+        }
+        Ok(true)
+    }
+
+    fn send(&mut self) -> anyhow::Result<bool> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        Ok(self.tx.send(Ok(batch)).is_ok())
+    }
+
+    /// Hand on the last rows, then an empty batch: the end.
+    fn finish(mut self) -> anyhow::Result<()> {
+        if self.end_row()? && (self.batch.is_empty() || self.send()?) {
+            let _ = self.tx.send(Ok(Vec::new()));
+        }
+        Ok(())
+    }
+}
+
+/// `A`, `B`, … `XFD` for a 0-based column.
+fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + u8::try_from(rem).unwrap_or(0));
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `XFD1048576` for a 0-based row and column.
+fn cell_name(row: u32, col: u32) -> String {
+    format!("{}{}", column_name(col), u64::from(row) + 1)
+}
+
+/// Check every XML part of the zip before anything parses it: declared
+/// and real sizes, compression ratio, token length (see the module note).
+fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
+    let file = super::output::open_read(path)?;
+    // not a zip (say, password-protected): calamine says what it is
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    for i in 0..zip.len() {
+        let mut part = zip
+            .by_index(i)
+            .with_context(|| format!("cannot open workbook {name}"))?;
+        let part_name = printable_line(part.name()).into_owned();
+        let lower = part.name().to_ascii_lowercase();
+        if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
+            continue;
+        }
+        let limit = if lower.starts_with("xl/worksheets/") || lower == "content.xml" {
+            MAX_SHEET_XML
+        } else {
+            MAX_OTHER_XML
+        };
+        let declared = part.size();
+        let refuse = |why: String| {
+            anyhow!(
+                "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)"
+            )
+        };
+        if declared > limit {
+            return Err(refuse(format!(
+                "would expand to {}, more than the {} psyscreen reads",
+                size(declared),
+                size(limit)
+            )));
+        }
+        let compressed = part.compressed_size().max(1);
+        if declared > RATIO_FLOOR && declared / compressed > MAX_RATIO {
+            return Err(refuse(format!(
+                "would expand {}-fold (to {}), more than the {MAX_RATIO}-fold psyscreen allows",
+                declared / compressed,
+                size(declared)
+            )));
+        }
+        let mut total: u64 = 0;
+        let mut since_open: u64 = 0;
+        loop {
+            let n = part
+                .read(&mut buf)
+                .map_err(|e| refuse(format!("cannot be read ({e})")))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            total += n as u64;
+            if total > declared {
+                return Err(refuse(format!(
+                    "expands to more than the {declared} bytes its zip header says"
+                )));
+            }
+            // a run without `<` is one token for the XML parser, held whole
+            match chunk.iter().position(|&b| b == b'<') {
+                Some(first) => {
+                    let last = chunk.iter().rposition(|&b| b == b'<').unwrap_or(first);
+                    let run = since_open + first as u64;
+                    since_open = (chunk.len() - last - 1) as u64;
+                    if run > MAX_TOKEN {
+                        since_open = run;
+                    }
+                }
+                None => since_open += n as u64,
+            }
+            if since_open > MAX_TOKEN {
+                return Err(refuse(format!(
+                    "holds a run of more than {} without markup",
+                    size(MAX_TOKEN)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// calamine reads every table of an ods whole, as one dense block from its
+/// first to its last cell that holds something, repeats expanded: count
+/// what that would be before it does (`table:number-rows-repeated` and
+/// `-columns-repeated` let a few bytes stand for billions of cells).
+fn check_ods_cells(path: &Path, name: &str) -> anyhow::Result<()> {
+    use quick_xml::events::{BytesStart, Event};
+    let file = super::output::open_read(path)?;
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let Ok(content) = zip.by_name("content.xml") else {
+        return Ok(());
+    };
+    let repeats = |e: &BytesStart<'_>, key: &[u8]| -> u64 {
+        match e.try_get_attribute(key) {
+            Ok(Some(a)) => std::str::from_utf8(&a.value)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(u64::MAX),
+            Ok(None) => 1,
+            Err(_) => u64::MAX,
+        }
+    };
+    let holds_value = |e: &BytesStart<'_>| {
+        e.attributes().flatten().any(|a| {
+            matches!(
+                a.key.as_ref(),
+                b"office:value"
+                    | b"office:string-value"
+                    | b"office:date-value"
+                    | b"office:time-value"
+                    | b"office:boolean-value"
+                    | b"table:formula"
+            )
+        })
+    };
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
+    let mut buf = Vec::new();
+    // per table: rows so far, rows up to the last that holds something,
+    // the widest such row; per row: its repeats, column, last value column
+    let (mut rows, mut used_rows, mut width) = (0u64, 0u64, 0u64);
+    let (mut row_repeats, mut col, mut row_width) = (1u64, 0u64, 0u64);
+    let mut total = 0u64;
+    loop {
+        let event = xml
+            .read_event_into(&mut buf)
+            .with_context(|| format!("reading {name}: content.xml"))?;
+        let (e, has_children) = match &event {
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(e) if e.name().as_ref() == b"table:table-row" => {
+                if row_width > 0 {
+                    used_rows = rows.saturating_add(row_repeats);
+                    width = width.max(row_width);
+                }
+                rows = rows.saturating_add(row_repeats);
+                buf.clear();
+                continue;
+            }
+            Event::End(e) if e.name().as_ref() == b"table:table" => {
+                total = total.saturating_add(used_rows.saturating_mul(width));
+                if total > MAX_WHOLE_CELLS {
+                    bail!(
+                        "{name}: its sheets span {} cells (rows × columns in use), more than the {MAX_WHOLE_CELLS} psyscreen reads from an .ods: save the sheet as xlsx or CSV, or delete stray cells far from the data",
+                        if total == u64::MAX { "billions of".to_string() } else { total.to_string() }
+                    );
+                }
+                (rows, used_rows, width) = (0, 0, 0);
+                buf.clear();
+                continue;
+            }
+            Event::Eof => break,
+            _ => {
+                buf.clear();
+                continue;
+            }
+        };
+        match e.name().as_ref() {
+            b"table:table-row" => {
+                row_repeats = repeats(e, b"table:number-rows-repeated");
+                (col, row_width) = (0, 0);
+                if !has_children {
+                    rows = rows.saturating_add(row_repeats);
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                col = col.saturating_add(repeats(e, b"table:number-columns-repeated"));
+                if has_children || holds_value(e) {
+                    row_width = col;
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// Bytes for people: `3.5 GiB`, `17 MiB`, `100 bytes`.
+fn size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            #[allow(clippy::cast_precision_loss)]
+            let n = bytes as f64 / unit as f64;
+            let n = format!("{n:.1}");
+            return format!("{} {name}", n.trim_end_matches(".0"));
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// A SHA-256 of a whole file, read in pieces (for the provenance manifest).
+pub fn hash_file(path: &Path) -> anyhow::Result<sha2::Sha256> {
+    use sha2::Digest as _;
+    let mut file = super::output::open_read(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(4095), "FAN");
+        assert_eq!(column_name(16383), "XFD");
+        assert_eq!(cell_name(1_048_575, 9), "J1048576");
+    }
+
+    /// Rows assembled from (row, column, text) cells.
+    fn assemble(cells: &[(u32, u32, &str)]) -> anyhow::Result<Vec<Vec<String>>> {
+        let (tx, rx) = sync_channel(64);
+        let mut rows = Assembler::new("S", "f.xlsx", &tx);
+        for &(r, c, t) in cells {
+            rows.cell(r, c, t.as_bytes())?;
+        }
+        rows.finish()?;
+        drop(tx);
+        let mut out = Vec::new();
+        for batch in rx {
+            for rec in batch? {
+                out.push(
+                    rec.iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect(),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn rows_are_as_wide_as_the_header_and_empty_rows_are_skipped() {
+        let rows = assemble(&[
+            (0, 0, "id"),
+            (0, 1, "a"),
+            (0, 2, "b"),
+            (1, 0, "x"),
+            (2, 1, " "),
+            (3, 2, "3"),
+            (5, 0, "y"),
+            (5, 4, "extra"),
+            (9, 7, ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["id", "a", "b"],
+                vec!["x", "", ""],
+                vec!["", "", "3"],
+                vec!["y", "", "", "", "extra"],
+            ]
+        );
+    }
+
+    #[test]
+    fn cells_twice_out_of_order_or_too_far_are_errors() {
+        let twice = assemble(&[(0, 0, "id"), (1, 0, "3"), (1, 0, "0")]).unwrap_err();
+        assert!(twice.to_string().contains("cell A2 comes twice"), "{twice}");
+        let back = assemble(&[(0, 0, "id"), (2, 0, "3"), (1, 0, "0")]).unwrap_err();
+        assert!(
+            back.to_string()
+                .contains("cell A2 comes twice or out of order"),
+            "{back}"
+        );
+        let far = assemble(&[(0, 0, "id"), (1, MAX_COLUMNS, "x")]).unwrap_err();
+        assert!(far.to_string().contains("cell FAO2 holds 'x'"), "{far}");
+        // an empty cell that far is nothing
+        assert_eq!(assemble(&[(0, 0, "id"), (1, 16_383, "")]).unwrap().len(), 1);
+        let below = assemble(&[(0, 0, "id"), (MAX_ROWS, 0, "x")]).unwrap_err();
+        assert!(
+            below.to_string().contains("cell A1048577 is below row"),
+            "{below}"
+        );
+    }
+
+    #[test]
+    fn a_sheet_that_stops_without_its_end_is_an_error() {
+        let (tx, rx) = sync_channel(4);
+        let mut rec = ByteRecord::from(vec!["a"]);
+        tx.send(Ok(vec![rec.clone()])).unwrap();
+        drop(tx);
+        let mut rows = SheetRows {
+            batches: Some(rx),
+            current: Vec::new().into_iter(),
+        };
+        assert!(rows.read(&mut rec).unwrap());
+        let err = rows.read(&mut rec).unwrap_err();
+        assert!(err.to_string().contains("stopped before its end"), "{err}");
+    }
+
+    #[test]
+    fn whole_numbers_lose_their_point() {
+        let mut out = Vec::new();
+        render(&DataRef::Float(3.0), &mut out);
+        out.push(b' ');
+        render(&DataRef::Float(2.5), &mut out);
+        out.push(b' ');
+        render(&DataRef::Int(-4), &mut out);
+        out.push(b' ');
+        render(&DataRef::SharedString("从不"), &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "3 2.5 -4 从不");
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(size(100), "100 bytes");
+        assert_eq!(size(MAX_TOKEN), "1 MiB");
+        assert_eq!(size(0xE000_0000), "3.5 GiB");
+        assert_eq!(size(MAX_SHEET_XML), "2 GiB");
+    }
+}

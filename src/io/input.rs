@@ -10,6 +10,8 @@ use anyhow::{anyhow, bail, Context as _};
 use csv::ByteRecord;
 use encoding_rs::Encoding;
 
+use super::record::{self, Decoding, RecordInfo};
+
 pub struct InputSpec<'a> {
     pub path: Option<&'a Path>,
     pub encoding: Option<&'a str>,
@@ -23,6 +25,8 @@ pub struct Table {
     pub headers: Vec<String>,
     /// The encoding read (`UTF-8`, `GB18030`, …) or `xlsx`.
     pub encoding: &'static str,
+    /// How cells were decoded: what counts as a cell that does not decode.
+    pub decoding: Decoding,
     /// Size in bytes when known (for progress).
     pub size: Option<u64>,
     rows: Rows,
@@ -49,8 +53,171 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 enum Rows {
-    Csv(csv::Reader<Box<dyn Read + Send>>),
+    Csv(Box<CsvRows>),
     Sheet(std::vec::IntoIter<Vec<String>>),
+}
+
+/// The CSV reader and what it needs to tell where each record sits.
+struct CsvRows {
+    reader: csv::Reader<Tail<Box<dyn Read + Send>>>,
+    /// The next record, read one ahead so that the last one is known as
+    /// the last (the end of the file decides whether its quote closed).
+    ahead: ByteRecord,
+    state: Ahead,
+    delimiter: u8,
+    /// Lines end with CRLF: the `csv` crate counts a record's line before
+    /// the `\n` of the previous one, one short.
+    crlf: bool,
+    decoding: Decoding,
+    replacement: memchr::memmem::Finder<'static>,
+    headers: usize,
+    /// Rows re-read from the lines a quote took in, still to hand out.
+    recovered: std::collections::VecDeque<(ByteRecord, RecordInfo)>,
+}
+
+enum Ahead {
+    NotRead,
+    Record,
+    End,
+    Error(csv::Error),
+}
+
+/// Bytes kept from the end of the input: enough for the last line of any
+/// ordinary file, to tell whether it ends inside a quote.
+const TAIL: usize = 1 << 12;
+
+/// Keeps the last `TAIL` bytes read (copying at most `TAIL` per read, so
+/// the cost is a small fraction of the reading).
+struct Tail<R> {
+    inner: R,
+    last: Vec<u8>,
+    total: u64,
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let new = &buf[..n];
+        if n >= TAIL {
+            self.last.clear();
+            self.last.extend_from_slice(&new[n - TAIL..]);
+        } else {
+            let keep = TAIL - n;
+            if self.last.len() > keep {
+                self.last.drain(..self.last.len() - keep);
+            }
+            self.last.extend_from_slice(new);
+        }
+        self.total += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Tail<R> {
+    /// The bytes from offset `from` to the end, if still kept.
+    fn since(&self, from: u64) -> Option<&[u8]> {
+        let kept_from = self.total - self.last.len() as u64;
+        let skip = usize::try_from(from.checked_sub(kept_from)?).ok()?;
+        self.last.get(skip..)
+    }
+
+    fn ends_with_break(&self) -> bool {
+        matches!(self.last.last(), Some(b'\n' | b'\r'))
+    }
+}
+
+impl CsvRows {
+    fn read_ahead(&mut self) {
+        self.state = match self.reader.read_byte_record(&mut self.ahead) {
+            Ok(true) => Ahead::Record,
+            Ok(false) => Ahead::End,
+            Err(e) => Ahead::Error(e),
+        };
+    }
+
+    /// The next record into `rec`, with where it sits; `None` at the end.
+    fn read(&mut self, rec: &mut ByteRecord) -> Result<Option<RecordInfo>, csv::Error> {
+        if let Some((next, mut info)) = self.recovered.pop_front() {
+            *rec = next;
+            info.undecodable = self.undecodable(rec);
+            return Ok(Some(info));
+        }
+        if let Ahead::NotRead = self.state {
+            self.read_ahead();
+        }
+        match std::mem::replace(&mut self.state, Ahead::End) {
+            Ahead::Record => {}
+            Ahead::End | Ahead::NotRead => return Ok(None),
+            Ahead::Error(e) => return Err(e),
+        }
+        std::mem::swap(rec, &mut self.ahead);
+        self.read_ahead();
+        let start = rec.position().cloned().unwrap_or_else(csv::Position::new);
+        let last = !matches!(self.state, Ahead::Record);
+        let next_line = match (&self.state, self.ahead.position()) {
+            (Ahead::Record, Some(p)) => p.line(),
+            _ => self.reader.position().line(),
+        };
+        // the `csv` crate's lines between this record and the next: one
+        // for the line break that ends a record, plus breaks inside cells,
+        // plus blank lines it skipped before this one
+        let mut lines = next_line.saturating_sub(start.line());
+        let mut info = RecordInfo {
+            line: start.line(),
+            ..RecordInfo::default()
+        };
+        if lines != 1 || last {
+            let cells = rec.as_slice();
+            info.breaks = record::count_breaks(cells);
+            if last {
+                let tail = self.reader.get_ref();
+                let ends_with_break = cells.ends_with(b"\n") || cells.ends_with(b"\r");
+                info.unclosed = match tail.since(start.byte()) {
+                    Some(text) => record::ends_inside_quotes(text, self.delimiter),
+                    // longer than the tail: the file's last line break
+                    // went into the cell
+                    None => ends_with_break,
+                };
+                if info.unclosed && ends_with_break {
+                    // the file's own last line break, not a line taken in
+                    info.breaks -= 1;
+                }
+                // the last record's own line break is counted only when
+                // there is one (not inside the open quote, not missing at
+                // the end of the file); with CRLF so is the one before it
+                let terminated = !info.unclosed && tail.ends_with_break();
+                match (self.crlf, terminated) {
+                    (false, false) => lines += 1,
+                    (true, true) => lines = lines.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
+            info.line += lines.saturating_sub(1 + newlines);
+        }
+        info.line += u64::from(self.crlf);
+        if info.breaks > 0 || info.unclosed {
+            info.column = record::quote_column(rec, info.unclosed);
+        }
+        if info.breaks > 0 {
+            if let Some(mut rows) = record::reread_lines(rec, info.line, self.delimiter, self.headers) {
+                rows[0].1.breaks = info.breaks;
+                rows[0].1.unclosed = info.unclosed;
+                rows[0].1.reread = rows.len() as u64;
+                rows[0].1.column = info.column;
+                self.recovered.extend(rows);
+                return self.read(rec);
+            }
+        }
+        info.undecodable = self.undecodable(rec);
+        Ok(Some(info))
+    }
+
+    #[inline]
+    fn undecodable(&self, rec: &ByteRecord) -> bool {
+        self.decoding
+            .any_undecodable(rec.as_slice(), &self.replacement)
+    }
 }
 
 const PEEK: usize = 1 << 16;
@@ -108,6 +275,11 @@ impl Table {
             })?,
             None => detect_encoding(&peek),
         };
+        let decoding = if encoding == encoding_rs::UTF_8 {
+            Decoding::Utf8
+        } else {
+            Decoding::Transcoded(encoding)
+        };
         let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
             if peek.starts_with(b"\xEF\xBB\xBF") {
@@ -132,7 +304,11 @@ impl Table {
             .flexible(true)
             .has_headers(true)
             .buffer_capacity(PEEK)
-            .from_reader(reader);
+            .from_reader(Tail {
+                inner: reader,
+                last: Vec::with_capacity(TAIL),
+                total: 0,
+            });
         let headers = rdr
             .byte_headers()
             .with_context(|| format!("reading the header of {name}"))?
@@ -142,32 +318,43 @@ impl Table {
         if headers.iter().all(String::is_empty) {
             bail!("{name} has an empty header row: expected column names in row 1");
         }
+        let n_headers = headers.len();
         Ok(Table {
             name,
             headers,
             encoding: encoding.name(),
+            decoding,
             size,
-            rows: Rows::Csv(rdr),
+            rows: Rows::Csv(Box::new(CsvRows {
+                reader: rdr,
+                ahead: ByteRecord::new(),
+                state: Ahead::NotRead,
+                delimiter,
+                crlf: ends_lines_with_crlf(&peek),
+                decoding,
+                replacement: record::replacement_finder(),
+                headers: n_headers,
+                recovered: std::collections::VecDeque::new(),
+            })),
             digest,
         })
     }
 
-    /// Read the next row into `rec`; false at the end.
-    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
+    /// Read the next row into `rec`, with where it sits in the file and
+    /// whether it decodes; `None` at the end.
+    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<Option<RecordInfo>> {
         match &mut self.rows {
             Rows::Csv(r) => r
-                .read_byte_record(rec)
+                .read(rec)
                 .with_context(|| format!("reading {}", self.name)),
-            Rows::Sheet(it) => Ok(match it.next() {
-                Some(row) => {
-                    rec.clear();
-                    for c in row {
-                        rec.push_field(c.as_bytes());
-                    }
-                    true
+            Rows::Sheet(it) => Ok(it.next().map(|row| {
+                rec.clear();
+                for c in row {
+                    rec.push_field(c.as_bytes());
                 }
-                None => false,
-            }),
+                // a cell's line breaks are its own (Alt+Enter), not lines
+                RecordInfo::default()
+            })),
         }
     }
 
@@ -182,7 +369,7 @@ impl Table {
     /// Bytes read so far (CSV only), for progress.
     pub fn position(&self) -> u64 {
         match &self.rows {
-            Rows::Csv(r) => r.position().byte(),
+            Rows::Csv(r) => r.reader.position().byte(),
             Rows::Sheet(_) => 0,
         }
     }
@@ -240,6 +427,7 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         name,
         headers,
         encoding: "xlsx",
+        decoding: Decoding::Utf8,
         size: None,
         rows: Rows::Sheet(rest.into_iter()),
         digest: None,
@@ -251,8 +439,9 @@ const BATCH: usize = 256;
 /// Batches in flight: bounds memory (constant, whatever the input size).
 const IN_FLIGHT: usize = 4;
 
-/// One parsed row and what the reading thread derived from it.
-type Slot<T> = (ByteRecord, T);
+/// One parsed row, where it sits, and what the reading thread derived
+/// from it.
+type Slot<T> = (ByteRecord, RecordInfo, T);
 
 struct Batch<T> {
     rows: Vec<Slot<T>>,
@@ -282,12 +471,13 @@ impl Table {
     pub fn stream_with<T, F>(&mut self, mut derive: F) -> RowStream<T>
     where
         T: Default + Send + 'static,
-        F: FnMut(&ByteRecord, &mut T) + Send + 'static,
+        F: FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send + 'static,
     {
         let mut table = Table {
             name: self.name.clone(),
             headers: Vec::new(),
             encoding: self.encoding,
+            decoding: self.decoding,
             size: self.size,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
             digest: None,
@@ -305,13 +495,14 @@ impl Table {
             let mut len = 0;
             let mut error = None;
             while len < rows.len() {
-                let (rec, derived) = &mut rows[len];
+                let (rec, info, derived) = &mut rows[len];
                 match table.read(rec) {
-                    Ok(true) => {
-                        derive(rec, derived);
+                    Ok(Some(read)) => {
+                        *info = read;
+                        derive(rec, read, derived);
                         len += 1;
                     }
-                    Ok(false) => break,
+                    Ok(None) => break,
                     Err(e) => {
                         error = Some(e);
                         break;
@@ -343,14 +534,14 @@ impl Table {
 impl<T> RowStream<T> {
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, &mut T)>> {
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, RecordInfo, &mut T)>> {
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {
                     self.next += 1;
                     let b = self.current.as_mut().expect("checked above");
-                    let (rec, derived) = &mut b.rows[self.next - 1];
-                    return Ok(Some((rec, derived)));
+                    let (rec, info, derived) = &mut b.rows[self.next - 1];
+                    return Ok(Some((rec, *info, derived)));
                 }
             }
             if let Some(mut b) = self.current.take() {
@@ -401,6 +592,11 @@ pub fn detect_encoding(peek: &[u8]) -> &'static Encoding {
         Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
         Err(_) => encoding_rs::GB18030,
     }
+}
+
+/// Does the first line end with CRLF (then all do, in any real export)?
+fn ends_lines_with_crlf(peek: &[u8]) -> bool {
+    memchr::memchr(b'\n', peek).is_some_and(|i| i > 0 && peek[i - 1] == b'\r')
 }
 
 /// The most frequent of `,` `;` tab in the first line (outside quotes).

@@ -7,4 +7,5 @@ pub mod input;
 pub mod manifest;
 pub mod output;
 pub mod privacy;
+pub mod record;
 pub mod write;

@@ -54,6 +54,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         },
         a.manifest.is_some(),
     )?;
+    // header cells that do not decode: reported, and the run exits 1
+    for b in &table.header_problems {
+        eprintln!("{}", b.render(1, &[]));
+    }
+    let header_problems = table.header_problems.len() as u64;
     if a.check {
         let plan = columns::plan(&table.headers, &battery, &map)?;
         return check_report(&table, &battery, &plan);
@@ -353,7 +358,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     }
     Ok(Exit::after_run(
         stats.rows,
-        stats.bad_cells + stats.ragged + stats.spanning + absent_columns,
+        stats.bad_cells + stats.ragged + stats.spanning + absent_columns + header_problems,
         stats.hit_fail_on,
     ))
 }

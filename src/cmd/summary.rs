@@ -149,6 +149,9 @@ impl<'s> Rows<'s> {
             delimiter: a.read.delimiter,
             sheet: a.read.sheet.as_deref(),
         })?;
+        for b in &table.header_problems {
+            eprintln!("{}", b.render(1, &[]));
+        }
         let find = |name: &str| table.headers.iter().position(|h| h == name.trim());
         let mut by_cols = Vec::new();
         for b in &a.by {
@@ -213,7 +216,7 @@ impl<'s> Rows<'s> {
             reasons: String::new(),
             flags: RowFlags::default(),
             rows: 0,
-            problems: absent_columns,
+            problems: absent_columns + table.header_problems.len() as u64,
             per_level: vec![0; setup.policy.levels.len()],
             table,
         })

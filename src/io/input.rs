@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context as _};
 use csv::ByteRecord;
 use encoding_rs::Encoding;
 
+use super::cells::BadCell;
 use super::record::{self, Decoding, RecordInfo};
 
 pub struct InputSpec<'a> {
@@ -27,6 +28,8 @@ pub struct Table {
     pub encoding: &'static str,
     /// How cells were decoded: what counts as a cell that does not decode.
     pub decoding: Decoding,
+    /// Header cells that do not decode (row 1; render with no header names).
+    pub header_problems: Vec<BadCell>,
     /// Size in bytes when known (for progress).
     pub size: Option<u64>,
     rows: Rows,
@@ -309,9 +312,16 @@ impl Table {
                 last: Vec::with_capacity(TAIL),
                 total: 0,
             });
-        let headers = rdr
+        let mut raw_headers = rdr
             .byte_headers()
             .with_context(|| format!("reading the header of {name}"))?
+            .clone();
+        let replacement = record::replacement_finder();
+        let mut header_problems = Vec::new();
+        if decoding.any_undecodable(raw_headers.as_slice(), &replacement) {
+            record::undecodable_cells(&mut raw_headers, decoding, &mut header_problems);
+        }
+        let headers = raw_headers
             .iter()
             .map(|h| String::from_utf8_lossy(h).trim().to_string())
             .collect::<Vec<_>>();
@@ -324,6 +334,7 @@ impl Table {
             headers,
             encoding: encoding.name(),
             decoding,
+            header_problems,
             size,
             rows: Rows::Csv(Box::new(CsvRows {
                 reader: rdr,
@@ -332,7 +343,7 @@ impl Table {
                 delimiter,
                 crlf: ends_lines_with_crlf(&peek),
                 decoding,
-                replacement: record::replacement_finder(),
+                replacement,
                 headers: n_headers,
                 recovered: std::collections::VecDeque::new(),
             })),
@@ -428,6 +439,7 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         headers,
         encoding: "xlsx",
         decoding: Decoding::Utf8,
+        header_problems: Vec::new(),
         size: None,
         rows: Rows::Sheet(rest.into_iter()),
         digest: None,
@@ -478,6 +490,7 @@ impl Table {
             headers: Vec::new(),
             encoding: self.encoding,
             decoding: self.decoding,
+            header_problems: Vec::new(),
             size: self.size,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(Vec::new().into_iter())),
             digest: None,

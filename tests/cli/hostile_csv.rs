@@ -480,3 +480,22 @@ fn malformed_gbk_is_located() {
          row 4, column gad2_2: '\u{FFFD}' has bytes that are not valid gb18030; counted as missing\n"
     );
 }
+
+/// A header cell is a cell: one that does not decode was made lossy
+/// silently (and its column could never match an item).
+#[test]
+fn a_header_cell_that_does_not_decode_is_located() {
+    let mut input = b"id,gad2_1,gad2_2,".to_vec();
+    let (gbk, _, _) = encoding_rs::GBK.encode("学生");
+    input.extend_from_slice(&gbk);
+    input.extend_from_slice(b"\na,1,1,x\n");
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "--encoding", "utf-8", "--format", "csv", "-q"])
+        .write_stdin(input));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2);
+    assert_eq!(
+        stderr,
+        "row 1, column #4: '\u{467}\u{FFFD}\u{FFFD}' is not valid UTF-8 (as GBK it reads \"学生\": if the file is GBK, give --encoding gbk); they are shown as \u{FFFD}\n"
+    );
+}

@@ -172,10 +172,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         // as a spreadsheet shows it: the header is row 1
         let row = stats.rows + 1;
         if info.breaks > 0 || info.unclosed {
-            eprintln!(
-                "{}",
-                record::span_message(row, &info, rec, &table.headers)
-            );
+            eprintln!("{}", record::span_message(row, &info, rec, &table.headers));
             if info.reread == 0 {
                 stats.absorbed += info.breaks;
                 stats.swallowing += 1;

@@ -254,10 +254,7 @@ impl<'s> Rows<'s> {
         }
         let n_headers = self.table.headers.len();
         if self.rec.len() != n_headers {
-            eprintln!(
-                "{}",
-                record::ragged_message(row, self.rec.len(), n_headers)
-            );
+            eprintln!("{}", record::ragged_message(row, self.rec.len(), n_headers));
             self.problems += 1;
         }
         self.key.clear();

@@ -203,7 +203,9 @@ impl CsvRows {
             info.column = record::quote_column(rec, info.unclosed);
         }
         if info.breaks > 0 {
-            if let Some(mut rows) = record::reread_lines(rec, info.line, self.delimiter, self.headers) {
+            if let Some(mut rows) =
+                record::reread_lines(rec, info.line, self.delimiter, self.headers)
+            {
                 rows[0].1.breaks = info.breaks;
                 rows[0].1.unclosed = info.unclosed;
                 rows[0].1.reread = rows.len() as u64;

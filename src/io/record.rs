@@ -190,7 +190,11 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[St
         let (opens, lines) = if info.unclosed {
             (
                 "a quote opens here and is never closed".to_string(),
-                format!("the rest of the file (lines {}–{})", info.line, info.end_line()),
+                format!(
+                    "the rest of the file (lines {}–{})",
+                    info.line,
+                    info.end_line()
+                ),
             )
         } else {
             (

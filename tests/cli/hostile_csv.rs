@@ -13,7 +13,9 @@ fn hostile(name: &str) -> std::path::PathBuf {
 
 /// Run in tests/hostile/csv, so messages name the file as given.
 fn psyscreen(args: &[&str]) -> (String, String, i32) {
-    let (o, e, c) = run(bin().current_dir(root().join("tests/hostile/csv")).args(args));
+    let (o, e, c) = run(bin()
+        .current_dir(root().join("tests/hostile/csv"))
+        .args(args));
     (o, stable(&e), c)
 }
 
@@ -131,12 +133,10 @@ fn an_unclosed_quote_at_the_end_of_the_file() {
     );
     // with the file's last line break inside the open quote
     let dir = tempfile::tempdir().unwrap();
-    let f = write(
-        dir.path(),
-        "eof.csv",
-        "id,gad2_1,gad2_2\na,1,1\nb,1,\"0\n",
-    );
-    let (stdout, stderr, code) = run(bin().args(["score", "-i", "gad2", "-q", "--format", "csv"]).arg(&f));
+    let f = write(dir.path(), "eof.csv", "id,gad2_1,gad2_2\na,1,1\nb,1,\"0\n");
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+        .arg(&f));
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     assert_eq!(
@@ -153,8 +153,9 @@ fn lines_that_cannot_be_re_read_are_reported_lost() {
     let dir = tempfile::tempdir().unwrap();
     let text = "id,gad2_1,gad2_2\r\na,1,1\r\n\r\n\"b,1,1\r\nc,3\r\nd,3,3,3\r\n";
     let f = write(dir.path(), "lost.csv", text);
-    let (stdout, stderr, code) =
-        run(bin().args(["score", "-i", "gad2", "--format", "csv"]).arg(&f));
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "--format", "csv"])
+        .arg(&f));
     assert_eq!(code, 1, "{stderr}");
     // the lines taken in stay in the one cell that took them
     assert!(
@@ -193,7 +194,9 @@ fn a_multi_line_cell_is_reported_with_its_lines() {
 #[test]
 fn a_stray_quote_in_a_thousand_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("id,gad2_1,gad2_2,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    let mut text = String::from(
+        "id,gad2_1,gad2_2,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n",
+    );
     for i in 1..=1000 {
         let quote = if i == 5 { "\"" } else { "" };
         let item9 = u8::from(i == 950);
@@ -201,13 +204,27 @@ fn a_stray_quote_in_a_thousand_rows() {
     }
     let f = write(dir.path(), "big.csv", &text);
     let (stdout, stderr, code) = run(bin()
-        .args(["score", "-i", "gad2,phq9", "--format", "csv", "--fail-on", "urgent"])
+        .args([
+            "score",
+            "-i",
+            "gad2,phq9",
+            "--format",
+            "csv",
+            "--fail-on",
+            "urgent",
+        ])
         .arg(&f));
     assert_eq!(code, 3, "the flag wins over the quote: {stderr}");
     assert_eq!(stdout.lines().count(), 1001);
-    assert!(stdout.contains("\nS950,0,negative,false,1,minimal,false,urgent,"), "{stdout}");
+    assert!(
+        stdout.contains("\nS950,0,negative,false,1,minimal,false,urgent,"),
+        "{stdout}"
+    );
     assert!(stderr.starts_with("row 6 (line 6), column id: a quote opens here and is never closed; the rest of the file (lines 6–1001) read as one cell, but they hold 996 rows of 12 fields each"), "{stderr}");
-    assert!(stderr.contains("\nnotice: 1 row(s) at `urgent`"), "{stderr}");
+    assert!(
+        stderr.contains("\nnotice: 1 row(s) at `urgent`"),
+        "{stderr}"
+    );
 }
 
 /// `score … --fail-on urgent | head -2` exited 0 although the row shown
@@ -217,7 +234,8 @@ fn a_stray_quote_in_a_thousand_rows() {
 #[test]
 fn fail_on_is_kept_when_stdout_closes_early() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    let mut text =
+        String::from("id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
     text.push_str("urgent,0,0,0,0,0,0,0,0,2\n");
     for i in 0..100_000 {
         text.push_str(&format!("p{i},1,1,0,1,0,1,0,1,0\n"));
@@ -250,7 +268,8 @@ fn fail_on_is_kept_when_stdout_closes_early() {
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("notice: 1 row(s) at `urgent`"), "{stderr}");
     assert!(
-        stderr.contains("scored 100001 row(s) of ") && stderr.contains("output stopped early (stdout closed)"),
+        stderr.contains("scored 100001 row(s) of ")
+            && stderr.contains("output stopped early (stdout closed)"),
         "{stderr}"
     );
     let (code, stderr) = head(&[]);
@@ -326,7 +345,13 @@ fn a_header_only_file_scores_nothing_exit_2() {
         "class",
         "-q",
     ]);
-    assert_eq!((code, stderr.as_str()), (2, "error: header-only.csv has a header but no rows: nothing summarised\n"));
+    assert_eq!(
+        (code, stderr.as_str()),
+        (
+            2,
+            "error: header-only.csv has a header but no rows: nothing summarised\n"
+        )
+    );
     let report = dir.path().join("r.html");
     let (_, stderr, code) = run(bin()
         .args(["report", "-i", "gad2", "--by", "class", "-o"])
@@ -367,7 +392,9 @@ fn extra_fields_are_said_to_be_ignored() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        stderr.starts_with("row 3: has 6 field(s), but the header has 4; the 2 extra field(s) are ignored\n"),
+        stderr.starts_with(
+            "row 3: has 6 field(s), but the header has 4; the 2 extra field(s) are ignored\n"
+        ),
         "{stderr}"
     );
 }
@@ -400,8 +427,9 @@ fn gbk_bytes_after_the_detection_window() {
     let rows = n + 2;
     for format in ["csv", "json"] {
         // `run` insists on UTF-8 stdout: raw GBK bytes would fail here
-        let (stdout, stderr, code) =
-            run(bin().args(["score", "-i", "phq9", "-q", "--format", format]).arg(&f));
+        let (stdout, stderr, code) = run(bin()
+            .args(["score", "-i", "phq9", "-q", "--format", format])
+            .arg(&f));
         assert_eq!(code, 1, "{stderr}");
         assert_eq!(
             stderr,
@@ -454,7 +482,11 @@ fn forced_utf8_with_a_bad_byte_is_located() {
         "-q",
     ]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("row 4, column gad2_1: '\u{FFFD}' is not valid UTF-8; counted as missing\n"), "{stderr}");
+    assert!(
+        stderr
+            .contains("row 4, column gad2_1: '\u{FFFD}' is not valid UTF-8; counted as missing\n"),
+        "{stderr}"
+    );
 }
 
 /// A GBK file (detected) with bytes no GBK character has: the decoder put
@@ -490,7 +522,16 @@ fn a_header_cell_that_does_not_decode_is_located() {
     input.extend_from_slice(&gbk);
     input.extend_from_slice(b"\na,1,1,x\n");
     let (stdout, stderr, code) = run(bin()
-        .args(["score", "-i", "gad2", "--encoding", "utf-8", "--format", "csv", "-q"])
+        .args([
+            "score",
+            "-i",
+            "gad2",
+            "--encoding",
+            "utf-8",
+            "--format",
+            "csv",
+            "-q",
+        ])
         .write_stdin(input));
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stdout.lines().count(), 2);

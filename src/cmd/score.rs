@@ -170,7 +170,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     while let Some((rec, info, read)) = rows.next_row()? {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
-        let row = stats.rows + 1;
+        let row = if info.row > 0 {
+            info.row
+        } else {
+            stats.rows + 1
+        };
         if info.breaks > 0 || info.unclosed {
             eprintln!("{}", record::span_message(row, &info, rec, &table.headers));
             if info.reread == 0 {

@@ -244,7 +244,12 @@ impl<'s> Rows<'s> {
             return Ok(None);
         };
         self.rows += 1;
-        let row = self.rows + 1;
+        // as a spreadsheet shows it: the header is row 1
+        let row = if info.row > 0 {
+            info.row
+        } else {
+            self.rows + 1
+        };
         if info.breaks > 0 || info.unclosed {
             eprintln!(
                 "{}",

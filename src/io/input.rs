@@ -74,6 +74,9 @@ struct CsvRows {
     decoding: Decoding,
     replacement: memchr::memmem::Finder<'static>,
     headers: usize,
+    /// Line breaks inside the cells of the records read so far: what sets
+    /// a spreadsheet's rows apart from the file's lines.
+    breaks_before: u64,
     /// Rows re-read from the lines a quote took in, still to hand out.
     recovered: std::collections::VecDeque<(ByteRecord, RecordInfo)>,
 }
@@ -142,6 +145,7 @@ impl CsvRows {
     fn read(&mut self, rec: &mut ByteRecord) -> Result<Option<RecordInfo>, csv::Error> {
         if let Some((next, mut info)) = self.recovered.pop_front() {
             *rec = next;
+            info.row = info.line - self.breaks_before;
             info.undecodable = self.undecodable(rec);
             return Ok(Some(info));
         }
@@ -214,6 +218,8 @@ impl CsvRows {
                 return self.read(rec);
             }
         }
+        info.row = info.line - self.breaks_before;
+        self.breaks_before += info.breaks;
         info.undecodable = self.undecodable(rec);
         Ok(Some(info))
     }
@@ -347,6 +353,7 @@ impl Table {
                 decoding,
                 replacement,
                 headers: n_headers,
+                breaks_before: 0,
                 recovered: std::collections::VecDeque::new(),
             })),
             digest,

@@ -14,6 +14,10 @@ use crate::io::cells::BadCell;
 pub struct RecordInfo {
     /// The physical line (1-based, as a text editor counts) it starts on.
     pub line: u64,
+    /// The row a spreadsheet shows it in (the header is row 1, a blank
+    /// line is an empty row, a cell's line breaks stay in the cell); 0
+    /// when unknown (count the records instead).
+    pub row: u64,
     /// Line breaks inside its cells: more than 0 means the record runs over
     /// several physical lines, which a stray `"` makes happen.
     pub breaks: u64,

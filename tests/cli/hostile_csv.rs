@@ -147,7 +147,8 @@ fn an_unclosed_quote_at_the_end_of_the_file() {
 
 /// Lines a quote took in that are not rows (different numbers of fields)
 /// cannot be re-read: the run says which lines were lost, and exits 1.
-/// Line numbers stay right with CRLF line ends and a blank line.
+/// Line numbers stay right with CRLF line ends and a blank line (an empty
+/// row in a spreadsheet: row 3).
 #[test]
 fn lines_that_cannot_be_re_read_are_reported_lost() {
     let dir = tempfile::tempdir().unwrap();
@@ -165,8 +166,8 @@ fn lines_that_cannot_be_re_read_are_reported_lost() {
     let stderr = stable(&stderr);
     assert!(
         stderr.starts_with(
-            "row 3 (line 4), column id: a quote opens here and is never closed, so the rest of the file (lines 5–6) was read as this one cell and any rows there were not scored; remove the stray `\"` or close it, and score again\n\
-             row 3: has 1 field(s), but the header has 3; absent fields count as missing\n\
+            "row 4 (line 4), column id: a quote opens here and is never closed, so the rest of the file (lines 5–6) was read as this one cell and any rows there were not scored; remove the stray `\"` or close it, and score again\n\
+             row 4: has 1 field(s), but the header has 3; absent fields count as missing\n\
              warning: 1 row(s) took in 2 more line(s) through a quoted cell: any rows on those lines were not scored (see above)\n"
         ),
         "{stderr}"
@@ -538,5 +539,29 @@ fn a_header_cell_that_does_not_decode_is_located() {
     assert_eq!(
         stderr,
         "row 1, column #4: '\u{467}\u{FFFD}\u{FFFD}' is not valid UTF-8 (as GBK it reads \"学生\": if the file is GBK, give --encoding gbk); they are shown as \u{FFFD}\n"
+    );
+}
+
+/// Row numbers are the spreadsheet's: a blank line is an empty row (the
+/// csv reader skips it, and every later row was reported one too low), a
+/// cell's line breaks stay in its row.
+#[test]
+fn row_numbers_match_a_spreadsheet_after_blank_lines() {
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+        .write_stdin("gad2_1,gad2_2,c\n1,1,x\n\n0,0,\"p\nq\"\nx,1,x\n\n1,x\n"));
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout.lines().skip(1).map(|l| &l[..1]).collect::<Vec<_>>(),
+        ["2", "4", "5", "7"],
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr,
+        "row 4 (lines 4–5), column c: a quoted cell runs over 1 line break(s), so line 5 was read as part of this one row and any rows there were not scored; if a `\"` there was not meant to open a quote, remove it and score again (rows are numbered as a spreadsheet shows them: one per record, not per line)\n\
+         row 5, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n\
+         row 7: has 2 field(s), but the header has 3; absent fields count as missing\n\
+         row 7, column gad2_2: 'x' is not a valid answer for gad2_2 (expected 0–3 or a label); counted as missing\n\
+         warning: 1 row(s) took in 1 more line(s) through a quoted cell: any rows on those lines were not scored (see above)\n"
     );
 }

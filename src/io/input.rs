@@ -71,6 +71,9 @@ struct CsvRows {
     /// Lines end with CRLF: the `csv` crate counts a record's line before
     /// the `\n` of the previous one, one short.
     crlf: bool,
+    /// Lines end with a lone CR (old Mac exports): the `csv` crate counts
+    /// no lines at all, so rows are counted instead.
+    cr_only: bool,
     decoding: Decoding,
     replacement: memchr::memmem::Finder<'static>,
     headers: usize,
@@ -145,7 +148,7 @@ impl CsvRows {
     fn read(&mut self, rec: &mut ByteRecord) -> Result<Option<RecordInfo>, csv::Error> {
         if let Some((next, mut info)) = self.recovered.pop_front() {
             *rec = next;
-            info.row = info.line - self.breaks_before;
+            info.row = info.line.saturating_sub(self.breaks_before);
             info.undecodable = self.undecodable(rec);
             return Ok(Some(info));
         }
@@ -173,7 +176,7 @@ impl CsvRows {
             line: start.line(),
             ..RecordInfo::default()
         };
-        if lines != 1 || last {
+        if lines != 1 || last || self.cr_only {
             let cells = rec.as_slice();
             info.breaks = record::count_breaks(cells);
             if last {
@@ -203,6 +206,9 @@ impl CsvRows {
             info.line += lines.saturating_sub(1 + newlines);
         }
         info.line += u64::from(self.crlf);
+        if self.cr_only {
+            info.line = 0;
+        }
         if info.breaks > 0 || info.unclosed {
             info.column = record::quote_column(rec, info.unclosed);
         }
@@ -218,7 +224,7 @@ impl CsvRows {
                 return self.read(rec);
             }
         }
-        info.row = info.line - self.breaks_before;
+        info.row = info.line.saturating_sub(self.breaks_before);
         self.breaks_before += info.breaks;
         info.undecodable = self.undecodable(rec);
         Ok(Some(info))
@@ -349,7 +355,8 @@ impl Table {
                 ahead: ByteRecord::new(),
                 state: Ahead::NotRead,
                 delimiter,
-                crlf: ends_lines_with_crlf(&peek),
+                crlf: line_end(&peek) == Some(b"\r\n"),
+                cr_only: line_end(&peek) == Some(b"\r"),
                 decoding,
                 replacement,
                 headers: n_headers,
@@ -616,9 +623,17 @@ pub fn detect_encoding(peek: &[u8]) -> &'static Encoding {
     }
 }
 
-/// Does the first line end with CRLF (then all do, in any real export)?
-fn ends_lines_with_crlf(peek: &[u8]) -> bool {
-    memchr::memchr(b'\n', peek).is_some_and(|i| i > 0 && peek[i - 1] == b'\r')
+/// How the first line ends (then all do, in any real export): `\n`,
+/// `\r\n` or a lone `\r`; `None` for a single line.
+fn line_end(peek: &[u8]) -> Option<&'static [u8]> {
+    let i = memchr::memchr2(b'\n', b'\r', peek)?;
+    Some(match (peek[i], peek.get(i + 1)) {
+        (b'\n', _) => b"\n",
+        (_, Some(b'\n')) => b"\r\n",
+        (_, Some(_)) => b"\r",
+        // cut by the peek window or the end: assume the common CRLF
+        (_, None) => b"\r\n",
+    })
 }
 
 /// The most frequent of `,` `;` tab in the first line (outside quotes).

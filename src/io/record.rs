@@ -190,30 +190,38 @@ pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec
 /// record), lines as a text editor does.
 pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[String]) -> String {
     let column = column_name(info.column, headers);
-    if info.reread > 0 {
-        let (opens, lines) = if info.unclosed {
-            (
-                "a quote opens here and is never closed".to_string(),
-                format!(
-                    "the rest of the file (lines {}–{})",
-                    info.line,
-                    info.end_line()
-                ),
-            )
+    // line numbers, when the reader could count them (not with lone CRs)
+    let known = info.line > 0;
+    let at = |first: u64, last: u64| {
+        if known {
+            format!(" ({})", line_range(first, last))
         } else {
-            (
-                format!(
-                    "a quote opens here and closes only on line {}",
-                    info.end_line()
-                ),
-                format!("lines {}–{}", info.line, info.end_line()),
-            )
+            String::new()
+        }
+    };
+    let taken_in = if known {
+        line_range(info.line + 1, info.end_line())
+    } else {
+        format!("{} line(s)", info.breaks)
+    };
+    if info.reread > 0 {
+        let opens = if info.unclosed {
+            "opens here and is never closed".to_string()
+        } else if known {
+            format!("opens here and closes only on line {}", info.end_line())
+        } else {
+            "opens here and closes only lines later".to_string()
+        };
+        let lines = if known {
+            line_range(info.line, info.end_line())
+        } else {
+            "the lines it took in".to_string()
         };
         return format!(
-            "row {row} (line {}), column {column}: {opens}; {lines} read as one cell, but they hold \
-             {} rows of {} fields each, so each line is scored as its own row (rows {row}–{}); \
+            "row {row}{}, column {column}: a quote {opens}; {lines} were read as one cell, but they \
+             hold {} rows of {} fields each, so each line is scored as its own row (rows {row}–{}); \
              remove the stray `\"` and check those rows",
-            info.line,
+            at(info.line, info.line),
             info.reread,
             rec.len(),
             row + info.reread - 1
@@ -221,26 +229,23 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[St
     }
     match (info.unclosed, info.breaks) {
         (true, 0) => format!(
-            "row {row} (line {}), column {column}: a quote opens here and is never closed (the file \
-             ends inside it); check this cell and close the quote",
-            info.line
+            "row {row}{}, column {column}: a quote opens here and is never closed (the file ends \
+             inside it); check this cell and close the quote",
+            at(info.line, info.line)
         ),
         (true, _) => format!(
-            "row {row} (line {}), column {column}: a quote opens here and is never closed, so the \
-             rest of the file ({}) was read as this one cell and any rows there were not scored; \
+            "row {row}{}, column {column}: a quote opens here and is never closed, so the rest of \
+             the file ({taken_in}) was read as this one cell and any rows there were not scored; \
              remove the stray `\"` or close it, and score again",
-            info.line,
-            line_range(info.line + 1, info.end_line()),
+            at(info.line, info.line)
         ),
         (false, _) => format!(
-            "row {row} (lines {}–{}), column {column}: a quoted cell runs over {} line break(s), so \
-             {} {} read as part of this one row and any rows there were not scored; if a `\"` \
-             there was not meant to open a quote, remove it and score again (rows are numbered as a \
+            "row {row}{}, column {column}: a quoted cell runs over {} line break(s), so {taken_in} \
+             {} read as part of this one row and any rows there were not scored; if a `\"` there \
+             was not meant to open a quote, remove it and score again (rows are numbered as a \
              spreadsheet shows them: one per record, not per line)",
-            info.line,
-            info.end_line(),
+            at(info.line, info.end_line()),
             info.breaks,
-            line_range(info.line + 1, info.end_line()),
             if info.breaks == 1 { "was" } else { "were" },
         ),
     }

@@ -70,7 +70,7 @@ fn a_stray_quote_in_an_id_cell_loses_no_row() {
     );
     assert_eq!(
         stderr,
-        "row 6 (line 6), column id: a quote opens here and is never closed; the rest of the file (lines 6–21) read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
+        "row 6 (line 6), column id: a quote opens here and is never closed; lines 6–21 were read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
          notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n\
          scored 20 row(s) of stray-quote-id.csv (UTF-8) in T; 0 invalid cell(s) in 0 row(s); 0 incomplete scale result(s); levels: none 19, monitor 0, refer 0, urgent 1\n"
     );
@@ -94,7 +94,7 @@ fn a_stray_quote_in_an_answer_cell_or_closed_further_down() {
     assert_eq!(ids(&stdout), twenty(), "{stdout}");
     assert_eq!(
         stderr,
-        "row 6 (line 6), column phq9_1: a quote opens here and is never closed; the rest of the file (lines 6–21) read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
+        "row 6 (line 6), column phq9_1: a quote opens here and is never closed; lines 6–21 were read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
          notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
     );
     let (stdout, stderr, code) = psyscreen(&[
@@ -108,7 +108,7 @@ fn a_stray_quote_in_an_answer_cell_or_closed_further_down() {
     ]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(ids(&stdout), twenty(), "{stdout}");
-    assert!(stderr.starts_with("row 6 (line 6), column id: a quote opens here and closes only on line 11; lines 6–11 read as one cell, but they hold 6 rows of 11 fields each, so each line is scored as its own row (rows 6–11);"), "{stderr}");
+    assert!(stderr.starts_with("row 6 (line 6), column id: a quote opens here and closes only on line 11; lines 6–11 were read as one cell, but they hold 6 rows of 11 fields each, so each line is scored as its own row (rows 6–11);"), "{stderr}");
 }
 
 /// `…,"0` at the very end of the file (no closing quote, no line break)
@@ -221,7 +221,7 @@ fn a_stray_quote_in_a_thousand_rows() {
         stdout.contains("\nS950,0,negative,false,1,minimal,false,urgent,"),
         "{stdout}"
     );
-    assert!(stderr.starts_with("row 6 (line 6), column id: a quote opens here and is never closed; the rest of the file (lines 6–1001) read as one cell, but they hold 996 rows of 12 fields each"), "{stderr}");
+    assert!(stderr.starts_with("row 6 (line 6), column id: a quote opens here and is never closed; lines 6–1001 were read as one cell, but they hold 996 rows of 12 fields each"), "{stderr}");
     assert!(
         stderr.contains("\nnotice: 1 row(s) at `urgent`"),
         "{stderr}"
@@ -563,5 +563,21 @@ fn row_numbers_match_a_spreadsheet_after_blank_lines() {
          row 7: has 2 field(s), but the header has 3; absent fields count as missing\n\
          row 7, column gad2_2: 'x' is not a valid answer for gad2_2 (expected 0–3 or a label); counted as missing\n\
          warning: 1 row(s) took in 1 more line(s) through a quoted cell: any rows on those lines were not scored (see above)\n"
+    );
+}
+
+/// Lone CR line ends (old Mac exports): the csv reader counts no lines,
+/// so rows are counted, and a stray quote is still found and re-read.
+#[test]
+fn a_stray_quote_with_lone_cr_line_ends() {
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+        .write_stdin("id,gad2_1,gad2_2\r\"a,1,1\rb,2,2\rc,x,1\r"));
+    assert_eq!(code, 1);
+    assert_eq!(ids(&stdout), ["a", "b", "c"]);
+    assert_eq!(
+        stderr,
+        "row 2, column id: a quote opens here and is never closed; the lines it took in were read as one cell, but they hold 3 rows of 3 fields each, so each line is scored as its own row (rows 2–4); remove the stray `\"` and check those rows\n\
+         row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"
     );
 }

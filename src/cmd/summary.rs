@@ -451,6 +451,15 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     Ok(Exit::after_run(rows.rows, rows.problems, false))
 }
 
+/// Flush the output, or move its file into place; but nothing read is
+/// nothing summarised (exit 2): then no file that looks like a result.
+fn finish_output(out: Output, rows: &Rows<'_>) -> anyhow::Result<()> {
+    match out {
+        Output::File { .. } if rows.rows == 0 => Ok(()),
+        out => out.finish(),
+    }
+}
+
 fn groups_note(shown_groups: usize, suppressed: usize, min_group: u64) -> String {
     format!(
         "{} group(s) shown, {suppressed} suppressed (fewer than {min_group} respondents)",
@@ -479,7 +488,7 @@ fn counts(
         Format::Table => counts_table(output, &rows.by, &scales, &levels, &shown, lang)?,
         _ => counts_records(output, format, &rows.by, &scales, &levels, &shown)?,
     };
-    out.finish()?;
+    finish_output(out, rows)?;
     Ok(groups_note(n_groups, shown.suppressed, min_group))
 }
 
@@ -828,7 +837,7 @@ fn quality(
         let blank = vec![String::new(); rows.by.len()];
         emit(&mut sink, "all", &blank, Some(all))?;
     }
-    sink.finish()?.finish()?;
+    finish_output(sink.finish()?, rows)?;
     Ok(groups_note(n_groups, shown.suppressed, min_group))
 }
 
@@ -886,7 +895,7 @@ fn flags(
         rec.push_field(f.describe(items, lang).as_bytes());
         sink.row(&rec)?;
     }
-    sink.finish()?.finish()?;
+    finish_output(sink.finish()?, rows)?;
     Ok(format!("{flagged} row(s) flagged for careless responding"))
 }
 

@@ -353,6 +353,13 @@ fn a_header_only_file_scores_nothing_exit_2() {
             "error: header-only.csv has a header but no rows: nothing summarised\n"
         )
     );
+    let summary = dir.path().join("s.csv");
+    let (_, _, code) = run(bin()
+        .args(["summary", "-i", "gad2", "--by", "class", "-q", "-o"])
+        .arg(&summary)
+        .arg(hostile("header-only.csv")));
+    assert_eq!(code, 2);
+    assert!(!summary.exists());
     let report = dir.path().join("r.html");
     let (_, stderr, code) = run(bin()
         .args(["report", "-i", "gad2", "--by", "class", "-o"])

@@ -154,12 +154,17 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // answers are read on the parsing thread, in step with the rows
     let n_items = battery.n_items();
     let decoding = table.decoding;
+    let hashed_id = id_col.filter(|_| pseudonyms.is_some());
     let mut rows = table.stream_with(move |rec, info, row: &mut ReadRow| {
         if row.answers.len() != n_items {
             row.answers = vec![Answer::Missing; n_items];
         }
         reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
+        row.raw_id = None;
         if info.undecodable {
+            // two ids that differ only in bytes that do not decode must not
+            // become one pseudonym: hash them as read
+            row.raw_id = hashed_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
             record::undecodable_cells(rec, decoding, &mut row.bad);
         }
     });
@@ -216,7 +221,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         match id_col.and_then(|c| rec.get(c)) {
             Some(id) if !id.is_empty() && pseudonyms.is_some() => {
                 let p = pseudonyms.as_ref().expect("checked");
-                sink.text(p.pseudonym(id).as_bytes());
+                sink.text(p.pseudonym(read.raw_id.as_deref().unwrap_or(id)).as_bytes());
             }
             Some(id) => sink.text(id),
             None if id_col.is_some() => sink.text(b""),
@@ -382,6 +387,9 @@ fn top_level_notice(policy: &policy::Policy, stats: &Stats) {
 struct ReadRow {
     answers: Vec<Answer>,
     bad: Vec<BadCell>,
+    /// The id as read, before bytes that do not decode were replaced
+    /// (only then, and only for `--pseudonymize`).
+    raw_id: Option<Vec<u8>>,
 }
 
 struct Stats {

@@ -588,3 +588,38 @@ fn a_stray_quote_with_lone_cr_line_ends() {
          row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"
     );
 }
+
+/// Two ids that differ only in bytes that do not decode are two people:
+/// written as text they look alike (`��`), so their pseudonyms are made
+/// from the bytes as read and stay apart.
+#[test]
+fn undecodable_ids_keep_distinct_pseudonyms() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.key");
+    let (stdout, stderr, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "gad2",
+            "--encoding",
+            "utf-8",
+            "--format",
+            "csv",
+            "-q",
+            "--pseudonymize",
+        ])
+        .arg(&key)
+        .write_stdin(&b"id,gad2_1,gad2_2\n\xd5\xc5,1,1\n\xc0\xee,1,1\n"[..]));
+    assert_eq!(code, 1, "{stderr}");
+    let ids = ids(&stdout);
+    assert_eq!(ids.len(), 2, "{stdout}");
+    assert_ne!(ids[0], ids[1], "{stdout}");
+    assert!(
+        stderr.contains("row 2, column id: '\u{FFFD}\u{FFFD}' is not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 3, column id: '\u{FFFD}\u{FFFD}' is not valid UTF-8"),
+        "{stderr}"
+    );
+}

@@ -356,7 +356,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             started.elapsed().as_secs_f64(),
             stats.bad_cells,
             stats.bad_rows,
-            if stats.ragged > 0 { format!(", {} row(s) with a wrong number of fields", stats.ragged) } else { String::new() },
+            input_problems(&stats, absent_columns, header_problems),
             if closed { "; output stopped early (stdout closed)" } else { "" },
             stats.incomplete,
             levels.join(", ")
@@ -367,6 +367,23 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         stats.bad_cells + stats.ragged + stats.spanning + absent_columns + header_problems,
         stats.hit_fail_on,
     ))
+}
+
+/// The input's problems beyond invalid cells, for the summary line (each
+/// was reported above, and each makes the exit code at least 1).
+fn input_problems(stats: &Stats, absent_columns: u64, header_problems: u64) -> String {
+    let mut out = String::new();
+    for (n, what) in [
+        (stats.ragged, "row(s) with a wrong number of fields"),
+        (stats.spanning, "quoted cell(s) over several lines"),
+        (absent_columns, "item column(s) missing"),
+        (header_problems, "header cell(s) that do not decode"),
+    ] {
+        if n > 0 {
+            out.push_str(&format!(", {n} {what}"));
+        }
+    }
+    out
 }
 
 /// The one-line notice for rows at the policy's top level, printed in any

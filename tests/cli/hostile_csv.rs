@@ -72,7 +72,7 @@ fn a_stray_quote_in_an_id_cell_loses_no_row() {
         stderr,
         "row 6 (line 6), column id: a quote opens here and is never closed; lines 6–21 were read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
          notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n\
-         scored 20 row(s) of stray-quote-id.csv (UTF-8) in T; 0 invalid cell(s) in 0 row(s); 0 incomplete scale result(s); levels: none 19, monitor 0, refer 0, urgent 1\n"
+         scored 20 row(s) of stray-quote-id.csv (UTF-8) in T; 0 invalid cell(s) in 0 row(s), 1 quoted cell(s) over several lines; 0 incomplete scale result(s); levels: none 19, monitor 0, refer 0, urgent 1\n"
     );
 }
 

@@ -361,6 +361,26 @@ mod tests {
     }
 
     #[test]
+    fn lines_taken_in_are_re_read_only_when_they_are_rows() {
+        // `S5,1,"2` … closed by `S7"`: the record the csv crate makes
+        let rec = ByteRecord::from(vec!["S5", "1", "2\nS6,0,0\r\nS7", "3,3"]);
+        let rows = reread_lines(&rec, 6, b',', 3).unwrap();
+        let got: Vec<(Vec<&[u8]>, u64)> = rows
+            .iter()
+            .map(|(r, i)| (r.iter().collect(), i.line))
+            .collect();
+        let want: Vec<(Vec<&[u8]>, u64)> = vec![
+            (vec![b"S5", b"1", b"2"], 6),
+            (vec![b"S6", b"0", b"0"], 7),
+            (vec![b"S7", b"3", b"3"], 8),
+        ];
+        assert_eq!(got, want);
+        // a comment with a line break: its lines are no rows
+        let rec = ByteRecord::from(vec!["a", "1", "line one\nline two"]);
+        assert!(reread_lines(&rec, 2, b',', 3).is_none());
+    }
+
+    #[test]
     fn undecodable_cells_are_reported_and_replaced() {
         let (gbk, _, _) = encoding_rs::GBK.encode("学生");
         let mut rec = ByteRecord::new();

@@ -692,4 +692,143 @@ mod tests {
         assert_eq!(detect_delimiter(b"\"x;y\",b\n"), b',');
         assert_eq!(detect_delimiter(b"single\n"), b',');
     }
+
+    /// A CSV text with blank lines, quoted cells with line breaks, LF or
+    /// CRLF, with or without a final line break; and for each record the
+    /// physical line it starts on and the row a spreadsheet shows it in.
+    fn layout() -> impl proptest::strategy::Strategy<Value = (String, Vec<(u64, u64, u64)>)> {
+        use proptest::prelude::*;
+        // no `,` in cells: a cell whose lines each hold the header's number
+        // of fields would be re-read as rows (see `record::reread_lines`)
+        let cell = prop::collection::vec(
+            prop::sample::select(vec!["a", "1", ";", "\"", "\n", " "]),
+            0..4,
+        );
+        let record = (prop::collection::vec(cell, 2..=2), 0..3usize, any::<bool>());
+        (
+            prop::collection::vec(record, 1..6),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(records, crlf, final_break)| {
+                let nl = if crlf { "\r\n" } else { "\n" };
+                let mut text = format!("h1,h2,h3{nl}");
+                let (mut line, mut row) = (2u64, 1u64);
+                let mut want = Vec::new();
+                let n = records.len();
+                for (i, (cells, blanks, quote)) in records.into_iter().enumerate() {
+                    for _ in 0..blanks {
+                        text.push_str(nl);
+                        line += 1;
+                        row += 1;
+                    }
+                    row += 1;
+                    let mut breaks = 0;
+                    let fields: Vec<String> = cells
+                        .iter()
+                        .map(|parts| {
+                            let c = parts.concat().replace('\n', nl);
+                            breaks += c.matches('\n').count() as u64;
+                            if quote || c.contains(['"', '\n']) || c.is_empty() {
+                                format!("\"{}\"", c.replace('"', "\"\""))
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    text.push_str(&fields.join(","));
+                    want.push((line, row, breaks));
+                    line += breaks;
+                    if i + 1 < n || final_break {
+                        text.push_str(nl);
+                        line += 1;
+                    }
+                }
+                (text, want)
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_and_rows_are_where_an_editor_and_a_spreadsheet_show_them(
+            (text, want) in layout()
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut table = Table::open(&InputSpec {
+                path: Some(&path),
+                encoding: None,
+                delimiter: Some(','),
+                sheet: None,
+            })
+            .unwrap();
+            let mut rec = ByteRecord::new();
+            let mut got = Vec::new();
+            while let Some(info) = table.read(&mut rec).unwrap() {
+                proptest::prop_assert!(!info.unclosed, "{text:?}");
+                got.push((info.line, info.row, info.breaks));
+            }
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
+        }
+    }
+
+    fn read_all(text: &[u8]) -> Vec<(Vec<Vec<u8>>, RecordInfo)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut table = Table::open(&InputSpec {
+            path: Some(&path),
+            encoding: None,
+            delimiter: Some(','),
+            sheet: None,
+        })
+        .unwrap();
+        let mut rec = ByteRecord::new();
+        let mut got = Vec::new();
+        while let Some(info) = table.read(&mut rec).unwrap() {
+            got.push((rec.iter().map(<[u8]>::to_vec).collect(), info));
+        }
+        got
+    }
+
+    proptest::proptest! {
+        /// A `"` typed at the start of any cell of a plain file: every row
+        /// still comes out as it was meant, and the quote is found.
+        #[test]
+        fn a_stray_quote_anywhere_loses_no_row(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-z0-9]{1,3}", 3..=3), 1..8),
+            at in (0..8usize, 0..3usize),
+            crlf: bool,
+            final_break: bool,
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let (k, j) = (at.0 % rows.len(), at.1);
+            let mut text = format!("a,b,c{nl}");
+            for (i, r) in rows.iter().enumerate() {
+                let mut cells = r.clone();
+                if i == k {
+                    cells[j].insert(0, '"');
+                }
+                text.push_str(&cells.join(","));
+                if i + 1 < rows.len() || final_break {
+                    text.push_str(nl);
+                }
+            }
+            let got = read_all(text.as_bytes());
+            proptest::prop_assert_eq!(got.len(), rows.len(), "{:?}", text);
+            proptest::prop_assert_eq!(got.iter().filter(|(_, i)| i.unclosed).count(), 1, "{:?}", text);
+            let last_line_only = k + 1 == rows.len();
+            for (i, (r, (cells, info))) in rows.iter().zip(&got).enumerate() {
+                if last_line_only && i == k {
+                    // the quote takes in only the rest of its own line
+                    proptest::prop_assert!(info.unclosed && info.reread == 0, "{:?}", text);
+                    continue;
+                }
+                let want: Vec<Vec<u8>> = r.iter().map(|c| c.as_bytes().to_vec()).collect();
+                proptest::prop_assert_eq!(cells, &want, "{:?}", text);
+                proptest::prop_assert_eq!(info.row, i as u64 + 2, "{:?}", text);
+            }
+        }
+    }
 }

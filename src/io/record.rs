@@ -111,6 +111,11 @@ pub fn reread_lines(
     delimiter: u8,
     headers: usize,
 ) -> Option<Vec<(ByteRecord, RecordInfo)>> {
+    // with two columns, a cell whose lines each hold one delimiter would
+    // pass for rows: too weak a sign to split a record on
+    if headers < 3 {
+        return None;
+    }
     let mut text = Vec::with_capacity(rec.as_slice().len() + rec.len());
     for (i, cell) in rec.iter().enumerate() {
         if i > 0 {
@@ -378,6 +383,11 @@ mod tests {
         // a comment with a line break: its lines are no rows
         let rec = ByteRecord::from(vec!["a", "1", "line one\nline two"]);
         assert!(reread_lines(&rec, 2, b',', 3).is_none());
+        let rec = ByteRecord::from(vec!["a,1\nb", "2"]);
+        assert!(
+            reread_lines(&rec, 2, b',', 2).is_none(),
+            "two columns: never"
+        );
     }
 
     #[test]

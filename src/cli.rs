@@ -196,7 +196,9 @@ Answers: a value of the item's response set, an option label in any language, or
 --one-based the option's position. Anything else is reported as\n  row N, column C: ...\n\
 (N as a spreadsheet shows it: the header is row 1) and counted as missing, which can only \
 raise a risk level.\n\n\
-Exit status: 0 all scored; 1 scored, some cells invalid; 2 nothing scored; 3 a row reached --fail-on.\n\n\
+Exit status: 0 all scored; 1 scored, with problems in the input (invalid or undecodable cells, \
+wrong field counts, quotes over several lines, missing item columns); 2 nothing scored (also a \
+header with no rows); 3 a row reached --fail-on.\n\n\
 Examples:\n  psyscreen score survey.csv -i phq9,gad7 --keep class\n  \
 psyscreen score wjx.csv -i phq9 --id-column 学号 --lang zh\n  \
 cat survey.csv | psyscreen score - -i gad7 --format jsonl\n  \
@@ -328,7 +330,7 @@ dropped, over all shown groups and per shown group (complete cases).\n\
 --flags (needs -i): rows flagged for careless responding: longstring, too fast (a duration column \
 such as wjx 所用时间: under 2 s per item), reverse-worded items answered like forward ones. A flag \
 never changes a score or a level.\n\n\
-Exit status: 0 done; 1 done, some cells invalid; 2 nothing summarised.\n\n\
+Exit status: 0 done; 1 done, with problems in the input (as for `score`); 2 nothing summarised.\n\n\
 Examples:\n  psyscreen summary scored.csv --by class\n  \
 psyscreen summary examples/class-survey.csv -i phq9,gad7 --by class --format csv\n  \
 psyscreen summary survey.csv -i pss10 --by class,grade --min-group 10 --lang zh\n  \
@@ -364,7 +366,7 @@ to print: date, instruments and versions, policy, an overview per group, per gro
 of bands for each scale and of risk levels, and the referral list (ids, levels and reasons of \
 everyone at --min-level or above, default refer or the policy's second-highest level). Groups \
 with fewer than --min-group respondents are suppressed as in `summary`. Screening, not diagnosis.\n\n\
-Exit status: 0 written; 1 written, some cells invalid; 2 nothing written.\n\n\
+Exit status: 0 written; 1 written, with problems in the input (as for `score`); 2 nothing written.\n\n\
 Examples:\n  psyscreen report examples/class-survey.csv -i phq9,gad7 --by class -o report.html\n  \
 psyscreen report scored.csv --by class -o report.html --lang zh\n  \
 psyscreen report survey.csv -i phq9 --by grade,class --min-group 10 -o report.html --force")]

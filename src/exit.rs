@@ -22,6 +22,16 @@ impl Exit {
         }
     }
 
+    /// A batch that read no rows scored nothing: an error (2), as an empty
+    /// input is; otherwise as `after_batch`.
+    pub fn after_run(rows: u64, problems: u64, hit_fail_on: bool) -> Exit {
+        if rows == 0 {
+            Exit::Error
+        } else {
+            Exit::after_batch(problems, hit_fail_on)
+        }
+    }
+
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -53,6 +63,13 @@ mod tests {
         assert_eq!(Exit::after_batch(3, false), Exit::BadCells);
         assert_eq!(Exit::after_batch(3, true), Exit::Flagged);
         assert_eq!(Exit::after_batch(0, true), Exit::Flagged);
+    }
+
+    #[test]
+    fn no_rows_is_nothing_scored() {
+        assert_eq!(Exit::after_run(0, 0, false), Exit::Error);
+        assert_eq!(Exit::after_run(1, 0, false), Exit::Success);
+        assert_eq!(Exit::after_run(1, 2, true), Exit::Flagged);
     }
 
     #[test]

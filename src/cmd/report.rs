@@ -77,13 +77,16 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         referrals: &referrals,
         version: env!("CARGO_PKG_VERSION"),
     });
-    let mut output = output;
-    output
-        .write_all(html.as_bytes())
-        .with_context(|| format!("writing {}", a.output.display()))?;
-    output.finish()?;
+    // nothing read: no report that looks like one (the temporary goes)
+    if rows.rows > 0 {
+        let mut output = output;
+        output
+            .write_all(html.as_bytes())
+            .with_context(|| format!("writing {}", a.output.display()))?;
+        output.finish()?;
+    }
     rows.finish_notes();
-    if !inp.quiet {
+    if !inp.quiet && rows.rows > 0 {
         eprintln!(
             "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} on the referral list (`{}` and above); {} problem(s) reported above",
             a.output.display(),
@@ -99,7 +102,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             rows.problems
         );
     }
-    Ok(Exit::after_batch(rows.problems, false))
+    Ok(Exit::after_run(rows.rows, rows.problems, false))
 }
 
 /// Seconds since 1970 for the report's date: `SOURCE_DATE_EPOCH` when set

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::cli::ScoreArgs;
-use crate::exit::Exit;
+use crate::exit::{self, Exit};
 use crate::instrument::{self, Lang};
 use crate::io::cells::{AnswerReader, BadCell};
 use crate::io::columns::{self, ColumnPlan, MapFile};
@@ -17,6 +17,7 @@ use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo}
 use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::protect::Protected;
+use crate::io::record;
 use crate::io::write::{Columns, Encoded, Kind, Sink};
 use crate::policy::{self, Level, Outcome};
 use crate::score::{Answer, Battery, ScaleResult};
@@ -54,6 +55,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         },
         a.manifest.is_some(),
     )?;
+    // header cells that do not decode: reported, and the run exits 1
+    for b in &table.header_problems {
+        eprintln!("{}", b.render(1, &[]));
+    }
+    let header_problems = table.header_problems.len() as u64;
     if a.check {
         let plan = columns::plan(&table.headers, &battery, &map)?;
         return check_report(&table, &battery, &plan);
@@ -61,6 +67,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // the encoding in the message: a wrong --encoding is the usual cause
     let read_as = format!("{} (read as {})", table.name, table.encoding);
     let plan = columns::plan_for_scoring(&read_as, &table.headers, &battery, &map)?;
+    // every row of those items is missing: a problem with the input itself
+    let absent_columns = (plan.items.len() - plan.found()) as u64;
 
     let find = |name: &str| table.headers.iter().position(|h| h == name);
     let id_col = match &a.id_column {
@@ -157,22 +165,43 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         .collect();
     // answers are read on the parsing thread, in step with the rows
     let n_items = battery.n_items();
-    let mut rows = table.stream_with(move |rec, row: &mut ReadRow| {
+    let decoding = table.decoding;
+    let hashed_id = id_col.filter(|_| pseudonyms.is_some());
+    let mut rows = table.stream_with(move |rec, info, row: &mut ReadRow| {
         if row.answers.len() != n_items {
             row.answers = vec![Answer::Missing; n_items];
         }
         reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
+        row.raw_id = None;
+        if info.undecodable {
+            // two ids that differ only in bytes that do not decode must not
+            // become one pseudonym: hash them as read
+            row.raw_id = hashed_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
+            record::undecodable_cells(rec, decoding, &mut row.bad);
+        }
     });
     let read_so_far = rows.position();
-    while let Some((rec, read)) = rows.next_row()? {
+    // stdout closed (`| head`): with --fail-on, score on without writing so
+    // the exit code still tells whether a row reached the level
+    let mut closed = false;
+    while let Some((rec, info, read)) = rows.next_row()? {
         stats.rows += 1;
         // as a spreadsheet shows it: the header is row 1
-        let row = table.row_number(rec, stats.rows);
+        let row = if info.row > 0 {
+            info.row
+        } else {
+            table.row_number(rec, stats.rows)
+        };
+        if info.breaks > 0 || info.unclosed {
+            eprintln!("{}", record::span_message(row, &info, rec, &table.headers));
+            if info.reread == 0 {
+                stats.absorbed += info.breaks;
+                stats.swallowing += 1;
+            }
+            stats.spanning += 1;
+        }
         if rec.len() != n_headers {
-            eprintln!(
-                "row {row}: has {} field(s), but the header has {n_headers}; absent fields count as missing",
-                rec.len()
-            );
+            eprintln!("{}", record::ragged_message(row, rec.len(), n_headers));
             stats.ragged += 1;
         }
         for b in &read.bad {
@@ -197,14 +226,14 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
                 p.set_position(read_so_far.load(std::sync::atomic::Ordering::Relaxed));
             }
         }
-        if min_level.is_some_and(|m| outcome.level < m) {
+        if closed || min_level.is_some_and(|m| outcome.level < m) {
             continue;
         }
 
         match id_col.and_then(|c| rec.get(c)) {
             Some(id) if !id.is_empty() && pseudonyms.is_some() => {
                 let p = pseudonyms.as_ref().expect("checked");
-                sink.text(p.pseudonym(id).as_bytes());
+                sink.text(p.pseudonym(read.raw_id.as_deref().unwrap_or(id)).as_bytes());
             }
             Some(id) => sink.text(id),
             None if id_col.is_some() => sink.text(b""),
@@ -229,13 +258,35 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         sink.encoded(&level_labels[usize::from(outcome.level.0)]);
         bound.reasons(&outcome, lang, &mut reasons);
         sink.reasons(reasons.as_bytes());
-        sink.end_row()?;
+        match sink.end_row() {
+            Err(e) if exit::is_broken_pipe(&e) && fail_on.is_some() => closed = true,
+            Err(e) if exit::is_broken_pipe(&e) => {
+                closed = true;
+                break;
+            }
+            other => other?,
+        }
     }
     if let Some(p) = progress {
         p.finish_and_clear();
     }
-    let output = sink.finish()?;
-    output.finish()?;
+    if !closed {
+        match sink.finish().and_then(|o| {
+            if stats.rows == 0 && a.output.is_some() {
+                // nothing scored: leave no file that looks like a result
+                return Ok(());
+            }
+            o.finish()
+        }) {
+            Err(e) if exit::is_broken_pipe(&e) => closed = true,
+            other => other?,
+        }
+    }
+    if closed && fail_on.is_none() {
+        // a closed pipe ends quietly (DESIGN), but a crisis is never quiet
+        top_level_notice(&policy, &stats);
+        return Ok(Exit::Success);
+    }
 
     if let Some(manifest_output) = manifest_output {
         let manifest = Manifest {
@@ -282,18 +333,17 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     }
     if stats.rows == 0 {
         eprintln!(
-            "warning: {} has a header but no rows: nothing to score",
+            "error: {} has a header but no rows: nothing scored",
             table.name
         );
     }
-    let top = policy.top();
-    let at_top = stats.per_level[usize::from(top.0)];
-    if at_top > 0 && top > Level(0) {
+    if stats.absorbed > 0 {
         eprintln!(
-            "notice: {at_top} row(s) at `{}`: act on them now (crisis protocol; `psyscreen hotlines`)",
-            policy.level_id(top)
+            "warning: {} row(s) took in {} more line(s) through a quoted cell: any rows on those lines were not scored (see above)",
+            stats.swallowing, stats.absorbed
         );
     }
+    top_level_notice(&policy, &stats);
     if !a.quiet {
         let levels: Vec<String> = policy
             .levels
@@ -307,22 +357,54 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             .map(|p| format!(" → {}", p.display()))
             .unwrap_or_default();
         eprintln!(
-            "scored {} row(s) of {} ({}){dest} in {:.2} s; {} invalid cell(s) in {} row(s){}; {} incomplete scale result(s); levels: {}",
+            "scored {} row(s) of {} ({}){dest} in {:.2} s; {} invalid cell(s) in {} row(s){}{}; {} incomplete scale result(s); levels: {}",
             stats.rows,
             table.name,
             table.encoding,
             started.elapsed().as_secs_f64(),
             stats.bad_cells,
             stats.bad_rows,
-            if stats.ragged > 0 { format!(", {} row(s) with a wrong number of fields", stats.ragged) } else { String::new() },
+            input_problems(&stats, absent_columns, header_problems),
+            if closed { "; output stopped early (stdout closed)" } else { "" },
             stats.incomplete,
             levels.join(", ")
         );
     }
-    Ok(Exit::after_batch(
-        stats.bad_cells + stats.ragged,
+    Ok(Exit::after_run(
+        stats.rows,
+        stats.bad_cells + stats.ragged + stats.spanning + absent_columns + header_problems,
         stats.hit_fail_on,
     ))
+}
+
+/// The input's problems beyond invalid cells, for the summary line (each
+/// was reported above, and each makes the exit code at least 1).
+fn input_problems(stats: &Stats, absent_columns: u64, header_problems: u64) -> String {
+    let mut out = String::new();
+    for (n, what) in [
+        (stats.ragged, "row(s) with a wrong number of fields"),
+        (stats.spanning, "quoted cell(s) over several lines"),
+        (absent_columns, "item column(s) missing"),
+        (header_problems, "header cell(s) that do not decode"),
+    ] {
+        if n > 0 {
+            out.push_str(&format!(", {n} {what}"));
+        }
+    }
+    out
+}
+
+/// The one-line notice for rows at the policy's top level, printed in any
+/// case (also with `--quiet`, also when stdout closed early).
+fn top_level_notice(policy: &policy::Policy, stats: &Stats) {
+    let top = policy.top();
+    let at_top = stats.per_level[usize::from(top.0)];
+    if at_top > 0 && top > Level(0) {
+        eprintln!(
+            "notice: {at_top} row(s) at `{}`: act on them now (crisis protocol; `psyscreen hotlines`)",
+            policy.level_id(top)
+        );
+    }
 }
 
 /// What the parsing thread reads from one row.
@@ -330,6 +412,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
 struct ReadRow {
     answers: Vec<Answer>,
     bad: Vec<BadCell>,
+    /// The id as read, before bytes that do not decode were replaced
+    /// (only then, and only for `--pseudonymize`).
+    raw_id: Option<Vec<u8>>,
 }
 
 struct Stats {
@@ -337,6 +422,12 @@ struct Stats {
     bad_cells: u64,
     bad_rows: u64,
     ragged: u64,
+    /// Records that ran over several physical lines, and the line breaks
+    /// inside them.
+    spanning: u64,
+    /// Of those, the ones whose lines could not be re-read as rows.
+    swallowing: u64,
+    absorbed: u64,
     incomplete: u64,
     per_level: Vec<u64>,
     hit_fail_on: bool,
@@ -349,6 +440,9 @@ impl Stats {
             bad_cells: 0,
             bad_rows: 0,
             ragged: 0,
+            spanning: 0,
+            swallowing: 0,
+            absorbed: 0,
             incomplete: 0,
             per_level: vec![0; levels],
             hit_fail_on: false,

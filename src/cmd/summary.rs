@@ -16,6 +16,7 @@ use crate::io::columns::{self, ColumnPlan, MapFile};
 use crate::io::input::{self, InputSpec, Table};
 use crate::io::output::Output;
 use crate::io::protect::Protected;
+use crate::io::record;
 use crate::io::write::{Columns, Kind, Sink};
 use crate::policy::{self, Bound, Level, Policy};
 use crate::score::{Answer, Battery};
@@ -148,14 +149,20 @@ impl<'s> Rows<'s> {
             delimiter: a.read.delimiter,
             sheet: a.read.sheet.as_deref(),
         })?;
+        for b in &table.header_problems {
+            eprintln!("{}", b.render(1, &[]));
+        }
         let find = |name: &str| table.headers.iter().position(|h| h == name.trim());
         let mut by_cols = Vec::new();
         for b in &a.by {
             by_cols.push(find(b).ok_or_else(|| no_column("--by", b, &table))?);
         }
+        // item columns absent from the header: missing in every row
+        let mut absent_columns = 0;
         let (mode, default_id) = match (&setup.battery, &setup.bound) {
             (Some(battery), Some(bound)) => {
                 let plan = raw_plan(&table, battery, &setup.map)?;
+                absent_columns = (plan.items.len() - plan.found()) as u64;
                 let extra: Vec<(String, i32)> = setup
                     .map
                     .values
@@ -209,7 +216,7 @@ impl<'s> Rows<'s> {
             reasons: String::new(),
             flags: RowFlags::default(),
             rows: 0,
-            problems: 0,
+            problems: absent_columns + table.header_problems.len() as u64,
             per_level: vec![0; setup.policy.levels.len()],
             table,
         })
@@ -233,17 +240,26 @@ impl<'s> Rows<'s> {
     /// The next row, or `None` at the end. Problems with cells are printed
     /// (`row N, column C: ...`) and counted; the row is still used.
     pub fn next(&mut self) -> anyhow::Result<Option<View<'_>>> {
-        if !self.table.read(&mut self.rec)? {
+        let Some(info) = self.table.read(&mut self.rec)? else {
             return Ok(None);
-        }
+        };
         self.rows += 1;
-        let row = self.table.row_number(&self.rec, self.rows);
+        // as a spreadsheet shows it: the header is row 1
+        let row = if info.row > 0 {
+            info.row
+        } else {
+            self.table.row_number(&self.rec, self.rows)
+        };
+        if info.breaks > 0 || info.unclosed {
+            eprintln!(
+                "{}",
+                record::span_message(row, &info, &self.rec, &self.table.headers)
+            );
+            self.problems += 1;
+        }
         let n_headers = self.table.headers.len();
         if self.rec.len() != n_headers {
-            eprintln!(
-                "row {row}: has {} field(s), but the header has {n_headers}; absent fields count as missing",
-                self.rec.len()
-            );
+            eprintln!("{}", record::ragged_message(row, self.rec.len(), n_headers));
             self.problems += 1;
         }
         self.key.clear();
@@ -269,6 +285,9 @@ impl<'s> Rows<'s> {
                 as_read,
             } => {
                 scorer.read(&self.rec);
+                if info.undecodable {
+                    record::undecodable_cells(&mut self.rec, self.table.decoding, &mut scorer.bad);
+                }
                 for b in &scorer.bad {
                     eprintln!("{}", b.render(row, &self.table.headers));
                 }
@@ -309,7 +328,11 @@ impl<'s> Rows<'s> {
             Mode::Scored(cols) => {
                 let policy = &self.setup.policy;
                 let level_of = |id: &str| policy.level(id).map(|l| usize::from(l.0));
-                match cols.read(&self.rec, level_of, &mut self.facts, &mut self.bad) {
+                let read = cols.read(&self.rec, level_of, &mut self.facts, &mut self.bad);
+                if info.undecodable {
+                    record::undecodable_cells(&mut self.rec, self.table.decoding, &mut self.bad);
+                }
+                match read {
                     Ok(l) => level = l,
                     Err(rows::UnknownLevel(found)) => bail!(
                         "row {row}, column risk_level: '{}' is not a level of policy `{}` (expected {}): \
@@ -349,7 +372,7 @@ impl<'s> Rows<'s> {
     pub fn finish_notes(&self) {
         if self.rows == 0 {
             eprintln!(
-                "warning: {} has a header but no rows: nothing to summarise",
+                "error: {} has a header but no rows: nothing summarised",
                 self.table.name
             );
         }
@@ -425,7 +448,16 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             rows.problems
         );
     }
-    Ok(Exit::after_batch(rows.problems, false))
+    Ok(Exit::after_run(rows.rows, rows.problems, false))
+}
+
+/// Flush the output, or move its file into place; but nothing read is
+/// nothing summarised (exit 2): then no file that looks like a result.
+fn finish_output(out: Output, rows: &Rows<'_>) -> anyhow::Result<()> {
+    match out {
+        Output::File { .. } if rows.rows == 0 => Ok(()),
+        out => out.finish(),
+    }
 }
 
 fn groups_note(shown_groups: usize, suppressed: usize, min_group: u64) -> String {
@@ -456,7 +488,7 @@ fn counts(
         Format::Table => counts_table(output, &rows.by, &scales, &levels, &shown, lang)?,
         _ => counts_records(output, format, &rows.by, &scales, &levels, &shown)?,
     };
-    out.finish()?;
+    finish_output(out, rows)?;
     Ok(groups_note(n_groups, shown.suppressed, min_group))
 }
 
@@ -805,7 +837,7 @@ fn quality(
         let blank = vec![String::new(); rows.by.len()];
         emit(&mut sink, "all", &blank, Some(all))?;
     }
-    sink.finish()?.finish()?;
+    finish_output(sink.finish()?, rows)?;
     Ok(groups_note(n_groups, shown.suppressed, min_group))
 }
 
@@ -863,7 +895,7 @@ fn flags(
         rec.push_field(f.describe(items, lang).as_bytes());
         sink.row(&rec)?;
     }
-    sink.finish()?.finish()?;
+    finish_output(sink.finish()?, rows)?;
     Ok(format!("{flagged} row(s) flagged for careless responding"))
 }
 

@@ -119,7 +119,8 @@ pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Res
 
 /// The column plan for scoring: at least one item column must be found
 /// (else nothing could be scored); absent items are warned about on stderr,
-/// since they count as missing in every row.
+/// since they count as missing in every row (callers count each as a
+/// problem of the input: exit 1).
 pub fn plan_for_scoring(
     input: &str,
     headers: &[String],
@@ -133,18 +134,29 @@ pub fn plan_for_scoring(
             battery.items().take(3).map(|(_, _, i)| i.id.as_str()).collect::<Vec<_>>().join(", ")
         );
     }
-    let absent: Vec<&str> = plan
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.is_none())
-        .map(|(g, _)| battery.item_id(g))
-        .collect();
-    if !absent.is_empty() {
-        eprintln!(
-            "warning: no column for {}: counted as missing in every row (see `psyscreen score --check`)",
-            absent.join(", ")
-        );
+    // one warning per instrument, naming what is missing out of how many
+    for inst in &battery.instruments {
+        let absent: Vec<&str> = battery
+            .items()
+            .filter(|(g, i, _)| std::ptr::eq(*i, inst) && plan.items[*g].is_none())
+            .map(|(_, _, item)| item.id.as_str())
+            .collect();
+        if absent.len() == inst.items.len() {
+            eprintln!(
+                "warning: no column for any item of {} ({}): it is incomplete in every row (see `psyscreen score --check`)",
+                inst.id,
+                absent.join(", ")
+            );
+        } else if !absent.is_empty() {
+            eprintln!(
+                "warning: no column for {} ({} of the {} items of {}): counted as missing in every row, so every {} total is prorated or incomplete (see `psyscreen score --check`)",
+                absent.join(", "),
+                absent.len(),
+                inst.items.len(),
+                inst.id,
+                inst.id
+            );
+        }
     }
     Ok(plan)
 }

@@ -10,6 +10,9 @@ use anyhow::{anyhow, bail, Context as _};
 use csv::ByteRecord;
 use encoding_rs::Encoding;
 
+use super::cells::BadCell;
+use super::record::{self, Decoding, RecordInfo};
+
 pub struct InputSpec<'a> {
     pub path: Option<&'a Path>,
     pub encoding: Option<&'a str>,
@@ -23,6 +26,10 @@ pub struct Table {
     pub headers: Vec<String>,
     /// The encoding read (`UTF-8`, `GB18030`, …) or `xlsx`.
     pub encoding: &'static str,
+    /// How cells were decoded: what counts as a cell that does not decode.
+    pub decoding: Decoding,
+    /// Header cells that do not decode (row 1; render with no header names).
+    pub header_problems: Vec<BadCell>,
     /// Size in bytes when known (for progress).
     pub size: Option<u64>,
     rows: Rows,
@@ -49,8 +56,185 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 enum Rows {
-    Csv(csv::Reader<Box<dyn Read + Send>>),
+    Csv(Box<CsvRows>),
     Sheet(super::xlsx::SheetRows),
+}
+
+/// The CSV reader and what it needs to tell where each record sits.
+struct CsvRows {
+    reader: csv::Reader<Tail<Box<dyn Read + Send>>>,
+    /// The next record, read one ahead so that the last one is known as
+    /// the last (the end of the file decides whether its quote closed).
+    ahead: ByteRecord,
+    state: Ahead,
+    delimiter: u8,
+    /// Lines end with CRLF: the `csv` crate counts a record's line before
+    /// the `\n` of the previous one, one short.
+    crlf: bool,
+    /// Lines end with a lone CR (old Mac exports): the `csv` crate counts
+    /// no lines at all, so rows are counted instead.
+    cr_only: bool,
+    decoding: Decoding,
+    replacement: memchr::memmem::Finder<'static>,
+    headers: usize,
+    /// Line breaks inside the cells of the records read so far: what sets
+    /// a spreadsheet's rows apart from the file's lines.
+    breaks_before: u64,
+    /// Rows re-read from the lines a quote took in, still to hand out.
+    recovered: std::collections::VecDeque<(ByteRecord, RecordInfo)>,
+}
+
+enum Ahead {
+    NotRead,
+    Record,
+    End,
+    Error(csv::Error),
+}
+
+/// Bytes kept from the end of the input: enough for the last line of any
+/// ordinary file, to tell whether it ends inside a quote.
+const TAIL: usize = 1 << 12;
+
+/// Keeps the last `TAIL` bytes read (copying at most `TAIL` per read, so
+/// the cost is a small fraction of the reading).
+struct Tail<R> {
+    inner: R,
+    last: Vec<u8>,
+    total: u64,
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let new = &buf[..n];
+        if n >= TAIL {
+            self.last.clear();
+            self.last.extend_from_slice(&new[n - TAIL..]);
+        } else {
+            let keep = TAIL - n;
+            if self.last.len() > keep {
+                self.last.drain(..self.last.len() - keep);
+            }
+            self.last.extend_from_slice(new);
+        }
+        self.total += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Tail<R> {
+    /// The bytes from offset `from` to the end, if still kept.
+    fn since(&self, from: u64) -> Option<&[u8]> {
+        let kept_from = self.total - self.last.len() as u64;
+        let skip = usize::try_from(from.checked_sub(kept_from)?).ok()?;
+        self.last.get(skip..)
+    }
+
+    fn ends_with_break(&self) -> bool {
+        matches!(self.last.last(), Some(b'\n' | b'\r'))
+    }
+}
+
+impl CsvRows {
+    fn read_ahead(&mut self) {
+        self.state = match self.reader.read_byte_record(&mut self.ahead) {
+            Ok(true) => Ahead::Record,
+            Ok(false) => Ahead::End,
+            Err(e) => Ahead::Error(e),
+        };
+    }
+
+    /// The next record into `rec`, with where it sits; `None` at the end.
+    fn read(&mut self, rec: &mut ByteRecord) -> Result<Option<RecordInfo>, csv::Error> {
+        if let Some((next, mut info)) = self.recovered.pop_front() {
+            *rec = next;
+            info.row = info.line.saturating_sub(self.breaks_before);
+            info.undecodable = self.undecodable(rec);
+            return Ok(Some(info));
+        }
+        if let Ahead::NotRead = self.state {
+            self.read_ahead();
+        }
+        match std::mem::replace(&mut self.state, Ahead::End) {
+            Ahead::Record => {}
+            Ahead::End | Ahead::NotRead => return Ok(None),
+            Ahead::Error(e) => return Err(e),
+        }
+        std::mem::swap(rec, &mut self.ahead);
+        self.read_ahead();
+        let start = rec.position().cloned().unwrap_or_else(csv::Position::new);
+        let last = !matches!(self.state, Ahead::Record);
+        let next_line = match (&self.state, self.ahead.position()) {
+            (Ahead::Record, Some(p)) => p.line(),
+            _ => self.reader.position().line(),
+        };
+        // the `csv` crate's lines between this record and the next: one
+        // for the line break that ends a record, plus breaks inside cells,
+        // plus blank lines it skipped before this one
+        let mut lines = next_line.saturating_sub(start.line());
+        let mut info = RecordInfo {
+            line: start.line(),
+            ..RecordInfo::default()
+        };
+        if lines != 1 || last || self.cr_only {
+            let cells = rec.as_slice();
+            info.breaks = record::count_breaks(cells);
+            if last {
+                let tail = self.reader.get_ref();
+                let ends_with_break = cells.ends_with(b"\n") || cells.ends_with(b"\r");
+                info.unclosed = match tail.since(start.byte()) {
+                    Some(text) => record::ends_inside_quotes(text, self.delimiter),
+                    // longer than the tail: the file's last line break
+                    // went into the cell
+                    None => ends_with_break,
+                };
+                if info.unclosed && ends_with_break {
+                    // the file's own last line break, not a line taken in
+                    info.breaks -= 1;
+                }
+                // the last record's own line break is counted only when
+                // there is one (not inside the open quote, not missing at
+                // the end of the file); with CRLF so is the one before it
+                let terminated = !info.unclosed && tail.ends_with_break();
+                match (self.crlf, terminated) {
+                    (false, false) => lines += 1,
+                    (true, true) => lines = lines.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
+            info.line += lines.saturating_sub(1 + newlines);
+        }
+        info.line += u64::from(self.crlf);
+        if self.cr_only {
+            info.line = 0;
+        }
+        if info.breaks > 0 || info.unclosed {
+            info.column = record::quote_column(rec, info.unclosed);
+        }
+        if info.breaks > 0 {
+            if let Some(mut rows) =
+                record::reread_lines(rec, info.line, self.delimiter, self.headers)
+            {
+                rows[0].1.breaks = info.breaks;
+                rows[0].1.unclosed = info.unclosed;
+                rows[0].1.reread = rows.len() as u64;
+                rows[0].1.column = info.column;
+                self.recovered.extend(rows);
+                return self.read(rec);
+            }
+        }
+        info.row = info.line.saturating_sub(self.breaks_before);
+        self.breaks_before += info.breaks;
+        info.undecodable = self.undecodable(rec);
+        Ok(Some(info))
+    }
+
+    #[inline]
+    fn undecodable(&self, rec: &ByteRecord) -> bool {
+        self.decoding
+            .any_undecodable(rec.as_slice(), &self.replacement)
+    }
 }
 
 const PEEK: usize = 1 << 16;
@@ -105,6 +289,11 @@ impl Table {
             })?,
             None => detect_encoding(&peek),
         };
+        let decoding = if encoding == encoding_rs::UTF_8 {
+            Decoding::Utf8
+        } else {
+            Decoding::Transcoded(encoding)
+        };
         let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
             if peek.starts_with(b"\xEF\xBB\xBF") {
@@ -129,33 +318,62 @@ impl Table {
             .flexible(true)
             .has_headers(true)
             .buffer_capacity(PEEK)
-            .from_reader(reader);
-        let headers = rdr
+            .from_reader(Tail {
+                inner: reader,
+                last: Vec::with_capacity(TAIL),
+                total: 0,
+            });
+        let mut raw_headers = rdr
             .byte_headers()
             .with_context(|| format!("reading the header of {name}"))?
+            .clone();
+        let replacement = record::replacement_finder();
+        let mut header_problems = Vec::new();
+        if decoding.any_undecodable(raw_headers.as_slice(), &replacement) {
+            record::undecodable_cells(&mut raw_headers, decoding, &mut header_problems);
+        }
+        let headers = raw_headers
             .iter()
             .map(|h| String::from_utf8_lossy(h).trim().to_string())
             .collect::<Vec<_>>();
         if headers.iter().all(String::is_empty) {
             bail!("{name} has an empty header row: expected column names in row 1");
         }
+        let n_headers = headers.len();
         Ok(Table {
             name,
             headers,
             encoding: encoding.name(),
+            decoding,
+            header_problems,
             size,
-            rows: Rows::Csv(rdr),
+            rows: Rows::Csv(Box::new(CsvRows {
+                reader: rdr,
+                ahead: ByteRecord::new(),
+                state: Ahead::NotRead,
+                delimiter,
+                crlf: line_end(&peek) == Some(b"\r\n"),
+                cr_only: line_end(&peek) == Some(b"\r"),
+                decoding,
+                replacement,
+                headers: n_headers,
+                breaks_before: 0,
+                recovered: std::collections::VecDeque::new(),
+            })),
             digest,
         })
     }
 
-    /// Read the next row into `rec`; false at the end.
-    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
+    /// Read the next row into `rec`, with where it sits in the file and
+    /// whether it decodes; `None` at the end.
+    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<Option<RecordInfo>> {
         match &mut self.rows {
             Rows::Csv(r) => r
-                .read_byte_record(rec)
+                .read(rec)
                 .with_context(|| format!("reading {}", self.name)),
-            Rows::Sheet(rows) => rows.read(rec),
+            // a cell's line breaks are its own (Alt+Enter), not lines; the
+            // sheet's row number is in the record's position (row_number)
+            Rows::Sheet(rows) => Ok(rows.read(rec)?.then(RecordInfo::default)),
         }
     }
 
@@ -180,7 +398,7 @@ impl Table {
     /// Bytes read so far (CSV only), for progress.
     pub fn position(&self) -> u64 {
         match &self.rows {
-            Rows::Csv(r) => r.position().byte(),
+            Rows::Csv(r) => r.reader.position().byte(),
             Rows::Sheet(_) => 0,
         }
     }
@@ -194,6 +412,8 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         name,
         headers: sheet.headers,
         encoding: "xlsx",
+        decoding: Decoding::Utf8,
+        header_problems: Vec::new(),
         size: None,
         rows: Rows::Sheet(sheet.rows),
         digest: None,
@@ -205,8 +425,9 @@ const BATCH: usize = 256;
 /// Batches in flight: bounds memory (constant, whatever the input size).
 const IN_FLIGHT: usize = 4;
 
-/// One parsed row and what the reading thread derived from it.
-type Slot<T> = (ByteRecord, T);
+/// One parsed row, where it sits, and what the reading thread derived
+/// from it.
+type Slot<T> = (ByteRecord, RecordInfo, T);
 
 struct Batch<T> {
     rows: Vec<Slot<T>>,
@@ -236,12 +457,14 @@ impl Table {
     pub fn stream_with<T, F>(&mut self, mut derive: F) -> RowStream<T>
     where
         T: Default + Send + 'static,
-        F: FnMut(&ByteRecord, &mut T) + Send + 'static,
+        F: FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send + 'static,
     {
         let mut table = Table {
             name: self.name.clone(),
             headers: Vec::new(),
             encoding: self.encoding,
+            decoding: self.decoding,
+            header_problems: Vec::new(),
             size: self.size,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
@@ -259,13 +482,14 @@ impl Table {
             let mut len = 0;
             let mut error = None;
             while len < rows.len() {
-                let (rec, derived) = &mut rows[len];
+                let (rec, info, derived) = &mut rows[len];
                 match table.read(rec) {
-                    Ok(true) => {
-                        derive(rec, derived);
+                    Ok(Some(read)) => {
+                        *info = read;
+                        derive(rec, read, derived);
                         len += 1;
                     }
-                    Ok(false) => break,
+                    Ok(None) => break,
                     Err(e) => {
                         error = Some(e);
                         break;
@@ -297,14 +521,14 @@ impl Table {
 impl<T> RowStream<T> {
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, &mut T)>> {
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, RecordInfo, &mut T)>> {
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {
                     self.next += 1;
                     let b = self.current.as_mut().expect("checked above");
-                    let (rec, derived) = &mut b.rows[self.next - 1];
-                    return Ok(Some((rec, derived)));
+                    let (rec, info, derived) = &mut b.rows[self.next - 1];
+                    return Ok(Some((rec, *info, derived)));
                 }
             }
             if let Some(mut b) = self.current.take() {
@@ -355,6 +579,19 @@ pub fn detect_encoding(peek: &[u8]) -> &'static Encoding {
         Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
         Err(_) => encoding_rs::GB18030,
     }
+}
+
+/// How the first line ends (then all do, in any real export): `\n`,
+/// `\r\n` or a lone `\r`; `None` for a single line.
+fn line_end(peek: &[u8]) -> Option<&'static [u8]> {
+    let i = memchr::memchr2(b'\n', b'\r', peek)?;
+    Some(match (peek[i], peek.get(i + 1)) {
+        (b'\n', _) => b"\n",
+        (_, Some(b'\n')) => b"\r\n",
+        (_, Some(_)) => b"\r",
+        // cut by the peek window or the end: assume the common CRLF
+        (_, None) => b"\r\n",
+    })
 }
 
 /// The most frequent of `,` `;` tab in the first line (outside quotes).
@@ -412,5 +649,144 @@ mod tests {
         assert_eq!(detect_delimiter(b"a\tb\tc\n"), b'\t');
         assert_eq!(detect_delimiter(b"\"x;y\",b\n"), b',');
         assert_eq!(detect_delimiter(b"single\n"), b',');
+    }
+
+    /// A CSV text with blank lines, quoted cells with line breaks, LF or
+    /// CRLF, with or without a final line break; and for each record the
+    /// physical line it starts on and the row a spreadsheet shows it in.
+    fn layout() -> impl proptest::strategy::Strategy<Value = (String, Vec<(u64, u64, u64)>)> {
+        use proptest::prelude::*;
+        // no `,` in cells: a cell whose lines each hold the header's number
+        // of fields would be re-read as rows (see `record::reread_lines`)
+        let cell = prop::collection::vec(
+            prop::sample::select(vec!["a", "1", ";", "\"", "\n", " "]),
+            0..4,
+        );
+        let record = (prop::collection::vec(cell, 2..=2), 0..3usize, any::<bool>());
+        (
+            prop::collection::vec(record, 1..6),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(records, crlf, final_break)| {
+                let nl = if crlf { "\r\n" } else { "\n" };
+                let mut text = format!("h1,h2,h3{nl}");
+                let (mut line, mut row) = (2u64, 1u64);
+                let mut want = Vec::new();
+                let n = records.len();
+                for (i, (cells, blanks, quote)) in records.into_iter().enumerate() {
+                    for _ in 0..blanks {
+                        text.push_str(nl);
+                        line += 1;
+                        row += 1;
+                    }
+                    row += 1;
+                    let mut breaks = 0;
+                    let fields: Vec<String> = cells
+                        .iter()
+                        .map(|parts| {
+                            let c = parts.concat().replace('\n', nl);
+                            breaks += c.matches('\n').count() as u64;
+                            if quote || c.contains(['"', '\n']) || c.is_empty() {
+                                format!("\"{}\"", c.replace('"', "\"\""))
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    text.push_str(&fields.join(","));
+                    want.push((line, row, breaks));
+                    line += breaks;
+                    if i + 1 < n || final_break {
+                        text.push_str(nl);
+                        line += 1;
+                    }
+                }
+                (text, want)
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_and_rows_are_where_an_editor_and_a_spreadsheet_show_them(
+            (text, want) in layout()
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut table = Table::open(&InputSpec {
+                path: Some(&path),
+                encoding: None,
+                delimiter: Some(','),
+                sheet: None,
+            })
+            .unwrap();
+            let mut rec = ByteRecord::new();
+            let mut got = Vec::new();
+            while let Some(info) = table.read(&mut rec).unwrap() {
+                proptest::prop_assert!(!info.unclosed, "{text:?}");
+                got.push((info.line, info.row, info.breaks));
+            }
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
+        }
+    }
+
+    fn read_all(text: &[u8]) -> Vec<(Vec<Vec<u8>>, RecordInfo)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut table = Table::open(&InputSpec {
+            path: Some(&path),
+            encoding: None,
+            delimiter: Some(','),
+            sheet: None,
+        })
+        .unwrap();
+        let mut rec = ByteRecord::new();
+        let mut got = Vec::new();
+        while let Some(info) = table.read(&mut rec).unwrap() {
+            got.push((rec.iter().map(<[u8]>::to_vec).collect(), info));
+        }
+        got
+    }
+
+    proptest::proptest! {
+        /// A `"` typed at the start of any cell of a plain file: every row
+        /// still comes out as it was meant, and the quote is found.
+        #[test]
+        fn a_stray_quote_anywhere_loses_no_row(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-z0-9]{1,3}", 3..=3), 1..8),
+            at in (0..8usize, 0..3usize),
+            crlf: bool,
+            final_break: bool,
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let (k, j) = (at.0 % rows.len(), at.1);
+            let mut text = format!("a,b,c{nl}");
+            for (i, r) in rows.iter().enumerate() {
+                let mut cells = r.clone();
+                if i == k {
+                    cells[j].insert(0, '"');
+                }
+                text.push_str(&cells.join(","));
+                if i + 1 < rows.len() || final_break {
+                    text.push_str(nl);
+                }
+            }
+            let got = read_all(text.as_bytes());
+            proptest::prop_assert_eq!(got.len(), rows.len(), "{:?}", text);
+            proptest::prop_assert_eq!(got.iter().filter(|(_, i)| i.unclosed).count(), 1, "{:?}", text);
+            let last_line_only = k + 1 == rows.len();
+            for (i, (r, (cells, info))) in rows.iter().zip(&got).enumerate() {
+                if last_line_only && i == k {
+                    // the quote takes in only the rest of its own line
+                    proptest::prop_assert!(info.unclosed && info.reread == 0, "{:?}", text);
+                    continue;
+                }
+                let want: Vec<Vec<u8>> = r.iter().map(|c| c.as_bytes().to_vec()).collect();
+                proptest::prop_assert_eq!(cells, &want, "{:?}", text);
+                proptest::prop_assert_eq!(info.row, i as u64 + 2, "{:?}", text);
+            }
+        }
     }
 }

@@ -8,5 +8,6 @@ pub mod manifest;
 pub mod output;
 pub mod privacy;
 pub mod protect;
+pub mod record;
 pub mod write;
 pub mod xlsx;

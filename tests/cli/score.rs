@@ -284,7 +284,7 @@ fn ragged_rows_are_reported_per_row() {
     assert_eq!(
         stderr,
         "row 3: has 2 field(s), but the header has 3; absent fields count as missing
-row 4: has 4 field(s), but the header has 3; absent fields count as missing
+row 4: has 4 field(s), but the header has 3; the 1 extra field(s) are ignored
 scored 4 row(s) of ragged.csv (UTF-8) in T; 0 invalid cell(s) in 0 row(s), 2 row(s) with a wrong number of fields; 1 incomplete scale result(s); levels: none 2, monitor 2, refer 0, urgent 0
 "
     );
@@ -300,15 +300,16 @@ fn empty_header_only_and_itemless_inputs() {
             2
         )
     );
+    // issue 11: nothing scored is exit 2, as the README's table says
     let (stdout, stderr, code) = score(&["header-only.csv", "-i", "gad2", "-q"]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 2);
     assert_eq!(
         stdout,
         "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n"
     );
     assert_eq!(
         stderr,
-        "warning: header-only.csv has a header but no rows: nothing to score\n"
+        "error: header-only.csv has a header but no rows: nothing scored\n"
     );
     let (stdout, stderr, code) = score(&["no-items.csv", "-i", "gad2"]);
     assert_eq!((code, stdout.as_str()), (2, ""));
@@ -364,11 +365,12 @@ fn json_is_one_array_even_when_empty() {
     let (stdout, stderr, code) = run(bin()
         .args(["score", "-", "-i", "gad2", "--format", "json", "-q"])
         .write_stdin("id,gad2_1,gad2_2\n"));
-    assert_eq!(code, 0);
+    // issue 11: nothing scored is exit 2; the output is still well formed
+    assert_eq!(code, 2);
     assert_eq!(stdout, "[]\n");
     assert_eq!(
         stderr,
-        "warning: <stdin> has a header but no rows: nothing to score\n"
+        "error: <stdin> has a header but no rows: nothing scored\n"
     );
 }
 

@@ -295,14 +295,15 @@ fn header_only_input_and_output_file_safety() {
     let (stdout, stderr, code) = run(bin()
         .args(["summary", "-i", "gad2", "--by", "class", "--format", "csv"])
         .arg(&f));
-    assert_eq!(code, 0);
+    // issue 11: nothing summarised is exit 2, as for `score`
+    assert_eq!(code, 2);
     assert_eq!(
         stdout,
         "scope,class,n,suppressed,incomplete,gad2_mean,gad2_sd,gad2_negative,gad2_positive,gad2_incomplete,level_none,level_monitor,level_refer,level_urgent\n"
     );
-    assert!(stderr.starts_with("warning: "), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(
-        stderr.contains("has a header but no rows: nothing to summarise\n"),
+        stderr.contains("has a header but no rows: nothing summarised\n"),
         "{stderr}"
     );
     let out = dir.path().join("s.csv");

@@ -1,0 +1,431 @@
+//! What a CSV record says about the file beyond its fields: where it sits
+//! (physical lines, which differ from rows when a quoted cell holds line
+//! breaks), whether a quote swallowed lines or was never closed, and which
+//! cells do not decode. The reader finds these cheaply for every record;
+//! the messages are made here, only for the rare record that needs one.
+
+use csv::ByteRecord;
+use encoding_rs::Encoding;
+
+use crate::io::cells::BadCell;
+
+/// Where one record sits in the file and what is wrong with it as a whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordInfo {
+    /// The physical line (1-based, as a text editor counts) it starts on.
+    pub line: u64,
+    /// The row a spreadsheet shows it in (the header is row 1, a blank
+    /// line is an empty row, a cell's line breaks stay in the cell); 0
+    /// when unknown (count the records instead).
+    pub row: u64,
+    /// Line breaks inside its cells: more than 0 means the record runs over
+    /// several physical lines, which a stray `"` makes happen.
+    pub breaks: u64,
+    /// The file ends inside a quoted cell of this record (the quote that
+    /// opened it is never closed).
+    pub unclosed: bool,
+    /// Some cell does not decode (see `Decoding`).
+    pub undecodable: bool,
+    /// This record and the next `reread - 1` are the lines a stray quote
+    /// took in, re-read one row per line (see `reread_lines`); 0 otherwise.
+    pub reread: u64,
+    /// The cell where the quote opens, for a record with `breaks` or
+    /// `unclosed`.
+    pub column: usize,
+}
+
+impl RecordInfo {
+    /// The last physical line the record reaches.
+    pub fn end_line(&self) -> u64 {
+        self.line + self.breaks
+    }
+}
+
+/// How the bytes of the input were turned into UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoding {
+    /// Read as UTF-8 without transcoding (detected or `--encoding utf-8`):
+    /// a cell that is not valid UTF-8 is a problem.
+    Utf8,
+    /// Transcoded from another encoding, whose decoder puts U+FFFD in place
+    /// of bytes that are not valid in it.
+    Transcoded(&'static Encoding),
+}
+
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+impl Decoding {
+    /// Does any cell of `bytes` (one record's cells, `ByteRecord::as_slice`)
+    /// fail to decode? The hot path: one validation pass over the record.
+    #[inline]
+    pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
+        match self {
+            Decoding::Utf8 => std::str::from_utf8(bytes).is_err(),
+            Decoding::Transcoded(_) => replacement.find(bytes).is_some(),
+        }
+    }
+
+    fn cell_undecodable(self, cell: &[u8]) -> bool {
+        match self {
+            Decoding::Utf8 => std::str::from_utf8(cell).is_err(),
+            Decoding::Transcoded(_) => memchr::memmem::find(cell, REPLACEMENT).is_some(),
+        }
+    }
+
+    fn describe(self, cell: &[u8]) -> String {
+        match self {
+            Decoding::Utf8 => {
+                // a GBK export read as UTF-8 (detection saw only the start)
+                let hint = encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(cell)
+                    .map(|text| {
+                        format!(
+                            " (as GBK it reads \"{}\": if the file is GBK, give --encoding gbk)",
+                            crate::printable::printable_line(text.trim())
+                        )
+                    })
+                    .unwrap_or_default();
+                format!("is not valid UTF-8{hint}")
+            }
+            Decoding::Transcoded(enc) => {
+                format!("has bytes that are not valid {}", enc.name())
+            }
+        }
+    }
+}
+
+/// The rows a quote took in, re-read one per physical line. When every
+/// line of the record has exactly the header's number of fields, the quote
+/// was a stray one (typed by hand, never closed or closed by another stray
+/// one further down) and these are the rows the file meant: each is scored
+/// rather than lost. `None` when the lines do not look like rows (a real
+/// multi-line cell, such as a comment): then the record stays as read.
+///
+/// The text is the record's cells joined by the delimiter: inside the
+/// quote the `csv` crate copied the lines as they are, and any other `"`
+/// would have closed it, so this is the text of those lines without the
+/// stray quotes. It is read without quoting, so nothing is taken in again.
+pub fn reread_lines(
+    rec: &ByteRecord,
+    line: u64,
+    delimiter: u8,
+    headers: usize,
+) -> Option<Vec<(ByteRecord, RecordInfo)>> {
+    // with two columns, a cell whose lines each hold one delimiter would
+    // pass for rows: too weak a sign to split a record on
+    if headers < 3 {
+        return None;
+    }
+    let mut text = Vec::with_capacity(rec.as_slice().len() + rec.len());
+    for (i, cell) in rec.iter().enumerate() {
+        if i > 0 {
+            text.push(delimiter);
+        }
+        text.extend_from_slice(cell);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .quoting(false)
+        .delimiter(delimiter)
+        .from_reader(text.as_slice());
+    let mut rows = Vec::new();
+    let mut row = ByteRecord::new();
+    while reader.read_byte_record(&mut row).ok()? {
+        if row.len() != headers {
+            return None;
+        }
+        // lines before this row in the text (the `csv` crate's own count
+        // stops short of a CRLF's `\n`)
+        let at = row.position().map_or(0, csv::Position::byte);
+        let at = usize::try_from(at).unwrap_or(text.len()).min(text.len());
+        let mut before = memchr::memchr_iter(b'\n', &text[..at]).count() as u64;
+        before += u64::from(text.get(at) == Some(&b'\n'));
+        rows.push((
+            std::mem::take(&mut row),
+            RecordInfo {
+                line: line + before,
+                ..RecordInfo::default()
+            },
+        ));
+    }
+    (rows.len() > 1).then_some(rows)
+}
+
+/// The finder for U+FFFD that `Decoding::any_undecodable` takes.
+pub fn replacement_finder() -> memchr::memmem::Finder<'static> {
+    memchr::memmem::Finder::new(REPLACEMENT)
+}
+
+/// Report every cell of `rec` that does not decode, in `bad`, and replace
+/// its invalid bytes by U+FFFD so nothing raw reaches an output. A cell the
+/// answer reader already reported (an answer: invalid, so missing) gets the
+/// decoding message instead of its own. Cold: only for records flagged
+/// `undecodable`.
+pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec<BadCell>) {
+    let mut fixed = ByteRecord::with_capacity(rec.as_slice().len(), rec.len());
+    let mut changed = false;
+    for (c, cell) in rec.iter().enumerate() {
+        if !decoding.cell_undecodable(cell) {
+            fixed.push_field(cell);
+            continue;
+        }
+        let what = decoding.describe(cell);
+        match bad.iter_mut().find(|b| b.column == c) {
+            Some(b) => b.message = format!("{what}; counted as missing"),
+            None => bad.push(BadCell::new(
+                c,
+                cell,
+                format!("{what}; they are shown as �"),
+            )),
+        }
+        let lossy = String::from_utf8_lossy(cell);
+        changed |= lossy.len() != cell.len() || lossy.as_bytes() != cell;
+        fixed.push_field(lossy.as_bytes());
+    }
+    if changed {
+        fixed.set_position(rec.position().cloned());
+        *rec = fixed;
+    }
+}
+
+/// `row N (line L): …` for a record that runs over several physical
+/// lines: where it starts and ends, in which column, and how many lines it
+/// took in. Rows are numbered as a spreadsheet shows them (one row per
+/// record), lines as a text editor does.
+pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[String]) -> String {
+    let column = column_name(info.column, headers);
+    // line numbers, when the reader could count them (not with lone CRs)
+    let known = info.line > 0;
+    let at = |first: u64, last: u64| {
+        if known {
+            format!(" ({})", line_range(first, last))
+        } else {
+            String::new()
+        }
+    };
+    let taken_in = if known {
+        line_range(info.line + 1, info.end_line())
+    } else {
+        format!("{} line(s)", info.breaks)
+    };
+    if info.reread > 0 {
+        let opens = if info.unclosed {
+            "opens here and is never closed".to_string()
+        } else if known {
+            format!("opens here and closes only on line {}", info.end_line())
+        } else {
+            "opens here and closes only lines later".to_string()
+        };
+        let lines = if known {
+            line_range(info.line, info.end_line())
+        } else {
+            "the lines it took in".to_string()
+        };
+        return format!(
+            "row {row}{}, column {column}: a quote {opens}; {lines} were read as one cell, but they \
+             hold {} rows of {} fields each, so each line is scored as its own row (rows {row}–{}); \
+             remove the stray `\"` and check those rows",
+            at(info.line, info.line),
+            info.reread,
+            rec.len(),
+            row + info.reread - 1
+        );
+    }
+    match (info.unclosed, info.breaks) {
+        (true, 0) => format!(
+            "row {row}{}, column {column}: a quote opens here and is never closed (the file ends \
+             inside it); check this cell and close the quote",
+            at(info.line, info.line)
+        ),
+        (true, _) => format!(
+            "row {row}{}, column {column}: a quote opens here and is never closed, so the rest of \
+             the file ({taken_in}) was read as this one cell and any rows there were not scored; \
+             remove the stray `\"` or close it, and score again",
+            at(info.line, info.line)
+        ),
+        (false, _) => format!(
+            "row {row}{}, column {column}: a quoted cell runs over {} line break(s), so {taken_in} \
+             {} read as part of this one row and any rows there were not scored; if a `\"` there \
+             was not meant to open a quote, remove it and score again (rows are numbered as a \
+             spreadsheet shows them: one per record, not per line)",
+            at(info.line, info.end_line()),
+            info.breaks,
+            if info.breaks == 1 { "was" } else { "were" },
+        ),
+    }
+}
+
+/// A row whose number of fields differs from the header's.
+pub fn ragged_message(row: u64, fields: usize, headers: usize) -> String {
+    if fields > headers {
+        format!(
+            "row {row}: has {fields} field(s), but the header has {headers}; the {} extra field(s) are ignored",
+            fields - headers
+        )
+    } else {
+        format!(
+            "row {row}: has {fields} field(s), but the header has {headers}; absent fields count as missing"
+        )
+    }
+}
+
+fn line_range(first: u64, last: u64) -> String {
+    if first == last {
+        format!("line {first}")
+    } else {
+        format!("lines {first}–{last}")
+    }
+}
+
+fn column_name(c: usize, headers: &[String]) -> String {
+    match headers.get(c) {
+        Some(h) if !h.is_empty() => crate::printable::printable_line(h).into_owned(),
+        _ => format!("#{}", c + 1),
+    }
+}
+
+/// The cell where the quote of a record that runs over lines opens: an
+/// open quote takes in everything after it, so with `unclosed` it is the
+/// last cell; otherwise the first with a line break.
+pub fn quote_column(rec: &ByteRecord, unclosed: bool) -> usize {
+    if unclosed {
+        return rec.len().saturating_sub(1);
+    }
+    rec.iter()
+        .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        .unwrap_or(0)
+}
+
+/// Line breaks a person sees inside the cells: `\n`, `\r\n`, or a lone `\r`.
+pub fn count_breaks(bytes: &[u8]) -> u64 {
+    let mut n = 0;
+    let mut prev_cr = false;
+    for &b in bytes {
+        match b {
+            b'\n' if prev_cr => {}
+            b'\n' | b'\r' => n += 1,
+            _ => {}
+        }
+        prev_cr = b == b'\r';
+    }
+    n
+}
+
+/// Does a CSV text that starts at a record boundary end inside a quoted
+/// field? The same states as the `csv` crate: a `"` opens a quote only at
+/// the start of a field, `""` inside quotes is one quote, and text after a
+/// closing quote is plain.
+pub fn ends_inside_quotes(bytes: &[u8], delimiter: u8) -> bool {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Plain,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let boundary = |b: u8| b == delimiter || b == b'\n' || b == b'\r';
+    let mut state = State::FieldStart;
+    for &b in bytes {
+        state = match state {
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::FieldStart | State::Plain if boundary(b) => State::FieldStart,
+            State::FieldStart | State::Plain => State::Plain,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted if boundary(b) => State::FieldStart,
+            State::QuoteInQuoted => State::Plain,
+        };
+    }
+    state == State::Quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breaks_are_counted_as_an_editor_shows_them() {
+        assert_eq!(count_breaks(b"a,b"), 0);
+        assert_eq!(count_breaks(b"a\nb\r\nc\rd"), 3);
+    }
+
+    #[test]
+    fn quotes_left_open_at_the_end() {
+        assert!(ends_inside_quotes(b"S1,1,\"0", b','));
+        assert!(ends_inside_quotes(b"\"S5,1,2\nS6,0,1\n", b','));
+        assert!(!ends_inside_quotes(b"S1,\"a,b\",2", b','));
+        assert!(!ends_inside_quotes(b"S1,\"say \"\"hi\"\"\",2", b','));
+        assert!(ends_inside_quotes(b"S1,\"say \"\"hi", b','));
+        // a quote inside a plain field is a plain character
+        assert!(!ends_inside_quotes(b"S1,5\",2", b','));
+        assert!(!ends_inside_quotes(b"\n\"a\"x\"", b','));
+        assert!(ends_inside_quotes(b"a;\"b", b';'));
+        assert!(!ends_inside_quotes(b"a,\"b", b';'));
+    }
+
+    #[test]
+    fn lines_taken_in_are_re_read_only_when_they_are_rows() {
+        // `S5,1,"2` … closed by `S7"`: the record the csv crate makes
+        let rec = ByteRecord::from(vec!["S5", "1", "2\nS6,0,0\r\nS7", "3,3"]);
+        let rows = reread_lines(&rec, 6, b',', 3).unwrap();
+        let got: Vec<(Vec<&[u8]>, u64)> = rows
+            .iter()
+            .map(|(r, i)| (r.iter().collect(), i.line))
+            .collect();
+        let want: Vec<(Vec<&[u8]>, u64)> = vec![
+            (vec![b"S5", b"1", b"2"], 6),
+            (vec![b"S6", b"0", b"0"], 7),
+            (vec![b"S7", b"3", b"3"], 8),
+        ];
+        assert_eq!(got, want);
+        // a comment with a line break: its lines are no rows
+        let rec = ByteRecord::from(vec!["a", "1", "line one\nline two"]);
+        assert!(reread_lines(&rec, 2, b',', 3).is_none());
+        let rec = ByteRecord::from(vec!["a,1\nb", "2"]);
+        assert!(
+            reread_lines(&rec, 2, b',', 2).is_none(),
+            "two columns: never"
+        );
+    }
+
+    #[test]
+    fn undecodable_cells_are_reported_and_replaced() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("学生");
+        let mut rec = ByteRecord::new();
+        rec.push_field(b"ok");
+        rec.push_field(&[b"S", &gbk[..]].concat());
+        rec.push_field(b"\xff");
+        let finder = replacement_finder();
+        assert!(Decoding::Utf8.any_undecodable(rec.as_slice(), &finder));
+        let mut bad = vec![BadCell::new(2, b"\xff", "is not a valid answer".into())];
+        undecodable_cells(&mut rec, Decoding::Utf8, &mut bad);
+        assert_eq!(rec.get(1), Some("S\u{467}\u{FFFD}\u{FFFD}".as_bytes()));
+        assert_eq!(rec.get(2), Some("\u{FFFD}".as_bytes()));
+        assert!(std::str::from_utf8(rec.as_slice()).is_ok());
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[0].column, 2);
+        assert!(bad[0].message.ends_with("; counted as missing"), "{bad:?}");
+        assert_eq!(
+            bad[1].message,
+            "is not valid UTF-8 (as GBK it reads \"S学生\": if the file is GBK, give --encoding gbk); they are shown as �"
+        );
+    }
+
+    #[test]
+    fn transcoded_replacements_are_found() {
+        let finder = replacement_finder();
+        let d = Decoding::Transcoded(encoding_rs::GB18030);
+        assert!(!d.any_undecodable("学生，".as_bytes(), &finder));
+        assert!(d.any_undecodable("学\u{FFFD}".as_bytes(), &finder));
+        let mut rec = ByteRecord::from(vec!["a", "学\u{FFFD}"]);
+        let mut bad = Vec::new();
+        undecodable_cells(&mut rec, d, &mut bad);
+        assert_eq!(bad[0].column, 1);
+        assert_eq!(
+            bad[0].message,
+            "has bytes that are not valid gb18030; they are shown as �"
+        );
+    }
+}

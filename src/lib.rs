@@ -12,6 +12,7 @@ pub mod exit;
 pub mod hotlines;
 pub mod instrument;
 pub mod io;
+pub mod pipeline;
 pub mod policy;
 pub mod printable;
 pub mod report;

@@ -1,9 +1,15 @@
-//! One module per subcommand: resolve arguments, call the core, write.
+//! One module per subcommand: parse arguments, call the row pipeline and
+//! the domain modules, choose the writer, decide the exit. No subcommand
+//! imports another; what two share is here.
 
 use std::io::IsTerminal as _;
 
-use crate::cli::{Cli, Command, Format, InstrumentsCmd, PolicyCmd};
+use crate::cli::{Cli, Command, Format, GroupInputArgs, InstrumentsCmd, PolicyCmd};
 use crate::exit::Exit;
+use crate::io::input::{self, InputSpec};
+use crate::io::output::Output;
+use crate::io::protect::Protected;
+use crate::pipeline::{Input, Setup, Source};
 
 mod administer;
 mod hotlines;
@@ -50,4 +56,39 @@ pub fn default_format(format: Option<Format>, to_file: bool) -> Format {
     } else {
         Format::Csv
     })
+}
+
+/// `summary` and `report`: the instruments (none: a scored file) and
+/// policy, the open input and where its scores come from.
+fn open_group_input(a: &GroupInputArgs) -> anyhow::Result<(Setup, Input, Source)> {
+    let setup = Setup::load(&a.instruments, a.policy.as_deref(), a.map.as_deref())?;
+    let input = Input::open(
+        &InputSpec {
+            path: input::file_path(a.input.as_ref()),
+            encoding: a.read.encoding.as_deref(),
+            delimiter: a.read.delimiter,
+            sheet: a.read.sheet.as_deref(),
+        },
+        false,
+    )?;
+    let source = input.source(&setup)?;
+    Ok((setup, input, source))
+}
+
+/// The files `summary` and `report` read, which `-o` must never overwrite.
+fn group_protected(a: &GroupInputArgs) -> Protected {
+    Protected::default()
+        .data(input::file_path(a.input.as_ref()))
+        .instruments(&a.instruments)
+        .file("the --policy file", a.policy.as_deref())
+        .file("the --map file", a.map.as_deref())
+}
+
+/// Flush the output, or move its file into place; but nothing read is
+/// nothing summarised (exit 2): then no file that looks like a result.
+fn finish_unless_empty(out: Output, rows: u64) -> anyhow::Result<()> {
+    match out {
+        Output::File { .. } if rows == 0 => Ok(()),
+        out => out.finish(),
+    }
 }

@@ -1,6 +1,6 @@
-//! `psyscreen report`: read and count exactly as `summary` does, keep the
-//! referral list, and write one self-contained HTML file. Glue only: the
-//! HTML is made in report/.
+//! `psyscreen report`: run the row pipeline as `summary` does, count by
+//! group, keep the referral list, and write one self-contained HTML file.
+//! Glue only: rows come from pipeline/, the HTML is made in report/.
 
 use std::io::Write as _;
 
@@ -10,30 +10,36 @@ use crate::cli::ReportArgs;
 use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
+use crate::pipeline::group::Grouping;
+use crate::pipeline::{Options, Row, Rows};
 use crate::report::{self, InstrumentLine, Referral, ReportData};
+use crate::summary::info::{levels_of, scales_of};
 use crate::summary::{Groups, Tally};
-
-use super::summary::{protected, refer_from, Need, Rows, Setup};
 
 pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let inp = &a.input;
     let lang: Lang = inp.lang.into();
-    let setup = Setup::load(inp)?;
-    let from = refer_from(&setup.policy, a.min_level.as_deref())?;
-    let mut rows = Rows::open(
-        inp,
+    let (setup, input, source) = super::open_group_input(inp)?;
+    let from = report::refer_from(&setup.policy, a.min_level.as_deref())?;
+    let mut grouping = Grouping::new(
+        &input,
         &setup,
-        Need {
-            reasons_from: Some(from),
-            ..Need::default()
-        },
+        (&inp.by, inp.id_column.as_deref()),
+        Some(from),
+        lang,
     )?;
     // refuse an existing file before reading the whole input
-    let output = Output::open(Some(&a.output), a.force, &mut protected(inp))?;
+    let output = Output::open(Some(&a.output), a.force, &mut super::group_protected(inp))?;
+    let options = Options {
+        one_based: inp.one_based,
+        ..Options::default()
+    };
 
     let mut groups: Groups<Tally> = Groups::default();
     let mut referrals: Vec<Referral> = Vec::new();
-    while let Some(v) = rows.next()? {
+    let mut rows = Rows::start(input, &setup, source, options);
+    rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+        let v = grouping.view(row);
         groups.row(v.key, Tally::default).add(v.facts, v.level);
         if v.level >= from {
             referrals.push(Referral {
@@ -42,14 +48,19 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
                 reasons: v.reasons.to_string(),
             });
         }
-    }
+        Ok(true)
+    })?;
     // highest level first; input order within a level (the sort is stable)
     referrals.sort_by_key(|r| std::cmp::Reverse(r.level));
     let n_groups = groups.len();
     let shown = groups.finish(inp.min_group);
-    let scales = rows.scales();
-    let levels = setup.levels();
-    let instruments = rows
+    let scales = match (setup.battery(), rows.scored_columns()) {
+        (Some(b), _) => scales_of(b),
+        (None, Some(c)) => c.scales.clone(),
+        (None, None) => Vec::new(),
+    };
+    let levels = levels_of(&setup.policy);
+    let instruments = setup
         .battery()
         .map(|b| {
             b.instruments
@@ -65,8 +76,8 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let html = report::render(&ReportData {
         lang,
         date: report::date(report_time()),
-        input: rows.table.name.clone(),
-        by: rows.by.clone(),
+        input: rows.name.clone(),
+        by: grouping.by.clone(),
         instruments,
         policy_id: setup.policy.id.clone(),
         policy_version: setup.policy.version.clone(),
@@ -77,32 +88,34 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         referrals: &referrals,
         version: env!("CARGO_PKG_VERSION"),
     });
+    let c = &rows.counts;
     // nothing read: no report that looks like one (the temporary goes)
-    if rows.rows > 0 {
+    if c.rows > 0 {
         let mut output = output;
         output
             .write_all(html.as_bytes())
             .with_context(|| format!("writing {}", a.output.display()))?;
         output.finish()?;
     }
-    rows.finish_notes();
-    if !inp.quiet && rows.rows > 0 {
+    c.end_notes(&rows.name, "summarised");
+    c.top_level_notice(&setup.policy);
+    if !inp.quiet && c.rows > 0 {
         eprintln!(
             "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} on the referral list (`{}` and above); {} problem(s) reported above",
             a.output.display(),
-            rows.rows,
-            rows.table.name,
-            rows.table.encoding,
-            rows.by.join(", "),
+            c.rows,
+            rows.name,
+            rows.encoding,
+            grouping.by.join(", "),
             n_groups - shown.suppressed,
             shown.suppressed,
             inp.min_group,
             referrals.len(),
             setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
-            rows.problems
+            c.problems()
         );
     }
-    Ok(Exit::after_run(rows.rows, rows.problems, false))
+    Ok(c.exit(false))
 }
 
 /// Seconds since 1970 for the report's date: `SOURCE_DATE_EPOCH` when set

@@ -521,7 +521,7 @@ impl Table {
 impl<T> RowStream<T> {
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<(&ByteRecord, RecordInfo, &mut T)>> {
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {

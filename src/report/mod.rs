@@ -457,6 +457,21 @@ fn referrals(h: &mut String, d: &ReportData<'_>) {
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// The referral list's lowest level: `--min-level`, else `refer`, else the
+/// policy's second-highest level.
+pub fn refer_from(
+    policy: &crate::policy::Policy,
+    min_level: Option<&str>,
+) -> anyhow::Result<usize> {
+    if let Some(l) = min_level {
+        return Ok(usize::from(policy.parse_level(l)?.0));
+    }
+    Ok(policy.level("refer").map_or_else(
+        || policy.levels.len().saturating_sub(2).max(1),
+        |crate::policy::Level(l)| usize::from(l),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,10 @@
 
 pub mod alpha;
 pub mod careless;
-pub mod rows;
+pub mod flags;
+pub mod info;
+pub mod layout;
+pub mod quality;
 
 use std::collections::BTreeMap;
 
@@ -370,6 +373,14 @@ pub fn key_label(key: &[String], lang: Lang) -> String {
 /// A mean or SD as shown: two decimals, or empty when there is none.
 pub fn fmt2(x: Option<f64>) -> String {
     x.map_or_else(String::new, |x| format!("{x:.2}"))
+}
+
+/// `N group(s) shown, M suppressed (fewer than K respondents)`.
+pub fn groups_note(groups: usize, suppressed: usize, min_group: u64) -> String {
+    format!(
+        "{} group(s) shown, {suppressed} suppressed (fewer than {min_group} respondents)",
+        groups - suppressed
+    )
 }
 
 #[cfg(test)]

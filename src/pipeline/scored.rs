@@ -1,132 +1,14 @@
-//! One input record → what a summary needs: the scale facts and risk level
-//! of one person. Two sources: raw answers, scored with the same public
-//! pieces as `psyscreen score` (column plan, answer reader, battery, bound
-//! policy); or a file `score` already wrote (`{scale}_total`,
-//! `{scale}_band`, `risk_level`). Pure: the caller reads the records and
-//! prints the problems found here.
+//! Reading back a file `psyscreen score` wrote (`{scale}_total`,
+//! `{scale}_band`, `risk_level`, `risk_reasons`): the pipeline's other
+//! source of rows, for `summary` and `report` without `-i`. Pure: the
+//! pipeline reads the records and reports the problems found here.
 
 use csv::ByteRecord;
 
-use super::{BandInfo, ScaleFact, ScaleInfo};
-use crate::instrument::{Lang, Scale};
-use crate::io::cells::AnswerReader;
-pub use crate::io::cells::BadCell;
-use crate::io::columns::ColumnPlan;
-use crate::policy::{Bound, Outcome, Policy};
-use crate::score::{Answer, Battery, ScaleResult};
-
-/// Scores raw answers one record at a time; buffers are reused.
-pub struct RowScorer<'a> {
-    battery: &'a Battery,
-    bound: &'a Bound,
-    plan: ColumnPlan,
-    reader: AnswerReader,
-    /// The answers of the last record, in the battery's item order: as read
-    /// after `read`, with skip logic applied after `score`.
-    pub answers: Vec<Answer>,
-    pub results: Vec<ScaleResult>,
-    pub outcome: Outcome<'a>,
-    pub facts: Vec<ScaleFact>,
-    /// Cells of the last record that were not valid answers.
-    pub bad: Vec<BadCell>,
-    divisors: Vec<f64>,
-}
-
-impl<'a> RowScorer<'a> {
-    pub fn new(
-        battery: &'a Battery,
-        bound: &'a Bound,
-        plan: ColumnPlan,
-        extra_labels: &[(String, i32)],
-        one_based: bool,
-    ) -> Self {
-        let divisors = battery
-            .scales()
-            .map(|(_, _, s)| 10f64.powi(i32::from(s.decimals)))
-            .collect();
-        RowScorer {
-            battery,
-            bound,
-            plan,
-            reader: AnswerReader::new(battery, extra_labels, one_based),
-            answers: vec![Answer::Missing; battery.n_items()],
-            results: vec![ScaleResult::default(); battery.n_scales()],
-            outcome: Outcome::default(),
-            facts: vec![ScaleFact::default(); battery.n_scales()],
-            bad: Vec::new(),
-            divisors,
-        }
-    }
-
-    /// Read one record's answers; an invalid cell is missing, and noted.
-    pub fn read(&mut self, rec: &ByteRecord) {
-        self.reader
-            .read_record(&self.plan, rec, &mut self.answers, &mut self.bad);
-    }
-
-    /// Score what `read` read: totals, bands, the policy's level.
-    pub fn score(&mut self) {
-        self.battery.score(&mut self.answers, &mut self.results);
-        self.bound.evaluate(
-            self.battery,
-            &self.answers,
-            &self.results,
-            &mut self.outcome,
-        );
-        for ((f, r), d) in self.facts.iter_mut().zip(&self.results).zip(&self.divisors) {
-            #[allow(clippy::cast_precision_loss)] // totals are small
-            let total = r.total.map(|t| t as f64 / d);
-            *f = ScaleFact {
-                total,
-                band: r.band,
-            };
-        }
-    }
-
-    /// The level of the last record scored.
-    pub fn level(&self) -> usize {
-        usize::from(self.outcome.level.0)
-    }
-
-    /// The reasons of the last record scored, `; `-joined into `buf`.
-    pub fn reasons(&self, lang: Lang, buf: &mut String) {
-        self.bound.reasons(&self.outcome, lang, buf);
-    }
-}
-
-/// The scales of a battery as a summary shows them.
-pub fn scales_of(battery: &Battery) -> Vec<ScaleInfo> {
-    battery.scales().map(|(_, _, s)| scale_info(s)).collect()
-}
-
-pub fn scale_info(s: &Scale) -> ScaleInfo {
-    ScaleInfo {
-        id: s.id.clone(),
-        bands: s
-            .bands
-            .iter()
-            .map(|b| BandInfo {
-                id: b.label.clone(),
-                en: b.en.clone(),
-                zh: b.zh.clone(),
-            })
-            .collect(),
-    }
-}
-
-/// The levels of a policy as a summary shows them.
-pub fn levels_of(policy: &Policy) -> Vec<super::LevelInfo> {
-    policy
-        .levels
-        .iter()
-        .map(|l| super::LevelInfo {
-            id: l.id.clone(),
-            label: l.label.clone(),
-        })
-        .collect()
-}
-
-// ------------------------------------------------------------ scored files
+use crate::instrument;
+use crate::io::cells::BadCell;
+use crate::summary::info::scale_info;
+use crate::summary::{BandInfo, ScaleFact, ScaleInfo};
 
 #[derive(Debug, Clone)]
 struct ScoredScale {
@@ -262,47 +144,22 @@ impl ScoredColumns {
     }
 }
 
+/// The bands of a built-in scale, to order a scored file's bands.
+pub fn known_scale(id: &str) -> Option<ScaleInfo> {
+    instrument::builtin_ids().into_iter().find_map(|i| {
+        let inst = instrument::builtin_with(i, false)?.ok()?;
+        inst.scales.iter().find(|s| s.id == id).map(scale_info)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::instrument;
-    use crate::io::columns::{self, MapFile};
+    use crate::summary::info::scale_info;
 
     fn headers(s: &str) -> Vec<String> {
         s.split(',').map(String::from).collect()
-    }
-
-    #[test]
-    fn raw_rows_score_like_score_does() {
-        let battery = Battery::new(vec![instrument::builtin("gad2").unwrap().unwrap()]);
-        let policy = crate::policy::default_policy().unwrap();
-        let bound = policy.bind(&battery, &instrument::builtin_names()).unwrap();
-        let h = headers("id,gad2_1,gad2_2");
-        let plan = columns::plan(&h, &battery, &MapFile::default()).unwrap();
-        let mut s = RowScorer::new(&battery, &bound, plan, &[], false);
-        s.read(&ByteRecord::from(vec!["a", "3", "2"]));
-        assert!(s.bad.is_empty());
-        s.score();
-        assert_eq!(
-            s.facts,
-            vec![ScaleFact {
-                total: Some(5.0),
-                band: Some(1)
-            }]
-        );
-        assert_eq!(policy.level_id(s.outcome.level), "monitor");
-        let mut why = String::new();
-        s.reasons(Lang::En, &mut why);
-        assert!(why.starts_with("GAD-2 ≥ 3"), "{why}");
-        s.read(&ByteRecord::from(vec!["b", "x", ""]));
-        assert_eq!(
-            s.bad[0].render(3, &h),
-            "row 3, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing"
-        );
-        s.score();
-        assert_eq!(s.facts[0].band, None, "both missing: incomplete");
-        assert_eq!(policy.level_id(s.outcome.level), "monitor", "never lower");
-        assert_eq!(scales_of(&battery)[0].bands[1].id, "positive");
     }
 
     #[test]

@@ -1,0 +1,127 @@
+//! What `summary` and `report` take from each scored row: its group key
+//! (`--by`), its id, its scale facts and level, and (from a level on) its
+//! reasons, the same for raw answers and for a scored file read back.
+
+use crate::instrument::Lang;
+use crate::score::Answer;
+use crate::summary::info::Facts;
+use crate::summary::ScaleFact;
+
+use super::{Input, Row, Scores, Setup};
+
+/// One row as a group summary sees it.
+pub struct View<'r> {
+    /// As a spreadsheet shows it: the header is row 1.
+    pub row: u64,
+    pub id: String,
+    pub key: &'r [String],
+    pub facts: &'r [ScaleFact],
+    pub level: usize,
+    /// Filled for rows at `reasons_from` or above.
+    pub reasons: &'r str,
+    /// Raw input: the answers after skip logic, in the battery's order.
+    pub answers: Option<&'r [Answer]>,
+    /// Raw input with `Options::as_read`: before skip logic.
+    pub as_read: Option<&'r [Answer]>,
+}
+
+pub struct Grouping<'s> {
+    /// The `--by` columns' names.
+    pub by: Vec<String>,
+    /// The id column's name, when there is one.
+    pub id_name: Option<String>,
+    by_cols: Vec<usize>,
+    id_col: Option<usize>,
+    setup: &'s Setup,
+    reasons_from: Option<usize>,
+    lang: Lang,
+    facts: Option<Facts>,
+    key: Vec<String>,
+    reasons: String,
+}
+
+impl<'s> Grouping<'s> {
+    /// `id_column`: else `id` for raw answers, the first column of a
+    /// scored file. `reasons_from`: the lowest level whose reasons are kept.
+    pub fn new(
+        input: &Input,
+        setup: &'s Setup,
+        (by, id_column): (&[String], Option<&str>),
+        reasons_from: Option<usize>,
+        lang: Lang,
+    ) -> anyhow::Result<Grouping<'s>> {
+        let headers = &input.table.headers;
+        let by_cols =
+            (by.iter().map(|b| input.column("--by", b.trim()))).collect::<Result<Vec<_>, _>>()?;
+        let id_col = match id_column {
+            Some(c) => Some(input.column("--id-column", c.trim())?),
+            None if setup.battery().is_some() => input.find("id"),
+            None => (!headers.is_empty()).then_some(0),
+        };
+        Ok(Grouping {
+            by: by_cols.iter().map(|&c| headers[c].clone()).collect(),
+            id_name: id_col.map(|c| headers[c].clone()),
+            by_cols,
+            id_col,
+            setup,
+            reasons_from,
+            lang,
+            facts: setup.battery().map(Facts::new),
+            key: Vec::new(),
+            reasons: String::new(),
+        })
+    }
+
+    pub fn view<'r>(&'r mut self, row: &'r Row<'r>) -> View<'r> {
+        let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
+        self.key.clear();
+        for &c in &self.by_cols {
+            self.key.push(cell(c).trim().to_string());
+        }
+        let id = match self.id_col {
+            Some(c) => cell(c).trim().to_string(),
+            None => row.number.to_string(),
+        };
+        let level = usize::from(row.level.0);
+        let with_reasons = self.reasons_from.is_some_and(|f| level >= f);
+        self.reasons.clear();
+        let (facts, answers, as_read) = match (&row.scores, &mut self.facts) {
+            (
+                Scores::Answers {
+                    answers,
+                    as_read,
+                    results,
+                    outcome,
+                    ..
+                },
+                Some(facts),
+            ) => {
+                if with_reasons {
+                    if let Some((_, bound)) = &self.setup.scoring {
+                        bound.reasons(outcome, self.lang, &mut self.reasons);
+                    }
+                }
+                let kept = (!as_read.is_empty()).then_some(*as_read);
+                (facts.fill(results), Some(*answers), kept)
+            }
+            (Scores::Scored { facts, reasons }, _) => {
+                if with_reasons {
+                    self.reasons
+                        .push_str(String::from_utf8_lossy(reasons).trim());
+                }
+                (*facts, None, None)
+            }
+            (Scores::Answers { .. }, None) => unreachable!("raw answers come with a battery"),
+        };
+        View {
+            row: row.number,
+            id,
+            key: &self.key,
+            facts,
+            level,
+            reasons: &self.reasons,
+            answers,
+            as_read,
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The row pipeline, once for every command: open an input, plan its
+//! columns, read each row's answers (on the reading thread), score them,
+//! apply the policy, report the input's problems, and push each scored row
+//! into a `RowSink` the command supplies — `score` writes it, `summary`
+//! and `report` count it. Adding an output means writing a sink; reading
+//! and scoring stay here.
+//!
+//! - `scorer`: the pure core (answers → results → level), no CSV;
+//! - `scored`: a file `score` wrote, read back (no `-i`);
+//! - `problems`: problems reported and counted, the run's `Counts`;
+//! - `write`: the sink that writes `score`'s rows; `check`: `score --check`;
+//! - `group`: a row as `summary` and `report` see it (group key, id, facts).
+
+pub mod check;
+pub mod group;
+pub mod problems;
+pub mod scored;
+pub mod scorer;
+pub mod write;
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use csv::ByteRecord;
+
+use crate::instrument::{self, BuiltinNames};
+use crate::io::cells::{AnswerReader, BadCell};
+use crate::io::columns::{self, ColumnPlan, MapFile};
+use crate::io::input::{InputSpec, RowStream, Table};
+use crate::io::record::{self, RecordInfo};
+use crate::policy::{self, Bound, Level, Outcome, Policy};
+use crate::score::{Answer, Battery, ScaleResult};
+use crate::summary::ScaleFact;
+
+pub use problems::Counts;
+use scored::{ScoredColumns, UnknownLevel};
+use scorer::Scorer;
+
+/// What rows are scored with: the policy, and the instruments with the
+/// policy bound to them (none: the input is a file `score` wrote).
+pub struct Setup {
+    pub policy: Policy,
+    pub scoring: Option<(Battery, Bound)>,
+    pub map: MapFile,
+}
+
+impl Setup {
+    pub fn load(
+        instruments: &[String],
+        policy: Option<&Path>,
+        map: Option<&Path>,
+    ) -> anyhow::Result<Setup> {
+        let battery = if instruments.is_empty() {
+            None
+        } else {
+            Some(Battery::new(instrument::resolve(instruments)?))
+        };
+        let policy = policy::load(policy)?;
+        let scoring = match battery {
+            Some(b) => {
+                let bound = policy.bind(&b, &BuiltinNames::default())?;
+                Some((b, bound))
+            }
+            None => None,
+        };
+        let map = match map {
+            Some(p) => MapFile::load(p)?,
+            None => MapFile::default(),
+        };
+        Ok(Setup {
+            policy,
+            scoring,
+            map,
+        })
+    }
+
+    pub fn battery(&self) -> Option<&Battery> {
+        self.scoring.as_ref().map(|(b, _)| b)
+    }
+}
+
+/// An open input whose header is read; problems in the header reported.
+pub struct Input {
+    pub table: Table,
+}
+
+impl Input {
+    /// `hash`: keep a SHA-256 of the bytes read (for `--manifest`).
+    pub fn open(spec: &InputSpec<'_>, hash: bool) -> anyhow::Result<Input> {
+        let table = Table::open_with(spec, hash)?;
+        // header cells that do not decode: reported, and the run exits 1
+        for b in &table.header_problems {
+            eprintln!("{}", b.render(1, &[]));
+        }
+        Ok(Input { table })
+    }
+
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.table.headers.iter().position(|h| h == name)
+    }
+
+    /// The column a flag names (`--by`, `--id-column`, …), or an error
+    /// that lists the columns there are.
+    pub fn column(&self, flag: &str, name: &str) -> anyhow::Result<usize> {
+        self.find(name).with_context(|| {
+            format!(
+                "{flag} `{name}` is not a column of {}: it has {}",
+                self.table.name,
+                self.table.headers.join(", ")
+            )
+        })
+    }
+
+    /// Which column feeds which item (`score --check` shows it).
+    pub fn plan(&self, battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
+        columns::plan(&self.table.headers, battery, map)
+    }
+
+    /// Where the rows' scores come from: the items' columns (at least one
+    /// found; absent ones warned about), or a scored file's columns.
+    pub fn source(&self, setup: &Setup) -> anyhow::Result<Source> {
+        let t = &self.table;
+        Ok(match setup.battery() {
+            Some(battery) => {
+                // the encoding in the message: a wrong --encoding is the usual cause
+                let read_as = format!("{} (read as {})", t.name, t.encoding);
+                Source::Answers(columns::plan_for_scoring(
+                    &read_as, &t.headers, battery, &setup.map,
+                )?)
+            }
+            None => Source::Scored(
+                ScoredColumns::detect(&t.headers, scored::known_scale).with_context(|| {
+                    format!(
+                        "{} has no scored columns ({{scale}}_total with {{scale}}_band, and risk_level): \
+                         give -i with the instruments to score raw answers, or summarise a file `psyscreen score` wrote",
+                        t.name
+                    )
+                })?,
+            ),
+        })
+    }
+}
+
+/// Where a row's scores come from.
+pub enum Source {
+    /// Raw answers, read through this plan and scored here.
+    Answers(ColumnPlan),
+    /// A file `score` wrote: its totals, bands and levels as written.
+    Scored(ScoredColumns),
+}
+
+/// What a command needs beyond the scores.
+#[derive(Default, Clone, Copy)]
+pub struct Options {
+    /// `--one-based`: a cell `1` means the first option.
+    pub one_based: bool,
+    /// Keep the answers as read, before skip logic (careless flags).
+    pub as_read: bool,
+    /// Keep this column's bytes as read, before bytes that do not decode
+    /// are replaced (pseudonyms: two ids that differ only there stay two).
+    pub raw_id: Option<usize>,
+}
+
+/// One row, read and scored.
+pub struct Row<'r> {
+    /// As a spreadsheet shows it: the header is row 1.
+    pub number: u64,
+    /// The cells (bytes that do not decode replaced by U+FFFD).
+    pub record: &'r ByteRecord,
+    pub level: Level,
+    pub scores: Scores<'r>,
+}
+
+pub enum Scores<'r> {
+    /// Raw answers, scored here.
+    Answers {
+        /// After skip logic, in the battery's item order.
+        answers: &'r [Answer],
+        /// Before skip logic (`Options::as_read`; else empty).
+        as_read: &'r [Answer],
+        results: &'r [ScaleResult],
+        outcome: &'r Outcome<'r>,
+        /// `Options::raw_id`'s cell as read, when it did not decode.
+        raw_id: Option<&'r [u8]>,
+    },
+    /// Read back from a file `score` wrote.
+    Scored {
+        facts: &'r [ScaleFact],
+        reasons: &'r [u8],
+    },
+}
+
+/// Where scored rows go. Returning `Ok(false)` stops the read early.
+pub trait RowSink {
+    fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool>;
+}
+
+impl<F: FnMut(&Row<'_>) -> anyhow::Result<bool>> RowSink for F {
+    fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
+        self(row)
+    }
+}
+
+/// What the reading thread reads from one row.
+#[derive(Default)]
+pub struct Read {
+    answers: Vec<Answer>,
+    bad: Vec<BadCell>,
+    raw_id: Option<Vec<u8>>,
+}
+
+/// The rows of an input, streamed from the reading thread; `run` scores
+/// them into a sink.
+pub struct Rows<'s> {
+    pub name: String,
+    pub encoding: &'static str,
+    pub headers: Vec<String>,
+    pub counts: Counts,
+    table: Table,
+    setup: &'s Setup,
+    mode: Mode<'s>,
+    stream: RowStream<Read>,
+    as_read: Option<Vec<Answer>>,
+}
+
+enum Mode<'s> {
+    Answers(Scorer<'s>),
+    Scored {
+        cols: ScoredColumns,
+        facts: Vec<ScaleFact>,
+        bad: Vec<BadCell>,
+    },
+}
+
+impl<'s> Rows<'s> {
+    /// Start the reading thread. Raw answers are read on it, in step with
+    /// the rows, so the scoring thread only scores.
+    pub fn start(input: Input, setup: &'s Setup, source: Source, opts: Options) -> Rows<'s> {
+        let mut table = input.table;
+        let mut counts = Counts {
+            header_problems: table.header_problems.len() as u64,
+            per_level: vec![0; setup.policy.levels.len()],
+            ..Counts::default()
+        };
+        let decoding = table.decoding;
+        let (mode, stream) = match (source, &setup.scoring) {
+            (Source::Answers(plan), Some((battery, bound))) => {
+                // every row of those items is missing: a problem with the input itself
+                counts.absent_columns = (plan.items.len() - plan.found()) as u64;
+                let extra: Vec<(String, i32)> = setup
+                    .map
+                    .values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
+                let reader = AnswerReader::new(battery, &extra, opts.one_based);
+                let n_items = battery.n_items();
+                let raw_id = opts.raw_id;
+                let stream = table.stream_with(move |rec, info, row: &mut Read| {
+                    if row.answers.len() != n_items {
+                        row.answers = vec![Answer::Missing; n_items];
+                    }
+                    reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
+                    row.raw_id = None;
+                    if info.undecodable {
+                        row.raw_id = raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
+                        record::undecodable_cells(rec, decoding, &mut row.bad);
+                    }
+                });
+                (Mode::Answers(Scorer::new(battery, bound)), stream)
+            }
+            (source, _) => {
+                let cols = match source {
+                    Source::Scored(c) => c,
+                    Source::Answers(_) => unreachable!("a plan is only made with instruments"),
+                };
+                let stream = table.stream_with(|_, _, _: &mut Read| {});
+                let mode = Mode::Scored {
+                    cols,
+                    facts: Vec::new(),
+                    bad: Vec::new(),
+                };
+                (mode, stream)
+            }
+        };
+        Rows {
+            name: table.name.clone(),
+            encoding: table.encoding,
+            headers: table.headers.clone(),
+            counts,
+            table,
+            setup,
+            mode,
+            stream,
+            as_read: opts.as_read.then(Vec::new),
+        }
+    }
+
+    /// The input's size in bytes, when known (for progress).
+    pub fn table_size(&self) -> Option<u64> {
+        self.table.size
+    }
+
+    /// Bytes read so far (CSV only), for progress.
+    pub fn progress(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.stream.position()
+    }
+
+    /// SHA-256 of the input's bytes (`Input::open` with `hash`); complete
+    /// after `run`.
+    pub fn sha256(&self) -> Option<String> {
+        self.table.sha256()
+    }
+
+    /// The scales a scored file has (with the bands seen so far).
+    pub fn scored_columns(&self) -> Option<&ScoredColumns> {
+        match &self.mode {
+            Mode::Scored { cols, .. } => Some(cols),
+            Mode::Answers(_) => None,
+        }
+    }
+
+    /// Read, report and score every row into `sink`, until the end or
+    /// until the sink says stop.
+    pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
+        let Rows {
+            counts,
+            table,
+            setup,
+            mode,
+            stream,
+            as_read,
+            headers,
+            ..
+        } = self;
+        let decoding = table.decoding;
+        while let Some((rec, info, read)) = stream.next_row()? {
+            counts.rows += 1;
+            let number = row_number(table, rec, info, counts.rows);
+            counts.record(number, &info, rec, headers);
+            let row = match mode {
+                Mode::Answers(scorer) => {
+                    counts.cells(number, &read.bad, headers);
+                    if let Some(keep) = as_read.as_mut() {
+                        keep.clone_from(&read.answers);
+                    }
+                    let level = scorer.score(&mut read.answers);
+                    counts.incomplete += scorer.incomplete();
+                    Row {
+                        number,
+                        record: rec,
+                        level,
+                        scores: Scores::Answers {
+                            answers: &read.answers,
+                            as_read: as_read.as_deref().unwrap_or_default(),
+                            results: &scorer.results,
+                            outcome: &scorer.outcome,
+                            raw_id: read.raw_id.as_deref(),
+                        },
+                    }
+                }
+                Mode::Scored { cols, facts, bad } => {
+                    let level = read_scored(&setup.policy, cols, rec, number, facts, bad)?;
+                    if info.undecodable {
+                        record::undecodable_cells(rec, decoding, bad);
+                    }
+                    counts.cells(number, bad, headers);
+                    Row {
+                        number,
+                        record: rec,
+                        level,
+                        scores: Scores::Scored {
+                            facts,
+                            reasons: cols.reasons(rec),
+                        },
+                    }
+                }
+            };
+            if let Some(n) = counts.per_level.get_mut(usize::from(row.level.0)) {
+                *n += 1;
+            }
+            if !sink.row(&row)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// As a spreadsheet shows it: the header is row 1.
+#[inline]
+fn row_number(table: &Table, rec: &ByteRecord, info: RecordInfo, count: u64) -> u64 {
+    if info.row > 0 {
+        info.row
+    } else {
+        table.row_number(rec, count)
+    }
+}
+
+/// One row of a scored file; a level the policy does not have stops the
+/// read (the file was scored with another policy).
+fn read_scored(
+    policy: &Policy,
+    cols: &mut ScoredColumns,
+    rec: &ByteRecord,
+    row: u64,
+    facts: &mut Vec<ScaleFact>,
+    bad: &mut Vec<BadCell>,
+) -> anyhow::Result<Level> {
+    let level_of = |id: &str| policy.level(id).map(|l| usize::from(l.0));
+    match cols.read(rec, level_of, facts, bad) {
+        Ok(l) => Ok(Level(u8::try_from(l).unwrap_or(u8::MAX))),
+        Err(UnknownLevel(found)) => anyhow::bail!(
+            "row {row}, column risk_level: '{}' is not a level of policy `{}` (expected {}): \
+             give the policy the file was scored with (--policy FILE)",
+            crate::diag::sanitize(&found),
+            policy.id,
+            policy.level_ids().join(", ")
+        ),
+    }
+}

@@ -1,0 +1,154 @@
+//! The input's problems, reported once for every command that reads rows:
+//! each as it is met (`row N, column C: …` on stderr), counted in `Counts`,
+//! and summed up at the end. A problem never drops a row: the row is still
+//! scored, with the cell as missing.
+
+use csv::ByteRecord;
+
+use crate::exit::Exit;
+use crate::io::cells::BadCell;
+use crate::io::record::{self, RecordInfo};
+use crate::policy::{Level, Policy};
+
+/// What a run read, scored and found wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub rows: u64,
+    pub bad_cells: u64,
+    /// Rows with at least one bad cell.
+    pub bad_rows: u64,
+    /// Rows with a wrong number of fields.
+    pub ragged: u64,
+    /// Records that ran over several physical lines.
+    pub spanning: u64,
+    /// Of those, the ones whose lines could not be re-read as rows, and
+    /// the line breaks they took in.
+    pub swallowing: u64,
+    pub absorbed: u64,
+    /// Item columns absent from the header: missing in every row.
+    pub absent_columns: u64,
+    /// Header cells that do not decode.
+    pub header_problems: u64,
+    /// Problems a command found in cells it reads itself (a duration).
+    pub other: u64,
+    /// Scale results with no total or band (raw answers only).
+    pub incomplete: u64,
+    /// Rows per level, by level index.
+    pub per_level: Vec<u64>,
+}
+
+impl Counts {
+    /// Every problem reported: each makes the exit code at least 1.
+    pub fn problems(&self) -> u64 {
+        self.bad_cells
+            + self.ragged
+            + self.spanning
+            + self.absent_columns
+            + self.header_problems
+            + self.other
+    }
+
+    /// The exit code of a run over these rows (no rows: 2).
+    pub fn exit(&self, hit_fail_on: bool) -> Exit {
+        Exit::after_run(self.rows, self.problems(), hit_fail_on)
+    }
+
+    /// The problems beyond invalid cells, for `score`'s summary line.
+    pub fn beyond_cells(&self) -> String {
+        let mut out = String::new();
+        for (n, what) in [
+            (self.ragged, "row(s) with a wrong number of fields"),
+            (self.spanning, "quoted cell(s) over several lines"),
+            (self.absent_columns, "item column(s) missing"),
+            (self.header_problems, "header cell(s) that do not decode"),
+        ] {
+            if n > 0 {
+                out.push_str(&format!(", {n} {what}"));
+            }
+        }
+        out
+    }
+
+    /// A record as a whole: over several lines, or a wrong field count.
+    /// Cold: a well-formed row only compares two numbers.
+    #[inline]
+    pub(super) fn record(
+        &mut self,
+        row: u64,
+        info: &RecordInfo,
+        rec: &ByteRecord,
+        headers: &[String],
+    ) {
+        if info.breaks > 0 || info.unclosed {
+            eprintln!("{}", record::span_message(row, info, rec, headers));
+            if info.reread == 0 {
+                self.absorbed += info.breaks;
+                self.swallowing += 1;
+            }
+            self.spanning += 1;
+        }
+        if rec.len() != headers.len() {
+            eprintln!("{}", record::ragged_message(row, rec.len(), headers.len()));
+            self.ragged += 1;
+        }
+    }
+
+    /// The cells of one row that could not be read.
+    #[inline]
+    pub(super) fn cells(&mut self, row: u64, bad: &[BadCell], headers: &[String]) {
+        for b in bad {
+            eprintln!("{}", b.render(row, headers));
+        }
+        self.bad_cells += bad.len() as u64;
+        self.bad_rows += u64::from(!bad.is_empty());
+    }
+
+    /// The end of a read: a header with no rows is an error; lines a quote
+    /// took in were not read as rows. `done` says what was not done
+    /// (`scored`, `summarised`).
+    pub fn end_notes(&self, name: &str, done: &str) {
+        if self.rows == 0 {
+            eprintln!("error: {name} has a header but no rows: nothing {done}");
+        }
+        if self.absorbed > 0 {
+            eprintln!(
+                "warning: {} row(s) took in {} more line(s) through a quoted cell: any rows on those lines were not scored (see above)",
+                self.swallowing, self.absorbed
+            );
+        }
+    }
+
+    /// Rows at the policy's top level: printed in any case (also with
+    /// `--quiet`, also when stdout closed early).
+    pub fn top_level_notice(&self, policy: &Policy) {
+        let top = policy.top();
+        let at_top = self.per_level.get(usize::from(top.0)).copied().unwrap_or(0);
+        if at_top > 0 && top > Level(0) {
+            eprintln!(
+                "notice: {at_top} row(s) at `{}`: act on them now (crisis protocol; `psyscreen hotlines`)",
+                policy.level_id(top)
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_counts_toward_the_exit_code() {
+        let mut c = Counts {
+            rows: 3,
+            ..Counts::default()
+        };
+        assert_eq!(c.exit(false), Exit::Success);
+        c.absent_columns = 1;
+        assert_eq!(c.problems(), 1);
+        assert_eq!(c.exit(false), Exit::BadCells);
+        assert_eq!(c.exit(true), Exit::Flagged);
+        assert_eq!(c.beyond_cells(), ", 1 item column(s) missing");
+        c.rows = 0;
+        assert_eq!(c.exit(false), Exit::Error, "a header alone is an error");
+    }
+}

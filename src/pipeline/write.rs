@@ -1,0 +1,187 @@
+//! `score`'s rows out: the id (or pseudonym), kept columns, each scale's
+//! total, band and prorated flag, then the level, its label and reasons
+//! (DESIGN's batch layout). The hot path: band and level names are encoded
+//! once for the output format and written per row without rescanning.
+//!
+//! A closed stdout (`| head`) stops the writing; with `--fail-on` scoring
+//! goes on without writing, so the exit code still tells whether a row
+//! reached the level.
+
+use std::io::Write;
+
+use crate::cli::Format;
+use crate::exit;
+use crate::instrument::{Lang, Scale};
+use crate::io::privacy::Pseudonymizer;
+use crate::io::write::{Columns, Encoded, Kind, Sink};
+use crate::policy::{Bound, Level, Policy};
+use crate::score::Battery;
+
+use super::{Row, RowSink, Scores};
+
+/// Which input columns lead each output row.
+pub struct Lead {
+    /// `--id-column` (or `id`); none: the row number.
+    pub id: Option<usize>,
+    pub keep: Vec<usize>,
+    /// `--pseudonymize`: ids written as keyed hashes.
+    pub pseudonyms: Option<Pseudonymizer>,
+}
+
+/// Which rows are written and what is watched for.
+pub struct Filter {
+    /// `--min-level`: rows below are scored and counted, not written.
+    pub min_level: Option<Level>,
+    /// `--fail-on`: whether any row reached it.
+    pub fail_on: Option<Level>,
+}
+
+pub struct ScoreWriter<'a, W: Write> {
+    sink: Sink<W>,
+    bound: &'a Bound,
+    lang: Lang,
+    scales: Vec<&'a Scale>,
+    bands: Vec<Vec<Encoded>>,
+    incomplete: Encoded,
+    level_ids: Vec<Encoded>,
+    level_labels: Vec<Encoded>,
+    lead: Lead,
+    filter: Filter,
+    reasons: String,
+    /// stdout closed: nothing more is written.
+    pub closed: bool,
+    /// A row reached `--fail-on`.
+    pub hit_fail_on: bool,
+}
+
+/// The output's column names: the lead columns, then the results.
+pub fn columns(headers: &[String], lead: &Lead, battery: &Battery) -> Columns {
+    let mut cols = Columns::new();
+    cols.push(lead.id.map_or("row", |c| headers[c].as_str()), Kind::Text);
+    for &k in &lead.keep {
+        cols.push(headers[k].clone(), Kind::Text);
+    }
+    cols.push_results(battery);
+    cols
+}
+
+impl<'a, W: Write> ScoreWriter<'a, W> {
+    /// `headers`: the input's, for the lead columns' names.
+    pub fn new(
+        (format, w): (Format, W),
+        headers: &[String],
+        (battery, policy, bound): (&'a Battery, &Policy, &'a Bound),
+        lang: Lang,
+        lead: Lead,
+        filter: Filter,
+    ) -> anyhow::Result<Self> {
+        let sink = Sink::new(format, w, columns(headers, &lead, battery))?;
+        let scales: Vec<&Scale> = battery.scales().map(|(_, _, s)| s).collect();
+        let bands = scales
+            .iter()
+            .map(|s| {
+                s.bands
+                    .iter()
+                    .map(|b| sink.encode(b.label.as_bytes()))
+                    .collect()
+            })
+            .collect();
+        let incomplete = sink.encode(b"incomplete");
+        let level_ids = policy
+            .levels
+            .iter()
+            .map(|l| sink.encode(l.id.as_bytes()))
+            .collect();
+        let level_labels = policy
+            .levels
+            .iter()
+            .map(|l| sink.encode(l.label.get(lang).as_bytes()))
+            .collect();
+        Ok(ScoreWriter {
+            sink,
+            bound,
+            lang,
+            scales,
+            bands,
+            incomplete,
+            level_ids,
+            level_labels,
+            lead,
+            filter,
+            reasons: String::new(),
+            closed: false,
+            hit_fail_on: false,
+        })
+    }
+
+    /// The end: the output flushed (unless stdout closed), or `None` when
+    /// stdout closed now.
+    pub fn finish(self) -> anyhow::Result<Option<W>> {
+        if self.closed {
+            return Ok(None);
+        }
+        match self.sink.finish() {
+            Err(e) if exit::is_broken_pipe(&e) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+}
+
+impl<W: Write> RowSink for ScoreWriter<'_, W> {
+    #[inline]
+    fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
+        let Scores::Answers {
+            results,
+            outcome,
+            raw_id,
+            ..
+        } = &row.scores
+        else {
+            unreachable!("score reads raw answers only")
+        };
+        if self.filter.fail_on.is_some_and(|f| row.level >= f) {
+            self.hit_fail_on = true;
+        }
+        if self.closed || self.filter.min_level.is_some_and(|m| row.level < m) {
+            return Ok(true);
+        }
+        let (sink, rec) = (&mut self.sink, row.record);
+        match self.lead.id.and_then(|c| rec.get(c)) {
+            Some(id) if !id.is_empty() && self.lead.pseudonyms.is_some() => {
+                let p = self.lead.pseudonyms.as_ref().expect("checked");
+                sink.text(p.pseudonym(raw_id.unwrap_or(id)).as_bytes());
+            }
+            Some(id) => sink.text(id),
+            None if self.lead.id.is_some() => sink.text(b""),
+            None => sink.integer(i64::try_from(row.number).unwrap_or(i64::MAX)),
+        }
+        for &k in &self.lead.keep {
+            sink.text(rec.get(k).unwrap_or_default());
+        }
+        for (k, (s, r)) in self.scales.iter().zip(*results).enumerate() {
+            match r.total {
+                Some(t) if s.decimals == 0 => sink.integer(t),
+                Some(t) => sink.number(s.format_total(t).as_bytes()),
+                None => sink.number(b""),
+            }
+            match r.band {
+                Some(b) => sink.encoded(&self.bands[k][b]),
+                None => sink.encoded(&self.incomplete),
+            }
+            sink.boolean(r.prorated);
+        }
+        let level = usize::from(row.level.0);
+        sink.encoded(&self.level_ids[level]);
+        sink.encoded(&self.level_labels[level]);
+        self.bound.reasons(outcome, self.lang, &mut self.reasons);
+        sink.reasons(self.reasons.as_bytes());
+        match sink.end_row() {
+            // go on scoring, unwritten, only when the exit code depends on it
+            Err(e) if exit::is_broken_pipe(&e) => {
+                self.closed = true;
+                Ok(self.filter.fail_on.is_some())
+            }
+            other => other.map(|()| true),
+        }
+    }
+}

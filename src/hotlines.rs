@@ -35,7 +35,7 @@ pub fn load() -> anyhow::Result<Hotlines> {
     let file = "resources/hotlines.yaml";
     yaml::parse::<Hotlines>(file, HOTLINES)
         .map(|(h, _)| h)
-        .map_err(|d| Reported(diag::render_all(&[d], HOTLINES)).into())
+        .map_err(|d| Reported(diag::render_all(&d, HOTLINES)).into())
 }
 
 impl Hotlines {

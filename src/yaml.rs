@@ -3,12 +3,16 @@
 //! from yaml-rust2's marked events. Swapping either is a change to this file.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 use crate::diag::{Diagnostic, Span};
+use crate::instrument::Reported;
+use crate::io::capped::{read_capped, CONFIG_LIMIT};
+use crate::printable::printable_line;
 
 /// Position of every node by its path (`scales[0].bands[1].min`), built
 /// on first use: only a file with an error pays for it.
@@ -33,13 +37,59 @@ impl Index {
     }
 }
 
-/// Parse `source` into `T`, with a position index for later checks.
-/// Errors are located diagnostics, never a raw serde dump.
-pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index), Diagnostic> {
-    if source.trim().is_empty() {
-        return Err(Diagnostic::new(file, "", "the file is empty").expected("a YAML mapping"));
+/// Read one configuration file (instrument, policy, map) for [`parse`]:
+/// at most [`CONFIG_LIMIT`] bytes, UTF-8 (a bad byte is a located error),
+/// a leading byte-order mark dropped. Errors name the file; located ones
+/// come rendered (`Reported`).
+pub fn read_config(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes = read_capped(path, what, CONFIG_LIMIT)?;
+    let name = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with(BOM) {
+                text.drain(..BOM.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&bytes[..valid]);
+            let before = before.strip_prefix(BOM).unwrap_or(&before);
+            let shown = String::from_utf8_lossy(bytes);
+            let shown = shown.strip_prefix(BOM).unwrap_or(&shown);
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let d = Diagnostic::new(
+                &name,
+                "",
+                format!(
+                    "the file is not UTF-8 (byte 0x{:02X} cannot be read)",
+                    bytes[valid]
+                ),
+            )
+            .at(Some(Span { line, col }))
+            .expected("a UTF-8 text file (save it as UTF-8)");
+            Err(Reported(d.render(shown)).into())
+        }
     }
-    let value: T = serde_yaml::from_str(source).map_err(|e| from_serde(file, &e))?;
+}
+
+const BOM: char = '\u{feff}';
+
+/// Parse `source` into `T`, with a position index for later checks.
+/// Errors are located diagnostics, never a raw serde dump; every
+/// duplicate key is one of them.
+pub fn parse<T: DeserializeOwned>(
+    file: &str,
+    source: &str,
+) -> Result<(T, Index), Vec<Diagnostic>> {
+    let source = source.strip_prefix(BOM).unwrap_or(source);
+    if source.trim().is_empty() {
+        return Err(vec![empty(file)]);
+    }
+    check_structure(file, source)?;
+    let value: T = serde_yaml::from_str(source).map_err(|e| vec![from_serde(file, &e)])?;
     Ok((
         value,
         Index {
@@ -47,6 +97,180 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
             spans: std::sync::OnceLock::new(),
         },
     ))
+}
+
+fn empty(file: &str) -> Diagnostic {
+    Diagnostic::new(file, "", "the file is empty").expected("a YAML mapping")
+}
+
+/// What serde_yaml lets through or reports without a place: a key given
+/// twice in one mapping (serde keeps the last one silently in a map, so a
+/// repeated label in a map file lowered a risk), a second document, a file
+/// of comments only. One pass over yaml-rust2's marked events; when that
+/// parser gives up, serde_yaml's own error follows.
+fn check_structure(file: &str, source: &str) -> Result<(), Vec<Diagnostic>> {
+    let mut check = StructureCheck::default();
+    let _ = Parser::new_from_str(source).load(&mut check, true);
+    let mut errs = Vec::new();
+    if check.documents.is_empty() && check.finished {
+        errs.push(empty(file));
+    }
+    if let Some(&second) = check.documents.get(1) {
+        errs.push(
+            Diagnostic::new(
+                file,
+                "",
+                "the file holds more than one YAML document: a second one starts here",
+            )
+            .at(Some(second))
+            .expected("one document per file (remove this `---` and what follows, or put it in its own file)"),
+        );
+    }
+    for dup in check.duplicates {
+        let within = if dup.path.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{}`", dup.path)
+        };
+        errs.push(
+            Diagnostic::new(
+                file,
+                "",
+                format!(
+                    "duplicate key `{}`{within} (first at line {}, column {})",
+                    printable_line(&dup.key),
+                    dup.first.line,
+                    dup.first.col
+                ),
+            )
+            .at(Some(dup.again))
+            .expected("each key once: a repeated key would silently replace the first"),
+        );
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
+struct Duplicate {
+    key: String,
+    /// The mapping that holds the key (`values`, `scales[0]`).
+    path: String,
+    first: Span,
+    again: Span,
+}
+
+enum CheckFrame {
+    Map {
+        path: String,
+        /// Keys seen so far, with where each was first given.
+        keys: HashMap<String, Span>,
+        /// The key whose value comes next; `None` while a key is awaited.
+        key: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct StructureCheck {
+    stack: Vec<CheckFrame>,
+    documents: Vec<Span>,
+    duplicates: Vec<Duplicate>,
+    finished: bool,
+}
+
+/// Stands for a key that is not compared: an alias or a complex key
+/// (serde rejects those as keys anyway).
+const UNCOMPARED: &str = "\u{0}";
+
+impl StructureCheck {
+    /// The path of the node starting now (empty for a key).
+    fn path(&self) -> String {
+        match self.stack.last() {
+            None | Some(CheckFrame::Map { key: None, .. }) => String::new(),
+            Some(CheckFrame::Map {
+                path, key: Some(k), ..
+            }) => join(path, k),
+            Some(CheckFrame::Seq { path, next }) => format!("{path}[{next}]"),
+        }
+    }
+
+    /// A node ended at `at`; `scalar` is its text when it was a scalar.
+    /// In a mapping that awaits a key, the node was that key.
+    fn done(&mut self, scalar: Option<String>, at: Span) {
+        match self.stack.last_mut() {
+            Some(CheckFrame::Map {
+                path,
+                keys,
+                key: expecting @ None,
+                ..
+            }) => {
+                let k = scalar.unwrap_or_else(|| UNCOMPARED.to_string());
+                if k != UNCOMPARED {
+                    if let Some(&first) = keys.get(&k) {
+                        self.duplicates.push(Duplicate {
+                            key: k.clone(),
+                            path: path.clone(),
+                            first,
+                            again: at,
+                        });
+                    } else {
+                        keys.insert(k.clone(), at);
+                    }
+                }
+                *expecting = Some(k);
+            }
+            Some(CheckFrame::Map { key, .. }) => *key = None,
+            Some(CheckFrame::Seq { next, .. }) => *next += 1,
+            None => {}
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl MarkedEventReceiver for StructureCheck {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let at = Span {
+            line: mark.line(),
+            col: mark.col() + 1,
+        };
+        match ev {
+            Event::DocumentStart => self.documents.push(at),
+            Event::StreamEnd => self.finished = true,
+            Event::Scalar(value, ..) => self.done(Some(value), at),
+            // aliases and complex keys are not compared
+            Event::Alias(_) => self.done(None, at),
+            Event::MappingStart(..) => {
+                let path = self.path();
+                self.stack.push(CheckFrame::Map {
+                    path,
+                    keys: HashMap::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.path();
+                self.stack.push(CheckFrame::Seq { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.done(None, at);
+            }
+            _ => {}
+        }
+    }
 }
 
 fn from_serde(file: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -205,6 +429,7 @@ mod tests {
     #[test]
     fn unknown_key_is_located_without_serde_suffix() {
         let err = parse::<Doc>("f.yaml", "id: x\nscales: []\ncolour: red\n").unwrap_err();
+        let [err] = &err[..] else { panic!("{err:?}") };
         assert!(
             err.message.starts_with("unknown field `colour`, expected"),
             "{}",
@@ -226,6 +451,82 @@ mod tests {
     #[test]
     fn empty_file() {
         let err = parse::<Doc>("f.yaml", "  \n").unwrap_err();
-        assert_eq!(err.message, "the file is empty");
+        assert_eq!(err[0].message, "the file is empty");
+        let err = parse::<Doc>("f.yaml", "# only a comment\n\n").unwrap_err();
+        assert_eq!(err[0].message, "the file is empty");
+    }
+
+    fn messages(source: &str) -> Vec<String> {
+        match parse::<serde_yaml::Value>("f.yaml", source) {
+            Ok(_) => vec![],
+            Err(errs) => errs
+                .iter()
+                .map(|d| {
+                    let s = d.span.expect("located");
+                    format!("{}:{} {}", s.line, s.col, d.message)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_located_with_the_first() {
+        assert_eq!(
+            messages("values:\n  \"Almost daily\": 3\n  Almost daily: 0\n"),
+            ["3:3 duplicate key `Almost daily` in `values` (first at line 2, column 3)"]
+        );
+        // top level, inside a sequence, in a flow mapping, every one of them
+        assert_eq!(
+            messages("id: a\nid: b\nscales:\n  - {id: s, items: [], id: t}\n  - id: u\n    x: {a: 1, a: 2}\n"),
+            [
+                "2:1 duplicate key `id` (first at line 1, column 1)",
+                "4:24 duplicate key `id` in `scales[0]` (first at line 4, column 6)",
+                "6:15 duplicate key `a` in `scales[1].x` (first at line 6, column 9)",
+            ]
+        );
+    }
+
+    #[test]
+    fn same_key_in_different_mappings_is_fine() {
+        assert!(messages("a: {x: 1}\nb: {x: 1}\nc: [{x: 1}, {x: 2}]\nd:\n  a: 1\n").is_empty());
+        // a key equal to a value is no duplicate
+        assert!(messages("a: b\nb: a\n").is_empty());
+        // complex keys and aliases are left to serde
+        assert!(check_structure("f", "? [a]\n: 1\n? [a]\n: 2\n? *x\n: 3\n").is_ok());
+    }
+
+    #[test]
+    fn a_second_document_is_located() {
+        assert_eq!(
+            messages("id: x\n---\nid: y\n"),
+            ["2:1 the file holds more than one YAML document: a second one starts here"]
+        );
+        // one document, marked as such, is fine
+        assert!(messages("---\nid: x\n...\n").is_empty());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let (d, _): (Doc, _) = parse("f", &format!("\u{feff}{SRC}")).unwrap();
+        assert_eq!(d.id, "x");
+    }
+
+    #[test]
+    fn a_config_file_is_read_capped_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.yaml");
+        std::fs::write(&p, b"\xef\xbb\xbfid: x\n").unwrap();
+        assert_eq!(read_config(&p, "map file").unwrap(), "id: x\n");
+        std::fs::write(&p, b"id: x\nname: \"ab\xc3\xa9\xff\"\n").unwrap();
+        let err = read_config(&p, "map file").unwrap_err().to_string();
+        assert!(
+            err.starts_with("error: the file is not UTF-8 (byte 0xFF cannot be read)\n"),
+            "{err}"
+        );
+        assert!(err.contains(":2:11\n"), "{err}");
+        assert!(
+            err.ends_with("\n  |           ^ expected a UTF-8 text file (save it as UTF-8)"),
+            "{err}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 
 use crate::diag::{self, Diagnostic};
 use crate::yaml;
@@ -40,7 +40,7 @@ pub fn load_with(
     origin: &str,
     run_tests: bool,
 ) -> Result<Instrument, Vec<Diagnostic>> {
-    let (raw, idx) = yaml::parse::<RawInstrument>(file, source).map_err(|d| vec![d])?;
+    let (raw, idx) = yaml::parse::<RawInstrument>(file, source)?;
     let mut c = Checker {
         file,
         idx: &idx,
@@ -76,22 +76,8 @@ pub fn load_file(path: &Path) -> anyhow::Result<Instrument> {
 }
 
 pub fn load_file_with(path: &Path, run_tests: bool) -> anyhow::Result<Instrument> {
-    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = yaml::read_config(path, "instrument file")?;
     let name = path.display().to_string();
-    let text = String::from_utf8(text).map_err(|e| {
-        Reported(
-            Diagnostic::new(
-                &name,
-                "",
-                format!(
-                    "the file is not UTF-8 (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-            .expected("a UTF-8 text file (save it as UTF-8)")
-            .render(""),
-        )
-    })?;
     load_with(&name, &text, &name, run_tests)
         .map_err(|d| Reported(diag::render_all(&d, &text)).into())
 }

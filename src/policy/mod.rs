@@ -162,14 +162,13 @@ pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
     let Some(path) = path else {
         return default_policy();
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("reading policy {}: {e}", path.display()))?;
+    let text = yaml::read_config(path, "policy file")?;
     let name = path.display().to_string();
     load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)).into())
 }
 
 pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
-    let (raw, idx) = yaml::parse::<RawPolicy>(file, source).map_err(|d| vec![d])?;
+    let (raw, idx) = yaml::parse::<RawPolicy>(file, source)?;
     let mut errs = Vec::new();
     let mut err = |path: &str, msg: String, expected: Option<String>| {
         let mut d = Diagnostic::new(file, path, msg).at(idx.span(path));

@@ -1,5 +1,184 @@
 //! Hostile and careless inputs (issue 11): yaml. Each test ran against the
-//! code before its fix and failed; the inputs live in tests/hostile/yaml/.
+//! code before its fix and failed; the inputs live in tests/hostile/yaml/,
+//! and the exact stderr of each case in `<case>.stderr` beside them
+//! (`BLESS=1 cargo test` rewrites those; read the diff before committing).
 
 #[allow(unused_imports)]
 use super::*;
+
+fn dir() -> PathBuf {
+    root().join("tests/hostile/yaml")
+}
+
+/// Run psyscreen in tests/hostile/yaml/ and compare stderr with the pinned
+/// `<case>.stderr`; returns (stdout, code).
+fn pinned(case: &str, args: &[&str]) -> (String, i32) {
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args(args));
+    let want_path = dir().join(format!("{case}.stderr"));
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&want_path, &stderr).unwrap();
+    }
+    let want = std::fs::read_to_string(&want_path).unwrap_or_default();
+    assert_eq!(stderr, want, "{case}: stderr (exit {code})");
+    assert!(!stderr.contains("panicked"), "{case} panicked");
+    (stdout, code)
+}
+
+fn score_with_map(map: &str) -> Vec<&str> {
+    vec![
+        "score",
+        "item9-label.csv",
+        "-i",
+        "phq9",
+        "--map",
+        map,
+        "--format",
+        "csv",
+    ]
+}
+
+// ---------------------------------------------------------------- item 2
+
+/// `"Almost daily": 3` then `"Almost daily": 0` scored item 9 as 0: no
+/// flag, exit 0. Now the run refuses to start, pointing at both keys.
+#[test]
+fn a_repeated_label_in_a_map_file_is_an_error_not_a_lower_risk() {
+    let (stdout, code) = pinned("dup-label.map", &score_with_map("dup-label.map.yaml"));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    // the same file without the repeat flags S1 urgent: nobody is lost
+    let (stdout, _, code) = run(bin()
+        .current_dir(dir())
+        .args(score_with_map("good.map.yaml"))
+        .arg("-q"));
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(rows[0].starts_with("S1,") && rows[0].contains(",urgent,"), "{stdout}");
+}
+
+/// A response set or a known-answer test given twice kept the last one.
+#[test]
+fn repeated_keys_in_an_instrument_are_located_errors() {
+    for case in ["dup-response-set.instrument", "dup-test-answer.instrument"] {
+        let file = format!("{case}.yaml");
+        let (stdout, code) = pinned(case, &["instruments", "validate", &file]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{case}");
+    }
+}
+
+#[test]
+fn a_repeated_key_in_a_policy_is_a_located_error() {
+    let (stdout, code) = pinned(
+        "dup-label.policy",
+        &["policy", "validate", "dup-label.policy.yaml", "-i", "phq9"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+// ---------------------------------------------------------------- item 14
+
+/// A byte-order mark (Windows editors add one) is not part of the first key.
+#[test]
+fn files_with_a_byte_order_mark_are_read() {
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
+        "instruments",
+        "validate",
+        "bom.instrument.yaml",
+    ]));
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    assert!(stdout.starts_with("bom.instrument.yaml: ok (tst: 2 items"), "{stdout}");
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
+        "policy",
+        "validate",
+        "bom.policy.yaml",
+        "-i",
+        "phq9",
+    ]));
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    let (stdout, _, code) = run(bin()
+        .current_dir(dir())
+        .args(score_with_map("bom.map.yaml"))
+        .arg("-q"));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\nS1,") && stdout.contains(",urgent,"), "{stdout}");
+}
+
+/// Several documents, a file of comments only, bytes that are not UTF-8:
+/// located messages for every kind of file.
+#[test]
+fn multi_document_empty_and_non_utf8_files_get_located_messages() {
+    let runs: [(&str, Vec<&str>); 8] = [
+        (
+            "two-docs.instrument",
+            vec!["instruments", "validate", "two-docs.instrument.yaml"],
+        ),
+        (
+            "two-docs.policy",
+            vec!["policy", "validate", "two-docs.policy.yaml", "-i", "phq9"],
+        ),
+        ("two-docs.map", score_with_map("two-docs.map.yaml")),
+        (
+            "comments-only.instrument",
+            vec!["instruments", "validate", "comments-only.yaml"],
+        ),
+        (
+            "comments-only.policy",
+            vec!["policy", "validate", "comments-only.yaml", "-i", "phq9"],
+        ),
+        ("comments-only.map", score_with_map("comments-only.yaml")),
+        (
+            "not-utf8.policy",
+            vec!["policy", "validate", "not-utf8.policy.yaml", "-i", "phq9"],
+        ),
+        ("not-utf8.map", score_with_map("not-utf8.map.yaml")),
+    ];
+    for (case, args) in runs {
+        let (stdout, code) = pinned(case, &args);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{case}");
+    }
+}
+
+// ---------------------------------------------------------------- item 15
+
+/// Configuration files are read whole: an endless stream or a huge file
+/// is refused at 16 MB with the file named, not read until memory runs out.
+#[test]
+fn oversized_configuration_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.yaml");
+    let mut text = "# padding\n".repeat(16 * 1024 * 1024 / 10 + 1);
+    text.push_str("id: x\n");
+    std::fs::write(&big, text).unwrap();
+    let big = big.to_str().unwrap();
+    let limit = |what: &str, file: &str| {
+        format!("error: {what} {file} is larger than 16 MB, the most psyscreen reads of a configuration file: is it the right file?\n")
+    };
+    let cases: [(&str, Vec<&str>); 3] = [
+        ("instrument file", vec!["instruments", "validate", big]),
+        ("policy file", vec!["policy", "validate", big, "-i", "phq9"]),
+        ("map file", score_with_map(big)),
+    ];
+    for (what, args) in cases {
+        let (stdout, stderr, code) = run(bin().current_dir(dir()).args(&args));
+        assert_eq!(code, 2, "{what}: {stderr}");
+        assert_eq!(stdout, "", "{what}");
+        assert!(stderr.starts_with(&limit(what, big)), "{what}: {stderr}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_as_a_configuration_file_is_refused() {
+    for (what, args) in [
+        ("policy file", vec!["policy", "validate", "/dev/zero", "-i", "phq9"]),
+        ("map file", score_with_map("/dev/zero")),
+        ("instrument file", vec!["instruments", "validate", "/dev/zero"]),
+    ] {
+        let (_, stderr, code) = run(bin().current_dir(dir()).args(&args));
+        assert_eq!(code, 2, "{what}");
+        assert!(
+            stderr.starts_with(&format!("error: {what} /dev/zero is larger than 16 MB")),
+            "{stderr}"
+        );
+    }
+}

@@ -49,7 +49,16 @@ impl Diagnostic {
 
     /// Render with the source text the spans point into.
     pub fn render(&self, source: &str) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        self.render_as("error", source)
+    }
+
+    /// Render as a warning: the same form, for what is allowed but unsafe.
+    pub fn render_warning(&self, source: &str) -> String {
+        self.render_as("warning", source)
+    }
+
+    fn render_as(&self, severity: &str, source: &str) -> String {
+        let mut out = format!("{severity}: {}\n", self.message);
         let Some(span) = self.span else {
             if self.path.is_empty() {
                 let _ = writeln!(out, "  --> {}", self.file);
@@ -136,6 +145,15 @@ mod tests {
             d.render(src).ends_with("  |             ^\n"),
             "{}",
             d.render(src)
+        );
+    }
+
+    #[test]
+    fn warnings_render_like_errors() {
+        let d = Diagnostic::new("p.yaml", "", "unsafe").at(Some(Span { line: 1, col: 3 }));
+        assert_eq!(
+            d.render_warning("a: b\n"),
+            "warning: unsafe\n  --> p.yaml:1:3\n  |\n1 | a: b\n  |   ^\n"
         );
     }
 

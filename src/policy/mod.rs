@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::condition::{Cond, RawCond, Tri};
+use crate::condition::{Cond, Domain, RawCond, Tri};
 use crate::diag::{self, Diagnostic};
 use crate::instrument::{Lang, Reported, Text};
 use crate::score::{Answer, Battery, Ref, ScaleResult};
@@ -107,6 +107,9 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     pub crisis_message: Option<Text>,
     pub crisis_regions: Vec<String>,
+    /// Allowed but unsafe settings (failing toward safety switched off),
+    /// printed on stderr every time the policy is loaded from a file.
+    pub warnings: Vec<Diagnostic>,
     /// File name and text, to render binding errors.
     file: String,
     source: String,
@@ -164,7 +167,12 @@ pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
     };
     let text = yaml::read_config(path, "policy file")?;
     let name = path.display().to_string();
-    load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)).into())
+    let policy =
+        load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)))?;
+    for w in &policy.warnings {
+        eprintln!("{}", w.render_warning(&text));
+    }
+    Ok(policy)
 }
 
 pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
@@ -264,8 +272,47 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
             path,
         });
     }
+    for (k, region) in raw.crisis_regions.iter().enumerate() {
+        if !crate::hotlines::is_known_region(region) {
+            err(
+                &format!("crisis_regions[{k}]"),
+                format!("unknown crisis region `{region}`: no crisis line is listed for it"),
+                Some(format!("one of {}", crate::hotlines::known_regions().join(", "))),
+            );
+        }
+    }
+    // only when the levels and rules are otherwise right
+    if errs.is_empty() && !rules.iter().any(|r| r.level == top_of(&raw.levels)) {
+        let k = raw.levels.len().saturating_sub(1);
+        let top = &raw.levels[k];
+        let path = format!("levels[{k}]");
+        errs.push(
+            Diagnostic::new(file, &path, format!("no rule gives the top level `{top}`: no one could ever be flagged at it, and the crisis screen would never show"))
+                .at(idx.span(&path))
+                .expected(format!("a rule with `level: {top}`")),
+        );
+    }
     if !errs.is_empty() {
         return Err(errs);
+    }
+    let lowest = &raw.levels[0];
+    let mut warnings = Vec::new();
+    let mut warn = |path: &str, msg: String| {
+        warnings.push(Diagnostic::new(file, path, msg).at(idx.span(path)));
+    };
+    if missing_critical == Level(0) {
+        warn(
+            "missing_critical",
+            format!("`missing_critical: {lowest}` switches off failing toward safety: a person whose critical item is missing gets no flag for it"),
+        );
+    }
+    for (k, r) in rules.iter().enumerate() {
+        if r.if_missing == Some(Level(0)) {
+            warn(
+                &format!("rules[{k}].if_missing"),
+                format!("`if_missing: {lowest}` switches off failing toward safety: when this rule's data are missing, the person gets no flag for it"),
+            );
+        }
     }
     let levels = raw
         .levels
@@ -293,10 +340,15 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         rules,
         crisis_message: raw.crisis_message,
         crisis_regions: raw.crisis_regions,
+        warnings,
         file: file.to_string(),
         source: source.to_string(),
         index_spans: idx,
     })
+}
+
+fn top_of(levels: &[String]) -> Level {
+    Level(u8::try_from(levels.len().saturating_sub(1)).unwrap_or(u8::MAX))
 }
 
 fn check_syntax(c: &RawCond, path: &str, err: &mut impl FnMut(&str, String, Option<String>)) {
@@ -374,6 +426,17 @@ impl Policy {
                         skipped += 1;
                         continue;
                     }
+                    let mut parts = Vec::new();
+                    when.comparisons(&path, &mut parts);
+                    for (p, part) in parts {
+                        if let Some(m) = part.never(&|r: &Ref| domain(battery, *r)) {
+                            errs.push(
+                                Diagnostic::new(&self.file, &p, m)
+                                    .at(self.index_spans.span(&p))
+                                    .expected("a threshold some answers reach"),
+                            );
+                        }
+                    }
                     rules.push(BoundRule {
                         level: r.level,
                         when,
@@ -402,6 +465,19 @@ impl Policy {
             missing_critical: self.missing_critical,
             skipped,
         })
+    }
+}
+
+/// What a rule's name can hold in this run: an item's raw answers or a
+/// scale's totals; nothing for an instrument outside the run.
+fn domain(battery: &Battery, r: Ref) -> Option<Domain> {
+    match r {
+        Ref::Item(g) => battery
+            .items()
+            .nth(g)
+            .map(|(_, inst, item)| inst.response_sets[item.set].domain()),
+        Ref::Scale(s) => battery.scales().nth(s).map(|(_, _, scale)| scale.domain()),
+        Ref::Absent => None,
     }
 }
 

@@ -182,3 +182,105 @@ fn dev_zero_as_a_configuration_file_is_refused() {
         );
     }
 }
+
+// ---------------------------------------------------------------- item 13
+
+/// `crisis_regions: [china]` validated, and the crisis screen then listed
+/// no line at all.
+#[test]
+fn an_unknown_crisis_region_is_a_located_error_wherever_the_policy_is_loaded() {
+    let (stdout, code) = pinned(
+        "unknown-region.policy",
+        &["policy", "validate", "unknown-region.policy.yaml", "-i", "phq9"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
+        "score",
+        "item9-label.csv",
+        "-i",
+        "phq9",
+        "--policy",
+        "unknown-region.policy.yaml",
+    ]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with("error: unknown crisis region `china`"),
+        "{stderr}"
+    );
+}
+
+/// `tst_1 >= 4` on a 0–3 item, `phq9 > 27`, `phq9 == 2.5`: rules that can
+/// never fire validated as ok.
+#[test]
+fn thresholds_no_answer_can_reach_are_located_errors() {
+    let (stdout, code) = pinned(
+        "unreachable.policy",
+        &[
+            "policy",
+            "validate",
+            "unreachable.policy.yaml",
+            "-i",
+            "tst.instrument.yaml,phq9,gad7",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+#[test]
+fn a_policy_with_no_rule_at_its_top_level_is_an_error() {
+    let (stdout, code) = pinned(
+        "no-top-rule.policy",
+        &["policy", "validate", "no-top-rule.policy.yaml", "-i", "phq9"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+/// `missing_critical: none` and `if_missing: none` switch off failing
+/// toward safety: allowed, with a warning every time the policy is loaded.
+#[test]
+fn switching_off_fail_toward_safety_warns_every_time() {
+    let (stdout, code) = pinned(
+        "no-safety.policy",
+        &["policy", "validate", "no-safety.policy.yaml", "-i", "phq9"],
+    );
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("no-safety.policy.yaml: ok"), "{stdout}");
+    let want = std::fs::read_to_string(dir().join("no-safety.policy.stderr")).unwrap();
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
+        "score",
+        "item9-label.csv",
+        "-i",
+        "phq9",
+        "--map",
+        "good.map.yaml",
+        "--policy",
+        "no-safety.policy.yaml",
+        "-q",
+    ]));
+    assert_eq!(code, 0);
+    assert!(
+        stderr.starts_with(&want),
+        "-q hides the summary, not this warning: {stderr}"
+    );
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+}
+
+#[test]
+fn asked_if_on_a_later_item_is_a_located_error() {
+    let (stdout, code) = pinned(
+        "later-asked-if.instrument",
+        &["instruments", "validate", "later-asked-if.instrument.yaml"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+/// A critical item whose asked_if no answers can meet is never asked, so
+/// never missing: neither its answer nor its absence could flag anyone.
+#[test]
+fn a_critical_item_that_can_never_be_asked_is_an_error() {
+    let (stdout, code) = pinned(
+        "critical-never-asked.instrument",
+        &["instruments", "validate", "critical-never-asked.instrument.yaml"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}

@@ -175,6 +175,10 @@ pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
     Ok(policy)
 }
 
+/// The separator of `risk_reasons` in CSV: no reason may contain it, or
+/// a script splitting the column would see reasons that do not exist.
+pub const REASON_SEPARATOR: &str = "; ";
+
 pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
     let (raw, idx) = yaml::parse::<RawPolicy>(file, source)?;
     let mut errs = Vec::new();
@@ -257,6 +261,17 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         });
         // syntax now; names are checked when bound to instruments
         check_syntax(&r.when, &format!("{path}.when"), &mut err);
+        if let Some(Reason(text)) = &r.reason {
+            for (lang, language, t) in [("en", "English", &text.en), ("zh", "Chinese", &text.zh)] {
+                if t.as_deref().is_some_and(|t| t.contains(REASON_SEPARATOR)) {
+                    err(
+                        &format!("{path}.reason.{lang}"),
+                        format!("the {language} reason contains `{REASON_SEPARATOR}`, which separates reasons in the risk_reasons column: a script splitting it would see two reasons"),
+                        Some("another mark, e.g. `,` or ` - `".into()),
+                    );
+                }
+            }
+        }
         let reason = r.reason.clone().map_or_else(
             || Text {
                 en: Some(when_text(&r.when)),

@@ -243,3 +243,38 @@ fn thresholds_no_answer_can_reach_fail_to_bind() {
     assert!(err.contains("`t == 2.5` can never be true: totals of `t` are whole numbers"), "{err}");
     assert!(!err.contains("`t >= 9`"), "{err}");
 }
+
+#[test]
+fn a_reason_may_not_contain_the_separator() {
+    let errs = load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\", reason: \"high; act\"}\n  - level: b\n    when: \"t_1 >= 3\"\n    reason: {en: \"fine, really\", zh: \"高; 处理\"}\n",
+    )
+    .unwrap_err();
+    let m = messages(&errs);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(m[0].starts_with("5:the English reason contains `; `"), "{m:?}");
+    assert!(m[1].starts_with("8:the Chinese reason contains `; `"), "{m:?}");
+    // the full-width ； is no separator
+    load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\", reason: {en: \"a, b\", zh: \"高；处理\"}}\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn shipped_policies_load_and_no_reason_holds_the_separator() {
+    for (file, text) in [
+        ("policies/default.yaml", DEFAULT_POLICY),
+        ("policies/school-tiers.yaml", include_str!("../../policies/school-tiers.yaml")),
+    ] {
+        let p = load_str(file, text).unwrap();
+        assert!(p.warnings.is_empty(), "{file}");
+        for r in &p.rules {
+            for t in [&r.reason.en, &r.reason.zh].into_iter().flatten() {
+                assert!(!t.contains(';') && !t.contains('；'), "{file}: {t}");
+            }
+        }
+    }
+}

@@ -284,3 +284,52 @@ fn a_critical_item_that_can_never_be_asked_is_an_error() {
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
 }
+
+// ---------------------------------------------------------------- item 18
+
+#[test]
+fn a_reason_containing_the_separator_is_a_located_error() {
+    let (stdout, code) = pinned(
+        "semicolon-reason.policy",
+        &["policy", "validate", "semicolon-reason.policy.yaml", "-i", "phq9"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+/// Split on `; `, risk_reasons gives back exactly the reasons that fired:
+/// no built-in reason text contains the separator (both policies, both
+/// languages).
+#[test]
+fn built_in_reasons_split_cleanly() {
+    let input = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9,asq_1,asq_2,asq_3,asq_4,asq_5,who5_1,who5_2,who5_3,who5_4,who5_5,phq2_1,phq2_2,gad2_1,gad2_2\n\
+                 A,3,3,3,3,3,3,3,3,2,1,1,1,1,1,0,0,0,0,0,3,3,3,3\n";
+    let cases = [
+        ("policies/default.yaml", "en", 10),
+        ("policies/default.yaml", "zh", 10),
+        ("policies/school-tiers.yaml", "en", 6),
+        ("policies/school-tiers.yaml", "zh", 6),
+    ];
+    for (policy, lang, n) in cases {
+        let (stdout, stderr, code) = run(bin()
+            .current_dir(root())
+            .args([
+                "score", "-", "-i", "phq9,asq,who5,phq2,gad2", "--policy", policy, "--lang",
+                lang, "--format", "jsonl", "-q",
+            ])
+            .write_stdin(input));
+        assert_eq!(code, 0, "{stderr}");
+        let row: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        let reasons = match &row["risk_reasons"] {
+            serde_json::Value::String(s) => s.split("; ").map(str::to_string).collect(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string())
+                .collect::<Vec<_>>(),
+            other => panic!("{other}"),
+        };
+        assert_eq!(reasons.len(), n, "{policy} {lang}: {reasons:#?}");
+        for r in &reasons {
+            assert!(!r.contains("; ") && !r.is_empty(), "{policy} {lang}: {r}");
+        }
+    }
+}

@@ -80,10 +80,7 @@ const BOM: char = '\u{feff}';
 /// Parse `source` into `T`, with a position index for later checks.
 /// Errors are located diagnostics, never a raw serde dump; every
 /// duplicate key is one of them.
-pub fn parse<T: DeserializeOwned>(
-    file: &str,
-    source: &str,
-) -> Result<(T, Index), Vec<Diagnostic>> {
+pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index), Vec<Diagnostic>> {
     let source = source.strip_prefix(BOM).unwrap_or(source);
     if source.trim().is_empty() {
         return Err(vec![empty(file)]);

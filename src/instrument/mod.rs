@@ -511,7 +511,9 @@ impl Checker<'_> {
                     // and missing_critical would not catch its absence
                     self.err(
                         &format!("critical_items[{k}]"),
-                        format!("critical item `{id}` can never be asked: no answers meet its asked_if"),
+                        format!(
+                            "critical item `{id}` can never be asked: no answers meet its asked_if"
+                        ),
                     )
                     .expected = Some("an asked_if some answers meet, or none".into());
                 }

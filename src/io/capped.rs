@@ -15,8 +15,8 @@ pub const CONFIG_LIMIT: u64 = 16 * 1024 * 1024;
 /// Read all of `path`, refusing anything over `limit` bytes. `what` names
 /// the kind of file in errors ("policy file", "key file").
 pub fn read_capped(path: &Path, what: &str, limit: u64) -> anyhow::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("reading {what} {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("reading {what} {}", path.display()))?;
     // one byte past the limit tells "exactly at the limit" from "over it"
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))

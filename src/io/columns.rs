@@ -48,9 +48,13 @@ impl MapFile {
             let key = normalize_label(label);
             if key.is_empty() {
                 errs.push(
-                    Diagnostic::new(file, &path, "a label with no text would turn a blank answer into a value")
-                        .at(idx.span(&path))
-                        .expected("a label with letters or digits"),
+                    Diagnostic::new(
+                        file,
+                        &path,
+                        "a label with no text would turn a blank answer into a value",
+                    )
+                    .at(idx.span(&path))
+                    .expected("a label with letters or digits"),
                 );
             } else if let Some((first, v)) = labels.insert(key, (label, value)) {
                 if v != value {

@@ -167,8 +167,7 @@ pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
     };
     let text = yaml::read_config(path, "policy file")?;
     let name = path.display().to_string();
-    let policy =
-        load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)))?;
+    let policy = load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)))?;
     for w in &policy.warnings {
         eprintln!("{}", w.render_warning(&text));
     }
@@ -292,7 +291,10 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
             err(
                 &format!("crisis_regions[{k}]"),
                 format!("unknown crisis region `{region}`: no crisis line is listed for it"),
-                Some(format!("one of {}", crate::hotlines::known_regions().join(", "))),
+                Some(format!(
+                    "one of {}",
+                    crate::hotlines::known_regions().join(", ")
+                )),
             );
         }
     }

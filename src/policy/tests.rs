@@ -202,7 +202,9 @@ fn a_policy_needs_a_rule_at_its_top_level() {
     .unwrap_err();
     assert_eq!(messages(&errs).len(), 1);
     assert!(
-        errs[0].message.starts_with("no rule gives the top level `c`"),
+        errs[0]
+            .message
+            .starts_with("no rule gives the top level `c`"),
         "{:?}",
         errs[0]
     );
@@ -236,11 +238,19 @@ fn thresholds_no_answer_can_reach_fail_to_bind() {
     .unwrap();
     let err = p.bind(&battery, &Names).unwrap_err().to_string();
     assert!(
-        err.contains("error: `t_1 >= 4` can never be true: answers of `t_1` are 0 to 3\n  --> p.yaml:5:"),
+        err.contains(
+            "error: `t_1 >= 4` can never be true: answers of `t_1` are 0 to 3\n  --> p.yaml:5:"
+        ),
         "{err}"
     );
-    assert!(err.contains("`t > 9` can never be true: totals of `t` range from 0 to 9"), "{err}");
-    assert!(err.contains("`t == 2.5` can never be true: totals of `t` are whole numbers"), "{err}");
+    assert!(
+        err.contains("`t > 9` can never be true: totals of `t` range from 0 to 9"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`t == 2.5` can never be true: totals of `t` are whole numbers"),
+        "{err}"
+    );
     assert!(!err.contains("`t >= 9`"), "{err}");
 }
 
@@ -253,8 +263,14 @@ fn a_reason_may_not_contain_the_separator() {
     .unwrap_err();
     let m = messages(&errs);
     assert_eq!(m.len(), 2, "{m:?}");
-    assert!(m[0].starts_with("5:the English reason contains `; `"), "{m:?}");
-    assert!(m[1].starts_with("8:the Chinese reason contains `; `"), "{m:?}");
+    assert!(
+        m[0].starts_with("5:the English reason contains `; `"),
+        "{m:?}"
+    );
+    assert!(
+        m[1].starts_with("8:the Chinese reason contains `; `"),
+        "{m:?}"
+    );
     // the full-width ； is no separator
     load_str(
         "p.yaml",
@@ -267,7 +283,10 @@ fn a_reason_may_not_contain_the_separator() {
 fn shipped_policies_load_and_no_reason_holds_the_separator() {
     for (file, text) in [
         ("policies/default.yaml", DEFAULT_POLICY),
-        ("policies/school-tiers.yaml", include_str!("../../policies/school-tiers.yaml")),
+        (
+            "policies/school-tiers.yaml",
+            include_str!("../../policies/school-tiers.yaml"),
+        ),
     ] {
         let p = load_str(file, text).unwrap();
         assert!(p.warnings.is_empty(), "{file}");

@@ -53,7 +53,10 @@ fn a_repeated_label_in_a_map_file_is_an_error_not_a_lower_risk() {
     assert_eq!(code, 0);
     let rows: Vec<&str> = stdout.lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{stdout}");
-    assert!(rows[0].starts_with("S1,") && rows[0].contains(",urgent,"), "{stdout}");
+    assert!(
+        rows[0].starts_with("S1,") && rows[0].contains(",urgent,"),
+        "{stdout}"
+    );
 }
 
 /// A response set or a known-answer test given twice kept the last one.
@@ -80,27 +83,29 @@ fn a_repeated_key_in_a_policy_is_a_located_error() {
 /// A byte-order mark (Windows editors add one) is not part of the first key.
 #[test]
 fn files_with_a_byte_order_mark_are_read() {
-    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
-        "instruments",
-        "validate",
-        "bom.instrument.yaml",
-    ]));
+    let (stdout, stderr, code) =
+        run(bin()
+            .current_dir(dir())
+            .args(["instruments", "validate", "bom.instrument.yaml"]));
     assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
-    assert!(stdout.starts_with("bom.instrument.yaml: ok (tst: 2 items"), "{stdout}");
-    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
-        "policy",
-        "validate",
-        "bom.policy.yaml",
-        "-i",
-        "phq9",
-    ]));
+    assert!(
+        stdout.starts_with("bom.instrument.yaml: ok (tst: 2 items"),
+        "{stdout}"
+    );
+    let (stdout, stderr, code) =
+        run(bin()
+            .current_dir(dir())
+            .args(["policy", "validate", "bom.policy.yaml", "-i", "phq9"]));
     assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
     let (stdout, _, code) = run(bin()
         .current_dir(dir())
         .args(score_with_map("bom.map.yaml"))
         .arg("-q"));
     assert_eq!(code, 0);
-    assert!(stdout.contains("\nS1,") && stdout.contains(",urgent,"), "{stdout}");
+    assert!(
+        stdout.contains("\nS1,") && stdout.contains(",urgent,"),
+        "{stdout}"
+    );
 }
 
 /// Several documents, a file of comments only, bytes that are not UTF-8:
@@ -170,9 +175,15 @@ fn oversized_configuration_files_are_refused() {
 #[test]
 fn dev_zero_as_a_configuration_file_is_refused() {
     for (what, args) in [
-        ("policy file", vec!["policy", "validate", "/dev/zero", "-i", "phq9"]),
+        (
+            "policy file",
+            vec!["policy", "validate", "/dev/zero", "-i", "phq9"],
+        ),
         ("map file", score_with_map("/dev/zero")),
-        ("instrument file", vec!["instruments", "validate", "/dev/zero"]),
+        (
+            "instrument file",
+            vec!["instruments", "validate", "/dev/zero"],
+        ),
     ] {
         let (_, stderr, code) = run(bin().current_dir(dir()).args(&args));
         assert_eq!(code, 2, "{what}");
@@ -191,7 +202,13 @@ fn dev_zero_as_a_configuration_file_is_refused() {
 fn an_unknown_crisis_region_is_a_located_error_wherever_the_policy_is_loaded() {
     let (stdout, code) = pinned(
         "unknown-region.policy",
-        &["policy", "validate", "unknown-region.policy.yaml", "-i", "phq9"],
+        &[
+            "policy",
+            "validate",
+            "unknown-region.policy.yaml",
+            "-i",
+            "phq9",
+        ],
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
     let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
@@ -230,7 +247,13 @@ fn thresholds_no_answer_can_reach_are_located_errors() {
 fn a_policy_with_no_rule_at_its_top_level_is_an_error() {
     let (stdout, code) = pinned(
         "no-top-rule.policy",
-        &["policy", "validate", "no-top-rule.policy.yaml", "-i", "phq9"],
+        &[
+            "policy",
+            "validate",
+            "no-top-rule.policy.yaml",
+            "-i",
+            "phq9",
+        ],
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
 }
@@ -280,7 +303,11 @@ fn asked_if_on_a_later_item_is_a_located_error() {
 fn a_critical_item_that_can_never_be_asked_is_an_error() {
     let (stdout, code) = pinned(
         "critical-never-asked.instrument",
-        &["instruments", "validate", "critical-never-asked.instrument.yaml"],
+        &[
+            "instruments",
+            "validate",
+            "critical-never-asked.instrument.yaml",
+        ],
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
 }
@@ -291,7 +318,13 @@ fn a_critical_item_that_can_never_be_asked_is_an_error() {
 fn a_reason_containing_the_separator_is_a_located_error() {
     let (stdout, code) = pinned(
         "semicolon-reason.policy",
-        &["policy", "validate", "semicolon-reason.policy.yaml", "-i", "phq9"],
+        &[
+            "policy",
+            "validate",
+            "semicolon-reason.policy.yaml",
+            "-i",
+            "phq9",
+        ],
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
 }
@@ -313,8 +346,17 @@ fn built_in_reasons_split_cleanly() {
         let (stdout, stderr, code) = run(bin()
             .current_dir(root())
             .args([
-                "score", "-", "-i", "phq9,asq,who5,phq2,gad2", "--policy", policy, "--lang",
-                lang, "--format", "jsonl", "-q",
+                "score",
+                "-",
+                "-i",
+                "phq9,asq,who5,phq2,gad2",
+                "--policy",
+                policy,
+                "--lang",
+                lang,
+                "--format",
+                "jsonl",
+                "-q",
             ])
             .write_stdin(input));
         assert_eq!(code, 0, "{stderr}");

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, ScanError};
 
 use crate::diag::{Diagnostic, Span};
 use crate::instrument::Reported;
@@ -85,8 +85,11 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
     if source.trim().is_empty() {
         return Err(vec![empty(file)]);
     }
-    check_structure(file, source)?;
+    let unchecked = check_structure(file, source)?;
     let value: T = serde_yaml::from_str(source).map_err(|e| vec![from_serde(file, &e)])?;
+    if let Some(d) = unchecked {
+        return Err(vec![d]);
+    }
     Ok((
         value,
         Index {
@@ -103,11 +106,51 @@ fn empty(file: &str) -> Diagnostic {
 /// What serde_yaml lets through or reports without a place: a key given
 /// twice in one mapping (serde keeps the last one silently in a map, so a
 /// repeated label in a map file lowered a risk), a second document, a file
-/// of comments only. One pass over yaml-rust2's marked events; when that
-/// parser gives up, serde_yaml's own error follows.
-fn check_structure(file: &str, source: &str) -> Result<(), Vec<Diagnostic>> {
+/// of comments only. One pass over yaml-rust2's marked events. When that
+/// parser gives up, serde_yaml's own error follows; should serde_yaml
+/// read what yaml-rust2 could not, the file is refused all the same (the
+/// `Ok(Some)`): it could not be checked for repeated keys.
+fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<Diagnostic>> {
     let mut check = StructureCheck::default();
-    let _ = Parser::new_from_str(source).load(&mut check, true);
+    let mut unchecked = None;
+    let too_deep = match events(source, &mut check, |c| c.stack.len() > MAX_DEPTH) {
+        Ok(stopped) => stopped,
+        // yaml-rust2 looks ahead through flow nesting for a key and gives
+        // up at its own limit before any event: the same problem
+        Err(e) if e.info().contains("recursion limit") => Some(Span {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+        }),
+        Err(e) => {
+            unchecked = Some(
+                Diagnostic::new(
+                    file,
+                    "",
+                    format!(
+                        "the file could not be checked for repeated keys: {}",
+                        e.info()
+                    ),
+                )
+                .at(Some(Span {
+                    line: e.marker().line(),
+                    col: e.marker().col() + 1,
+                }))
+                .expected("plain YAML (block mappings and lists, quoted strings)"),
+            );
+            None
+        }
+    };
+    if let Some(at) = too_deep {
+        return Err(vec![Diagnostic::new(
+            file,
+            "",
+            format!("the file nests mappings and lists more than {MAX_DEPTH} levels deep"),
+        )
+        .at(Some(at))
+        .expected(
+            "a flatter file (instruments and policies need a few levels)",
+        )]);
+    }
     let mut errs = Vec::new();
     if check.documents.is_empty() && check.finished {
         errs.push(empty(file));
@@ -123,6 +166,7 @@ fn check_structure(file: &str, source: &str) -> Result<(), Vec<Diagnostic>> {
             .expected("one document per file (remove this `---` and what follows, or put it in its own file)"),
         );
     }
+    let unshown = check.repeated - check.duplicates.len();
     for dup in check.duplicates {
         let within = if dup.path.is_empty() {
             String::new()
@@ -135,7 +179,7 @@ fn check_structure(file: &str, source: &str) -> Result<(), Vec<Diagnostic>> {
                 "",
                 format!(
                     "duplicate key `{}`{within} (first at line {}, column {})",
-                    printable_line(&dup.key),
+                    printable_line(&shorten(&dup.key)),
                     dup.first.line,
                     dup.first.col
                 ),
@@ -144,10 +188,25 @@ fn check_structure(file: &str, source: &str) -> Result<(), Vec<Diagnostic>> {
             .expected("each key once: a repeated key would silently replace the first"),
         );
     }
+    if unshown > 0 {
+        errs.push(Diagnostic::new(
+            file,
+            "",
+            format!("{unshown} more duplicate key(s), not shown"),
+        ));
+    }
     if errs.is_empty() {
-        Ok(())
+        Ok(unchecked)
     } else {
         Err(errs)
+    }
+}
+
+/// A key as quoted in a message: at most 60 characters.
+fn shorten(key: &str) -> String {
+    match key.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &key[..cut]),
+        None => key.to_string(),
     }
 }
 
@@ -159,16 +218,16 @@ struct Duplicate {
     again: Span,
 }
 
+/// One open mapping or sequence. Frames hold no path: a path is built
+/// from the stack only for a duplicate, so deep nesting stays linear.
 enum CheckFrame {
     Map {
-        path: String,
         /// Keys seen so far, with where each was first given.
         keys: HashMap<String, Span>,
         /// The key whose value comes next; `None` while a key is awaited.
         key: Option<String>,
     },
     Seq {
-        path: String,
         next: usize,
     },
 }
@@ -178,7 +237,44 @@ struct StructureCheck {
     stack: Vec<CheckFrame>,
     documents: Vec<Span>,
     duplicates: Vec<Duplicate>,
+    /// Every repeated key, kept or not.
+    repeated: usize,
     finished: bool,
+}
+
+/// Duplicates kept with their place; a file with more is reported by
+/// these (diag::render_all says how many more it does not show).
+const MAX_DUPLICATES: usize = 20;
+
+/// Deeper nesting is refused before serde_yaml sees the file: serde_yaml
+/// (and yaml-rust2) stop at 128 levels anyway, and libyaml spends
+/// quadratic time on deep flow nesting (`[[[[...`) before it gets there.
+const MAX_DEPTH: usize = 100;
+
+/// Feed the events of `source` to `receiver` one by one, until the end,
+/// a syntax error or `stop` says so; returns where it stopped early.
+/// yaml-rust2's `Parser::load` recurses once per level and overflows the
+/// stack on `- - - - ...`: this loop does not.
+fn events<R: MarkedEventReceiver>(
+    source: &str,
+    receiver: &mut R,
+    stop: impl Fn(&R) -> bool,
+) -> Result<Option<Span>, ScanError> {
+    let mut parser = Parser::new_from_str(source);
+    loop {
+        let (event, mark) = parser.next_token()?;
+        let end = event == Event::StreamEnd;
+        receiver.on_event(event, mark);
+        if end {
+            return Ok(None);
+        }
+        if stop(receiver) {
+            return Ok(Some(Span {
+                line: mark.line(),
+                col: mark.col() + 1,
+            }));
+        }
+    }
 }
 
 /// Stands for a key that is not compared: an alias or a complex key
@@ -186,45 +282,59 @@ struct StructureCheck {
 const UNCOMPARED: &str = "\u{0}";
 
 impl StructureCheck {
-    /// The path of the node starting now (empty for a key).
+    /// The path of the innermost open mapping or sequence
+    /// (`scales[0].bands`).
     fn path(&self) -> String {
-        match self.stack.last() {
-            None | Some(CheckFrame::Map { key: None, .. }) => String::new(),
-            Some(CheckFrame::Map {
-                path, key: Some(k), ..
-            }) => join(path, k),
-            Some(CheckFrame::Seq { path, next }) => format!("{path}[{next}]"),
+        let mut path = String::new();
+        let parents = self.stack.len().saturating_sub(1);
+        for frame in &self.stack[..parents] {
+            match frame {
+                CheckFrame::Map { key: Some(k), .. } => {
+                    path = join(&path, k);
+                }
+                // inside a complex key: no path to give
+                CheckFrame::Map { key: None, .. } => {}
+                CheckFrame::Seq { next } => path.push_str(&format!("[{next}]")),
+            }
         }
+        path
     }
 
     /// A node ended at `at`; `scalar` is its text when it was a scalar.
     /// In a mapping that awaits a key, the node was that key.
     fn done(&mut self, scalar: Option<String>, at: Span) {
+        let mut repeated = None;
         match self.stack.last_mut() {
             Some(CheckFrame::Map {
-                path,
                 keys,
                 key: expecting @ None,
-                ..
             }) => {
                 let k = scalar.unwrap_or_else(|| UNCOMPARED.to_string());
                 if k != UNCOMPARED {
-                    if let Some(&first) = keys.get(&k) {
-                        self.duplicates.push(Duplicate {
-                            key: k.clone(),
-                            path: path.clone(),
-                            first,
-                            again: at,
-                        });
-                    } else {
-                        keys.insert(k.clone(), at);
+                    match keys.get(&k) {
+                        Some(&first) => repeated = Some((k.clone(), first)),
+                        None => {
+                            keys.insert(k.clone(), at);
+                        }
                     }
                 }
                 *expecting = Some(k);
             }
             Some(CheckFrame::Map { key, .. }) => *key = None,
-            Some(CheckFrame::Seq { next, .. }) => *next += 1,
+            Some(CheckFrame::Seq { next }) => *next += 1,
             None => {}
+        }
+        if let Some((key, first)) = repeated {
+            self.repeated += 1;
+            if self.duplicates.len() < MAX_DUPLICATES {
+                let path = self.path();
+                self.duplicates.push(Duplicate {
+                    key,
+                    path,
+                    first,
+                    again: at,
+                });
+            }
         }
     }
 }
@@ -249,18 +359,11 @@ impl MarkedEventReceiver for StructureCheck {
             Event::Scalar(value, ..) => self.done(Some(value), at),
             // aliases and complex keys are not compared
             Event::Alias(_) => self.done(None, at),
-            Event::MappingStart(..) => {
-                let path = self.path();
-                self.stack.push(CheckFrame::Map {
-                    path,
-                    keys: HashMap::new(),
-                    key: None,
-                });
-            }
-            Event::SequenceStart(..) => {
-                let path = self.path();
-                self.stack.push(CheckFrame::Seq { path, next: 0 });
-            }
+            Event::MappingStart(..) => self.stack.push(CheckFrame::Map {
+                keys: HashMap::new(),
+                key: None,
+            }),
+            Event::SequenceStart(..) => self.stack.push(CheckFrame::Seq { next: 0 }),
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
                 self.done(None, at);
@@ -300,10 +403,9 @@ fn strip_location(msg: &str) -> String {
 
 fn index(source: &str) -> HashMap<String, Span> {
     let mut builder = IndexBuilder::default();
-    let mut parser = Parser::new_from_str(source);
     // The document already parsed with serde_yaml; a failure here only
     // costs positions, never correctness.
-    let _ = parser.load(&mut builder, false);
+    let _ = events(source, &mut builder, |_| false);
     builder.spans
 }
 
@@ -481,6 +583,44 @@ mod tests {
                 "6:15 duplicate key `a` in `scales[1].x` (first at line 6, column 9)",
             ]
         );
+    }
+
+    #[test]
+    fn a_flood_of_duplicates_stays_small_and_fast() {
+        let source = format!("values: {{{}}}\n", vec!["a: 1"; 50_000].join(", "));
+        let errs = check_structure("f", &source).unwrap_err();
+        assert_eq!(errs.len(), MAX_DUPLICATES + 1);
+        assert_eq!(
+            errs.last().unwrap().message,
+            format!(
+                "{} more duplicate key(s), not shown",
+                50_000 - 1 - MAX_DUPLICATES
+            )
+        );
+        // deep nesting (yaml-rust2 stops flow nesting at 255 levels, block
+        // nesting costs indentation): paths are built only for a duplicate
+        let deep = format!("a: {}{{k: 1, k: 2}}{}\n", "[".repeat(250), "]".repeat(250));
+        let errs = check_structure("f", &deep).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let long_key = format!("{k}: 1\n{k}: 2\n", k = "x".repeat(1000));
+        let errs = check_structure("f", &long_key).unwrap_err();
+        assert!(errs[0].message.len() < 120, "{}", errs[0].message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly_without_overflowing_the_stack() {
+        for source in [
+            format!("{}x\n", "- ".repeat(1_000_000)),
+            format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        ] {
+            let errs = parse::<serde_yaml::Value>("f", &source).unwrap_err();
+            assert!(
+                errs[0].message.contains("more than 100 levels deep"),
+                "{:?}",
+                errs[0]
+            );
+        }
+        assert!(check_structure("f", &format!("{}x\n", "- ".repeat(99))).is_ok());
     }
 
     #[test]

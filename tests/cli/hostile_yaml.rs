@@ -375,3 +375,53 @@ fn built_in_reasons_split_cleanly() {
         }
     }
 }
+
+// ------------------------------------------------- siblings of 2, 14, 15
+
+/// Nesting a YAML parser must not recurse into (`- - - - …` overflowed
+/// the stack of yaml-rust2's loader; `[[[[…` costs libyaml quadratic
+/// time), and a flood of repeated keys on one long line: each ends at once
+/// with exit 2 and a message of a few lines.
+#[test]
+fn hostile_structures_end_quickly_with_short_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dashes = write(
+        tmp.path(),
+        "dashes.yaml",
+        &format!("{}x\n", "- ".repeat(1_000_000)),
+    );
+    let brackets = write(
+        tmp.path(),
+        "brackets.yaml",
+        &format!("{}{}\n", "[".repeat(4_000_000), "]".repeat(4_000_000)),
+    );
+    let flood = write(
+        tmp.path(),
+        "flood.yaml",
+        &format!(
+            "values: {{{}}}\n",
+            vec!["\"Almost daily\": 0"; 200_000].join(", ")
+        ),
+    );
+    for (file, message) in [
+        (
+            &dashes,
+            "error: the file nests mappings and lists more than 100 levels deep\n",
+        ),
+        (
+            &brackets,
+            "error: the file nests mappings and lists more than 100 levels deep\n",
+        ),
+        (
+            &flood,
+            "error: duplicate key `Almost daily` in `values` (first at line 1, column 10)\n",
+        ),
+    ] {
+        let (stdout, stderr, code) = run(bin()
+            .current_dir(dir())
+            .args(score_with_map(file.to_str().unwrap())));
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        assert!(stderr.starts_with(message), "{stderr}");
+        assert!(stderr.len() < 20_000, "{} bytes of stderr", stderr.len());
+    }
+}

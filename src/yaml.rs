@@ -242,8 +242,8 @@ struct StructureCheck {
     finished: bool,
 }
 
-/// Duplicates kept with their place; a file with more is reported by
-/// these (diag::render_all says how many more it does not show).
+/// Duplicates reported with their place; any more are counted in one
+/// last message (a hostile file can repeat a key millions of times).
 const MAX_DUPLICATES: usize = 20;
 
 /// Deeper nesting is refused before serde_yaml sees the file: serde_yaml

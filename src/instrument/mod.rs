@@ -901,9 +901,11 @@ mod tests {
     }
 
     #[test]
-    fn askable_follows_values_of_items_never_asked() {
-        let inst = builtin("asq").unwrap().unwrap();
-        let sets = &inst.response_sets;
-        assert!(askable(&inst.items, sets).iter().all(|&a| a));
+    fn every_built_in_item_can_be_asked() {
+        for id in builtin_ids() {
+            let inst = builtin_with(id, false).unwrap().unwrap();
+            let askable = askable(&inst.items, &inst.response_sets);
+            assert!(askable.iter().all(|&a| a), "{id}: {askable:?}");
+        }
     }
 }

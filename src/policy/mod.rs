@@ -569,13 +569,13 @@ impl Bound {
         buf.clear();
         for &k in &out.fired {
             if !buf.is_empty() {
-                buf.push_str("; ");
+                buf.push_str(REASON_SEPARATOR);
             }
             buf.push_str(self.rules[k].reason.get(lang));
         }
         for (name, _) in &out.cannot_rule_out {
             if !buf.is_empty() {
-                buf.push_str("; ");
+                buf.push_str(REASON_SEPARATOR);
             }
             match lang {
                 Lang::En => {

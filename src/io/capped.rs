@@ -34,7 +34,7 @@ pub fn read_capped(path: &Path, what: &str, limit: u64) -> anyhow::Result<Vec<u8
 
 fn size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else {
         format!("{bytes} bytes")

@@ -151,6 +151,127 @@ pub enum Val {
     Absent,
 }
 
+/// Every value a name can hold: what a definition is checked against, so
+/// a condition no answer can reach is an error instead of a rule that
+/// silently never fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// Lowest and highest value, in units of 10^-decimals.
+    pub min: i64,
+    pub max: i64,
+    pub decimals: u8,
+    /// The only values it takes, when known (an item's response values).
+    pub values: Option<Vec<i64>>,
+    /// What the name is, for messages: "answered" or "totals".
+    pub kind: DomainKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainKind {
+    Answer,
+    Total,
+}
+
+impl Domain {
+    /// An item's answers: exactly `values` (integers).
+    pub fn answers(values: impl IntoIterator<Item = i64>) -> Domain {
+        let mut values: Vec<i64> = values.into_iter().collect();
+        values.sort_unstable();
+        values.dedup();
+        Domain {
+            min: values.first().copied().unwrap_or(0),
+            max: values.last().copied().unwrap_or(0),
+            decimals: 0,
+            values: Some(values),
+            kind: DomainKind::Answer,
+        }
+    }
+
+    /// A scale's totals: anything from `min` to `max` at `decimals` places.
+    pub fn totals(min: i64, max: i64, decimals: u8) -> Domain {
+        Domain {
+            min,
+            max,
+            decimals,
+            values: None,
+            kind: DomainKind::Total,
+        }
+    }
+
+    fn fixed(&self, units: i64) -> Fixed {
+        Fixed {
+            units,
+            decimals: self.decimals,
+        }
+    }
+
+    /// Does some value of the domain satisfy `op value`?
+    pub fn can_hold(&self, op: Op, value: Fixed) -> bool {
+        if let Some(values) = &self.values {
+            return values
+                .iter()
+                .any(|&v| op.holds(self.fixed(v).cmp_exact(value)));
+        }
+        let (lo, hi) = (self.fixed(self.min), self.fixed(self.max));
+        match op {
+            Op::Eq => {
+                self.precise_enough(value)
+                    && lo.cmp_exact(value).is_le()
+                    && hi.cmp_exact(value).is_ge()
+            }
+            Op::Ge | Op::Gt => op.holds(hi.cmp_exact(value)),
+            Op::Le | Op::Lt => op.holds(lo.cmp_exact(value)),
+        }
+    }
+
+    /// Can a value at the domain's precision equal `value` at all?
+    fn precise_enough(&self, value: Fixed) -> bool {
+        value.decimals <= self.decimals
+            || value.units % 10_i64.pow(u32::from(value.decimals - self.decimals)) == 0
+    }
+
+    /// Why `name op value` can never be true, or `None` when it can.
+    pub fn never(&self, name: &str, op: Op, value: Fixed) -> Option<String> {
+        if self.can_hold(op, value) {
+            return None;
+        }
+        let what = match self.kind {
+            DomainKind::Answer => "answers",
+            DomainKind::Total => "totals",
+        };
+        let cond = format!("{name} {} {value}", op.as_str());
+        if op == Op::Eq && !self.precise_enough(value) {
+            let precision = if self.decimals == 0 {
+                "are whole numbers".to_string()
+            } else {
+                format!("have {} decimal place(s)", self.decimals)
+            };
+            return Some(format!(
+                "`{cond}` can never be true: {what} of `{name}` {precision}"
+            ));
+        }
+        Some(format!(
+            "`{cond}` can never be true: {what} of `{name}` {}",
+            self.describe()
+        ))
+    }
+
+    /// "are 0 to 3", "are 1, 2 or 4", "are 0 or 1", "range from 0.00 to 5.00".
+    pub fn describe(&self) -> String {
+        let (lo, hi) = (self.fixed(self.min), self.fixed(self.max));
+        match &self.values {
+            Some(v) if v.len() == 1 => format!("are always {lo}"),
+            Some(v) if v.len() == 2 || v.windows(2).any(|w| w[1] != w[0] + 1) => {
+                let shown: Vec<String> = v.iter().map(|&x| self.fixed(x).to_string()).collect();
+                let (last, rest) = shown.split_last().expect("two values or more");
+                format!("are {} or {last}", rest.join(", "))
+            }
+            Some(_) => format!("are {lo} to {hi}"),
+            None => format!("range from {lo} to {hi}"),
+        }
+    }
+}
+
 /// Parse `NAME OP NUMBER`.
 pub fn parse_leaf(s: &str) -> Result<(String, Op, Fixed), String> {
     let bad = || {
@@ -274,6 +395,51 @@ impl<R> Cond<R> {
             (true, _) => Tri::Unknown,
             (false, Tri::True) => Tri::False,
             (false, _) => Tri::True,
+        }
+    }
+
+    /// Could the condition ever be true, given what each reference can hold
+    /// (`None`: it holds nothing, e.g. an item never asked)? Parts of an
+    /// `all` are checked one by one, so this errs toward "it could".
+    pub fn can_hold(&self, domain: &impl Fn(&R) -> Option<Domain>) -> bool {
+        match self {
+            Cond::Cmp {
+                target, op, value, ..
+            } => domain(target).is_some_and(|d| d.can_hold(*op, *value)),
+            Cond::Any(parts) => parts.iter().any(|p| p.can_hold(domain)),
+            Cond::All(parts) => parts.iter().all(|p| p.can_hold(domain)),
+        }
+    }
+
+    /// Every comparison with its YAML path (`rules[0].when.any[1]`), the
+    /// path of the whole condition being `path`.
+    pub fn comparisons<'a>(&'a self, path: &str, out: &mut Vec<(String, &'a Cond<R>)>) {
+        match self {
+            Cond::Cmp { .. } => out.push((path.to_string(), self)),
+            Cond::Any(parts) | Cond::All(parts) => {
+                let key = if matches!(self, Cond::Any(_)) {
+                    "any"
+                } else {
+                    "all"
+                };
+                for (i, p) in parts.iter().enumerate() {
+                    p.comparisons(&format!("{path}.{key}[{i}]"), out);
+                }
+            }
+        }
+    }
+
+    /// Why this comparison can never be true, with the reference's values
+    /// from `domain`; `None` for a combination or a comparison that can be.
+    pub fn never(&self, domain: &impl Fn(&R) -> Option<Domain>) -> Option<String> {
+        match self {
+            Cond::Cmp {
+                name,
+                target,
+                op,
+                value,
+            } => domain(target)?.never(name, *op, *value),
+            Cond::Any(_) | Cond::All(_) => None,
         }
     }
 
@@ -490,6 +656,68 @@ mod tests {
             ]),
         ]));
         assert_eq!(c.to_string(), "a >= 1 or (b < 2 and c == 0.5)");
+    }
+
+    #[test]
+    fn thresholds_no_answer_can_reach() {
+        let item = Domain::answers([0, 1, 2, 3]);
+        let never = |d: &Domain, c: &str| {
+            let (name, op, value) = parse_leaf(c).unwrap();
+            d.never(&name, op, value)
+        };
+        assert_eq!(
+            never(&item, "t_1 >= 4").as_deref(),
+            Some("`t_1 >= 4` can never be true: answers of `t_1` are 0 to 3")
+        );
+        assert!(never(&item, "t_1 >= 3").is_none());
+        assert!(never(&item, "t_1 > 3").is_some());
+        assert!(never(&item, "t_1 < 0").is_some());
+        assert!(never(&item, "t_1 <= 0").is_none());
+        assert!(never(&item, "t_1 == 3").is_none());
+        assert!(never(&item, "t_1 == -1").is_some());
+        // a threshold between two answers is reachable; equality is not
+        assert!(never(&item, "t_1 >= 2.5").is_none());
+        assert_eq!(
+            never(&item, "t_1 == 2.5").as_deref(),
+            Some("`t_1 == 2.5` can never be true: answers of `t_1` are whole numbers")
+        );
+        assert!(never(&item, "t_1 == 2.0").is_none());
+        let gaps = Domain::answers([1, 2, 4]);
+        assert_eq!(
+            never(&gaps, "x == 3").as_deref(),
+            Some("`x == 3` can never be true: answers of `x` are 1, 2 or 4")
+        );
+        let total = Domain::totals(0, 27, 0);
+        assert_eq!(
+            never(&total, "phq9 > 27").as_deref(),
+            Some("`phq9 > 27` can never be true: totals of `phq9` range from 0 to 27")
+        );
+        assert!(never(&total, "phq9 >= 27").is_none());
+        assert!(never(&total, "phq9 == 2.5").is_some());
+        let mean = Domain::totals(100, 500, 2);
+        assert!(never(&mean, "m == 2.5").is_none());
+        assert!(never(&mean, "m == 2.505").is_some());
+        assert!(never(&mean, "m >= 5.01").is_some());
+        assert!(never(&mean, "m < 1").is_some());
+    }
+
+    #[test]
+    fn a_condition_can_hold_only_through_reachable_parts() {
+        let c = bind(&RawCond::Any(vec![
+            RawCond::Leaf("a >= 9".into()),
+            RawCond::Leaf("b == 1".into()),
+        ]));
+        let dom = |n: &String| (n == "a" || n == "b").then(|| Domain::answers([0, 1]));
+        assert!(c.can_hold(&dom));
+        // b never has a value (never asked): only a could, and a cannot
+        let only_a = |n: &String| (n == "a").then(|| Domain::answers([0, 1]));
+        assert!(!c.can_hold(&only_a));
+        let mut parts = Vec::new();
+        c.comparisons("asked_if", &mut parts);
+        let paths: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["asked_if.any[0]", "asked_if.any[1]"]);
+        assert!(parts[0].1.never(&dom).is_some());
+        assert!(parts[1].1.never(&dom).is_none());
     }
 
     #[test]

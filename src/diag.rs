@@ -2,6 +2,7 @@
 //! compiler error (`--> file:line:col`, the line, a caret under the spot).
 //! Pure text: no terminal, no I/O.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use unicode_width::UnicodeWidthChar;
 
@@ -49,7 +50,16 @@ impl Diagnostic {
 
     /// Render with the source text the spans point into.
     pub fn render(&self, source: &str) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        self.render_as("error", source)
+    }
+
+    /// Render as a warning: the same form, for what is allowed but unsafe.
+    pub fn render_warning(&self, source: &str) -> String {
+        self.render_as("warning", source)
+    }
+
+    fn render_as(&self, severity: &str, source: &str) -> String {
+        let mut out = format!("{severity}: {}\n", self.message);
         let Some(span) = self.span else {
             if self.path.is_empty() {
                 let _ = writeln!(out, "  --> {}", self.file);
@@ -65,12 +75,12 @@ impl Diagnostic {
         let Some(text) = source.lines().nth(span.line.saturating_sub(1)) else {
             return out;
         };
-        let text = text.trim_end_matches('\r');
+        let (text, col) = window(text.trim_end_matches('\r'), span.col);
         let num = span.line.to_string();
         let pad = " ".repeat(num.len());
         let _ = writeln!(out, "{pad} |");
         let _ = writeln!(out, "{num} | {}", text.replace('\t', "    "));
-        let caret_pad = display_width(text, span.col.saturating_sub(1));
+        let caret_pad = display_width(&text, col.saturating_sub(1));
         let _ = write!(out, "{pad} | {}^", " ".repeat(caret_pad));
         if let Some(e) = &self.expected {
             let _ = write!(out, " expected {e}");
@@ -78,6 +88,30 @@ impl Diagnostic {
         out.push('\n');
         out
     }
+}
+
+/// Lines longer than this are shown as a window around the column.
+const MAX_LINE: usize = 200;
+
+/// The part of a long line worth showing: up to [`MAX_LINE`] characters
+/// around `col`, cut ends marked `…`, and the column within it. A one-line
+/// file of megabytes must not be printed whole with every error.
+fn window(line: &str, col: usize) -> (Cow<'_, str>, usize) {
+    if line.len() <= MAX_LINE || line.chars().count() <= MAX_LINE {
+        return (Cow::Borrowed(line), col);
+    }
+    let byte_at = |n: usize| line.char_indices().nth(n).map_or(line.len(), |(i, _)| i);
+    let start = col.saturating_sub(1).saturating_sub(MAX_LINE / 2);
+    let (from, to) = (byte_at(start), byte_at(start + MAX_LINE));
+    let mut shown = String::new();
+    if from > 0 {
+        shown.push('…');
+    }
+    shown.push_str(&line[from..to]);
+    if to < line.len() {
+        shown.push('…');
+    }
+    (Cow::Owned(shown), col - start + usize::from(from > 0))
 }
 
 /// Display width of the first `chars` characters of `line` (CJK = 2, tab = 4).
@@ -88,12 +122,24 @@ fn display_width(line: &str, chars: usize) -> usize {
         .sum()
 }
 
-/// Render a list of diagnostics for one file, each followed by a blank line.
+/// Problems rendered per file; a hostile file can have millions.
+pub const MAX_RENDERED: usize = 50;
+
+/// Render a list of diagnostics for one file, each followed by a blank
+/// line: the first [`MAX_RENDERED`], then how many more there are.
 pub fn render_all(diags: &[Diagnostic], source: &str) -> String {
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().take(MAX_RENDERED) {
         out.push_str(&d.render(source));
         out.push('\n');
+    }
+    if let Some(first) = diags.get(MAX_RENDERED) {
+        let _ = writeln!(
+            out,
+            "error: {} more problem(s) in {}, not shown: fix the ones above first\n",
+            diags.len() - MAX_RENDERED,
+            first.file
+        );
     }
     out
 }
@@ -137,6 +183,45 @@ mod tests {
             "{}",
             d.render(src)
         );
+    }
+
+    #[test]
+    fn warnings_render_like_errors() {
+        let d = Diagnostic::new("p.yaml", "", "unsafe").at(Some(Span { line: 1, col: 3 }));
+        assert_eq!(
+            d.render_warning("a: b\n"),
+            "warning: unsafe\n  --> p.yaml:1:3\n  |\n1 | a: b\n  |   ^\n"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_column() {
+        let line = format!("{}BAD{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::new("f.yaml", "", "bad").at(Some(Span { line: 1, col: 5001 }));
+        let r = d.render(&line);
+        assert!(r.len() < 700, "{r}");
+        let shown = r.lines().nth(3).unwrap();
+        let caret = r.lines().nth(4).unwrap();
+        assert!(
+            shown.starts_with("1 | …a") && shown.ends_with("b…"),
+            "{shown}"
+        );
+        // the caret is under the B of BAD
+        let at = caret.chars().position(|c| c == '^').unwrap();
+        assert_eq!(shown.chars().nth(at), Some('B'), "{r}");
+        // a short line is untouched
+        let d = Diagnostic::new("f.yaml", "", "bad").at(Some(Span { line: 1, col: 3 }));
+        assert!(d.render("abcdef").contains("1 | abcdef\n"));
+    }
+
+    #[test]
+    fn many_problems_are_cut_short() {
+        let diags = vec![Diagnostic::new("f.yaml", "", "bad"); MAX_RENDERED + 7];
+        let r = render_all(&diags, "");
+        assert_eq!(r.matches("error: bad").count(), MAX_RENDERED);
+        assert!(r.ends_with(
+            "error: 7 more problem(s) in f.yaml, not shown: fix the ones above first\n\n"
+        ));
     }
 
     #[test]

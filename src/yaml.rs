@@ -3,12 +3,16 @@
 //! from yaml-rust2's marked events. Swapping either is a change to this file.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, ScanError};
 
 use crate::diag::{Diagnostic, Span};
+use crate::instrument::Reported;
+use crate::io::capped::{read_capped, CONFIG_LIMIT};
+use crate::printable::printable_line;
 
 /// Position of every node by its path (`scales[0].bands[1].min`), built
 /// on first use: only a file with an error pays for it.
@@ -33,13 +37,59 @@ impl Index {
     }
 }
 
-/// Parse `source` into `T`, with a position index for later checks.
-/// Errors are located diagnostics, never a raw serde dump.
-pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index), Diagnostic> {
-    if source.trim().is_empty() {
-        return Err(Diagnostic::new(file, "", "the file is empty").expected("a YAML mapping"));
+/// Read one configuration file (instrument, policy, map) for [`parse`]:
+/// at most [`CONFIG_LIMIT`] bytes, UTF-8 (a bad byte is a located error),
+/// a leading byte-order mark dropped. Errors name the file; located ones
+/// come rendered (`Reported`).
+pub fn read_config(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes = read_capped(path, what, CONFIG_LIMIT)?;
+    let name = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with(BOM) {
+                text.drain(..BOM.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&bytes[..valid]);
+            let before = before.strip_prefix(BOM).unwrap_or(&before);
+            let shown = String::from_utf8_lossy(bytes);
+            let shown = shown.strip_prefix(BOM).unwrap_or(&shown);
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let d = Diagnostic::new(
+                &name,
+                "",
+                format!(
+                    "the file is not UTF-8 (byte 0x{:02X} cannot be read)",
+                    bytes[valid]
+                ),
+            )
+            .at(Some(Span { line, col }))
+            .expected("a UTF-8 text file (save it as UTF-8)");
+            Err(Reported(d.render(shown)).into())
+        }
     }
-    let value: T = serde_yaml::from_str(source).map_err(|e| from_serde(file, &e))?;
+}
+
+const BOM: char = '\u{feff}';
+
+/// Parse `source` into `T`, with a position index for later checks.
+/// Errors are located diagnostics, never a raw serde dump; every
+/// duplicate key is one of them.
+pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index), Vec<Diagnostic>> {
+    let source = source.strip_prefix(BOM).unwrap_or(source);
+    if source.trim().is_empty() {
+        return Err(vec![empty(file)]);
+    }
+    let unchecked = check_structure(file, source)?;
+    let value: T = serde_yaml::from_str(source).map_err(|e| vec![from_serde(file, &e)])?;
+    if let Some(d) = unchecked {
+        return Err(vec![d]);
+    }
     Ok((
         value,
         Index {
@@ -47,6 +97,280 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
             spans: std::sync::OnceLock::new(),
         },
     ))
+}
+
+fn empty(file: &str) -> Diagnostic {
+    Diagnostic::new(file, "", "the file is empty").expected("a YAML mapping")
+}
+
+/// What serde_yaml lets through or reports without a place: a key given
+/// twice in one mapping (serde keeps the last one silently in a map, so a
+/// repeated label in a map file lowered a risk), a second document, a file
+/// of comments only. One pass over yaml-rust2's marked events. When that
+/// parser gives up, serde_yaml's own error follows; should serde_yaml
+/// read what yaml-rust2 could not, the file is refused all the same (the
+/// `Ok(Some)`): it could not be checked for repeated keys.
+fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<Diagnostic>> {
+    let mut check = StructureCheck::default();
+    let mut unchecked = None;
+    let too_deep = match events(source, &mut check, |c| c.stack.len() > MAX_DEPTH) {
+        Ok(stopped) => stopped,
+        // yaml-rust2 looks ahead through flow nesting for a key and gives
+        // up at its own limit before any event: the same problem
+        Err(e) if e.info().contains("recursion limit") => Some(Span {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+        }),
+        Err(e) => {
+            unchecked = Some(
+                Diagnostic::new(
+                    file,
+                    "",
+                    format!(
+                        "the file could not be checked for repeated keys: {}",
+                        e.info()
+                    ),
+                )
+                .at(Some(Span {
+                    line: e.marker().line(),
+                    col: e.marker().col() + 1,
+                }))
+                .expected("plain YAML (block mappings and lists, quoted strings)"),
+            );
+            None
+        }
+    };
+    if let Some(at) = too_deep {
+        return Err(vec![Diagnostic::new(
+            file,
+            "",
+            format!("the file nests mappings and lists more than {MAX_DEPTH} levels deep"),
+        )
+        .at(Some(at))
+        .expected(
+            "a flatter file (instruments and policies need a few levels)",
+        )]);
+    }
+    let mut errs = Vec::new();
+    if check.documents.is_empty() && check.finished {
+        errs.push(empty(file));
+    }
+    if let Some(&second) = check.documents.get(1) {
+        errs.push(
+            Diagnostic::new(
+                file,
+                "",
+                "the file holds more than one YAML document: a second one starts here",
+            )
+            .at(Some(second))
+            .expected("one document per file (remove this `---` and what follows, or put it in its own file)"),
+        );
+    }
+    let unshown = check.repeated - check.duplicates.len();
+    for dup in check.duplicates {
+        let within = if dup.path.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{}`", dup.path)
+        };
+        errs.push(
+            Diagnostic::new(
+                file,
+                "",
+                format!(
+                    "duplicate key `{}`{within} (first at line {}, column {})",
+                    printable_line(&shorten(&dup.key)),
+                    dup.first.line,
+                    dup.first.col
+                ),
+            )
+            .at(Some(dup.again))
+            .expected("each key once: a repeated key would silently replace the first"),
+        );
+    }
+    if unshown > 0 {
+        errs.push(Diagnostic::new(
+            file,
+            "",
+            format!("{unshown} more duplicate key(s), not shown"),
+        ));
+    }
+    if errs.is_empty() {
+        Ok(unchecked)
+    } else {
+        Err(errs)
+    }
+}
+
+/// A key as quoted in a message: at most 60 characters.
+fn shorten(key: &str) -> String {
+    match key.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &key[..cut]),
+        None => key.to_string(),
+    }
+}
+
+struct Duplicate {
+    key: String,
+    /// The mapping that holds the key (`values`, `scales[0]`).
+    path: String,
+    first: Span,
+    again: Span,
+}
+
+/// One open mapping or sequence. Frames hold no path: a path is built
+/// from the stack only for a duplicate, so deep nesting stays linear.
+enum CheckFrame {
+    Map {
+        /// Keys seen so far, with where each was first given.
+        keys: HashMap<String, Span>,
+        /// The key whose value comes next; `None` while a key is awaited.
+        key: Option<String>,
+    },
+    Seq {
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct StructureCheck {
+    stack: Vec<CheckFrame>,
+    documents: Vec<Span>,
+    duplicates: Vec<Duplicate>,
+    /// Every repeated key, kept or not.
+    repeated: usize,
+    finished: bool,
+}
+
+/// Duplicates reported with their place; any more are counted in one
+/// last message (a hostile file can repeat a key millions of times).
+const MAX_DUPLICATES: usize = 20;
+
+/// Deeper nesting is refused before serde_yaml sees the file: serde_yaml
+/// (and yaml-rust2) stop at 128 levels anyway, and libyaml spends
+/// quadratic time on deep flow nesting (`[[[[...`) before it gets there.
+const MAX_DEPTH: usize = 100;
+
+/// Feed the events of `source` to `receiver` one by one, until the end,
+/// a syntax error or `stop` says so; returns where it stopped early.
+/// yaml-rust2's `Parser::load` recurses once per level and overflows the
+/// stack on `- - - - ...`: this loop does not.
+fn events<R: MarkedEventReceiver>(
+    source: &str,
+    receiver: &mut R,
+    stop: impl Fn(&R) -> bool,
+) -> Result<Option<Span>, ScanError> {
+    let mut parser = Parser::new_from_str(source);
+    loop {
+        let (event, mark) = parser.next_token()?;
+        let end = event == Event::StreamEnd;
+        receiver.on_event(event, mark);
+        if end {
+            return Ok(None);
+        }
+        if stop(receiver) {
+            return Ok(Some(Span {
+                line: mark.line(),
+                col: mark.col() + 1,
+            }));
+        }
+    }
+}
+
+/// Stands for a key that is not compared: an alias or a complex key
+/// (serde rejects those as keys anyway).
+const UNCOMPARED: &str = "\u{0}";
+
+impl StructureCheck {
+    /// The path of the innermost open mapping or sequence
+    /// (`scales[0].bands`).
+    fn path(&self) -> String {
+        let mut path = String::new();
+        let parents = self.stack.len().saturating_sub(1);
+        for frame in &self.stack[..parents] {
+            match frame {
+                CheckFrame::Map { key: Some(k), .. } => {
+                    path = join(&path, k);
+                }
+                // inside a complex key: no path to give
+                CheckFrame::Map { key: None, .. } => {}
+                CheckFrame::Seq { next } => path.push_str(&format!("[{next}]")),
+            }
+        }
+        path
+    }
+
+    /// A node ended at `at`; `scalar` is its text when it was a scalar.
+    /// In a mapping that awaits a key, the node was that key.
+    fn done(&mut self, scalar: Option<String>, at: Span) {
+        let mut repeated = None;
+        match self.stack.last_mut() {
+            Some(CheckFrame::Map {
+                keys,
+                key: expecting @ None,
+            }) => {
+                let k = scalar.unwrap_or_else(|| UNCOMPARED.to_string());
+                if k != UNCOMPARED {
+                    match keys.get(&k) {
+                        Some(&first) => repeated = Some((k.clone(), first)),
+                        None => {
+                            keys.insert(k.clone(), at);
+                        }
+                    }
+                }
+                *expecting = Some(k);
+            }
+            Some(CheckFrame::Map { key, .. }) => *key = None,
+            Some(CheckFrame::Seq { next }) => *next += 1,
+            None => {}
+        }
+        if let Some((key, first)) = repeated {
+            self.repeated += 1;
+            if self.duplicates.len() < MAX_DUPLICATES {
+                let path = self.path();
+                self.duplicates.push(Duplicate {
+                    key,
+                    path,
+                    first,
+                    again: at,
+                });
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl MarkedEventReceiver for StructureCheck {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let at = Span {
+            line: mark.line(),
+            col: mark.col() + 1,
+        };
+        match ev {
+            Event::DocumentStart => self.documents.push(at),
+            Event::StreamEnd => self.finished = true,
+            Event::Scalar(value, ..) => self.done(Some(value), at),
+            // aliases and complex keys are not compared
+            Event::Alias(_) => self.done(None, at),
+            Event::MappingStart(..) => self.stack.push(CheckFrame::Map {
+                keys: HashMap::new(),
+                key: None,
+            }),
+            Event::SequenceStart(..) => self.stack.push(CheckFrame::Seq { next: 0 }),
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.done(None, at);
+            }
+            _ => {}
+        }
+    }
 }
 
 fn from_serde(file: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -79,10 +403,9 @@ fn strip_location(msg: &str) -> String {
 
 fn index(source: &str) -> HashMap<String, Span> {
     let mut builder = IndexBuilder::default();
-    let mut parser = Parser::new_from_str(source);
     // The document already parsed with serde_yaml; a failure here only
     // costs positions, never correctness.
-    let _ = parser.load(&mut builder, false);
+    let _ = events(source, &mut builder, |_| false);
     builder.spans
 }
 
@@ -205,6 +528,7 @@ mod tests {
     #[test]
     fn unknown_key_is_located_without_serde_suffix() {
         let err = parse::<Doc>("f.yaml", "id: x\nscales: []\ncolour: red\n").unwrap_err();
+        let [err] = &err[..] else { panic!("{err:?}") };
         assert!(
             err.message.starts_with("unknown field `colour`, expected"),
             "{}",
@@ -226,6 +550,120 @@ mod tests {
     #[test]
     fn empty_file() {
         let err = parse::<Doc>("f.yaml", "  \n").unwrap_err();
-        assert_eq!(err.message, "the file is empty");
+        assert_eq!(err[0].message, "the file is empty");
+        let err = parse::<Doc>("f.yaml", "# only a comment\n\n").unwrap_err();
+        assert_eq!(err[0].message, "the file is empty");
+    }
+
+    fn messages(source: &str) -> Vec<String> {
+        match parse::<serde_yaml::Value>("f.yaml", source) {
+            Ok(_) => vec![],
+            Err(errs) => errs
+                .iter()
+                .map(|d| {
+                    let s = d.span.expect("located");
+                    format!("{}:{} {}", s.line, s.col, d.message)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_located_with_the_first() {
+        assert_eq!(
+            messages("values:\n  \"Almost daily\": 3\n  Almost daily: 0\n"),
+            ["3:3 duplicate key `Almost daily` in `values` (first at line 2, column 3)"]
+        );
+        // top level, inside a sequence, in a flow mapping, every one of them
+        assert_eq!(
+            messages("id: a\nid: b\nscales:\n  - {id: s, items: [], id: t}\n  - id: u\n    x: {a: 1, a: 2}\n"),
+            [
+                "2:1 duplicate key `id` (first at line 1, column 1)",
+                "4:24 duplicate key `id` in `scales[0]` (first at line 4, column 6)",
+                "6:15 duplicate key `a` in `scales[1].x` (first at line 6, column 9)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flood_of_duplicates_stays_small_and_fast() {
+        let source = format!("values: {{{}}}\n", vec!["a: 1"; 50_000].join(", "));
+        let errs = check_structure("f", &source).unwrap_err();
+        assert_eq!(errs.len(), MAX_DUPLICATES + 1);
+        assert_eq!(
+            errs.last().unwrap().message,
+            format!(
+                "{} more duplicate key(s), not shown",
+                50_000 - 1 - MAX_DUPLICATES
+            )
+        );
+        // deep nesting (yaml-rust2 stops flow nesting at 255 levels, block
+        // nesting costs indentation): paths are built only for a duplicate
+        let deep = format!("a: {}{{k: 1, k: 2}}{}\n", "[".repeat(250), "]".repeat(250));
+        let errs = check_structure("f", &deep).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let long_key = format!("{k}: 1\n{k}: 2\n", k = "x".repeat(1000));
+        let errs = check_structure("f", &long_key).unwrap_err();
+        assert!(errs[0].message.len() < 120, "{}", errs[0].message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly_without_overflowing_the_stack() {
+        for source in [
+            format!("{}x\n", "- ".repeat(1_000_000)),
+            format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        ] {
+            let errs = parse::<serde_yaml::Value>("f", &source).unwrap_err();
+            assert!(
+                errs[0].message.contains("more than 100 levels deep"),
+                "{:?}",
+                errs[0]
+            );
+        }
+        assert!(check_structure("f", &format!("{}x\n", "- ".repeat(99))).is_ok());
+    }
+
+    #[test]
+    fn same_key_in_different_mappings_is_fine() {
+        assert!(messages("a: {x: 1}\nb: {x: 1}\nc: [{x: 1}, {x: 2}]\nd:\n  a: 1\n").is_empty());
+        // a key equal to a value is no duplicate
+        assert!(messages("a: b\nb: a\n").is_empty());
+        // complex keys and aliases are left to serde
+        assert!(check_structure("f", "? [a]\n: 1\n? [a]\n: 2\n? *x\n: 3\n").is_ok());
+    }
+
+    #[test]
+    fn a_second_document_is_located() {
+        assert_eq!(
+            messages("id: x\n---\nid: y\n"),
+            ["2:1 the file holds more than one YAML document: a second one starts here"]
+        );
+        // one document, marked as such, is fine
+        assert!(messages("---\nid: x\n...\n").is_empty());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let (d, _): (Doc, _) = parse("f", &format!("\u{feff}{SRC}")).unwrap();
+        assert_eq!(d.id, "x");
+    }
+
+    #[test]
+    fn a_config_file_is_read_capped_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.yaml");
+        std::fs::write(&p, b"\xef\xbb\xbfid: x\n").unwrap();
+        assert_eq!(read_config(&p, "map file").unwrap(), "id: x\n");
+        std::fs::write(&p, b"id: x\nname: \"ab\xc3\xa9\xff\"\n").unwrap();
+        let err = read_config(&p, "map file").unwrap_err().to_string();
+        assert!(
+            err.starts_with("error: the file is not UTF-8 (byte 0xFF cannot be read)\n"),
+            "{err}"
+        );
+        assert!(err.contains(":2:11\n"), "{err}");
+        assert!(
+            err.ends_with("\n  |           ^ expected a UTF-8 text file (save it as UTF-8)"),
+            "{err}"
+        );
     }
 }

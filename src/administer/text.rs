@@ -164,7 +164,10 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
         )
         .to_string(),
     };
-    let found: Vec<_> = hotlines.in_regions(&policy.crisis_regions).collect();
+    // never an empty list: without a line for the policy's regions, the
+    // international ones, and the heading says so
+    let crisis_lines = hotlines.for_crisis(&policy.crisis_regions);
+    let found = crisis_lines.lines;
     Crisis {
         title: tr(
             lang,
@@ -179,9 +182,19 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
         )
         .into(),
         message,
-        lines_heading: match lang {
-            Lang::En => format!("Crisis lines (list verified {}):", hotlines.verified),
-            Lang::Zh => format!("危机热线（列表核实于 {}）：", hotlines.verified),
+        lines_heading: match (lang, crisis_lines.fallback) {
+            (Lang::En, false) => format!("Crisis lines (list verified {}):", hotlines.verified),
+            (Lang::Zh, false) => format!("危机热线（列表核实于 {}）：", hotlines.verified),
+            (Lang::En, true) => format!(
+                "International crisis lines (none listed for {}; list verified {}):",
+                policy.crisis_regions.join(", "),
+                hotlines.verified
+            ),
+            (Lang::Zh, true) => format!(
+                "国际危机热线（未收录 {} 的热线；列表核实于 {}）：",
+                policy.crisis_regions.join("、"),
+                hotlines.verified
+            ),
         },
         lines: found
             .iter()
@@ -356,6 +369,21 @@ mod tests {
         assert_eq!(
             wrap_hanging(" > 2  ", "More than half the days", 18),
             vec![" > 2  More than", "      half the", "      days"]
+        );
+    }
+
+    #[test]
+    fn a_crisis_screen_without_a_line_for_its_regions_shows_the_international_ones() {
+        let mut policy = crate::policy::default_policy().unwrap();
+        policy.crisis_regions = vec!["xx".into()];
+        let hot = crate::hotlines::load().unwrap();
+        let c = crisis(&policy, &hot, Lang::En);
+        assert!(!c.lines.is_empty());
+        assert!(
+            c.lines_heading
+                .starts_with("International crisis lines (none listed for xx;"),
+            "{}",
+            c.lines_heading
         );
     }
 

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 
 use crate::diag::{self, Diagnostic};
 use crate::yaml;
@@ -40,7 +40,7 @@ pub fn load_with(
     origin: &str,
     run_tests: bool,
 ) -> Result<Instrument, Vec<Diagnostic>> {
-    let (raw, idx) = yaml::parse::<RawInstrument>(file, source).map_err(|d| vec![d])?;
+    let (raw, idx) = yaml::parse::<RawInstrument>(file, source)?;
     let mut c = Checker {
         file,
         idx: &idx,
@@ -76,22 +76,8 @@ pub fn load_file(path: &Path) -> anyhow::Result<Instrument> {
 }
 
 pub fn load_file_with(path: &Path, run_tests: bool) -> anyhow::Result<Instrument> {
-    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = yaml::read_config(path, "instrument file")?;
     let name = path.display().to_string();
-    let text = String::from_utf8(text).map_err(|e| {
-        Reported(
-            Diagnostic::new(
-                &name,
-                "",
-                format!(
-                    "the file is not UTF-8 (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-            .expected("a UTF-8 text file (save it as UTF-8)")
-            .render(""),
-        )
-    })?;
     load_with(&name, &text, &name, run_tests)
         .map_err(|d| Reported(diag::render_all(&d, &text)).into())
 }
@@ -344,9 +330,15 @@ impl Checker<'_> {
             let asked_if = it.asked_if.as_ref().and_then(|c| {
                 let cpath = format!("{path}.asked_if");
                 let bound = c.bind(&cpath, &mut |name: &str| match item_ids.get(name) {
-                    Some(&j) if j != k => Ok(j),
-                    Some(_) => Err(format!(
+                    Some(&j) if j < k => Ok(j),
+                    Some(&j) if j == k => Err(format!(
                         "item `{}` cannot be asked depending on itself",
+                        it.id
+                    )),
+                    // skip logic is applied in item order: a later answer
+                    // is not known yet when this item is reached
+                    Some(_) => Err(format!(
+                        "item `{}` is asked depending on `{name}`, which comes after it: asked_if can only name an earlier item",
                         it.id
                     )),
                     None => Err(format!(
@@ -354,7 +346,21 @@ impl Checker<'_> {
                     )),
                 });
                 match bound {
-                    Ok(c) => Some(c),
+                    Ok(c) => {
+                        let domain = |&j: &usize| {
+                            let set = &raw.items.get(j)?.responses;
+                            sets.iter().find(|s| &s.id == set).map(ResponseSet::domain)
+                        };
+                        let mut parts = Vec::new();
+                        c.comparisons(&cpath, &mut parts);
+                        for (p, part) in parts {
+                            if let Some(m) = part.never(&domain) {
+                                self.err(&p, m).expected =
+                                    Some("a condition some answers meet".into());
+                            }
+                        }
+                        Some(c)
+                    }
                     Err(errors) => {
                         for (p, m) in errors {
                             self.err(&p, m);
@@ -496,9 +502,21 @@ impl Checker<'_> {
                 Some("at least one scale".into());
         }
 
+        let askable = askable(&items, &sets);
         let mut critical = Vec::new();
         for (k, id) in raw.critical_items.iter().enumerate() {
             match item_ids.get(id.as_str()) {
+                Some(&i) if !askable[i] => {
+                    // never asked = never missing: no answer could flag it,
+                    // and missing_critical would not catch its absence
+                    self.err(
+                        &format!("critical_items[{k}]"),
+                        format!(
+                            "critical item `{id}` can never be asked: no answers meet its asked_if"
+                        ),
+                    )
+                    .expected = Some("an asked_if some answers meet, or none".into());
+                }
                 Some(&i) => critical.push(i),
                 None => {
                     self.err(
@@ -773,6 +791,29 @@ fn is_bilingual(raw: &RawInstrument) -> bool {
             .any(|s| s.name.as_ref().is_some_and(has) || s.bands.iter().any(|b| b.zh.is_some()))
 }
 
+/// Which items can ever be asked, in item order: an item whose `asked_if`
+/// no answers to the items before it can meet is never asked. An item
+/// never asked holds only its `if_skipped` value, if any.
+fn askable(items: &[Item], sets: &[ResponseSet]) -> Vec<bool> {
+    let mut askable: Vec<bool> = Vec::with_capacity(items.len());
+    for item in items {
+        let can = item.asked_if.as_ref().is_none_or(|c| {
+            c.can_hold(&|&j: &usize| {
+                let before = items.get(j)?;
+                if *askable.get(j)? {
+                    sets.get(before.set).map(ResponseSet::domain)
+                } else {
+                    before
+                        .if_skipped
+                        .map(|v| crate::condition::Domain::answers([i64::from(v)]))
+                }
+            })
+        });
+        askable.push(can);
+    }
+    askable
+}
+
 /// Lowest and highest possible total of a scale, from its items' response
 /// sets and the multiplier. An item that skip logic may leave unasked
 /// (no `if_skipped`) can contribute nothing.
@@ -806,6 +847,65 @@ fn possible_range(
                 crate::score::div_round_half_up(lo * p, n) * multiplier,
                 crate::score::div_round_half_up(hi * p, n) * multiplier,
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "id: t\nversion: \"1\"\nname: {en: T}\ncitation: c\nlicense: l\nresponse_sets:\n  r: [{value: 0, label: {en: no}}, {value: 1, label: {en: yes}}]\n";
+    const SCALE: &str = "scales:\n  - {id: t, items: [t_1, t_2, t_3], method: sum, missing: {max_missing: 0}, bands: [{min: 0, max: 3, label: all}]}\n";
+
+    fn errors(items: &str, critical: &str) -> Vec<String> {
+        let src = format!("{HEAD}items:\n{items}{SCALE}critical_items: [{critical}]\n");
+        match load_str("t.yaml", &src, "test") {
+            Ok(_) => vec![],
+            Err(d) => d.iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn asked_if_names_only_earlier_items() {
+        let e = errors(
+            "  - {id: t_1, text: {en: a}, responses: r, asked_if: \"t_2 == 1\"}\n  - {id: t_2, text: {en: b}, responses: r}\n  - {id: t_3, text: {en: c}, responses: r, asked_if: \"t_3 == 1\"}\n",
+            "",
+        );
+        assert_eq!(
+            e,
+            [
+                "item `t_1` is asked depending on `t_2`, which comes after it: asked_if can only name an earlier item",
+                "item `t_3` cannot be asked depending on itself",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_critical_item_never_asked_is_an_error_even_down_a_chain() {
+        // t_2 is never asked (t_1 is 0 or 1), so t_3, asked after t_2, never is
+        let items = "  - {id: t_1, text: {en: a}, responses: r}\n  - {id: t_2, text: {en: b}, responses: r, asked_if: \"t_1 >= 2\"}\n  - {id: t_3, text: {en: c}, responses: r, asked_if: \"t_2 == 1\"}\n";
+        assert_eq!(
+            errors(items, "t_3"),
+            [
+                "`t_1 >= 2` can never be true: answers of `t_1` are 0 or 1",
+                "critical item `t_3` can never be asked: no answers meet its asked_if",
+            ]
+        );
+        // an item skipped with if_skipped: 1 still holds 1 for the next one
+        let items = "  - {id: t_1, text: {en: a}, responses: r}\n  - {id: t_2, text: {en: b}, responses: r, asked_if: \"t_1 >= 2\", if_skipped: 1}\n  - {id: t_3, text: {en: c}, responses: r, asked_if: \"t_2 == 1\"}\n";
+        assert_eq!(
+            errors(items, "t_3"),
+            ["`t_1 >= 2` can never be true: answers of `t_1` are 0 or 1"]
+        );
+    }
+
+    #[test]
+    fn every_built_in_item_can_be_asked() {
+        for id in builtin_ids() {
+            let inst = builtin_with(id, false).unwrap().unwrap();
+            let askable = askable(&inst.items, &inst.response_sets);
+            assert!(askable.iter().all(|&a| a), "{id}: {askable:?}");
         }
     }
 }

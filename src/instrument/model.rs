@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::condition::{Cond, RawCond};
+use crate::condition::{Cond, Domain, RawCond};
 
 /// A text in English and, optionally, Simplified Chinese.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -195,6 +195,11 @@ impl ResponseSet {
     pub fn contains(&self, v: i32) -> bool {
         self.options.iter().any(|o| o.value == v)
     }
+
+    /// The raw answers an item with this set can have.
+    pub fn domain(&self) -> Domain {
+        Domain::answers(self.options.iter().map(|o| i64::from(o.value)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -284,6 +289,11 @@ impl Instrument {
 }
 
 impl Scale {
+    /// The totals the scale can have.
+    pub fn domain(&self) -> Domain {
+        Domain::totals(self.range.0, self.range.1, self.decimals)
+    }
+
     /// Format a total held in units of 10^-decimals.
     pub fn format_total(&self, units: i64) -> String {
         crate::condition::Fixed {

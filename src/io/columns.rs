@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::instrument::{Lang, Reported};
+use crate::diag::Diagnostic;
+use crate::instrument::{normalize_label, Lang, Reported};
 use crate::score::Battery;
 use crate::{diag, yaml};
 
@@ -25,12 +26,60 @@ pub struct MapFile {
 
 impl MapFile {
     pub fn load(path: &Path) -> anyhow::Result<MapFile> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading map file {}", path.display()))?;
+        let text = yaml::read_config(path, "map file")?;
         let name = path.display().to_string();
-        yaml::parse::<MapFile>(&name, &text)
-            .map(|(m, _)| m)
-            .map_err(|d| Reported(diag::render_all(&[d], &text)).into())
+        let (map, idx) = yaml::parse::<MapFile>(&name, &text)
+            .map_err(|d| Reported(diag::render_all(&d, &text)))?;
+        let errs = map.check(&name, &idx);
+        if !errs.is_empty() {
+            return Err(Reported(diag::render_all(&errs, &text)).into());
+        }
+        Ok(map)
+    }
+
+    /// Keys that differ in the file but are one key when matched (labels
+    /// ignore case and spaces, headers surrounding spaces): one of them
+    /// would silently win, as a repeated key would.
+    fn check(&self, file: &str, idx: &yaml::Index) -> Vec<Diagnostic> {
+        let mut errs = Vec::new();
+        let mut labels: HashMap<String, (&str, i32)> = HashMap::new();
+        for (label, &value) in &self.values {
+            let path = format!("values.{label}");
+            let key = normalize_label(label);
+            if key.is_empty() {
+                errs.push(
+                    Diagnostic::new(
+                        file,
+                        &path,
+                        "a label with no text would turn a blank answer into a value",
+                    )
+                    .at(idx.span(&path))
+                    .expected("a label with letters or digits"),
+                );
+            } else if let Some((first, v)) = labels.insert(key, (label, value)) {
+                if v != value {
+                    errs.push(
+                        Diagnostic::new(file, &path, format!("labels \"{first}\" ({v}) and \"{label}\" ({value}) are the same label: case and spaces do not matter in matching"))
+                            .at(idx.span(&path))
+                            .expected("each label once"),
+                    );
+                }
+            }
+        }
+        let mut headers: HashMap<&str, (&str, &str)> = HashMap::new();
+        for (header, item) in &self.columns {
+            let path = format!("columns.{header}");
+            if let Some((first, i)) = headers.insert(header.trim(), (header, item)) {
+                if i != item {
+                    errs.push(
+                        Diagnostic::new(file, &path, format!("headers \"{first}\" (→ {i}) and \"{header}\" (→ {item}) are the same header: surrounding spaces do not matter in matching"))
+                            .at(idx.span(&path))
+                            .expected("each header once"),
+                    );
+                }
+            }
+        }
+        errs
     }
 }
 
@@ -204,6 +253,31 @@ fn strip_question_number(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn map_errors(source: &str) -> Vec<String> {
+        let (map, idx) = yaml::parse::<MapFile>("m.yaml", source).unwrap();
+        map.check("m.yaml", &idx)
+            .iter()
+            .map(|d| format!("{}: {}", d.span.map_or(0, |s| s.line), d.message))
+            .collect()
+    }
+
+    #[test]
+    fn map_keys_that_match_alike_are_errors() {
+        assert_eq!(
+            map_errors("values:\n  Almost daily: 3\n  ALMOST  daily: 0\n  \"  \": 0\n"),
+            [
+                "3: labels \"Almost daily\" (3) and \"ALMOST  daily\" (0) are the same label: case and spaces do not matter in matching",
+                "4: a label with no text would turn a blank answer into a value",
+            ]
+        );
+        assert_eq!(
+            map_errors("columns:\n  \"Q9\": phq9_9\n  \"Q9 \": phq9_1\n"),
+            ["3: headers \"Q9\" (→ phq9_9) and \"Q9 \" (→ phq9_1) are the same header: surrounding spaces do not matter in matching"]
+        );
+        // the same meaning twice is harmless
+        assert!(map_errors("values:\n  Yes: 1\n  yes: 1\n").is_empty());
+    }
 
     #[test]
     fn question_numbers_are_stripped() {

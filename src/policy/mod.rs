@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::condition::{Cond, RawCond, Tri};
+use crate::condition::{Cond, Domain, RawCond, Tri};
 use crate::diag::{self, Diagnostic};
 use crate::instrument::{Lang, Reported, Text};
 use crate::score::{Answer, Battery, Ref, ScaleResult};
@@ -107,6 +107,9 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     pub crisis_message: Option<Text>,
     pub crisis_regions: Vec<String>,
+    /// Allowed but unsafe settings (failing toward safety switched off),
+    /// printed on stderr every time the policy is loaded from a file.
+    pub warnings: Vec<Diagnostic>,
     /// File name and text, to render binding errors.
     file: String,
     source: String,
@@ -162,14 +165,21 @@ pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
     let Some(path) = path else {
         return default_policy();
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("reading policy {}: {e}", path.display()))?;
+    let text = yaml::read_config(path, "policy file")?;
     let name = path.display().to_string();
-    load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)).into())
+    let policy = load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)))?;
+    for w in &policy.warnings {
+        eprintln!("{}", w.render_warning(&text));
+    }
+    Ok(policy)
 }
 
+/// The separator of `risk_reasons` in CSV: no reason may contain it, or
+/// a script splitting the column would see reasons that do not exist.
+pub const REASON_SEPARATOR: &str = "; ";
+
 pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
-    let (raw, idx) = yaml::parse::<RawPolicy>(file, source).map_err(|d| vec![d])?;
+    let (raw, idx) = yaml::parse::<RawPolicy>(file, source)?;
     let mut errs = Vec::new();
     let mut err = |path: &str, msg: String, expected: Option<String>| {
         let mut d = Diagnostic::new(file, path, msg).at(idx.span(path));
@@ -250,6 +260,17 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         });
         // syntax now; names are checked when bound to instruments
         check_syntax(&r.when, &format!("{path}.when"), &mut err);
+        if let Some(Reason(text)) = &r.reason {
+            for (lang, language, t) in [("en", "English", &text.en), ("zh", "Chinese", &text.zh)] {
+                if t.as_deref().is_some_and(|t| t.contains(REASON_SEPARATOR)) {
+                    err(
+                        &format!("{path}.reason.{lang}"),
+                        format!("the {language} reason contains `{REASON_SEPARATOR}`, which separates reasons in the risk_reasons column: a script splitting it would see two reasons"),
+                        Some("another mark, e.g. `,` or ` - `".into()),
+                    );
+                }
+            }
+        }
         let reason = r.reason.clone().map_or_else(
             || Text {
                 en: Some(when_text(&r.when)),
@@ -265,8 +286,50 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
             path,
         });
     }
+    for (k, region) in raw.crisis_regions.iter().enumerate() {
+        if !crate::hotlines::is_known_region(region) {
+            err(
+                &format!("crisis_regions[{k}]"),
+                format!("unknown crisis region `{region}`: no crisis line is listed for it"),
+                Some(format!(
+                    "one of {}",
+                    crate::hotlines::known_regions().join(", ")
+                )),
+            );
+        }
+    }
+    // only when the levels and rules are otherwise right
+    if errs.is_empty() && !rules.iter().any(|r| r.level == top_of(&raw.levels)) {
+        let k = raw.levels.len().saturating_sub(1);
+        let top = &raw.levels[k];
+        let path = format!("levels[{k}]");
+        errs.push(
+            Diagnostic::new(file, &path, format!("no rule gives the top level `{top}`: no one could ever be flagged at it, and the crisis screen would never show"))
+                .at(idx.span(&path))
+                .expected(format!("a rule with `level: {top}`")),
+        );
+    }
     if !errs.is_empty() {
         return Err(errs);
+    }
+    let lowest = &raw.levels[0];
+    let mut warnings = Vec::new();
+    let mut warn = |path: &str, msg: String| {
+        warnings.push(Diagnostic::new(file, path, msg).at(idx.span(path)));
+    };
+    if missing_critical == Level(0) {
+        warn(
+            "missing_critical",
+            format!("`missing_critical: {lowest}` switches off failing toward safety: a person whose critical item is missing gets no flag for it"),
+        );
+    }
+    for (k, r) in rules.iter().enumerate() {
+        if r.if_missing == Some(Level(0)) {
+            warn(
+                &format!("rules[{k}].if_missing"),
+                format!("`if_missing: {lowest}` switches off failing toward safety: when this rule's data are missing, the person gets no flag for it"),
+            );
+        }
     }
     let levels = raw
         .levels
@@ -294,10 +357,15 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         rules,
         crisis_message: raw.crisis_message,
         crisis_regions: raw.crisis_regions,
+        warnings,
         file: file.to_string(),
         source: source.to_string(),
         index_spans: idx,
     })
+}
+
+fn top_of(levels: &[String]) -> Level {
+    Level(u8::try_from(levels.len().saturating_sub(1)).unwrap_or(u8::MAX))
 }
 
 fn check_syntax(c: &RawCond, path: &str, err: &mut impl FnMut(&str, String, Option<String>)) {
@@ -375,6 +443,17 @@ impl Policy {
                         skipped += 1;
                         continue;
                     }
+                    let mut parts = Vec::new();
+                    when.comparisons(&path, &mut parts);
+                    for (p, part) in parts {
+                        if let Some(m) = part.never(&|r: &Ref| domain(battery, *r)) {
+                            errs.push(
+                                Diagnostic::new(&self.file, &p, m)
+                                    .at(self.index_spans.span(&p))
+                                    .expected("a threshold some answers reach"),
+                            );
+                        }
+                    }
                     rules.push(BoundRule {
                         level: r.level,
                         when,
@@ -403,6 +482,19 @@ impl Policy {
             missing_critical: self.missing_critical,
             skipped,
         })
+    }
+}
+
+/// What a rule's name can hold in this run: an item's raw answers or a
+/// scale's totals; nothing for an instrument outside the run.
+fn domain(battery: &Battery, r: Ref) -> Option<Domain> {
+    match r {
+        Ref::Item(g) => battery
+            .items()
+            .nth(g)
+            .map(|(_, inst, item)| inst.response_sets[item.set].domain()),
+        Ref::Scale(s) => battery.scales().nth(s).map(|(_, _, scale)| scale.domain()),
+        Ref::Absent => None,
     }
 }
 
@@ -477,13 +569,13 @@ impl Bound {
         buf.clear();
         for &k in &out.fired {
             if !buf.is_empty() {
-                buf.push_str("; ");
+                buf.push_str(REASON_SEPARATOR);
             }
             buf.push_str(self.rules[k].reason.get(lang));
         }
         for (name, _) in &out.cannot_rule_out {
             if !buf.is_empty() {
-                buf.push_str("; ");
+                buf.push_str(REASON_SEPARATOR);
             }
             match lang {
                 Lang::En => {

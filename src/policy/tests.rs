@@ -173,3 +173,127 @@ fn levels_are_ordered() {
         .to_string()
         .contains("expected one of none, monitor, refer, urgent"));
 }
+
+fn messages(errs: &[Diagnostic]) -> Vec<String> {
+    errs.iter()
+        .map(|d| format!("{}:{}", d.span.map_or(0, |s| s.line), d.message))
+        .collect()
+}
+
+#[test]
+fn an_unknown_crisis_region_is_located() {
+    let errs = load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\"}\ncrisis_regions: [cn-bj, china]\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        messages(&errs),
+        ["6:unknown crisis region `china`: no crisis line is listed for it"]
+    );
+}
+
+#[test]
+fn a_policy_needs_a_rule_at_its_top_level() {
+    let errs = load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b, c]\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\", if_missing: c}\n",
+    )
+    .unwrap_err();
+    assert_eq!(messages(&errs).len(), 1);
+    assert!(
+        errs[0]
+            .message
+            .starts_with("no rule gives the top level `c`"),
+        "{:?}",
+        errs[0]
+    );
+}
+
+#[test]
+fn switching_off_fail_toward_safety_is_allowed_with_warnings() {
+    let p = load_str(
+        "p.yaml",
+        "id: p\nlevels: [ok, flag]\nmissing_critical: ok\nrules:\n  - {level: flag, when: \"t >= 5\", if_missing: ok}\n  - {level: flag, when: \"t_1 >= 3\"}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        messages(&p.warnings),
+        [
+            "3:`missing_critical: ok` switches off failing toward safety: a person whose critical item is missing gets no flag for it",
+            "5:`if_missing: ok` switches off failing toward safety: when this rule's data are missing, the person gets no flag for it",
+        ]
+    );
+    let (_, safe) = setup();
+    assert!(safe.warnings.is_empty());
+}
+
+#[test]
+fn thresholds_no_answer_can_reach_fail_to_bind() {
+    let (battery, _) = setup();
+    let p = load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: {all: [\"t_1 >= 4\", \"t >= 9\", \"t > 9\"]}}\n  - {level: b, when: \"t == 2.5\"}\n",
+    )
+    .unwrap();
+    let err = p.bind(&battery, &Names).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "error: `t_1 >= 4` can never be true: answers of `t_1` are 0 to 3\n  --> p.yaml:5:"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`t > 9` can never be true: totals of `t` range from 0 to 9"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`t == 2.5` can never be true: totals of `t` are whole numbers"),
+        "{err}"
+    );
+    assert!(!err.contains("`t >= 9`"), "{err}");
+}
+
+#[test]
+fn a_reason_may_not_contain_the_separator() {
+    let errs = load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\", reason: \"high; act\"}\n  - level: b\n    when: \"t_1 >= 3\"\n    reason: {en: \"fine, really\", zh: \"高; 处理\"}\n",
+    )
+    .unwrap_err();
+    let m = messages(&errs);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(
+        m[0].starts_with("5:the English reason contains `; `"),
+        "{m:?}"
+    );
+    assert!(
+        m[1].starts_with("8:the Chinese reason contains `; `"),
+        "{m:?}"
+    );
+    // the full-width ； is no separator
+    load_str(
+        "p.yaml",
+        "id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\", reason: {en: \"a, b\", zh: \"高；处理\"}}\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn shipped_policies_load_and_no_reason_holds_the_separator() {
+    for (file, text) in [
+        ("policies/default.yaml", DEFAULT_POLICY),
+        (
+            "policies/school-tiers.yaml",
+            include_str!("../../policies/school-tiers.yaml"),
+        ),
+    ] {
+        let p = load_str(file, text).unwrap();
+        assert!(p.warnings.is_empty(), "{file}");
+        for r in &p.rules {
+            for t in [&r.reason.en, &r.reason.zh].into_iter().flatten() {
+                assert!(!t.contains(';') && !t.contains('；'), "{file}: {t}");
+            }
+        }
+    }
+}

@@ -520,7 +520,7 @@ fn tty_full_phq9_back_skip_crisis_blocks_then_table() {
     assert!(st.ends_with(", 0)"), "{st}");
     assert_eq!(
         scored(dir.path(), "t.csv", "phq9"),
-        vec!["T1,9,mild,true,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm; same-day suicide risk assessment"]
+        vec!["T1,9,mild,true,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"]
     );
     let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
     assert!(

@@ -320,7 +320,7 @@ fn rows_keep_the_sheets_numbers_when_empty_rows_are_skipped() {
         "row,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
          2,1,negative,false,none,No flag,\n\
          4,,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing\n\
-         6,6,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag; give the full GAD-7\n"
+         6,6,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7\n"
     );
     // summary --flags numbers rows the same way
     let (_, stderr, _) = run(bin()

@@ -136,7 +136,9 @@ fn class_report_one_chart_per_group_and_the_referral_list() {
         .map(|r| &r[..r.find('<').unwrap()])
         .collect();
     assert_eq!(ids, ["S7A07", "S8A02", "S7B06", "S8A05"]);
-    assert!(list.contains("<td>Urgent</td><td>PHQ-9 item 9: thoughts of death or self-harm;"));
+    assert!(list.contains(
+        "<td>Urgent</td><td>PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"
+    ));
     assert!(!list.contains("7A</td>"), "no class beside an id");
 }
 

@@ -36,7 +36,7 @@ fn default_policy_one_row_per_rule() {
     let want = "\
 id,phq9_total,phq9_band,phq9_prorated,gad7_total,gad7_band,gad7_prorated,asq_total,asq_band,asq_prorated,risk_level,risk_label,risk_reasons
 all-zero,0,minimal,false,0,minimal,false,0,negative,false,none,No flag,
-phq9-item9,1,minimal,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm; same-day suicide risk assessment
+phq9-item9,1,minimal,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)
 phq9-15,15,moderately_severe,false,0,minimal,false,0,negative,false,refer,Refer,PHQ-9 ≥ 15 (moderately severe or severe depressive symptoms): refer for clinical assessment; PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
 phq9-14,14,moderate,false,0,minimal,false,0,negative,false,monitor,Monitor,PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
 phq9-10,10,moderate,false,0,minimal,false,0,negative,false,monitor,Monitor,PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
@@ -44,12 +44,12 @@ phq9-9,9,mild,false,0,minimal,false,0,negative,false,none,No flag,
 gad7-15,0,minimal,false,15,severe,false,0,negative,false,refer,Refer,GAD-7 ≥ 15 (severe anxiety symptoms): refer for clinical assessment; GAD-7 ≥ 10 (moderate anxiety symptoms or more): flag for follow-up
 gad7-10,0,minimal,false,10,moderate,false,0,negative,false,monitor,Monitor,GAD-7 ≥ 10 (moderate anxiety symptoms or more): flag for follow-up
 asq-positive,0,minimal,false,0,minimal,false,1,positive,false,refer,Refer,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
-asq-acute,0,minimal,false,0,minimal,false,1,positive,false,urgent,Urgent,\"ASQ acute positive screen (thoughts of suicide right now): urgent safety evaluation; do not let the person leave or stay alone until evaluated; ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
+asq-acute,0,minimal,false,0,minimal,false,1,positive,false,urgent,Urgent,\"ASQ acute positive screen (thoughts of suicide right now): urgent safety evaluation — do not let the person leave or stay alone until evaluated; ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
 asq-item5-blank,0,minimal,false,0,minimal,false,4,positive,false,urgent,Urgent,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves; cannot rule out: asq_5 missing\"
 asq-refusal,0,minimal,false,0,minimal,false,,incomplete,false,urgent,Urgent,cannot rule out: asq_5 missing; cannot rule out: asq missing; cannot rule out: asq_2 missing
 phq9-item9-missing,9,mild,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: phq9_9 missing
 phq9-item9-invalid,0,minimal,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: phq9_9 missing
-two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm; same-day suicide risk assessment; cannot rule out: phq9 missing
+two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment); cannot rule out: phq9 missing
 ";
     assert_eq!(stdout, want);
     assert_eq!(
@@ -117,7 +117,7 @@ fn bom_and_semicolons() {
     );
     let (stdout, _, code) = score(&["semicolon.csv", "-i", "gad2", "-q"]);
     assert_eq!(code, 0);
-    assert_eq!(stdout.lines().nth(1), Some("c1,3,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag; give the full GAD-7"));
+    assert_eq!(stdout.lines().nth(1), Some("c1,3,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7"));
 }
 
 #[test]
@@ -358,7 +358,7 @@ fn json_is_one_array_even_when_empty() {
     assert_eq!(
         stdout,
         "[\n\
-         {\"id\":\"a\",\"gad2_total\":5,\"gad2_band\":\"positive\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"GAD-2 ≥ 3 (positive screen): flag\",\"give the full GAD-7\"]},\n\
+         {\"id\":\"a\",\"gad2_total\":5,\"gad2_band\":\"positive\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7\"]},\n\
          {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n\
          ]\n"
     );

@@ -9,6 +9,7 @@ mod hostile_files;
 mod hostile_xlsx;
 mod hostile_yaml;
 mod instruments;
+mod pipeline;
 mod policy;
 mod realdata;
 mod report;

@@ -1,6 +1,11 @@
 //! psyscreen: score psychological screening questionnaires from YAML
 //! definitions and flag people for follow-up by a referral policy.
 //! A screening aid, not a diagnostic tool.
+//!
+//! Flow goes one way: `cmd` (glue, one file per subcommand) → `pipeline`
+//! (every row read, scored and reported once) → `summary`, `report`, `io`,
+//! `policy` → `score` → `instrument`, `condition`, `yaml`, `diag`. See the
+//! README's Layout section for where a change goes.
 
 pub mod administer;
 pub mod cli;

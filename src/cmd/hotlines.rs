@@ -1,3 +1,6 @@
+//! `psyscreen hotlines`: the crisis lines of a region (or all), from
+//! hotlines.rs, to stdout. Glue only: the list and its texts are there.
+
 use std::io::Write as _;
 
 use crate::cli::HotlinesArgs;

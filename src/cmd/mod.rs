@@ -12,6 +12,7 @@ use crate::io::protect::Protected;
 use crate::pipeline::{Input, Setup, Source};
 
 mod administer;
+mod completions;
 mod hotlines;
 mod instruments;
 mod policy;
@@ -40,12 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         },
         Command::Hotlines(a) => hotlines::run(&a),
         Command::Administer(a) => administer::run(&a),
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut cmd, "psyscreen", &mut out);
-            Ok(Exit::Success)
-        }
+        Command::Completions { shell } => Ok(completions::run(shell)),
     }
 }
 

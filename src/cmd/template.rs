@@ -1,3 +1,6 @@
+//! `psyscreen template`: an empty CSV to collect answers in (`id`, then
+//! every item id of the instruments), to stdout or `-o`. Glue only.
+
 use std::io::Write as _;
 
 use crate::cli::TemplateArgs;

@@ -2,8 +2,8 @@
 //! no script, no link to anything outside it) that prints on paper. Per
 //! shown group one SVG chart: a stacked bar of band counts per scale and
 //! one of risk levels. Small groups are suppressed exactly as in
-//! `summary`. A referral list gives ids, levels and reasons only. Pure:
-//! data in, text out.
+//! `summary`. A referral list gives ids, levels and reasons only, from
+//! `refer_from` up. Pure: data in, text out.
 
 mod svg;
 

@@ -1,7 +1,13 @@
 //! Class summaries: scored rows counted by group (respondents, each band of
 //! each scale, each risk level, mean and SD of each total, incomplete), with
 //! groups smaller than `--min-group` suppressed so that no individual can be
-//! singled out. Pure: no I/O.
+//! singled out. No files: rows come from the pipeline (pipeline::group),
+//! and output goes to a writer the command gives.
+//!
+//! - `info`: scales, bands and levels as a summary shows them;
+//! - `layout`: the counts as records (csv/json) or tables for people;
+//! - `quality` (`--quality`, with `alpha`): reliability per scale;
+//! - `flags` (`--flags`, with `careless`): careless-responding flags.
 //!
 //! Suppression: a group under the minimum shows no numbers at all, not even
 //! its size (`<5`). The overall row is the sum of the groups that are shown

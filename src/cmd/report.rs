@@ -13,7 +13,7 @@ use crate::io::output::Output;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::report::{self, InstrumentLine, Referral, ReportData};
-use crate::summary::info::{levels_of, scales_of};
+use crate::summary::info::levels_of;
 use crate::summary::{Groups, Tally};
 
 pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
@@ -54,11 +54,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     referrals.sort_by_key(|r| std::cmp::Reverse(r.level));
     let n_groups = groups.len();
     let shown = groups.finish(inp.min_group);
-    let scales = match (setup.battery(), rows.scored_columns()) {
-        (Some(b), _) => scales_of(b),
-        (None, Some(c)) => c.scales.clone(),
-        (None, None) => Vec::new(),
-    };
+    let scales = rows.scales();
     let levels = levels_of(&setup.policy);
     let instruments = setup
         .battery()

@@ -12,7 +12,7 @@ use crate::io::output::Output;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::summary::flags::{FlagList, Who, DURATION_HEADERS};
-use crate::summary::info::{levels_of, scales_of};
+use crate::summary::info::levels_of;
 use crate::summary::layout::{counts_records, counts_table};
 use crate::summary::quality::Quality;
 use crate::summary::{groups_note, Groups, Tally};
@@ -97,11 +97,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         })?;
         let n_groups = groups.len();
         let shown = groups.finish(inp.min_group);
-        let scales = match (setup.battery(), rows.scored_columns()) {
-            (Some(b), _) => scales_of(b),
-            (None, Some(c)) => c.scales.clone(),
-            (None, None) => Vec::new(),
-        };
+        let scales = rows.scales();
         let levels = levels_of(&setup.policy);
         let by = &grouping.by;
         let out = match format {

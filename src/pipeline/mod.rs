@@ -30,7 +30,8 @@ use crate::io::input::{InputSpec, RowStream, Table};
 use crate::io::record::{self, RecordInfo};
 use crate::policy::{self, Bound, Level, Outcome, Policy};
 use crate::score::{Answer, Battery, ScaleResult};
-use crate::summary::ScaleFact;
+use crate::summary::info::scales_of;
+use crate::summary::{ScaleFact, ScaleInfo};
 
 pub use problems::Counts;
 use scored::{ScoredColumns, UnknownLevel};
@@ -312,11 +313,12 @@ impl<'s> Rows<'s> {
         self.table.sha256()
     }
 
-    /// The scales a scored file has (with the bands seen so far).
-    pub fn scored_columns(&self) -> Option<&ScoredColumns> {
+    /// The scales as a summary shows them, in output order (for a scored
+    /// file, with the bands seen so far).
+    pub fn scales(&self) -> Vec<ScaleInfo> {
         match &self.mode {
-            Mode::Scored { cols, .. } => Some(cols),
-            Mode::Answers(_) => None,
+            Mode::Scored { cols, .. } => cols.scales.clone(),
+            Mode::Answers(_) => self.setup.battery().map(scales_of).unwrap_or_default(),
         }
     }
 

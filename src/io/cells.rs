@@ -125,6 +125,7 @@ impl AnswerReader {
     /// Read every item of one record into `answers` (battery order). An
     /// invalid cell is `Answer::Invalid` (missing for scoring) and noted in
     /// `bad`; an absent column or field is missing.
+    #[inline(never)] // one caller, a loop: inlined it ran slower (callgrind)
     pub fn read_record(
         &self,
         plan: &ColumnPlan,

@@ -70,7 +70,7 @@ impl Counts {
     }
 
     /// A record as a whole: over several lines, or a wrong field count.
-    /// Cold: a well-formed row only compares two numbers.
+    /// A well-formed row only compares a few numbers; the rest is cold.
     #[inline]
     pub(super) fn record(
         &mut self,
@@ -79,6 +79,14 @@ impl Counts {
         rec: &ByteRecord,
         headers: &[String],
     ) {
+        if info.breaks > 0 || info.unclosed || rec.len() != headers.len() {
+            self.bad_record(row, info, rec, headers);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_record(&mut self, row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[String]) {
         if info.breaks > 0 || info.unclosed {
             eprintln!("{}", record::span_message(row, info, rec, headers));
             if info.reread == 0 {
@@ -96,11 +104,19 @@ impl Counts {
     /// The cells of one row that could not be read.
     #[inline]
     pub(super) fn cells(&mut self, row: u64, bad: &[BadCell], headers: &[String]) {
+        if !bad.is_empty() {
+            self.bad_cells_of(row, bad, headers);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_cells_of(&mut self, row: u64, bad: &[BadCell], headers: &[String]) {
         for b in bad {
             eprintln!("{}", b.render(row, headers));
         }
         self.bad_cells += bad.len() as u64;
-        self.bad_rows += u64::from(!bad.is_empty());
+        self.bad_rows += 1;
     }
 
     /// The end of a read: a header with no rows is an error; lines a quote

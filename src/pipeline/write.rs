@@ -128,7 +128,9 @@ impl<'a, W: Write> ScoreWriter<'a, W> {
 }
 
 impl<W: Write> RowSink for ScoreWriter<'_, W> {
-    #[inline]
+    // into the read loop, as the loop it replaced was (callgrind: fewer
+    // instructions per row)
+    #[inline(always)]
     fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
         let Scores::Answers {
             results,

@@ -55,9 +55,21 @@ pub fn default_format(format: Option<Format>, to_file: bool) -> Format {
 }
 
 /// `summary` and `report`: the instruments (none: a scored file) and
-/// policy, the open input and where its scores come from.
-fn open_group_input(a: &GroupInputArgs) -> anyhow::Result<(Setup, Input, Source)> {
-    let setup = Setup::load(&a.instruments, a.policy.as_deref(), a.map.as_deref())?;
+/// the policy.
+fn group_setup(a: &GroupInputArgs) -> anyhow::Result<Setup> {
+    let policy = crate::policy::load(a.policy.as_deref())?;
+    let battery = (!a.instruments.is_empty())
+        .then(|| crate::instrument::resolve(&a.instruments).map(crate::score::Battery::new))
+        .transpose()?;
+    Setup::bind(policy, battery)?.with_map(a.map.as_deref())
+}
+
+/// `summary` and `report`: the open input, its `--by` columns and where
+/// its scores come from.
+fn open_group_input(
+    a: &GroupInputArgs,
+    setup: &Setup,
+) -> anyhow::Result<(Input, Vec<usize>, Source)> {
     let input = Input::open(
         &InputSpec {
             path: input::file_path(a.input.as_ref()),
@@ -67,8 +79,9 @@ fn open_group_input(a: &GroupInputArgs) -> anyhow::Result<(Setup, Input, Source)
         },
         false,
     )?;
-    let source = input.source(&setup)?;
-    Ok((setup, input, source))
+    let by = input.columns("--by", &a.by)?;
+    let source = input.source(setup)?;
+    Ok((input, by, source))
 }
 
 /// The files `summary` and `report` read, which `-o` must never overwrite.

@@ -19,12 +19,13 @@ use crate::summary::{Groups, Tally};
 pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let inp = &a.input;
     let lang: Lang = inp.lang.into();
-    let (setup, input, source) = super::open_group_input(inp)?;
+    let setup = super::group_setup(inp)?;
     let from = report::refer_from(&setup.policy, a.min_level.as_deref())?;
+    let (input, by, source) = super::open_group_input(inp, &setup)?;
     let mut grouping = Grouping::new(
         &input,
         &setup,
-        (&inp.by, inp.id_column.as_deref()),
+        (by, inp.id_column.as_deref()),
         Some(from),
         lang,
     )?;

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::cli::ScoreArgs;
 use crate::exit::Exit;
-use crate::instrument::Lang;
+use crate::instrument::{self, Lang};
 use crate::io::input::{self, InputSpec};
 use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
 use crate::io::output::Output;
@@ -17,6 +17,8 @@ use crate::io::privacy::Pseudonymizer;
 use crate::io::protect::Protected;
 use crate::pipeline::write::{Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
+use crate::policy;
+use crate::score::Battery;
 
 /// Rows between progress updates.
 const PROGRESS_EVERY: u64 = 1 << 14;
@@ -24,14 +26,19 @@ const PROGRESS_EVERY: u64 = 1 << 14;
 pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let lang: Lang = a.lang.into();
-    let setup = Setup::load(&a.instruments, a.policy.as_deref(), a.map.as_deref())?;
-    let policy = &setup.policy;
-    let (battery, bound) = setup.scoring.as_ref().expect("score needs -i");
-    let level = |l: &Option<String>| l.as_deref().map(|l| policy.parse_level(l)).transpose();
+    let battery = Battery::new(instrument::resolve(&a.instruments)?);
+    let setup = Setup::bind(policy::load(a.policy.as_deref())?, Some(battery))?;
+    let level = |l: &Option<String>| {
+        let parse = |l: &str| setup.policy.parse_level(l);
+        l.as_deref().map(parse).transpose()
+    };
     let filter = Filter {
         min_level: level(&a.min_level)?,
         fail_on: level(&a.fail_on)?,
     };
+    let setup = setup.with_map(a.map.as_deref())?;
+    let policy = &setup.policy;
+    let (battery, bound) = setup.scoring.as_ref().expect("bound above");
     let input_path = input::file_path(a.input.as_ref());
     let spec = InputSpec {
         path: input_path,

@@ -20,14 +20,9 @@ use crate::summary::{groups_note, Groups, Tally};
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     let inp = &a.input;
     let lang: Lang = inp.lang.into();
-    let (setup, input, source) = super::open_group_input(inp)?;
-    let mut grouping = Grouping::new(
-        &input,
-        &setup,
-        (&inp.by, inp.id_column.as_deref()),
-        None,
-        lang,
-    )?;
+    let setup = super::group_setup(inp)?;
+    let (input, by, source) = super::open_group_input(inp, &setup)?;
+    let mut grouping = Grouping::new(&input, &setup, (by, inp.id_column.as_deref()), None, lang)?;
     let duration = match (&a.duration_column, a.flags) {
         (Some(c), _) => Some(input.column("--duration-column", c.trim())?),
         (None, true) => DURATION_HEADERS.iter().find_map(|h| input.find(h)),

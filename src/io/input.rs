@@ -58,6 +58,8 @@ impl<R: Read> Read for Hashing<R> {
 enum Rows {
     Csv(Box<CsvRows>),
     Sheet(super::xlsx::SheetRows),
+    /// Records already in memory (a binding's rows, tests).
+    Memory(Box<dyn Iterator<Item = ByteRecord> + Send>),
 }
 
 /// The CSV reader and what it needs to tell where each record sits.
@@ -374,6 +376,14 @@ impl Table {
             // a cell's line breaks are its own (Alt+Enter), not lines; the
             // sheet's row number is in the record's position (row_number)
             Rows::Sheet(rows) => Ok(rows.read(rec)?.then(RecordInfo::default)),
+            Rows::Memory(records) => Ok(records.next().map(|r| {
+                *rec = r;
+                RecordInfo {
+                    // bytes from memory are checked as a file's are
+                    undecodable: std::str::from_utf8(rec.as_slice()).is_err(),
+                    ..RecordInfo::default()
+                }
+            })),
         }
     }
 
@@ -399,7 +409,29 @@ impl Table {
     pub fn position(&self) -> u64 {
         match &self.rows {
             Rows::Csv(r) => r.reader.position().byte(),
-            Rows::Sheet(_) => 0,
+            Rows::Sheet(_) | Rows::Memory(_) => 0,
+        }
+    }
+}
+
+impl Table {
+    /// Rows already in memory, as UTF-8 cells under `headers`: the same
+    /// pipeline as a file, for a binding (rows in memory → scored rows).
+    /// Rows are numbered as in a file: the header is row 1.
+    pub fn from_records(
+        name: impl Into<String>,
+        headers: Vec<String>,
+        records: impl IntoIterator<Item = ByteRecord, IntoIter: Send + 'static>,
+    ) -> Table {
+        Table {
+            name: name.into(),
+            headers,
+            encoding: "UTF-8",
+            decoding: Decoding::Utf8,
+            header_problems: Vec::new(),
+            size: None,
+            rows: Rows::Memory(Box::new(records.into_iter())),
+            digest: None,
         }
     }
 }

@@ -41,18 +41,17 @@ pub struct Grouping<'s> {
 }
 
 impl<'s> Grouping<'s> {
-    /// `id_column`: else `id` for raw answers, the first column of a
-    /// scored file. `reasons_from`: the lowest level whose reasons are kept.
+    /// `by_cols`: the `--by` columns (`Input::columns`). `id_column`: else
+    /// `id` for raw answers, the first column of a scored file.
+    /// `reasons_from`: the lowest level whose reasons are kept.
     pub fn new(
         input: &Input,
         setup: &'s Setup,
-        (by, id_column): (&[String], Option<&str>),
+        (by_cols, id_column): (Vec<usize>, Option<&str>),
         reasons_from: Option<usize>,
         lang: Lang,
     ) -> anyhow::Result<Grouping<'s>> {
         let headers = &input.table.headers;
-        let by_cols =
-            (by.iter().map(|b| input.column("--by", b.trim()))).collect::<Result<Vec<_>, _>>()?;
         let id_col = match id_column {
             Some(c) => Some(input.column("--id-column", c.trim())?),
             None if setup.battery().is_some() => input.find("id"),

@@ -46,17 +46,21 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The instruments (none: rows come from a scored file), the policy
+    /// bound to them, and the `--map` file.
     pub fn load(
         instruments: &[String],
         policy: Option<&Path>,
         map: Option<&Path>,
     ) -> anyhow::Result<Setup> {
-        let battery = if instruments.is_empty() {
-            None
-        } else {
-            Some(Battery::new(instrument::resolve(instruments)?))
-        };
-        let policy = policy::load(policy)?;
+        let battery = (!instruments.is_empty())
+            .then(|| instrument::resolve(instruments).map(Battery::new))
+            .transpose()?;
+        Setup::bind(policy::load(policy)?, battery)?.with_map(map)
+    }
+
+    /// Bind the policy to the instruments (checks every name it uses).
+    pub fn bind(policy: Policy, battery: Option<Battery>) -> anyhow::Result<Setup> {
         let scoring = match battery {
             Some(b) => {
                 let bound = policy.bind(&b, &BuiltinNames::default())?;
@@ -64,15 +68,19 @@ impl Setup {
             }
             None => None,
         };
-        let map = match map {
-            Some(p) => MapFile::load(p)?,
-            None => MapFile::default(),
-        };
         Ok(Setup {
             policy,
             scoring,
-            map,
+            map: MapFile::default(),
         })
+    }
+
+    /// `--map`: header and label mappings.
+    pub fn with_map(mut self, map: Option<&Path>) -> anyhow::Result<Setup> {
+        if let Some(p) = map {
+            self.map = MapFile::load(p)?;
+        }
+        Ok(self)
     }
 
     pub fn battery(&self) -> Option<&Battery> {
@@ -86,6 +94,11 @@ pub struct Input {
 }
 
 impl Input {
+    /// Rows from anywhere a `Table` can be made of (a file, memory).
+    pub fn from_table(table: Table) -> Input {
+        Input { table }
+    }
+
     /// `hash`: keep a SHA-256 of the bytes read (for `--manifest`).
     pub fn open(spec: &InputSpec<'_>, hash: bool) -> anyhow::Result<Input> {
         let table = Table::open_with(spec, hash)?;
@@ -110,6 +123,11 @@ impl Input {
                 self.table.headers.join(", ")
             )
         })
+    }
+
+    /// The columns `--by` names, in order.
+    pub fn columns(&self, flag: &str, names: &[String]) -> anyhow::Result<Vec<usize>> {
+        names.iter().map(|n| self.column(flag, n.trim())).collect()
     }
 
     /// Which column feeds which item (`score --check` shows it).
@@ -419,5 +437,70 @@ fn read_scored(
             policy.id,
             policy.level_ids().join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> Setup {
+        Setup::load(&["gad2".to_string()], None, None).unwrap()
+    }
+
+    /// Rows in memory (as a binding has them) go through the same
+    /// pipeline as a file: numbered from 2, bad cells reported and
+    /// counted, levels as `score` gives them.
+    #[test]
+    fn rows_in_memory_are_scored_like_a_file() {
+        let setup = setup();
+        let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
+        let records = vec![
+            ByteRecord::from(vec!["a", "3", "2"]),
+            ByteRecord::from(vec!["b", "x", ""]),
+            ByteRecord::from(vec!["c", "0", "0"]),
+        ];
+        let input = Input::from_table(Table::from_records("memory", headers, records));
+        let source = input.source(&setup).unwrap();
+        let mut rows = Rows::start(input, &setup, source, Options::default());
+        let mut seen = Vec::new();
+        rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            let Scores::Answers { results, .. } = &row.scores else {
+                panic!("raw answers")
+            };
+            let level = setup.policy.level_id(row.level).to_string();
+            seen.push((row.number, results[0].total, level));
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                (2, Some(5), "monitor".to_string()),
+                (3, None, "monitor".to_string()),
+                (4, Some(0), "none".to_string()),
+            ],
+            "an unreadable row is never lower than monitor"
+        );
+        assert_eq!(rows.counts.rows, 3);
+        assert_eq!(rows.counts.bad_cells, 1);
+        assert_eq!(rows.counts.per_level, [1, 2, 0, 0]);
+        assert_eq!(rows.counts.exit(false), crate::exit::Exit::BadCells);
+    }
+
+    /// A sink that says stop ends the read.
+    #[test]
+    fn a_sink_can_stop_early() {
+        let setup = setup();
+        let headers: Vec<String> = ["gad2_1", "gad2_2"].map(String::from).into();
+        let records: Vec<ByteRecord> = (0..1000)
+            .map(|_| ByteRecord::from(vec!["1", "1"]))
+            .collect();
+        let input = Input::from_table(Table::from_records("memory", headers, records));
+        let source = input.source(&setup).unwrap();
+        let mut rows = Rows::start(input, &setup, source, Options::default());
+        rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> { Ok(row.number < 11) })
+            .unwrap();
+        assert_eq!(rows.counts.rows, 10);
     }
 }

@@ -127,7 +127,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let counts = &rows.counts;
     let closed = match writer.finish()? {
         // nothing scored: leave no file that looks like a result
-        Some(Output::File { .. }) if counts.rows == 0 => false,
+        Some(_) if counts.rows == 0 && a.output.is_some() => false,
         Some(o) => match o.finish() {
             Err(e) if crate::exit::is_broken_pipe(&e) => true,
             other => other.map(|()| false)?,

@@ -143,11 +143,11 @@ impl Input {
             Some(battery) => {
                 // the encoding in the message: a wrong --encoding is the usual cause
                 let read_as = format!("{} (read as {})", t.name, t.encoding);
-                Source::Answers(columns::plan_for_scoring(
+                Source(From::Answers(columns::plan_for_scoring(
                     &read_as, &t.headers, battery, &setup.map,
-                )?)
+                )?))
             }
-            None => Source::Scored(
+            None => Source(From::Scored(
                 ScoredColumns::detect(&t.headers, scored::known_scale).with_context(|| {
                     format!(
                         "{} has no scored columns ({{scale}}_total with {{scale}}_band, and risk_level): \
@@ -155,13 +155,16 @@ impl Input {
                         t.name
                     )
                 })?,
-            ),
+            )),
         })
     }
 }
 
-/// Where a row's scores come from.
-pub enum Source {
+/// Where a row's scores come from; made by `Input::source`, for
+/// `Rows::start` with the same `Setup`.
+pub struct Source(From);
+
+enum From {
     /// Raw answers, read through this plan and scored here.
     Answers(ColumnPlan),
     /// A file `score` wrote: its totals, bands and levels as written.
@@ -222,7 +225,7 @@ impl<F: FnMut(&Row<'_>) -> anyhow::Result<bool>> RowSink for F {
 
 /// What the reading thread reads from one row.
 #[derive(Default)]
-pub struct Read {
+struct Read {
     answers: Vec<Answer>,
     bad: Vec<BadCell>,
     raw_id: Option<Vec<u8>>,
@@ -262,8 +265,8 @@ impl<'s> Rows<'s> {
             ..Counts::default()
         };
         let decoding = table.decoding;
-        let (mode, stream) = match (source, &setup.scoring) {
-            (Source::Answers(plan), Some((battery, bound))) => {
+        let (mode, stream) = match (source.0, &setup.scoring) {
+            (From::Answers(plan), Some((battery, bound))) => {
                 // every row of those items is missing: a problem with the input itself
                 counts.absent_columns = (plan.items.len() - plan.found()) as u64;
                 let extra: Vec<(String, i32)> = setup
@@ -288,11 +291,8 @@ impl<'s> Rows<'s> {
                 });
                 (Mode::Answers(Scorer::new(battery, bound)), stream)
             }
-            (source, _) => {
-                let cols = match source {
-                    Source::Scored(c) => c,
-                    Source::Answers(_) => unreachable!("a plan is only made with instruments"),
-                };
+            (From::Answers(_), None) => unreachable!("a plan is only made with instruments"),
+            (From::Scored(cols), _) => {
                 let stream = table.stream_with(|_, _, _: &mut Read| {});
                 let mode = Mode::Scored {
                     cols,
@@ -341,7 +341,9 @@ impl<'s> Rows<'s> {
     }
 
     /// Read, report and score every row into `sink`, until the end or
-    /// until the sink says stop.
+    /// until the sink says stop (`Ok(false)`) or fails (its error is the
+    /// run's). The counts are in `counts` afterwards, for the exit code and
+    /// the closing lines; the reading thread ends with `self`.
     pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
         let Rows {
             counts,

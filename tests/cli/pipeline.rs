@@ -191,3 +191,35 @@ fn score_summary_and_report_agree_on_the_same_rows() {
     assert_eq!(ids, referred.iter().map(|(_, id)| *id).collect::<Vec<_>>());
     assert!(!ids.is_empty());
 }
+
+/// The input's problems are reported by the pipeline, once, for every
+/// command: `summary` and `report` say what `score` says, including the
+/// closing warning about lines a quote took in (which `summary` and
+/// `report` did not print before the pipeline), with the same exit code.
+#[test]
+fn every_command_reports_the_same_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "id,class,gad2_1,gad2_2\na,7A,1,1\n\"b,7A,1,1\nc,3\nd,7A,x,3\n";
+    let f = crate::write(dir.path(), "lost.csv", text);
+    let problems = "row 3 (line 3), column id: a quote opens here and is never closed, so the rest of the file (lines 4–5) was read as this one cell and any rows there were not scored; remove the stray `\"` or close it, and score again\n\
+         row 3: has 1 field(s), but the header has 4; absent fields count as missing\n\
+         warning: 1 row(s) took in 2 more line(s) through a quoted cell: any rows on those lines were not scored (see above)\n";
+    let report = dir.path().join("r.html");
+    for args in [
+        vec!["score", "-i", "gad2", "-q", "--format", "csv"],
+        vec!["summary", "-i", "gad2", "--by", "class", "-q"],
+        vec![
+            "report",
+            "-i",
+            "gad2",
+            "--by",
+            "class",
+            "-q",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    ] {
+        let (_, stderr, code) = run(bin().args(&args).arg(&f));
+        assert_eq!((code, stderr.as_str()), (1, problems), "{args:?}");
+    }
+}

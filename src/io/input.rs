@@ -1,7 +1,9 @@
 //! Reading a table of answers: CSV from a file or stdin (UTF-8 with or
 //! without BOM, GBK/GB18030 or UTF-16 detected, or forced with
 //! `--encoding`; `,` `;` or tab detected), or the first/named sheet of an
-//! xlsx workbook. Rows stream: constant memory for CSV.
+//! xlsx workbook, or records already in memory (`Table::from_records`).
+//! Rows stream, parsed on a second thread (`stream_with`): constant memory
+//! for CSV. What is done with the rows is src/pipeline/'s.
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -100,16 +100,16 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         keep,
         pseudonyms,
     };
-    let headers = input.table.headers.clone();
-    let mut rows = Rows::start(input, &setup, source, options);
+    // the header is written before any row is read
     let mut writer = ScoreWriter::new(
         (format, output),
-        &headers,
+        &input.table.headers,
         (battery, policy, bound),
         lang,
         lead,
         filter,
     )?;
+    let mut rows = Rows::start(input, &setup, source, options);
     match progress_bar(a.quiet, rows.table_size()) {
         Some(bar) => {
             let mut sink = Progress {

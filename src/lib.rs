@@ -3,6 +3,7 @@
 //! A screening aid, not a diagnostic tool.
 
 pub mod administer;
+pub mod capped;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
@@ -19,8 +20,8 @@ pub mod score;
 pub mod summary;
 mod yaml;
 
+use diag::Reported;
 use exit::Exit;
-use instrument::Reported;
 
 /// Run a parsed command line; returns the process exit code. Errors are
 /// printed here, once: already-rendered diagnostics verbatim, others as

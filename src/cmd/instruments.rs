@@ -3,8 +3,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::cli::Format;
+use crate::diag::Reported;
 use crate::exit::Exit;
-use crate::instrument::{self, Instrument, Lang, Method, Reported};
+use crate::instrument::{self, Instrument, Lang, Method};
 use crate::io::write::{Columns, Kind, Sink};
 use crate::score::known;
 

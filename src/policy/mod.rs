@@ -10,8 +10,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::condition::{Cond, Domain, RawCond, Tri};
+use crate::diag::Reported;
 use crate::diag::{self, Diagnostic};
-use crate::instrument::{Lang, Reported, Text};
+use crate::instrument::{Lang, Text};
 use crate::score::{Answer, Battery, Ref, ScaleResult};
 use crate::yaml;
 

@@ -10,11 +10,13 @@ use crate::diag::{self, Diagnostic, Reported};
 use crate::yaml;
 
 mod builtin;
+mod describe;
 pub mod known;
 mod model;
 pub mod scoring;
 
 pub use builtin::{builtin, builtin_ids, builtin_with, BUILTIN_SOURCES};
+pub use describe::describe;
 pub use model::*;
 
 /// Load and check one instrument from YAML text. `file` names it in errors.

@@ -2,6 +2,9 @@
 //! rule that makes a person look no safer than the data allow. The model and
 //! evaluation are pure; loading goes through the one YAML module.
 
+mod describe;
+pub use describe::describe;
+
 use std::collections::HashSet;
 use std::fmt;
 

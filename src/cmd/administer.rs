@@ -11,6 +11,7 @@ use crate::administer::{self, append, journal, plain::Plain, text, tty::Tty, End
 use crate::cli::AdministerArgs;
 use crate::exit::Exit;
 use crate::instrument::{self, Lang};
+use crate::io::protect::Protected;
 use crate::score::Battery;
 use crate::{hotlines, policy};
 
@@ -23,9 +24,14 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
     if let Some(r) = &a.respondent {
         check_respondent(r)?;
     }
-    // refuse a file whose rows would not line up before anyone answers
+    // refuse a file that would not keep the rows, or whose rows would not
+    // line up, before anyone answers
     if let Some(p) = &a.append {
-        append::check(p, &battery)?;
+        let reads = Protected::default()
+            .data(None)
+            .instruments(&a.instruments)
+            .file("the --policy file", a.policy.as_deref());
+        append::check_target(p, &battery, &reads)?;
     }
     let ids: Vec<&str> = battery.instruments.iter().map(|i| i.id.as_str()).collect();
     let xdg = std::env::var("XDG_DATA_HOME").ok();

@@ -416,3 +416,97 @@ fn escapes_in_a_policy_never_reach_the_terminal_screens() {
         "{seen:?}"
     );
 }
+
+// ------------------------------- 8 and 7, for --append: where the rows go
+
+#[cfg(unix)]
+#[test]
+fn append_onto_a_link_to_nothing_is_refused_before_the_first_question() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("gone/rows.csv", dir.path().join("s.csv")).unwrap();
+    std::os::unix::fs::symlink("missing.csv", dir.path().join("t.csv")).unwrap();
+    for link in ["s.csv", "t.csv"] {
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "gad2", "--respondent", "L1", "--append", link])
+            .write_stdin("1\n1\n"));
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(out, "", "nothing asked");
+        assert!(
+            err.contains(&format!(
+                "error: --append {link} is a symbolic link to {}, which does not exist: refusing to create it; give the path you mean",
+                if link == "s.csv" { "gone/rows.csv" } else { "missing.csv" }
+            )),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("missing.csv").exists(), "nothing created");
+    assert!(!dir.path().join("gone").exists(), "nothing created");
+    // a link to an existing file is appended through; the link stays
+    std::fs::write(dir.path().join("real.csv"), "").unwrap();
+    std::os::unix::fs::symlink("real.csv", dir.path().join("u.csv")).unwrap();
+    let (_, err, code) = run(administer(dir.path())
+        .args(["-i", "gad2", "--respondent", "L2", "--append", "u.csv"])
+        .write_stdin("1\n1\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.path().join("u.csv").is_symlink());
+    assert_eq!(rows(&dir.path().join("real.csv")).len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn append_to_a_device_or_fifo_is_refused_before_the_first_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.csv");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (target, kind) in [
+        ("/dev/null", "a character device"),
+        ("pipe.csv", "a FIFO"),
+        (".", "a directory"),
+    ] {
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "gad2", "--respondent", "D1", "--append", target])
+            .write_stdin("1\n1\n"));
+        assert_eq!(code, 2, "{target}: {err}");
+        assert_eq!(out, "", "{target}: nothing asked");
+        assert!(
+            err.contains(&format!(
+                "error: --append {target} is {kind}, not a regular file: the rows would not be kept. Give a CSV file"
+            )),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("data").exists(), "no journal started");
+}
+
+#[test]
+fn append_never_writes_into_the_policy_or_an_instrument_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yaml");
+    let policy_text = std::fs::read_to_string(root().join("policies/default.yaml")).unwrap();
+    std::fs::write(&policy, &policy_text).unwrap();
+    let inst = dir.path().join("g.yaml");
+    let inst_text = std::fs::read_to_string(root().join("instruments/gad2.yaml")).unwrap();
+    std::fs::write(&inst, &inst_text).unwrap();
+    for (target, what) in [
+        ("p.yaml", "the --policy file p.yaml"),
+        ("./g.yaml", "the instrument file g.yaml"),
+    ] {
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "g.yaml", "--policy", "p.yaml", "--append", target])
+            .write_stdin("1\n1\n"));
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(out, "");
+        assert!(
+            err.contains(&format!(
+                "error: refusing to write {target} over its own input ({what})"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&policy).unwrap(), policy_text);
+    assert_eq!(std::fs::read_to_string(&inst).unwrap(), inst_text);
+}

@@ -439,7 +439,7 @@ pub fn summarize(session: &Session<'_>, bound: &Bound, id: &str, lang: Lang) -> 
     let mut level = out.level;
     for taken in session.taken_back(&out) {
         level = level.max(bound.rules[taken.rule].level);
-        for reason in text::taken_back(session.battery(), bound, &taken, lang) {
+        for reason in text::taken_back(session, bound, &taken, lang) {
             if !reasons.contains(&reason) {
                 if !buf.is_empty() {
                     buf.push_str("; ");

@@ -4,10 +4,10 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::session::{Now, TakenBack};
+use super::session::{Now, Session, TakenBack};
 use super::Summary;
 use crate::hotlines::Hotlines;
-use crate::instrument::{Lang, ResponseSet};
+use crate::instrument::{Instrument, Lang, ResponseSet};
 use crate::policy::{Bound, Policy};
 use crate::printable::{printable, printable_line};
 use crate::score::Battery;
@@ -210,10 +210,49 @@ pub fn crisis_block(c: &Crisis, cols: usize) -> String {
     out.join("\n") + "\n"
 }
 
+/// An instrument as people name it: the abbreviation its name ends with
+/// in parentheses (`PHQ-9` of "Patient Health Questionnaire-9 (PHQ-9)"), in
+/// `lang`, else in the other language; else its name when that is short;
+/// else its id.
+pub fn short_name(inst: &Instrument, lang: Lang) -> String {
+    let other = match lang {
+        Lang::En => Lang::Zh,
+        Lang::Zh => Lang::En,
+    };
+    let name = inst.name.get(lang).trim();
+    [name, inst.name.get(other).trim()]
+        .into_iter()
+        .find_map(abbreviation)
+        .or_else(|| (!name.is_empty() && width(name) <= 16).then_some(name))
+        .map_or_else(|| inst.id.clone(), |n| printable_line(n).into_owned())
+}
+
+/// `X` of a name ending in `(X)` or `（X）`, when X is short.
+fn abbreviation(name: &str) -> Option<&str> {
+    let inner = name
+        .strip_suffix(')')
+        .and_then(|n| n.rsplit_once('('))
+        .or_else(|| name.strip_suffix('）').and_then(|n| n.rsplit_once('（')))?
+        .1
+        .trim();
+    (!inner.is_empty() && width(inner) <= 16).then_some(inner)
+}
+
+/// An item as people name it: `PHQ-9 item 9`, `PHQ-9 第9题` (items are
+/// numbered in the order the instrument gives them, as on screen).
+pub fn item_name(inst: &Instrument, index: usize, lang: Lang) -> String {
+    let short = short_name(inst, lang);
+    let number = index + 1;
+    match lang {
+        Lang::En => format!("{short} item {number}"),
+        Lang::Zh => format!("{short} 第{number}题"),
+    }
+}
+
 /// Why a session keeps a level its final answers do not reach: one reason
 /// per answer a top-level rule fired on and that was then changed, e.g.
-/// `phq9_9 answered 2, then changed to 0`.
-pub fn taken_back(battery: &Battery, bound: &Bound, t: &TakenBack, lang: Lang) -> Vec<String> {
+/// `PHQ-9 item 9 answered 2, then changed to 0`.
+pub fn taken_back(session: &Session<'_>, bound: &Bound, t: &TakenBack, lang: Lang) -> Vec<String> {
     if t.changes.is_empty() {
         // no answer it reads changed (a value it reads came through skip
         // logic): name the rule; `; ` separates reasons in a row
@@ -226,17 +265,18 @@ pub fn taken_back(battery: &Battery, bound: &Bound, t: &TakenBack, lang: Lang) -
     t.changes
         .iter()
         .map(|c| {
-            let id = battery.item_id(c.item);
+            let (_, inst, index, _) = session.item(c.item);
+            let item = item_name(inst, index, lang);
             let was = c.was;
             match (lang, c.now) {
-                (Lang::En, Now::Value(v)) => format!("{id} answered {was}, then changed to {v}"),
-                (Lang::En, Now::Missing) => format!("{id} answered {was}, then skipped"),
+                (Lang::En, Now::Value(v)) => format!("{item} answered {was}, then changed to {v}"),
+                (Lang::En, Now::Missing) => format!("{item} answered {was}, then skipped"),
                 (Lang::En, Now::NotAsked) => {
-                    format!("{id} answered {was}, then not asked (skip logic)")
+                    format!("{item} answered {was}, then not asked (skip logic)")
                 }
-                (Lang::Zh, Now::Value(v)) => format!("{id} 先答 {was}，后改为 {v}"),
-                (Lang::Zh, Now::Missing) => format!("{id} 先答 {was}，后跳过"),
-                (Lang::Zh, Now::NotAsked) => format!("{id} 先答 {was}，后因跳题规则未问"),
+                (Lang::Zh, Now::Value(v)) => format!("{item}先答 {was}，后改为 {v}"),
+                (Lang::Zh, Now::Missing) => format!("{item}先答 {was}，后跳过"),
+                (Lang::Zh, Now::NotAsked) => format!("{item}先答 {was}，后因跳题规则未问"),
             }
         })
         .collect()
@@ -357,6 +397,38 @@ mod tests {
             wrap_hanging(" > 2  ", "More than half the days", 18),
             vec![" > 2  More than", "      half the", "      days"]
         );
+    }
+
+    #[test]
+    fn instruments_and_items_as_people_name_them() {
+        let name = |id: &str, lang| {
+            let i = crate::instrument::builtin(id).unwrap().unwrap();
+            (short_name(&i, lang), item_name(&i, 8, lang))
+        };
+        assert_eq!(
+            name("phq9", Lang::En),
+            ("PHQ-9".into(), "PHQ-9 item 9".into())
+        );
+        assert_eq!(
+            name("phq9", Lang::Zh),
+            ("PHQ-9".into(), "PHQ-9 第9题".into())
+        );
+        // no abbreviation in the English name: the Chinese one has it
+        assert_eq!(name("who5", Lang::En).0, "WHO-5");
+        assert_eq!(abbreviation("Kessler Scale (K10)"), Some("K10"));
+        assert_eq!(
+            abbreviation("A scale (that is long enough to be a phrase)"),
+            None
+        );
+        assert_eq!(abbreviation("()"), None);
+        let mut own = crate::instrument::builtin("gad2").unwrap().unwrap();
+        own.name = crate::instrument::Text {
+            en: Some("My very own long questionnaire".into()),
+            zh: None,
+        };
+        assert_eq!(short_name(&own, Lang::Zh), "gad2", "a long name: the id");
+        own.name.en = Some("Mood check".into());
+        assert_eq!(item_name(&own, 0, Lang::En), "Mood check item 1");
     }
 
     #[test]

@@ -169,14 +169,14 @@ fn a_crisis_answer_changed_to_0_keeps_the_level_and_says_why() {
     let results = &out[out.find("Results for B1").expect("results")..];
     assert!(results.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
     assert!(
-        results.contains("phq9_9 answered 2, then changed to 0"),
+        results.contains("PHQ-9 item 9 answered 2, then changed to 0"),
         "{out}"
     );
     assert!(results.contains("!! CRISIS: act on this now !!"), "{out}");
     let saved = rows(&dir.path().join("b.csv"));
     assert!(
         saved[0].ends_with(&format!(
-            "Z,{}0,minimal,false,0,minimal,false,urgent,Urgent,\"phq9_9 answered 2, then changed to 0\"",
+            "Z,{}0,minimal,false,0,minimal,false,urgent,Urgent,\"PHQ-9 item 9 answered 2, then changed to 0\"",
             "0,".repeat(16)
         )),
         "{saved:?}"
@@ -201,10 +201,10 @@ fn a_crisis_answer_skipped_afterwards_keeps_the_level_in_chinese_too() {
         .write_stdin(input));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("│ 风险级别 ┆ 紧急 (urgent)"), "{out}");
-    assert!(out.contains("phq9_9 先答 2，后跳过"), "{out}");
+    assert!(out.contains("PHQ-9 第9题先答 2，后跳过"), "{out}");
     let saved = rows(&dir.path().join("b.csv"));
     assert!(
-        saved[0].contains(",urgent,紧急,") && saved[0].contains("phq9_9 先答 2，后跳过"),
+        saved[0].contains(",urgent,紧急,") && saved[0].contains("PHQ-9 第9题先答 2，后跳过"),
         "{saved:?}"
     );
 }
@@ -230,12 +230,12 @@ fn a_crisis_answer_taken_back_survives_resuming_from_the_journal() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
     assert!(
-        out.contains("phq9_9 answered 3, then changed to 0"),
+        out.contains("PHQ-9 item 9 answered 3, then changed to 0"),
         "{out}"
     );
     let saved = rows(&dir.path().join("b.csv"));
     assert!(
-        saved[0].ends_with(",urgent,Urgent,\"phq9_9 answered 3, then changed to 0\""),
+        saved[0].ends_with(",urgent,Urgent,\"PHQ-9 item 9 answered 3, then changed to 0\""),
         "{saved:?}"
     );
     // `score` reads the final answers only; the saved columns keep the record

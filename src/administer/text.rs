@@ -31,6 +31,15 @@ pub fn keep_how(lang: Lang, resumable: bool) -> &'static str {
     }
 }
 
+/// Said at the start of a session without `--append`.
+pub fn not_saved_note(lang: Lang) -> &'static str {
+    tr(
+        lang,
+        "note: no --append FILE: the answers will not be saved anywhere, only shown at the end. To keep a row, quit (q) and start again with --append FILE.",
+        "注意：未指定 --append FILE，作答不会保存到任何地方，只在结束时显示。如需保存，请退出（q）并加上 --append FILE 重新开始。",
+    )
+}
+
 /// Display width in terminal columns.
 pub fn width(s: &str) -> usize {
     s.width()

@@ -182,6 +182,8 @@ pub struct Tty {
     respondent: String,
     /// Kept answers can be resumed (there is a respondent id).
     resumable: bool,
+    /// The completed row is saved (`--append`); else every screen says not.
+    saving: bool,
     out: Stdout,
     active: bool,
     signalled: Arc<AtomicBool>,
@@ -232,6 +234,7 @@ impl Tty {
             colour,
             respondent: crate::diag::sanitize(respondent),
             resumable: true,
+            saving: true,
             out: io::stdout(),
             active: true,
             signalled,
@@ -244,6 +247,11 @@ impl Tty {
     /// Without a respondent id kept answers cannot be resumed: say so.
     pub fn set_resumable(&mut self, yes: bool) {
         self.resumable = yes;
+    }
+
+    /// Without `--append` nothing is saved: every screen says so.
+    pub fn set_saving(&mut self, yes: bool) {
+        self.saving = yes;
     }
 
     /// Leave raw mode and the alternate screen (idempotent).
@@ -442,9 +450,13 @@ impl Tty {
     }
 
     fn respondent_line(&self) -> String {
-        match self.lang {
-            Lang::En => format!("Respondent: {}", self.respondent),
-            Lang::Zh => format!("受评者：{}", self.respondent),
+        match (self.lang, self.saving) {
+            (Lang::En, true) => format!("Respondent: {}", self.respondent),
+            (Lang::En, false) => {
+                format!("Respondent: {} · not saved (no --append)", self.respondent)
+            }
+            (Lang::Zh, true) => format!("受评者：{}", self.respondent),
+            (Lang::Zh, false) => format!("受评者：{} · 不保存（未指定 --append）", self.respondent),
         }
     }
 
@@ -664,15 +676,19 @@ impl Frontend for Tty {
                 };
                 sc.wrapped(Sty::Hint, &text, cols);
             } else {
-                sc.wrapped(
-                    Sty::Plain,
-                    tr(
+                let keys = match self.saving {
+                    true => tr(
                         lang,
                         "Enter = save and show the results · b = back to the last question · q = quit",
                         "回车 = 保存并显示结果 · b = 返回最后一题 · q = 退出",
                     ),
-                    cols,
-                );
+                    false => tr(
+                        lang,
+                        "Enter = show the results (not saved: no --append) · b = back to the last question · q = quit",
+                        "回车 = 显示结果（不保存：未指定 --append）· b = 返回最后一题 · q = 退出",
+                    ),
+                };
+                sc.wrapped(Sty::Plain, keys, cols);
             }
             self.paint(&sc)?;
             let k = match self.next_key()? {

@@ -43,13 +43,20 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
         administer::now_utc().replace(['-', ':'], ""),
         std::process::id()
     );
-    let journal_path = journal::path_for(
-        a.append.as_deref(),
-        a.respondent.as_deref(),
-        &ids,
-        data_dir.as_deref(),
-        &session,
-    )?;
+    let earlier = match (&a.append, &a.respondent) {
+        (Some(csv), Some(r)) => journal::earlier_path(csv, r),
+        _ => None,
+    };
+    let journal_path = match earlier {
+        Some(p) => p,
+        None => journal::path_for(
+            a.append.as_deref(),
+            a.respondent.as_deref(),
+            &ids,
+            data_dir.as_deref(),
+            &session,
+        )?,
+    };
     let resumable = a.respondent.is_some();
     let setup = Setup {
         battery: &battery,
@@ -63,6 +70,11 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
     };
     let mut notes = Vec::new();
     let start = administer::prepare(&setup, &mut notes)?;
+    if a.append.is_none() {
+        // said before the first question: the counselor can still start
+        // again with --append before anyone answers
+        eprintln!("{}", text::not_saved_note(lang));
+    }
 
     let term = std::env::var("TERM").unwrap_or_default();
     let use_tty = !a.plain
@@ -75,6 +87,7 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
         let shown_id = a.respondent.as_deref().unwrap_or("—");
         let mut ui = Tty::start(lang, colour, shown_id)?;
         ui.set_resumable(resumable);
+        ui.set_saving(a.append.is_some());
         let ending = administer::drive(&setup, start, &mut ui, &mut notes);
         ui.close();
         let cols = crossterm::terminal::size().map_or(80, |(c, _)| c.max(40));

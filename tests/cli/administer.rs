@@ -95,7 +95,7 @@ fn plain_gad7_values_labels_skip_back_and_the_saved_row_scores_the_same() {
     #[cfg(unix)]
     assert_eq!(mode(&dir.path().join("out.csv")), 0o600);
     assert!(
-        !dir.path().join("out.csv.partial").exists(),
+        !dir.path().join("out.csv.S1.partial").exists(),
         "journal removed"
     );
     // the scorer reads the saved row and finds what the screen showed
@@ -201,7 +201,7 @@ fn plain_crisis_blocks_until_a_line_is_read() {
     );
     assert!(out.ends_with("Press Enter to continue.\n"), "{out}");
     assert!(!out.contains("Results for"), "{out}");
-    assert!(err.contains("stopped (end of input) before the end: 9 answer(s) kept in p.csv.partial; run the same command again to resume"), "{err}");
+    assert!(err.contains("stopped (end of input) before the end: 9 answer(s) kept in p.csv.P9.partial; run the same command again to resume"), "{err}");
     // stopped at the crisis level: the crisis lines again, on stderr
     assert!(err.contains("!! CRISIS: act on this now !!\n"), "{err}");
     assert!(
@@ -318,20 +318,20 @@ fn plain_start_again_keeps_the_old_answers_aside() {
     );
     assert!(
         err.contains(
-            "note: the unfinished answers were not resumed; they are kept in n.csv.partial."
+            "note: the unfinished answers were not resumed; they are kept in n.csv.N1.partial."
         ),
         "{err}"
     );
     let aside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("n.csv.partial.") && n.ends_with(".old"))
+        .filter(|n| n.starts_with("n.csv.N1.partial.") && n.ends_with(".old"))
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
     let old = std::fs::read_to_string(dir.path().join(&aside[0])).unwrap();
     // the answers, then the line of the session that was offered them
     assert!(old.contains("\ngad7_1=3\ngad7_2=3\nsession=pid "), "{old}");
-    assert!(!dir.path().join("n.csv.partial").exists());
+    assert!(!dir.path().join("n.csv.N1.partial").exists());
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn plain_quit_asks_whether_to_keep_the_answers() {
         "{out}"
     );
     assert_eq!(err, "stopped (quit): the 2 answer(s) given were deleted\n");
-    assert!(!dir.path().join("q.csv.partial").exists());
+    assert!(!dir.path().join("q.csv.Q1.partial").exists());
     assert!(!dir.path().join("q.csv").exists());
 
     let (_, err, code) = run(administer(dir.path())
@@ -354,10 +354,10 @@ fn plain_quit_asks_whether_to_keep_the_answers() {
         .write_stdin("1\nq\ny\n"));
     assert_eq!(code, 2);
     assert!(
-        err.contains("stopped (quit) before the end: 1 answer(s) kept in q.csv.partial"),
+        err.contains("stopped (quit) before the end: 1 answer(s) kept in q.csv.Q1.partial"),
         "{err}"
     );
-    assert!(dir.path().join("q.csv.partial").exists());
+    assert!(dir.path().join("q.csv.Q1.partial").exists());
 }
 
 #[test]
@@ -371,17 +371,18 @@ fn refusals_before_anything_is_asked() {
     assert_eq!(out, "");
     assert!(err.starts_with("error: other.csv has other columns than a row for these instruments: it starts `id,phq9_1`, expected `id,timestamp,gad7_1,gad7_2,…,risk_reasons`"), "{err}");
 
-    // a journal of another respondent beside the --append file is never overwritten
+    // a journal of other instruments beside the --append file is never
+    // overwritten (another respondent has a journal of their own)
     let (_, _, code) = run(administer(dir.path())
         .args(["-i", "gad7", "--respondent", "A", "--append", "g.csv"])
         .write_stdin("1\n"));
     assert_eq!(code, 2);
     let (out, err, code) = run(administer(dir.path())
-        .args(["-i", "gad7", "--respondent", "B", "--append", "g.csv"])
+        .args(["-i", "gad2", "--respondent", "A", "--append", "g.csv"])
         .write_stdin("1\n"));
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert!(err.contains("error: g.csv.partial holds unfinished answers of another session (--respondent A, -i gad7, started "), "{err}");
+    assert!(err.contains("error: g.csv.A.partial holds unfinished answers of another session (--respondent A, -i gad7, started "), "{err}");
 
     let (_, err, code) = run(administer(dir.path())
         .args(["-i", "gad7", "--respondent", "a\tb"])
@@ -596,7 +597,7 @@ fn tty_killed_after_three_answers_resumes_where_it_stopped() {
     assert!(killed.success());
     let st = status(&s);
     assert!(st.contains("SIGKILL"), "{st}");
-    let journal = std::fs::read_to_string(dir.path().join("k.csv.partial")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("k.csv.K1.partial")).unwrap();
     assert!(
         journal.ends_with("\nphq9_1=3\nphq9_2=2\nphq9_3=1\n"),
         "{journal}"
@@ -628,7 +629,7 @@ fn tty_killed_after_three_answers_resumes_where_it_stopped() {
     );
     let st = status(&s);
     assert!(st.ends_with(", 0)"), "{st}");
-    assert!(!dir.path().join("k.csv.partial").exists());
+    assert!(!dir.path().join("k.csv.K1.partial").exists());
     assert_eq!(
         scored(dir.path(), "k.csv", "phq9"),
         vec!["K1,6,mild,false,none,No flag,"]

@@ -86,7 +86,7 @@ fn rows(path: &Path) -> Vec<String> {
 fn a_second_session_on_an_open_journal_is_refused_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let args = ["-i", "phq9", "--respondent", "R1", "--append", "s.csv"];
-    let journal = dir.path().join("s.csv.partial");
+    let journal = dir.path().join("s.csv.R1.partial");
     // the first session: items 1-8 answered, still open
     let mut first = spawn_plain(dir.path(), &args);
     first
@@ -103,7 +103,7 @@ fn a_second_session_on_an_open_journal_is_refused_and_nothing_is_lost() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(out, "", "nothing asked, nothing offered");
     assert!(
-        err.contains("error: s.csv.partial is in use by another psyscreen session (--respondent R1, -i phq9, started 20"),
+        err.contains("error: s.csv.R1.partial is in use by another psyscreen session (--respondent R1, -i phq9, started 20"),
         "{err}"
     );
     assert!(err.contains(&format!("pid {first_pid} on ")), "{err}");
@@ -219,7 +219,7 @@ fn a_crisis_answer_taken_back_survives_resuming_from_the_journal() {
     assert_eq!(code, 2, "{err}");
     // stopped after the answer was taken back: the crisis lines still follow
     assert!(err.contains("!! CRISIS: act on this now !!"), "{err}");
-    let journal = std::fs::read_to_string(dir.path().join("b.csv.partial")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("b.csv.B3.partial")).unwrap();
     assert!(
         journal.contains("\nphq9_9=3\nphq9_9=0\n"),
         "every answer given, in order: {journal}"
@@ -509,4 +509,102 @@ fn append_never_writes_into_the_policy_or_an_instrument_file() {
     }
     assert_eq!(std::fs::read_to_string(&policy).unwrap(), policy_text);
     assert_eq!(std::fs::read_to_string(&inst).unwrap(), inst_text);
+}
+
+// ------------------- issue 13 item 3: one unfinished session blocks nobody
+
+#[test]
+fn an_unfinished_session_in_the_append_file_does_not_block_the_next_student() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = |who: &str| {
+        let mut c = administer(dir.path());
+        c.args(["-i", "gad7", "--respondent", who, "--append", "class.csv"]);
+        c
+    };
+    // A answers two items and is called away: the answers are kept
+    let (_, err, code) = run(session("A").write_stdin("3\n2\n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("2 answer(s) kept in class.csv.A.partial"),
+        "{err}"
+    );
+    // B, at the same terminal and file, is neither refused nor offered A's answers
+    let (out, err, code) = run(session("B").write_stdin("0\n".repeat(7)));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("Unfinished answers"), "{out}");
+    assert!(err.contains("saved B to class.csv"), "{err}");
+    // A comes back: resumed where it stopped, both rows saved
+    let (out, err, code) = run(session("A").write_stdin(format!("y\n{}", "1\n".repeat(5))));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Unfinished answers found for A (gad7;"),
+        "{out}"
+    );
+    assert!(out.contains("│ GAD-7 total ┆ 10 "), "3 + 2 + 5 × 1: {out}");
+    let saved = rows(&dir.path().join("class.csv"));
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    assert!(
+        saved[0].starts_with("B,") && saved[1].starts_with("A,"),
+        "{saved:?}"
+    );
+    assert!(!dir.path().join("class.csv.A.partial").exists());
+    assert!(!dir.path().join("class.csv.B.partial").exists());
+}
+
+#[test]
+fn a_journal_left_by_an_earlier_version_beside_the_append_file_is_still_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.csv.partial"),
+        "psyscreen-journal 1\nrespondent=A\nid=A\ninstruments=gad2\nstarted=2026-11-01T00:00:00Z\ngad2_1=3\n",
+    )
+    .unwrap();
+    let args = ["-i", "gad2", "--append", "old.csv", "--respondent"];
+    // another respondent is not blocked by it
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .arg("B")
+        .write_stdin("0\n0\n"));
+    assert_eq!(code, 0, "{err}");
+    let (out, err, code) = run(administer(dir.path())
+        .args(args)
+        .arg("A")
+        .write_stdin("y\n1\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Unfinished answers found for A (gad2;"),
+        "{out}"
+    );
+    assert!(out.contains("│ GAD-2 total ┆ 4 "), "{out}");
+    assert!(!dir.path().join("old.csv.partial").exists());
+    assert_eq!(rows(&dir.path().join("old.csv")).len(), 2);
+}
+
+#[test]
+fn without_append_the_session_says_at_the_start_that_nothing_will_be_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_psyscreen");
+    // stderr and stdout in one stream, in the order they were written
+    let (both, _, code) = run(assert_cmd::Command::new("sh")
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .args([
+            "-c",
+            &format!("'{exe}' administer -i gad2 --respondent N 2>&1"),
+        ])
+        .write_stdin("1\n"));
+    assert_eq!(code, 2, "{both}");
+    let note = both
+        .find("note: no --append FILE: the answers will not be saved anywhere")
+        .unwrap_or_else(|| panic!("said at the start: {both}"));
+    let first = both.find("[1/2]").expect("the first question");
+    assert!(note < first, "{both}");
+    // in Chinese too
+    let (_, err, _) = run(administer(dir.path())
+        .args(["-i", "gad2", "--lang", "zh"])
+        .write_stdin(""));
+    assert!(
+        err.contains("注意：未指定 --append FILE，作答不会保存到任何地方"),
+        "{err}"
+    );
 }

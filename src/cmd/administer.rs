@@ -114,14 +114,17 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
             // saved before shown: a crash while reading loses nothing
             let saved = administer::save(&setup, &session, journal, &summary, &timestamp);
             let mut out = std::io::stdout().lock();
+            // the crisis lines first, the result last: on an 80×24 screen
+            // totals, bands, level and reasons stay together on the last
+            // screen, the crisis lines just above in the scrollback
+            if summary.level == policy.top() && policy.top() > policy::Level(0) {
+                write!(out, "\n{}", text::crisis_block(&setup.crisis, cols.into()))?;
+            }
             write!(
                 out,
                 "\n{}",
                 text::result(&battery, &policy, &summary, lang, cols)
             )?;
-            if summary.level == policy.top() && policy.top() > policy::Level(0) {
-                write!(out, "\n{}", text::crisis_block(&setup.crisis, cols.into()))?;
-            }
             out.flush()?;
             saved?;
             match &a.append {

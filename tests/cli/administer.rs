@@ -167,10 +167,16 @@ fn plain_chinese_asq_labels_skip_logic_crisis_and_table() {
         out[crisis..].contains("全国统一心理援助热线  12356"),
         "{out}"
     );
+    // the crisis lines again, then the result at the very end
     assert!(
-        out[crisis..].contains("按回车键继续。\n\n学生02 的结果"),
+        out[crisis..].contains("按回车键继续。\n\n=========="),
         "{out}"
     );
+    let again = out
+        .find("!! 危机提示：请立即处理 !!")
+        .expect("crisis lines again");
+    assert!(out[again..].contains("12356\n"), "{out}");
+    assert!(out[again..].contains("\n\n学生02 的结果"), "{out}");
     assert!(out.contains("│ 风险级别 ┆ 紧急 (urgent)"), "{out}");
     assert!(out.contains("ASQ 急性阳性筛查"), "{out}");
     let rows = scored(dir.path(), "a.csv", "asq");
@@ -228,10 +234,15 @@ fn plain_crisis_blocks_until_a_line_is_read() {
         out.contains("│ PHQ-9 total ┆ 1     ┆ minimal ┆ complete │"),
         "{out}"
     );
-    // completed at the crisis level: the lines follow the results
-    let after = &out[out.find("Results for P9").expect("results")..];
-    assert!(after.contains("Crisis lines (list verified "), "{out}");
-    assert!(after.contains("12356"), "{out}");
+    // completed at the crisis level: the lines again, then the results last
+    let results = out.find("Results for P9").expect("results");
+    let again = out.find("!! CRISIS: act on this now !!").expect("again");
+    assert!(again < results, "{out}");
+    assert!(
+        out[again..results].contains("Crisis lines (list verified "),
+        "{out}"
+    );
+    assert!(out[again..results].contains("12356"), "{out}");
     assert_eq!(
         scored(dir.path(), "p.csv", "phq9")[0]
             .split(',')
@@ -561,9 +572,13 @@ fn tty_small_terminal_crisis_scrolls_and_enter_waits_for_its_end() {
     expect(&mut s, "All questions done");
     s.send("\r").unwrap();
     let out = rest(&mut s);
-    // the results, then every crisis line again, left in the scrollback
+    // every crisis line again once the question screens closed, left in the
+    // scrollback above the results
+    let closed = out
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
     let results = out.find("Results for").expect("results printed");
-    let again = &out[results..];
+    let again = &out[closed..results];
     for number in [
         "12356",
         "400-161-9995",
@@ -574,7 +589,7 @@ fn tty_small_terminal_crisis_scrolls_and_enter_waits_for_its_end() {
     ] {
         assert!(
             again.contains(number),
-            "{number} missing after the results:\n{out}"
+            "{number} missing above the results:\n{out}"
         );
     }
     assert!(again.contains("!! CRISIS: act on this now !!"), "{out}");
@@ -731,4 +746,69 @@ sys.exit(1)
     )
     .unwrap();
     assert!(journal.ends_with("\nphq9_1=2\n"), "{journal}");
+}
+
+/// What an 80×24 terminal shows once the program has ended: the lines
+/// printed after the question screens closed, the last 23 of them (the
+/// 24th row holds the cursor).
+fn last_screen(out: &str) -> (Vec<String>, String) {
+    let after = out
+        .rsplit("\x1b[?1049l")
+        .next()
+        .expect("the alternate screen was left")
+        .replace('\r', "");
+    let lines: Vec<String> = after.lines().map(str::to_string).collect();
+    let shown = lines[lines.len().saturating_sub(23)..].to_vec();
+    (shown, after)
+}
+
+#[test]
+fn tty_a_session_ending_at_the_top_level_ends_with_its_result_on_the_last_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(
+        dir.path(),
+        &["-i", "phq9,gad7", "--respondent", "C1", "--append", "c.csv"],
+        false,
+    );
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 16"));
+        s.send("1").unwrap();
+    }
+    expect(&mut s, "Question 9 of 16");
+    s.send("2").unwrap();
+    expect(&mut s, "Press Enter to continue.");
+    s.send("\r").unwrap();
+    for n in 10..=16 {
+        expect(&mut s, &format!("Question {n} of 16"));
+        s.send("2").unwrap();
+    }
+    expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    let (screen, after) = last_screen(&out);
+    let text = screen.join("\n");
+    // totals, bands, level and reasons together on the last screen
+    for what in [
+        "Results for C1 (16 answered, 0 skipped; policy default)",
+        "│ PHQ-9 total ┆ 10 ",
+        "│ GAD-7 total ┆ 14 ",
+        "│ Risk level ┆ Urgent (urgent)",
+        "PHQ-9 item 9: thoughts of death or self-harm",
+        "GAD-7 ≥ 10",
+        "saved C1 to c.csv",
+    ] {
+        assert!(
+            text.contains(what),
+            "{what:?} is not on the last screen:\n{text}"
+        );
+    }
+    assert!(screen.iter().all(|l| l.width() <= 80), "{text}");
+    // the crisis lines stay above it, in the scrollback
+    let crisis = after
+        .find("!! CRISIS: act on this now !!")
+        .expect("crisis lines again");
+    let results = after.find("Results for C1").unwrap();
+    assert!(crisis < results, "{after}");
+    assert!(after[crisis..results].contains("12356"), "{after}");
 }

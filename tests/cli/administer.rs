@@ -812,3 +812,71 @@ fn tty_a_session_ending_at_the_top_level_ends_with_its_result_on_the_last_screen
     assert!(crisis < results, "{after}");
     assert!(after[crisis..results].contains("12356"), "{after}");
 }
+
+#[test]
+fn tty_34x10_keeps_the_question_whole_and_scrolls_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(dir.path(), &["-i", "phq9,k10"], false);
+    s.get_process_mut().set_window_size(34, 10).unwrap();
+    for n in 1..=7 {
+        expect(&mut s, &format!("Question {n} of 19"));
+        s.send("0").unwrap();
+    }
+    // the longest PHQ-9 question: all of it, an option and the keys
+    expect(&mut s, "Question 8 of 19");
+    for line in [
+        "8. Moving or speaking so slowly",
+        "   around a lot more than usual",
+        " > 0  Not at all",
+        "0–3 answer · ↑↓ Enter choose · b",
+    ] {
+        expect(&mut s, line);
+    }
+    s.send("\x1b[B").unwrap(); // ↓: the next option scrolls into view
+    expect(&mut s, " > 1  Several days");
+    s.send("0").unwrap();
+    // a risk question: skipping warns, and the question stays on screen
+    expect(&mut s, "Question 9 of 19");
+    s.send("s").unwrap();
+    for line in [
+        "9. Thoughts that you would be",
+        "This is a risk question: without",
+        "Skip this question? It is",
+    ] {
+        expect(&mut s, line);
+    }
+    s.send("n").unwrap();
+    s.send("0").unwrap();
+    // five options: those that do not fit are reached with ↓
+    expect(&mut s, "Question 10 of 19");
+    expect(&mut s, "1. In the past 4 weeks, about how");
+    expect(&mut s, "   ↓ more options (↓)");
+    s.send("\x1b[B\x1b[B\x1b[B\x1b[B").unwrap();
+    expect(&mut s, " > 5  All of the time");
+    s.send("\x03").unwrap();
+    rest(&mut s);
+}
+
+#[test]
+fn tty_space_pages_the_crisis_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(dir.path(), &["-i", "phq9"], false);
+    s.get_process_mut().set_window_size(34, 10).unwrap();
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "Question 9 of 9");
+    s.send("2").unwrap();
+    expect(&mut s, "!! CRISIS: read this before going");
+    expect(&mut s, "by a qualified professional. If");
+    expect(&mut s, "↓ More: Space"); // one row at 34 columns
+                                     // one Space: the next page (a line overlaps), not the next line
+    s.send(" ").unwrap();
+    expect(&mut s, "(China: 120 ambulance, 110");
+    expect(&mut s, "Crisis lines (list verified");
+    s.send(" ").unwrap();
+    expect(&mut s, "  - 12356 National psychological");
+    s.send("\x03").unwrap();
+    rest(&mut s);
+}

@@ -611,4 +611,20 @@ fn without_append_the_session_says_at_the_start_that_nothing_will_be_saved() {
         err.contains("注意：未指定 --append FILE，作答不会保存到任何地方"),
         "{err}"
     );
+
+    // on a terminal the stderr note is hidden by the question screens:
+    // they say it themselves, from the first one
+    use super::administer::{expect, rest, spawn_tty, status};
+    use expectrl::Expect as _;
+    let mut s = spawn_tty(dir.path(), &["-i", "gad2", "--respondent", "T"], false);
+    expect(&mut s, "Question 1 of 2");
+    expect(&mut s, "Respondent: T · not saved (no --append)");
+    s.send("1").unwrap();
+    expect(&mut s, "Question 2 of 2");
+    s.send("1").unwrap();
+    expect(&mut s, "Enter = show the results (not saved: no --append)");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(out.contains("│ GAD-2 total ┆ 2 "), "{out}");
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
 }

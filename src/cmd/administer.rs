@@ -100,7 +100,11 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
     };
     for n in &notes {
         // notes quote journal lines, which may have been edited by hand
-        eprintln!("note: {}", crate::printable::printable_line(n));
+        let n = crate::printable::printable_line(n);
+        match lang {
+            Lang::En => eprintln!("note: {n}"),
+            Lang::Zh => eprintln!("注意：{n}"),
+        }
     }
 
     match ending {
@@ -127,13 +131,18 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
             )?;
             out.flush()?;
             saved?;
-            match &a.append {
-                Some(p) => eprintln!(
-                    "saved {} to {} ({timestamp})",
-                    crate::diag::sanitize(&id),
-                    p.display()
-                ),
-                None => eprintln!("note: not saved anywhere (use --append FILE to keep a row)"),
+            let id = crate::diag::sanitize(&id);
+            match (&a.append, lang) {
+                (Some(p), Lang::En) => eprintln!("saved {id} to {} ({timestamp})", p.display()),
+                (Some(p), Lang::Zh) => {
+                    eprintln!("已将 {id} 的作答保存到 {}（{timestamp}）", p.display());
+                }
+                (None, Lang::En) => {
+                    eprintln!("note: not saved anywhere (use --append FILE to keep a row)");
+                }
+                (None, Lang::Zh) => {
+                    eprintln!("注意：未保存到任何地方（如需保留一行，请使用 --append FILE）");
+                }
             }
             Ok(Exit::Success)
         }
@@ -147,28 +156,42 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
             if crisis {
                 eprint!("\n{}\n", text::crisis_block(&setup.crisis, cols.into()));
             }
-            let how = match why {
-                None => "quit",
-                Some(Stop::Interrupted) => "interrupted",
-                Some(Stop::EndOfInput) => "end of input",
-            };
-            if kept && resumable {
-                eprintln!(
-                    "stopped ({how}) before the end: {given} answer(s) kept in {}; run the same command again to resume",
-                    journal.display()
-                );
-            } else if kept {
-                eprintln!(
-                    "stopped ({how}) before the end: {given} answer(s) kept in {}; without --respondent it is not offered to the next person at this terminal, so it cannot be resumed: give --respondent to be able to resume",
-                    journal.display()
-                );
-            } else if given > 0 {
-                eprintln!("stopped ({how}): the {given} answer(s) given were deleted");
-            } else {
-                eprintln!("stopped ({how}): nothing was answered");
-            }
+            eprintln!(
+                "{}",
+                stopped_message(lang, why, given, &journal, kept, resumable)
+            );
             Ok(Exit::Error)
         }
+    }
+}
+
+/// How a session that stopped before the end left its answers.
+fn stopped_message(
+    lang: Lang,
+    why: Option<Stop>,
+    given: usize,
+    journal: &std::path::Path,
+    kept: bool,
+    resumable: bool,
+) -> String {
+    let how = match (why, lang) {
+        (None, Lang::En) => "quit",
+        (Some(Stop::Interrupted), Lang::En) => "interrupted",
+        (Some(Stop::EndOfInput), Lang::En) => "end of input",
+        (None, Lang::Zh) => "退出",
+        (Some(Stop::Interrupted), Lang::Zh) => "中断",
+        (Some(Stop::EndOfInput), Lang::Zh) => "输入结束",
+    };
+    let journal = journal.display();
+    match (lang, kept, resumable, given > 0) {
+        (Lang::En, true, true, _) => format!("stopped ({how}) before the end: {given} answer(s) kept in {journal}; run the same command again to resume"),
+        (Lang::En, true, false, _) => format!("stopped ({how}) before the end: {given} answer(s) kept in {journal}; without --respondent it is not offered to the next person at this terminal, so it cannot be resumed: give --respondent to be able to resume"),
+        (Lang::En, false, _, true) => format!("stopped ({how}): the {given} answer(s) given were deleted"),
+        (Lang::En, false, _, false) => format!("stopped ({how}): nothing was answered"),
+        (Lang::Zh, true, true, _) => format!("已停止（{how}），尚未完成：已作答的 {given} 题保存在 {journal}；再次运行同一命令即可继续"),
+        (Lang::Zh, true, false, _) => format!("已停止（{how}），尚未完成：已作答的 {given} 题保存在 {journal}；未指定 --respondent，不会提供给这台终端的下一位作答者，因此无法继续：如需继续作答，请指定 --respondent"),
+        (Lang::Zh, false, _, true) => format!("已停止（{how}）：已作答的 {given} 题已删除"),
+        (Lang::Zh, false, _, false) => format!("已停止（{how}）：尚未作答"),
     }
 }
 

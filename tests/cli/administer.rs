@@ -880,3 +880,42 @@ fn tty_space_pages_the_crisis_text() {
     s.send("\x03").unwrap();
     rest(&mut s);
 }
+
+#[test]
+fn plain_chinese_session_messages_are_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-i",
+        "gad2",
+        "--lang",
+        "zh",
+        "--respondent",
+        "学生9",
+        "--append",
+        "z.csv",
+    ];
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("1\n"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        "已停止（输入结束），尚未完成：已作答的 1 题保存在 z.csv.%E5%AD%A6%E7%94%9F9.partial；再次运行同一命令即可继续\n"
+    );
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("n\n0\n0\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with(
+            "注意：未完成的作答没有继续，已另存于 z.csv.%E5%AD%A6%E7%94%9F9.partial.20"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("\n已将 学生9 的作答保存到 z.csv（20"), "{err}");
+    let (_, err, code) = run(administer(dir.path())
+        .args(["-i", "gad2", "--lang", "zh"])
+        .write_stdin("0\nq\nn\n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.ends_with("\n已停止（退出）：已作答的 1 题已删除\n"),
+        "{err}"
+    );
+    assert!(!err.contains("stopped") && !err.contains("note:"), "{err}");
+}

@@ -291,67 +291,78 @@ pub fn taken_back(session: &Session<'_>, bound: &Bound, t: &TakenBack, lang: Lan
         .collect()
 }
 
+/// Narrower than this, a table would break words: the result is a list.
+const TABLE_MIN_COLS: u16 = 60;
+
+/// One scale's line of the result, as shown.
+struct ScaleCells {
+    name: String,
+    total: String,
+    band: String,
+    status: String,
+    complete: bool,
+}
+
+fn scale_cells(battery: &Battery, s: &Summary, lang: Lang) -> Vec<ScaleCells> {
+    battery
+        .scales()
+        .zip(&s.results)
+        .map(|((_, _, scale), r)| {
+            let name = scale
+                .name
+                .as_ref()
+                .map(|n| n.get(lang).to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| scale.id.clone());
+            let total = r
+                .total
+                .map_or_else(|| "—".to_string(), |t| scale.format_total(t));
+            let band = r.band.map_or_else(
+                || tr(lang, "incomplete", "不完整").to_string(),
+                |b| scale.bands[b].display(lang),
+            );
+            let status = match (r.total, r.prorated) {
+                (None, _) => match lang {
+                    Lang::En => format!("incomplete ({} missing)", r.missing),
+                    Lang::Zh => format!("不完整（缺 {} 题）", r.missing),
+                },
+                (Some(_), true) => match lang {
+                    Lang::En => format!("prorated ({} missing)", r.missing),
+                    Lang::Zh => format!("按比例推算（缺 {} 题）", r.missing),
+                },
+                (Some(_), false) => tr(lang, "complete", "完整").to_string(),
+            };
+            let [name, total, band, status] =
+                [name, total, band, status].map(|c| printable_line(&c).into_owned());
+            ScaleCells {
+                name,
+                total,
+                band,
+                status,
+                complete: r.total.is_some() && !r.prorated,
+            }
+        })
+        .collect()
+}
+
 /// The per-scale table, the risk table and the note, for `lang`, at most
-/// `cols` wide.
+/// `cols` wide; on a narrow terminal the same as a list.
 pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols: u16) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(cols)
-        .set_header(match lang {
-            Lang::En => vec!["Scale", "Total", "Band", "Status"],
-            Lang::Zh => vec!["量表", "总分", "分级", "状态"],
-        });
-    for ((_, _, scale), r) in battery.scales().zip(&s.results) {
-        let name = scale
-            .name
-            .as_ref()
-            .map(|n| n.get(lang).to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| scale.id.clone());
-        let total = r
-            .total
-            .map_or_else(|| "—".to_string(), |t| scale.format_total(t));
-        let band = r.band.map_or_else(
-            || tr(lang, "incomplete", "不完整").to_string(),
-            |b| scale.bands[b].display(lang),
-        );
-        let status = match (r.total, r.prorated) {
-            (None, _) => match lang {
-                Lang::En => format!("incomplete ({} missing)", r.missing),
-                Lang::Zh => format!("不完整（缺 {} 题）", r.missing),
-            },
-            (Some(_), true) => match lang {
-                Lang::En => format!("prorated ({} missing)", r.missing),
-                Lang::Zh => format!("按比例推算（缺 {} 题）", r.missing),
-            },
-            (Some(_), false) => tr(lang, "complete", "完整").to_string(),
-        };
-        t.add_row([name, total, band, status].map(|c| printable_line(&c).into_owned()));
-    }
-    let mut risk = Table::new();
-    risk.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(cols);
-    risk.add_row(vec![
-        tr(lang, "Risk level", "风险级别").to_string(),
-        printable_line(&format!(
-            "{} ({})",
-            policy.level_label(s.level, lang),
-            policy.level_id(s.level)
-        ))
-        .into_owned(),
-    ]);
-    let reasons = if s.reasons.is_empty() {
-        tr(lang, "no rule fired", "未触发任何规则").to_string()
+    let cells = scale_cells(battery, s, lang);
+    let level = printable_line(&format!(
+        "{} ({})",
+        policy.level_label(s.level, lang),
+        policy.level_id(s.level)
+    ))
+    .into_owned();
+    let reasons: Vec<String> = if s.reasons.is_empty() {
+        vec![tr(lang, "no rule fired", "未触发任何规则").to_string()]
     } else {
         s.reasons
             .iter()
             .map(|r| format!("• {}", printable_line(r)))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect()
     };
-    risk.add_row(vec![tr(lang, "Reasons", "原因").to_string(), reasons]);
     let heading = match lang {
         Lang::En => format!(
             "Results for {} ({} answered, {} skipped; policy {})",
@@ -367,10 +378,53 @@ pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols:
         "This is a screening result, not a diagnosis: a flag means a trained person should follow up.",
         "这是筛查结果，不是诊断：被标记表示需要由受过训练的人员跟进。",
     );
+    let width = usize::from(cols);
+    if cols < TABLE_MIN_COLS {
+        let mut out = wrap(&printable_line(&heading), width);
+        for c in &cells {
+            let mut line = format!("{}: {} · {}", c.name, c.total, c.band);
+            if !c.complete {
+                line.push_str(&format!(" · {}", c.status));
+            }
+            out.extend(wrap_hanging("  ", &line, width));
+        }
+        out.extend(wrap_hanging(
+            tr(lang, "Risk level: ", "风险级别："),
+            &level,
+            width,
+        ));
+        for r in &reasons {
+            // "• reason": the lines after the first under its text
+            let text = r.strip_prefix("• ").unwrap_or(r);
+            out.extend(wrap_hanging("  • ", text, width));
+        }
+        out.extend(wrap(note, width));
+        return out.join("\n") + "\n";
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(cols)
+        .set_header(match lang {
+            Lang::En => vec!["Scale", "Total", "Band", "Status"],
+            Lang::Zh => vec!["量表", "总分", "分级", "状态"],
+        });
+    for c in cells {
+        t.add_row([c.name, c.total, c.band, c.status]);
+    }
+    let mut risk = Table::new();
+    risk.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(cols);
+    risk.add_row(vec![tr(lang, "Risk level", "风险级别").to_string(), level]);
+    risk.add_row(vec![
+        tr(lang, "Reasons", "原因").to_string(),
+        reasons.join("\n"),
+    ]);
     format!(
         "{}\n{t}\n{risk}\n{}\n",
         printable_line(&heading),
-        wrap(note, usize::from(cols)).join("\n")
+        wrap(note, width).join("\n")
     )
 }
 

@@ -919,3 +919,46 @@ fn plain_chinese_session_messages_are_chinese() {
     );
     assert!(!err.contains("stopped") && !err.contains("note:"), "{err}");
 }
+
+#[test]
+fn tty_40x12_the_result_is_a_list_that_fits_the_last_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(
+        dir.path(),
+        &["-i", "phq9", "--respondent", "N4", "--append", "n.csv"],
+        false,
+    );
+    s.get_process_mut().set_window_size(40, 12).unwrap();
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "Question 9 of 9");
+    s.send("1").unwrap();
+    expect(&mut s, "!! CRISIS: read this before going on !!");
+    for _ in 0..6 {
+        s.send(" ").unwrap();
+    }
+    expect(&mut s, "Press Enter to continue.");
+    s.send("\r").unwrap();
+    expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    let (screen, _) = last_screen(&out);
+    let screen = &screen[screen.len().saturating_sub(11)..];
+    let text = screen.join("\n");
+    for what in [
+        "Results for N4 (9 answered, 0 skipped;",
+        "  PHQ-9 total: 1 · minimal",
+        "Risk level: Urgent (urgent)",
+        "  • PHQ-9 item 9: thoughts of death or",
+        "saved N4 to n.csv",
+    ] {
+        assert!(
+            text.contains(what),
+            "{what:?} is not on the last screen:\n{text}"
+        );
+    }
+    assert!(screen.iter().all(|l| l.width() <= 40), "{text}");
+}

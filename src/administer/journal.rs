@@ -116,6 +116,7 @@ impl Journal {
         // a session ending removes its journal: if we locked a file that
         // is no longer the one at `path`, open again
         for _ in 0..20 {
+            refuse_odd(path)?;
             let mut file = private_options()
                 .create(true)
                 .append(true)
@@ -317,6 +318,7 @@ fn is_at(_: &File, path: &Path) -> bool {
 
 /// Read a journal; `Ok(None)` when there is none.
 pub fn load(path: &Path) -> anyhow::Result<Option<Loaded>> {
+    refuse_odd(path)?;
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -409,6 +411,26 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
     })
 }
 
+/// A journal is a regular file this program made: anything else at its
+/// path (a symbolic link, a FIFO, a device) would take the answers
+/// somewhere else, into nothing, or hang the session, so it is refused.
+fn refuse_odd(path: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) => bail!(
+            "the journal {} is {}, not a file this program made: refusing to keep answers in it; move it away",
+            path.display(),
+            if m.is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a regular file"
+            }
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("the journal {}", path.display())),
+    }
+}
+
 fn valid_item_id(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -454,6 +476,7 @@ pub fn earlier_path(append: &Path, respondent: &str) -> Option<PathBuf> {
     let mut name = append.as_os_str().to_owned();
     name.push(".partial");
     let path = PathBuf::from(name);
+    // `load` refuses what is not a regular file: then there is no journal
     let loaded = load(&path).ok()??;
     (loaded.header.respondent == respondent).then_some(path)
 }

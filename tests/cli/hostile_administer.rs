@@ -628,3 +628,43 @@ fn without_append_the_session_says_at_the_start_that_nothing_will_be_saved() {
     assert!(out.contains("│ GAD-2 total ┆ 2 "), "{out}");
     assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_journal_path_that_is_a_link_or_fifo_is_refused_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("elsewhere.txt", dir.path().join("j.csv.R1.partial")).unwrap();
+    let fifo = dir.path().join("j.csv.R2.partial");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (who, kind) in [("R1", "a symbolic link"), ("R2", "not a regular file")] {
+        let child = spawn_plain(
+            dir.path(),
+            &["-i", "gad2", "--respondent", who, "--append", "j.csv"],
+        );
+        // a FIFO once hung the session before its first question
+        let waiter = std::thread::spawn(move || finish(child, "1\n1\n"));
+        let start = Instant::now();
+        while !waiter.is_finished() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(waiter.is_finished(), "{who}: the session hangs");
+        let (out, err, code) = waiter.join().unwrap();
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(out, "", "nothing asked");
+        assert!(
+            err.contains(&format!(
+                "error: the journal j.csv.{who}.partial is {kind}, not a file this program made: refusing to keep answers in it; move it away"
+            )),
+            "{err}"
+        );
+    }
+    assert!(
+        !dir.path().join("elsewhere.txt").exists(),
+        "nothing created"
+    );
+    assert!(!dir.path().join("j.csv").exists());
+}

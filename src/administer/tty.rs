@@ -400,17 +400,16 @@ impl Tty {
     /// A question screen: on a small terminal the options scroll with the
     /// cursor, the question itself stays.
     fn paint_question(&mut self, screen: &Screen, cursor: usize) -> io::Result<()> {
-        let (_, rows) = self.size();
-        let more = [
-            (
-                Sty::Dim,
-                tr(self.lang, "   ↑ more options (↑)", "   ↑ 上面还有选项（↑）").to_string(),
-            ),
-            (
-                Sty::Dim,
-                tr(self.lang, "   ↓ more options (↓)", "   ↓ 下面还有选项（↓）").to_string(),
-            ),
-        ];
+        let (cols, rows) = self.size();
+        let [up, down] = if cols >= 24 {
+            [
+                tr(self.lang, "   ↑ more options (↑)", "   ↑ 上面还有选项（↑）"),
+                tr(self.lang, "   ↓ more options (↓)", "   ↓ 下面还有选项（↓）"),
+            ]
+        } else {
+            ["   ↑ …", "   ↓ …"]
+        };
+        let more = [(Sty::Dim, up.to_string()), (Sty::Dim, down.to_string())];
         self.paint_lines(&screen.fit_around(rows, cursor, Some(&more)))
     }
 

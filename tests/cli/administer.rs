@@ -672,8 +672,9 @@ fn tty_chinese_wide_characters_and_ctrl_c_keeps_the_journal() {
     expect(&mut s, "这是第一题。");
     s.send("\x03").unwrap(); // Ctrl-C
     let out = rest(&mut s);
+    // --lang zh: the message is Chinese (issue 13 item 5)
     assert!(
-        out.contains("stopped (interrupted) before the end: 1 answer(s) kept in "),
+        out.contains("已停止（中断），尚未完成：已作答的 1 题保存在 "),
         "{out}"
     );
     let st = status(&s);

@@ -90,7 +90,8 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
         ui.set_saving(a.append.is_some());
         let ending = administer::drive(&setup, start, &mut ui, &mut notes);
         ui.close();
-        let cols = crossterm::terminal::size().map_or(80, |(c, _)| c.max(40));
+        // the real width: a narrow terminal gets the list, not lines it wraps
+        let cols = crossterm::terminal::size().map_or(80, |(c, _)| c.max(20));
         (ending?, cols)
     } else {
         let stdin = std::io::stdin().lock();

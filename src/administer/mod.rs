@@ -594,7 +594,7 @@ mod tests {
             policy: &policy,
             bound: &bound,
             crisis: text::crisis(&policy, &hot, Lang::En),
-            journal: dir.path().join("s.csv.partial"),
+            journal: dir.path().join("s.csv.P1.partial"),
             respondent: Some("P1".into()),
             append: Some(csv.clone()),
             lang: Lang::En,

@@ -319,11 +319,13 @@ fn is_at(_: &File, path: &Path) -> bool {
 /// Read a journal; `Ok(None)` when there is none.
 pub fn load(path: &Path) -> anyhow::Result<Option<Loaded>> {
     refuse_odd(path)?;
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading the journal {}", path.display())),
-    };
+        Ok(_) => {}
+    }
+    // a journal holds a few hundred bytes; anything planted there is capped
+    let bytes = crate::capped::read_capped(path, "the journal", crate::capped::CONFIG_LIMIT)?;
     let text = String::from_utf8_lossy(&bytes);
     parse(&text)
         .map(Some)

@@ -51,7 +51,7 @@ b or Backspace = back; s = skip (recorded as missing); q = quit (keep the answer
 them); Ctrl-C = stop, keeping the answers.\n\n\
 Plain mode (stdin not a terminal, TERM=dumb, or --plain): one prompt per line, one answer per line \
 (a value, an option's words, skip, back, quit); after a crisis message the next line acknowledges it.\n\n\
-Every answer is written at once to a journal (FILE.partial beside --append FILE, else in \
+Every answer is written at once to a journal (FILE.RESPONDENT.partial beside --append FILE, else in \
 $XDG_DATA_HOME/psyscreen or ~/.local/share/psyscreen); the same command resumes an interrupted session.\n\n\
 Exit status: 0 completed (and saved with --append); 2 stopped before the end (quit, Ctrl-C, end of \
 input: the answers stay in the journal unless deleted) or a usage error.\n\n\

@@ -157,6 +157,18 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// Diagnostics already rendered for the user (with source lines and carets).
+/// `main` prints it verbatim and exits 2.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.trim_end())
+    }
+}
+impl std::error::Error for Reported {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use crate::instrument::{Lang, Reported, Text};
+use crate::diag::Reported;
+use crate::instrument::{Lang, Text};
 use crate::{diag, yaml};
 
 pub const HOTLINES: &str = include_str!("../resources/hotlines.yaml");

@@ -8,6 +8,7 @@
 //! README's Layout section for where a change goes.
 
 pub mod administer;
+pub mod capped;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
@@ -25,8 +26,8 @@ pub mod score;
 pub mod summary;
 mod yaml;
 
+use diag::Reported;
 use exit::Exit;
-use instrument::Reported;
 
 /// Run a parsed command line; returns the process exit code. Errors are
 /// printed here, once: already-rendered diagnostics verbatim, others as

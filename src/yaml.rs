@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, ScanError};
 
+use crate::capped::{read_capped, CONFIG_LIMIT};
+use crate::diag::Reported;
 use crate::diag::{Diagnostic, Span};
-use crate::instrument::Reported;
-use crate::io::capped::{read_capped, CONFIG_LIMIT};
 use crate::printable::printable_line;
 
 /// Position of every node by its path (`scales[0].bands[1].min`), built

@@ -2,7 +2,9 @@
 //! `psyscreen score` reads (id, timestamp, item columns, then the scores),
 //! the header written when the file is new or empty, then flushed and
 //! fsync'd. An existing file with another header is refused before the
-//! session starts: its rows would not line up.
+//! session starts: its rows would not line up. So is a target that would
+//! not keep the rows (a device, a FIFO, a link to nothing) or that the run
+//! reads (the policy, an instrument file).
 
 use std::fs::TryLockError;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
@@ -14,6 +16,7 @@ use csv::ByteRecord;
 
 use super::journal::{private_options, sync_dir};
 use crate::cli::Format;
+use crate::io::protect::{FileId, Protected};
 use crate::io::write::{Columns, Kind, Sink};
 use crate::score::Battery;
 
@@ -27,6 +30,72 @@ pub fn columns(battery: &Battery) -> Columns {
     }
     cols.push_results(battery);
     cols
+}
+
+/// Check `--append FILE` before the first question: a regular file (or a
+/// name not yet taken) that the run does not read, with our header if it
+/// has one. Refused here, not after the last answer.
+pub fn check_target(path: &Path, battery: &Battery, protected: &Protected) -> anyhow::Result<()> {
+    let mut ids: Vec<FileId> = check_kind(path)?.iter().filter_map(FileId::of).collect();
+    ids.extend(FileId::entry(path));
+    protected.check(path, &ids)?;
+    check(path, battery)
+}
+
+/// The file at `path` if there is one: a regular file, possibly through a
+/// symbolic link. A link to nothing is refused (appending would create
+/// whatever it points to), and so is anything that would not keep the rows:
+/// `/dev/null` swallows them, a FIFO blocks until someone reads it.
+fn check_kind(path: &Path) -> anyhow::Result<Option<std::fs::Metadata>> {
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("--append {}", path.display())),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && link.is_symlink() => {
+            let to = std::fs::read_link(path).unwrap_or_default();
+            bail!(
+                "--append {} is a symbolic link to {}, which does not exist: refusing to create it; give the path you mean",
+                path.display(),
+                to.display()
+            );
+        }
+        Err(e) => return Err(e).with_context(|| format!("--append {}", path.display())),
+    };
+    if meta.is_file() {
+        return Ok(Some(meta));
+    }
+    bail!(
+        "--append {} is {}, not a regular file: the rows would not be kept. Give a CSV file (without --append the results are only shown)",
+        path.display(),
+        kind_of(&meta.file_type())
+    );
+}
+
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 /// Check that rows for `battery` can be appended to `path`: absent, empty,
@@ -94,7 +163,8 @@ pub fn append_row(path: &Path, battery: &Battery, row: &ByteRecord) -> anyhow::R
     let split = bytes.iter().position(|&b| b == b'\n').map_or(0, |p| p + 1);
     let (header, line) = bytes.split_at(split);
 
-    let existed = path.exists();
+    // what it is may have changed during the session
+    let existed = check_kind(path)?.is_some();
     let mut file = private_options()
         .create(true)
         .append(true)

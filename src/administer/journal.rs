@@ -116,6 +116,7 @@ impl Journal {
         // a session ending removes its journal: if we locked a file that
         // is no longer the one at `path`, open again
         for _ in 0..20 {
+            refuse_odd(path)?;
             let mut file = private_options()
                 .create(true)
                 .append(true)
@@ -317,11 +318,14 @@ fn is_at(_: &File, path: &Path) -> bool {
 
 /// Read a journal; `Ok(None)` when there is none.
 pub fn load(path: &Path) -> anyhow::Result<Option<Loaded>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    refuse_odd(path)?;
+    match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading the journal {}", path.display())),
-    };
+        Ok(_) => {}
+    }
+    // a journal holds a few hundred bytes; anything planted there is capped
+    let bytes = crate::capped::read_capped(path, "the journal", crate::capped::CONFIG_LIMIT)?;
     let text = String::from_utf8_lossy(&bytes);
     parse(&text)
         .map(Some)
@@ -409,15 +413,37 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
     })
 }
 
+/// A journal is a regular file this program made: anything else at its
+/// path (a symbolic link, a FIFO, a device) would take the answers
+/// somewhere else, into nothing, or hang the session, so it is refused.
+fn refuse_odd(path: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) => bail!(
+            "the journal {} is {}, not a file this program made: refusing to keep answers in it; move it away",
+            path.display(),
+            if m.is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a regular file"
+            }
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("the journal {}", path.display())),
+    }
+}
+
 fn valid_item_id(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// Where the journal lives: beside the `--append` file (`FILE.partial`),
-/// else in the user's data directory, named by respondent and instruments
-/// so that the same command finds it again.
+/// Where the journal lives: beside the `--append` file
+/// (`FILE.RESPONDENT.partial`), else in the user's data directory, named
+/// by respondent and instruments so that the same command finds it again.
+/// Each respondent's journal is their own: one student's unfinished session
+/// never blocks the next one's.
 ///
 /// Without a respondent the journal is this session's alone
 /// (`FILE.anon-SESSION.partial`, `administer-anon-SESSION-…`; `session`
@@ -432,26 +458,40 @@ pub fn path_for(
     data_dir: Option<&Path>,
     session: &str,
 ) -> anyhow::Result<PathBuf> {
+    let who = respondent.map_or_else(|| format!("anon-{}", file_safe(session)), file_safe);
     if let Some(a) = append {
         let mut name = a.as_os_str().to_owned();
-        match respondent {
-            Some(_) => name.push(".partial"),
-            None => name.push(format!(".anon-{}.partial", file_safe(session))),
-        }
+        name.push(format!(".{}.partial", short_key(who)));
         return Ok(PathBuf::from(name));
     }
     let Some(dir) = data_dir else {
-        bail!("no data directory for the answer journal: set XDG_DATA_HOME or HOME, or use --append FILE (the journal is then FILE.partial)");
+        bail!("no data directory for the answer journal: set XDG_DATA_HOME or HOME, or use --append FILE (the journal is then FILE.RESPONDENT.partial)");
     };
-    let who = respondent.map_or_else(|| format!("anon-{}", file_safe(session)), file_safe);
-    let mut key = format!("{who}-{}", instruments.join("+"));
+    let key = short_key(format!("{who}-{}", instruments.join("+")));
+    Ok(dir.join(format!("administer-{key}.partial")))
+}
+
+/// Where an earlier version kept a respondent's journal beside the
+/// `--append` file (one `FILE.partial` for everyone), if it holds
+/// `respondent`'s unfinished session: it is resumed from there.
+pub fn earlier_path(append: &Path, respondent: &str) -> Option<PathBuf> {
+    let mut name = append.as_os_str().to_owned();
+    name.push(".partial");
+    let path = PathBuf::from(name);
+    // `load` refuses what is not a regular file: then there is no journal
+    let loaded = load(&path).ok()??;
+    (loaded.header.respondent == respondent).then_some(path)
+}
+
+/// A file-safe key short enough for a file name (at most 100 bytes).
+fn short_key(mut key: String) -> String {
     if key.len() > 100 {
         let hash = fnv1a(key.as_bytes());
         // ASCII only (file_safe), so any byte is a char boundary
         key.truncate(80);
         key = format!("{key}-{hash:016x}");
     }
-    Ok(dir.join(format!("administer-{key}.partial")))
+    key
 }
 
 /// `$XDG_DATA_HOME/psyscreen`, else `$HOME/.local/share/psyscreen`.
@@ -656,7 +696,7 @@ mod tests {
             "S",
         )
         .unwrap();
-        assert_eq!(p, PathBuf::from("out/s.csv.partial"));
+        assert_eq!(p, PathBuf::from("out/s.csv.x.partial"));
         let p = path_for(Some(Path::new("out/s.csv")), None, &["phq9"], None, "T-1").unwrap();
         assert_eq!(p, PathBuf::from("out/s.csv.anon-T-1.partial"));
         let d = data_dir(None, Some("/home/u")).unwrap();
@@ -681,5 +721,16 @@ mod tests {
         let p = path_for(None, Some(&long), &["asq"], Some(&d), "S").unwrap();
         assert!(p.file_name().unwrap().len() < 120);
         assert!(path_for(None, None, &["asq"], None, "S").is_err());
+        let p = path_for(Some(Path::new("s.csv")), Some(&long), &["asq"], None, "S").unwrap();
+        assert!(p.file_name().unwrap().len() < 120);
+        let p = path_for(
+            Some(Path::new("s.csv")),
+            Some("学生 1"),
+            &["asq"],
+            None,
+            "S",
+        )
+        .unwrap();
+        assert_eq!(p, PathBuf::from("s.csv.%E5%AD%A6%E7%94%9F%201.partial"));
     }
 }

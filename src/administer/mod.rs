@@ -191,30 +191,31 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
         );
     }
     if !loaded.bad_lines.is_empty() {
-        notes.push(format!(
-            "{}: unreadable line(s) {} ignored",
-            path.display(),
-            loaded
-                .bad_lines
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let lines = loaded
+            .bad_lines
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        notes.push(match setup.lang {
+            Lang::En => format!("{}: unreadable line(s) {lines} ignored", path.display()),
+            Lang::Zh => format!("{}：无法读取的行 {lines}，已忽略", path.display()),
+        });
     }
     if let (Some(end), Some(csv)) = (&loaded.end, &setup.append) {
         if append::has_row(csv, &loaded.header.id, end) {
             // saved just before the process died: only the clean-up was lost
-            notes.push(format!(
-                "the session of {} was already saved to {} at {}; its journal is cleared",
-                loaded.header.id,
-                csv.display(),
-                end
-            ));
+            let (id, csv) = (&loaded.header.id, csv.display());
+            notes.push(match setup.lang {
+                Lang::En => format!(
+                    "the session of {id} was already saved to {csv} at {end}; its journal is cleared"
+                ),
+                Lang::Zh => format!("{id} 的作答已于 {end} 保存到 {csv}；其记录文件已清空"),
+            });
             return fresh(journal);
         }
     }
-    let history = history_from(setup.battery, &loaded, notes);
+    let history = history_from(setup.battery, &loaded, setup.lang, notes);
     let mut last = vec![Slot::Pending; setup.battery.n_items()];
     for &(g, slot) in &history {
         last[g] = slot;
@@ -240,19 +241,28 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
 
 /// The journal's answers in the order given; values that are not options
 /// are dropped.
-fn history_from(battery: &Battery, loaded: &Loaded, notes: &mut Vec<String>) -> Vec<(usize, Slot)> {
+fn history_from(
+    battery: &Battery,
+    loaded: &Loaded,
+    lang: Lang,
+    notes: &mut Vec<String>,
+) -> Vec<(usize, Slot)> {
     let mut history = Vec::with_capacity(loaded.answers.len());
     for (item, value) in &loaded.answers {
         let Some(Ref::Item(g)) = battery.lookup(item) else {
-            notes.push(format!(
-                "journal: `{item}` is no item of these instruments; ignored"
-            ));
+            notes.push(match lang {
+                Lang::En => format!("journal: `{item}` is no item of these instruments; ignored"),
+                Lang::Zh => format!("记录文件：`{item}` 不是这些量表的题目，已忽略"),
+            });
             continue;
         };
         match value {
             None => history.push((g, Slot::Skipped)),
             Some(v) if set_contains(battery, g, *v) => history.push((g, Slot::Value(*v))),
-            Some(v) => notes.push(format!("journal: {item}={v} is not an option; ignored")),
+            Some(v) => notes.push(match lang {
+                Lang::En => format!("journal: {item}={v} is not an option; ignored"),
+                Lang::Zh => format!("记录文件：{item}={v} 不是有效选项，已忽略"),
+            }),
         }
     }
     history
@@ -292,10 +302,13 @@ pub fn drive<'a>(
                 Ok(true) => (replayed, journal, loaded.header.id),
                 Ok(false) => {
                     let aside = set_aside(&journal)?;
-                    notes.push(format!(
-                        "the unfinished answers were not resumed; they are kept in {}",
-                        aside.display()
-                    ));
+                    let aside = aside.display();
+                    notes.push(match setup.lang {
+                        Lang::En => format!(
+                            "the unfinished answers were not resumed; they are kept in {aside}"
+                        ),
+                        Lang::Zh => format!("未完成的作答没有继续，已另存于 {aside}"),
+                    });
                     let header = new_header(setup);
                     journal.restart(&header)?;
                     (
@@ -439,7 +452,7 @@ pub fn summarize(session: &Session<'_>, bound: &Bound, id: &str, lang: Lang) -> 
     let mut level = out.level;
     for taken in session.taken_back(&out) {
         level = level.max(bound.rules[taken.rule].level);
-        for reason in text::taken_back(session.battery(), bound, &taken, lang) {
+        for reason in text::taken_back(session, bound, &taken, lang) {
             if !reasons.contains(&reason) {
                 if !buf.is_empty() {
                     buf.push_str("; ");
@@ -581,7 +594,7 @@ mod tests {
             policy: &policy,
             bound: &bound,
             crisis: text::crisis(&policy, &hot, Lang::En),
-            journal: dir.path().join("s.csv.partial"),
+            journal: dir.path().join("s.csv.P1.partial"),
             respondent: Some("P1".into()),
             append: Some(csv.clone()),
             lang: Lang::En,

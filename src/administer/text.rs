@@ -4,10 +4,10 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::session::{Now, TakenBack};
+use super::session::{Now, Session, TakenBack};
 use super::Summary;
 use crate::hotlines::Hotlines;
-use crate::instrument::{Lang, ResponseSet};
+use crate::instrument::{Instrument, Lang, ResponseSet};
 use crate::policy::{Bound, Policy};
 use crate::printable::{printable, printable_line};
 use crate::score::Battery;
@@ -29,6 +29,15 @@ pub fn keep_how(lang: Lang, resumable: bool) -> &'static str {
         (Lang::Zh, true) => "以便稍后继续",
         (Lang::Zh, false) => "于文件中（未指定 --respondent，无法继续作答）",
     }
+}
+
+/// Said at the start of a session without `--append`.
+pub fn not_saved_note(lang: Lang) -> &'static str {
+    tr(
+        lang,
+        "note: no --append FILE: the answers will not be saved anywhere, only shown at the end. To keep a row, quit (q) and start again with --append FILE.",
+        "注意：未指定 --append FILE，作答不会保存到任何地方，只在结束时显示。如需保存，请退出（q）并加上 --append FILE 重新开始。",
+    )
 }
 
 /// Display width in terminal columns.
@@ -223,10 +232,49 @@ pub fn crisis_block(c: &Crisis, cols: usize) -> String {
     out.join("\n") + "\n"
 }
 
+/// An instrument as people name it: the abbreviation its name ends with
+/// in parentheses (`PHQ-9` of "Patient Health Questionnaire-9 (PHQ-9)"), in
+/// `lang`, else in the other language; else its name when that is short;
+/// else its id.
+pub fn short_name(inst: &Instrument, lang: Lang) -> String {
+    let other = match lang {
+        Lang::En => Lang::Zh,
+        Lang::Zh => Lang::En,
+    };
+    let name = inst.name.get(lang).trim();
+    [name, inst.name.get(other).trim()]
+        .into_iter()
+        .find_map(abbreviation)
+        .or_else(|| (!name.is_empty() && width(name) <= 16).then_some(name))
+        .map_or_else(|| inst.id.clone(), |n| printable_line(n).into_owned())
+}
+
+/// `X` of a name ending in `(X)` or `（X）`, when X is short.
+fn abbreviation(name: &str) -> Option<&str> {
+    let inner = name
+        .strip_suffix(')')
+        .and_then(|n| n.rsplit_once('('))
+        .or_else(|| name.strip_suffix('）').and_then(|n| n.rsplit_once('（')))?
+        .1
+        .trim();
+    (!inner.is_empty() && width(inner) <= 16).then_some(inner)
+}
+
+/// An item as people name it: `PHQ-9 item 9`, `PHQ-9 第9题` (items are
+/// numbered in the order the instrument gives them, as on screen).
+pub fn item_name(inst: &Instrument, index: usize, lang: Lang) -> String {
+    let short = short_name(inst, lang);
+    let number = index + 1;
+    match lang {
+        Lang::En => format!("{short} item {number}"),
+        Lang::Zh => format!("{short} 第{number}题"),
+    }
+}
+
 /// Why a session keeps a level its final answers do not reach: one reason
 /// per answer a top-level rule fired on and that was then changed, e.g.
-/// `phq9_9 answered 2, then changed to 0`.
-pub fn taken_back(battery: &Battery, bound: &Bound, t: &TakenBack, lang: Lang) -> Vec<String> {
+/// `PHQ-9 item 9 answered 2, then changed to 0`.
+pub fn taken_back(session: &Session<'_>, bound: &Bound, t: &TakenBack, lang: Lang) -> Vec<String> {
     if t.changes.is_empty() {
         // no answer it reads changed (a value it reads came through skip
         // logic): name the rule; `; ` separates reasons in a row
@@ -239,83 +287,95 @@ pub fn taken_back(battery: &Battery, bound: &Bound, t: &TakenBack, lang: Lang) -
     t.changes
         .iter()
         .map(|c| {
-            let id = battery.item_id(c.item);
+            let (_, inst, index, _) = session.item(c.item);
+            let item = item_name(inst, index, lang);
             let was = c.was;
             match (lang, c.now) {
-                (Lang::En, Now::Value(v)) => format!("{id} answered {was}, then changed to {v}"),
-                (Lang::En, Now::Missing) => format!("{id} answered {was}, then skipped"),
+                (Lang::En, Now::Value(v)) => format!("{item} answered {was}, then changed to {v}"),
+                (Lang::En, Now::Missing) => format!("{item} answered {was}, then skipped"),
                 (Lang::En, Now::NotAsked) => {
-                    format!("{id} answered {was}, then not asked (skip logic)")
+                    format!("{item} answered {was}, then not asked (skip logic)")
                 }
-                (Lang::Zh, Now::Value(v)) => format!("{id} 先答 {was}，后改为 {v}"),
-                (Lang::Zh, Now::Missing) => format!("{id} 先答 {was}，后跳过"),
-                (Lang::Zh, Now::NotAsked) => format!("{id} 先答 {was}，后因跳题规则未问"),
+                (Lang::Zh, Now::Value(v)) => format!("{item}先答 {was}，后改为 {v}"),
+                (Lang::Zh, Now::Missing) => format!("{item}先答 {was}，后跳过"),
+                (Lang::Zh, Now::NotAsked) => format!("{item}先答 {was}，后因跳题规则未问"),
+            }
+        })
+        .collect()
+}
+
+/// Narrower than this, a table would break words: the result is a list.
+const TABLE_MIN_COLS: u16 = 60;
+
+/// One scale's line of the result, as shown.
+struct ScaleCells {
+    name: String,
+    total: String,
+    band: String,
+    status: String,
+    complete: bool,
+}
+
+fn scale_cells(battery: &Battery, s: &Summary, lang: Lang) -> Vec<ScaleCells> {
+    battery
+        .scales()
+        .zip(&s.results)
+        .map(|((_, _, scale), r)| {
+            let name = scale
+                .name
+                .as_ref()
+                .map(|n| n.get(lang).to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| scale.id.clone());
+            let total = r
+                .total
+                .map_or_else(|| "—".to_string(), |t| scale.format_total(t));
+            let band = r.band.map_or_else(
+                || tr(lang, "incomplete", "不完整").to_string(),
+                |b| scale.bands[b].display(lang),
+            );
+            let status = match (r.total, r.prorated) {
+                (None, _) => match lang {
+                    Lang::En => format!("incomplete ({} missing)", r.missing),
+                    Lang::Zh => format!("不完整（缺 {} 题）", r.missing),
+                },
+                (Some(_), true) => match lang {
+                    Lang::En => format!("prorated ({} missing)", r.missing),
+                    Lang::Zh => format!("按比例推算（缺 {} 题）", r.missing),
+                },
+                (Some(_), false) => tr(lang, "complete", "完整").to_string(),
+            };
+            let [name, total, band, status] =
+                [name, total, band, status].map(|c| printable_line(&c).into_owned());
+            ScaleCells {
+                name,
+                total,
+                band,
+                status,
+                complete: r.total.is_some() && !r.prorated,
             }
         })
         .collect()
 }
 
 /// The per-scale table, the risk table and the note, for `lang`, at most
-/// `cols` wide.
+/// `cols` wide; on a narrow terminal the same as a list.
 pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols: u16) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(cols)
-        .set_header(match lang {
-            Lang::En => vec!["Scale", "Total", "Band", "Status"],
-            Lang::Zh => vec!["量表", "总分", "分级", "状态"],
-        });
-    for ((_, _, scale), r) in battery.scales().zip(&s.results) {
-        let name = scale
-            .name
-            .as_ref()
-            .map(|n| n.get(lang).to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| scale.id.clone());
-        let total = r
-            .total
-            .map_or_else(|| "—".to_string(), |t| scale.format_total(t));
-        let band = r.band.map_or_else(
-            || tr(lang, "incomplete", "不完整").to_string(),
-            |b| scale.bands[b].display(lang),
-        );
-        let status = match (r.total, r.prorated) {
-            (None, _) => match lang {
-                Lang::En => format!("incomplete ({} missing)", r.missing),
-                Lang::Zh => format!("不完整（缺 {} 题）", r.missing),
-            },
-            (Some(_), true) => match lang {
-                Lang::En => format!("prorated ({} missing)", r.missing),
-                Lang::Zh => format!("按比例推算（缺 {} 题）", r.missing),
-            },
-            (Some(_), false) => tr(lang, "complete", "完整").to_string(),
-        };
-        t.add_row([name, total, band, status].map(|c| printable_line(&c).into_owned()));
-    }
-    let mut risk = Table::new();
-    risk.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(cols);
-    risk.add_row(vec![
-        tr(lang, "Risk level", "风险级别").to_string(),
-        printable_line(&format!(
-            "{} ({})",
-            policy.level_label(s.level, lang),
-            policy.level_id(s.level)
-        ))
-        .into_owned(),
-    ]);
-    let reasons = if s.reasons.is_empty() {
-        tr(lang, "no rule fired", "未触发任何规则").to_string()
+    let cells = scale_cells(battery, s, lang);
+    let level = printable_line(&format!(
+        "{} ({})",
+        policy.level_label(s.level, lang),
+        policy.level_id(s.level)
+    ))
+    .into_owned();
+    let reasons: Vec<String> = if s.reasons.is_empty() {
+        vec![tr(lang, "no rule fired", "未触发任何规则").to_string()]
     } else {
         s.reasons
             .iter()
             .map(|r| format!("• {}", printable_line(r)))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect()
     };
-    risk.add_row(vec![tr(lang, "Reasons", "原因").to_string(), reasons]);
     let heading = match lang {
         Lang::En => format!(
             "Results for {} ({} answered, {} skipped; policy {})",
@@ -331,10 +391,53 @@ pub fn result(battery: &Battery, policy: &Policy, s: &Summary, lang: Lang, cols:
         "This is a screening result, not a diagnosis: a flag means a trained person should follow up.",
         "这是筛查结果，不是诊断：被标记表示需要由受过训练的人员跟进。",
     );
+    let width = usize::from(cols);
+    if cols < TABLE_MIN_COLS {
+        let mut out = wrap(&printable_line(&heading), width);
+        for c in &cells {
+            let mut line = format!("{}: {} · {}", c.name, c.total, c.band);
+            if !c.complete {
+                line.push_str(&format!(" · {}", c.status));
+            }
+            out.extend(wrap_hanging("  ", &line, width));
+        }
+        out.extend(wrap_hanging(
+            tr(lang, "Risk level: ", "风险级别："),
+            &level,
+            width,
+        ));
+        for r in &reasons {
+            // "• reason": the lines after the first under its text
+            let text = r.strip_prefix("• ").unwrap_or(r);
+            out.extend(wrap_hanging("  • ", text, width));
+        }
+        out.extend(wrap(note, width));
+        return out.join("\n") + "\n";
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(cols)
+        .set_header(match lang {
+            Lang::En => vec!["Scale", "Total", "Band", "Status"],
+            Lang::Zh => vec!["量表", "总分", "分级", "状态"],
+        });
+    for c in cells {
+        t.add_row([c.name, c.total, c.band, c.status]);
+    }
+    let mut risk = Table::new();
+    risk.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(cols);
+    risk.add_row(vec![tr(lang, "Risk level", "风险级别").to_string(), level]);
+    risk.add_row(vec![
+        tr(lang, "Reasons", "原因").to_string(),
+        reasons.join("\n"),
+    ]);
     format!(
         "{}\n{t}\n{risk}\n{}\n",
         printable_line(&heading),
-        wrap(note, usize::from(cols)).join("\n")
+        wrap(note, width).join("\n")
     )
 }
 
@@ -385,6 +488,38 @@ mod tests {
             "{}",
             c.lines_heading
         );
+    }
+
+    #[test]
+    fn instruments_and_items_as_people_name_them() {
+        let name = |id: &str, lang| {
+            let i = crate::instrument::builtin(id).unwrap().unwrap();
+            (short_name(&i, lang), item_name(&i, 8, lang))
+        };
+        assert_eq!(
+            name("phq9", Lang::En),
+            ("PHQ-9".into(), "PHQ-9 item 9".into())
+        );
+        assert_eq!(
+            name("phq9", Lang::Zh),
+            ("PHQ-9".into(), "PHQ-9 第9题".into())
+        );
+        // no abbreviation in the English name: the Chinese one has it
+        assert_eq!(name("who5", Lang::En).0, "WHO-5");
+        assert_eq!(abbreviation("Kessler Scale (K10)"), Some("K10"));
+        assert_eq!(
+            abbreviation("A scale (that is long enough to be a phrase)"),
+            None
+        );
+        assert_eq!(abbreviation("()"), None);
+        let mut own = crate::instrument::builtin("gad2").unwrap().unwrap();
+        own.name = crate::instrument::Text {
+            en: Some("My very own long questionnaire".into()),
+            zh: None,
+        };
+        assert_eq!(short_name(&own, Lang::Zh), "gad2", "a long name: the id");
+        own.name.en = Some("Mood check".into());
+        assert_eq!(item_name(&own, 0, Lang::En), "Mood check item 1");
     }
 
     #[test]

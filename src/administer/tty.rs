@@ -64,24 +64,39 @@ fn one_printable_line(s: String) -> String {
     }
 }
 
+/// What a line is to a screen that does not fit the terminal.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Always shown (the question, the keys, the crisis text).
+    Keep,
+    /// Spacing, instructions: dropped first.
+    Optional,
+    /// The title: only its last line (the progress) stays on a small screen.
+    Title,
+    /// A line of response option `k`: the options scroll with the cursor.
+    Choice(usize),
+}
+
 /// Lines to draw; `optional` ones (spacing, instructions) go first when
 /// the terminal is too short.
 #[derive(Default)]
 struct Screen {
     lines: Vec<(Sty, String)>,
-    optional: Vec<bool>,
+    roles: Vec<Role>,
 }
 
 impl Screen {
     /// Every line drawn passes here: one line, without terminal control
     /// characters (stems, options and the crisis text come from files).
-    fn push(&mut self, sty: Sty, s: impl Into<String>) {
+    fn push_as(&mut self, role: Role, sty: Sty, s: impl Into<String>) {
         self.lines.push((sty, one_printable_line(s.into())));
-        self.optional.push(false);
+        self.roles.push(role);
+    }
+    fn push(&mut self, sty: Sty, s: impl Into<String>) {
+        self.push_as(Role::Keep, sty, s);
     }
     fn push_optional(&mut self, sty: Sty, s: impl Into<String>) {
-        self.lines.push((sty, one_printable_line(s.into())));
-        self.optional.push(true);
+        self.push_as(Role::Optional, sty, s);
     }
     fn wrapped(&mut self, sty: Sty, s: &str, cols: usize) {
         for l in wrap(s, cols) {
@@ -100,38 +115,96 @@ impl Screen {
     /// The lines that fit in `rows`: without the optional ones if needed,
     /// then the top and the last line (the keys or the prompt).
     fn fit(&self, rows: usize) -> Vec<&(Sty, String)> {
-        let mut shown: Vec<&(Sty, String)> = self.lines.iter().collect();
-        if shown.len() > rows {
-            let mut excess = shown.len() - rows;
-            shown = self
-                .lines
-                .iter()
-                .zip(&self.optional)
-                .filter(|(_, &opt)| {
-                    if opt && excess > 0 {
-                        excess -= 1;
-                        false
-                    } else {
-                        true
-                    }
-                })
-                .map(|(l, _)| l)
-                .collect();
+        self.fit_around(rows, 0, None)
+    }
+
+    /// Like `fit`, for a question: the question and the keys stay whole
+    /// while the title shrinks to its last line and the options scroll,
+    /// showing the one at `cursor`, with `more` (above, below) saying that
+    /// others are hidden.
+    fn fit_around<'s>(
+        &'s self,
+        rows: usize,
+        cursor: usize,
+        more: Option<&'s [(Sty, String); 2]>,
+    ) -> Vec<&'s (Sty, String)> {
+        let mut shown = vec![true; self.lines.len()];
+        let count = |shown: &[bool]| shown.iter().filter(|&&s| s).count();
+        // optional lines from the top, as many as needed
+        for i in (0..self.lines.len()).filter(|&i| self.roles[i] == Role::Optional) {
+            if count(&shown) <= rows {
+                break;
+            }
+            shown[i] = false;
         }
-        if shown.len() > rows {
-            let last = shown.pop();
-            shown.truncate(rows.saturating_sub(1));
-            shown.extend(last);
+        // then the title but its last line (the progress): half a title
+        // would read as a whole one
+        if count(&shown) > rows {
+            let mut title = (0..self.lines.len()).filter(|&i| self.roles[i] == Role::Title);
+            title.next_back();
+            for i in title {
+                shown[i] = false;
+            }
         }
-        shown
+        let mut above = None;
+        let mut below = None;
+        let choices = self.choice_lines();
+        let choice_rows: usize = choices.iter().map(Vec::len).sum();
+        if count(&shown) > rows && !choices.is_empty() {
+            let room = rows.saturating_sub(count(&shown) - choice_rows);
+            let (lo, hi, marks) = window(&choices, cursor.min(choices.len() - 1), room);
+            for (k, lines) in choices.iter().enumerate() {
+                for &i in lines {
+                    shown[i] = (lo..=hi).contains(&k) && room > 0;
+                }
+            }
+            if marks && room > 0 {
+                let first = choices[lo][0];
+                let last = choices[hi][choices[hi].len() - 1];
+                above = (lo > 0).then_some(first);
+                below = (hi + 1 < choices.len()).then_some(last);
+            }
+        }
+        let mut out: Vec<&(Sty, String)> = Vec::with_capacity(rows);
+        for (i, line) in self.lines.iter().enumerate() {
+            if above == Some(i) {
+                out.extend(more.map(|m| &m[0]));
+            }
+            if shown[i] {
+                out.push(line);
+            }
+            if below == Some(i) {
+                out.extend(more.map(|m| &m[1]));
+            }
+        }
+        if out.len() > rows {
+            let last = out.pop();
+            out.truncate(rows.saturating_sub(1));
+            out.extend(last);
+        }
+        out
+    }
+
+    /// The line indexes of each response option, in order.
+    fn choice_lines(&self) -> Vec<Vec<usize>> {
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        for (i, role) in self.roles.iter().enumerate() {
+            if let Role::Choice(k) = *role {
+                if out.len() <= k {
+                    out.resize_with(k + 1, Vec::new);
+                }
+                out[k].push(i);
+            }
+        }
+        out
     }
 
     /// The lines that are not optional.
     fn essential(&self) -> impl Iterator<Item = &(Sty, String)> {
         self.lines
             .iter()
-            .zip(&self.optional)
-            .filter(|(_, &opt)| !opt)
+            .zip(&self.roles)
+            .filter(|(_, &role)| role != Role::Optional)
             .map(|(l, _)| l)
     }
 
@@ -163,6 +236,28 @@ impl Screen {
     }
 }
 
+/// Which options (`lo..=hi`) fit in `room` rows around `cursor`, and
+/// whether the rows saying that more are hidden fit too.
+fn window(choices: &[Vec<usize>], cursor: usize, room: usize) -> (usize, usize, bool) {
+    let last = choices.len() - 1;
+    let rows = |lo: usize, hi: usize, marks: bool| {
+        choices[lo..=hi].iter().map(Vec::len).sum::<usize>()
+            + usize::from(marks && lo > 0)
+            + usize::from(marks && hi < last)
+    };
+    let marks = rows(cursor, cursor, true) <= room;
+    let (mut lo, mut hi) = (cursor, cursor);
+    loop {
+        if hi < last && rows(lo, hi + 1, marks) <= room {
+            hi += 1;
+        } else if lo > 0 && rows(lo - 1, hi, marks) <= room {
+            lo -= 1;
+        } else {
+            return (lo, hi, marks);
+        }
+    }
+}
+
 /// What the bottom of a question screen shows.
 enum Bottom {
     Keys(Option<String>),
@@ -182,6 +277,8 @@ pub struct Tty {
     respondent: String,
     /// Kept answers can be resumed (there is a respondent id).
     resumable: bool,
+    /// The completed row is saved (`--append`); else every screen says not.
+    saving: bool,
     out: Stdout,
     active: bool,
     signalled: Arc<AtomicBool>,
@@ -232,6 +329,7 @@ impl Tty {
             colour,
             respondent: crate::diag::sanitize(respondent),
             resumable: true,
+            saving: true,
             out: io::stdout(),
             active: true,
             signalled,
@@ -244,6 +342,11 @@ impl Tty {
     /// Without a respondent id kept answers cannot be resumed: say so.
     pub fn set_resumable(&mut self, yes: bool) {
         self.resumable = yes;
+    }
+
+    /// Without `--append` nothing is saved: every screen says so.
+    pub fn set_saving(&mut self, yes: bool) {
+        self.saving = yes;
     }
 
     /// Leave raw mode and the alternate screen (idempotent).
@@ -292,6 +395,22 @@ impl Tty {
     fn paint(&mut self, screen: &Screen) -> io::Result<()> {
         let (_, rows) = self.size();
         self.paint_lines(&screen.fit(rows))
+    }
+
+    /// A question screen: on a small terminal the options scroll with the
+    /// cursor, the question itself stays.
+    fn paint_question(&mut self, screen: &Screen, cursor: usize) -> io::Result<()> {
+        let (cols, rows) = self.size();
+        let [up, down] = if cols >= 24 {
+            [
+                tr(self.lang, "   ↑ more options (↑)", "   ↑ 上面还有选项（↑）"),
+                tr(self.lang, "   ↓ more options (↓)", "   ↓ 下面还有选项（↓）"),
+            ]
+        } else {
+            ["   ↑ …", "   ↓ …"]
+        };
+        let more = [(Sty::Dim, up.to_string()), (Sty::Dim, down.to_string())];
+        self.paint_lines(&screen.fit_around(rows, cursor, Some(&more)))
     }
 
     fn paint_lines(&mut self, shown: &[&(Sty, String)]) -> io::Result<()> {
@@ -376,7 +495,7 @@ impl Tty {
                 Sty::Plain
             };
             for l in wrap_hanging(&format!(" {marker} {key}  "), &label, cols) {
-                sc.push(sty, l);
+                sc.push_as(Role::Choice(k), sty, l);
             }
         }
         sc.blank();
@@ -442,9 +561,13 @@ impl Tty {
     }
 
     fn respondent_line(&self) -> String {
-        match self.lang {
-            Lang::En => format!("Respondent: {}", self.respondent),
-            Lang::Zh => format!("受评者：{}", self.respondent),
+        match (self.lang, self.saving) {
+            (Lang::En, true) => format!("Respondent: {}", self.respondent),
+            (Lang::En, false) => {
+                format!("Respondent: {} · not saved (no --append)", self.respondent)
+            }
+            (Lang::Zh, true) => format!("受评者：{}", self.respondent),
+            (Lang::Zh, false) => format!("受评者：{} · 不保存（未指定 --append）", self.respondent),
         }
     }
 
@@ -494,13 +617,16 @@ fn digit(c: char) -> Option<i32> {
 fn title(sc: &mut Screen, left: &str, right: &str, cols: usize) {
     let (lw, rw) = (text::width(left), text::width(right));
     if lw + 2 + rw <= cols {
-        sc.push(
+        sc.push_as(
+            Role::Title,
             Sty::Title,
             format!("{left}{}{right}", " ".repeat(cols - lw - rw)),
         );
     } else {
-        sc.wrapped(Sty::Title, left, cols);
-        sc.push(Sty::Title, right);
+        for l in wrap(left, cols) {
+            sc.push_as(Role::Title, Sty::Title, l);
+        }
+        sc.push_as(Role::Title, Sty::Title, right);
     }
 }
 
@@ -568,7 +694,7 @@ impl Frontend for Tty {
         let mut bottom = Bottom::Keys(None);
         loop {
             let sc = self.question(s, g, cursor, &bottom);
-            self.paint(&sc)?;
+            self.paint_question(&sc, cursor)?;
             let k = match self.next_key()? {
                 Key::Stop => return Ok(Action::Stop(Stop::Interrupted)),
                 Key::Resize => continue,
@@ -664,15 +790,19 @@ impl Frontend for Tty {
                 };
                 sc.wrapped(Sty::Hint, &text, cols);
             } else {
-                sc.wrapped(
-                    Sty::Plain,
-                    tr(
+                let keys = match self.saving {
+                    true => tr(
                         lang,
                         "Enter = save and show the results · b = back to the last question · q = quit",
                         "回车 = 保存并显示结果 · b = 返回最后一题 · q = 退出",
                     ),
-                    cols,
-                );
+                    false => tr(
+                        lang,
+                        "Enter = show the results (not saved: no --append) · b = back to the last question · q = quit",
+                        "回车 = 显示结果（不保存：未指定 --append）· b = 返回最后一题 · q = 退出",
+                    ),
+                };
+                sc.wrapped(Sty::Plain, keys, cols);
             }
             self.paint(&sc)?;
             let k = match self.next_key()? {
@@ -709,15 +839,25 @@ impl Frontend for Tty {
             let _ = event::read()?;
         }
         let shown = Instant::now();
-        let more = (
-            Sty::Hint,
-            tr(
-                self.lang,
+        // one row, however narrow the terminal: a longer line would wrap
+        // and scroll the screen
+        let more_for = |lang, cols| {
+            let long = tr(
+                lang,
                 "↓ More below: press ↓ or Space to read on.",
                 "↓ 下面还有内容：请按 ↓ 或空格键继续阅读。",
+            );
+            let short = tr(lang, "↓ More: Space", "↓ 更多：空格键");
+            (
+                Sty::Hint,
+                if text::width(long) <= cols {
+                    long
+                } else {
+                    short
+                }
+                .to_string(),
             )
-            .to_string(),
-        );
+        };
         // on a small terminal the message scrolls, and Enter counts only
         // once its end (the last crisis line) has been on screen
         let mut top = 0;
@@ -730,7 +870,8 @@ impl Frontend for Tty {
             let ready = shown.elapsed() >= CRISIS_HOLD;
             if drawn != Some((ready, top)) {
                 let sc = self.crisis_screen(c, ready);
-                let (_, rows) = self.size();
+                let (cols, rows) = self.size();
+                let more = more_for(self.lang, cols);
                 let (lines, at_end) = sc.scrolled(rows, &mut top, &more);
                 self.paint_lines(&lines)?;
                 seen_end |= at_end;
@@ -758,8 +899,9 @@ impl Frontend for Tty {
                         KeyCode::Enter if seen_end && shown.elapsed() >= CRISIS_HOLD => {
                             return Ok(None);
                         }
-                        KeyCode::Down | KeyCode::Char(' ' | 'j') => top += 1,
-                        KeyCode::PageDown => top += page,
+                        KeyCode::Down | KeyCode::Char('j') => top += 1,
+                        // Space pages, as in a pager
+                        KeyCode::PageDown | KeyCode::Char(' ') => top += page,
                         KeyCode::Up | KeyCode::Char('k') => top = top.saturating_sub(1),
                         KeyCode::PageUp => top = top.saturating_sub(page),
                         _ => {}
@@ -842,6 +984,86 @@ mod tests {
         assert_eq!(text(5), ["title", "", "question", "option", "keys"]);
         assert_eq!(text(4), ["title", "question", "option", "keys"]);
         assert_eq!(text(3), ["title", "question", "keys"]);
+    }
+
+    #[test]
+    fn a_small_terminal_keeps_the_question_and_scrolls_the_options() {
+        let mut sc = Screen::default();
+        sc.push_as(Role::Title, Sty::Title, "Long name of the");
+        sc.push_as(Role::Title, Sty::Title, "questionnaire");
+        sc.push_as(Role::Title, Sty::Title, "Question 1 of 9");
+        sc.push_optional(Sty::Dim, "instructions");
+        sc.push(Sty::Title, "1. a question on");
+        sc.push(Sty::Title, "   two lines");
+        for k in 0..4 {
+            sc.push_as(Role::Choice(k), Sty::Plain, format!("option {k}"));
+        }
+        sc.push_as(Role::Choice(4), Sty::Plain, "option 4, on");
+        sc.push_as(Role::Choice(4), Sty::Plain, "  two lines");
+        sc.push(Sty::Dim, "keys");
+        let more = [(Sty::Dim, "^".to_string()), (Sty::Dim, "v".to_string())];
+        let text = |rows, cursor| -> Vec<String> {
+            sc.fit_around(rows, cursor, Some(&more))
+                .iter()
+                .map(|l| l.1.clone())
+                .collect()
+        };
+        // the optional line goes, then the title but its last line
+        assert_eq!(text(13, 0).len(), 13);
+        assert_eq!(text(11, 0)[0], "Question 1 of 9");
+        assert_eq!(
+            text(11, 0).len(),
+            10,
+            "the whole title goes, not half of it"
+        );
+        // then the options scroll around the cursor, the question stays
+        assert_eq!(
+            text(7, 0),
+            [
+                "Question 1 of 9",
+                "1. a question on",
+                "   two lines",
+                "option 0",
+                "option 1",
+                "v",
+                "keys"
+            ]
+        );
+        assert_eq!(
+            text(7, 2),
+            [
+                "Question 1 of 9",
+                "1. a question on",
+                "   two lines",
+                "^",
+                "option 2",
+                "v",
+                "keys"
+            ]
+        );
+        assert_eq!(
+            text(7, 4),
+            [
+                "Question 1 of 9",
+                "1. a question on",
+                "   two lines",
+                "^",
+                "option 4, on",
+                "  two lines",
+                "keys"
+            ]
+        );
+        // no room for the marks: the option under the cursor alone
+        assert_eq!(
+            text(5, 3),
+            [
+                "Question 1 of 9",
+                "1. a question on",
+                "   two lines",
+                "option 3",
+                "keys"
+            ]
+        );
     }
 
     #[test]

@@ -6,26 +6,18 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use crate::diag::{self, Diagnostic};
+use crate::diag::{self, Diagnostic, Reported};
 use crate::yaml;
 
 mod builtin;
+mod describe;
+pub mod known;
 mod model;
+pub mod scoring;
 
 pub use builtin::{builtin, builtin_ids, builtin_with, BUILTIN_SOURCES};
+pub use describe::describe;
 pub use model::*;
-
-/// Diagnostics already rendered for the user (with source lines and carets).
-/// `main` prints it verbatim and exits 2.
-#[derive(Debug)]
-pub struct Reported(pub String);
-
-impl std::fmt::Display for Reported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0.trim_end())
-    }
-}
-impl std::error::Error for Reported {}
 
 /// Load and check one instrument from YAML text. `file` names it in errors.
 pub fn load_str(file: &str, source: &str, origin: &str) -> Result<Instrument, Vec<Diagnostic>> {
@@ -53,7 +45,7 @@ pub fn load_with(
     if !run_tests {
         return Ok(inst);
     }
-    let (_, failures) = crate::score::known::run(&inst);
+    let (_, failures) = known::run(&inst);
     if !failures.is_empty() {
         return Err(failures
             .into_iter()
@@ -844,8 +836,8 @@ fn possible_range(
         Method::Mean => {
             let p = 10_i64.pow(u32::from(decimals));
             (
-                crate::score::div_round_half_up(lo * p, n) * multiplier,
-                crate::score::div_round_half_up(hi * p, n) * multiplier,
+                scoring::div_round_half_up(lo * p, n) * multiplier,
+                scoring::div_round_half_up(hi * p, n) * multiplier,
             )
         }
     }

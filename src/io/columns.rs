@@ -10,7 +10,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
-use crate::instrument::{normalize_label, Lang, Reported};
+use crate::diag::Reported;
+use crate::instrument::{normalize_label, Lang};
 use crate::score::Battery;
 use crate::{diag, yaml};
 

@@ -1,7 +1,6 @@
 //! I/O at the edges: readers (CSV/xlsx, encodings, delimiters), column
 //! mapping, answer parsing, writers (csv/jsonl/json/table) and `-o` files.
 
-pub mod capped;
 pub mod cells;
 pub mod columns;
 pub mod input;

@@ -2,6 +2,9 @@
 //! rule that makes a person look no safer than the data allow. The model and
 //! evaluation are pure; loading goes through the one YAML module.
 
+mod describe;
+pub use describe::describe;
+
 use std::collections::HashSet;
 use std::fmt;
 
@@ -10,8 +13,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::condition::{Cond, Domain, RawCond, Tri};
+use crate::diag::Reported;
 use crate::diag::{self, Diagnostic};
-use crate::instrument::{Lang, Reported, Text};
+use crate::instrument::{Lang, Text};
 use crate::score::{Answer, Battery, Ref, ScaleResult};
 use crate::yaml;
 

@@ -95,7 +95,7 @@ fn plain_gad7_values_labels_skip_back_and_the_saved_row_scores_the_same() {
     #[cfg(unix)]
     assert_eq!(mode(&dir.path().join("out.csv")), 0o600);
     assert!(
-        !dir.path().join("out.csv.partial").exists(),
+        !dir.path().join("out.csv.S1.partial").exists(),
         "journal removed"
     );
     // the scorer reads the saved row and finds what the screen showed
@@ -167,10 +167,16 @@ fn plain_chinese_asq_labels_skip_logic_crisis_and_table() {
         out[crisis..].contains("全国统一心理援助热线  12356"),
         "{out}"
     );
+    // the crisis lines again, then the result at the very end
     assert!(
-        out[crisis..].contains("按回车键继续。\n\n学生02 的结果"),
+        out[crisis..].contains("按回车键继续。\n\n=========="),
         "{out}"
     );
+    let again = out
+        .find("!! 危机提示：请立即处理 !!")
+        .expect("crisis lines again");
+    assert!(out[again..].contains("12356\n"), "{out}");
+    assert!(out[again..].contains("\n\n学生02 的结果"), "{out}");
     assert!(out.contains("│ 风险级别 ┆ 紧急 (urgent)"), "{out}");
     assert!(out.contains("ASQ 急性阳性筛查"), "{out}");
     let rows = scored(dir.path(), "a.csv", "asq");
@@ -201,7 +207,7 @@ fn plain_crisis_blocks_until_a_line_is_read() {
     );
     assert!(out.ends_with("Press Enter to continue.\n"), "{out}");
     assert!(!out.contains("Results for"), "{out}");
-    assert!(err.contains("stopped (end of input) before the end: 9 answer(s) kept in p.csv.partial; run the same command again to resume"), "{err}");
+    assert!(err.contains("stopped (end of input) before the end: 9 answer(s) kept in p.csv.P9.partial; run the same command again to resume"), "{err}");
     // stopped at the crisis level: the crisis lines again, on stderr
     assert!(err.contains("!! CRISIS: act on this now !!\n"), "{err}");
     assert!(
@@ -228,10 +234,15 @@ fn plain_crisis_blocks_until_a_line_is_read() {
         out.contains("│ PHQ-9 total ┆ 1     ┆ minimal ┆ complete │"),
         "{out}"
     );
-    // completed at the crisis level: the lines follow the results
-    let after = &out[out.find("Results for P9").expect("results")..];
-    assert!(after.contains("Crisis lines (list verified "), "{out}");
-    assert!(after.contains("12356"), "{out}");
+    // completed at the crisis level: the lines again, then the results last
+    let results = out.find("Results for P9").expect("results");
+    let again = out.find("!! CRISIS: act on this now !!").expect("again");
+    assert!(again < results, "{out}");
+    assert!(
+        out[again..results].contains("Crisis lines (list verified "),
+        "{out}"
+    );
+    assert!(out[again..results].contains("12356"), "{out}");
     assert_eq!(
         scored(dir.path(), "p.csv", "phq9")[0]
             .split(',')
@@ -318,20 +329,20 @@ fn plain_start_again_keeps_the_old_answers_aside() {
     );
     assert!(
         err.contains(
-            "note: the unfinished answers were not resumed; they are kept in n.csv.partial."
+            "note: the unfinished answers were not resumed; they are kept in n.csv.N1.partial."
         ),
         "{err}"
     );
     let aside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("n.csv.partial.") && n.ends_with(".old"))
+        .filter(|n| n.starts_with("n.csv.N1.partial.") && n.ends_with(".old"))
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
     let old = std::fs::read_to_string(dir.path().join(&aside[0])).unwrap();
     // the answers, then the line of the session that was offered them
     assert!(old.contains("\ngad7_1=3\ngad7_2=3\nsession=pid "), "{old}");
-    assert!(!dir.path().join("n.csv.partial").exists());
+    assert!(!dir.path().join("n.csv.N1.partial").exists());
 }
 
 #[test]
@@ -346,7 +357,7 @@ fn plain_quit_asks_whether_to_keep_the_answers() {
         "{out}"
     );
     assert_eq!(err, "stopped (quit): the 2 answer(s) given were deleted\n");
-    assert!(!dir.path().join("q.csv.partial").exists());
+    assert!(!dir.path().join("q.csv.Q1.partial").exists());
     assert!(!dir.path().join("q.csv").exists());
 
     let (_, err, code) = run(administer(dir.path())
@@ -354,10 +365,10 @@ fn plain_quit_asks_whether_to_keep_the_answers() {
         .write_stdin("1\nq\ny\n"));
     assert_eq!(code, 2);
     assert!(
-        err.contains("stopped (quit) before the end: 1 answer(s) kept in q.csv.partial"),
+        err.contains("stopped (quit) before the end: 1 answer(s) kept in q.csv.Q1.partial"),
         "{err}"
     );
-    assert!(dir.path().join("q.csv.partial").exists());
+    assert!(dir.path().join("q.csv.Q1.partial").exists());
 }
 
 #[test]
@@ -371,17 +382,18 @@ fn refusals_before_anything_is_asked() {
     assert_eq!(out, "");
     assert!(err.starts_with("error: other.csv has other columns than a row for these instruments: it starts `id,phq9_1`, expected `id,timestamp,gad7_1,gad7_2,…,risk_reasons`"), "{err}");
 
-    // a journal of another respondent beside the --append file is never overwritten
+    // a journal of other instruments beside the --append file is never
+    // overwritten (another respondent has a journal of their own)
     let (_, _, code) = run(administer(dir.path())
         .args(["-i", "gad7", "--respondent", "A", "--append", "g.csv"])
         .write_stdin("1\n"));
     assert_eq!(code, 2);
     let (out, err, code) = run(administer(dir.path())
-        .args(["-i", "gad7", "--respondent", "B", "--append", "g.csv"])
+        .args(["-i", "gad2", "--respondent", "A", "--append", "g.csv"])
         .write_stdin("1\n"));
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert!(err.contains("error: g.csv.partial holds unfinished answers of another session (--respondent A, -i gad7, started "), "{err}");
+    assert!(err.contains("error: g.csv.A.partial holds unfinished answers of another session (--respondent A, -i gad7, started "), "{err}");
 
     let (_, err, code) = run(administer(dir.path())
         .args(["-i", "gad7", "--respondent", "a\tb"])
@@ -560,9 +572,13 @@ fn tty_small_terminal_crisis_scrolls_and_enter_waits_for_its_end() {
     expect(&mut s, "All questions done");
     s.send("\r").unwrap();
     let out = rest(&mut s);
-    // the results, then every crisis line again, left in the scrollback
+    // every crisis line again once the question screens closed, left in the
+    // scrollback above the results
+    let closed = out
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
     let results = out.find("Results for").expect("results printed");
-    let again = &out[results..];
+    let again = &out[closed..results];
     for number in [
         "12356",
         "400-161-9995",
@@ -573,7 +589,7 @@ fn tty_small_terminal_crisis_scrolls_and_enter_waits_for_its_end() {
     ] {
         assert!(
             again.contains(number),
-            "{number} missing after the results:\n{out}"
+            "{number} missing above the results:\n{out}"
         );
     }
     assert!(again.contains("!! CRISIS: act on this now !!"), "{out}");
@@ -596,7 +612,7 @@ fn tty_killed_after_three_answers_resumes_where_it_stopped() {
     assert!(killed.success());
     let st = status(&s);
     assert!(st.contains("SIGKILL"), "{st}");
-    let journal = std::fs::read_to_string(dir.path().join("k.csv.partial")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("k.csv.K1.partial")).unwrap();
     assert!(
         journal.ends_with("\nphq9_1=3\nphq9_2=2\nphq9_3=1\n"),
         "{journal}"
@@ -628,7 +644,7 @@ fn tty_killed_after_three_answers_resumes_where_it_stopped() {
     );
     let st = status(&s);
     assert!(st.ends_with(", 0)"), "{st}");
-    assert!(!dir.path().join("k.csv.partial").exists());
+    assert!(!dir.path().join("k.csv.K1.partial").exists());
     assert_eq!(
         scored(dir.path(), "k.csv", "phq9"),
         vec!["K1,6,mild,false,none,No flag,"]
@@ -656,8 +672,9 @@ fn tty_chinese_wide_characters_and_ctrl_c_keeps_the_journal() {
     expect(&mut s, "这是第一题。");
     s.send("\x03").unwrap(); // Ctrl-C
     let out = rest(&mut s);
+    // --lang zh: the message is Chinese (issue 13 item 5)
     assert!(
-        out.contains("stopped (interrupted) before the end: 1 answer(s) kept in "),
+        out.contains("已停止（中断），尚未完成：已作答的 1 题保存在 "),
         "{out}"
     );
     let st = status(&s);
@@ -730,4 +747,219 @@ sys.exit(1)
     )
     .unwrap();
     assert!(journal.ends_with("\nphq9_1=2\n"), "{journal}");
+}
+
+/// What an 80×24 terminal shows once the program has ended: the lines
+/// printed after the question screens closed, the last 23 of them (the
+/// 24th row holds the cursor).
+fn last_screen(out: &str) -> (Vec<String>, String) {
+    let after = out
+        .rsplit("\x1b[?1049l")
+        .next()
+        .expect("the alternate screen was left")
+        .replace('\r', "");
+    let lines: Vec<String> = after.lines().map(str::to_string).collect();
+    let shown = lines[lines.len().saturating_sub(23)..].to_vec();
+    (shown, after)
+}
+
+#[test]
+fn tty_a_session_ending_at_the_top_level_ends_with_its_result_on_the_last_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(
+        dir.path(),
+        &["-i", "phq9,gad7", "--respondent", "C1", "--append", "c.csv"],
+        false,
+    );
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 16"));
+        s.send("1").unwrap();
+    }
+    expect(&mut s, "Question 9 of 16");
+    s.send("2").unwrap();
+    expect(&mut s, "Press Enter to continue.");
+    s.send("\r").unwrap();
+    for n in 10..=16 {
+        expect(&mut s, &format!("Question {n} of 16"));
+        s.send("2").unwrap();
+    }
+    expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    let (screen, after) = last_screen(&out);
+    let text = screen.join("\n");
+    // totals, bands, level and reasons together on the last screen
+    for what in [
+        "Results for C1 (16 answered, 0 skipped; policy default)",
+        "│ PHQ-9 total ┆ 10 ",
+        "│ GAD-7 total ┆ 14 ",
+        "│ Risk level ┆ Urgent (urgent)",
+        "PHQ-9 item 9: thoughts of death or self-harm",
+        "GAD-7 ≥ 10",
+        "saved C1 to c.csv",
+    ] {
+        assert!(
+            text.contains(what),
+            "{what:?} is not on the last screen:\n{text}"
+        );
+    }
+    assert!(screen.iter().all(|l| l.width() <= 80), "{text}");
+    // the crisis lines stay above it, in the scrollback
+    let crisis = after
+        .find("!! CRISIS: act on this now !!")
+        .expect("crisis lines again");
+    let results = after.find("Results for C1").unwrap();
+    assert!(crisis < results, "{after}");
+    assert!(after[crisis..results].contains("12356"), "{after}");
+}
+
+#[test]
+fn tty_34x10_keeps_the_question_whole_and_scrolls_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(dir.path(), &["-i", "phq9,k10"], false);
+    s.get_process_mut().set_window_size(34, 10).unwrap();
+    for n in 1..=7 {
+        expect(&mut s, &format!("Question {n} of 19"));
+        s.send("0").unwrap();
+    }
+    // the longest PHQ-9 question: all of it, an option and the keys
+    expect(&mut s, "Question 8 of 19");
+    for line in [
+        "8. Moving or speaking so slowly",
+        "   around a lot more than usual",
+        " > 0  Not at all",
+        "0–3 answer · ↑↓ Enter choose · b",
+    ] {
+        expect(&mut s, line);
+    }
+    s.send("\x1b[B").unwrap(); // ↓: the next option scrolls into view
+    expect(&mut s, " > 1  Several days");
+    s.send("0").unwrap();
+    // a risk question: skipping warns, and the question stays on screen
+    expect(&mut s, "Question 9 of 19");
+    s.send("s").unwrap();
+    for line in [
+        "9. Thoughts that you would be",
+        "This is a risk question: without",
+        "Skip this question? It is",
+    ] {
+        expect(&mut s, line);
+    }
+    s.send("n").unwrap();
+    s.send("0").unwrap();
+    // five options: those that do not fit are reached with ↓
+    expect(&mut s, "Question 10 of 19");
+    expect(&mut s, "1. In the past 4 weeks, about how");
+    expect(&mut s, "   ↓ more options (↓)");
+    s.send("\x1b[B\x1b[B\x1b[B\x1b[B").unwrap();
+    expect(&mut s, " > 5  All of the time");
+    s.send("\x03").unwrap();
+    rest(&mut s);
+}
+
+#[test]
+fn tty_space_pages_the_crisis_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(dir.path(), &["-i", "phq9"], false);
+    s.get_process_mut().set_window_size(34, 10).unwrap();
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "Question 9 of 9");
+    s.send("2").unwrap();
+    expect(&mut s, "!! CRISIS: read this before going");
+    expect(&mut s, "by a qualified professional. If");
+    expect(&mut s, "↓ More: Space"); // one row at 34 columns
+                                     // one Space: the next page (a line overlaps), not the next line
+    s.send(" ").unwrap();
+    expect(&mut s, "(China: 120 ambulance, 110");
+    expect(&mut s, "Crisis lines (list verified");
+    s.send(" ").unwrap();
+    expect(&mut s, "  - 12356 National psychological");
+    s.send("\x03").unwrap();
+    rest(&mut s);
+}
+
+#[test]
+fn plain_chinese_session_messages_are_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-i",
+        "gad2",
+        "--lang",
+        "zh",
+        "--respondent",
+        "学生9",
+        "--append",
+        "z.csv",
+    ];
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("1\n"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        "已停止（输入结束），尚未完成：已作答的 1 题保存在 z.csv.%E5%AD%A6%E7%94%9F9.partial；再次运行同一命令即可继续\n"
+    );
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("n\n0\n0\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with(
+            "注意：未完成的作答没有继续，已另存于 z.csv.%E5%AD%A6%E7%94%9F9.partial.20"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("\n已将 学生9 的作答保存到 z.csv（20"), "{err}");
+    let (_, err, code) = run(administer(dir.path())
+        .args(["-i", "gad2", "--lang", "zh"])
+        .write_stdin("0\nq\nn\n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.ends_with("\n已停止（退出）：已作答的 1 题已删除\n"),
+        "{err}"
+    );
+    assert!(!err.contains("stopped") && !err.contains("note:"), "{err}");
+}
+
+#[test]
+fn tty_40x12_the_result_is_a_list_that_fits_the_last_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(
+        dir.path(),
+        &["-i", "phq9", "--respondent", "N4", "--append", "n.csv"],
+        false,
+    );
+    s.get_process_mut().set_window_size(40, 12).unwrap();
+    for n in 1..=8 {
+        expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "Question 9 of 9");
+    s.send("1").unwrap();
+    expect(&mut s, "!! CRISIS: read this before going on !!");
+    for _ in 0..6 {
+        s.send(" ").unwrap();
+    }
+    expect(&mut s, "Press Enter to continue.");
+    s.send("\r").unwrap();
+    expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    let (screen, _) = last_screen(&out);
+    let screen = &screen[screen.len().saturating_sub(11)..];
+    let text = screen.join("\n");
+    for what in [
+        "Results for N4 (9 answered, 0 skipped;",
+        "  PHQ-9 total: 1 · minimal",
+        "Risk level: Urgent (urgent)",
+        "  • PHQ-9 item 9: thoughts of death or",
+        "saved N4 to n.csv",
+    ] {
+        assert!(
+            text.contains(what),
+            "{what:?} is not on the last screen:\n{text}"
+        );
+    }
+    assert!(screen.iter().all(|l| l.width() <= 40), "{text}");
 }

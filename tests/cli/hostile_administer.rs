@@ -86,7 +86,7 @@ fn rows(path: &Path) -> Vec<String> {
 fn a_second_session_on_an_open_journal_is_refused_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let args = ["-i", "phq9", "--respondent", "R1", "--append", "s.csv"];
-    let journal = dir.path().join("s.csv.partial");
+    let journal = dir.path().join("s.csv.R1.partial");
     // the first session: items 1-8 answered, still open
     let mut first = spawn_plain(dir.path(), &args);
     first
@@ -103,7 +103,7 @@ fn a_second_session_on_an_open_journal_is_refused_and_nothing_is_lost() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(out, "", "nothing asked, nothing offered");
     assert!(
-        err.contains("error: s.csv.partial is in use by another psyscreen session (--respondent R1, -i phq9, started 20"),
+        err.contains("error: s.csv.R1.partial is in use by another psyscreen session (--respondent R1, -i phq9, started 20"),
         "{err}"
     );
     assert!(err.contains(&format!("pid {first_pid} on ")), "{err}");
@@ -169,14 +169,18 @@ fn a_crisis_answer_changed_to_0_keeps_the_level_and_says_why() {
     let results = &out[out.find("Results for B1").expect("results")..];
     assert!(results.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
     assert!(
-        results.contains("phq9_9 answered 2, then changed to 0"),
+        results.contains("PHQ-9 item 9 answered 2, then changed to 0"),
         "{out}"
     );
-    assert!(results.contains("!! CRISIS: act on this now !!"), "{out}");
+    // the crisis lines again, above the results (which end the output)
+    assert!(
+        out[..out.find("Results for B1").unwrap()].contains("!! CRISIS: act on this now !!"),
+        "{out}"
+    );
     let saved = rows(&dir.path().join("b.csv"));
     assert!(
         saved[0].ends_with(&format!(
-            "Z,{}0,minimal,false,0,minimal,false,urgent,Urgent,\"phq9_9 answered 2, then changed to 0\"",
+            "Z,{}0,minimal,false,0,minimal,false,urgent,Urgent,\"PHQ-9 item 9 answered 2, then changed to 0\"",
             "0,".repeat(16)
         )),
         "{saved:?}"
@@ -201,10 +205,10 @@ fn a_crisis_answer_skipped_afterwards_keeps_the_level_in_chinese_too() {
         .write_stdin(input));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("│ 风险级别 ┆ 紧急 (urgent)"), "{out}");
-    assert!(out.contains("phq9_9 先答 2，后跳过"), "{out}");
+    assert!(out.contains("PHQ-9 第9题先答 2，后跳过"), "{out}");
     let saved = rows(&dir.path().join("b.csv"));
     assert!(
-        saved[0].contains(",urgent,紧急,") && saved[0].contains("phq9_9 先答 2，后跳过"),
+        saved[0].contains(",urgent,紧急,") && saved[0].contains("PHQ-9 第9题先答 2，后跳过"),
         "{saved:?}"
     );
 }
@@ -219,7 +223,7 @@ fn a_crisis_answer_taken_back_survives_resuming_from_the_journal() {
     assert_eq!(code, 2, "{err}");
     // stopped after the answer was taken back: the crisis lines still follow
     assert!(err.contains("!! CRISIS: act on this now !!"), "{err}");
-    let journal = std::fs::read_to_string(dir.path().join("b.csv.partial")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("b.csv.B3.partial")).unwrap();
     assert!(
         journal.contains("\nphq9_9=3\nphq9_9=0\n"),
         "every answer given, in order: {journal}"
@@ -230,12 +234,12 @@ fn a_crisis_answer_taken_back_survives_resuming_from_the_journal() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
     assert!(
-        out.contains("phq9_9 answered 3, then changed to 0"),
+        out.contains("PHQ-9 item 9 answered 3, then changed to 0"),
         "{out}"
     );
     let saved = rows(&dir.path().join("b.csv"));
     assert!(
-        saved[0].ends_with(",urgent,Urgent,\"phq9_9 answered 3, then changed to 0\""),
+        saved[0].ends_with(",urgent,Urgent,\"PHQ-9 item 9 answered 3, then changed to 0\""),
         "{saved:?}"
     );
     // `score` reads the final answers only; the saved columns keep the record
@@ -415,4 +419,252 @@ fn escapes_in_a_policy_never_reach_the_terminal_screens() {
         seen.contains("\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}[2JCrisis"),
         "{seen:?}"
     );
+}
+
+// ------------------------------- 8 and 7, for --append: where the rows go
+
+#[cfg(unix)]
+#[test]
+fn append_onto_a_link_to_nothing_is_refused_before_the_first_question() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("gone/rows.csv", dir.path().join("s.csv")).unwrap();
+    std::os::unix::fs::symlink("missing.csv", dir.path().join("t.csv")).unwrap();
+    for link in ["s.csv", "t.csv"] {
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "gad2", "--respondent", "L1", "--append", link])
+            .write_stdin("1\n1\n"));
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(out, "", "nothing asked");
+        assert!(
+            err.contains(&format!(
+                "error: --append {link} is a symbolic link to {}, which does not exist: refusing to create it; give the path you mean",
+                if link == "s.csv" { "gone/rows.csv" } else { "missing.csv" }
+            )),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("missing.csv").exists(), "nothing created");
+    assert!(!dir.path().join("gone").exists(), "nothing created");
+    // a link to an existing file is appended through; the link stays
+    std::fs::write(dir.path().join("real.csv"), "").unwrap();
+    std::os::unix::fs::symlink("real.csv", dir.path().join("u.csv")).unwrap();
+    let (_, err, code) = run(administer(dir.path())
+        .args(["-i", "gad2", "--respondent", "L2", "--append", "u.csv"])
+        .write_stdin("1\n1\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.path().join("u.csv").is_symlink());
+    assert_eq!(rows(&dir.path().join("real.csv")).len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn append_to_a_device_or_fifo_is_refused_before_the_first_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.csv");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (target, kind) in [
+        ("/dev/null", "a character device"),
+        ("pipe.csv", "a FIFO"),
+        (".", "a directory"),
+    ] {
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "gad2", "--respondent", "D1", "--append", target])
+            .write_stdin("1\n1\n"));
+        assert_eq!(code, 2, "{target}: {err}");
+        assert_eq!(out, "", "{target}: nothing asked");
+        assert!(
+            err.contains(&format!(
+                "error: --append {target} is {kind}, not a regular file: the rows would not be kept. Give a CSV file"
+            )),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("data").exists(), "no journal started");
+}
+
+#[test]
+fn append_never_writes_into_the_policy_or_an_instrument_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yaml");
+    let policy_text = std::fs::read_to_string(root().join("policies/default.yaml")).unwrap();
+    std::fs::write(&policy, &policy_text).unwrap();
+    let inst = dir.path().join("g.yaml");
+    let inst_text = std::fs::read_to_string(root().join("instruments/gad2.yaml")).unwrap();
+    std::fs::write(&inst, &inst_text).unwrap();
+    for (target, what) in [
+        ("p.yaml", "the --policy file p.yaml"),
+        ("./g.yaml", "the instrument file g.yaml"),
+    ] {
+        let (out, err, code) = run(administer(dir.path())
+            .args(["-i", "g.yaml", "--policy", "p.yaml", "--append", target])
+            .write_stdin("1\n1\n"));
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(out, "");
+        assert!(
+            err.contains(&format!(
+                "error: refusing to write {target} over its own input ({what})"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&policy).unwrap(), policy_text);
+    assert_eq!(std::fs::read_to_string(&inst).unwrap(), inst_text);
+}
+
+// ------------------- issue 13 item 3: one unfinished session blocks nobody
+
+#[test]
+fn an_unfinished_session_in_the_append_file_does_not_block_the_next_student() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = |who: &str| {
+        let mut c = administer(dir.path());
+        c.args(["-i", "gad7", "--respondent", who, "--append", "class.csv"]);
+        c
+    };
+    // A answers two items and is called away: the answers are kept
+    let (_, err, code) = run(session("A").write_stdin("3\n2\n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("2 answer(s) kept in class.csv.A.partial"),
+        "{err}"
+    );
+    // B, at the same terminal and file, is neither refused nor offered A's answers
+    let (out, err, code) = run(session("B").write_stdin("0\n".repeat(7)));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("Unfinished answers"), "{out}");
+    assert!(err.contains("saved B to class.csv"), "{err}");
+    // A comes back: resumed where it stopped, both rows saved
+    let (out, err, code) = run(session("A").write_stdin(format!("y\n{}", "1\n".repeat(5))));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Unfinished answers found for A (gad7;"),
+        "{out}"
+    );
+    assert!(out.contains("│ GAD-7 total ┆ 10 "), "3 + 2 + 5 × 1: {out}");
+    let saved = rows(&dir.path().join("class.csv"));
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    assert!(
+        saved[0].starts_with("B,") && saved[1].starts_with("A,"),
+        "{saved:?}"
+    );
+    assert!(!dir.path().join("class.csv.A.partial").exists());
+    assert!(!dir.path().join("class.csv.B.partial").exists());
+}
+
+#[test]
+fn a_journal_left_by_an_earlier_version_beside_the_append_file_is_still_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.csv.partial"),
+        "psyscreen-journal 1\nrespondent=A\nid=A\ninstruments=gad2\nstarted=2026-11-01T00:00:00Z\ngad2_1=3\n",
+    )
+    .unwrap();
+    let args = ["-i", "gad2", "--append", "old.csv", "--respondent"];
+    // another respondent is not blocked by it
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .arg("B")
+        .write_stdin("0\n0\n"));
+    assert_eq!(code, 0, "{err}");
+    let (out, err, code) = run(administer(dir.path())
+        .args(args)
+        .arg("A")
+        .write_stdin("y\n1\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Unfinished answers found for A (gad2;"),
+        "{out}"
+    );
+    assert!(out.contains("│ GAD-2 total ┆ 4 "), "{out}");
+    assert!(!dir.path().join("old.csv.partial").exists());
+    assert_eq!(rows(&dir.path().join("old.csv")).len(), 2);
+}
+
+#[test]
+fn without_append_the_session_says_at_the_start_that_nothing_will_be_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_psyscreen");
+    // stderr and stdout in one stream, in the order they were written
+    let (both, _, code) = run(assert_cmd::Command::new("sh")
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .args([
+            "-c",
+            &format!("'{exe}' administer -i gad2 --respondent N 2>&1"),
+        ])
+        .write_stdin("1\n"));
+    assert_eq!(code, 2, "{both}");
+    let note = both
+        .find("note: no --append FILE: the answers will not be saved anywhere")
+        .unwrap_or_else(|| panic!("said at the start: {both}"));
+    let first = both.find("[1/2]").expect("the first question");
+    assert!(note < first, "{both}");
+    // in Chinese too
+    let (_, err, _) = run(administer(dir.path())
+        .args(["-i", "gad2", "--lang", "zh"])
+        .write_stdin(""));
+    assert!(
+        err.contains("注意：未指定 --append FILE，作答不会保存到任何地方"),
+        "{err}"
+    );
+
+    // on a terminal the stderr note is hidden by the question screens:
+    // they say it themselves, from the first one
+    use super::administer::{expect, rest, spawn_tty, status};
+    use expectrl::Expect as _;
+    let mut s = spawn_tty(dir.path(), &["-i", "gad2", "--respondent", "T"], false);
+    expect(&mut s, "Question 1 of 2");
+    expect(&mut s, "Respondent: T · not saved (no --append)");
+    s.send("1").unwrap();
+    expect(&mut s, "Question 2 of 2");
+    s.send("1").unwrap();
+    expect(&mut s, "Enter = show the results (not saved: no --append)");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(out.contains("│ GAD-2 total ┆ 2 "), "{out}");
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_path_that_is_a_link_or_fifo_is_refused_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("elsewhere.txt", dir.path().join("j.csv.R1.partial")).unwrap();
+    let fifo = dir.path().join("j.csv.R2.partial");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (who, kind) in [("R1", "a symbolic link"), ("R2", "not a regular file")] {
+        let child = spawn_plain(
+            dir.path(),
+            &["-i", "gad2", "--respondent", who, "--append", "j.csv"],
+        );
+        // a FIFO once hung the session before its first question
+        let waiter = std::thread::spawn(move || finish(child, "1\n1\n"));
+        let start = Instant::now();
+        while !waiter.is_finished() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(waiter.is_finished(), "{who}: the session hangs");
+        let (out, err, code) = waiter.join().unwrap();
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(out, "", "nothing asked");
+        assert!(
+            err.contains(&format!(
+                "error: the journal j.csv.{who}.partial is {kind}, not a file this program made: refusing to keep answers in it; move it away"
+            )),
+            "{err}"
+        );
+    }
+    assert!(
+        !dir.path().join("elsewhere.txt").exists(),
+        "nothing created"
+    );
+    assert!(!dir.path().join("j.csv").exists());
 }

@@ -425,3 +425,40 @@ fn hostile_structures_end_quickly_with_short_messages() {
         assert!(stderr.len() < 20_000, "{} bytes of stderr", stderr.len());
     }
 }
+
+/// `policy show` and `instruments show` print a definition's own text:
+/// escapes in it must not reach the terminal (issue 11 item 17).
+#[test]
+fn show_commands_strip_terminal_escapes_from_definitions() {
+    let no_escapes = |what: &str, text: &str| {
+        for bad in ['\x1b', '\x07', '\r', '\u{9b}', '\u{202e}'] {
+            assert!(!text.contains(bad), "{what}: {bad:?} in {text:?}");
+        }
+    };
+    let policy = root().join("tests/hostile/administer/crisis-escape-policy.yaml");
+    for lang in ["en", "zh"] {
+        let (stdout, stderr, code) = run(bin()
+            .args(["policy", "show"])
+            .arg(&policy)
+            .args(["--lang", lang]));
+        assert_eq!(code, 0, "{stderr}");
+        no_escapes("policy show", &stdout);
+        assert!(
+            stdout.contains("Crisis text") || stdout.contains("危机"),
+            "{stdout}"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let gad2 = std::fs::read_to_string(root().join("instruments/gad2.yaml")).unwrap();
+    let hostile = gad2.replacen(
+        "name: {en: \"",
+        "name: {en: \"\\e]0;pwned\\a\\e[2Jnote \\u202Eback ",
+        1,
+    );
+    assert_ne!(gad2, hostile, "the fixture must carry the escapes");
+    let file = write(tmp.path(), "gad2-escapes.yaml", &hostile);
+    let (stdout, stderr, code) = run(bin().args(["instruments", "show"]).arg(&file));
+    assert_eq!(code, 0, "{stderr}");
+    no_escapes("instruments show", &stdout);
+    assert!(stdout.contains("note"), "{stdout}");
+}

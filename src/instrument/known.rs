@@ -1,8 +1,8 @@
 //! Known-answer tests: the `tests:` of an instrument file, run through the
 //! same scoring code as batch and interactive scoring.
 
-use super::{score_instrument, Answer, ScaleResult};
-use crate::instrument::Instrument;
+use super::scoring::{score_instrument, Answer, ScaleResult};
+use super::Instrument;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

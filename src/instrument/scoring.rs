@@ -1,0 +1,142 @@
+//! Pure scoring of one instrument: answers → scale totals, bands, prorated
+//! and incomplete status. No I/O. Integer arithmetic throughout; rounding
+//! is half up. It sits below the loader, which runs each file's
+//! known-answer tests (known.rs) through it; `score::Battery` scores the
+//! instruments of a run together.
+
+use super::{Instrument, Method, Scale};
+use crate::condition::{Fixed, Tri, Val};
+
+/// One item's answer for one person, as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A raw value in the item's response set (before reversing).
+    Value(i32),
+    /// Blank.
+    Missing,
+    /// Something that is not a valid answer: counted as missing, reported.
+    Invalid,
+    /// Not asked because of skip logic and no value is implied: neither
+    /// missing nor scored.
+    NotAsked,
+}
+
+impl Answer {
+    /// What a condition sees: the raw answer, or why there is none.
+    pub fn as_val(self) -> Val {
+        match self {
+            Answer::Value(v) => Val::Known(Fixed::int(i64::from(v))),
+            Answer::Missing | Answer::Invalid => Val::Missing,
+            Answer::NotAsked => Val::Absent,
+        }
+    }
+}
+
+/// One scale's result for one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScaleResult {
+    /// Total in units of 10^-decimals; `None` = incomplete.
+    pub total: Option<i64>,
+    /// Index into the scale's bands; `None` = incomplete.
+    pub band: Option<usize>,
+    pub prorated: bool,
+    /// Items missing or invalid (items not asked do not count).
+    pub missing: usize,
+}
+
+impl ScaleResult {
+    pub fn is_incomplete(&self) -> bool {
+        self.total.is_none()
+    }
+}
+
+/// Round half up (toward +infinity) of `num / den`, `den > 0`.
+pub fn div_round_half_up(num: i64, den: i64) -> i64 {
+    (2 * num + den).div_euclid(2 * den)
+}
+
+/// Apply skip logic in item order: an item whose `asked_if` is false and
+/// that has no answer takes its `if_skipped` value, or becomes `NotAsked`.
+/// An undecidable `asked_if` counts the item as asked (a blank is missing):
+/// failing toward safety. An answer given anyway is kept.
+pub fn apply_skip_logic(inst: &Instrument, answers: &mut [Answer]) {
+    for &i in &inst.skippable {
+        let item = &inst.items[i];
+        let Some(cond) = &item.asked_if else { continue };
+        if answers[i] != Answer::Missing {
+            continue;
+        }
+        let mut missing = Vec::new();
+        let asked = cond.eval(&|&j: &usize| answers[j].as_val(), &mut missing);
+        if asked == Tri::False {
+            answers[i] = item.if_skipped.map_or(Answer::NotAsked, Answer::Value);
+        }
+    }
+}
+
+/// Score one scale from the instrument's answers (skip logic applied).
+pub fn score_scale(scale: &Scale, answers: &[Answer]) -> ScaleResult {
+    let mut sum: i64 = 0;
+    let mut answered: i64 = 0;
+    let mut not_asked = 0usize;
+    let mut missing = 0usize;
+    for (&i, &(sign, base)) in scale.items.iter().zip(&scale.terms) {
+        match answers[i] {
+            // scored = base + sign × answer: the answer itself, or reversed
+            Answer::Value(v) => {
+                sum += i64::from(base + sign * v);
+                answered += 1;
+            }
+            Answer::Missing | Answer::Invalid => missing += 1,
+            Answer::NotAsked => not_asked += 1,
+        }
+    }
+    let applicable = i64::try_from(scale.items.len() - not_asked).unwrap_or(i64::MAX);
+    if missing > scale.max_missing || answered == 0 {
+        return ScaleResult {
+            total: None,
+            band: None,
+            prorated: false,
+            missing,
+        };
+    }
+    let prorated = missing > 0;
+    let base = match scale.method {
+        // prorate: mean of answered × applicable items, rounded half up
+        Method::Sum if prorated => div_round_half_up(sum * applicable, answered),
+        Method::Sum => sum,
+        Method::Mean => div_round_half_up(sum * 10_i64.pow(u32::from(scale.decimals)), answered),
+    };
+    // the multiplier comes after rounding (DASS-21: 12 × 2 = 24, not 23)
+    let total = base * scale.multiplier;
+    ScaleResult {
+        total: Some(total),
+        band: scale.band_of(total),
+        prorated,
+        missing,
+    }
+}
+
+/// Score every scale of `inst`. `answers` is indexed like `inst.items` and
+/// gets skip logic applied in place; `out` is indexed like `inst.scales`.
+pub fn score_instrument(inst: &Instrument, answers: &mut [Answer], out: &mut [ScaleResult]) {
+    apply_skip_logic(inst, answers);
+    for (scale, slot) in inst.scales.iter().zip(out.iter_mut()) {
+        *slot = score_scale(scale, answers);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_half_up() {
+        assert_eq!(div_round_half_up(135, 8), 17); // 16.875
+        assert_eq!(div_round_half_up(5, 2), 3); // 2.5 → 3
+        assert_eq!(div_round_half_up(7, 2), 4); // 3.5 → 4
+        assert_eq!(div_round_half_up(4, 3), 1); // 1.33 → 1
+        assert_eq!(div_round_half_up(-5, 2), -2); // -2.5 → -2 (up)
+        assert_eq!(div_round_half_up(70, 6), 12); // DASS: 10/6×7 = 11.67 → 12
+    }
+}

@@ -432,8 +432,8 @@ pub struct Summary {
 }
 
 pub fn summarize(session: &Session<'_>, bound: &Bound, id: &str, lang: Lang) -> Summary {
-    let (answers, results) = session.score();
-    let out = session.outcome(&answers, &results);
+    let (answers, scored) = session.score();
+    let (results, out) = (scored.results, scored.outcome);
     let mut reasons = Vec::new();
     for &k in &out.fired {
         reasons.push(bound.rules[k].reason.get(lang).to_string());

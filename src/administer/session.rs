@@ -5,8 +5,9 @@
 
 use crate::condition::Tri;
 use crate::instrument::{Instrument, Item};
+use crate::pipeline::scorer::Scorer;
 use crate::policy::{Bound, Level, Outcome};
-use crate::score::{Answer, Battery, Ref, ScaleResult};
+use crate::score::{Answer, Battery, Ref};
 
 /// What the person has done with one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,20 +319,14 @@ impl<'a> Session<'a> {
         self.effective().0
     }
 
-    /// Score every scale with the current answers.
-    pub fn score(&self) -> (Vec<Answer>, Vec<ScaleResult>) {
+    /// Score the current answers through the row pipeline's scorer, as
+    /// `score` would score the saved row: the answers (skip logic applied)
+    /// and the scorer holding the totals, bands and the policy's outcome.
+    pub fn score(&self) -> (Vec<Answer>, Scorer<'a>) {
         let mut answers = self.answers();
-        let mut results = vec![ScaleResult::default(); self.battery.n_scales()];
-        self.battery.score(&mut answers, &mut results);
-        (answers, results)
-    }
-
-    /// Evaluate the policy on scored answers.
-    pub fn outcome(&self, answers: &[Answer], results: &[ScaleResult]) -> Outcome<'a> {
-        let mut out = Outcome::default();
-        self.bound
-            .evaluate(self.battery, answers, results, &mut out);
-        out
+        let mut scorer = Scorer::new(self.battery, self.bound);
+        scorer.score(&mut answers);
+        (answers, scorer)
     }
 
     /// The raw value to save for item `g`: its answer if it was asked and
@@ -388,9 +383,9 @@ impl<'a> Session<'a> {
             return;
         }
         let mut scored = answers;
-        let mut results = vec![ScaleResult::default(); self.battery.n_scales()];
-        self.battery.score(&mut scored, &mut results);
-        let out = self.outcome(&scored, &results);
+        let mut scorer = Scorer::new(self.battery, self.bound);
+        scorer.score(&mut scored);
+        let out = scorer.outcome;
         let mut keys: Vec<CrisisKey> = out
             .fired
             .iter()
@@ -486,7 +481,8 @@ mod tests {
         assert!(s.back());
         assert_eq!(s.current(), Some(8));
         s.answer(0).unwrap();
-        let (answers, results) = s.score();
+        let (answers, scored) = s.score();
+        let results = scored.results;
         assert_eq!(answers[2], Answer::Missing);
         // 2 + 3 + 0*6 = 5 over 8 answered, prorated to 9 items: 5.625 → 6
         assert_eq!(results[0].total, Some(6));
@@ -536,8 +532,7 @@ mod tests {
         s.answer(3).unwrap();
         s.back();
         s.answer(0).unwrap();
-        let (answers, results) = s.score();
-        let out = s.outcome(&answers, &results);
+        let out = s.score().1.outcome;
         assert!(out.fired.is_empty());
         let taken = s.taken_back(&out);
         assert_eq!(taken.len(), 1);
@@ -555,8 +550,7 @@ mod tests {
         let mut history: Vec<(usize, Slot)> = (0..8).map(|g| (g, Slot::Value(0))).collect();
         history.extend([(8, Slot::Value(3)), (8, Slot::Skipped)]);
         let r = Session::replay(&b, &bd, p.levels.len(), &history);
-        let (answers, results) = r.score();
-        let out = r.outcome(&answers, &results);
+        let out = r.score().1.outcome;
         let taken = r.taken_back(&out);
         assert_eq!(taken[0].changes[0].now, Now::Missing);
         assert_eq!(r.current(), None);

@@ -4,7 +4,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]     # default: 60 s each, every target
 #
-# Targets (fuzz/fuzz_targets/): csv_score and xlsx_score run the real CLI on
+# Targets (fuzz/fuzz_targets/): csv_rows runs the row pipeline in-process
+# (fast); csv_score and xlsx_score run the real CLI on
 # the bytes as an answer file; instrument_yaml, policy_yaml and map_yaml load
 # the bytes as definitions; journal parses them as an administer journal.
 # Seeds come from the shipped examples, the test data and the hostile corpus.
@@ -16,7 +17,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(csv_score xlsx_score instrument_yaml policy_yaml map_yaml journal)
+    targets=(csv_rows csv_score xlsx_score instrument_yaml policy_yaml map_yaml journal)
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
@@ -31,6 +32,7 @@ seed() {
 }
 shopt -s nullglob globstar
 seed csv_score examples/*.csv tests/data/score/*.csv tests/data/summary/*.csv tests/hostile/**/*.csv
+seed csv_rows examples/*.csv tests/data/score/*.csv tests/data/summary/*.csv tests/hostile/**/*.csv
 seed xlsx_score examples/*.xlsx tests/data/score/*.xlsx tests/hostile/**/*.xlsx
 seed instrument_yaml instruments/*.yaml instruments/skeletons/*.yaml examples/*.yaml tests/data/broken/*.yaml tests/hostile/yaml/*.yaml
 seed policy_yaml policies/*.yaml tests/hostile/yaml/*.yaml

@@ -297,7 +297,7 @@ mod tests {
         s.read(&ByteRecord::from(vec!["b", "x", ""]));
         assert_eq!(
             s.bad[0].render(3, &h),
-            "row 3, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing"
+            "row 3, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing"
         );
         s.score();
         assert_eq!(s.facts[0].band, None, "both missing: incomplete");

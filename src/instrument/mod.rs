@@ -164,13 +164,66 @@ fn valid_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// Normalise an answer label or alias for matching: case and whitespace
-/// do not matter.
+/// Normalise an answer label or alias for matching, as people type
+/// answers: case, whitespace, full-width forms (`３`, `（`) and punctuation
+/// that ends a sentence (`几乎每天。`, `Several days.`) do not matter.
+/// Instrument and map-file checks use this too, so two options that only
+/// differ in these ways are rejected when the file is loaded.
 pub fn normalize_label(s: &str) -> String {
-    s.chars()
+    let mut key: String = s
+        .chars()
+        .map(fold_width)
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
-        .collect()
+        .collect();
+    trim_sentence_end(&mut key);
+    key
+}
+
+/// A cell or label as a number the way people type one: `1`, `１`, ` 1. `,
+/// `2.0`. Spaces inside (`1 0`) and anything after the digits (`3-4 days`)
+/// make it not a number.
+pub fn typed_number(s: &str) -> Option<i64> {
+    let mut text: String = s.chars().map(fold_width).collect();
+    text.truncate(text.trim_end().len());
+    trim_sentence_end(&mut text);
+    let text = text.trim();
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if !frac.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    let (neg, digits) = match int.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, int),
+    };
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// Full-width ASCII forms (`３`, `Ａ`, `（`) as their ASCII letters, the
+/// ideographic space as a space.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Drop the punctuation that ends a typed sentence (and spaces around
+/// it), never brackets: `(1-2 days)` keeps its `)`.
+fn trim_sentence_end(s: &mut String) {
+    const SENTENCE_END: &[char] = &['.', ',', ';', ':', '!', '?', '。', '、', '…', '｡'];
+    loop {
+        let kept = s.trim_end_matches(SENTENCE_END).trim_end().len();
+        if kept == s.len() {
+            return;
+        }
+        s.truncate(kept);
+    }
 }
 
 fn to_units(x: f64, decimals: u8) -> Option<i64> {
@@ -247,6 +300,10 @@ impl Checker<'_> {
                     .chain(o.label.zh.iter())
                     .chain(o.aliases.iter());
                 for s in spellings {
+                    if let Some(n) = typed_number(s) {
+                        self.err(&opath, format!("response set `{set_id}`: the label or alias \"{s}\" is the number {n}; an answer typed that way is read as a number, never as this label"))
+                            .expected = Some("labels in words; the option's number is its `value`".into());
+                    }
                     let key = normalize_label(s);
                     if let Some(prev) = labels.insert(key, o.value) {
                         if prev != o.value {
@@ -899,5 +956,61 @@ mod tests {
             let askable = askable(&inst.items, &inst.response_sets);
             assert!(askable.iter().all(|&a| a), "{id}: {askable:?}");
         }
+    }
+
+    fn set_errors(options: &str) -> Vec<String> {
+        let head = HEAD.replace(
+            "  r: [{value: 0, label: {en: no}}, {value: 1, label: {en: yes}}]",
+            &format!("  r: [{options}]"),
+        );
+        let items = "  - {id: t_1, text: {en: a}, responses: r}\n  - {id: t_2, text: {en: b}, responses: r}\n  - {id: t_3, text: {en: c}, responses: r}\n";
+        let src = format!("{head}items:\n{items}{SCALE}");
+        match load_str("t.yaml", &src, "test") {
+            Ok(_) => vec![],
+            Err(d) => d.iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn labels_are_matched_as_people_type_them() {
+        assert_eq!(normalize_label(" Several Days. "), "severaldays");
+        assert_eq!(normalize_label("几乎每天。"), "几乎每天");
+        assert_eq!(normalize_label("有时（1–2天）"), "有时(1–2天)");
+        assert_eq!(
+            normalize_label("ＳＥＶＥＲＡＬ\u{3000}days！"),
+            "severaldays"
+        );
+        assert_eq!(
+            normalize_label("Most or all of the time (5-7 days)"),
+            "mostorallofthetime(5-7days)"
+        );
+        assert_eq!(typed_number("１"), Some(1));
+        assert_eq!(typed_number(" 1. "), Some(1));
+        assert_eq!(typed_number("３。"), Some(3));
+        assert_eq!(typed_number("2.0"), Some(2));
+        assert_eq!(typed_number("-1"), Some(-1));
+        for not_a_number in ["3-4 days", "1 0", "2.5", "1.0.0", "", ".", "-", "1a", "一"] {
+            assert_eq!(typed_number(not_a_number), None, "{not_a_number}");
+        }
+    }
+
+    #[test]
+    fn options_that_differ_only_as_typed_are_rejected() {
+        // would otherwise both be read from the cell `Yes`
+        let e = set_errors("{value: 0, label: {en: \"Yes.\"}}, {value: 1, label: {en: \"yes\"}}");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("means both 0 and 1"), "{e:?}");
+        let e = set_errors("{value: 0, label: {en: \"Ａ\"}}, {value: 1, label: {en: a}}");
+        assert!(e[0].contains("means both 0 and 1"), "{e:?}");
+        // a label that is a number would be read as that number
+        let e = set_errors(
+            "{value: 0, label: {en: no}, aliases: [\"１\"]}, {value: 1, label: {en: yes}}",
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("is the number 1"), "{e:?}");
+        assert!(set_errors(
+            "{value: 0, label: {en: \"no (0 days)\"}}, {value: 1, label: {en: \"yes (1-2 days)\"}}"
+        )
+        .is_empty());
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::instrument::normalize_label;
+use crate::instrument::{normalize_label, typed_number, ResponseSet};
 use crate::io::columns::ColumnPlan;
 use crate::score::{Answer, Battery};
 
@@ -61,9 +61,26 @@ struct ItemReader {
     expected: String,
 }
 
+/// The answers in words of one response set (with the map file's labels).
+struct LabelSet {
+    /// Every spelling's exact bytes and the value the slow path reads from
+    /// them: a cell written exactly as printed (a wjx "按选项文本" export) is
+    /// found without normalising or allocating. Built from the slow path,
+    /// so it can only agree with it.
+    exact: ExactLabels,
+    /// Normalised spelling → value: everything else (case, spaces,
+    /// full-width forms, a trailing full stop).
+    normalized: HashMap<String, i32>,
+    /// (as written, normalised) of every spelling, to suggest the nearest.
+    spellings: Vec<(String, String)>,
+    /// Option labels in printed order, to list in messages.
+    en: Vec<String>,
+    zh: Vec<String>,
+}
+
 pub struct AnswerReader {
     items: Vec<ItemReader>,
-    labels: Vec<HashMap<String, i32>>,
+    labels: Vec<LabelSet>,
     one_based: bool,
 }
 
@@ -75,25 +92,9 @@ impl AnswerReader {
         for (k, inst) in battery.instruments.iter().enumerate() {
             for item in &inst.items {
                 let set = &inst.response_sets[item.set];
+                let values: Vec<i32> = set.options.iter().map(|o| o.value).collect();
                 let li = *set_index.entry((k, item.set)).or_insert_with(|| {
-                    let mut m = HashMap::new();
-                    for (label, v) in extra_labels {
-                        if set.contains(*v) {
-                            m.insert(normalize_label(label), *v);
-                        }
-                    }
-                    for o in &set.options {
-                        for s in o
-                            .label
-                            .en
-                            .iter()
-                            .chain(o.label.zh.iter())
-                            .chain(o.aliases.iter())
-                        {
-                            m.insert(normalize_label(s), o.value);
-                        }
-                    }
-                    labels.push(m);
+                    labels.push(LabelSet::new(set, &values, extra_labels, one_based));
                     labels.len() - 1
                 });
                 let expected = if one_based {
@@ -101,7 +102,6 @@ impl AnswerReader {
                 } else {
                     format!("{}–{} or a label", set.min, set.max)
                 };
-                let values: Vec<i32> = set.options.iter().map(|o| o.value).collect();
                 let digit = std::array::from_fn(|d| {
                     let d = i64::try_from(d).unwrap_or(0);
                     by_number(&values, one_based, d)
@@ -142,15 +142,7 @@ impl AnswerReader {
             };
             let a = self.read(g, cell);
             if let Answer::Invalid = a {
-                bad.push(BadCell::new(
-                    c,
-                    cell,
-                    format!(
-                        "is not a valid answer for {} (expected {}); counted as missing",
-                        self.items[g].id,
-                        self.expected(g)
-                    ),
-                ));
+                bad.push(BadCell::new(c, cell, self.invalid_message(g, cell)));
             }
             *slot = a;
         }
@@ -161,6 +153,36 @@ impl AnswerReader {
         &self.items[g].expected
     }
 
+    /// Why `cell` is not an answer to global item `g`: what is expected
+    /// and, for words, the option labels (in the script of the cell) and
+    /// the nearest spelling. The suggestion is only said, never taken: the
+    /// cell still counts as missing.
+    #[cold]
+    #[inline(never)]
+    pub fn invalid_message(&self, g: usize, cell: &[u8]) -> String {
+        let it = &self.items[g];
+        let set = &self.labels[it.labels];
+        let text = String::from_utf8_lossy(cell.trim_ascii());
+        let head = format!(
+            "is not a valid answer for {} (expected {}",
+            it.id, it.expected
+        );
+        if typed_number(&text).is_some() {
+            return format!("{head}); counted as missing");
+        }
+        // `ｎｏｔ` is typed in Latin letters too
+        let options = if normalize_label(&text).is_ascii() || set.zh.is_empty() {
+            &set.en
+        } else {
+            &set.zh
+        };
+        let mut message = format!("{head}: {}); counted as missing", options.join(", "));
+        if let Some(near) = set.nearest(&text) {
+            message.push_str(&format!(" — did you mean {near}?"));
+        }
+        message
+    }
+
     /// Read one cell for global item `g`.
     #[inline]
     pub fn read(&self, g: usize, cell: &[u8]) -> Answer {
@@ -168,36 +190,234 @@ impl AnswerReader {
         match cell {
             [b @ b'0'..=b'9'] => it.digit[usize::from(b - b'0')],
             [] => Answer::Missing,
-            _ => self.read_other(it, cell),
+            _ => self.read_words(it, cell),
         }
     }
 
-    /// Anything but a one-digit or empty cell: spaces, longer numbers,
-    /// "2.0", labels.
+    /// A cell that is more than one digit: a label as printed is looked up
+    /// by its bytes; only a miss is normalised. Out of line, so that `read`
+    /// stays small enough to inline into the loop over a digit file.
+    #[inline(never)]
+    fn read_words(&self, it: &ItemReader, cell: &[u8]) -> Answer {
+        match self.labels[it.labels].exact.get(cell) {
+            Some(v) => Answer::Value(v),
+            None => self.read_slow(it, cell),
+        }
+    }
+
+    /// Anything but a one-digit, empty or exactly printed cell: spaces,
+    /// longer numbers, "2.0", `３`, labels typed another way.
     #[cold]
-    fn read_other(&self, it: &ItemReader, cell: &[u8]) -> Answer {
-        let cell = cell.trim_ascii();
-        if cell.is_empty() {
-            return Answer::Missing;
+    #[inline(never)]
+    fn read_slow(&self, it: &ItemReader, cell: &[u8]) -> Answer {
+        read_slow(&it.values, self.one_based, &self.labels[it.labels], cell)
+    }
+}
+
+impl LabelSet {
+    fn new(
+        set: &ResponseSet,
+        values: &[i32],
+        extra_labels: &[(String, i32)],
+        one_based: bool,
+    ) -> Self {
+        let mut spellings: Vec<(&str, i32)> = extra_labels
+            .iter()
+            .filter(|(_, v)| set.contains(*v))
+            .map(|(label, v)| (label.as_str(), *v))
+            .collect();
+        for o in &set.options {
+            let own = o.label.en.iter().chain(o.label.zh.iter()).chain(&o.aliases);
+            spellings.extend(own.map(|s| (s.as_str(), o.value)));
         }
-        if let Some(n) = small_int(cell) {
-            return self.by_number(it, n);
-        }
-        let Ok(text) = std::str::from_utf8(cell) else {
-            return Answer::Invalid;
+        let mut labels = LabelSet {
+            exact: ExactLabels::default(),
+            // the options' own spellings come last and win over a map label
+            normalized: spellings
+                .iter()
+                .map(|&(s, v)| (normalize_label(s), v))
+                .collect(),
+            spellings: spellings
+                .iter()
+                .map(|&(s, _)| (s.to_owned(), normalize_label(s)))
+                .collect(),
+            en: set
+                .options
+                .iter()
+                .filter_map(|o| o.label.en.clone())
+                .collect(),
+            zh: set
+                .options
+                .iter()
+                .filter_map(|o| o.label.zh.clone())
+                .collect(),
         };
-        // "2.0" from spreadsheets and statistics packages is the number 2
-        if let Some(n) = integral_decimal(text) {
-            return self.by_number(it, n);
-        }
-        match self.labels[it.labels].get(&normalize_label(text)) {
-            Some(&v) => Answer::Value(v),
-            None => Answer::Invalid,
-        }
+        let exact: Vec<(&[u8], i32)> = spellings
+            .iter()
+            .filter_map(
+                |&(s, _)| match read_slow(values, one_based, &labels, s.as_bytes()) {
+                    Answer::Value(v) => Some((s.as_bytes(), v)),
+                    _ => None,
+                },
+            )
+            .collect();
+        labels.exact = ExactLabels::new(&exact);
+        labels
     }
 
-    fn by_number(&self, it: &ItemReader, n: i64) -> Answer {
-        by_number(&it.values, self.one_based, n)
+    /// The spelling nearest to `text` when it is near enough to be a slip
+    /// (at most one edit in three characters) and points to one value only.
+    fn nearest(&self, text: &str) -> Option<&str> {
+        let key = normalize_label(text);
+        if key.is_empty() {
+            return None;
+        }
+        let chars = key.chars().count();
+        let mut best: Option<(usize, &str, i32)> = None;
+        let mut tie = false;
+        for (written, normalized) in &self.spellings {
+            // the distance is at least the difference in length: skip the
+            // quadratic count where it could not be near (a 1 MB cell)
+            let length = normalized.chars().count();
+            if chars.abs_diff(length) * 3 > chars.max(length) {
+                continue;
+            }
+            let distance = strsim::levenshtein(&key, normalized);
+            if distance == 0 || distance * 3 > chars.max(length) {
+                continue;
+            }
+            let value = self.normalized[normalized];
+            match best {
+                Some((d, _, _)) if d < distance => {}
+                Some((d, _, v)) if d == distance => tie |= v != value,
+                _ => {
+                    best = Some((distance, written, value));
+                    tie = false;
+                }
+            }
+        }
+        best.filter(|_| !tie).map(|(_, written, _)| written)
+    }
+}
+
+/// Cells by their exact bytes: an open-addressing table of a few dozen
+/// slots at most a quarter full, hashed on the length and the first and
+/// last four bytes (where the spellings of one set differ). A hit costs
+/// one hash, one slot and a compare of whole words: no `memcmp`, no
+/// allocation.
+#[derive(Default)]
+struct ExactLabels {
+    /// Index + 1 into `entries`; 0 is an empty slot.
+    slots: Vec<u16>,
+    entries: Vec<ExactLabel>,
+}
+
+struct ExactLabel {
+    /// `ends(key)`: with the length, the whole key when it is at most
+    /// eight bytes.
+    ends: u64,
+    key: Box<[u8]>,
+    value: i32,
+}
+
+impl ExactLabels {
+    fn new(spellings: &[(&[u8], i32)]) -> Self {
+        let mut table = ExactLabels {
+            slots: vec![0; (spellings.len() * 4).next_power_of_two().max(8)],
+            entries: Vec::new(),
+        };
+        for &(key, value) in spellings {
+            if key.is_empty() || table.get(key).is_some() {
+                continue; // the same bytes again: the first one is what the slow path reads
+            }
+            table.entries.push(ExactLabel {
+                ends: ends(key),
+                key: Box::from(key),
+                value,
+            });
+            let entry = u16::try_from(table.entries.len()).expect("a response set has few labels");
+            let mut slot = table.home(ends(key), key.len());
+            while table.slots[slot] != 0 {
+                slot = (slot + 1) & (table.slots.len() - 1);
+            }
+            table.slots[slot] = entry;
+        }
+        table
+    }
+
+    #[inline]
+    fn home(&self, ends: u64, len: usize) -> usize {
+        // Fibonacci hashing: the top bits of the product spread every input bit
+        #[allow(clippy::cast_possible_truncation)]
+        let h = ((ends ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
+        h & (self.slots.len() - 1)
+    }
+
+    /// The value of a cell that is exactly one of the spellings.
+    #[inline]
+    fn get(&self, cell: &[u8]) -> Option<i32> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let cell_ends = ends(cell);
+        let mut slot = self.home(cell_ends, cell.len());
+        loop {
+            let entry = usize::from(*self.slots.get(slot)?);
+            let label = self.entries.get(entry.checked_sub(1)?)?;
+            if label.key.len() == cell.len()
+                && label.ends == cell_ends
+                && same_words(&label.key, cell)
+            {
+                return Some(label.value);
+            }
+            slot = (slot + 1) & (self.slots.len() - 1);
+        }
+    }
+}
+
+/// The first and last four bytes of a cell as one word (shorter cells:
+/// their bytes), for the hash and a first compare.
+#[inline]
+fn ends(cell: &[u8]) -> u64 {
+    match (cell.first_chunk::<4>(), cell.last_chunk::<4>()) {
+        (Some(head), Some(tail)) => {
+            u64::from(u32::from_le_bytes(*head)) << 32 | u64::from(u32::from_le_bytes(*tail))
+        }
+        _ => cell.iter().fold(0, |word, &b| word << 8 | u64::from(b)),
+    }
+}
+
+/// Two keys of one length whose `ends` are equal: are the words before
+/// the last four bytes equal too? (A label in Chinese is 9–21 bytes.)
+#[inline]
+fn same_words(a: &[u8], b: &[u8]) -> bool {
+    a.as_chunks::<8>()
+        .0
+        .iter()
+        .zip(b.as_chunks::<8>().0)
+        .all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
+}
+
+/// The slow path: trim, read a number, else match the normalised label.
+fn read_slow(values: &[i32], one_based: bool, labels: &LabelSet, cell: &[u8]) -> Answer {
+    let cell = cell.trim_ascii();
+    if cell.is_empty() {
+        return Answer::Missing;
+    }
+    if let Some(n) = small_int(cell) {
+        return by_number(values, one_based, n);
+    }
+    let Ok(text) = std::str::from_utf8(cell) else {
+        return Answer::Invalid;
+    };
+    // "2.0" from spreadsheets and statistics packages, `３` and `1.` as
+    // people type them (instrument checks keep labels from being numbers)
+    if let Some(n) = typed_number(text) {
+        return by_number(values, one_based, n);
+    }
+    match labels.normalized.get(&normalize_label(text)) {
+        Some(&v) => Answer::Value(v),
+        None => Answer::Invalid,
     }
 }
 
@@ -230,18 +450,23 @@ fn small_int(b: &[u8]) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-fn integral_decimal(s: &str) -> Option<i64> {
-    let (int, frac) = s.split_once('.')?;
-    if !frac.is_empty() && frac.bytes().all(|b| b == b'0') {
-        small_int(int.as_bytes())
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instrument::{builtin_ids, builtin_with};
+
+    fn reader(ids: &[&str], extra: &[(String, i32)]) -> AnswerReader {
+        let instruments = ids
+            .iter()
+            .map(|id| builtin_with(id, false).unwrap().unwrap())
+            .collect();
+        AnswerReader::new(&Battery::new(instruments), extra, false)
+    }
+
+    /// The slow path alone, as `read` was before the exact table.
+    fn slow(r: &AnswerReader, g: usize, cell: &str) -> Answer {
+        r.read_slow(&r.items[g], cell.as_bytes())
+    }
 
     #[test]
     fn numbers() {
@@ -249,8 +474,151 @@ mod tests {
         assert_eq!(small_int(b"-1"), Some(-1));
         assert_eq!(small_int(b"1a"), None);
         assert_eq!(small_int(b""), None);
-        assert_eq!(integral_decimal("2.0"), Some(2));
-        assert_eq!(integral_decimal("2.5"), None);
-        assert_eq!(integral_decimal("2."), None);
+        let r = reader(&["phq9"], &[]);
+        for (cell, want) in [
+            ("2.0", Answer::Value(2)),
+            ("2.", Answer::Value(2)),
+            ("３", Answer::Value(3)),
+            (" 1。", Answer::Value(1)),
+            ("2.5", Answer::Invalid),
+            ("4", Answer::Invalid),
+            ("１０", Answer::Invalid),
+            ("1 0", Answer::Invalid),
+        ] {
+            assert_eq!(r.read(0, cell.as_bytes()), want, "{cell}");
+        }
+    }
+
+    #[test]
+    fn a_cell_written_as_printed_is_found_by_its_bytes() {
+        let r = reader(&["phq9"], &[]);
+        let set = &r.labels[r.items[0].labels];
+        assert_eq!(set.exact.get("几乎每天".as_bytes()), Some(3));
+        assert_eq!(set.exact.get(b"Several days"), Some(1));
+        assert_eq!(set.exact.get("接近每天".as_bytes()), Some(3));
+        assert_eq!(r.read(0, "一半以上的天数".as_bytes()), Answer::Value(2));
+    }
+
+    #[test]
+    fn a_cell_typed_another_way_is_normalised_after_the_miss() {
+        let r = reader(&["phq9"], &[]);
+        let set = &r.labels[r.items[0].labels];
+        for (cell, want) in [
+            (" 几乎每天。", 3),
+            ("SEVERAL DAYS.", 1),
+            ("several days", 1),
+            ("ｎｏｔ ａｔ ａｌｌ", 0),
+            ("\u{3000}好几天\u{3000}", 1),
+        ] {
+            assert_eq!(set.exact.get(cell.as_bytes()), None, "{cell}");
+            assert_eq!(r.read(0, cell.as_bytes()), Answer::Value(want), "{cell}");
+        }
+    }
+
+    #[test]
+    fn a_near_miss_is_invalid_and_only_suggested() {
+        let r = reader(&["phq9"], &[]);
+        let cell = "一半以上天数".as_bytes();
+        assert_eq!(r.read(0, cell), Answer::Invalid);
+        assert_eq!(
+            r.invalid_message(0, cell),
+            "is not a valid answer for phq9_1 (expected 0–3 or a label: 完全不会, 好几天, 一半以上的天数, 几乎每天); counted as missing — did you mean 一半以上的天数?"
+        );
+        assert_eq!(
+            r.invalid_message(0, b"Severl days"),
+            "is not a valid answer for phq9_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing — did you mean Several days?"
+        );
+        assert!(r
+            .invalid_message(0, "ｎｏｔ ａｔ ａｌ".as_bytes())
+            .ends_with("(expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing — did you mean Not at all?"));
+        // nothing near: the labels, no guess; a number: no labels
+        assert!(!r.invalid_message(0, b"x").contains("did you mean"));
+        assert_eq!(
+            r.invalid_message(0, b"9"),
+            "is not a valid answer for phq9_1 (expected 0–3 or a label); counted as missing"
+        );
+        let cesd = reader(&["cesd"], &[]);
+        assert_eq!(cesd.read(0, b"3-4 days"), Answer::Invalid);
+        assert!(!cesd
+            .invalid_message(0, b"3-4 days")
+            .contains("did you mean"));
+    }
+
+    #[test]
+    fn map_labels_are_found_by_their_bytes_too() {
+        let r = reader(&["phq9"], &[("偶尔".to_owned(), 1), ("A".to_owned(), 0)]);
+        assert_eq!(r.labels[0].exact.get("偶尔".as_bytes()), Some(1));
+        assert_eq!(r.read(0, "偶尔".as_bytes()), Answer::Value(1));
+        assert_eq!(r.read(0, b"a."), Answer::Value(0));
+    }
+
+    /// The exact table may only be faster: for every label and alias of
+    /// every built-in, as printed and as people type it, `read` gives what
+    /// the slow path gives, and that is the option's value.
+    #[test]
+    fn the_fast_path_agrees_with_the_slow_path_on_every_built_in_label() {
+        let ids = builtin_ids();
+        let r = reader(&ids, &[]);
+        let battery = Battery::new(
+            ids.iter()
+                .map(|id| builtin_with(id, false).unwrap().unwrap())
+                .collect(),
+        );
+        let mut g = 0;
+        let mut checked = 0;
+        for inst in &battery.instruments {
+            for item in &inst.items {
+                for o in &inst.response_sets[item.set].options {
+                    let spellings = o.label.en.iter().chain(o.label.zh.iter()).chain(&o.aliases);
+                    for s in spellings {
+                        for cell in [
+                            s.clone(),
+                            s.to_uppercase(),
+                            s.to_lowercase(),
+                            format!("  {s} "),
+                            format!("\t{}\u{3000}", s.to_uppercase()),
+                            format!("{s}。"),
+                            format!("{s}."),
+                        ] {
+                            let fast = r.read(g, cell.as_bytes());
+                            assert_eq!(fast, slow(&r, g, &cell), "{}: {cell:?}", item.id);
+                            assert_eq!(fast, Answer::Value(o.value), "{}: {cell:?}", item.id);
+                            checked += 1;
+                        }
+                    }
+                }
+                g += 1;
+            }
+        }
+        assert!(checked > 5000, "{checked}");
+    }
+
+    static ALL_BUILT_INS: std::sync::LazyLock<AnswerReader> =
+        std::sync::LazyLock::new(|| reader(&builtin_ids(), &[("Ｙ".to_owned(), 1)]));
+
+    proptest::proptest! {
+        /// Any bytes, and any label or alias with bytes around it: `read`
+        /// (exact table first) gives what the slow path alone gives.
+        #[test]
+        fn the_fast_path_agrees_with_the_slow_path_on_any_cell(
+            g in 0..200usize,
+            pick in 0..1000usize,
+            before in "[ \t\u{3000}xX1１.。]{0,2}",
+            after in "[ \t\u{3000}xX1１.。]{0,2}",
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..24),
+        ) {
+            let r = &*ALL_BUILT_INS;
+            let g = g % r.items.len();
+            let set = &r.labels[r.items[g].labels];
+            let (written, _) = &set.spellings[pick % set.spellings.len()];
+            for cell in [format!("{before}{written}{after}").into_bytes(), bytes.clone()] {
+                proptest::prop_assert_eq!(
+                    r.read(g, &cell),
+                    r.read_slow(&r.items[g], &cell),
+                    "{:?}",
+                    String::from_utf8_lossy(&cell)
+                );
+            }
+        }
     }
 }

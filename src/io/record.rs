@@ -60,7 +60,7 @@ impl Decoding {
     #[inline]
     pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
         match self {
-            Decoding::Utf8 => std::str::from_utf8(bytes).is_err(),
+            Decoding::Utf8 => simdutf8::basic::from_utf8(bytes).is_err(),
             Decoding::Transcoded(_) => replacement.find(bytes).is_some(),
         }
     }

@@ -566,9 +566,9 @@ fn row_numbers_match_a_spreadsheet_after_blank_lines() {
     assert_eq!(
         stderr,
         "row 4 (lines 4–5), column c: a quoted cell runs over 1 line break(s), so line 5 was read as part of this one row and any rows there were not scored; if a `\"` there was not meant to open a quote, remove it and score again (rows are numbered as a spreadsheet shows them: one per record, not per line)\n\
-         row 5, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n\
+         row 5, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n\
          row 7: has 2 field(s), but the header has 3; absent fields count as missing\n\
-         row 7, column gad2_2: 'x' is not a valid answer for gad2_2 (expected 0–3 or a label); counted as missing\n\
+         row 7, column gad2_2: 'x' is not a valid answer for gad2_2 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n\
          warning: 1 row(s) took in 1 more line(s) through a quoted cell: any rows on those lines were not scored (see above)\n"
     );
 }
@@ -585,7 +585,7 @@ fn a_stray_quote_with_lone_cr_line_ends() {
     assert_eq!(
         stderr,
         "row 2, column id: a quote opens here and is never closed; the lines it took in were read as one cell, but they hold 3 rows of 3 fields each, so each line is scored as its own row (rows 2–4); remove the stray `\"` and check those rows\n\
-         row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"
+         row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n"
     );
 }
 

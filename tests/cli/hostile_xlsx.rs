@@ -313,7 +313,7 @@ fn rows_keep_the_sheets_numbers_when_empty_rows_are_skipped() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         stderr,
-        "row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"
+        "row 4, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n"
     );
     assert_eq!(
         stdout,

@@ -2,6 +2,7 @@
 //! exit code are pinned every time. One test binary (as just and xsv).
 
 mod administer;
+mod answers;
 mod broken;
 mod hostile_administer;
 mod hostile_csv;

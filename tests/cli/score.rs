@@ -54,7 +54,7 @@ two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ
     assert_eq!(stdout, want);
     assert_eq!(
         stderr,
-        "row 15, column phq9_9: 'x' is not a valid answer for phq9_9 (expected 0–3 or a label); counted as missing
+        "row 15, column phq9_9: 'x' is not a valid answer for phq9_9 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing
 notice: 5 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)
 scored 15 row(s) of rules.csv (UTF-8) in T; 1 invalid cell(s) in 1 row(s); 2 incomplete scale result(s); levels: none 2, monitor 5, refer 3, urgent 5
 "
@@ -165,7 +165,7 @@ fn the_xlsx_example_scores_like_its_csv_twin() {
     assert_eq!((c1, c2), (1, 1), "one invalid cell in each\n{e1}{e2}");
     assert_eq!(xlsx, csv);
     assert_eq!(xlsx.lines().count(), 31, "{xlsx}");
-    let bad = "row 28, column gad7_2: 'sometimes' is not a valid answer for gad7_2 (expected 0–3 or a label); counted as missing\n";
+    let bad = "row 28, column gad7_2: 'sometimes' is not a valid answer for gad7_2 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n";
     assert!(e1.starts_with(bad) && e2.starts_with(bad), "{e1}{e2}");
     assert!(
         stable(&e1).contains("scored 30 row(s) of examples/class-survey.xlsx (xlsx) in T"),
@@ -515,7 +515,7 @@ fn a_big_file_with_scattered_bad_cells_scores_every_row() {
         stderr,
         format!(
             "row 2, column gad7_1: '9' is not a valid answer for gad7_1 (expected 0–3 or a label); counted as missing\n\
-             row 50001, column gad7_7: '{}…' is not a valid answer for gad7_7 (expected 0–3 or a label); counted as missing\n\
+             row 50001, column gad7_7: '{}…' is not a valid answer for gad7_7 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n\
              row 77777: has 4 field(s), but the header has 8; absent fields count as missing\n",
             "x".repeat(40)
         )

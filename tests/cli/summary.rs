@@ -30,7 +30,7 @@ fn raw_answers_are_scored_and_counted_by_class() {
     assert_eq!(stdout, CLASS_CSV);
     assert_eq!(
         stderr,
-        "row 28, column gad7_2: 'sometimes' is not a valid answer for gad7_2 (expected 0–3 or a label); counted as missing
+        "row 28, column gad7_2: 'sometimes' is not a valid answer for gad7_2 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing
 notice: 2 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)
 summarised 30 row(s) of examples/class-survey.csv (UTF-8) by class: 3 group(s) shown, 0 suppressed (fewer than 5 respondents); 1 problem(s) reported above
 "

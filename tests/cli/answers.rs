@@ -1,0 +1,128 @@
+//! Answers as people type them (issue 13 item 6): full-width digits,
+//! trailing punctuation and spaces, the printed labels of the built-ins;
+//! a near miss is named with its nearest label but still counts as missing.
+
+use crate::{bin, data, run};
+
+/// `score … --format csv` on a file in tests/data/answers: (stdout, stderr, code).
+fn score(file: &str, args: &[&str]) -> (String, String, i32) {
+    run(bin()
+        .current_dir(data("answers"))
+        .args(["score", file, "-q", "--format", "csv"])
+        .args(args))
+}
+
+/// (id, first scale's total) of every output row.
+fn totals(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap().to_owned(), f.next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn pairs(want: &[(&str, &str)]) -> Vec<(String, String)> {
+    want.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+#[test]
+fn full_width_digits_and_trailing_punctuation_are_answers() {
+    let (stdout, stderr, code) = score("typed.csv", &["-i", "gad2"]);
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    assert_eq!(
+        totals(&stdout),
+        pairs(&[
+            ("fullwidth", "5"),
+            ("stop", "3"),
+            ("zh-stop", "4"),
+            ("en-stop", "4"),
+            ("fullwidth-label", "2"),
+        ])
+    );
+}
+
+/// With `--one-based` a typed number is the option's position, the same
+/// for `１` as for `1`.
+#[test]
+fn a_full_width_digit_is_a_position_with_one_based() {
+    let (stdout, stderr, code) = run(bin()
+        .args([
+            "score",
+            "-",
+            "-i",
+            "gad2",
+            "-q",
+            "--format",
+            "csv",
+            "--one-based",
+        ])
+        .write_stdin("id,gad2_1,gad2_2\na,１,4\nb,２.,３\n"));
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    assert_eq!(totals(&stdout), pairs(&[("a", "3"), ("b", "3")]));
+}
+
+#[test]
+fn the_printed_ces_d_labels_are_answers() {
+    let (stdout, stderr, code) = score("cesd-printed.csv", &["-i", "cesd"]);
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    // items 4, 8, 12 and 16 are reversed: all 0 → 12, all 2 → 36 …
+    assert_eq!(
+        totals(&stdout),
+        pairs(&[
+            ("printed-0", "12"),
+            ("reprint-2", "36"),
+            ("zh-hyphen-1", "24"),
+            ("short-3", "48"),
+        ])
+    );
+}
+
+/// A near miss is not guessed: it counts as missing (exit 1, the row is
+/// kept) and the message lists the labels and names the nearest.
+#[test]
+fn a_near_miss_is_missing_and_the_nearest_label_is_suggested() {
+    let (stdout, stderr, code) = score("near-miss.csv", &["-i", "gad2"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "row 2, column gad2_1: '一半以上天数' is not a valid answer for gad2_1 (expected 0–3 or a label: 完全不会, 好几天, 一半以上的天数, 几乎每天); counted as missing — did you mean 一半以上的天数?\n"
+    );
+    let rows = totals(&stdout);
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!(rows[0].0, "near");
+    assert_ne!(rows[0].1, "2", "the suggestion must not be taken: {stdout}");
+    assert_eq!(rows[1], ("ok".to_owned(), "2".to_owned()));
+}
+
+/// `3-4 days` has digits but is not a number (nor a label): invalid, not 3.
+#[test]
+fn a_day_count_is_not_read_as_a_number() {
+    let mut cells = vec!["0"; 20];
+    cells[0] = "3-4 days";
+    let input = format!(
+        "id,{}\nr,{}\n",
+        (1..=20)
+            .map(|k| format!("cesd_{k}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        cells.join(",")
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "cesd", "-q", "--format", "csv"])
+        .write_stdin(input));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "row 2, column cesd_1: '3-4 days' is not a valid answer for cesd_1 (expected 0–3 or a label: Rarely or none of the time (less than 1 day), Some or a little of the time (1-2 days), Occasionally or a moderate amount of time (3-4 days), Most or all of the time (5-7 days)); counted as missing\n"
+    );
+    // 19 answered items, 4 of them reversed 0 → 3: 12, prorated to 20 items
+    assert!(
+        stdout.lines().nth(1).unwrap().starts_with("r,13,"),
+        "{stdout}"
+    );
+}

@@ -14,6 +14,7 @@ use crate::io::input::{self, InputSpec};
 use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
 use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
+use crate::io::write::Dest;
 use crate::io::protect::Protected;
 use crate::pipeline::write::{Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
@@ -95,6 +96,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         raw_id: id.filter(|_| pseudonyms.is_some()),
     };
     let pseudonymized = pseudonyms.is_some();
+    let dest = Dest::terminal_if(output.is_terminal());
     let lead = Lead {
         id,
         keep,
@@ -102,7 +104,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     };
     // the header is written before any row is read
     let mut writer = ScoreWriter::new(
-        (format, output),
+        (format, output, dest),
         &input.table.headers,
         (battery, policy, bound),
         lang,

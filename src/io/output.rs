@@ -155,6 +155,17 @@ impl Output {
         }
     }
 
+    /// Whether the output goes to a terminal (stdout, or `-o /dev/tty`):
+    /// then it is for a person to read, not data.
+    pub fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal as _;
+        match self {
+            Output::Stdout(_) => io::stdout().is_terminal(),
+            Output::Stream(w) => w.get_ref().is_terminal(),
+            Output::File { .. } => false,
+        }
+    }
+
     /// Flush, and for a file move it into place.
     pub fn finish(self) -> anyhow::Result<()> {
         match self {

@@ -13,7 +13,7 @@ use crate::cli::Format;
 use crate::exit;
 use crate::instrument::{Lang, Scale};
 use crate::io::privacy::Pseudonymizer;
-use crate::io::write::{Columns, Encoded, Kind, Sink};
+use crate::io::write::{Columns, Dest, Encoded, Kind, Sink};
 use crate::policy::{Bound, Level, Policy};
 use crate::score::Battery;
 
@@ -68,14 +68,14 @@ pub fn columns(headers: &[String], lead: &Lead, battery: &Battery) -> Columns {
 impl<'a, W: Write> ScoreWriter<'a, W> {
     /// `headers`: the input's, for the lead columns' names.
     pub fn new(
-        (format, w): (Format, W),
+        (format, w, dest): (Format, W, Dest),
         headers: &[String],
         (battery, policy, bound): (&'a Battery, &Policy, &'a Bound),
         lang: Lang,
         lead: Lead,
         filter: Filter,
     ) -> anyhow::Result<Self> {
-        let sink = Sink::new(format, w, columns(headers, &lead, battery))?;
+        let sink = Sink::new(format, w, columns(headers, &lead, battery), dest)?;
         let scales: Vec<&Scale> = battery.scales().map(|(_, _, s)| s).collect();
         let bands = scales
             .iter()

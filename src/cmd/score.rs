@@ -16,7 +16,7 @@ use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::write::Dest;
 use crate::io::protect::Protected;
-use crate::pipeline::write::{Filter, Lead, ScoreWriter};
+use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
 use crate::policy;
 use crate::score::Battery;
@@ -62,7 +62,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         Some(c) => Some(input.column("--id-column", c)?),
         None => input.find("id"),
     };
-    let keep = (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
+    let keep: Vec<usize> =
+        (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
+    let pseudonymize = a.pseudonymize.is_some();
+    check_lead(&input.table.headers, (id, &keep), pseudonymize, battery)?;
     let pseudonyms = match &a.pseudonymize {
         Some(key) => {
             let (p, created) = Pseudonymizer::load_or_create(key)?;

@@ -17,7 +17,7 @@ use csv::ByteRecord;
 use super::journal::{private_options, sync_dir};
 use crate::cli::Format;
 use crate::io::protect::{FileId, Protected};
-use crate::io::write::{Columns, Kind, Sink};
+use crate::io::write::{Columns, Dest, Kind, Sink};
 use crate::score::Battery;
 
 /// The columns of a saved row.
@@ -156,7 +156,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// while it is checked and written: two sessions saving at once must not
 /// interleave their rows or both write a header.
 pub fn append_row(path: &Path, battery: &Battery, row: &ByteRecord) -> anyhow::Result<()> {
-    let mut sink = Sink::new(Format::Csv, Vec::new(), columns(battery))?;
+    let mut sink = Sink::new(Format::Csv, Vec::new(), columns(battery), Dest::Data)?;
     sink.row(row)?;
     let bytes = sink.finish()?;
     // the header has no quotes (ids and fixed names): it ends at the first \n

@@ -1,11 +1,11 @@
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use crate::cli::Format;
 use crate::diag::Reported;
 use crate::exit::Exit;
 use crate::instrument::{self, Instrument, Lang};
-use crate::io::write::{Columns, Kind, Sink};
+use crate::io::write::{Columns, Dest, Kind, Sink};
 use crate::printable::printable;
 use crate::score::known;
 
@@ -29,7 +29,9 @@ pub fn list(format: Option<Format>) -> anyhow::Result<Exit> {
     ] {
         cols.push(n, k);
     }
-    let mut sink = Sink::new(format, std::io::stdout().lock(), cols)?;
+    let stdout = std::io::stdout();
+    let dest = Dest::terminal_if(stdout.is_terminal());
+    let mut sink = Sink::new(format, stdout.lock(), cols, dest)?;
     for inst in all_builtins()? {
         let scales: Vec<&str> = inst.scales.iter().map(|s| s.id.as_str()).collect();
         let rec = csv::ByteRecord::from(vec![

@@ -11,11 +11,12 @@ use crate::cli::ScoreArgs;
 use crate::exit::Exit;
 use crate::instrument::{self, Lang};
 use crate::io::input::{self, InputSpec};
-use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo};
+use crate::io::manifest::{self, InputInfo, InstrumentInfo, Manifest, PolicyInfo, Problems};
 use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::protect::Protected;
-use crate::pipeline::write::{Filter, Lead, ScoreWriter};
+use crate::io::write::Dest;
+use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
 use crate::policy;
 use crate::score::Battery;
@@ -61,7 +62,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         Some(c) => Some(input.column("--id-column", c)?),
         None => input.find("id"),
     };
-    let keep = (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
+    let keep: Vec<usize> =
+        (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
+    let pseudonymize = a.pseudonymize.is_some();
+    check_lead(&input.table.headers, (id, &keep), pseudonymize, battery)?;
     let pseudonyms = match &a.pseudonymize {
         Some(key) => {
             let (p, created) = Pseudonymizer::load_or_create(key)?;
@@ -95,6 +99,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         raw_id: id.filter(|_| pseudonyms.is_some()),
     };
     let pseudonymized = pseudonyms.is_some();
+    let dest = Dest::terminal_if(output.is_terminal());
     let lead = Lead {
         id,
         keep,
@@ -102,7 +107,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     };
     // the header is written before any row is read
     let mut writer = ScoreWriter::new(
-        (format, output),
+        (format, output, dest),
         &input.table.headers,
         (battery, policy, bound),
         lang,
@@ -139,15 +144,16 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         counts.top_level_notice(policy);
         return Ok(Exit::Success);
     }
+    let exit = counts.exit(hit_fail_on);
     if let Some(m) = manifest_output {
-        manifest_of(a, &setup, &rows, pseudonymized).write(m)?;
+        manifest_of(a, &setup, &rows, (pseudonymized, exit)).write(m)?;
     }
     counts.end_notes(&rows.name, "scored");
     counts.top_level_notice(policy);
     if !a.quiet {
         summary_line(a, &setup, &rows, started, closed);
     }
-    Ok(counts.exit(hit_fail_on))
+    Ok(exit)
 }
 
 /// `scored N row(s) of FILE …` on stderr.
@@ -180,8 +186,14 @@ fn summary_line(a: &ScoreArgs, setup: &Setup, rows: &Rows<'_>, started: Instant,
     );
 }
 
-fn manifest_of(a: &ScoreArgs, setup: &Setup, rows: &Rows<'_>, pseudonymized: bool) -> Manifest {
+fn manifest_of(
+    a: &ScoreArgs,
+    setup: &Setup,
+    rows: &Rows<'_>,
+    (pseudonymized, exit): (bool, Exit),
+) -> Manifest {
     let policy = &setup.policy;
+    let c = &rows.counts;
     let display = |p: &Option<std::path::PathBuf>, none: &str| {
         p.as_ref()
             .map_or_else(|| none.to_string(), |p| p.display().to_string())
@@ -217,10 +229,19 @@ fn manifest_of(a: &ScoreArgs, setup: &Setup, rows: &Rows<'_>, pseudonymized: boo
             .zip(&rows.counts.per_level)
             .map(|(l, n)| (l.id.clone(), *n))
             .collect(),
-        invalid_cells: rows.counts.bad_cells,
-        incomplete_scale_results: rows.counts.incomplete,
+        invalid_cells: c.bad_cells,
+        incomplete_scale_results: c.incomplete,
+        problems: Problems {
+            rows_with_invalid_cells: c.bad_rows,
+            rows_with_wrong_field_count: c.ragged,
+            records_over_several_lines: c.spanning,
+            lines_not_scored: c.absorbed,
+            missing_item_columns: c.absent_columns,
+            undecodable_header_cells: c.header_problems,
+        },
         pseudonymized,
         output: display(&a.output, "<stdout>"),
+        exit_code: exit.code(),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::cli::{Format, SummaryArgs};
 use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
+use crate::io::write::Dest;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::summary::flags::{FlagList, Who, DURATION_HEADERS};
@@ -35,6 +36,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         a.force,
         &mut super::group_protected(inp),
     )?;
+    let dest = Dest::terminal_if(output.is_terminal());
     let options = Options {
         one_based: inp.one_based,
         as_read: a.flags,
@@ -55,13 +57,13 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             }
             Ok(true)
         })?;
-        let (out, note) = quality.write(&grouping.by, inp.min_group, format, output)?;
+        let (out, note) = quality.write(&grouping.by, inp.min_group, (format, output, dest))?;
         (rows, (out, note))
     } else if a.flags {
         let battery = needs_answers("--flags")?;
         let mut list = FlagList::new(
             battery,
-            (format, output),
+            (format, output, dest),
             grouping.id_name.as_deref(),
             &grouping.by,
             lang,
@@ -97,7 +99,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         let by = &grouping.by;
         let out = match format {
             Format::Table => counts_table(output, by, &scales, &levels, &shown, lang)?,
-            _ => counts_records(output, format, by, &scales, &levels, &shown)?,
+            _ => counts_records((output, format, dest), by, &scales, &levels, &shown)?,
         };
         (
             rows,

@@ -155,6 +155,17 @@ impl Output {
         }
     }
 
+    /// Whether the output goes to a terminal (stdout, or `-o /dev/tty`):
+    /// then it is for a person to read, not data.
+    pub fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal as _;
+        match self {
+            Output::Stdout(_) => io::stdout().is_terminal(),
+            Output::Stream(w) => w.get_ref().is_terminal(),
+            Output::File { .. } => false,
+        }
+    }
+
     /// Flush, and for a file move it into place.
     pub fn finish(self) -> anyhow::Result<()> {
         match self {
@@ -181,18 +192,11 @@ impl Output {
     }
 }
 
-/// Whether the file at `path` is a pseudonym key (64 hex characters, as
-/// `--pseudonymize` makes them): no command of any run may replace one,
-/// not only the run that uses it.
+/// Whether the file at `path` is a pseudonym key (what `--pseudonymize`
+/// accepts as one): no command of any run may replace one, not only the
+/// run that uses it.
 fn looks_like_a_key(path: &Path, existing: Option<&Metadata>) -> bool {
-    const KEY_FILE_LEN: std::ops::RangeInclusive<u64> = 64..=66; // hex + newline
-    if !existing.is_some_and(|m| KEY_FILE_LEN.contains(&m.len())) {
-        return false;
-    }
-    std::fs::read(path).is_ok_and(|b| {
-        let hex = b.trim_ascii();
-        hex.len() == 64 && hex.iter().all(u8::is_ascii_hexdigit)
-    })
+    existing.is_some_and(Metadata::is_file) && super::privacy::is_key_file(path)
 }
 
 fn stdout() -> Output {

@@ -4,6 +4,12 @@
 //! existing one is used only when it is a key worth the name: a regular
 //! file of the user's own that nobody else can read or change, holding at
 //! least 32 bytes that are not one byte repeated.
+//!
+//! The key file format: the key as hex text, at least 64 hex digits (32
+//! bytes, an even number of digits), with nothing but ASCII white space
+//! around it, at most 4 KiB in all. `is_key_file` and `--pseudonymize`
+//! judge a file by that one rule (`parse_key`), so no output replaces a file
+//! that `--pseudonymize` would take as a key.
 
 use std::fs::File;
 use std::io::{Read as _, Write as _};
@@ -100,6 +106,24 @@ fn trim_id(id: &[u8]) -> &[u8] {
         Ok(s) => s.trim().as_bytes(),
         Err(_) => id.trim_ascii(),
     }
+}
+
+/// Whether the file at `path` holds a pseudonym key: what `--pseudonymize`
+/// would accept as one (`parse_key`). Unreadable or larger files are not.
+pub fn is_key_file(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() <= KEY_FILE_LIMIT)
+    {
+        return false;
+    }
+    let mut bytes = Vec::new();
+    file.take(KEY_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .is_ok_and(|_| parse_key(&bytes).is_ok())
 }
 
 /// Refuse a key file others could read, or swap for a key they know.
@@ -225,6 +249,30 @@ mod tests {
             let e = parse_key(text.as_bytes()).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_key_file_is_what_parse_key_accepts() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = "3f9a0c1be2d47a8865f1c0de9b7e21a4c3d5e6f708192a3b4c5d6e7f8091a2b3";
+        for (text, is_key) in [
+            (format!("{key}\n"), true),
+            (format!("{key}\n\n"), true),
+            (format!("  {key}  \n\n"), true),
+            (format!("{key}{key}\n"), true),
+            (format!("{key}\r\n"), true),
+            (key[..32].to_string(), false),
+            ("ff".repeat(32), false),
+            (format!("{key} x"), false),
+            ("id,phq9_1\n".to_string(), false),
+        ] {
+            let p = dir.path().join("k");
+            std::fs::write(&p, &text).unwrap();
+            assert_eq!(is_key_file(&p), is_key, "{text:?}");
+            assert_eq!(parse_key(text.as_bytes()).is_ok(), is_key, "{text:?}");
+        }
+        assert!(!is_key_file(&dir.path().join("absent")));
+        assert!(!is_key_file(dir.path()));
     }
 
     #[test]

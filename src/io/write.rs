@@ -4,6 +4,16 @@
 //! written field by field with typed calls (`text`, `number`, `label`,
 //! `boolean`), so batch output builds no intermediate record: each format
 //! encodes straight into one reused line buffer.
+//!
+//! Output for a terminal (`Dest::Terminal`) carries no terminal control
+//! characters: text from outside (cells, column names, policy and
+//! instrument labels) is passed through `printable`, so a crafted cell
+//! cannot set the window title or clear the screen. Output to a pipe or a
+//! file is data and stays byte-exact. A table shortens long cells
+//! (`TABLE_CELL_MAX`): it is for reading, and drawing a huge cell takes
+//! comfy-table a long time.
+
+use std::borrow::Cow;
 
 use std::io::Write;
 
@@ -31,6 +41,29 @@ pub enum Kind {
 /// The most rows a table holds: past this, output switches to CSV (with a
 /// note on stderr) rather than buffer an unbounded number of rows.
 pub const TABLE_MAX_ROWS: usize = 1000;
+
+/// The most characters a table cell shows; a longer one is cut to its
+/// start and `…`.
+pub const TABLE_CELL_MAX: usize = 200;
+
+/// Where a sink's output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dest {
+    /// A person's terminal: text from outside is made printable.
+    Terminal,
+    /// A pipe or a file: every byte as it came.
+    Data,
+}
+
+impl Dest {
+    pub fn terminal_if(is_terminal: bool) -> Dest {
+        if is_terminal {
+            Dest::Terminal
+        } else {
+            Dest::Data
+        }
+    }
+}
 
 /// What joins reasons in `risk_reasons` (CSV, tables).
 const REASONS_SEPARATOR: &str = "; ";
@@ -108,10 +141,18 @@ pub struct Sink<W: Write> {
     /// Index of the next field in the current row.
     col: usize,
     num: itoa::Buffer,
+    dest: Dest,
 }
 
 impl<W: Write> Sink<W> {
-    pub fn new(format: Format, mut w: W, cols: Columns) -> anyhow::Result<Self> {
+    pub fn new(format: Format, mut w: W, mut cols: Columns, dest: Dest) -> anyhow::Result<Self> {
+        if dest == Dest::Terminal {
+            for n in &mut cols.names {
+                if let Cow::Owned(p) = crate::printable::printable(n) {
+                    *n = p;
+                }
+            }
+        }
         let mut line = Vec::new();
         let enc = match format {
             Format::Csv => {
@@ -151,7 +192,22 @@ impl<W: Write> Sink<W> {
             prefix,
             col: 0,
             num: itoa::Buffer::new(),
+            dest,
         })
+    }
+
+    /// `f` as written: made printable for a terminal, else as it is.
+    #[inline]
+    fn shown<'f>(&self, f: &'f [u8]) -> Cow<'f, [u8]> {
+        if self.dest == Dest::Data || !f.iter().any(|&b| MAY_CONTROL[usize::from(b)]) {
+            return Cow::Borrowed(f);
+        }
+        let text = String::from_utf8_lossy(f);
+        let printable = crate::printable::printable(&text);
+        if matches!((&text, &printable), (Cow::Borrowed(_), Cow::Borrowed(_))) {
+            return Cow::Borrowed(f);
+        }
+        Cow::Owned(printable.into_owned().into_bytes())
     }
 
     /// Start a field: separator, and for JSON the key.
@@ -174,7 +230,7 @@ impl<W: Write> Sink<W> {
     #[inline]
     fn table_cell(&mut self, f: &[u8]) {
         if let Encoding::Table { cells, .. } = &mut self.enc {
-            cells.push(crate::diag::sanitize(&String::from_utf8_lossy(f)));
+            cells.push(crate::diag::sanitize(&shortened(f)));
         }
     }
 
@@ -188,6 +244,8 @@ impl<W: Write> Sink<W> {
     #[inline]
     pub fn text(&mut self, f: &[u8]) {
         self.table_cell(f);
+        let shown = self.shown(f);
+        let f = &*shown;
         self.open();
         if !self.csv_line() {
             json_string(&mut self.line, f);
@@ -207,6 +265,8 @@ impl<W: Write> Sink<W> {
         if self.csv_line() {
             return self.text(joined);
         }
+        let shown = self.shown(joined);
+        let joined = &*shown;
         self.open();
         self.line.push(b'[');
         if !joined.is_empty() {
@@ -232,6 +292,8 @@ impl<W: Write> Sink<W> {
     #[inline]
     pub fn label(&mut self, f: &[u8]) {
         self.table_cell(f);
+        let shown = self.shown(f);
+        let f = &*shown;
         self.open();
         if self.csv_line() {
             csv_field(&mut self.line, f);
@@ -244,10 +306,11 @@ impl<W: Write> Sink<W> {
     /// with `encoded` (band and level names: no per-row quoting scan).
     pub fn encode(&self, f: &[u8]) -> Encoded {
         let mut bytes = Vec::new();
+        let shown = self.shown(f);
         if self.csv_line() {
-            csv_field(&mut bytes, f);
+            csv_field(&mut bytes, &shown);
         } else {
-            json_string(&mut bytes, f);
+            json_string(&mut bytes, &shown);
         }
         Encoded {
             bytes,
@@ -275,11 +338,12 @@ impl<W: Write> Sink<W> {
     #[inline]
     pub fn number(&mut self, f: &[u8]) {
         self.table_cell(f);
+        let shown = self.shown(f);
         self.open();
         if f.is_empty() && !self.csv_line() {
             self.line.extend_from_slice(b"null");
         } else {
-            self.line.extend_from_slice(f);
+            self.line.extend_from_slice(&shown);
         }
     }
 
@@ -359,9 +423,10 @@ impl<W: Write> Sink<W> {
             }
             Encoding::Table { rows, .. } => {
                 let mut t = Table::new();
+                let header = self.cols.names.iter().map(|n| shortened(n.as_bytes()));
                 t.load_preset(UTF8_FULL_CONDENSED)
                     .set_content_arrangement(ContentArrangement::Dynamic)
-                    .set_header(&self.cols.names);
+                    .set_header(header);
                 for r in rows {
                     t.add_row(r);
                 }
@@ -371,6 +436,36 @@ impl<W: Write> Sink<W> {
         Ok(self.w)
     }
 }
+
+/// A table cell's text: at most `TABLE_CELL_MAX` characters, a longer
+/// cell cut to its start and `…` (only the start is decoded, so a huge
+/// cell costs no more than a short one).
+fn shortened(f: &[u8]) -> Cow<'_, str> {
+    // enough bytes for TABLE_CELL_MAX characters of up to 4 bytes, and one more
+    let head = &f[..f.len().min(4 * TABLE_CELL_MAX + 4)];
+    let text = String::from_utf8_lossy(head);
+    match text.char_indices().nth(TABLE_CELL_MAX) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None if head.len() < f.len() => Cow::Owned(format!("{text}…")),
+        None => text,
+    }
+}
+
+/// Bytes that may be or start a terminal control character: C0 controls
+/// but line feed and tab, DEL, and any byte past ASCII (C1 controls and the
+/// bidirectional overrides are multi-byte in UTF-8; bytes that are not
+/// UTF-8 are shown as `\u{FFFD}`).
+static MAY_CONTROL: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = false;
+        b += 1;
+    }
+    t[b'\n' as usize] = false;
+    t[b'\t' as usize] = false;
+    t
+};
 
 /// The CSV header line, with its line end.
 fn csv_header(line: &mut Vec<u8>, cols: &Columns) {
@@ -444,7 +539,7 @@ mod tests {
         let mut cols = Columns::new();
         cols.push("id", Kind::Text);
         cols.push("t", Kind::Number);
-        let mut s = Sink::new(Format::Csv, Vec::new(), cols).unwrap();
+        let mut s = Sink::new(Format::Csv, Vec::new(), cols, Dest::Data).unwrap();
         s.row(&ByteRecord::from(vec!["=1+1", "-2"])).unwrap();
         let out = String::from_utf8(s.finish().unwrap()).unwrap();
         assert_eq!(out, "id,t\n'=1+1,-2\n");
@@ -483,7 +578,7 @@ mod tests {
         cols.push("id", Kind::Text);
         cols.push("total", Kind::Number);
         cols.push("p", Kind::Bool);
-        let mut s = Sink::new(Format::Jsonl, Vec::new(), cols).unwrap();
+        let mut s = Sink::new(Format::Jsonl, Vec::new(), cols, Dest::Data).unwrap();
         s.row(&ByteRecord::from(vec!["a\"b", "", "true"])).unwrap();
         s.text(b"c");
         s.integer(12);
@@ -502,14 +597,14 @@ mod tests {
             let mut cols = Columns::new();
             cols.push("a", Kind::Label);
             cols.push("b", Kind::Label);
-            let mut direct = Sink::new(format, Vec::new(), cols).unwrap();
+            let mut direct = Sink::new(format, Vec::new(), cols, Dest::Data).unwrap();
             direct.label(b"x,y");
             direct.label("中度".as_bytes());
             direct.end_row().unwrap();
             let mut cols = Columns::new();
             cols.push("a", Kind::Label);
             cols.push("b", Kind::Label);
-            let mut pre = Sink::new(format, Vec::new(), cols).unwrap();
+            let mut pre = Sink::new(format, Vec::new(), cols, Dest::Data).unwrap();
             let (e1, e2) = (pre.encode(b"x,y"), pre.encode("中度".as_bytes()));
             pre.encoded(&e1);
             pre.encoded(&e2);
@@ -526,7 +621,7 @@ mod tests {
     fn json_array_and_table() {
         let mut cols = Columns::new();
         cols.push("id", Kind::Text);
-        let mut s = Sink::new(Format::Json, Vec::new(), cols).unwrap();
+        let mut s = Sink::new(Format::Json, Vec::new(), cols, Dest::Data).unwrap();
         s.text(b"a");
         s.end_row().unwrap();
         s.text(b"b");
@@ -537,7 +632,7 @@ mod tests {
         );
         let mut cols = Columns::new();
         cols.push("id", Kind::Text);
-        let mut s = Sink::new(Format::Table, Vec::new(), cols).unwrap();
+        let mut s = Sink::new(Format::Table, Vec::new(), cols, Dest::Data).unwrap();
         s.text(b"x\x1b");
         s.end_row().unwrap();
         let t = String::from_utf8(s.finish().unwrap()).unwrap();
@@ -552,7 +647,7 @@ mod tests {
         ] {
             let mut cols = Columns::new();
             cols.push("r", Kind::Reasons);
-            let mut s = Sink::new(format, Vec::new(), cols).unwrap();
+            let mut s = Sink::new(format, Vec::new(), cols, Dest::Data).unwrap();
             s.reasons(b"a; b c");
             s.end_row().unwrap();
             s.row(&ByteRecord::from(vec![""])).unwrap();
@@ -565,7 +660,7 @@ mod tests {
         let mut cols = Columns::new();
         cols.push("id", Kind::Text);
         cols.push("n", Kind::Number);
-        let mut s = Sink::new(Format::Table, Vec::new(), cols).unwrap();
+        let mut s = Sink::new(Format::Table, Vec::new(), cols, Dest::Data).unwrap();
         for i in 0..=TABLE_MAX_ROWS {
             s.text(format!("=p{i}").as_bytes());
             s.integer(i64::try_from(i).unwrap());
@@ -581,5 +676,80 @@ mod tests {
             lines[TABLE_MAX_ROWS + 1],
             format!("'=p{TABLE_MAX_ROWS},{TABLE_MAX_ROWS}")
         );
+    }
+
+    #[test]
+    fn text_for_a_terminal_is_printable_and_data_stays_exact() {
+        let cell: &[u8] = b"S1\x1b]0;pwn\x07\x1b[2J";
+        let label = "sev\u{9b}31m\u{202e}ere".as_bytes();
+        for (format, dest, want) in [
+            (
+                Format::Csv,
+                Dest::Terminal,
+                "id\u{FFFD},level\nS1\u{FFFD}]0;pwn\u{FFFD}\u{FFFD}[2J,sev\u{FFFD}31m\u{FFFD}ere\n",
+            ),
+            (
+                Format::Csv,
+                Dest::Data,
+                "id\x1b,level\nS1\x1b]0;pwn\x07\x1b[2J,sev\u{9b}31m\u{202e}ere\n",
+            ),
+            (
+                Format::Jsonl,
+                Dest::Terminal,
+                "{\"id\u{FFFD}\":\"S1\u{FFFD}]0;pwn\u{FFFD}\u{FFFD}[2J\",\"level\":\"sev\u{FFFD}31m\u{FFFD}ere\"}\n",
+            ),
+        ] {
+            let mut cols = Columns::new();
+            cols.push("id\x1b", Kind::Text);
+            cols.push("level", Kind::Label);
+            let mut s = Sink::new(format, Vec::new(), cols, dest).unwrap();
+            let level = s.encode(label);
+            s.text(cell);
+            s.encoded(&level);
+            s.end_row().unwrap();
+            let out = String::from_utf8(s.finish().unwrap()).unwrap();
+            assert_eq!(out, want, "{format:?} {dest:?}");
+        }
+        // plain and CJK text is left as it is
+        let mut cols = Columns::new();
+        cols.push("id", Kind::Text);
+        let mut s = Sink::new(Format::Csv, Vec::new(), cols, Dest::Terminal).unwrap();
+        s.text("李四 S1".as_bytes());
+        s.end_row().unwrap();
+        assert_eq!(s.finish().unwrap(), "id\n李四 S1\n".as_bytes());
+    }
+
+    #[test]
+    fn the_csv_a_table_turns_into_on_a_terminal_is_printable() {
+        let mut cols = Columns::new();
+        cols.push("id", Kind::Text);
+        let mut s = Sink::new(Format::Table, Vec::new(), cols, Dest::Terminal).unwrap();
+        for _ in 0..=TABLE_MAX_ROWS {
+            s.text(b"a\x1b[2J");
+            s.end_row().unwrap();
+        }
+        let out = String::from_utf8(s.finish().unwrap()).unwrap();
+        assert!(!out.contains('\x1b'));
+        assert_eq!(out.lines().nth(1), Some("a\u{FFFD}[2J"));
+    }
+
+    #[test]
+    fn long_table_cells_are_cut_to_their_start() {
+        assert_eq!(shortened(b"short"), "short");
+        let exact = "é".repeat(TABLE_CELL_MAX);
+        assert_eq!(shortened(exact.as_bytes()), exact);
+        let long = "中".repeat(TABLE_CELL_MAX + 1);
+        let cut = shortened(long.as_bytes());
+        assert_eq!(cut.chars().count(), TABLE_CELL_MAX + 1);
+        assert!(cut.ends_with("中…"), "{cut}");
+        let huge = "x".repeat(4 << 20);
+        assert_eq!(
+            shortened(huge.as_bytes()),
+            format!("{}…", &huge[..TABLE_CELL_MAX])
+        );
+        // a character cut at the byte limit is not shown broken
+        let wide = "😀".repeat(TABLE_CELL_MAX + 5);
+        let cut = shortened(wide.as_bytes());
+        assert_eq!(cut, format!("{}…", "😀".repeat(TABLE_CELL_MAX)));
     }
 }

@@ -139,6 +139,9 @@ impl Input {
     /// found; absent ones warned about), or a scored file's columns.
     pub fn source(&self, setup: &Setup) -> anyhow::Result<Source> {
         let t = &self.table;
+        if setup.battery().is_none() {
+            scored::refuse_duplicate_names(&t.name, &t.headers)?;
+        }
         Ok(match setup.battery() {
             Some(battery) => {
                 // the encoding in the message: a wrong --encoding is the usual cause

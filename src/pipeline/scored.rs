@@ -32,6 +32,31 @@ pub struct ScoredColumns {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownLevel(pub String);
 
+/// Refuse a scored file whose header names a column twice: which copy is
+/// the result is a guess (a `--keep risk_level` of an older `score` wrote
+/// the input's stale level first), and a guess may count an urgent row as
+/// none. Blank names are not looked up, so they may repeat.
+pub fn refuse_duplicate_names(name: &str, headers: &[String]) -> anyhow::Result<()> {
+    for (c, h) in headers.iter().enumerate() {
+        if h.trim().is_empty() || headers[..c].contains(h) {
+            continue;
+        }
+        let at: Vec<String> = (headers.iter().enumerate())
+            .filter(|(_, o)| *o == h)
+            .map(|(k, _)| (k + 1).to_string())
+            .collect();
+        if at.len() > 1 {
+            anyhow::bail!(
+                "{name}: the header names `{}` {} times (columns {}): which one holds the result cannot be told; rename or remove the extra column(s), or score the raw answers again with -i",
+                crate::printable::printable_line(h),
+                at.len(),
+                at.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 impl ScoredColumns {
     /// Find `{scale}_total` + `{scale}_band` pairs and `risk_level`.
     /// `known` gives the bands of a scale id of a known instrument.

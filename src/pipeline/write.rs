@@ -13,7 +13,7 @@ use crate::cli::Format;
 use crate::exit;
 use crate::instrument::{Lang, Scale};
 use crate::io::privacy::Pseudonymizer;
-use crate::io::write::{Columns, Encoded, Kind, Sink};
+use crate::io::write::{Columns, Dest, Encoded, Kind, Sink};
 use crate::policy::{Bound, Level, Policy};
 use crate::score::Battery;
 
@@ -65,17 +65,68 @@ pub fn columns(headers: &[String], lead: &Lead, battery: &Battery) -> Columns {
     cols
 }
 
+/// Refuse lead columns the output cannot hold as asked (a usage error,
+/// before anything is read or created): a kept or id column named like a
+/// column `score` writes would give the output two columns of one name, and
+/// whoever reads it back (`summary`, a spreadsheet lookup) may take the
+/// input's stale copy for the result; a kept id column under
+/// `--pseudonymize` would put the raw ids next to their pseudonyms.
+pub fn check_lead(
+    headers: &[String],
+    (id, keep): (Option<usize>, &[usize]),
+    pseudonymize: bool,
+    battery: &Battery,
+) -> anyhow::Result<()> {
+    let shown = |c: usize| crate::printable::printable_line(&headers[c]).into_owned();
+    let mut results = Columns::new();
+    results.push_results(battery);
+    let fix = "rename the column in the input, or leave it out";
+    if let Some(c) = id.filter(|&c| results.names.contains(&headers[c])) {
+        anyhow::bail!(
+            "--id-column `{}` has the name of a column score writes itself: the output would have two `{0}` columns; {fix}",
+            shown(c)
+        );
+    }
+    let first = id.map_or("row", |c| headers[c].as_str());
+    for (k, &c) in keep.iter().enumerate() {
+        let name = &headers[c];
+        if Some(c) == id && pseudonymize {
+            anyhow::bail!(
+                "--keep `{}` is the id column, and --pseudonymize writes it as pseudonyms: keeping it would put the raw ids next to their pseudonyms; leave it out of --keep",
+                shown(c)
+            );
+        }
+        if Some(c) == id || name == first {
+            anyhow::bail!(
+                "--keep `{}` is the {} column, written first already: the output would have two `{0}` columns; leave it out of --keep",
+                shown(c),
+                if id.is_some() { "id" } else { "row number" }
+            );
+        }
+        if keep[..k].iter().any(|&o| headers[o] == *name) {
+            anyhow::bail!("--keep names `{}` twice: give it once", shown(c));
+        }
+        if results.names.contains(name) {
+            anyhow::bail!(
+                "--keep `{}` has the name of a column score writes itself: the output would have two `{0}` columns, and a reader could take the input's copy for the result; {fix}",
+                shown(c)
+            );
+        }
+    }
+    Ok(())
+}
+
 impl<'a, W: Write> ScoreWriter<'a, W> {
     /// `headers`: the input's, for the lead columns' names.
     pub fn new(
-        (format, w): (Format, W),
+        (format, w, dest): (Format, W, Dest),
         headers: &[String],
         (battery, policy, bound): (&'a Battery, &Policy, &'a Bound),
         lang: Lang,
         lead: Lead,
         filter: Filter,
     ) -> anyhow::Result<Self> {
-        let sink = Sink::new(format, w, columns(headers, &lead, battery))?;
+        let sink = Sink::new(format, w, columns(headers, &lead, battery), dest)?;
         let scales: Vec<&Scale> = battery.scales().map(|(_, _, s)| s).collect();
         let bands = scales
             .iter()

@@ -9,7 +9,7 @@ use csv::ByteRecord;
 use super::careless::{parse_seconds, RowFlags};
 use crate::cli::Format;
 use crate::instrument::Lang;
-use crate::io::write::{Columns, Kind, Sink};
+use crate::io::write::{Columns, Dest, Kind, Sink};
 use crate::score::{Answer, Battery};
 
 /// Duration columns found without `--duration-column` (exports: wjx,
@@ -47,7 +47,7 @@ impl<'b, W: Write> FlagList<'b, W> {
     /// `id`: the id column's name; `by`: the group columns' names.
     pub fn new(
         battery: &'b Battery,
-        (format, output): (Format, W),
+        (format, output, dest): (Format, W, Dest),
         id: Option<&str>,
         by: &[String],
         lang: Lang,
@@ -65,7 +65,7 @@ impl<'b, W: Write> FlagList<'b, W> {
         cols.push("flags", Kind::Text);
         Ok(FlagList {
             battery,
-            sink: Sink::new(format, output, cols)?,
+            sink: Sink::new(format, output, cols, dest)?,
             has_id: id.is_some(),
             lang,
             rec: ByteRecord::new(),

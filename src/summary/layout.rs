@@ -10,12 +10,11 @@ use csv::ByteRecord;
 use super::{fmt2, key_label, suppressed_mark, Cell, LevelInfo, ScaleInfo, Shown, Tally};
 use crate::cli::Format;
 use crate::instrument::Lang;
-use crate::io::write::{Columns, Kind, Sink};
+use crate::io::write::{Columns, Dest, Kind, Sink};
 
 /// Counts per group as records.
 pub fn counts_records<W: Write>(
-    output: W,
-    format: Format,
+    (output, format, dest): (W, Format, Dest),
     by: &[String],
     scales: &[ScaleInfo],
     levels: &[LevelInfo],
@@ -41,7 +40,7 @@ pub fn counts_records<W: Write>(
         cols.push(format!("level_{}", l.id), Kind::Number);
     }
     let width = cols.names.len();
-    let mut sink = Sink::new(format, output, cols)?;
+    let mut sink = Sink::new(format, output, cols, dest)?;
     let json = matches!(format, Format::Json | Format::Jsonl);
     let mut rec = ByteRecord::new();
     let fill = |rec: &mut ByteRecord, n: u64, t: &Tally| {

@@ -8,7 +8,7 @@ use csv::ByteRecord;
 use super::alpha::{fmt3, Reliability};
 use super::{groups_note, suppressed_mark, Cell, Groups};
 use crate::cli::Format;
-use crate::io::write::{Columns, Kind, Sink};
+use crate::io::write::{Columns, Dest, Kind, Sink};
 use crate::score::{Answer, Battery};
 
 pub struct Quality<'b> {
@@ -48,8 +48,7 @@ impl<'b> Quality<'b> {
         self,
         by: &[String],
         min_group: u64,
-        format: Format,
-        output: W,
+        (format, output, dest): (Format, W, Dest),
     ) -> anyhow::Result<(W, String)> {
         let battery = self.battery;
         let n_groups = self.groups.len();
@@ -72,7 +71,7 @@ impl<'b> Quality<'b> {
             cols.push(name, kind);
         }
         let json = matches!(format, Format::Json | Format::Jsonl);
-        let mut sink = Sink::new(format, output, cols)?;
+        let mut sink = Sink::new(format, output, cols, dest)?;
         let scales: Vec<(&str, Vec<&str>)> = battery
             .scales()
             .map(|(_, inst, s)| {

@@ -681,3 +681,327 @@ fn ids_are_trimmed_before_hashing() {
     assert!(ids[..4].iter().all(|p| *p == ids[0]), "{ids:?}");
     assert_ne!(ids[0], ids[4]);
 }
+
+// ------------------------------------------- red team: output side
+
+/// Finding 1: a kept or id column named like a column `score` writes (or
+/// the id column itself) would give the output two columns of one name,
+/// and `summary` read the input's stale `risk_level` (urgent counted as
+/// none). A usage error, naming the clash and the fix; nothing written.
+#[test]
+fn a_kept_column_that_clashes_with_an_output_column_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = hostile("kept_output_column.csv");
+    let with_total = write(
+        dir.path(),
+        "total.csv",
+        "id,phq9_total,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\nS1,0,0,0,0,0,0,0,0,0,3\n",
+    );
+    let key = key_file(dir.path(), "k.key", 0o600);
+    let out = dir.path().join("out.csv");
+    let cases: Vec<(PathBuf, Vec<&str>, &str)> = vec![
+        (
+            input.clone(),
+            vec!["--keep", "cls,risk_level"],
+            "--keep `risk_level`",
+        ),
+        (
+            with_total,
+            vec!["--keep", "phq9_total"],
+            "--keep `phq9_total`",
+        ),
+        (
+            input.clone(),
+            vec!["--id-column", "risk_level"],
+            "--id-column `risk_level`",
+        ),
+        (
+            input.clone(),
+            vec!["--keep", "id"],
+            "--keep `id` is the id column",
+        ),
+        (
+            input.clone(),
+            vec!["--keep", "cls,cls"],
+            "--keep names `cls` twice",
+        ),
+    ];
+    for (file, args, want) in cases {
+        let (stdout, stderr, code) = run(bin()
+            .arg("score")
+            .arg(&file)
+            .args(["-i", "phq9", "-o"])
+            .arg(&out)
+            .args(&args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(
+            [
+                "rename the column in the input",
+                "leave it out",
+                "give it once"
+            ]
+            .iter()
+            .any(|fix| stderr.contains(fix)),
+            "{args:?}: the fix: {stderr}"
+        );
+        assert_eq!(stdout, "");
+        assert!(!out.exists(), "{args:?}: nothing written");
+    }
+    // raw ids next to their pseudonyms
+    let (_, stderr, code) = run(bin()
+        .arg("score")
+        .arg(&input)
+        .args(["-i", "phq9", "--keep", "id", "--pseudonymize"])
+        .arg(&key)
+        .arg("-o")
+        .arg(&out));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("would put the raw ids next to their pseudonyms"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    // other columns are still kept
+    let (stdout, stderr, code) = run(bin()
+        .arg("score")
+        .arg(&input)
+        .args(["-i", "phq9", "--keep", "cls", "--format", "csv"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("id,cls,phq9_total,"), "{stdout}");
+    assert_eq!(stdout.matches(",urgent,").count(), 5, "{stdout}");
+}
+
+/// Finding 1: `summary` and `report` of a scored file with two columns of
+/// one name (made by an older `score --keep risk_level`) refuse it, saying
+/// which name and which columns, rather than count the stale copy.
+#[test]
+fn a_scored_file_with_duplicate_header_names_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scored = write(
+        dir.path(),
+        "scored.csv",
+        "id,cls,risk_level,phq9_total,phq9_band,phq9_prorated,risk_level,risk_label,risk_reasons\n\
+         S1,A,none,3,minimal,false,urgent,Urgent,PHQ-9 item 9\n\
+         S2,A,none,3,minimal,false,urgent,Urgent,PHQ-9 item 9\n",
+    );
+    let (stdout, stderr, code) = run(bin().arg("summary").arg(&scored).args([
+        "--by",
+        "cls",
+        "--format",
+        "csv",
+        "--min-group",
+        "1",
+    ]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the header names `risk_level` 2 times (columns 3, 7)"),
+        "{stderr}"
+    );
+    assert_eq!(stdout, "");
+    let html = dir.path().join("r.html");
+    let (_, stderr, code) = run(bin()
+        .arg("report")
+        .arg(&scored)
+        .args(["--by", "cls", "--min-group", "1", "-o"])
+        .arg(&html));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`risk_level` 2 times"), "{stderr}");
+    assert!(!html.exists());
+}
+
+/// Finding 5: every key file `--pseudonymize` accepts is one no output
+/// replaces, `--force` or not (blank lines after the key, spaces around
+/// it, a longer key).
+#[test]
+fn no_output_replaces_a_file_pseudonymize_accepts() {
+    const KEY: &str = "3f9a0c1be2d47a8865f1c0de9b7e21a4c3d5e6f708192a3b4c5d6e7f8091a2b3";
+    let dir = tempfile::tempdir().unwrap();
+    let variants = [
+        format!("{KEY}\n\n"),
+        format!("  {KEY}  \n\n"),
+        format!("{KEY}  \n"),
+        format!("{KEY}\n\n\n"),
+        format!("{KEY}{KEY}\n"),
+        format!("{KEY}\r\n"),
+    ];
+    for (n, text) in variants.iter().enumerate() {
+        let key = dir.path().join(format!("k{n}.key"));
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key)
+            .unwrap();
+        fs::write(&key, text).unwrap();
+        // --pseudonymize takes it as a key ...
+        let (_, stderr, code) = run(bin()
+            .arg("score")
+            .arg(hostile("answers.csv"))
+            .args(["-i", "phq9", "-q", "--format", "csv", "--pseudonymize"])
+            .arg(&key));
+        assert_eq!(code, 0, "{text:?}: {stderr}");
+        // ... so no output may replace it
+        for target in ["-o", "--manifest"] {
+            let (_, stderr, code) = run(bin()
+                .arg("score")
+                .arg(hostile("answers.csv"))
+                .args(["-i", "phq9", "--force", target])
+                .arg(&key));
+            assert_eq!(code, 2, "{text:?} {target}: {stderr}");
+            assert!(
+                stderr.contains("it holds a --pseudonymize key"),
+                "{text:?}: {stderr}"
+            );
+            assert_eq!(&fs::read_to_string(&key).unwrap(), text, "key kept");
+        }
+    }
+}
+
+/// All of a PTY session's output until the program exits, and its status.
+fn on_a_terminal(dir: &Path, args: &[&str]) -> (String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_psyscreen"));
+    cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
+    let mut s = expectrl::session::OsSession::spawn(cmd)
+        .expect("open a pseudo-terminal and spawn psyscreen");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    let out = super::administer::rest(&mut s);
+    (out, super::administer::status(&s))
+}
+
+fn assert_no_terminal_controls(out: &str) {
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}'] {
+        assert!(!out.contains(bad), "{bad:?} reached the terminal: {out:?}");
+    }
+}
+
+/// Finding 7: CSV (and JSON Lines) written to a terminal carries no
+/// terminal controls from the input's cells, nor does the table that turns
+/// into CSV past 1,000 rows, nor `summary`'s CSV; in a pipe the data stays
+/// byte-exact.
+#[test]
+fn output_to_a_terminal_carries_no_terminal_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let esc = hostile("escapes.csv");
+    let esc = esc.to_str().unwrap();
+    for format in ["csv", "jsonl"] {
+        let (out, status) = on_a_terminal(
+            dir.path(),
+            &["score", esc, "-i", "phq9", "--format", format],
+        );
+        assert!(status.ends_with(", 0)"), "{status}: {out}");
+        assert_no_terminal_controls(&out);
+        assert!(
+            out.contains("S1\u{FFFD}]0;pwn\u{FFFD}\u{FFFD}[2J"),
+            "{out:?}"
+        );
+        assert!(out.contains("S2\u{FFFD}31m"), "{out:?}");
+    }
+    // the table that becomes CSV past 1,000 rows
+    let mut many =
+        String::from("id,grp,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    for i in 0..1001 {
+        many.push_str(&format!(
+            "P{i}\u{1b}]0;pwn\u{7},\u{1b}[2JA,0,0,0,0,0,0,0,0,0\n"
+        ));
+    }
+    let many = write(dir.path(), "many.csv", &many);
+    let many = many.to_str().unwrap();
+    let (out, status) = on_a_terminal(
+        dir.path(),
+        &[
+            "score", many, "-i", "phq9", "--keep", "grp", "--format", "table",
+        ],
+    );
+    assert!(status.ends_with(", 0)"), "{status}");
+    assert!(out.contains("writing CSV instead of a table"), "{out:?}");
+    assert!(out.contains("P1000\u{FFFD}]0;pwn\u{FFFD}"), "every row");
+    assert_no_terminal_controls(&out);
+    // summary's CSV: a group named with escapes
+    let (out, status) = on_a_terminal(
+        dir.path(),
+        &[
+            "summary",
+            many,
+            "-i",
+            "phq9",
+            "--by",
+            "grp",
+            "--format",
+            "csv",
+            "--min-group",
+            "1",
+        ],
+    );
+    assert!(status.ends_with(", 0)"), "{status}: {out}");
+    assert!(out.contains("\u{FFFD}[2JA"), "{out:?}");
+    assert_no_terminal_controls(&out);
+    // in a pipe, data is data
+    let (stdout, _, code) = run(bin()
+        .arg("score")
+        .arg(esc)
+        .args(["-i", "phq9", "--format", "csv"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("S1\u{1b}]0;pwn\u{7}\u{1b}[2J,"),
+        "{stdout:?}"
+    );
+}
+
+/// Finding 10: a table shortens a long cell to its start and `…`, so
+/// drawing it does not stall (a 100 KB cell took 6 s, 2 MB over a minute).
+#[test]
+fn a_table_of_long_cells_is_drawn_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text =
+        String::from("id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    text.push_str(&"x ".repeat(2 << 20));
+    text.push_str(",0,0,0,0,0,0,0,0,3\n");
+    for i in 0..999 {
+        text.push_str(&format!("L{i} {},1,1,1,1,1,1,1,1,0\n", "y ".repeat(1000)));
+    }
+    let input = write(dir.path(), "long.csv", &text);
+    let started = std::time::Instant::now();
+    let (stdout, stderr, code) = run(bin()
+        .timeout(std::time::Duration::from_secs(60))
+        .arg("score")
+        .arg(&input)
+        .args(["-i", "phq9", "--format", "table", "-q"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+    assert!(stdout.contains("x x x"), "the cell's start is shown");
+    assert!(stdout.contains('…'), "and that it goes on");
+    assert!(stdout.contains("L998"), "every row");
+    assert!(stdout.contains("urgent"));
+    assert!(
+        stdout.len() < 4 << 20,
+        "cells shortened: {} bytes",
+        stdout.len()
+    );
+}
+
+/// Finding 14: the manifest records every problem class the run reported,
+/// and the run's exit code, not only rows and invalid cells.
+#[test]
+fn the_manifest_records_every_problem_and_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("run.json");
+    let (_, stderr, code) = run(bin()
+        .arg("score")
+        .arg(hostile("manifest_problems.csv"))
+        .args(["-i", "phq9", "-q", "--format", "csv", "--manifest"])
+        .arg(&manifest));
+    assert_eq!(code, 1, "{stderr}");
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(m["exit_code"], 1, "{m}");
+    assert_eq!(m["input"]["rows"], 4, "{m}");
+    assert_eq!(m["invalid_cells"], 1, "{m}");
+    let p = &m["problems"];
+    assert_eq!(p["rows_with_invalid_cells"], 1, "{m}");
+    assert_eq!(p["rows_with_wrong_field_count"], 2, "{m}");
+    assert_eq!(p["records_over_several_lines"], 1, "{m}");
+    assert_eq!(p["lines_not_scored"], 2, "{m}");
+    assert_eq!(p["missing_item_columns"], 1, "{m}");
+    assert_eq!(p["undecodable_header_cells"], 0, "{m}");
+}

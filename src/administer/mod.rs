@@ -278,7 +278,7 @@ fn history_from(
 
 /// The top-level rules that fired in `earlier` sessions, by the policy in
 /// force now: each session's answers replayed in the order given.
-fn fired_earlier(setup: &Setup<'_>, earlier: &[Earlier]) -> Vec<session::Earlier> {
+fn fired_earlier(setup: &Setup<'_>, earlier: &[Earlier]) -> Vec<session::FiredEarlier> {
     let levels = setup.policy.levels.len();
     let mut fired = Vec::new();
     for e in earlier {
@@ -286,7 +286,7 @@ fn fired_earlier(setup: &Setup<'_>, earlier: &[Earlier]) -> Vec<session::Earlier
         let history = history_from(setup.battery, &e.answers, setup.lang, &mut Vec::new());
         let replayed = Session::replay(setup.battery, setup.bound, levels, &history);
         for (rule, answers) in replayed.fired_top() {
-            fired.push(session::Earlier {
+            fired.push(session::FiredEarlier {
                 rule,
                 answers,
                 id: e.id.clone(),

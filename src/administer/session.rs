@@ -63,7 +63,7 @@ pub enum Now {
 /// respondent, set aside when they chose to start again: the level and the
 /// fact outlive the answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Earlier {
+pub struct FiredEarlier {
     /// Index into `Bound::rules`.
     pub rule: usize,
     /// The answers (global item, value) of the items the rule reads, when
@@ -101,7 +101,7 @@ pub struct Session<'a> {
     /// erase the fact.
     fired_top: Vec<(usize, Vec<Slot>)>,
     /// Top-level rules that fired in earlier sessions set aside.
-    earlier: Vec<Earlier>,
+    earlier: Vec<FiredEarlier>,
 }
 
 impl<'a> Session<'a> {
@@ -316,11 +316,11 @@ impl<'a> Session<'a> {
     }
 
     /// Carry the top-level rules that fired in earlier sessions set aside.
-    pub fn carry(&mut self, earlier: Vec<Earlier>) {
+    pub fn carry(&mut self, earlier: Vec<FiredEarlier>) {
         self.earlier = earlier;
     }
 
-    pub fn earlier(&self) -> &[Earlier] {
+    pub fn earlier(&self) -> &[FiredEarlier] {
         &self.earlier
     }
 

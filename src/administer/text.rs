@@ -4,7 +4,7 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::session::{Earlier, Now, Session, TakenBack};
+use super::session::{FiredEarlier, Now, Session, TakenBack};
 use super::Summary;
 use crate::hotlines::Hotlines;
 use crate::instrument::{Instrument, Lang, ResponseSet};
@@ -308,7 +308,12 @@ pub fn taken_back(session: &Session<'_>, bound: &Bound, t: &TakenBack, lang: Lan
 /// earlier session the person chose not to resume: one reason per answer it
 /// fired on, e.g. `PHQ-9 item 9 answered 2 in an earlier session (P1,
 /// started T), then started again`.
-pub fn started_again(session: &Session<'_>, bound: &Bound, e: &Earlier, lang: Lang) -> Vec<String> {
+pub fn started_again(
+    session: &Session<'_>,
+    bound: &Bound,
+    e: &FiredEarlier,
+    lang: Lang,
+) -> Vec<String> {
     // `; ` separates reasons in a row: the id and time come from a journal
     let (id, started) = (e.id.replace(';', ","), e.started.replace(';', ","));
     let when = match lang {

@@ -12,6 +12,9 @@
 //! instruments=phq9,gad7
 //! started=2026-01-02T03:04:05Z
 //! session=pid 4242 on host1 since 2026-01-02T03:04:05Z   who holds it (again on resume)
+//! earlier-started=2026-01-01T10:00:00Z   a session set aside by starting
+//! earlier-id=P001                          again, in which a top-level rule
+//! earlier-answer=phq9_9=2                  fired: its answers, in order
 //! phq9_1=2
 //! phq9_2=skip
 //! end=2026-01-02T03:09:00Z   written just before the row is appended
@@ -73,6 +76,20 @@ pub struct Loaded {
     pub session: Option<String>,
     /// Lines that could not be read (reported, not fatal).
     pub bad_lines: Vec<usize>,
+    /// Sessions set aside when the person started again, in which a
+    /// top-level rule fired: carried from journal to journal until a row is
+    /// saved, so that starting again never erases a risk answer.
+    pub earlier: Vec<Earlier>,
+}
+
+/// A session set aside (the person chose to start again) in which a
+/// top-level rule fired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earlier {
+    pub started: String,
+    pub id: String,
+    /// Its answers in the order given, as in [`Loaded::answers`].
+    pub answers: Vec<(String, Option<i32>)>,
 }
 
 /// An open journal, appending, locked for this process.
@@ -157,7 +174,13 @@ impl Journal {
 
     /// Start a new session in this (empty or emptied) journal.
     pub fn start(&mut self, h: &Header) -> anyhow::Result<()> {
-        let text = format!(
+        self.start_carrying(h, &[])
+    }
+
+    /// Start a new session carrying `earlier` sessions' facts, written with
+    /// the header in one write: the header is never without them.
+    fn start_carrying(&mut self, h: &Header, earlier: &[Earlier]) -> anyhow::Result<()> {
+        let mut text = format!(
             "{MAGIC}\nrespondent={}\nid={}\ninstruments={}\nstarted={}\nsession={}\n",
             h.respondent,
             h.id,
@@ -165,16 +188,28 @@ impl Journal {
             h.started,
             this_session(&h.started)
         );
+        for e in earlier {
+            text.push_str(&format!(
+                "earlier-started={}\nearlier-id={}\n",
+                e.started, e.id
+            ));
+            for (item, value) in &e.answers {
+                match value {
+                    Some(v) => text.push_str(&format!("earlier-answer={item}={v}\n")),
+                    None => text.push_str(&format!("earlier-answer={item}=skip\n")),
+                }
+            }
+        }
         self.write_durably(&text)
     }
 
-    /// Empty the journal and start a new session in it (the lock is kept,
-    /// so no other session can slip in between).
-    pub fn restart(&mut self, h: &Header) -> anyhow::Result<()> {
+    /// Empty the journal and start a new session in it, carrying `earlier`
+    /// (the lock is kept, so no other session can slip in between).
+    pub fn restart(&mut self, h: &Header, earlier: &[Earlier]) -> anyhow::Result<()> {
         self.file
             .set_len(0)
             .with_context(|| format!("emptying the journal {}", self.path.display()))?;
-        self.start(h)
+        self.start_carrying(h, earlier)
     }
 
     /// Record that this process now holds the journal (a session resumed,
@@ -359,6 +394,7 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
     let mut end = None;
     let mut session = None;
     let mut bad_lines = Vec::new();
+    let mut earlier: Vec<Earlier> = Vec::new();
     for (n, line) in lines {
         let Some((key, value)) = line.split_once('=') else {
             if !line.trim().is_empty() {
@@ -389,6 +425,20 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
             }
             "end" => end = Some(value.to_string()),
             "session" => session = Some(value.to_string()),
+            // `-` is in no item id: these never clash with an item
+            "earlier-started" => earlier.push(Earlier {
+                started: value.to_string(),
+                id: String::new(),
+                answers: Vec::new(),
+            }),
+            "earlier-id" => match earlier.last_mut() {
+                Some(e) => e.id = value.to_string(),
+                None => bad_lines.push(n + 1),
+            },
+            "earlier-answer" => match (earlier.last_mut(), parse_answer(value)) {
+                (Some(e), Some(answer)) => e.answers.push(answer),
+                _ => bad_lines.push(n + 1),
+            },
             item if valid_item_id(item) => match value {
                 "skip" => answers.push((item.to_string(), None)),
                 v => match v.parse::<i32>() {
@@ -410,7 +460,20 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
         end,
         session,
         bad_lines,
+        earlier,
     })
+}
+
+/// `item=value` or `item=skip`.
+fn parse_answer(text: &str) -> Option<(String, Option<i32>)> {
+    let (item, value) = text.split_once('=')?;
+    if !valid_item_id(item) {
+        return None;
+    }
+    match value {
+        "skip" => Some((item.to_string(), None)),
+        v => v.parse().ok().map(|v| (item.to_string(), Some(v))),
+    }
 }
 
 /// A journal is a regular file this program made: anything else at its
@@ -671,6 +734,31 @@ mod tests {
         std::fs::write(&q, "my notes\n").unwrap();
         assert!(Journal::open_locked(&q).is_err());
         assert_eq!(std::fs::read_to_string(&q).unwrap(), "my notes\n");
+    }
+
+    #[test]
+    fn earlier_sessions_are_carried_with_the_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.partial");
+        let (mut j, _) = Journal::open_locked(&p).unwrap();
+        let earlier = vec![Earlier {
+            started: "t0".into(),
+            id: "P001".into(),
+            answers: vec![("phq9_9".into(), Some(2)), ("phq9_9".into(), None)],
+        }];
+        j.restart(&header(), &earlier).unwrap();
+        j.record("phq9_1", Some(0)).unwrap();
+        let l = load(&p).unwrap().unwrap();
+        assert_eq!(l.earlier, earlier);
+        assert_eq!(l.answers, vec![("phq9_1".to_string(), Some(0))]);
+        assert!(l.bad_lines.is_empty(), "{l:?}");
+        // a fact without its session, or not an answer: reported
+        let l = parse(
+            "psyscreen-journal 1\nrespondent=\nid=a\ninstruments=asq\nstarted=t\nearlier-answer=asq_1=1\nearlier-started=t0\nearlier-answer=asq_1\nearlier-answer=asq_1=x\nearlier-answer=asq_1=skip\n",
+        )
+        .unwrap();
+        assert_eq!(l.bad_lines, vec![6, 8, 9]);
+        assert_eq!(l.earlier[0].answers, vec![("asq_1".to_string(), None)]);
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use session::{Session, Slot};
 use crate::instrument::Lang;
 use crate::policy::{Bound, Level, Outcome, Policy};
 use crate::score::{Answer, Battery, Ref, ScaleResult};
-use journal::{Header, Journal, Loaded};
+use journal::{Earlier, Header, Journal, Loaded};
 use text::Crisis;
 
 /// What the person chose at a question or at the end.
@@ -105,6 +105,9 @@ pub enum Start {
     Fresh {
         journal: Journal,
         id: String,
+        /// Earlier sessions set aside in which a top-level rule fired,
+        /// carried in the journal.
+        earlier: Vec<Earlier>,
     },
     /// An unfinished session of the same respondent and instruments.
     Offer(Box<Offer>),
@@ -167,19 +170,21 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
         return Ok(Start::Fresh {
             journal,
             id: header.id,
+            earlier: Vec::new(),
         });
     }
     let (mut journal, loaded) = Journal::open_locked(path)?;
-    let fresh = |mut journal: Journal| -> anyhow::Result<Start> {
+    let fresh = |mut journal: Journal, earlier: Vec<Earlier>| -> anyhow::Result<Start> {
         let header = new_header(setup);
-        journal.restart(&header)?;
+        journal.restart(&header, &earlier)?;
         Ok(Start::Fresh {
             journal,
             id: header.id,
+            earlier,
         })
     };
     let Some(loaded) = loaded else {
-        return fresh(journal);
+        return fresh(journal, Vec::new());
     };
     let want = setup.respondent.clone().unwrap_or_default();
     let ids = setup.instrument_ids();
@@ -212,17 +217,20 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
                 ),
                 Lang::Zh => format!("{id} 的作答已于 {end} 保存到 {csv}；其记录文件已清空"),
             });
-            return fresh(journal);
+            // the saved row carries what the earlier sessions left
+            return fresh(journal, Vec::new());
         }
     }
-    let history = history_from(setup.battery, &loaded, setup.lang, notes);
+    let history = history_from(setup.battery, &loaded.answers, setup.lang, notes);
     let mut last = vec![Slot::Pending; setup.battery.n_items()];
     for &(g, slot) in &history {
         last[g] = slot;
     }
     let given = last.iter().filter(|s| **s != Slot::Pending).count();
     if given == 0 {
-        return fresh(journal);
+        // nothing to resume, but what earlier sessions left stays
+        let earlier = loaded.earlier;
+        return fresh(journal, earlier);
     }
     journal.claim(&now_utc())?;
     let info = ResumeInfo {
@@ -243,12 +251,12 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
 /// are dropped.
 fn history_from(
     battery: &Battery,
-    loaded: &Loaded,
+    answers: &[(String, Option<i32>)],
     lang: Lang,
     notes: &mut Vec<String>,
 ) -> Vec<(usize, Slot)> {
-    let mut history = Vec::with_capacity(loaded.answers.len());
-    for (item, value) in &loaded.answers {
+    let mut history = Vec::with_capacity(answers.len());
+    for (item, value) in answers {
         let Some(Ref::Item(g)) = battery.lookup(item) else {
             notes.push(match lang {
                 Lang::En => format!("journal: `{item}` is no item of these instruments; ignored"),
@@ -268,6 +276,27 @@ fn history_from(
     history
 }
 
+/// The top-level rules that fired in `earlier` sessions, by the policy in
+/// force now: each session's answers replayed in the order given.
+fn fired_earlier(setup: &Setup<'_>, earlier: &[Earlier]) -> Vec<session::FiredEarlier> {
+    let levels = setup.policy.levels.len();
+    let mut fired = Vec::new();
+    for e in earlier {
+        // what the journal held was noted when that session was resumed
+        let history = history_from(setup.battery, &e.answers, setup.lang, &mut Vec::new());
+        let replayed = Session::replay(setup.battery, setup.bound, levels, &history);
+        for (rule, answers) in replayed.fired_top() {
+            fired.push(session::FiredEarlier {
+                rule,
+                answers,
+                id: e.id.clone(),
+                started: e.started.clone(),
+            });
+        }
+    }
+    fired
+}
+
 fn set_contains(battery: &Battery, g: usize, v: i32) -> bool {
     battery
         .items()
@@ -284,11 +313,16 @@ pub fn drive<'a>(
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Ending<'a>> {
     let levels = setup.policy.levels.len();
-    let (mut session, mut journal, id) = match start {
-        Start::Fresh { journal, id } => (
+    let (mut session, mut journal, id, earlier) = match start {
+        Start::Fresh {
+            journal,
+            id,
+            earlier,
+        } => (
             Session::new(setup.battery, setup.bound, levels),
             journal,
             id,
+            earlier,
         ),
         Start::Offer(offer) => {
             let Offer {
@@ -297,9 +331,19 @@ pub fn drive<'a>(
                 info,
                 mut journal,
             } = *offer;
-            let replayed = Session::replay(setup.battery, setup.bound, levels, &history);
+            let mut replayed = Session::replay(setup.battery, setup.bound, levels, &history);
+            // a top-level rule that fired in the session not resumed outlives it
+            let mut earlier = loaded.earlier.clone();
+            if !replayed.fired_top().is_empty() {
+                earlier.push(Earlier {
+                    started: loaded.header.started.clone(),
+                    id: loaded.header.id.clone(),
+                    answers: loaded.answers.clone(),
+                });
+            }
+            replayed.carry(fired_earlier(setup, &loaded.earlier));
             match ui.offer_resume(&info)? {
-                Ok(true) => (replayed, journal, loaded.header.id),
+                Ok(true) => (replayed, journal, loaded.header.id, loaded.earlier),
                 Ok(false) => {
                     let aside = set_aside(&journal)?;
                     let aside = aside.display();
@@ -310,11 +354,12 @@ pub fn drive<'a>(
                         Lang::Zh => format!("未完成的作答没有继续，已另存于 {aside}"),
                     });
                     let header = new_header(setup);
-                    journal.restart(&header)?;
+                    journal.restart(&header, &earlier)?;
                     (
                         Session::new(setup.battery, setup.bound, levels),
                         journal,
                         header.id,
+                        earlier,
                     )
                 }
                 Err(stop) => {
@@ -329,11 +374,15 @@ pub fn drive<'a>(
             }
         }
     };
+    session.carry(fired_earlier(setup, &earlier));
+    let stop_here = |session, journal, why, keep, notes: &mut Vec<String>| {
+        stopped(setup, session, journal, why, keep, &earlier, notes)
+    };
     loop {
         if session.crisis_due() {
             match ui.crisis(&setup.crisis)? {
                 None => session.acknowledge_crisis(),
-                Some(stop) => return stopped(session, journal, Some(stop), true),
+                Some(stop) => return stop_here(session, journal, Some(stop), true, notes),
             }
             continue;
         }
@@ -369,17 +418,20 @@ pub fn drive<'a>(
                     });
                 }
             }
-            Action::Quit { keep } => return stopped(session, journal, None, keep),
-            Action::Stop(stop) => return stopped(session, journal, Some(stop), true),
+            Action::Quit { keep } => return stop_here(session, journal, None, keep, notes),
+            Action::Stop(stop) => return stop_here(session, journal, Some(stop), true, notes),
         }
     }
 }
 
 fn stopped<'a>(
+    setup: &Setup<'_>,
     session: Session<'a>,
-    journal: Journal,
+    mut journal: Journal,
     why: Option<Stop>,
     keep: bool,
+    earlier: &[Earlier],
+    notes: &mut Vec<String>,
 ) -> anyhow::Result<Ending<'a>> {
     let (answered, skipped) = session.counts();
     let given = answered + skipped;
@@ -388,7 +440,20 @@ fn stopped<'a>(
     // nothing given: nothing to resume
     let kept = keep && given > 0;
     if !kept {
-        journal.remove()?;
+        if earlier.is_empty() {
+            journal.remove()?;
+        } else {
+            // this session's answers go; what earlier sessions left stays,
+            // for the next session of this respondent
+            journal.restart(&new_header(setup), earlier)?;
+            let (p, id) = (path.display(), &earlier[0].id);
+            notes.push(match setup.lang {
+                Lang::En => format!(
+                    "{p} keeps the answer at the top level of an earlier session of {id}: the next session of {id} carries it"
+                ),
+                Lang::Zh => format!("{p} 保留了 {id} 之前一次作答中达到最高级别的答案：{id} 的下一次作答会带上它"),
+            });
+        }
     }
     Ok(Ending::Stopped {
         why,
@@ -401,10 +466,22 @@ fn stopped<'a>(
 
 /// Keep an unfinished journal's answers (the person chose not to resume
 /// them) in `JOURNAL.TIMESTAMP.old`, before the journal is emptied.
+/// A second one within the same second gets `JOURNAL.TIMESTAMP-2.old`, …:
+/// nothing set aside is overwritten.
 fn set_aside(journal: &Journal) -> anyhow::Result<PathBuf> {
-    let mut name = journal.path().as_os_str().to_owned();
-    name.push(format!(".{}.old", compact(&now_utc())));
-    let aside = PathBuf::from(name);
+    let stamp = compact(&now_utc());
+    let named = |n: u32| {
+        let mut name = journal.path().as_os_str().to_owned();
+        match n {
+            1 => name.push(format!(".{stamp}.old")),
+            n => name.push(format!(".{stamp}-{n}.old")),
+        }
+        PathBuf::from(name)
+    };
+    let aside = (1..1000)
+        .map(named)
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .unwrap_or_else(|| named(1000));
     journal.copy_to(&aside).with_context(|| {
         format!(
             "keeping the unfinished journal {} as {}",
@@ -453,6 +530,19 @@ pub fn summarize(session: &Session<'_>, bound: &Bound, id: &str, lang: Lang) -> 
     for taken in session.taken_back(&out) {
         level = level.max(bound.rules[taken.rule].level);
         for reason in text::taken_back(session, bound, &taken, lang) {
+            if !reasons.contains(&reason) {
+                if !buf.is_empty() {
+                    buf.push_str("; ");
+                }
+                buf.push_str(&reason);
+                reasons.push(reason);
+            }
+        }
+    }
+    // and one that fired in an earlier session the person started again from
+    for e in session.earlier() {
+        level = level.max(bound.rules[e.rule].level);
+        for reason in text::started_again(session, bound, e, lang) {
             if !reasons.contains(&reason) {
                 if !buf.is_empty() {
                     buf.push_str("; ");
@@ -643,6 +733,60 @@ mod tests {
             "{text}"
         );
         assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_top_level_scale_rule_from_a_session_not_resumed_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let battery = Battery::new(vec![instrument::builtin("phq9").unwrap().unwrap()]);
+        let policy = crate::policy::load_str(
+            "p.yaml",
+            "id: t\nversion: \"1\"\nname: {en: t, zh: t}\nlevels: [none, urgent]\nmissing_critical: urgent\nlabels:\n  en: {none: None, urgent: Urgent}\n  zh: {none: 无, urgent: 紧急}\nrules:\n  - level: urgent\n    when: \"phq9 >= 20\"\n    reason: {en: \"PHQ-9 severe, total >= 20\", zh: \"PHQ-9 重度\"}\n",
+        )
+        .unwrap();
+        let bound = policy.bind(&battery, &instrument::builtin_names()).unwrap();
+        let hot = crate::hotlines::load().unwrap();
+        let setup = Setup {
+            battery: &battery,
+            policy: &policy,
+            bound: &bound,
+            crisis: text::crisis(&policy, &hot, Lang::En),
+            journal: dir.path().join("s.csv.P1.partial"),
+            respondent: Some("P1".into()),
+            append: None,
+            lang: Lang::En,
+        };
+        let mut notes = Vec::new();
+        // all 3: total 27, the crisis; then input ends
+        let mut ui = Script {
+            actions: [3; 9].map(Action::Answer).to_vec(),
+            crises: 0,
+            resume: Ok(true),
+        };
+        let start = prepare(&setup, &mut notes).unwrap();
+        drive(&setup, start, &mut ui, &mut notes).unwrap();
+        assert_eq!(ui.crises, 1);
+        // start again: all 0
+        let start = prepare(&setup, &mut notes).unwrap();
+        let mut ui = Script {
+            actions: [0; 9].map(Action::Answer).to_vec(),
+            crises: 0,
+            resume: Ok(false),
+        };
+        let Ending::Completed { session, id, .. } =
+            drive(&setup, start, &mut ui, &mut notes).unwrap()
+        else {
+            panic!("completed")
+        };
+        let s = summarize(&session, &bound, &id, Lang::En);
+        assert_eq!(s.level, Level(1));
+        assert_eq!(s.reasons.len(), 1, "{s:?}");
+        assert!(
+            s.reasons[0]
+                .starts_with("PHQ-9 severe, total >= 20 in an earlier session (P1, started 20"),
+            "{s:?}"
+        );
+        assert!(s.reasons[0].ends_with("), then started again"), "{s:?}");
     }
 
     #[test]

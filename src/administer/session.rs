@@ -59,6 +59,21 @@ pub enum Now {
     NotAsked,
 }
 
+/// A top-level rule that fired in an earlier session of the same
+/// respondent, set aside when they chose to start again: the level and the
+/// fact outlive the answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiredEarlier {
+    /// Index into `Bound::rules`.
+    pub rule: usize,
+    /// The answers (global item, value) of the items the rule reads, when
+    /// it last fired in that session.
+    pub answers: Vec<(usize, i32)>,
+    /// That session's id and start.
+    pub id: String,
+    pub started: String,
+}
+
 /// The answer is not one of the item's response values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotAnOption;
@@ -85,6 +100,8 @@ pub struct Session<'a> {
     /// as they were when it last fired: taking the answer back must not
     /// erase the fact.
     fired_top: Vec<(usize, Vec<Slot>)>,
+    /// Top-level rules that fired in earlier sessions set aside.
+    earlier: Vec<FiredEarlier>,
 }
 
 impl<'a> Session<'a> {
@@ -126,6 +143,7 @@ impl<'a> Session<'a> {
             acknowledged: Vec::new(),
             due: Vec::new(),
             fired_top: Vec::new(),
+            earlier: Vec::new(),
         };
         s.slots.resize(n, Slot::Pending);
         s.refresh();
@@ -260,8 +278,65 @@ impl<'a> Session<'a> {
     /// Do the answers as they stand reach the top level (a crisis message
     /// is due, or was shown, for them)?
     /// A top-level rule that fired and was taken back counts too.
+    /// So does one that fired in an earlier session set aside.
     pub fn at_crisis_level(&self) -> bool {
-        !self.due.is_empty() || !self.acknowledged.is_empty() || !self.fired_top.is_empty()
+        !self.due.is_empty()
+            || !self.acknowledged.is_empty()
+            || !self.fired_top.is_empty()
+            || !self.earlier.is_empty()
+    }
+
+    /// Every top-level rule that fired during the session, with the answers
+    /// of the items it reads when it last fired (none for a rule on a scale
+    /// total: the rule itself says it better than every item's answer).
+    pub fn fired_top(&self) -> Vec<(usize, Vec<(usize, i32)>)> {
+        self.fired_top
+            .iter()
+            .map(|(rule, then)| {
+                let on_a_scale = self.bound.rules[*rule]
+                    .when
+                    .targets()
+                    .iter()
+                    .any(|t| matches!(t, Ref::Scale(_)));
+                let items = if on_a_scale {
+                    Vec::new()
+                } else {
+                    self.rule_items(*rule)
+                };
+                let answers = items
+                    .into_iter()
+                    .filter_map(|g| match then[g] {
+                        Slot::Value(v) => Some((g, v)),
+                        Slot::Skipped | Slot::Pending => None,
+                    })
+                    .collect();
+                (*rule, answers)
+            })
+            .collect()
+    }
+
+    /// Carry the top-level rules that fired in earlier sessions set aside.
+    pub fn carry(&mut self, earlier: Vec<FiredEarlier>) {
+        self.earlier = earlier;
+    }
+
+    pub fn earlier(&self) -> &[FiredEarlier] {
+        &self.earlier
+    }
+
+    /// The items a rule reads (global indexes, in order).
+    fn rule_items(&self, rule: usize) -> Vec<usize> {
+        let mut items: Vec<usize> = Vec::new();
+        for target in self.bound.rules[rule].when.targets() {
+            match *target {
+                Ref::Item(g) => items.push(g),
+                Ref::Scale(s) => items.extend(&self.scale_items[s]),
+                Ref::Absent => {}
+            }
+        }
+        items.sort_unstable();
+        items.dedup();
+        items
     }
 
     /// The top-level rules that fired during the session but not in `out`
@@ -272,17 +347,8 @@ impl<'a> Session<'a> {
             if out.fired.contains(rule) {
                 continue;
             }
-            let mut items: Vec<usize> = Vec::new();
-            for target in self.bound.rules[*rule].when.targets() {
-                match *target {
-                    Ref::Item(g) => items.push(g),
-                    Ref::Scale(s) => items.extend(&self.scale_items[s]),
-                    Ref::Absent => {}
-                }
-            }
-            items.sort_unstable();
-            items.dedup();
-            let changes = items
+            let changes = self
+                .rule_items(*rule)
                 .into_iter()
                 .filter_map(|g| {
                     let Slot::Value(was) = then[g] else {

@@ -4,7 +4,7 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::session::{Now, Session, TakenBack};
+use super::session::{FiredEarlier, Now, Session, TakenBack};
 use super::Summary;
 use crate::hotlines::Hotlines;
 use crate::instrument::{Instrument, Lang, ResponseSet};
@@ -299,6 +299,42 @@ pub fn taken_back(session: &Session<'_>, bound: &Bound, t: &TakenBack, lang: Lan
                 (Lang::Zh, Now::Value(v)) => format!("{item}先答 {was}，后改为 {v}"),
                 (Lang::Zh, Now::Missing) => format!("{item}先答 {was}，后跳过"),
                 (Lang::Zh, Now::NotAsked) => format!("{item}先答 {was}，后因跳题规则未问"),
+            }
+        })
+        .collect()
+}
+
+/// Why a session keeps the level of a top-level rule that fired in an
+/// earlier session the person chose not to resume: one reason per answer it
+/// fired on, e.g. `PHQ-9 item 9 answered 2 in an earlier session (P1,
+/// started T), then started again`.
+pub fn started_again(
+    session: &Session<'_>,
+    bound: &Bound,
+    e: &FiredEarlier,
+    lang: Lang,
+) -> Vec<String> {
+    // `; ` separates reasons in a row: the id and time come from a journal
+    let (id, started) = (e.id.replace(';', ","), e.started.replace(';', ","));
+    let when = match lang {
+        Lang::En => format!("in an earlier session ({id}, started {started}), then started again"),
+        Lang::Zh => format!("（{id}，开始于 {started}），之后重新开始"),
+    };
+    if e.answers.is_empty() {
+        let rule = bound.rules[e.rule].reason.get(lang).replace("; ", ", ");
+        return vec![match lang {
+            Lang::En => format!("{rule} {when}"),
+            Lang::Zh => format!("{rule}在之前的一次作答中触发{when}"),
+        }];
+    }
+    e.answers
+        .iter()
+        .map(|&(g, was)| {
+            let (_, inst, index, _) = session.item(g);
+            let item = item_name(inst, index, lang);
+            match lang {
+                Lang::En => format!("{item} answered {was} {when}"),
+                Lang::Zh => format!("{item}在之前的一次作答中答 {was}{when}"),
             }
         })
         .collect()

@@ -668,3 +668,273 @@ fn a_journal_path_that_is_a_link_or_fifo_is_refused_not_written_through() {
     );
     assert!(!dir.path().join("j.csv").exists());
 }
+
+// ------------------------- red-team 4: a crisis answer taken back by starting again
+
+/// The `started=` time of the session in a journal.
+fn journal_started(journal: &Path) -> String {
+    let text = std::fs::read_to_string(journal).expect("the journal exists");
+    text.lines()
+        .find_map(|l| l.strip_prefix("started="))
+        .expect("a started= line")
+        .to_string()
+}
+
+/// Files beside the `--append` file that end in `.old` (journals set aside).
+fn set_aside(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".old")
+        })
+        .count()
+}
+
+#[test]
+fn starting_again_after_a_crisis_answer_keeps_the_level_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-i",
+        "phq9,gad7",
+        "--plain",
+        "--respondent",
+        "P1",
+        "--append",
+        "r1.csv",
+    ];
+    // item 9 = 2, crisis acknowledged, quit (end of input: the answers are kept)
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("{}2\n\nquit\n", "0\n".repeat(8))));
+    assert_eq!(code, 2, "{err}");
+    let journal = dir.path().join("r1.csv.P1.partial");
+    let started = journal_started(&journal);
+    // the same command: start again, and answer 0 everywhere
+    let (out, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("n\n{}", "0\n".repeat(16))));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        set_aside(dir.path()),
+        1,
+        "the unfinished answers are kept aside"
+    );
+    let reason = format!(
+        "PHQ-9 item 9 answered 2 in an earlier session (P1, started {started}), then started again"
+    );
+    let results = &out[out.find("Results for P1").expect("results")..];
+    assert!(results.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
+    assert!(
+        results.contains("• PHQ-9 item 9 answered 2 in an earlier session (P1, started"),
+        "{out}"
+    );
+    let saved = rows(&dir.path().join("r1.csv"));
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(
+        saved[0].ends_with(&format!(
+            "Z,{}0,minimal,false,0,minimal,false,urgent,Urgent,\"{reason}\"",
+            "0,".repeat(16)
+        )),
+        "{saved:?}"
+    );
+    assert!(!journal.exists(), "saved: the journal is gone");
+}
+
+#[test]
+fn starting_again_twice_and_stopping_in_between_still_keeps_the_level_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-i",
+        "phq9,gad7",
+        "--plain",
+        "--lang",
+        "zh",
+        "--respondent",
+        "P2",
+        "--append",
+        "r2.csv",
+    ];
+    let journal = dir.path().join("r2.csv.P2.partial");
+    // 1: item 9 = 3, back, 1... then 0; input ends
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("{}3\n\n返回\n0\n", "0\n".repeat(8))));
+    assert_eq!(code, 2, "{err}");
+    let started = journal_started(&journal);
+    // 2: start again, two answers, input ends
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("n\n0\n0\n"));
+    assert_eq!(code, 2, "{err}");
+    // the stop shows the crisis lines: the earlier session reached the top level
+    assert!(err.contains("!!"), "{err}");
+    // 3: start again, and stop before answering anything
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("n\n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        journal.exists(),
+        "the journal keeps the earlier session's fact: {err}"
+    );
+    assert_eq!(set_aside(dir.path()), 2);
+    // 4: nothing answered in the journal: a new session, no offer
+    let (out, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin("0\n".repeat(16)));
+    assert_eq!(code, 0, "{err}");
+    let reason = format!("PHQ-9 第9题在之前的一次作答中答 3（P2，开始于 {started}），之后重新开始");
+    assert!(out.contains("│ 风险级别 ┆ 紧急 (urgent)"), "{out}");
+    assert!(
+        out.contains("PHQ-9 第9题在之前的一次作答中答 3（P2，"),
+        "{out}"
+    );
+    let saved = rows(&dir.path().join("r2.csv"));
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(
+        saved[0].ends_with(&format!(",urgent,紧急,{reason}")),
+        "{saved:?}"
+    );
+}
+
+#[test]
+fn starting_again_after_no_crisis_answer_or_a_skipped_one_adds_nothing() {
+    for (who, instruments, first, second, level) in [
+        // five answers, none at the top level
+        (
+            "Q1",
+            "phq9,gad7",
+            "0\n".repeat(5),
+            "0\n".repeat(16),
+            "│ Risk level ┆ No flag (none)",
+        ),
+        // ASQ item 5 skipped: cannot rule out urgent, the crisis message is
+        // shown; answered in the new session, it is ruled out, as going back
+        // and answering it in one session would (only a rule that fired is
+        // kept: a skip is no risk answer)
+        (
+            "Q2",
+            "asq,gad7",
+            "1\n0\n0\n0\nskip\n\n".to_string(),
+            format!("1\n0\n0\n0\n0\n{}", "0\n".repeat(7)),
+            "│ Risk level ┆ Refer (refer)",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let args = [
+            "-i",
+            instruments,
+            "--plain",
+            "--respondent",
+            who,
+            "--append",
+            "q.csv",
+        ];
+        let (out, err, code) = run(administer(dir.path()).args(args).write_stdin(first));
+        assert_eq!(code, 2, "{who}: {err}");
+        if who == "Q2" {
+            assert!(out.contains("!! CRISIS"), "{out}");
+        }
+        let (out, err, code) = run(administer(dir.path())
+            .args(args)
+            .write_stdin(format!("n\n{second}")));
+        assert_eq!(code, 0, "{who}: {err}");
+        assert!(out.contains(level), "{who}: {out}");
+        assert!(!out.contains("earlier session"), "{who}: {out}");
+        let saved = rows(&dir.path().join("q.csv"));
+        assert!(!saved[0].contains("earlier session"), "{who}: {saved:?}");
+        if who == "Q1" {
+            assert!(saved[0].ends_with(",none,No flag,"), "{who}: {saved:?}");
+        }
+        let journal = std::fs::read_to_string(dir.path().join(format!("q.csv.{who}.partial")));
+        assert!(journal.is_err(), "saved: no journal left");
+    }
+}
+
+#[test]
+fn starting_again_after_a_crisis_answer_then_skipped_keeps_the_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-i",
+        "phq9,gad7",
+        "--plain",
+        "--respondent",
+        "Q3",
+        "--append",
+        "q.csv",
+    ];
+    // item 9 = 1, crisis acknowledged, back, skip (cannot rule out, shown again)
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("{}1\n\nback\nskip\n\n", "0\n".repeat(8))));
+    assert_eq!(code, 2, "{err}");
+    let started = journal_started(&dir.path().join("q.csv.Q3.partial"));
+    let (out, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("n\n{}", "0\n".repeat(16))));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("│ Risk level ┆ Urgent (urgent)"), "{out}");
+    let saved = rows(&dir.path().join("q.csv"));
+    assert!(
+        saved[0].ends_with(&format!(
+            ",urgent,Urgent,\"PHQ-9 item 9 answered 1 in an earlier session (Q3, started {started}), then started again\""
+        )),
+        "{saved:?}"
+    );
+}
+
+#[test]
+fn after_starting_again_resuming_or_deleting_the_new_answers_keeps_the_earlier_fact() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-i",
+        "phq9,gad7",
+        "--plain",
+        "--respondent",
+        "P4",
+        "--append",
+        "r4.csv",
+    ];
+    let journal = dir.path().join("r4.csv.P4.partial");
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("{}2\n\n", "0\n".repeat(8))));
+    assert_eq!(code, 2, "{err}");
+    let started = journal_started(&journal);
+    // start again, one answer, quit deleting it: the earlier fact stays
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin("n\n0\nquit\nn\n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the 1 answer(s) given were deleted"), "{err}");
+    assert!(
+        err.contains(
+            "r4.csv.P4.partial keeps the answer at the top level of an earlier session of P4"
+        ),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        text.contains(&format!("\nearlier-started={started}\n")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("\nphq9_1=0\n"),
+        "this session's answer is gone: {text}"
+    );
+    // two answers, input ends; then resume and finish
+    let (_, err, code) = run(administer(dir.path()).args(args).write_stdin("0\n0\n"));
+    assert_eq!(code, 2, "{err}");
+    let (_, err, code) = run(administer(dir.path())
+        .args(args)
+        .write_stdin(format!("y\n{}", "0\n".repeat(14))));
+    assert_eq!(code, 0, "{err}");
+    let saved = rows(&dir.path().join("r4.csv"));
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(
+        saved[0].ends_with(&format!(
+            ",urgent,Urgent,\"PHQ-9 item 9 answered 2 in an earlier session (P4, started {started}), then started again\""
+        )),
+        "{saved:?}"
+    );
+}

@@ -25,3 +25,24 @@ pub fn run(args: &[&str]) -> u8 {
     assert!(code <= 3, "exit code {code}");
     code
 }
+
+/// Write `data` as the answer file `name` (its extension picks the reader)
+/// and score it with the real CLI into a file.
+pub fn score_file(name: &str, data: &[u8]) {
+    let dir = scratch();
+    let input = dir.join(name);
+    let output = dir.join("out.csv");
+    std::fs::write(&input, data).expect("write input");
+    let input = input.to_str().expect("utf-8 path");
+    let output = output.to_str().expect("utf-8 path");
+    run(&[
+        "score",
+        input,
+        "-i",
+        "phq9,gad7,asq",
+        "-q",
+        "--force",
+        "-o",
+        output,
+    ]);
+}

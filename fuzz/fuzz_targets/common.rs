@@ -1,7 +1,6 @@
 //! Shared by the fuzz targets: run the real CLI on a file in a private
 //! temporary folder, as a user would.
 
-
 // each target uses part of it
 #![allow(dead_code)]
 use std::path::PathBuf;

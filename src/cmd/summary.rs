@@ -96,6 +96,8 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         let levels = levels_of(&setup.policy);
         let by = &grouping.by;
         let out = match format {
+            // not all read: counts of part of the rows would pass for all
+            _ if rows.counts.stopped.is_some() => output,
             Format::Table => counts_table(output, by, &scales, &levels, &shown, lang)?,
             _ => counts_records(output, format, by, &scales, &levels, &shown)?,
         };
@@ -104,9 +106,10 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             (out, groups_note(n_groups, shown.suppressed, inp.min_group)),
         )
     };
-    super::finish_unless_empty(out, rows.counts.rows)?;
     let c = &rows.counts;
+    super::finish_unless_empty(out, if c.stopped.is_some() { 0 } else { c.rows })?;
     c.end_notes(&rows.name, "summarised");
+    c.unwritten_note(a.output.as_deref());
     c.top_level_notice(&setup.policy);
     if !inp.quiet {
         eprintln!(

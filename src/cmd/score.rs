@@ -139,7 +139,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         counts.top_level_notice(policy);
         return Ok(Exit::Success);
     }
-    if let Some(m) = manifest_output {
+    // not all read: no provenance for a run that did not finish
+    if let Some(m) = manifest_output.filter(|_| counts.stopped.is_none()) {
         manifest_of(a, &setup, &rows, pseudonymized).write(m)?;
     }
     counts.end_notes(&rows.name, "scored");

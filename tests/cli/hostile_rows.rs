@@ -250,7 +250,14 @@ fn a_workbook_damaged_after_thousands_of_rows_says_how_far_it_got() {
     let (_, stderr, code) = score(&["--format", "csv"]);
     assert_eq!((code, stderr), (2, format!("{LATE_ERROR}{URGENT}")));
 
-    let (stdout, stderr, code) = score(&["-o", "out.csv", "--fail-on", "urgent"]);
+    let (stdout, stderr, code) = score(&[
+        "-o",
+        "out.csv",
+        "--manifest",
+        "run.json",
+        "--fail-on",
+        "urgent",
+    ]);
     assert_eq!(code, 3);
     assert_eq!(stdout, "");
     assert_eq!(
@@ -261,6 +268,7 @@ fn a_workbook_damaged_after_thousands_of_rows_says_how_far_it_got() {
         !dir.path().join("out.csv").exists(),
         "no partial file that looks whole"
     );
+    assert!(!dir.path().join("run.json").exists(), "nor its manifest");
 
     // summary: no counts of part of the rows; the notice all the same
     let (stdout, stderr, code) = run(bin().current_dir(dir.path()).args([

@@ -94,7 +94,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", a.output.display()))?;
         output.finish()?;
     }
-    c.end_notes(&rows.name, "summarised");
+    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
     c.unwritten_note(Some(&a.output));
     c.top_level_notice(&setup.policy);
     if !inp.quiet && c.rows > 0 && c.stopped.is_none() {

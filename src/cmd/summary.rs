@@ -55,7 +55,11 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             }
             Ok(true)
         })?;
-        let (out, note) = quality.write(&grouping.by, inp.min_group, format, output)?;
+        // not all read: no figures of part of the rows
+        let (out, note) = match rows.counts.stopped {
+            Some(_) => (output, String::new()),
+            None => quality.write(&grouping.by, inp.min_group, format, output)?,
+        };
         (rows, (out, note))
     } else if a.flags {
         let battery = needs_answers("--flags")?;
@@ -108,10 +112,10 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     };
     let c = &rows.counts;
     super::finish_unless_empty(out, if c.stopped.is_some() { 0 } else { c.rows })?;
-    c.end_notes(&rows.name, "summarised");
+    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
     c.unwritten_note(a.output.as_deref());
     c.top_level_notice(&setup.policy);
-    if !inp.quiet {
+    if !inp.quiet && c.stopped.is_none() {
         eprintln!(
             "summarised {} row(s) of {} ({}) by {}: {what}; {} problem(s) reported above",
             c.rows,

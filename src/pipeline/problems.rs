@@ -148,12 +148,18 @@ impl Counts {
     /// took in were not read as rows; a read that stopped says how far it
     /// got. `done` says what was (not) done (`scored`, `summarised`).
     pub fn end_notes(&self, name: &str, done: &str) {
+        self.end_notes_with(name, done, done);
+    }
+
+    /// As `end_notes`, with what was done with the rows read before a
+    /// read stopped (`summary` writes nothing then).
+    pub fn end_notes_with(&self, name: &str, done: &str, done_before_stop: &str) {
         if self.rows == 0 {
             eprintln!("error: {name} has a header but no rows: nothing {done}");
         }
         if let Some(s) = &self.stopped {
             eprintln!(
-                "error: {}\nerror: {name} could not be read past row {}: the rows up to it were {done}, the rest was not read",
+                "error: {}\nerror: {name} could not be read past row {}: the rows up to it were {done_before_stop}, the rest was not read",
                 s.error, s.after_row
             );
         }

@@ -278,7 +278,6 @@ fn a_workbook_damaged_after_thousands_of_rows_says_how_far_it_got() {
         "phq9",
         "--by",
         "id",
-        "-q",
         "--format",
         "csv",
     ]));
@@ -288,9 +287,30 @@ fn a_workbook_damaged_after_thousands_of_rows_says_how_far_it_got() {
         stderr,
         format!(
             "{}{URGENT}",
-            LATE_ERROR.replace("were scored", "were summarised")
+            LATE_ERROR.replace("were scored", "were read but not summarised")
         )
     );
+
+    // report: no report of part of the rows
+    let (_, stderr, code) = run(bin().current_dir(dir.path()).args([
+        "report",
+        "late.xlsx",
+        "-i",
+        "phq9",
+        "--by",
+        "id",
+        "-o",
+        "r.html",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "{}error: r.html was not written: the input could not be read to its end\n{URGENT}",
+            LATE_ERROR.replace("were scored", "were read but not summarised")
+        )
+    );
+    assert!(!dir.path().join("r.html").exists());
 }
 
 /// The red team's late2.xlsx: row 2999 comes twice. Every row before it

@@ -231,15 +231,16 @@ fn check_values(
             return;
         }
     };
-    let Some(b) = *band else { return };
     let fits = |(lo, hi): &(i64, i64)| (*lo..=*hi).contains(&units);
-    if limits.bands.get(b).is_some_and(fits) {
-        return;
+    let expected = limits.bands.iter().position(fits);
+    match *band {
+        Some(b) if limits.bands.get(b).is_some_and(fits) => return,
+        // `incomplete` is right for a total in no band; a band the scale
+        // does not have is reported already
+        None if expected.is_none() || bad.iter().any(|c| c.column == col.band) => return,
+        _ => {}
     }
-    let expected = limits
-        .bands
-        .iter()
-        .position(fits)
+    let expected = expected
         .and_then(|e| info.bands.get(e))
         .map_or("incomplete", |e| e.id.as_str());
     bad.push(BadCell::new(
@@ -309,6 +310,11 @@ mod tests {
                 "negative",
                 Some("'negative' is not the band of gad2 total 4 (expected positive)"),
             ),
+            (
+                "1",
+                "incomplete",
+                Some("'incomplete' is not the band of gad2 total 1 (expected negative)"),
+            ),
             ("2", "negative", None),
             ("2.0", "negative", None),
             ("6", "positive", None),
@@ -328,6 +334,10 @@ mod tests {
                 }
             }
         }
+        // a band the scale does not have: reported once, not twice
+        let rec = ByteRecord::from(vec!["1", "nope", "none"]);
+        c.read(&rec, level_of, &mut facts, &mut bad).unwrap();
+        assert_eq!(bad.len(), 1);
     }
 
     #[test]

@@ -365,9 +365,10 @@ fn a_scored_file_with_impossible_values_is_reported_and_not_averaged() {
          row 3, column phq9_total: '-5' is not a possible total of phq9 (0 to 27): the file was changed after scoring? the total and band are left out\n\
          row 4, column phq9_total: '2.5' is not a possible total of phq9 (whole numbers): the file was changed after scoring? the total and band are left out\n\
          row 5, column phq9_band: 'severe' is not the band of phq9 total 3 (expected minimal): the file was changed after scoring? the total and band are left out\n\
+         row 9, column phq9_band: 'incomplete' is not the band of phq9 total 5 (expected mild): the file was changed after scoring? the total and band are left out\n\
          notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
     );
-    // n 7; 5 incomplete; mean of 22 and 4 only; minimal 1 (F), severe 1 (E)
+    // n 8; 6 incomplete; mean of 22 and 4 only; minimal 1 (F), severe 1 (E)
     let all = stdout.lines().find(|l| l.starts_with("all,")).unwrap();
-    assert_eq!(all, "all,,7,false,5,13.00,12.73,1,0,0,0,1,5,5,1,0,1");
+    assert_eq!(all, "all,,8,false,6,13.00,12.73,1,0,0,0,1,6,5,2,0,1");
 }

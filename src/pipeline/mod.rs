@@ -354,7 +354,10 @@ impl<'s> Rows<'s> {
     /// Read, report and score every row into `sink`, until the end or
     /// until the sink says stop (`Ok(false)`) or fails (its error is the
     /// run's). The counts are in `counts` afterwards, for the exit code and
-    /// the closing lines; the reading thread ends with `self`.
+    /// the closing lines; the reading thread ends with `self`. A read error
+    /// before any row is the run's error; after rows were scored it ends
+    /// the read and is kept in `counts.stopped` (those rows stand: the
+    /// command closes its output, gives the notices and exits 2 or 3).
     pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
         let Rows {
             counts,

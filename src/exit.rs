@@ -1,7 +1,8 @@
 //! The one place that knows exit codes.
 
 /// DESIGN: 0 scored; 1 scored but some cells invalid; 2 usage or definition
-/// error, nothing scored; 3 `--fail-on` level reached.
+/// error, nothing scored (or the input not read to its end); 3 `--fail-on`
+/// level reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Success = 0,
@@ -29,6 +30,16 @@ impl Exit {
             Exit::Error
         } else {
             Exit::after_batch(problems, hit_fail_on)
+        }
+    }
+
+    /// The input could not be read to its end after some rows were
+    /// scored: an error (2), unless one of them reached `--fail-on` (3).
+    pub fn after_stop(hit_fail_on: bool) -> Exit {
+        if hit_fail_on {
+            Exit::Flagged
+        } else {
+            Exit::Error
         }
     }
 
@@ -63,6 +74,12 @@ mod tests {
         assert_eq!(Exit::after_batch(3, false), Exit::BadCells);
         assert_eq!(Exit::after_batch(3, true), Exit::Flagged);
         assert_eq!(Exit::after_batch(0, true), Exit::Flagged);
+    }
+
+    #[test]
+    fn a_read_that_stopped_is_an_error_unless_flagged() {
+        assert_eq!(Exit::after_stop(false), Exit::Error);
+        assert_eq!(Exit::after_stop(true), Exit::Flagged);
     }
 
     #[test]

@@ -86,17 +86,18 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         version: env!("CARGO_PKG_VERSION"),
     });
     let c = &rows.counts;
-    // nothing read: no report that looks like one (the temporary goes)
-    if c.rows > 0 {
+    // nothing read, or not all: no report that looks like one (the temporary goes)
+    if c.rows > 0 && c.stopped.is_none() {
         let mut output = output;
         output
             .write_all(html.as_bytes())
             .with_context(|| format!("writing {}", a.output.display()))?;
         output.finish()?;
     }
-    c.end_notes(&rows.name, "summarised");
+    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
+    c.unwritten_note(Some(&a.output));
     c.top_level_notice(&setup.policy);
-    if !inp.quiet && c.rows > 0 {
+    if !inp.quiet && c.rows > 0 && c.stopped.is_none() {
         eprintln!(
             "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} on the referral list (`{}` and above); {} problem(s) reported above",
             a.output.display(),

@@ -131,8 +131,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let hit_fail_on = writer.hit_fail_on;
     let counts = &rows.counts;
     let closed = match writer.finish()? {
-        // nothing scored: leave no file that looks like a result
-        Some(_) if counts.rows == 0 && a.output.is_some() => false,
+        // nothing scored, or not all read: leave no file that looks like a result
+        Some(_) if (counts.rows == 0 || counts.stopped.is_some()) && a.output.is_some() => false,
         Some(o) => match o.finish() {
             Err(e) if crate::exit::is_broken_pipe(&e) => true,
             other => other.map(|()| false)?,
@@ -145,10 +145,12 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     let exit = counts.exit(hit_fail_on);
-    if let Some(m) = manifest_output {
+    // not all read: no provenance for a run that did not finish
+    if let Some(m) = manifest_output.filter(|_| counts.stopped.is_none()) {
         manifest_of(a, &setup, &rows, (pseudonymized, exit)).write(m)?;
     }
     counts.end_notes(&rows.name, "scored");
+    counts.unwritten_note(a.output.as_deref());
     counts.top_level_notice(policy);
     if !a.quiet {
         summary_line(a, &setup, &rows, started, closed);

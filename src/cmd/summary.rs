@@ -57,7 +57,11 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             }
             Ok(true)
         })?;
-        let (out, note) = quality.write(&grouping.by, inp.min_group, (format, output, dest))?;
+        // not all read: no figures of part of the rows
+        let (out, note) = match rows.counts.stopped {
+            Some(_) => (output, String::new()),
+            None => quality.write(&grouping.by, inp.min_group, (format, output, dest))?,
+        };
         (rows, (out, note))
     } else if a.flags {
         let battery = needs_answers("--flags")?;
@@ -98,6 +102,8 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         let levels = levels_of(&setup.policy);
         let by = &grouping.by;
         let out = match format {
+            // not all read: counts of part of the rows would pass for all
+            _ if rows.counts.stopped.is_some() => output,
             Format::Table => counts_table(output, by, &scales, &levels, &shown, lang)?,
             _ => counts_records((output, format, dest), by, &scales, &levels, &shown)?,
         };
@@ -106,11 +112,12 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             (out, groups_note(n_groups, shown.suppressed, inp.min_group)),
         )
     };
-    super::finish_unless_empty(out, rows.counts.rows)?;
     let c = &rows.counts;
-    c.end_notes(&rows.name, "summarised");
+    super::finish_unless_empty(out, if c.stopped.is_some() { 0 } else { c.rows })?;
+    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
+    c.unwritten_note(a.output.as_deref());
     c.top_level_notice(&setup.policy);
-    if !inp.quiet {
+    if !inp.quiet && c.stopped.is_none() {
         eprintln!(
             "summarised {} row(s) of {} ({}) by {}: {what}; {} problem(s) reported above",
             c.rows,

@@ -206,12 +206,20 @@ fn stream_xlsx(
     let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
     let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
-    while let Some(cell) = cells.next_cell().with_context(context)? {
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            // calamine does not say where: the cell after the last one read
+            Err(e) => return Err(rows.stop(anyhow!(rows.unreadable(&e)))),
+        };
         let (row, col) = cell.get_position();
         text.clear();
         render(cell.get_value(), &mut text);
-        if !rows.cell(row, col, &text)? {
-            return Ok(());
+        match rows.cell(row, col, &text) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(rows.stop(e)),
         }
     }
     rows.finish()
@@ -233,8 +241,10 @@ fn stream_range(
         };
         text.clear();
         render_data(value, &mut text);
-        if !rows.cell(top.saturating_add(r), left.saturating_add(c), &text)? {
-            return Ok(());
+        match rows.cell(top.saturating_add(r), left.saturating_add(c), &text) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(rows.stop(e)),
         }
     }
     rows.finish()
@@ -387,6 +397,32 @@ impl<'a> Assembler<'a> {
             return self.send();
         }
         Ok(true)
+    }
+
+    /// Reading stops at `error`: the rows read whole before it are still
+    /// handed on (they are scored, and the error says how far it got); the
+    /// row being built is not, as its cells may be incomplete.
+    fn stop(&mut self, error: anyhow::Error) -> anyhow::Error {
+        if !self.batch.is_empty() {
+            let _ = self.send();
+        }
+        error
+    }
+
+    /// calamine's error for a cell it could not read, with where it is:
+    /// calamine does not say, but it reads cells in order, so it is the
+    /// one after the last cell read.
+    fn unreadable(&self, error: &calamine::XlsxError) -> String {
+        let at = match self.last {
+            Some((row, col)) => format!("the cell after {}", cell_name(row, col)),
+            None => "its first cell".to_string(),
+        };
+        format!(
+            "sheet `{}` of {}: {at} cannot be read ({}): the file is damaged (save it again from a spreadsheet program)",
+            self.sheet,
+            self.name,
+            printable_line(&error.to_string())
+        )
     }
 
     fn send(&mut self) -> anyhow::Result<bool> {

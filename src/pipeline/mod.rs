@@ -33,7 +33,7 @@ use crate::score::{Answer, Battery, ScaleResult};
 use crate::summary::info::scales_of;
 use crate::summary::{ScaleFact, ScaleInfo};
 
-pub use problems::Counts;
+pub use problems::{Counts, Stopped};
 use scored::{ScoredColumns, UnknownLevel};
 use scorer::Scorer;
 
@@ -246,6 +246,9 @@ pub struct Rows<'s> {
     mode: Mode<'s>,
     stream: RowStream<Read>,
     as_read: Option<Vec<Answer>>,
+    /// A row with extra fields is misaligned (CSV; a sheet's cells stay
+    /// in their columns).
+    shifts: bool,
 }
 
 enum Mode<'s> {
@@ -281,11 +284,18 @@ impl<'s> Rows<'s> {
                 let reader = AnswerReader::new(battery, &extra, opts.one_based);
                 let n_items = battery.n_items();
                 let raw_id = opts.raw_id;
+                let (fields, shifts) = (table.headers.len(), cells_can_shift(&table));
                 let stream = table.stream_with(move |rec, info, row: &mut Read| {
                     if row.answers.len() != n_items {
                         row.answers = vec![Answer::Missing; n_items];
                     }
-                    reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
+                    if shifts && rec.len() > fields {
+                        // misaligned: no answer is surely under its own header
+                        row.answers.fill(Answer::Invalid);
+                        row.bad.clear();
+                    } else {
+                        reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
+                    }
                     row.raw_id = None;
                     if info.undecodable {
                         row.raw_id = raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
@@ -306,6 +316,7 @@ impl<'s> Rows<'s> {
             }
         };
         Rows {
+            shifts: cells_can_shift(&table),
             name: table.name.clone(),
             encoding: table.encoding,
             headers: table.headers.clone(),
@@ -346,7 +357,10 @@ impl<'s> Rows<'s> {
     /// Read, report and score every row into `sink`, until the end or
     /// until the sink says stop (`Ok(false)`) or fails (its error is the
     /// run's). The counts are in `counts` afterwards, for the exit code and
-    /// the closing lines; the reading thread ends with `self`.
+    /// the closing lines; the reading thread ends with `self`. A read error
+    /// before any row is the run's error; after rows were scored it ends
+    /// the read and is kept in `counts.stopped` (those rows stand: the
+    /// command closes its output, gives the notices and exits 2 or 3).
     pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
         let Rows {
             counts,
@@ -356,13 +370,30 @@ impl<'s> Rows<'s> {
             stream,
             as_read,
             headers,
+            shifts,
             ..
         } = self;
         let decoding = table.decoding;
-        while let Some((rec, info, read)) = stream.next_row()? {
+        let mut last = 0;
+        loop {
+            let (rec, info, read) = match stream.next_row() {
+                Ok(Some(next)) => next,
+                Ok(None) => break,
+                // rows were scored: they stand, and the caller says how far it got
+                Err(e) if counts.rows > 0 => {
+                    counts.stopped = Some(Stopped {
+                        after_row: last,
+                        error: format!("{e:#}"),
+                    });
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             counts.rows += 1;
             let number = row_number(table, rec, info, counts.rows);
-            counts.record(number, &info, rec, headers);
+            last = number;
+            let misaligned = *shifts && rec.len() > headers.len();
+            counts.record(number, &info, rec, (headers, *shifts));
             let row = match mode {
                 Mode::Answers(scorer) => {
                     counts.cells(number, &read.bad, headers);
@@ -385,7 +416,11 @@ impl<'s> Rows<'s> {
                     }
                 }
                 Mode::Scored { cols, facts, bad } => {
-                    let level = read_scored(&setup.policy, cols, rec, number, facts, bad)?;
+                    let level = if misaligned {
+                        misaligned_scored(&setup.policy, cols, (rec, headers.len()), facts, bad)
+                    } else {
+                        read_scored(&setup.policy, cols, rec, number, facts, bad)?
+                    };
                     if info.undecodable {
                         record::undecodable_cells(rec, decoding, bad);
                     }
@@ -410,6 +445,33 @@ impl<'s> Rows<'s> {
         }
         Ok(())
     }
+}
+
+/// Can a cell typed with the delimiter in it move the cells after it?
+/// Yes in delimited text; a sheet's cells keep their columns.
+fn cells_can_shift(table: &Table) -> bool {
+    table.encoding != "xlsx"
+}
+
+/// A scored row with more fields than the header: its totals and bands
+/// cannot be matched to their columns (all incomplete). Its level is the
+/// highest level found where `risk_level` may have moved to (the extra
+/// fields push it right), and at least the policy's `missing_critical`.
+fn misaligned_scored(
+    policy: &Policy,
+    cols: &ScoredColumns,
+    (rec, fields): (&ByteRecord, usize),
+    facts: &mut Vec<ScaleFact>,
+    bad: &mut Vec<BadCell>,
+) -> Level {
+    bad.clear();
+    facts.clear();
+    facts.resize(cols.scales.len(), ScaleFact::default());
+    let extra = rec.len().saturating_sub(fields);
+    (cols.level..=cols.level + extra)
+        .filter_map(|c| rec.get(c))
+        .filter_map(|cell| policy.level(String::from_utf8_lossy(cell).trim()))
+        .fold(policy.missing_critical, Level::max)
 }
 
 /// As a spreadsheet shows it: the header is row 1.
@@ -491,6 +553,36 @@ mod tests {
         assert_eq!(rows.counts.bad_cells, 1);
         assert_eq!(rows.counts.per_level, [1, 2, 0, 0]);
         assert_eq!(rows.counts.exit(false), crate::exit::Exit::BadCells);
+    }
+
+    /// A row with more fields than the header (an unquoted comma moved
+    /// its cells): none of its answers is used, so it is never `none`.
+    #[test]
+    fn a_misaligned_row_uses_none_of_its_answers() {
+        let setup = setup();
+        let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
+        let records = vec![ByteRecord::from(vec!["Smith", " John", "0", "0"])];
+        let input = Input::from_table(Table::from_records("memory", headers, records));
+        let source = input.source(&setup).unwrap();
+        let mut rows = Rows::start(input, &setup, source, Options::default());
+        let mut seen = Vec::new();
+        rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            let Scores::Answers { answers, .. } = &row.scores else {
+                panic!("raw answers")
+            };
+            seen.push((
+                answers.to_vec(),
+                setup.policy.level_id(row.level).to_string(),
+            ));
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [(vec![Answer::Invalid; 2], "monitor".to_string())],
+            "at face value ' John' is invalid and 0 scored: none"
+        );
+        assert_eq!((rows.counts.ragged, rows.counts.bad_cells), (1, 0));
     }
 
     /// A sink that says stop ends the read.

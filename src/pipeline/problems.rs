@@ -35,6 +35,18 @@ pub struct Counts {
     pub incomplete: u64,
     /// Rows per level, by level index.
     pub per_level: Vec<u64>,
+    /// The input could not be read to its end: rows after this were not
+    /// read (a damaged workbook, an I/O error).
+    pub stopped: Option<Stopped>,
+}
+
+/// Where and why reading stopped after some rows were scored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    /// The last row read and scored.
+    pub after_row: u64,
+    /// The read error, with its context.
+    pub error: String,
 }
 
 impl Counts {
@@ -50,6 +62,9 @@ impl Counts {
 
     /// The exit code of a run over these rows (no rows: 2).
     pub fn exit(&self, hit_fail_on: bool) -> Exit {
+        if self.stopped.is_some() {
+            return Exit::after_stop(hit_fail_on);
+        }
         Exit::after_run(self.rows, self.problems(), hit_fail_on)
     }
 
@@ -70,6 +85,7 @@ impl Counts {
     }
 
     /// A record as a whole: over several lines, or a wrong field count.
+    /// `shifts`: extra fields mean the cells moved (CSV, not a sheet).
     /// A well-formed row only compares a few numbers; the rest is cold.
     #[inline]
     pub(super) fn record(
@@ -77,16 +93,22 @@ impl Counts {
         row: u64,
         info: &RecordInfo,
         rec: &ByteRecord,
-        headers: &[String],
+        (headers, shifts): (&[String], bool),
     ) {
         if info.breaks > 0 || info.unclosed || rec.len() != headers.len() {
-            self.bad_record(row, info, rec, headers);
+            self.bad_record(row, info, rec, (headers, shifts));
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn bad_record(&mut self, row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[String]) {
+    fn bad_record(
+        &mut self,
+        row: u64,
+        info: &RecordInfo,
+        rec: &ByteRecord,
+        (headers, shifts): (&[String], bool),
+    ) {
         if info.breaks > 0 || info.unclosed {
             eprintln!("{}", record::span_message(row, info, rec, headers));
             if info.reread == 0 {
@@ -95,7 +117,10 @@ impl Counts {
             }
             self.spanning += 1;
         }
-        if rec.len() != headers.len() {
+        if shifts && rec.len() > headers.len() {
+            eprintln!("{}", misaligned_message(row, rec.len(), headers.len()));
+            self.ragged += 1;
+        } else if rec.len() != headers.len() {
             eprintln!("{}", record::ragged_message(row, rec.len(), headers.len()));
             self.ragged += 1;
         }
@@ -120,16 +145,39 @@ impl Counts {
     }
 
     /// The end of a read: a header with no rows is an error; lines a quote
-    /// took in were not read as rows. `done` says what was not done
-    /// (`scored`, `summarised`).
+    /// took in were not read as rows; a read that stopped says how far it
+    /// got. `done` says what was (not) done (`scored`, `summarised`).
     pub fn end_notes(&self, name: &str, done: &str) {
+        self.end_notes_with(name, done, done);
+    }
+
+    /// As `end_notes`, with what was done with the rows read before a
+    /// read stopped (`summary` writes nothing then).
+    pub fn end_notes_with(&self, name: &str, done: &str, done_before_stop: &str) {
         if self.rows == 0 {
             eprintln!("error: {name} has a header but no rows: nothing {done}");
+        }
+        if let Some(s) = &self.stopped {
+            eprintln!(
+                "error: {}\nerror: {name} could not be read past row {}: the rows up to it were {done_before_stop}, the rest was not read",
+                s.error, s.after_row
+            );
         }
         if self.absorbed > 0 {
             eprintln!(
                 "warning: {} row(s) took in {} more line(s) through a quoted cell: any rows on those lines were not scored (see above)",
                 self.swallowing, self.absorbed
+            );
+        }
+    }
+
+    /// The read stopped early: the output file `path` (if any) is not
+    /// written, so that no partial result looks like a whole one.
+    pub fn unwritten_note(&self, path: Option<&std::path::Path>) {
+        if let (Some(_), Some(p)) = (&self.stopped, path) {
+            eprintln!(
+                "error: {} was not written: the input could not be read to its end",
+                p.display()
             );
         }
     }
@@ -146,6 +194,16 @@ impl Counts {
             );
         }
     }
+}
+
+/// A row with more fields than the header: a comma (or tab …) typed in a
+/// cell and not quoted moved every later cell one column on, so no cell of
+/// it can be trusted to be under its own header.
+pub fn misaligned_message(row: u64, fields: usize, headers: usize) -> String {
+    format!(
+        "row {row}: {fields} fields but the header has {headers} — an unquoted comma? \
+         its answers cannot be matched to their columns and are not used (counted as missing)"
+    )
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use csv::ByteRecord;
 
-use crate::instrument;
+use crate::instrument::{self, Scale};
 use crate::io::cells::BadCell;
 use crate::summary::info::scale_info;
 use crate::summary::{BandInfo, ScaleFact, ScaleInfo};
@@ -14,9 +14,62 @@ use crate::summary::{BandInfo, ScaleFact, ScaleInfo};
 struct ScoredScale {
     total: usize,
     band: usize,
-    /// Bands from a known instrument; otherwise learned in order of first
-    /// appearance.
-    fixed: bool,
+    /// A known instrument's scale: its bands are fixed and its values
+    /// checked. Otherwise bands are learned in order of first appearance.
+    limits: Option<Limits>,
+}
+
+/// What a known scale's values can be, in units of 10^-decimals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub decimals: u8,
+    /// Lowest and highest possible total.
+    pub range: (i64, i64),
+    /// Each band's bounds (inclusive), in the scale's band order.
+    pub bands: Vec<(i64, i64)>,
+}
+
+impl Limits {
+    pub fn of(s: &Scale) -> Limits {
+        Limits {
+            decimals: s.decimals,
+            range: s.range,
+            bands: s.bands.iter().map(|b| (b.min, b.max)).collect(),
+        }
+    }
+
+    fn scale(&self) -> f64 {
+        10f64.powi(i32::from(self.decimals))
+    }
+
+    /// A count of units as the total is written.
+    #[allow(clippy::cast_precision_loss)] // totals are small
+    fn show(&self, units: i64) -> String {
+        format!(
+            "{:.*}",
+            usize::from(self.decimals),
+            units as f64 / self.scale()
+        )
+    }
+
+    /// A total in units, or what the scale's totals are instead.
+    #[allow(clippy::cast_possible_truncation)] // checked finite and in range
+    fn units(&self, total: f64) -> Result<i64, String> {
+        let scaled = total * self.scale();
+        let units = scaled.round();
+        if (scaled - units).abs() > 1e-6 {
+            return Err(match self.decimals {
+                0 => "whole numbers".to_string(),
+                d => format!("at most {d} decimal(s)"),
+            });
+        }
+        let (lo, hi) = self.range;
+        #[allow(clippy::cast_precision_loss)]
+        if units < lo as f64 || units > hi as f64 {
+            return Err(format!("{} to {}", self.show(lo), self.show(hi)));
+        }
+        Ok(units as i64)
+    }
 }
 
 /// The columns of a file `psyscreen score` wrote.
@@ -62,7 +115,7 @@ impl ScoredColumns {
     /// `known` gives the bands of a scale id of a known instrument.
     pub fn detect(
         headers: &[String],
-        known: impl Fn(&str) -> Option<ScaleInfo>,
+        known: impl Fn(&str) -> Option<(ScaleInfo, Limits)>,
     ) -> Option<ScoredColumns> {
         let find = |name: &str| headers.iter().position(|h| h == name);
         let level = find("risk_level")?;
@@ -75,21 +128,21 @@ impl ScoredColumns {
             let Some(band) = find(&format!("{id}_band")) else {
                 continue;
             };
-            let (info, fixed) = match known(id) {
-                Some(info) => (info, true),
+            let (info, limits) = match known(id) {
+                Some((info, limits)) => (info, Some(limits)),
                 None => (
                     ScaleInfo {
                         id: id.to_string(),
                         bands: Vec::new(),
                     },
-                    false,
+                    None,
                 ),
             };
             scales.push(info);
             cols.push(ScoredScale {
                 total: c,
                 band,
-                fixed,
+                limits,
             });
         }
         if scales.is_empty() {
@@ -118,7 +171,7 @@ impl ScoredColumns {
             let cell = |c: usize| rec.get(c).unwrap_or_default();
             let text = |c: usize| String::from_utf8_lossy(cell(c)).trim().to_string();
             let total_text = text(col.total);
-            let total = if total_text.is_empty() {
+            let mut total = if total_text.is_empty() {
                 None
             } else if let Some(x) = total_text.parse::<f64>().ok().filter(|x| x.is_finite()) {
                 Some(x)
@@ -135,7 +188,7 @@ impl ScoredColumns {
                 None
             } else if let Some(b) = info.bands.iter().position(|b| b.id == label) {
                 Some(b)
-            } else if col.fixed {
+            } else if col.limits.is_some() {
                 let expected: Vec<&str> = info.bands.iter().map(|b| b.id.as_str()).collect();
                 bad.push(BadCell::new(
                     col.band,
@@ -155,6 +208,10 @@ impl ScoredColumns {
                 });
                 Some(info.bands.len() - 1)
             };
+            let mut band = band;
+            if let (Some(x), Some(limits)) = (total, &col.limits) {
+                check_values(info, limits, (col, rec), (x, &mut total, &mut band), bad);
+            }
             facts.push(ScaleFact { total, band });
         }
         let level = String::from_utf8_lossy(rec.get(self.level).unwrap_or_default())
@@ -169,11 +226,68 @@ impl ScoredColumns {
     }
 }
 
-/// The bands of a built-in scale, to order a scored file's bands.
-pub fn known_scale(id: &str) -> Option<ScaleInfo> {
+/// A known scale's total that it cannot have (out of its range, more
+/// decimals than it has), or a band that is not the total's: a located
+/// problem, and neither the total nor the band is used (the scale counts
+/// as incomplete): the file was edited or damaged after `score` wrote it,
+/// and which value is wrong cannot be told. The row's level is kept as
+/// written: a flag is never lowered for a bad total.
+fn check_values(
+    info: &ScaleInfo,
+    limits: &Limits,
+    (col, rec): (&ScoredScale, &ByteRecord),
+    (x, total, band): (f64, &mut Option<f64>, &mut Option<usize>),
+    bad: &mut Vec<BadCell>,
+) {
+    let cell = |c: usize| rec.get(c).unwrap_or_default();
+    let units = match limits.units(x) {
+        Ok(u) => u,
+        Err(why) => {
+            bad.push(BadCell::new(
+                col.total,
+                cell(col.total),
+                format!(
+                    "is not a possible total of {} ({why}): the file was changed after scoring? the total and band are left out",
+                    info.id
+                ),
+            ));
+            *total = None;
+            *band = None;
+            return;
+        }
+    };
+    let fits = |(lo, hi): &(i64, i64)| (*lo..=*hi).contains(&units);
+    let expected = limits.bands.iter().position(fits);
+    match *band {
+        Some(b) if limits.bands.get(b).is_some_and(fits) => return,
+        // `incomplete` is right for a total in no band; a band the scale
+        // does not have is reported already
+        None if expected.is_none() || bad.iter().any(|c| c.column == col.band) => return,
+        _ => {}
+    }
+    let expected = expected
+        .and_then(|e| info.bands.get(e))
+        .map_or("incomplete", |e| e.id.as_str());
+    bad.push(BadCell::new(
+        col.band,
+        cell(col.band),
+        format!(
+            "is not the band of {} total {} (expected {expected}): the file was changed after scoring? the total and band are left out",
+            info.id,
+            limits.show(units)
+        ),
+    ));
+    *total = None;
+    *band = None;
+}
+
+/// The bands and limits of a built-in scale, to order a scored file's
+/// bands and check its values.
+pub fn known_scale(id: &str) -> Option<(ScaleInfo, Limits)> {
     instrument::builtin_ids().into_iter().find_map(|i| {
         let inst = instrument::builtin_with(i, false)?.ok()?;
-        inst.scales.iter().find(|s| s.id == id).map(scale_info)
+        let s = inst.scales.iter().find(|s| s.id == id)?;
+        Some((scale_info(s), Limits::of(s)))
     })
 }
 
@@ -187,10 +301,77 @@ mod tests {
         s.split(',').map(String::from).collect()
     }
 
+    /// Totals a known scale cannot have, and bands that are not the
+    /// total's, are located problems; the scale's values are left out.
+    #[test]
+    fn values_a_known_scale_cannot_have_are_left_out() {
+        let gad2 = instrument::builtin("gad2").unwrap().unwrap();
+        let known = |id: &str| {
+            let s = &gad2.scales[0];
+            (id == "gad2").then(|| (scale_info(s), Limits::of(s)))
+        };
+        let h = headers("gad2_total,gad2_band,risk_level");
+        let mut c = ScoredColumns::detect(&h, known).unwrap();
+        let level_of = |_: &str| Some(0);
+        let (mut facts, mut bad) = (Vec::new(), Vec::new());
+        for (total, band, problem) in [
+            (
+                "7",
+                "positive",
+                Some("'7' is not a possible total of gad2 (0 to 6)"),
+            ),
+            (
+                "-1",
+                "negative",
+                Some("'-1' is not a possible total of gad2 (0 to 6)"),
+            ),
+            (
+                "1.5",
+                "negative",
+                Some("'1.5' is not a possible total of gad2 (whole numbers)"),
+            ),
+            (
+                "4",
+                "negative",
+                Some("'negative' is not the band of gad2 total 4 (expected positive)"),
+            ),
+            (
+                "1",
+                "incomplete",
+                Some("'incomplete' is not the band of gad2 total 1 (expected negative)"),
+            ),
+            ("2", "negative", None),
+            ("2.0", "negative", None),
+            ("6", "positive", None),
+        ] {
+            let rec = ByteRecord::from(vec![total, band, "none"]);
+            c.read(&rec, level_of, &mut facts, &mut bad).unwrap();
+            let got = bad.first().map(|b| b.render(2, &h));
+            match problem {
+                Some(p) => {
+                    let got = got.unwrap_or_default();
+                    assert!(got.contains(p), "{total} {band}: {got}");
+                    assert_eq!(facts[0], ScaleFact::default(), "{total} {band}");
+                }
+                None => {
+                    assert_eq!(got, None, "{total} {band}");
+                    assert!(facts[0].total.is_some() && facts[0].band.is_some());
+                }
+            }
+        }
+        // a band the scale does not have: reported once, not twice
+        let rec = ByteRecord::from(vec!["1", "nope", "none"]);
+        c.read(&rec, level_of, &mut facts, &mut bad).unwrap();
+        assert_eq!(bad.len(), 1);
+    }
+
     #[test]
     fn scored_files_known_and_learned_bands() {
         let gad2 = instrument::builtin("gad2").unwrap().unwrap();
-        let known = |id: &str| (id == "gad2").then(|| scale_info(&gad2.scales[0]));
+        let known = |id: &str| {
+            let s = &gad2.scales[0];
+            (id == "gad2").then(|| (scale_info(s), Limits::of(s)))
+        };
         let h = headers("id,gad2_total,gad2_band,my_total,my_band,risk_level,risk_reasons");
         let mut c = ScoredColumns::detect(&h, known).unwrap();
         assert_eq!(c.scales.len(), 2);

@@ -386,7 +386,7 @@ fn extra_fields_are_said_to_be_ignored() {
     assert_eq!(ids(&stdout), ["a", "b", "c"]);
     assert_eq!(
         stderr,
-        "row 3: has 6 field(s), but the header has 4; the 2 extra field(s) are ignored\n\
+        "row 3: 6 fields but the header has 4 — an unquoted comma? its answers cannot be matched to their columns and are not used (counted as missing)\n\
          row 4: has 3 field(s), but the header has 4; absent fields count as missing\n"
     );
     let (_, stderr, code) = psyscreen(&[
@@ -401,7 +401,7 @@ fn extra_fields_are_said_to_be_ignored() {
     assert_eq!(code, 1);
     assert!(
         stderr.starts_with(
-            "row 3: has 6 field(s), but the header has 4; the 2 extra field(s) are ignored\n"
+            "row 3: 6 fields but the header has 4 — an unquoted comma? its answers cannot be matched to their columns and are not used (counted as missing)\n"
         ),
         "{stderr}"
     );

@@ -132,9 +132,11 @@ fn clean_rows() -> Vec<String> {
 fn a_stray_cell_at_xfd1048576_is_a_located_error_not_an_abort() {
     let (_, stderr, code) = score_xlsx("stray-xfd.xlsx");
     assert_eq!(code, 2, "{stderr}");
+    // the rows before it are scored, and the error says how far it got
     assert!(
         stderr.ends_with(
-            "error: sheet `Answers` of tests/hostile/xlsx/stray-xfd.xlsx: cell XFD1048576 holds 'x', beyond column FAN (4096), the last psyscreen reads: delete the stray cell or move the data left\n"
+            "error: sheet `Answers` of tests/hostile/xlsx/stray-xfd.xlsx: cell XFD1048576 holds 'x', beyond column FAN (4096), the last psyscreen reads: delete the stray cell or move the data left\n\
+             error: tests/hostile/xlsx/stray-xfd.xlsx could not be read past row 4: the rows up to it were scored, the rest was not read\n"
         ),
         "{stderr}"
     );

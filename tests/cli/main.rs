@@ -7,6 +7,7 @@ mod broken;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;
+mod hostile_rows;
 mod hostile_xlsx;
 mod hostile_yaml;
 mod instruments;

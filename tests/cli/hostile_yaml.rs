@@ -512,3 +512,68 @@ fn map_labels_the_instrument_already_uses_or_numbers_are_errors() {
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
 }
+
+/// Red-team 12: conditions no answers can meet together passed validation:
+/// an `all` whose comparisons on one item leave no value, a total its own
+/// items' bounds keep below the threshold (three items `== 0` leave PHQ-9
+/// at most 18), and with them the only rules of the top level.
+#[test]
+fn conditions_that_can_never_hold_together_are_located_errors() {
+    let (stdout, code) = pinned(
+        "impossible-top.policy",
+        &[
+            "policy",
+            "validate",
+            "impossible-top.policy.yaml",
+            "-i",
+            "phq9",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    // scoring refuses the policy too, before any row
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
+        "score",
+        "item9-label.csv",
+        "-i",
+        "phq9",
+        "--policy",
+        "impossible-top.policy.yaml",
+    ]));
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.contains("no rule for the top level `urgent` can ever be true"),
+        "{stderr}"
+    );
+}
+
+/// Red-team 12: `dass21_depression == 21` (totals doubled, always even)
+/// and `who5 == 2` (multiples of 4) never hold; `who5 == 52` does.
+#[test]
+fn equalities_between_the_steps_of_a_total_are_located_errors() {
+    let (stdout, code) = pinned(
+        "impossible-steps.policy",
+        &[
+            "policy",
+            "validate",
+            "impossible-steps.policy.yaml",
+            "-i",
+            "dass21,who5",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+/// Red-team 12: a critical item asked only when `tst_2 >= 2` and
+/// `tst_2 < 1` is never asked, so never missing: no flag could come of it.
+#[test]
+fn a_critical_item_whose_asked_if_can_never_hold_is_an_error() {
+    let (stdout, code) = pinned(
+        "critical-impossible-all.instrument",
+        &[
+            "instruments",
+            "validate",
+            "critical-impossible-all.instrument.yaml",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}

@@ -206,4 +206,64 @@ mod tests {
         assert_eq!(div_round_half_up(-5, 2), -2); // -2.5 → -2 (up)
         assert_eq!(div_round_half_up(70, 6), 12); // DASS: 10/6×7 = 11.67 → 12
     }
+
+    /// Every total scoring gives, over every answer or blank to the items
+    /// of small built-in scales with their first item fixed, lies in the
+    /// range `total_range_given` gives; and the range is met at both ends
+    /// when nothing is fixed.
+    #[test]
+    fn total_range_given_holds_every_total() {
+        for id in crate::instrument::builtin_ids() {
+            let inst = crate::instrument::builtin(id).unwrap().unwrap();
+            for scale in inst.scales.iter().filter(|s| s.items.len() <= 7) {
+                let first = scale.items[0];
+                for fixed in inst.set_of(first).options.iter().map(|o| o.value) {
+                    let known =
+                        |i: usize| (i == first).then_some((i64::from(fixed), i64::from(fixed)));
+                    let (lo, hi) = total_range_given(&inst, scale, &known).unwrap();
+                    let mut answers = vec![Answer::Missing; inst.items.len()];
+                    answers[first] = Answer::Value(fixed);
+                    let rest = &scale.items[1..];
+                    let choices: Vec<Vec<Answer>> = rest
+                        .iter()
+                        .map(|&i| {
+                            let mut c: Vec<Answer> = inst
+                                .set_of(i)
+                                .options
+                                .iter()
+                                .map(|o| Answer::Value(o.value))
+                                .collect();
+                            c.push(Answer::Missing);
+                            c
+                        })
+                        .collect();
+                    let mut pick = vec![0usize; rest.len()];
+                    loop {
+                        for (k, &i) in rest.iter().enumerate() {
+                            answers[i] = choices[k][pick[k]];
+                        }
+                        if let Some(t) = score_scale(scale, &answers).total {
+                            assert!(
+                                lo <= t && t <= hi,
+                                "{id} {}: {t} outside {lo}..{hi} with {fixed}",
+                                scale.id
+                            );
+                        }
+                        let Some(k) = (0..pick.len()).find(|&k| pick[k] + 1 < choices[k].len())
+                        else {
+                            break;
+                        };
+                        pick[k] += 1;
+                        pick[..k].fill(0);
+                    }
+                }
+                assert_eq!(
+                    total_range_given(&inst, scale, &|_| None),
+                    Some(scale.range),
+                    "{id} {}",
+                    scale.id
+                );
+            }
+        }
+    }
 }

@@ -476,6 +476,9 @@ impl<R: PartialEq> Cond<R> {
     }
 }
 
+/// `op value` comparisons that must all hold.
+type Constraints = Vec<(Op, Fixed)>;
+
 /// What a reference can hold given others narrowed to the domains listed.
 pub type Given<'a, R> = dyn Fn(&R, &[(&R, Domain)]) -> Option<Domain> + 'a;
 
@@ -487,7 +490,7 @@ fn all_conflict<R: PartialEq>(
     domain: &impl Fn(&R) -> Option<Domain>,
     given: &Given<'_, R>,
 ) -> Option<String> {
-    let mut by_name: Vec<(&R, &str, Vec<(Op, Fixed)>)> = Vec::new();
+    let mut by_name: Vec<(&R, &str, Constraints)> = Vec::new();
     for p in parts {
         if let Cond::Cmp {
             name,

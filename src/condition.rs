@@ -491,18 +491,21 @@ fn all_conflict<R: PartialEq>(
     given: &Given<'_, R>,
 ) -> Option<String> {
     let mut by_name: Vec<(&R, &str, Constraints)> = Vec::new();
-    for p in parts {
-        if let Cond::Cmp {
-            name,
-            target,
-            op,
-            value,
-        } = p
-        {
-            match by_name.iter_mut().find(|(t, _, _)| *t == target) {
+    // an `all` inside an `all` adds its comparisons to the outer one's
+    let mut stack: Vec<&Cond<R>> = parts.iter().rev().collect();
+    while let Some(p) = stack.pop() {
+        match p {
+            Cond::Cmp {
+                name,
+                target,
+                op,
+                value,
+            } => match by_name.iter_mut().find(|(t, _, _)| *t == target) {
                 Some((_, _, cs)) => cs.push((*op, *value)),
                 None => by_name.push((target, name, vec![(*op, *value)])),
-            }
+            },
+            Cond::All(inner) => stack.extend(inner.iter().rev()),
+            Cond::Any(_) => {}
         }
     }
     let none_is = |cs: &[(Op, Fixed)]| {
@@ -952,6 +955,19 @@ mod tests {
             )]
         );
         assert!(all(&["a >= 2", "a < 3", "b == 0"]).can_hold(&dom));
+        // an `all` inside an `all` counts with it
+        let deep = bind(&RawCond::All(vec![
+            RawCond::Leaf("a >= 2".into()),
+            RawCond::All(vec![
+                RawCond::Leaf("b == 0".into()),
+                RawCond::Leaf("a <= 1".into()),
+            ]),
+        ]));
+        assert!(!deep.can_hold(&dom));
+        let mut out = Vec::new();
+        deep.impossible_alls("when", &dom, &|r, _| dom(r), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].0, "when");
         // the innermost impossible `all` is reported, once
         let nested = bind(&RawCond::Any(vec![
             RawCond::Leaf("b >= 1".into()),

@@ -301,14 +301,14 @@ pub fn plan_for_scoring(
     Ok(plan)
 }
 
-/// `3`, `-1`, `2.0`, `+1`: what a cell reader takes for a number.
+/// `3`, `-1`, `2.0`: what the cell reader (io/cells.rs, `read_other`)
+/// takes for a number before it looks up a label; keep the two in step.
 fn looks_like_a_number(label: &str) -> bool {
-    let t = label.trim();
-    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
-    !t.is_empty()
-        && t.starts_with(|c: char| c.is_ascii_digit())
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    let t = label.trim_ascii();
+    let t = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let zeros = t.len() == int.len() || (!frac.is_empty() && frac.bytes().all(|b| b == b'0'));
+    (1..=9).contains(&int.len()) && int.bytes().all(|b| b.is_ascii_digit()) && zeros
 }
 
 /// A header or item text reduced for matching: no leading question number,
@@ -378,6 +378,17 @@ mod tests {
         );
         // the same meaning twice is harmless
         assert!(map_errors("values:\n  Yes: 1\n  yes: 1\n").is_empty());
+    }
+
+    #[test]
+    fn numbers_as_the_cell_reader_reads_them() {
+        for n in ["3", " -1 ", "2.0", "2.00", "123456789"] {
+            assert!(looks_like_a_number(n), "{n}");
+        }
+        // these reach the label lookup, so a map label for them works
+        for l in ["2.5", "2.", "+1", "1,5", "1234567890", "-", "", "3 days"] {
+            assert!(!looks_like_a_number(l), "{l}");
+        }
     }
 
     #[test]

@@ -428,9 +428,10 @@ impl<R: PartialEq> Cond<R> {
                 target, op, value, ..
             } => domain(target).is_some_and(|d| d.can_hold(*op, *value)),
             Cond::Any(parts) => parts.iter().any(|p| p.can_hold_given(domain, given)),
-            Cond::All(parts) => {
-                parts.iter().all(|p| p.can_hold_given(domain, given))
-                    && all_conflict(parts, domain, given).is_none()
+            Cond::All(_) => {
+                let members = self.all_members();
+                members.iter().all(|p| p.can_hold_given(domain, given))
+                    && all_conflict(&members, domain, given).is_none()
             }
         }
     }
@@ -440,9 +441,25 @@ impl<R: PartialEq> Cond<R> {
         self.can_hold_given(domain, &|r, _| domain(r))
     }
 
-    /// Every `all` whose parts can each be true but never together, with
-    /// its YAML path and why (the innermost only; a comparison that can
-    /// never be true alone is [`Cond::never`]'s to report).
+    /// What an `all` requires, with the `all`s inside it (one with it): its
+    /// comparisons and `any`s, in written order. Each node is visited once,
+    /// so a deep nest stays linear.
+    fn all_members(&self) -> Vec<&Cond<R>> {
+        let mut members = Vec::new();
+        let mut stack = vec![self];
+        while let Some(p) = stack.pop() {
+            match p {
+                Cond::All(inner) => stack.extend(inner.iter().rev()),
+                Cond::Cmp { .. } | Cond::Any(_) => members.push(p),
+            }
+        }
+        members
+    }
+
+    /// Every `all` whose comparisons can each be true but never together,
+    /// with its YAML path and why: the outermost of `all`s nested in one
+    /// another (they are one condition). A comparison that can never be
+    /// true alone is [`Cond::never`]'s to report.
     pub fn impossible_alls(
         &self,
         path: &str,
@@ -450,23 +467,27 @@ impl<R: PartialEq> Cond<R> {
         given: &Given<'_, R>,
         out: &mut Vec<(String, String)>,
     ) {
+        self.find_impossible(path, false, domain, given, out);
+    }
+
+    fn find_impossible(
+        &self,
+        path: &str,
+        inside_all: bool,
+        domain: &impl Fn(&R) -> Option<Domain>,
+        given: &Given<'_, R>,
+        out: &mut Vec<(String, String)>,
+    ) {
         let (Cond::Any(parts) | Cond::All(parts)) = self else {
             return;
         };
-        let key = if matches!(self, Cond::Any(_)) {
-            "any"
-        } else {
-            "all"
-        };
-        let before = out.len();
+        let is_all = matches!(self, Cond::All(_));
+        let key = if is_all { "all" } else { "any" };
         for (i, p) in parts.iter().enumerate() {
-            p.impossible_alls(&format!("{path}.{key}[{i}]"), domain, given, out);
+            p.find_impossible(&format!("{path}.{key}[{i}]"), is_all, domain, given, out);
         }
-        if out.len() > before || matches!(self, Cond::Any(_)) {
-            return;
-        }
-        if parts.iter().all(|p| p.can_hold_given(domain, given)) {
-            if let Some(why) = all_conflict(parts, domain, given) {
+        if is_all && !inside_all {
+            if let Some(why) = all_conflict(&self.all_members(), domain, given) {
                 out.push((
                     path.to_string(),
                     format!("`{self}` can never be true: {why}"),
@@ -482,30 +503,28 @@ type Constraints = Vec<(Op, Fixed)>;
 /// What a reference can hold given others narrowed to the domains listed.
 pub type Given<'a, R> = dyn Fn(&R, &[(&R, Domain)]) -> Option<Domain> + 'a;
 
-/// Why the comparisons directly under one `all` can never hold together:
-/// those on one name leave it no value, or the values they leave some
-/// names keep another (a total) from meeting its own. `None` when they can.
+/// Why the comparisons among `members` (of one `all`) can never hold
+/// together: those on one name leave it no value, or the values they leave
+/// some names keep another (a total) from meeting its own. `None` when they
+/// can, or when one comparison alone never can (reported as such).
 fn all_conflict<R: PartialEq>(
-    parts: &[Cond<R>],
+    members: &[&Cond<R>],
     domain: &impl Fn(&R) -> Option<Domain>,
     given: &Given<'_, R>,
 ) -> Option<String> {
     let mut by_name: Vec<(&R, &str, Constraints)> = Vec::new();
-    // an `all` inside an `all` adds its comparisons to the outer one's
-    let mut stack: Vec<&Cond<R>> = parts.iter().rev().collect();
-    while let Some(p) = stack.pop() {
-        match p {
-            Cond::Cmp {
-                name,
-                target,
-                op,
-                value,
-            } => match by_name.iter_mut().find(|(t, _, _)| *t == target) {
+    for p in members {
+        if let Cond::Cmp {
+            name,
+            target,
+            op,
+            value,
+        } = p
+        {
+            match by_name.iter_mut().find(|(t, _, _)| *t == target) {
                 Some((_, _, cs)) => cs.push((*op, *value)),
                 None => by_name.push((target, name, vec![(*op, *value)])),
-            },
-            Cond::All(inner) => stack.extend(inner.iter().rev()),
-            Cond::Any(_) => {}
+            }
         }
     }
     let none_is = |cs: &[(Op, Fixed)]| {
@@ -520,6 +539,7 @@ fn all_conflict<R: PartialEq>(
         let Some(d) = domain(target) else { continue };
         match d.narrow(cs) {
             Some(n) => narrowed.push((*target, n)),
+            None if cs.iter().any(|c| !d.can_hold(c.0, c.1)) => return None,
             None => {
                 return Some(format!(
                     "{} of `{name}` {}, and none is {}",

@@ -160,6 +160,9 @@ pub struct Domain {
     pub min: i64,
     pub max: i64,
     pub decimals: u8,
+    /// Totals move in steps of this many units (DASS-21 ×2: 0, 2, 4 …):
+    /// the values are `min`, `min + step`, … up to `max`.
+    pub step: i64,
     /// The only values it takes, when known (an item's response values).
     pub values: Option<Vec<i64>>,
     /// What the name is, for messages: "answered" or "totals".
@@ -182,17 +185,20 @@ impl Domain {
             min: values.first().copied().unwrap_or(0),
             max: values.last().copied().unwrap_or(0),
             decimals: 0,
+            step: 1,
             values: Some(values),
             kind: DomainKind::Answer,
         }
     }
 
-    /// A scale's totals: anything from `min` to `max` at `decimals` places.
-    pub fn totals(min: i64, max: i64, decimals: u8) -> Domain {
+    /// A scale's totals: from `min` to `max` at `decimals` places, in steps
+    /// of `step` units (the scale's multiplier).
+    pub fn totals(min: i64, max: i64, decimals: u8, step: i64) -> Domain {
         Domain {
             min,
             max,
             decimals,
+            step: step.max(1),
             values: None,
             kind: DomainKind::Total,
         }
@@ -207,21 +213,64 @@ impl Domain {
 
     /// Does some value of the domain satisfy `op value`?
     pub fn can_hold(&self, op: Op, value: Fixed) -> bool {
+        self.narrow(&[(op, value)]).is_some()
+    }
+
+    /// The values of the domain that satisfy every `op value` of
+    /// `constraints`, or `None` when no value does.
+    pub fn narrow(&self, constraints: &[(Op, Fixed)]) -> Option<Domain> {
         if let Some(values) = &self.values {
-            return values
+            let kept: Vec<i64> = values
                 .iter()
-                .any(|&v| op.holds(self.fixed(v).cmp_exact(value)));
+                .copied()
+                .filter(|&v| {
+                    constraints
+                        .iter()
+                        .all(|&(op, c)| op.holds(self.fixed(v).cmp_exact(c)))
+                })
+                .collect();
+            return Some(Domain {
+                min: *kept.first()?,
+                max: *kept.last()?,
+                values: Some(kept),
+                ..self.clone()
+            });
         }
-        let (lo, hi) = (self.fixed(self.min), self.fixed(self.max));
-        match op {
-            Op::Eq => {
-                self.precise_enough(value)
-                    && lo.cmp_exact(value).is_le()
-                    && hi.cmp_exact(value).is_ge()
+        // exact integer bounds at the finest precision written
+        let places = constraints
+            .iter()
+            .map(|(_, c)| c.decimals)
+            .fold(self.decimals, u8::max);
+        let scale = |units: i64, decimals: u8| {
+            i128::from(units) * 10_i128.pow(u32::from(places - decimals))
+        };
+        let factor = scale(1, self.decimals);
+        let (base, step) = (
+            scale(self.min, self.decimals),
+            scale(self.step, self.decimals),
+        );
+        let (mut lo, mut hi) = (base, scale(self.max, self.decimals));
+        for &(op, c) in constraints {
+            let v = scale(c.units, c.decimals);
+            match op {
+                Op::Ge => lo = lo.max(v),
+                Op::Gt => lo = lo.max(v + 1),
+                Op::Le => hi = hi.min(v),
+                Op::Lt => hi = hi.min(v - 1),
+                Op::Eq => (lo, hi) = (lo.max(v), hi.min(v)),
             }
-            Op::Ge | Op::Gt => op.holds(hi.cmp_exact(value)),
-            Op::Le | Op::Lt => op.holds(lo.cmp_exact(value)),
         }
+        // onto the values the domain takes: base + k × step
+        let lo = base + (lo - base + step - 1).div_euclid(step) * step;
+        let hi = base + (hi - base).div_euclid(step) * step;
+        if lo > hi {
+            return None;
+        }
+        Some(Domain {
+            min: i64::try_from(lo / factor).ok()?,
+            max: i64::try_from(hi / factor).ok()?,
+            ..self.clone()
+        })
     }
 
     /// Can a value at the domain's precision equal `value` at all?
@@ -235,11 +284,14 @@ impl Domain {
         if self.can_hold(op, value) {
             return None;
         }
-        let what = match self.kind {
-            DomainKind::Answer => "answers",
-            DomainKind::Total => "totals",
-        };
+        let what = self.kind_word();
         let cond = format!("{name} {} {value}", op.as_str());
+        if op == Op::Eq && self.precise_enough(value) && self.step > 1 {
+            return Some(format!(
+                "`{cond}` can never be true: {what} of `{name}` {}",
+                self.describe()
+            ));
+        }
         if op == Op::Eq && !self.precise_enough(value) {
             let precision = if self.decimals == 0 {
                 "are whole numbers".to_string()
@@ -256,6 +308,14 @@ impl Domain {
         ))
     }
 
+    /// "answers" or "totals".
+    fn kind_word(&self) -> &'static str {
+        match self.kind {
+            DomainKind::Answer => "answers",
+            DomainKind::Total => "totals",
+        }
+    }
+
     /// "are 0 to 3", "are 1, 2 or 4", "are 0 or 1", "range from 0.00 to 5.00".
     pub fn describe(&self) -> String {
         let (lo, hi) = (self.fixed(self.min), self.fixed(self.max));
@@ -267,6 +327,10 @@ impl Domain {
                 format!("are {} or {last}", rest.join(", "))
             }
             Some(_) => format!("are {lo} to {hi}"),
+            None if self.step > 1 => format!(
+                "range from {lo} to {hi} in steps of {}",
+                self.fixed(self.step)
+            ),
             None => format!("range from {lo} to {hi}"),
         }
     }
@@ -347,6 +411,161 @@ impl RawCond {
     }
 }
 
+impl<R: PartialEq> Cond<R> {
+    /// Could the condition ever be true, given what each reference can hold
+    /// (`domain`; `None`: it holds nothing, e.g. an item never asked)? The
+    /// comparisons of an `all` are taken together: `x >= 2` and `x < 2`
+    /// never are. `given` is what a reference can hold once some others
+    /// are narrowed (a total whose items are bounded); it may just return
+    /// `domain`.
+    pub fn can_hold_given(
+        &self,
+        domain: &impl Fn(&R) -> Option<Domain>,
+        given: &Given<'_, R>,
+    ) -> bool {
+        match self {
+            Cond::Cmp {
+                target, op, value, ..
+            } => domain(target).is_some_and(|d| d.can_hold(*op, *value)),
+            Cond::Any(parts) => parts.iter().any(|p| p.can_hold_given(domain, given)),
+            Cond::All(_) => {
+                let members = self.all_members();
+                members.iter().all(|p| p.can_hold_given(domain, given))
+                    && all_conflict(&members, domain, given).is_none()
+            }
+        }
+    }
+
+    /// [`Cond::can_hold_given`] with nothing known beyond each `domain`.
+    pub fn can_hold(&self, domain: &impl Fn(&R) -> Option<Domain>) -> bool {
+        self.can_hold_given(domain, &|r, _| domain(r))
+    }
+
+    /// What an `all` requires, with the `all`s inside it (one with it): its
+    /// comparisons and `any`s, in written order. Each node is visited once,
+    /// so a deep nest stays linear.
+    fn all_members(&self) -> Vec<&Cond<R>> {
+        let mut members = Vec::new();
+        let mut stack = vec![self];
+        while let Some(p) = stack.pop() {
+            match p {
+                Cond::All(inner) => stack.extend(inner.iter().rev()),
+                Cond::Cmp { .. } | Cond::Any(_) => members.push(p),
+            }
+        }
+        members
+    }
+
+    /// Every `all` whose comparisons can each be true but never together,
+    /// with its YAML path and why: the outermost of `all`s nested in one
+    /// another (they are one condition). A comparison that can never be
+    /// true alone is [`Cond::never`]'s to report.
+    pub fn impossible_alls(
+        &self,
+        path: &str,
+        domain: &impl Fn(&R) -> Option<Domain>,
+        given: &Given<'_, R>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        self.find_impossible(path, false, domain, given, out);
+    }
+
+    fn find_impossible(
+        &self,
+        path: &str,
+        inside_all: bool,
+        domain: &impl Fn(&R) -> Option<Domain>,
+        given: &Given<'_, R>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let (Cond::Any(parts) | Cond::All(parts)) = self else {
+            return;
+        };
+        let is_all = matches!(self, Cond::All(_));
+        let key = if is_all { "all" } else { "any" };
+        for (i, p) in parts.iter().enumerate() {
+            p.find_impossible(&format!("{path}.{key}[{i}]"), is_all, domain, given, out);
+        }
+        if is_all && !inside_all {
+            if let Some(why) = all_conflict(&self.all_members(), domain, given) {
+                out.push((
+                    path.to_string(),
+                    format!("`{self}` can never be true: {why}"),
+                ));
+            }
+        }
+    }
+}
+
+/// `op value` comparisons that must all hold.
+type Constraints = Vec<(Op, Fixed)>;
+
+/// What a reference can hold given others narrowed to the domains listed.
+pub type Given<'a, R> = dyn Fn(&R, &[(&R, Domain)]) -> Option<Domain> + 'a;
+
+/// Why the comparisons among `members` (of one `all`) can never hold
+/// together: those on one name leave it no value, or the values they leave
+/// some names keep another (a total) from meeting its own. `None` when they
+/// can, or when one comparison alone never can (reported as such).
+fn all_conflict<R: PartialEq>(
+    members: &[&Cond<R>],
+    domain: &impl Fn(&R) -> Option<Domain>,
+    given: &Given<'_, R>,
+) -> Option<String> {
+    let mut by_name: Vec<(&R, &str, Constraints)> = Vec::new();
+    for p in members {
+        if let Cond::Cmp {
+            name,
+            target,
+            op,
+            value,
+        } = p
+        {
+            match by_name.iter_mut().find(|(t, _, _)| *t == target) {
+                Some((_, _, cs)) => cs.push((*op, *value)),
+                None => by_name.push((target, name, vec![(*op, *value)])),
+            }
+        }
+    }
+    let none_is = |cs: &[(Op, Fixed)]| {
+        let shown: Vec<String> = cs
+            .iter()
+            .map(|(op, v)| format!("{} {v}", op.as_str()))
+            .collect();
+        shown.join(" and ")
+    };
+    let mut narrowed = Vec::new();
+    for (target, name, cs) in &by_name {
+        let Some(d) = domain(target) else { continue };
+        match d.narrow(cs) {
+            Some(n) => narrowed.push((*target, n)),
+            None if cs.iter().any(|c| !d.can_hold(c.0, c.1)) => return None,
+            None => {
+                return Some(format!(
+                    "{} of `{name}` {}, and none is {}",
+                    d.kind_word(),
+                    d.describe(),
+                    none_is(cs)
+                ))
+            }
+        }
+    }
+    for (target, name, cs) in &by_name {
+        let Some(d) = given(target, &narrowed) else {
+            continue;
+        };
+        if d.narrow(cs).is_none() {
+            return Some(format!(
+                "with those answers, {} of `{name}` {}, and none is {}",
+                d.kind_word(),
+                d.describe(),
+                none_is(cs)
+            ));
+        }
+    }
+    None
+}
+
 impl<R> Cond<R> {
     /// Evaluate; names whose value is missing are pushed to `missing`.
     pub fn eval<'a>(&'a self, get: &impl Fn(&R) -> Val, missing: &mut Vec<&'a str>) -> Tri {
@@ -395,19 +614,6 @@ impl<R> Cond<R> {
             (true, _) => Tri::Unknown,
             (false, Tri::True) => Tri::False,
             (false, _) => Tri::True,
-        }
-    }
-
-    /// Could the condition ever be true, given what each reference can hold
-    /// (`None`: it holds nothing, e.g. an item never asked)? Parts of an
-    /// `all` are checked one by one, so this errs toward "it could".
-    pub fn can_hold(&self, domain: &impl Fn(&R) -> Option<Domain>) -> bool {
-        match self {
-            Cond::Cmp {
-                target, op, value, ..
-            } => domain(target).is_some_and(|d| d.can_hold(*op, *value)),
-            Cond::Any(parts) => parts.iter().any(|p| p.can_hold(domain)),
-            Cond::All(parts) => parts.iter().all(|p| p.can_hold(domain)),
         }
     }
 
@@ -687,14 +893,14 @@ mod tests {
             never(&gaps, "x == 3").as_deref(),
             Some("`x == 3` can never be true: answers of `x` are 1, 2 or 4")
         );
-        let total = Domain::totals(0, 27, 0);
+        let total = Domain::totals(0, 27, 0, 1);
         assert_eq!(
             never(&total, "phq9 > 27").as_deref(),
             Some("`phq9 > 27` can never be true: totals of `phq9` range from 0 to 27")
         );
         assert!(never(&total, "phq9 >= 27").is_none());
         assert!(never(&total, "phq9 == 2.5").is_some());
-        let mean = Domain::totals(100, 500, 2);
+        let mean = Domain::totals(100, 500, 2, 1);
         assert!(never(&mean, "m == 2.5").is_none());
         assert!(never(&mean, "m == 2.505").is_some());
         assert!(never(&mean, "m >= 5.01").is_some());
@@ -718,6 +924,108 @@ mod tests {
         assert_eq!(paths, ["asked_if.any[0]", "asked_if.any[1]"]);
         assert!(parts[0].1.never(&dom).is_some());
         assert!(parts[1].1.never(&dom).is_none());
+    }
+
+    #[test]
+    fn totals_in_steps_never_take_the_values_between() {
+        let never = |d: &Domain, c: &str| {
+            let (name, op, value) = parse_leaf(c).unwrap();
+            d.never(&name, op, value)
+        };
+        let dass = Domain::totals(0, 42, 0, 2);
+        assert_eq!(
+            never(&dass, "d == 21").as_deref(),
+            Some("`d == 21` can never be true: totals of `d` range from 0 to 42 in steps of 2")
+        );
+        assert!(never(&dass, "d == 22").is_none());
+        assert!(never(&dass, "d >= 21").is_none());
+        assert!(never(&dass, "d > 42").is_some());
+        let who5 = Domain::totals(0, 100, 0, 4);
+        assert!(never(&who5, "w == 2").is_some());
+        assert!(never(&who5, "w == 52").is_none());
+        // between two steps, nothing
+        assert!(who5
+            .narrow(&[(Op::Ge, Fixed::int(49)), (Op::Le, Fixed::int(51))])
+            .is_none());
+        let mean = Domain::totals(0, 500, 2, 1);
+        assert!(never(&mean, "m == 2.5").is_none());
+        assert!(never(&mean, "m == 2.505").is_some());
+    }
+
+    #[test]
+    fn an_all_whose_comparisons_leave_no_value_can_never_hold() {
+        let dom = |n: &String| match n.as_str() {
+            "total" => Some(Domain::totals(0, 27, 0, 1)),
+            _ => Some(Domain::answers([0, 1, 2, 3])),
+        };
+        let all = |parts: &[&str]| {
+            bind(&RawCond::All(
+                parts.iter().map(|p| RawCond::Leaf((*p).into())).collect(),
+            ))
+        };
+        let c = all(&["a >= 2", "a < 2"]);
+        assert!(!c.can_hold(&dom));
+        let mut out = Vec::new();
+        c.impossible_alls("when", &dom, &|r, _| dom(r), &mut out);
+        assert_eq!(
+            out,
+            [(
+                "when".to_string(),
+                "`a >= 2 and a < 2` can never be true: answers of `a` are 0 to 3, and none is >= 2 and < 2".to_string()
+            )]
+        );
+        assert!(all(&["a >= 2", "a < 3", "b == 0"]).can_hold(&dom));
+        // an `all` inside an `all` counts with it
+        let deep = bind(&RawCond::All(vec![
+            RawCond::Leaf("a >= 2".into()),
+            RawCond::All(vec![
+                RawCond::Leaf("b == 0".into()),
+                RawCond::Leaf("a <= 1".into()),
+            ]),
+        ]));
+        assert!(!deep.can_hold(&dom));
+        let mut out = Vec::new();
+        deep.impossible_alls("when", &dom, &|r, _| dom(r), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].0, "when");
+        // the innermost impossible `all` is reported, once
+        let nested = bind(&RawCond::Any(vec![
+            RawCond::Leaf("b >= 1".into()),
+            RawCond::All(vec![
+                RawCond::Leaf("a == 1".into()),
+                RawCond::Leaf("a == 2".into()),
+            ]),
+        ]));
+        let mut out = Vec::new();
+        nested.impossible_alls("when", &dom, &|r, _| dom(r), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, "when.any[1]");
+        assert!(nested.can_hold(&dom));
+        // a total bounded by its items: `given` narrows it
+        let given = |r: &String, narrowed: &[(&String, Domain)]| {
+            if r != "total" {
+                return dom(r);
+            }
+            let zero = narrowed
+                .iter()
+                .filter(|(n, d)| n.as_str() != "total" && d.max == 0)
+                .count();
+            Some(Domain::totals(
+                0,
+                27 - 3 * i64::try_from(zero).unwrap(),
+                0,
+                1,
+            ))
+        };
+        let c = all(&["total >= 20", "a == 0", "b == 0", "c == 0"]);
+        assert!(c.can_hold(&dom));
+        assert!(!c.can_hold_given(&dom, &given));
+        let mut out = Vec::new();
+        c.impossible_alls("when", &dom, &given, &mut out);
+        assert_eq!(
+            out[0].1,
+            "`total >= 20 and a == 0 and b == 0 and c == 0` can never be true: with those answers, totals of `total` range from 0 to 18, and none is >= 20"
+        );
     }
 
     #[test]

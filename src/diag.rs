@@ -59,19 +59,21 @@ impl Diagnostic {
     }
 
     fn render_as(&self, severity: &str, source: &str) -> String {
-        let mut out = format!("{severity}: {}\n", self.message);
+        let expected = self.expected.as_deref().map(shorten);
+        let file = shorten(&self.file);
+        let mut out = format!("{severity}: {}\n", shorten(&self.message));
         let Some(span) = self.span else {
             if self.path.is_empty() {
-                let _ = writeln!(out, "  --> {}", self.file);
+                let _ = writeln!(out, "  --> {file}");
             } else {
-                let _ = writeln!(out, "  --> {} (at {})", self.file, self.path);
+                let _ = writeln!(out, "  --> {file} (at {})", shorten(&self.path));
             }
-            if let Some(e) = &self.expected {
+            if let Some(e) = &expected {
                 let _ = writeln!(out, "  = expected {e}");
             }
             return out;
         };
-        let _ = writeln!(out, "  --> {}:{}:{}", self.file, span.line, span.col);
+        let _ = writeln!(out, "  --> {file}:{}:{}", span.line, span.col);
         let Some(text) = source.lines().nth(span.line.saturating_sub(1)) else {
             return out;
         };
@@ -82,11 +84,52 @@ impl Diagnostic {
         let _ = writeln!(out, "{num} | {}", text.replace('\t', "    "));
         let caret_pad = display_width(&text, col.saturating_sub(1));
         let _ = write!(out, "{pad} | {}^", " ".repeat(caret_pad));
-        if let Some(e) = &self.expected {
+        if let Some(e) = &expected {
             let _ = write!(out, " expected {e}");
         }
         out.push('\n');
         out
+    }
+}
+
+/// Longest quoted text (`…` or "…") a message echoes whole.
+const MAX_QUOTED: usize = 80;
+/// Longest message, path or expectation shown, in characters.
+const MAX_MESSAGE: usize = 2000;
+
+/// A message as shown: every quoted piece of user text (a YAML key, a
+/// label, a header) cut to [`MAX_QUOTED`] characters, and the whole to
+/// [`MAX_MESSAGE`], cuts marked `…`. A key of megabytes must not come back
+/// whole in every error about it.
+fn shorten(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_QUOTED {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let body_from = open + quote.len_utf8();
+        let Some(len) = rest[body_from..].find(quote) else {
+            break;
+        };
+        out.push_str(&rest[..body_from]);
+        out.push_str(&cut(&rest[body_from..body_from + len], MAX_QUOTED));
+        out.push(quote);
+        rest = &rest[body_from + len + quote.len_utf8()..];
+        if out.len() > MAX_MESSAGE * 4 {
+            break;
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(cut(&out, MAX_MESSAGE).into_owned())
+}
+
+/// `text` cut to `max` characters, the cut marked `…`.
+fn cut(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((at, _)) => Cow::Owned(format!("{}…", &text[..at])),
     }
 }
 
@@ -240,6 +283,30 @@ mod tests {
     fn without_span_names_the_path() {
         let d = Diagnostic::new("f.yaml", "scales[2]", "boom");
         assert_eq!(d.render(""), "error: boom\n  --> f.yaml (at scales[2])\n");
+    }
+
+    #[test]
+    fn huge_user_text_is_cut_in_messages() {
+        let key = "k".repeat(1_000_000);
+        let d = Diagnostic::new(
+            "m.yaml",
+            &format!("columns.{key}"),
+            format!("column \"{key}\" maps to `{key}`, unknown"),
+        )
+        .expected(format!("not `{key}`"));
+        let r = d.render("");
+        let short = format!("{}…", "k".repeat(MAX_QUOTED));
+        assert_eq!(
+            r.lines().next().unwrap(),
+            format!("error: column \"{short}\" maps to `{short}`, unknown")
+        );
+        assert!(r.contains(&format!("expected not `{short}`")), "{r}");
+        // unquoted text is cut as a whole
+        let r = Diagnostic::new("m.yaml", "", "x ".repeat(1_000_000)).render("");
+        assert!(r.len() < 3 * MAX_MESSAGE, "{}", r.len());
+        assert!(r.lines().next().unwrap().ends_with('…'));
+        // short messages are untouched, quotes and all
+        assert_eq!(shorten("a `b` \"c"), "a `b` \"c");
     }
 
     #[test]

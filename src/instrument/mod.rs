@@ -408,6 +408,12 @@ impl Checker<'_> {
                                     Some("a condition some answers meet".into());
                             }
                         }
+                        let mut impossible = Vec::new();
+                        c.impossible_alls(&cpath, &domain, &|j, _| domain(j), &mut impossible);
+                        for (p, m) in impossible {
+                            self.err(&p, m).expected =
+                                Some("a condition some answers meet".into());
+                        }
                         Some(c)
                     }
                     Err(errors) => {

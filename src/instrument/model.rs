@@ -291,7 +291,7 @@ impl Instrument {
 impl Scale {
     /// The totals the scale can have.
     pub fn domain(&self) -> Domain {
-        Domain::totals(self.range.0, self.range.1, self.decimals)
+        Domain::totals(self.range.0, self.range.1, self.decimals, self.multiplier)
     }
 
     /// Format a total held in units of 10^-decimals.

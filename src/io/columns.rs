@@ -23,19 +23,106 @@ pub struct MapFile {
     pub columns: IndexMap<String, String>,
     #[serde(default)]
     pub values: IndexMap<String, i32>,
+    /// The file it was read from, to locate errors found when the map
+    /// meets the instruments of a run.
+    #[serde(skip)]
+    origin: Option<MapOrigin>,
+}
+
+#[derive(Debug)]
+struct MapOrigin {
+    file: String,
+    text: String,
+    index: yaml::Index,
 }
 
 impl MapFile {
     pub fn load(path: &Path) -> anyhow::Result<MapFile> {
         let text = yaml::read_config(path, "map file")?;
         let name = path.display().to_string();
-        let (map, idx) = yaml::parse::<MapFile>(&name, &text)
+        let (mut map, idx) = yaml::parse::<MapFile>(&name, &text)
             .map_err(|d| Reported(diag::render_all(&d, &text)))?;
         let errs = map.check(&name, &idx);
         if !errs.is_empty() {
             return Err(Reported(diag::render_all(&errs, &text)).into());
         }
+        map.origin = Some(MapOrigin {
+            file: name,
+            text,
+            index: idx,
+        });
         Ok(map)
+    }
+
+    /// A problem at `path` of the map file, located when the file is known.
+    fn problem(&self, path: &str, message: String, expected: String) -> Diagnostic {
+        let (file, span) = self.origin.as_ref().map_or(("map file", None), |o| {
+            (o.file.as_str(), o.index.span(path))
+        });
+        Diagnostic::new(file, path, message)
+            .at(span)
+            .expected(expected)
+    }
+
+    /// Check the map against the instruments of the run: every column maps
+    /// to one of their items, and no label in `values` is a number or
+    /// another value's label of theirs. A cell holding a number is read as
+    /// that number, and an instrument's own label wins over the map's:
+    /// either way the entry would be silently ignored.
+    fn check_against(&self, battery: &Battery) -> Vec<Diagnostic> {
+        let mut errs = Vec::new();
+        for (header, target) in &self.columns {
+            if !matches!(battery.lookup(target), Some(crate::score::Ref::Item(_))) {
+                errs.push(self.problem(
+                    &format!("columns.{header}"),
+                    format!("column \"{header}\" maps to `{target}`, which is no item of the instruments given"),
+                    format!("an item id of {}", battery.instruments.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")),
+                ));
+            }
+        }
+        // the instruments' own labels and aliases: normalised label → (value, instrument)
+        let mut own: HashMap<String, Vec<(i32, &str)>> = HashMap::new();
+        for inst in &battery.instruments {
+            for set in &inst.response_sets {
+                for o in &set.options {
+                    let names = o.label.en.iter().chain(&o.label.zh).chain(&o.aliases);
+                    for name in names {
+                        let entry = own.entry(normalize_label(name)).or_default();
+                        if !entry.contains(&(o.value, inst.id.as_str())) {
+                            entry.push((o.value, inst.id.as_str()));
+                        }
+                    }
+                }
+            }
+        }
+        for (label, &value) in &self.values {
+            let path = format!("values.{label}");
+            if looks_like_a_number(label) {
+                errs.push(self.problem(
+                    &path,
+                    format!("label \"{label}\" is a number: a cell holding a number is read as that answer (or option number), never looked up in `values`, so this entry would be ignored"),
+                    "a label with letters".into(),
+                ));
+                continue;
+            }
+            let Some(theirs) = own.get(&normalize_label(label)) else {
+                continue;
+            };
+            if let Some((v, inst)) = theirs.iter().find(|(v, _)| *v != value) {
+                errs.push(self.problem(
+                    &path,
+                    format!("label \"{label}\" ({value}) is already a label of answer {v} of {inst}: the instrument's own label wins, so this entry would be ignored"),
+                    format!("a label {inst} does not use, or `{label}: {v}`"),
+                ));
+            }
+        }
+        errs
+    }
+
+    /// Render `errs` as the error of the run.
+    fn report(&self, errs: &[Diagnostic]) -> anyhow::Error {
+        let text = self.origin.as_ref().map_or("", |o| o.text.as_str());
+        Reported(diag::render_all(errs, text)).into()
     }
 
     /// Keys that differ in the file but are one key when matched (labels
@@ -130,11 +217,14 @@ pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Res
             }
         }
     }
+    let errs = map.check_against(battery);
+    if !errs.is_empty() {
+        return Err(map.report(&errs));
+    }
     for (header, target) in &map.columns {
-        let Some(crate::score::Ref::Item(g)) = battery.lookup(target) else {
-            bail!("map file: column \"{header}\" maps to `{target}`, which is no item of the instruments given");
-        };
-        by_name.insert(header.trim().to_string(), (g, How::Map));
+        if let Some(crate::score::Ref::Item(g)) = battery.lookup(target) {
+            by_name.insert(header.trim().to_string(), (g, How::Map));
+        }
     }
     for (col, h) in headers.iter().enumerate() {
         let hit = by_name
@@ -211,6 +301,16 @@ pub fn plan_for_scoring(
     Ok(plan)
 }
 
+/// `3`, `-1`, `2.0`: what the cell reader (io/cells.rs, `read_other`)
+/// takes for a number before it looks up a label; keep the two in step.
+fn looks_like_a_number(label: &str) -> bool {
+    let t = label.trim_ascii();
+    let t = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let zeros = t.len() == int.len() || (!frac.is_empty() && frac.bytes().all(|b| b == b'0'));
+    (1..=9).contains(&int.len()) && int.bytes().all(|b| b.is_ascii_digit()) && zeros
+}
+
 /// A header or item text reduced for matching: no leading question number,
 /// no spaces or punctuation, lower case.
 pub fn question_key(s: &str) -> String {
@@ -278,6 +378,17 @@ mod tests {
         );
         // the same meaning twice is harmless
         assert!(map_errors("values:\n  Yes: 1\n  yes: 1\n").is_empty());
+    }
+
+    #[test]
+    fn numbers_as_the_cell_reader_reads_them() {
+        for n in ["3", " -1 ", "2.0", "2.00", "123456789"] {
+            assert!(looks_like_a_number(n), "{n}");
+        }
+        // these reach the label lookup, so a map label for them works
+        for l in ["2.5", "2.", "+1", "1,5", "1234567890", "-", "", "3 days"] {
+            assert!(!looks_like_a_number(l), "{l}");
+        }
     }
 
     #[test]

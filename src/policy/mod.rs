@@ -449,14 +449,26 @@ impl Policy {
                     }
                     let mut parts = Vec::new();
                     when.comparisons(&path, &mut parts);
+                    let dom = |r: &Ref| domain(battery, *r);
+                    let given =
+                        |r: &Ref, narrowed: &[(&Ref, Domain)]| domain_given(battery, *r, narrowed);
                     for (p, part) in parts {
-                        if let Some(m) = part.never(&|r: &Ref| domain(battery, *r)) {
+                        if let Some(m) = part.never(&dom) {
                             errs.push(
                                 Diagnostic::new(&self.file, &p, m)
                                     .at(self.index_spans.span(&p))
                                     .expected("a threshold some answers reach"),
                             );
                         }
+                    }
+                    let mut impossible = Vec::new();
+                    when.impossible_alls(&path, &dom, &given, &mut impossible);
+                    for (p, m) in impossible {
+                        errs.push(
+                            Diagnostic::new(&self.file, &p, m)
+                                .at(self.index_spans.span(&p))
+                                .expected("conditions some answers meet together"),
+                        );
                     }
                     rules.push(BoundRule {
                         level: r.level,
@@ -471,6 +483,9 @@ impl Policy {
                     }
                 }
             }
+        }
+        if let Some(d) = self.top_unreachable(battery, &rules) {
+            errs.push(d);
         }
         if !errs.is_empty() {
             return Err(Reported(diag::render_all(&errs, &self.source)).into());
@@ -487,6 +502,52 @@ impl Policy {
             skipped,
         })
     }
+}
+
+impl Policy {
+    /// When every rule of the top level bound to this run, each naming only
+    /// instruments of the run, can never be true: no one could be flagged
+    /// at it and the crisis screen would never show.
+    fn top_unreachable(&self, battery: &Battery, rules: &[BoundRule]) -> Option<Diagnostic> {
+        let top: Vec<&BoundRule> = rules.iter().filter(|r| r.level == self.top()).collect();
+        let whole_run = |r: &&BoundRule| r.when.targets().iter().all(|t| **t != Ref::Absent);
+        if top.is_empty() || !top.iter().all(whole_run) {
+            return None;
+        }
+        let dom = |r: &Ref| domain(battery, *r);
+        let given = |r: &Ref, narrowed: &[(&Ref, Domain)]| domain_given(battery, *r, narrowed);
+        if top.iter().any(|r| r.when.can_hold_given(&dom, &given)) {
+            return None;
+        }
+        let id = self.level_id(self.top());
+        let path = format!("levels[{}]", self.top().0);
+        Some(
+            Diagnostic::new(&self.file, &path, format!("no rule for the top level `{id}` can ever be true: no one could ever be flagged at it, and the crisis screen would never show"))
+                .at(self.index_spans.span(&path))
+                .expected(format!("a rule with `level: {id}` that some answers meet")),
+        )
+    }
+}
+
+/// What a scale's total can be when some of the run's items are narrowed
+/// (the comparisons of one `all` on them hold); otherwise [`domain`].
+fn domain_given(battery: &Battery, r: Ref, narrowed: &[(&Ref, Domain)]) -> Option<Domain> {
+    let Ref::Scale(s) = r else {
+        return domain(battery, r);
+    };
+    let (_, inst, scale) = battery.scales().nth(s)?;
+    // global index of the instrument's first item
+    let first = battery
+        .items()
+        .find(|(_, i, _)| std::ptr::eq(*i, inst))
+        .map(|(g, _, _)| g)?;
+    let known = |i: usize| {
+        narrowed
+            .iter()
+            .find_map(|(n, d)| (**n == Ref::Item(first + i)).then_some((d.min, d.max)))
+    };
+    let (lo, hi) = crate::instrument::scoring::total_range_given(inst, scale, &known)?;
+    Some(Domain::totals(lo, hi, scale.decimals, scale.multiplier))
 }
 
 /// What a rule's name can hold in this run: an item's raw answers or a

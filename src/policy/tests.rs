@@ -297,3 +297,38 @@ fn shipped_policies_load_and_no_reason_holds_the_separator() {
         }
     }
 }
+
+#[test]
+fn rules_that_can_never_hold_together_are_errors_and_so_is_an_unreachable_top() {
+    let (battery, _) = setup();
+    let bind = |rules: &str| {
+        load_str(
+            "p.yaml",
+            &format!("id: p\nlevels: [a, b]\nmissing_critical: b\nrules:\n{rules}"),
+        )
+        .unwrap()
+        .bind(&battery, &Names)
+        .map(|b| b.rules.len())
+        .map_err(|e| e.to_string())
+    };
+    // t_1 and t_2 at 0 keep t (prorated or not) at most 3
+    let err = bind("  - {level: b, when: {all: [\"t >= 4\", \"t_1 == 0\", \"t_2 == 0\"]}}\n")
+        .unwrap_err();
+    assert!(
+        err.contains("with those answers, totals of `t` range from 0 to 3, and none is >= 4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no rule for the top level `b` can ever be true"),
+        "{err}"
+    );
+    assert_eq!(
+        bind("  - {level: b, when: {all: [\"t >= 3\", \"t_1 == 0\", \"t_2 == 0\"]}}\n"),
+        Ok(1)
+    );
+    // one part of an instrument outside the run: not this check's business
+    assert_eq!(
+        bind("  - {level: b, when: {all: [\"phq9 >= 10\", \"t_1 >= 1\"]}}\n"),
+        Ok(1)
+    );
+}

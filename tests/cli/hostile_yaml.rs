@@ -462,3 +462,118 @@ fn show_commands_strip_terminal_escapes_from_definitions() {
     no_escapes("instruments show", &stdout);
     assert!(stdout.contains("note"), "{stdout}");
 }
+
+// ------------------------------------------------ red-team findings 12, 15, 18
+
+/// Red-team 18: a 15 MB key came back whole in the error, 15 MB of
+/// stderr. Echoed user text is cut to 80 characters, marked `…`.
+#[test]
+fn a_huge_key_is_not_echoed_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "K".repeat(15_000_000);
+    let short = format!("{}…", "K".repeat(80));
+    let unknown_field = write(tmp.path(), "field.map.yaml", &format!("{key}: 1\n"));
+    let unknown_item = write(
+        tmp.path(),
+        "item.map.yaml",
+        &format!("columns:\n  Q9: {}\n", key.to_lowercase()),
+    );
+    for file in [&unknown_field, &unknown_item] {
+        let (stdout, stderr, code) = run(bin()
+            .current_dir(dir())
+            .args(score_with_map(file.to_str().unwrap())));
+        assert_eq!((code, stdout.as_str()), (2, ""), "{}", &stderr[..200]);
+        assert!(stderr.len() < 4_000, "{} bytes of stderr", stderr.len());
+        let first = stderr.lines().next().unwrap();
+        assert!(
+            first.contains(&short) || first.contains(&short.to_lowercase()),
+            "{first}"
+        );
+    }
+}
+
+/// Red-team 15: `values` labels that are PHQ-9's own labels with another
+/// value, or numbers, were silently ignored ("Not at all": 3 scored 0, no
+/// flag). Each is a located error and nothing is scored.
+#[test]
+fn map_labels_the_instrument_already_uses_or_numbers_are_errors() {
+    let (stdout, code) = pinned(
+        "clash-label.map",
+        &[
+            "score",
+            "clash-label.csv",
+            "-i",
+            "phq9",
+            "--map",
+            "clash-label.map.yaml",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+/// Red-team 12: conditions no answers can meet together passed validation:
+/// an `all` whose comparisons on one item leave no value, a total its own
+/// items' bounds keep below the threshold (three items `== 0` leave PHQ-9
+/// at most 18), and with them the only rules of the top level.
+#[test]
+fn conditions_that_can_never_hold_together_are_located_errors() {
+    let (stdout, code) = pinned(
+        "impossible-top.policy",
+        &[
+            "policy",
+            "validate",
+            "impossible-top.policy.yaml",
+            "-i",
+            "phq9",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    // scoring refuses the policy too, before any row
+    let (stdout, stderr, code) = run(bin().current_dir(dir()).args([
+        "score",
+        "item9-label.csv",
+        "-i",
+        "phq9",
+        "--policy",
+        "impossible-top.policy.yaml",
+    ]));
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.contains("no rule for the top level `urgent` can ever be true"),
+        "{stderr}"
+    );
+}
+
+/// Red-team 12: `dass21_depression == 21` (totals doubled, always even)
+/// and `who5 == 2` (multiples of 4) never hold; `who5 == 52` does.
+#[test]
+fn equalities_between_the_steps_of_a_total_are_located_errors() {
+    let (stdout, code) = pinned(
+        "impossible-steps.policy",
+        &[
+            "policy",
+            "validate",
+            "impossible-steps.policy.yaml",
+            "-i",
+            "dass21,who5",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}
+
+/// Red-team 12: a critical item asked only when `tst_2 >= 2` and
+/// `tst_2 < 1` is never asked, so never missing: no flag could come of it.
+#[test]
+fn a_critical_item_whose_asked_if_can_never_hold_is_an_error() {
+    let (stdout, code) = pinned(
+        "critical-impossible-all.instrument",
+        &[
+            "instruments",
+            "validate",
+            "critical-impossible-all.instrument.yaml",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+}

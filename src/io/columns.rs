@@ -301,14 +301,10 @@ pub fn plan_for_scoring(
     Ok(plan)
 }
 
-/// `3`, `-1`, `2.0`: what the cell reader (io/cells.rs, `read_other`)
-/// takes for a number before it looks up a label; keep the two in step.
+/// `3`, `１`, `2.0`, `1.`: what the cell reader takes for a number before
+/// it looks up a label (the one rule, `instrument::typed_number`).
 fn looks_like_a_number(label: &str) -> bool {
-    let t = label.trim_ascii();
-    let t = t.strip_prefix('-').unwrap_or(t);
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    let zeros = t.len() == int.len() || (!frac.is_empty() && frac.bytes().all(|b| b == b'0'));
-    (1..=9).contains(&int.len()) && int.bytes().all(|b| b.is_ascii_digit()) && zeros
+    crate::instrument::typed_number(label).is_some()
 }
 
 /// A header or item text reduced for matching: no leading question number,
@@ -382,11 +378,11 @@ mod tests {
 
     #[test]
     fn numbers_as_the_cell_reader_reads_them() {
-        for n in ["3", " -1 ", "2.0", "2.00", "123456789"] {
+        for n in ["3", " -1 ", "2.0", "2.00", "123456789", "2.", "３", "1。"] {
             assert!(looks_like_a_number(n), "{n}");
         }
         // these reach the label lookup, so a map label for them works
-        for l in ["2.5", "2.", "+1", "1,5", "1234567890", "-", "", "3 days"] {
+        for l in ["2.5", "+1", "1,5", "1234567890", "-", "", "3 days"] {
             assert!(!looks_like_a_number(l), "{l}");
         }
     }

@@ -623,3 +623,58 @@ fn undecodable_ids_keep_distinct_pseudonyms() {
         "{stderr}"
     );
 }
+
+/// Red team 3: a quote left open on the file's last line (at the start of
+/// the line, or opening a middle cell) made the rest of the line one cell:
+/// item 9 was lost (urgent became monitor), `--fail-on urgent` exited 1
+/// and there was no urgent notice. Mid-file the same line was re-split;
+/// now the last line is too, with LF or CRLF, with or without the final
+/// line break, with `,` `;` or tab.
+#[test]
+fn an_unclosed_quote_on_the_last_line_is_re_split() {
+    let dir = tempfile::tempdir().unwrap();
+    for (last, column) in [
+        ("\"S2,0,0,0,0,0,0,0,0,3", "id"),
+        ("S2,0,0,0,0,0,0,0,\"0,3", "phq9_8"),
+    ] {
+        for nl in ["\n", "\r\n"] {
+            for final_break in [true, false] {
+                for delimiter in [",", ";", "\t"] {
+                    let mut text = format!(
+                        "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9{nl}S1,0,0,0,0,0,0,0,0,0{nl}{last}"
+                    );
+                    if final_break {
+                        text.push_str(nl);
+                    }
+                    let text = text.replace(',', delimiter);
+                    let f = write(dir.path(), "last.csv", &text);
+                    let (stdout, stderr, code) = run(bin()
+                        .args([
+                            "score",
+                            "-i",
+                            "phq9",
+                            "--format",
+                            "csv",
+                            "--fail-on",
+                            "urgent",
+                        ])
+                        .arg(&f));
+                    let case = format!("{text:?}\n{stderr}");
+                    assert_eq!(code, 3, "{case}");
+                    assert_eq!(ids(&stdout), ["S1", "S2"], "{case}");
+                    assert!(
+                        stdout.ends_with("\nS2,3,minimal,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)\n"),
+                        "{case}\n{stdout}"
+                    );
+                    assert!(
+                        stderr.starts_with(&format!(
+                            "row 3 (line 3), column {column}: a quote opens here and is never closed (the file ends inside it), so the rest of the line was read as one cell; without the quote the line holds the header's 10 fields, so it is scored as them; remove the stray `\"` and check this row\n\
+                             notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+                        )),
+                        "{case}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -678,3 +678,79 @@ fn an_unclosed_quote_on_the_last_line_is_re_split() {
         }
     }
 }
+
+/// Red team 9: an input with no line break (`/dev/zero`) grew one record
+/// until a 4 GB allocation aborted the run (exit 134); so did an endless
+/// quoted cell on stdin. A record is now capped at 64 MiB: exit 2, with
+/// where it starts and why, and the rows before it are still written.
+#[test]
+fn an_endless_record_is_refused_not_an_abort() {
+    #[cfg(unix)]
+    {
+        let (stdout, stderr, code) = run(bin().args(["score", "/dev/zero", "-i", "phq9"]));
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(
+            stderr,
+            "error: reading the header of /dev/zero: row 1 (line 1): a record longer than 64 MiB: no line break in all that text (is this a CSV file?); nothing from there on was read\n"
+        );
+    }
+    let mut text =
+        b"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\nS1,0,0,0,0,0,0,0,0,3\n\"S2,"
+            .to_vec();
+    while text.len() < 65 << 20 {
+        text.extend_from_slice(b"0,0,0,0,0,0,0,0,0,1\n");
+    }
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .write_stdin(text));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(ids(&stdout), ["S1"], "the row before is kept");
+    assert!(
+        stderr.contains(
+            "error: reading <stdin>: row 3 (line 3): a record longer than 64 MiB: a quote opens there and is not closed within it, so the lines after it were read as one cell; remove the stray `\"` (or close it) and score again; nothing from there on was read\n"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Red team 17: a quote never closed in the header took in the whole file:
+/// the run said "has a header but no rows" (or, with the quote at the
+/// start, "no item columns found"), not a word about the quote. Now it
+/// names the quote and its column, exit 2.
+#[test]
+fn an_unclosed_quote_in_the_header_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (header, column) in [
+        (
+            "\"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9",
+            1,
+        ),
+        (
+            "id,phq9_1,phq9_2,phq9_3,\"phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9",
+            5,
+        ),
+    ] {
+        for nl in ["\n", "\r\n"] {
+            let text = format!("{header}{nl}S1,0,0,0,0,0,0,0,0,0{nl}S2,0,0,0,0,0,0,0,0,3{nl}");
+            let f = write(dir.path(), "h.csv", &text);
+            let (stdout, stderr, code) = run(bin()
+                .current_dir(dir.path())
+                .args(["score", "h.csv", "-i", "phq9", "-q"]));
+            assert_eq!(code, 2, "{text:?}\n{stderr}");
+            assert_eq!(stdout, "");
+            assert_eq!(
+                stderr,
+                format!("error: h.csv: the header row has a quote that is never closed: it opens in column #{column} of line 1 and takes in the rest of the file, so no column after it and no row was read; remove the stray `\"` (or close it) and score again\n"),
+                "{text:?}"
+            );
+            assert!(f.exists());
+        }
+    }
+    // a quote closed within the header is a header like any other
+    let (stdout, _, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+        .write_stdin("id,\"gad2_1\",gad2_2\na,1,1\n"));
+    assert_eq!(code, 0);
+    assert_eq!(ids(&stdout), ["a"]);
+}

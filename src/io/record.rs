@@ -61,7 +61,9 @@ impl Decoding {
     pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
         match self {
             Decoding::Utf8 => std::str::from_utf8(bytes).is_err(),
-            Decoding::Transcoded(_) => replacement.find(bytes).is_some(),
+            Decoding::Transcoded(enc) => {
+                replacement.find(bytes).is_some() || (!bytes.is_ascii() && mixes_utf8(enc, bytes))
+            }
         }
     }
 
@@ -92,6 +94,33 @@ impl Decoding {
             }
         }
     }
+}
+
+/// The text of `decoded`, read from GB18030 (or GBK, the same decoder),
+/// as UTF-8 would read its bytes, when they are valid non-ASCII UTF-8.
+/// GB18030 gives back every byte it decoded, so the bytes are its encoding.
+fn utf8_reading(enc: &'static Encoding, decoded: &[u8]) -> Option<String> {
+    if decoded.is_ascii() || (enc != encoding_rs::GB18030 && enc != encoding_rs::GBK) {
+        return None;
+    }
+    let text = std::str::from_utf8(decoded).ok()?;
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    String::from_utf8(bytes.into_owned()).ok()
+}
+
+/// Were the bytes of a record read as GB18030 UTF-8 (the file mixes
+/// encodings)? Only when its whole text is valid UTF-8 that reads as
+/// Chinese: some common CJK character, and no character outside CJK,
+/// Latin-1 and general punctuation. GBK text is rarely valid UTF-8, and
+/// then mostly in two-byte sequences (Cyrillic, Hebrew …) or rare CJK
+/// (about 1 in 100 000 random names of two to four GB2312 characters
+/// pass, none made of the 3,755 common ones).
+fn mixes_utf8(enc: &'static Encoding, decoded: &[u8]) -> bool {
+    let cjk = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{33FF}' | '\u{FF00}'..='\u{FFEF}');
+    let usual = |c: char| {
+        c.is_ascii() || cjk(c) || matches!(c, '\u{A0}'..='\u{FF}' | '\u{2000}'..='\u{206F}')
+    };
+    utf8_reading(enc, decoded).is_some_and(|t| t.chars().any(cjk) && t.chars().all(usual))
 }
 
 /// The rows a quote took in, re-read one per physical line. When every
@@ -206,6 +235,11 @@ pub fn replacement_finder() -> memchr::memmem::Finder<'static> {
 /// decoding message instead of its own. Cold: only for records flagged
 /// `undecodable`.
 pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec<BadCell>) {
+    if let Decoding::Transcoded(enc) = decoding {
+        if mixes_utf8(enc, rec.as_slice()) {
+            mixed_cells(rec, enc, bad);
+        }
+    }
     let mut fixed = ByteRecord::with_capacity(rec.as_slice().len(), rec.len());
     let mut changed = false;
     for (c, cell) in rec.iter().enumerate() {
@@ -229,6 +263,28 @@ pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec
     if changed {
         fixed.set_position(rec.position().cloned());
         *rec = fixed;
+    }
+}
+
+/// Report every non-ASCII cell of a record whose bytes were UTF-8 in a
+/// file read as `enc`: read as `enc` it is garbled, so it is never taken
+/// silently; an answer is counted as missing (the answer reader already
+/// found it invalid), any other cell is kept as read.
+fn mixed_cells(rec: &ByteRecord, enc: &'static Encoding, bad: &mut Vec<BadCell>) {
+    for (c, cell) in rec.iter().enumerate() {
+        let Some(utf8) = utf8_reading(enc, cell) else {
+            continue;
+        };
+        let what = format!(
+            "is read as {}, but this line is valid UTF-8, where it reads \"{}\": the file mixes \
+             encodings; save it in one and score again",
+            enc.name(),
+            crate::printable::printable_line(utf8.trim())
+        );
+        match bad.iter_mut().find(|b| b.column == c) {
+            Some(b) => b.message = format!("{what}; counted as missing"),
+            None => bad.push(BadCell::new(c, cell, format!("{what}; kept as read"))),
+        }
     }
 }
 
@@ -501,6 +557,48 @@ mod tests {
             bad[1].message,
             "is not valid UTF-8 (as GBK it reads \"S学生\": if the file is GBK, give --encoding gbk); they are shown as �"
         );
+    }
+
+    /// A GB18030 file whose later lines are UTF-8: each such cell is
+    /// reported with its UTF-8 reading; GBK text is left alone.
+    #[test]
+    fn utf8_lines_in_a_gbk_file_are_reported() {
+        let d = Decoding::Transcoded(encoding_rs::GB18030);
+        let finder = replacement_finder();
+        // 李四 in UTF-8, read as GB18030
+        let (garbled, _, _) = encoding_rs::GB18030.decode("李四".as_bytes());
+        let mut rec = ByteRecord::from(vec![garbled.as_ref(), "0", "3"]);
+        assert!(d.any_undecodable(rec.as_slice(), &finder));
+        let mut bad = Vec::new();
+        undecodable_cells(&mut rec, d, &mut bad);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].column, 0);
+        assert_eq!(
+            bad[0].message,
+            "is read as gb18030, but this line is valid UTF-8, where it reads \"李四\": the file \
+             mixes encodings; save it in one and score again; kept as read"
+        );
+        assert_eq!(rec.get(0), Some(garbled.as_bytes()), "kept as read");
+        // real GBK text (names, labels, punctuation) is no UTF-8
+        let gbk = Decoding::Transcoded(encoding_rs::GBK);
+        for text in [
+            "张三",
+            "李四",
+            "王小明",
+            "欧阳娜娜",
+            "几乎每天",
+            "学号，班级",
+            "完全不会",
+        ] {
+            let (bytes, _, _) = encoding_rs::GBK.encode(text);
+            let (read, _, _) = encoding_rs::GBK.decode(&bytes);
+            assert_eq!(read, text);
+            assert!(!d.any_undecodable(read.as_bytes(), &finder), "{text}");
+            assert!(!gbk.any_undecodable(read.as_bytes(), &finder), "{text}");
+        }
+        // other encodings are not second-guessed
+        let big5 = Decoding::Transcoded(encoding_rs::BIG5);
+        assert!(!big5.any_undecodable(garbled.as_bytes(), &finder));
     }
 
     #[test]

@@ -754,3 +754,40 @@ fn an_unclosed_quote_in_the_header_is_named() {
     assert_eq!(code, 0);
     assert_eq!(ids(&stdout), ["a"]);
 }
+
+/// Red team 6: a GBK file (5000 rows) whose later rows were saved as UTF-8
+/// was read all as GB18030: `李四` came out as `鏉庡洓`, exit 0, not a word.
+/// Now each such cell is located, with its UTF-8 reading ("this line is
+/// valid UTF-8: the file mixes encodings"), and the run exits 1; detected
+/// or forced with --encoding gbk. Real GBK rows are not flagged.
+#[test]
+fn utf8_rows_in_a_gbk_file_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = b"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n".to_vec();
+    let names = ["张三", "王小明", "欧阳娜娜", "陈静", "刘洋"];
+    for i in 0..5000 {
+        let (name, _, _) = encoding_rs::GBK.encode(names[i % names.len()]);
+        text.extend_from_slice(&name);
+        text.extend_from_slice(format!("{i},0,0,0,0,0,0,0,0,0\n").as_bytes());
+    }
+    text.extend_from_slice("李四,0,0,0,0,0,0,0,0,3\n".as_bytes());
+    let f = dir.path().join("mixed.csv");
+    std::fs::write(&f, &text).unwrap();
+    for forced in [&[][..], &["--encoding", "gbk"][..]] {
+        let (stdout, stderr, code) = run(bin()
+            .args(["score", "-i", "phq9", "-q", "--format", "csv"])
+            .args(forced)
+            .arg(&f));
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(stdout.lines().count(), 5002, "no row dropped");
+        assert!(stdout.ends_with("\n鏉庡洓,3,minimal,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)\n"));
+        let enc = if forced.is_empty() { "gb18030" } else { "GBK" };
+        assert_eq!(
+            stderr,
+            format!(
+                "row 5002, column id: '鏉庡洓' is read as {enc}, but this line is valid UTF-8, where it reads \"李四\": the file mixes encodings; save it in one and score again; kept as read\n\
+                 notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+            )
+        );
+    }
+}

@@ -71,6 +71,8 @@ struct CsvRows {
     /// the last (the end of the file decides whether its quote closed).
     ahead: ByteRecord,
     state: Ahead,
+    /// Where the `ahead` record starts.
+    ahead_start: csv::Position,
     delimiter: u8,
     /// Lines end with CRLF: the `csv` crate counts a record's line before
     /// the `\n` of the previous one, one short.
@@ -84,8 +86,9 @@ struct CsvRows {
     /// Line breaks inside the cells of the records read so far: what sets
     /// a spreadsheet's rows apart from the file's lines.
     breaks_before: u64,
-    /// Rows re-read from the lines a quote took in, still to hand out.
-    recovered: std::collections::VecDeque<(ByteRecord, RecordInfo)>,
+    /// Rows re-read from the lines a quote took in, still to hand out,
+    /// and what the first of them says about the quote (taken when used).
+    recovered: Option<(record::Reread, Option<RecordInfo>)>,
 }
 
 enum Ahead {
@@ -99,17 +102,45 @@ enum Ahead {
 /// ordinary file, to tell whether it ends inside a quote.
 const TAIL: usize = 1 << 12;
 
+/// The longest record (or header) read: an input with no line break (a
+/// device, a binary file) or a quote never closed would otherwise grow one
+/// record until memory runs out (README, Limits).
+pub const MAX_RECORD: u64 = 64 << 20;
+
+/// A record grew past `MAX_RECORD`: the read stops.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a record longer than {} MiB", MAX_RECORD >> 20)
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
 /// Keeps the last `TAIL` bytes read (copying at most `TAIL` per read, so
-/// the cost is a small fraction of the reading).
+/// the cost is a small fraction of the reading), and stops a record from
+/// growing past `MAX_RECORD`.
 struct Tail<R> {
     inner: R,
     last: Vec<u8>,
     total: u64,
+    /// Where the record being read starts (set before each read).
+    record_start: u64,
+    /// The input has ended (a read returned nothing).
+    ended: bool,
 }
 
 impl<R: Read> Read for Tail<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // what the `csv` crate holds of the record: at most its buffer
+        // beyond the bytes the record itself took
+        if self.total - self.record_start.min(self.total) > MAX_RECORD + PEEK as u64 {
+            return Err(io::Error::other(RecordTooLong));
+        }
         let n = self.inner.read(buf)?;
+        self.ended |= n == 0 && !buf.is_empty();
         let new = &buf[..n];
         if n >= TAIL {
             self.last.clear();
@@ -139,8 +170,30 @@ impl<R> Tail<R> {
     }
 }
 
+/// Is `e` a record that grew past `MAX_RECORD`?
+fn is_too_long(e: &csv::Error) -> bool {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.get_ref().is_some_and(|e| e.is::<RecordTooLong>()),
+        _ => false,
+    }
+}
+
+/// `row N (line L): a record longer than 64 MiB: …`, saying why when the
+/// last bytes read tell it: a quote that took in lines, or no line break.
+fn too_long_message<R>(row: u64, line: u64, tail: &Tail<R>) -> String {
+    let why = if memchr::memchr2(b'\n', b'\r', &tail.last).is_some() {
+        "a quote opens there and is not closed within it, so the lines after it were read as one \
+         cell; remove the stray `\"` (or close it) and score again"
+    } else {
+        "no line break in all that text (is this a CSV file?)"
+    };
+    format!("row {row} (line {line}): {RecordTooLong}: {why}; nothing from there on was read")
+}
+
 impl CsvRows {
     fn read_ahead(&mut self) {
+        self.ahead_start = self.reader.position().clone();
+        self.reader.get_mut().record_start = self.ahead_start.byte();
         self.state = match self.reader.read_byte_record(&mut self.ahead) {
             Ok(true) => Ahead::Record,
             Ok(false) => Ahead::End,
@@ -149,12 +202,20 @@ impl CsvRows {
     }
 
     /// The next record into `rec`, with where it sits; `None` at the end.
-    fn read(&mut self, rec: &mut ByteRecord) -> Result<Option<RecordInfo>, csv::Error> {
-        if let Some((next, mut info)) = self.recovered.pop_front() {
-            *rec = next;
-            info.row = info.line.saturating_sub(self.breaks_before);
-            info.undecodable = self.undecodable(rec);
-            return Ok(Some(info));
+    fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<Option<RecordInfo>> {
+        if let Some((rows, first)) = &mut self.recovered {
+            if let Some(mut info) = rows.next(rec) {
+                if let Some(quote) = first.take() {
+                    info.breaks = quote.breaks;
+                    info.unclosed = quote.unclosed;
+                    info.reread = rows.rows;
+                    info.column = quote.column;
+                }
+                info.row = info.line.saturating_sub(self.breaks_before);
+                info.undecodable = self.undecodable(rec);
+                return Ok(Some(info));
+            }
+            self.recovered = None;
         }
         if let Ahead::NotRead = self.state {
             self.read_ahead();
@@ -162,7 +223,12 @@ impl CsvRows {
         match std::mem::replace(&mut self.state, Ahead::End) {
             Ahead::Record => {}
             Ahead::End | Ahead::NotRead => return Ok(None),
-            Ahead::Error(e) => return Err(e),
+            Ahead::Error(e) if is_too_long(&e) => {
+                let line = self.ahead_start.line() + u64::from(self.crlf);
+                let row = line.saturating_sub(self.breaks_before);
+                bail!(too_long_message(row, line, self.reader.get_ref()));
+            }
+            Ahead::Error(e) => return Err(e.into()),
         }
         std::mem::swap(rec, &mut self.ahead);
         self.read_ahead();
@@ -216,15 +282,11 @@ impl CsvRows {
         if info.breaks > 0 || info.unclosed {
             info.column = record::quote_column(rec, info.unclosed);
         }
-        if info.breaks > 0 {
-            if let Some(mut rows) =
-                record::reread_lines(rec, info.line, self.delimiter, self.headers)
-            {
-                rows[0].1.breaks = info.breaks;
-                rows[0].1.unclosed = info.unclosed;
-                rows[0].1.reread = rows.len() as u64;
-                rows[0].1.column = info.column;
-                self.recovered.extend(rows);
+        // lines a quote took in, or the rest of the last line when its
+        // quote is never closed: re-read when they hold rows
+        if info.breaks > 0 || (info.unclosed && rec.len() != self.headers) {
+            if let Some(rows) = record::reread_lines(rec, info.line, self.delimiter, self.headers) {
+                self.recovered = Some((rows, Some(info)));
                 return self.read(rec);
             }
         }
@@ -326,11 +388,34 @@ impl Table {
                 inner: reader,
                 last: Vec::with_capacity(TAIL),
                 total: 0,
+                record_start: 0,
+                ended: false,
             });
-        let mut raw_headers = rdr
-            .byte_headers()
-            .with_context(|| format!("reading the header of {name}"))?
-            .clone();
+        let mut raw_headers = match rdr.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) if is_too_long(&e) => bail!(
+                "reading the header of {name}: {}",
+                too_long_message(1, 1, rdr.get_ref())
+            ),
+            Err(e) => return Err(e).with_context(|| format!("reading the header of {name}")),
+        };
+        // a quote in the header that is never closed takes in the whole
+        // file: say so, rather than that no rows or columns were found
+        if rdr.get_ref().ended {
+            let unclosed = match rdr.get_ref().since(0) {
+                Some(text) => record::ends_inside_quotes(text, delimiter),
+                // longer than the tail: it took in lines
+                None => record::count_breaks(raw_headers.as_slice()) > 0,
+            };
+            if unclosed {
+                bail!(
+                    "{name}: the header row has a quote that is never closed: it opens in column \
+                     #{} of line 1 and takes in the rest of the file, so no column after it and no \
+                     row was read; remove the stray `\"` (or close it) and score again",
+                    record::quote_column(&raw_headers, true) + 1
+                );
+            }
+        }
         let replacement = record::replacement_finder();
         let mut header_problems = Vec::new();
         if decoding.any_undecodable(raw_headers.as_slice(), &replacement) {
@@ -355,6 +440,7 @@ impl Table {
                 reader: rdr,
                 ahead: ByteRecord::new(),
                 state: Ahead::NotRead,
+                ahead_start: csv::Position::new(),
                 delimiter,
                 crlf: line_end(&peek) == Some(b"\r\n"),
                 cr_only: line_end(&peek) == Some(b"\r"),
@@ -362,7 +448,7 @@ impl Table {
                 replacement,
                 headers: n_headers,
                 breaks_before: 0,
-                recovered: std::collections::VecDeque::new(),
+                recovered: None,
             })),
             digest,
         })
@@ -813,9 +899,14 @@ mod tests {
             let last_line_only = k + 1 == rows.len();
             for (i, (r, (cells, info))) in rows.iter().zip(&got).enumerate() {
                 if last_line_only && i == k {
-                    // the quote takes in only the rest of its own line
-                    proptest::prop_assert!(info.unclosed && info.reread == 0, "{:?}", text);
-                    continue;
+                    // the quote takes in only the rest of its own line: in
+                    // the last cell that changes nothing; in another it
+                    // took in delimiters, so the line is re-read
+                    proptest::prop_assert!(info.unclosed, "{:?}", text);
+                    proptest::prop_assert_eq!(info.reread, u64::from(j < 2), "{:?}", text);
+                    if j == 2 {
+                        continue;
+                    }
                 }
                 let want: Vec<Vec<u8>> = r.iter().map(|c| c.as_bytes().to_vec()).collect();
                 proptest::prop_assert_eq!(cells, &want, "{:?}", text);

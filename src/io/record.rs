@@ -61,7 +61,9 @@ impl Decoding {
     pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
         match self {
             Decoding::Utf8 => simdutf8::basic::from_utf8(bytes).is_err(),
-            Decoding::Transcoded(_) => replacement.find(bytes).is_some(),
+            Decoding::Transcoded(enc) => {
+                replacement.find(bytes).is_some() || (!bytes.is_ascii() && mixes_utf8(enc, bytes))
+            }
         }
     }
 
@@ -94,23 +96,50 @@ impl Decoding {
     }
 }
 
+/// The text of `decoded`, read from GB18030 (or GBK, the same decoder),
+/// as UTF-8 would read its bytes, when they are valid non-ASCII UTF-8.
+/// GB18030 gives back every byte it decoded, so the bytes are its encoding.
+fn utf8_reading(enc: &'static Encoding, decoded: &[u8]) -> Option<String> {
+    if decoded.is_ascii() || (enc != encoding_rs::GB18030 && enc != encoding_rs::GBK) {
+        return None;
+    }
+    let text = std::str::from_utf8(decoded).ok()?;
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    String::from_utf8(bytes.into_owned()).ok()
+}
+
+/// Were the bytes of a record read as GB18030 UTF-8 (the file mixes
+/// encodings)? Only when its whole text is valid UTF-8 that reads as
+/// Chinese: some common CJK character, and no character outside CJK,
+/// Latin-1 and general punctuation. GBK text is rarely valid UTF-8, and
+/// then mostly in two-byte sequences (Cyrillic, Hebrew …) or rare CJK
+/// (about 1 in 100 000 random names of two to four GB2312 characters
+/// pass, none made of the 3,755 common ones).
+fn mixes_utf8(enc: &'static Encoding, decoded: &[u8]) -> bool {
+    let cjk = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{33FF}' | '\u{FF00}'..='\u{FFEF}');
+    let usual = |c: char| {
+        c.is_ascii() || cjk(c) || matches!(c, '\u{A0}'..='\u{FF}' | '\u{2000}'..='\u{206F}')
+    };
+    utf8_reading(enc, decoded).is_some_and(|t| t.chars().any(cjk) && t.chars().all(usual))
+}
+
 /// The rows a quote took in, re-read one per physical line. When every
 /// line of the record has exactly the header's number of fields, the quote
 /// was a stray one (typed by hand, never closed or closed by another stray
 /// one further down) and these are the rows the file meant: each is scored
 /// rather than lost. `None` when the lines do not look like rows (a real
 /// multi-line cell, such as a comment): then the record stays as read.
+/// A single line is re-read only when that changes its fields (a quote
+/// left open in a middle cell of the file's last line took in the
+/// delimiters after it).
 ///
 /// The text is the record's cells joined by the delimiter: inside the
 /// quote the `csv` crate copied the lines as they are, and any other `"`
 /// would have closed it, so this is the text of those lines without the
 /// stray quotes. It is read without quoting, so nothing is taken in again.
-pub fn reread_lines(
-    rec: &ByteRecord,
-    line: u64,
-    delimiter: u8,
-    headers: usize,
-) -> Option<Vec<(ByteRecord, RecordInfo)>> {
+/// Rows are handed out one at a time (`Reread::next`): memory stays the
+/// record's text, and each line is scanned a bounded number of times.
+pub fn reread_lines(rec: &ByteRecord, line: u64, delimiter: u8, headers: usize) -> Option<Reread> {
     // with two columns, a cell whose lines each hold one delimiter would
     // pass for rows: too weak a sign to split a record on
     if headers < 3 {
@@ -123,33 +152,76 @@ pub fn reread_lines(
         }
         text.extend_from_slice(cell);
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .quoting(false)
-        .delimiter(delimiter)
-        .from_reader(text.as_slice());
-    let mut rows = Vec::new();
+    let builder = || {
+        let mut b = csv::ReaderBuilder::new();
+        b.has_headers(false)
+            .flexible(true)
+            .quoting(false)
+            .delimiter(delimiter);
+        b
+    };
+    // first pass: are these lines rows? (nothing kept)
+    let mut check = builder().from_reader(text.as_slice());
     let mut row = ByteRecord::new();
-    while reader.read_byte_record(&mut row).ok()? {
+    let mut rows = 0u64;
+    while check.read_byte_record(&mut row).ok()? {
         if row.len() != headers {
             return None;
         }
+        rows += 1;
+    }
+    if rows == 0 || (rows == 1 && rec.len() == headers) {
+        return None;
+    }
+    Some(Reread {
+        reader: builder().from_reader(std::io::Cursor::new(text)),
+        line,
+        rows,
+        scanned: 0,
+        lines_before: 0,
+    })
+}
+
+/// The rows of `reread_lines`, read one at a time.
+pub struct Reread {
+    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    /// The physical line the text starts on.
+    line: u64,
+    /// How many rows the text holds.
+    pub rows: u64,
+    /// Bytes of the text whose line breaks are counted in `lines_before`:
+    /// each row counts only the breaks since the previous one (counting
+    /// from the start each time made a long stray quote quadratic).
+    scanned: usize,
+    lines_before: u64,
+}
+
+impl Reread {
+    /// The next row into `row`, with the line it is on; `None` after the
+    /// last.
+    pub fn next(&mut self, row: &mut ByteRecord) -> Option<RecordInfo> {
+        if !self.reader.read_byte_record(row).ok()? {
+            return None;
+        }
+        let text = self.reader.get_ref().get_ref();
         // lines before this row in the text (the `csv` crate's own count
         // stops short of a CRLF's `\n`)
         let at = row.position().map_or(0, csv::Position::byte);
         let at = usize::try_from(at).unwrap_or(text.len()).min(text.len());
-        let mut before = memchr::memchr_iter(b'\n', &text[..at]).count() as u64;
-        before += u64::from(text.get(at) == Some(&b'\n'));
-        rows.push((
-            std::mem::take(&mut row),
-            RecordInfo {
-                line: line + before,
-                ..RecordInfo::default()
-            },
-        ));
+        let from = self.scanned.min(at);
+        self.lines_before += memchr::memchr_iter(b'\n', &text[from..at]).count() as u64;
+        self.scanned = at;
+        let own_break = u64::from(text.get(at) == Some(&b'\n'));
+        if own_break == 1 {
+            // counted here, so not again from `scanned` on
+            self.scanned = at + 1;
+        }
+        self.lines_before += own_break;
+        Some(RecordInfo {
+            line: self.line + self.lines_before,
+            ..RecordInfo::default()
+        })
     }
-    (rows.len() > 1).then_some(rows)
 }
 
 /// The finder for U+FFFD that `Decoding::any_undecodable` takes.
@@ -163,6 +235,11 @@ pub fn replacement_finder() -> memchr::memmem::Finder<'static> {
 /// decoding message instead of its own. Cold: only for records flagged
 /// `undecodable`.
 pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec<BadCell>) {
+    if let Decoding::Transcoded(enc) = decoding {
+        if mixes_utf8(enc, rec.as_slice()) {
+            mixed_cells(rec, enc, bad);
+        }
+    }
     let mut fixed = ByteRecord::with_capacity(rec.as_slice().len(), rec.len());
     let mut changed = false;
     for (c, cell) in rec.iter().enumerate() {
@@ -189,6 +266,28 @@ pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec
     }
 }
 
+/// Report every non-ASCII cell of a record whose bytes were UTF-8 in a
+/// file read as `enc`: read as `enc` it is garbled, so it is never taken
+/// silently; an answer is counted as missing (the answer reader already
+/// found it invalid), any other cell is kept as read.
+fn mixed_cells(rec: &ByteRecord, enc: &'static Encoding, bad: &mut Vec<BadCell>) {
+    for (c, cell) in rec.iter().enumerate() {
+        let Some(utf8) = utf8_reading(enc, cell) else {
+            continue;
+        };
+        let what = format!(
+            "is read as {}, but this line is valid UTF-8, where it reads \"{}\": the file mixes \
+             encodings; save it in one and score again",
+            enc.name(),
+            crate::printable::printable_line(utf8.trim())
+        );
+        match bad.iter_mut().find(|b| b.column == c) {
+            Some(b) => b.message = format!("{what}; counted as missing"),
+            None => bad.push(BadCell::new(c, cell, format!("{what}; kept as read"))),
+        }
+    }
+}
+
 /// `row N (line L): …` for a record that runs over several physical
 /// lines: where it starts and ends, in which column, and how many lines it
 /// took in. Rows are numbered as a spreadsheet shows them (one row per
@@ -209,6 +308,17 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[St
     } else {
         format!("{} line(s)", info.breaks)
     };
+    if info.reread == 1 {
+        // the file's last line, its quote opening a cell before the last
+        return format!(
+            "row {row}{}, column {column}: a quote opens here and is never closed (the file ends \
+             inside it), so the rest of the line was read as one cell; without the quote the line \
+             holds the header's {} fields, so it is scored as them; remove the stray `\"` and \
+             check this row",
+            at(info.line, info.line),
+            rec.len()
+        );
+    }
     if info.reread > 0 {
         let opens = if info.unclosed {
             "opens here and is never closed".to_string()
@@ -369,15 +479,11 @@ mod tests {
     fn lines_taken_in_are_re_read_only_when_they_are_rows() {
         // `S5,1,"2` … closed by `S7"`: the record the csv crate makes
         let rec = ByteRecord::from(vec!["S5", "1", "2\nS6,0,0\r\nS7", "3,3"]);
-        let rows = reread_lines(&rec, 6, b',', 3).unwrap();
-        let got: Vec<(Vec<&[u8]>, u64)> = rows
-            .iter()
-            .map(|(r, i)| (r.iter().collect(), i.line))
-            .collect();
-        let want: Vec<(Vec<&[u8]>, u64)> = vec![
-            (vec![b"S5", b"1", b"2"], 6),
-            (vec![b"S6", b"0", b"0"], 7),
-            (vec![b"S7", b"3", b"3"], 8),
+        let got = all_rows(reread_lines(&rec, 6, b',', 3).unwrap());
+        let want: Vec<(Vec<Vec<u8>>, u64)> = vec![
+            (vec![b"S5".to_vec(), b"1".to_vec(), b"2".to_vec()], 6),
+            (vec![b"S6".to_vec(), b"0".to_vec(), b"0".to_vec()], 7),
+            (vec![b"S7".to_vec(), b"3".to_vec(), b"3".to_vec()], 8),
         ];
         assert_eq!(got, want);
         // a comment with a line break: its lines are no rows
@@ -388,6 +494,46 @@ mod tests {
             reread_lines(&rec, 2, b',', 2).is_none(),
             "two columns: never"
         );
+    }
+
+    fn all_rows(mut reread: Reread) -> Vec<(Vec<Vec<u8>>, u64)> {
+        let mut row = ByteRecord::new();
+        let mut got = Vec::new();
+        while let Some(info) = reread.next(&mut row) {
+            got.push((row.iter().map(<[u8]>::to_vec).collect(), info.line));
+        }
+        assert_eq!(got.len() as u64, reread.rows);
+        got
+    }
+
+    /// Each row's line is counted from the previous row's (issue: a stray
+    /// quote over 250 000 lines took 19 s, counting from the start for
+    /// every row); the numbers stay those of the whole text, LF or CRLF.
+    #[test]
+    fn re_read_lines_are_numbered_in_one_pass() {
+        for nl in ["\n", "\r\n"] {
+            let lines: Vec<String> = (0..1000).map(|i| format!("S{i},{i},0")).collect();
+            let rec = ByteRecord::from(vec![lines.join(nl)]);
+            let got = all_rows(reread_lines(&rec, 3, b',', 3).unwrap());
+            assert_eq!(got.len(), 1000);
+            for (i, (cells, line)) in got.iter().enumerate() {
+                assert_eq!(*line, 3 + i as u64, "{nl:?}");
+                assert_eq!(cells[0], format!("S{i}").into_bytes());
+            }
+        }
+    }
+
+    /// The file's last line, a quote left open in a middle cell: re-read
+    /// when that gives the header's fields; a quote in the last cell
+    /// changes nothing, so the record stays.
+    #[test]
+    fn a_single_line_is_re_read_only_when_its_fields_change() {
+        let rec = ByteRecord::from(vec!["S2", "0", "0,3\n"]);
+        let got = all_rows(reread_lines(&rec, 4, b',', 4).unwrap());
+        let want = vec![b"S2".to_vec(), b"0".to_vec(), b"0".to_vec(), b"3".to_vec()];
+        assert_eq!(got, vec![(want, 4)]);
+        let rec = ByteRecord::from(vec!["S2", "0", "0", "3"]);
+        assert!(reread_lines(&rec, 4, b',', 4).is_none());
     }
 
     #[test]
@@ -411,6 +557,48 @@ mod tests {
             bad[1].message,
             "is not valid UTF-8 (as GBK it reads \"S学生\": if the file is GBK, give --encoding gbk); they are shown as �"
         );
+    }
+
+    /// A GB18030 file whose later lines are UTF-8: each such cell is
+    /// reported with its UTF-8 reading; GBK text is left alone.
+    #[test]
+    fn utf8_lines_in_a_gbk_file_are_reported() {
+        let d = Decoding::Transcoded(encoding_rs::GB18030);
+        let finder = replacement_finder();
+        // 李四 in UTF-8, read as GB18030
+        let (garbled, _, _) = encoding_rs::GB18030.decode("李四".as_bytes());
+        let mut rec = ByteRecord::from(vec![garbled.as_ref(), "0", "3"]);
+        assert!(d.any_undecodable(rec.as_slice(), &finder));
+        let mut bad = Vec::new();
+        undecodable_cells(&mut rec, d, &mut bad);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].column, 0);
+        assert_eq!(
+            bad[0].message,
+            "is read as gb18030, but this line is valid UTF-8, where it reads \"李四\": the file \
+             mixes encodings; save it in one and score again; kept as read"
+        );
+        assert_eq!(rec.get(0), Some(garbled.as_bytes()), "kept as read");
+        // real GBK text (names, labels, punctuation) is no UTF-8
+        let gbk = Decoding::Transcoded(encoding_rs::GBK);
+        for text in [
+            "张三",
+            "李四",
+            "王小明",
+            "欧阳娜娜",
+            "几乎每天",
+            "学号，班级",
+            "完全不会",
+        ] {
+            let (bytes, _, _) = encoding_rs::GBK.encode(text);
+            let (read, _, _) = encoding_rs::GBK.decode(&bytes);
+            assert_eq!(read, text);
+            assert!(!d.any_undecodable(read.as_bytes(), &finder), "{text}");
+            assert!(!gbk.any_undecodable(read.as_bytes(), &finder), "{text}");
+        }
+        // other encodings are not second-guessed
+        let big5 = Decoding::Transcoded(encoding_rs::BIG5);
+        assert!(!big5.any_undecodable(garbled.as_bytes(), &finder));
     }
 
     #[test]

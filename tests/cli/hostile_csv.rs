@@ -623,3 +623,171 @@ fn undecodable_ids_keep_distinct_pseudonyms() {
         "{stderr}"
     );
 }
+
+/// Red team 3: a quote left open on the file's last line (at the start of
+/// the line, or opening a middle cell) made the rest of the line one cell:
+/// item 9 was lost (urgent became monitor), `--fail-on urgent` exited 1
+/// and there was no urgent notice. Mid-file the same line was re-split;
+/// now the last line is too, with LF or CRLF, with or without the final
+/// line break, with `,` `;` or tab.
+#[test]
+fn an_unclosed_quote_on_the_last_line_is_re_split() {
+    let dir = tempfile::tempdir().unwrap();
+    for (last, column) in [
+        ("\"S2,0,0,0,0,0,0,0,0,3", "id"),
+        ("S2,0,0,0,0,0,0,0,\"0,3", "phq9_8"),
+    ] {
+        for nl in ["\n", "\r\n"] {
+            for final_break in [true, false] {
+                for delimiter in [",", ";", "\t"] {
+                    let mut text = format!(
+                        "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9{nl}S1,0,0,0,0,0,0,0,0,0{nl}{last}"
+                    );
+                    if final_break {
+                        text.push_str(nl);
+                    }
+                    let text = text.replace(',', delimiter);
+                    let f = write(dir.path(), "last.csv", &text);
+                    let (stdout, stderr, code) = run(bin()
+                        .args([
+                            "score",
+                            "-i",
+                            "phq9",
+                            "--format",
+                            "csv",
+                            "--fail-on",
+                            "urgent",
+                        ])
+                        .arg(&f));
+                    let case = format!("{text:?}\n{stderr}");
+                    assert_eq!(code, 3, "{case}");
+                    assert_eq!(ids(&stdout), ["S1", "S2"], "{case}");
+                    assert!(
+                        stdout.ends_with("\nS2,3,minimal,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)\n"),
+                        "{case}\n{stdout}"
+                    );
+                    assert!(
+                        stderr.starts_with(&format!(
+                            "row 3 (line 3), column {column}: a quote opens here and is never closed (the file ends inside it), so the rest of the line was read as one cell; without the quote the line holds the header's 10 fields, so it is scored as them; remove the stray `\"` and check this row\n\
+                             notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+                        )),
+                        "{case}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Red team 9: an input with no line break (`/dev/zero`) grew one record
+/// until a 4 GB allocation aborted the run (exit 134); so did an endless
+/// quoted cell on stdin. A record is now capped at 64 MiB: exit 2, with
+/// where it starts and why, and the rows before it are still written.
+#[test]
+fn an_endless_record_is_refused_not_an_abort() {
+    #[cfg(unix)]
+    {
+        let (stdout, stderr, code) = run(bin().args(["score", "/dev/zero", "-i", "phq9"]));
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(
+            stderr,
+            "error: reading the header of /dev/zero: row 1 (line 1): a record longer than 64 MiB: no line break in all that text (is this a CSV file?); nothing from there on was read\n"
+        );
+    }
+    let mut text =
+        b"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\nS1,0,0,0,0,0,0,0,0,3\n\"S2,"
+            .to_vec();
+    while text.len() < 65 << 20 {
+        text.extend_from_slice(b"0,0,0,0,0,0,0,0,0,1\n");
+    }
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .write_stdin(text));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(ids(&stdout), ["S1"], "the row before is kept");
+    assert!(
+        stderr.contains(
+            "error: reading <stdin>: row 3 (line 3): a record longer than 64 MiB: a quote opens there and is not closed within it, so the lines after it were read as one cell; remove the stray `\"` (or close it) and score again; nothing from there on was read\n"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Red team 17: a quote never closed in the header took in the whole file:
+/// the run said "has a header but no rows" (or, with the quote at the
+/// start, "no item columns found"), not a word about the quote. Now it
+/// names the quote and its column, exit 2.
+#[test]
+fn an_unclosed_quote_in_the_header_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (header, column) in [
+        (
+            "\"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9",
+            1,
+        ),
+        (
+            "id,phq9_1,phq9_2,phq9_3,\"phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9",
+            5,
+        ),
+    ] {
+        for nl in ["\n", "\r\n"] {
+            let text = format!("{header}{nl}S1,0,0,0,0,0,0,0,0,0{nl}S2,0,0,0,0,0,0,0,0,3{nl}");
+            let f = write(dir.path(), "h.csv", &text);
+            let (stdout, stderr, code) = run(bin()
+                .current_dir(dir.path())
+                .args(["score", "h.csv", "-i", "phq9", "-q"]));
+            assert_eq!(code, 2, "{text:?}\n{stderr}");
+            assert_eq!(stdout, "");
+            assert_eq!(
+                stderr,
+                format!("error: h.csv: the header row has a quote that is never closed: it opens in column #{column} of line 1 and takes in the rest of the file, so no column after it and no row was read; remove the stray `\"` (or close it) and score again\n"),
+                "{text:?}"
+            );
+            assert!(f.exists());
+        }
+    }
+    // a quote closed within the header is a header like any other
+    let (stdout, _, code) = run(bin()
+        .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+        .write_stdin("id,\"gad2_1\",gad2_2\na,1,1\n"));
+    assert_eq!(code, 0);
+    assert_eq!(ids(&stdout), ["a"]);
+}
+
+/// Red team 6: a GBK file (5000 rows) whose later rows were saved as UTF-8
+/// was read all as GB18030: `李四` came out as `鏉庡洓`, exit 0, not a word.
+/// Now each such cell is located, with its UTF-8 reading ("this line is
+/// valid UTF-8: the file mixes encodings"), and the run exits 1; detected
+/// or forced with --encoding gbk. Real GBK rows are not flagged.
+#[test]
+fn utf8_rows_in_a_gbk_file_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = b"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n".to_vec();
+    let names = ["张三", "王小明", "欧阳娜娜", "陈静", "刘洋"];
+    for i in 0..5000 {
+        let (name, _, _) = encoding_rs::GBK.encode(names[i % names.len()]);
+        text.extend_from_slice(&name);
+        text.extend_from_slice(format!("{i},0,0,0,0,0,0,0,0,0\n").as_bytes());
+    }
+    text.extend_from_slice("李四,0,0,0,0,0,0,0,0,3\n".as_bytes());
+    let f = dir.path().join("mixed.csv");
+    std::fs::write(&f, &text).unwrap();
+    for forced in [&[][..], &["--encoding", "gbk"][..]] {
+        let (stdout, stderr, code) = run(bin()
+            .args(["score", "-i", "phq9", "-q", "--format", "csv"])
+            .args(forced)
+            .arg(&f));
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(stdout.lines().count(), 5002, "no row dropped");
+        assert!(stdout.ends_with("\n鏉庡洓,3,minimal,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)\n"));
+        let enc = if forced.is_empty() { "gb18030" } else { "GBK" };
+        assert_eq!(
+            stderr,
+            format!(
+                "row 5002, column id: '鏉庡洓' is read as {enc}, but this line is valid UTF-8, where it reads \"李四\": the file mixes encodings; save it in one and score again; kept as read\n\
+                 notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+            )
+        );
+    }
+}

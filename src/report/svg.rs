@@ -155,7 +155,7 @@ pub fn group_chart(d: &ReportData<'_>, name: &str, n: u64, t: &Tally) -> String 
                 crate::instrument::Lang::Zh => "不完整".into(),
             },
         });
-        bar(&mut out, y, &s.id, n, &segs);
+        bar(&mut out, y, super::scale_name(d, k), n, &segs);
         y += ROW + GAP;
     }
     let nl = d.levels.len();

@@ -165,6 +165,7 @@ fn class_report_one_chart_per_group_and_the_referral_list() {
             "-o",
         ])
         .arg(&out));
+    assert_eq!((stdout.as_str(), code), ("", 1), "{stderr}");
     assert!(
         stderr.starts_with("row 28, column gad7_2: 'sometimes' is not a valid answer"),
         "{stderr}"

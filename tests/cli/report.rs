@@ -453,3 +453,70 @@ fn help_has_examples() {
         "{stdout}"
     );
 }
+
+#[test]
+fn help_recommends_a_staff_only_referral_file() {
+    let (stdout, _, code) = run(bin().args(["report", "--help"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("aggregate only"), "{stdout}");
+    assert!(
+        stdout.contains("psyscreen score survey.csv -i phq9,gad7 --keep class --min-level refer -o referrals.csv"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--list-ids"), "{stdout}");
+}
+
+/// The list a report names is bounded (its memory and size do not grow
+/// with the rows); past the bound it says how many it left out, and the
+/// default report keeps no one at all.
+#[test]
+fn the_referral_list_is_bounded_and_says_what_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("many.csv");
+    let mut text =
+        String::from("id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    // everyone answers 3 to item 9: urgent
+    for r in 0..10_003 {
+        text.push_str(&format!("P{r},{},0,0,0,0,0,0,0,0,3\n", r % 3));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "--list-ids",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: 3 of the 10003 people at `refer` or above are not listed in the report (at most 10000"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("3 more people at Refer or above are not listed here"));
+    assert_eq!(html.matches("<td class=\"id\">").count(), 10_000);
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "-q",
+        "--force",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("P1000") && !html.contains("not listed"));
+    assert!(
+        html.len() < 64 * 1024,
+        "the size of a few groups: {}",
+        html.len()
+    );
+}

@@ -105,8 +105,9 @@ th { background: #f3f5f7; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.overall td { font-weight: 600; background: #fafbfc; }
 td.suppressed { color: var(--muted); }
-th.level, td.level, td.group, td.id { white-space: nowrap; }
+th.level, td.level, td.group, td.id, td.num { white-space: nowrap; }
 th.num { min-width: 3.2em; }
+td:first-child { min-width: 6em; }
 .groups { display: grid; grid-template-columns: 1fr; gap: .8rem; }
 .group { border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; break-inside: avoid; page-break-inside: avoid; }
 .group p { margin: .3rem 0 0; color: var(--muted); }

@@ -9,7 +9,8 @@
 # Without arguments: builds the reports of examples/class-survey.csv in
 # English and Chinese (--by class) and of tests/data/summary/small-groups.csv
 # (two groups suppressed), then renders them. Output goes to $OUT
-# (default /tmp/psyreport): NAME.png and NAME.pdf beside each NAME.html.
+# (default /tmp/psyreport): NAME.png, NAME-a4.png (A4 width) and NAME.pdf
+# beside each NAME.html.
 #
 # Needs chromium (Debian: apt-get install -y chromium; for Chinese text also
 # fonts-noto-cjk). Uses CARGO_TARGET_DIR if set, like cargo.
@@ -32,9 +33,12 @@ if [ "$#" -eq 0 ]; then
     -o "$OUT/class-survey-en.html" --force -q || [ $? -eq 1 ]   # 1: one invalid cell, on purpose
   "$BIN" report "$ROOT/examples/class-survey.csv" -i phq9,gad7 --by class --lang zh \
     --policy "$ROOT/policies/school-tiers.yaml" -o "$OUT/class-survey-zh.html" --force -q || [ $? -eq 1 ]
+  "$BIN" report "$ROOT/examples/class-survey.csv" -i phq9,gad7 --by class --lang zh --list-ids \
+    --policy "$ROOT/policies/school-tiers.yaml" -o "$OUT/class-survey-zh-staff.html" --force -q || [ $? -eq 1 ]
   "$BIN" report "$ROOT/tests/data/summary/small-groups.csv" -i phq9 --by class \
     -o "$OUT/small-groups.html" --force -q
-  set -- "$OUT/class-survey-en.html" "$OUT/class-survey-zh.html" "$OUT/small-groups.html"
+  set -- "$OUT/class-survey-en.html" "$OUT/class-survey-zh.html" "$OUT/class-survey-zh-staff.html" \
+    "$OUT/small-groups.html"
 fi
 
 for html in "$@"; do
@@ -46,6 +50,8 @@ for html in "$@"; do
          --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars
          --user-data-dir="$profile")
   "$CHROME" "${flags[@]}" --window-size=1000,2400 --screenshot="$OUT/$name.png" "file://$html" 2>/dev/null
+  # print size: an A4 page's width at 96 dpi (210 mm)
+  "$CHROME" "${flags[@]}" --window-size=794,2400 --screenshot="$OUT/$name-a4.png" "file://$html" 2>/dev/null
   "$CHROME" "${flags[@]}" --no-pdf-header-footer --print-to-pdf="$OUT/$name.pdf" "file://$html" 2>/dev/null
   rm -rf "$profile"
   echo "$OUT/$name.png  $OUT/$name.pdf"

@@ -248,6 +248,10 @@ pub struct ScoreArgs {
     /// Report which column feeds which item, and which are missing; score nothing.
     #[arg(long)]
     pub check: bool,
+    /// A table on a terminal shows every column (default there: a compact
+    /// table that fits the width: id, totals, bands, level, short reason).
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub read: ReadArgs,
     /// Language of labels and reasons.
@@ -362,14 +366,21 @@ pub struct SummaryArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 One HTML file with everything inline (styles, SVG charts; no script, no link outside it), ready \
-to print: date, instruments and versions, policy, an overview per group, per group a stacked bar \
-of bands for each scale and of risk levels, and the referral list (ids, levels and reasons of \
-everyone at --min-level or above, default refer or the policy's second-highest level). Groups \
-with fewer than --min-group respondents are suppressed as in `summary`. Screening, not diagnosis.\n\n\
+to print: date, instruments and versions, policy, invalid cells, an overview per group, per group \
+a stacked bar of bands for each scale and of risk levels. Groups with fewer than --min-group \
+respondents are suppressed as in `summary`. Screening, not diagnosis.\n\n\
+By default the report is aggregate only: no id, no name and no reason of any person, so it can \
+be handed to a head teacher. The people to follow up (everyone at --min-level or above, default \
+refer or the policy's second-highest level) go in a separate staff-only referral file:\n  \
+psyscreen score survey.csv -i phq9,gad7 --keep class --min-level refer -o referrals.csv\n\
+--list-ids adds them to the report instead: per group, with the group column, ids, levels and \
+reasons (each group on its own printed page; at most 10000 people, highest levels first).\n\n\
 Exit status: 0 written; 1 written, with problems in the input (as for `score`); 2 nothing written.\n\n\
 Examples:\n  psyscreen report examples/class-survey.csv -i phq9,gad7 --by class -o report.html\n  \
 psyscreen report scored.csv --by class -o report.html --lang zh\n  \
-psyscreen report survey.csv -i phq9 --by grade,class --min-group 10 -o report.html --force")]
+psyscreen report survey.csv -i phq9 --by grade,class --min-group 10 -o report.html --force\n  \
+psyscreen report wjx.csv -i phq9 --by 2、班级 --by-label 班级 --lang zh -o report.html\n  \
+psyscreen report survey.csv -i phq9 --by class --list-ids -o staff-only.html")]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: GroupInputArgs,
@@ -379,9 +390,17 @@ pub struct ReportArgs {
     /// Overwrite the -o file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Lowest level on the referral list [default: refer, else the policy's second-highest].
+    /// Lowest level counted for follow-up (and listed with --list-ids) [default: refer, else the policy's second-highest].
     #[arg(long, value_name = "LEVEL")]
     pub min_level: Option<String>,
+    /// Name people: add, per group and with the group column, the ids, levels
+    /// and reasons of everyone at --min-level or above (staff only; see below).
+    #[arg(long, visible_alias = "referrals")]
+    pub list_ids: bool,
+    /// How the report names the --by columns (comma-separated, one per
+    /// column) [default: the column name without a leading question number].
+    #[arg(long, value_name = "LABEL", value_delimiter = ',')]
+    pub by_label: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,35 +16,45 @@ fn all_builtins() -> anyhow::Result<Vec<Instrument>> {
         .collect()
 }
 
+/// The built-ins, one row each. A table on a terminal is short (id, name,
+/// items: the licences are long and wrap every row; `instruments show`
+/// gives them); CSV and JSON, or a table into a pipe, have every column.
 pub fn list(format: Option<Format>) -> anyhow::Result<Exit> {
     let format = super::default_format(format, false);
-    let mut cols = Columns::new();
-    for (n, k) in [
+    let stdout = std::io::stdout();
+    let dest = Dest::terminal_if(stdout.is_terminal());
+    let short = format == Format::Table && dest == Dest::Terminal;
+    let all = [
         ("id", Kind::Label),
         ("name", Kind::Text),
         ("items", Kind::Number),
         ("scales", Kind::Text),
         ("version", Kind::Label),
         ("license", Kind::Text),
-    ] {
+    ];
+    let shown = if short { &all[..3] } else { &all[..] };
+    let mut cols = Columns::new();
+    for &(n, k) in shown {
         cols.push(n, k);
     }
-    let stdout = std::io::stdout();
-    let dest = Dest::terminal_if(stdout.is_terminal());
     let mut sink = Sink::new(format, stdout.lock(), cols, dest)?;
     for inst in all_builtins()? {
         let scales: Vec<&str> = inst.scales.iter().map(|s| s.id.as_str()).collect();
-        let rec = csv::ByteRecord::from(vec![
+        let mut fields = vec![
             inst.id.clone(),
             inst.name.get(Lang::En).to_string(),
             inst.items.len().to_string(),
             scales.join(" "),
             inst.version.clone(),
             inst.license.clone(),
-        ]);
-        sink.row(&rec)?;
+        ];
+        fields.truncate(shown.len());
+        sink.row(&csv::ByteRecord::from(fields))?;
     }
     sink.finish()?.flush()?;
+    if short {
+        eprintln!("licences, sources and scoring: psyscreen instruments show ID; every column: --format csv");
+    }
     Ok(Exit::Success)
 }
 

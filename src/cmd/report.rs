@@ -1,6 +1,8 @@
 //! `psyscreen report`: run the row pipeline as `summary` does, count by
-//! group, keep the referral list, and write one self-contained HTML file.
-//! Glue only: rows come from pipeline/, the HTML is made in report/.
+//! group, and write one self-contained HTML file. Memory is bounded by the
+//! groups, not the rows: no person is kept unless `--list-ids` asks for the
+//! referral list (itself bounded). Glue only: rows come from pipeline/, the
+//! HTML is made in report/.
 
 use std::io::Write as _;
 
@@ -12,7 +14,7 @@ use crate::instrument::Lang;
 use crate::io::output::Output;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
-use crate::report::{self, InstrumentLine, Referral, ReportData};
+use crate::report::{self, InstrumentLine, Listed, Referral, ReferralList, ReportData};
 use crate::summary::info::levels_of;
 use crate::summary::{Groups, Tally};
 
@@ -26,9 +28,11 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         &input,
         &setup,
         (by, inp.id_column.as_deref()),
-        Some(from),
+        // reasons only for a list that names people
+        a.list_ids.then_some(from),
         lang,
     )?;
+    let by_labels = by_labels(&grouping.by, &a.by_label)?;
     // refuse an existing file before reading the whole input
     let output = Output::open(Some(&a.output), a.force, &mut super::group_protected(inp))?;
     let options = Options {
@@ -37,25 +41,32 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     };
 
     let mut groups: Groups<Tally> = Groups::default();
-    let mut referrals: Vec<Referral> = Vec::new();
+    let mut referrals = ReferralList::default();
     let mut rows = Rows::start(input, &setup, source, options);
     rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
         let v = grouping.view(row);
         groups.row(v.key, Tally::default).add(v.facts, v.level);
         if v.level >= from {
-            referrals.push(Referral {
-                id: v.id,
-                level: v.level,
-                reasons: v.reasons.to_string(),
-            });
+            if a.list_ids {
+                referrals.push(Referral {
+                    group: v.key.to_vec(),
+                    id: v.id,
+                    level: v.level,
+                    reasons: v.reasons.to_string(),
+                    seq: v.row,
+                });
+            } else {
+                referrals.total += 1;
+            }
         }
         Ok(true)
     })?;
-    // highest level first; input order within a level (the sort is stable)
-    referrals.sort_by_key(|r| std::cmp::Reverse(r.level));
+    let at_refer = referrals.total;
+    let (people, left_out) = referrals.finish();
     let n_groups = groups.len();
     let shown = groups.finish(inp.min_group);
     let scales = rows.scales();
+    let scale_names = scale_names(&setup, &scales, lang);
     let levels = levels_of(&setup.policy);
     let instruments = setup
         .battery()
@@ -63,29 +74,34 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             b.instruments
                 .iter()
                 .map(|i| InstrumentLine {
-                    id: i.id.clone(),
                     name: i.name.clone(),
                     version: i.version.clone(),
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let c = &rows.counts;
     let html = report::render(&ReportData {
         lang,
         date: report::date(report_time()),
         input: rows.name.clone(),
-        by: grouping.by.clone(),
+        by: by_labels,
+        rows: c.rows,
+        invalid_cells: c.bad_cells,
         instruments,
         policy_id: setup.policy.id.clone(),
         policy_version: setup.policy.version.clone(),
         scales: &scales,
+        scale_names: &scale_names,
         levels: &levels,
         shown: &shown,
         refer_from: from,
-        referrals: &referrals,
+        referrals: a.list_ids.then_some(Listed {
+            people: &people,
+            left_out,
+        }),
         version: env!("CARGO_PKG_VERSION"),
     });
-    let c = &rows.counts;
     // nothing read, or not all: no report that looks like one (the temporary goes)
     if c.rows > 0 && c.stopped.is_none() {
         let mut output = output;
@@ -97,9 +113,21 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     c.end_notes_with(&rows.name, "summarised", "read but not summarised");
     c.unwritten_note(Some(&a.output));
     c.top_level_notice(&setup.policy);
-    if !inp.quiet && c.rows > 0 && c.stopped.is_none() {
+    if a.list_ids && left_out > 0 {
         eprintln!(
-            "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} on the referral list (`{}` and above); {} problem(s) reported above",
+            "note: {left_out} of the {at_refer} people at `{}` or above are not listed in the report (at most {}, the highest levels first): write the staff-only referral file with `psyscreen score ... --min-level {0} -o referrals.csv`",
+            setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
+            report::MAX_LISTED
+        );
+    }
+    if !inp.quiet && c.rows > 0 && c.stopped.is_none() {
+        let named = if a.list_ids {
+            "named in the report (staff only)"
+        } else {
+            "not named in the report"
+        };
+        eprintln!(
+            "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} at `{}` or above, {named}; {} problem(s) reported above",
             a.output.display(),
             c.rows,
             rows.name,
@@ -108,12 +136,72 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             n_groups - shown.suppressed,
             shown.suppressed,
             inp.min_group,
-            referrals.len(),
+            at_refer,
             setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
             c.problems()
         );
     }
     Ok(c.exit(false))
+}
+
+/// The `--by` columns as the report names them: `--by-label`, else the
+/// column's name without a leading question number (`2、班级` → `班级`).
+fn by_labels(columns: &[String], given: &[String]) -> anyhow::Result<Vec<String>> {
+    if given.is_empty() {
+        return Ok(columns
+            .iter()
+            .map(|c| {
+                let bare = crate::io::columns::strip_question_number(c.trim());
+                if bare.is_empty() { c } else { bare }.to_string()
+            })
+            .collect());
+    }
+    if given.len() != columns.len() {
+        anyhow::bail!(
+            "--by-label gives {} label(s) for {} --by column(s): give one label per column, comma-separated",
+            given.len(),
+            columns.len()
+        );
+    }
+    Ok(given.iter().map(|l| l.trim().to_string()).collect())
+}
+
+/// Each scale as people name it: a scale's own name when it has one
+/// (DASS-21's subscales), else its instrument's short name (`PHQ-9`). A
+/// scored file's scales are looked up among the built-ins; one that is
+/// not built in keeps its id.
+fn scale_names(
+    setup: &crate::pipeline::Setup,
+    scales: &[crate::summary::ScaleInfo],
+    lang: Lang,
+) -> Vec<String> {
+    let named = |inst: &crate::instrument::Instrument, s: &crate::instrument::Scale| match s
+        .name
+        .as_ref()
+        .map(|n| n.get(lang).trim())
+    {
+        Some(n) if !n.is_empty() => crate::printable::printable_line(n).into_owned(),
+        _ => crate::administer::text::short_name(inst, lang),
+    };
+    if let Some(b) = setup.battery() {
+        return b.scales().map(|(_, inst, s)| named(inst, s)).collect();
+    }
+    let builtins: Vec<crate::instrument::Instrument> = crate::instrument::builtin_ids()
+        .into_iter()
+        .filter_map(|id| crate::instrument::builtin(id)?.ok())
+        .collect();
+    scales
+        .iter()
+        .map(|info| {
+            builtins
+                .iter()
+                .find_map(|inst| {
+                    let s = inst.scales.iter().find(|s| s.id == info.id)?;
+                    Some(named(inst, s))
+                })
+                .unwrap_or_else(|| info.id.clone())
+        })
+        .collect()
 }
 
 /// Seconds since 1970 for the report's date: `SOURCE_DATE_EPOCH` when set

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::cli::ScoreArgs;
+use crate::cli::{Format, ScoreArgs};
 use crate::exit::Exit;
 use crate::instrument::{self, Lang};
 use crate::io::input::{self, InputSpec};
@@ -114,6 +114,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         lead,
         filter,
     )?;
+    // a table on a terminal: the columns that fit its width, unless --wide
+    let compact = format == Format::Table && dest == Dest::Terminal && !a.wide;
+    if compact {
+        writer.compact_table(terminal_width());
+    }
     let mut rows = Rows::start(input, &setup, source, options);
     match progress_bar(a.quiet, rows.table_size()) {
         Some(bar) => {
@@ -127,6 +132,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             sink.bar.finish_and_clear();
         }
         None => rows.run(&mut writer)?,
+    }
+    if compact && !a.quiet {
+        eprintln!("note: a compact table for this terminal; every column: --wide, --format csv or -o FILE");
     }
     let hit_fail_on = writer.hit_fail_on;
     let counts = &rows.counts;
@@ -156,6 +164,15 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         summary_line(a, &setup, &rows, started, closed);
     }
     Ok(exit)
+}
+
+/// The terminal's width in cells (80 when it cannot be told).
+fn terminal_width() -> usize {
+    crossterm::terminal::size()
+        .ok()
+        .map(|(cols, _)| usize::from(cols))
+        .filter(|&c| c > 0)
+        .unwrap_or(80)
 }
 
 /// `scored N row(s) of FILE …` on stderr.

@@ -322,7 +322,7 @@ fn is_punct(c: char) -> bool {
 }
 
 /// `3、`, `3.`, `Q3.`, `Q3:`, `(3)`, `（3）`, `第3题`, `3)` at the start.
-fn strip_question_number(s: &str) -> &str {
+pub fn strip_question_number(s: &str) -> &str {
     let mut rest = s;
     for p in ["第", "Q", "q", "(", "（"] {
         if let Some(r) = rest.strip_prefix(p) {

@@ -11,7 +11,10 @@
 //! cannot set the window title or clear the screen. Output to a pipe or a
 //! file is data and stays byte-exact. A table shortens long cells
 //! (`TABLE_CELL_MAX`): it is for reading, and drawing a huge cell takes
-//! comfy-table a long time.
+//! comfy-table a long time. Given a terminal's width (`Sink::compact_table`)
+//! and a compact set of columns (`Columns::compact`), a table shows only
+//! those, each line within the width (`compact_layout`): a table of every
+//! column wraps each cell over many lines on an 80-column terminal.
 
 use std::borrow::Cow;
 
@@ -71,6 +74,19 @@ const REASONS_SEPARATOR: &str = "; ";
 pub struct Columns {
     pub names: Vec<String>,
     pub kinds: Vec<Kind>,
+    /// What a compact table shows (empty: every column).
+    pub compact: Vec<CompactColumn>,
+}
+
+/// One column of a compact table: its header and the columns whose
+/// non-empty cells it shows, joined by a space (a total and its band).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompactColumn {
+    pub header: String,
+    pub sources: Vec<usize>,
+    /// May be cut to fit the width (free text, such as reasons) before any
+    /// other column is.
+    pub cut_first: bool,
 }
 
 impl Columns {
@@ -78,6 +94,7 @@ impl Columns {
         Columns {
             names: Vec::new(),
             kinds: Vec::new(),
+            compact: Vec::new(),
         }
     }
     pub fn push(&mut self, name: impl Into<String>, kind: Kind) {
@@ -142,9 +159,17 @@ pub struct Sink<W: Write> {
     col: usize,
     num: itoa::Buffer,
     dest: Dest,
+    /// A terminal's width: a table shows the compact columns within it.
+    compact_width: Option<usize>,
 }
 
 impl<W: Write> Sink<W> {
+    /// Draw a table as the compact columns within `width` terminal cells
+    /// (when the columns define a compact set; other formats are as they are).
+    pub fn compact_table(&mut self, width: usize) {
+        self.compact_width = Some(width);
+    }
+
     pub fn new(format: Format, mut w: W, mut cols: Columns, dest: Dest) -> anyhow::Result<Self> {
         if dest == Dest::Terminal {
             for n in &mut cols.names {
@@ -193,6 +218,7 @@ impl<W: Write> Sink<W> {
             col: 0,
             num: itoa::Buffer::new(),
             dest,
+            compact_width: None,
         })
     }
 
@@ -430,6 +456,34 @@ impl<W: Write> Sink<W> {
                     .write_all(if first { b"]\n" } else { b"\n]\n" })
                     .context("writing output")?;
             }
+            Encoding::Table { rows, .. }
+                if self.compact_width.is_some() && !self.cols.compact.is_empty() =>
+            {
+                let width = self.compact_width.unwrap_or(80);
+                let compact = &self.cols.compact;
+                let headers: Vec<String> = compact.iter().map(|c| c.header.clone()).collect();
+                let cut_first: Vec<bool> = compact.iter().map(|c| c.cut_first).collect();
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        compact
+                            .iter()
+                            .map(|c| {
+                                let parts: Vec<&str> = c
+                                    .sources
+                                    .iter()
+                                    .filter_map(|&i| r.get(i).map(String::as_str))
+                                    .filter(|v| !v.is_empty())
+                                    .collect();
+                                parts.join(" ")
+                            })
+                            .collect()
+                    })
+                    .collect();
+                self.w
+                    .write_all(compact_layout(&headers, &cut_first, &cells, width).as_bytes())
+                    .context("writing output")?;
+            }
             Encoding::Table { rows, .. } => {
                 let mut t = Table::new();
                 let header = self.cols.names.iter().map(|n| shortened(n.as_bytes()));
@@ -444,6 +498,109 @@ impl<W: Write> Sink<W> {
         }
         Ok(self.w)
     }
+}
+
+/// Between two columns of a compact table.
+const COMPACT_GAP: &str = "  ";
+/// The narrowest a column is cut to (a cut-first column narrower than
+/// this is left out instead).
+const COMPACT_MIN: usize = 6;
+
+/// A table within `width` terminal cells: a header, a rule, one line per
+/// row, columns two spaces apart. Columns keep their full width when they
+/// fit; else the `cut_first` ones are cut (and left out when they would be
+/// narrower than `COMPACT_MIN`), then the widest of the others, one cell at
+/// a time, down to `COMPACT_MIN`. A
+/// cut cell ends with `…`. Only when even that is too wide are lines longer
+/// than `width`.
+pub fn compact_layout(
+    headers: &[String],
+    cut_first: &[bool],
+    rows: &[Vec<String>],
+    width: usize,
+) -> String {
+    use unicode_width::UnicodeWidthStr as _;
+    let n = headers.len();
+    let mut widths: Vec<usize> = (0..n)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|v| v.width())
+                .chain([headers[c].width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut shown = vec![true; n];
+    let total = |widths: &[usize], shown: &[bool]| {
+        let cols = shown.iter().filter(|s| **s).count();
+        let sum: usize = (0..n).filter(|&c| shown[c]).map(|c| widths[c]).sum();
+        sum + COMPACT_GAP.len() * cols.saturating_sub(1)
+    };
+    for c in (0..n).filter(|&c| cut_first.get(c) == Some(&true)) {
+        let over = total(&widths, &shown).saturating_sub(width);
+        if over == 0 {
+            break;
+        }
+        if widths[c] >= over + COMPACT_MIN {
+            widths[c] -= over;
+        } else {
+            shown[c] = false;
+        }
+    }
+    while total(&widths, &shown) > width {
+        let Some(c) = (0..n)
+            .filter(|&c| shown[c] && widths[c] > COMPACT_MIN)
+            .max_by_key(|&c| widths[c])
+        else {
+            break;
+        };
+        widths[c] -= 1;
+    }
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = String>| {
+        let cells: Vec<String> = cells.collect();
+        let mut l = String::new();
+        let last = (0..n).rev().find(|&c| shown[c]).unwrap_or(0);
+        for c in (0..n).filter(|&c| shown[c]) {
+            let cell = fit(cells.get(c).map_or("", String::as_str), widths[c]);
+            l.push_str(&cell);
+            if c != last {
+                l.push_str(&" ".repeat(widths[c] - cell.width()));
+                l.push_str(COMPACT_GAP);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&mut headers.iter().cloned());
+    line(&mut widths.iter().map(|&w| "─".repeat(w)));
+    for r in rows {
+        line(&mut r.iter().cloned());
+    }
+    out
+}
+
+/// `s` within `width` terminal cells: cut to its start and `…` when longer.
+fn fit(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// A table cell's text: at most `TABLE_CELL_MAX` characters, a longer
@@ -532,6 +689,115 @@ fn needs_formula_escape(f: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    fn widest(text: &str) -> usize {
+        use unicode_width::UnicodeWidthStr as _;
+        text.lines().map(|l| l.width()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn compact_layout_fits_the_width_cutting_reasons_first() {
+        let headers = strings(&["id", "phq9", "level", "reasons"]);
+        let cut = [false, false, false, true];
+        let rows = vec![
+            strings(&[
+                "S7A07",
+                "14 moderate",
+                "Urgent",
+                "PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)",
+            ]),
+            strings(&["S7A01", "3 minimal", "No flag", ""]),
+            strings(&[
+                "学生一",
+                "16 moderately_severe",
+                "紧急",
+                "PHQ-9 第9题：有死亡或自伤念头",
+            ]),
+        ];
+        let wide = compact_layout(&headers, &cut, &rows, 200);
+        assert!(
+            wide.contains("(same-day suicide risk assessment)"),
+            "{wide}"
+        );
+        assert_eq!(
+            wide.lines().count(),
+            5,
+            "header, rule, three rows: no wrapping"
+        );
+
+        let at80 = compact_layout(&headers, &cut, &rows, 80);
+        assert!(widest(&at80) <= 80, "{at80}");
+        assert_eq!(at80.lines().count(), 5);
+        assert!(
+            at80.contains("PHQ-9 item 9: thoughts of"),
+            "a short reason: {at80}"
+        );
+        assert!(at80.contains('…'));
+        assert!(
+            at80.contains("16 moderately_severe"),
+            "nothing else is cut: {at80}"
+        );
+
+        // 40 cells: the reasons go, the widest other column is cut
+        let at40 = compact_layout(&headers, &cut, &rows, 40);
+        assert!(widest(&at40) <= 40, "{at40}");
+        assert!(!at40.contains("reasons"), "{at40}");
+        assert!(
+            at40.contains("S7A07") && at40.contains("学生一"),
+            "ids kept: {at40}"
+        );
+        assert!(
+            at40.contains("Urgent") && at40.contains("紧急"),
+            "levels kept: {at40}"
+        );
+        let first = at40.lines().nth(2).unwrap();
+        assert_eq!(first, "S7A07   14 moderate           Urgent");
+        // 30 cells: the widest other column is cut as well
+        let at30 = compact_layout(&headers, &cut, &rows, 30);
+        assert!(widest(&at30) <= 30, "{at30}");
+        assert!(at30.contains("16 moderatel…"), "{at30}");
+    }
+
+    #[test]
+    fn a_compact_table_through_the_sink() {
+        let mut cols = Columns::new();
+        cols.push("id", Kind::Text);
+        cols.push("phq9_total", Kind::Number);
+        cols.push("phq9_band", Kind::Label);
+        cols.push("risk_label", Kind::Label);
+        cols.compact = vec![
+            CompactColumn {
+                header: "id".into(),
+                sources: vec![0],
+                cut_first: false,
+            },
+            CompactColumn {
+                header: "phq9".into(),
+                sources: vec![1, 2],
+                cut_first: false,
+            },
+            CompactColumn {
+                header: "level".into(),
+                sources: vec![3],
+                cut_first: false,
+            },
+        ];
+        let mut s = Sink::new(Format::Table, Vec::new(), cols, Dest::Terminal).unwrap();
+        s.compact_table(80);
+        s.row(&ByteRecord::from(vec!["a1", "", "incomplete", "Monitor"]))
+            .unwrap();
+        s.row(&ByteRecord::from(vec!["a2", "3", "minimal", "No flag"]))
+            .unwrap();
+        let out = String::from_utf8(s.finish().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "id  phq9        level\n──  ──────────  ───────\na1  incomplete  Monitor\na2  3 minimal   No flag\n"
+        );
+    }
 
     #[test]
     fn formula_escape() {

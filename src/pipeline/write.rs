@@ -13,7 +13,7 @@ use crate::cli::Format;
 use crate::exit;
 use crate::instrument::{Lang, Scale};
 use crate::io::privacy::Pseudonymizer;
-use crate::io::write::{Columns, Dest, Encoded, Kind, Sink};
+use crate::io::write::{Columns, CompactColumn, Dest, Encoded, Kind, Sink};
 use crate::policy::{Bound, Level, Policy};
 use crate::score::Battery;
 
@@ -63,6 +63,36 @@ pub fn columns(headers: &[String], lead: &Lead, battery: &Battery) -> Columns {
     }
     cols.push_results(battery);
     cols
+}
+
+/// What a table on a terminal shows (`columns`' indexes): the id, each
+/// scale's total and band in one column, the level's label and the
+/// reasons, cut first to fit the width. Every column: CSV, JSON, `--wide`.
+pub fn compact_columns(
+    cols: &Columns,
+    lead: &Lead,
+    battery: &Battery,
+    lang: Lang,
+) -> Vec<CompactColumn> {
+    let column = |header: &str, sources: Vec<usize>, cut_first: bool| CompactColumn {
+        header: header.to_string(),
+        sources,
+        cut_first,
+    };
+    let mut compact = vec![column(&cols.names[0], vec![0], false)];
+    let first_result = 1 + lead.keep.len();
+    for (k, (_, _, s)) in battery.scales().enumerate() {
+        let total = first_result + 3 * k;
+        compact.push(column(&s.id, vec![total, total + 1], false));
+    }
+    let level = first_result + 3 * battery.n_scales();
+    let (level_header, reasons_header) = match lang {
+        Lang::En => ("level", "reasons"),
+        Lang::Zh => ("级别", "原因"),
+    };
+    compact.push(column(level_header, vec![level + 1], false));
+    compact.push(column(reasons_header, vec![level + 2], true));
+    compact
 }
 
 /// Refuse lead columns the output cannot hold as asked (a usage error,
@@ -126,7 +156,9 @@ impl<'a, W: Write> ScoreWriter<'a, W> {
         lead: Lead,
         filter: Filter,
     ) -> anyhow::Result<Self> {
-        let sink = Sink::new(format, w, columns(headers, &lead, battery), dest)?;
+        let mut cols = columns(headers, &lead, battery);
+        cols.compact = compact_columns(&cols, &lead, battery, lang);
+        let sink = Sink::new(format, w, cols, dest)?;
         let scales: Vec<&Scale> = battery.scales().map(|(_, _, s)| s).collect();
         let bands = scales
             .iter()
@@ -163,6 +195,11 @@ impl<'a, W: Write> ScoreWriter<'a, W> {
             closed: false,
             hit_fail_on: false,
         })
+    }
+
+    /// A table shows the compact columns within `width` terminal cells.
+    pub fn compact_table(&mut self, width: usize) {
+        self.sink.compact_table(width);
     }
 
     /// The end: the output flushed (unless stdout closed), or `None` when

@@ -2,9 +2,12 @@
 //! no script, no link to anything outside it) that prints on paper. Per
 //! shown group one SVG chart: a stacked bar of band counts per scale and
 //! one of risk levels. Small groups are suppressed exactly as in
-//! `summary`. A referral list gives ids, levels and reasons only, from
-//! `refer_from` up. Pure: data in, text out.
+//! `summary`. By default it is aggregate only: no id, no name, no reason of
+//! any person, so it can be handed to a head teacher. With `--list-ids` a
+//! referral list names everyone from `refer_from` up, per group with the
+//! group column. Pure: data in, text out.
 
+pub mod referrals;
 mod svg;
 
 use std::fmt::Write as _;
@@ -12,21 +15,22 @@ use std::fmt::Write as _;
 use crate::instrument::{Lang, Text};
 use crate::summary::{key_label, suppressed_mark, Cell, LevelInfo, ScaleInfo, Shown, Tally};
 
+pub use referrals::{Referral, ReferralList, MAX_LISTED};
+
 /// An instrument of the run, as the report names it.
 #[derive(Debug, Clone)]
 pub struct InstrumentLine {
-    pub id: String,
     pub name: Text,
     pub version: String,
 }
 
-/// One person on the referral list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Referral {
-    pub id: String,
-    /// Level index into the policy's levels.
-    pub level: usize,
-    pub reasons: String,
+/// The people named with `--list-ids`.
+#[derive(Debug)]
+pub struct Listed<'a> {
+    /// By group, then highest level first, then input order.
+    pub people: &'a [Referral],
+    /// At the referral level or above but past `MAX_LISTED`.
+    pub left_out: u64,
 }
 
 /// Everything the report shows.
@@ -36,18 +40,25 @@ pub struct ReportData<'a> {
     /// `YYYY-MM-DD`.
     pub date: String,
     pub input: String,
+    /// The `--by` columns as people name them.
     pub by: Vec<String>,
+    /// Rows read (respondents).
+    pub rows: u64,
+    /// Cells that were not valid answers (counted as missing).
+    pub invalid_cells: u64,
     /// The instruments scored; empty when the input was already scored.
     pub instruments: Vec<InstrumentLine>,
     pub policy_id: String,
     pub policy_version: Option<String>,
     pub scales: &'a [ScaleInfo],
+    /// Each scale as people name it (`PHQ-9`), in the order of `scales`.
+    pub scale_names: &'a [String],
     pub levels: &'a [LevelInfo],
     pub shown: &'a Shown<Tally>,
     /// The lowest level on the referral list.
     pub refer_from: usize,
-    /// Sorted by the caller (highest level first, then input order).
-    pub referrals: &'a [Referral],
+    /// `None`: aggregate only (no person named).
+    pub referrals: Option<Listed<'a>>,
     /// psyscreen's version.
     pub version: &'a str,
 }
@@ -94,6 +105,9 @@ th { background: #f3f5f7; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.overall td { font-weight: 600; background: #fafbfc; }
 td.suppressed { color: var(--muted); }
+th.level, td.level, td.group, td.id, td.num { white-space: nowrap; }
+th.num { min-width: 3.2em; }
+td:first-child { min-width: 6em; }
 .groups { display: grid; grid-template-columns: 1fr; gap: .8rem; }
 .group { border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; break-inside: avoid; page-break-inside: avoid; }
 .group p { margin: .3rem 0 0; color: var(--muted); }
@@ -110,7 +124,7 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
   h2 { break-after: avoid; page-break-after: avoid; }
   table { break-inside: auto; }
   tr { break-inside: avoid; page-break-inside: avoid; }
-  .referrals { break-before: page; page-break-before: always; }
+  .referrals, .referral-group + .referral-group { break-before: page; page-break-before: always; }
 }
 "#;
 
@@ -186,7 +200,7 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
     item(tr(lang, "Date:", "日期："), &d.date);
     item(tr(lang, "Input:", "数据："), &d.input);
     let instruments = if d.instruments.is_empty() {
-        let scales: Vec<&str> = d.scales.iter().map(|s| s.id.as_str()).collect();
+        let scales: Vec<&str> = d.scale_names.iter().map(String::as_str).collect();
         match lang {
             Lang::En => format!(
                 "scored file (scales {}; instrument versions not recorded in it)",
@@ -200,7 +214,7 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
     } else {
         d.instruments
             .iter()
-            .map(|i| format!("{} ({} v{})", i.name.get(lang), i.id, i.version))
+            .map(|i| format!("{} v{}", i.name.get(lang), i.version))
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -210,6 +224,18 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
         None => d.policy_id.clone(),
     };
     item(tr(lang, "Policy:", "转介策略："), &policy);
+    item(tr(lang, "Respondents:", "作答人数："), &d.rows.to_string());
+    item(
+        tr(lang, "Invalid cells:", "无效答案："),
+        &match (lang, d.invalid_cells) {
+            (Lang::En, 0) => "none".to_string(),
+            (Lang::Zh, 0) => "无".to_string(),
+            (Lang::En, n) => {
+                format!("{n} (counted as missing; listed on screen when the report was made)")
+            }
+            (Lang::Zh, n) => format!("{n} 个（按缺失计；生成报告时已在屏幕上逐一列出）"),
+        },
+    );
     item(
         tr(lang, "Smallest group shown:", "最小显示组："),
         &match lang {
@@ -221,6 +247,13 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
 }
 
 pub use crate::clock::date;
+
+/// Scale `k` as people name it.
+fn scale_name<'d>(d: &'d ReportData<'_>, k: usize) -> &'d str {
+    d.scale_names
+        .get(k)
+        .map_or_else(|| d.scales[k].id.as_str(), String::as_str)
+}
 
 fn level_label(d: &ReportData<'_>, l: usize) -> String {
     d.levels
@@ -238,18 +271,22 @@ fn overview(h: &mut String, d: &ReportData<'_>) {
         esc(&d.by.join(" / "))
     );
     for l in 0..d.levels.len() {
-        let _ = write!(h, "<th class=\"num\">{}</th>", esc(&level_label(d, l)));
+        let _ = write!(
+            h,
+            "<th class=\"num level\">{}</th>",
+            esc(&level_label(d, l))
+        );
     }
     let _ = write!(
         h,
-        "<th class=\"num\">{}</th>",
+        "<th class=\"num level\">{}</th>",
         tr(lang, "incomplete", "不完整")
     );
-    for s in d.scales {
+    for k in 0..d.scales.len() {
         let _ = write!(
             h,
             "<th class=\"num\">{} {}</th>",
-            esc(&s.id),
+            esc(scale_name(d, k)),
             tr(lang, "mean (SD)", "均值（标准差）")
         );
     }
@@ -340,12 +377,13 @@ fn groups(h: &mut String, d: &ReportData<'_>) {
                     .scales
                     .iter()
                     .enumerate()
-                    .filter_map(|(k, s)| {
+                    .filter_map(|(k, _)| {
                         let m = data.scales.get(k)?.totals;
                         let mean = m.mean()?;
+                        let name = scale_name(d, k);
                         Some(match m.sd() {
-                            Some(sd) => format!("{} {mean:.1} ± {sd:.1}", s.id),
-                            None => format!("{} {mean:.1}", s.id),
+                            Some(sd) => format!("{name} {mean:.1} ± {sd:.1}"),
+                            None => format!("{name} {mean:.1}"),
                         })
                     })
                     .collect();
@@ -378,8 +416,12 @@ fn groups(h: &mut String, d: &ReportData<'_>) {
 
 fn legends(h: &mut String, d: &ReportData<'_>) {
     let lang = d.lang;
-    for s in d.scales {
-        let _ = write!(h, "<div class=\"legend\"><strong>{}</strong>: ", esc(&s.id));
+    for (k, s) in d.scales.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<div class=\"legend\"><strong>{}</strong>: ",
+            esc(scale_name(d, k))
+        );
         for (b, band) in s.bands.iter().enumerate() {
             let _ = write!(
                 h,
@@ -411,23 +453,59 @@ fn legends(h: &mut String, d: &ReportData<'_>) {
     h.push_str("</div>\n");
 }
 
+/// Aggregate only: where the names are. With `--list-ids`: the people,
+/// one section per group, each with the group column.
 fn referrals(h: &mut String, d: &ReportData<'_>) {
     let lang = d.lang;
     let from = level_label(d, d.refer_from);
+    let Some(listed) = &d.referrals else {
+        let _ = writeln!(
+            h,
+            "<section>\n<h2>{}</h2>\n<p>{}</p>\n</section>",
+            tr(lang, "Follow-up", "跟进"),
+            esc(&match lang {
+                Lang::En => format!(
+                    "This report names no one. The people at {from} or above are counted in the overview; \
+                     the staff responsible for follow-up have their names in a separate, staff-only referral list."
+                ),
+                Lang::Zh => format!(
+                    "本报告不含任何个人信息。达到{from}及以上的人数已计入概览；\
+                     需跟进者的名单另行提供给负责跟进的工作人员，仅限工作人员使用。"
+                ),
+            })
+        );
+        return;
+    };
     let _ = writeln!(
         h,
-        "<section class=\"referrals\">\n<h2>{}</h2>\n<p class=\"meta\">{}</p>",
+        "<section class=\"referrals\">\n<h2>{}</h2>\n<p class=\"note\">{}</p>",
         esc(&match lang {
             Lang::En => format!("Referral list: {from} and above"),
             Lang::Zh => format!("转介名单：{from}及以上"),
         }),
         tr(
             lang,
-            "Ids only, every group (small groups included): each person here needs follow-up by a trained person. The reasons name the rules of the policy that fired.",
-            "仅列编号，包括所有组（含人数过少的组）：名单中每个人都需要由受过训练的人员跟进。原因为转介策略中触发的规则。"
+            "Staff only: this part names people. Each person here needs follow-up by a trained person; the reasons name the rules of the policy that fired. Every group is listed (small groups included), each on its own page.",
+            "仅限工作人员：此部分含个人信息。名单中每个人都需要由受过训练的人员跟进；原因为转介策略中触发的规则。列出所有组（含人数过少的组），每组单独一页。"
         )
     );
-    if d.referrals.is_empty() {
+    if listed.left_out > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p>",
+            esc(&match lang {
+                Lang::En => format!(
+                    "{} more people at {from} or above are not listed here (a report lists at most {MAX_LISTED}, the highest levels first): use the referral file of `psyscreen score --min-level`.",
+                    listed.left_out
+                ),
+                Lang::Zh => format!(
+                    "另有 {} 人达到{from}及以上但未在此列出（报告最多列出 {MAX_LISTED} 人，级别高者优先）：请使用 `psyscreen score --min-level` 生成的转介文件。",
+                    listed.left_out
+                ),
+            })
+        );
+    }
+    if listed.people.is_empty() && listed.left_out == 0 {
         let _ = writeln!(
             h,
             "<p>{}</p>\n</section>",
@@ -438,23 +516,29 @@ fn referrals(h: &mut String, d: &ReportData<'_>) {
         );
         return;
     }
-    let _ = writeln!(
-        h,
-        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-        tr(lang, "id", "编号"),
-        tr(lang, "level", "级别"),
-        tr(lang, "reasons", "原因")
-    );
-    for r in d.referrals {
+    let by = esc(&d.by.join(" / "));
+    for group in listed.people.chunk_by(|a, b| a.group == b.group) {
+        let name = esc(&key_label(&group[0].group, lang));
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.id),
-            esc(&level_label(d, r.level)),
-            esc(&r.reasons)
+            "<div class=\"referral-group\">\n<h3>{by}{}{name}</h3>\n<table>\n<thead><tr><th>{by}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+            tr(lang, ": ", "："),
+            tr(lang, "id", "编号"),
+            tr(lang, "level", "级别"),
+            tr(lang, "reasons", "原因")
         );
+        for r in group {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"group\">{name}</td><td class=\"id\">{}</td><td class=\"level\">{}</td><td>{}</td></tr>",
+                esc(&r.id),
+                esc(&level_label(d, r.level)),
+                esc(&r.reasons)
+            );
+        }
+        h.push_str("</tbody>\n</table>\n</div>\n");
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</section>\n");
 }
 
 /// The referral list's lowest level: `--min-level`, else `refer`, else the
@@ -523,15 +607,16 @@ mod tests {
         g.finish(5)
     }
 
-    fn html(lang: Lang, referrals: &[Referral]) -> String {
+    fn html(lang: Lang, referrals: Option<&[Referral]>) -> String {
         let (s, l, sh) = (scales(), levels(), shown());
         render(&ReportData {
             lang,
             date: "2026-03-16".into(),
             input: "class.csv".into(),
             by: vec!["class".into()],
+            rows: 13,
+            invalid_cells: 2,
             instruments: vec![InstrumentLine {
-                id: "gad2".into(),
                 name: Text {
                     en: Some("GAD-2".into()),
                     zh: Some("GAD-2 焦虑".into()),
@@ -541,10 +626,14 @@ mod tests {
             policy_id: "default".into(),
             policy_version: Some("1.0".into()),
             scales: &s,
+            scale_names: &["GAD-2".to_string()],
             levels: &l,
             shown: &sh,
             refer_from: 2,
-            referrals,
+            referrals: referrals.map(|people| Listed {
+                people,
+                left_out: 0,
+            }),
             version: "0.1.0",
         })
     }
@@ -596,7 +685,7 @@ mod tests {
 
     #[test]
     fn one_chart_per_shown_group_and_nothing_of_small_ones() {
-        let h = html(Lang::En, &[]);
+        let h = html(Lang::En, Some(&[]));
         assert_eq!(h.matches("<svg").count(), 2, "7A and 8A; `<b>&` has 2");
         assert!(h.contains("&lt;b&gt;&amp;"), "group names are escaped");
         assert!(!h.contains("<b>&"));
@@ -616,18 +705,33 @@ mod tests {
     #[test]
     fn referral_list_and_chinese_labels() {
         let r = vec![Referral {
+            group: vec!["7A".into()],
             id: "S<1>".into(),
             level: 3,
             reasons: "PHQ-9 item 9 & more".into(),
+            seq: 2,
         }];
-        let h = html(Lang::Zh, &r);
+        let h = html(Lang::Zh, Some(&r));
         assert!(h.contains("<html lang=\"zh-CN\">"));
         assert!(h.contains("转介名单：级refer及以上"));
         assert!(h.contains(
-            "<tr><td>S&lt;1&gt;</td><td>级urgent</td><td>PHQ-9 item 9 &amp; more</td></tr>"
-        ));
+            "<tr><td class=\"group\">7A</td><td class=\"id\">S&lt;1&gt;</td><td class=\"level\">级urgent</td><td>PHQ-9 item 9 &amp; more</td></tr>"
+        ), "{h}");
+        assert!(h.contains("<h3>class：7A</h3>"));
+        assert!(h.contains("<dt>无效答案：</dt><dd>2 个"));
         assert!(h.contains("阳性"));
         assert!(h.contains("这是筛查，不是诊断。"));
+        balanced(&h).unwrap();
+    }
+
+    #[test]
+    fn aggregate_only_by_default() {
+        let h = html(Lang::En, None);
+        assert!(!h.contains("Referral list"));
+        assert!(h.contains("This report names no one."));
+        assert!(h.contains("<th class=\"num\">GAD-2 mean (SD)</th>"), "{h}");
+        assert!(!h.contains(">gad2"), "the scale by its name");
+        assert!(h.contains("<dt>Invalid cells:</dt><dd>2 (counted as missing"));
         balanced(&h).unwrap();
     }
 

@@ -11,8 +11,12 @@ use crate::summary::Tally;
 
 pub const INCOMPLETE: &str = "#bdbdbd";
 
-const WIDTH: u32 = 640;
-const LABEL: u32 = 118;
+/// The narrowest and widest label column; between them it fits the
+/// longest label (`DASS-21 depression (x2)` would run into its bar).
+const LABEL_MIN: u32 = 118;
+const LABEL_MAX: u32 = 260;
+/// Room right of the bar.
+const RIGHT: u32 = 82;
 const BAR: u32 = 440;
 const ROW: u32 = 24;
 const GAP: u32 = 10;
@@ -82,9 +86,18 @@ struct Segment {
     title: String,
 }
 
-fn bar(out: &mut String, y: u32, label: &str, n: u64, segments: &[Segment]) {
+/// The label column's width for these labels at 12 px: about 7 px a
+/// Latin character, 12 px a wide (CJK) one, and a gap.
+fn label_width<'l>(labels: impl Iterator<Item = &'l str>) -> u32 {
+    use unicode_width::UnicodeWidthStr as _;
+    let widest = labels.map(|l| l.width()).max().unwrap_or(0);
+    let px = u32::try_from(widest).unwrap_or(u32::MAX).saturating_mul(7) + 12;
+    px.clamp(LABEL_MIN, LABEL_MAX)
+}
+
+fn bar(out: &mut String, (y, label_w): (u32, u32), label: &str, n: u64, segments: &[Segment]) {
     let _ = write!(out, "<text x=\"0\" y=\"{}\">{}</text>", y + 16, esc(label));
-    let x0 = f64::from(LABEL);
+    let x0 = f64::from(label_w);
     let width = f64::from(BAR);
     #[allow(clippy::cast_precision_loss)] // group sizes
     let total = n.max(1) as f64;
@@ -116,7 +129,7 @@ fn bar(out: &mut String, y: u32, label: &str, n: u64, segments: &[Segment]) {
     }
     let _ = write!(
         out,
-        "<rect x=\"{LABEL}\" y=\"{y}\" width=\"{BAR}\" height=\"{ROW}\" fill=\"none\" stroke=\"#9aa5b1\" stroke-width=\"1\"/>"
+        "<rect x=\"{label_w}\" y=\"{y}\" width=\"{BAR}\" height=\"{ROW}\" fill=\"none\" stroke=\"#9aa5b1\" stroke-width=\"1\"/>"
     );
 }
 
@@ -125,10 +138,20 @@ pub fn group_chart(d: &ReportData<'_>, name: &str, n: u64, t: &Tally) -> String 
     let lang = d.lang;
     let rows = u32::try_from(d.scales.len() + 1).unwrap_or(1);
     let height = rows * (ROW + GAP);
+    let level_label_text = match lang {
+        crate::instrument::Lang::En => "risk level",
+        crate::instrument::Lang::Zh => "风险级别",
+    };
+    let label_w = label_width(
+        (0..d.scales.len())
+            .map(|k| super::scale_name(d, k))
+            .chain([level_label_text]),
+    );
+    let width = label_w + BAR + RIGHT;
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg role=\"img\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" aria-label=\"{}\">",
+        "<svg role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" aria-label=\"{}\">",
         esc(&format!("{name}: n = {n}"))
     );
     let mut y = 0;
@@ -155,7 +178,7 @@ pub fn group_chart(d: &ReportData<'_>, name: &str, n: u64, t: &Tally) -> String 
                 crate::instrument::Lang::Zh => "不完整".into(),
             },
         });
-        bar(&mut out, y, &s.id, n, &segs);
+        bar(&mut out, (y, label_w), super::scale_name(d, k), n, &segs);
         y += ROW + GAP;
     }
     let nl = d.levels.len();
@@ -167,11 +190,7 @@ pub fn group_chart(d: &ReportData<'_>, name: &str, n: u64, t: &Tally) -> String 
             title: level_label(d, l),
         })
         .collect();
-    let label = match lang {
-        crate::instrument::Lang::En => "risk level",
-        crate::instrument::Lang::Zh => "风险级别",
-    };
-    bar(&mut out, y, label, n, &segs);
+    bar(&mut out, (y, label_w), level_label_text, n, &segs);
     out.push_str("</svg>\n");
     out
 }

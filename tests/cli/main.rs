@@ -17,6 +17,7 @@ mod realdata;
 mod report;
 mod score;
 mod summary;
+mod table;
 
 use std::path::{Path, PathBuf};
 

@@ -158,6 +158,7 @@ fn score_summary_and_report_agree_on_the_same_rows() {
         "class",
         "--min-group",
         "1",
+        "--list-ids",
         "-q",
         "-o",
         html.to_str().unwrap(),
@@ -173,22 +174,26 @@ fn score_summary_and_report_agree_on_the_same_rows() {
         overall.push_str(&format!("<td class=\"num\">{n}</td>"));
     }
     assert!(html.contains(&overall), "{overall}\n{html}");
-    // the referral list: the rows `score` put at refer or above, highest first
-    let mut referred: Vec<(usize, &str)> = scored
+    // the referral list: the rows `score` put at refer or above, by class
+    // (7A, 7B, 8A sort as text here), highest level first
+    let mut referred: Vec<(&str, usize, &str)> = scored
         .iter()
         .filter_map(|r| {
             let l = LEVELS.iter().position(|l| *l == r["risk_level"]).unwrap();
-            (l >= 2).then_some((l, r["id"].as_str()))
+            (l >= 2).then_some((r["class"].as_str(), l, r["id"].as_str()))
         })
         .collect();
-    referred.sort_by_key(|(l, _)| std::cmp::Reverse(*l));
+    referred.sort_by_key(|(class, l, _)| (*class, std::cmp::Reverse(*l)));
     let list = &html[html.find("Referral list").unwrap()..];
     let ids: Vec<&str> = list
-        .split("<tr><td>")
+        .split("<td class=\"id\">")
         .skip(1)
         .map(|r| &r[..r.find('<').unwrap()])
         .collect();
-    assert_eq!(ids, referred.iter().map(|(_, id)| *id).collect::<Vec<_>>());
+    assert_eq!(
+        ids,
+        referred.iter().map(|(_, _, id)| *id).collect::<Vec<_>>()
+    );
     assert!(!ids.is_empty());
 }
 

@@ -1,6 +1,7 @@
 //! `psyscreen report` end to end: one self-contained HTML file, one SVG
 //! chart per shown group, nothing from outside, a sound structure, small
-//! groups suppressed, the referral list, `-o` safety.
+//! groups suppressed, no person named unless `--list-ids` (then per group,
+//! with the group column), display names, `-o` safety.
 
 use crate::{bin, data, root, run};
 
@@ -81,6 +82,17 @@ fn check_self_contained(html: &str) {
     assert!(!html.to_lowercase().contains("diagnosed"));
 }
 
+/// The ids in the input's `id` column.
+fn ids_of(csv: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(csv)).unwrap();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .filter(|id| !id.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 #[test]
 fn class_report_one_chart_per_group_and_the_referral_list() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,12 +115,63 @@ fn class_report_one_chart_per_group_and_the_referral_list() {
         ("", 1),
         "one invalid cell: {stderr}"
     );
+    // aggregate only: the report a head teacher can receive
+    assert!(
+        stderr.ends_with("by class: 3 group(s) shown, 0 suppressed (fewer than 5 respondents); 4 at `refer` or above, not named in the report; 1 problem(s) reported above\n"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    check_self_contained(&html);
+    let ids = ids_of("examples/class-survey.csv");
+    assert_eq!(ids.len(), 30);
+    for id in &ids {
+        assert!(!html.contains(id.as_str()), "{id} in the default report");
+    }
+    for individual in [
+        "thoughts of death",
+        "item 9",
+        "Referral list",
+        "<td class=\"id\">",
+    ] {
+        assert!(
+            !html.contains(individual),
+            "{individual} in the default report"
+        );
+    }
+    for want in [
+        "<dt>Instruments:</dt><dd>Patient Health Questionnaire-9 (PHQ-9) v1.0; Generalized Anxiety Disorder 7 (GAD-7) v1.0</dd>",
+        "<dt>Respondents:</dt><dd>30</dd>",
+        "<dt>Invalid cells:</dt><dd>1 (counted as missing",
+        "<th class=\"num\">PHQ-9 total mean (SD)</th>",
+        "This report names no one.",
+    ] {
+        assert!(html.contains(want), "{want}\n{html}");
+    }
+    assert!(!html.contains("phq9"), "instruments by name, not id");
+
+    // --list-ids: the people, per group, with the group column
+    std::fs::remove_file(&out).unwrap();
+    let (stdout, stderr, code) = run(bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args([
+            "report",
+            "examples/class-survey.csv",
+            "-i",
+            "phq9,gad7",
+            "--by",
+            "class",
+            "--list-ids",
+            "-o",
+        ])
+        .arg(&out));
+    assert_eq!((stdout.as_str(), code), ("", 1), "{stderr}");
     assert!(
         stderr.starts_with("row 28, column gad7_2: 'sometimes' is not a valid answer"),
         "{stderr}"
     );
     assert!(
-        stderr.ends_with("by class: 3 group(s) shown, 0 suppressed (fewer than 5 respondents); 4 on the referral list (`refer` and above); 1 problem(s) reported above\n"),
+        stderr.ends_with("by class: 3 group(s) shown, 0 suppressed (fewer than 5 respondents); 4 at `refer` or above, named in the report (staff only); 1 problem(s) reported above\n"),
         "{stderr}"
     );
     let html = std::fs::read_to_string(&out).unwrap();
@@ -119,7 +182,7 @@ fn class_report_one_chart_per_group_and_the_referral_list() {
         "<html lang=\"en\">",
         "<title>Screening summary by class</title>",
         "<dt>Date:</dt><dd>2026-03-16</dd>",
-        "Patient Health Questionnaire-9 (PHQ-9) (phq9 v1.0); Generalized Anxiety Disorder 7 (GAD-7) (gad7 v1.0)",
+        "Patient Health Questionnaire-9 (PHQ-9) v1.0; Generalized Anxiety Disorder 7 (GAD-7) v1.0",
         "<dt>Policy:</dt><dd>default v1.0</dd>",
         "<strong>Screening, not diagnosis.</strong>",
         "<tr class=\"overall\"><td>All groups shown</td><td class=\"num\">30</td><td class=\"num\">23</td><td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">2</td>",
@@ -128,18 +191,93 @@ fn class_report_one_chart_per_group_and_the_referral_list() {
     ] {
         assert!(html.contains(want), "{want}");
     }
-    // highest level first, input order within a level; ids only
+    // per group (natural order), highest level first, input order within a level
     let list = &html[html.find("Referral list").unwrap()..];
-    let ids: Vec<&str> = list
-        .split("<tr><td>")
+    let rows: Vec<&str> = list
+        .split("<tr><td class=\"group\">")
         .skip(1)
-        .map(|r| &r[..r.find('<').unwrap()])
+        .map(|r| &r[..r.find("</td><td class=\"level").unwrap()])
         .collect();
-    assert_eq!(ids, ["S7A07", "S8A02", "S7B06", "S8A05"]);
+    assert_eq!(
+        rows,
+        [
+            "7A</td><td class=\"id\">S7A07",
+            "7B</td><td class=\"id\">S7B06",
+            "8A</td><td class=\"id\">S8A02",
+            "8A</td><td class=\"id\">S8A05"
+        ]
+    );
     assert!(list.contains(
-        "<td>Urgent</td><td>PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"
+        "<td class=\"level\">Urgent</td><td>PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"
     ));
-    assert!(!list.contains("7A</td>"), "no class beside an id");
+    assert!(list.contains("<h3>class: 8A</h3>\n<table>\n<thead><tr><th>class</th><th>id</th>"));
+    assert!(html.contains("Staff only: this part names people."));
+}
+
+#[test]
+fn by_column_named_without_its_question_number_or_by_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("wjx.csv");
+    let src = std::fs::read_to_string(root().join("examples/class-survey.csv")).unwrap();
+    std::fs::write(&csv, src.replacen("id,class,", "id,2、班级,", 1)).unwrap();
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "--by",
+        "2、班级",
+        "--lang",
+        "zh",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("<title>筛查结果汇总（按班级）</title>"),
+        "{html}"
+    );
+    assert!(!html.contains("2、"));
+    // level names are kept on one line ("紧急" was broken over two)
+    assert!(html.contains("th.level, td.level") && html.contains("white-space: nowrap"));
+    assert!(html.contains("<th class=\"num level\">"));
+    std::fs::remove_file(&out).unwrap();
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "--by",
+        "2、班级",
+        "--by-label",
+        "Class",
+        "--list-ids",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<title>Screening summary by Class</title>"));
+    assert!(html.contains("<thead><tr><th>Class</th><th>id</th>"));
+    // one label per column
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--by",
+        "2、班级",
+        "--by-label",
+        "a,b",
+        "-o",
+        dir.path().join("x.html").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--by-label gives 2 label(s) for 1 --by column(s)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -152,6 +290,7 @@ fn small_groups_get_no_chart_and_no_numbers() {
         "phq9",
         "--by",
         "class",
+        "--list-ids",
         "-o",
         out.to_str().unwrap(),
     ]);
@@ -170,8 +309,9 @@ fn small_groups_get_no_chart_and_no_numbers() {
     assert!(html.contains("2 group(s) with fewer than 5 respondents are not shown"));
     // everyone at refer or above is listed, whatever their group's size
     assert!(
-        html.contains("<tr><td>a5</td><td>Urgent</td>")
-            && html.contains("<tr><td>b1</td><td>Urgent</td>")
+        html.contains("<td class=\"id\">a5</td><td class=\"level\">Urgent</td>")
+            && html.contains("<td class=\"id\">b1</td><td class=\"level\">Urgent</td>"),
+        "{html}"
     );
 }
 
@@ -207,6 +347,7 @@ fn chinese_report_from_a_scored_file_with_the_school_policy() {
         "zh",
         "--policy",
         "policies/school-tiers.yaml",
+        "--list-ids",
         "-q",
         "-o",
         out.to_str().unwrap(),
@@ -218,7 +359,7 @@ fn chinese_report_from_a_scored_file_with_the_school_policy() {
     for want in [
         "<html lang=\"zh-CN\">",
         "这是筛查，不是诊断。",
-        "<dt>量表：</dt><dd>已评分文件（量表 phq9、gad7；文件中未记录量表版本）</dd>",
+        "<dt>量表：</dt><dd>已评分文件（量表 PHQ-9 总分、GAD-7 总分；文件中未记录量表版本）</dd>",
         "<dt>转介策略：</dt><dd>school-tiers",
         "中重度",
         "转介名单：橙色（转介）及以上",
@@ -227,6 +368,10 @@ fn chinese_report_from_a_scored_file_with_the_school_policy() {
     }
     // reasons come from the scored file's risk_reasons, as written (zh)
     assert!(html.contains("<td>PHQ-9 第9题"), "{html}");
+    assert!(
+        html.contains("<td class=\"level\">红色（紧急）</td>"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -306,5 +451,72 @@ fn help_has_examples() {
     assert!(
         stdout.contains("Examples:\n  psyscreen report examples/class-survey.csv"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn help_recommends_a_staff_only_referral_file() {
+    let (stdout, _, code) = run(bin().args(["report", "--help"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("aggregate only"), "{stdout}");
+    assert!(
+        stdout.contains("psyscreen score survey.csv -i phq9,gad7 --keep class --min-level refer -o referrals.csv"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--list-ids"), "{stdout}");
+}
+
+/// The list a report names is bounded (its memory and size do not grow
+/// with the rows); past the bound it says how many it left out, and the
+/// default report keeps no one at all.
+#[test]
+fn the_referral_list_is_bounded_and_says_what_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("many.csv");
+    let mut text =
+        String::from("id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    // everyone answers 3 to item 9: urgent
+    for r in 0..10_003 {
+        text.push_str(&format!("P{r},{},0,0,0,0,0,0,0,0,3\n", r % 3));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "--list-ids",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: 3 of the 10003 people at `refer` or above are not listed in the report (at most 10000"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("3 more people at Refer or above are not listed here"));
+    assert_eq!(html.matches("<td class=\"id\">").count(), 10_000);
+    let (_, stderr, code) = report(&[
+        csv.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "-q",
+        "--force",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("P1000") && !html.contains("not listed"));
+    assert!(
+        html.len() < 64 * 1024,
+        "the size of a few groups: {}",
+        html.len()
     );
 }

@@ -65,8 +65,8 @@ pub fn columns(headers: &[String], lead: &Lead, battery: &Battery) -> Columns {
     cols
 }
 
-/// What a table on a terminal shows (`columns`' indexes): the id, each
-/// scale's total and band in one column, the level's label and the
+/// What a table on a terminal shows (`columns`' indexes): the id, the
+/// `--keep` columns, each scale's total and band in one column, the level's label and the
 /// reasons, cut first to fit the width. Every column: CSV, JSON, `--wide`.
 pub fn compact_columns(
     cols: &Columns,
@@ -80,6 +80,10 @@ pub fn compact_columns(
         cut_first,
     };
     let mut compact = vec![column(&cols.names[0], vec![0], false)];
+    // `--keep` columns were asked for by name: shown after the id
+    for k in 0..lead.keep.len() {
+        compact.push(column(&cols.names[1 + k], vec![1 + k], false));
+    }
     let first_result = 1 + lead.keep.len();
     for (k, (_, _, s)) in battery.scales().enumerate() {
         let total = first_result + 3 * k;

@@ -13,19 +13,23 @@ use unicode_width::UnicodeWidthStr as _;
 
 use crate::root;
 
-/// psyscreen's stdout on a pseudo-terminal of `cols`×`rows` (set with
-/// stty before psyscreen starts, so it reads that size); stderr is left
-/// out.
+/// psyscreen's stdout on a pseudo-terminal of `cols`×`rows`; stderr is
+/// left out. The size is set from this side once the terminal exists, and
+/// the shell waits until it sees that size before psyscreen starts, so
+/// psyscreen reads it whatever size the terminal was opened with.
 fn on_terminal(cols: u16, rows: u16, args: &str) -> String {
     let mut cmd = Command::new("sh");
     cmd.current_dir(root())
         .env("NO_COLOR", "1")
         .arg("-c")
         .arg(format!(
-            "stty cols {cols} rows {rows} && exec '{}' {args} 2>/dev/null",
+            "until [ \"$(stty size)\" = '{rows} {cols}' ]; do sleep 0.02; done; exec '{}' {args} 2>/dev/null",
             env!("CARGO_BIN_EXE_psyscreen")
         ));
     let mut s = Session::spawn(cmd).expect("open a pseudo-terminal and spawn psyscreen");
+    s.get_process_mut()
+        .set_window_size(cols, rows)
+        .expect("set the terminal's size");
     s.set_expect_timeout(Some(Duration::from_secs(10)));
     let out = match s.expect(Eof) {
         Ok(c) => String::from_utf8_lossy(c.as_bytes()).into_owned(),

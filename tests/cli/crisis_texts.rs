@@ -313,3 +313,50 @@ fn tty_80x24_crisis_screen_is_for_the_respondent() {
         "{after}"
     );
 }
+
+/// The same in Chinese, with the school policy: the student's text and the
+/// lines fit 80×24; the school's procedure comes after the session.
+#[test]
+fn tty_80x24_chinese_crisis_screen_is_for_the_student() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/school-tiers.yaml");
+    let mut s = spawn_tty(
+        dir.path(),
+        &[
+            "-i",
+            "phq9",
+            "--lang",
+            "zh",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        false,
+    );
+    for n in 1..=8 {
+        expect(&mut s, &format!("第 {n} 题，共 9 题"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "第 9 题，共 9 题");
+    s.send("1").unwrap();
+    expect(&mut s, "!! 危机提示：请先阅读 !!");
+    let screen = expect(&mut s, "按回车键继续。");
+    for what in ["谢谢你如实作答。", "12356", "12355"] {
+        assert!(
+            screen.contains(what),
+            "{what:?} not on the screen:\n{screen}"
+        );
+    }
+    assert!(!screen.contains("下面还有内容"), "it fits: {screen}");
+    for word in STAFF_WORDS {
+        assert!(!screen.contains(word), "{word:?}:\n{screen}");
+    }
+    s.send("\r").unwrap();
+    expect(&mut s, "全部题目已完成");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    let closed = out
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(out[closed..].contains("红色预警："), "{}", &out[closed..]);
+}

@@ -881,7 +881,7 @@ fn tty_space_pages_the_crisis_text() {
     expect(&mut s, "Question 9 of 9");
     s.send("2").unwrap();
     expect(&mut s, "!! CRISIS: read this before going");
-    expect(&mut s, "is with you, or who asked you to");
+    expect(&mut s, "who is with you, or who asked you");
     expect(&mut s, "↓ More: Space"); // one row at 34 columns
                                      // one Space: the next page (a line overlaps), not the next line
     s.send(" ").unwrap();

@@ -149,13 +149,16 @@ pub fn digit_keys(set: &ResponseSet) -> Option<String> {
     }
 }
 
-/// The crisis message and the hotlines that go with it.
+/// The crisis texts and the hotlines that go with them.
 #[derive(Debug, Clone)]
 pub struct Crisis {
     pub title: String,
-    /// The title when the message is repeated at the end of a session.
+    /// The title when the protocol is shown at the end of a session.
     pub reminder: String,
+    /// What the respondent reads on the crisis screen: never the protocol.
     pub message: String,
+    /// The staff protocol: shown once the session is over, for the counselor.
+    pub staff: String,
     pub lines_heading: String,
     /// `name  number (hours)`.
     pub lines: Vec<String>,
@@ -164,15 +167,8 @@ pub struct Crisis {
 }
 
 pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
-    let message = match &policy.crisis_message {
-        Some(t) if !t.get(lang).trim().is_empty() => printable(t.get(lang).trim()).into_owned(),
-        _ => tr(
-            lang,
-            "RISK FLAG: an answer reached the policy's top level. Follow your crisis protocol now; do not leave the person alone.",
-            "风险提示：有作答达到了策略的最高级别。请立即按危机处理流程处理；不要让其独处。",
-        )
-        .to_string(),
-    };
+    let message = printable(policy.crisis_respondent(lang)).into_owned();
+    let staff = printable(policy.crisis_staff(lang)).into_owned();
     // never an empty list: without a line for the policy's regions, the
     // international ones, and the heading says so
     let crisis_lines = hotlines.for_crisis(&policy.crisis_regions);
@@ -186,11 +182,12 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
         .into(),
         reminder: tr(
             lang,
-            "!! CRISIS: act on this now !!",
-            "!! 危机提示：请立即处理 !!",
+            "!! CRISIS (for staff): act on this now !!",
+            "!! 危机提示（工作人员）：请立即处理 !!",
         )
         .into(),
         message,
+        staff,
         lines_heading: match (lang, crisis_lines.fallback) {
             (Lang::En, false) => format!("Crisis lines (list verified {}):", hotlines.verified),
             (Lang::Zh, false) => format!("危机热线（列表核实于 {}）：", hotlines.verified),
@@ -216,15 +213,16 @@ pub fn crisis(policy: &Policy, hotlines: &Hotlines, lang: Lang) -> Crisis {
     }
 }
 
-/// The crisis message and every crisis line as plain text, at most `cols`
-/// wide: printed again when a session at the top level ends, so it stays
-/// on the screen (and in the scrollback) after the question screens close.
+/// The staff protocol and every crisis line as plain text, at most `cols`
+/// wide: printed when a session at the top level ends, for the counselor,
+/// so it stays on the screen (and in the scrollback) after the question
+/// screens close.
 pub fn crisis_block(c: &Crisis, cols: usize) -> String {
     let rule = "=".repeat(cols.min(78));
     let mut out = vec![rule.clone()];
     out.extend(wrap(&c.reminder, cols));
     out.push(rule);
-    out.extend(wrap(&c.message, cols));
+    out.extend(wrap(&c.staff, cols));
     out.extend(wrap(&c.lines_heading, cols));
     for l in &c.lines {
         out.extend(wrap_hanging("  - ", l, cols));

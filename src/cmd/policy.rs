@@ -16,7 +16,8 @@ pub fn show(file: Option<&Path>, lang: Lang) -> anyhow::Result<Exit> {
 }
 
 pub fn validate(file: &Path, instruments: &[String]) -> anyhow::Result<Exit> {
-    let p = policy::load(Some(file))?;
+    // stricter than a run: both crisis texts in every language the policy uses
+    let p = policy::load_strict(file)?;
     let battery = Battery::new(instrument::resolve(instruments)?);
     let bound = p.bind(&battery, &instrument::BuiltinNames::default())?;
     println!(

@@ -192,6 +192,11 @@ impl Counts {
                 "notice: {at_top} row(s) at `{}`: act on them now (crisis protocol; `psyscreen hotlines`)",
                 policy.level_id(top)
             );
+            // the staff protocol, one line (the run's --lang once messages take it)
+            eprintln!(
+                "notice: crisis protocol: {}",
+                crate::printable::printable_line(policy.crisis_staff(crate::instrument::Lang::En))
+            );
         }
     }
 }

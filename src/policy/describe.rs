@@ -23,6 +23,20 @@ pub fn describe(p: &Policy, lang: Lang) -> String {
     if let Some(d) = &p.description {
         let _ = writeln!(s, "{}", d.get(lang).trim());
     }
+    if !p.sources.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{}:",
+            if zh {
+                "划界分的文献来源"
+            } else {
+                "Sources of the cut-offs"
+            }
+        );
+        for source in &p.sources {
+            let _ = writeln!(s, "  - {}", source.trim());
+        }
+    }
     let _ = writeln!(
         s,
         "\n{}:",
@@ -76,14 +90,17 @@ pub fn describe(p: &Policy, lang: Lang) -> String {
         }
         let _ = writeln!(s, "\n           {}", r.reason.get(lang));
     }
-    if let Some(m) = &p.crisis_message {
-        let _ = writeln!(
-            s,
-            "\n{}:\n  {}",
-            if zh { "危机提示" } else { "Crisis message" },
-            m.get(lang).trim()
-        );
-    }
+    // both audiences, as the policy has them (the built-in text otherwise)
+    let _ = writeln!(
+        s,
+        "\n{}:\n  {}",
+        if zh {
+            "危机提示（给作答者，显示在其屏幕上）"
+        } else {
+            "Crisis message for the respondent (on their screen)"
+        },
+        p.crisis_respondent(lang)
+    );
     if !p.crisis_regions.is_empty() {
         let _ = writeln!(
             s,
@@ -96,5 +113,15 @@ pub fn describe(p: &Policy, lang: Lang) -> String {
             p.crisis_regions.join(", ")
         );
     }
+    let _ = writeln!(
+        s,
+        "\n{}:\n  {}",
+        if zh {
+            "危机处理流程（给工作人员：结果、stderr 与报告中）"
+        } else {
+            "Crisis protocol for staff (in the results, on stderr, in the report)"
+        },
+        p.crisis_staff(lang)
+    );
     s
 }

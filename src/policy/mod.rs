@@ -2,7 +2,9 @@
 //! rule that makes a person look no safer than the data allow. The model and
 //! evaluation are pure; loading goes through the one YAML module.
 
+mod crisis;
 mod describe;
+pub use crisis::CrisisMessage;
 pub use describe::describe;
 
 use std::collections::HashSet;
@@ -35,13 +37,15 @@ struct RawPolicy {
     name: Option<Text>,
     #[serde(default)]
     description: Option<Text>,
+    #[serde(default)]
+    sources: Vec<String>,
     levels: Vec<String>,
     #[serde(default)]
     labels: IndexMap<String, IndexMap<String, String>>,
     missing_critical: String,
     rules: Vec<RawRule>,
     #[serde(default)]
-    crisis_message: Option<Text>,
+    crisis_message: Option<crisis::RawCrisis>,
     #[serde(default)]
     crisis_regions: Vec<String>,
 }
@@ -106,14 +110,22 @@ pub struct Policy {
     pub version: Option<String>,
     pub name: Option<Text>,
     pub description: Option<Text>,
+    /// The published sources of the rules' cut-offs, as `policy show` cites them.
+    pub sources: Vec<String>,
     pub levels: Vec<LevelDef>,
     pub missing_critical: Level,
     pub rules: Vec<Rule>,
-    pub crisis_message: Option<Text>,
+    /// The crisis texts, per audience: read them with
+    /// [`Policy::crisis_respondent`] and [`Policy::crisis_staff`].
+    pub crisis_message: CrisisMessage,
     pub crisis_regions: Vec<String>,
     /// Allowed but unsafe settings (failing toward safety switched off),
     /// printed on stderr every time the policy is loaded from a file.
     pub warnings: Vec<Diagnostic>,
+    /// Crisis texts missing for an audience or a language the policy uses
+    /// (the built-in text stands in): warnings on every load, errors in
+    /// `policy validate`.
+    pub crisis_gaps: Vec<Diagnostic>,
     /// File name and text, to render binding errors.
     file: String,
     source: String,
@@ -142,6 +154,19 @@ impl Policy {
         self.levels[usize::from(l.0)].label.get(lang)
     }
 
+    /// The crisis text for the person answering, in `lang`: the policy's,
+    /// else a built-in supportive one. Never the staff protocol.
+    pub fn crisis_respondent(&self, lang: Lang) -> &str {
+        self.crisis_message.respondent(lang)
+    }
+
+    /// The crisis protocol for staff, in `lang` (else the policy's other
+    /// language, else a built-in one): for the results of a session, the
+    /// notice of a batch run and the report.
+    pub fn crisis_staff(&self, lang: Lang) -> &str {
+        self.crisis_message.staff(lang)
+    }
+
     pub fn level_ids(&self) -> Vec<&str> {
         self.levels.iter().map(|l| l.id.as_str()).collect()
     }
@@ -166,13 +191,26 @@ pub fn default_policy() -> anyhow::Result<Policy> {
 
 /// Load a policy file from disk, or the default when `path` is None.
 pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
-    let Some(path) = path else {
-        return default_policy();
-    };
+    match path {
+        Some(path) => load_file(path, false),
+        None => default_policy(),
+    }
+}
+
+/// Load a policy file for `policy validate`: a crisis text missing for an
+/// audience or a language is an error, not a warning.
+pub fn load_strict(path: &std::path::Path) -> anyhow::Result<Policy> {
+    load_file(path, true)
+}
+
+fn load_file(path: &std::path::Path, strict: bool) -> anyhow::Result<Policy> {
     let text = yaml::read_config(path, "policy file")?;
     let name = path.display().to_string();
     let policy = load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)))?;
-    for w in &policy.warnings {
+    if strict && !policy.crisis_gaps.is_empty() {
+        return Err(Reported(diag::render_all(&policy.crisis_gaps, &text)).into());
+    }
+    for w in policy.warnings.iter().chain(&policy.crisis_gaps) {
         eprintln!("{}", w.render_warning(&text));
     }
     Ok(policy)
@@ -302,6 +340,24 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
             );
         }
     }
+    let mut used = crisis::Languages::default();
+    for t in [&raw.name, &raw.description].into_iter().flatten() {
+        used.note(t);
+    }
+    for lang in raw.labels.keys() {
+        used.note_lang(lang);
+    }
+    for Reason(t) in raw.rules.iter().filter_map(|r| r.reason.as_ref()) {
+        used.note(t);
+    }
+    let (crisis_message, crisis_gaps) =
+        match crisis::read(raw.crisis_message.as_ref(), used, file, &idx) {
+            Ok(read) => read,
+            Err(d) => {
+                errs.push(d);
+                Default::default()
+            }
+        };
     // only when the levels and rules are otherwise right
     if errs.is_empty() && !rules.iter().any(|r| r.level == top_of(&raw.levels)) {
         let k = raw.levels.len().saturating_sub(1);
@@ -356,12 +412,14 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         version: raw.version,
         name: raw.name,
         description: raw.description,
+        sources: raw.sources,
         levels,
         missing_critical,
         rules,
-        crisis_message: raw.crisis_message,
+        crisis_message,
         crisis_regions: raw.crisis_regions,
         warnings,
+        crisis_gaps,
         file: file.to_string(),
         source: source.to_string(),
         index_spans: idx,

@@ -332,3 +332,45 @@ fn rules_that_can_never_hold_together_are_errors_and_so_is_an_unreachable_top() 
         Ok(1)
     );
 }
+
+const CRISIS_HEAD: &str = "id: p\nlevels: [a, b]\nlabels: {zh: {a: \"甲\", b: \"乙\"}}\nmissing_critical: b\nrules:\n  - {level: b, when: \"t >= 5\"}\n";
+
+#[test]
+fn the_old_single_crisis_text_is_the_staff_protocol() {
+    let p = load_str(
+        "p.yaml",
+        &format!("{CRISIS_HEAD}crisis_message: {{en: \"RISK FLAG: stay with them\"}}\n"),
+    )
+    .unwrap();
+    assert_eq!(p.crisis_staff(Lang::En), "RISK FLAG: stay with them");
+    assert!(!p.crisis_respondent(Lang::En).contains("RISK FLAG"));
+    assert_eq!(p.crisis_gaps.len(), 1);
+    assert!(p.crisis_gaps[0]
+        .message
+        .starts_with("crisis_message has one text for everyone"));
+}
+
+#[test]
+fn crisis_texts_are_wanted_in_every_language_the_policy_uses() {
+    // the zh labels make it a Chinese policy too
+    let p = load_str(
+        "p.yaml",
+        &format!("{CRISIS_HEAD}crisis_message:\n  respondent: {{en: \"Tell the person with you.\"}}\n  staff: {{en: \"Stay.\", zh: \"陪伴。\"}}\n"),
+    )
+    .unwrap();
+    let gaps: Vec<&str> = p.crisis_gaps.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(gaps, ["crisis_message.respondent"]);
+    assert_eq!(p.crisis_respondent(Lang::En), "Tell the person with you.");
+    assert!(p.crisis_respondent(Lang::Zh).contains("陪在你身边的人"));
+    // both forms at once: an error
+    let e = load_str(
+        "p.yaml",
+        &format!("{CRISIS_HEAD}crisis_message:\n  en: \"x\"\n  staff: {{en: \"y\"}}\n"),
+    )
+    .unwrap_err();
+    assert!(e[0].message.contains("both a single text"), "{e:?}");
+    // no crisis_message: the built-in texts, nothing missing
+    let p = load_str("p.yaml", CRISIS_HEAD).unwrap();
+    assert!(p.crisis_gaps.is_empty());
+    assert!(p.crisis_staff(Lang::Zh).starts_with("风险提示"));
+}

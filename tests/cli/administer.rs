@@ -158,8 +158,16 @@ fn plain_chinese_asq_labels_skip_logic_crisis_and_table() {
         out[..crisis].contains("[5/5] 5. 你现在有自杀的想法吗？"),
         "after item 5: {out}"
     );
+    // the respondent's text on the crisis screen, the protocol after it
+    // (issue 13 item 1)
+    let ack = out.find("按回车键继续。").expect("crisis acknowledged");
     assert!(
-        out[crisis..].contains("风险提示：此人可能有自杀或自伤风险。"),
+        out[crisis..ack].contains("请把你现在的感受告诉此刻陪在你身边的人"),
+        "{out}"
+    );
+    assert!(!out[crisis..ack].contains("风险提示"), "{out}");
+    assert!(
+        out[ack..].contains("风险提示：此人可能有自杀或自伤风险。"),
         "{out}"
     );
     assert!(out[crisis..].contains("危机热线（列表核实于 "), "{out}");
@@ -173,7 +181,7 @@ fn plain_chinese_asq_labels_skip_logic_crisis_and_table() {
         "{out}"
     );
     let again = out
-        .find("!! 危机提示：请立即处理 !!")
+        .find("!! 危机提示（工作人员）：请立即处理 !!")
         .expect("crisis lines again");
     assert!(out[again..].contains("12356\n"), "{out}");
     assert!(out[again..].contains("\n\n学生02 的结果"), "{out}");
@@ -200,16 +208,17 @@ fn plain_crisis_blocks_until_a_line_is_read() {
         .write_stdin("0\n0\n0\n0\n0\n0\n0\n0\n1\n"));
     assert_eq!(code, 2, "{err}");
     assert!(
-        out.contains(
-            "!! CRISIS: read this before going on !!\nRISK FLAG: this person may be at risk"
-        ),
+        out.contains("!! CRISIS: read this before going on !!\nThank you for answering honestly."),
         "{out}"
     );
     assert!(out.ends_with("Press Enter to continue.\n"), "{out}");
     assert!(!out.contains("Results for"), "{out}");
     assert!(err.contains("stopped (end of input) before the end: 9 answer(s) kept in p.csv.P9.partial; run the same command again to resume"), "{err}");
     // stopped at the crisis level: the crisis lines again, on stderr
-    assert!(err.contains("!! CRISIS: act on this now !!\n"), "{err}");
+    assert!(
+        err.contains("!! CRISIS (for staff): act on this now !!\n"),
+        "{err}"
+    );
     assert!(
         err.contains("  - National psychological assistance hotline"),
         "{err}"
@@ -236,7 +245,9 @@ fn plain_crisis_blocks_until_a_line_is_read() {
     );
     // completed at the crisis level: the lines again, then the results last
     let results = out.find("Results for P9").expect("results");
-    let again = out.find("!! CRISIS: act on this now !!").expect("again");
+    let again = out
+        .find("!! CRISIS (for staff): act on this now !!")
+        .expect("again");
     assert!(again < results, "{out}");
     assert!(
         out[again..results].contains("Crisis lines (list verified "),
@@ -493,10 +504,7 @@ fn tty_full_phq9_back_skip_crisis_blocks_then_table() {
     s.send("1").unwrap(); // item 9: thoughts of self-harm
     expect(&mut s, "!! CRISIS: read this before going on !!");
     let shown = Instant::now();
-    expect(
-        &mut s,
-        "RISK FLAG: this person may be at risk of suicide or self-harm.",
-    );
+    expect(&mut s, "Thank you for answering honestly.");
     expect(&mut s, "Crisis lines (list verified ");
     expect(&mut s, "12356");
     // typed ahead: discarded, the message stays
@@ -592,7 +600,10 @@ fn tty_small_terminal_crisis_scrolls_and_enter_waits_for_its_end() {
             "{number} missing above the results:\n{out}"
         );
     }
-    assert!(again.contains("!! CRISIS: act on this now !!"), "{out}");
+    assert!(
+        again.contains("!! CRISIS (for staff): act on this now !!"),
+        "{out}"
+    );
     let st = status(&s);
     assert!(st.ends_with(", 0)"), "{st}");
 }
@@ -807,7 +818,7 @@ fn tty_a_session_ending_at_the_top_level_ends_with_its_result_on_the_last_screen
     assert!(screen.iter().all(|l| l.width() <= 80), "{text}");
     // the crisis lines stay above it, in the scrollback
     let crisis = after
-        .find("!! CRISIS: act on this now !!")
+        .find("!! CRISIS (for staff): act on this now !!")
         .expect("crisis lines again");
     let results = after.find("Results for C1").unwrap();
     assert!(crisis < results, "{after}");
@@ -870,11 +881,11 @@ fn tty_space_pages_the_crisis_text() {
     expect(&mut s, "Question 9 of 9");
     s.send("2").unwrap();
     expect(&mut s, "!! CRISIS: read this before going");
-    expect(&mut s, "by a qualified professional. If");
+    expect(&mut s, "who is with you, or who asked you");
     expect(&mut s, "↓ More: Space"); // one row at 34 columns
                                      // one Space: the next page (a line overlaps), not the next line
     s.send(" ").unwrap();
-    expect(&mut s, "(China: 120 ambulance, 110");
+    expect(&mut s, "number now (in China: 120).");
     expect(&mut s, "Crisis lines (list verified");
     s.send(" ").unwrap();
     expect(&mut s, "  - 12356 National psychological");

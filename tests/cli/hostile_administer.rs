@@ -174,7 +174,8 @@ fn a_crisis_answer_changed_to_0_keeps_the_level_and_says_why() {
     );
     // the crisis lines again, above the results (which end the output)
     assert!(
-        out[..out.find("Results for B1").unwrap()].contains("!! CRISIS: act on this now !!"),
+        out[..out.find("Results for B1").unwrap()]
+            .contains("!! CRISIS (for staff): act on this now !!"),
         "{out}"
     );
     let saved = rows(&dir.path().join("b.csv"));
@@ -222,7 +223,10 @@ fn a_crisis_answer_taken_back_survives_resuming_from_the_journal() {
     let (_, err, code) = run(administer(dir.path()).args(args).write_stdin(input));
     assert_eq!(code, 2, "{err}");
     // stopped after the answer was taken back: the crisis lines still follow
-    assert!(err.contains("!! CRISIS: act on this now !!"), "{err}");
+    assert!(
+        err.contains("!! CRISIS (for staff): act on this now !!"),
+        "{err}"
+    );
     let journal = std::fs::read_to_string(dir.path().join("b.csv.B3.partial")).unwrap();
     assert!(
         journal.contains("\nphq9_9=3\nphq9_9=0\n"),

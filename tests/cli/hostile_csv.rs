@@ -71,7 +71,7 @@ fn a_stray_quote_in_an_id_cell_loses_no_row() {
     assert_eq!(
         stderr,
         "row 6 (line 6), column id: a quote opens here and is never closed; lines 6–21 were read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
-         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n\
+         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n\
          scored 20 row(s) of stray-quote-id.csv (UTF-8) in T; 0 invalid cell(s) in 0 row(s), 1 quoted cell(s) over several lines; 0 incomplete scale result(s); levels: none 19, monitor 0, refer 0, urgent 1\n"
     );
 }
@@ -95,7 +95,7 @@ fn a_stray_quote_in_an_answer_cell_or_closed_further_down() {
     assert_eq!(
         stderr,
         "row 6 (line 6), column phq9_1: a quote opens here and is never closed; lines 6–21 were read as one cell, but they hold 16 rows of 11 fields each, so each line is scored as its own row (rows 6–21); remove the stray `\"` and check those rows\n\
-         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
     let (stdout, stderr, code) = psyscreen(&[
         "score",
@@ -129,7 +129,7 @@ fn an_unclosed_quote_at_the_end_of_the_file() {
     assert_eq!(
         stderr,
         "row 21 (line 21), column phq9_9: a quote opens here and is never closed (the file ends inside it); check this cell and close the quote\n\
-         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
     // with the file's last line break inside the open quote
     let dir = tempfile::tempdir().unwrap();
@@ -277,7 +277,7 @@ fn fail_on_is_kept_when_stdout_closes_early() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         stderr,
-        "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+        "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
 }
 

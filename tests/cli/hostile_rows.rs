@@ -50,7 +50,7 @@ fn a_row_with_an_extra_field_is_not_scored_at_face_value() {
         format!(
             "{SHIFTED}\
              row 5: has 4 field(s), but the header has 10; absent fields count as missing\n\
-             notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+             notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
         ),
         "no per-cell noise ('John' is not a valid answer) for a row whose cells moved"
     );
@@ -222,7 +222,7 @@ const LATE_ERROR: &str = "error: sheet `Sheet1` of late.xlsx: the cell after I30
     error: late.xlsx could not be read past row 2999: the rows up to it were scored, the rest was not read\n";
 
 const URGENT: &str =
-    "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n";
+    "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n";
 
 /// A workbook damaged after thousands of rows: was "nothing scored",
 /// exit 2 also with --fail-on hit, no urgent notice, JSON without its `]`,
@@ -366,7 +366,7 @@ fn a_scored_file_with_impossible_values_is_reported_and_not_averaged() {
          row 4, column phq9_total: '2.5' is not a possible total of phq9 (whole numbers): the file was changed after scoring? the total and band are left out\n\
          row 5, column phq9_band: 'severe' is not the band of phq9 total 3 (expected minimal): the file was changed after scoring? the total and band are left out\n\
          row 9, column phq9_band: 'incomplete' is not the band of phq9 total 5 (expected mild): the file was changed after scoring? the total and band are left out\n\
-         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+         notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
     // n 8; 6 incomplete; mean of 22 and 4 only; minimal 1 (F), severe 1 (E)
     let all = stdout.lines().find(|l| l.starts_with("all,")).unwrap();

@@ -4,6 +4,7 @@
 mod administer;
 mod answers;
 mod broken;
+mod crisis_texts;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

@@ -139,7 +139,7 @@ fn score_summary_and_report_agree_on_the_same_rows() {
         (code, stderr.as_str()),
         (
             0,
-            "notice: 2 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+            "notice: 2 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
         )
     );
     assert_eq!(

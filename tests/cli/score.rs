@@ -56,6 +56,7 @@ two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ
         stderr,
         "row 15, column phq9_9: 'x' is not a valid answer for phq9_9 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing
 notice: 5 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)
+notice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).
 scored 15 row(s) of rules.csv (UTF-8) in T; 1 invalid cell(s) in 1 row(s); 2 incomplete scale result(s); levels: none 2, monitor 5, refer 3, urgent 5
 "
     );
@@ -210,7 +211,7 @@ fn map_file_maps_headers_and_labels() {
     assert_eq!(code, 0);
     assert_eq!(
         stderr,
-        "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
+        "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
     assert!(
         stdout.contains("\nR102,12,moderate,false,monitor,"),

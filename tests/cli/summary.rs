@@ -32,6 +32,7 @@ fn raw_answers_are_scored_and_counted_by_class() {
         stderr,
         "row 28, column gad7_2: 'sometimes' is not a valid answer for gad7_2 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing
 notice: 2 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)
+notice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).
 summarised 30 row(s) of examples/class-survey.csv (UTF-8) by class: 3 group(s) shown, 0 suppressed (fewer than 5 respondents); 1 problem(s) reported above
 "
     );
@@ -63,7 +64,7 @@ fn a_scored_file_gives_the_same_counts() {
         (stdout.as_str(), stderr.as_str(), code),
         (
             CLASS_CSV,
-            "notice: 2 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n",
+            "notice: 2 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n",
             0
         )
     );

@@ -782,12 +782,12 @@ fn utf8_rows_in_a_gbk_file_are_located() {
         assert_eq!(stdout.lines().count(), 5002, "no row dropped");
         assert!(stdout.ends_with("\n鏉庡洓,3,minimal,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)\n"));
         let enc = if forced.is_empty() { "gb18030" } else { "GBK" };
-        assert_eq!(
-            stderr,
-            format!(
-                "row 5002, column id: '鏉庡洓' is read as {enc}, but this line is valid UTF-8, where it reads \"李四\": the file mixes encodings; save it in one and score again; kept as read\n\
-                 notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n"
-            )
+        let want = format!(
+            "row 5002, column id: '鏉庡洓' is read as {enc}, but this line is valid UTF-8, where it reads \"李四\": the file mixes encodings; save it in one and score again; kept as read\n\
+             notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\n\
+             notice: crisis protocol: "
         );
+        assert!(stderr.starts_with(&want), "{stderr}");
+        assert_eq!(stderr.lines().count(), 3, "{stderr}");
     }
 }

@@ -301,6 +301,61 @@ pub fn plan_for_scoring(
     Ok(plan)
 }
 
+/// Where the column a flag names (`--id-column`, `--by`, `--keep`) is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Found(usize),
+    /// Several columns match alike: which one was meant?
+    Ambiguous(Vec<usize>),
+    /// None matches; the closest header, when one is close.
+    Absent(Option<usize>),
+}
+
+/// Find the column `name` names, as exports write headers: the exact
+/// header first, then one equal but for surrounding spaces, then one
+/// equal but for a leading question number, punctuation and case (`班级`
+/// finds `2、班级`, as item columns are found). Each step must match one
+/// column only.
+pub fn find_column(headers: &[String], name: &str) -> Lookup {
+    if let Some(c) = headers.iter().position(|h| h == name) {
+        return Lookup::Found(c);
+    }
+    let trimmed = name.trim();
+    let key = question_key(name);
+    let steps: [&dyn Fn(&String) -> bool; 2] =
+        [&|h: &String| h.trim() == trimmed, &|h: &String| {
+            !key.is_empty() && question_key(h) == key
+        }];
+    for matches in steps {
+        let hits: Vec<usize> = (0..headers.len())
+            .filter(|&c| matches(&headers[c]))
+            .collect();
+        match hits.len() {
+            0 => {}
+            1 => return Lookup::Found(hits[0]),
+            _ => return Lookup::Ambiguous(hits),
+        }
+    }
+    Lookup::Absent(closest_header(headers, &key))
+}
+
+/// The header nearest to `key` (a `question_key`), when it is near enough
+/// to be a likely typo: at most a third of the characters differ (and at
+/// least one may).
+fn closest_header(headers: &[String], key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
+    let allowed = (key.chars().count() / 3).max(1);
+    headers
+        .iter()
+        .enumerate()
+        .map(|(c, h)| (strsim::levenshtein(&question_key(h), key), c))
+        .filter(|&(d, _)| d <= allowed)
+        .min()
+        .map(|(_, c)| c)
+}
+
 /// `3`, `１`, `2.0`, `1.`: what the cell reader takes for a number before
 /// it looks up a label (the one rule, `instrument::typed_number`).
 fn looks_like_a_number(label: &str) -> bool {
@@ -385,6 +440,33 @@ mod tests {
         for l in ["2.5", "+1", "1,5", "1234567890", "-", "", "3 days"] {
             assert!(!looks_like_a_number(l), "{l}");
         }
+    }
+
+    #[test]
+    fn flag_columns_are_found_as_exports_write_them() {
+        let headers: Vec<String> = [
+            "序号",
+            "1、姓名或学号",
+            "2、班级",
+            "Class ",
+            "class",
+            "3、Q1",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(find_column(&headers, "2、班级"), Lookup::Found(2));
+        assert_eq!(find_column(&headers, "姓名或学号"), Lookup::Found(1));
+        assert_eq!(find_column(&headers, " 班级 "), Lookup::Found(2));
+        // the exact header first, then the one equal but for spaces
+        assert_eq!(find_column(&headers, "class"), Lookup::Found(4));
+        assert_eq!(find_column(&headers, "Class"), Lookup::Found(3));
+        assert_eq!(
+            find_column(&headers, "CLASS"),
+            Lookup::Ambiguous(vec![3, 4])
+        );
+        assert_eq!(find_column(&headers, "班别"), Lookup::Absent(Some(2)));
+        assert_eq!(find_column(&headers, "年龄"), Lookup::Absent(None));
+        assert_eq!(find_column(&headers, ""), Lookup::Absent(None));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod administer;
 mod answers;
 mod broken;
+mod columns;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

@@ -151,7 +151,7 @@ impl Input {
 
     /// Which column feeds which item (`score --check` shows it).
     pub fn plan(&self, battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
-        columns::plan(&self.table.headers, battery, map)
+        columns::plan(&self.table.name, &self.table.headers, battery, map)
     }
 
     /// Where the rows' scores come from: the items' columns (at least one

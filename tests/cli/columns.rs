@@ -117,3 +117,78 @@ fn an_absent_or_ambiguous_column_names_the_candidates() {
             .args(["-i", "gad2", "--keep", "2、班级", "-q"]));
     assert_eq!((stderr.as_str(), code), ("", 0));
 }
+
+#[test]
+fn a_map_file_is_checked_against_the_instruments_and_the_input() {
+    let (stdout, stderr, code) =
+        in_data("score", &["q.csv", "-i", "gad2", "--map", "bad-map.yaml"]);
+    assert_eq!((stdout.as_str(), code), ("", 2));
+    assert_eq!(
+        stderr,
+        r#"error: column "Q2 wory" (→ gad2_2) is not a column of q.csv (read as UTF-8)
+  --> bad-map.yaml:3:14
+  |
+3 |   "Q2 wory": gad2_2
+  |              ^ expected a header of the input: did you mean column 3 ("Q2 worry")?
+
+error: column "Q3 relax" maps to `gad2_9`, which is no item of the instruments given
+  --> bad-map.yaml:4:15
+  |
+4 |   "Q3 relax": gad2_9
+  |               ^ expected an item id of gad2
+
+error: label "Nearly daily" maps to 7, which is no answer of any item of the instruments given: a cell with it would be invalid
+  --> bad-map.yaml:6:17
+  |
+6 |   Nearly daily: 7
+  |                 ^ expected an answer value: 0–3 (gad2)
+"#
+    );
+    // summary and report load the map the same way
+    let (_, stderr2, code) = in_data(
+        "summary",
+        &["q.csv", "-i", "gad2", "--map", "bad-map.yaml", "--by", "id"],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr2.contains("bad-map.yaml:3:14"), "{stderr2}");
+
+    let (stdout, stderr, code) = in_data(
+        "score",
+        &[
+            "q.csv",
+            "-i",
+            "gad2",
+            "--map",
+            "good-map.yaml",
+            "--format",
+            "csv",
+            "-q",
+        ],
+    );
+    assert_eq!((stderr.as_str(), code), ("", 0));
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+}
+
+#[test]
+fn two_columns_for_one_item_under_a_map_name_the_map() {
+    let (_, stderr, code) = in_data("score", &["q.csv", "-i", "gad2", "--map", "twice-map.yaml"]);
+    assert_eq!(
+        (stderr.as_str(), code),
+        (
+            "error: columns 2 (\"Q1 nervous\") and 3 (\"Q2 worry\") both feed item gad2_1: change the map (twice-map.yaml:2:17 maps column 2; twice-map.yaml:3:15 maps column 3)\n",
+            2
+        )
+    );
+    let (_, stderr, code) = in_data(
+        "score",
+        &["both.csv", "-i", "gad2", "--map", "values-map.yaml"],
+    );
+    assert_eq!(
+        (stderr.as_str(), code),
+        (
+            "error: columns 2 (\"gad2_1\") and 3 (\"1、感觉紧张、焦虑或急切\") both feed item gad2_1: keep one of them in the input\n",
+            2
+        )
+    );
+    assert!(!stderr.contains("--map"));
+}

@@ -10,6 +10,7 @@ use crate::cli::ReportArgs;
 use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
+use crate::pipeline::duplicates::admits;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::report::{self, InstrumentLine, Referral, ReportData};
@@ -29,10 +30,13 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         Some(from),
         lang,
     )?;
+    let mut dups = super::group_duplicates(inp, grouping.id_column(), &setup.policy)?;
     // refuse an existing file before reading the whole input
     let output = Output::open(Some(&a.output), a.force, &mut super::group_protected(inp))?;
     let options = Options {
         one_based: inp.one_based,
+        // duplicates compare ids as read
+        raw_id: grouping.id_column(),
         ..Options::default()
     };
 
@@ -40,6 +44,9 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let mut referrals: Vec<Referral> = Vec::new();
     let mut rows = Rows::start(input, &setup, source, options);
     rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+        if !admits(dups.as_mut(), row)? {
+            return Ok(true);
+        }
         let v = grouping.view(row);
         groups.row(v.key, Tally::default).add(v.facts, v.level);
         if v.level >= from {
@@ -51,6 +58,9 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         }
         Ok(true)
     })?;
+    if let Some(d) = &dups {
+        d.end_note();
+    }
     // highest level first; input order within a level (the sort is stable)
     referrals.sort_by_key(|r| std::cmp::Reverse(r.level));
     let n_groups = groups.len();

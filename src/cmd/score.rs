@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::cli::ScoreArgs;
+use crate::cli::{DuplicatesArg, ScoreArgs};
 use crate::exit::Exit;
 use crate::instrument::{self, Lang};
 use crate::io::input::{self, InputSpec};
@@ -16,6 +16,7 @@ use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::protect::Protected;
 use crate::io::write::Dest;
+use crate::pipeline::duplicates::{self, Admitted, Duplicates};
 use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
 use crate::policy;
@@ -66,6 +67,20 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
     let pseudonymize = a.pseudonymize.is_some();
     check_lead(&input.table.headers, (id, &keep), pseudonymize, battery)?;
+    // before any output: `last` and `error` read the file once first
+    let mut dups = match id {
+        Some(c) => Some(Duplicates::new(
+            mode(a.duplicates),
+            (&spec, c),
+            policy,
+            (!pseudonymize, "--duplicates first|last|error decides"),
+        )?),
+        None if a.duplicates != DuplicatesArg::Keep => anyhow::bail!(
+            "--duplicates {} needs an id column: give --id-column (the input has no `id` column)",
+            mode(a.duplicates).flag()
+        ),
+        None => None,
+    };
     let pseudonyms = match &a.pseudonymize {
         Some(key) => {
             let (p, created) = Pseudonymizer::load_or_create(key)?;
@@ -96,7 +111,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let options = Options {
         one_based: a.one_based,
         as_read: false,
-        raw_id: id.filter(|_| pseudonyms.is_some()),
+        // pseudonyms and duplicates compare ids as read
+        raw_id: id,
     };
     let pseudonymized = pseudonyms.is_some();
     let dest = Dest::terminal_if(output.is_terminal());
@@ -115,10 +131,14 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         filter,
     )?;
     let mut rows = Rows::start(input, &setup, source, options);
+    let mut admitted = Admitted {
+        dups: dups.as_mut(),
+        inner: &mut writer,
+    };
     match progress_bar(a.quiet, rows.table_size()) {
         Some(bar) => {
             let mut sink = Progress {
-                inner: &mut writer,
+                inner: &mut admitted,
                 bar,
                 read: rows.progress(),
                 rows: 0,
@@ -126,7 +146,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             rows.run(&mut sink)?;
             sink.bar.finish_and_clear();
         }
-        None => rows.run(&mut writer)?,
+        None => rows.run(&mut admitted)?,
+    }
+    if let Some(d) = &dups {
+        d.end_note();
     }
     let hit_fail_on = writer.hit_fail_on;
     let counts = &rows.counts;
@@ -279,4 +302,13 @@ fn progress_bar(quiet: bool, size: Option<u64>) -> Option<indicatif::ProgressBar
         p.set_style(style);
     }
     Some(p)
+}
+
+fn mode(d: DuplicatesArg) -> duplicates::Mode {
+    match d {
+        DuplicatesArg::Keep => duplicates::Mode::All,
+        DuplicatesArg::First => duplicates::Mode::First,
+        DuplicatesArg::Last => duplicates::Mode::Last,
+        DuplicatesArg::Error => duplicates::Mode::Refuse,
+    }
 }

@@ -9,9 +9,11 @@
 //! - `scored`: a file `score` wrote, read back (no `-i`);
 //! - `problems`: problems reported and counted, the run's `Counts`;
 //! - `write`: the sink that writes `score`'s rows; `check`: `score --check`;
-//! - `group`: a row as `summary` and `report` see it (group key, id, facts).
+//! - `group`: a row as `summary` and `report` see it (group key, id, facts);
+//! - `duplicates`: one id in several rows, reported, and which rows go on.
 
 pub mod check;
+pub mod duplicates;
 pub mod group;
 pub mod problems;
 pub mod scored;

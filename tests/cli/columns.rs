@@ -192,3 +192,241 @@ fn two_columns_for_one_item_under_a_map_name_the_map() {
     );
     assert!(!stderr.contains("--map"));
 }
+
+/// dup.csv: S1 in rows 2 (monitor), 4 (" S1 ", spaces are typing noise)
+/// and 8; two rows with an empty id (no one's, so not duplicates).
+fn ids(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn duplicate_submissions_are_reported_and_chosen() {
+    let score = |mode: &str| {
+        in_data(
+            "score",
+            &[
+                "dup.csv",
+                "-i",
+                "gad2",
+                "-q",
+                "--format",
+                "csv",
+                "--duplicates",
+                mode,
+            ],
+        )
+    };
+
+    let (stdout, stderr, code) =
+        in_data("score", &["dup.csv", "-i", "gad2", "-q", "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        ids(&stdout),
+        ["S1", "S2", " S1 ", "", "", "S3", "S1"],
+        "keep is the default"
+    );
+    assert_eq!(
+        stderr,
+        "warning: row 4: id \"S1\" was submitted before, in row 2: both rows kept (--duplicates first|last|error decides)\n\
+         warning: row 8: id \"S1\" was submitted before, in row 2: both rows kept (--duplicates first|last|error decides)\n\
+         warning: 2 row(s) repeat the id of an earlier row (submitted twice?): all kept\n"
+    );
+
+    let (stdout, stderr, code) = score("first");
+    assert_eq!(code, 0);
+    assert_eq!(ids(&stdout), ["S1", "S2", "", "", "S3"]);
+    assert_eq!(
+        stderr,
+        "warning: row 4: id \"S1\" was submitted before, in row 2: row 4 set aside (--duplicates first)\n\
+         warning: row 8: id \"S1\" was submitted before, in row 2: row 8 set aside (--duplicates first)\n\
+         warning: 2 row(s) repeat the id of an earlier row (submitted twice?): 2 set aside\n"
+    );
+
+    let (stdout, stderr, code) = score("last");
+    assert_eq!(code, 0);
+    assert_eq!(ids(&stdout), ["S2", "", "", "S3", "S1"]);
+    assert_eq!(
+        stderr,
+        "warning: row 2: id \"S1\" is submitted again, in row 8: row 2 set aside, the last submission kept\n\
+         warning: row 4: id \"S1\" is submitted again, in row 8: row 4 set aside, the last submission kept\n\
+         warning: row 8: id \"S1\" is kept at `none`, but an earlier submission set aside, row 2, was at `monitor`: check with the person\n\
+         warning: 2 row(s) repeat the id of an earlier row (submitted twice?): 2 set aside, each id's last row kept\n"
+    );
+
+    let (stdout, stderr, code) = score("error");
+    assert_eq!((stdout.as_str(), code), ("", 2), "nothing written");
+    assert_eq!(
+        stderr,
+        "error: 1 id(s) submitted more than once (--duplicates error); nothing written:\n  id \"S1\": rows 2 … 8 (3 rows)\nchoose one row per id with --duplicates first|last, or keep all with --duplicates keep\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let (_, _, code) = in_data(
+        "score",
+        &[
+            "dup.csv",
+            "-i",
+            "gad2",
+            "--duplicates",
+            "error",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(!out.exists(), "no file that looks like a result");
+}
+
+#[test]
+fn duplicates_on_stdin_are_read_once() {
+    let stdin = std::fs::read(data("columns/dup.csv")).unwrap();
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "gad2", "--duplicates", "last"])
+        .write_stdin(stdin.clone()));
+    assert_eq!((stdout.as_str(), code), ("", 2));
+    assert!(stderr.starts_with("error: --duplicates last must know each id's last row before writing the first: stdin cannot be read twice"), "{stderr}");
+
+    let (stdout, stderr, code) = run(bin()
+        .args([
+            "score",
+            "-",
+            "-i",
+            "gad2",
+            "-q",
+            "--format",
+            "csv",
+            "--duplicates",
+            "error",
+        ])
+        .write_stdin(stdin.clone()));
+    assert_eq!(code, 2);
+    assert_eq!(
+        ids(&stdout),
+        ["S1", "S2"],
+        "the rows before the repeat were written"
+    );
+    assert!(
+        stderr.starts_with(
+            "error: row 4: id \"S1\" was submitted before, in row 2 (--duplicates error)"
+        ),
+        "{stderr}"
+    );
+
+    // summary counts every row of stdin, and says so
+    let (stdout, stderr, code) = run(bin()
+        .args([
+            "summary",
+            "-",
+            "-i",
+            "gad2",
+            "--by",
+            "class",
+            "--min-group",
+            "1",
+            "--format",
+            "csv",
+            "-q",
+        ])
+        .write_stdin(stdin));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\ngroup,A,4,"), "{stdout}");
+    assert!(
+        stderr.contains(
+            "both rows kept (stdin is read once: give the file to count each person once)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn summary_and_report_count_each_person_once() {
+    let (stdout, stderr, code) = in_data(
+        "summary",
+        &[
+            "dup.csv",
+            "-i",
+            "gad2",
+            "--by",
+            "class",
+            "--min-group",
+            "1",
+            "--format",
+            "csv",
+            "-q",
+        ],
+    );
+    assert_eq!(code, 0);
+    // A: S1 (its last row, row 8) and S2; B: two rows without an id, S3
+    assert!(stdout.contains("\ngroup,A,2,"), "{stdout}");
+    assert!(stdout.contains("\ngroup,B,3,"), "{stdout}");
+    assert!(stdout.contains("\nall,,5,"), "{stdout}");
+    assert!(
+        stderr.ends_with("warning: 2 row(s) repeat the id of an earlier row (submitted twice?): 2 set aside, each id's last row kept\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "earlier submission set aside, row 2, was at `monitor`: check with the person"
+        ),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = in_data(
+        "report",
+        &[
+            "dup.csv",
+            "-i",
+            "gad2",
+            "--by",
+            "class",
+            "--min-group",
+            "1",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("2 set aside, each id's last row kept"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn pseudonymized_ids_are_compared_before_hashing_and_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    let (stdout, stderr, code) = run(bin()
+        .current_dir(data("columns"))
+        .args([
+            "score",
+            "dup.csv",
+            "-i",
+            "gad2",
+            "-q",
+            "--format",
+            "csv",
+            "--duplicates",
+            "first",
+            "--pseudonymize",
+        ])
+        .arg(&key));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.lines().count(),
+        6,
+        "S1 once, S2, two empty ids, S3\n{stdout}"
+    );
+    assert!(
+        stderr.contains("row 4: the same id was submitted before, in row 2: row 4 set aside"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("S1"), "no raw id on stderr\n{stderr}");
+}

@@ -107,7 +107,8 @@ fn group_duplicates<'p>(
     } else {
         (Mode::Last, "")
     };
-    Duplicates::new(mode, (&spec, id), policy, (true, hint)).map(Some)
+    let limit = Some(crate::pipeline::duplicates::TRACKED);
+    Duplicates::new(mode, (&spec, id), policy, (true, hint, limit)).map(Some)
 }
 
 /// The files `summary` and `report` read, which `-o` must never overwrite.

@@ -73,7 +73,12 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             mode(a.duplicates),
             (&spec, c),
             policy,
-            (!pseudonymize, "--duplicates first|last|error decides"),
+            (
+                !pseudonymize,
+                "--duplicates first|last|error decides",
+                // the default stays in bounded memory; a chosen mode looks at every id
+                (a.duplicates == DuplicatesArg::Keep).then_some(duplicates::TRACKED),
+            ),
         )?),
         None if a.duplicates != DuplicatesArg::Keep => anyhow::bail!(
             "--duplicates {} needs an id column: give --id-column (the input has no `id` column)",

@@ -47,6 +47,11 @@ impl Mode {
 /// Rows reported one by one; then only counted.
 const LISTED: u64 = 20;
 
+/// The ids a run looks at when it was not asked to choose rows (about 40
+/// bytes each): past them, memory would grow with the input, which the
+/// default must not. Rows of later ids are kept, and that is said.
+pub const TRACKED: usize = 1_000_000;
+
 /// The rows of one id.
 #[derive(Debug, Clone, Copy)]
 struct Rows {
@@ -89,13 +94,14 @@ type Names = HashMap<u128, Vec<u8>>;
 fn rows_of_ids(
     spec: &InputSpec<'_>,
     id: usize,
-    hash: &IdHash,
-) -> anyhow::Result<(HashMap<u128, Rows>, Names)> {
+    (hash, limit): (&IdHash, usize),
+) -> anyhow::Result<(HashMap<u128, Rows>, Names, bool)> {
     let mut table = Table::open(spec)?;
     let mut stream = table.stream_with(|_, _, _: &mut ()| {});
     let mut ids: HashMap<u128, Rows> = HashMap::new();
     // the text of the ids that repeat (for messages): few, normally
     let mut names = Names::new();
+    let mut past_limit = false;
     let mut count = 0;
     while let Ok(Some((rec, info, ()))) = stream.next_row() {
         count += 1;
@@ -104,6 +110,10 @@ fn rows_of_ids(
             continue;
         };
         let h = hash.of(key);
+        if ids.len() >= limit && !ids.contains_key(&h) {
+            past_limit = true;
+            continue;
+        }
         let r = ids.entry(h).or_insert(Rows {
             first: number,
             last: number,
@@ -117,7 +127,7 @@ fn rows_of_ids(
     }
     // only the ids with several rows matter from here
     ids.retain(|_, r| r.count > 1);
-    Ok((ids, names))
+    Ok((ids, names, past_limit))
 }
 
 /// One id's rows, for a message.
@@ -153,19 +163,26 @@ pub struct Duplicates<'p> {
     /// Rows not passed on.
     pub set_aside: u64,
     reported: u64,
+    /// At most this many ids are looked at.
+    limit: usize,
+    /// Ids past `limit` were met.
+    past_limit: bool,
 }
 
 impl<'p> Duplicates<'p> {
     /// `spec`: the input, read a first time when the mode needs it;
     /// stdin cannot be, and `last` is refused there (`error` then stops at
     /// the first repeated id).
-    /// `hint`: said when all rows are kept, what would choose.
+    /// `hint`: said when all rows are kept, what would choose. `limit`:
+    /// at most this many ids are looked at (`TRACKED`), none for a mode
+    /// the user chose.
     pub fn new(
         mode: Mode,
         (spec, id): (&InputSpec<'_>, usize),
         policy: &'p Policy,
-        (show_ids, hint): (bool, &'static str),
+        (show_ids, hint, limit): (bool, &'static str, Option<usize>),
     ) -> anyhow::Result<Duplicates<'p>> {
+        let limit = limit.unwrap_or(usize::MAX);
         let stdin = spec.path.is_none_or(|p| p.as_os_str() == "-");
         if mode == Mode::Last && stdin {
             bail!(
@@ -173,10 +190,10 @@ impl<'p> Duplicates<'p> {
             );
         }
         let hash = IdHash::new();
-        let (several, names) = if mode.needs_first_pass() && !stdin {
-            rows_of_ids(spec, id, &hash)?
+        let (several, names, past_limit) = if mode.needs_first_pass() && !stdin {
+            rows_of_ids(spec, id, (&hash, limit))?
         } else {
-            (HashMap::new(), HashMap::new())
+            (HashMap::new(), HashMap::new(), false)
         };
         let dups = Duplicates {
             mode,
@@ -192,6 +209,8 @@ impl<'p> Duplicates<'p> {
             rows_repeated: 0,
             set_aside: 0,
             reported: 0,
+            limit,
+            past_limit,
         };
         if mode == Mode::Refuse && !dups.several.is_empty() {
             bail!("{}", dups.refusal());
@@ -246,8 +265,8 @@ impl<'p> Duplicates<'p> {
     pub fn admit(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
         // as read, before bytes that do not decode are replaced (the first
         // pass reads them so): two ids that differ only there stay two. A
-        // scored file's row has no such copy; its id then matches no id of
-        // the first pass, and the row is kept.
+        // scored file's row has no such copy: an id of it that does not
+        // decode matches no id of the first pass, and the row is kept.
         let raw = match &row.scores {
             super::Scores::Answers { raw_id, .. } => *raw_id,
             super::Scores::Scored { .. } => None,
@@ -260,7 +279,11 @@ impl<'p> Duplicates<'p> {
             return Ok(self.admit_last((hash, key), row));
         }
         let Some(&(first, first_level)) = self.seen.get(&hash) else {
-            self.seen.insert(hash, (row.number, row.level));
+            if self.seen.len() < self.limit {
+                self.seen.insert(hash, (row.number, row.level));
+            } else {
+                self.past_limit = true;
+            }
             return Ok(true);
         };
         self.rows_repeated += 1;
@@ -277,7 +300,13 @@ impl<'p> Duplicates<'p> {
             Mode::First => {
                 self.set_aside += 1;
                 let above = self.above(row.level, first_level);
-                self.warn(|| format!("row {n}: {who} was submitted before, in row {first}: row {n} set aside (--duplicates {flag}){above}"));
+                let text = format!("row {n}: {who} was submitted before, in row {first}: row {n} set aside (--duplicates {flag}){above}");
+                if above.is_empty() {
+                    self.warn(|| text);
+                } else {
+                    // a higher level set aside is never silent, nor capped
+                    eprintln!("warning: {text}");
+                }
                 Ok(false)
             }
             Mode::Last => unreachable!("handled above"),
@@ -333,6 +362,12 @@ impl<'p> Duplicates<'p> {
     /// The closing note: how many rows repeat an id, how many were set
     /// aside. Nothing when no id repeats.
     pub fn end_note(&self) {
+        if self.past_limit {
+            eprintln!(
+                "warning: more than {} ids: repeated submissions were looked for among the first {0} only",
+                self.limit
+            );
+        }
         if self.rows_repeated == 0 {
             return;
         }
@@ -368,4 +403,58 @@ impl<S: RowSink> RowSink for Admitted<'_, '_, S> {
 /// Whether `row` goes on: always without duplicate tracking.
 pub fn admits(dups: Option<&mut Duplicates<'_>>, row: &Row<'_>) -> anyhow::Result<bool> {
     dups.map_or(Ok(true), |d| d.admit(row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_compared_as_the_pseudonymizer_trims_them() {
+        assert_eq!(id_key(b" S1 "), Some(&b"S1"[..]));
+        assert_eq!(
+            id_key("\u{3000}张三\u{3000}".as_bytes()),
+            Some("张三".as_bytes())
+        );
+        assert_eq!(id_key(b" \xff\xfe "), Some(&b"\xff\xfe"[..]));
+        // an empty id is no one's
+        assert_eq!(id_key(b""), None);
+        assert_eq!(id_key(b"  "), None);
+    }
+
+    /// The first pass finds each repeated id's rows, numbered as the
+    /// pipeline numbers them, and looks at no more ids than allowed.
+    #[test]
+    fn the_first_pass_keeps_repeated_ids_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.csv");
+        std::fs::write(&f, "id,x\nA,1\nB,1\n A,1\nC,1\n,1\nC,1\n,1\nA,1\n").unwrap();
+        let spec = InputSpec {
+            path: Some(&f),
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+        };
+        let hash = IdHash::new();
+        let (ids, names, past) = rows_of_ids(&spec, 0, (&hash, usize::MAX)).unwrap();
+        assert!(!past);
+        let a = ids[&hash.of(b"A")];
+        assert_eq!((a.first, a.last, a.count), (2, 9, 3));
+        let c = ids[&hash.of(b"C")];
+        assert_eq!((c.first, c.last, c.count), (5, 7, 2));
+        assert_eq!(ids.len(), 2, "B once, empty ids no one's");
+        assert_eq!(names[&hash.of(b"A")], b"A");
+        // two ids looked at: C is never counted
+        let (ids, _, past) = rows_of_ids(&spec, 0, (&hash, 2)).unwrap();
+        assert!(past);
+        assert_eq!(ids.len(), 1);
+        assert!(ids.contains_key(&hash.of(b"A")));
+    }
+
+    #[test]
+    fn id_hashes_tell_ids_apart() {
+        let h = IdHash::new();
+        assert_eq!(h.of(b"S1"), h.of(b"S1"));
+        assert_ne!(h.of(b"S1"), h.of(b"S2"));
+    }
 }

@@ -430,3 +430,27 @@ fn pseudonymized_ids_are_compared_before_hashing_and_not_shown() {
     );
     assert!(!stderr.contains("S1"), "no raw id on stderr\n{stderr}");
 }
+
+#[test]
+fn a_higher_level_set_aside_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "twice.csv",
+        "id,gad2_1,gad2_2\nS1,0,0\nS1,3,3\n",
+    );
+    let (stdout, stderr, code) = run(bin().arg("score").arg(&f).args([
+        "-i",
+        "gad2",
+        "-q",
+        "--format",
+        "csv",
+        "--duplicates",
+        "first",
+    ]));
+    assert_eq!((ids(&stdout), code), (vec!["S1"], 0));
+    assert!(
+        stderr.starts_with("warning: row 3: id \"S1\" was submitted before, in row 2: row 3 set aside (--duplicates first); its level `monitor` is above the kept row's `none`: check with the person\n"),
+        "{stderr}"
+    );
+}

@@ -311,6 +311,7 @@ pub struct GroupInputArgs {
     #[arg(long, requires = "instruments")]
     pub one_based: bool,
     /// Column that identifies a person [default: id (raw) or the first column (scored), else the row number].
+    /// An id in several rows counts once, its last row (a file is read twice; the rows set aside are named).
     #[arg(long, value_name = "COL")]
     pub id_column: Option<String>,
     #[command(flatten)]

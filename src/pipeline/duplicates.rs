@@ -64,10 +64,7 @@ struct Rows {
 /// pseudonymizer trims it (so two rows with one pseudonym are one id);
 /// an empty id is no one's, never a duplicate of another empty one.
 fn id_key(cell: &[u8]) -> Option<&[u8]> {
-    let key = match std::str::from_utf8(cell) {
-        Ok(s) => s.trim().as_bytes(),
-        Err(_) => cell.trim_ascii(),
-    };
+    let key = crate::io::privacy::trim_id(cell);
     (!key.is_empty()).then_some(key)
 }
 

@@ -126,6 +126,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         keep,
         pseudonyms,
     };
+    let fail_on = filter.fail_on;
     // the header is written before any row is read
     let mut writer = ScoreWriter::new(
         (format, output, dest),
@@ -156,8 +157,11 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     if let Some(d) = &dups {
         d.end_note();
     }
-    let hit_fail_on = writer.hit_fail_on;
     let counts = &rows.counts;
+    // a row set aside as a repeated submission still reached its level
+    let set_aside_reached =
+        |f: crate::policy::Level| counts.per_level[usize::from(f.0)..].iter().any(|&n| n > 0);
+    let hit_fail_on = writer.hit_fail_on || fail_on.is_some_and(set_aside_reached);
     let closed = match writer.finish()? {
         // nothing scored, or not all read: leave no file that looks like a result
         Some(_) if (counts.rows == 0 || counts.stopped.is_some()) && a.output.is_some() => false,

@@ -454,3 +454,29 @@ fn a_higher_level_set_aside_is_said() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_row_set_aside_still_reaches_fail_on() {
+    let (stdout, _, code) = in_data(
+        "score",
+        &[
+            "dup.csv",
+            "-i",
+            "gad2",
+            "-q",
+            "--format",
+            "csv",
+            "--duplicates",
+            "last",
+            "--fail-on",
+            "monitor",
+        ],
+    );
+    assert_eq!(code, 3, "row 2 (monitor) was set aside, not unread");
+    assert!(!stdout.contains("monitor"), "{stdout}");
+    let (_, stderr, code) = in_data("score", &["wjx.csv", "-i", "gad2", "--duplicates", "first"]);
+    assert_eq!(
+        (stderr.as_str(), code),
+        ("error: --duplicates first needs an id column: give --id-column (the input has no `id` column)\n", 2)
+    );
+}

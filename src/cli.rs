@@ -265,6 +265,12 @@ pub struct ScoreArgs {
     /// holder can re-link results to people.
     #[arg(long, value_name = "KEYFILE")]
     pub pseudonymize: Option<PathBuf>,
+    /// Rows with the same id (a second submission): keep all and warn,
+    /// keep each id's first or last row (the others are set aside, each
+    /// named on stderr), or stop with an error (nothing written). `last`
+    /// reads a file twice, and cannot read stdin.
+    #[arg(long, value_enum, value_name = "WHICH", default_value = "keep")]
+    pub duplicates: DuplicatesArg,
     /// Write a provenance manifest (JSON): input SHA-256, rows, instruments
     /// and versions, policy, psyscreen version, time, counts per level.
     #[arg(long, value_name = "FILE")]
@@ -309,6 +315,7 @@ pub struct GroupInputArgs {
     #[arg(long, requires = "instruments")]
     pub one_based: bool,
     /// Column that identifies a person [default: id (raw) or the first column (scored), else the row number].
+    /// An id in several rows counts once, its last row (a file is read twice; the rows set aside are named).
     #[arg(long, value_name = "COL")]
     pub id_column: Option<String>,
     #[command(flatten)]
@@ -409,6 +416,14 @@ pub enum Format {
     Csv,
     Json,
     Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DuplicatesArg {
+    Keep,
+    First,
+    Last,
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,6 +9,7 @@ use crate::exit::Exit;
 use crate::io::input::{self, InputSpec};
 use crate::io::output::Output;
 use crate::io::protect::Protected;
+use crate::pipeline::duplicates::{Duplicates, Mode};
 use crate::pipeline::{Input, Setup, Source};
 
 mod administer;
@@ -70,18 +71,44 @@ fn open_group_input(
     a: &GroupInputArgs,
     setup: &Setup,
 ) -> anyhow::Result<(Input, Vec<usize>, Source)> {
-    let input = Input::open(
-        &InputSpec {
-            path: input::file_path(a.input.as_ref()),
-            encoding: a.read.encoding.as_deref(),
-            delimiter: a.read.delimiter,
-            sheet: a.read.sheet.as_deref(),
-        },
-        false,
-    )?;
+    let input = Input::open(&group_spec(a), false)?;
     let by = input.columns("--by", &a.by)?;
     let source = input.source(setup)?;
     Ok((input, by, source))
+}
+
+fn group_spec(a: &GroupInputArgs) -> InputSpec<'_> {
+    InputSpec {
+        path: input::file_path(a.input.as_ref()),
+        encoding: a.read.encoding.as_deref(),
+        delimiter: a.read.delimiter,
+        sheet: a.read.sheet.as_deref(),
+    }
+}
+
+/// `summary` and `report` count each person once: an id's last row (the
+/// file is read a first time to know it). Stdin is read once: there every
+/// row counts, and a repeated id is said. No id column: no duplicates.
+fn group_duplicates<'p>(
+    a: &GroupInputArgs,
+    id: Option<usize>,
+    policy: &'p crate::policy::Policy,
+) -> anyhow::Result<Option<Duplicates<'p>>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let spec = group_spec(a);
+    let stdin = spec.path.is_none_or(|p| p.as_os_str() == "-");
+    let (mode, hint) = if stdin {
+        (
+            Mode::All,
+            "stdin is read once: give the file to count each person once",
+        )
+    } else {
+        (Mode::Last, "")
+    };
+    let limit = Some(crate::pipeline::duplicates::TRACKED);
+    Duplicates::new(mode, (&spec, id), policy, (true, hint, limit)).map(Some)
 }
 
 /// The files `summary` and `report` read, which `-o` must never overwrite.

@@ -12,6 +12,7 @@ use crate::cli::ReportArgs;
 use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
+use crate::pipeline::duplicates::admits;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::report::{self, InstrumentLine, Listed, Referral, ReferralList, ReportData};
@@ -33,10 +34,13 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         lang,
     )?;
     let by_labels = by_labels(&grouping.by, &a.by_label)?;
+    let mut dups = super::group_duplicates(inp, grouping.id_column(), &setup.policy)?;
     // refuse an existing file before reading the whole input
     let output = Output::open(Some(&a.output), a.force, &mut super::group_protected(inp))?;
     let options = Options {
         one_based: inp.one_based,
+        // duplicates compare ids as read
+        raw_id: grouping.id_column(),
         ..Options::default()
     };
 
@@ -44,6 +48,9 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let mut referrals = ReferralList::default();
     let mut rows = Rows::start(input, &setup, source, options);
     rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+        if !admits(dups.as_mut(), row)? {
+            return Ok(true);
+        }
         let v = grouping.view(row);
         groups.row(v.key, Tally::default).add(v.facts, v.level);
         if v.level >= from {
@@ -61,6 +68,9 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         }
         Ok(true)
     })?;
+    if let Some(d) = &dups {
+        d.end_note();
+    }
     let at_refer = referrals.total;
     let (people, left_out) = referrals.finish();
     let n_groups = groups.len();

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::cli::{Format, ScoreArgs};
+use crate::cli::{DuplicatesArg, Format, ScoreArgs};
 use crate::exit::Exit;
 use crate::instrument::{self, Lang};
 use crate::io::input::{self, InputSpec};
@@ -16,6 +16,7 @@ use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::protect::Protected;
 use crate::io::write::Dest;
+use crate::pipeline::duplicates::{self, Admitted, Duplicates};
 use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
 use crate::policy;
@@ -66,6 +67,25 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
     let pseudonymize = a.pseudonymize.is_some();
     check_lead(&input.table.headers, (id, &keep), pseudonymize, battery)?;
+    // before any output: `last` and `error` read the file once first
+    let mut dups = match id {
+        Some(c) => Some(Duplicates::new(
+            mode(a.duplicates),
+            (&spec, c),
+            policy,
+            (
+                !pseudonymize,
+                "--duplicates first|last|error decides",
+                // the default stays in bounded memory; a chosen mode looks at every id
+                (a.duplicates == DuplicatesArg::Keep).then_some(duplicates::TRACKED),
+            ),
+        )?),
+        None if a.duplicates != DuplicatesArg::Keep => anyhow::bail!(
+            "--duplicates {} needs an id column: give --id-column (the input has no `id` column)",
+            mode(a.duplicates).flag()
+        ),
+        None => None,
+    };
     let pseudonyms = match &a.pseudonymize {
         Some(key) => {
             let (p, created) = Pseudonymizer::load_or_create(key)?;
@@ -96,7 +116,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let options = Options {
         one_based: a.one_based,
         as_read: false,
-        raw_id: id.filter(|_| pseudonyms.is_some()),
+        // pseudonyms and duplicates compare ids as read
+        raw_id: id,
     };
     let pseudonymized = pseudonyms.is_some();
     let dest = Dest::terminal_if(output.is_terminal());
@@ -105,6 +126,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         keep,
         pseudonyms,
     };
+    let fail_on = filter.fail_on;
     // the header is written before any row is read
     let mut writer = ScoreWriter::new(
         (format, output, dest),
@@ -120,10 +142,14 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         writer.compact_table(terminal_width());
     }
     let mut rows = Rows::start(input, &setup, source, options);
+    let mut admitted = Admitted {
+        dups: dups.as_mut(),
+        inner: &mut writer,
+    };
     match progress_bar(a.quiet, rows.table_size()) {
         Some(bar) => {
             let mut sink = Progress {
-                inner: &mut writer,
+                inner: &mut admitted,
                 bar,
                 read: rows.progress(),
                 rows: 0,
@@ -131,13 +157,19 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             rows.run(&mut sink)?;
             sink.bar.finish_and_clear();
         }
-        None => rows.run(&mut writer)?,
+        None => rows.run(&mut admitted)?,
+    }
+    if let Some(d) = &dups {
+        d.end_note();
     }
     if compact && !a.quiet {
         eprintln!("note: a compact table for this terminal; every column: --wide, --format csv or -o FILE");
     }
-    let hit_fail_on = writer.hit_fail_on;
     let counts = &rows.counts;
+    // a row set aside as a repeated submission still reached its level
+    let set_aside_reached =
+        |f: crate::policy::Level| counts.per_level[usize::from(f.0)..].iter().any(|&n| n > 0);
+    let hit_fail_on = writer.hit_fail_on || fail_on.is_some_and(set_aside_reached);
     let closed = match writer.finish()? {
         // nothing scored, or not all read: leave no file that looks like a result
         Some(_) if (counts.rows == 0 || counts.stopped.is_some()) && a.output.is_some() => false,
@@ -296,4 +328,13 @@ fn progress_bar(quiet: bool, size: Option<u64>) -> Option<indicatif::ProgressBar
         p.set_style(style);
     }
     Some(p)
+}
+
+fn mode(d: DuplicatesArg) -> duplicates::Mode {
+    match d {
+        DuplicatesArg::Keep => duplicates::Mode::All,
+        DuplicatesArg::First => duplicates::Mode::First,
+        DuplicatesArg::Last => duplicates::Mode::Last,
+        DuplicatesArg::Error => duplicates::Mode::Refuse,
+    }
 }

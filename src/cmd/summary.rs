@@ -10,6 +10,7 @@ use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
 use crate::io::write::Dest;
+use crate::pipeline::duplicates::admits;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::summary::flags::{FlagList, Who, DURATION_HEADERS};
@@ -30,6 +31,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         (None, false) => None,
     }
     .map(|c| (c, input.table.headers[c].clone()));
+    let mut dups = super::group_duplicates(inp, grouping.id_column(), &setup.policy)?;
     let format = super::default_format(a.format, a.output.is_some());
     let output = Output::open(
         a.output.as_deref(),
@@ -40,7 +42,8 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     let options = Options {
         one_based: inp.one_based,
         as_read: a.flags,
-        raw_id: None,
+        // duplicates compare ids as read
+        raw_id: grouping.id_column(),
     };
     let needs_answers = |what: &str| {
         setup
@@ -51,6 +54,9 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         let mut quality = Quality::new(needs_answers("--quality")?);
         let mut rows = Rows::start(input, &setup, source, options);
         rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            if !admits(dups.as_mut(), row)? {
+                return Ok(true);
+            }
             let v = grouping.view(row);
             if let Some(answers) = v.answers {
                 quality.add(v.key, answers);
@@ -74,6 +80,9 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         )?;
         let mut rows = Rows::start(input, &setup, source, options);
         rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            if !admits(dups.as_mut(), row)? {
+                return Ok(true);
+            }
             let cell = duration
                 .as_ref()
                 .map(|(c, name)| (name.as_str(), row.record.get(*c).unwrap_or_default()));
@@ -92,6 +101,9 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         let mut groups: Groups<Tally> = Groups::default();
         let mut rows = Rows::start(input, &setup, source, options);
         rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            if !admits(dups.as_mut(), row)? {
+                return Ok(true);
+            }
             let v = grouping.view(row);
             groups.row(v.key, Tally::default).add(v.facts, v.level);
             Ok(true)
@@ -112,6 +124,9 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             (out, groups_note(n_groups, shown.suppressed, inp.min_group)),
         )
     };
+    if let Some(d) = &dups {
+        d.end_note();
+    }
     let c = &rows.counts;
     super::finish_unless_empty(out, if c.stopped.is_some() { 0 } else { c.rows })?;
     c.end_notes_with(&rows.name, "summarised", "read but not summarised");

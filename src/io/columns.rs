@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::diag::Diagnostic;
 use crate::diag::Reported;
 use crate::instrument::{normalize_label, Lang};
+use crate::printable::printable_line;
 use crate::score::Battery;
 use crate::{diag, yaml};
 
@@ -95,8 +96,26 @@ impl MapFile {
                 }
             }
         }
+        let sets = || {
+            battery
+                .instruments
+                .iter()
+                .flat_map(|i| i.response_sets.iter().map(move |s| (i, s)))
+        };
         for (label, &value) in &self.values {
             let path = format!("values.{label}");
+            if !sets().any(|(_, s)| s.contains(value)) {
+                let mut ranges: Vec<String> = sets()
+                    .map(|(i, s)| format!("{}–{} ({})", s.min, s.max, i.id))
+                    .collect();
+                ranges.dedup();
+                errs.push(self.problem(
+                    &path,
+                    format!("label \"{label}\" maps to {value}, which is no answer of any item of the instruments given: a cell with it would be invalid"),
+                    format!("an answer value: {}", ranges.join(", ")),
+                ));
+                continue;
+            }
             if looks_like_a_number(label) {
                 errs.push(self.problem(
                     &path,
@@ -117,6 +136,36 @@ impl MapFile {
             }
         }
         errs
+    }
+
+    /// What to do about two columns feeding one item. The map is the
+    /// fix when there is none; with one, say where it maps either column.
+    fn fix_for_two(&self, cols: [(usize, How); 2], mapped: &[Option<(usize, &str)>]) -> String {
+        let Some(origin) = &self.origin else {
+            return "keep one, or map them with --map".into();
+        };
+        let located: Vec<String> = cols
+            .iter()
+            .filter(|(_, how)| *how == How::Map)
+            .filter_map(|&(c, _)| {
+                let (_, header) = mapped[c]?;
+                let at = origin
+                    .index
+                    .span(&format!("columns.{header}"))
+                    .map_or_else(String::new, |s| format!(":{}:{}", s.line, s.col));
+                Some(format!("{}{at} maps column {}", origin.file, c + 1))
+            })
+            .collect();
+        if located.is_empty() {
+            "keep one of them in the input".into()
+        } else if located.len() == cols.len() {
+            format!("change the map ({})", located.join("; "))
+        } else {
+            format!(
+                "keep one of them in the input, or change the map ({})",
+                located.join("; ")
+            )
+        }
     }
 
     /// Render `errs` as the error of the run.
@@ -203,9 +252,15 @@ impl ColumnPlan {
 }
 
 /// Match headers to items. Two columns feeding one item is an error (which
-/// one would be right?); a map naming an unknown item is an error too.
-pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
-    let mut by_name: HashMap<String, (usize, How)> = HashMap::new();
+/// one would be right?); a map naming an unknown item, or a header the
+/// input does not have, is an error located in the map file. `input`
+/// names the input in messages.
+pub fn plan(
+    input: &str,
+    headers: &[String],
+    battery: &Battery,
+    map: &MapFile,
+) -> anyhow::Result<ColumnPlan> {
     let mut items = vec![None; battery.n_items()];
     // keys: normalised id and item texts → (global item, how)
     let mut keys: HashMap<String, (usize, How)> = HashMap::new();
@@ -217,19 +272,54 @@ pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Res
             }
         }
     }
-    let errs = map.check_against(battery);
-    if !errs.is_empty() {
-        return Err(map.report(&errs));
-    }
+    let mut errs = map.check_against(battery);
+    // per column: the item the map gives it, and the map entry's header
+    let mut mapped: Vec<Option<(usize, &str)>> = vec![None; headers.len()];
     for (header, target) in &map.columns {
-        if let Some(crate::score::Ref::Item(g)) = battery.lookup(target) {
-            by_name.insert(header.trim().to_string(), (g, How::Map));
+        let Some(crate::score::Ref::Item(g)) = battery.lookup(target) else {
+            continue; // reported by check_against
+        };
+        let path = format!("columns.{header}");
+        let shown = |c: usize| format!("column {} (\"{}\")", c + 1, printable_line(&headers[c]));
+        match find_column(headers, header) {
+            Lookup::Found(c) => match mapped[c] {
+                Some((other, first)) if other != g => errs.push(map.problem(
+                    &path,
+                    format!(
+                        "\"{header}\" and \"{first}\" both name {}, mapped to `{target}` and `{}`",
+                        shown(c),
+                        battery.item_id(other)
+                    ),
+                    "each column once".into(),
+                )),
+                _ => mapped[c] = Some((g, header)),
+            },
+            Lookup::Ambiguous(cols) => errs.push(map.problem(
+                &path,
+                format!(
+                    "column \"{header}\" (→ {target}) matches several columns of {input}: {}",
+                    cols.iter().map(|&c| shown(c)).collect::<Vec<_>>().join(", ")
+                ),
+                "the whole header".into(),
+            )),
+            Lookup::Absent(closest) => errs.push(map.problem(
+                &path,
+                format!("column \"{header}\" (→ {target}) is not a column of {input}"),
+                closest.map_or_else(
+                    || "a header of the input".into(),
+                    |c| format!("a header of the input: did you mean {}?", shown(c)),
+                ),
+            )),
         }
     }
+    if !errs.is_empty() {
+        // in the file's order
+        errs.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+        return Err(map.report(&errs));
+    }
     for (col, h) in headers.iter().enumerate() {
-        let hit = by_name
-            .get(h.trim())
-            .copied()
+        let hit = mapped[col]
+            .map(|(g, _)| (g, How::Map))
             .or_else(|| {
                 keys.get(&h.trim().to_ascii_lowercase())
                     .copied()
@@ -241,14 +331,15 @@ pub fn plan(headers: &[String], battery: &Battery, map: &MapFile) -> anyhow::Res
                     .filter(|_| !question_key(h).is_empty())
             });
         if let Some((g, how)) = hit {
-            if let Some((prev, _)) = items[g] {
+            if let Some((prev, prev_how)) = items[g] {
                 bail!(
-                    "columns {} (\"{}\") and {} (\"{}\") both feed item {}: keep one, or map them with --map",
+                    "columns {} (\"{}\") and {} (\"{}\") both feed item {}: {}",
                     prev + 1,
                     headers[prev],
                     col + 1,
                     h,
-                    battery.item_id(g)
+                    battery.item_id(g),
+                    map.fix_for_two([(prev, prev_how), (col, how)], &mapped)
                 );
             }
             items[g] = Some((col, how));
@@ -267,7 +358,7 @@ pub fn plan_for_scoring(
     battery: &Battery,
     map: &MapFile,
 ) -> anyhow::Result<ColumnPlan> {
-    let plan = plan(headers, battery, map)?;
+    let plan = plan(input, headers, battery, map)?;
     if plan.found() == 0 {
         bail!(
             "no item columns found in {input}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
@@ -299,6 +390,61 @@ pub fn plan_for_scoring(
         }
     }
     Ok(plan)
+}
+
+/// Where the column a flag names (`--id-column`, `--by`, `--keep`) is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Found(usize),
+    /// Several columns match alike: which one was meant?
+    Ambiguous(Vec<usize>),
+    /// None matches; the closest header, when one is close.
+    Absent(Option<usize>),
+}
+
+/// Find the column `name` names, as exports write headers: the exact
+/// header first, then one equal but for surrounding spaces, then one
+/// equal but for a leading question number, punctuation and case (`班级`
+/// finds `2、班级`, as item columns are found). Each step must match one
+/// column only.
+pub fn find_column(headers: &[String], name: &str) -> Lookup {
+    if let Some(c) = headers.iter().position(|h| h == name) {
+        return Lookup::Found(c);
+    }
+    let trimmed = name.trim();
+    let key = question_key(name);
+    let steps: [&dyn Fn(&String) -> bool; 2] =
+        [&|h: &String| h.trim() == trimmed, &|h: &String| {
+            !key.is_empty() && question_key(h) == key
+        }];
+    for matches in steps {
+        let hits: Vec<usize> = (0..headers.len())
+            .filter(|&c| matches(&headers[c]))
+            .collect();
+        match hits.len() {
+            0 => {}
+            1 => return Lookup::Found(hits[0]),
+            _ => return Lookup::Ambiguous(hits),
+        }
+    }
+    Lookup::Absent(closest_header(headers, &key))
+}
+
+/// The header nearest to `key` (a `question_key`), when it is near enough
+/// to be a likely typo: at most a third of the characters differ (and at
+/// least one may).
+fn closest_header(headers: &[String], key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
+    let allowed = (key.chars().count() / 3).max(1);
+    headers
+        .iter()
+        .enumerate()
+        .map(|(c, h)| (strsim::levenshtein(&question_key(h), key), c))
+        .filter(|&(d, _)| d <= allowed)
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// `3`, `１`, `2.0`, `1.`: what the cell reader takes for a number before
@@ -385,6 +531,33 @@ mod tests {
         for l in ["2.5", "+1", "1,5", "1234567890", "-", "", "3 days"] {
             assert!(!looks_like_a_number(l), "{l}");
         }
+    }
+
+    #[test]
+    fn flag_columns_are_found_as_exports_write_them() {
+        let headers: Vec<String> = [
+            "序号",
+            "1、姓名或学号",
+            "2、班级",
+            "Class ",
+            "class",
+            "3、Q1",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(find_column(&headers, "2、班级"), Lookup::Found(2));
+        assert_eq!(find_column(&headers, "姓名或学号"), Lookup::Found(1));
+        assert_eq!(find_column(&headers, " 班级 "), Lookup::Found(2));
+        // the exact header first, then the one equal but for spaces
+        assert_eq!(find_column(&headers, "class"), Lookup::Found(4));
+        assert_eq!(find_column(&headers, "Class"), Lookup::Found(3));
+        assert_eq!(
+            find_column(&headers, "CLASS"),
+            Lookup::Ambiguous(vec![3, 4])
+        );
+        assert_eq!(find_column(&headers, "班别"), Lookup::Absent(Some(2)));
+        assert_eq!(find_column(&headers, "年龄"), Lookup::Absent(None));
+        assert_eq!(find_column(&headers, ""), Lookup::Absent(None));
     }
 
     #[test]

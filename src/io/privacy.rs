@@ -101,7 +101,7 @@ impl Pseudonymizer {
 
 /// `id` without surrounding white space (Unicode's, so also the CJK
 /// ideographic space an input method types; ASCII's if not UTF-8).
-fn trim_id(id: &[u8]) -> &[u8] {
+pub fn trim_id(id: &[u8]) -> &[u8] {
     match std::str::from_utf8(id) {
         Ok(s) => s.trim().as_bytes(),
         Err(_) => id.trim_ascii(),

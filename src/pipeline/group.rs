@@ -71,6 +71,11 @@ impl<'s> Grouping<'s> {
         })
     }
 
+    /// The id column, when there is one.
+    pub fn id_column(&self) -> Option<usize> {
+        self.id_col
+    }
+
     pub fn view<'r>(&'r mut self, row: &'r Row<'r>) -> View<'r> {
         let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
         self.key.clear();

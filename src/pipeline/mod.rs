@@ -9,9 +9,11 @@
 //! - `scored`: a file `score` wrote, read back (no `-i`);
 //! - `problems`: problems reported and counted, the run's `Counts`;
 //! - `write`: the sink that writes `score`'s rows; `check`: `score --check`;
-//! - `group`: a row as `summary` and `report` see it (group key, id, facts).
+//! - `group`: a row as `summary` and `report` see it (group key, id, facts);
+//! - `duplicates`: one id in several rows, reported, and which rows go on.
 
 pub mod check;
+pub mod duplicates;
 pub mod group;
 pub mod problems;
 pub mod scored;
@@ -25,7 +27,7 @@ use csv::ByteRecord;
 
 use crate::instrument::{self, BuiltinNames};
 use crate::io::cells::{AnswerReader, BadCell};
-use crate::io::columns::{self, ColumnPlan, MapFile};
+use crate::io::columns::{self, ColumnPlan, Lookup, MapFile};
 use crate::io::input::{InputSpec, RowStream, Table};
 use crate::io::record::{self, RecordInfo};
 use crate::policy::{self, Bound, Level, Outcome, Policy};
@@ -113,16 +115,35 @@ impl Input {
         self.table.headers.iter().position(|h| h == name)
     }
 
-    /// The column a flag names (`--by`, `--id-column`, …), or an error
-    /// that lists the columns there are.
+    /// The column a flag names (`--by`, `--id-column`, …), found as
+    /// `columns::find_column` finds it (`班级` finds `2、班级`), or an
+    /// error that names the candidates or the closest header.
     pub fn column(&self, flag: &str, name: &str) -> anyhow::Result<usize> {
-        self.find(name).with_context(|| {
+        let headers = &self.table.headers;
+        let shown = |c: usize| {
             format!(
-                "{flag} `{name}` is not a column of {}: it has {}",
-                self.table.name,
-                self.table.headers.join(", ")
+                "column {} (\"{}\")",
+                c + 1,
+                crate::printable::printable_line(&headers[c])
             )
-        })
+        };
+        let name_shown = crate::printable::printable_line(name);
+        match columns::find_column(headers, name) {
+            Lookup::Found(c) => Ok(c),
+            Lookup::Ambiguous(cols) => {
+                anyhow::bail!(
+                "{flag} `{name_shown}` matches several columns of {}: {}; give the whole header",
+                self.table.name,
+                cols.iter().map(|&c| shown(c)).collect::<Vec<_>>().join(", ")
+            )
+            }
+            Lookup::Absent(closest) => anyhow::bail!(
+                "{flag} `{name_shown}` is not a column of {}: {}it has {}",
+                self.table.name,
+                closest.map_or(String::new(), |c| format!("did you mean {}? ", shown(c))),
+                list_headers(headers)
+            ),
+        }
     }
 
     /// The columns `--by` names, in order.
@@ -132,7 +153,7 @@ impl Input {
 
     /// Which column feeds which item (`score --check` shows it).
     pub fn plan(&self, battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
-        columns::plan(&self.table.headers, battery, map)
+        columns::plan(&self.table.name, &self.table.headers, battery, map)
     }
 
     /// Where the rows' scores come from: the items' columns (at least one
@@ -161,6 +182,21 @@ impl Input {
             )),
         })
     }
+}
+
+/// The headers for a message: all of a short header, the first of a long
+/// one (a wjx export has a hundred).
+fn list_headers(headers: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = headers
+        .iter()
+        .take(SHOWN)
+        .map(|h| crate::printable::printable_line(h).into_owned())
+        .collect();
+    if headers.len() > SHOWN {
+        list.push(format!("… ({} more)", headers.len() - SHOWN));
+    }
+    list.join(", ")
 }
 
 /// Where a row's scores come from; made by `Input::source`, for

@@ -5,6 +5,7 @@ mod administer;
 mod answers;
 mod broken;
 mod crisis_texts;
+mod columns;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

@@ -238,7 +238,7 @@ fn located_errors_exit_2() {
     assert_eq!((stdout.as_str(), code), ("", 2));
     assert_eq!(
         stderr,
-        "error: --by `klass` is not a column of examples/class-survey.csv: it has id, class, phq9_1, phq9_2, phq9_3, phq9_4, phq9_5, phq9_6, phq9_7, phq9_8, phq9_9, gad7_1, gad7_2, gad7_3, gad7_4, gad7_5, gad7_6, gad7_7\n"
+        "error: --by `klass` is not a column of examples/class-survey.csv: did you mean column 2 (\"class\")? it has id, class, phq9_1, phq9_2, phq9_3, phq9_4, phq9_5, phq9_6, phq9_7, phq9_8, phq9_9, gad7_1, gad7_2, gad7_3, gad7_4, gad7_5, gad7_6, gad7_7\n"
     );
     let (_, stderr, code) = summary(&["examples/class-survey.csv", "--by", "class"]);
     assert_eq!(code, 2);
@@ -256,7 +256,7 @@ fn located_errors_exit_2() {
         "sid",
     ]);
     assert_eq!(code, 2);
-    assert!(stderr.starts_with("error: --id-column `sid` is not a column of examples/class-survey.csv: it has id, class,"), "{stderr}");
+    assert!(stderr.starts_with("error: --id-column `sid` is not a column of examples/class-survey.csv: did you mean column 1 (\"id\")? it has id, class,"), "{stderr}");
     let (_, stderr, code) = summary(&["examples/class-survey.csv", "--by", "class", "--quality"]);
     assert_eq!(code, 2);
     assert!(

@@ -1,0 +1,457 @@
+//! Duplicate submissions: one id in several rows (a student who submitted
+//! twice). Each such row is reported with the row it repeats; `Mode`
+//! decides which rows go on to the sink. Memory grows with the number of
+//! ids only (a 128-bit hash of each, never the rows): `Last` and `Refuse`
+//! learn each id's rows in a first pass over the file (stdin cannot be
+//! read twice).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher as _, RandomState};
+
+use anyhow::bail;
+
+use crate::io::input::{InputSpec, Table};
+use crate::policy::{Level, Policy};
+
+use super::{row_number, Row, RowSink};
+
+/// What to do with rows whose id an other row has (`--duplicates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Keep every row, and warn.
+    All,
+    /// Keep each id's first row (streams).
+    First,
+    /// Keep each id's last row (a first pass learns which that is).
+    Last,
+    /// A repeated id is an error: nothing is written.
+    Refuse,
+}
+
+impl Mode {
+    pub fn flag(self) -> &'static str {
+        match self {
+            Mode::All => "keep",
+            Mode::First => "first",
+            Mode::Last => "last",
+            Mode::Refuse => "error",
+        }
+    }
+
+    /// Whether the mode must know every row of an id before the first.
+    fn needs_first_pass(self) -> bool {
+        matches!(self, Mode::Last | Mode::Refuse)
+    }
+}
+
+/// Rows reported one by one; then only counted.
+const LISTED: u64 = 20;
+
+/// The ids a run looks at when it was not asked to choose rows (about 40
+/// bytes each): past them, memory would grow with the input, which the
+/// default must not. Rows of later ids are kept, and that is said.
+pub const TRACKED: usize = 1_000_000;
+
+/// The rows of one id.
+#[derive(Debug, Clone, Copy)]
+struct Rows {
+    first: u64,
+    last: u64,
+    count: u64,
+}
+
+/// An id as compared: without surrounding white space, as the
+/// pseudonymizer trims it (so two rows with one pseudonym are one id);
+/// an empty id is no one's, never a duplicate of another empty one.
+fn id_key(cell: &[u8]) -> Option<&[u8]> {
+    let key = crate::io::privacy::trim_id(cell);
+    (!key.is_empty()).then_some(key)
+}
+
+/// Ids kept as 128-bit hashes (two keyed 64-bit ones): a collision, which
+/// could set a person aside, is as good as impossible.
+struct IdHash(RandomState, RandomState);
+
+impl IdHash {
+    fn new() -> IdHash {
+        IdHash(RandomState::new(), RandomState::new())
+    }
+
+    fn of(&self, key: &[u8]) -> u128 {
+        (u128::from(self.0.hash_one(key)) << 64) | u128::from(self.1.hash_one(key))
+    }
+}
+
+/// The text of ids, by hash.
+type Names = HashMap<u128, Vec<u8>>;
+
+/// Each id's rows, from a first pass over the input (`spec`), numbered as
+/// the pipeline numbers them. A read error ends the pass: the main pass
+/// meets it too, and reports it.
+fn rows_of_ids(
+    spec: &InputSpec<'_>,
+    id: usize,
+    (hash, limit): (&IdHash, usize),
+) -> anyhow::Result<(HashMap<u128, Rows>, Names, bool)> {
+    let mut table = Table::open(spec)?;
+    let mut stream = table.stream_with(|_, _, _: &mut ()| {});
+    let mut ids: HashMap<u128, Rows> = HashMap::new();
+    // the text of the ids that repeat (for messages): few, normally
+    let mut names = Names::new();
+    let mut past_limit = false;
+    let mut count = 0;
+    while let Ok(Some((rec, info, ()))) = stream.next_row() {
+        count += 1;
+        let number = row_number(&table, rec, info, count);
+        let Some(key) = rec.get(id).and_then(id_key) else {
+            continue;
+        };
+        let h = hash.of(key);
+        if ids.len() >= limit && !ids.contains_key(&h) {
+            past_limit = true;
+            continue;
+        }
+        let r = ids.entry(h).or_insert(Rows {
+            first: number,
+            last: number,
+            count: 0,
+        });
+        r.last = number;
+        r.count += 1;
+        if r.count == 2 {
+            names.insert(h, key.to_vec());
+        }
+    }
+    // only the ids with several rows matter from here
+    ids.retain(|_, r| r.count > 1);
+    Ok((ids, names, past_limit))
+}
+
+/// One id's rows, for a message.
+fn rows_phrase(r: &Rows) -> String {
+    match r.count {
+        2 => format!("rows {} and {}", r.first, r.last),
+        n => format!("rows {} … {} ({n} rows)", r.first, r.last),
+    }
+}
+
+/// Tracks ids row by row and decides which rows go on. Give the pipeline
+/// `Options::raw_id` = the id column, so ids are compared as read.
+pub struct Duplicates<'p> {
+    mode: Mode,
+    id: usize,
+    /// Ids are named in messages (not when pseudonymized: rows only).
+    show_ids: bool,
+    policy: &'p Policy,
+    /// How ids are compared.
+    hash: IdHash,
+    /// Said when all rows are kept: what would choose.
+    hint: &'static str,
+    /// `First`/`All`: each id's first row and its level.
+    seen: HashMap<u128, (u64, Level)>,
+    /// `Last`: the ids with several rows, from the first pass.
+    several: HashMap<u128, Rows>,
+    /// The text of the ids that repeat, from the first pass.
+    names: Names,
+    /// `Last`: the highest level set aside so far per id, and its row.
+    set_aside_levels: HashMap<u128, (u64, Level)>,
+    /// Rows whose id an earlier row has.
+    pub rows_repeated: u64,
+    /// Rows not passed on.
+    pub set_aside: u64,
+    reported: u64,
+    /// At most this many ids are looked at.
+    limit: usize,
+    /// Ids past `limit` were met.
+    past_limit: bool,
+}
+
+impl<'p> Duplicates<'p> {
+    /// `spec`: the input, read a first time when the mode needs it;
+    /// stdin cannot be, and `last` is refused there (`error` then stops at
+    /// the first repeated id).
+    /// `hint`: said when all rows are kept, what would choose. `limit`:
+    /// at most this many ids are looked at (`TRACKED`), none for a mode
+    /// the user chose.
+    pub fn new(
+        mode: Mode,
+        (spec, id): (&InputSpec<'_>, usize),
+        policy: &'p Policy,
+        (show_ids, hint, limit): (bool, &'static str, Option<usize>),
+    ) -> anyhow::Result<Duplicates<'p>> {
+        let limit = limit.unwrap_or(usize::MAX);
+        let stdin = spec.path.is_none_or(|p| p.as_os_str() == "-");
+        if mode == Mode::Last && stdin {
+            bail!(
+                "--duplicates last must know each id's last row before writing the first: stdin cannot be read twice; save the input to a file, or use --duplicates first|keep|error"
+            );
+        }
+        let hash = IdHash::new();
+        let (several, names, past_limit) = if mode.needs_first_pass() && !stdin {
+            rows_of_ids(spec, id, (&hash, limit))?
+        } else {
+            (HashMap::new(), HashMap::new(), false)
+        };
+        let dups = Duplicates {
+            mode,
+            id,
+            show_ids,
+            policy,
+            hash,
+            hint,
+            seen: HashMap::new(),
+            several,
+            names,
+            set_aside_levels: HashMap::new(),
+            rows_repeated: 0,
+            set_aside: 0,
+            reported: 0,
+            limit,
+            past_limit,
+        };
+        if mode == Mode::Refuse && !dups.several.is_empty() {
+            bail!("{}", dups.refusal());
+        }
+        Ok(dups)
+    }
+
+    /// The error of `--duplicates error` over a file: every repeated id
+    /// (the first few) with its rows.
+    fn refusal(&self) -> String {
+        let mut all: Vec<(&u128, &Rows)> = self.several.iter().collect();
+        all.sort_by_key(|(_, r)| r.first);
+        let mut lines: Vec<String> = all
+            .iter()
+            .take(10)
+            .map(|(h, r)| {
+                let name = self.names.get(*h).map_or_else(String::new, |k| self.who(k));
+                format!("  {name}: {}", rows_phrase(r))
+            })
+            .collect();
+        if all.len() > 10 {
+            lines.push(format!("  … and {} more id(s)", all.len() - 10));
+        }
+        format!(
+            "{} id(s) submitted more than once (--duplicates error); nothing written:\n{}\nchoose one row per id with --duplicates first|last, or keep all with --duplicates keep",
+            all.len(),
+            lines.join("\n")
+        )
+    }
+
+    fn who(&self, key: &[u8]) -> String {
+        if self.show_ids {
+            format!(
+                "id \"{}\"",
+                crate::printable::printable_line(&String::from_utf8_lossy(key))
+            )
+        } else {
+            "the same id".into()
+        }
+    }
+
+    fn warn(&mut self, text: impl FnOnce() -> String) {
+        self.reported += 1;
+        if self.reported <= LISTED {
+            eprintln!("warning: {}", text());
+        } else if self.reported == LISTED + 1 {
+            eprintln!("warning: further repeated ids are counted, not listed");
+        }
+    }
+
+    /// Whether `row` goes on to the sink.
+    pub fn admit(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
+        // as read, before bytes that do not decode are replaced (the first
+        // pass reads them so): two ids that differ only there stay two. A
+        // scored file's row has no such copy: an id of it that does not
+        // decode matches no id of the first pass, and the row is kept.
+        let raw = match &row.scores {
+            super::Scores::Answers { raw_id, .. } => *raw_id,
+            super::Scores::Scored { .. } => None,
+        };
+        let Some(key) = raw.or_else(|| row.record.get(self.id)).and_then(id_key) else {
+            return Ok(true);
+        };
+        let hash = self.hash.of(key);
+        if self.mode == Mode::Last {
+            return Ok(self.admit_last((hash, key), row));
+        }
+        let Some(&(first, first_level)) = self.seen.get(&hash) else {
+            if self.seen.len() < self.limit {
+                self.seen.insert(hash, (row.number, row.level));
+            } else {
+                self.past_limit = true;
+            }
+            return Ok(true);
+        };
+        self.rows_repeated += 1;
+        let (who, n, flag) = (self.who(key), row.number, self.mode.flag());
+        match self.mode {
+            Mode::Refuse => bail!(
+                "row {n}: {who} was submitted before, in row {first} (--duplicates error): stopped at the first repeated id (stdin is read once); choose one row per id with --duplicates first|keep"
+            ),
+            Mode::All => {
+                let hint = self.hint;
+                self.warn(|| format!("row {n}: {who} was submitted before, in row {first}: both rows kept ({hint})"));
+                Ok(true)
+            }
+            Mode::First => {
+                self.set_aside += 1;
+                let above = self.above(row.level, first_level);
+                let text = format!("row {n}: {who} was submitted before, in row {first}: row {n} set aside (--duplicates {flag}){above}");
+                if above.is_empty() {
+                    self.warn(|| text);
+                } else {
+                    // a higher level set aside is never silent, nor capped
+                    eprintln!("warning: {text}");
+                }
+                Ok(false)
+            }
+            Mode::Last => unreachable!("handled above"),
+        }
+    }
+
+    fn admit_last(&mut self, (hash, key): (u128, &[u8]), row: &Row<'_>) -> bool {
+        let Some(&rows) = self.several.get(&hash) else {
+            return true;
+        };
+        if row.number != rows.first {
+            self.rows_repeated += 1;
+        }
+        let (who, n) = (self.who(key), row.number);
+        if row.number != rows.last {
+            self.set_aside += 1;
+            let last = rows.last;
+            let higher = match self.set_aside_levels.get(&hash) {
+                Some(&(_, l)) => row.level > l,
+                None => true,
+            };
+            if higher {
+                self.set_aside_levels.insert(hash, (row.number, row.level));
+            }
+            self.warn(|| format!("row {n}: {who} is submitted again, in row {last}: row {n} set aside, the last submission kept"));
+            return false;
+        }
+        if let Some(&(earlier, level)) = self.set_aside_levels.get(&hash) {
+            let above = self.above(level, row.level);
+            if !above.is_empty() {
+                // a higher level set aside is never silent
+                let (set_aside, kept) =
+                    (self.policy.level_id(level), self.policy.level_id(row.level));
+                eprintln!("warning: row {n}: {who} is kept at `{kept}`, but an earlier submission set aside, row {earlier}, was at `{set_aside}`: check with the person");
+            }
+        }
+        true
+    }
+
+    /// A note when a set-aside row's level is above the kept row's.
+    fn above(&self, set_aside: Level, kept: Level) -> String {
+        if set_aside > kept {
+            format!(
+                "; its level `{}` is above the kept row's `{}`: check with the person",
+                self.policy.level_id(set_aside),
+                self.policy.level_id(kept)
+            )
+        } else {
+            String::new()
+        }
+    }
+
+    /// The closing note: how many rows repeat an id, how many were set
+    /// aside. Nothing when no id repeats.
+    pub fn end_note(&self) {
+        if self.past_limit {
+            eprintln!(
+                "warning: more than {} ids: repeated submissions were looked for among the first {0} only",
+                self.limit
+            );
+        }
+        if self.rows_repeated == 0 {
+            return;
+        }
+        let what = match self.mode {
+            Mode::All => "all kept".to_string(),
+            Mode::Last => format!("{} set aside, each id's last row kept", self.set_aside),
+            _ => format!("{} set aside", self.set_aside),
+        };
+        eprintln!(
+            "warning: {} row(s) repeat the id of an earlier row (submitted twice?): {what}",
+            self.rows_repeated
+        );
+    }
+}
+
+/// A sink that passes on the rows `dups` admits (all, without it).
+pub struct Admitted<'w, 'p, S> {
+    pub dups: Option<&'w mut Duplicates<'p>>,
+    pub inner: &'w mut S,
+}
+
+impl<S: RowSink> RowSink for Admitted<'_, '_, S> {
+    #[inline]
+    fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
+        if admits(self.dups.as_deref_mut(), row)? {
+            self.inner.row(row)
+        } else {
+            Ok(true)
+        }
+    }
+}
+
+/// Whether `row` goes on: always without duplicate tracking.
+pub fn admits(dups: Option<&mut Duplicates<'_>>, row: &Row<'_>) -> anyhow::Result<bool> {
+    dups.map_or(Ok(true), |d| d.admit(row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_compared_as_the_pseudonymizer_trims_them() {
+        assert_eq!(id_key(b" S1 "), Some(&b"S1"[..]));
+        assert_eq!(
+            id_key("\u{3000}张三\u{3000}".as_bytes()),
+            Some("张三".as_bytes())
+        );
+        assert_eq!(id_key(b" \xff\xfe "), Some(&b"\xff\xfe"[..]));
+        // an empty id is no one's
+        assert_eq!(id_key(b""), None);
+        assert_eq!(id_key(b"  "), None);
+    }
+
+    /// The first pass finds each repeated id's rows, numbered as the
+    /// pipeline numbers them, and looks at no more ids than allowed.
+    #[test]
+    fn the_first_pass_keeps_repeated_ids_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.csv");
+        std::fs::write(&f, "id,x\nA,1\nB,1\n A,1\nC,1\n,1\nC,1\n,1\nA,1\n").unwrap();
+        let spec = InputSpec {
+            path: Some(&f),
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+        };
+        let hash = IdHash::new();
+        let (ids, names, past) = rows_of_ids(&spec, 0, (&hash, usize::MAX)).unwrap();
+        assert!(!past);
+        let a = ids[&hash.of(b"A")];
+        assert_eq!((a.first, a.last, a.count), (2, 9, 3));
+        let c = ids[&hash.of(b"C")];
+        assert_eq!((c.first, c.last, c.count), (5, 7, 2));
+        assert_eq!(ids.len(), 2, "B once, empty ids no one's");
+        assert_eq!(names[&hash.of(b"A")], b"A");
+        // two ids looked at: C is never counted
+        let (ids, _, past) = rows_of_ids(&spec, 0, (&hash, 2)).unwrap();
+        assert!(past);
+        assert_eq!(ids.len(), 1);
+        assert!(ids.contains_key(&hash.of(b"A")));
+    }
+
+    #[test]
+    fn id_hashes_tell_ids_apart() {
+        let h = IdHash::new();
+        assert_eq!(h.of(b"S1"), h.of(b"S1"));
+        assert_ne!(h.of(b"S1"), h.of(b"S2"));
+    }
+}

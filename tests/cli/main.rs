@@ -4,8 +4,8 @@
 mod administer;
 mod answers;
 mod broken;
-mod crisis_texts;
 mod columns;
+mod crisis_texts;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

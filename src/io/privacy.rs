@@ -102,6 +102,12 @@ impl Pseudonymizer {
 /// `id` without surrounding white space (Unicode's, so also the CJK
 /// ideographic space an input method types; ASCII's if not UTF-8).
 pub fn trim_id(id: &[u8]) -> &[u8] {
+    // the usual id starts and ends with a visible ASCII character: nothing
+    // to trim, and no need to check the bytes between (every row comes here)
+    let visible = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if visible(id.first()) && visible(id.last()) {
+        return id;
+    }
     match std::str::from_utf8(id) {
         Ok(s) => s.trim().as_bytes(),
         Err(_) => id.trim_ascii(),

@@ -5,8 +5,6 @@
 //! learn each id's rows in a first pass over the file (stdin cannot be
 //! read twice).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher as _, RandomState};
 
 use anyhow::bail;
 
@@ -48,9 +46,10 @@ impl Mode {
 const LISTED: u64 = 20;
 
 /// The ids a run looks at when it was not asked to choose rows (about 40
-/// bytes each): past them, memory would grow with the input, which the
-/// default must not. Rows of later ids are kept, and that is said.
-pub const TRACKED: usize = 1_000_000;
+/// bytes each, 4 MB in all): past them, memory would grow with the input,
+/// which the default must not (batch scoring runs in constant memory).
+/// Rows of later ids are kept, and that is said.
+pub const TRACKED: usize = 100_000;
 
 /// The rows of one id.
 #[derive(Debug, Clone, Copy)]
@@ -68,19 +67,51 @@ fn id_key(cell: &[u8]) -> Option<&[u8]> {
     (!key.is_empty()).then_some(key)
 }
 
-/// Ids kept as 128-bit hashes (two keyed 64-bit ones): a collision, which
-/// could set a person aside, is as good as impossible.
-struct IdHash(RandomState, RandomState);
+/// Ids kept as 128-bit hashes (XXH3-128 with a seed drawn per run, so no
+/// file can be made to collide on purpose): a collision, which could set a
+/// person aside, is as good as impossible. XXH3 because this runs on every
+/// row of every run with an id column: two keyed SipHashes cost more than
+/// scoring the row.
+struct IdHash(u64);
 
 impl IdHash {
     fn new() -> IdHash {
-        IdHash(RandomState::new(), RandomState::new())
+        let mut seed = [0u8; 8];
+        // without the OS's randomness the seed is fixed: still no collision
+        // by chance, only not hardened against a crafted file
+        let _ = getrandom::fill(&mut seed);
+        IdHash(u64::from_le_bytes(seed))
     }
 
     fn of(&self, key: &[u8]) -> u128 {
-        (u128::from(self.0.hash_one(key)) << 64) | u128::from(self.1.hash_one(key))
+        xxhash_rust::xxh3::xxh3_128_with_seed(key, self.0)
     }
 }
+
+/// The keys are hashes already: a map indexes by their low bits instead
+/// of hashing them again.
+#[derive(Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // only u128 keys are hashed here (write_u128); keep any other sane
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            self.0 = n as u64;
+        }
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Prehashed>>;
 
 /// The text of ids, by hash.
 type Names = HashMap<u128, Vec<u8>>;
@@ -95,9 +126,9 @@ fn rows_of_ids(
 ) -> anyhow::Result<(HashMap<u128, Rows>, Names, bool)> {
     let mut table = Table::open(spec)?;
     let mut stream = table.stream_with(|_, _, _: &mut ()| {});
-    let mut ids: HashMap<u128, Rows> = HashMap::new();
+    let mut ids: HashMap<u128, Rows> = HashMap::default();
     // the text of the ids that repeat (for messages): few, normally
-    let mut names = Names::new();
+    let mut names = Names::default();
     let mut past_limit = false;
     let mut count = 0;
     while let Ok(Some((rec, info, ()))) = stream.next_row() {
@@ -190,7 +221,7 @@ impl<'p> Duplicates<'p> {
         let (several, names, past_limit) = if mode.needs_first_pass() && !stdin {
             rows_of_ids(spec, id, (&hash, limit))?
         } else {
-            (HashMap::new(), HashMap::new(), false)
+            (HashMap::default(), HashMap::default(), false)
         };
         let dups = Duplicates {
             mode,
@@ -199,10 +230,10 @@ impl<'p> Duplicates<'p> {
             policy,
             hash,
             hint,
-            seen: HashMap::new(),
+            seen: HashMap::default(),
             several,
             names,
-            set_aside_levels: HashMap::new(),
+            set_aside_levels: HashMap::default(),
             rows_repeated: 0,
             set_aside: 0,
             reported: 0,

@@ -5,7 +5,6 @@
 //! learn each id's rows in a first pass over the file (stdin cannot be
 //! read twice).
 
-
 use anyhow::bail;
 
 use crate::io::input::{InputSpec, Table};

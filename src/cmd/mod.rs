@@ -22,6 +22,7 @@ mod summary;
 mod template;
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    crate::messages::set(lang_of(&cli.command));
     match cli.command {
         Command::Instruments(c) => match c {
             InstrumentsCmd::List { format } => instruments::list(format),
@@ -100,4 +101,20 @@ fn finish_unless_empty(out: Output, rows: u64) -> anyhow::Result<()> {
         Output::File { .. } if rows == 0 => Ok(()),
         out => out.finish(),
     }
+}
+
+/// The `--lang` of a command (English for one without it): the language
+/// of its messages.
+fn lang_of(command: &Command) -> crate::instrument::Lang {
+    let lang = match command {
+        Command::Instruments(InstrumentsCmd::Show { lang, .. })
+        | Command::Policy(PolicyCmd::Show { lang, .. }) => *lang,
+        Command::Score(a) => a.lang,
+        Command::Summary(a) => a.input.lang,
+        Command::Report(a) => a.input.lang,
+        Command::Hotlines(a) => a.lang,
+        Command::Administer(a) => a.lang,
+        _ => return crate::instrument::Lang::En,
+    };
+    lang.into()
 }

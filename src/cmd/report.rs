@@ -10,6 +10,7 @@ use crate::cli::ReportArgs;
 use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
+use crate::messages::{self, tr};
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::report::{self, InstrumentLine, Referral, ReportData};
@@ -94,23 +95,28 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", a.output.display()))?;
         output.finish()?;
     }
-    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
+    c.end_notes_with(
+        &rows.name,
+        messages::pick("summarised", "汇总"),
+        messages::pick("read but not summarised", "读取但未汇总"),
+    );
     c.unwritten_note(Some(&a.output));
     c.top_level_notice(&setup.policy);
     if !inp.quiet && c.rows > 0 && c.stopped.is_none() {
-        eprintln!(
-            "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} on the referral list (`{}` and above); {} problem(s) reported above",
-            a.output.display(),
-            c.rows,
-            rows.name,
-            rows.encoding,
+        let (out, n, name, encoding) = (a.output.display(), c.rows, &rows.name, rows.encoding);
+        let (by, shown_groups, suppressed) = (
             grouping.by.join(", "),
             n_groups - shown.suppressed,
             shown.suppressed,
-            inp.min_group,
-            referrals.len(),
-            setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
-            c.problems()
+        );
+        let (min, referred, problems) = (inp.min_group, referrals.len(), c.problems());
+        let from = setup.policy.levels.get(from).map_or("", |l| l.id.as_str());
+        eprintln!(
+            "{}",
+            tr!(
+                "wrote {out} from {n} row(s) of {name} ({encoding}) by {by}: {shown_groups} group(s) shown, {suppressed} suppressed (fewer than {min} respondents); {referred} on the referral list (`{from}` and above); {problems} problem(s) reported above",
+                "已写入 {out}，按 {by} 汇总 {name}（{encoding}）的 {n} 行：显示 {shown_groups} 组，隐去 {suppressed} 组（不足 {min} 人）；转介名单 {referred} 人（`{from}` 及以上）；上文报告了 {problems} 个问题"
+            )
         );
     }
     Ok(c.exit(false))

@@ -16,12 +16,7 @@ pub struct Text {
     pub zh: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Zh,
-}
+pub use crate::messages::Lang;
 
 impl Text {
     /// The text in `lang`, falling back to English (then Chinese).

@@ -117,10 +117,10 @@ impl Input {
     /// that lists the columns there are.
     pub fn column(&self, flag: &str, name: &str) -> anyhow::Result<usize> {
         self.find(name).with_context(|| {
-            format!(
-                "{flag} `{name}` is not a column of {}: it has {}",
-                self.table.name,
-                self.table.headers.join(", ")
+            let (file, headers) = (&self.table.name, self.table.headers.join(", "));
+            crate::messages::tr!(
+                "{flag} `{name}` is not a column of {file}: it has {headers}",
+                "{flag} `{name}` 不是 {file} 的列：它的列有 {headers}"
             )
         })
     }

@@ -17,6 +17,7 @@ mod realdata;
 mod report;
 mod score;
 mod summary;
+mod zh;
 
 use std::path::{Path, PathBuf};
 

@@ -199,7 +199,10 @@ fn stopped_message(
 /// An id goes into a CSV cell and a file name: printable, one line.
 fn check_respondent(r: &str) -> anyhow::Result<()> {
     if r.trim().is_empty() || r.chars().any(char::is_control) || r.chars().count() > 64 {
-        bail!("--respondent must be 1 to 64 printable characters on one line");
+        bail!(crate::messages::tr!(
+            "--respondent must be 1 to 64 printable characters on one line",
+            "--respondent 必须是一行内 1 到 64 个可打印字符"
+        ));
     }
     Ok(())
 }

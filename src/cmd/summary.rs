@@ -44,9 +44,12 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         raw_id: None,
     };
     let needs_answers = |what: &str| {
-        setup
-            .battery()
-            .with_context(|| format!("{what} needs raw answers: give -i with the instruments"))
+        setup.battery().with_context(|| {
+            tr!(
+                "{what} needs raw answers: give -i with the instruments",
+                "{what} 需要原始作答：请用 -i 指定量表"
+            )
+        })
     };
     let (rows, (out, what)) = if a.quality {
         let mut quality = Quality::new(needs_answers("--quality")?);

@@ -183,11 +183,14 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
 fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow::Result<String> {
     match sheet {
         Some(s) if sheets.iter().any(|x| x == s) => Ok(s.to_string()),
-        Some(s) => bail!(
-            "{name} has no sheet `{}`: it has {}",
-            printable_line(s),
-            printable_line(&sheets.join(", "))
-        ),
+        Some(s) => {
+            let all = sheets.join(", ");
+            let (s, all) = (printable_line(s), printable_line(&all));
+            bail!(crate::messages::tr!(
+                "{name} has no sheet `{s}`: it has {all}",
+                "{name} 没有工作表 `{s}`：它的工作表有 {all}"
+            ))
+        }
         None => sheets
             .into_iter()
             .next()

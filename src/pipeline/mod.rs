@@ -497,13 +497,16 @@ fn read_scored(
     let level_of = |id: &str| policy.level(id).map(|l| usize::from(l.0));
     match cols.read(rec, level_of, facts, bad) {
         Ok(l) => Ok(Level(u8::try_from(l).unwrap_or(u8::MAX))),
-        Err(UnknownLevel(found)) => anyhow::bail!(
-            "row {row}, column risk_level: '{}' is not a level of policy `{}` (expected {}): \
-             give the policy the file was scored with (--policy FILE)",
-            crate::diag::sanitize(&found),
-            policy.id,
-            policy.level_ids().join(", ")
-        ),
+        Err(UnknownLevel(found)) => {
+            let (found, id) = (crate::diag::sanitize(&found), &policy.id);
+            let levels = policy.level_ids().join(", ");
+            anyhow::bail!(crate::messages::tr!(
+                "row {row}, column risk_level: '{found}' is not a level of policy `{id}` (expected {levels}): \
+                 give the policy the file was scored with (--policy FILE)",
+                "第 {row} 行，「risk_level」列：'{found}' 不是策略 `{id}` 的级别（应为 {levels}）：\
+                 请给出评分时所用的策略（--policy FILE）"
+            ))
+        }
     }
 }
 

@@ -160,3 +160,41 @@ fn english_stays_english() {
         "{stdout}"
     );
 }
+
+#[test]
+fn summary_and_report_end_in_chinese() {
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "summary",
+        "examples/wjx-export-zh.csv",
+        "-i",
+        "phq9",
+        "--by",
+        "2、班级",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "已按 2、班级 汇总 examples/wjx-export-zh.csv（UTF-8）的 12 行：显示 2 组，隐去 0 组（不足 5 人）；上文报告了 0 个问题\n"
+        ),
+        "{stderr}"
+    );
+    assert_chinese(&stderr.replace("2、班级", ""));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "report",
+        "examples/wjx-export-zh.csv",
+        "-i",
+        "phq9",
+        "--by",
+        "2、班级",
+        "--lang",
+        "zh",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("\n已写入 "), "{stderr}");
+}

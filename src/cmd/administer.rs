@@ -30,7 +30,10 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
         let reads = Protected::default()
             .data(None)
             .instruments(&a.instruments)
-            .file("the --policy file", a.policy.as_deref());
+            .file(
+                crate::messages::pick("the --policy file", "--policy 文件"),
+                a.policy.as_deref(),
+            );
         append::check_target(p, &battery, &reads)?;
     }
     let ids: Vec<&str> = battery.instruments.iter().map(|i| i.id.as_str()).collect();

@@ -90,8 +90,14 @@ fn group_protected(a: &GroupInputArgs) -> Protected {
     Protected::default()
         .data(input::file_path(a.input.as_ref()))
         .instruments(&a.instruments)
-        .file("the --policy file", a.policy.as_deref())
-        .file("the --map file", a.map.as_deref())
+        .file(
+            crate::messages::pick("the --policy file", "--policy 文件"),
+            a.policy.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --map file", "--map 文件"),
+            a.map.as_deref(),
+        )
 }
 
 /// Flush the output, or move its file into place; but nothing read is

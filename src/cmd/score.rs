@@ -89,9 +89,18 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut protected = Protected::default()
         .data(input_path)
         .instruments(&a.instruments)
-        .file("the --policy file", a.policy.as_deref())
-        .file("the --map file", a.map.as_deref())
-        .file("the --pseudonymize key", a.pseudonymize.as_deref());
+        .file(
+            crate::messages::pick("the --policy file", "--policy 文件"),
+            a.policy.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --map file", "--map 文件"),
+            a.map.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),
+            a.pseudonymize.as_deref(),
+        );
     let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
     let manifest_output = a
         .manifest

@@ -423,4 +423,19 @@ mod tests {
         );
         assert_eq!(phq9.name_of("nothing", Lang::En), None);
     }
+
+    #[test]
+    fn a_name_never_splits_a_reasons_cell() {
+        let mut own = crate::instrument::builtin("gad2").unwrap().unwrap();
+        own.name = Text {
+            en: Some("Mood; check".into()),
+            zh: None,
+        };
+        own.scales[0].name = Some(Text {
+            en: Some("Mood; total".into()),
+            zh: None,
+        });
+        assert_eq!(own.item_name(1, Lang::En), "Mood, check item 2");
+        assert_eq!(own.scale_name(0, Lang::En), "Mood, total");
+    }
 }

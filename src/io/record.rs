@@ -80,16 +80,21 @@ impl Decoding {
                 let hint = encoding_rs::GB18030
                     .decode_without_bom_handling_and_without_replacement(cell)
                     .map(|text| {
-                        format!(
-                            " (as GBK it reads \"{}\": if the file is GBK, give --encoding gbk)",
-                            crate::printable::printable_line(text.trim())
+                        let text = crate::printable::printable_line(text.trim());
+                        tr!(
+                            " (as GBK it reads \"{text}\": if the file is GBK, give --encoding gbk)",
+                            "（按 GBK 读作“{text}”：如果文件是 GBK 编码，请加 --encoding gbk）"
                         )
                     })
                     .unwrap_or_default();
-                format!("is not valid UTF-8{hint}")
+                tr!("is not valid UTF-8{hint}", "不是有效的 UTF-8{hint}")
             }
             Decoding::Transcoded(enc) => {
-                format!("has bytes that are not valid {}", enc.name())
+                let name = enc.name();
+                tr!(
+                    "has bytes that are not valid {name}",
+                    "含有不是有效 {name} 的字节"
+                )
             }
         }
     }

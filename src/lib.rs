@@ -18,6 +18,7 @@ pub mod exit;
 pub mod hotlines;
 pub mod instrument;
 pub mod io;
+pub mod messages;
 pub mod pipeline;
 pub mod policy;
 pub mod printable;
@@ -41,7 +42,11 @@ pub fn main_with(cli: cli::Cli) -> u8 {
             if let Some(r) = e.downcast_ref::<Reported>() {
                 eprintln!("{}", printable::printable(r.0.trim_end()));
             } else {
-                eprintln!("error: {}", printable::printable(&format!("{e:#}")));
+                eprintln!(
+                    "{}{}",
+                    messages::error(),
+                    printable::printable(&format!("{e:#}"))
+                );
             }
             Exit::Error.code()
         }

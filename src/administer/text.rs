@@ -7,7 +7,7 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 use super::session::{FiredEarlier, Now, Session, TakenBack};
 use super::Summary;
 use crate::hotlines::Hotlines;
-use crate::instrument::{Instrument, Lang, ResponseSet};
+use crate::instrument::{Lang, ResponseSet};
 use crate::policy::{Bound, Policy};
 use crate::printable::{printable, printable_line};
 use crate::score::Battery;
@@ -230,45 +230,6 @@ pub fn crisis_block(c: &Crisis, cols: usize) -> String {
     out.join("\n") + "\n"
 }
 
-/// An instrument as people name it: the abbreviation its name ends with
-/// in parentheses (`PHQ-9` of "Patient Health Questionnaire-9 (PHQ-9)"), in
-/// `lang`, else in the other language; else its name when that is short;
-/// else its id.
-pub fn short_name(inst: &Instrument, lang: Lang) -> String {
-    let other = match lang {
-        Lang::En => Lang::Zh,
-        Lang::Zh => Lang::En,
-    };
-    let name = inst.name.get(lang).trim();
-    [name, inst.name.get(other).trim()]
-        .into_iter()
-        .find_map(abbreviation)
-        .or_else(|| (!name.is_empty() && width(name) <= 16).then_some(name))
-        .map_or_else(|| inst.id.clone(), |n| printable_line(n).into_owned())
-}
-
-/// `X` of a name ending in `(X)` or `（X）`, when X is short.
-fn abbreviation(name: &str) -> Option<&str> {
-    let inner = name
-        .strip_suffix(')')
-        .and_then(|n| n.rsplit_once('('))
-        .or_else(|| name.strip_suffix('）').and_then(|n| n.rsplit_once('（')))?
-        .1
-        .trim();
-    (!inner.is_empty() && width(inner) <= 16).then_some(inner)
-}
-
-/// An item as people name it: `PHQ-9 item 9`, `PHQ-9 第9题` (items are
-/// numbered in the order the instrument gives them, as on screen).
-pub fn item_name(inst: &Instrument, index: usize, lang: Lang) -> String {
-    let short = short_name(inst, lang);
-    let number = index + 1;
-    match lang {
-        Lang::En => format!("{short} item {number}"),
-        Lang::Zh => format!("{short} 第{number}题"),
-    }
-}
-
 /// Why a session keeps a level its final answers do not reach: one reason
 /// per answer a top-level rule fired on and that was then changed, e.g.
 /// `PHQ-9 item 9 answered 2, then changed to 0`.
@@ -286,7 +247,7 @@ pub fn taken_back(session: &Session<'_>, bound: &Bound, t: &TakenBack, lang: Lan
         .iter()
         .map(|c| {
             let (_, inst, index, _) = session.item(c.item);
-            let item = item_name(inst, index, lang);
+            let item = inst.item_name(index, lang);
             let was = c.was;
             match (lang, c.now) {
                 (Lang::En, Now::Value(v)) => format!("{item} answered {was}, then changed to {v}"),
@@ -329,7 +290,7 @@ pub fn started_again(
         .iter()
         .map(|&(g, was)| {
             let (_, inst, index, _) = session.item(g);
-            let item = item_name(inst, index, lang);
+            let item = inst.item_name(index, lang);
             match lang {
                 Lang::En => format!("{item} answered {was} {when}"),
                 Lang::Zh => format!("{item}在之前的一次作答中答 {was}{when}"),
@@ -522,38 +483,6 @@ mod tests {
             "{}",
             c.lines_heading
         );
-    }
-
-    #[test]
-    fn instruments_and_items_as_people_name_them() {
-        let name = |id: &str, lang| {
-            let i = crate::instrument::builtin(id).unwrap().unwrap();
-            (short_name(&i, lang), item_name(&i, 8, lang))
-        };
-        assert_eq!(
-            name("phq9", Lang::En),
-            ("PHQ-9".into(), "PHQ-9 item 9".into())
-        );
-        assert_eq!(
-            name("phq9", Lang::Zh),
-            ("PHQ-9".into(), "PHQ-9 第9题".into())
-        );
-        // no abbreviation in the English name: the Chinese one has it
-        assert_eq!(name("who5", Lang::En).0, "WHO-5");
-        assert_eq!(abbreviation("Kessler Scale (K10)"), Some("K10"));
-        assert_eq!(
-            abbreviation("A scale (that is long enough to be a phrase)"),
-            None
-        );
-        assert_eq!(abbreviation("()"), None);
-        let mut own = crate::instrument::builtin("gad2").unwrap().unwrap();
-        own.name = crate::instrument::Text {
-            en: Some("My very own long questionnaire".into()),
-            zh: None,
-        };
-        assert_eq!(short_name(&own, Lang::Zh), "gad2", "a long name: the id");
-        own.name.en = Some("Mood check".into());
-        assert_eq!(item_name(&own, 0, Lang::En), "Mood check item 1");
     }
 
     #[test]

@@ -30,7 +30,10 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
         let reads = Protected::default()
             .data(None)
             .instruments(&a.instruments)
-            .file("the --policy file", a.policy.as_deref());
+            .file(
+                crate::messages::pick("the --policy file", "--policy 文件"),
+                a.policy.as_deref(),
+            );
         append::check_target(p, &battery, &reads)?;
     }
     let ids: Vec<&str> = battery.instruments.iter().map(|i| i.id.as_str()).collect();
@@ -199,7 +202,10 @@ fn stopped_message(
 /// An id goes into a CSV cell and a file name: printable, one line.
 fn check_respondent(r: &str) -> anyhow::Result<()> {
     if r.trim().is_empty() || r.chars().any(char::is_control) || r.chars().count() > 64 {
-        bail!("--respondent must be 1 to 64 printable characters on one line");
+        bail!(crate::messages::tr!(
+            "--respondent must be 1 to 64 printable characters on one line",
+            "--respondent 必须是一行内 1 到 64 个可打印字符"
+        ));
     }
     Ok(())
 }

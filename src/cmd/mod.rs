@@ -23,6 +23,7 @@ mod summary;
 mod template;
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    crate::messages::set(lang_of(&cli.command));
     match cli.command {
         Command::Instruments(c) => match c {
             InstrumentsCmd::List { format } => instruments::list(format),
@@ -116,8 +117,14 @@ fn group_protected(a: &GroupInputArgs) -> Protected {
     Protected::default()
         .data(input::file_path(a.input.as_ref()))
         .instruments(&a.instruments)
-        .file("the --policy file", a.policy.as_deref())
-        .file("the --map file", a.map.as_deref())
+        .file(
+            crate::messages::pick("the --policy file", "--policy 文件"),
+            a.policy.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --map file", "--map 文件"),
+            a.map.as_deref(),
+        )
 }
 
 /// Flush the output, or move its file into place; but nothing read is
@@ -127,4 +134,20 @@ fn finish_unless_empty(out: Output, rows: u64) -> anyhow::Result<()> {
         Output::File { .. } if rows == 0 => Ok(()),
         out => out.finish(),
     }
+}
+
+/// The `--lang` of a command (English for one without it): the language
+/// of its messages.
+fn lang_of(command: &Command) -> crate::instrument::Lang {
+    let lang = match command {
+        Command::Instruments(InstrumentsCmd::Show { lang, .. })
+        | Command::Policy(PolicyCmd::Show { lang, .. }) => *lang,
+        Command::Score(a) => a.lang,
+        Command::Summary(a) => a.input.lang,
+        Command::Report(a) => a.input.lang,
+        Command::Hotlines(a) => a.lang,
+        Command::Administer(a) => a.lang,
+        _ => return crate::instrument::Lang::En,
+    };
+    lang.into()
 }

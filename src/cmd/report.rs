@@ -12,6 +12,7 @@ use crate::cli::ReportArgs;
 use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
+use crate::messages::{self, tr};
 use crate::pipeline::duplicates::admits;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
@@ -120,35 +121,49 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", a.output.display()))?;
         output.finish()?;
     }
-    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
+    c.end_notes_with(
+        &rows.name,
+        messages::pick("summarised", "汇总"),
+        messages::pick("read but not summarised", "读取但未汇总"),
+    );
     c.unwritten_note(Some(&a.output));
     c.top_level_notice(&setup.policy);
     if a.list_ids && left_out > 0 {
-        eprintln!(
-            "note: {left_out} of the {at_refer} people at `{}` or above are not listed in the report (at most {}, the highest levels first): write the staff-only referral file with `psyscreen score ... --min-level {0} -o referrals.csv`",
+        let (level, max) = (
             setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
-            report::MAX_LISTED
+            report::MAX_LISTED,
+        );
+        eprintln!(
+            "{}",
+            tr!(
+                "note: {left_out} of the {at_refer} people at `{level}` or above are not listed in the report (at most {max}, the highest levels first): write the staff-only referral file with `psyscreen score ... --min-level {level} -o referrals.csv`",
+                "注意：`{level}` 及以上的 {at_refer} 人中有 {left_out} 人未列入报告（最多列 {max} 人，级别高者优先）：请用 `psyscreen score ... --min-level {level} -o referrals.csv` 另写仅供工作人员使用的转介文件"
+            )
         );
     }
     if !inp.quiet && c.rows > 0 && c.stopped.is_none() {
-        let named = if a.list_ids {
-            "named in the report (staff only)"
-        } else {
-            "not named in the report"
-        };
-        eprintln!(
-            "wrote {} from {} row(s) of {} ({}) by {}: {} group(s) shown, {} suppressed (fewer than {} respondents); {} at `{}` or above, {named}; {} problem(s) reported above",
-            a.output.display(),
-            c.rows,
-            rows.name,
-            rows.encoding,
+        let (out, n, name, encoding) = (a.output.display(), c.rows, &rows.name, rows.encoding);
+        let (by, shown_groups, suppressed) = (
             grouping.by.join(", "),
             n_groups - shown.suppressed,
             shown.suppressed,
-            inp.min_group,
-            at_refer,
-            setup.policy.levels.get(from).map_or("", |l| l.id.as_str()),
-            c.problems()
+        );
+        let (min, problems) = (inp.min_group, c.problems());
+        let from = setup.policy.levels.get(from).map_or("", |l| l.id.as_str());
+        let named = if a.list_ids {
+            messages::pick(
+                "named in the report (staff only)",
+                "已在报告中列名（仅供工作人员）",
+            )
+        } else {
+            messages::pick("not named in the report", "报告中不列姓名")
+        };
+        eprintln!(
+            "{}",
+            tr!(
+                "wrote {out} from {n} row(s) of {name} ({encoding}) by {by}: {shown_groups} group(s) shown, {suppressed} suppressed (fewer than {min} respondents); {at_refer} at `{from}` or above, {named}; {problems} problem(s) reported above",
+                "已写入 {out}，按 {by} 汇总 {name}（{encoding}）的 {n} 行：显示 {shown_groups} 组，隐去 {suppressed} 组（不足 {min} 人）；`{from}` 及以上 {at_refer} 人，{named}；上文报告了 {problems} 个问题"
+            )
         );
     }
     Ok(c.exit(false))
@@ -191,7 +206,7 @@ fn scale_names(
         .map(|n| n.get(lang).trim())
     {
         Some(n) if !n.is_empty() => crate::printable::printable_line(n).into_owned(),
-        _ => crate::administer::text::short_name(inst, lang),
+        _ => inst.short_name(lang),
     };
     if let Some(b) = setup.battery() {
         return b.scales().map(|(_, inst, s)| named(inst, s)).collect();

@@ -16,6 +16,7 @@ use crate::io::output::Output;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::protect::Protected;
 use crate::io::write::Dest;
+use crate::messages::{self, tr};
 use crate::pipeline::duplicates::{self, Admitted, Duplicates};
 use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
 use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
@@ -90,9 +91,13 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         Some(key) => {
             let (p, created) = Pseudonymizer::load_or_create(key)?;
             if created {
+                let key = key.display();
                 eprintln!(
-                    "created key file {} (owner-only): keep it safe; without it pseudonyms cannot be re-linked",
-                    key.display()
+                    "{}",
+                    tr!(
+                        "created key file {key} (owner-only): keep it safe; without it pseudonyms cannot be re-linked",
+                        "已创建密钥文件 {key}（仅所有者可读）：请妥善保管；没有它，化名无法再对应回原身份"
+                    )
                 );
             }
             Some(p)
@@ -104,9 +109,18 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut protected = Protected::default()
         .data(input_path)
         .instruments(&a.instruments)
-        .file("the --policy file", a.policy.as_deref())
-        .file("the --map file", a.map.as_deref())
-        .file("the --pseudonymize key", a.pseudonymize.as_deref());
+        .file(
+            crate::messages::pick("the --policy file", "--policy 文件"),
+            a.policy.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --map file", "--map 文件"),
+            a.map.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),
+            a.pseudonymize.as_deref(),
+        );
     let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
     let manifest_output = a
         .manifest
@@ -189,7 +203,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     if let Some(m) = manifest_output.filter(|_| counts.stopped.is_none()) {
         manifest_of(a, &setup, &rows, (pseudonymized, exit)).write(m)?;
     }
-    counts.end_notes(&rows.name, "scored");
+    counts.end_notes(&rows.name, messages::pick("scored", "评分"));
     counts.unwritten_note(a.output.as_deref());
     counts.top_level_notice(policy);
     if !a.quiet {
@@ -210,30 +224,41 @@ fn terminal_width() -> usize {
 /// `scored N row(s) of FILE …` on stderr.
 fn summary_line(a: &ScoreArgs, setup: &Setup, rows: &Rows<'_>, started: Instant, closed: bool) {
     let c: &Counts = &rows.counts;
+    let lang = messages::lang();
     let levels: Vec<String> = setup
         .policy
         .levels
         .iter()
         .zip(&c.per_level)
-        .map(|(l, n)| format!("{} {n}", l.id))
+        .map(|(l, n)| match lang {
+            Lang::En => format!("{} {n}", l.id),
+            Lang::Zh => format!("{} {n}", l.label.get(lang)),
+        })
         .collect();
     let dest = a
         .output
         .as_ref()
         .map(|p| format!(" → {}", p.display()))
         .unwrap_or_default();
+    let (n, name, encoding) = (c.rows, &rows.name, rows.encoding);
+    let seconds = started.elapsed().as_secs_f64();
+    let (bad_cells, bad_rows, incomplete) = (c.bad_cells, c.bad_rows, c.incomplete);
+    let beyond = c.beyond_cells();
+    let stopped = if closed {
+        messages::pick(
+            "; output stopped early (stdout closed)",
+            "；输出提前停止（标准输出已关闭）",
+        )
+    } else {
+        ""
+    };
+    let levels = levels.join(messages::pick(", ", "，"));
     eprintln!(
-        "scored {} row(s) of {} ({}){dest} in {:.2} s; {} invalid cell(s) in {} row(s){}{}; {} incomplete scale result(s); levels: {}",
-        c.rows,
-        rows.name,
-        rows.encoding,
-        started.elapsed().as_secs_f64(),
-        c.bad_cells,
-        c.bad_rows,
-        c.beyond_cells(),
-        if closed { "; output stopped early (stdout closed)" } else { "" },
-        c.incomplete,
-        levels.join(", ")
+        "{}",
+        tr!(
+            "scored {n} row(s) of {name} ({encoding}){dest} in {seconds:.2} s; {bad_cells} invalid cell(s) in {bad_rows} row(s){beyond}{stopped}; {incomplete} incomplete scale result(s); levels: {levels}",
+            "已评分 {name}（{encoding}）的 {n} 行{dest}，用时 {seconds:.2} 秒；{bad_cells} 个无效单元格，分布在 {bad_rows} 行{beyond}{stopped}；{incomplete} 个量表结果不完整；各级别：{levels}"
+        )
     );
 }
 

@@ -10,6 +10,7 @@ use crate::exit::Exit;
 use crate::instrument::Lang;
 use crate::io::output::Output;
 use crate::io::write::Dest;
+use crate::messages::{self, tr};
 use crate::pipeline::duplicates::admits;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
@@ -46,9 +47,12 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         raw_id: grouping.id_column(),
     };
     let needs_answers = |what: &str| {
-        setup
-            .battery()
-            .with_context(|| format!("{what} needs raw answers: give -i with the instruments"))
+        setup.battery().with_context(|| {
+            tr!(
+                "{what} needs raw answers: give -i with the instruments",
+                "{what} 需要原始作答：请用 -i 指定量表"
+            )
+        })
     };
     let (rows, (out, what)) = if a.quality {
         let mut quality = Quality::new(needs_answers("--quality")?);
@@ -129,17 +133,22 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     }
     let c = &rows.counts;
     super::finish_unless_empty(out, if c.stopped.is_some() { 0 } else { c.rows })?;
-    c.end_notes_with(&rows.name, "summarised", "read but not summarised");
+    c.end_notes_with(
+        &rows.name,
+        messages::pick("summarised", "汇总"),
+        messages::pick("read but not summarised", "读取但未汇总"),
+    );
     c.unwritten_note(a.output.as_deref());
     c.top_level_notice(&setup.policy);
     if !inp.quiet && c.stopped.is_none() {
+        let (n, name, encoding) = (c.rows, &rows.name, rows.encoding);
+        let (by, problems) = (grouping.by.join(", "), c.problems());
         eprintln!(
-            "summarised {} row(s) of {} ({}) by {}: {what}; {} problem(s) reported above",
-            c.rows,
-            rows.name,
-            rows.encoding,
-            grouping.by.join(", "),
-            c.problems()
+            "{}",
+            tr!(
+                "summarised {n} row(s) of {name} ({encoding}) by {by}: {what}; {problems} problem(s) reported above",
+                "已按 {by} 汇总 {name}（{encoding}）的 {n} 行：{what}；上文报告了 {problems} 个问题"
+            )
         );
     }
     Ok(c.exit(false))

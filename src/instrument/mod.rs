@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::bail;
 
 use crate::diag::{self, Diagnostic, Reported};
+use crate::messages::tr;
 use crate::yaml;
 
 mod builtin;
@@ -83,12 +84,19 @@ pub fn resolve(specs: &[String]) -> anyhow::Result<Vec<Instrument>> {
         }
         let inst = resolve_one(spec)?;
         if out.iter().any(|i| i.id == inst.id) {
-            bail!("instrument `{}` is given twice", inst.id);
+            let id = &inst.id;
+            bail!(tr!(
+                "instrument `{id}` is given twice",
+                "量表 `{id}` 重复给出"
+            ));
         }
         out.push(inst);
     }
     if out.is_empty() {
-        bail!("no instrument given: use -i with a built-in id (e.g. -i phq9,gad7) or a YAML file");
+        bail!(tr!(
+            "no instrument given: use -i with a built-in id (e.g. -i phq9,gad7) or a YAML file",
+            "没有给出量表：请用 -i 指定内置量表（例如 -i phq9,gad7）或 YAML 文件"
+        ));
     }
     check_no_collisions(&out)?;
     Ok(out)
@@ -106,10 +114,11 @@ pub fn resolve_one_with(spec: &str, run_tests: bool) -> anyhow::Result<Instrumen
     if path.exists() {
         return load_file_with(path, run_tests);
     }
-    bail!(
-        "unknown instrument `{spec}`: not a built-in ({}) and no such file",
-        builtin_ids().join(", ")
-    )
+    let ids = builtin_ids().join(", ");
+    bail!(tr!(
+        "unknown instrument `{spec}`: not a built-in ({ids}) and no such file",
+        "未知量表 `{spec}`：既不是内置量表（{ids}），也没有这个文件"
+    ))
 }
 
 /// The names of the built-ins, loaded only when a policy names something

@@ -3,8 +3,10 @@
 
 use indexmap::IndexMap;
 use serde::Deserialize;
+use unicode_width::UnicodeWidthStr as _;
 
 use crate::condition::{Cond, Domain, RawCond};
+use crate::printable::printable_line;
 
 /// A text in English and, optionally, Simplified Chinese.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -14,12 +16,7 @@ pub struct Text {
     pub zh: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Zh,
-}
+pub use crate::messages::Lang;
 
 impl Text {
     /// The text in `lang`, falling back to English (then Chinese).
@@ -286,6 +283,74 @@ impl Instrument {
     pub fn set_of(&self, item: usize) -> &ResponseSet {
         &self.response_sets[self.items[item].set]
     }
+
+    /// The instrument as people name it: the abbreviation its name ends with
+    /// in parentheses (`PHQ-9` of "Patient Health Questionnaire-9 (PHQ-9)"),
+    /// in `lang`, else in the other language; else its name when that is
+    /// short; else its id.
+    pub fn short_name(&self, lang: Lang) -> String {
+        let other = match lang {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        };
+        let name = self.name.get(lang).trim();
+        let short = [name, self.name.get(other).trim()]
+            .into_iter()
+            .find_map(abbreviation)
+            .or_else(|| (!name.is_empty() && name.width() <= NAME_WIDTH).then_some(name))
+            .map_or_else(|| self.id.clone(), |n| printable_line(n).into_owned());
+        // `; ` separates reasons in a `risk_reasons` cell
+        short.replace("; ", ", ")
+    }
+
+    /// Item `index` as people name it: `PHQ-9 item 9`, `PHQ-9 第9题` (items
+    /// are numbered in the order the instrument gives them, as on screen).
+    pub fn item_name(&self, index: usize, lang: Lang) -> String {
+        let short = self.short_name(lang);
+        let number = index + 1;
+        match lang {
+            Lang::En => format!("{short} item {number}"),
+            Lang::Zh => format!("{short} 第{number}题"),
+        }
+    }
+
+    /// Scale `index` as people name it: its own name when short (`PHQ-9
+    /// total`), else the instrument's with `total` (its only scale) or the
+    /// scale's id.
+    pub fn scale_name(&self, index: usize, lang: Lang) -> String {
+        let scale = &self.scales[index];
+        let own = scale.name.as_ref().map_or("", |n| n.get(lang).trim());
+        if !own.is_empty() && own.width() <= 2 * NAME_WIDTH {
+            return printable_line(own).replace("; ", ", ");
+        }
+        let short = self.short_name(lang);
+        match (lang, self.scales.len()) {
+            (Lang::En, 1) => format!("{short} total"),
+            (Lang::Zh, 1) => format!("{short} 总分"),
+            _ => format!("{short} {}", printable_line(&scale.id)),
+        }
+    }
+
+    /// An item or scale id of this instrument as people name it.
+    pub fn name_of(&self, id: &str, lang: Lang) -> Option<String> {
+        self.item_index(id)
+            .map(|i| self.item_name(i, lang))
+            .or_else(|| self.scale_index(id).map(|s| self.scale_name(s, lang)))
+    }
+}
+
+/// Wider than this (terminal columns), a name is a phrase, not a name.
+const NAME_WIDTH: usize = 16;
+
+/// `X` of a name ending in `(X)` or `（X）`, when X is short.
+fn abbreviation(name: &str) -> Option<&str> {
+    let inner = name
+        .strip_suffix(')')
+        .and_then(|n| n.rsplit_once('('))
+        .or_else(|| name.strip_suffix('）').and_then(|n| n.rsplit_once('（')))?
+        .1
+        .trim();
+    (!inner.is_empty() && inner.width() <= NAME_WIDTH).then_some(inner)
 }
 
 impl Scale {
@@ -307,5 +372,70 @@ impl Scale {
         self.bands
             .iter()
             .position(|b| b.min <= units && units <= b.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instruments_and_items_as_people_name_them() {
+        let name = |id: &str, lang| {
+            let i = crate::instrument::builtin(id).unwrap().unwrap();
+            (i.short_name(lang), i.item_name(8, lang))
+        };
+        assert_eq!(
+            name("phq9", Lang::En),
+            ("PHQ-9".into(), "PHQ-9 item 9".into())
+        );
+        assert_eq!(
+            name("phq9", Lang::Zh),
+            ("PHQ-9".into(), "PHQ-9 第9题".into())
+        );
+        // no abbreviation in the English name: the Chinese one has it
+        assert_eq!(name("who5", Lang::En).0, "WHO-5");
+        assert_eq!(abbreviation("Kessler Scale (K10)"), Some("K10"));
+        assert_eq!(
+            abbreviation("A scale (that is long enough to be a phrase)"),
+            None
+        );
+        assert_eq!(abbreviation("()"), None);
+        let mut own = crate::instrument::builtin("gad2").unwrap().unwrap();
+        own.name = Text {
+            en: Some("My very own long questionnaire".into()),
+            zh: None,
+        };
+        assert_eq!(own.short_name(Lang::Zh), "gad2", "a long name: the id");
+        own.name.en = Some("Mood check".into());
+        assert_eq!(own.item_name(0, Lang::En), "Mood check item 1");
+    }
+
+    #[test]
+    fn scales_as_people_name_them() {
+        let phq9 = crate::instrument::builtin("phq9").unwrap().unwrap();
+        let name = |lang| phq9.name_of(&phq9.scales[0].id, lang).unwrap();
+        assert!(name(Lang::En).starts_with("PHQ-9"), "{}", name(Lang::En));
+        assert!(name(Lang::Zh).starts_with("PHQ-9"), "{}", name(Lang::Zh));
+        assert_eq!(
+            phq9.name_of("phq9_9", Lang::Zh).as_deref(),
+            Some("PHQ-9 第9题")
+        );
+        assert_eq!(phq9.name_of("nothing", Lang::En), None);
+    }
+
+    #[test]
+    fn a_name_never_splits_a_reasons_cell() {
+        let mut own = crate::instrument::builtin("gad2").unwrap().unwrap();
+        own.name = Text {
+            en: Some("Mood; check".into()),
+            zh: None,
+        };
+        own.scales[0].name = Some(Text {
+            en: Some("Mood; total".into()),
+            zh: None,
+        });
+        assert_eq!(own.item_name(1, Lang::En), "Mood, check item 2");
+        assert_eq!(own.scale_name(0, Lang::En), "Mood, total");
     }
 }

@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::instrument::{normalize_label, typed_number, ResponseSet};
+use crate::instrument::{normalize_label, typed_number, Lang, ResponseSet};
 use crate::io::columns::ColumnPlan;
+use crate::messages::tr;
 use crate::score::{Answer, Battery};
 
 /// A cell that could not be read; it counts as missing.
@@ -41,9 +42,10 @@ impl BadCell {
             Some(h) if !h.is_empty() => h.clone(),
             _ => format!("#{}", self.column + 1),
         };
-        let line = format!(
-            "row {row}, column {column}: '{}' {}",
-            self.value, self.message
+        let (value, message) = (&self.value, &self.message);
+        let line = tr!(
+            "row {row}, column {column}: '{value}' {message}",
+            "第 {row} 行，「{column}」列：'{value}' {message}"
         );
         crate::printable::printable_line(&line).into_owned()
     }
@@ -90,24 +92,31 @@ impl AnswerReader {
         let mut set_index: HashMap<(usize, usize), usize> = HashMap::new();
         let mut items = Vec::new();
         for (k, inst) in battery.instruments.iter().enumerate() {
-            for item in &inst.items {
+            for (i, item) in inst.items.iter().enumerate() {
                 let set = &inst.response_sets[item.set];
                 let values: Vec<i32> = set.options.iter().map(|o| o.value).collect();
                 let li = *set_index.entry((k, item.set)).or_insert_with(|| {
                     labels.push(LabelSet::new(set, &values, extra_labels, one_based));
                     labels.len() - 1
                 });
+                let (n, min, max) = (set.options.len(), set.min, set.max);
                 let expected = if one_based {
-                    format!("1–{} (option number) or a label", set.options.len())
+                    tr!(
+                        "1–{n} (option number) or a label",
+                        "1–{n}（选项序号）或选项文字"
+                    )
                 } else {
-                    format!("{}–{} or a label", set.min, set.max)
+                    tr!("{min}–{max} or a label", "{min}–{max} 或选项文字")
                 };
                 let digit = std::array::from_fn(|d| {
                     let d = i64::try_from(d).unwrap_or(0);
                     by_number(&values, one_based, d)
                 });
                 items.push(ItemReader {
-                    id: item.id.clone(),
+                    id: match crate::messages::lang() {
+                        Lang::En => item.id.clone(),
+                        Lang::Zh => inst.item_name(i, Lang::Zh),
+                    },
                     digit,
                     values,
                     labels: li,
@@ -163,12 +172,13 @@ impl AnswerReader {
         let it = &self.items[g];
         let set = &self.labels[it.labels];
         let text = String::from_utf8_lossy(cell.trim_ascii());
-        let head = format!(
-            "is not a valid answer for {} (expected {}",
-            it.id, it.expected
+        let (id, expected) = (&it.id, &it.expected);
+        let head = tr!(
+            "is not a valid answer for {id} (expected {expected}",
+            "不是 {id} 的有效答案（应为 {expected}"
         );
         if typed_number(&text).is_some() {
-            return format!("{head}); counted as missing");
+            return tr!("{head}); counted as missing", "{head}）；按缺失计");
         }
         // `ｎｏｔ` is typed in Latin letters too
         let options = if normalize_label(&text).is_ascii() || set.zh.is_empty() {
@@ -176,9 +186,12 @@ impl AnswerReader {
         } else {
             &set.zh
         };
-        let mut message = format!("{head}: {}); counted as missing", options.join(", "));
+        let mut message = match crate::messages::lang() {
+            Lang::En => format!("{head}: {}); counted as missing", options.join(", ")),
+            Lang::Zh => format!("{head}：{}）；按缺失计", options.join("、")),
+        };
         if let Some(near) = set.nearest(&text) {
-            message.push_str(&format!(" — did you mean {near}?"));
+            message.push_str(&tr!(" — did you mean {near}?", " — 是否应为「{near}」？"));
         }
         message
     }

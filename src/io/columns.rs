@@ -373,19 +373,25 @@ pub fn plan_for_scoring(
             .map(|(_, _, item)| item.id.as_str())
             .collect();
         if absent.len() == inst.items.len() {
+            let (id, absent) = (&inst.id, absent.join(", "));
             eprintln!(
-                "warning: no column for any item of {} ({}): it is incomplete in every row (see `psyscreen score --check`)",
-                inst.id,
-                absent.join(", ")
+                "{}{}",
+                crate::messages::warning(),
+                crate::messages::tr!(
+                    "no column for any item of {id} ({absent}): it is incomplete in every row (see `psyscreen score --check`)",
+                    "{id} 的所有题目都没有对应的列（{absent}）：每一行都不完整（见 `psyscreen score --check`）"
+                )
             );
         } else if !absent.is_empty() {
+            let (n, of, id) = (absent.len(), inst.items.len(), &inst.id);
+            let absent = absent.join(", ");
             eprintln!(
-                "warning: no column for {} ({} of the {} items of {}): counted as missing in every row, so every {} total is prorated or incomplete (see `psyscreen score --check`)",
-                absent.join(", "),
-                absent.len(),
-                inst.items.len(),
-                inst.id,
-                inst.id
+                "{}{}",
+                crate::messages::warning(),
+                crate::messages::tr!(
+                    "no column for {absent} ({n} of the {of} items of {id}): counted as missing in every row, so every {id} total is prorated or incomplete (see `psyscreen score --check`)",
+                    "{absent} 没有对应的列（{id} 共 {of} 题中的 {n} 题）：每一行都按缺失计，所以每个 {id} 总分都是按比例估算或不完整（见 `psyscreen score --check`）"
+                )
             );
         }
     }

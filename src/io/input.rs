@@ -14,6 +14,7 @@ use encoding_rs::Encoding;
 
 use super::cells::BadCell;
 use super::record::{self, Decoding, RecordInfo};
+use crate::messages::tr;
 
 pub struct InputSpec<'a> {
     pub path: Option<&'a Path>,
@@ -347,11 +348,17 @@ impl Table {
             .with_context(|| format!("reading {name}"))?
             .to_vec();
         if peek.is_empty() {
-            bail!("{name} is empty: expected a header row and answers");
+            bail!(tr!(
+                "{name} is empty: expected a header row and answers",
+                "{name} 是空的：应有一行表头和作答数据"
+            ));
         }
         let encoding = match spec.encoding {
             Some(label) => Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-                anyhow!("unknown encoding `{label}`: try utf-8, gbk, gb18030, utf-16le, big5")
+                anyhow!(tr!(
+                    "unknown encoding `{label}`: try utf-8, gbk, gb18030, utf-16le, big5",
+                    "未知编码 `{label}`：可试 utf-8、gbk、gb18030、utf-16le、big5"
+                ))
             })?,
             None => detect_encoding(&peek),
         };
@@ -426,7 +433,10 @@ impl Table {
             .map(|h| String::from_utf8_lossy(h).trim().to_string())
             .collect::<Vec<_>>();
         if headers.iter().all(String::is_empty) {
-            bail!("{name} has an empty header row: expected column names in row 1");
+            bail!(tr!(
+                "{name} has an empty header row: expected column names in row 1",
+                "{name} 的表头行是空的：第 1 行应为列名"
+            ));
         }
         let n_headers = headers.len();
         Ok(Table {

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 
 use super::protect::{self, FileId, Protected};
+use crate::messages::tr;
 
 /// Write buffer: large enough that a big output costs few system calls.
 const BUFFER: usize = 1 << 18;
@@ -122,24 +123,26 @@ impl Output {
                     return Ok(stdout());
                 }
                 if looks_like_a_key(&real, existing.as_ref()) {
-                    bail!(
-                        "refusing to replace {}: it holds a --pseudonymize key, and a lost key cannot be made again (its pseudonyms could never be re-linked); choose another file, or move the key away yourself",
-                        dest.display()
-                    );
+                    let dest = dest.display();
+                    bail!(tr!(
+                        "refusing to replace {dest}: it holds a --pseudonymize key, and a lost key cannot be made again (its pseudonyms could never be re-linked); choose another file, or move the key away yourself",
+                        "拒绝覆盖 {dest}：它保存着 --pseudonymize 密钥，密钥丢失后无法重建（化名将永远无法对应回原身份）；请另选文件，或自行移走密钥"
+                    ));
                 }
                 if existing.is_some() && !force {
-                    bail!(
-                        "{} already exists: use --force to overwrite it, or choose another -o file",
-                        dest.display()
-                    );
+                    let dest = dest.display();
+                    bail!(tr!(
+                        "{dest} already exists: use --force to overwrite it, or choose another -o file",
+                        "{dest} 已存在：如要覆盖请加 --force，或另选 -o 文件"
+                    ));
                 }
                 let dir = folder_of(&real);
                 if !dir.is_dir() {
-                    bail!(
-                        "cannot write {}: there is no folder {}",
-                        dest.display(),
-                        dir.display()
-                    );
+                    let (dest, dir) = (dest.display(), dir.display());
+                    bail!(tr!(
+                        "cannot write {dest}: there is no folder {dir}",
+                        "无法写入 {dest}：文件夹 {dir} 不存在"
+                    ));
                 }
                 let previous = existing.as_ref().map(Previous::of);
                 let (file, staged) = Staged::create(&dir, previous.as_ref())?;
@@ -242,11 +245,11 @@ impl Target {
                 Ok(m) => m,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     let to = std::fs::read_link(dest).unwrap_or_default();
-                    bail!(
-                        "{} is a symbolic link to {}, which does not exist: refusing to replace the link with a file; give the path you mean",
-                        dest.display(),
-                        to.display()
-                    );
+                    let (dest, to) = (dest.display(), to.display());
+                    bail!(tr!(
+                        "{dest} is a symbolic link to {to}, which does not exist: refusing to replace the link with a file; give the path you mean",
+                        "{dest} 是指向 {to} 的符号链接，而 {to} 不存在：拒绝用文件替换该链接；请给出你要的路径"
+                    ));
                 }
                 Err(e) => {
                     return Err(e).with_context(|| format!("cannot write {}", dest.display()))
@@ -257,16 +260,21 @@ impl Target {
         };
         let kind = meta.file_type();
         if kind.is_dir() {
-            bail!("{} is a directory: give a file name", dest.display());
+            let dest = dest.display();
+            bail!(tr!(
+                "{dest} is a directory: give a file name",
+                "{dest} 是一个文件夹：请给出文件名"
+            ));
         }
         if is_stream(&kind) {
             return Ok(Target::Stream(meta));
         }
         if !kind.is_file() {
-            bail!(
-                "{} is not a regular file (a block device or socket): refusing to write to it",
-                dest.display()
-            );
+            let dest = dest.display();
+            bail!(tr!(
+                "{dest} is not a regular file (a block device or socket): refusing to write to it",
+                "{dest} 不是普通文件（块设备或套接字）：拒绝写入"
+            ));
         }
         let real = if link.is_symlink() {
             std::fs::canonicalize(dest)
@@ -368,9 +376,10 @@ impl Staged {
 }
 
 fn appeared(dest: &Path, what: String) -> String {
-    format!(
-        "{what} (if {} was created meanwhile, it was kept: score again with --force or another file)",
-        dest.display()
+    let dest = dest.display();
+    tr!(
+        "{what} (if {dest} was created meanwhile, it was kept: score again with --force or another file)",
+        "{what}（如果 {dest} 在此期间被创建，它已保留：请加 --force 或换一个文件重新评分）"
     )
 }
 
@@ -418,10 +427,14 @@ fn keep_mode_and_owner(file: &File, old: &Previous, dest: &Path) {
         && fchown(file, None, Some(old.gid)).is_err()
     {
         mode &= !0o070;
+        let (dest, gid) = (dest.display(), old.gid);
         eprintln!(
-            "note: {} could not keep its group (id {}): you are not a member; group access removed",
-            dest.display(),
-            old.gid
+            "{}{}",
+            crate::messages::note(),
+            tr!(
+                "{dest} could not keep its group (id {gid}): you are not a member; group access removed",
+                "{dest} 无法保留原来的用户组（id {gid}）：你不是该组成员；已移除组访问权限"
+            )
         );
     }
     let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
@@ -468,9 +481,14 @@ fn sweep_stale_temps(dir: &Path, mine: &File) {
         }
     }
     if removed > 0 {
+        let dir = dir.display();
         eprintln!(
-            "note: removed {removed} temporary file(s) left by an interrupted psyscreen run in {}",
-            dir.display()
+            "{}{}",
+            crate::messages::note(),
+            tr!(
+                "removed {removed} temporary file(s) left by an interrupted psyscreen run in {dir}",
+                "已删除 {dir} 中被中断的 psyscreen 运行留下的 {removed} 个临时文件"
+            )
         );
     }
 }

@@ -139,16 +139,18 @@ fn check_private(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
     let p = path.display();
     let me = rustix::process::getuid().as_raw();
     if meta.uid() != me {
-        bail!(
-            "--pseudonymize {p} belongs to another user (uid {}): a key must be owned by whoever runs psyscreen (uid {me}); its owner can copy it to you, or `chown` it",
-            meta.uid()
-        );
+        let owner = meta.uid();
+        bail!(crate::messages::tr!(
+            "--pseudonymize {p} belongs to another user (uid {owner}): a key must be owned by whoever runs psyscreen (uid {me}); its owner can copy it to you, or `chown` it",
+            "--pseudonymize {p} 属于另一个用户（uid {owner}）：密钥必须属于运行 psyscreen 的用户（uid {me}）；可请其所有者复制给你，或用 `chown` 更改所有者"
+        ));
     }
     let mode = meta.mode() & 0o777;
     if mode & 0o077 != 0 {
-        bail!(
-            "--pseudonymize {p} can be read or changed by others (mode {mode:04o}): whoever reads the key can re-link every pseudonym; run `chmod 600 {p}`"
-        );
+        bail!(crate::messages::tr!(
+            "--pseudonymize {p} can be read or changed by others (mode {mode:04o}): whoever reads the key can re-link every pseudonym; run `chmod 600 {p}`",
+            "--pseudonymize {p} 可被他人读取或修改（权限 {mode:04o}）：读到密钥的人能把每个化名对应回原身份；请运行 `chmod 600 {p}`"
+        ));
     }
     Ok(())
 }

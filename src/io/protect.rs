@@ -11,6 +11,8 @@ use std::path::Path;
 
 use anyhow::bail;
 
+use crate::messages::tr;
+
 /// Which file: an existing one, or a name about to be created in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileId {
@@ -63,10 +65,13 @@ impl Protected {
     #[must_use]
     pub fn data(mut self, path: Option<&Path>) -> Self {
         match path {
-            Some(p) => self.read(p, format!("the input file {}", p.display())),
+            Some(p) => {
+                let shown = p.display();
+                self.read(p, tr!("the input file {shown}", "输入文件 {shown}"));
+            }
             None => {
                 if let Some(m) = stdin_metadata().filter(Metadata::is_file) {
-                    self.add(&m, "standard input".to_string());
+                    self.add(&m, tr!("standard input", "标准输入"));
                 }
             }
         }
@@ -79,7 +84,8 @@ impl Protected {
         for spec in specs.iter().flat_map(|s| s.split(',')).map(str::trim) {
             if !spec.is_empty() {
                 let p = Path::new(spec);
-                self.read(p, format!("the instrument file {}", p.display()));
+                let shown = p.display();
+                self.read(p, tr!("the instrument file {shown}", "量表文件 {shown}"));
             }
         }
         self
@@ -118,17 +124,17 @@ impl Protected {
         let Some(hit) = self.files.iter().find(|g| ids.contains(&g.id)) else {
             return Ok(());
         };
+        let (dest, what) = (dest.display(), &hit.what);
         if hit.written {
-            bail!(
-                "refusing to write {} twice in one run: give each output (-o, --manifest) its own file",
-                dest.display()
-            );
+            bail!(tr!(
+                "refusing to write {dest} twice in one run: give each output (-o, --manifest) its own file",
+                "拒绝在一次运行中两次写入 {dest}：请为每个输出（-o、--manifest）指定各自的文件"
+            ));
         }
-        bail!(
-            "refusing to write {} over its own input ({}): choose another file",
-            dest.display(),
-            hit.what
-        );
+        bail!(tr!(
+            "refusing to write {dest} over its own input ({what}): choose another file",
+            "拒绝用输出覆盖其自身的输入 {dest}（{what}）：请另选文件"
+        ));
     }
 
     /// `dest` is written by this run: no other output may be it.

@@ -8,6 +8,7 @@ use csv::ByteRecord;
 use encoding_rs::Encoding;
 
 use crate::io::cells::BadCell;
+use crate::messages::tr;
 
 /// Where one record sits in the file and what is wrong with it as a whole.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,16 +82,21 @@ impl Decoding {
                 let hint = encoding_rs::GB18030
                     .decode_without_bom_handling_and_without_replacement(cell)
                     .map(|text| {
-                        format!(
-                            " (as GBK it reads \"{}\": if the file is GBK, give --encoding gbk)",
-                            crate::printable::printable_line(text.trim())
+                        let text = crate::printable::printable_line(text.trim());
+                        tr!(
+                            " (as GBK it reads \"{text}\": if the file is GBK, give --encoding gbk)",
+                            "（按 GBK 读作“{text}”：如果文件是 GBK 编码，请加 --encoding gbk）"
                         )
                     })
                     .unwrap_or_default();
-                format!("is not valid UTF-8{hint}")
+                tr!("is not valid UTF-8{hint}", "不是有效的 UTF-8{hint}")
             }
             Decoding::Transcoded(enc) => {
-                format!("has bytes that are not valid {}", enc.name())
+                let name = enc.name();
+                tr!(
+                    "has bytes that are not valid {name}",
+                    "含有不是有效 {name} 的字节"
+                )
             }
         }
     }
@@ -249,11 +255,11 @@ pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec
         }
         let what = decoding.describe(cell);
         match bad.iter_mut().find(|b| b.column == c) {
-            Some(b) => b.message = format!("{what}; counted as missing"),
+            Some(b) => b.message = tr!("{what}; counted as missing", "{what}；按缺失计"),
             None => bad.push(BadCell::new(
                 c,
                 cell,
-                format!("{what}; they are shown as �"),
+                tr!("{what}; they are shown as �", "{what}；显示为 �"),
             )),
         }
         let lossy = String::from_utf8_lossy(cell);
@@ -298,7 +304,8 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[St
     let known = info.line > 0;
     let at = |first: u64, last: u64| {
         if known {
-            format!(" ({})", line_range(first, last))
+            let lines = line_range(first, last);
+            tr!(" ({lines})", "（{lines}）")
         } else {
             String::new()
         }
@@ -306,7 +313,8 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[St
     let taken_in = if known {
         line_range(info.line + 1, info.end_line())
     } else {
-        format!("{} line(s)", info.breaks)
+        let breaks = info.breaks;
+        tr!("{breaks} line(s)", "{breaks} 行")
     };
     if info.reread == 1 {
         // the file's last line, its quote opening a cell before the last
@@ -320,71 +328,89 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[St
         );
     }
     if info.reread > 0 {
+        let end = info.end_line();
         let opens = if info.unclosed {
-            "opens here and is never closed".to_string()
+            tr!("opens here and is never closed", "在此开始且从未闭合")
         } else if known {
-            format!("opens here and closes only on line {}", info.end_line())
+            tr!(
+                "opens here and closes only on line {end}",
+                "在此开始，直到第 {end} 行才闭合"
+            )
         } else {
-            "opens here and closes only lines later".to_string()
+            tr!(
+                "opens here and closes only lines later",
+                "在此开始，几行之后才闭合"
+            )
         };
         let lines = if known {
-            line_range(info.line, info.end_line())
+            line_range(info.line, end)
         } else {
-            "the lines it took in".to_string()
+            tr!("the lines it took in", "它包含的各行")
         };
-        return format!(
-            "row {row}{}, column {column}: a quote {opens}; {lines} were read as one cell, but they \
-             hold {} rows of {} fields each, so each line is scored as its own row (rows {row}–{}); \
+        let (here, reread, fields) = (at(info.line, info.line), info.reread, rec.len());
+        let last = row + info.reread - 1;
+        return tr!(
+            "row {row}{here}, column {column}: a quote {opens}; {lines} were read as one cell, but they \
+             hold {reread} rows of {fields} fields each, so each line is scored as its own row (rows {row}–{last}); \
              remove the stray `\"` and check those rows",
-            at(info.line, info.line),
-            info.reread,
-            rec.len(),
-            row + info.reread - 1
+            "第 {row} 行{here}，「{column}」列：一个引号{opens}；{lines}被读成了一个单元格，但其中是 \
+             {reread} 行、每行 {fields} 个字段，所以每行按单独一行评分（第 {row}–{last} 行）；\
+             请删去多余的 `\"` 并检查这些行"
         );
     }
+    let here = at(info.line, info.line);
     match (info.unclosed, info.breaks) {
-        (true, 0) => format!(
-            "row {row}{}, column {column}: a quote opens here and is never closed (the file ends \
+        (true, 0) => tr!(
+            "row {row}{here}, column {column}: a quote opens here and is never closed (the file ends \
              inside it); check this cell and close the quote",
-            at(info.line, info.line)
+            "第 {row} 行{here}，「{column}」列：一个引号在此开始且从未闭合（文件在引号内结束）；\
+             请检查此单元格并闭合引号"
         ),
-        (true, _) => format!(
-            "row {row}{}, column {column}: a quote opens here and is never closed, so the rest of \
+        (true, _) => tr!(
+            "row {row}{here}, column {column}: a quote opens here and is never closed, so the rest of \
              the file ({taken_in}) was read as this one cell and any rows there were not scored; \
              remove the stray `\"` or close it, and score again",
-            at(info.line, info.line)
+            "第 {row} 行{here}，「{column}」列：一个引号在此开始且从未闭合，所以文件的其余部分\
+             （{taken_in}）被读成了这一个单元格，其中的行都没有评分；请删去多余的 `\"` 或将其闭合，\
+             然后重新评分"
         ),
-        (false, _) => format!(
-            "row {row}{}, column {column}: a quoted cell runs over {} line break(s), so {taken_in} \
-             {} read as part of this one row and any rows there were not scored; if a `\"` there \
-             was not meant to open a quote, remove it and score again (rows are numbered as a \
-             spreadsheet shows them: one per record, not per line)",
-            at(info.line, info.end_line()),
-            info.breaks,
-            if info.breaks == 1 { "was" } else { "were" },
-        ),
+        (false, _) => {
+            let (span, breaks) = (at(info.line, info.end_line()), info.breaks);
+            let were = if info.breaks == 1 { "was" } else { "were" };
+            tr!(
+                "row {row}{span}, column {column}: a quoted cell runs over {breaks} line break(s), so {taken_in} \
+                 {were} read as part of this one row and any rows there were not scored; if a `\"` there \
+                 was not meant to open a quote, remove it and score again (rows are numbered as a \
+                 spreadsheet shows them: one per record, not per line)",
+                "第 {row} 行{span}，「{column}」列：一个带引号的单元格跨越了 {breaks} 个换行，所以{taken_in}\
+                 被读成了这一行的一部分，其中的行都没有评分；如果那里的 `\"` 不是要开始引号，\
+                 请删去它并重新评分（行号与电子表格一致：每条记录一行，而不是每个物理行）"
+            )
+        }
     }
 }
 
 /// A row whose number of fields differs from the header's.
 pub fn ragged_message(row: u64, fields: usize, headers: usize) -> String {
     if fields > headers {
-        format!(
-            "row {row}: has {fields} field(s), but the header has {headers}; the {} extra field(s) are ignored",
-            fields - headers
+        let extra = fields - headers;
+        tr!(
+            "row {row}: has {fields} field(s), but the header has {headers}; the {extra} extra field(s) are ignored",
+            "第 {row} 行：有 {fields} 个字段，但表头有 {headers} 个；多出的 {extra} 个字段被忽略"
         )
     } else {
-        format!(
-            "row {row}: has {fields} field(s), but the header has {headers}; absent fields count as missing"
+        tr!(
+            "row {row}: has {fields} field(s), but the header has {headers}; absent fields count as missing",
+            "第 {row} 行：有 {fields} 个字段，但表头有 {headers} 个；缺少的字段按缺失计"
         )
     }
 }
 
 fn line_range(first: u64, last: u64) -> String {
     if first == last {
-        format!("line {first}")
+        tr!("line {first}", "第 {first} 行")
     } else {
-        format!("lines {first}–{last}")
+        tr!("lines {first}–{last}", "第 {first}–{last} 行")
     }
 }
 

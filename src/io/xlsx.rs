@@ -171,7 +171,10 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
     };
     let mut header = ByteRecord::new();
     if !rows.read(&mut header)? {
-        bail!("sheet `{wanted}` of {name} is empty: expected a header row and answers");
+        bail!(crate::messages::tr!(
+            "sheet `{wanted}` of {name} is empty: expected a header row and answers",
+            "{name} 的工作表 `{wanted}` 是空的：应有一行表头和作答数据"
+        ));
     }
     let headers = header
         .iter()
@@ -183,11 +186,14 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
 fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow::Result<String> {
     match sheet {
         Some(s) if sheets.iter().any(|x| x == s) => Ok(s.to_string()),
-        Some(s) => bail!(
-            "{name} has no sheet `{}`: it has {}",
-            printable_line(s),
-            printable_line(&sheets.join(", "))
-        ),
+        Some(s) => {
+            let all = sheets.join(", ");
+            let (s, all) = (printable_line(s), printable_line(&all));
+            bail!(crate::messages::tr!(
+                "{name} has no sheet `{s}`: it has {all}",
+                "{name} 没有工作表 `{s}`：它的工作表有 {all}"
+            ))
+        }
         None => sheets
             .into_iter()
             .next()
@@ -414,14 +420,17 @@ impl<'a> Assembler<'a> {
     /// one after the last cell read.
     fn unreadable(&self, error: &calamine::XlsxError) -> String {
         let at = match self.last {
-            Some((row, col)) => format!("the cell after {}", cell_name(row, col)),
-            None => "its first cell".to_string(),
+            Some((row, col)) => {
+                let cell = cell_name(row, col);
+                crate::messages::tr!("the cell after {cell}", "{cell} 之后的单元格")
+            }
+            None => crate::messages::pick("its first cell", "第一个单元格").to_string(),
         };
-        format!(
-            "sheet `{}` of {}: {at} cannot be read ({}): the file is damaged (save it again from a spreadsheet program)",
-            self.sheet,
-            self.name,
-            printable_line(&error.to_string())
+        let (sheet, name) = (&self.sheet, &self.name);
+        let why = printable_line(&error.to_string()).into_owned();
+        crate::messages::tr!(
+            "sheet `{sheet}` of {name}: {at} cannot be read ({why}): the file is damaged (save it again from a spreadsheet program)",
+            "{name} 的工作表 `{sheet}`：{at}无法读取（{why}）：文件已损坏（请用电子表格程序重新保存）"
         )
     }
 

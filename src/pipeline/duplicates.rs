@@ -390,9 +390,14 @@ impl<'p> Duplicates<'p> {
     /// aside. Nothing when no id repeats.
     pub fn end_note(&self) {
         if self.past_limit {
+            let limit = self.limit;
             eprintln!(
-                "warning: more than {} ids: repeated submissions were looked for among the first {0} only",
-                self.limit
+                "{}{}",
+                crate::messages::note(),
+                crate::messages::tr!(
+                    "more than {limit} ids: repeated submissions were looked for among the first {limit} only (--duplicates first|last|error checks every id)",
+                    "id 超过 {limit} 个：只在前 {limit} 个 id 中查找重复提交（--duplicates first|last|error 会检查全部 id）"
+                )
             );
         }
         if self.rows_repeated == 0 {

@@ -131,18 +131,29 @@ impl Input {
         match columns::find_column(headers, name) {
             Lookup::Found(c) => Ok(c),
             Lookup::Ambiguous(cols) => {
-                anyhow::bail!(
-                "{flag} `{name_shown}` matches several columns of {}: {}; give the whole header",
-                self.table.name,
-                cols.iter().map(|&c| shown(c)).collect::<Vec<_>>().join(", ")
-            )
+                let (file, candidates) = (
+                    &self.table.name,
+                    cols.iter()
+                        .map(|&c| shown(c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                anyhow::bail!(crate::messages::tr!(
+                    "{flag} `{name_shown}` matches several columns of {file}: {candidates}; give the whole header",
+                    "{flag} `{name_shown}` 与 {file} 的多列相符：{candidates}；请给出完整列名"
+                ))
             }
-            Lookup::Absent(closest) => anyhow::bail!(
-                "{flag} `{name_shown}` is not a column of {}: {}it has {}",
-                self.table.name,
-                closest.map_or(String::new(), |c| format!("did you mean {}? ", shown(c))),
-                list_headers(headers)
-            ),
+            Lookup::Absent(closest) => {
+                let (file, all) = (&self.table.name, list_headers(headers));
+                let hint = closest.map_or(String::new(), |c| {
+                    let c = shown(c);
+                    crate::messages::tr!("did you mean {c}? ", "是否应为 {c}？")
+                });
+                anyhow::bail!(crate::messages::tr!(
+                    "{flag} `{name_shown}` is not a column of {file}: {hint}it has {all}",
+                    "{flag} `{name_shown}` 不是 {file} 的列：{hint}它的列有 {all}"
+                ))
+            }
         }
     }
 
@@ -533,13 +544,16 @@ fn read_scored(
     let level_of = |id: &str| policy.level(id).map(|l| usize::from(l.0));
     match cols.read(rec, level_of, facts, bad) {
         Ok(l) => Ok(Level(u8::try_from(l).unwrap_or(u8::MAX))),
-        Err(UnknownLevel(found)) => anyhow::bail!(
-            "row {row}, column risk_level: '{}' is not a level of policy `{}` (expected {}): \
-             give the policy the file was scored with (--policy FILE)",
-            crate::diag::sanitize(&found),
-            policy.id,
-            policy.level_ids().join(", ")
-        ),
+        Err(UnknownLevel(found)) => {
+            let (found, id) = (crate::diag::sanitize(&found), &policy.id);
+            let levels = policy.level_ids().join(", ");
+            anyhow::bail!(crate::messages::tr!(
+                "row {row}, column risk_level: '{found}' is not a level of policy `{id}` (expected {levels}): \
+                 give the policy the file was scored with (--policy FILE)",
+                "第 {row} 行，「risk_level」列：'{found}' 不是策略 `{id}` 的级别（应为 {levels}）：\
+                 请给出评分时所用的策略（--policy FILE）"
+            ))
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use csv::ByteRecord;
 use crate::exit::Exit;
 use crate::io::cells::BadCell;
 use crate::io::record::{self, RecordInfo};
+use crate::messages::{self, tr};
 use crate::policy::{Level, Policy};
 
 /// What a run read, scored and found wrong.
@@ -72,13 +73,28 @@ impl Counts {
     pub fn beyond_cells(&self) -> String {
         let mut out = String::new();
         for (n, what) in [
-            (self.ragged, "row(s) with a wrong number of fields"),
-            (self.spanning, "quoted cell(s) over several lines"),
-            (self.absent_columns, "item column(s) missing"),
-            (self.header_problems, "header cell(s) that do not decode"),
+            (
+                self.ragged,
+                messages::pick("row(s) with a wrong number of fields", "行字段数不对"),
+            ),
+            (
+                self.spanning,
+                messages::pick(
+                    "quoted cell(s) over several lines",
+                    "个带引号的单元格跨越多行",
+                ),
+            ),
+            (
+                self.absent_columns,
+                messages::pick("item column(s) missing", "个题目列缺失"),
+            ),
+            (
+                self.header_problems,
+                messages::pick("header cell(s) that do not decode", "个表头单元格无法解码"),
+            ),
         ] {
             if n > 0 {
-                out.push_str(&format!(", {n} {what}"));
+                out.push_str(&tr!(", {n} {what}", "，{n} {what}"));
             }
         }
         out
@@ -154,19 +170,35 @@ impl Counts {
     /// As `end_notes`, with what was done with the rows read before a
     /// read stopped (`summary` writes nothing then).
     pub fn end_notes_with(&self, name: &str, done: &str, done_before_stop: &str) {
+        let error = messages::error();
         if self.rows == 0 {
-            eprintln!("error: {name} has a header but no rows: nothing {done}");
+            eprintln!(
+                "{error}{}",
+                tr!(
+                    "{name} has a header but no rows: nothing {done}",
+                    "{name} 只有表头没有数据行：未{done}任何内容"
+                )
+            );
         }
         if let Some(s) = &self.stopped {
+            let (why, after) = (&s.error, s.after_row);
             eprintln!(
-                "error: {}\nerror: {name} could not be read past row {}: the rows up to it were {done_before_stop}, the rest was not read",
-                s.error, s.after_row
+                "{error}{why}\n{error}{}",
+                tr!(
+                    "{name} could not be read past row {after}: the rows up to it were {done_before_stop}, the rest was not read",
+                    "{name} 在第 {after} 行之后无法读取：此前的行已{done_before_stop}，其余未读取"
+                )
             );
         }
         if self.absorbed > 0 {
+            let (rows, lines) = (self.swallowing, self.absorbed);
             eprintln!(
-                "warning: {} row(s) took in {} more line(s) through a quoted cell: any rows on those lines were not scored (see above)",
-                self.swallowing, self.absorbed
+                "{}{}",
+                messages::warning(),
+                tr!(
+                    "{rows} row(s) took in {lines} more line(s) through a quoted cell: any rows on those lines were not scored (see above)",
+                    "{rows} 行通过带引号的单元格多包含了 {lines} 行：这些行上的数据都没有评分（见上文）"
+                )
             );
         }
     }
@@ -175,9 +207,14 @@ impl Counts {
     /// written, so that no partial result looks like a whole one.
     pub fn unwritten_note(&self, path: Option<&std::path::Path>) {
         if let (Some(_), Some(p)) = (&self.stopped, path) {
+            let p = p.display();
             eprintln!(
-                "error: {} was not written: the input could not be read to its end",
-                p.display()
+                "{}{}",
+                messages::error(),
+                tr!(
+                    "{p} was not written: the input could not be read to its end",
+                    "未写入 {p}：输入未能读到结尾"
+                )
             );
         }
     }
@@ -188,14 +225,25 @@ impl Counts {
         let top = policy.top();
         let at_top = self.per_level.get(usize::from(top.0)).copied().unwrap_or(0);
         if at_top > 0 && top > Level(0) {
+            let id = policy.level_id(top);
+            let label = policy.levels[usize::from(top.0)]
+                .label
+                .get(messages::lang());
             eprintln!(
-                "notice: {at_top} row(s) at `{}`: act on them now (crisis protocol; `psyscreen hotlines`)",
-                policy.level_id(top)
+                "{}{}",
+                messages::notice(),
+                tr!(
+                    "{at_top} row(s) at `{id}`: act on them now (crisis protocol; `psyscreen hotlines`)",
+                    "{at_top} 行处于最高级别「{label}」（`{id}`）：请立即处理（危机处理流程；`psyscreen hotlines`）"
+                )
             );
-            // the staff protocol, one line (the run's --lang once messages take it)
+            // the staff protocol, one line, in the run's language
+            let protocol = crate::printable::printable_line(policy.crisis_staff(messages::lang()))
+                .into_owned();
             eprintln!(
-                "notice: crisis protocol: {}",
-                crate::printable::printable_line(policy.crisis_staff(crate::instrument::Lang::En))
+                "{}{}",
+                messages::notice(),
+                tr!("crisis protocol: {protocol}", "危机处理流程：{protocol}")
             );
         }
     }
@@ -205,9 +253,11 @@ impl Counts {
 /// cell and not quoted moved every later cell one column on, so no cell of
 /// it can be trusted to be under its own header.
 pub fn misaligned_message(row: u64, fields: usize, headers: usize) -> String {
-    format!(
+    tr!(
         "row {row}: {fields} fields but the header has {headers} — an unquoted comma? \
-         its answers cannot be matched to their columns and are not used (counted as missing)"
+         its answers cannot be matched to their columns and are not used (counted as missing)",
+        "第 {row} 行：有 {fields} 个字段，但表头有 {headers} 个——是否有未加引号的逗号？\
+         此行的答案无法对应到各列，因此不使用（按缺失计）"
     )
 }
 

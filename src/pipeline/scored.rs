@@ -99,12 +99,11 @@ pub fn refuse_duplicate_names(name: &str, headers: &[String]) -> anyhow::Result<
             .map(|(k, _)| (k + 1).to_string())
             .collect();
         if at.len() > 1 {
-            anyhow::bail!(
-                "{name}: the header names `{}` {} times (columns {}): which one holds the result cannot be told; rename or remove the extra column(s), or score the raw answers again with -i",
-                crate::printable::printable_line(h),
-                at.len(),
-                at.join(", ")
-            );
+            let (h, n, at) = (crate::printable::printable_line(h), at.len(), at.join(", "));
+            anyhow::bail!(crate::messages::tr!(
+                "{name}: the header names `{h}` {n} times (columns {at}): which one holds the result cannot be told; rename or remove the extra column(s), or score the raw answers again with -i",
+                "{name}：表头中 `{h}` 出现了 {n} 次（第 {at} 列）：无法判断哪一列是结果；请给多余的列改名或删去，或用 -i 重新对原始作答评分"
+            ));
         }
     }
     Ok(())
@@ -179,7 +178,11 @@ impl ScoredColumns {
                 bad.push(BadCell::new(
                     col.total,
                     cell(col.total),
-                    "is not a number; the total is left out".into(),
+                    crate::messages::pick(
+                        "is not a number; the total is left out",
+                        "不是数字；不计入总分",
+                    )
+                    .into(),
                 ));
                 None
             };
@@ -193,11 +196,13 @@ impl ScoredColumns {
                 bad.push(BadCell::new(
                     col.band,
                     cell(col.band),
-                    format!(
-                        "is not a band of {} (expected {} or incomplete); counted as incomplete",
-                        info.id,
-                        expected.join(", ")
-                    ),
+                    {
+                        let (id, expected) = (&info.id, expected.join(", "));
+                        crate::messages::tr!(
+                            "is not a band of {id} (expected {expected} or incomplete); counted as incomplete",
+                            "不是 {id} 的分级（应为 {expected} 或 incomplete）；按不完整计"
+                        )
+                    },
                 ));
                 None
             } else {
@@ -246,10 +251,13 @@ fn check_values(
             bad.push(BadCell::new(
                 col.total,
                 cell(col.total),
-                format!(
-                    "is not a possible total of {} ({why}): the file was changed after scoring? the total and band are left out",
-                    info.id
-                ),
+                {
+                    let id = &info.id;
+                    crate::messages::tr!(
+                        "is not a possible total of {id} ({why}): the file was changed after scoring? the total and band are left out",
+                        "不是 {id} 可能的总分（{why}）：文件在评分后被改过？总分和分级不予采用"
+                    )
+                },
             ));
             *total = None;
             *band = None;
@@ -271,11 +279,13 @@ fn check_values(
     bad.push(BadCell::new(
         col.band,
         cell(col.band),
-        format!(
-            "is not the band of {} total {} (expected {expected}): the file was changed after scoring? the total and band are left out",
-            info.id,
-            limits.show(units)
-        ),
+        {
+            let (id, total) = (&info.id, limits.show(units));
+            crate::messages::tr!(
+                "is not the band of {id} total {total} (expected {expected}): the file was changed after scoring? the total and band are left out",
+                "不是 {id} 总分 {total} 对应的分级（应为 {expected}）：文件在评分后被改过？总分和分级不予采用"
+            )
+        },
     ));
     *total = None;
     *band = None;

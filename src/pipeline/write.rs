@@ -14,6 +14,7 @@ use crate::exit;
 use crate::instrument::{Lang, Scale};
 use crate::io::privacy::Pseudonymizer;
 use crate::io::write::{Columns, CompactColumn, Dest, Encoded, Kind, Sink};
+use crate::messages::tr;
 use crate::policy::{Bound, Level, Policy};
 use crate::score::Battery;
 
@@ -114,37 +115,50 @@ pub fn check_lead(
     let shown = |c: usize| crate::printable::printable_line(&headers[c]).into_owned();
     let mut results = Columns::new();
     results.push_results(battery);
-    let fix = "rename the column in the input, or leave it out";
+    let fix = crate::messages::pick(
+        "rename the column in the input, or leave it out",
+        "请在输入中给这一列改名，或不要指定它",
+    );
     if let Some(c) = id.filter(|&c| results.names.contains(&headers[c])) {
-        anyhow::bail!(
-            "--id-column `{}` has the name of a column score writes itself: the output would have two `{0}` columns; {fix}",
-            shown(c)
-        );
+        let name = shown(c);
+        anyhow::bail!(tr!(
+            "--id-column `{name}` has the name of a column score writes itself: the output would have two `{name}` columns; {fix}",
+            "--id-column `{name}` 与 score 自己写出的列同名：输出会有两个 `{name}` 列；{fix}"
+        ));
     }
     let first = id.map_or("row", |c| headers[c].as_str());
     for (k, &c) in keep.iter().enumerate() {
         let name = &headers[c];
+        let kept = shown(c);
         if Some(c) == id && pseudonymize {
-            anyhow::bail!(
-                "--keep `{}` is the id column, and --pseudonymize writes it as pseudonyms: keeping it would put the raw ids next to their pseudonyms; leave it out of --keep",
-                shown(c)
-            );
+            anyhow::bail!(tr!(
+                "--keep `{kept}` is the id column, and --pseudonymize writes it as pseudonyms: keeping it would put the raw ids next to their pseudonyms; leave it out of --keep",
+                "--keep `{kept}` 是 id 列，而 --pseudonymize 会把它写成化名：保留它会把原始 id 放在化名旁边；请不要在 --keep 中指定它"
+            ));
         }
         if Some(c) == id || name == first {
-            anyhow::bail!(
-                "--keep `{}` is the {} column, written first already: the output would have two `{0}` columns; leave it out of --keep",
-                shown(c),
-                if id.is_some() { "id" } else { "row number" }
-            );
+            let which = match (crate::messages::lang(), id.is_some()) {
+                (Lang::En, true) => "id",
+                (Lang::En, false) => "row number",
+                (Lang::Zh, true) => "id",
+                (Lang::Zh, false) => "行号",
+            };
+            anyhow::bail!(tr!(
+                "--keep `{kept}` is the {which} column, written first already: the output would have two `{kept}` columns; leave it out of --keep",
+                "--keep `{kept}` 是{which}列，已经写在第一列：输出会有两个 `{kept}` 列；请不要在 --keep 中指定它"
+            ));
         }
         if keep[..k].iter().any(|&o| headers[o] == *name) {
-            anyhow::bail!("--keep names `{}` twice: give it once", shown(c));
+            anyhow::bail!(tr!(
+                "--keep names `{kept}` twice: give it once",
+                "--keep 两次指定了 `{kept}`：请只给一次"
+            ));
         }
         if results.names.contains(name) {
-            anyhow::bail!(
-                "--keep `{}` has the name of a column score writes itself: the output would have two `{0}` columns, and a reader could take the input's copy for the result; {fix}",
-                shown(c)
-            );
+            anyhow::bail!(tr!(
+                "--keep `{kept}` has the name of a column score writes itself: the output would have two `{kept}` columns, and a reader could take the input's copy for the result; {fix}",
+                "--keep `{kept}` 与 score 自己写出的列同名：输出会有两个 `{kept}` 列，读者可能把输入中的那一列当成结果；{fix}"
+            ));
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ mod describe;
 pub use crisis::CrisisMessage;
 pub use describe::describe;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use indexmap::IndexMap;
@@ -464,6 +464,9 @@ pub struct Bound {
     pub missing_critical: Level,
     /// How many rules were skipped because their instruments are not in the run.
     pub skipped: usize,
+    /// Every item and scale id of the run as people name it (`PHQ-9 item 9`),
+    /// for the reasons.
+    pub names: HashMap<String, Text>,
 }
 
 /// Names every known instrument defines: the run's and the built-ins'.
@@ -553,11 +556,25 @@ impl Policy {
             .into_iter()
             .map(|i| (i, battery.item_id(i).to_string()))
             .collect();
+        let name = |inst: &crate::instrument::Instrument, id: &str| Text {
+            en: inst.name_of(id, Lang::En),
+            zh: inst.name_of(id, Lang::Zh),
+        };
+        let names = battery
+            .items()
+            .map(|(_, inst, item)| (item.id.clone(), name(inst, &item.id)))
+            .chain(
+                battery
+                    .scales()
+                    .map(|(_, inst, scale)| (scale.id.clone(), name(inst, &scale.id))),
+            )
+            .collect();
         Ok(Bound {
             rules,
             critical,
             missing_critical: self.missing_critical,
             skipped,
+            names,
         })
     }
 }
@@ -696,10 +713,11 @@ impl Bound {
             }
             buf.push_str(self.rules[k].reason.get(lang));
         }
-        for (name, _) in &out.cannot_rule_out {
+        for (id, _) in &out.cannot_rule_out {
             if !buf.is_empty() {
                 buf.push_str(REASON_SEPARATOR);
             }
+            let name = self.names.get(*id).map_or(*id, |n| n.get(lang));
             match lang {
                 Lang::En => {
                     buf.push_str("cannot rule out: ");

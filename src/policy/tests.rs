@@ -84,7 +84,7 @@ fn missing_critical_item_cannot_be_ruled_out() {
     // t_3 missing: the urgent rule is undecidable → monitor (missing_critical)
     assert_eq!(
         run([Some(0), Some(0), None]),
-        ("monitor".into(), "cannot rule out: t_3 missing".into())
+        ("monitor".into(), "cannot rule out: T item 3 missing".into())
     );
 }
 
@@ -93,7 +93,7 @@ fn if_missing_raises_to_its_level() {
     // t_2 missing, t_1 true: the `all` rule is undecidable → refer
     let (level, reasons) = run([Some(1), None, Some(0)]);
     assert_eq!(level, "refer");
-    assert_eq!(reasons, "cannot rule out: t_2 missing");
+    assert_eq!(reasons, "cannot rule out: T item 2 missing");
     // t_1 false decides `all` even though t_2 is missing
     assert_eq!(
         run([Some(0), None, Some(0)]),
@@ -106,7 +106,10 @@ fn incomplete_scale_is_missing_for_rules() {
     // two of three missing → t incomplete → `t >= 5` undecidable → monitor
     let (level, reasons) = run([None, None, Some(1)]);
     assert_eq!(level, "refer"); // the `all` rule: t_1 missing → if_missing refer
-    assert!(reasons.contains("cannot rule out: t missing"), "{reasons}");
+    assert!(
+        reasons.contains("cannot rule out: T total missing"),
+        "{reasons}"
+    );
 }
 
 #[test]

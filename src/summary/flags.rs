@@ -87,10 +87,13 @@ impl<'b, W: Write> FlagList<'b, W> {
                 let text = String::from_utf8_lossy(cell);
                 let s = parse_seconds(&text);
                 if s.is_none() {
+                    let (row, value) = (who.row, crate::diag::sanitize(text.trim()));
                     eprintln!(
-                        "row {}, column {column}: '{}' is not a duration (expected seconds such as 107秒, 107 or 1:47); no time check for this row",
-                        who.row,
-                        crate::diag::sanitize(text.trim())
+                        "{}",
+                        crate::messages::tr!(
+                            "row {row}, column {column}: '{value}' is not a duration (expected seconds such as 107秒, 107 or 1:47); no time check for this row",
+                            "第 {row} 行，「{column}」列：'{value}' 不是作答时长（应为秒数，例如 107秒、107 或 1:47）；此行不做时长检查"
+                        )
                     );
                     self.problems += 1;
                 }

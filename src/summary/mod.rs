@@ -383,9 +383,10 @@ pub fn fmt2(x: Option<f64>) -> String {
 
 /// `N group(s) shown, M suppressed (fewer than K respondents)`.
 pub fn groups_note(groups: usize, suppressed: usize, min_group: u64) -> String {
-    format!(
-        "{} group(s) shown, {suppressed} suppressed (fewer than {min_group} respondents)",
-        groups - suppressed
+    let shown = groups - suppressed;
+    crate::messages::tr!(
+        "{shown} group(s) shown, {suppressed} suppressed (fewer than {min_group} respondents)",
+        "显示 {shown} 组，隐去 {suppressed} 组（不足 {min_group} 人）"
     )
 }
 

@@ -160,7 +160,7 @@ fn lines_that_cannot_be_re_read_are_reported_lost() {
     assert_eq!(code, 1, "{stderr}");
     // the lines taken in stay in the one cell that took them
     assert!(
-        stdout.ends_with("\na,2,negative,false,none,No flag,\n\"b,1,1\r\nc,3\r\nd,3,3,3\r\n\",,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing\n"),
+        stdout.ends_with("\na,2,negative,false,none,No flag,\n\"b,1,1\r\nc,3\r\nd,3,3,3\r\n\",,incomplete,false,monitor,Monitor,cannot rule out: GAD-2 total missing\n"),
         "{stdout}"
     );
     let stderr = stable(&stderr);
@@ -296,7 +296,7 @@ fn missing_item_columns_exit_1() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(ids(&stdout), ["S1", "S2", "S3", "S4"]);
     assert!(
-        stdout.contains("\nS3,7,mild,true,monitor,Monitor,cannot rule out: phq9_9 missing"),
+        stdout.contains("\nS3,7,mild,true,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing"),
         "{stdout}"
     );
     assert!(stderr.starts_with(
@@ -451,7 +451,7 @@ fn gbk_bytes_after_the_detection_window() {
         if format == "csv" {
             assert_eq!(stdout.lines().count(), rows + 1);
             assert!(stdout.ends_with(
-                "\n\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD},0,minimal,true,monitor,Monitor,cannot rule out: phq9_9 missing\n"
+                "\n\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD},0,minimal,true,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing\n"
             ), "item 9 unreadable: never `none`\n{}", &stdout[stdout.len() - 200..]);
         }
     }

@@ -41,9 +41,9 @@ fn a_row_with_an_extra_field_is_not_scored_at_face_value() {
         stdout,
         "id,phq9_total,phq9_band,phq9_prorated,risk_level,risk_label,risk_reasons\n\
          S1,0,minimal,false,none,No flag,\n\
-         Smith,,incomplete,false,monitor,Monitor,cannot rule out: phq9_9 missing; cannot rule out: phq9 missing\n\
+         Smith,,incomplete,false,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing; cannot rule out: PHQ-9 total missing\n\
          S3,9,mild,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)\n\
-         S4,,incomplete,false,monitor,Monitor,cannot rule out: phq9_9 missing; cannot rule out: phq9 missing\n"
+         S4,,incomplete,false,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing; cannot rule out: PHQ-9 total missing\n"
     );
     assert_eq!(
         problems(&stderr),
@@ -77,7 +77,7 @@ fn an_extra_field_in_a_kept_column_is_not_scored_at_face_value() {
     assert_eq!(code, 1);
     assert_eq!(
         stdout.lines().nth(2),
-        Some("S2,7,,incomplete,false,monitor,Monitor,cannot rule out: phq9_9 missing; cannot rule out: phq9 missing")
+        Some("S2,7,,incomplete,false,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing; cannot rule out: PHQ-9 total missing")
     );
     assert_eq!(
         stderr,

@@ -39,7 +39,7 @@ fn jsonl_reasons_are_an_array_and_csv_keeps_the_joined_text() {
         .write_stdin(input));
     assert_eq!(code, 0);
     assert!(
-        stdout.ends_with("\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n"),
+        stdout.ends_with("\"risk_reasons\":[\"cannot rule out: GAD-2 total missing\"]}\n"),
         "{stdout}"
     );
     let (stdout, _, code) = run(bin()
@@ -47,7 +47,7 @@ fn jsonl_reasons_are_an_array_and_csv_keeps_the_joined_text() {
         .write_stdin(input));
     assert_eq!(code, 0);
     assert!(
-        stdout.ends_with(",monitor,Monitor,cannot rule out: gad2 missing\n"),
+        stdout.ends_with(",monitor,Monitor,cannot rule out: GAD-2 total missing\n"),
         "{stdout}"
     );
 }
@@ -157,7 +157,7 @@ fn a_stray_cell_at_j1048576_is_one_row_not_a_million() {
     // nothing known about it: never a lower level than `monitor`
     assert_eq!(
         lines[4],
-        ",,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing"
+        ",,incomplete,false,monitor,Monitor,cannot rule out: GAD-2 total missing"
     );
 }
 
@@ -321,7 +321,7 @@ fn rows_keep_the_sheets_numbers_when_empty_rows_are_skipped() {
         stdout,
         "row,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
          2,1,negative,false,none,No flag,\n\
-         4,,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing\n\
+         4,,incomplete,false,monitor,Monitor,cannot rule out: GAD-2 total missing\n\
          6,6,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7\n"
     );
     // summary --flags numbers rows the same way

@@ -45,11 +45,11 @@ gad7-15,0,minimal,false,15,severe,false,0,negative,false,refer,Refer,GAD-7 ≥ 1
 gad7-10,0,minimal,false,10,moderate,false,0,negative,false,monitor,Monitor,GAD-7 ≥ 10 (moderate anxiety symptoms or more): flag for follow-up
 asq-positive,0,minimal,false,0,minimal,false,1,positive,false,refer,Refer,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
 asq-acute,0,minimal,false,0,minimal,false,1,positive,false,urgent,Urgent,\"ASQ acute positive screen (thoughts of suicide right now): urgent safety evaluation — do not let the person leave or stay alone until evaluated; ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
-asq-item5-blank,0,minimal,false,0,minimal,false,4,positive,false,urgent,Urgent,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves; cannot rule out: asq_5 missing\"
-asq-refusal,0,minimal,false,0,minimal,false,,incomplete,false,urgent,Urgent,cannot rule out: asq_5 missing; cannot rule out: asq missing; cannot rule out: asq_2 missing
-phq9-item9-missing,9,mild,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: phq9_9 missing
-phq9-item9-invalid,0,minimal,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: phq9_9 missing
-two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment); cannot rule out: phq9 missing
+asq-item5-blank,0,minimal,false,0,minimal,false,4,positive,false,urgent,Urgent,\"ASQ positive: brief suicide safety assessment the same day, before the person leaves; cannot rule out: ASQ item 5 missing\"
+asq-refusal,0,minimal,false,0,minimal,false,,incomplete,false,urgent,Urgent,cannot rule out: ASQ item 5 missing; cannot rule out: ASQ screen (items 1-4) missing; cannot rule out: ASQ item 2 missing
+phq9-item9-missing,9,mild,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing
+phq9-item9-invalid,0,minimal,true,0,minimal,false,0,negative,false,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing
+two-missing,,incomplete,false,0,minimal,false,0,negative,false,urgent,Urgent,PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment); cannot rule out: PHQ-9 total missing
 ";
     assert_eq!(stdout, want);
     assert_eq!(
@@ -269,7 +269,7 @@ fn out_of_range_values_are_reported_and_good_rows_still_scored() {
         stdout,
         "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
          ok,2,negative,false,none,No flag,\n\
-         bad,,incomplete,false,monitor,Monitor,cannot rule out: gad2 missing\n\
+         bad,,incomplete,false,monitor,Monitor,cannot rule out: GAD-2 total missing\n\
          ok2,0,negative,false,none,No flag,\n"
     );
     assert!(stderr.starts_with("row 3, column gad2_1: '7' is not a valid answer for gad2_1 (expected 0–3 or a label); counted as missing\n"), "{stderr}");
@@ -347,8 +347,8 @@ fn stdin_to_jsonl_with_types() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
-        "{\"id\":\"a\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n\
-         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n"
+        "{\"id\":\"a\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: GAD-2 total missing\"]}\n\
+         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: GAD-2 total missing\"]}\n"
     );
 }
 
@@ -362,7 +362,7 @@ fn json_is_one_array_even_when_empty() {
         stdout,
         "[\n\
          {\"id\":\"a\",\"gad2_total\":5,\"gad2_band\":\"positive\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7\"]},\n\
-         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: gad2 missing\"]}\n\
+         {\"id\":\"b\",\"gad2_total\":null,\"gad2_band\":\"incomplete\",\"gad2_prorated\":false,\"risk_level\":\"monitor\",\"risk_label\":\"Monitor\",\"risk_reasons\":[\"cannot rule out: GAD-2 total missing\"]}\n\
          ]\n"
     );
     let (stdout, stderr, code) = run(bin()
@@ -531,7 +531,7 @@ fn a_big_file_with_scattered_bad_cells_scores_every_row() {
     // 4 of 7 missing: incomplete, and the policy cannot rule the rule out
     assert_eq!(
         lines[77_776],
-        "p77776,,incomplete,false,monitor,Monitor,cannot rule out: gad7 missing"
+        "p77776,,incomplete,false,monitor,Monitor,cannot rule out: GAD-7 total missing"
     );
     assert_eq!(lines[rows], format!("p{rows},8,mild,false,none,No flag,"));
 }
@@ -572,7 +572,8 @@ fn progress_bar_on_a_terminal_only() {
         .arg(&big));
     assert_eq!(code, 0);
     assert!(!stderr.contains("scoring ["), "{stderr}");
-    assert!(stderr.starts_with("scored 400000 row(s) of "), "{stderr}");
+    // the ids past the first 100,000 are not looked at for duplicates: said
+    assert!(stderr.contains("\nscored 400000 row(s) of "), "{stderr}");
 }
 
 #[test]

@@ -111,6 +111,11 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             people: &people,
             left_out,
         }),
+        crisis_protocol: c
+            .per_level
+            .get(usize::from(setup.policy.top().0))
+            .is_some_and(|&n| n > 0 && setup.policy.top().0 > 0)
+            .then(|| setup.policy.crisis_staff(lang).to_string()),
         version: env!("CARGO_PKG_VERSION"),
     });
     // nothing read, or not all: no report that looks like one (the temporary goes)

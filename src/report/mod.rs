@@ -59,6 +59,9 @@ pub struct ReportData<'a> {
     pub refer_from: usize,
     /// `None`: aggregate only (no person named).
     pub referrals: Option<Listed<'a>>,
+    /// The policy's staff protocol, when some row reached its top level
+    /// (never the respondent's text: a report is read by staff).
+    pub crisis_protocol: Option<String>,
     /// psyscreen's version.
     pub version: &'a str,
 }
@@ -458,6 +461,19 @@ fn legends(h: &mut String, d: &ReportData<'_>) {
 fn referrals(h: &mut String, d: &ReportData<'_>) {
     let lang = d.lang;
     let from = level_label(d, d.refer_from);
+    if let Some(protocol) = &d.crisis_protocol {
+        let top = level_label(d, d.levels.len().saturating_sub(1));
+        let _ = writeln!(
+            h,
+            "<section class=\"protocol\">\n<h2>{}</h2>\n<p>{}</p>\n<p>{}</p>\n</section>",
+            tr(lang, "Crisis protocol (staff)", "危机处理流程（工作人员）"),
+            esc(&match lang {
+                Lang::En => format!("Some respondents reached {top}, the policy's top level. The staff responsible act on them now:"),
+                Lang::Zh => format!("有作答者达到最高级别「{top}」。负责的工作人员请立即处理："),
+            }),
+            esc(protocol)
+        );
+    }
     let Some(listed) = &d.referrals else {
         let _ = writeln!(
             h,
@@ -634,6 +650,7 @@ mod tests {
                 people,
                 left_out: 0,
             }),
+            crisis_protocol: None,
             version: "0.1.0",
         })
     }

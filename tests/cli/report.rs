@@ -144,9 +144,16 @@ fn class_report_one_chart_per_group_and_the_referral_list() {
         "<dt>Invalid cells:</dt><dd>1 (counted as missing",
         "<th class=\"num\">PHQ-9 total mean (SD)</th>",
         "This report names no one.",
+        // two rows are urgent: the staff protocol, never the respondent's text
+        "<h2>Crisis protocol (staff)</h2>",
+        "same-day suicide risk assessment",
     ] {
         assert!(html.contains(want), "{want}\n{html}");
     }
+    assert!(
+        !html.contains("Thank you for answering honestly"),
+        "the respondent's crisis text is not for a report"
+    );
     assert!(!html.contains("phq9"), "instruments by name, not id");
 
     // --list-ids: the people, per group, with the group column

@@ -2,9 +2,6 @@
 //! `score`'s writer, write the manifest and the summary line, decide the
 //! exit. Glue only: reading, scoring and writing rows are in pipeline/.
 
-use std::io::IsTerminal as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use crate::cli::{DuplicatesArg, Format, ScoreArgs};
@@ -18,13 +15,11 @@ use crate::io::protect::Protected;
 use crate::io::write::Dest;
 use crate::messages::{self, tr};
 use crate::pipeline::duplicates::{self, Admitted, Duplicates};
+use crate::pipeline::progress::{progress_bar, Progress};
 use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
-use crate::pipeline::{check, Counts, Input, Options, Row, RowSink, Rows, Setup};
+use crate::pipeline::{check, Input, Options, Rows, Setup};
 use crate::policy;
 use crate::score::Battery;
-
-/// Rows between progress updates.
-const PROGRESS_EVERY: u64 = 1 << 14;
 
 pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let started = Instant::now();
@@ -207,7 +202,12 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     counts.unwritten_note(a.output.as_deref());
     counts.top_level_notice(policy);
     if !a.quiet {
-        summary_line(a, &setup, &rows, started, closed);
+        rows.counts.score_summary(
+            &setup.policy,
+            (&rows.name, rows.encoding, a.output.as_deref()),
+            started.elapsed().as_secs_f64(),
+            closed,
+        );
     }
     Ok(exit)
 }
@@ -219,47 +219,6 @@ fn terminal_width() -> usize {
         .map(|(cols, _)| usize::from(cols))
         .filter(|&c| c > 0)
         .unwrap_or(80)
-}
-
-/// `scored N row(s) of FILE …` on stderr.
-fn summary_line(a: &ScoreArgs, setup: &Setup, rows: &Rows<'_>, started: Instant, closed: bool) {
-    let c: &Counts = &rows.counts;
-    let lang = messages::lang();
-    let levels: Vec<String> = setup
-        .policy
-        .levels
-        .iter()
-        .zip(&c.per_level)
-        .map(|(l, n)| match lang {
-            Lang::En => format!("{} {n}", l.id),
-            Lang::Zh => format!("{} {n}", l.label.get(lang)),
-        })
-        .collect();
-    let dest = a
-        .output
-        .as_ref()
-        .map(|p| format!(" → {}", p.display()))
-        .unwrap_or_default();
-    let (n, name, encoding) = (c.rows, &rows.name, rows.encoding);
-    let seconds = started.elapsed().as_secs_f64();
-    let (bad_cells, bad_rows, incomplete) = (c.bad_cells, c.bad_rows, c.incomplete);
-    let beyond = c.beyond_cells();
-    let stopped = if closed {
-        messages::pick(
-            "; output stopped early (stdout closed)",
-            "；输出提前停止（标准输出已关闭）",
-        )
-    } else {
-        ""
-    };
-    let levels = levels.join(messages::pick(", ", "，"));
-    eprintln!(
-        "{}",
-        tr!(
-            "scored {n} row(s) of {name} ({encoding}){dest} in {seconds:.2} s; {bad_cells} invalid cell(s) in {bad_rows} row(s){beyond}{stopped}; {incomplete} incomplete scale result(s); levels: {levels}",
-            "已评分 {name}（{encoding}）的 {n} 行{dest}，用时 {seconds:.2} 秒；{bad_cells} 个无效单元格，分布在 {bad_rows} 行{beyond}{stopped}；{incomplete} 个量表结果不完整；各级别：{levels}"
-        )
-    );
 }
 
 fn manifest_of(
@@ -319,40 +278,6 @@ fn manifest_of(
         output: display(&a.output, "<stdout>"),
         exit_code: exit.code(),
     }
-}
-
-/// The progress bar, moved every `PROGRESS_EVERY` rows.
-struct Progress<'w, S> {
-    inner: &'w mut S,
-    bar: indicatif::ProgressBar,
-    read: Arc<AtomicU64>,
-    rows: u64,
-}
-
-impl<S: RowSink> RowSink for Progress<'_, S> {
-    #[inline]
-    fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
-        self.rows += 1;
-        if self.rows.is_multiple_of(PROGRESS_EVERY) {
-            self.bar.set_position(self.read.load(Ordering::Relaxed));
-        }
-        self.inner.row(row)
-    }
-}
-
-fn progress_bar(quiet: bool, size: Option<u64>) -> Option<indicatif::ProgressBar> {
-    const BIG: u64 = 8 << 20;
-    let size = size.filter(|&s| s >= BIG)?;
-    if quiet || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let p = indicatif::ProgressBar::new(size);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} scoring [{bar:30}] {bytes}/{total_bytes} ({eta})",
-    ) {
-        p.set_style(style);
-    }
-    Some(p)
 }
 
 fn mode(d: DuplicatesArg) -> duplicates::Mode {

@@ -16,6 +16,7 @@ pub mod check;
 pub mod duplicates;
 pub mod group;
 pub mod problems;
+pub mod progress;
 pub mod scored;
 pub mod scorer;
 pub mod write;

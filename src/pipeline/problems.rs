@@ -221,6 +221,50 @@ impl Counts {
 
     /// Rows at the policy's top level: printed in any case (also with
     /// `--quiet`, also when stdout closed early).
+    /// `score`'s closing line on stderr: `scored N row(s) of FILE …`, the
+    /// problems behind an exit 1, and the count per level. `closed`: stdout
+    /// was closed early (`| head`).
+    pub fn score_summary(
+        &self,
+        policy: &Policy,
+        (name, encoding, output): (&str, &str, Option<&std::path::Path>),
+        seconds: f64,
+        closed: bool,
+    ) {
+        let lang = messages::lang();
+        let levels: Vec<String> = policy
+            .levels
+            .iter()
+            .zip(&self.per_level)
+            .map(|(l, n)| match lang {
+                crate::instrument::Lang::En => format!("{} {n}", l.id),
+                crate::instrument::Lang::Zh => format!("{} {n}", l.label.get(lang)),
+            })
+            .collect();
+        let dest = output
+            .map(|p| format!(" → {}", p.display()))
+            .unwrap_or_default();
+        let (n, bad_cells, bad_rows, incomplete) =
+            (self.rows, self.bad_cells, self.bad_rows, self.incomplete);
+        let beyond = self.beyond_cells();
+        let stopped = if closed {
+            messages::pick(
+                "; output stopped early (stdout closed)",
+                "；输出提前停止（标准输出已关闭）",
+            )
+        } else {
+            ""
+        };
+        let levels = levels.join(messages::pick(", ", "，"));
+        eprintln!(
+            "{}",
+            tr!(
+                "scored {n} row(s) of {name} ({encoding}){dest} in {seconds:.2} s; {bad_cells} invalid cell(s) in {bad_rows} row(s){beyond}{stopped}; {incomplete} incomplete scale result(s); levels: {levels}",
+                "已评分 {name}（{encoding}）的 {n} 行{dest}，用时 {seconds:.2} 秒；{bad_cells} 个无效单元格，分布在 {bad_rows} 行{beyond}{stopped}；{incomplete} 个量表结果不完整；各级别：{levels}"
+            )
+        );
+    }
+
     pub fn top_level_notice(&self, policy: &Policy) {
         let top = policy.top();
         let at_top = self.per_level.get(usize::from(top.0)).copied().unwrap_or(0);

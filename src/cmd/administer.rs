@@ -27,13 +27,10 @@ pub fn run(a: &AdministerArgs) -> anyhow::Result<Exit> {
     // refuse a file that would not keep the rows, or whose rows would not
     // line up, before anyone answers
     if let Some(p) = &a.append {
-        let reads = Protected::default()
-            .data(None)
-            .instruments(&a.instruments)
-            .file(
-                crate::messages::pick("the --policy file", "--policy 文件"),
-                a.policy.as_deref(),
-            );
+        let reads =
+            Protected::default()
+                .data(None)
+                .definitions(&a.instruments, a.policy.as_deref(), None);
         append::check_target(p, &battery, &reads)?;
     }
     let ids: Vec<&str> = battery.instruments.iter().map(|i| i.id.as_str()).collect();

@@ -116,15 +116,7 @@ fn group_duplicates<'p>(
 fn group_protected(a: &GroupInputArgs) -> Protected {
     Protected::default()
         .data(input::file_path(a.input.as_ref()))
-        .instruments(&a.instruments)
-        .file(
-            crate::messages::pick("the --policy file", "--policy 文件"),
-            a.policy.as_deref(),
-        )
-        .file(
-            crate::messages::pick("the --map file", "--map 文件"),
-            a.map.as_deref(),
-        )
+        .definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref())
 }
 
 /// Flush the output, or move its file into place; but nothing read is

@@ -103,15 +103,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // built after the key file exists: a new key is protected too
     let mut protected = Protected::default()
         .data(input_path)
-        .instruments(&a.instruments)
-        .file(
-            crate::messages::pick("the --policy file", "--policy 文件"),
-            a.policy.as_deref(),
-        )
-        .file(
-            crate::messages::pick("the --map file", "--map 文件"),
-            a.map.as_deref(),
-        )
+        .definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref())
         .file(
             crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),
             a.pseudonymize.as_deref(),

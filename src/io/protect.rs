@@ -78,6 +78,22 @@ impl Protected {
         self
     }
 
+    /// The definitions a run reads: `-i` files, `--policy`, `--map`.
+    #[must_use]
+    pub fn definitions(
+        self,
+        instruments: &[String],
+        policy: Option<&Path>,
+        map: Option<&Path>,
+    ) -> Self {
+        self.instruments(instruments)
+            .file(
+                crate::messages::pick("the --policy file", "--policy 文件"),
+                policy,
+            )
+            .file(crate::messages::pick("the --map file", "--map 文件"), map)
+    }
+
     /// `-i` values that name files (built-in ids name none).
     #[must_use]
     pub fn instruments(mut self, specs: &[String]) -> Self {

@@ -34,6 +34,14 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         a.list_ids.then_some(from),
         lang,
     )?;
+    if grouping.groups_people() && !a.list_ids {
+        // one group per person would name everyone in a report that says
+        // it names no one
+        anyhow::bail!(crate::messages::tr!(
+            "--by names the id column: every group would be one person, in a report that names no one; group by a class or another shared column, or give --list-ids for a staff report",
+            "--by 指定的是 id 列：每组只有一个人，而此报告不应列出任何个人；请按班级等共有的列分组，或加 --list-ids 生成仅供工作人员的报告"
+        ));
+    }
     let by_labels = by_labels(&grouping.by, &a.by_label)?;
     let mut dups = super::group_duplicates(inp, grouping.id_column(), &setup.policy)?;
     // refuse an existing file before reading the whole input
@@ -49,11 +57,15 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let mut referrals = ReferralList::default();
     let mut rows = Rows::start(input, &setup, source, options);
     rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
-        if !admits(dups.as_mut(), row)? {
+        let admitted = admits(dups.as_mut(), row)?;
+        let v = grouping.view(row);
+        if admitted {
+            groups.row(v.key, Tally::default).add(v.facts, v.level);
+        } else if !(a.list_ids && v.level >= from) {
             return Ok(true);
         }
-        let v = grouping.view(row);
-        groups.row(v.key, Tally::default).add(v.facts, v.level);
+        // a repeated submission set aside from the counts still goes on the
+        // staff list when it is at the list's level: it may be the urgent one
         if v.level >= from {
             if a.list_ids {
                 referrals.push(Referral {
@@ -111,11 +123,20 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             people: &people,
             left_out,
         }),
-        crisis_protocol: c
-            .per_level
-            .get(usize::from(setup.policy.top().0))
-            .is_some_and(|&n| n > 0 && setup.policy.top().0 > 0)
-            .then(|| setup.policy.crisis_staff(lang).to_string()),
+        // in an aggregate report only when the overview shows a row at the
+        // top level: else the box would tell a suppressed group holds one
+        crisis_protocol: {
+            let top = usize::from(setup.policy.top().0);
+            let at_top = if a.list_ids {
+                c.per_level.get(top).copied().unwrap_or(0)
+            } else {
+                shown
+                    .overall
+                    .as_ref()
+                    .map_or(0, |(_, t)| t.levels.get(top).copied().unwrap_or(0))
+            };
+            (top > 0 && at_top > 0).then(|| setup.policy.crisis_staff(lang).to_string())
+        },
         version: env!("CARGO_PKG_VERSION"),
     });
     // nothing read, or not all: no report that looks like one (the temporary goes)

@@ -76,6 +76,11 @@ impl<'s> Grouping<'s> {
         self.id_col
     }
 
+    /// Whether a `--by` column is the id column: one group per person.
+    pub fn groups_people(&self) -> bool {
+        self.id_col.is_some_and(|c| self.by_cols.contains(&c))
+    }
+
     pub fn view<'r>(&'r mut self, row: &'r Row<'r>) -> View<'r> {
         let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
         self.key.clear();

@@ -12,6 +12,7 @@ use std::io::Write;
 use crate::cli::Format;
 use crate::exit;
 use crate::instrument::{Lang, Scale};
+use crate::io::privacy::trim_id;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::write::{Columns, CompactColumn, Dest, Encoded, Kind, Sink};
 use crate::messages::tr;
@@ -255,7 +256,10 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
         }
         let (sink, rec) = (&mut self.sink, row.record);
         match self.lead.id.and_then(|c| rec.get(c)) {
-            Some(id) if !id.is_empty() && self.lead.pseudonyms.is_some() => {
+            // an id of only spaces is no one's: left empty, never one shared
+            // pseudonym (its trimmed form is empty)
+            Some(id) if self.lead.pseudonyms.is_some() && trim_id(id).is_empty() => sink.text(b""),
+            Some(id) if self.lead.pseudonyms.is_some() => {
                 let p = self.lead.pseudonyms.as_ref().expect("checked");
                 sink.text(p.pseudonym(raw_id.unwrap_or(id)).as_bytes());
             }

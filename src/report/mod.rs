@@ -227,7 +227,19 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
         None => d.policy_id.clone(),
     };
     item(tr(lang, "Policy:", "转介策略："), &policy);
-    item(tr(lang, "Respondents:", "作答人数："), &d.rows.to_string());
+    // an aggregate report counts the shown groups only: the whole count
+    // minus the overview's would give a suppressed group's size
+    match (&d.referrals, d.shown.suppressed) {
+        (None, n) if n > 0 => item(
+            tr(
+                lang,
+                "Respondents (groups shown):",
+                "作答人数（所显示的组）：",
+            ),
+            &d.shown.overall.as_ref().map_or(0, |(_, t)| t.n).to_string(),
+        ),
+        _ => item(tr(lang, "Respondents:", "作答人数："), &d.rows.to_string()),
+    }
     item(
         tr(lang, "Invalid cells:", "无效答案："),
         &match (lang, d.invalid_cells) {

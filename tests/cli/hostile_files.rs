@@ -682,6 +682,34 @@ fn ids_are_trimmed_before_hashing() {
     assert_ne!(ids[0], ids[4]);
 }
 
+/// Second red-team pass, finding 1: ids of only spaces all got the
+/// pseudonym of the empty string, so `summary` took them for one person
+/// submitting several times and set an urgent row aside. Such an id is no
+/// one's: left empty, like an empty id.
+#[test]
+fn ids_of_only_spaces_share_no_pseudonym() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_file(dir.path(), "k.key", 0o600);
+    let input = write(
+        dir.path(),
+        "blank-ids.csv",
+        "id,phq2_1,phq2_2\n\"   \",3,3\n\"  \",0,0\n\"\t\",0,0\n\u{3000},0,0\n,0,0\nS1,0,0\n",
+    );
+    let (stdout, stderr, code) = run(bin()
+        .arg("score")
+        .arg(&input)
+        .args(["-i", "phq2", "-q", "--format", "csv", "--pseudonymize"])
+        .arg(&key));
+    assert_eq!(code, 0, "{stderr}");
+    let ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["", "", "", "", "", ids[5]], "{stdout}");
+    assert_eq!(ids[5].len(), 32, "S1 pseudonymized: {stdout}");
+}
+
 // ------------------------------------------- red team: output side
 
 /// Finding 1: a kept or id column named like a column `score` writes (or

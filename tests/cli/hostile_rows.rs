@@ -146,6 +146,8 @@ fn summary_and_report_do_not_use_a_misaligned_row_either() {
             "id",
             "--min-group",
             "1",
+            // one group per person: a staff report
+            "--list-ids",
             "-o",
         ])
         .arg(&html));
@@ -299,6 +301,7 @@ fn a_workbook_damaged_after_thousands_of_rows_says_how_far_it_got() {
         "phq9",
         "--by",
         "id",
+        "--list-ids",
         "-o",
         "r.html",
     ]));

@@ -527,3 +527,77 @@ fn the_referral_list_is_bounded_and_says_what_it_left_out() {
         html.len()
     );
 }
+
+/// Second red-team pass, findings 2, 3 and 6: a report must not leak what
+/// its suppression hides, must not drop an urgent submission that was set
+/// aside as a repeat from the staff list, and must not name everyone when
+/// grouped by the id.
+#[test]
+fn an_aggregate_report_hides_small_groups_and_the_staff_list_keeps_set_aside_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = "id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let mut small = String::from(h);
+    for i in 1..=6 {
+        small.push_str(&format!("A{i},7A,0,0,0,0,0,0,0,0,0\n"));
+    }
+    small.push_str("S1,7B,0,0,0,0,0,0,0,0,3\nS2,7B,1,1,1,1,1,1,1,1,1\n");
+    let input = crate::write(dir.path(), "small.csv", &small);
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = run(bin()
+        .args(["report", "-i", "phq9", "--by", "class", "-q", "-o"])
+        .arg(&out)
+        .arg(&input));
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    // 8 rows, 6 shown: the header must not give 8 (8 − 6 = the small group)
+    assert!(
+        html.contains("<dt>Respondents (groups shown):</dt><dd>6</dd>"),
+        "{html}"
+    );
+    assert!(!html.contains("<dd>8</dd>"), "{html}");
+    // the urgent person is in the suppressed group: no crisis box saying so
+    assert!(!html.contains("Crisis protocol (staff)"), "{html}");
+
+    // grouped by the id: one group per person, refused without --list-ids
+    let (_, stderr, code) = run(bin()
+        .args([
+            "report",
+            "-i",
+            "phq9",
+            "--by",
+            "id",
+            "--min-group",
+            "1",
+            "--force",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&input));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--by names the id column"), "{stderr}");
+
+    // the urgent submission is the one set aside (the last row is kept)
+    let twice =
+        format!("{h}D1,7A,0,0,0,0,0,0,0,0,3\nD1,7A,0,0,0,0,0,0,0,0,0\nN1,7A,0,0,0,0,0,0,0,0,0\n");
+    let input = crate::write(dir.path(), "twice.csv", &twice);
+    let (_, stderr, code) = run(bin()
+        .args([
+            "report",
+            "-i",
+            "phq9",
+            "--by",
+            "class",
+            "--list-ids",
+            "--force",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&input));
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("D1"),
+        "the urgent submission is listed for staff: {html}"
+    );
+    assert!(html.contains("Crisis protocol (staff)"), "{html}");
+}

@@ -548,8 +548,10 @@ pub fn compact_layout(
             shown[c] = false;
         }
     }
+    // the first column (the id) is never cut: two ids cut to one start
+    // could not be told apart, and the row would name no one
     while total(&widths, &shown) > width {
-        let Some(c) = (0..n)
+        let Some(c) = (1..n)
             .filter(|&c| shown[c] && widths[c] > COMPACT_MIN)
             .max_by_key(|&c| widths[c])
         else {
@@ -697,6 +699,18 @@ mod tests {
     fn widest(text: &str) -> usize {
         use unicode_width::UnicodeWidthStr as _;
         text.lines().map(|l| l.width()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn compact_layout_never_cuts_the_id() {
+        let headers = strings(&["id", "class", "level"]);
+        let rows = vec![
+            strings(&["school-2025-grade7-class3-001", "7A", "No flag"]),
+            strings(&["school-2025-grade7-class3-002", "7A", "Urgent"]),
+        ];
+        let out = compact_layout(&headers, &[false, false, false], &rows, 30);
+        assert!(out.contains("school-2025-grade7-class3-002"), "{out}");
+        assert!(out.contains("school-2025-grade7-class3-001"), "{out}");
     }
 
     #[test]

@@ -282,9 +282,16 @@ impl<'p> Duplicates<'p> {
     fn warn(&mut self, text: impl FnOnce() -> String) {
         self.reported += 1;
         if self.reported <= LISTED {
-            eprintln!("warning: {}", text());
+            eprintln!("{}{}", crate::messages::warning(), text());
         } else if self.reported == LISTED + 1 {
-            eprintln!("warning: further repeated ids are counted, not listed");
+            eprintln!(
+                "{}{}",
+                crate::messages::warning(),
+                crate::messages::tr!(
+                    "further repeated ids are counted, not listed",
+                    "其余重复的 id 只计数，不再逐一列出"
+                )
+            );
         }
     }
 
@@ -321,18 +328,26 @@ impl<'p> Duplicates<'p> {
             ),
             Mode::All => {
                 let hint = self.hint;
-                self.warn(|| format!("row {n}: {who} was submitted before, in row {first}: both rows kept ({hint})"));
+                self.warn(|| {
+                    crate::messages::tr!(
+                        "row {n}: {who} was submitted before, in row {first}: both rows kept ({hint})",
+                        "第 {n} 行：{who} 已在第 {first} 行提交过：两行都保留（{hint}）"
+                    )
+                });
                 Ok(true)
             }
             Mode::First => {
                 self.set_aside += 1;
                 let above = self.above(row.level, first_level);
-                let text = format!("row {n}: {who} was submitted before, in row {first}: row {n} set aside (--duplicates {flag}){above}");
+                let text = crate::messages::tr!(
+                    "row {n}: {who} was submitted before, in row {first}: row {n} set aside (--duplicates {flag}){above}",
+                    "第 {n} 行：{who} 已在第 {first} 行提交过：第 {n} 行未计入（--duplicates {flag}）{above}"
+                );
                 if above.is_empty() {
                     self.warn(|| text);
                 } else {
                     // a higher level set aside is never silent, nor capped
-                    eprintln!("warning: {text}");
+                    eprintln!("{}{text}", crate::messages::warning());
                 }
                 Ok(false)
             }
@@ -358,7 +373,12 @@ impl<'p> Duplicates<'p> {
             if higher {
                 self.set_aside_levels.insert(hash, (row.number, row.level));
             }
-            self.warn(|| format!("row {n}: {who} is submitted again, in row {last}: row {n} set aside, the last submission kept"));
+            self.warn(|| {
+                crate::messages::tr!(
+                    "row {n}: {who} is submitted again, in row {last}: row {n} set aside, the last submission kept",
+                    "第 {n} 行：{who} 在第 {last} 行再次提交：第 {n} 行未计入，保留最后一次提交"
+                )
+            });
             return false;
         }
         if let Some(&(earlier, level)) = self.set_aside_levels.get(&hash) {
@@ -367,7 +387,14 @@ impl<'p> Duplicates<'p> {
                 // a higher level set aside is never silent
                 let (set_aside, kept) =
                     (self.policy.level_id(level), self.policy.level_id(row.level));
-                eprintln!("warning: row {n}: {who} is kept at `{kept}`, but an earlier submission set aside, row {earlier}, was at `{set_aside}`: check with the person");
+                eprintln!(
+                    "{}{}",
+                    crate::messages::warning(),
+                    crate::messages::tr!(
+                        "row {n}: {who} is kept at `{kept}`, but an earlier submission set aside, row {earlier}, was at `{set_aside}`: check with the person",
+                        "第 {n} 行：{who} 保留的级别为 `{kept}`，但未计入的较早提交（第 {earlier} 行）级别为 `{set_aside}`：请与本人核实"
+                    )
+                );
             }
         }
         true
@@ -376,10 +403,10 @@ impl<'p> Duplicates<'p> {
     /// A note when a set-aside row's level is above the kept row's.
     fn above(&self, set_aside: Level, kept: Level) -> String {
         if set_aside > kept {
-            format!(
-                "; its level `{}` is above the kept row's `{}`: check with the person",
-                self.policy.level_id(set_aside),
-                self.policy.level_id(kept)
+            let (set_aside, kept) = (self.policy.level_id(set_aside), self.policy.level_id(kept));
+            crate::messages::tr!(
+                "; its level `{set_aside}` is above the kept row's `{kept}`: check with the person",
+                "；其级别 `{set_aside}` 高于保留行的 `{kept}`：请与本人核实"
             )
         } else {
             String::new()
@@ -403,14 +430,23 @@ impl<'p> Duplicates<'p> {
         if self.rows_repeated == 0 {
             return;
         }
+        let n = self.set_aside;
         let what = match self.mode {
-            Mode::All => "all kept".to_string(),
-            Mode::Last => format!("{} set aside, each id's last row kept", self.set_aside),
-            _ => format!("{} set aside", self.set_aside),
+            Mode::All => crate::messages::pick("all kept", "全部保留").to_string(),
+            Mode::Last => crate::messages::tr!(
+                "{n} set aside, each id's last row kept",
+                "{n} 行未计入，每个 id 保留最后一行"
+            ),
+            _ => crate::messages::tr!("{n} set aside", "{n} 行未计入"),
         };
+        let repeated = self.rows_repeated;
         eprintln!(
-            "warning: {} row(s) repeat the id of an earlier row (submitted twice?): {what}",
-            self.rows_repeated
+            "{}{}",
+            crate::messages::warning(),
+            crate::messages::tr!(
+                "{repeated} row(s) repeat the id of an earlier row (submitted twice?): {what}",
+                "{repeated} 行与前面某行的 id 相同（重复提交？）：{what}"
+            )
         );
     }
 }

@@ -198,3 +198,31 @@ fn summary_and_report_end_in_chinese() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("\n已写入 "), "{stderr}");
 }
+
+/// The duplicate warnings, the safety one above all, follow `--lang zh`
+/// (second red-team pass, finding 7).
+#[test]
+fn duplicate_warnings_are_in_chinese() {
+    let (_, stderr, code) = run(bin()
+        .args([
+            "score",
+            "-",
+            "-i",
+            "phq9",
+            "--duplicates",
+            "first",
+            "--lang",
+            "zh",
+            "-q",
+            "--format",
+            "csv",
+        ])
+        .write_stdin(
+            "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n\
+             A1,0,0,0,0,0,0,0,0,0\nA1,0,0,0,0,0,0,0,0,3\n",
+        ));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("警告：第 3 行"), "{stderr}");
+    assert!(stderr.contains("请与本人核实"), "{stderr}");
+    assert!(!stderr.contains("check with the person"), "{stderr}");
+}

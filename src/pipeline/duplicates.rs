@@ -63,7 +63,11 @@ struct Rows {
 /// an empty id is no one's, never a duplicate of another empty one.
 fn id_key(cell: &[u8]) -> Option<&[u8]> {
     let key = crate::io::privacy::trim_id(cell);
-    (!key.is_empty()).then_some(key)
+    // an id with bytes that did not decode (shown as U+FFFD) cannot be
+    // compared: two different ids may read the same, and setting one aside
+    // could drop a person
+    let undecodable = key.windows(3).any(|w| w == "\u{FFFD}".as_bytes());
+    (!key.is_empty() && !undecodable).then_some(key)
 }
 
 /// Ids kept as 128-bit hashes (XXH3-128 with a seed drawn per run, so no

@@ -480,3 +480,33 @@ fn a_row_set_aside_still_reaches_fail_on() {
         ("error: --duplicates first needs an id column: give --id-column (the input has no `id` column)\n", 2)
     );
 }
+
+/// Second red-team pass, finding 4: two ids whose bytes do not decode read
+/// the same (`A�1`); `--duplicates last` set the urgent one aside. An id that
+/// did not decode is never compared.
+#[test]
+fn ids_that_do_not_decode_are_never_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad-ids.csv");
+    std::fs::write(
+        &f,
+        b"id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n\
+          A\xfe1,0,0,0,0,0,0,0,0,3\nA\xff1,0,0,0,0,0,0,0,0,0\n",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "--duplicates",
+            "last",
+            "--format",
+            "csv",
+        ])
+        .arg(&f));
+    assert_eq!(code, 1, "undecodable cells: {stderr}");
+    assert_eq!(stdout.lines().count(), 3, "both rows kept: {stdout}");
+    assert!(stdout.contains(",urgent,"), "{stdout}");
+    assert!(!stderr.contains("set aside"), "{stderr}");
+}

@@ -207,12 +207,18 @@ fn by_labels(columns: &[String], given: &[String]) -> anyhow::Result<Vec<String>
             })
             .collect());
     }
-    if given.len() != columns.len() {
-        anyhow::bail!(
-            "--by-label gives {} label(s) for {} --by column(s): give one label per column, comma-separated",
-            given.len(),
-            columns.len()
-        );
+    let (n, want) = (given.len(), columns.len());
+    if n != want {
+        anyhow::bail!(crate::messages::tr!(
+            "--by-label gives {n} label(s) for {want} --by column(s): give one label per column, comma-separated",
+            "--by-label 给出 {n} 个名称，但 --by 有 {want} 列：每列一个名称，用逗号分隔"
+        ));
+    }
+    if given.iter().any(|l| l.trim().is_empty()) {
+        anyhow::bail!(crate::messages::tr!(
+            "--by-label has an empty label: the report's title and columns need a name for each --by column",
+            "--by-label 中有空名称：报告的标题和列需要每个 --by 列的名称"
+        ));
     }
     Ok(given.iter().map(|l| l.trim().to_string()).collect())
 }

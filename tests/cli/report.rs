@@ -601,3 +601,25 @@ fn an_aggregate_report_hides_small_groups_and_the_staff_list_keeps_set_aside_row
     );
     assert!(html.contains("Crisis protocol (staff)"), "{html}");
 }
+
+/// An empty `--by-label` would title the report "by " (second red-team
+/// pass): a usage error.
+#[test]
+fn an_empty_by_label_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let (_, stderr, code) = report(&[
+        "examples/class-survey.csv",
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "--by-label",
+        " ",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--by-label has an empty label"), "{stderr}");
+    assert!(!out.exists());
+}

@@ -89,7 +89,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let n_groups = groups.len();
     let shown = groups.finish(inp.min_group);
     let scales = rows.scales();
-    let scale_names = scale_names(&setup, &scales, lang);
+    let scale_names = report::scale_names(setup.battery(), &scales, lang);
     let levels = levels_of(&setup.policy);
     let instruments = setup
         .battery()
@@ -221,44 +221,6 @@ fn by_labels(columns: &[String], given: &[String]) -> anyhow::Result<Vec<String>
         ));
     }
     Ok(given.iter().map(|l| l.trim().to_string()).collect())
-}
-
-/// Each scale as people name it: a scale's own name when it has one
-/// (DASS-21's subscales), else its instrument's short name (`PHQ-9`). A
-/// scored file's scales are looked up among the built-ins; one that is
-/// not built in keeps its id.
-fn scale_names(
-    setup: &crate::pipeline::Setup,
-    scales: &[crate::summary::ScaleInfo],
-    lang: Lang,
-) -> Vec<String> {
-    let named = |inst: &crate::instrument::Instrument, s: &crate::instrument::Scale| match s
-        .name
-        .as_ref()
-        .map(|n| n.get(lang).trim())
-    {
-        Some(n) if !n.is_empty() => crate::printable::printable_line(n).into_owned(),
-        _ => inst.short_name(lang),
-    };
-    if let Some(b) = setup.battery() {
-        return b.scales().map(|(_, inst, s)| named(inst, s)).collect();
-    }
-    let builtins: Vec<crate::instrument::Instrument> = crate::instrument::builtin_ids()
-        .into_iter()
-        .filter_map(|id| crate::instrument::builtin(id)?.ok())
-        .collect();
-    scales
-        .iter()
-        .map(|info| {
-            builtins
-                .iter()
-                .find_map(|inst| {
-                    let s = inst.scales.iter().find(|s| s.id == info.id)?;
-                    Some(named(inst, s))
-                })
-                .unwrap_or_else(|| info.id.clone())
-        })
-        .collect()
 }
 
 /// Seconds since 1970 for the report's date: `SOURCE_DATE_EPOCH` when set

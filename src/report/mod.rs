@@ -584,6 +584,40 @@ pub fn refer_from(
     ))
 }
 
+/// Each scale as people name it (`Instrument::scale_name`: its own name,
+/// else `PHQ-9 total`), in the order of `scales`. A scored file's scales
+/// (no battery) are looked up among the built-ins; one that is not built in
+/// keeps its id.
+pub fn scale_names(
+    battery: Option<&crate::score::Battery>,
+    scales: &[ScaleInfo],
+    lang: Lang,
+) -> Vec<String> {
+    let named = |inst: &crate::instrument::Instrument, id: &str| {
+        let i = inst.scales.iter().position(|s| s.id == id)?;
+        Some(inst.scale_name(i, lang))
+    };
+    if let Some(b) = battery {
+        return b
+            .scales()
+            .map(|(_, inst, s)| named(inst, &s.id).unwrap_or_else(|| s.id.clone()))
+            .collect();
+    }
+    let builtins: Vec<crate::instrument::Instrument> = crate::instrument::builtin_ids()
+        .into_iter()
+        .filter_map(|id| crate::instrument::builtin(id)?.ok())
+        .collect();
+    scales
+        .iter()
+        .map(|info| {
+            builtins
+                .iter()
+                .find_map(|inst| named(inst, &info.id))
+                .unwrap_or_else(|| info.id.clone())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

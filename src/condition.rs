@@ -864,13 +864,15 @@ mod tests {
         assert_eq!(c.to_string(), "a >= 1 or (b < 2 and c == 0.5)");
     }
 
+    /// Why `c` can never be true in `d`, if it cannot.
+    fn never(d: &Domain, c: &str) -> Option<String> {
+        let (name, op, value) = parse_leaf(c).unwrap();
+        d.never(&name, op, value)
+    }
+
     #[test]
     fn thresholds_no_answer_can_reach() {
         let item = Domain::answers([0, 1, 2, 3]);
-        let never = |d: &Domain, c: &str| {
-            let (name, op, value) = parse_leaf(c).unwrap();
-            d.never(&name, op, value)
-        };
         assert_eq!(
             never(&item, "t_1 >= 4").as_deref(),
             Some("`t_1 >= 4` can never be true: answers of `t_1` are 0 to 3")
@@ -928,10 +930,6 @@ mod tests {
 
     #[test]
     fn totals_in_steps_never_take_the_values_between() {
-        let never = |d: &Domain, c: &str| {
-            let (name, op, value) = parse_leaf(c).unwrap();
-            d.never(&name, op, value)
-        };
         let dass = Domain::totals(0, 42, 0, 2);
         assert_eq!(
             never(&dass, "d == 21").as_deref(),

@@ -841,19 +841,8 @@ mod tests {
         fn lines_and_rows_are_where_an_editor_and_a_spreadsheet_show_them(
             (text, want) in layout()
         ) {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("t.csv");
-            std::fs::write(&path, &text).unwrap();
-            let mut table = Table::open(&InputSpec {
-                path: Some(&path),
-                encoding: None,
-                delimiter: Some(','),
-                sheet: None,
-            })
-            .unwrap();
-            let mut rec = ByteRecord::new();
             let mut got = Vec::new();
-            while let Some(info) = table.read(&mut rec).unwrap() {
+            for (_, info) in read_all(text.as_ref()) {
                 proptest::prop_assert!(!info.unclosed, "{text:?}");
                 got.push((info.line, info.row, info.breaks));
             }

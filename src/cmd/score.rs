@@ -164,7 +164,14 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         d.end_note();
     }
     if compact && !a.quiet {
-        eprintln!("note: a compact table for this terminal; every column: --wide, --format csv or -o FILE");
+        eprintln!(
+            "{}{}",
+            messages::note(),
+            tr!(
+                "a compact table for this terminal; every column: --wide, --format csv or -o FILE",
+                "为适应终端宽度只显示部分列；全部列：--wide、--format csv 或 -o 文件"
+            )
+        );
     }
     let counts = &rows.counts;
     // a row set aside as a repeated submission still reached its level

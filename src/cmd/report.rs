@@ -137,6 +137,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             };
             (top > 0 && at_top > 0).then(|| setup.policy.crisis_staff(lang).to_string())
         },
+        earlier_higher: dups.as_ref().map_or(0, |d| d.earlier_higher),
         version: env!("CARGO_PKG_VERSION"),
     });
     // nothing read, or not all: no report that looks like one (the temporary goes)

@@ -87,6 +87,10 @@ pub struct CompactColumn {
     /// May be cut to fit the width (free text, such as reasons) before any
     /// other column is.
     pub cut_first: bool,
+    /// A cell shown as people read it: a band id (`moderately_severe`) as
+    /// its label in the run's language (`中重度`). Cells not here are shown
+    /// as written.
+    pub shown_as: Vec<(String, String)>,
 }
 
 impl Columns {
@@ -474,6 +478,12 @@ impl<W: Write> Sink<W> {
                                     .iter()
                                     .filter_map(|&i| r.get(i).map(String::as_str))
                                     .filter(|v| !v.is_empty())
+                                    .map(|v| {
+                                        c.shown_as
+                                            .iter()
+                                            .find(|(id, _)| id == v)
+                                            .map_or(v, |(_, label)| label.as_str())
+                                    })
                                     .collect();
                                 parts.join(" ")
                             })
@@ -788,16 +798,19 @@ mod tests {
                 header: "id".into(),
                 sources: vec![0],
                 cut_first: false,
+                shown_as: Vec::new(),
             },
             CompactColumn {
                 header: "phq9".into(),
                 sources: vec![1, 2],
                 cut_first: false,
+                shown_as: Vec::new(),
             },
             CompactColumn {
                 header: "level".into(),
                 sources: vec![3],
                 cut_first: false,
+                shown_as: Vec::new(),
             },
         ];
         let mut s = Sink::new(Format::Table, Vec::new(), cols, Dest::Terminal).unwrap();

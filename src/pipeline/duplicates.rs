@@ -193,6 +193,8 @@ pub struct Duplicates<'p> {
     pub rows_repeated: u64,
     /// Rows not passed on.
     pub set_aside: u64,
+    /// `Last`: ids whose kept (last) row is below an earlier row set aside.
+    pub earlier_higher: u64,
     reported: u64,
     /// At most this many ids are looked at.
     limit: usize,
@@ -239,6 +241,7 @@ impl<'p> Duplicates<'p> {
             set_aside_levels: HashMap::default(),
             rows_repeated: 0,
             set_aside: 0,
+            earlier_higher: 0,
             reported: 0,
             limit,
             past_limit,
@@ -389,6 +392,7 @@ impl<'p> Duplicates<'p> {
             let above = self.above(level, row.level);
             if !above.is_empty() {
                 // a higher level set aside is never silent
+                self.earlier_higher += 1;
                 let (set_aside, kept) =
                     (self.policy.level_id(level), self.policy.level_id(row.level));
                 eprintln!(

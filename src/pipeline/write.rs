@@ -16,6 +16,7 @@ use crate::io::privacy::trim_id;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::write::{Columns, CompactColumn, Dest, Encoded, Kind, Sink};
 use crate::messages::tr;
+use crate::printable::printable_line;
 use crate::policy::{Bound, Level, Policy};
 use crate::score::Battery;
 
@@ -80,6 +81,7 @@ pub fn compact_columns(
         header: header.to_string(),
         sources,
         cut_first,
+        shown_as: Vec::new(),
     };
     let mut compact = vec![column(&cols.names[0], vec![0], false)];
     // `--keep` columns were asked for by name: shown after the id
@@ -89,7 +91,21 @@ pub fn compact_columns(
     let first_result = 1 + lead.keep.len();
     for (k, (_, _, s)) in battery.scales().enumerate() {
         let total = first_result + 3 * k;
-        compact.push(column(&s.id, vec![total, total + 1], false));
+        // bands as people read them, in the run's language
+        let mut shown_as: Vec<(String, String)> = s
+            .bands
+            .iter()
+            .map(|b| (b.label.clone(), printable_line(&b.display(lang)).into_owned()))
+            .collect();
+        let incomplete = match lang {
+            Lang::En => "incomplete",
+            Lang::Zh => "不完整",
+        };
+        shown_as.push(("incomplete".into(), incomplete.into()));
+        compact.push(CompactColumn {
+            shown_as,
+            ..column(&s.id, vec![total, total + 1], false)
+        });
     }
     let level = first_result + 3 * battery.n_scales();
     let (level_header, reasons_header) = match lang {

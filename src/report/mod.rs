@@ -59,6 +59,9 @@ pub struct ReportData<'a> {
     pub refer_from: usize,
     /// `None`: aggregate only (no person named).
     pub referrals: Option<Listed<'a>>,
+    /// People whose last submission, the one counted, is at a lower level
+    /// than an earlier one set aside: said in the report, never named.
+    pub earlier_higher: u64,
     /// The policy's staff protocol, when some row reached its top level
     /// (never the respondent's text: a report is read by staff).
     pub crisis_protocol: Option<String>,
@@ -157,6 +160,28 @@ pub fn render(d: &ReportData<'_>) -> String {
         tr(lang, "Screening, not diagnosis.", "这是筛查，不是诊断。"),
         esc(&note(d))
     );
+    if d.earlier_higher > 0 {
+        // the counts hold each person's last submission: an earlier, more
+        // urgent one must not vanish from the page a head teacher reads
+        let n = d.earlier_higher;
+        let _ = writeln!(
+            h,
+            "<p class=\"note earlier\"><strong>{}</strong> {}</p>",
+            tr(lang, "Check earlier submissions.", "请核查较早的提交。"),
+            esc(&match lang {
+                Lang::En => format!(
+                    "{n} {} had an earlier submission at a higher level than their last one, \
+                     which is the one counted here: see the warnings shown when the report was made, \
+                     or the staff list (--list-ids).",
+                    if n == 1 { "person" } else { "people" }
+                ),
+                Lang::Zh => format!(
+                    "有 {n} 人较早的一次提交级别高于最后一次提交（此处只计最后一次）：\
+                     请查看生成报告时屏幕上的警告，或仅供工作人员的名单（--list-ids）。"
+                ),
+            })
+        );
+    }
 
     overview(&mut h, d);
     groups(&mut h, d);
@@ -697,6 +722,7 @@ mod tests {
                 left_out: 0,
             }),
             crisis_protocol: None,
+            earlier_higher: 0,
             version: "0.1.0",
         })
     }

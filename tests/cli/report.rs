@@ -623,3 +623,49 @@ fn an_empty_by_label_is_refused() {
     assert!(stderr.contains("--by-label has an empty label"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// The counts hold each person's last submission; an earlier one at a
+/// higher level is said on the page itself, in either language, and no
+/// one is named (issue 13: fail toward safety).
+#[test]
+fn an_aggregate_report_says_when_an_earlier_submission_was_higher() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = "id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let mut rows = String::from(h);
+    // D1 first urgent (item 9 = 3), then a calm last submission, which counts
+    rows.push_str("D1,7A,0,0,0,0,0,0,0,0,3\nD1,7A,0,0,0,0,0,0,0,0,0\n");
+    for i in 1..=5 {
+        rows.push_str(&format!("A{i},7A,0,0,0,0,0,0,0,0,0\n"));
+    }
+    let input = crate::write(dir.path(), "twice.csv", &rows);
+    let out = dir.path().join("r.html");
+    for (lang, said) in [
+        (
+            "en",
+            "1 person had an earlier submission at a higher level than their last one, which is the one counted here",
+        ),
+        (
+            "zh",
+            "有 1 人较早的一次提交级别高于最后一次提交（此处只计最后一次）",
+        ),
+    ] {
+        let (_, stderr, code) = run(bin()
+            .args(["report", "-i", "phq9", "--by", "class", "--force", "--lang", lang, "-o"])
+            .arg(&out)
+            .arg(&input));
+        assert_eq!(code, 0, "{stderr}");
+        let html = std::fs::read_to_string(&out).unwrap();
+        assert!(html.contains(said), "{lang}: {html}");
+        assert!(!html.contains("D1"), "no one named: {html}");
+    }
+    // no repeated submission above the kept one: nothing said
+    let calm = format!("{h}D1,7A,0,0,0,0,0,0,0,0,0\nD1,7A,0,0,0,0,0,0,0,0,3\n");
+    let input = crate::write(dir.path(), "calm.csv", &calm);
+    let (_, stderr, code) = run(bin()
+        .args(["report", "-i", "phq9", "--by", "class", "--force", "--min-group", "1", "-o"])
+        .arg(&out)
+        .arg(&input));
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("earlier submission"), "{html}");
+}

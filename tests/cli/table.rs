@@ -117,3 +117,29 @@ fn instruments_list_on_a_terminal_is_short() {
     // a border, the header, a rule, 12 instruments, a border: one line each
     assert_eq!(out.lines().count(), 16, "{out}");
 }
+
+/// Bands in the compact table are the instrument's labels in the run's
+/// language (`中重度`), never ids (`moderately_severe`).
+#[test]
+fn compact_table_shows_band_labels_in_the_run_language() {
+    let en = on_terminal(
+        80,
+        24,
+        "score examples/class-survey.csv -i phq9,gad7 --format table",
+    );
+    let s7b06 = en.lines().find(|l| l.starts_with("S7B06")).unwrap();
+    assert!(s7b06.contains("16 moderately severe"), "{s7b06}");
+    assert!(!en.contains("moderately_severe"), "{en}");
+    let zh = on_terminal(
+        80,
+        24,
+        "score examples/class-survey.csv -i phq9,gad7 --format table --lang zh",
+    );
+    check_fits(&zh, 80);
+    let s7a07 = zh.lines().find(|l| l.starts_with("S7A07")).unwrap();
+    assert!(s7a07.contains("14 中度"), "{s7a07}");
+    let s7b06 = zh.lines().find(|l| l.starts_with("S7B06")).unwrap();
+    assert!(s7b06.contains("16 中重度"), "{s7b06}");
+    assert!(!zh.contains("moderate"), "{zh}");
+    assert!(!zh.contains("minimal"), "{zh}");
+}

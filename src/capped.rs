@@ -15,19 +15,22 @@ pub const CONFIG_LIMIT: u64 = 16 * 1024 * 1024;
 /// Read all of `path`, refusing anything over `limit` bytes. `what` names
 /// the kind of file in errors ("policy file", "key file").
 pub fn read_capped(path: &Path, what: &str, limit: u64) -> anyhow::Result<Vec<u8>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("reading {what} {}", path.display()))?;
+    let reading = || {
+        let shown = path.display();
+        crate::messages::tr!("reading {what} {shown}", "读取{what} {shown} 时出错")
+    };
+    let file = std::fs::File::open(path).with_context(reading)?;
     // one byte past the limit tells "exactly at the limit" from "over it"
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .with_context(|| format!("reading {what} {}", path.display()))?;
+        .with_context(reading)?;
     if bytes.len() as u64 > limit {
-        bail!(
-            "{what} {} is larger than {}, the most psyscreen reads of a configuration file: is it the right file?",
-            path.display(),
-            size(limit)
-        );
+        let (shown, most) = (path.display(), size(limit));
+        bail!(crate::messages::tr!(
+            "{what} {shown} is larger than {most}, the most psyscreen reads of a configuration file: is it the right file?",
+            "{what} {shown} 大于 {most}，超过 psyscreen 读取配置文件的上限：是不是选错了文件？"
+        ));
     }
     Ok(bytes)
 }

@@ -8,6 +8,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::messages::{pick, tr};
+
 /// A number as written (`28`, `2.5`): integer units and decimal places, so
 /// comparisons are exact (no float equality anywhere in scoring or policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,23 +289,26 @@ impl Domain {
         let what = self.kind_word();
         let cond = format!("{name} {} {value}", op.as_str());
         if op == Op::Eq && self.precise_enough(value) && self.step > 1 {
-            return Some(format!(
+            return Some(tr!(
                 "`{cond}` can never be true: {what} of `{name}` {}",
+                "`{cond}` 永远不可能成立：`{name}` 的{what}{}",
                 self.describe()
             ));
         }
         if op == Op::Eq && !self.precise_enough(value) {
             let precision = if self.decimals == 0 {
-                "are whole numbers".to_string()
+                pick("are whole numbers", "都是整数").to_string()
             } else {
-                format!("have {} decimal place(s)", self.decimals)
+                tr!("have {} decimal place(s)", "有 {} 位小数", self.decimals)
             };
-            return Some(format!(
-                "`{cond}` can never be true: {what} of `{name}` {precision}"
+            return Some(tr!(
+                "`{cond}` can never be true: {what} of `{name}` {precision}",
+                "`{cond}` 永远不可能成立：`{name}` 的{what}{precision}"
             ));
         }
-        Some(format!(
+        Some(tr!(
             "`{cond}` can never be true: {what} of `{name}` {}",
+            "`{cond}` 永远不可能成立：`{name}` 的{what}{}",
             self.describe()
         ))
     }
@@ -311,8 +316,8 @@ impl Domain {
     /// "answers" or "totals".
     fn kind_word(&self) -> &'static str {
         match self.kind {
-            DomainKind::Answer => "answers",
-            DomainKind::Total => "totals",
+            DomainKind::Answer => pick("answers", "答案"),
+            DomainKind::Total => pick("totals", "总分"),
         }
     }
 
@@ -320,18 +325,22 @@ impl Domain {
     pub fn describe(&self) -> String {
         let (lo, hi) = (self.fixed(self.min), self.fixed(self.max));
         match &self.values {
-            Some(v) if v.len() == 1 => format!("are always {lo}"),
+            Some(v) if v.len() == 1 => tr!("are always {lo}", "总是 {lo}"),
             Some(v) if v.len() == 2 || v.windows(2).any(|w| w[1] != w[0] + 1) => {
                 let shown: Vec<String> = v.iter().map(|&x| self.fixed(x).to_string()).collect();
                 let (last, rest) = shown.split_last().expect("two values or more");
-                format!("are {} or {last}", rest.join(", "))
+                match crate::messages::lang() {
+                    crate::messages::Lang::En => format!("are {} or {last}", rest.join(", ")),
+                    crate::messages::Lang::Zh => format!("为 {} 或 {last}", rest.join("、")),
+                }
             }
-            Some(_) => format!("are {lo} to {hi}"),
-            None if self.step > 1 => format!(
+            Some(_) => tr!("are {lo} to {hi}", "为 {lo} 到 {hi}"),
+            None if self.step > 1 => tr!(
                 "range from {lo} to {hi} in steps of {}",
+                "在 {lo} 到 {hi} 之间，步长 {}",
                 self.fixed(self.step)
             ),
-            None => format!("range from {lo} to {hi}"),
+            None => tr!("range from {lo} to {hi}", "在 {lo} 到 {hi} 之间"),
         }
     }
 }
@@ -339,7 +348,10 @@ impl Domain {
 /// Parse `NAME OP NUMBER`.
 pub fn parse_leaf(s: &str) -> Result<(String, Op, Fixed), String> {
     let bad = || {
-        format!("cannot read condition `{s}`: expected `NAME OP NUMBER` with OP one of >= > <= < ==, e.g. `phq9 >= 10`")
+        tr!(
+            "cannot read condition `{s}`: expected `NAME OP NUMBER` with OP one of >= > <= < ==, e.g. `phq9 >= 10`",
+            "无法读取条件 `{s}`：应为 `名称 运算符 数字`，运算符为 >= > <= < == 之一，如 `phq9 >= 10`"
+        )
     };
     let pos = s.find(['<', '>', '=', '!']).ok_or_else(bad)?;
     let name = s[..pos].trim();
@@ -490,7 +502,10 @@ impl<R: PartialEq> Cond<R> {
             if let Some(why) = all_conflict(&self.all_members(), domain, given) {
                 out.push((
                     path.to_string(),
-                    format!("`{self}` can never be true: {why}"),
+                    tr!(
+                        "`{self}` can never be true: {why}",
+                        "`{self}` 永远不可能成立：{why}"
+                    ),
                 ));
             }
         }
@@ -532,7 +547,7 @@ fn all_conflict<R: PartialEq>(
             .iter()
             .map(|(op, v)| format!("{} {v}", op.as_str()))
             .collect();
-        shown.join(" and ")
+        shown.join(pick(" and ", " 且 "))
     };
     let mut narrowed = Vec::new();
     for (target, name, cs) in &by_name {
@@ -541,8 +556,9 @@ fn all_conflict<R: PartialEq>(
             Some(n) => narrowed.push((*target, n)),
             None if cs.iter().any(|c| !d.can_hold(c.0, c.1)) => return None,
             None => {
-                return Some(format!(
+                return Some(tr!(
                     "{} of `{name}` {}, and none is {}",
+                    "`{name}` 的{}{}，没有一个 {}",
                     d.kind_word(),
                     d.describe(),
                     none_is(cs)
@@ -555,8 +571,9 @@ fn all_conflict<R: PartialEq>(
             continue;
         };
         if d.narrow(cs).is_none() {
-            return Some(format!(
+            return Some(tr!(
                 "with those answers, {} of `{name}` {}, and none is {}",
+                "在这些答案下，`{name}` 的{}{}，没有一个 {}",
                 d.kind_word(),
                 d.describe(),
                 none_is(cs)
@@ -696,7 +713,10 @@ impl<'de> Deserialize<'de> for RawCond {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCond, A::Error> {
                 let key: String = map.next_key()?.ok_or_else(|| {
-                    de::Error::custom("empty condition: expected `any:` or `all:`")
+                    de::Error::custom(pick(
+                        "empty condition: expected `any:` or `all:`",
+                        "空条件：应为 `any:` 或 `all:`",
+                    ))
                 })?;
                 let parts: Vec<RawCond> = match key.as_str() {
                     "any" | "all" => map.next_value::<Vec<RawCond>>()?,
@@ -704,12 +724,16 @@ impl<'de> Deserialize<'de> for RawCond {
                 };
                 if map.next_key::<String>()?.is_some() {
                     return Err(de::Error::custom(
-                        "a condition mapping has exactly one key, `any` or `all`: nest them to combine",
+                        pick(
+                            "a condition mapping has exactly one key, `any` or `all`: nest them to combine",
+                            "条件映射只能有一个键 `any` 或 `all`：要组合请嵌套",
+                        ),
                     ));
                 }
                 if parts.is_empty() {
-                    return Err(de::Error::custom(format!(
-                        "`{key}:` needs at least one condition"
+                    return Err(de::Error::custom(tr!(
+                        "`{key}:` needs at least one condition",
+                        "`{key}:` 至少需要一个条件"
                     )));
                 }
                 Ok(if key == "any" {

@@ -50,26 +50,34 @@ impl Diagnostic {
 
     /// Render with the source text the spans point into.
     pub fn render(&self, source: &str) -> String {
-        self.render_as("error", source)
+        self.render_as(crate::messages::error(), source)
     }
 
     /// Render as a warning: the same form, for what is allowed but unsafe.
     pub fn render_warning(&self, source: &str) -> String {
-        self.render_as("warning", source)
+        self.render_as(crate::messages::warning(), source)
     }
 
+    /// `severity`: the prefix with its separator (`error: `, `错误：`).
     fn render_as(&self, severity: &str, source: &str) -> String {
+        use crate::messages::{pick, tr};
         let expected = self.expected.as_deref().map(shorten);
         let file = shorten(&self.file);
-        let mut out = format!("{severity}: {}\n", shorten(&self.message));
+        let mut out = format!("{severity}{}\n", shorten(&self.message));
+        let expect = pick("expected ", "应为：");
         let Some(span) = self.span else {
             if self.path.is_empty() {
                 let _ = writeln!(out, "  --> {file}");
             } else {
-                let _ = writeln!(out, "  --> {file} (at {})", shorten(&self.path));
+                let path = shorten(&self.path);
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    tr!("  --> {file} (at {path})", "  --> {file}（位置 {path}）")
+                );
             }
             if let Some(e) = &expected {
-                let _ = writeln!(out, "  = expected {e}");
+                let _ = writeln!(out, "  = {expect}{e}");
             }
             return out;
         };
@@ -85,7 +93,7 @@ impl Diagnostic {
         let caret_pad = display_width(&text, col.saturating_sub(1));
         let _ = write!(out, "{pad} | {}^", " ".repeat(caret_pad));
         if let Some(e) = &expected {
-            let _ = write!(out, " expected {e}");
+            let _ = write!(out, " {expect}{e}");
         }
         out.push('\n');
         out
@@ -177,11 +185,15 @@ pub fn render_all(diags: &[Diagnostic], source: &str) -> String {
         out.push('\n');
     }
     if let Some(first) = diags.get(MAX_RENDERED) {
+        let (more, file) = (diags.len() - MAX_RENDERED, &first.file);
         let _ = writeln!(
             out,
-            "error: {} more problem(s) in {}, not shown: fix the ones above first\n",
-            diags.len() - MAX_RENDERED,
-            first.file
+            "{}{}\n",
+            crate::messages::error(),
+            crate::messages::tr!(
+                "{more} more problem(s) in {file}, not shown: fix the ones above first",
+                "{file} 中还有 {more} 个问题未显示：请先改正上面的问题"
+            )
         );
     }
     out

@@ -12,6 +12,7 @@ use yaml_rust2::scanner::{Marker, ScanError};
 use crate::capped::{read_capped, CONFIG_LIMIT};
 use crate::diag::Reported;
 use crate::diag::{Diagnostic, Span};
+use crate::messages::{pick, tr};
 use crate::printable::printable_line;
 
 /// Position of every node by its path (`scales[0].bands[1].min`), built
@@ -60,16 +61,20 @@ pub fn read_config(path: &Path, what: &str) -> anyhow::Result<String> {
             let shown = shown.strip_prefix(BOM).unwrap_or(&shown);
             let line = before.matches('\n').count() + 1;
             let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let byte = bytes[valid];
             let d = Diagnostic::new(
                 &name,
                 "",
-                format!(
-                    "the file is not UTF-8 (byte 0x{:02X} cannot be read)",
-                    bytes[valid]
+                tr!(
+                    "the file is not UTF-8 (byte 0x{byte:02X} cannot be read)",
+                    "文件不是 UTF-8 编码（字节 0x{byte:02X} 无法读取）"
                 ),
             )
             .at(Some(Span { line, col }))
-            .expected("a UTF-8 text file (save it as UTF-8)");
+            .expected(pick(
+                "a UTF-8 text file (save it as UTF-8)",
+                "UTF-8 文本文件（请另存为 UTF-8）",
+            ));
             Err(Reported(d.render(shown)).into())
         }
     }
@@ -100,7 +105,8 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
 }
 
 fn empty(file: &str) -> Diagnostic {
-    Diagnostic::new(file, "", "the file is empty").expected("a YAML mapping")
+    Diagnostic::new(file, "", pick("the file is empty", "文件是空的"))
+        .expected(pick("a YAML mapping", "YAML 映射（键: 值）"))
 }
 
 /// What serde_yaml lets through or reports without a place: a key given
@@ -126,8 +132,9 @@ fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<D
                 Diagnostic::new(
                     file,
                     "",
-                    format!(
+                    tr!(
                         "the file could not be checked for repeated keys: {}",
+                        "无法检查文件中是否有重复的键：{}",
                         e.info()
                     ),
                 )
@@ -135,7 +142,10 @@ fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<D
                     line: e.marker().line(),
                     col: e.marker().col() + 1,
                 }))
-                .expected("plain YAML (block mappings and lists, quoted strings)"),
+                .expected(pick(
+                    "plain YAML (block mappings and lists, quoted strings)",
+                    "普通的 YAML（块状映射和列表、加引号的字符串）",
+                )),
             );
             None
         }
@@ -144,12 +154,16 @@ fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<D
         return Err(vec![Diagnostic::new(
             file,
             "",
-            format!("the file nests mappings and lists more than {MAX_DEPTH} levels deep"),
+            tr!(
+                "the file nests mappings and lists more than {MAX_DEPTH} levels deep",
+                "文件中映射和列表的嵌套超过 {MAX_DEPTH} 层"
+            ),
         )
         .at(Some(at))
-        .expected(
+        .expected(pick(
             "a flatter file (instruments and policies need a few levels)",
-        )]);
+            "层次更少的文件（量表和策略只需几层）",
+        ))]);
     }
     let mut errs = Vec::new();
     if check.documents.is_empty() && check.finished {
@@ -160,39 +174,51 @@ fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<D
             Diagnostic::new(
                 file,
                 "",
-                "the file holds more than one YAML document: a second one starts here",
+                pick(
+                    "the file holds more than one YAML document: a second one starts here",
+                    "文件包含不止一个 YAML 文档：第二个从这里开始",
+                ),
             )
             .at(Some(second))
-            .expected("one document per file (remove this `---` and what follows, or put it in its own file)"),
+            .expected(pick(
+                "one document per file (remove this `---` and what follows, or put it in its own file)",
+                "每个文件一个文档（删除这里的 `---` 及其后的内容，或把它们放进单独的文件）",
+            )),
         );
     }
     let unshown = check.repeated - check.duplicates.len();
     for dup in check.duplicates {
-        let within = if dup.path.is_empty() {
-            String::new()
-        } else {
-            format!(" in `{}`", dup.path)
+        let within = match (dup.path.is_empty(), crate::messages::lang()) {
+            (true, _) => String::new(),
+            (false, crate::messages::Lang::En) => format!(" in `{}`", dup.path),
+            (false, crate::messages::Lang::Zh) => format!("（在 `{}` 中）", dup.path),
         };
+        let key = printable_line(&shorten(&dup.key)).into_owned();
+        let (line, col) = (dup.first.line, dup.first.col);
         errs.push(
             Diagnostic::new(
                 file,
                 "",
-                format!(
-                    "duplicate key `{}`{within} (first at line {}, column {})",
-                    printable_line(&shorten(&dup.key)),
-                    dup.first.line,
-                    dup.first.col
+                tr!(
+                    "duplicate key `{key}`{within} (first at line {line}, column {col})",
+                    "键 `{key}` 重复{within}（第一次在第 {line} 行第 {col} 列）"
                 ),
             )
             .at(Some(dup.again))
-            .expected("each key once: a repeated key would silently replace the first"),
+            .expected(pick(
+                "each key once: a repeated key would silently replace the first",
+                "每个键只写一次：重复的键会悄悄替换第一个",
+            )),
         );
     }
     if unshown > 0 {
         errs.push(Diagnostic::new(
             file,
             "",
-            format!("{unshown} more duplicate key(s), not shown"),
+            tr!(
+                "{unshown} more duplicate key(s), not shown",
+                "还有 {unshown} 个重复的键未显示"
+            ),
         ));
     }
     if errs.is_empty() {
@@ -383,11 +409,144 @@ fn from_serde(file: &str, e: &serde_yaml::Error) -> Diagnostic {
             "unexpected form for",
         )
         .replace("invalid type: ", "wrong type: ");
+    let message = match crate::messages::lang() {
+        crate::messages::Lang::En => message,
+        crate::messages::Lang::Zh => serde_in_chinese(&message),
+    };
     let span = e.location().map(|l| Span {
         line: l.line(),
         col: l.column(),
     });
     Diagnostic::new(file, "", message).at(span)
+}
+
+/// serde_yaml's and yaml-rust2's wording, phrase by phrase; names, types
+/// and quoted YAML are kept as written.
+const SERDE_PHRASES: &[(&str, &str)] = &[
+    ("unknown field ", "未知字段 "),
+    ("missing field ", "缺少字段 "),
+    ("duplicate field ", "重复字段 "),
+    ("unknown variant ", "未知取值 "),
+    ("wrong type: ", "类型不对："),
+    ("invalid value: ", "取值无效："),
+    ("invalid length ", "长度无效 "),
+    ("unexpected form for ", "写法不对："),
+    (", expected one of ", "，应为以下之一："),
+    (", expected ", "，应为 "),
+    ("there are no fields", "这里不能有字段"),
+    ("did not find expected key", "没有找到应有的键"),
+    ("did not find expected node content", "没有找到应有的内容"),
+    (
+        "did not find expected ',' or ']'",
+        "没有找到应有的 ',' 或 ']'",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "没有找到应有的 ',' 或 '}'",
+    ),
+    ("did not find expected '-' indicator", "没有找到应有的 '-'"),
+    (
+        "mapping values are not allowed in this context",
+        "这里不能有映射值（冒号后要有空格；含冒号的文字要加引号）",
+    ),
+    ("found unexpected end of stream", "文件意外结束"),
+    ("found unknown escape character", "有未知的转义字符"),
+    (
+        "found character that cannot start any token",
+        "有不能作为开头的字符（缩进请用空格，不要用制表符）",
+    ),
+    (
+        "found a tab character that violates indentation",
+        "有违反缩进的制表符（缩进请用空格）",
+    ),
+    (", while parsing a block mapping", "（解析块状映射时）"),
+    ("while parsing a block mapping", "解析块状映射时"),
+    (", while parsing a block collection", "（解析块状列表时）"),
+    ("while parsing a block collection", "解析块状列表时"),
+    (", while parsing a flow mapping", "（解析流式映射时）"),
+    ("while parsing a flow mapping", "解析流式映射时"),
+    (", while parsing a flow sequence", "（解析流式列表时）"),
+    ("while parsing a flow sequence", "解析流式列表时"),
+    (", while parsing a block node", "（解析块状节点时）"),
+    ("while parsing a block node", "解析块状节点时"),
+    (", while parsing a flow node", "（解析流式节点时）"),
+    ("while parsing a flow node", "解析流式节点时"),
+    (
+        ", while scanning a quoted scalar",
+        "（读取加引号的字符串时）",
+    ),
+    ("while scanning a quoted scalar", "读取加引号的字符串时"),
+    (", while scanning a simple key", "（读取键时）"),
+    ("while scanning a simple key", "读取键时"),
+    ("could not find expected ':'", "没有找到应有的 ':'"),
+    (
+        ", while scanning a plain scalar",
+        "（读取无引号的字符串时）",
+    ),
+    ("while scanning a plain scalar", "读取无引号的字符串时"),
+    (", while scanning a block scalar", "（读取块状字符串时）"),
+    ("while scanning a block scalar", "读取块状字符串时"),
+    (", while scanning an anchor", "（读取锚点时）"),
+    (", while scanning an alias", "（读取别名时）"),
+    (", while scanning a tag", "（读取标签时）"),
+    (", while parsing a node", "（解析节点时）"),
+];
+
+fn serde_in_chinese(message: &str) -> String {
+    let mut out = message.to_string();
+    for (en, zh) in SERDE_PHRASES {
+        out = out.replace(en, zh);
+    }
+    // what was expected, when it is a kind of value (never quoted YAML)
+    for (en, zh) in [
+        ("a string", "字符串"),
+        ("a sequence", "列表"),
+        ("a map", "映射"),
+        ("a boolean", "布尔值"),
+        ("an integer", "整数"),
+        ("a number", "数字"),
+    ] {
+        out = out.replace(&format!("，应为 {en}"), &format!("，应为{zh}"));
+    }
+    // what was found, when it is a kind of value
+    for (en, zh) in [
+        ("sequence", "列表"),
+        ("map", "映射"),
+        ("string", "字符串"),
+        ("integer", "整数"),
+        ("floating point", "小数"),
+        ("boolean", "布尔值"),
+        ("unit value", "空值"),
+    ] {
+        out = out.replace(&format!("类型不对：{en}"), &format!("类型不对：{zh}"));
+    }
+    // where the part being parsed began, inside its parenthesis
+    let mut rest = out.as_str();
+    let mut shown = String::new();
+    while let Some(at) = rest.find(" at line ") {
+        let tail = &rest[at + " at line ".len()..];
+        let line_len = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (line, after) = tail.split_at(line_len);
+        let Some(after) = after.strip_prefix(" column ") else {
+            shown.push_str(&rest[..at + 1]);
+            rest = &rest[at + 1..];
+            continue;
+        };
+        let col_len = after
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let (col, after) = after.split_at(col_len);
+        let before = &rest[..at];
+        match before.strip_suffix("时）") {
+            Some(b) => shown.push_str(&format!("{b}时，开头在第 {line} 行第 {col} 列）")),
+            None => shown.push_str(&format!("{before}（第 {line} 行第 {col} 列）")),
+        }
+        rest = after;
+    }
+    shown.push_str(rest);
+    shown
 }
 
 fn strip_location(msg: &str) -> String {

@@ -3,6 +3,7 @@
 
 use super::scoring::{score_instrument, Answer, ScaleResult};
 use super::Instrument;
+use crate::messages::tr;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -29,8 +30,9 @@ pub fn run(inst: &Instrument) -> (usize, Vec<Failure>) {
             let show = |t: Option<i64>| t.map_or("empty".to_string(), |u| scale.format_total(u));
             if let Some(want) = e.total {
                 if want != got.total {
-                    problems.push(format!(
+                    problems.push(tr!(
                         "{} total: expected {}, got {}",
+                        "{} 总分：应为 {}，实为 {}",
                         scale.id,
                         show(want),
                         show(got.total)
@@ -42,17 +44,20 @@ pub fn run(inst: &Instrument) -> (usize, Vec<Failure>) {
                 .map_or("incomplete", |b| scale.bands[b].label.as_str());
             if let Some(want) = &e.band {
                 if want != got_band {
-                    problems.push(format!(
+                    problems.push(tr!(
                         "{} band: expected {want}, got {got_band}",
+                        "{} 分级：应为 {want}，实为 {got_band}",
                         scale.id
                     ));
                 }
             }
             if let Some(want) = e.prorated {
                 if want != got.prorated {
-                    problems.push(format!(
+                    problems.push(tr!(
                         "{} prorated: expected {want}, got {}",
-                        scale.id, got.prorated
+                        "{} 按比例推算：应为 {want}，实为 {}",
+                        scale.id,
+                        got.prorated
                     ));
                 }
             }

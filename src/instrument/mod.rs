@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::bail;
 
 use crate::diag::{self, Diagnostic, Reported};
-use crate::messages::tr;
+use crate::messages::{pick, tr};
 use crate::yaml;
 
 mod builtin;
@@ -54,7 +54,12 @@ pub fn load_with(
                 Diagnostic::new(
                     file,
                     &f.path,
-                    format!("known-answer test `{}` fails: {}", f.test, f.message),
+                    tr!(
+                        "known-answer test `{}` fails: {}",
+                        "已知答案测试 `{}` 未通过：{}",
+                        f.test,
+                        f.message
+                    ),
                 )
                 .at(idx.span(&f.path))
             })
@@ -69,7 +74,7 @@ pub fn load_file(path: &Path) -> anyhow::Result<Instrument> {
 }
 
 pub fn load_file_with(path: &Path, run_tests: bool) -> anyhow::Result<Instrument> {
-    let text = yaml::read_config(path, "instrument file")?;
+    let text = yaml::read_config(path, crate::messages::pick("instrument file", "量表文件"))?;
     let name = path.display().to_string();
     load_with(&name, &text, &name, run_tests)
         .map_err(|d| Reported(diag::render_all(&d, &text)).into())
@@ -159,7 +164,7 @@ fn check_no_collisions(set: &[Instrument]) -> anyhow::Result<()> {
         for n in names {
             if let Some(other) = seen.insert(n, &inst.id) {
                 if other != inst.id {
-                    bail!("`{n}` is defined by both `{other}` and `{}`: item and scale ids must be unique across the instruments of a run", inst.id);
+                    bail!(tr!("`{n}` is defined by both `{other}` and `{}`: item and scale ids must be unique across the instruments of a run", "`{n}` 同时由 `{other}` 和 `{}` 定义：同一次运行的各量表中，题目和分量表的 id 必须唯一", inst.id));
                 }
             }
         }
@@ -257,25 +262,43 @@ impl Checker<'_> {
 
     fn text(&mut self, t: &Text, path: &str, bilingual: bool) {
         if t.en.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            self.err(path, format!("`{path}` has no English text"))
-                .expected = Some("`en: \"...\"`".into());
+            self.err(
+                path,
+                tr!("`{path}` has no English text", "`{path}` 没有英文文本"),
+            )
+            .expected = Some("`en: \"...\"`".into());
         }
         if bilingual && t.zh.as_deref().is_none_or(|s| s.trim().is_empty()) {
             self.err(
                 path,
-                format!(
-                    "`{path}` has no Chinese text, but the file is bilingual (some text has `zh`)"
+                tr!(
+                    "`{path}` has no Chinese text, but the file is bilingual (some text has `zh`)",
+                    "`{path}` 没有中文文本，但此文件是双语的（有的文本有 `zh`）"
                 ),
             )
-            .expected = Some("`zh: \"...\"` beside `en`".into());
+            .expected =
+                Some(pick("`zh: \"...\"` beside `en`", "在 `en` 旁加 `zh: \"...\"`").into());
         }
     }
 
     #[allow(clippy::too_many_lines)]
     fn compile(&mut self, raw: RawInstrument, origin: &str) -> Instrument {
         if !valid_id(&raw.id) {
-            self.err("id", format!("instrument id `{}` is not valid", raw.id))
-                .expected = Some("lowercase letters, digits and _ (e.g. gad7)".into());
+            self.err(
+                "id",
+                tr!(
+                    "instrument id `{}` is not valid",
+                    "量表 id `{}` 无效",
+                    raw.id
+                ),
+            )
+            .expected = Some(
+                pick(
+                    "lowercase letters, digits and _ (e.g. gad7)",
+                    "小写字母、数字和 _（如 gad7）",
+                )
+                .into(),
+            );
         }
         let bilingual = is_bilingual(&raw);
         self.text(&raw.name, "name", bilingual);
@@ -288,7 +311,13 @@ impl Checker<'_> {
         for (set_id, options) in &raw.response_sets {
             let path = format!("response_sets.{set_id}");
             if options.is_empty() {
-                self.err(&path, format!("response set `{set_id}` has no options"));
+                self.err(
+                    &path,
+                    tr!(
+                        "response set `{set_id}` has no options",
+                        "选项集 `{set_id}` 没有选项"
+                    ),
+                );
             }
             let mut values = HashSet::new();
             let mut labels: HashMap<String, i32> = HashMap::new();
@@ -297,9 +326,13 @@ impl Checker<'_> {
                 if !values.insert(o.value) {
                     self.err(
                         &format!("{opath}.value"),
-                        format!("response set `{set_id}` has the value {} twice", o.value),
+                        tr!(
+                            "response set `{set_id}` has the value {} twice",
+                            "选项集 `{set_id}` 中数值 {} 出现了两次",
+                            o.value
+                        ),
                     )
-                    .expected = Some("each value once".into());
+                    .expected = Some(pick("each value once", "每个数值只出现一次").into());
                 }
                 self.text(&o.label, &format!("{opath}.label"), bilingual);
                 let spellings = o
@@ -310,14 +343,14 @@ impl Checker<'_> {
                     .chain(o.aliases.iter());
                 for s in spellings {
                     if let Some(n) = typed_number(s) {
-                        self.err(&opath, format!("response set `{set_id}`: the label or alias \"{s}\" is the number {n}; an answer typed that way is read as a number, never as this label"))
-                            .expected = Some("labels in words; the option's number is its `value`".into());
+                        self.err(&opath, tr!("response set `{set_id}`: the label or alias \"{s}\" is the number {n}; an answer typed that way is read as a number, never as this label", "选项集 `{set_id}`：标签或别名 \"{s}\" 是数字 {n}；这样填写的答案会按数字读取，而不会当作这个标签"))
+                            .expected = Some(pick("labels in words; the option's number is its `value`", "用文字写标签；选项的数字是它的 `value`").into());
                     }
                     let key = normalize_label(s);
                     if let Some(prev) = labels.insert(key, o.value) {
                         if prev != o.value {
-                            self.err(&opath, format!("response set `{set_id}`: the label or alias \"{s}\" means both {prev} and {}", o.value))
-                                .expected = Some("each label or alias on one option only".into());
+                            self.err(&opath, tr!("response set `{set_id}`: the label or alias \"{s}\" means both {prev} and {}", "选项集 `{set_id}`：标签或别名 \"{s}\" 既表示 {prev} 又表示 {}", o.value))
+                                .expected = Some(pick("each label or alias on one option only", "每个标签或别名只用于一个选项").into());
                         }
                     }
                 }
@@ -344,12 +377,24 @@ impl Checker<'_> {
         for (k, it) in raw.items.iter().enumerate() {
             let path = format!("items[{k}].id");
             if !valid_id(&it.id) {
-                self.err(&path, format!("item id `{}` is not valid", it.id))
-                    .expected = Some("lowercase letters, digits and _ (e.g. gad7_1)".into());
+                self.err(
+                    &path,
+                    tr!("item id `{}` is not valid", "题目 id `{}` 无效", it.id),
+                )
+                .expected = Some(
+                    pick(
+                        "lowercase letters, digits and _ (e.g. gad7_1)",
+                        "小写字母、数字和 _（如 gad7_1）",
+                    )
+                    .into(),
+                );
             }
             if item_ids.insert(&it.id, k).is_some() {
-                self.err(&path, format!("duplicate item id `{}`", it.id))
-                    .expected = Some("each item id once".into());
+                self.err(
+                    &path,
+                    tr!("duplicate item id `{}`", "题目 id `{}` 重复", it.id),
+                )
+                .expected = Some(pick("each item id once", "每个题目 id 只出现一次").into());
             }
         }
         let mut items = Vec::new();
@@ -361,20 +406,24 @@ impl Checker<'_> {
                 let known: Vec<&str> = sets.iter().map(|s| s.id.as_str()).collect();
                 self.err(
                     &format!("{path}.responses"),
-                    format!(
+                    tr!(
                         "item `{}` uses response set `{}`, which is not defined",
-                        it.id, it.responses
+                        "题目 `{}` 使用的选项集 `{}` 没有定义",
+                        it.id,
+                        it.responses
                     ),
                 )
-                .expected = Some(format!("one of: {}", known.join(", ")));
+                .expected = Some(tr!("one of: {}", "以下之一：{}", known.join(", ")));
             }
             if let (Some(v), Some(s)) = (it.if_skipped, set) {
                 if !sets[s].contains(v) {
                     self.err(
                         &format!("{path}.if_skipped"),
-                        format!(
+                        tr!(
                             "item `{}`: if_skipped {v} is not a value of response set `{}`",
-                            it.id, it.responses
+                            "题目 `{}`：if_skipped {v} 不是选项集 `{}` 中的数值",
+                            it.id,
+                            it.responses
                         ),
                     );
                 }
@@ -382,25 +431,29 @@ impl Checker<'_> {
             if it.if_skipped.is_some() && it.asked_if.is_none() {
                 self.err(
                     &format!("{path}.if_skipped"),
-                    format!("item `{}` has if_skipped but no asked_if", it.id),
+                    tr!(
+                        "item `{}` has if_skipped but no asked_if",
+                        "题目 `{}` 有 if_skipped 但没有 asked_if",
+                        it.id
+                    ),
                 );
             }
             let asked_if = it.asked_if.as_ref().and_then(|c| {
                 let cpath = format!("{path}.asked_if");
                 let bound = c.bind(&cpath, &mut |name: &str| match item_ids.get(name) {
                     Some(&j) if j < k => Ok(j),
-                    Some(&j) if j == k => Err(format!(
-                        "item `{}` cannot be asked depending on itself",
+                    Some(&j) if j == k => Err(tr!(
+                        "item `{}` cannot be asked depending on itself", "题目 `{}` 不能依据自身决定是否作答",
                         it.id
                     )),
                     // skip logic is applied in item order: a later answer
                     // is not known yet when this item is reached
-                    Some(_) => Err(format!(
-                        "item `{}` is asked depending on `{name}`, which comes after it: asked_if can only name an earlier item",
+                    Some(_) => Err(tr!(
+                        "item `{}` is asked depending on `{name}`, which comes after it: asked_if can only name an earlier item", "题目 `{}` 依据 `{name}` 决定是否作答，但 `{name}` 在它之后：asked_if 只能引用前面的题目",
                         it.id
                     )),
-                    None => Err(format!(
-                        "asked_if names `{name}`, which is not an item of this instrument"
+                    None => Err(tr!(
+                        "asked_if names `{name}`, which is not an item of this instrument", "asked_if 引用的 `{name}` 不是此量表的题目"
                     )),
                 });
                 match bound {
@@ -414,14 +467,14 @@ impl Checker<'_> {
                         for (p, part) in parts {
                             if let Some(m) = part.never(&domain) {
                                 self.err(&p, m).expected =
-                                    Some("a condition some answers meet".into());
+                                    Some(pick("a condition some answers meet", "某些答案能满足的条件").into());
                             }
                         }
                         let mut impossible = Vec::new();
                         c.impossible_alls(&cpath, &domain, &|j, _| domain(j), &mut impossible);
                         for (p, m) in impossible {
                             self.err(&p, m).expected =
-                                Some("a condition some answers meet".into());
+                                Some(pick("a condition some answers meet", "某些答案能满足的条件").into());
                         }
                         Some(c)
                     }
@@ -451,20 +504,21 @@ impl Checker<'_> {
             if !valid_id(&s.id) {
                 self.err(
                     &format!("{path}.id"),
-                    format!("scale id `{}` is not valid", s.id),
+                    tr!("scale id `{}` is not valid", "分量表 id `{}` 无效", s.id),
                 );
             }
             if !scale_ids.insert(s.id.clone()) {
                 self.err(
                     &format!("{path}.id"),
-                    format!("duplicate scale id `{}`", s.id),
+                    tr!("duplicate scale id `{}`", "分量表 id `{}` 重复", s.id),
                 );
             }
             if item_ids.contains_key(s.id.as_str()) {
                 self.err(
                     &format!("{path}.id"),
-                    format!(
+                    tr!(
                         "scale id `{}` is also an item id: rules could not tell them apart",
+                        "分量表 id `{}` 同时也是题目 id：规则无法区分两者",
                         s.id
                     ),
                 );
@@ -478,30 +532,42 @@ impl Checker<'_> {
                     Some(&i) if members.contains(&i) => {
                         self.err(
                             &format!("{path}.items[{j}]"),
-                            format!("scale `{}` lists item `{id}` twice", s.id),
+                            tr!(
+                                "scale `{}` lists item `{id}` twice",
+                                "分量表 `{}` 两次列出题目 `{id}`",
+                                s.id
+                            ),
                         );
                     }
                     Some(&i) => members.push(i),
                     None => {
                         self.err(
                             &format!("{path}.items[{j}]"),
-                            format!("scale `{}` names item `{id}`, which is not defined", s.id),
+                            tr!(
+                                "scale `{}` names item `{id}`, which is not defined",
+                                "分量表 `{}` 引用的题目 `{id}` 没有定义",
+                                s.id
+                            ),
                         )
-                        .expected = Some("an id from `items:`".into());
+                        .expected =
+                            Some(pick("an id from `items:`", "`items:` 中的某个 id").into());
                     }
                 }
             }
             if s.items.is_empty() {
                 self.err(
                     &format!("{path}.items"),
-                    format!("scale `{}` has no items", s.id),
+                    tr!("scale `{}` has no items", "分量表 `{}` 没有题目", s.id),
                 );
             }
             let multiplier = s.multiplier.unwrap_or(1);
             if multiplier < 1 {
                 self.err(
                     &format!("{path}.multiplier"),
-                    "multiplier must be a positive integer",
+                    pick(
+                        "multiplier must be a positive integer",
+                        "multiplier 必须是正整数",
+                    ),
                 );
             }
             let decimals = match (s.method, s.decimals) {
@@ -509,7 +575,10 @@ impl Checker<'_> {
                 (Method::Sum, Some(_)) => {
                     self.err(
                         &format!("{path}.decimals"),
-                        "a sum scale has integer totals: decimals must be 0",
+                        pick(
+                            "a sum scale has integer totals: decimals must be 0",
+                            "求和的分量表总分是整数：decimals 必须为 0",
+                        ),
                     );
                     0
                 }
@@ -519,20 +588,21 @@ impl Checker<'_> {
             if max_missing > 0 && s.missing.impute.is_none() {
                 self.err(
                     &format!("{path}.missing"),
-                    format!("scale `{}` allows missing items but says not how to fill them: summing only the answered items would lower the score", s.id),
+                    tr!("scale `{}` allows missing items but says not how to fill them: summing only the answered items would lower the score", "分量表 `{}` 允许缺题，却没有说明如何补足：只把已答题目相加会拉低分数", s.id),
                 )
                 .expected = Some("`impute: prorate`".into());
             }
             if max_missing >= s.items.len() && !s.items.is_empty() {
                 self.err(
                     &format!("{path}.missing.max_missing"),
-                    format!(
+                    tr!(
                         "scale `{}` allows {max_missing} missing of {} items",
+                        "分量表 `{}` 允许 {} 题中缺 {max_missing} 题",
                         s.id,
                         s.items.len()
                     ),
                 )
-                .expected = Some(format!("at most {}", s.items.len() - 1));
+                .expected = Some(tr!("at most {}", "最多 {}", s.items.len() - 1));
             }
             let range = possible_range(&items, &sets, &members, s.method, decimals, multiplier);
             // with an unknown item the range is wrong: one error is enough
@@ -562,8 +632,14 @@ impl Checker<'_> {
             });
         }
         if raw.scales.is_empty() {
-            self.err("scales", "the instrument has no scales").expected =
-                Some("at least one scale".into());
+            self.err(
+                "scales",
+                pick(
+                    "the instrument has no scales",
+                    "量表没有任何分量表（scales）",
+                ),
+            )
+            .expected = Some(pick("at least one scale", "至少一个分量表").into());
         }
 
         let askable = askable(&items, &sets);
@@ -575,17 +651,27 @@ impl Checker<'_> {
                     // and missing_critical would not catch its absence
                     self.err(
                         &format!("critical_items[{k}]"),
-                        format!(
-                            "critical item `{id}` can never be asked: no answers meet its asked_if"
+                        tr!(
+                            "critical item `{id}` can never be asked: no answers meet its asked_if",
+                            "关键题目 `{id}` 永远不会被问到：没有答案能满足它的 asked_if"
                         ),
                     )
-                    .expected = Some("an asked_if some answers meet, or none".into());
+                    .expected = Some(
+                        pick(
+                            "an asked_if some answers meet, or none",
+                            "某些答案能满足的 asked_if，或不写 asked_if",
+                        )
+                        .into(),
+                    );
                 }
                 Some(&i) => critical.push(i),
                 None => {
                     self.err(
                         &format!("critical_items[{k}]"),
-                        format!("critical item `{id}` is not defined"),
+                        tr!(
+                            "critical item `{id}` is not defined",
+                            "关键题目 `{id}` 没有定义"
+                        ),
                     );
                 }
             }
@@ -645,8 +731,9 @@ impl Checker<'_> {
             else {
                 self.err(
                     &format!("{bpath}.min"),
-                    format!(
+                    tr!(
                         "scale `{}`: band bounds have more decimals than the scale's {decimals}",
+                        "分量表 `{}`：分级界值的小数位多于分量表的 {decimals} 位",
                         s.id
                     ),
                 );
@@ -655,8 +742,9 @@ impl Checker<'_> {
             if min > max {
                 self.err(
                     &format!("{bpath}.min"),
-                    format!(
+                    tr!(
                         "scale `{}`: band `{}` has min {} above max {}",
+                        "分量表 `{}`：分级 `{}` 的 min {} 大于 max {}",
                         s.id,
                         b.label,
                         show(min),
@@ -667,22 +755,37 @@ impl Checker<'_> {
             if !valid_id(&b.label) || b.label == "incomplete" {
                 self.err(
                     &format!("{bpath}.label"),
-                    format!("band label `{}` is not valid", b.label),
+                    tr!(
+                        "band label `{}` is not valid",
+                        "分级标签 `{}` 无效",
+                        b.label
+                    ),
                 )
-                .expected =
-                    Some("lowercase letters, digits and _, not `incomplete` (reserved)".into());
+                .expected = Some(
+                    pick(
+                        "lowercase letters, digits and _, not `incomplete` (reserved)",
+                        "小写字母、数字和 _，不能是 `incomplete`（保留字）",
+                    )
+                    .into(),
+                );
             }
             if !labels.insert(b.label.clone()) {
                 self.err(
                     &format!("{bpath}.label"),
-                    format!("scale `{}` has two bands labelled `{}`", s.id, b.label),
+                    tr!(
+                        "scale `{}` has two bands labelled `{}`",
+                        "分量表 `{}` 有两个标签为 `{}` 的分级",
+                        s.id,
+                        b.label
+                    ),
                 );
             }
             if bilingual && b.zh.is_none() {
                 self.err(
                     &bpath,
-                    format!(
+                    tr!(
                         "band `{}` has no Chinese label, but the file is bilingual",
+                        "分级 `{}` 没有中文标签，但此文件是双语的",
                         b.label
                     ),
                 )
@@ -693,27 +796,33 @@ impl Checker<'_> {
                 if min > want {
                     self.err(
                         &format!("{bpath}.min"),
-                        format!(
+                        tr!(
                             "scale `{}`: no band holds {} (bands must be contiguous)",
+                            "分量表 `{}`：没有分级包含 {}（分级必须连续）",
                             s.id,
                             show(want)
                         ),
                     )
-                    .expected = Some(format!(
+                    .expected = Some(tr!(
                         "min: {} (the band before ends at max: {})",
+                        "min: {}（前一个分级止于 max: {}）",
                         show(want),
                         show(prev.max)
                     ));
                 } else if min < want {
                     self.err(
                         &format!("{bpath}.min"),
-                        format!(
+                        tr!(
                             "scale `{}`: bands `{}` and `{}` overlap",
-                            s.id, prev.label, b.label
+                            "分量表 `{}`：分级 `{}` 与 `{}` 重叠",
+                            s.id,
+                            prev.label,
+                            b.label
                         ),
                     )
-                    .expected = Some(format!(
+                    .expected = Some(tr!(
                         "min: {} (the band before ends at max: {})",
+                        "min: {}（前一个分级止于 max: {}）",
                         show(want),
                         show(prev.max)
                     ));
@@ -731,15 +840,16 @@ impl Checker<'_> {
             (Some(_), Some(_)) if !check_range => {}
             (Some(first), Some(last)) => {
                 if first.min != range.0 {
-                    self.err(&format!("{path}.bands[0].min"), format!("scale `{}`: the bands start at {}, but the lowest possible total is {}", s.id, show(first.min), show(range.0)))
+                    self.err(&format!("{path}.bands[0].min"), tr!("scale `{}`: the bands start at {}, but the lowest possible total is {}", "分量表 `{}`：分级从 {} 开始，但最低可能总分是 {}", s.id, show(first.min), show(range.0)))
                         .expected = Some(format!("min: {}", show(range.0)));
                 }
                 if last.max != range.1 {
                     let k = bands.len() - 1;
                     self.err(
                         &format!("{path}.bands[{k}].max"),
-                        format!(
+                        tr!(
                             "scale `{}`: the bands end at {}, but the highest possible total is {}",
+                            "分量表 `{}`：分级止于 {}，但最高可能总分是 {}",
                             s.id,
                             show(last.max),
                             show(range.1)
@@ -749,8 +859,8 @@ impl Checker<'_> {
                 }
             }
             _ => {
-                self.err(&format!("{path}.bands"), format!("scale `{}` has no bands", s.id))
-                    .expected = Some("at least one band covering the whole range (e.g. `{min: 0, max: 16, label: unbanded}`)".into());
+                self.err(&format!("{path}.bands"), tr!("scale `{}` has no bands", "分量表 `{}` 没有分级", s.id))
+                    .expected = Some(pick("at least one band covering the whole range (e.g. `{min: 0, max: 16, label: unbanded}`)", "至少一个覆盖全部范围的分级（如 `{min: 0, max: 16, label: unbanded}`）").into());
             }
         }
         bands
@@ -772,7 +882,10 @@ impl Checker<'_> {
                 let Some(i) = items.iter().position(|it| &it.id == id) else {
                     self.err(
                         &apath,
-                        format!("test answers item `{id}`, which is not defined"),
+                        tr!(
+                            "test answers item `{id}`, which is not defined",
+                            "测试回答的题目 `{id}` 没有定义"
+                        ),
                     );
                     continue;
                 };
@@ -781,8 +894,9 @@ impl Checker<'_> {
                         if !set.contains(*v) {
                             self.err(
                                 &apath,
-                                format!(
+                                tr!(
                                     "test answers {v} for `{id}`, not a value of response set `{}`",
+                                    "测试为 `{id}` 回答 {v}，不是选项集 `{}` 中的数值",
                                     set.id
                                 ),
                             )
@@ -798,7 +912,10 @@ impl Checker<'_> {
                 let Some(si) = scales.iter().position(|s| &s.id == sid) else {
                     self.err(
                         &epath,
-                        format!("test expects scale `{sid}`, which is not defined"),
+                        tr!(
+                            "test expects scale `{sid}`, which is not defined",
+                            "测试期望的分量表 `{sid}` 没有定义"
+                        ),
                     );
                     continue;
                 };
@@ -807,7 +924,10 @@ impl Checker<'_> {
                     if b != "incomplete" && !scale.bands.iter().any(|x| &x.label == b) {
                         self.err(
                             &format!("{epath}.band"),
-                            format!("test expects band `{b}`, which scale `{sid}` does not have"),
+                            tr!(
+                                "test expects band `{b}`, which scale `{sid}` does not have",
+                                "测试期望的分级 `{b}` 在分量表 `{sid}` 中没有"
+                            ),
                         );
                     }
                 }
@@ -817,7 +937,10 @@ impl Checker<'_> {
                         None => {
                             self.err(
                                 &format!("{epath}.total"),
-                                "expected total has more decimals than the scale",
+                                pick(
+                                    "expected total has more decimals than the scale",
+                                    "期望总分的小数位多于分量表",
+                                ),
                             );
                             None
                         }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::diag::Diagnostic;
 use crate::diag::Reported;
 use crate::instrument::{normalize_label, Lang};
+use crate::messages::{pick, tr};
 use crate::printable::printable_line;
 use crate::score::Battery;
 use crate::{diag, yaml};
@@ -39,7 +40,7 @@ struct MapOrigin {
 
 impl MapFile {
     pub fn load(path: &Path) -> anyhow::Result<MapFile> {
-        let text = yaml::read_config(path, "map file")?;
+        let text = yaml::read_config(path, crate::messages::pick("map file", "映射文件"))?;
         let name = path.display().to_string();
         let (mut map, idx) = yaml::parse::<MapFile>(&name, &text)
             .map_err(|d| Reported(diag::render_all(&d, &text)))?;
@@ -76,8 +77,8 @@ impl MapFile {
             if !matches!(battery.lookup(target), Some(crate::score::Ref::Item(_))) {
                 errs.push(self.problem(
                     &format!("columns.{header}"),
-                    format!("column \"{header}\" maps to `{target}`, which is no item of the instruments given"),
-                    format!("an item id of {}", battery.instruments.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")),
+                    tr!("column \"{header}\" maps to `{target}`, which is no item of the instruments given", "列 \"{header}\" 映射到 `{target}`，但它不是所给量表中的题目"),
+                    tr!("an item id of {}", "以下量表中的题目 id：{}", battery.instruments.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")),
                 ));
             }
         }
@@ -111,16 +112,16 @@ impl MapFile {
                 ranges.dedup();
                 errs.push(self.problem(
                     &path,
-                    format!("label \"{label}\" maps to {value}, which is no answer of any item of the instruments given: a cell with it would be invalid"),
-                    format!("an answer value: {}", ranges.join(", ")),
+                    tr!("label \"{label}\" maps to {value}, which is no answer of any item of the instruments given: a cell with it would be invalid", "标签 \"{label}\" 映射到 {value}，但它不是所给量表任何题目的答案：含有它的单元格会无效"),
+                    tr!("an answer value: {}", "答案数值：{}", ranges.join(", ")),
                 ));
                 continue;
             }
             if looks_like_a_number(label) {
                 errs.push(self.problem(
                     &path,
-                    format!("label \"{label}\" is a number: a cell holding a number is read as that answer (or option number), never looked up in `values`, so this entry would be ignored"),
-                    "a label with letters".into(),
+                    tr!("label \"{label}\" is a number: a cell holding a number is read as that answer (or option number), never looked up in `values`, so this entry would be ignored", "标签 \"{label}\" 是数字：单元格中的数字按该答案（或选项序号）读取，不会在 `values` 中查找，所以这一项会被忽略"),
+                    pick("a label with letters", "含文字的标签").into(),
                 ));
                 continue;
             }
@@ -130,8 +131,8 @@ impl MapFile {
             if let Some((v, inst)) = theirs.iter().find(|(v, _)| *v != value) {
                 errs.push(self.problem(
                     &path,
-                    format!("label \"{label}\" ({value}) is already a label of answer {v} of {inst}: the instrument's own label wins, so this entry would be ignored"),
-                    format!("a label {inst} does not use, or `{label}: {v}`"),
+                    tr!("label \"{label}\" ({value}) is already a label of answer {v} of {inst}: the instrument's own label wins, so this entry would be ignored", "标签 \"{label}\"（{value}）已经是 {inst} 中答案 {v} 的标签：以量表自己的标签为准，所以这一项会被忽略"),
+                    tr!("a label {inst} does not use, or `{label}: {v}`", "{inst} 没有用到的标签，或 `{label}: {v}`"),
                 ));
             }
         }
@@ -142,7 +143,11 @@ impl MapFile {
     /// fix when there is none; with one, say where it maps either column.
     fn fix_for_two(&self, cols: [(usize, How); 2], mapped: &[Option<(usize, &str)>]) -> String {
         let Some(origin) = &self.origin else {
-            return "keep one, or map them with --map".into();
+            return pick(
+                "keep one, or map them with --map",
+                "只保留其中一列，或用 --map 映射",
+            )
+            .into();
         };
         let located: Vec<String> = cols
             .iter()
@@ -153,17 +158,27 @@ impl MapFile {
                     .index
                     .span(&format!("columns.{header}"))
                     .map_or_else(String::new, |s| format!(":{}:{}", s.line, s.col));
-                Some(format!("{}{at} maps column {}", origin.file, c + 1))
+                Some(tr!(
+                    "{}{at} maps column {}",
+                    "{}{at} 映射了第 {} 列",
+                    origin.file,
+                    c + 1
+                ))
             })
             .collect();
         if located.is_empty() {
-            "keep one of them in the input".into()
+            pick("keep one of them in the input", "在输入中只保留其中一列").into()
         } else if located.len() == cols.len() {
-            format!("change the map ({})", located.join("; "))
+            tr!(
+                "change the map ({})",
+                "修改映射文件（{}）",
+                located.join(pick("; ", "；"))
+            )
         } else {
-            format!(
+            tr!(
                 "keep one of them in the input, or change the map ({})",
-                located.join("; ")
+                "在输入中只保留其中一列，或修改映射文件（{}）",
+                located.join(pick("; ", "；"))
             )
         }
     }
@@ -188,17 +203,20 @@ impl MapFile {
                     Diagnostic::new(
                         file,
                         &path,
-                        "a label with no text would turn a blank answer into a value",
+                        pick(
+                            "a label with no text would turn a blank answer into a value",
+                            "没有文字的标签会把空白答案变成一个数值",
+                        ),
                     )
                     .at(idx.span(&path))
-                    .expected("a label with letters or digits"),
+                    .expected(pick("a label with letters or digits", "含文字或数字的标签")),
                 );
             } else if let Some((first, v)) = labels.insert(key, (label, value)) {
                 if v != value {
                     errs.push(
-                        Diagnostic::new(file, &path, format!("labels \"{first}\" ({v}) and \"{label}\" ({value}) are the same label: case and spaces do not matter in matching"))
+                        Diagnostic::new(file, &path, tr!("labels \"{first}\" ({v}) and \"{label}\" ({value}) are the same label: case and spaces do not matter in matching", "标签 \"{first}\"（{v}）和 \"{label}\"（{value}）是同一个标签：匹配时不区分大小写和空格"))
                             .at(idx.span(&path))
-                            .expected("each label once"),
+                            .expected(pick("each label once", "每个标签只写一次")),
                     );
                 }
             }
@@ -209,9 +227,9 @@ impl MapFile {
             if let Some((first, i)) = headers.insert(header.trim(), (header, item)) {
                 if i != item {
                     errs.push(
-                        Diagnostic::new(file, &path, format!("headers \"{first}\" (→ {i}) and \"{header}\" (→ {item}) are the same header: surrounding spaces do not matter in matching"))
+                        Diagnostic::new(file, &path, tr!("headers \"{first}\" (→ {i}) and \"{header}\" (→ {item}) are the same header: surrounding spaces do not matter in matching", "列名 \"{first}\"（→ {i}）和 \"{header}\"（→ {item}）是同一个列名：匹配时不考虑首尾空格"))
                             .at(idx.span(&path))
-                            .expected("each header once"),
+                            .expected(pick("each header once", "每个列名只写一次")),
                     );
                 }
             }
@@ -231,10 +249,10 @@ pub enum How {
 impl How {
     pub fn describe(self) -> &'static str {
         match self {
-            How::Id => "item id",
-            How::Text(Lang::En) => "item text (en)",
-            How::Text(Lang::Zh) => "item text (zh)",
-            How::Map => "map file",
+            How::Id => pick("item id", "题目 id"),
+            How::Text(Lang::En) => pick("item text (en)", "题目英文原文"),
+            How::Text(Lang::Zh) => pick("item text (zh)", "题目中文原文"),
+            How::Map => pick("map file", "映射文件"),
         }
     }
 }
@@ -280,34 +298,57 @@ pub fn plan(
             continue; // reported by check_against
         };
         let path = format!("columns.{header}");
-        let shown = |c: usize| format!("column {} (\"{}\")", c + 1, printable_line(&headers[c]));
+        let shown = |c: usize| {
+            tr!(
+                "column {} (\"{}\")",
+                "第 {} 列（\"{}\"）",
+                c + 1,
+                printable_line(&headers[c])
+            )
+        };
         match find_column(headers, header) {
             Lookup::Found(c) => match mapped[c] {
                 Some((other, first)) if other != g => errs.push(map.problem(
                     &path,
-                    format!(
+                    tr!(
                         "\"{header}\" and \"{first}\" both name {}, mapped to `{target}` and `{}`",
+                        "\"{header}\" 和 \"{first}\" 都指向{}，分别映射到 `{target}` 和 `{}`",
                         shown(c),
                         battery.item_id(other)
                     ),
-                    "each column once".into(),
+                    pick("each column once", "每列只映射一次").into(),
                 )),
                 _ => mapped[c] = Some((g, header)),
             },
-            Lookup::Ambiguous(cols) => errs.push(map.problem(
-                &path,
-                format!(
-                    "column \"{header}\" (→ {target}) matches several columns of {input}: {}",
-                    cols.iter().map(|&c| shown(c)).collect::<Vec<_>>().join(", ")
+            Lookup::Ambiguous(cols) => errs.push(
+                map.problem(
+                    &path,
+                    tr!(
+                        "column \"{header}\" (→ {target}) matches several columns of {input}: {}",
+                        "列 \"{header}\"（→ {target}）与 {input} 的多个列相符：{}",
+                        cols.iter()
+                            .map(|&c| shown(c))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    pick("the whole header", "完整的列名").into(),
                 ),
-                "the whole header".into(),
-            )),
+            ),
             Lookup::Absent(closest) => errs.push(map.problem(
                 &path,
-                format!("column \"{header}\" (→ {target}) is not a column of {input}"),
+                tr!(
+                    "column \"{header}\" (→ {target}) is not a column of {input}",
+                    "列 \"{header}\"（→ {target}）不是 {input} 中的列"
+                ),
                 closest.map_or_else(
-                    || "a header of the input".into(),
-                    |c| format!("a header of the input: did you mean {}?", shown(c)),
+                    || pick("a header of the input", "输入中的某个列名").into(),
+                    |c| {
+                        tr!(
+                            "a header of the input: did you mean {}?",
+                            "输入中的某个列名：是不是{}？",
+                            shown(c)
+                        )
+                    },
                 ),
             )),
         }
@@ -332,15 +373,16 @@ pub fn plan(
             });
         if let Some((g, how)) = hit {
             if let Some((prev, prev_how)) = items[g] {
-                bail!(
+                bail!(tr!(
                     "columns {} (\"{}\") and {} (\"{}\") both feed item {}: {}",
+                    "第 {} 列（\"{}\"）和第 {} 列（\"{}\"）都对应题目 {}：{}",
                     prev + 1,
                     headers[prev],
                     col + 1,
                     h,
                     battery.item_id(g),
                     map.fix_for_two([(prev, prev_how), (col, how)], &mapped)
-                );
+                ));
             }
             items[g] = Some((col, how));
         }
@@ -360,10 +402,11 @@ pub fn plan_for_scoring(
 ) -> anyhow::Result<ColumnPlan> {
     let plan = plan(input, headers, battery, map)?;
     if plan.found() == 0 {
-        bail!(
+        bail!(tr!(
             "no item columns found in {input}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
+            "在 {input} 中没有找到题目列：应有 {} 这样的列名（或题目原文）；见 `psyscreen score --check` 和 --map",
             battery.items().take(3).map(|(_, _, i)| i.id.as_str()).collect::<Vec<_>>().join(", ")
-        );
+        ));
     }
     // one warning per instrument, naming what is missing out of how many
     for inst in &battery.instruments {

@@ -30,6 +30,7 @@ use anyhow::{anyhow, bail, Context as _};
 use calamine::{Data, DataRef, Reader as _};
 use csv::ByteRecord;
 
+use crate::messages::tr;
 use crate::printable::printable_line;
 
 /// The most a worksheet's XML may expand to (a full-height sheet of about
@@ -115,7 +116,10 @@ impl SheetRows {
                 }
                 Err(_) => {
                     self.batches = None;
-                    bail!("reading the sheet stopped before its end (a damaged file?)");
+                    bail!(tr!(
+                        "reading the sheet stopped before its end (a damaged file?)",
+                        "工作表没有读到结尾就停止了（文件损坏？）"
+                    ));
                 }
             }
         }
@@ -139,8 +143,8 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
     }
     let (tx, rx) = sync_channel(IN_FLIGHT);
     let wanted = if streaming {
-        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path)
-            .with_context(|| format!("cannot open workbook {name}"))?;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
         let (name, sheet) = (name.to_string(), wanted.clone());
         std::thread::spawn(move || {
@@ -150,12 +154,11 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         });
         wanted
     } else {
-        let mut wb = calamine::open_workbook_auto(path)
-            .with_context(|| format!("cannot open workbook {name}"))?;
+        let mut wb = calamine::open_workbook_auto(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
         let range = wb
             .worksheet_range(&wanted)
-            .with_context(|| format!("reading sheet `{}` of {name}", printable_line(&wanted)))?;
+            .with_context(|| reading_sheet(&printable_line(&wanted), name))?;
         let (name, sheet) = (name.to_string(), wanted.clone());
         std::thread::spawn(move || {
             if let Err(e) = stream_range(&range, &sheet, &name, &tx) {
@@ -197,7 +200,7 @@ fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow:
         None => sheets
             .into_iter()
             .next()
-            .ok_or_else(|| anyhow!("{name} has no sheets")),
+            .ok_or_else(|| anyhow!(tr!("{name} has no sheets", "{name} 中没有工作表"))),
     }
 }
 
@@ -208,7 +211,7 @@ fn stream_xlsx(
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
 ) -> anyhow::Result<()> {
     let shown = printable_line(wanted);
-    let context = || format!("reading sheet `{shown}` of {name}");
+    let context = || reading_sheet(&shown, name);
     let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
     let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
@@ -243,7 +246,10 @@ fn stream_range(
     let mut text = Vec::new();
     for (r, c, value) in range.used_cells() {
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
-            bail!("sheet `{wanted}` of {name} is larger than a spreadsheet can be");
+            bail!(tr!(
+                "sheet `{wanted}` of {name} is larger than a spreadsheet can be",
+                "{name} 的工作表 `{wanted}` 超出了电子表格可能的大小"
+            ));
         };
         text.clear();
         render_data(value, &mut text);
@@ -330,21 +336,19 @@ impl<'a> Assembler<'a> {
     /// up (nothing more is wanted).
     fn cell(&mut self, row: u32, col: u32, text: &[u8]) -> anyhow::Result<bool> {
         if self.last.is_some_and(|last| (row, col) <= last) {
-            bail!(
-                "sheet `{}` of {}: cell {} comes twice or out of order: the file is damaged (save it again from a spreadsheet program)",
-                self.sheet,
-                self.name,
-                cell_name(row, col)
-            );
+            let (sheet, name, cell) = (&self.sheet, &self.name, cell_name(row, col));
+            bail!(tr!(
+                "sheet `{sheet}` of {name}: cell {cell} comes twice or out of order: the file is damaged (save it again from a spreadsheet program)",
+                "{name} 的工作表 `{sheet}`：单元格 {cell} 重复出现或顺序错乱：文件已损坏（请用电子表格软件重新保存）"
+            ));
         }
         self.last = Some((row, col));
         if row >= MAX_ROWS {
-            bail!(
-                "sheet `{}` of {}: cell {} is below row {MAX_ROWS}, the last row of a spreadsheet: the file is damaged",
-                self.sheet,
-                self.name,
-                cell_name(row, col)
-            );
+            let (sheet, name, cell) = (&self.sheet, &self.name, cell_name(row, col));
+            bail!(tr!(
+                "sheet `{sheet}` of {name}: cell {cell} is below row {MAX_ROWS}, the last row of a spreadsheet: the file is damaged",
+                "{name} 的工作表 `{sheet}`：单元格 {cell} 在电子表格最后一行（第 {MAX_ROWS} 行）之下：文件已损坏"
+            ));
         }
         if self.row != Some(row) && !self.end_row()? {
             return Ok(false);
@@ -355,15 +359,12 @@ impl<'a> Assembler<'a> {
         }
         if col >= MAX_COLUMNS {
             let shown = String::from_utf8_lossy(&text[..text.len().min(40)]);
-            bail!(
-                "sheet `{}` of {}: cell {} holds '{}', beyond column {} ({}), the last psyscreen reads: delete the stray cell or move the data left",
-                self.sheet,
-                self.name,
-                cell_name(row, col),
-                printable_line(&shown),
-                column_name(MAX_COLUMNS - 1),
-                MAX_COLUMNS
-            );
+            let (sheet, name, cell) = (&self.sheet, &self.name, cell_name(row, col));
+            let (shown, last) = (printable_line(&shown), column_name(MAX_COLUMNS - 1));
+            bail!(tr!(
+                "sheet `{sheet}` of {name}: cell {cell} holds '{shown}', beyond column {last} ({MAX_COLUMNS}), the last psyscreen reads: delete the stray cell or move the data left",
+                "{name} 的工作表 `{sheet}`：单元格 {cell} 中有 '{shown}'，超出了 psyscreen 读取的最后一列 {last}（第 {MAX_COLUMNS} 列）：请删除多余的单元格，或把数据左移"
+            ));
         }
         let col = col as usize;
         if self.fields.len() <= col {
@@ -476,9 +477,7 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
     };
     let mut buf = vec![0u8; 1 << 16];
     for i in 0..zip.len() {
-        let mut part = zip
-            .by_index(i)
-            .with_context(|| format!("cannot open workbook {name}"))?;
+        let mut part = zip.by_index(i).with_context(|| cannot_open(name))?;
         let part_name = printable_line(part.name()).into_owned();
         let lower = part.name().to_ascii_lowercase();
         if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
@@ -491,21 +490,24 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
         };
         let declared = part.size();
         let refuse = |why: String| {
-            anyhow!(
-                "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)"
-            )
+            anyhow!(tr!(
+                "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)",
+                "{name}：拒绝读取其中的 `{part_name}`，它{why}（文件损坏，或是压缩炸弹？）"
+            ))
         };
         if declared > limit {
-            return Err(refuse(format!(
+            return Err(refuse(tr!(
                 "would expand to {}, more than the {} psyscreen reads",
+                "解压后有 {}，超过 psyscreen 读取的上限 {}",
                 size(declared),
                 size(limit)
             )));
         }
         let compressed = part.compressed_size().max(1);
         if declared > RATIO_FLOOR && declared / compressed > MAX_RATIO {
-            return Err(refuse(format!(
+            return Err(refuse(tr!(
                 "would expand {}-fold (to {}), more than the {MAX_RATIO}-fold psyscreen allows",
+                "解压后会膨胀 {} 倍（到 {}），超过 psyscreen 允许的 {MAX_RATIO} 倍",
                 declared / compressed,
                 size(declared)
             )));
@@ -515,15 +517,16 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
         loop {
             let n = part
                 .read(&mut buf)
-                .map_err(|e| refuse(format!("cannot be read ({e})")))?;
+                .map_err(|e| refuse(tr!("cannot be read ({e})", "无法读取（{e}）")))?;
             if n == 0 {
                 break;
             }
             let chunk = &buf[..n];
             total += n as u64;
             if total > declared {
-                return Err(refuse(format!(
-                    "expands to more than the {declared} bytes its zip header says"
+                return Err(refuse(tr!(
+                    "expands to more than the {declared} bytes its zip header says",
+                    "解压后超过了压缩包头声明的 {declared} 字节"
                 )));
             }
             // a run without `<` is one token for the XML parser, held whole
@@ -539,8 +542,9 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
                 None => since_open += n as u64,
             }
             if since_open > MAX_TOKEN {
-                return Err(refuse(format!(
+                return Err(refuse(tr!(
                     "holds a run of more than {} without markup",
+                    "含有一段超过 {} 的无标记内容",
                     size(MAX_TOKEN)
                 )));
             }
@@ -611,10 +615,15 @@ fn check_ods_cells(path: &Path, name: &str) -> anyhow::Result<()> {
             Event::End(e) if e.name().as_ref() == b"table:table" => {
                 total = total.saturating_add(used_rows.saturating_mul(width));
                 if total > MAX_WHOLE_CELLS {
-                    bail!(
-                        "{name}: its sheets span {} cells (rows × columns in use), more than the {MAX_WHOLE_CELLS} psyscreen reads from an .ods: save the sheet as xlsx or CSV, or delete stray cells far from the data",
-                        if total == u64::MAX { "billions of".to_string() } else { total.to_string() }
-                    );
+                    let cells = if total == u64::MAX {
+                        crate::messages::pick("billions of", "数十亿个").to_string()
+                    } else {
+                        total.to_string()
+                    };
+                    bail!(tr!(
+                        "{name}: its sheets span {cells} cells (rows × columns in use), more than the {MAX_WHOLE_CELLS} psyscreen reads from an .ods: save the sheet as xlsx or CSV, or delete stray cells far from the data",
+                        "{name}：其工作表占用 {cells} 个单元格（已用的行 × 列），超过 psyscreen 从 .ods 读取的上限 {MAX_WHOLE_CELLS}：请把工作表另存为 xlsx 或 CSV，或删除远离数据的多余单元格"
+                    ));
                 }
                 (rows, used_rows, width) = (0, 0, 0);
                 buf.clear();
@@ -647,6 +656,17 @@ fn check_ods_cells(path: &Path, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn cannot_open(name: &str) -> String {
+    tr!("cannot open workbook {name}", "无法打开工作簿 {name}")
+}
+
+fn reading_sheet(sheet: &str, name: &str) -> String {
+    tr!(
+        "reading sheet `{sheet}` of {name}",
+        "读取 {name} 的工作表 `{sheet}` 时出错"
+    )
+}
+
 /// Bytes for people: `3.5 GiB`, `17 MiB`, `100 bytes`.
 fn size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
@@ -658,7 +678,7 @@ fn size(bytes: u64) -> String {
             return format!("{} {name}", n.trim_end_matches(".0"));
         }
     }
-    format!("{bytes} bytes")
+    tr!("{bytes} bytes", "{bytes} 字节")
 }
 
 /// A SHA-256 of a whole file, read in pieces (for the provenance manifest).

@@ -178,16 +178,22 @@ impl Input {
         Ok(match setup.battery() {
             Some(battery) => {
                 // the encoding in the message: a wrong --encoding is the usual cause
-                let read_as = format!("{} (read as {})", t.name, t.encoding);
+                let (name, encoding) = (&t.name, t.encoding);
+                let read_as = crate::messages::tr!(
+                    "{name} (read as {encoding})",
+                    "{name}（按 {encoding} 读取）"
+                );
                 Source(From::Answers(columns::plan_for_scoring(
                     &read_as, &t.headers, battery, &setup.map,
                 )?))
             }
             None => Source(From::Scored(
                 ScoredColumns::detect(&t.headers, scored::known_scale).with_context(|| {
-                    format!(
+                    crate::messages::tr!(
                         "{} has no scored columns ({{scale}}_total with {{scale}}_band, and risk_level): \
                          give -i with the instruments to score raw answers, or summarise a file `psyscreen score` wrote",
+                        "{} 中没有评分结果列（{{scale}}_total 和 {{scale}}_band，以及 risk_level）：\
+                         要对原始作答评分请用 -i 指定量表，或汇总由 `psyscreen score` 写出的文件",
                         t.name
                     )
                 })?,

@@ -36,9 +36,10 @@ pub fn progress_bar(quiet: bool, size: Option<u64>) -> Option<indicatif::Progres
         return None;
     }
     let p = indicatif::ProgressBar::new(size);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
+    if let Ok(style) = indicatif::ProgressStyle::with_template(crate::messages::pick(
         "{spinner} scoring [{bar:30}] {bytes}/{total_bytes} ({eta})",
-    ) {
+        "{spinner} 评分中 [{bar:30}] {bytes}/{total_bytes}（剩余 {eta}）",
+    )) {
         p.set_style(style);
     }
     Some(p)

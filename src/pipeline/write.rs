@@ -16,8 +16,8 @@ use crate::io::privacy::trim_id;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::write::{Columns, CompactColumn, Dest, Encoded, Kind, Sink};
 use crate::messages::tr;
-use crate::printable::printable_line;
 use crate::policy::{Bound, Level, Policy};
+use crate::printable::printable_line;
 use crate::score::Battery;
 
 use super::{Row, RowSink, Scores};
@@ -95,7 +95,12 @@ pub fn compact_columns(
         let mut shown_as: Vec<(String, String)> = s
             .bands
             .iter()
-            .map(|b| (b.label.clone(), printable_line(&b.display(lang)).into_owned()))
+            .map(|b| {
+                (
+                    b.label.clone(),
+                    printable_line(&b.display(lang)).into_owned(),
+                )
+            })
             .collect();
         let incomplete = match lang {
             Lang::En => "incomplete",

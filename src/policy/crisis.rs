@@ -119,11 +119,18 @@ pub(super) fn read(
     };
     let single = raw.en.is_some() || raw.zh.is_some();
     let split = raw.respondent.is_some() || raw.staff.is_some();
-    let two_keys = "`crisis_message: {respondent: {en: ..., zh: ...}, staff: {en: ..., zh: ...}}`";
+    let two_keys = crate::messages::pick(
+        "`crisis_message: {respondent: {en: ..., zh: ...}, staff: {en: ..., zh: ...}}`",
+        "分开写两种文本：`crisis_message: {respondent: {en: ..., zh: ...}, staff: {en: ..., zh: ...}}`",
+    );
     if single && split {
         return Err(at(
             "crisis_message",
-            "crisis_message has both a single text (`en`/`zh`) and `respondent`/`staff`: it is unclear which the respondent would read".into(),
+            crate::messages::pick(
+                "crisis_message has both a single text (`en`/`zh`) and `respondent`/`staff`: it is unclear which the respondent would read",
+                "crisis_message 既有单一文本（`en`/`zh`）又有 `respondent`/`staff`：无法确定作答者会看到哪一个",
+            )
+            .into(),
         )
         .expected(two_keys));
     }
@@ -136,7 +143,11 @@ pub(super) fn read(
         };
         let gap = at(
             "crisis_message",
-            "crisis_message has one text for everyone: it is used as the staff protocol only (results, stderr, report); the respondent's crisis screen shows a built-in supportive text until you add a `respondent` text".into(),
+            crate::messages::pick(
+                "crisis_message has one text for everyone: it is used as the staff protocol only (results, stderr, report); the respondent's crisis screen shows a built-in supportive text until you add a `respondent` text",
+                "crisis_message 只有一段给所有人的文本：它只用作工作人员的处理流程（结果、标准错误输出、报告）；在你加上 `respondent` 文本之前，作答者的危机提示界面显示内置的支持性文本",
+            )
+            .into(),
         )
         .expected(two_keys);
         return Ok((
@@ -156,30 +167,53 @@ pub(super) fn read(
         (
             "respondent",
             &raw.respondent,
-            "what the person answering reads on the crisis screen",
+            crate::messages::pick(
+                "what the person answering reads on the crisis screen",
+                "作答者在危机提示界面上读到的文字",
+            ),
         ),
-        ("staff", &raw.staff, "the protocol staff read"),
+        (
+            "staff",
+            &raw.staff,
+            crate::messages::pick("the protocol staff read", "工作人员读的处理流程"),
+        ),
     ] {
         let path = format!("crisis_message.{key}");
         let Some(text) = text else {
             gaps.push(
                 at(
                     "crisis_message",
-                    format!("crisis_message has no `{key}` text ({who}): the built-in one is used"),
+                    crate::messages::tr!(
+                        "crisis_message has no `{key}` text ({who}): the built-in one is used",
+                        "crisis_message 没有 `{key}` 文本（{who}）：使用内置文本"
+                    ),
                 )
                 .expected(two_keys),
             );
             continue;
         };
         for (lang, code, language, is_used) in [
-            (Lang::En, "en", "English", used.en),
-            (Lang::Zh, "zh", "Chinese", used.zh),
+            (
+                Lang::En,
+                "en",
+                crate::messages::pick("English", "英文"),
+                used.en,
+            ),
+            (
+                Lang::Zh,
+                "zh",
+                crate::messages::pick("Chinese", "中文"),
+                used.zh,
+            ),
         ] {
             if is_used && exactly(Some(text), lang).is_none() {
                 gaps.push(
                     at(
                         &path,
-                        format!("crisis_message.{key} has no {language} text ({who}), but the policy is written in {language} too"),
+                        crate::messages::tr!(
+                            "crisis_message.{key} has no {language} text ({who}), but the policy is written in {language} too",
+                            "crisis_message.{key} 没有{language}文本（{who}），但策略中也用了{language}"
+                        ),
                     )
                     .expected(format!("`{code}: ...`")),
                 );

@@ -18,6 +18,7 @@ use crate::condition::{Cond, Domain, RawCond, Tri};
 use crate::diag::Reported;
 use crate::diag::{self, Diagnostic};
 use crate::instrument::{Lang, Text};
+use crate::messages::{pick, tr};
 use crate::score::{Answer, Battery, Ref, ScaleResult};
 use crate::yaml;
 
@@ -174,11 +175,12 @@ impl Policy {
     /// Resolve `--min-level` / `--fail-on`; unknown names list the levels.
     pub fn parse_level(&self, id: &str) -> anyhow::Result<Level> {
         self.level(id).ok_or_else(|| {
-            anyhow::anyhow!(
+            anyhow::anyhow!(tr!(
                 "unknown level `{id}` for policy `{}`: expected one of {}",
+                "策略 `{}` 中没有级别 `{id}`：应为以下之一：{}",
                 self.id,
                 self.level_ids().join(", ")
-            )
+            ))
         })
     }
 }
@@ -204,7 +206,7 @@ pub fn load_strict(path: &std::path::Path) -> anyhow::Result<Policy> {
 }
 
 fn load_file(path: &std::path::Path, strict: bool) -> anyhow::Result<Policy> {
-    let text = yaml::read_config(path, "policy file")?;
+    let text = yaml::read_config(path, crate::messages::pick("policy file", "策略文件"))?;
     let name = path.display().to_string();
     let policy = load_str(&name, &text).map_err(|d| Reported(diag::render_all(&d, &text)))?;
     if strict && !policy.crisis_gaps.is_empty() {
@@ -233,15 +235,19 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         if !seen.insert(l.as_str()) {
             err(
                 &format!("levels[{k}]"),
-                format!("level `{l}` is listed twice"),
-                Some("each level once, lowest first".into()),
+                tr!("level `{l}` is listed twice", "级别 `{l}` 列出了两次"),
+                Some(pick("each level once, lowest first", "每个级别一次，从低到高").into()),
             );
         }
     }
     if raw.levels.is_empty() || raw.levels.len() > 32 {
         err(
             "levels",
-            "a policy needs between 1 and 32 levels, lowest first".into(),
+            pick(
+                "a policy needs between 1 and 32 levels, lowest first",
+                "策略需要 1 到 32 个级别，从低到高",
+            )
+            .into(),
             None,
         );
     }
@@ -257,16 +263,19 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         if lang != "en" && lang != "zh" {
             err(
                 &format!("labels.{lang}"),
-                format!("unknown language `{lang}` in labels"),
-                Some("en or zh".into()),
+                tr!(
+                    "unknown language `{lang}` in labels",
+                    "labels 中有未知语言 `{lang}`"
+                ),
+                Some(pick("en or zh", "en 或 zh").into()),
             );
         }
         for id in map.keys() {
             if find(id).is_none() {
                 err(
                     &format!("labels.{lang}.{id}"),
-                    format!("label for unknown level `{id}`"),
-                    Some(format!("one of {known}")),
+                    tr!("label for unknown level `{id}`", "给未知级别 `{id}` 的标签"),
+                    Some(tr!("one of {known}", "以下之一：{known}")),
                 );
             }
         }
@@ -274,8 +283,8 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
     let missing_critical = find(&raw.missing_critical).unwrap_or_else(|| {
         err(
             "missing_critical",
-            format!("unknown level `{}`", raw.missing_critical),
-            Some(format!("one of {known}")),
+            tr!("unknown level `{}`", "未知级别 `{}`", raw.missing_critical),
+            Some(tr!("one of {known}", "以下之一：{known}")),
         );
         Level(0)
     });
@@ -285,8 +294,12 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         let level = find(&r.level).unwrap_or_else(|| {
             err(
                 &format!("{path}.level"),
-                format!("rule uses unknown level `{}`", r.level),
-                Some(format!("one of {known}")),
+                tr!(
+                    "rule uses unknown level `{}`",
+                    "规则使用了未知级别 `{}`",
+                    r.level
+                ),
+                Some(tr!("one of {known}", "以下之一：{known}")),
             );
             Level(0)
         });
@@ -294,8 +307,8 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
             find(m).unwrap_or_else(|| {
                 err(
                     &format!("{path}.if_missing"),
-                    format!("rule uses unknown level `{m}`"),
-                    Some(format!("one of {known}")),
+                    tr!("rule uses unknown level `{m}`", "规则使用了未知级别 `{m}`"),
+                    Some(tr!("one of {known}", "以下之一：{known}")),
                 );
                 Level(0)
             })
@@ -303,12 +316,15 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         // syntax now; names are checked when bound to instruments
         check_syntax(&r.when, &format!("{path}.when"), &mut err);
         if let Some(Reason(text)) = &r.reason {
-            for (lang, language, t) in [("en", "English", &text.en), ("zh", "Chinese", &text.zh)] {
+            for (lang, language, t) in [
+                ("en", pick("English", "英文"), &text.en),
+                ("zh", pick("Chinese", "中文"), &text.zh),
+            ] {
                 if t.as_deref().is_some_and(|t| t.contains(REASON_SEPARATOR)) {
                     err(
                         &format!("{path}.reason.{lang}"),
-                        format!("the {language} reason contains `{REASON_SEPARATOR}`, which separates reasons in the risk_reasons column: a script splitting it would see two reasons"),
-                        Some("another mark, e.g. `,` or ` - `".into()),
+                        tr!("the {language} reason contains `{REASON_SEPARATOR}`, which separates reasons in the risk_reasons column: a script splitting it would see two reasons", "{language}原因中含有 `{REASON_SEPARATOR}`，它在 risk_reasons 列中用来分隔原因：按它拆分的脚本会看到两个原因"),
+                        Some(pick("another mark, e.g. `,` or ` - `", "别的符号，如 `,` 或 ` - `").into()),
                     );
                 }
             }
@@ -332,9 +348,13 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         if !crate::hotlines::is_known_region(region) {
             err(
                 &format!("crisis_regions[{k}]"),
-                format!("unknown crisis region `{region}`: no crisis line is listed for it"),
-                Some(format!(
+                tr!(
+                    "unknown crisis region `{region}`: no crisis line is listed for it",
+                    "未知的危机热线地区 `{region}`：没有为它列出危机热线"
+                ),
+                Some(tr!(
                     "one of {}",
+                    "以下之一：{}",
                     crate::hotlines::known_regions().join(", ")
                 )),
             );
@@ -364,9 +384,9 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
         let top = &raw.levels[k];
         let path = format!("levels[{k}]");
         errs.push(
-            Diagnostic::new(file, &path, format!("no rule gives the top level `{top}`: no one could ever be flagged at it, and the crisis screen would never show"))
+            Diagnostic::new(file, &path, tr!("no rule gives the top level `{top}`: no one could ever be flagged at it, and the crisis screen would never show", "没有规则给出最高级别 `{top}`：永远不会有人被标记到这一级，危机提示界面也永远不会出现"))
                 .at(idx.span(&path))
-                .expected(format!("a rule with `level: {top}`")),
+                .expected(tr!("a rule with `level: {top}`", "一条 `level: {top}` 的规则")),
         );
     }
     if !errs.is_empty() {
@@ -380,14 +400,14 @@ pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
     if missing_critical == Level(0) {
         warn(
             "missing_critical",
-            format!("`missing_critical: {lowest}` switches off failing toward safety: a person whose critical item is missing gets no flag for it"),
+            tr!("`missing_critical: {lowest}` switches off failing toward safety: a person whose critical item is missing gets no flag for it", "`missing_critical: {lowest}` 关闭了“宁可从严”：关键题目缺失的人不会因此被标记"),
         );
     }
     for (k, r) in rules.iter().enumerate() {
         if r.if_missing == Some(Level(0)) {
             warn(
                 &format!("rules[{k}].if_missing"),
-                format!("`if_missing: {lowest}` switches off failing toward safety: when this rule's data are missing, the person gets no flag for it"),
+                tr!("`if_missing: {lowest}` switches off failing toward safety: when this rule's data are missing, the person gets no flag for it", "`if_missing: {lowest}` 关闭了“宁可从严”：这条规则所需的数据缺失时，此人不会因此被标记"),
             );
         }
     }
@@ -500,7 +520,7 @@ impl Policy {
             let bound = r.when.bind(&path, &mut |name: &str| match battery.lookup(name) {
                 Some(x) => Ok(x),
                 None if catalog.is_known(name) => Ok(Ref::Absent),
-                None => Err(format!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)")),
+                None => Err(tr!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)", "规则引用的 `{name}` 不是任何已知量表的题目或分量表（是否拼错了？）")),
             });
             match bound {
                 Ok(when) => {
@@ -518,7 +538,10 @@ impl Policy {
                             errs.push(
                                 Diagnostic::new(&self.file, &p, m)
                                     .at(self.index_spans.span(&p))
-                                    .expected("a threshold some answers reach"),
+                                    .expected(pick(
+                                        "a threshold some answers reach",
+                                        "某些答案能达到的界值",
+                                    )),
                             );
                         }
                     }
@@ -528,7 +551,10 @@ impl Policy {
                         errs.push(
                             Diagnostic::new(&self.file, &p, m)
                                 .at(self.index_spans.span(&p))
-                                .expected("conditions some answers meet together"),
+                                .expected(pick(
+                                    "conditions some answers meet together",
+                                    "某些答案能同时满足的条件",
+                                )),
                         );
                     }
                     rules.push(BoundRule {
@@ -597,9 +623,9 @@ impl Policy {
         let id = self.level_id(self.top());
         let path = format!("levels[{}]", self.top().0);
         Some(
-            Diagnostic::new(&self.file, &path, format!("no rule for the top level `{id}` can ever be true: no one could ever be flagged at it, and the crisis screen would never show"))
+            Diagnostic::new(&self.file, &path, tr!("no rule for the top level `{id}` can ever be true: no one could ever be flagged at it, and the crisis screen would never show", "最高级别 `{id}` 的规则没有一条可能成立：永远不会有人被标记到这一级，危机提示界面也永远不会出现"))
                 .at(self.index_spans.span(&path))
-                .expected(format!("a rule with `level: {id}` that some answers meet")),
+                .expected(tr!("a rule with `level: {id}` that some answers meet", "一条某些答案能满足的 `level: {id}` 规则")),
         )
     }
 }

@@ -662,7 +662,17 @@ fn an_aggregate_report_says_when_an_earlier_submission_was_higher() {
     let calm = format!("{h}D1,7A,0,0,0,0,0,0,0,0,0\nD1,7A,0,0,0,0,0,0,0,0,3\n");
     let input = crate::write(dir.path(), "calm.csv", &calm);
     let (_, stderr, code) = run(bin()
-        .args(["report", "-i", "phq9", "--by", "class", "--force", "--min-group", "1", "-o"])
+        .args([
+            "report",
+            "-i",
+            "phq9",
+            "--by",
+            "class",
+            "--force",
+            "--min-group",
+            "1",
+            "-o",
+        ])
         .arg(&out)
         .arg(&input));
     assert_eq!(code, 0, "{stderr}");

@@ -226,3 +226,314 @@ fn duplicate_warnings_are_in_chinese() {
     assert!(stderr.contains("请与本人核实"), "{stderr}");
     assert!(!stderr.contains("check with the person"), "{stderr}");
 }
+
+// ------------------------------------------------------------------
+// The files people write: instruments, policies, --map files (issue 13,
+// item 5). Each problem is in Chinese, keeps its place (file:line:col)
+// and quotes the YAML as written.
+
+/// The message lines of rendered diagnostics (`错误：…`, `警告：…` and
+/// the `应为：…` beside a caret) hold no English word: quoted YAML
+/// (`…`, "…"), file names, option names and ids are set aside.
+fn assert_messages_chinese(stderr: &str) {
+    for line in stderr.lines() {
+        let message = match line.find("应为：") {
+            Some(at) => &line[at..],
+            None if line.starts_with("错误：")
+                || line.starts_with("警告：")
+                || line.starts_with("提示：")
+                || line.starts_with("注意：") =>
+            {
+                line
+            }
+            None => continue,
+        };
+        let mut rest = String::new();
+        let mut quote = None;
+        for c in message.chars() {
+            match (quote, c) {
+                (None, '`' | '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, c) => rest.push(c),
+                _ => {}
+            }
+        }
+        let words: Vec<&str> = rest
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)))
+            .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .filter(|w| !(w.starts_with("--") || w.contains('/') || w.contains('.')))
+            .filter(|w| !w.contains('_'))
+            .filter(|w| {
+                ![
+                    "YAML",
+                    "UTF-8",
+                    "PHQ-9",
+                    "psyscreen",
+                    "id",
+                    "xlsx",
+                    "CSV",
+                    "ods",
+                    "GiB",
+                    "MiB",
+                    "en",
+                    "zh",
+                    "min",
+                    "max",
+                    "gad2",
+                    "phq9",
+                    "levels",
+                    "none",
+                    "refer",
+                    "urgent",
+                    "yn",
+                    "mood2",
+                ]
+                .contains(w)
+            })
+            .collect();
+        assert!(words.is_empty(), "English {words:?} in: {line}");
+    }
+}
+
+fn score_zh_with(file: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = score_zh(file).into_iter().map(String::from).collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn a_mistaken_instrument_file_is_reported_in_chinese_with_its_places() {
+    let args = score_zh_with(
+        "examples/wjx-export-zh.csv",
+        &["-i", "tests/data/zh/bad-instrument.yaml"],
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (stdout, stderr, code) = pinned("bad-instrument", &args);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    for needle in [
+        "错误：选项集 `yn`：标签或别名 \"2\" 是数字 2",
+        "  --> tests/data/zh/bad-instrument.yaml:11:7\n",
+        "11 |     - {value: 1, label: {en: \"2\", zh: \"是\"}}\n",
+        "错误：题目 `mood2_2` 使用的选项集 `yesno` 没有定义",
+        "^ 应为：以下之一：yn",
+        "错误：分量表 `mood2` 引用的题目 `mood2_3` 没有定义",
+        "错误：分量表 `mood2`：没有分级包含 1（分级必须连续）\n  --> tests/data/zh/bad-instrument.yaml:23:15\n",
+        "^ 应为：min: 1（前一个分级止于 max: 0）",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert_messages_chinese(&stderr);
+}
+
+#[test]
+fn yaml_that_does_not_parse_is_reported_in_chinese() {
+    for (case, needles) in [
+        (
+            "syntax",
+            &[
+                "错误：没有找到应有的 ',' 或 '}'（解析流式映射时，开头在第 2 行第 7 列）\n  --> tests/data/zh/syntax.yaml:3:1\n",
+                "3 | items: []\n",
+            ][..],
+        ),
+        (
+            "unknown-key",
+            &[
+                "错误：未知字段 `nmae`，应为以下之一：`id`, `version`, `name`",
+                "  --> tests/data/zh/unknown-key.yaml:2:1\n",
+            ][..],
+        ),
+    ] {
+        let file = format!("tests/data/zh/{case}.yaml");
+        let args = score_zh_with("examples/wjx-export-zh.csv", &["-i", &file]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, stderr, code) = pinned(case, &args);
+        assert_eq!(code, 2, "{stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{needle}: {stderr}");
+        }
+        assert_messages_chinese(&stderr);
+    }
+}
+
+#[test]
+fn a_mistaken_policy_is_reported_in_chinese() {
+    for (case, needles) in [
+        (
+            "dup-policy",
+            &[
+                "错误：键 `levels` 重复（第一次在第 2 行第 1 列）\n  --> tests/data/zh/dup-policy.yaml:3:1\n",
+                "^ 应为：每个键只写一次：重复的键会悄悄替换第一个\n",
+            ][..],
+        ),
+        (
+            "bad-policy",
+            &[
+                "错误：规则使用了未知级别 `urgnet`\n  --> tests/data/zh/bad-policy.yaml:10:12\n",
+                "^ 应为：以下之一：none, refer, urgent\n",
+                "错误：英文原因中含有 `; `，它在 risk_reasons 列中用来分隔原因",
+            ][..],
+        ),
+        (
+            "never-policy",
+            &[
+                "错误：`phq9 >= 28` 永远不可能成立：`phq9` 的总分在 0 到 27 之间\n  --> tests/data/zh/never-policy.yaml:13:11\n",
+                "^ 应为：某些答案能达到的界值\n",
+            ][..],
+        ),
+    ] {
+        let file = format!("tests/data/zh/{case}.yaml");
+        let args = score_zh_with("examples/wjx-export-zh.csv", &["--policy", &file]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (stdout, stderr, code) = pinned(case, &args);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{needle}: {stderr}");
+        }
+        assert_messages_chinese(&stderr);
+    }
+}
+
+/// The whole stderr of a run whose policy has the old single crisis text
+/// and switches off failing toward safety: both warnings in Chinese,
+/// then the run.
+#[test]
+fn policy_warnings_and_the_whole_run_are_in_chinese() {
+    let args = score_zh_with(
+        "examples/wjx-export-zh.csv",
+        &["--policy", "tests/data/zh/old-crisis-policy.yaml"],
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (stdout, stderr, code) = pinned("old-crisis-policy", &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 13, "{stdout}");
+    for needle in [
+        "警告：`missing_critical: none` 关闭了“宁可从严”：关键题目缺失的人不会因此被标记\n  --> tests/data/zh/old-crisis-policy.yaml:8:19\n",
+        "警告：crisis_message 只有一段给所有人的文本：它只用作工作人员的处理流程",
+        "17 |   en: \"RISK FLAG: follow the school's protocol now.\"\n",
+        "提示：危机处理流程：风险提示：请立即按学校的流程处理。\n",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_messages_chinese(&stderr);
+}
+
+#[test]
+fn a_map_file_is_checked_in_chinese() {
+    let (stdout, stderr, code) = pinned(
+        "bad-map",
+        &[
+            "score",
+            "tests/data/columns/q.csv",
+            "-i",
+            "gad2",
+            "--map",
+            "tests/data/columns/bad-map.yaml",
+            "--lang",
+            "zh",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    for needle in [
+        "错误：列 \"Q2 wory\"（→ gad2_2）不是 tests/data/columns/q.csv（按 UTF-8 读取） 中的列\n  --> tests/data/columns/bad-map.yaml:3:14\n",
+        "3 |   \"Q2 wory\": gad2_2\n",
+        "^ 应为：输入中的某个列名：是不是第 3 列（\"Q2 worry\"）？\n",
+        "错误：列 \"Q3 relax\" 映射到 `gad2_9`，但它不是所给量表中的题目\n",
+        "错误：标签 \"Nearly daily\" 映射到 7，但它不是所给量表任何题目的答案",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert_messages_chinese(&stderr);
+    // two columns for one item under a map: the fix names the map, in Chinese
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "score",
+        "tests/data/columns/q.csv",
+        "-i",
+        "gad2",
+        "--map",
+        "tests/data/columns/twice-map.yaml",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "错误：第 2 列（\"Q1 nervous\"）和第 3 列（\"Q2 worry\"）都对应题目 gad2_1：修改映射文件（tests/data/columns/twice-map.yaml:2:17 映射了第 2 列；tests/data/columns/twice-map.yaml:3:15 映射了第 3 列）\n"
+    );
+}
+
+#[test]
+fn a_damaged_workbook_is_reported_in_chinese() {
+    for (name, want) in [
+        (
+            "duplicate-cell.xlsx",
+            "错误：tests/hostile/xlsx/duplicate-cell.xlsx 的工作表 `Answers`：单元格 C2 重复出现或顺序错乱：文件已损坏（请用电子表格软件重新保存）\n",
+        ),
+        (
+            "bomb-ratio.xlsx",
+            "错误：tests/hostile/xlsx/bomb-ratio.xlsx：拒绝读取其中的 `xl/worksheets/sheet1.xml`，它解压后会膨胀 510 倍（到 16.8 MiB），超过 psyscreen 允许的 250 倍（文件损坏，或是压缩炸弹？）\n",
+        ),
+        (
+            "liar.xlsx",
+            "错误：tests/hostile/xlsx/liar.xlsx：拒绝读取其中的 `xl/worksheets/sheet1.xml`，它解压后超过了压缩包头声明的 100 字节（文件损坏，或是压缩炸弹？）\n",
+        ),
+        (
+            "stray-far.ods",
+            "错误：tests/hostile/xlsx/stray-far.ods：其工作表占用 16769128005 个单元格（已用的行 × 列），超过 psyscreen 从 .ods 读取的上限 10000000：请把工作表另存为 xlsx 或 CSV，或删除远离数据的多余单元格\n",
+        ),
+    ] {
+        let (_, stderr, code) = run(bin().current_dir(root()).args([
+            "score",
+            "-i",
+            "gad2",
+            "--format",
+            "csv",
+            "-q",
+            "--lang",
+            "zh",
+            &format!("tests/hostile/xlsx/{name}"),
+        ]));
+        assert_eq!((code, stderr.as_str()), (2, want), "{name}");
+    }
+    let (_, stderr, _) = run(bin().current_dir(root()).args([
+        "score",
+        "-i",
+        "gad2",
+        "-q",
+        "--lang",
+        "zh",
+        "tests/hostile/xlsx/stray-xfd.xlsx",
+    ]));
+    assert!(
+        stderr.starts_with("错误：tests/hostile/xlsx/stray-xfd.xlsx 的工作表 `Answers`：单元格 XFD1048576 中有 'x'，超出了 psyscreen 读取的最后一列 FAN（第 4096 列）：请删除多余的单元格，或把数据左移\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_check_plan_is_in_chinese() {
+    let (stdout, stderr, code) = run(bin().current_dir(root()).args([
+        "score",
+        "examples/wjx-export-zh.csv",
+        "-i",
+        "phq9,gad2",
+        "--check",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2, "gad2 has no columns: {stderr}");
+    assert!(
+        stdout.starts_with(
+            "examples/wjx-export-zh.csv（UTF-8）：17 列\n  phq9_1       ← 第 9 列 \"3、做事时提不起劲或没有兴趣\"（按题目中文原文）\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  gad2_1       缺失（gad2：没有列的名称是这个 id 或题目原文）\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("11 个题目中找到 9 个，缺失 2 个\n"),
+        "{stdout}"
+    );
+}

@@ -56,22 +56,24 @@ fn check_kind(path: &Path) -> anyhow::Result<Option<std::fs::Metadata>> {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && link.is_symlink() => {
             let to = std::fs::read_link(path).unwrap_or_default();
-            bail!(
+            bail!(crate::messages::tr!(
                 "--append {} is a symbolic link to {}, which does not exist: refusing to create it; give the path you mean",
+                "--append {} 是指向 {} 的符号链接，而目标不存在：不会创建它；请给出你要的路径",
                 path.display(),
                 to.display()
-            );
+            ));
         }
         Err(e) => return Err(e).with_context(|| format!("--append {}", path.display())),
     };
     if meta.is_file() {
         return Ok(Some(meta));
     }
-    bail!(
+    bail!(crate::messages::tr!(
         "--append {} is {}, not a regular file: the rows would not be kept. Give a CSV file (without --append the results are only shown)",
+        "--append {} 是{}，不是普通文件：结果行不会被保存。请给出一个 CSV 文件（不加 --append 时结果只显示不保存）",
         path.display(),
         kind_of(&meta.file_type())
-    );
+    ));
 }
 
 fn kind_of(t: &std::fs::FileType) -> &'static str {
@@ -79,22 +81,22 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
     {
         use std::os::unix::fs::FileTypeExt as _;
         if t.is_char_device() {
-            return "a character device";
+            return crate::messages::pick("a character device", "字符设备");
         }
         if t.is_block_device() {
-            return "a block device";
+            return crate::messages::pick("a block device", "块设备");
         }
         if t.is_fifo() {
-            return "a FIFO";
+            return crate::messages::pick("a FIFO", "命名管道（FIFO）");
         }
         if t.is_socket() {
-            return "a socket";
+            return crate::messages::pick("a socket", "套接字");
         }
     }
     if t.is_dir() {
-        "a directory"
+        crate::messages::pick("a directory", "目录")
     } else {
-        "not a file"
+        crate::messages::pick("not a file", "非文件")
     }
 }
 
@@ -106,12 +108,13 @@ pub fn check(path: &Path, battery: &Battery) -> anyhow::Result<()> {
     };
     let expected = columns(battery).names;
     if found != expected {
-        bail!(
+        bail!(crate::messages::tr!(
             "{} has other columns than a row for these instruments: it starts `{}`, expected `{}`. Choose another --append file (one file per set of instruments)",
+            "{} 的列与这些量表的结果行不同：它以 `{}` 开头，应为 `{}`。请换一个 --append 文件（每组量表一个文件）",
             path.display(),
             abbreviate(&found),
             abbreviate(&expected)
-        );
+        ));
     }
     Ok(())
 }
@@ -214,11 +217,12 @@ fn lock_waiting(file: &std::fs::File, path: &Path) -> anyhow::Result<()> {
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            Err(TryLockError::WouldBlock) => bail!(
+            Err(TryLockError::WouldBlock) => bail!(crate::messages::tr!(
                 "{} stayed locked by another program for {} s; nothing was appended",
+                "{} 被另一个程序锁定了 {} 秒；没有追加任何内容",
                 path.display(),
                 LOCK_WAIT.as_secs()
-            ),
+            )),
             Err(TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("locking {}", path.display()))
             }

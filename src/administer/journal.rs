@@ -166,10 +166,11 @@ impl Journal {
                 .map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
             return Ok((journal, Some(loaded)));
         }
-        bail!(
+        bail!(crate::messages::tr!(
             "{} keeps being replaced by another program; try again",
+            "{} 不断被另一个程序替换；请重试",
             path.display()
-        )
+        ))
     }
 
     /// Start a new session in this (empty or emptied) journal.
@@ -482,15 +483,16 @@ fn parse_answer(text: &str) -> Option<(String, Option<i32>)> {
 fn refuse_odd(path: &Path) -> anyhow::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_file() => Ok(()),
-        Ok(m) => bail!(
+        Ok(m) => bail!(crate::messages::tr!(
             "the journal {} is {}, not a file this program made: refusing to keep answers in it; move it away",
+            "作答日志 {} 是{}，不是本程序创建的文件：不会在其中保存作答；请把它移走",
             path.display(),
             if m.is_symlink() {
-                "a symbolic link"
+                crate::messages::pick("a symbolic link", "符号链接")
             } else {
-                "not a regular file"
+                crate::messages::pick("not a regular file", "非普通文件")
             }
-        ),
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("the journal {}", path.display())),
     }
@@ -528,7 +530,10 @@ pub fn path_for(
         return Ok(PathBuf::from(name));
     }
     let Some(dir) = data_dir else {
-        bail!("no data directory for the answer journal: set XDG_DATA_HOME or HOME, or use --append FILE (the journal is then FILE.RESPONDENT.partial)");
+        bail!(crate::messages::pick(
+            "no data directory for the answer journal: set XDG_DATA_HOME or HOME, or use --append FILE (the journal is then FILE.RESPONDENT.partial)",
+            "没有保存作答日志的数据目录：请设置 XDG_DATA_HOME 或 HOME，或使用 --append FILE（日志即为 FILE.RESPONDENT.partial）"
+        ));
     };
     let key = short_key(format!("{who}-{}", instruments.join("+")));
     Ok(dir.join(format!("administer-{key}.partial")))

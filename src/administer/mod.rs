@@ -189,11 +189,12 @@ pub fn prepare(setup: &Setup<'_>, notes: &mut Vec<String>) -> anyhow::Result<Sta
     let want = setup.respondent.clone().unwrap_or_default();
     let ids = setup.instrument_ids();
     if loaded.header.respondent != want || loaded.header.instruments != ids {
-        bail!(
+        bail!(crate::messages::tr!(
             "{} holds unfinished answers of another session ({}): run that command to resume it, or move the file away to start this one",
+            "{} 中有另一次会话未完成的作答（{}）：运行那条命令继续它，或把文件移走再开始这一次",
             path.display(),
             loaded.header.describe()
-        );
+        ));
     }
     if !loaded.bad_lines.is_empty() {
         let lines = loaded

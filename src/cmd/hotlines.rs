@@ -17,11 +17,12 @@ pub fn run(a: &HotlinesArgs) -> anyhow::Result<Exit> {
     if lines.is_empty() {
         let known: std::collections::BTreeSet<&str> =
             h.lines.iter().map(|l| l.region.as_str()).collect();
-        anyhow::bail!(
+        anyhow::bail!(crate::messages::tr!(
             "no hotline for region `{}`: known regions are {}",
+            "没有地区 `{}` 的热线：已知地区有 {}",
             a.region.as_deref().unwrap_or(""),
             known.into_iter().collect::<Vec<_>>().join(", ")
-        );
+        ));
     }
     for l in lines {
         write!(out, "{:<7} {}", l.region, l.one_line(lang))?;

@@ -103,7 +103,10 @@ fn group_duplicates<'p>(
     let (mode, hint) = if stdin {
         (
             Mode::All,
-            "stdin is read once: give the file to count each person once",
+            crate::messages::pick(
+                "stdin is read once: give the file to count each person once",
+                "标准输入只读一遍：要每人只计一次，请给出文件",
+            ),
         )
     } else {
         (Mode::Last, "")

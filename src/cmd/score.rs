@@ -71,15 +71,19 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             policy,
             (
                 !pseudonymize,
-                "--duplicates first|last|error decides",
+                crate::messages::pick(
+                    "--duplicates first|last|error decides",
+                    "用 --duplicates first|last|error 决定取舍",
+                ),
                 // the default stays in bounded memory; a chosen mode looks at every id
                 (a.duplicates == DuplicatesArg::Keep).then_some(duplicates::TRACKED),
             ),
         )?),
-        None if a.duplicates != DuplicatesArg::Keep => anyhow::bail!(
+        None if a.duplicates != DuplicatesArg::Keep => anyhow::bail!(crate::messages::tr!(
             "--duplicates {} needs an id column: give --id-column (the input has no `id` column)",
+            "--duplicates {} 需要 id 列：请给出 --id-column（输入中没有 `id` 列）",
             mode(a.duplicates).flag()
-        ),
+        )),
         None => None,
     };
     let pseudonyms = match &a.pseudonymize {

@@ -320,10 +320,9 @@ pub fn plan(
                 )),
                 _ => mapped[c] = Some((g, header)),
             },
-            Lookup::Ambiguous(cols) => errs.push(
-                map.problem(
-                    &path,
-                    tr!(
+            Lookup::Ambiguous(cols) => errs.push(map.problem(
+                &path,
+                tr!(
                         "column \"{header}\" (→ {target}) matches several columns of {input}: {}",
                         "列 \"{header}\"（→ {target}）与 {input} 的多个列相符：{}",
                         cols.iter()
@@ -331,9 +330,8 @@ pub fn plan(
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                    pick("the whole header", "完整的列名").into(),
-                ),
-            ),
+                pick("the whole header", "完整的列名").into(),
+            )),
             Lookup::Absent(closest) => errs.push(map.problem(
                 &path,
                 tr!(

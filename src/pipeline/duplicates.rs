@@ -164,8 +164,13 @@ fn rows_of_ids(
 /// One id's rows, for a message.
 fn rows_phrase(r: &Rows) -> String {
     match r.count {
-        2 => format!("rows {} and {}", r.first, r.last),
-        n => format!("rows {} … {} ({n} rows)", r.first, r.last),
+        2 => crate::messages::tr!("rows {} and {}", "第 {} 行和第 {} 行", r.first, r.last),
+        n => crate::messages::tr!(
+            "rows {} … {} ({n} rows)",
+            "第 {} 行 …… 第 {} 行（共 {n} 行）",
+            r.first,
+            r.last
+        ),
     }
 }
 
@@ -218,9 +223,10 @@ impl<'p> Duplicates<'p> {
         let limit = limit.unwrap_or(usize::MAX);
         let stdin = spec.path.is_none_or(|p| p.as_os_str() == "-");
         if mode == Mode::Last && stdin {
-            bail!(
-                "--duplicates last must know each id's last row before writing the first: stdin cannot be read twice; save the input to a file, or use --duplicates first|keep|error"
-            );
+            bail!(crate::messages::pick(
+                "--duplicates last must know each id's last row before writing the first: stdin cannot be read twice; save the input to a file, or use --duplicates first|keep|error",
+                "--duplicates last 需要在写出第一行之前知道每个 id 的最后一行：标准输入不能读两遍；请把输入存成文件，或用 --duplicates first|keep|error"
+            ));
         }
         let hash = IdHash::new();
         let (several, names, past_limit) = if mode.needs_first_pass() && !stdin {
@@ -266,10 +272,15 @@ impl<'p> Duplicates<'p> {
             })
             .collect();
         if all.len() > 10 {
-            lines.push(format!("  … and {} more id(s)", all.len() - 10));
+            let more = all.len() - 10;
+            lines.push(crate::messages::tr!(
+                "  … and {more} more id(s)",
+                "  …… 还有 {more} 个 id"
+            ));
         }
-        format!(
+        crate::messages::tr!(
             "{} id(s) submitted more than once (--duplicates error); nothing written:\n{}\nchoose one row per id with --duplicates first|last, or keep all with --duplicates keep",
+            "{} 个 id 提交了不止一次（--duplicates error）；没有写出任何内容：\n{}\n请用 --duplicates first|last 为每个 id 选一行，或用 --duplicates keep 全部保留",
             all.len(),
             lines.join("\n")
         )
@@ -282,7 +293,7 @@ impl<'p> Duplicates<'p> {
                 crate::printable::printable_line(&String::from_utf8_lossy(key))
             )
         } else {
-            "the same id".into()
+            crate::messages::pick("the same id", "同一个 id").into()
         }
     }
 
@@ -330,9 +341,10 @@ impl<'p> Duplicates<'p> {
         self.rows_repeated += 1;
         let (who, n, flag) = (self.who(key), row.number, self.mode.flag());
         match self.mode {
-            Mode::Refuse => bail!(
-                "row {n}: {who} was submitted before, in row {first} (--duplicates error): stopped at the first repeated id (stdin is read once); choose one row per id with --duplicates first|keep"
-            ),
+            Mode::Refuse => bail!(crate::messages::tr!(
+                "row {n}: {who} was submitted before, in row {first} (--duplicates error): stopped at the first repeated id (stdin is read once); choose one row per id with --duplicates first|keep",
+                "第 {n} 行：{who} 已在第 {first} 行提交过（--duplicates error）：在第一个重复的 id 处停止（标准输入只读一遍）；请用 --duplicates first|keep 为每个 id 选一行"
+            )),
             Mode::All => {
                 let hint = self.hint;
                 self.warn(|| {

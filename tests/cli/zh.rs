@@ -537,3 +537,96 @@ fn the_check_plan_is_in_chinese() {
         "{stdout}"
     );
 }
+
+/// Usage errors around duplicates, hotlines and `administer --append`,
+/// and the hint of a kept repeated id, in Chinese.
+#[test]
+fn usage_errors_of_duplicates_hotlines_and_append_are_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let noid = write(dir.path(), "noid.csv", "phq9_1,phq9_2\n1,2\n");
+    let dup = write(dir.path(), "dup.csv", "id,phq9_1\nA,1\nA,2\n");
+    let zh = |args: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(args).args(["--lang", "zh"]);
+        cmd
+    };
+    let (noid, dup_path) = (noid.to_str().unwrap(), dup.to_str().unwrap());
+
+    let (_, stderr, code) = run(&mut zh(&[
+        "score",
+        noid,
+        "-i",
+        "phq9",
+        "--duplicates",
+        "first",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.ends_with(
+            "错误：--duplicates first 需要 id 列：请给出 --id-column（输入中没有 `id` 列）\n"
+        ),
+        "{stderr}"
+    );
+
+    let (_, stderr, code) = run(zh(&["score", "-", "-i", "phq9", "--duplicates", "last"])
+        .write_stdin("id,phq9_1\nA,1\nA,2\n"));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.ends_with("错误：--duplicates last 需要在写出第一行之前知道每个 id 的最后一行：标准输入不能读两遍；请把输入存成文件，或用 --duplicates first|keep|error\n"),
+        "{stderr}"
+    );
+
+    let (stdout, stderr, code) = run(&mut zh(&[
+        "score",
+        dup_path,
+        "-i",
+        "phq9",
+        "--duplicates",
+        "error",
+        "-q",
+    ]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.ends_with("错误：1 个 id 提交了不止一次（--duplicates error）；没有写出任何内容：\n  id \"A\": 第 2 行和第 3 行\n请用 --duplicates first|last 为每个 id 选一行，或用 --duplicates keep 全部保留\n"),
+        "{stderr}"
+    );
+
+    // kept (the default): the hint says how to choose; pseudonymized: no id shown
+    let key = dir.path().join("k.key");
+    let (_, stderr, code) = run(&mut zh(&[
+        "score",
+        dup_path,
+        "-i",
+        "phq9",
+        "-q",
+        "--format",
+        "csv",
+        "--pseudonymize",
+        key.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1, "absent items: {stderr}");
+    assert!(
+        stderr.contains("警告：第 3 行：同一个 id 已在第 2 行提交过：两行都保留（用 --duplicates first|last|error 决定取舍）\n"),
+        "{stderr}"
+    );
+
+    let (_, stderr, code) = run(&mut zh(&["hotlines", "--region", "xx"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("错误：没有地区 `xx` 的热线：已知地区有 "),
+        "{stderr}"
+    );
+
+    let (_, stderr, code) = run(&mut zh(&[
+        "administer",
+        "-i",
+        "phq2",
+        "--append",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("是目录，不是普通文件：结果行不会被保存。请给出一个 CSV 文件（不加 --append 时结果只显示不保存）"),
+        "{stderr}"
+    );
+}

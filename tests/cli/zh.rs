@@ -630,3 +630,39 @@ fn usage_errors_of_duplicates_hotlines_and_append_are_in_chinese() {
         "{stderr}"
     );
 }
+
+/// The progress bar of a big input on a terminal (stderr a pseudo-terminal
+/// of 80×24, stdout discarded) says what it does in Chinese.
+#[test]
+fn the_progress_bar_is_in_chinese() {
+    use expectrl::session::OsSession as Session;
+    use expectrl::{Eof, Expect as _};
+    use std::io::Write as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    // past the 8 MiB from which a bar is shown
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(f, "id,gad2_1,gad2_2").unwrap();
+    for i in 0..700_000 {
+        writeln!(f, "P{i:07},1,2").unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_psyscreen"));
+    cmd.args([
+        "score", "-i", "gad2", "--format", "csv", "--lang", "zh", "-o",
+    ])
+    .arg(dir.path().join("out.csv"))
+    .arg(&path);
+    let mut s = Session::spawn(cmd).expect("spawn psyscreen on a pseudo-terminal");
+    s.get_process_mut().set_window_size(80, 24).unwrap();
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    let out = match s.expect(Eof) {
+        Ok(c) => String::from_utf8_lossy(c.as_bytes()).into_owned(),
+        Err(e) => panic!("waiting for the end: {e}"),
+    };
+    assert!(out.contains("评分中 ["), "{out}");
+    assert!(!out.contains("scoring"), "{out}");
+    assert!(out.contains("已评分 "), "{out}");
+}

@@ -112,6 +112,33 @@ impl Screen {
         self.push_optional(Sty::Plain, "");
     }
 
+    /// Add `mark` to the title's last line (the progress, which always
+    /// stays): into the padding of a one-line title, else after it when it
+    /// fits the width, else as a kept line of its own.
+    fn mark_progress(&mut self, mark: &str, cols: usize) {
+        let Some(i) = (0..self.lines.len()).rfind(|&i| self.roles[i] == Role::Title) else {
+            return;
+        };
+        let line = &mut self.lines[i].1;
+        let (width, mark_width) = (text::width(line), text::width(mark));
+        let trimmed = line.trim_end();
+        if let Some(gap) = line.find(&" ".repeat(mark_width + 2)) {
+            // a one-line title: `name   progress` → `name progress · mark`
+            let progress = line[gap..].trim_start().to_string();
+            let name = line[..gap].to_string();
+            let pad = cols.saturating_sub(text::width(&name) + text::width(&progress) + mark_width);
+            *line = format!("{name}{}{progress}{mark}", " ".repeat(pad.max(1)));
+        } else if width + mark_width <= cols {
+            *line = format!("{trimmed}{mark}");
+        } else {
+            let sty = self.lines[i].0;
+            // kept, as the progress line is
+            let mark = mark.trim_start_matches([' ', '·']).to_string();
+            self.lines.insert(i + 1, (sty, mark));
+            self.roles.insert(i + 1, Role::Keep);
+        }
+    }
+
     /// The lines that fit in `rows`: without the optional ones if needed,
     /// then the top and the last line (the keys or the prompt).
     fn fit(&self, rows: usize) -> Vec<&(Sty, String)> {
@@ -557,6 +584,12 @@ impl Tty {
                 sc.wrapped(Sty::Hint, &text, cols);
             }
         }
+        if !self.saving && sc.lines.len() > self.size().1 {
+            // the respondent line, which says the answers are not saved,
+            // is the first to go on a small terminal: the progress line,
+            // which always stays, says it instead
+            sc.mark_progress(tr(lang, " · not saved", " · 不保存"), cols);
+        }
         sc
     }
 
@@ -984,6 +1017,36 @@ mod tests {
         assert_eq!(text(5), ["title", "", "question", "option", "keys"]);
         assert_eq!(text(4), ["title", "question", "option", "keys"]);
         assert_eq!(text(3), ["title", "question", "keys"]);
+    }
+
+    #[test]
+    fn not_saved_goes_on_the_progress_line_which_always_stays() {
+        let mark = " · not saved";
+        // a one-line title: into its padding, the width kept
+        let mut sc = Screen::default();
+        title(&mut sc, "GAD-2", "Question 1 of 2", 40);
+        sc.mark_progress(mark, 40);
+        assert_eq!(
+            sc.lines[0].1,
+            format!("GAD-2{}Question 1 of 2 · not saved", " ".repeat(8))
+        );
+        // a title on two lines: after the progress when it fits
+        let mut sc = Screen::default();
+        title(
+            &mut sc,
+            "Patient Health Questionnaire-9 (PHQ-9)",
+            "Question 1 of 9",
+            34,
+        );
+        sc.mark_progress(mark, 34);
+        assert_eq!(sc.lines.last().unwrap().1, "Question 1 of 9 · not saved");
+        assert_eq!(sc.fit(1)[0].1, "Question 1 of 9 · not saved");
+        // too narrow: a kept line of its own under it
+        let mut sc = Screen::default();
+        title(&mut sc, "GAD-2", "Question 1 of 2", 20);
+        sc.mark_progress(mark, 20);
+        let shown: Vec<&str> = sc.fit(2).iter().map(|l| l.1.as_str()).collect();
+        assert_eq!(shown, ["Question 1 of 2", "not saved"]);
     }
 
     #[test]

@@ -360,3 +360,53 @@ fn tty_80x24_chinese_crisis_screen_is_for_the_student() {
         .expect("the alternate screen was left");
     assert!(out[closed..].contains("红色预警："), "{}", &out[closed..]);
 }
+
+/// At 40×12 (issue 13, tests: items 1–4 at 80×24 and 40×12): the first
+/// question screen says the answers will not be saved (item 3), and the
+/// crisis screen, paged with Space, is the respondent's text with the
+/// crisis lines, never the staff protocol (item 1); the protocol comes
+/// after the session, for staff.
+#[test]
+fn tty_40x12_not_saved_from_the_start_and_the_crisis_screen_is_for_the_respondent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spawn_tty(dir.path(), &["-i", "phq9"], false);
+    s.get_process_mut().set_window_size(40, 12).unwrap();
+    expect(&mut s, "Question 1 of 9");
+    s.send("0").unwrap();
+    // the rest of the first screen
+    let first = expect(&mut s, "Question 2 of 9");
+    assert!(first.contains("not saved"), "{first}");
+    let mut screens = String::new();
+    s.send("0").unwrap();
+    for n in 3..=8 {
+        expect(&mut s, &format!("Question {n} of 9"));
+        s.send("0").unwrap();
+    }
+    expect(&mut s, "Question 9 of 9");
+    s.send("3").unwrap();
+    expect(&mut s, "!! CRISIS: read this before going");
+    // page through to its end: Enter is asked for once all was shown
+    for _ in 0..8 {
+        s.send(" ").unwrap();
+    }
+    screens.push_str(&expect(&mut s, "Press Enter to continue."));
+    for what in ["person who is with you", "12356"] {
+        assert!(
+            screens.contains(what),
+            "{what:?} not on the crisis screens:\n{screens}"
+        );
+    }
+    for word in STAFF_WORDS {
+        assert!(!screens.contains(word), "{word:?}:\n{screens}");
+    }
+    s.send("\r").unwrap();
+    expect(&mut s, "All questions done");
+    s.send("\r").unwrap();
+    let out = rest(&mut s);
+    assert!(status(&s).ends_with(", 0)"), "{}", status(&s));
+    let after = &out[out.rfind("\x1b[?1049l").expect("the screens closed")..];
+    assert!(
+        after.contains("RISK FLAG: this person may be at risk"),
+        "{after}"
+    );
+}

@@ -109,7 +109,8 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         date: report::date(report_time()),
         input: rows.name.clone(),
         by: by_labels,
-        rows: c.rows,
+        // each person once: the repeated submissions set aside are not respondents
+        rows: c.rows - dups.as_ref().map_or(0, |d| d.set_aside),
         invalid_cells: c.bad_cells,
         instruments,
         policy_id: setup.policy.id.clone(),

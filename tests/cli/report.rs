@@ -657,6 +657,8 @@ fn an_aggregate_report_says_when_an_earlier_submission_was_higher() {
         let html = std::fs::read_to_string(&out).unwrap();
         assert!(html.contains(said), "{lang}: {html}");
         assert!(!html.contains("D1"), "no one named: {html}");
+        // 7 rows, 6 people: each person counted once
+        assert!(html.contains("</dt><dd>6</dd>"), "{html}");
     }
     // no repeated submission above the kept one: nothing said
     let calm = format!("{h}D1,7A,0,0,0,0,0,0,0,0,0\nD1,7A,0,0,0,0,0,0,0,0,3\n");

@@ -666,3 +666,68 @@ fn the_progress_bar_is_in_chinese() {
     assert!(!out.contains("scoring"), "{out}");
     assert!(out.contains("已评分 "), "{out}");
 }
+
+/// The whole stderr of a `report` in Chinese whose input has a student
+/// who submitted twice, the first time at the top level: the warnings,
+/// the crisis notice and the closing line are Chinese, and the report
+/// says (in Chinese, naming no one) that an earlier submission was higher.
+#[test]
+fn a_report_of_a_repeated_urgent_submission_says_everything_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let (stdout, stderr, code) = run(bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1773619200")
+        .args([
+            "report",
+            "tests/data/zh/wjx-twice.csv",
+            "-i",
+            "phq9",
+            "--id-column",
+            "1、姓名或学号",
+            "--by",
+            "班级",
+            "--min-group",
+            "3",
+            "--lang",
+            "zh",
+            "-o",
+        ])
+        .arg(&out));
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    let stderr = stderr.replace(out.to_str().unwrap(), "OUT");
+    let want_path = data("zh/wjx-twice.stderr");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&want_path, &stderr).unwrap();
+    }
+    assert_eq!(
+        stderr,
+        std::fs::read_to_string(&want_path).unwrap_or_default()
+    );
+    assert!(
+        stderr.contains(
+            "保留的级别为 `none`，但未计入的较早提交（第 8 行）级别为 `urgent`：请与本人核实"
+        ),
+        "{stderr}"
+    );
+    assert_chinese(
+        &stderr
+            .replace("tests/data/zh/wjx-twice.csv", "")
+            .replace("id \"", "\"")
+            .replace("id 相同", "")
+            .replace("id 保留", "")
+            .replace("refer", "")
+            .replace("none", "")
+            .replace("OUT", ""),
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("有 1 人较早的一次提交级别高于最后一次提交（此处只计最后一次）"),
+        "{html}"
+    );
+    assert!(!html.contains("202508007"), "no one named");
+    assert!(
+        html.contains("<dt>作答人数：</dt><dd>12</dd>"),
+        "13 rows, 12 people"
+    );
+}

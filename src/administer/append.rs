@@ -210,8 +210,12 @@ fn lock_waiting(file: &std::fs::File, path: &Path) -> anyhow::Result<()> {
             Err(TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
                 if !said {
                     eprintln!(
-                        "waiting for another program to finish writing {}",
-                        path.display()
+                        "{}",
+                        crate::messages::tr!(
+                            "waiting for another program to finish writing {}",
+                            "正在等待另一个程序写完 {}",
+                            path.display()
+                        )
                     );
                     said = true;
                 }

@@ -429,7 +429,12 @@ impl<W: Write> Sink<W> {
             return Ok(());
         };
         eprintln!(
-            "note: more than {TABLE_MAX_ROWS} rows: writing CSV instead of a table (choose with --format, or write to a file with -o)"
+            "{}{}",
+            crate::messages::note(),
+            crate::messages::tr!(
+                "more than {TABLE_MAX_ROWS} rows: writing CSV instead of a table (choose with --format, or write to a file with -o)",
+                "超过 {TABLE_MAX_ROWS} 行：改为输出 CSV 而不是表格（可用 --format 选择，或用 -o 写入文件）"
+            )
         );
         let mut header = Vec::new();
         csv_header(&mut header, &self.cols);

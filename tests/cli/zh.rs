@@ -731,3 +731,68 @@ fn a_report_of_a_repeated_urgent_submission_says_everything_in_chinese() {
         "13 rows, 12 people"
     );
 }
+
+/// A table of more than 1,000 rows goes on as CSV, and says so in Chinese.
+#[test]
+fn a_table_too_big_for_a_table_says_so_in_chinese() {
+    let mut input = String::from("id,gad2_1,gad2_2\n");
+    for i in 0..1001 {
+        input.push_str(&format!("P{i},1,2\n"));
+    }
+    let (stdout, stderr, code) = run(bin()
+        .args([
+            "score", "-", "-i", "gad2", "--format", "table", "--lang", "zh", "-q",
+        ])
+        .write_stdin(input));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.lines().count(),
+        1002,
+        "a header and every row, as CSV"
+    );
+    assert_eq!(
+        stderr,
+        "注意：超过 1000 行：改为输出 CSV 而不是表格（可用 --format 选择，或用 -o 写入文件）\n"
+    );
+}
+
+/// `administer --append` onto a file another program holds locked waits,
+/// and says so in Chinese.
+#[test]
+fn waiting_for_a_locked_append_file_is_said_in_chinese() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("w.csv");
+    let held = std::fs::File::create(&csv).unwrap();
+    held.lock().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_psyscreen"))
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("HOME", dir.path())
+        .args([
+            "administer",
+            "-i",
+            "gad2",
+            "--respondent",
+            "W1",
+            "--append",
+            "w.csv",
+        ])
+        .args(["--lang", "zh"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"1\n1\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    held.unlock().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("正在等待另一个程序写完 w.csv\n"),
+        "{stderr}"
+    );
+}

@@ -6,7 +6,7 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 
 /// The most psyscreen reads of one configuration file. The largest built-in
 /// instrument is about 20 KB; 16 MB leaves room for any real file.
@@ -19,12 +19,16 @@ pub fn read_capped(path: &Path, what: &str, limit: u64) -> anyhow::Result<Vec<u8
         let shown = path.display();
         crate::messages::tr!("reading {what} {shown}", "读取{what} {shown} 时出错")
     };
-    let file = std::fs::File::open(path).with_context(reading)?;
+    let failed = |e: std::io::Error| {
+        let (what, why) = (reading(), crate::messages::io_reason(&e));
+        anyhow::anyhow!(crate::messages::tr!("{what}: {why}", "{what}：{why}"))
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
     // one byte past the limit tells "exactly at the limit" from "over it"
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .with_context(reading)?;
+        .map_err(failed)?;
     if bytes.len() as u64 > limit {
         let (shown, most) = (path.display(), size(limit));
         bail!(crate::messages::tr!(

@@ -59,6 +59,18 @@ pub fn notice() -> &'static str {
     pick("notice: ", "提示：")
 }
 
+/// Why a file could not be read, in the run's language: the system's
+/// own words in English, the usual reasons in Chinese.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match (lang(), e.kind()) {
+        (Lang::Zh, ErrorKind::NotFound) => "没有这个文件".into(),
+        (Lang::Zh, ErrorKind::PermissionDenied) => "没有读取权限".into(),
+        (Lang::Zh, ErrorKind::IsADirectory) => "这是一个目录，不是文件".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// `en` or `zh`, by the run's language.
 pub fn pick(en: &'static str, zh: &'static str) -> &'static str {
     match lang() {

@@ -796,3 +796,34 @@ fn waiting_for_a_locked_append_file_is_said_in_chinese() {
         "{stderr}"
     );
 }
+
+/// A definition file that is not there, or is a directory, is said in
+/// Chinese (the system's words stay in English runs).
+#[test]
+fn a_missing_definition_file_is_said_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.yaml");
+    for (flag, file, what, why) in [
+        ("--policy", missing.as_path(), "策略文件", "没有这个文件"),
+        ("--map", missing.as_path(), "映射文件", "没有这个文件"),
+        ("--policy", dir.path(), "策略文件", "这是一个目录，不是文件"),
+    ] {
+        let (_, stderr, code) = run(bin()
+            .current_dir(root())
+            .args([
+                "score",
+                "examples/wjx-export-zh.csv",
+                "-i",
+                "phq9",
+                "--lang",
+                "zh",
+                flag,
+            ])
+            .arg(file));
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(
+            stderr,
+            format!("错误：读取{what} {} 时出错：{why}\n", file.display())
+        );
+    }
+}

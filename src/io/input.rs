@@ -345,7 +345,10 @@ impl Table {
         let mut buf = BufReader::with_capacity(PEEK, raw);
         let peek = buf
             .fill_buf()
-            .with_context(|| format!("reading {name}"))?
+            .map_err(|e| {
+                let why = crate::messages::io_reason(&e);
+                anyhow::anyhow!(tr!("reading {name}: {why}", "读取 {name} 时出错：{why}"))
+            })?
             .to_vec();
         if peek.is_empty() {
             bail!(tr!(

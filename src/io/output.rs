@@ -538,7 +538,13 @@ impl Write for Output {
 
 /// Open a file for reading with a message that names it.
 pub fn open_read(path: &Path) -> anyhow::Result<File> {
-    File::open(path).with_context(|| format!("cannot open {}", path.display()))
+    File::open(path).map_err(|e| {
+        let (shown, why) = (path.display(), crate::messages::io_reason(&e));
+        anyhow::anyhow!(crate::messages::tr!(
+            "cannot open {shown}: {why}",
+            "无法打开 {shown}：{why}"
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -826,4 +826,28 @@ fn a_missing_definition_file_is_said_in_chinese() {
             format!("错误：读取{what} {} 时出错：{why}\n", file.display())
         );
     }
+    // the input itself
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--lang", "zh"])
+        .arg(&missing));
+    assert_eq!(
+        (code, stderr),
+        (
+            2,
+            format!("错误：无法打开 {}：没有这个文件\n", missing.display())
+        )
+    );
+    let (_, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--lang", "zh"])
+        .arg(dir.path()));
+    assert_eq!(
+        (code, stderr),
+        (
+            2,
+            format!(
+                "错误：读取 {} 时出错：这是一个目录，不是文件\n",
+                dir.path().display()
+            )
+        )
+    );
 }

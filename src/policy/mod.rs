@@ -2,8 +2,10 @@
 //! rule that makes a person look no safer than the data allow. The model and
 //! evaluation are pure; loading goes through the one YAML module.
 
+mod change;
 mod crisis;
 mod describe;
+pub use change::{is_change_variable, Resolved, VarRules};
 pub use crisis::CrisisMessage;
 pub use describe::describe;
 
@@ -500,6 +502,8 @@ impl Policy {
             let bound = r.when.bind(&path, &mut |name: &str| match battery.lookup(name) {
                 Some(x) => Ok(x),
                 None if catalog.is_known(name) => Ok(Ref::Absent),
+                // a change variable: decided by `psyscreen change`, not per row
+                None if is_change_variable(name, battery, catalog) => Ok(Ref::Absent),
                 None => Err(format!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)")),
             });
             match bound {

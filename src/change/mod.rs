@@ -53,9 +53,8 @@ pub struct Params {
     pub criterion: Criterion,
     /// Decimal places of the total (units → written value).
     pub decimals: u8,
-    /// Each band's inclusive bounds in units, lowest first.
-    pub bands: Vec<(i64, i64)>,
-    pub clinical_from: Option<usize>,
+    /// The total (units) the clinical range starts at, from the healthy end.
+    pub clinical_from: Option<i64>,
     pub remission_below: Option<i64>,
     pub response_milli: Option<i64>,
 }
@@ -66,26 +65,18 @@ impl Params {
             higher_is: facts.higher_is,
             criterion,
             decimals: scale.decimals,
-            bands: scale.bands.iter().map(|b| (b.min, b.max)).collect(),
             clinical_from: facts.clinical_from,
             remission_below: facts.remission_below,
             response_milli: facts.response_milli,
         }
     }
 
-    fn band_of(&self, units: i64) -> Option<usize> {
-        self.bands
-            .iter()
-            .position(|&(lo, hi)| (lo..=hi).contains(&units))
-    }
-
     /// Is the total in the clinical range? `None` without a cut-off.
     pub fn clinical(&self, units: i64) -> Option<bool> {
         let from = self.clinical_from?;
-        let band = self.band_of(units)?;
         Some(match self.higher_is {
-            HigherIs::Worse => band >= from,
-            HigherIs::Better => band <= from,
+            HigherIs::Worse => units >= from,
+            HigherIs::Better => units <= from,
         })
     }
 

@@ -2,15 +2,13 @@
 
 use super::*;
 
-/// PHQ-9's bands (Kroenke 2001): 0–4, 5–9, 10–14, 15–19, 20–27; the
-/// clinical range from `moderate` (index 2, a total of 10) up.
+/// PHQ-9 (Kroenke 2001): the clinical range from `moderate`, a total of 10, up.
 fn phq9_like(criterion: Criterion) -> Params {
     Params {
         higher_is: HigherIs::Worse,
         criterion,
         decimals: 0,
-        bands: vec![(0, 4), (5, 9), (10, 14), (15, 19), (20, 27)],
-        clinical_from: Some(2),
+        clinical_from: Some(10),
         remission_below: Some(5),
         response_milli: Some(500),
     }
@@ -64,8 +62,8 @@ fn a_higher_is_better_scale_turns_the_direction() {
         higher_is: HigherIs::Better,
         criterion: Criterion::from_reliability(0.84, 10.0),
         decimals: 0,
-        bands: vec![(0, 28), (29, 50), (51, 100)],
-        clinical_from: Some(1),
+        // WHO-5's `poor` band ends at 50: clinical at 50 and below
+        clinical_from: Some(50),
         remission_below: None,
         response_milli: None,
     };

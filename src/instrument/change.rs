@@ -39,6 +39,14 @@ pub struct RawSourced {
     pub source: String,
 }
 
+/// Where the clinical range starts: a band's label, or a total.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum RawCutoff {
+    Band(String),
+    Total(f64),
+}
+
 /// The facts of one scale, as written (every field optional: a `scales:`
 /// entry overrides the block's own).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,7 +61,7 @@ pub struct RawScaleChange {
     #[serde(default)]
     pub reliable_change: Option<RawSourced>,
     #[serde(default)]
-    pub clinical_cutoff: Option<String>,
+    pub clinical_cutoff: Option<RawCutoff>,
     #[serde(default)]
     pub remission_below: Option<f64>,
     #[serde(default)]
@@ -75,7 +83,7 @@ pub struct RawChange {
     #[serde(default)]
     pub reliable_change: Option<RawSourced>,
     #[serde(default)]
-    pub clinical_cutoff: Option<String>,
+    pub clinical_cutoff: Option<RawCutoff>,
     #[serde(default)]
     pub remission_below: Option<f64>,
     #[serde(default)]
@@ -106,9 +114,10 @@ pub struct ScaleChange {
     /// A published threshold: |x₂ − x₁| ≥ it is reliable (in total units
     /// as written), instead of reliability and SD.
     pub reliable_change: Option<Sourced>,
-    /// Index of the band the clinical range starts at, counted from the
-    /// healthy end (with higher_is worse: it and every band above).
-    pub clinical_from: Option<usize>,
+    /// The total (units) the clinical range starts at, counted from the
+    /// healthy end: with higher_is worse it and every total above, with
+    /// better it and every total below.
+    pub clinical_from: Option<i64>,
     /// Remission: a total below this (units of the scale).
     pub remission_below: Option<i64>,
     /// Response: a reduction of at least this many thousandths of baseline.
@@ -195,29 +204,7 @@ impl Checker<'_> {
                             .then_some(())
                             .ok_or("a positive number no larger than the scale's range")
                     });
-                let clinical_from = cutoff.and_then(|label| {
-                    let p = path("clinical_cutoff");
-                    let at = s.bands.iter().position(|b| b.label == label);
-                    let healthy_end = match higher_is {
-                        HigherIs::Worse => 0,
-                        HigherIs::Better => s.bands.len().saturating_sub(1),
-                    };
-                    match at {
-                        None => {
-                            self.err(&p, format!("scale `{}` has no band `{label}`", s.id))
-                                .expected = Some(
-                                s.bands.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(", "),
-                            );
-                            None
-                        }
-                        Some(b) if b == healthy_end => {
-                            self.err(&p, format!("`{label}` is the band at the healthy end of `{}`: nobody would be outside the clinical range", s.id))
-                                .expected = Some("the first band of the clinical range, counted from the healthy end".into());
-                            None
-                        }
-                        Some(b) => Some(b),
-                    }
-                });
+                let clinical_from = cutoff.and_then(|c| self.cutoff(&c, s, higher_is, &path("clinical_cutoff")));
                 let remission_below = remission.and_then(|x| {
                     let p = path("remission_below");
                     if higher_is == HigherIs::Better {
@@ -269,6 +256,44 @@ impl Checker<'_> {
         Some(Change { scales: out })
     }
 
+    /// A clinical cut-off as a total: a band's first total from the
+    /// healthy end, or a total that leaves someone on each side.
+    fn cutoff(&mut self, c: &RawCutoff, s: &Scale, higher_is: HigherIs, p: &str) -> Option<i64> {
+        let units = match c {
+            RawCutoff::Band(label) => {
+                let Some(b) = s.bands.iter().find(|b| &b.label == label) else {
+                    self.err(p, format!("scale `{}` has no band `{label}`", s.id))
+                        .expected = Some(
+                        s.bands.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(", "),
+                    );
+                    return None;
+                };
+                match higher_is {
+                    HigherIs::Worse => b.min,
+                    HigherIs::Better => b.max,
+                }
+            }
+            RawCutoff::Total(x) => {
+                let Some(u) = to_units(*x, s.decimals) else {
+                    self.err(p, format!("`clinical_cutoff: {x}` has more decimals than `{}`'s totals", s.id));
+                    return None;
+                };
+                u
+            }
+        };
+        let (lo, hi) = s.range;
+        let inside = match higher_is {
+            HigherIs::Worse => units > lo && units <= hi,
+            HigherIs::Better => units >= lo && units < hi,
+        };
+        if !inside {
+            self.err(p, format!("the clinical range of `{}` would start at {}: nobody would be on one side of it", s.id, s.format_total(units)))
+                .expected = Some("a band or total with totals on both sides (not the band at the healthy end)".into());
+            return None;
+        }
+        Some(units)
+    }
+
     fn sourced(
         &mut self,
         raw: Option<RawSourced>,
@@ -293,6 +318,81 @@ impl Checker<'_> {
             kind: r.kind,
             source: r.source,
         })
+    }
+}
+
+/// `instruments show`: the change facts with their sources, or what
+/// `psyscreen change` will ask for.
+pub fn describe(inst: &super::Instrument, lang: super::Lang, s: &mut String) {
+    use std::fmt::Write as _;
+    let zh = lang == super::Lang::Zh;
+    let _ = writeln!(
+        s,
+        "\n{}:",
+        if zh { "随访变化（psyscreen change）" } else { "Change over time (psyscreen change)" }
+    );
+    let Some(change) = &inst.change else {
+        let _ = writeln!(
+            s,
+            "  {}",
+            if zh {
+                "未声明：请为 change 给出 --reliability 与 --sd，或 --reliable-change，以及方向"
+            } else {
+                "not declared: `change` needs --reliability and --sd, or --reliable-change (and the direction, in the file's change: block)"
+            }
+        );
+        return;
+    };
+    let sourced = |x: &Sourced| match &x.kind {
+        Some(k) => format!("{} ({k}; {})", x.value, x.source),
+        None => format!("{} ({})", x.value, x.source),
+    };
+    for (sc, c) in inst.scales.iter().zip(&change.scales) {
+        let _ = writeln!(s, "  {}:", sc.id);
+        let dir = match (c.higher_is, zh) {
+            (HigherIs::Worse, false) => "higher is worse",
+            (HigherIs::Better, false) => "higher is better",
+            (HigherIs::Worse, true) => "分数越高越差",
+            (HigherIs::Better, true) => "分数越高越好",
+        };
+        let _ = writeln!(s, "    {dir}");
+        let none = if zh { "未给出：由 --reliability/--sd 或 --reliable-change 提供" } else { "none published here: give --reliability and --sd, or --reliable-change" };
+        match (&c.reliable_change, &c.reliability, &c.sd) {
+            (Some(t), _, _) => {
+                let _ = writeln!(s, "    {}: |change| >= {}", if zh { "可靠变化" } else { "reliable change" }, sourced(t));
+            }
+            (None, Some(r), Some(sd)) => {
+                let _ = writeln!(s, "    {}: RC = (x2 - x1) / (sqrt(2) * SD * sqrt(1 - r)), |RC| > 1.96; r = {}; SD = {}", if zh { "可靠变化" } else { "reliable change" }, sourced(r), sourced(sd));
+            }
+            (None, r, sd) => {
+                let _ = writeln!(s, "    {}: {none}", if zh { "可靠变化" } else { "reliable change" });
+                for (what, x) in [("r", r), ("SD", sd)] {
+                    if let Some(x) = x {
+                        let _ = writeln!(s, "      {what} = {}", sourced(x));
+                    }
+                }
+            }
+        }
+        if let Some(u) = c.clinical_from {
+            let (op, zh_op) = match c.higher_is {
+                HigherIs::Worse => (">=", "≥"),
+                HigherIs::Better => ("<=", "≤"),
+            };
+            if zh {
+                let _ = writeln!(s, "    临床范围：总分 {zh_op} {}", sc.format_total(u));
+            } else {
+                let _ = writeln!(s, "    clinical range: total {op} {}", sc.format_total(u));
+            }
+        }
+        if let Some(u) = c.remission_below {
+            let _ = writeln!(s, "    {}: < {}", if zh { "缓解" } else { "remission" }, sc.format_total(u));
+        }
+        if let Some(m) = c.response_milli {
+            let _ = writeln!(s, "    {}: >= {}% {}", if zh { "应答" } else { "response" }, m as f64 / 10.0, if zh { "较基线下降" } else { "reduction from baseline" });
+        }
+        if let Some(src) = &c.source {
+            let _ = writeln!(s, "    {}: {src}", if zh { "来源" } else { "source" });
+        }
     }
 }
 
@@ -326,7 +426,7 @@ mod tests {
         let src = format!("{HEAD}change:\n  higher_is: worse\n  reliable_change: {{value: 2, source: \"s\"}}\n  clinical_cutoff: high\n  remission_below: 2\n  response_reduction: 0.5\n  source: \"s\"\n");
         let inst = load_str("t.yaml", &src, "test").unwrap();
         let c = &inst.change.unwrap().scales[0];
-        assert_eq!(c.clinical_from, Some(1));
+        assert_eq!(c.clinical_from, Some(3), "band `high` starts at 3");
         assert_eq!(c.remission_below, Some(2));
         assert_eq!(c.response_milli, Some(500));
         assert_eq!(c.reliable_change.as_ref().unwrap().value, 2.0);
@@ -340,7 +440,9 @@ mod tests {
         let e = errors("change:\n  reliable_change: {value: 2, source: s}\n");
         assert!(e.iter().any(|m| m.contains("says not which way")), "{e:?}");
         let e = errors("change:\n  higher_is: worse\n  clinical_cutoff: low\n  source: s\n");
-        assert!(e.iter().any(|m| m.contains("healthy end")), "{e:?}");
+        assert!(e.iter().any(|m| m.contains("nobody would be on one side")), "{e:?}");
+        let e = errors("change:\n  higher_is: worse\n  clinical_cutoff: 7\n  source: s\n");
+        assert!(e.iter().any(|m| m.contains("nobody would be on one side")), "{e:?}");
         let e = errors("change:\n  higher_is: worse\n  clinical_cutoff: huge\n  source: s\n");
         assert!(e.iter().any(|m| m.contains("no band `huge`")), "{e:?}");
         let e = errors("change:\n  higher_is: better\n  remission_below: 2\n  source: s\n");

@@ -13,8 +13,6 @@ pub struct WaveRow {
     pub row: u64,
     /// Per scale of the run: the total, `None` when incomplete.
     pub totals: Vec<Option<Total>>,
-    /// Per scale: the band index, `None` when incomplete.
-    pub bands: Vec<Option<usize>>,
     /// The policy level of the row (index, 0 = lowest).
     pub level: usize,
     pub reasons: String,

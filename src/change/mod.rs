@@ -9,9 +9,11 @@
 //! counts.
 //!
 //! - `link`: people of several waves linked by id (duplicates, dropouts);
+//! - `person`: one person judged across the waves;
 //! - `vars`: the change variables a policy may name (`phq9_change`).
 
 pub mod link;
+pub mod person;
 pub mod vars;
 
 use crate::instrument::change::{HigherIs, ScaleChange};

@@ -78,6 +78,8 @@ pub enum Var {
     /// instrument.
     NewCritical(usize, usize),
     Risk(Trajectory),
+    /// Of an instrument outside the run: never true, never missing.
+    Absent,
 }
 
 fn yes(b: bool) -> Val {

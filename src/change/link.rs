@@ -121,7 +121,22 @@ impl People {
     /// Add a row of wave `wave`. The same id twice in one wave: the row
     /// at the higher level is kept (a flag is never lost), and the person
     /// is a duplicate.
+    /// The number of waves (a long file finds its waves as it goes).
+    pub fn set_waves(&mut self, n: usize) {
+        self.waves = self.waves.max(n);
+    }
+
+    /// Every person with an entry for every wave (after a long file).
+    pub fn finish(&mut self) {
+        let n = self.waves;
+        for p in self.people.values_mut() {
+            p.waves.resize(n, None);
+            p.repeats.resize(n, 0);
+        }
+    }
+
     pub fn add(&mut self, wave: usize, id: &str, row: WaveRow) {
+        self.set_waves(wave + 1);
         let id = id.trim();
         let (key, no_id) = if id.is_empty() {
             self.anonymous += 1;
@@ -137,6 +152,10 @@ impl People {
             repeats: vec![0; n],
             no_id,
         });
+        if person.waves.len() < n {
+            person.waves.resize(n, None);
+            person.repeats.resize(n, 0);
+        }
         match &mut person.waves[wave] {
             Some(kept) => {
                 person.repeats[wave] += 1;

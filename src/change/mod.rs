@@ -10,13 +10,15 @@
 //!
 //! - `link`: people of several waves linked by id (duplicates, dropouts);
 //! - `person`: one person judged across the waves;
+//! - `layout`: the rows per person, or the counts per group (`--by`);
 //! - `vars`: the change variables a policy may name (`phq9_change`).
 
+pub mod layout;
 pub mod link;
 pub mod person;
 pub mod vars;
 
-use crate::instrument::change::{HigherIs, ScaleChange};
+use crate::instrument::change::{self as instrument_change, HigherIs, ScaleChange};
 
 /// Jacobson & Truax's criterion: |RC| > 1.96 (p < .05, two-sided).
 pub const RC_CRITICAL: f64 = 1.96;
@@ -46,6 +48,76 @@ impl Criterion {
             s_diff: std::f64::consts::SQRT_2 * se,
         }
     }
+}
+
+/// Values given on the command line for one scale (they override the
+/// instrument's: an SD is sample-dependent).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Given {
+    pub reliability: Option<f64>,
+    pub sd: Option<f64>,
+    pub threshold: Option<f64>,
+}
+
+/// How a scale's reliable change is decided, and where the values come
+/// from (for the note on stderr), or why it cannot be.
+pub fn criterion(
+    scale: &crate::instrument::Scale,
+    facts: Option<&ScaleChange>,
+    given: Given,
+) -> Result<(Criterion, String), String> {
+    let id = &scale.id;
+    let threshold = |x: f64| -> Result<Criterion, String> {
+        let units = (x * 10f64.powi(i32::from(scale.decimals))).round();
+        if !(x > 0.0 && units.is_finite()) {
+            return Err(format!("{id}: a reliable-change threshold must be a positive number"));
+        }
+        #[allow(clippy::cast_possible_truncation)] // checked finite; totals are small
+        Ok(Criterion::Threshold { units: units as i64 })
+    };
+    let rci = |r: f64, sd: f64| -> Result<Criterion, String> {
+        if !(r > 0.0 && r < 1.0) {
+            return Err(format!("{id}: --reliability {r} is not between 0 and 1 (exclusive)"));
+        }
+        if !(sd > 0.0 && sd.is_finite()) {
+            return Err(format!("{id}: --sd {sd} is not a positive number"));
+        }
+        Ok(Criterion::from_reliability(r, sd))
+    };
+    if let Some(t) = given.threshold {
+        return Ok((threshold(t)?, format!("|change| >= {t} (--reliable-change)")));
+    }
+    let published = |x: Option<&instrument_change::Sourced>| x.map(|s| s.value);
+    let r = given
+        .reliability
+        .or_else(|| published(facts.and_then(|f| f.reliability.as_ref())));
+    let sd = given
+        .sd
+        .or_else(|| published(facts.and_then(|f| f.sd.as_ref())));
+    let from = |cli: bool| if cli { "given" } else { "published" };
+    if given.reliability.is_some() || given.sd.is_some() {
+        return match (r, sd) {
+            (Some(r), Some(sd)) => Ok((
+                rci(r, sd)?,
+                format!(
+                    "RC with r = {r} ({}) and SD = {sd} ({})",
+                    from(given.reliability.is_some()),
+                    from(given.sd.is_some())
+                ),
+            )),
+            (None, _) => Err(format!("{id}: --sd without a reliability: give --reliability too")),
+            (_, None) => Err(format!("{id}: --reliability without an SD: give --sd too")),
+        };
+    }
+    if let Some(t) = facts.and_then(|f| f.reliable_change.as_ref()) {
+        return Ok((threshold(t.value)?, format!("|change| >= {} ({})", t.value, t.source)));
+    }
+    if let (Some(r), Some(sd)) = (r, sd) {
+        return Ok((rci(r, sd)?, format!("RC with published r = {r} and SD = {sd}")));
+    }
+    Err(format!(
+        "{id}: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), e.g. --reliability {id}=0.84 --sd {id}=5, with values from a published source for your population"
+    ))
 }
 
 /// What a scale's change is judged by.
@@ -136,6 +208,37 @@ impl Clinical {
     }
 }
 
+/// Response or remission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Met {
+    Yes,
+    No,
+    /// Not declared, or the baseline was not in the clinical range (there
+    /// was nothing to respond or remit from).
+    NotApplicable,
+    /// Would be met, but a total is prorated; or a total is incomplete.
+    Unknown,
+}
+
+impl Met {
+    fn of(met: bool) -> Met {
+        if met {
+            Met::Yes
+        } else {
+            Met::No
+        }
+    }
+
+    /// `true`, `false`, or empty.
+    pub fn as_bytes(self) -> &'static [u8] {
+        match self {
+            Met::Yes => b"true",
+            Met::No => b"false",
+            Met::NotApplicable | Met::Unknown => b"",
+        }
+    }
+}
+
 /// One scale's change for one person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -145,9 +248,8 @@ pub struct Outcome {
     pub rc: Option<f64>,
     pub reliable: Reliable,
     pub clinical: Clinical,
-    /// `None`: not declared by the instrument, or not known.
-    pub response: Option<bool>,
-    pub remission: Option<bool>,
+    pub response: Met,
+    pub remission: Met,
     /// Either total prorated.
     pub prorated: bool,
 }
@@ -159,8 +261,8 @@ impl Outcome {
             rc: None,
             reliable: Reliable::Unknown,
             clinical: Clinical::Unknown,
-            response: None,
-            remission: None,
+            response: Met::Unknown,
+            remission: Met::Unknown,
             prorated: false,
         }
     }
@@ -200,19 +302,25 @@ pub fn judge(p: &Params, baseline: Option<Total>, last: Option<Total>) -> Outcom
         },
         _ => Clinical::Unknown,
     };
+    // both are about people who started in the clinical range (without a
+    // declared cut-off: who had something to lose)
+    let was_clinical = p.clinical(b.units);
+    let counted = |met: bool| match (met, prorated) {
+        (true, true) => Met::Unknown,
+        (met, _) => Met::of(met),
+    };
     // response: (baseline − last) ≥ fraction × baseline, in integers
     // (thousandths), so exactly 50 % is a response
-    let response = p.response_milli.and_then(|milli| {
-        if b.units <= 0 {
-            return None;
+    let response = match p.response_milli {
+        Some(milli) if was_clinical.unwrap_or(b.units > 0) && b.units > 0 => {
+            counted((b.units - l.units) * 1000 >= milli * b.units)
         }
-        let met = (b.units - l.units) * 1000 >= milli * b.units;
-        (!(met && prorated)).then_some(met)
-    });
-    let remission = p.remission_below.and_then(|cut| {
-        let met = l.units < cut;
-        (!(met && prorated)).then_some(met)
-    });
+        _ => Met::NotApplicable,
+    };
+    let remission = match p.remission_below {
+        Some(cut) if was_clinical.unwrap_or(b.units >= cut) => counted(l.units < cut),
+        _ => Met::NotApplicable,
+    };
     Outcome {
         change: Some(diff),
         rc,

@@ -77,7 +77,7 @@ fn a_higher_is_better_scale_turns_the_direction() {
     let o = judge(&p, t(52), t(40));
     assert_eq!(o.reliable, Reliable::Deteriorated);
     assert_eq!(o.clinical, Clinical::IntoClinical);
-    assert_eq!((o.response, o.remission), (None, None), "not declared");
+    assert_eq!((o.response, o.remission), (Met::NotApplicable, Met::NotApplicable), "not declared");
 }
 
 #[test]
@@ -110,13 +110,25 @@ fn response_and_remission_at_their_boundaries() {
     let p = phq9_like(Criterion::Threshold { units: 6 });
     // 10 → 5: (10 − 5) / 10 = 50 % exactly: a response; 5 is not < 5
     let o = judge(&p, t(10), t(5));
-    assert_eq!((o.response, o.remission), (Some(true), Some(false)));
+    assert_eq!((o.response, o.remission), (Met::Yes, Met::No));
     // 10 → 6: 40 %: no response; 12 → 4: 66.7 %, and 4 < 5: remission
-    assert_eq!(judge(&p, t(10), t(6)).response, Some(false));
+    assert_eq!(judge(&p, t(10), t(6)).response, Met::No);
     let o = judge(&p, t(12), t(4));
-    assert_eq!((o.response, o.remission), (Some(true), Some(true)));
-    // a baseline of 0 cannot be reduced by half: not known
-    assert_eq!(judge(&p, t(0), t(0)).response, None);
+    assert_eq!((o.response, o.remission), (Met::Yes, Met::Yes));
+    // a baseline of 9 is outside the clinical range (< 10): 9 → 4 is
+    // neither a response nor a remission, there was none to have
+    let o = judge(&p, t(9), t(4));
+    assert_eq!((o.response, o.remission), (Met::NotApplicable, Met::NotApplicable));
+    // without a clinical cut-off: a baseline of 0 cannot be halved, and a
+    // baseline under the remission cut-off cannot remit
+    let q = Params {
+        clinical_from: None,
+        ..p
+    };
+    let o = judge(&q, t(0), t(0));
+    assert_eq!((o.response, o.remission), (Met::NotApplicable, Met::NotApplicable));
+    assert_eq!(judge(&q, t(6), t(3)).response, Met::Yes);
+    assert_eq!(judge(&q, t(5), t(4)).remission, Met::Yes);
 }
 
 #[test]
@@ -127,7 +139,7 @@ fn prorated_totals_never_count_as_improvement() {
     let o = judge(&p, t(16), prorated(4));
     assert_eq!(o.reliable, Reliable::Uncertain);
     assert_eq!(o.clinical, Clinical::Unknown);
-    assert_eq!((o.response, o.remission), (None, None));
+    assert_eq!((o.response, o.remission), (Met::Unknown, Met::Unknown));
     assert!(o.prorated);
     // a deterioration still counts
     let o = judge(&p, prorated(4), t(12));
@@ -142,7 +154,7 @@ fn incomplete_totals_give_no_verdict() {
         let o = judge(&p, b, l);
         assert_eq!(o.reliable, Reliable::Unknown);
         assert_eq!(o.change, None);
-        assert_eq!((o.response, o.remission), (None, None));
+        assert_eq!((o.response, o.remission), (Met::Unknown, Met::Unknown));
     }
 }
 
@@ -161,4 +173,31 @@ fn risk_trajectories() {
     for ((b, l), want) in cases {
         assert_eq!(Trajectory::of(b, l), want, "{b:?} → {l:?}");
     }
+}
+
+#[test]
+fn the_criterion_comes_from_the_command_line_then_the_instrument() {
+    let phq9 = crate::instrument::builtin("phq9").unwrap().unwrap();
+    let (scale, facts) = (&phq9.scales[0], phq9.change.as_ref().map(|c| &c.scales[0]));
+    // published: the IAPT threshold of 6
+    let (c, why) = criterion(scale, facts, Given::default()).unwrap();
+    assert_eq!(c, Criterion::Threshold { units: 6 });
+    assert!(why.contains("Lawn"), "{why}");
+    // given r and SD win (an SD is sample-dependent)
+    let given = Given {
+        reliability: Some(0.84),
+        sd: Some(5.0),
+        threshold: None,
+    };
+    let (c, _) = criterion(scale, facts, given).unwrap();
+    assert_eq!(c, Criterion::from_reliability(0.84, 5.0));
+    // half of a pair is an error; so is nothing at all
+    let half = Given {
+        reliability: Some(0.84),
+        ..Given::default()
+    };
+    assert!(criterion(scale, facts, half).unwrap_err().contains("--sd"));
+    let k10 = crate::instrument::builtin("k10").unwrap().unwrap();
+    let e = criterion(&k10.scales[0], None, Given::default()).unwrap_err();
+    assert!(e.contains("--reliability R and --sd SD"), "{e}");
 }

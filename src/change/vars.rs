@@ -7,7 +7,7 @@
 
 use crate::condition::{Fixed, Val};
 
-use super::{Clinical, Outcome, Reliable, Trajectory};
+use super::{Clinical, Met, Outcome, Reliable, Trajectory};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScaleVar {
@@ -124,8 +124,18 @@ pub fn scale_value(v: ScaleVar, outcome: Option<&Outcome>, decimals: u8) -> Val 
             Clinical::No | Clinical::Recovered => yes(false),
             Clinical::Unknown => Val::Missing,
         },
-        ScaleVar::Response => o.response.map_or(Val::Missing, yes),
-        ScaleVar::Remission => o.remission.map_or(Val::Missing, yes),
+        ScaleVar::Response => met(o.response),
+        ScaleVar::Remission => met(o.remission),
+    }
+}
+
+/// Not applicable: the comparison is false and nothing is missing.
+fn met(m: Met) -> Val {
+    match m {
+        Met::Yes => yes(true),
+        Met::No => yes(false),
+        Met::NotApplicable => Val::Absent,
+        Met::Unknown => Val::Missing,
     }
 }
 

@@ -515,7 +515,12 @@ pub struct ChangeArgs {
     #[arg(required = true, value_name = "WAVE")]
     pub waves: Vec<PathBuf>,
     /// The instruments (built-in ids or YAML files).
-    #[arg(short = 'i', long = "instruments", value_name = "ID|FILE", required = true)]
+    #[arg(
+        short = 'i',
+        long = "instruments",
+        value_name = "ID|FILE",
+        required = true
+    )]
     pub instruments: Vec<String>,
     /// Wave labels, in order [default: the file names; with --wave-column, the values in order of appearance].
     #[arg(long = "waves", value_name = "LABEL", value_delimiter = ',')]

@@ -145,8 +145,16 @@ impl<'a, W: Write> PersonRows<'a, W> {
                     .map_or(String::new(), |r| format!("{r:.2}"))
                     .as_bytes(),
             );
-            rec.push_field(o.map_or(Reliable::Unknown, |o| o.reliable).as_str().as_bytes());
-            rec.push_field(o.map_or(Clinical::Unknown, |o| o.clinical).as_str().as_bytes());
+            rec.push_field(
+                o.map_or(Reliable::Unknown, |o| o.reliable)
+                    .as_str()
+                    .as_bytes(),
+            );
+            rec.push_field(
+                o.map_or(Clinical::Unknown, |o| o.clinical)
+                    .as_str()
+                    .as_bytes(),
+            );
             rec.push_field(o.map_or(b"", |o| o.response.as_bytes()));
             rec.push_field(o.map_or(b"", |o| o.remission.as_bytes()));
             rec.push_field(tri(o.map(|o| o.prorated)));

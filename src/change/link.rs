@@ -209,7 +209,11 @@ mod tests {
         );
         let c = &p.people["c"];
         assert_eq!(c.repeats, [0, 2, 0]);
-        assert_eq!(c.waves[1].as_ref().unwrap().level, 2, "the higher level is kept");
+        assert_eq!(
+            c.waves[1].as_ref().unwrap().level,
+            2,
+            "the higher level is kept"
+        );
         assert_eq!(p.people["a"].status(3), Status::Unlinked);
         assert_eq!(p.people["a"].baseline(), Some(0));
     }

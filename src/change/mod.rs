@@ -70,14 +70,20 @@ pub fn criterion(
     let threshold = |x: f64| -> Result<Criterion, String> {
         let units = (x * 10f64.powi(i32::from(scale.decimals))).round();
         if !(x > 0.0 && units.is_finite()) {
-            return Err(format!("{id}: a reliable-change threshold must be a positive number"));
+            return Err(format!(
+                "{id}: a reliable-change threshold must be a positive number"
+            ));
         }
         #[allow(clippy::cast_possible_truncation)] // checked finite; totals are small
-        Ok(Criterion::Threshold { units: units as i64 })
+        Ok(Criterion::Threshold {
+            units: units as i64,
+        })
     };
     let rci = |r: f64, sd: f64| -> Result<Criterion, String> {
         if !(r > 0.0 && r < 1.0) {
-            return Err(format!("{id}: --reliability {r} is not between 0 and 1 (exclusive)"));
+            return Err(format!(
+                "{id}: --reliability {r} is not between 0 and 1 (exclusive)"
+            ));
         }
         if !(sd > 0.0 && sd.is_finite()) {
             return Err(format!("{id}: --sd {sd} is not a positive number"));
@@ -85,7 +91,10 @@ pub fn criterion(
         Ok(Criterion::from_reliability(r, sd))
     };
     if let Some(t) = given.threshold {
-        return Ok((threshold(t)?, format!("|change| >= {t} (--reliable-change)")));
+        return Ok((
+            threshold(t)?,
+            format!("|change| >= {t} (--reliable-change)"),
+        ));
     }
     let published = |x: Option<&instrument_change::Sourced>| x.map(|s| s.value);
     let r = given
@@ -105,18 +114,26 @@ pub fn criterion(
                     from(given.sd.is_some())
                 ),
             )),
-            (None, _) => Err(format!("{id}: --sd without a reliability: give --reliability too")),
+            (None, _) => Err(format!(
+                "{id}: --sd without a reliability: give --reliability too"
+            )),
             (_, None) => Err(format!("{id}: --reliability without an SD: give --sd too")),
         };
     }
     if let Some(t) = facts.and_then(|f| f.reliable_change.as_ref()) {
-        return Ok((threshold(t.value)?, format!("|change| >= {} ({})", t.value, t.source)));
+        return Ok((
+            threshold(t.value)?,
+            format!("|change| >= {} ({})", t.value, t.source),
+        ));
     }
     if let (Some(r), Some(sd)) = (r, sd) {
-        return Ok((rci(r, sd)?, format!("RC with published r = {r} and SD = {sd}")));
+        return Ok((
+            rci(r, sd)?,
+            format!("RC with published r = {r} and SD = {sd}"),
+        ));
     }
     Err(format!(
-        "{id}: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), e.g. --reliability {id}=0.84 --sd {id}=5, with values from a published source for your population"
+        "{id}: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability {id}=R --sd {id}=SD, with R and SD from a published source for your population"
     ))
 }
 
@@ -134,7 +151,11 @@ pub struct Params {
 }
 
 impl Params {
-    pub fn new(facts: &ScaleChange, criterion: Criterion, scale: &crate::instrument::Scale) -> Self {
+    pub fn new(
+        facts: &ScaleChange,
+        criterion: Criterion,
+        scale: &crate::instrument::Scale,
+    ) -> Self {
         Params {
             higher_is: facts.higher_is,
             criterion,

@@ -41,7 +41,11 @@ pub fn judge_person(p: &Person, params: &[Params], min_waves: usize) -> Judged {
                     Some(judge(prm, t(b), t(l)))
                 })
                 .collect(),
-            Trajectory::of(Some(b.level), Some(l.level)),
+            match Trajectory::of(Some(b.level), Some(l.level)) {
+                // a risk between the first wave and the last, gone by the last
+                Trajectory::None if p.highest_level() > 0 => Trajectory::Resolved,
+                t => t,
+            },
         ),
         _ => (vec![None; params.len()], Trajectory::Unknown),
     };
@@ -117,6 +121,12 @@ pub fn resolve(
     }
 }
 
+/// A baseline counts when the person is one person (not a duplicate
+/// id or a row without one).
+fn p_is_one(s: Status) -> bool {
+    !matches!(s, Status::Duplicate | Status::NoId)
+}
+
 /// A variable's value for one person.
 pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Val {
     match *var {
@@ -127,16 +137,25 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
         ),
         Var::Risk(want) => vars::risk_value(want, judged.trajectory),
         Var::NewCritical(from, to) => {
-            if judged.status != Status::Linked {
-                return Val::Missing;
-            }
-            let at = |w: Option<usize>| {
-                w.and_then(|w| person.waves.get(w))
+            // known whenever the last wave's answers are: a newcomer's
+            // endorsed item is new as far as anyone knows
+            let last = person.waves.len().saturating_sub(1);
+            let at = |w: usize| {
+                person
+                    .waves
+                    .get(w)
                     .and_then(Option::as_ref)
                     .map(|r| r.critical.get(from..to).unwrap_or_default().to_vec())
-                    .unwrap_or_default()
             };
-            vars::new_critical(&at(judged.baseline), &at(Some(person.waves.len() - 1)))
+            let Some(now) = at(last) else {
+                return Val::Missing;
+            };
+            let before = judged
+                .baseline
+                .filter(|&b| b < last && p_is_one(judged.status))
+                .and_then(at)
+                .unwrap_or_default();
+            vars::new_critical(&before, &now)
         }
         Var::Absent => Val::Absent,
     }
@@ -205,8 +224,15 @@ mod tests {
         let (c, jc) = get("c");
         assert_eq!(jc.baseline, Some(1));
         assert_eq!(jc.trajectory, Trajectory::New);
-        assert_eq!(value(&Var::NewCritical(0, 1), c, &jc, &[0]), Val::Known(Fixed::int(1)));
-        assert_eq!(value(&Var::NewCritical(0, 1), b, &jb, &[0]), Val::Missing);
+        assert_eq!(
+            value(&Var::NewCritical(0, 1), c, &jc, &[0]),
+            Val::Known(Fixed::int(1))
+        );
+        assert_eq!(
+            value(&Var::NewCritical(0, 1), b, &jb, &[0]),
+            Val::Missing,
+            "not at t3"
+        );
     }
 
     #[test]
@@ -216,7 +242,10 @@ mod tests {
         let inst = [("phq9", 0..1), ("gad7", 1..1)];
         let known = |n: &str| n == "gad7" || n == "k10";
         let r = |n: &str| resolve(n, &scales, &inst, &known);
-        assert_eq!(r("phq9_change"), Resolve::Var(Var::Scale(0, ScaleVar::Change)));
+        assert_eq!(
+            r("phq9_change"),
+            Resolve::Var(Var::Scale(0, ScaleVar::Change))
+        );
         assert_eq!(r("phq9_new_critical"), Resolve::Var(Var::NewCritical(0, 1)));
         assert_eq!(r("k10_change"), Resolve::Absent);
         assert_eq!(r("phq9"), Resolve::NotChange);

@@ -77,7 +77,11 @@ fn a_higher_is_better_scale_turns_the_direction() {
     let o = judge(&p, t(52), t(40));
     assert_eq!(o.reliable, Reliable::Deteriorated);
     assert_eq!(o.clinical, Clinical::IntoClinical);
-    assert_eq!((o.response, o.remission), (Met::NotApplicable, Met::NotApplicable), "not declared");
+    assert_eq!(
+        (o.response, o.remission),
+        (Met::NotApplicable, Met::NotApplicable),
+        "not declared"
+    );
 }
 
 #[test]
@@ -118,7 +122,10 @@ fn response_and_remission_at_their_boundaries() {
     // a baseline of 9 is outside the clinical range (< 10): 9 → 4 is
     // neither a response nor a remission, there was none to have
     let o = judge(&p, t(9), t(4));
-    assert_eq!((o.response, o.remission), (Met::NotApplicable, Met::NotApplicable));
+    assert_eq!(
+        (o.response, o.remission),
+        (Met::NotApplicable, Met::NotApplicable)
+    );
     // without a clinical cut-off: a baseline of 0 cannot be halved, and a
     // baseline under the remission cut-off cannot remit
     let q = Params {
@@ -126,7 +133,10 @@ fn response_and_remission_at_their_boundaries() {
         ..p
     };
     let o = judge(&q, t(0), t(0));
-    assert_eq!((o.response, o.remission), (Met::NotApplicable, Met::NotApplicable));
+    assert_eq!(
+        (o.response, o.remission),
+        (Met::NotApplicable, Met::NotApplicable)
+    );
     assert_eq!(judge(&q, t(6), t(3)).response, Met::Yes);
     assert_eq!(judge(&q, t(5), t(4)).remission, Met::Yes);
 }

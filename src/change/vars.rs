@@ -57,10 +57,7 @@ pub fn parse(name: &str) -> Option<Name<'_>> {
     if let Some((_, t)) = RISK.iter().find(|(n, _)| *n == name) {
         return Some(Name::Risk(*t));
     }
-    if let Some(base) = name
-        .strip_suffix(CRITICAL_SUFFIX)
-        .filter(|b| !b.is_empty())
-    {
+    if let Some(base) = name.strip_suffix(CRITICAL_SUFFIX).filter(|b| !b.is_empty()) {
         return Some(Name::NewCritical(base));
     }
     SCALE_SUFFIXES.iter().find_map(|(suffix, v)| {
@@ -93,9 +90,9 @@ pub fn scale_value(v: ScaleVar, outcome: Option<&Outcome>, decimals: u8) -> Val 
         return Val::Missing;
     };
     match v {
-        ScaleVar::Change => o.change.map_or(Val::Missing, |units| {
-            Val::Known(Fixed { units, decimals })
-        }),
+        ScaleVar::Change => o
+            .change
+            .map_or(Val::Missing, |units| Val::Known(Fixed { units, decimals })),
         ScaleVar::Rc => match o.rc {
             #[allow(clippy::cast_possible_truncation)] // |RC| is small
             Some(rc) if rc.is_finite() => Val::Known(Fixed {
@@ -119,10 +116,11 @@ pub fn scale_value(v: ScaleVar, outcome: Option<&Outcome>, decimals: u8) -> Val 
             Clinical::No | Clinical::IntoClinical => yes(false),
             Clinical::Unknown => Val::Missing,
         },
-        ScaleVar::IntoClinical => match o.clinical {
-            Clinical::IntoClinical => yes(true),
-            Clinical::No | Clinical::Recovered => yes(false),
-            Clinical::Unknown => Val::Missing,
+        ScaleVar::IntoClinical => match (o.clinical, o.reliable) {
+            (Clinical::IntoClinical, _) => yes(true),
+            // a change toward better, only uncertain: not into the range
+            (Clinical::No | Clinical::Recovered, _) | (_, Reliable::Uncertain) => yes(false),
+            (Clinical::Unknown, _) => Val::Missing,
         },
         ScaleVar::Response => met(o.response),
         ScaleVar::Remission => met(o.remission),
@@ -171,7 +169,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse("phq9_change"), Some(Name::Scale("phq9", ScaleVar::Change)));
+        assert_eq!(
+            parse("phq9_change"),
+            Some(Name::Scale("phq9", ScaleVar::Change))
+        );
         assert_eq!(
             parse("dass21_d_reliably_deteriorated"),
             Some(Name::Scale("dass21_d", ScaleVar::ReliablyDeteriorated))

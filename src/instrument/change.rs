@@ -264,7 +264,11 @@ impl Checker<'_> {
                 let Some(b) = s.bands.iter().find(|b| &b.label == label) else {
                     self.err(p, format!("scale `{}` has no band `{label}`", s.id))
                         .expected = Some(
-                        s.bands.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(", "),
+                        s.bands
+                            .iter()
+                            .map(|b| b.label.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     );
                     return None;
                 };
@@ -275,7 +279,13 @@ impl Checker<'_> {
             }
             RawCutoff::Total(x) => {
                 let Some(u) = to_units(*x, s.decimals) else {
-                    self.err(p, format!("`clinical_cutoff: {x}` has more decimals than `{}`'s totals", s.id));
+                    self.err(
+                        p,
+                        format!(
+                            "`clinical_cutoff: {x}` has more decimals than `{}`'s totals",
+                            s.id
+                        ),
+                    );
                     return None;
                 };
                 u
@@ -304,13 +314,19 @@ impl Checker<'_> {
         let r = raw?;
         let mut ok = true;
         if let Err(expected) = check(r.value) {
-            self.err(&format!("{path}.value"), format!("{what} {} is out of range", r.value))
-                .expected = Some(expected.into());
+            self.err(
+                &format!("{path}.value"),
+                format!("{what} {} is out of range", r.value),
+            )
+            .expected = Some(expected.into());
             ok = false;
         }
         if r.source.trim().is_empty() {
-            self.err(&format!("{path}.source"), format!("{what} without a source: a published value names where it was published"))
-                .expected = Some("\"author, year, journal, table\"".into());
+            self.err(
+                &format!("{path}.source"),
+                format!("{what} without a source: a published value names where it was published"),
+            )
+            .expected = Some("\"author, year, journal, table\"".into());
             ok = false;
         }
         ok.then_some(Sourced {
@@ -329,7 +345,11 @@ pub fn describe(inst: &super::Instrument, lang: super::Lang, s: &mut String) {
     let _ = writeln!(
         s,
         "\n{}:",
-        if zh { "随访变化（psyscreen change）" } else { "Change over time (psyscreen change)" }
+        if zh {
+            "随访变化（psyscreen change）"
+        } else {
+            "Change over time (psyscreen change)"
+        }
     );
     let Some(change) = &inst.change else {
         let _ = writeln!(
@@ -356,16 +376,37 @@ pub fn describe(inst: &super::Instrument, lang: super::Lang, s: &mut String) {
             (HigherIs::Better, true) => "分数越高越好",
         };
         let _ = writeln!(s, "    {dir}");
-        let none = if zh { "未给出：由 --reliability/--sd 或 --reliable-change 提供" } else { "none published here: give --reliability and --sd, or --reliable-change" };
+        let none = if zh {
+            "未给出：由 --reliability/--sd 或 --reliable-change 提供"
+        } else {
+            "none published here: give --reliability and --sd, or --reliable-change"
+        };
         match (&c.reliable_change, &c.reliability, &c.sd) {
             (Some(t), _, _) => {
-                let _ = writeln!(s, "    {}: |change| >= {}", if zh { "可靠变化" } else { "reliable change" }, sourced(t));
+                let _ = writeln!(
+                    s,
+                    "    {}: |change| >= {}",
+                    if zh {
+                        "可靠变化"
+                    } else {
+                        "reliable change"
+                    },
+                    sourced(t)
+                );
             }
             (None, Some(r), Some(sd)) => {
                 let _ = writeln!(s, "    {}: RC = (x2 - x1) / (sqrt(2) * SD * sqrt(1 - r)), |RC| > 1.96; r = {}; SD = {}", if zh { "可靠变化" } else { "reliable change" }, sourced(r), sourced(sd));
             }
             (None, r, sd) => {
-                let _ = writeln!(s, "    {}: {none}", if zh { "可靠变化" } else { "reliable change" });
+                let _ = writeln!(
+                    s,
+                    "    {}: {none}",
+                    if zh {
+                        "可靠变化"
+                    } else {
+                        "reliable change"
+                    }
+                );
                 for (what, x) in [("r", r), ("SD", sd)] {
                     if let Some(x) = x {
                         let _ = writeln!(s, "      {what} = {}", sourced(x));
@@ -385,10 +426,25 @@ pub fn describe(inst: &super::Instrument, lang: super::Lang, s: &mut String) {
             }
         }
         if let Some(u) = c.remission_below {
-            let _ = writeln!(s, "    {}: < {}", if zh { "缓解" } else { "remission" }, sc.format_total(u));
+            let _ = writeln!(
+                s,
+                "    {}: < {}",
+                if zh { "缓解" } else { "remission" },
+                sc.format_total(u)
+            );
         }
         if let Some(m) = c.response_milli {
-            let _ = writeln!(s, "    {}: >= {}% {}", if zh { "应答" } else { "response" }, m as f64 / 10.0, if zh { "较基线下降" } else { "reduction from baseline" });
+            let _ = writeln!(
+                s,
+                "    {}: >= {}% {}",
+                if zh { "应答" } else { "response" },
+                m as f64 / 10.0,
+                if zh {
+                    "较基线下降"
+                } else {
+                    "reduction from baseline"
+                }
+            );
         }
         if let Some(src) = &c.source {
             let _ = writeln!(s, "    {}: {src}", if zh { "来源" } else { "source" });
@@ -435,18 +491,31 @@ mod tests {
     #[test]
     fn bad_values_are_located_errors() {
         let e = errors("change:\n  higher_is: worse\n  reliability: {value: 1.2, source: \"\"}\n");
-        assert!(e.iter().any(|m| m.contains("reliability 1.2 is out of range")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|m| m.contains("reliability 1.2 is out of range")),
+            "{e:?}"
+        );
         assert!(e.iter().any(|m| m.contains("without a source")), "{e:?}");
         let e = errors("change:\n  reliable_change: {value: 2, source: s}\n");
         assert!(e.iter().any(|m| m.contains("says not which way")), "{e:?}");
         let e = errors("change:\n  higher_is: worse\n  clinical_cutoff: low\n  source: s\n");
-        assert!(e.iter().any(|m| m.contains("nobody would be on one side")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("nobody would be on one side")),
+            "{e:?}"
+        );
         let e = errors("change:\n  higher_is: worse\n  clinical_cutoff: 7\n  source: s\n");
-        assert!(e.iter().any(|m| m.contains("nobody would be on one side")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("nobody would be on one side")),
+            "{e:?}"
+        );
         let e = errors("change:\n  higher_is: worse\n  clinical_cutoff: huge\n  source: s\n");
         assert!(e.iter().any(|m| m.contains("no band `huge`")), "{e:?}");
         let e = errors("change:\n  higher_is: better\n  remission_below: 2\n  source: s\n");
-        assert!(e.iter().any(|m| m.contains("higher totals are better")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("higher totals are better")),
+            "{e:?}"
+        );
         let e = errors("change:\n  higher_is: worse\n  remission_below: 2\n");
         assert!(e.iter().any(|m| m.contains("without a `source:`")), "{e:?}");
         let e = errors("change:\n  higher_is: worse\n  scales: {nope: {higher_is: better}}\n");

@@ -83,7 +83,11 @@ impl WaveReader {
         let mut out = WaveRow {
             row: row.number,
             level: usize::from(row.level.0),
-            key: self.by_cols.iter().map(|&c| cell(c).trim().to_string()).collect(),
+            key: self
+                .by_cols
+                .iter()
+                .map(|&c| cell(c).trim().to_string())
+                .collect(),
             ..WaveRow::default()
         };
         match (&row.scores, &self.scored) {

@@ -202,11 +202,15 @@ mod tests {
         let rules = policy.bind_vars(&mut resolve).unwrap();
         let eval = |vals: [Val; 3]| {
             let mut why = String::new();
-            let l = policy.evaluate_vars(&rules, &|r: &u8| vals[usize::from(*r)], Lang::En, &mut why);
+            let l =
+                policy.evaluate_vars(&rules, &|r: &u8| vals[usize::from(*r)], Lang::En, &mut why);
             (policy.level_id(l).to_string(), why)
         };
         let k = |v| Val::Known(Fixed::int(v));
-        assert_eq!(eval([k(6), k(0), k(0)]), ("refer".into(), "worse by 6".into()));
+        assert_eq!(
+            eval([k(6), k(0), k(0)]),
+            ("refer".into(), "worse by 6".into())
+        );
         assert_eq!(eval([k(5), k(0), k(0)]), ("none".into(), String::new()));
         assert_eq!(
             eval([Val::Missing, k(0), Val::Missing]),
@@ -215,7 +219,11 @@ mod tests {
                 "cannot rule out: x_change missing; cannot rule out: y_flag missing".into()
             )
         );
-        assert_eq!(eval([k(0), k(1), Val::Missing]).0, "monitor", "any: one true decides");
+        assert_eq!(
+            eval([k(0), k(1), Val::Missing]).0,
+            "monitor",
+            "any: one true decides"
+        );
     }
 
     #[test]

@@ -6,11 +6,12 @@ use std::io::Write;
 
 use csv::ByteRecord;
 
-use super::link::{Person, Status};
+use super::link::{People, Person, Status};
 use super::person::Judged;
 use super::{Clinical, Reliable, Trajectory};
 use crate::cli::Format;
 use crate::io::write::{Columns, Dest, Kind, Sink};
+use crate::messages::tr;
 use crate::summary::{suppressed_mark, Cell, Merge, Shown};
 
 /// What the columns are made of.
@@ -318,6 +319,65 @@ pub fn group_records<W: Write>(
         sink.row(&rec)?;
     }
     sink.finish()
+}
+
+/// People whose change is not computed, counted and named: one line per
+/// status (the caller prints them as warnings).
+pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for status in [
+        Status::Unlinked,
+        Status::NotRescreened,
+        Status::Duplicate,
+        Status::NoId,
+    ] {
+        let who: Vec<String> = people
+            .people
+            .values()
+            .zip(judged)
+            .filter(|(_, j)| j.status == status)
+            .map(|(p, _)| {
+                let at: Vec<&str> = labels
+                    .iter()
+                    .zip(&p.waves)
+                    .filter(|(_, w)| w.is_some())
+                    .map(|(l, _)| l.as_str())
+                    .collect();
+                let rows: Vec<String> = p
+                    .waves
+                    .iter()
+                    .flatten()
+                    .map(|w| w.row.to_string())
+                    .collect();
+                match status {
+                    Status::NoId => format!("row {} ({})", rows.join(", "), at.join("+")),
+                    _ => format!(
+                        "{} ({})",
+                        crate::printable::printable_line(&p.id),
+                        at.join("+")
+                    ),
+                }
+            })
+            .collect();
+        if who.is_empty() {
+            continue;
+        }
+        let (n, list) = (who.len(), who.join(", "));
+        let what = match status {
+            Status::Unlinked => tr!("not linked (too few waves)", "未能关联（筛查次数不足）"),
+            Status::NotRescreened => tr!("not re-screened at the last wave", "最后一次未再筛查"),
+            Status::Duplicate => tr!(
+                "in one wave twice (which row is theirs cannot be told; the higher level is kept)",
+                "在同一次筛查中出现两次（无法判断哪一行属于此人；保留较高级别）"
+            ),
+            _ => tr!(
+                "row(s) without an id (cannot be linked)",
+                "没有编号的行（无法关联）"
+            ),
+        };
+        lines.push(format!("{n} {what}: {list}"));
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 
 pub mod layout;
 pub mod link;
+pub mod params;
 pub mod person;
 pub mod vars;
 

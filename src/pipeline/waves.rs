@@ -3,9 +3,12 @@
 //! the same for raw answers (scored here exactly as `score` scores them)
 //! and for a file `score` wrote.
 
-use crate::change::link::WaveRow;
-use crate::change::Total;
-use crate::instrument::Lang;
+use crate::change::link::{Person, WaveRow};
+use crate::change::person::{self, Judged, Resolve};
+use crate::change::vars::Var;
+use crate::change::{Params, Total};
+use crate::instrument::{self, Lang};
+use crate::policy::{Level, Policy, Resolved, VarRules, REASON_SEPARATOR};
 use crate::score::{Answer, Battery};
 use crate::summary::ScaleInfo;
 
@@ -144,5 +147,200 @@ impl WaveReader {
             (Scores::Scored { .. }, None) => unreachable!("a scored wave has its map"),
         }
         (cell(self.id_col).trim().to_string(), out)
+    }
+}
+
+/// The policy's rules on change variables, resolved for this run.
+pub fn change_rules(
+    policy: &Policy,
+    battery: &Battery,
+    params: &[Params],
+) -> anyhow::Result<VarRules<Var>> {
+    let scale_ids: Vec<String> = battery.scales().map(|(_, _, s)| s.id.clone()).collect();
+    let scales: Vec<(&str, &Params)> = scale_ids.iter().map(String::as_str).zip(params).collect();
+    let critical = battery.critical_items();
+    let instruments: Vec<(&str, std::ops::Range<usize>)> = battery
+        .instruments
+        .iter()
+        .map(|inst| {
+            let mine = |g: &usize| {
+                battery
+                    .items()
+                    .nth(*g)
+                    .is_some_and(|(_, i, _)| std::ptr::eq(i, inst))
+            };
+            let start = critical.iter().position(mine).unwrap_or(critical.len());
+            let n = critical.iter().filter(|g| mine(g)).count();
+            (inst.id.as_str(), start..start + n)
+        })
+        .collect();
+    let names = instrument::BuiltinNames::default();
+    let known = |n: &str| names.contains(n) || instrument::builtin_ids().contains(&n);
+    policy.bind_vars(&mut |name: &str| match person::resolve(name, &scales, &instruments, &known) {
+        Resolve::Var(v) => Resolved::Var(v),
+        Resolve::Absent => Resolved::Var(Var::Absent),
+        Resolve::Error(m) => Resolved::Error(m),
+        Resolve::NotChange if battery.lookup(name).is_some() || names.contains(name) => Resolved::Row,
+        Resolve::NotChange => Resolved::Error(format!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)")),
+    })
+}
+
+/// A person's level and reasons in a change run: the policy's change
+/// rules, and their latest wave's level and reasons (named by wave): a
+/// missing wave never lowers it.
+pub fn person_level(
+    (policy, rules): (&Policy, &VarRules<Var>),
+    (p, j): (&Person, &Judged),
+    (decimals, labels): (&[u8], &[String]),
+    lang: Lang,
+    reasons: &mut String,
+) -> Level {
+    reasons.clear();
+    let get = |v: &Var| person::value(v, p, j, decimals);
+    let by_change = policy.evaluate_vars(rules, &get, lang, reasons);
+    if let Some((k, latest)) = p.latest().and_then(|k| p.waves[k].as_ref().map(|r| (k, r))) {
+        let label = labels.get(k).map_or("", String::as_str);
+        for r in latest
+            .reasons
+            .split(REASON_SEPARATOR)
+            .filter(|r| !r.is_empty())
+        {
+            if !reasons.is_empty() {
+                reasons.push_str(REASON_SEPARATOR);
+            }
+            reasons.push_str(label);
+            reasons.push_str(": ");
+            reasons.push_str(r);
+        }
+    }
+    by_change.max(Level(u8::try_from(j.latest_level).unwrap_or(u8::MAX)))
+}
+
+/// How `change` reads its waves.
+pub struct WaveOptions<'a> {
+    pub id_column: Option<&'a str>,
+    pub by: &'a [String],
+    pub wave_column: Option<&'a str>,
+    /// `--waves` fixed the labels: a long file's other values are errors.
+    pub fixed: bool,
+    pub one_based: bool,
+    pub lang: Lang,
+}
+
+/// Every wave read so far, linked by id.
+pub struct Waves<'s> {
+    battery: &'s Battery,
+    /// Raw answers are scored with this; a file `score` wrote is read with `scored`.
+    raw: &'s Setup,
+    scored: &'s Setup,
+    pub people: crate::change::link::People,
+    pub labels: Vec<String>,
+    pub id_name: String,
+    pub by_names: Vec<String>,
+    /// Problems reported (cells, rows, wave values), for the exit code.
+    pub problems: u64,
+}
+
+impl<'s> Waves<'s> {
+    pub fn new(
+        battery: &'s Battery,
+        (raw, scored): (&'s Setup, &'s Setup),
+        labels: Vec<String>,
+    ) -> Self {
+        Waves {
+            battery,
+            raw,
+            scored,
+            people: crate::change::link::People::new(labels.len()),
+            labels,
+            id_name: "id".into(),
+            by_names: Vec::new(),
+            problems: 0,
+        }
+    }
+
+    /// Read `input` as wave `w` (with a wave column: the waves its rows
+    /// name). `Ok(false)`: it had no rows or could not be read to its end.
+    pub fn read(
+        &mut self,
+        w: usize,
+        input: super::Input,
+        o: &WaveOptions<'_>,
+    ) -> anyhow::Result<bool> {
+        let headers = &input.table.headers;
+        let is_scored = headers.iter().any(|h| h == "risk_level")
+            && self
+                .battery
+                .scales()
+                .all(|(_, _, s)| headers.contains(&format!("{}_total", s.id)));
+        let setup = if is_scored { self.scored } else { self.raw };
+        let id_col = match o.id_column {
+            Some(c) => input.column("--id-column", c.trim())?,
+            None => input.find("id").ok_or_else(|| {
+                let name = &input.table.name;
+                anyhow::anyhow!(crate::messages::tr!(
+                    "{name} has no `id` column: change links people by id; give --id-column COL",
+                    "{name} 没有 `id` 列：随访按编号关联同一个人；请用 --id-column 指定列"
+                ))
+            })?,
+        };
+        self.id_name.clone_from(&headers[id_col]);
+        let by = input.columns("--by", o.by)?;
+        self.by_names = by.iter().map(|&c| headers[c].clone()).collect();
+        let wave_col = o
+            .wave_column
+            .map(|c| input.column("--wave-column", c.trim()))
+            .transpose()?;
+        let source = input.source(setup)?;
+        let opts = super::Options {
+            one_based: o.one_based,
+            ..super::Options::default()
+        };
+        let mut rows = super::Rows::start(input, setup, source, opts);
+        let reader = WaveReader::new(
+            self.battery,
+            setup,
+            (&rows.headers, &rows.scales()),
+            (id_col, by),
+            o.lang,
+        );
+        let (labels, people) = (&mut self.labels, &mut self.people);
+        let mut bad_waves: Vec<(u64, String)> = Vec::new();
+        rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            let wave = match wave_col {
+                None => w,
+                Some(c) => {
+                    let v = String::from_utf8_lossy(row.record.get(c).unwrap_or_default())
+                        .trim()
+                        .to_string();
+                    match labels.iter().position(|l| *l == v) {
+                        Some(k) => k,
+                        None if !o.fixed && !v.is_empty() => {
+                            labels.push(v);
+                            labels.len() - 1
+                        }
+                        None => {
+                            bad_waves.push((row.number, v));
+                            return Ok(true);
+                        }
+                    }
+                }
+            };
+            let (id, wave_row) = reader.read(setup, row);
+            people.add(wave, &id, wave_row);
+            Ok(true)
+        })?;
+        for (n, v) in &bad_waves {
+            let (col, expected) = (o.wave_column.unwrap_or_default(), self.labels.join(", "));
+            eprintln!("{}{}", crate::messages::error(), crate::messages::tr!(
+                "row {n}, column {col}: '{v}' is not a wave of --waves ({expected}); the row is not counted",
+                "第 {n} 行，「{col}」列：'{v}' 不是 --waves 中的一次（{expected}）；该行不计入"
+            ));
+        }
+        let c = &rows.counts;
+        let read = crate::messages::pick("read", "读取");
+        c.end_notes_with(&rows.name, read, read);
+        self.problems += c.problems() + bad_waves.len() as u64;
+        Ok(c.stopped.is_none() && c.rows > 0)
     }
 }

@@ -165,6 +165,15 @@ impl People {
             }
             slot @ None => *slot = Some(row),
         }
+        // only the latest wave's reasons and group are ever shown: the
+        // others' text is dropped, so memory per person stays small
+        let latest = person.waves.iter().rposition(Option::is_some);
+        for (k, w) in person.waves.iter_mut().enumerate() {
+            if let Some(w) = w.as_mut().filter(|_| Some(k) != latest) {
+                w.reasons = String::new();
+                w.key = Vec::new();
+            }
+        }
     }
 }
 

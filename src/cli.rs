@@ -505,9 +505,9 @@ show`), else --reliability and --sd, or --reliable-change (SCALE=VALUE or one VA
 --policy: rules on change variables ({scale}_change, {scale}_reliably_deteriorated, \
 {instrument}_new_critical, risk_new, ...) give each person a level; a missing wave never \
 lowers it.\n\n\
-Exit status: 0 done; 1 done, with problems in the input or people not linked; 2 nothing done.\n\n\
+Exit status: 0 done; 1 done, with problems in a wave's input (as for `score`); 2 nothing done (a wave unreadable or empty, a usage error, no published value).\n\n\
 Examples:\n  psyscreen change examples/class-survey.csv examples/class-survey-wave2.csv -i phq9,gad7 --waves t1,t2\n  \
-psyscreen change t1.csv t2.csv t3.csv -i who5 --reliability 0.84 --sd 10\n  \
+psyscreen change t1.csv t2.csv t3.csv -i who5 --reliability R --sd SD   (published values)\n  \
 psyscreen change t1.csv t2.csv -i phq9,gad7 --policy policies/follow-up.yaml --format jsonl\n  \
 psyscreen change t1.csv t2.csv -i phq9,gad7 --by class")]
 pub struct ChangeArgs {

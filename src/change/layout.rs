@@ -375,7 +375,7 @@ pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> 
                 "没有编号的行（无法关联）"
             ),
         };
-        lines.push(format!("{n} {what}: {list}"));
+        lines.push(tr!("{n} {what}: {list}", "{what}（{n}）：{list}"));
     }
     lines
 }

@@ -350,6 +350,12 @@ pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> 
                     .map(|w| w.row.to_string())
                     .collect();
                 match status {
+                    Status::NoId if !p.id.is_empty() => format!(
+                        "row {} ({}, id {})",
+                        rows.join(", "),
+                        at.join("+"),
+                        crate::printable::printable_line(&p.id)
+                    ),
                     Status::NoId => format!("row {} ({})", rows.join(", "), at.join("+")),
                     _ => format!(
                         "{} ({})",
@@ -371,8 +377,8 @@ pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> 
                 "在同一次筛查中出现两次（无法判断哪一行属于此人；保留较高级别）"
             ),
             _ => tr!(
-                "row(s) without an id (cannot be linked)",
-                "没有编号的行（无法关联）"
+                "row(s) without an id, or with one that did not decode (cannot be linked)",
+                "没有编号或编号无法解码的行（无法关联）"
             ),
         };
         lines.push(tr!("{n} {what}: {list}", "{what}（{n}）：{list}"));

@@ -34,7 +34,8 @@ pub enum Status {
     NotRescreened,
     /// The id twice in one wave: which row is theirs cannot be told.
     Duplicate,
-    /// A row without an id: it cannot be linked to anyone.
+    /// A row without an id, or with one that did not decode: it cannot
+    /// be linked to anyone.
     NoId,
 }
 
@@ -138,7 +139,9 @@ impl People {
     pub fn add(&mut self, wave: usize, id: &str, row: WaveRow) {
         self.set_waves(wave + 1);
         let id = id.trim();
-        let (key, no_id) = if id.is_empty() {
+        // an id whose bytes did not decode (shown with U+FFFD) is never
+        // compared: two different ids could read the same
+        let (key, no_id) = if id.is_empty() || id.contains('\u{FFFD}') {
             self.anonymous += 1;
             // a key no id can have: ids are trimmed text
             (format!("\0{}", self.anonymous), true)
@@ -200,7 +203,8 @@ mod tests {
         p.add(1, "c", row(1));
         p.add(2, "c", row(0));
         p.add(2, "", row(0));
-        p.add(2, "", row(0));
+        p.add(2, "x\u{FFFD}", row(0));
+        p.add(1, "x\u{FFFD}", row(0));
         let st: Vec<(&str, Status)> = p
             .people
             .values()
@@ -213,7 +217,8 @@ mod tests {
                 ("b", Status::NotRescreened),
                 ("c", Status::Duplicate),
                 ("", Status::NoId),
-                ("", Status::NoId),
+                ("x\u{FFFD}", Status::NoId),
+                ("x\u{FFFD}", Status::NoId),
             ]
         );
         let c = &p.people["c"];

@@ -268,11 +268,15 @@ impl<'s> Waves<'s> {
         o: &WaveOptions<'_>,
     ) -> anyhow::Result<bool> {
         let headers = &input.table.headers;
-        let is_scored = headers.iter().any(|h| h == "risk_level")
+        // a file `score` wrote; one that has every item too (`administer
+        // --append`) is scored again from its answers, as `score` would
+        let has = |name: &str| headers.iter().any(|h| h == name);
+        let is_scored = has("risk_level")
             && self
                 .battery
                 .scales()
-                .all(|(_, _, s)| headers.contains(&format!("{}_total", s.id)));
+                .all(|(_, _, s)| has(&format!("{}_total", s.id)))
+            && !self.battery.items().all(|(_, _, i)| has(&i.id));
         let setup = if is_scored { self.scored } else { self.raw };
         let id_col = match o.id_column {
             Some(c) => input.column("--id-column", c.trim())?,

@@ -228,7 +228,7 @@ fn duplicates_and_rows_without_an_id_keep_a_status() {
     assert!(stdout.contains("\n,no_id,t2,,,none,,0,"), "{stdout}");
     assert!(stderr.contains("warning: 1 in one wave twice (which row is theirs cannot be told; the higher level is kept): A (t1+t2)\n"), "{stderr}");
     assert!(
-        stderr.contains("warning: 1 row(s) without an id (cannot be linked): row 4 (t2)\n"),
+        stderr.contains("warning: 1 row(s) without an id, or with one that did not decode (cannot be linked): row 4 (t2)\n"),
         "{stderr}"
     );
     assert!(
@@ -422,4 +422,37 @@ all,,11,false,10,0,9,0,0,0,2,0,9,1,0,0,1,0,0
         stdout.contains("\ngroup,7A,10,false,10,2,7,1,2,1,0,2,7,1,2,1,0,1,0\n"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_bad_change_block_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(root().join("instruments/gad2.yaml")).unwrap();
+    let bad = yaml.replace(
+        "change:\n  higher_is: worse\n",
+        "change:\n  higher_is: worse\n  reliability: {value: 1.5, source: \"\"}\n",
+    );
+    assert_ne!(bad, yaml);
+    let f = write(dir.path(), "gad2x.yaml", &bad);
+    let (_, stderr, code) = run(bin().args(["instruments", "validate", f.to_str().unwrap()]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error: reliability 1.5 is out of range"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: reliability without a source"),
+        "{stderr}"
+    );
+    let line = bad.lines().position(|l| l.contains("value: 1.5")).unwrap() + 1;
+    assert!(stderr.contains(&format!("gad2x.yaml:{line}:")), "{stderr}");
+}
+
+#[test]
+fn instruments_show_prints_the_change_facts_with_their_sources() {
+    let (stdout, _, code) = run(bin().args(["instruments", "show", "gad7"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\nChange over time (psyscreen change):\n  gad7:\n    higher is worse\n    reliable change: |change| >= 4 (published threshold (IAPT reliable improvement / deterioration); Lawn S, Huang N, Zabeen S, et al. BMC Psychiatry 2019;19:2 (doi 10.1186/s12888-018-1987-1), Table 1: reliable improvement = improvement of >= 4 on GAD-7 (IAPT definition))\n    clinical range: total >= 8\n"), "{stdout}");
+    let (stdout, _, _) = run(bin().args(["instruments", "show", "k10"]));
+    assert!(stdout.contains("reliable change: none published here: give --reliability and --sd, or --reliable-change"), "{stdout}");
 }

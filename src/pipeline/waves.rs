@@ -5,8 +5,9 @@
 
 use crate::change::link::{Person, WaveRow};
 use crate::change::person::{self, Judged, Resolve};
-use crate::change::vars::Var;
+use crate::change::vars::{ScaleVar, Var};
 use crate::change::{Params, Total};
+use crate::condition::Domain;
 use crate::instrument::{self, Lang};
 use crate::policy::{Level, Policy, Resolved, VarRules, REASON_SEPARATOR};
 use crate::score::{Answer, Battery};
@@ -176,13 +177,29 @@ pub fn change_rules(
         .collect();
     let names = instrument::BuiltinNames::default();
     let known = |n: &str| names.contains(n) || instrument::builtin_ids().contains(&n);
-    policy.bind_vars(&mut |name: &str| match person::resolve(name, &scales, &instruments, &known) {
+    // what each variable can hold: a change spans the scale's range both
+    // ways; yes/no variables are 0 or 1; an RC index is not bounded
+    let spans: Vec<(i64, u8, i64)> = battery
+        .scales()
+        .map(|(_, _, s)| (s.range.1 - s.range.0, s.decimals, s.multiplier))
+        .collect();
+    let domain = |v: &Var| match *v {
+        Var::Scale(k, ScaleVar::Change) => spans
+            .get(k)
+            .map(|&(w, d, step)| Domain::totals(-w, w, d, step)),
+        Var::Scale(_, ScaleVar::Rc) | Var::Absent => None,
+        Var::Scale(..) | Var::NewCritical(..) | Var::Risk(_) => Some(Domain::answers([0, 1])),
+    };
+    let mut resolve = |name: &str| {
+        match person::resolve(name, &scales, &instruments, &known) {
         Resolve::Var(v) => Resolved::Var(v),
         Resolve::Absent => Resolved::Var(Var::Absent),
         Resolve::Error(m) => Resolved::Error(m),
         Resolve::NotChange if battery.lookup(name).is_some() || names.contains(name) => Resolved::Row,
         Resolve::NotChange => Resolved::Error(format!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)")),
-    })
+    }
+    };
+    policy.bind_vars(&mut resolve, &domain)
 }
 
 /// A person's level and reasons in a change run: the policy's change

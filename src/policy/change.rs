@@ -3,7 +3,7 @@
 //! the caller gives, evaluated with the same three-valued logic and the
 //! same fail-toward-safety rule (`if_missing`) as the row rules.
 
-use crate::condition::{Cond, Tri, Val};
+use crate::condition::{Cond, Domain, Tri, Val};
 use crate::diag::{self, Diagnostic, Reported};
 use crate::instrument::Lang;
 use crate::score::{Battery, Ref};
@@ -59,9 +59,12 @@ impl Policy {
     /// Bind the rules that name the caller's variables; a rule naming
     /// only row names is left to the rows; one mixing both is an error
     /// (each is decided at a different time).
+    /// `domain`: the values a variable can hold (`None`: not checked); a
+    /// comparison none of them meets is an error, as for row rules.
     pub fn bind_vars<R>(
         &self,
         resolve: &mut dyn FnMut(&str) -> Resolved<R>,
+        domain: &dyn Fn(&R) -> Option<Domain>,
     ) -> anyhow::Result<VarRules<R>> {
         let mut errs = Vec::new();
         let mut rules = Vec::new();
@@ -90,9 +93,21 @@ impl Policy {
                         );
                         continue;
                     }
+                    let when = unwrap_targets(when);
+                    let mut parts = Vec::new();
+                    when.comparisons(&path, &mut parts);
+                    for (p, part) in parts {
+                        if let Some(m) = part.never(&|r: &R| domain(r)) {
+                            errs.push(
+                                Diagnostic::new(&self.file, &p, m)
+                                    .at(self.index_spans.span(&p))
+                                    .expected("a threshold some change reaches"),
+                            );
+                        }
+                    }
                     rules.push(VarRule {
                         rule: k,
-                        when: unwrap_targets(when),
+                        when,
                         level: r.level,
                         if_missing: r.if_missing.unwrap_or(self.missing_critical),
                     });
@@ -199,7 +214,7 @@ mod tests {
     #[test]
     fn variables_are_three_valued_and_missing_never_lowers() {
         let policy = super::super::load_str("t.yaml", POLICY).unwrap();
-        let rules = policy.bind_vars(&mut resolve).unwrap();
+        let rules = policy.bind_vars(&mut resolve, &|_| None).unwrap();
         let eval = |vals: [Val; 3]| {
             let mut why = String::new();
             let l =
@@ -230,8 +245,30 @@ mod tests {
     fn a_rule_mixing_rows_and_variables_is_an_error() {
         let src = "id: t\nlevels: [none, refer]\nmissing_critical: refer\nrules:\n  - {level: refer, when: {all: [\"phq9 >= 10\", \"x_change >= 6\"]}}\n";
         let policy = super::super::load_str("t.yaml", src).unwrap();
-        let e = policy.bind_vars(&mut resolve).err().unwrap().to_string();
+        let e = policy
+            .bind_vars(&mut resolve, &|_| None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("decided at different times"), "{e}");
         assert!(e.contains("t.yaml:5:"), "{e}");
+    }
+
+    #[test]
+    fn a_threshold_no_change_reaches_is_an_error() {
+        let src = "id: t\nlevels: [none, refer]\nmissing_critical: refer\nrules:\n  - {level: refer, when: \"x_change >= 30\"}\n";
+        let policy = super::super::load_str("t.yaml", src).unwrap();
+        let dom = |_: &u8| Some(Domain::totals(-27, 27, 0, 1));
+        let e = policy
+            .bind_vars(&mut resolve, &dom)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains(
+                "`x_change >= 30` can never be true: totals of `x_change` range from -27 to 27"
+            ),
+            "{e}"
+        );
     }
 }

@@ -376,6 +376,22 @@ fn a_rule_naming_an_undeclared_outcome_is_a_located_error() {
         "{stderr}"
     );
     assert!(stderr.contains("p.yaml:6:"), "{stderr}");
+    // a threshold no change reaches never fires: an error, as for row rules
+    let p = write(
+        dir.path(),
+        "q.yaml",
+        "id: q\nlevels: [none, refer]\nmissing_critical: refer\nrules:\n  - {level: refer, when: \"phq9 >= 20\"}\n  - {level: refer, when: \"phq9_change >= 28\"}\n",
+    );
+    let (_, stderr, code) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9",
+        "--policy",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error: `phq9_change >= 28` can never be true: totals of `phq9_change` range from -27 to 27\n  --> "), "{stderr}");
 }
 
 #[test]

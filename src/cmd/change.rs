@@ -36,6 +36,15 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let scored = Setup::bind(policy.clone(), None)?;
     let rules = change_rules(&policy, &battery, &params)?;
     let (files, labels) = waves(a)?;
+    // refused before anything is read (an input as output, an existing file)
+    let format = super::default_format(a.format, a.output.is_some());
+    let mut protected =
+        Protected::default().definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref());
+    for f in &files {
+        protected = protected.data(Some(f.as_path()));
+    }
+    let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
+    let dest = Dest::terminal_if(output.is_terminal());
     let mut waves = Waves::new(&battery, (&raw, &scored), labels);
     let options = WaveOptions {
         id_column: a.id_column.as_deref(),
@@ -76,14 +85,6 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     for line in unlinked_lines(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());
     }
-    let format = super::default_format(a.format, a.output.is_some());
-    let mut protected =
-        Protected::default().definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref());
-    for f in &files {
-        protected = protected.data(Some(f.as_path()));
-    }
-    let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
-    let dest = Dest::terminal_if(output.is_terminal());
     let scales: Vec<(String, u8)> = battery
         .scales()
         .map(|(_, _, s)| (s.id.clone(), s.decimals))
@@ -196,6 +197,9 @@ fn waves(a: &ChangeArgs) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>
         a.waves
             .iter()
             .map(|p| {
+                if p.as_os_str() == "-" {
+                    return "stdin".to_string();
+                }
                 p.file_stem().map_or_else(
                     || p.display().to_string(),
                     |s| s.to_string_lossy().into_owned(),

@@ -558,6 +558,10 @@ pub struct ChangeArgs {
     /// With --by: groups with fewer people are suppressed (shown as <N, no counts).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub min_group: u64,
+    /// With --by: write the counts as one self-contained HTML page to FILE
+    /// (aggregate only: no id, name or reason of anyone) instead of records.
+    #[arg(long, value_name = "FILE", requires = "by", conflicts_with_all = ["output", "format"])]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
     /// Output format [default: table on a terminal, csv otherwise].

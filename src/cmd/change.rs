@@ -43,7 +43,8 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     for f in &files {
         protected = protected.data(Some(f.as_path()));
     }
-    let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
+    let target = a.report.as_deref().or(a.output.as_deref());
+    let output = Output::open(target, a.force, &mut protected)?;
     let dest = Dest::terminal_if(output.is_terminal());
     let mut waves = Waves::new(&battery, (&raw, &scored), labels);
     let options = WaveOptions {
@@ -154,7 +155,16 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             "{}",
             crate::summary::groups_note(n, shown.suppressed, a.min_group)
         );
-        group_records((output, format, dest), &by_names, &scales, &shown)?
+        match &a.report {
+            Some(_) => report_page(
+                output,
+                a,
+                (&battery, &policy.id),
+                (&by_names, &labels),
+                &shown,
+            )?,
+            None => group_records((output, format, dest), &by_names, &scales, &shown)?,
+        }
     };
     out.finish()?;
     if !a.quiet {
@@ -170,6 +180,51 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::after_batch(problems, false))
+}
+
+/// `--report`: the group counts as one HTML page (aggregate only).
+fn report_page(
+    mut output: Output,
+    a: &ChangeArgs,
+    (battery, policy): (&Battery, &str),
+    (by, waves): (&[String], &[String]),
+    shown: &crate::summary::Shown<Tally>,
+) -> anyhow::Result<Output> {
+    use std::io::Write as _;
+    let lang: Lang = a.lang.into();
+    let instruments: Vec<String> = battery
+        .instruments
+        .iter()
+        .map(|i| format!("{} {}", i.short_name(lang), i.version))
+        .collect();
+    let scales: Vec<String> = battery
+        .scales()
+        .map(|(_, inst, s)| {
+            let k = inst.scale_index(&s.id).unwrap_or(0);
+            inst.scale_name(k, lang)
+        })
+        .collect();
+    let unix = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    let html = crate::report::change::render_change(&crate::report::change::ChangeView {
+        lang,
+        by,
+        waves,
+        instruments: &instruments,
+        scales: &scales,
+        policy,
+        date: &crate::clock::date(unix),
+        version: env!("CARGO_PKG_VERSION"),
+        shown,
+    });
+    output.write_all(html.as_bytes())?;
+    Ok(output)
 }
 
 /// The wave files and their labels (`--waves`, else the file names; a

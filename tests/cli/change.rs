@@ -472,3 +472,48 @@ fn instruments_show_prints_the_change_facts_with_their_sources() {
     let (stdout, _, _) = run(bin().args(["instruments", "show", "k10"]));
     assert!(stdout.contains("reliable change: none published here: give --reliability and --sd, or --reliable-change"), "{stdout}");
 }
+
+#[test]
+fn the_report_page_counts_per_group_and_names_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("follow-up.html");
+    let (stdout, stderr, code) = run(bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1764460800")
+        .args([
+            "change",
+            WAVES[0],
+            WAVES[1],
+            "-i",
+            "phq9,gad7",
+            "--waves",
+            "t1,t2",
+            "--by",
+            "class",
+            "--min-group",
+            "11",
+            "-q",
+        ])
+        .arg("--report")
+        .arg(&html));
+    assert_eq!((stdout.as_str(), code), ("", 1), "{stderr}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<h1>Follow-up between screenings by class: t1 → t2</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("<dt>Date</dt><dd>2025-11-30</dd>"), "{page}");
+    assert!(
+        page.contains("<td class=\"num suppressed\">&lt;11</td>"),
+        "7A and 7B are suppressed"
+    );
+    // 8A: 11 people, 10 linked; PHQ-9 none improved, 9 no change, 2 not known
+    assert!(page.contains("<tr><td class=\"group\">8A</td><td class=\"num\">11</td><td class=\"num\">0</td><td class=\"num\">9</td>"), "{page}");
+    assert!(
+        !page.contains("S7A") && !page.contains("S8A"),
+        "no id in the page"
+    );
+    let (_, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9", "--report", "x.html"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--by"), "{stderr}");
+}

@@ -65,6 +65,8 @@ printf '1\\n2\\n0\\n1\\n0\\n0\\n1\\n' | psyscreen administer -i gad7 --plain"
         after_help = "Examples:\n  psyscreen completions bash > /etc/bash_completion.d/psyscreen\n  psyscreen completions zsh > ~/.zfunc/_psyscreen"
     )]
     Completions { shell: clap_complete::Shell },
+    /// Follow-up across screening waves: who changed reliably, recovered, has a new risk, was not re-screened.
+    Change(Box<ChangeArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -484,4 +486,97 @@ mod tests {
         };
         assert_eq!(a.keep, vec!["class", "sex"]);
     }
+}
+
+/// `psyscreen change`: follow-up across screening waves.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each wave is a file `psyscreen score` wrote or raw answers (scored first exactly as `score` scores \
+them); with --wave-column, one long file holds every wave. People are linked by the id column \
+(pseudonyms link too, when the waves were pseudonymised with the same key). One row per person: \
+each wave's level and totals, the change from their first wave to the last, reliable change \
+(Jacobson & Truax 1991: RC = (x2 - x1) / (sqrt(2) * SD * sqrt(1 - r)), |RC| > 1.96, or a \
+published threshold), recovery or deterioration across the clinical cut-off, response and \
+remission where the instrument declares them, the risk trajectory and critical answers. \
+An incomplete or prorated total is never counted as improvement. People in too few waves, \
+twice in one wave or without an id keep a status and are listed on stderr.\n\
+Reliable change needs published values: the instrument's change: block (see `instruments \
+show`), else --reliability and --sd, or --reliable-change (SCALE=VALUE or one VALUE for all).\n\
+--policy: rules on change variables ({scale}_change, {scale}_reliably_deteriorated, \
+{instrument}_new_critical, risk_new, ...) give each person a level; a missing wave never \
+lowers it.\n\n\
+Exit status: 0 done; 1 done, with problems in a wave's input (as for `score`); 2 nothing done (a wave unreadable or empty, a usage error, no published value).\n\n\
+Examples:\n  psyscreen change examples/class-survey.csv examples/class-survey-wave2.csv -i phq9,gad7 --waves t1,t2\n  \
+psyscreen change t1.csv t2.csv t3.csv -i who5 --reliability R --sd SD   (published values)\n  \
+psyscreen change t1.csv t2.csv -i phq9,gad7 --policy policies/follow-up.yaml --format jsonl\n  \
+psyscreen change t1.csv t2.csv -i phq9,gad7 --by class")]
+pub struct ChangeArgs {
+    /// The waves in order, first to last (files `score` wrote or raw answers).
+    #[arg(required = true, value_name = "WAVE")]
+    pub waves: Vec<PathBuf>,
+    /// The instruments (built-in ids or YAML files).
+    #[arg(
+        short = 'i',
+        long = "instruments",
+        value_name = "ID|FILE",
+        required = true
+    )]
+    pub instruments: Vec<String>,
+    /// Wave labels, in order [default: the file names; with --wave-column, the values in order of appearance].
+    #[arg(long = "waves", value_name = "LABEL", value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// One long file: this column says which wave a row belongs to.
+    #[arg(long, value_name = "COL")]
+    pub wave_column: Option<String>,
+    /// Column that identifies a person [default: id].
+    #[arg(long, value_name = "COL")]
+    pub id_column: Option<String>,
+    /// People seen in fewer waves are `unlinked` (no change computed).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..))]
+    pub min_waves: u64,
+    /// Test-retest reliability r for S_diff: VALUE, or SCALE=VALUE (repeat per scale).
+    #[arg(long, value_name = "[SCALE=]R", value_delimiter = ',')]
+    pub reliability: Vec<String>,
+    /// SD for S_diff, in the scale's totals: VALUE or SCALE=VALUE.
+    #[arg(long, value_name = "[SCALE=]SD", value_delimiter = ',')]
+    pub sd: Vec<String>,
+    /// A published reliable-change threshold (|change| >= it): VALUE or SCALE=VALUE.
+    #[arg(long, value_name = "[SCALE=]N", value_delimiter = ',')]
+    pub reliable_change: Vec<String>,
+    /// Referral policy: the one the waves were scored with, and rules on change [default: built-in].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Column and answer-label map for raw answers (as for `score`).
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Numeric answers are option positions 1..k (as for `score`).
+    #[arg(long)]
+    pub one_based: bool,
+    /// Count per group (e.g. class) instead of one row per person; small groups suppressed.
+    #[arg(long, value_name = "COL", value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// With --by: groups with fewer people are suppressed (shown as <N, no counts).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_group: u64,
+    /// With --by: write the counts as one self-contained HTML page to FILE
+    /// (aggregate only: no id, name or reason of anyone) instead of records.
+    #[arg(long, value_name = "FILE", requires = "by", conflicts_with_all = ["output", "format"])]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Output format [default: table on a terminal, csv otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the -o file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Language of labels, reasons and messages.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+    /// No summary line on stderr (errors and notices are still shown).
+    #[arg(short, long)]
+    pub quiet: bool,
 }

@@ -9,6 +9,7 @@
 
 pub mod administer;
 pub mod capped;
+pub mod change;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

@@ -13,6 +13,7 @@ use crate::pipeline::duplicates::{Duplicates, Mode};
 use crate::pipeline::{Input, Setup, Source};
 
 mod administer;
+mod change;
 mod completions;
 mod hotlines;
 mod instruments;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Hotlines(a) => hotlines::run(&a),
         Command::Administer(a) => administer::run(&a),
         Command::Completions { shell } => Ok(completions::run(shell)),
+        Command::Change(a) => change::run(&a),
     }
 }
 
@@ -142,6 +144,7 @@ fn lang_of(command: &Command) -> crate::instrument::Lang {
         Command::Report(a) => a.input.lang,
         Command::Hotlines(a) => a.lang,
         Command::Administer(a) => a.lang,
+        Command::Change(a) => a.lang,
         _ => return crate::instrument::Lang::En,
     };
     lang.into()

@@ -225,6 +225,7 @@ pub fn describe(inst: &Instrument, lang: Lang) -> String {
             ids.join(", ")
         );
     }
+    super::change::describe(inst, lang, &mut s);
     let _ = writeln!(
         s,
         "\n{}: {}",

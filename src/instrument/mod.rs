@@ -11,6 +11,7 @@ use crate::messages::{pick, tr};
 use crate::yaml;
 
 mod builtin;
+pub mod change;
 mod describe;
 pub mod known;
 mod model;
@@ -678,6 +679,7 @@ impl Checker<'_> {
         }
 
         let tests = self.tests(&raw, &items, &sets, &scales);
+        let change = self.change(raw.change.as_ref(), &scales);
         let skippable = (0..items.len())
             .filter(|&i| items[i].asked_if.is_some())
             .collect();
@@ -698,6 +700,7 @@ impl Checker<'_> {
             skippable,
             tests,
             origin: origin.to_string(),
+            change,
         }
     }
 

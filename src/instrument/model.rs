@@ -54,6 +54,8 @@ pub struct RawInstrument {
     pub critical_items: Vec<String>,
     #[serde(default)]
     pub tests: Vec<RawTest>,
+    #[serde(default)]
+    pub change: Option<super::change::RawChange>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,6 +172,8 @@ pub struct Instrument {
     pub tests: Vec<KnownAnswer>,
     /// Where it came from: `built-in` or the path as given.
     pub origin: String,
+    /// `change:`: the facts `psyscreen change` uses, one per scale.
+    pub change: Option<super::change::Change>,
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,8 @@
 //! - `problems`: problems reported and counted, the run's `Counts`;
 //! - `write`: the sink that writes `score`'s rows; `check`: `score --check`;
 //! - `group`: a row as `summary` and `report` see it (group key, id, facts);
-//! - `duplicates`: one id in several rows, reported, and which rows go on.
+//! - `duplicates`: one id in several rows, reported, and which rows go on;
+//! - `waves`: a row as `change` links it across waves.
 
 pub mod check;
 pub mod duplicates;
@@ -19,6 +20,7 @@ pub mod problems;
 pub mod progress;
 pub mod scored;
 pub mod scorer;
+pub mod waves;
 pub mod write;
 
 use std::path::Path;

@@ -2,8 +2,10 @@
 //! rule that makes a person look no safer than the data allow. The model and
 //! evaluation are pure; loading goes through the one YAML module.
 
+mod change;
 mod crisis;
 mod describe;
+pub use change::{is_change_variable, Resolved, VarRules};
 pub use crisis::CrisisMessage;
 pub use describe::describe;
 
@@ -520,6 +522,8 @@ impl Policy {
             let bound = r.when.bind(&path, &mut |name: &str| match battery.lookup(name) {
                 Some(x) => Ok(x),
                 None if catalog.is_known(name) => Ok(Ref::Absent),
+                // a change variable: decided by `psyscreen change`, not per row
+                None if is_change_variable(name, battery, catalog) => Ok(Ref::Absent),
                 None => Err(tr!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)", "规则引用的 `{name}` 不是任何已知量表的题目或分量表（是否拼错了？）")),
             });
             match bound {

@@ -7,6 +7,7 @@
 //! referral list names everyone from `refer_from` up, per group with the
 //! group column. Pure: data in, text out.
 
+pub mod change;
 pub mod referrals;
 mod svg;
 

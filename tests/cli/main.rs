@@ -4,6 +4,7 @@
 mod administer;
 mod answers;
 mod broken;
+mod change;
 mod columns;
 mod crisis_texts;
 mod hostile_administer;

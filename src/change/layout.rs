@@ -1,0 +1,397 @@
+//! The change output: one row per person (stable columns, documented in
+//! the README), or with `--by` the counts per group with small groups
+//! suppressed as `summary` suppresses them.
+
+use std::io::Write;
+
+use csv::ByteRecord;
+
+use super::link::{People, Person, Status};
+use super::person::Judged;
+use super::{Clinical, Reliable, Trajectory};
+use crate::cli::Format;
+use crate::io::write::{Columns, Dest, Kind, Sink};
+use crate::messages::tr;
+use crate::summary::{suppressed_mark, Cell, Merge, Shown};
+
+/// What the columns are made of.
+pub struct Shape<'a> {
+    pub id_name: &'a str,
+    pub by: &'a [String],
+    pub waves: &'a [String],
+    /// Scale ids with their decimals.
+    pub scales: &'a [(String, u8)],
+    /// Names of the run's critical items, as people say them.
+    pub critical: &'a [String],
+    /// The policy's level ids, lowest first.
+    pub levels: &'a [String],
+}
+
+fn total(units: i64, decimals: u8) -> String {
+    if decimals == 0 {
+        return units.to_string();
+    }
+    let p = 10_i64.pow(u32::from(decimals));
+    let sign = if units < 0 { "-" } else { "" };
+    let a = units.abs();
+    format!("{sign}{}.{:0w$}", a / p, a % p, w = usize::from(decimals))
+}
+
+fn tri(b: Option<bool>) -> &'static [u8] {
+    match b {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"",
+    }
+}
+
+/// One person's line as the command has it.
+pub struct Line<'a> {
+    pub person: &'a Person,
+    pub judged: &'a Judged,
+    pub level_id: &'a str,
+    pub level_label: &'a str,
+    pub reasons: &'a str,
+}
+
+/// The per-person rows.
+pub struct PersonRows<'a, W: Write> {
+    sink: Sink<W>,
+    shape: &'a Shape<'a>,
+    rec: ByteRecord,
+}
+
+impl<'a, W: Write> PersonRows<'a, W> {
+    pub fn new(
+        (output, format, dest): (W, Format, Dest),
+        shape: &'a Shape<'a>,
+    ) -> anyhow::Result<Self> {
+        let mut cols = Columns::new();
+        cols.push(shape.id_name, Kind::Text);
+        for b in shape.by {
+            cols.push(b.clone(), Kind::Text);
+        }
+        cols.push("status", Kind::Label);
+        cols.push("waves", Kind::Label);
+        cols.push("baseline", Kind::Label);
+        for w in shape.waves {
+            cols.push(format!("level_{w}"), Kind::Label);
+        }
+        for (s, _) in shape.scales {
+            for w in shape.waves {
+                cols.push(format!("{s}_total_{w}"), Kind::Number);
+            }
+            cols.push(format!("{s}_change"), Kind::Number);
+            cols.push(format!("{s}_rc"), Kind::Number);
+            cols.push(format!("{s}_reliable"), Kind::Label);
+            cols.push(format!("{s}_clinical"), Kind::Label);
+            cols.push(format!("{s}_response"), Kind::Number);
+            cols.push(format!("{s}_remission"), Kind::Number);
+            cols.push(format!("{s}_prorated"), Kind::Number);
+        }
+        cols.push("risk_trajectory", Kind::Label);
+        cols.push("critical", Kind::Label);
+        cols.push("risk_level", Kind::Label);
+        cols.push("risk_label", Kind::Label);
+        cols.push("risk_reasons", Kind::Reasons);
+        Ok(PersonRows {
+            sink: Sink::new(format, output, cols, dest)?,
+            shape,
+            rec: ByteRecord::new(),
+        })
+    }
+
+    pub fn row(&mut self, l: &Line<'_>) -> anyhow::Result<()> {
+        let (p, j, shape) = (l.person, l.judged, self.shape);
+        let rec = &mut self.rec;
+        rec.clear();
+        rec.push_field(p.id.as_bytes());
+        let key = p
+            .latest()
+            .and_then(|w| p.waves[w].as_ref())
+            .map(|w| w.key.as_slice())
+            .unwrap_or_default();
+        for k in 0..shape.by.len() {
+            rec.push_field(key.get(k).map_or("", String::as_str).as_bytes());
+        }
+        rec.push_field(j.status.as_str().as_bytes());
+        let present: Vec<&str> = (shape.waves.iter().zip(&p.waves))
+            .filter(|(_, w)| w.is_some())
+            .map(|(l, _)| l.as_str())
+            .collect();
+        rec.push_field(present.join("+").as_bytes());
+        let baseline = match j.status {
+            Status::Linked => j.baseline.and_then(|b| shape.waves.get(b)),
+            _ => None,
+        };
+        rec.push_field(baseline.map_or("", String::as_str).as_bytes());
+        for w in &p.waves {
+            let id = w.as_ref().and_then(|w| shape.levels.get(w.level));
+            rec.push_field(id.map_or("", String::as_str).as_bytes());
+        }
+        for (k, (_, d)) in shape.scales.iter().enumerate() {
+            for w in &p.waves {
+                let t = w.as_ref().and_then(|w| w.totals.get(k).copied().flatten());
+                rec.push_field(t.map_or(String::new(), |t| total(t.units, *d)).as_bytes());
+            }
+            let o = j.outcomes.get(k).and_then(Option::as_ref);
+            rec.push_field(
+                o.and_then(|o| o.change)
+                    .map_or(String::new(), |c| total(c, *d))
+                    .as_bytes(),
+            );
+            rec.push_field(
+                o.and_then(|o| o.rc)
+                    .filter(|r| r.is_finite())
+                    .map_or(String::new(), |r| format!("{r:.2}"))
+                    .as_bytes(),
+            );
+            rec.push_field(
+                o.map_or(Reliable::Unknown, |o| o.reliable)
+                    .as_str()
+                    .as_bytes(),
+            );
+            rec.push_field(
+                o.map_or(Clinical::Unknown, |o| o.clinical)
+                    .as_str()
+                    .as_bytes(),
+            );
+            rec.push_field(o.map_or(b"", |o| o.response.as_bytes()));
+            rec.push_field(o.map_or(b"", |o| o.remission.as_bytes()));
+            rec.push_field(tri(o.map(|o| o.prorated)));
+        }
+        rec.push_field(j.trajectory.as_str().as_bytes());
+        let mut named = Vec::new();
+        for (c, name) in shape.critical.iter().enumerate() {
+            let at: Vec<&str> = (shape.waves.iter().zip(&p.waves))
+                .filter(|(_, w)| {
+                    w.as_ref()
+                        .and_then(|w| w.critical.get(c).copied().flatten())
+                        .unwrap_or(false)
+                })
+                .map(|(l, _)| l.as_str())
+                .collect();
+            if !at.is_empty() {
+                named.push(format!("{name} ({})", at.join(", ")));
+            }
+        }
+        rec.push_field(named.join(", ").as_bytes());
+        rec.push_field(l.level_id.as_bytes());
+        rec.push_field(l.level_label.as_bytes());
+        rec.push_field(l.reasons.as_bytes());
+        self.sink.row(rec)
+    }
+
+    pub fn finish(self) -> anyhow::Result<W> {
+        self.sink.finish()
+    }
+}
+
+/// Per group: people, linked, and per scale who changed how.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub linked: u64,
+    /// Per scale: improved, no change, deteriorated, recovered, into the
+    /// clinical range, not known (uncertain, incomplete, not linked).
+    pub scales: Vec<[u64; 6]>,
+    pub risk_new: u64,
+    pub risk_escalated: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, j: &Judged) {
+        self.linked += u64::from(j.status == Status::Linked);
+        if self.scales.len() < j.outcomes.len() {
+            self.scales.resize(j.outcomes.len(), [0; 6]);
+        }
+        for (t, o) in self.scales.iter_mut().zip(&j.outcomes) {
+            match o.as_ref().map(|o| o.reliable) {
+                Some(Reliable::Improved) => t[0] += 1,
+                Some(Reliable::NoChange) => t[1] += 1,
+                Some(Reliable::Deteriorated) => t[2] += 1,
+                _ => t[5] += 1,
+            }
+            match o.as_ref().map(|o| o.clinical) {
+                Some(Clinical::Recovered) => t[3] += 1,
+                Some(Clinical::IntoClinical) => t[4] += 1,
+                _ => {}
+            }
+        }
+        self.risk_new += u64::from(j.trajectory == Trajectory::New);
+        self.risk_escalated += u64::from(j.trajectory == Trajectory::Escalated);
+    }
+}
+
+impl Merge for Tally {
+    fn merge(&mut self, o: &Tally) {
+        self.linked += o.linked;
+        if self.scales.len() < o.scales.len() {
+            self.scales.resize(o.scales.len(), [0; 6]);
+        }
+        for (a, b) in self.scales.iter_mut().zip(&o.scales) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self.risk_new += o.risk_new;
+        self.risk_escalated += o.risk_escalated;
+    }
+}
+
+const COUNTS: [&str; 6] = [
+    "improved",
+    "no_change",
+    "deteriorated",
+    "recovered",
+    "into_clinical",
+    "not_known",
+];
+
+/// The group counts as records (csv/jsonl/json/table).
+pub fn group_records<W: Write>(
+    (output, format, dest): (W, Format, Dest),
+    by: &[String],
+    scales: &[(String, u8)],
+    shown: &Shown<Tally>,
+) -> anyhow::Result<W> {
+    let mut cols = Columns::new();
+    cols.push("scope", Kind::Label);
+    for b in by {
+        cols.push(b.clone(), Kind::Text);
+    }
+    cols.push("n", Kind::Number);
+    cols.push("suppressed", Kind::Bool);
+    cols.push("linked", Kind::Number);
+    for (s, _) in scales {
+        for c in COUNTS {
+            cols.push(format!("{s}_{c}"), Kind::Number);
+        }
+    }
+    cols.push("risk_new", Kind::Number);
+    cols.push("risk_escalated", Kind::Number);
+    let width = cols.names.len();
+    let mut sink = Sink::new(format, output, cols, dest)?;
+    let json = matches!(format, Format::Json | Format::Jsonl);
+    let mut rec = ByteRecord::new();
+    let fill = |rec: &mut ByteRecord, n: u64, t: &Tally| {
+        rec.push_field(n.to_string().as_bytes());
+        rec.push_field(b"false");
+        rec.push_field(t.linked.to_string().as_bytes());
+        for k in 0..scales.len() {
+            let counts = t.scales.get(k).copied().unwrap_or_default();
+            for c in counts {
+                rec.push_field(c.to_string().as_bytes());
+            }
+        }
+        rec.push_field(t.risk_new.to_string().as_bytes());
+        rec.push_field(t.risk_escalated.to_string().as_bytes());
+    };
+    for (key, cell) in &shown.groups {
+        rec.clear();
+        rec.push_field(b"group");
+        for v in key {
+            rec.push_field(v.as_bytes());
+        }
+        match cell {
+            Cell::Shown { n, data } => fill(&mut rec, *n, data),
+            Cell::Suppressed => {
+                let mark = if json {
+                    String::new()
+                } else {
+                    suppressed_mark(shown.min_group)
+                };
+                rec.push_field(mark.as_bytes());
+                rec.push_field(b"true");
+                while rec.len() < width {
+                    rec.push_field(b"");
+                }
+            }
+        }
+        sink.row(&rec)?;
+    }
+    if let Some((n, all)) = &shown.overall {
+        rec.clear();
+        rec.push_field(b"all");
+        for _ in by {
+            rec.push_field(b"");
+        }
+        fill(&mut rec, *n, all);
+        sink.row(&rec)?;
+    }
+    sink.finish()
+}
+
+/// People whose change is not computed, counted and named: one line per
+/// status (the caller prints them as warnings).
+pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for status in [
+        Status::Unlinked,
+        Status::NotRescreened,
+        Status::Duplicate,
+        Status::NoId,
+    ] {
+        let who: Vec<String> = people
+            .people
+            .values()
+            .zip(judged)
+            .filter(|(_, j)| j.status == status)
+            .map(|(p, _)| {
+                let at: Vec<&str> = labels
+                    .iter()
+                    .zip(&p.waves)
+                    .filter(|(_, w)| w.is_some())
+                    .map(|(l, _)| l.as_str())
+                    .collect();
+                let rows: Vec<String> = p
+                    .waves
+                    .iter()
+                    .flatten()
+                    .map(|w| w.row.to_string())
+                    .collect();
+                match status {
+                    Status::NoId if !p.id.is_empty() => format!(
+                        "row {} ({}, id {})",
+                        rows.join(", "),
+                        at.join("+"),
+                        crate::printable::printable_line(&p.id)
+                    ),
+                    Status::NoId => format!("row {} ({})", rows.join(", "), at.join("+")),
+                    _ => format!(
+                        "{} ({})",
+                        crate::printable::printable_line(&p.id),
+                        at.join("+")
+                    ),
+                }
+            })
+            .collect();
+        if who.is_empty() {
+            continue;
+        }
+        let (n, list) = (who.len(), who.join(", "));
+        let what = match status {
+            Status::Unlinked => tr!("not linked (too few waves)", "未能关联（筛查次数不足）"),
+            Status::NotRescreened => tr!("not re-screened at the last wave", "最后一次未再筛查"),
+            Status::Duplicate => tr!(
+                "in one wave twice (which row is theirs cannot be told; the higher level is kept)",
+                "在同一次筛查中出现两次（无法判断哪一行属于此人；保留较高级别）"
+            ),
+            _ => tr!(
+                "row(s) without an id, or with one that did not decode (cannot be linked)",
+                "没有编号或编号无法解码的行（无法关联）"
+            ),
+        };
+        lines.push(tr!("{n} {what}: {list}", "{what}（{n}）：{list}"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn totals_are_written_with_their_decimals() {
+        assert_eq!(super::total(-7, 0), "-7");
+        assert_eq!(super::total(-5, 2), "-0.05");
+        assert_eq!(super::total(250, 2), "2.50");
+    }
+}

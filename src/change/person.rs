@@ -1,0 +1,256 @@
+//! One person across the waves: the change of each scale from their first
+//! wave to the run's last, the risk trajectory, the critical answers, and
+//! the values of the change variables a policy names. Pure.
+
+use crate::condition::Val;
+
+use super::link::{Person, Status};
+use super::vars::{self, ScaleVar, Var};
+use super::{judge, Outcome, Params, Trajectory};
+
+/// What is judged of one person.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub status: Status,
+    /// The wave their change is counted from.
+    pub baseline: Option<usize>,
+    /// Per scale; `None` unless linked.
+    pub outcomes: Vec<Option<Outcome>>,
+    pub trajectory: Trajectory,
+    /// The level at the person's latest wave: a missing wave never lowers it.
+    pub latest_level: usize,
+}
+
+/// Judge a person: linked people get a change per scale, from their first
+/// wave to the last wave of the run.
+pub fn judge_person(p: &Person, params: &[Params], min_waves: usize) -> Judged {
+    let status = p.status(min_waves);
+    let baseline = p.baseline();
+    let last = p.waves.last().and_then(Option::as_ref);
+    let latest_level = p
+        .latest()
+        .and_then(|w| p.waves[w].as_ref())
+        .map_or(0, |w| w.level);
+    let (outcomes, trajectory) = match (status, baseline.and_then(|b| p.waves[b].as_ref()), last) {
+        (Status::Linked, Some(b), Some(l)) => (
+            params
+                .iter()
+                .enumerate()
+                .map(|(k, prm)| {
+                    let t = |w: &super::link::WaveRow| w.totals.get(k).copied().flatten();
+                    Some(judge(prm, t(b), t(l)))
+                })
+                .collect(),
+            match Trajectory::of(Some(b.level), Some(l.level)) {
+                // a risk between the first wave and the last, gone by the last
+                Trajectory::None if p.highest_level() > 0 => Trajectory::Resolved,
+                t => t,
+            },
+        ),
+        _ => (vec![None; params.len()], Trajectory::Unknown),
+    };
+    Judged {
+        status,
+        baseline,
+        outcomes,
+        trajectory,
+        latest_level,
+    }
+}
+
+/// What a policy name is in a change run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolve {
+    Var(Var),
+    /// A change variable of an instrument outside the run: never true,
+    /// never missing (as a row rule's name outside the run).
+    Absent,
+    /// Not a change variable.
+    NotChange,
+    Error(String),
+}
+
+/// Resolve `name` for a run: `scales` are the run's scale ids with their
+/// params, `instruments` the run's instrument ids with the range of their
+/// critical items in the run's critical list; `known` says whether a name
+/// belongs to some known instrument.
+pub fn resolve(
+    name: &str,
+    scales: &[(&str, &Params)],
+    instruments: &[(&str, std::ops::Range<usize>)],
+    known: &dyn Fn(&str) -> bool,
+) -> Resolve {
+    use vars::Name;
+    match vars::parse(name) {
+        Some(Name::Risk(t)) => Resolve::Var(Var::Risk(t)),
+        Some(Name::NewCritical(inst)) => match instruments.iter().find(|(i, _)| *i == inst) {
+            Some((_, r)) if r.is_empty() => Resolve::Error(format!(
+                "`{name}`: instrument `{inst}` has no critical items"
+            )),
+            Some((_, r)) => Resolve::Var(Var::NewCritical(r.start, r.end)),
+            None if known(inst) => Resolve::Absent,
+            None => Resolve::NotChange,
+        },
+        Some(Name::Scale(base, v)) => match scales.iter().position(|(s, _)| *s == base) {
+            Some(k) => {
+                let p = scales[k].1;
+                let missing = match v {
+                    ScaleVar::Rc if !matches!(p.criterion, super::Criterion::Rci { .. }) => Some(
+                        "is judged by a published threshold here, not an RC index: give --reliability and --sd to use it",
+                    ),
+                    ScaleVar::Recovered | ScaleVar::IntoClinical if p.clinical_from.is_none() => {
+                        Some("has no clinical cut-off (`clinical_cutoff` in its change: block)")
+                    }
+                    ScaleVar::Response if p.response_milli.is_none() => {
+                        Some("has no response criterion (`response_reduction`)")
+                    }
+                    ScaleVar::Remission if p.remission_below.is_none() => {
+                        Some("has no remission cut-off (`remission_below`)")
+                    }
+                    _ => None,
+                };
+                match missing {
+                    Some(why) => Resolve::Error(format!("`{name}`: scale `{base}` {why}")),
+                    None => Resolve::Var(Var::Scale(k, v)),
+                }
+            }
+            None if known(base) => Resolve::Absent,
+            None => Resolve::NotChange,
+        },
+        None => Resolve::NotChange,
+    }
+}
+
+/// A baseline counts when the person is one person (not a duplicate
+/// id or a row without one).
+fn p_is_one(s: Status) -> bool {
+    !matches!(s, Status::Duplicate | Status::NoId)
+}
+
+/// A variable's value for one person.
+pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Val {
+    match *var {
+        Var::Scale(k, v) => vars::scale_value(
+            v,
+            judged.outcomes.get(k).and_then(Option::as_ref),
+            decimals.get(k).copied().unwrap_or(0),
+        ),
+        Var::Risk(want) => vars::risk_value(want, judged.trajectory),
+        Var::NewCritical(from, to) => {
+            // known whenever the last wave's answers are: a newcomer's
+            // endorsed item is new as far as anyone knows
+            let last = person.waves.len().saturating_sub(1);
+            let at = |w: usize| {
+                person
+                    .waves
+                    .get(w)
+                    .and_then(Option::as_ref)
+                    .map(|r| r.critical.get(from..to).unwrap_or_default().to_vec())
+            };
+            let Some(now) = at(last) else {
+                return Val::Missing;
+            };
+            let before = judged
+                .baseline
+                .filter(|&b| b < last && p_is_one(judged.status))
+                .and_then(at)
+                .unwrap_or_default();
+            vars::new_critical(&before, &now)
+        }
+        Var::Absent => Val::Absent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::link::{People, WaveRow};
+    use crate::change::{Criterion, Reliable, Total};
+    use crate::condition::Fixed;
+    use crate::instrument::change::HigherIs;
+
+    fn params() -> Params {
+        Params {
+            higher_is: HigherIs::Worse,
+            criterion: Criterion::Threshold { units: 6 },
+            decimals: 0,
+            clinical_from: Some(10),
+            remission_below: None,
+            response_milli: None,
+        }
+    }
+
+    fn row(total: i64, level: usize, critical: bool) -> WaveRow {
+        WaveRow {
+            totals: vec![Some(Total {
+                units: total,
+                prorated: false,
+            })],
+            level,
+            critical: vec![Some(critical)],
+            ..WaveRow::default()
+        }
+    }
+
+    /// Three waves: the change runs from the first to the last; someone
+    /// absent at the last wave has none, and their variables are missing.
+    #[test]
+    fn three_waves() {
+        let mut people = People::new(3);
+        people.add(0, "a", row(16, 1, false));
+        people.add(1, "a", row(12, 1, false));
+        people.add(2, "a", row(9, 0, false));
+        people.add(0, "b", row(3, 0, false));
+        people.add(1, "b", row(12, 3, true));
+        people.add(1, "c", row(4, 0, false));
+        people.add(2, "c", row(11, 3, true));
+        let p = [params()];
+        let get = |id: &str| {
+            let person = &people.people[id];
+            (person, judge_person(person, &p, 2))
+        };
+        let (a, ja) = get("a");
+        let o = ja.outcomes[0].as_ref().unwrap();
+        // 16 → 9 = −7: reliable (≥ 6), from ≥ 10 to < 10: recovered
+        assert_eq!((o.change, o.reliable), (Some(-7), Reliable::Improved));
+        assert_eq!(ja.trajectory, Trajectory::Resolved);
+        let (b, jb) = get("b");
+        assert_eq!(jb.status, Status::NotRescreened);
+        assert_eq!(jb.latest_level, 3, "the level of their latest wave stays");
+        let change = Var::Scale(0, ScaleVar::Change);
+        assert_eq!(value(&change, b, &jb, &[0]), Val::Missing);
+        assert_eq!(value(&change, a, &ja, &[0]), Val::Known(Fixed::int(-7)));
+        // c: from their first wave (t2) to t3: 4 → 11, a new critical answer
+        let (c, jc) = get("c");
+        assert_eq!(jc.baseline, Some(1));
+        assert_eq!(jc.trajectory, Trajectory::New);
+        assert_eq!(
+            value(&Var::NewCritical(0, 1), c, &jc, &[0]),
+            Val::Known(Fixed::int(1))
+        );
+        assert_eq!(
+            value(&Var::NewCritical(0, 1), b, &jb, &[0]),
+            Val::Missing,
+            "not at t3"
+        );
+    }
+
+    #[test]
+    fn names_resolve_or_say_why_not() {
+        let p = params();
+        let scales = [("phq9", &p)];
+        let inst = [("phq9", 0..1), ("gad7", 1..1)];
+        let known = |n: &str| n == "gad7" || n == "k10";
+        let r = |n: &str| resolve(n, &scales, &inst, &known);
+        assert_eq!(
+            r("phq9_change"),
+            Resolve::Var(Var::Scale(0, ScaleVar::Change))
+        );
+        assert_eq!(r("phq9_new_critical"), Resolve::Var(Var::NewCritical(0, 1)));
+        assert_eq!(r("k10_change"), Resolve::Absent);
+        assert_eq!(r("phq9"), Resolve::NotChange);
+        assert!(matches!(r("phq9_rc"), Resolve::Error(m) if m.contains("--reliability")));
+        assert!(matches!(r("phq9_remission"), Resolve::Error(m) if m.contains("remission_below")));
+        assert!(matches!(r("gad7_new_critical"), Resolve::Error(m) if m.contains("no critical")));
+    }
+}

@@ -1,0 +1,195 @@
+//! The change variables a policy rule may name, one general set for every
+//! instrument: `{scale}_change`, `{scale}_rc`, `{scale}_reliably_improved`,
+//! `{scale}_reliably_deteriorated`, `{scale}_recovered`,
+//! `{scale}_into_clinical`, `{scale}_response`, `{scale}_remission`;
+//! `{instrument}_new_critical`; `risk_new`, `risk_escalated`,
+//! `risk_persisting`, `risk_resolved`. Yes/no variables are 1 or 0.
+
+use crate::condition::{Fixed, Val};
+
+use super::{Clinical, Met, Outcome, Reliable, Trajectory};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScaleVar {
+    Change,
+    Rc,
+    ReliablyImproved,
+    ReliablyDeteriorated,
+    Recovered,
+    IntoClinical,
+    Response,
+    Remission,
+}
+
+const SCALE_SUFFIXES: [(&str, ScaleVar); 8] = [
+    ("_change", ScaleVar::Change),
+    ("_rc", ScaleVar::Rc),
+    ("_reliably_improved", ScaleVar::ReliablyImproved),
+    ("_reliably_deteriorated", ScaleVar::ReliablyDeteriorated),
+    ("_recovered", ScaleVar::Recovered),
+    ("_into_clinical", ScaleVar::IntoClinical),
+    ("_response", ScaleVar::Response),
+    ("_remission", ScaleVar::Remission),
+];
+
+const CRITICAL_SUFFIX: &str = "_new_critical";
+
+const RISK: [(&str, Trajectory); 4] = [
+    ("risk_new", Trajectory::New),
+    ("risk_escalated", Trajectory::Escalated),
+    ("risk_persisting", Trajectory::Persisting),
+    ("risk_resolved", Trajectory::Resolved),
+];
+
+/// A change variable as a policy names it, before it is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name<'a> {
+    /// A scale id and what of its change.
+    Scale(&'a str, ScaleVar),
+    /// An instrument id: a critical item endorsed at the last wave and not
+    /// at the baseline.
+    NewCritical(&'a str),
+    Risk(Trajectory),
+}
+
+/// Read a name as a change variable (`None`: it is none).
+pub fn parse(name: &str) -> Option<Name<'_>> {
+    if let Some((_, t)) = RISK.iter().find(|(n, _)| *n == name) {
+        return Some(Name::Risk(*t));
+    }
+    if let Some(base) = name.strip_suffix(CRITICAL_SUFFIX).filter(|b| !b.is_empty()) {
+        return Some(Name::NewCritical(base));
+    }
+    SCALE_SUFFIXES.iter().find_map(|(suffix, v)| {
+        name.strip_suffix(suffix)
+            .filter(|b| !b.is_empty())
+            .map(|b| Name::Scale(b, *v))
+    })
+}
+
+/// A resolved variable: scale and instrument indexes of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var {
+    Scale(usize, ScaleVar),
+    /// The critical items (indexes into the run's critical list) of one
+    /// instrument.
+    NewCritical(usize, usize),
+    Risk(Trajectory),
+    /// Of an instrument outside the run: never true, never missing.
+    Absent,
+}
+
+fn yes(b: bool) -> Val {
+    Val::Known(Fixed::int(i64::from(b)))
+}
+
+/// A scale variable's value for one person (`outcome`: `None` when the
+/// person's change was not computed: not linked, a wave missing).
+pub fn scale_value(v: ScaleVar, outcome: Option<&Outcome>, decimals: u8) -> Val {
+    let Some(o) = outcome else {
+        return Val::Missing;
+    };
+    match v {
+        ScaleVar::Change => o
+            .change
+            .map_or(Val::Missing, |units| Val::Known(Fixed { units, decimals })),
+        ScaleVar::Rc => match o.rc {
+            #[allow(clippy::cast_possible_truncation)] // |RC| is small
+            Some(rc) if rc.is_finite() => Val::Known(Fixed {
+                units: (rc * 100.0).round() as i64,
+                decimals: 2,
+            }),
+            _ => Val::Missing,
+        },
+        ScaleVar::ReliablyImproved => match o.reliable {
+            Reliable::Improved => yes(true),
+            Reliable::NoChange | Reliable::Deteriorated => yes(false),
+            Reliable::Uncertain | Reliable::Unknown => Val::Missing,
+        },
+        ScaleVar::ReliablyDeteriorated => match o.reliable {
+            Reliable::Deteriorated => yes(true),
+            Reliable::NoChange | Reliable::Improved | Reliable::Uncertain => yes(false),
+            Reliable::Unknown => Val::Missing,
+        },
+        ScaleVar::Recovered => match o.clinical {
+            Clinical::Recovered => yes(true),
+            Clinical::No | Clinical::IntoClinical => yes(false),
+            Clinical::Unknown => Val::Missing,
+        },
+        ScaleVar::IntoClinical => match (o.clinical, o.reliable) {
+            (Clinical::IntoClinical, _) => yes(true),
+            // a change toward better, only uncertain: not into the range
+            (Clinical::No | Clinical::Recovered, _) | (_, Reliable::Uncertain) => yes(false),
+            (Clinical::Unknown, _) => Val::Missing,
+        },
+        ScaleVar::Response => met(o.response),
+        ScaleVar::Remission => met(o.remission),
+    }
+}
+
+/// Not applicable: the comparison is false and nothing is missing.
+fn met(m: Met) -> Val {
+    match m {
+        Met::Yes => yes(true),
+        Met::No => yes(false),
+        Met::NotApplicable => Val::Absent,
+        Met::Unknown => Val::Missing,
+    }
+}
+
+/// `risk_*` for a trajectory.
+pub fn risk_value(want: Trajectory, got: Trajectory) -> Val {
+    match got {
+        Trajectory::Unknown => Val::Missing,
+        t => yes(t == want),
+    }
+}
+
+/// `{instrument}_new_critical`: endorsed at the last wave and not known
+/// to be endorsed at the baseline; missing when the last answer is.
+pub fn new_critical(baseline: &[Option<bool>], last: &[Option<bool>]) -> Val {
+    let mut missing = false;
+    for (k, now) in last.iter().enumerate() {
+        match now {
+            Some(true) if baseline.get(k).copied().flatten() != Some(true) => return yes(true),
+            None => missing = true,
+            _ => {}
+        }
+    }
+    if missing {
+        Val::Missing
+    } else {
+        yes(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            parse("phq9_change"),
+            Some(Name::Scale("phq9", ScaleVar::Change))
+        );
+        assert_eq!(
+            parse("dass21_d_reliably_deteriorated"),
+            Some(Name::Scale("dass21_d", ScaleVar::ReliablyDeteriorated))
+        );
+        assert_eq!(parse("phq9_new_critical"), Some(Name::NewCritical("phq9")));
+        assert_eq!(parse("risk_new"), Some(Name::Risk(Trajectory::New)));
+        assert_eq!(parse("phq9"), None);
+        assert_eq!(parse("_change"), None);
+    }
+
+    #[test]
+    fn critical_answers() {
+        let (y, n) = (Some(true), Some(false));
+        assert_eq!(new_critical(&[n], &[y]), yes(true));
+        assert_eq!(new_critical(&[y], &[y]), yes(false), "persisting, not new");
+        assert_eq!(new_critical(&[None], &[y]), yes(true), "not known before");
+        assert_eq!(new_critical(&[n], &[n]), yes(false));
+        assert_eq!(new_critical(&[n], &[None]), Val::Missing);
+    }
+}

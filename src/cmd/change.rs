@@ -1,0 +1,286 @@
+//! `psyscreen change`: read each wave through the row pipeline (raw
+//! answers scored as `score` scores them, or a file `score` wrote), link
+//! people by id, judge each person's change, apply the policy's change
+//! rules, write one row per person or the counts per group. Glue only:
+//! linking and judging are in change/, reading in pipeline/.
+
+use crate::change::layout::{group_records, unlinked_lines, Line, PersonRows, Shape, Tally};
+use crate::change::link::Status;
+use crate::change::params::params;
+use crate::change::person::{self, Judged};
+use crate::cli::ChangeArgs;
+use crate::exit::Exit;
+use crate::instrument::{self, Lang};
+use crate::io::input::InputSpec;
+use crate::io::output::Output;
+use crate::io::protect::Protected;
+use crate::io::write::Dest;
+use crate::messages::{self, tr};
+use crate::pipeline::waves::{change_rules, person_level, WaveOptions, Waves};
+use crate::pipeline::{Counts, Input, Setup};
+use crate::score::Battery;
+use crate::summary::Groups;
+
+pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
+    let lang: Lang = a.lang.into();
+    let insts = instrument::resolve(&a.instruments)?;
+    let battery = Battery::new(insts.clone());
+    let (params, notes) = params(&battery, (&a.reliability, &a.sd, &a.reliable_change))?;
+    if !a.quiet {
+        for n in notes {
+            eprintln!("{}{n}", messages::note());
+        }
+    }
+    let policy = crate::policy::load(a.policy.as_deref())?;
+    let raw = Setup::bind(policy.clone(), Some(Battery::new(insts)))?.with_map(a.map.as_deref())?;
+    let scored = Setup::bind(policy.clone(), None)?;
+    let rules = change_rules(&policy, &battery, &params)?;
+    let (files, labels) = waves(a)?;
+    // refused before anything is read (an input as output, an existing file)
+    let format = super::default_format(a.format, a.output.is_some());
+    let mut protected =
+        Protected::default().definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref());
+    for f in &files {
+        protected = protected.data(Some(f.as_path()));
+    }
+    let target = a.report.as_deref().or(a.output.as_deref());
+    let output = Output::open(target, a.force, &mut protected)?;
+    let dest = Dest::terminal_if(output.is_terminal());
+    let mut waves = Waves::new(&battery, (&raw, &scored), labels);
+    let options = WaveOptions {
+        id_column: a.id_column.as_deref(),
+        by: &a.by,
+        wave_column: a.wave_column.as_deref(),
+        fixed: !a.labels.is_empty(),
+        one_based: a.one_based,
+        lang,
+    };
+    for (w, file) in files.iter().enumerate() {
+        let spec = InputSpec {
+            path: Some(file.as_path()),
+            encoding: a.read.encoding.as_deref(),
+            delimiter: a.read.delimiter,
+            sheet: a.read.sheet.as_deref(),
+        };
+        // a wave not read to its end, or empty: no change can be told
+        if !waves.read(w, Input::open(&spec, false)?, &options)? {
+            return Ok(Exit::Error);
+        }
+    }
+    let Waves {
+        mut people,
+        labels,
+        id_name,
+        by_names,
+        problems,
+        ..
+    } = waves;
+    people.set_waves(labels.len());
+    people.finish();
+    let min_waves = usize::try_from(a.min_waves).unwrap_or(usize::MAX);
+    let judged: Vec<Judged> = people
+        .people
+        .values()
+        .map(|p| person::judge_person(p, &params, min_waves))
+        .collect();
+    for line in unlinked_lines(&people, &judged, &labels) {
+        eprintln!("{}{line}", messages::warning());
+    }
+    let scales: Vec<(String, u8)> = battery
+        .scales()
+        .map(|(_, _, s)| (s.id.clone(), s.decimals))
+        .collect();
+    let decimals: Vec<u8> = scales.iter().map(|s| s.1).collect();
+    let out = if a.by.is_empty() {
+        let names = raw.scoring.as_ref().map(|(_, b)| &b.names);
+        let critical: Vec<String> = battery
+            .critical_items()
+            .into_iter()
+            .map(|g| {
+                let id = battery.item_id(g);
+                names
+                    .and_then(|n| n.get(id))
+                    .map_or_else(|| id.to_string(), |t| t.get(lang).to_string())
+            })
+            .collect();
+        let levels: Vec<String> = policy
+            .level_ids()
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        let shape = Shape {
+            id_name: &id_name,
+            by: &by_names,
+            waves: &labels,
+            scales: &scales,
+            critical: &critical,
+            levels: &levels,
+        };
+        let mut w = PersonRows::new((output, format, dest), &shape)?;
+        let mut reasons = String::new();
+        let mut counted = Counts {
+            per_level: vec![0; policy.levels.len()],
+            ..Counts::default()
+        };
+        for (p, j) in people.people.values().zip(&judged) {
+            let level = person_level(
+                (&policy, &rules),
+                (p, j),
+                (&decimals, &labels),
+                lang,
+                &mut reasons,
+            );
+            counted.per_level[usize::from(level.0)] += 1;
+            w.row(&Line {
+                person: p,
+                judged: j,
+                level_id: policy.level_id(level),
+                level_label: policy.level_label(level, lang),
+                reasons: &reasons,
+            })?;
+        }
+        counted.top_level_notice(&policy);
+        w.finish()?
+    } else {
+        let mut groups: Groups<Tally> = Groups::default();
+        for (p, j) in people.people.values().zip(&judged) {
+            let key = p
+                .latest()
+                .and_then(|k| p.waves[k].as_ref())
+                .map(|r| r.key.clone());
+            groups.row(&key.unwrap_or_default(), Tally::default).add(j);
+        }
+        let (n, shown) = (groups.len(), groups.finish(a.min_group));
+        eprintln!(
+            "{}",
+            crate::summary::groups_note(n, shown.suppressed, a.min_group)
+        );
+        match &a.report {
+            Some(_) => report_page(
+                output,
+                a,
+                (&battery, &policy.id),
+                (&by_names, &labels),
+                &shown,
+            )?,
+            None => group_records((output, format, dest), &by_names, &scales, &shown)?,
+        }
+    };
+    out.finish()?;
+    if !a.quiet {
+        let n = judged.len();
+        let linked = judged.iter().filter(|j| j.status == Status::Linked).count();
+        let (w, list) = (labels.len(), labels.join(", "));
+        eprintln!(
+            "{}",
+            tr!(
+                "linked {linked} of {n} people across {w} waves ({list})",
+                "{n} 人中 {linked} 人在 {w} 次筛查（{list}）间关联"
+            )
+        );
+    }
+    Ok(Exit::after_batch(problems, false))
+}
+
+/// `--report`: the group counts as one HTML page (aggregate only).
+fn report_page(
+    mut output: Output,
+    a: &ChangeArgs,
+    (battery, policy): (&Battery, &str),
+    (by, waves): (&[String], &[String]),
+    shown: &crate::summary::Shown<Tally>,
+) -> anyhow::Result<Output> {
+    use std::io::Write as _;
+    let lang: Lang = a.lang.into();
+    let instruments: Vec<String> = battery
+        .instruments
+        .iter()
+        .map(|i| format!("{} {}", i.short_name(lang), i.version))
+        .collect();
+    let scales: Vec<String> = battery
+        .scales()
+        .map(|(_, inst, s)| {
+            let k = inst.scale_index(&s.id).unwrap_or(0);
+            inst.scale_name(k, lang)
+        })
+        .collect();
+    let unix = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    let html = crate::report::change::render_change(&crate::report::change::ChangeView {
+        lang,
+        by,
+        waves,
+        instruments: &instruments,
+        scales: &scales,
+        policy,
+        date: &crate::clock::date(unix),
+        version: env!("CARGO_PKG_VERSION"),
+        shown,
+    });
+    output.write_all(html.as_bytes())?;
+    Ok(output)
+}
+
+/// The wave files and their labels (`--waves`, else the file names; a
+/// long file finds its labels as it reads).
+fn waves(a: &ChangeArgs) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>)> {
+    if a.wave_column.is_some() {
+        let n = a.waves.len();
+        anyhow::ensure!(
+            n == 1,
+            tr!(
+                "--wave-column reads one long file, not {n}",
+                "--wave-column 只读取一个长格式文件，而不是 {n} 个"
+            )
+        );
+        return Ok((a.waves.clone(), a.labels.clone()));
+    }
+    anyhow::ensure!(
+        a.waves.len() >= 2,
+        tr!(
+            "change needs two waves or more (or one long file with --wave-column)",
+            "change 需要至少两次筛查的文件（或一个长格式文件加 --wave-column）"
+        )
+    );
+    let labels: Vec<String> = if a.labels.is_empty() {
+        a.waves
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    return "stdin".to_string();
+                }
+                p.file_stem().map_or_else(
+                    || p.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        let (l, f) = (a.labels.len(), a.waves.len());
+        anyhow::ensure!(
+            l == f,
+            tr!(
+                "--waves names {l} waves but {f} files are given",
+                "--waves 给出 {l} 个标签，但有 {f} 个文件"
+            )
+        );
+        a.labels.clone()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for l in &labels {
+        anyhow::ensure!(
+            seen.insert(l),
+            tr!(
+                "two waves are labelled `{l}`: give --waves",
+                "两次筛查的标签都是 `{l}`：请用 --waves 指定"
+            )
+        );
+    }
+    Ok((a.waves.clone(), labels))
+}

@@ -1,0 +1,367 @@
+//! `change`: each scored row of a wave as the linker keeps it (id, totals,
+//! bands, prorated marks, level, reasons, critical answers, `--by` cells),
+//! the same for raw answers (scored here exactly as `score` scores them)
+//! and for a file `score` wrote.
+
+use crate::change::link::{Person, WaveRow};
+use crate::change::person::{self, Judged, Resolve};
+use crate::change::vars::{ScaleVar, Var};
+use crate::change::{Params, Total};
+use crate::condition::Domain;
+use crate::instrument::{self, Lang};
+use crate::policy::{Level, Policy, Resolved, VarRules, REASON_SEPARATOR};
+use crate::score::{Answer, Battery};
+use crate::summary::ScaleInfo;
+
+use super::{Row, Scores, Setup};
+
+/// What one wave's rows are read with.
+pub struct WaveReader {
+    /// Per scale of the run: its decimals.
+    decimals: Vec<u8>,
+    /// Per critical item of the run: its global item index and lowest answer.
+    critical: Vec<(usize, i32)>,
+    id_col: usize,
+    by_cols: Vec<usize>,
+    lang: Lang,
+    /// A scored file: per scale of the run, its index among the file's
+    /// scales, its `_prorated` column, and per critical item a kept column.
+    scored: Option<ScoredMap>,
+}
+
+struct ScoredMap {
+    facts: Vec<Option<usize>>,
+    prorated: Vec<Option<usize>>,
+    critical: Vec<Option<usize>>,
+}
+
+impl WaveReader {
+    /// `headers` and `scales` (`Rows::scales`) of the wave; `setup` says
+    /// whether it holds raw answers (with a battery) or scored rows.
+    pub fn new(
+        battery: &Battery,
+        setup: &Setup,
+        (headers, scales): (&[String], &[ScaleInfo]),
+        (id_col, by_cols): (usize, Vec<usize>),
+        lang: Lang,
+    ) -> WaveReader {
+        let critical: Vec<(usize, i32)> = battery
+            .critical_items()
+            .into_iter()
+            .map(|g| {
+                let min = battery
+                    .items()
+                    .nth(g)
+                    .map_or(0, |(_, inst, item)| inst.response_sets[item.set].min);
+                (g, min)
+            })
+            .collect();
+        let find = |name: &str| headers.iter().position(|h| h == name);
+        let scored = setup.battery().is_none().then(|| ScoredMap {
+            facts: battery
+                .scales()
+                .map(|(_, _, s)| scales.iter().position(|i| i.id == s.id))
+                .collect(),
+            prorated: battery
+                .scales()
+                .map(|(_, _, s)| find(&format!("{}_prorated", s.id)))
+                .collect(),
+            critical: critical
+                .iter()
+                .map(|&(g, _)| find(battery.item_id(g)))
+                .collect(),
+        });
+        WaveReader {
+            decimals: battery.scales().map(|(_, _, s)| s.decimals).collect(),
+            critical,
+            id_col,
+            by_cols,
+            lang,
+            scored,
+        }
+    }
+
+    /// The row's id (trimmed) and what the linker keeps of it.
+    pub fn read(&self, setup: &Setup, row: &Row<'_>) -> (String, WaveRow) {
+        let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
+        let mut out = WaveRow {
+            row: row.number,
+            level: usize::from(row.level.0),
+            key: self
+                .by_cols
+                .iter()
+                .map(|&c| cell(c).trim().to_string())
+                .collect(),
+            ..WaveRow::default()
+        };
+        match (&row.scores, &self.scored) {
+            (
+                Scores::Answers {
+                    answers,
+                    results,
+                    outcome,
+                    ..
+                },
+                _,
+            ) => {
+                for r in *results {
+                    out.totals.push(r.total.map(|units| Total {
+                        units,
+                        prorated: r.prorated,
+                    }));
+                }
+                out.critical = self
+                    .critical
+                    .iter()
+                    .map(|&(g, min)| match answers.get(g) {
+                        Some(Answer::Value(v)) => Some(*v > min),
+                        Some(Answer::NotAsked) => Some(false),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some((_, bound)) = &setup.scoring {
+                    bound.reasons(outcome, self.lang, &mut out.reasons);
+                }
+            }
+            (Scores::Scored { facts, reasons }, Some(map)) => {
+                for (k, d) in self.decimals.iter().enumerate() {
+                    let fact = map.facts[k].and_then(|f| facts.get(f));
+                    let prorated = map.prorated[k].is_some_and(|c| cell(c).trim() == "true");
+                    #[allow(clippy::cast_possible_truncation)] // checked totals are small
+                    let total = fact.and_then(|f| f.total).map(|x| Total {
+                        units: (x * 10f64.powi(i32::from(*d))).round() as i64,
+                        prorated,
+                    });
+                    out.totals.push(total);
+                }
+                out.critical = self
+                    .critical
+                    .iter()
+                    .zip(&map.critical)
+                    .map(|(&(_, min), col)| {
+                        let v: i32 = cell((*col)?).trim().parse().ok()?;
+                        Some(v > min)
+                    })
+                    .collect();
+                out.reasons = String::from_utf8_lossy(reasons).trim().to_string();
+            }
+            (Scores::Scored { .. }, None) => unreachable!("a scored wave has its map"),
+        }
+        (cell(self.id_col).trim().to_string(), out)
+    }
+}
+
+/// The policy's rules on change variables, resolved for this run.
+pub fn change_rules(
+    policy: &Policy,
+    battery: &Battery,
+    params: &[Params],
+) -> anyhow::Result<VarRules<Var>> {
+    let scale_ids: Vec<String> = battery.scales().map(|(_, _, s)| s.id.clone()).collect();
+    let scales: Vec<(&str, &Params)> = scale_ids.iter().map(String::as_str).zip(params).collect();
+    let critical = battery.critical_items();
+    let instruments: Vec<(&str, std::ops::Range<usize>)> = battery
+        .instruments
+        .iter()
+        .map(|inst| {
+            let mine = |g: &usize| {
+                battery
+                    .items()
+                    .nth(*g)
+                    .is_some_and(|(_, i, _)| std::ptr::eq(i, inst))
+            };
+            let start = critical.iter().position(mine).unwrap_or(critical.len());
+            let n = critical.iter().filter(|g| mine(g)).count();
+            (inst.id.as_str(), start..start + n)
+        })
+        .collect();
+    let names = instrument::BuiltinNames::default();
+    let known = |n: &str| names.contains(n) || instrument::builtin_ids().contains(&n);
+    // what each variable can hold: a change spans the scale's range both
+    // ways; yes/no variables are 0 or 1; an RC index is not bounded
+    let spans: Vec<(i64, u8, i64)> = battery
+        .scales()
+        .map(|(_, _, s)| (s.range.1 - s.range.0, s.decimals, s.multiplier))
+        .collect();
+    let domain = |v: &Var| match *v {
+        Var::Scale(k, ScaleVar::Change) => spans
+            .get(k)
+            .map(|&(w, d, step)| Domain::totals(-w, w, d, step)),
+        Var::Scale(_, ScaleVar::Rc) | Var::Absent => None,
+        Var::Scale(..) | Var::NewCritical(..) | Var::Risk(_) => Some(Domain::answers([0, 1])),
+    };
+    let mut resolve = |name: &str| {
+        match person::resolve(name, &scales, &instruments, &known) {
+        Resolve::Var(v) => Resolved::Var(v),
+        Resolve::Absent => Resolved::Var(Var::Absent),
+        Resolve::Error(m) => Resolved::Error(m),
+        Resolve::NotChange if battery.lookup(name).is_some() || names.contains(name) => Resolved::Row,
+        Resolve::NotChange => Resolved::Error(format!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)")),
+    }
+    };
+    policy.bind_vars(&mut resolve, &domain)
+}
+
+/// A person's level and reasons in a change run: the policy's change
+/// rules, and their latest wave's level and reasons (named by wave): a
+/// missing wave never lowers it.
+pub fn person_level(
+    (policy, rules): (&Policy, &VarRules<Var>),
+    (p, j): (&Person, &Judged),
+    (decimals, labels): (&[u8], &[String]),
+    lang: Lang,
+    reasons: &mut String,
+) -> Level {
+    reasons.clear();
+    let get = |v: &Var| person::value(v, p, j, decimals);
+    let by_change = policy.evaluate_vars(rules, &get, lang, reasons);
+    if let Some((k, latest)) = p.latest().and_then(|k| p.waves[k].as_ref().map(|r| (k, r))) {
+        let label = labels.get(k).map_or("", String::as_str);
+        for r in latest
+            .reasons
+            .split(REASON_SEPARATOR)
+            .filter(|r| !r.is_empty())
+        {
+            if !reasons.is_empty() {
+                reasons.push_str(REASON_SEPARATOR);
+            }
+            reasons.push_str(label);
+            reasons.push_str(": ");
+            reasons.push_str(r);
+        }
+    }
+    by_change.max(Level(u8::try_from(j.latest_level).unwrap_or(u8::MAX)))
+}
+
+/// How `change` reads its waves.
+pub struct WaveOptions<'a> {
+    pub id_column: Option<&'a str>,
+    pub by: &'a [String],
+    pub wave_column: Option<&'a str>,
+    /// `--waves` fixed the labels: a long file's other values are errors.
+    pub fixed: bool,
+    pub one_based: bool,
+    pub lang: Lang,
+}
+
+/// Every wave read so far, linked by id.
+pub struct Waves<'s> {
+    battery: &'s Battery,
+    /// Raw answers are scored with this; a file `score` wrote is read with `scored`.
+    raw: &'s Setup,
+    scored: &'s Setup,
+    pub people: crate::change::link::People,
+    pub labels: Vec<String>,
+    pub id_name: String,
+    pub by_names: Vec<String>,
+    /// Problems reported (cells, rows, wave values), for the exit code.
+    pub problems: u64,
+}
+
+impl<'s> Waves<'s> {
+    pub fn new(
+        battery: &'s Battery,
+        (raw, scored): (&'s Setup, &'s Setup),
+        labels: Vec<String>,
+    ) -> Self {
+        Waves {
+            battery,
+            raw,
+            scored,
+            people: crate::change::link::People::new(labels.len()),
+            labels,
+            id_name: "id".into(),
+            by_names: Vec::new(),
+            problems: 0,
+        }
+    }
+
+    /// Read `input` as wave `w` (with a wave column: the waves its rows
+    /// name). `Ok(false)`: it had no rows or could not be read to its end.
+    pub fn read(
+        &mut self,
+        w: usize,
+        input: super::Input,
+        o: &WaveOptions<'_>,
+    ) -> anyhow::Result<bool> {
+        let headers = &input.table.headers;
+        // a file `score` wrote; one that has every item too (`administer
+        // --append`) is scored again from its answers, as `score` would
+        let has = |name: &str| headers.iter().any(|h| h == name);
+        let is_scored = has("risk_level")
+            && self
+                .battery
+                .scales()
+                .all(|(_, _, s)| has(&format!("{}_total", s.id)))
+            && !self.battery.items().all(|(_, _, i)| has(&i.id));
+        let setup = if is_scored { self.scored } else { self.raw };
+        let id_col = match o.id_column {
+            Some(c) => input.column("--id-column", c.trim())?,
+            None => input.find("id").ok_or_else(|| {
+                let name = &input.table.name;
+                anyhow::anyhow!(crate::messages::tr!(
+                    "{name} has no `id` column: change links people by id; give --id-column COL",
+                    "{name} 没有 `id` 列：随访按编号关联同一个人；请用 --id-column 指定列"
+                ))
+            })?,
+        };
+        self.id_name.clone_from(&headers[id_col]);
+        let by = input.columns("--by", o.by)?;
+        self.by_names = by.iter().map(|&c| headers[c].clone()).collect();
+        let wave_col = o
+            .wave_column
+            .map(|c| input.column("--wave-column", c.trim()))
+            .transpose()?;
+        let source = input.source(setup)?;
+        let opts = super::Options {
+            one_based: o.one_based,
+            ..super::Options::default()
+        };
+        let mut rows = super::Rows::start(input, setup, source, opts);
+        let reader = WaveReader::new(
+            self.battery,
+            setup,
+            (&rows.headers, &rows.scales()),
+            (id_col, by),
+            o.lang,
+        );
+        let (labels, people) = (&mut self.labels, &mut self.people);
+        let mut bad_waves: Vec<(u64, String)> = Vec::new();
+        rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
+            let wave = match wave_col {
+                None => w,
+                Some(c) => {
+                    let v = String::from_utf8_lossy(row.record.get(c).unwrap_or_default())
+                        .trim()
+                        .to_string();
+                    match labels.iter().position(|l| *l == v) {
+                        Some(k) => k,
+                        None if !o.fixed && !v.is_empty() => {
+                            labels.push(v);
+                            labels.len() - 1
+                        }
+                        None => {
+                            bad_waves.push((row.number, v));
+                            return Ok(true);
+                        }
+                    }
+                }
+            };
+            let (id, wave_row) = reader.read(setup, row);
+            people.add(wave, &id, wave_row);
+            Ok(true)
+        })?;
+        for (n, v) in &bad_waves {
+            let (col, expected) = (o.wave_column.unwrap_or_default(), self.labels.join(", "));
+            eprintln!("{}{}", crate::messages::error(), crate::messages::tr!(
+                "row {n}, column {col}: '{v}' is not a wave of --waves ({expected}); the row is not counted",
+                "第 {n} 行，「{col}」列：'{v}' 不是 --waves 中的一次（{expected}）；该行不计入"
+            ));
+        }
+        let c = &rows.counts;
+        let read = crate::messages::pick("read", "读取");
+        c.end_notes_with(&rows.name, read, read);
+        self.problems += c.problems() + bad_waves.len() as u64;
+        Ok(c.stopped.is_none() && c.rows > 0)
+    }
+}

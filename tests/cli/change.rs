@@ -1,0 +1,519 @@
+//! `psyscreen change` end to end: two waves of the shipped class survey,
+//! three waves, people who cannot be linked, pseudonymised waves, a
+//! higher-is-better scale, the message when no reliable-change value is
+//! published, a policy on change, and counts per group.
+//!
+//! Reliable change for PHQ-9 and GAD-7 is the published IAPT threshold in
+//! the built-ins (|change| >= 6 and >= 4); the clinical range starts at
+//! 10 (PHQ-9) and 8 (GAD-7); PHQ-9 response is a reduction of >= 50 %
+//! and remission a total < 5, both for people who started at >= 10.
+
+use crate::{bin, data, root, run, write};
+
+fn change(args: &[&str]) -> (String, String, i32) {
+    run(bin().current_dir(root()).arg("change").args(args))
+}
+
+const WAVES: [&str; 2] = [
+    "examples/class-survey.csv",
+    "examples/class-survey-wave2.csv",
+];
+
+const HEADER: &str = "id,status,waves,baseline,level_t1,level_t2,phq9_total_t1,phq9_total_t2,phq9_change,phq9_rc,phq9_reliable,phq9_clinical,phq9_response,phq9_remission,phq9_prorated,gad7_total_t1,gad7_total_t2,gad7_change,gad7_rc,gad7_reliable,gad7_clinical,gad7_response,gad7_remission,gad7_prorated,risk_trajectory,critical,risk_level,risk_label,risk_reasons";
+
+fn line<'a>(stdout: &'a str, id: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{id},")))
+        .unwrap_or_else(|| panic!("no row for {id} in\n{stdout}"))
+}
+
+#[test]
+fn two_waves_of_the_class_survey() {
+    let (stdout, stderr, code) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "--waves",
+        "t1,t2",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout.lines().next(), Some(HEADER));
+    assert_eq!(stdout.lines().count(), 32, "31 people, none dropped");
+    for (id, want) in [
+        // PHQ-9 11 → 4: −7, |−7| ≥ 6 reliable; from ≥ 10 to < 10 recovered;
+        // (11 − 4) / 11 = 64 % ≥ 50 %: response; 4 < 5: remission.
+        // GAD-7 8 → 3: −5 ≥ 4 reliable; from ≥ 8 to < 8 recovered
+        ("S7A03", "S7A03,linked,t1+t2,t1,monitor,none,11,4,-7,,improved,recovered,true,true,false,8,3,-5,,improved,recovered,,,false,resolved,,none,No flag,"),
+        // PHQ-9 5 → 12: +7, reliably worse, into the clinical range; GAD-7 2 → 8: +6, the same
+        ("S7A04", "S7A04,linked,t1+t2,t1,none,monitor,5,12,7,,deteriorated,into_clinical,,,false,2,8,6,,deteriorated,into_clinical,,,false,new,,monitor,Monitor,t2: PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up"),
+        // 3 → 9: +6 reliable, but 9 is under 10; item 9 endorsed at t2
+        ("S7B02", "S7B02,linked,t1+t2,t1,none,urgent,3,9,6,,deteriorated,no,,,false,3,4,1,,no_change,no,,,false,new,PHQ-9 item 9 (t2),urgent,Urgent,t2: PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"),
+        // 16 → 6: −10, recovered; (16 − 6) / 16 = 62.5 %: response; 6 is no remission
+        ("S7B06", "S7B06,linked,t1+t2,t1,refer,none,16,6,-10,,improved,recovered,true,false,false,11,5,-6,,improved,recovered,,,false,resolved,,none,No flag,"),
+        // t1 prorated 9 → 2: −7 would be an improvement; a prorated total never counts as one
+        ("S8A09", "S8A09,linked,t1+t2,t1,monitor,none,9,2,-7,,uncertain,,,,true,2,1,-1,,no_change,no,,,false,resolved,,none,No flag,"),
+        ("S7B05", "S7B05,unlinked,t1,,none,,2,,,,unknown,,,,,3,,,,unknown,,,,,unknown,,none,No flag,"),
+        ("S8A11", "S8A11,unlinked,t2,,,none,,5,,,unknown,,,,,,3,,,unknown,,,,,unknown,,none,No flag,"),
+    ] {
+        assert_eq!(line(&stdout, id), want);
+    }
+    assert!(line(&stdout, "S8A02").contains(",persisting,\"PHQ-9 item 9 (t1, t2)\",urgent,"));
+    assert!(
+        stderr.contains("warning: 2 not linked (too few waves): S7B05 (t1), S8A11 (t2)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note: phq9: |change| >= 6 (Lawn S"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("linked 29 of 31 people across 2 waves (t1, t2)\n"),
+        "{stderr}"
+    );
+    assert_eq!(
+        code, 1,
+        "the invalid cell of wave 1 is reported as by `score`"
+    );
+}
+
+#[test]
+fn scored_waves_give_the_same_changes_as_raw_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scored = Vec::new();
+    for (w, name) in WAVES.iter().zip(["t1.csv", "t2.csv"]) {
+        let out = dir.path().join(name);
+        let (_, _, code) = run(bin().current_dir(root()).args([
+            "score",
+            w,
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        assert!(code <= 1);
+        scored.push(out);
+    }
+    let (from_scored, _, code) = change(&[
+        scored[0].to_str().unwrap(),
+        scored[1].to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "-q",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    let (from_raw, _, _) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "--waves",
+        "t1,t2",
+        "-q",
+        "--format",
+        "csv",
+    ]);
+    // a scored file has no item columns: the critical items are not known
+    // from it; everything else is the same
+    let without_critical = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').take(25).collect();
+                cells.join(",")
+            })
+            .collect()
+    };
+    assert_eq!(without_critical(&from_scored), without_critical(&from_raw));
+}
+
+#[test]
+fn pseudonymised_waves_link_by_pseudonym() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("school.key");
+    let mut scored = Vec::new();
+    for (w, name) in WAVES.iter().zip(["p1.csv", "p2.csv"]) {
+        let out = dir.path().join(name);
+        run(bin().current_dir(root()).args([
+            "score",
+            w,
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "--pseudonymize",
+            key.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        scored.push(out);
+    }
+    let (stdout, stderr, code) = change(&[
+        scored[0].to_str().unwrap(),
+        scored[1].to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.ends_with("linked 29 of 31 people across 2 waves (p1, p2)\n"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("S7A"), "no raw id in pseudonymised output");
+    let recovered = stdout
+        .lines()
+        .filter(|l| l.contains(",improved,recovered,"))
+        .count();
+    assert_eq!(
+        recovered, 3,
+        "S7A03, S7A07, S7B06 under their pseudonyms:\n{stdout}"
+    );
+}
+
+#[test]
+fn three_waves_from_the_first_wave_to_the_last() {
+    let w = |n: &str| {
+        data(&format!("change/{n}.csv"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let (t1, t2, t3) = (w("t1"), w("t2"), w("t3"));
+    let (stdout, stderr, code) = change(&[&t1, &t2, &t3, "-i", "phq9", "--format", "csv"]);
+    assert_eq!(
+        stdout,
+        "id,status,waves,baseline,level_t1,level_t2,level_t3,phq9_total_t1,phq9_total_t2,phq9_total_t3,phq9_change,phq9_rc,phq9_reliable,phq9_clinical,phq9_response,phq9_remission,phq9_prorated,risk_trajectory,critical,risk_level,risk_label,risk_reasons
+A,linked,t1+t2+t3,t1,monitor,none,none,14,8,2,-12,,improved,recovered,true,true,false,resolved,,none,No flag,
+B,linked,t1+t2+t3,t1,none,urgent,none,2,9,0,-2,,no_change,no,,,false,resolved,PHQ-9 item 9 (t2),none,No flag,
+C,linked,t1+t3,t1,none,,urgent,8,,9,1,,no_change,no,,,false,new,PHQ-9 item 9 (t3),urgent,Urgent,t3: PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)
+D,not_rescreened,t1+t2,,refer,refer,,17,16,,,,unknown,,,,,unknown,,refer,Refer,t2: PHQ-9 ≥ 15 (moderately severe or severe depressive symptoms): refer for clinical assessment; t2: PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up
+E,linked,t2+t3,t2,,none,urgent,,0,9,9,,deteriorated,no,,,false,new,PHQ-9 item 9 (t3),urgent,Urgent,t3: PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)
+"
+    );
+    // A: 14 → 2 = −12; (14 − 2) / 14 = 86 % ≥ 50 %; 2 < 5. D keeps its t2 level
+    assert!(
+        stderr.contains("warning: 1 not re-screened at the last wave: D (t1+t2)\n"),
+        "{stderr}"
+    );
+    assert_eq!(code, 0);
+    let (_, stderr, _) = change(&[&t1, &t2, &t3, "-i", "phq9", "--min-waves", "3", "-q"]);
+    assert!(
+        stderr.contains("warning: 3 not linked (too few waves): C (t1+t3), D (t1+t2), E (t2+t3)\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn duplicates_and_rows_without_an_id_keep_a_status() {
+    let (t1, dup) = (data("change/t1.csv"), data("change/dup2.csv"));
+    let (stdout, stderr, code) = change(&[
+        t1.to_str().unwrap(),
+        dup.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--waves",
+        "t1,t2",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        line(&stdout, "A").starts_with("A,duplicate,t1+t2,,monitor,urgent,14,25,,,unknown,"),
+        "the higher level is kept:\n{stdout}"
+    );
+    assert!(stdout.contains("\n,no_id,t2,,,none,,0,"), "{stdout}");
+    assert!(stderr.contains("warning: 1 in one wave twice (which row is theirs cannot be told; the higher level is kept): A (t1+t2)\n"), "{stderr}");
+    assert!(
+        stderr.contains("warning: 1 row(s) without an id, or with one that did not decode (cannot be linked): row 4 (t2)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: 2 not linked (too few waves): C (t1), D (t1)\n"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stdout.lines().count(),
+        6,
+        "5 people and the row without an id"
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_higher_is_better_scale_in_one_long_file() {
+    let long = data("change/who5-long.csv");
+    let long = long.to_str().unwrap();
+    // no published WHO-5 value is declared: the user must give one
+    let (stdout, stderr, code) = change(&[long, "-i", "who5", "--wave-column", "wave"]);
+    assert_eq!((stdout.as_str(), code), ("", 2));
+    assert_eq!(
+        stderr,
+        "error: who5: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability who5=R --sd who5=SD, with R and SD from a published source for your population\n\
+         who5_raw: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability who5_raw=R --sd who5_raw=SD, with R and SD from a published source for your population\n"
+    );
+    let (stdout, stderr, code) = change(&[
+        long,
+        "-i",
+        "who5",
+        "--wave-column",
+        "wave",
+        "--reliability",
+        "0.84",
+        "--sd",
+        "who5=10,who5_raw=2.5",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: who5: RC with r = 0.84 (given) and SD = 10 (given)\n"),
+        "{stderr}"
+    );
+    // SE = 10 · √(1 − .84) = 4; S_diff = √2 · 4 = 5.657.
+    // a: 40 → 60 %: RC = 20 / 5.657 = 3.54 > 1.96, higher is better: improved.
+    // b: 60 → 20 %: RC = −40 / 5.657 = −7.07: deteriorated.
+    // raw (0–25): SD 2.5, S_diff = 1.414; a: 10 → 15: 3.54; b: 15 → 5: −7.07
+    assert!(line(&stdout, "a").starts_with("a,linked,pre+post,pre,monitor,none,40,60,20,3.54,improved,,,,false,10,15,5,3.54,improved,"), "{stdout}");
+    assert!(line(&stdout, "b").starts_with("b,linked,pre+post,pre,none,refer,60,20,-40,-7.07,deteriorated,,,,false,15,5,-10,-7.07,deteriorated,"), "{stdout}");
+    assert!(
+        line(&stdout, "c").starts_with("c,unlinked,post,,,refer,"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_scale_without_published_values_needs_them_on_the_command_line() {
+    let (stdout, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9,k10"]);
+    assert_eq!((stdout.as_str(), code), ("", 2));
+    assert!(stderr.ends_with("error: k10: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability k10=R --sd k10=SD, with R and SD from a published source for your population\n"), "{stderr}");
+    let (_, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9", "--reliability", "0.8"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("phq9: --reliability without an SD: give --sd too"),
+        "{stderr}"
+    );
+    let (_, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9", "--sd", "nope=3"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--sd nope=3: `nope` is no scale of the run"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_policy_on_change_flags_who_got_worse_and_never_lowers_for_a_missing_wave() {
+    let (stdout, stderr, code) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "--waves",
+        "t1,t2",
+        "--policy",
+        "policies/follow-up.yaml",
+        "--format",
+        "csv",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let tail = |id: &str| {
+        let l = line(&stdout, id);
+        l.splitn(27, ',').nth(26).unwrap_or_default().to_string()
+    };
+    assert_eq!(
+        tail("S7B02"),
+        "urgent,Urgent,PHQ-9 item 9 newly endorsed since the first screening: same-day suicide risk assessment; reliably worse since the first screening (PHQ-9 or GAD-7): follow up; t2: PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"
+    );
+    assert_eq!(
+        tail("S7A04"),
+        "refer,Refer,reliably worse and now in the clinical range (PHQ-9 or GAD-7): refer for clinical assessment; reliably worse since the first screening (PHQ-9 or GAD-7): follow up; t2: PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up"
+    );
+    // not re-screened: the change cannot be ruled out, at least missing_critical
+    assert!(
+        tail("S7B05").starts_with("monitor,Monitor,cannot rule out: phq9_new_critical missing; "),
+        "{}",
+        tail("S7B05")
+    );
+    // an uncertain (prorated) improvement is no deterioration
+    assert_eq!(tail("S8A09"), "none,No flag,");
+    assert!(stderr.contains("notice: 2 row(s) at `urgent`"), "{stderr}");
+    // `score` skips the change rules: one wave has no change
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "policy",
+        "validate",
+        "policies/follow-up.yaml",
+        "-i",
+        "phq9,gad7",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_rule_naming_an_undeclared_outcome_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "p.yaml",
+        "id: p\nlevels: [none, refer]\nmissing_critical: refer\nrules:\n  - {level: refer, when: \"phq9 >= 20\"}\n  - {level: refer, when: \"gad7_remission == 0\"}\n",
+    );
+    let (_, stderr, code) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "--policy",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "`gad7_remission`: scale `gad7` has no remission cut-off (`remission_below`)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("p.yaml:6:"), "{stderr}");
+    // a threshold no change reaches never fires: an error, as for row rules
+    let p = write(
+        dir.path(),
+        "q.yaml",
+        "id: q\nlevels: [none, refer]\nmissing_critical: refer\nrules:\n  - {level: refer, when: \"phq9 >= 20\"}\n  - {level: refer, when: \"phq9_change >= 28\"}\n",
+    );
+    let (_, stderr, code) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9",
+        "--policy",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error: `phq9_change >= 28` can never be true: totals of `phq9_change` range from -27 to 27\n  --> "), "{stderr}");
+}
+
+#[test]
+fn counts_per_class_suppress_small_groups() {
+    let (stdout, stderr, code) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "--by",
+        "class",
+        "--min-group",
+        "11",
+        "--format",
+        "csv",
+        "-q",
+    ]);
+    assert_eq!(
+        stdout,
+        "scope,class,n,suppressed,linked,phq9_improved,phq9_no_change,phq9_deteriorated,phq9_recovered,phq9_into_clinical,phq9_not_known,gad7_improved,gad7_no_change,gad7_deteriorated,gad7_recovered,gad7_into_clinical,gad7_not_known,risk_new,risk_escalated
+group,7A,<11,true,,,,,,,,,,,,,,,
+group,7B,<11,true,,,,,,,,,,,,,,,
+group,8A,11,false,10,0,9,0,0,0,2,0,9,1,0,0,1,0,0
+all,,11,false,10,0,9,0,0,0,2,0,9,1,0,0,1,0,0
+"
+    );
+    assert!(
+        stderr.contains("1 group(s) shown, 2 suppressed"),
+        "{stderr}"
+    );
+    assert_eq!(code, 1);
+    let (stdout, _, _) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "--by",
+        "class",
+        "--format",
+        "csv",
+        "-q",
+    ]);
+    assert!(
+        stdout.contains("\ngroup,7A,10,false,10,2,7,1,2,1,0,2,7,1,2,1,0,1,0\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_bad_change_block_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(root().join("instruments/gad2.yaml")).unwrap();
+    let bad = yaml.replace(
+        "change:\n  higher_is: worse\n",
+        "change:\n  higher_is: worse\n  reliability: {value: 1.5, source: \"\"}\n",
+    );
+    assert_ne!(bad, yaml);
+    let f = write(dir.path(), "gad2x.yaml", &bad);
+    let (_, stderr, code) = run(bin().args(["instruments", "validate", f.to_str().unwrap()]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error: reliability 1.5 is out of range"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: reliability without a source"),
+        "{stderr}"
+    );
+    let line = bad.lines().position(|l| l.contains("value: 1.5")).unwrap() + 1;
+    assert!(stderr.contains(&format!("gad2x.yaml:{line}:")), "{stderr}");
+}
+
+#[test]
+fn instruments_show_prints_the_change_facts_with_their_sources() {
+    let (stdout, _, code) = run(bin().args(["instruments", "show", "gad7"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\nChange over time (psyscreen change):\n  gad7:\n    higher is worse\n    reliable change: |change| >= 4 (published threshold (IAPT reliable improvement / deterioration); Lawn S, Huang N, Zabeen S, et al. BMC Psychiatry 2019;19:2 (doi 10.1186/s12888-018-1987-1), Table 1: reliable improvement = improvement of >= 4 on GAD-7 (IAPT definition))\n    clinical range: total >= 8\n"), "{stdout}");
+    let (stdout, _, _) = run(bin().args(["instruments", "show", "k10"]));
+    assert!(stdout.contains("reliable change: none published here: give --reliability and --sd, or --reliable-change"), "{stdout}");
+}
+
+#[test]
+fn the_report_page_counts_per_group_and_names_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("follow-up.html");
+    let (stdout, stderr, code) = run(bin()
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1764460800")
+        .args([
+            "change",
+            WAVES[0],
+            WAVES[1],
+            "-i",
+            "phq9,gad7",
+            "--waves",
+            "t1,t2",
+            "--by",
+            "class",
+            "--min-group",
+            "11",
+            "-q",
+        ])
+        .arg("--report")
+        .arg(&html));
+    assert_eq!((stdout.as_str(), code), ("", 1), "{stderr}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<h1>Follow-up between screenings by class: t1 → t2</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("<dt>Date</dt><dd>2025-11-30</dd>"), "{page}");
+    assert!(
+        page.contains("<td class=\"num suppressed\">&lt;11</td>"),
+        "7A and 7B are suppressed"
+    );
+    // 8A: 11 people, 10 linked; PHQ-9 none improved, 9 no change, 2 not known
+    assert!(page.contains("<tr><td class=\"group\">8A</td><td class=\"num\">11</td><td class=\"num\">0</td><td class=\"num\">9</td>"), "{page}");
+    assert!(
+        !page.contains("S7A") && !page.contains("S8A"),
+        "no id in the page"
+    );
+    let (_, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9", "--report", "x.html"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--by"), "{stderr}");
+}

@@ -11,6 +11,7 @@ use crate::messages::tr;
 use crate::yaml;
 
 mod builtin;
+pub mod codes;
 mod describe;
 pub mod known;
 mod model;
@@ -592,6 +593,14 @@ impl Checker<'_> {
         }
 
         let tests = self.tests(&raw, &items, &sets, &scales);
+        let codes = raw.codes.as_ref().map(|c| {
+            let ids: Vec<&str> = items.iter().map(|i: &Item| i.id.as_str()).collect();
+            let (codes, problems) = codes::check(c, &ids, &scales, &sets);
+            for (path, message, expected) in problems {
+                self.err(&path, message).expected = expected;
+            }
+            codes
+        });
         let skippable = (0..items.len())
             .filter(|&i| items[i].asked_if.is_some())
             .collect();
@@ -612,6 +621,7 @@ impl Checker<'_> {
             skippable,
             tests,
             origin: origin.to_string(),
+            codes,
         }
     }
 

@@ -54,6 +54,9 @@ pub struct RawInstrument {
     pub critical_items: Vec<String>,
     #[serde(default)]
     pub tests: Vec<RawTest>,
+    /// Verified terminology codes (LOINC) for the FHIR output.
+    #[serde(default)]
+    pub codes: Option<super::codes::RawCodes>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,6 +173,8 @@ pub struct Instrument {
     pub tests: Vec<KnownAnswer>,
     /// Where it came from: `built-in` or the path as given.
     pub origin: String,
+    /// Verified terminology codes (`codes:`), if any.
+    pub codes: Option<super::codes::Codes>,
 }
 
 #[derive(Debug, Clone)]

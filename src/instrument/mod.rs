@@ -12,6 +12,7 @@ use crate::yaml;
 
 mod builtin;
 pub mod codes;
+pub mod skeleton;
 mod describe;
 pub mod known;
 mod model;

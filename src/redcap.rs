@@ -39,6 +39,9 @@ const LABEL: usize = 4;
 const CHOICES: usize = 5;
 const NOTE: usize = 6;
 const BRANCHING: usize = 11;
+const ANNOTATION: usize = 17;
+/// The Field Annotation that keeps an item's response set id.
+const SET_NOTE: &str = "psyscreen response set: ";
 
 /// The dictionary as CSV text: `record_id` first (REDCap wants the
 /// project's first field to be the record id), then the items, then a
@@ -74,6 +77,7 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
             (TYPE, "radio".into()),
             (LABEL, item.text.get(Lang::En).to_string()),
             (CHOICES, choices.join(" | ")),
+            (ANNOTATION, format!("{SET_NOTE}{}", set.id)),
         ];
         if i == 0 {
             if let Some(t) = inst.instructions.en.as_deref().filter(|t| !t.is_empty()) {
@@ -94,11 +98,22 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
             .iter()
             .zip(&scale.terms)
             .map(|(&i, &(sign, base))| {
-                let id = &inst.items[i].id;
-                if sign < 0 {
+                let item = &inst.items[i];
+                let id = &item.id;
+                let term = if sign < 0 {
                     format!("({base}-[{id}])")
                 } else {
                     format!("[{id}]")
+                };
+                // not asked: the value implied (if_skipped), else it adds
+                // nothing; asked and blank stays blank
+                match (&item.asked_if, item.if_skipped) {
+                    (Some(c), Some(v)) => {
+                        let v = if sign < 0 { base - v } else { v };
+                        format!("if({}, {term}, {v})", branching(c))
+                    }
+                    (Some(c), None) => format!("if({}, {term}, 0)", branching(c)),
+                    (None, _) => term,
                 }
             })
             .collect();
@@ -172,6 +187,7 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
         bail!("{file} is not a REDCap data dictionary: its header lacks {:?}", &HEADER[..6]);
     };
     let branch_c = col(HEADER[BRANCHING]);
+    let note_c = col(HEADER[ANNOTATION]);
     let section_c = col(HEADER[SECTION]);
     let mut sk = Skeleton {
         id: id_of(form).unwrap_or_else(|| "imported".into()),
@@ -181,6 +197,7 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
     };
     sk.todo.push("version and name: REDCap has none; `1.0` and the form name are placeholders".into());
     let mut forms = Vec::new();
+    let mut calcs = Vec::new();
     let mut first = true;
     for (n, rec) in r.records().enumerate() {
         let rec = rec.with_context(|| format!("{file}: row {}", n + 2))?;
@@ -210,10 +227,15 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
                 if sk.instructions.is_none() {
                     sk.instructions = section_c.map(get).filter(|s| !s.is_empty());
                 }
-                let set = match sk.response_sets.iter().find(|(_, o)| *o == options) {
+                // the set's id as psyscreen wrote it, else set1, set2, ...
+                let named = note_c
+                    .map(get)
+                    .and_then(|n| n.strip_prefix(SET_NOTE).and_then(id_of))
+                    .filter(|n| !sk.response_sets.iter().any(|(s, o)| s == n && *o != options));
+                let set = match sk.response_sets.iter().find(|(s, o)| *o == options && named.as_ref().is_none_or(|n| n == s)) {
                     Some((id, _)) => id.clone(),
                     None => {
-                        let id = format!("set{}", sk.response_sets.len() + 1);
+                        let id = named.unwrap_or_else(|| format!("set{}", sk.response_sets.len() + 1));
                         sk.response_sets.push((id.clone(), options));
                         id
                     }
@@ -237,28 +259,15 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
                     ..SkeletonItem::default()
                 });
             }
-            "calc" => {
-                let calc = get(choices_c);
-                let items = fields_in(&calc);
-                let id = name.strip_suffix("_total").unwrap_or(&name).to_string();
-                let plain = calc.split('+').all(|t| {
-                    let t = t.trim();
-                    t.starts_with('[') && t.ends_with(']') && t[1..t.len() - 1].chars().all(|c| c != '[')
-                });
-                sk.todo.push(if plain {
-                    format!("scale `{id}` read from `{name}` as the sum of its fields: check the missing-data rule")
-                } else {
-                    format!("scale `{id}` from `{name}` = `{calc}`: only its fields were read (method sum); reverse items, means and multipliers need a person")
-                });
-                if let Some(id) = id_of(&id) {
-                    sk.scales.push((id, items));
-                }
-            }
+            "calc" => calcs.push((name, get(choices_c))),
             "descriptive" => {}
             other => sk.todo.push(format!(
                 "field `{name}` ({other}): not a question with fixed answers: not read"
             )),
         }
+    }
+    for (name, calc) in calcs {
+        read_calc(&mut sk, &name, &calc);
     }
     if sk.items.is_empty() {
         bail!(
@@ -273,6 +282,87 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
     }
     sk.todo.push("citation, licence, bands, the missing-data rule, critical items and known-answer tests: from the published source".into());
     Ok(sk)
+}
+
+/// A calculated field as a scale: a sum of terms `[x]`, `(N-[x])` (x
+/// reversed when N is its set's min + max) and `if(COND, TERM, V)` (x
+/// implies V when not asked). Anything else: the fields only, and a note.
+fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
+    let id = name.strip_suffix("_total").unwrap_or(name).to_string();
+    let Some(scale_id) = id_of(&id) else {
+        sk.todo.push(format!("calculated field `{name}`: not a psyscreen id: not read"));
+        return;
+    };
+    let mut plain = true;
+    for term in split_top(calc, '+') {
+        let term = term.trim();
+        let (inner, implied) = match term.strip_prefix("if(").and_then(|t| t.strip_suffix(')')) {
+            Some(args) => {
+                let parts = split_top(args, ',');
+                match (parts.get(1), parts.get(2).and_then(|v| v.trim().parse::<i32>().ok())) {
+                    (Some(t), Some(v)) if parts.len() == 3 => (t.trim().to_string(), Some(v)),
+                    _ => (String::new(), None),
+                }
+            }
+            None => (term.to_string(), None),
+        };
+        let (field, base) = match inner.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+            Some(r) => match r.split_once('-') {
+                Some((n, f)) => (f.trim().to_string(), n.trim().parse::<i32>().ok()),
+                None => (String::new(), None),
+            },
+            None => (inner.clone(), None),
+        };
+        let field = field.strip_prefix('[').and_then(|f| f.strip_suffix(']')).and_then(id_of);
+        let item = field.and_then(|f| sk.items.iter().position(|i| i.id == f));
+        let Some(k) = item else {
+            plain = false;
+            continue;
+        };
+        let (min, max) = sk
+            .response_sets
+            .iter()
+            .find(|(s, _)| *s == sk.items[k].responses)
+            .map_or((0, 0), |(_, o)| {
+                let vals = o.iter().map(|(v, _)| *v);
+                (vals.clone().min().unwrap_or(0), vals.max().unwrap_or(0))
+            });
+        match base {
+            Some(b) if b == min + max => sk.items[k].reverse = true,
+            Some(_) => plain = false,
+            None if inner.starts_with('(') => plain = false,
+            None => {}
+        }
+        if let Some(v) = implied {
+            // written reversed for a reversed item: back to the answer's value
+            sk.items[k].if_skipped = Some(if sk.items[k].reverse { min + max - v } else { v });
+        }
+    }
+    sk.todo.push(if plain {
+        format!("scale `{scale_id}` read from `{name}` (a sum): check the missing-data rule")
+    } else {
+        format!("scale `{scale_id}` from `{name}` = `{calc}`: only its fields were read (method sum); means, multipliers and other terms need a person")
+    });
+    sk.scales.push((scale_id, fields_in(calc)));
+}
+
+/// `s` split at `sep` outside parentheses.
+fn split_top(s: &str, sep: char) -> Vec<String> {
+    let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0_i32);
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if c == sep && depth == 0 {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
 }
 
 /// `0, Not at all | 1, Several days`: whole-number values only.

@@ -6,6 +6,7 @@ mod answers;
 mod broken;
 mod columns;
 mod crisis_texts;
+mod fhir;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

@@ -131,13 +131,15 @@ psyscreen instruments export gad7 --redcap -o gad7_dictionary.csv"
         force: bool,
     },
     /// Read an instrument from a FHIR Questionnaire (FILE.json) or a REDCap dictionary (redcap DICT.csv --form NAME) into a psyscreen YAML skeleton.
-    #[command(after_help = "The skeleton holds the items, response sets, skip logic and codes that could be read. \
+    #[command(
+        after_help = "The skeleton holds the items, response sets, skip logic and codes that could be read. \
 Bands, the missing-data rule, critical items, known-answer tests, citation and licence are not in a \
 Questionnaire or a dictionary: the skeleton marks them TODO and lists them at its top, and \
 `instruments validate` refuses it until a person has completed them. What could not be read is \
 said on stderr.\n\n\
 Examples:\n  psyscreen instruments import phq9.json -o my/phq9.yaml\n  \
-psyscreen instruments import redcap dictionary.csv --form gad7 -o my/gad7.yaml")]
+psyscreen instruments import redcap dictionary.csv --form gad7 -o my/gad7.yaml"
+    )]
     Import {
         /// A Questionnaire (FILE.json), or `redcap` followed by the dictionary.
         source: String,

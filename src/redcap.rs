@@ -138,7 +138,10 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
             (NAME, format!("{}_total", scale.id)),
             (FORM, form.clone()),
             (TYPE, "calc".into()),
-            (LABEL, inst.scale_name(inst.scale_index(&scale.id).unwrap_or(0), Lang::En)),
+            (
+                LABEL,
+                inst.scale_name(inst.scale_index(&scale.id).unwrap_or(0), Lang::En),
+            ),
             (CHOICES, calc),
             (NOTE, note),
         ])?;
@@ -150,7 +153,9 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
 /// `asked_if` in REDCap's branching logic: `[k10_2] > 1`, `or`, `and`.
 fn branching(c: &Cond<usize>) -> String {
     match c {
-        Cond::Cmp { name, op, value, .. } => {
+        Cond::Cmp {
+            name, op, value, ..
+        } => {
             let op = match op {
                 Op::Ge => ">=",
                 Op::Gt => ">",
@@ -184,7 +189,10 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
         col(HEADER[LABEL]),
         col(HEADER[CHOICES]),
     ) else {
-        bail!("{file} is not a REDCap data dictionary: its header lacks {:?}", &HEADER[..6]);
+        bail!(
+            "{file} is not a REDCap data dictionary: its header lacks {:?}",
+            &HEADER[..6]
+        );
     };
     let branch_c = col(HEADER[BRANCHING]);
     let note_c = col(HEADER[ANNOTATION]);
@@ -195,7 +203,8 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
         name: form.to_string(),
         ..Skeleton::default()
     };
-    sk.todo.push("version and name: REDCap has none; `1.0` and the form name are placeholders".into());
+    sk.todo
+        .push("version and name: REDCap has none; `1.0` and the form name are placeholders".into());
     let mut forms = Vec::new();
     let mut calcs = Vec::new();
     let mut first = true;
@@ -231,11 +240,20 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
                 let named = note_c
                     .map(get)
                     .and_then(|n| n.strip_prefix(SET_NOTE).and_then(id_of))
-                    .filter(|n| !sk.response_sets.iter().any(|(s, o)| s == n && *o != options));
-                let set = match sk.response_sets.iter().find(|(s, o)| *o == options && named.as_ref().is_none_or(|n| n == s)) {
+                    .filter(|n| {
+                        !sk.response_sets
+                            .iter()
+                            .any(|(s, o)| s == n && *o != options)
+                    });
+                let set = match sk
+                    .response_sets
+                    .iter()
+                    .find(|(s, o)| *o == options && named.as_ref().is_none_or(|n| n == s))
+                {
                     Some((id, _)) => id.clone(),
                     None => {
-                        let id = named.unwrap_or_else(|| format!("set{}", sk.response_sets.len() + 1));
+                        let id =
+                            named.unwrap_or_else(|| format!("set{}", sk.response_sets.len() + 1));
                         sk.response_sets.push((id.clone(), options));
                         id
                     }
@@ -248,7 +266,8 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
                     c
                 });
                 let Some(id) = id_of(&name) else {
-                    sk.todo.push(format!("field `{name}`: not a psyscreen id: not read"));
+                    sk.todo
+                        .push(format!("field `{name}`: not a psyscreen id: not read"));
                     continue;
                 };
                 sk.items.push(SkeletonItem {
@@ -278,7 +297,10 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
     if sk.scales.is_empty() {
         let all: Vec<String> = sk.items.iter().map(|i| i.id.clone()).collect();
         sk.scales.push((sk.id.clone(), all));
-        sk.todo.push(format!("scales: the form has no calculated field; `{}` sums every item as a start", sk.id));
+        sk.todo.push(format!(
+            "scales: the form has no calculated field; `{}` sums every item as a start",
+            sk.id
+        ));
     }
     sk.todo.push("citation, licence, bands, the missing-data rule, critical items and known-answer tests: from the published source".into());
     Ok(sk)
@@ -290,7 +312,9 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
 fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
     let id = name.strip_suffix("_total").unwrap_or(name).to_string();
     let Some(scale_id) = id_of(&id) else {
-        sk.todo.push(format!("calculated field `{name}`: not a psyscreen id: not read"));
+        sk.todo.push(format!(
+            "calculated field `{name}`: not a psyscreen id: not read"
+        ));
         return;
     };
     let mut plain = true;
@@ -299,7 +323,10 @@ fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
         let (inner, implied) = match term.strip_prefix("if(").and_then(|t| t.strip_suffix(')')) {
             Some(args) => {
                 let parts = split_top(args, ',');
-                match (parts.get(1), parts.get(2).and_then(|v| v.trim().parse::<i32>().ok())) {
+                match (
+                    parts.get(1),
+                    parts.get(2).and_then(|v| v.trim().parse::<i32>().ok()),
+                ) {
                     (Some(t), Some(v)) if parts.len() == 3 => (t.trim().to_string(), Some(v)),
                     _ => (String::new(), None),
                 }
@@ -313,7 +340,10 @@ fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
             },
             None => (inner.clone(), None),
         };
-        let field = field.strip_prefix('[').and_then(|f| f.strip_suffix(']')).and_then(id_of);
+        let field = field
+            .strip_prefix('[')
+            .and_then(|f| f.strip_suffix(']'))
+            .and_then(id_of);
         let item = field.and_then(|f| sk.items.iter().position(|i| i.id == f));
         let Some(k) = item else {
             plain = false;
@@ -335,7 +365,11 @@ fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
         }
         if let Some(v) = implied {
             // written reversed for a reversed item: back to the answer's value
-            sk.items[k].if_skipped = Some(if sk.items[k].reverse { min + max - v } else { v });
+            sk.items[k].if_skipped = Some(if sk.items[k].reverse {
+                min + max - v
+            } else {
+                v
+            });
         }
     }
     sk.todo.push(if plain {
@@ -416,7 +450,11 @@ fn read_branching(b: &str) -> Option<String> {
             let op = [">=", "<=", "<>", "!=", ">", "<", "="]
                 .into_iter()
                 .find(|o| rest.starts_with(o))?;
-            let value: i64 = rest[op.len()..].trim().trim_matches(['\'', '"']).parse().ok()?;
+            let value: i64 = rest[op.len()..]
+                .trim()
+                .trim_matches(['\'', '"'])
+                .parse()
+                .ok()?;
             let op = match op {
                 "=" => "==",
                 "<>" | "!=" => return None,
@@ -439,7 +477,10 @@ mod tests {
 
     #[test]
     fn branching_logic_both_ways() {
-        assert_eq!(read_branching("[k10_2] > 1").as_deref(), Some("\"k10_2 > 1\""));
+        assert_eq!(
+            read_branching("[k10_2] > 1").as_deref(),
+            Some("\"k10_2 > 1\"")
+        );
         assert_eq!(
             read_branching("([asq_1] = 1 or [asq_2] = '1')").as_deref(),
             Some("{any: [\"asq_1 == 1\", \"asq_2 == 1\"]}")

@@ -149,10 +149,15 @@ pub fn test(specs: &[String]) -> anyhow::Result<Exit> {
 
 /// `instruments export ID --fhir|--redcap`: the instrument for another
 /// system, to stdout or `-o`.
-pub fn export(spec: &str, fhir: bool, (output, force): (Option<&Path>, bool)) -> anyhow::Result<Exit> {
+pub fn export(
+    spec: &str,
+    fhir: bool,
+    (output, force): (Option<&Path>, bool),
+) -> anyhow::Result<Exit> {
     let inst = instrument::resolve_one(spec)?;
     let text = if fhir {
-        let mut t = serde_json::to_string_pretty(&crate::fhir::questionnaire::questionnaire(&inst)?)?;
+        let mut t =
+            serde_json::to_string_pretty(&crate::fhir::questionnaire::questionnaire(&inst)?)?;
         t.push('\n');
         t
     } else {

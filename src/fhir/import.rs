@@ -38,14 +38,18 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
         .or_else(|| str_of(&q["id"]).as_deref().and_then(id_of))
         .or_else(|| str_of(&q["name"]).as_deref().and_then(id_of))
         .unwrap_or_else(|| {
-            sk.todo.push("id: none could be read; `imported` is a placeholder".into());
+            sk.todo
+                .push("id: none could be read; `imported` is a placeholder".into());
             "imported".into()
         });
     if q["version"].is_null() {
-        sk.todo.push("version: the Questionnaire has none; 1.0 is a placeholder".into());
+        sk.todo
+            .push("version: the Questionnaire has none; 1.0 is a placeholder".into());
     }
-    sk.citation = str_of(&q["description"])
-        .map(|d| d.trim_end_matches(" Scored by psyscreen (screening, not a clinical assessment).").to_string());
+    sk.citation = str_of(&q["description"]).map(|d| {
+        d.trim_end_matches(" Scored by psyscreen (screening, not a clinical assessment).")
+            .to_string()
+    });
     let mut codes = SkeletonCodes::default();
     if let Some(c) = q["code"].get(0) {
         codes.system = str_of(&c["system"]).unwrap_or_default();
@@ -110,8 +114,14 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
             .or_else(|| extension(coding, ITEM_WEIGHT))
             .or_else(|| extension(coding, ORDINAL))
             .and_then(Value::as_f64);
-        let code = coding["code"].as_str().or_else(|| o["valueString"].as_str());
-        let numeric = code.and_then(|c| c.parse::<i32>().ok()).or_else(|| o["valueInteger"].as_i64().and_then(|v| i32::try_from(v).ok()));
+        let code = coding["code"]
+            .as_str()
+            .or_else(|| o["valueString"].as_str());
+        let numeric = code.and_then(|c| c.parse::<i32>().ok()).or_else(|| {
+            o["valueInteger"]
+                .as_i64()
+                .and_then(|v| i32::try_from(v).ok())
+        });
         #[allow(clippy::cast_possible_truncation)]
         let weight = weight.filter(|w| w.fract() == 0.0).map(|w| w as i32);
         let Some(value) = numeric.or(weight) else {
@@ -160,12 +170,15 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
         }
     }
     let asked_if = item["enableWhen"].as_array().and_then(|w| {
-        let parts: Option<Vec<(String, String, i64)>> = w.iter().map(|e| condition(sk, e)).collect();
+        let parts: Option<Vec<(String, String, i64)>> =
+            w.iter().map(|e| condition(sk, e)).collect();
         let all = item["enableBehavior"] == "all";
         match parts {
             Some(p) => Some(asked_if_yaml(sk, &p, all)),
             None => {
-                sk.todo.push(format!("item `{id}`: its enableWhen could not be read: asked_if needs a person"));
+                sk.todo.push(format!(
+                    "item `{id}`: its enableWhen could not be read: asked_if needs a person"
+                ));
                 None
             }
         }
@@ -184,11 +197,15 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
 
 /// The value of the first extension with `url`.
 fn extension<'a>(v: &'a Value, url: &str) -> Option<&'a Value> {
-    v["extension"].as_array()?.iter().find(|e| e["url"] == url).and_then(|e| {
-        ["valueDecimal", "valueInteger", "valueCode", "valueString"]
-            .iter()
-            .find_map(|k| e.get(*k))
-    })
+    v["extension"]
+        .as_array()?
+        .iter()
+        .find(|e| e["url"] == url)
+        .and_then(|e| {
+            ["valueDecimal", "valueInteger", "valueCode", "valueString"]
+                .iter()
+                .find_map(|k| e.get(*k))
+        })
 }
 
 /// enableWhen entries as `asked_if` (YAML flow text): one comparison;
@@ -226,14 +243,21 @@ fn asked_if_yaml(sk: &Skeleton, parts: &[(String, String, i64)], all: bool) -> S
         }
     }
     let joined: Vec<String> = parts.iter().map(quoted).collect();
-    format!("{{{}: [{}]}}", if all { "all" } else { "any" }, joined.join(", "))
+    format!(
+        "{{{}: [{}]}}",
+        if all { "all" } else { "any" },
+        joined.join(", ")
+    )
 }
 
 /// An enableWhen entry as a comparison (item, operator, value) on an
 /// earlier item's value.
 fn condition(sk: &Skeleton, e: &Value) -> Option<(String, String, i64)> {
     let question = e["question"].as_str()?;
-    let item = sk.items.iter().find(|i| i.id == question || id_of(question).as_deref() == Some(i.id.as_str()))?;
+    let item = sk
+        .items
+        .iter()
+        .find(|i| i.id == question || id_of(question).as_deref() == Some(i.id.as_str()))?;
     let op = match e["operator"].as_str()? {
         "=" => "==",
         ">=" | ">" | "<=" | "<" => e["operator"].as_str()?,
@@ -247,7 +271,10 @@ fn condition(sk: &Skeleton, e: &Value) -> Option<(String, String, i64)> {
             Ok(v) => v,
             Err(_) => {
                 // a coded answer: its value from the set's codes
-                let set = sk.response_sets.iter().find(|(s, _)| *s == item.responses)?;
+                let set = sk
+                    .response_sets
+                    .iter()
+                    .find(|(s, _)| *s == item.responses)?;
                 let display = e["answerCoding"]["display"].as_str()?;
                 i64::from(set.1.iter().find(|(_, l)| l == display)?.0)
             }

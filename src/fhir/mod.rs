@@ -31,16 +31,23 @@ pub fn canonical(inst: &Instrument) -> String {
 /// The system of an instrument's answers when they have no codes: one per
 /// response set, the option's value is the code.
 pub fn answer_system(inst: &Instrument, set: usize) -> String {
-    format!("{}:responses:{}", canonical(inst), inst.response_sets[set].id)
+    format!(
+        "{}:responses:{}",
+        canonical(inst),
+        inst.response_sets[set].id
+    )
 }
 
 /// The coding of option `option` of response set `set`.
 pub fn answer_coding(inst: &Instrument, set: usize, option: usize) -> Value {
     let o = &inst.response_sets[set].options[option];
-    let coded = inst
-        .codes
-        .as_ref()
-        .and_then(|c| c.answers.get(set)?.get(option)?.as_ref().map(|code| (c, code)));
+    let coded = inst.codes.as_ref().and_then(|c| {
+        c.answers
+            .get(set)?
+            .get(option)?
+            .as_ref()
+            .map(|code| (c, code))
+    });
     let (system, code) = match coded {
         Some((c, code)) => (c.system.clone(), code.clone()),
         None => (answer_system(inst, set), o.value.to_string()),
@@ -177,7 +184,13 @@ pub fn row_resources(
     }];
     for (k, (scale, result)) in inst.scales.iter().zip(results).enumerate() {
         let id = resource_id(&["obs", &scale.id, &key]);
-        let body = observation(inst, k, result, (&id, refs.to("QuestionnaireResponse", &qr_id)), outcome);
+        let body = observation(
+            inst,
+            k,
+            result,
+            (&id, refs.to("QuestionnaireResponse", &qr_id)),
+            outcome,
+        );
         out.push(Resource {
             kind: "Observation",
             id,
@@ -196,7 +209,11 @@ fn observation(
 ) -> Value {
     let scale = &inst.scales[k];
     let name = inst.scale_name(k, Lang::En);
-    let code = match inst.codes.as_ref().and_then(|c| Some((c, c.totals.get(k)?.as_ref()?))) {
+    let code = match inst
+        .codes
+        .as_ref()
+        .and_then(|c| Some((c, c.totals.get(k)?.as_ref()?)))
+    {
         Some((c, code)) => json!({"coding": [{"system": c.system, "code": code}], "text": name}),
         None => json!({"coding": [{"system": canonical(inst), "code": scale.id}], "text": name}),
     };
@@ -270,7 +287,8 @@ fn set_value(obs: &mut Value, scale: &Scale, total: i64) {
         obs["valueInteger"] = json!(total);
     } else {
         let value: f64 = scale.format_total(total).parse().unwrap_or(f64::NAN);
-        obs["valueQuantity"] = json!({"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"});
+        obs["valueQuantity"] =
+            json!({"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"});
     }
 }
 

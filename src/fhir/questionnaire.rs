@@ -40,7 +40,11 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
             "type": "choice",
             "answerOption": options,
         });
-        if let Some(code) = inst.codes.as_ref().and_then(|c| Some((c, c.items.get(i)?.as_ref()?))) {
+        if let Some(code) = inst
+            .codes
+            .as_ref()
+            .and_then(|c| Some((c, c.items.get(i)?.as_ref()?)))
+        {
             q["code"] = json!([{"system": code.0.system, "code": code.1}]);
         }
         if let Some(c) = &item.asked_if {
@@ -56,7 +60,8 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
             }
         }
         if let Some(v) = item.if_skipped {
-            q["extension"] = json!([{"url": format!("{EXTENSION_BASE}if-skipped"), "valueInteger": v}]);
+            q["extension"] =
+                json!([{"url": format!("{EXTENSION_BASE}if-skipped"), "valueInteger": v}]);
         }
         items.push(q);
     }
@@ -73,7 +78,11 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
         "copyright": inst.license,
         "item": items,
     });
-    if let Some(panel) = inst.codes.as_ref().and_then(|c| Some((c, c.panel.as_ref()?))) {
+    if let Some(panel) = inst
+        .codes
+        .as_ref()
+        .and_then(|c| Some((c, c.panel.as_ref()?)))
+    {
         q["code"] = json!([{"system": panel.0.system, "code": panel.1}]);
     }
     if let Some(i) = inst.instructions.en.as_deref().filter(|s| !s.is_empty()) {
@@ -99,7 +108,9 @@ fn enable_when(inst: &Instrument, c: &Cond<usize>) -> Option<(Vec<Value>, Option
             .collect()
     };
     match c {
-        Cond::Cmp { target, op, value, .. } => {
+        Cond::Cmp {
+            target, op, value, ..
+        } => {
             let m = matches(*target, *op, *value);
             let behavior = (m.len() > 1).then_some("any");
             (!m.is_empty()).then_some((m, behavior))
@@ -118,7 +129,10 @@ fn enable_when(inst: &Instrument, c: &Cond<usize>) -> Option<(Vec<Value>, Option
         Cond::All(parts) => {
             let mut all = Vec::new();
             for p in parts {
-                let Cond::Cmp { target, op, value, .. } = p else {
+                let Cond::Cmp {
+                    target, op, value, ..
+                } = p
+                else {
                     return None;
                 };
                 let m = matches(*target, *op, *value);

@@ -82,7 +82,10 @@ pub fn check(
         code_ok(path.clone(), code, false);
         match scales.iter().position(|s| &s.id == id) {
             Some(s) => codes.totals[s] = Some(code.clone()),
-            None => unknown.push((path, format!("codes.total names `{id}`, which is not a scale of this instrument"))),
+            None => unknown.push((
+                path,
+                format!("codes.total names `{id}`, which is not a scale of this instrument"),
+            )),
         }
     }
     for (id, code) in &raw.items {
@@ -90,7 +93,10 @@ pub fn check(
         code_ok(path.clone(), code, false);
         match item_ids.iter().position(|i| i == id) {
             Some(i) => codes.items[i] = Some(code.clone()),
-            None => unknown.push((path, format!("codes.items names `{id}`, which is not an item of this instrument"))),
+            None => unknown.push((
+                path,
+                format!("codes.items names `{id}`, which is not an item of this instrument"),
+            )),
         }
     }
     for (set_id, by_value) in &raw.answers {
@@ -116,7 +122,11 @@ pub fn check(
             // an answer without its code would go out uncoded beside coded ones
             unknown_expected.push((
                 format!("codes.answers.{set_id}"),
-                format!("codes.answers.{set_id} codes {} of its {} options", by_value.len(), sets[s].options.len()),
+                format!(
+                    "codes.answers.{set_id} codes {} of its {} options",
+                    by_value.len(),
+                    sets[s].options.len()
+                ),
                 Some("a code for every option, or none".into()),
             ));
         }
@@ -145,10 +155,15 @@ fn code_problem(code: &str, loinc: bool, answer: bool) -> Option<String> {
     match code.split_once('-') {
         Some((n, d)) if digits(n) && n.len() <= 7 && d.len() == 1 && digits(d) => {
             let expected = loinc_check_digit(n);
-            (d.as_bytes()[0] - b'0' != expected)
-                .then(|| format!("`{code}` is not a LOINC code: its check digit should be {expected} (a typo?)"))
+            (d.as_bytes()[0] - b'0' != expected).then(|| {
+                format!(
+                    "`{code}` is not a LOINC code: its check digit should be {expected} (a typo?)"
+                )
+            })
         }
-        _ => Some(format!("`{code}` is not a LOINC code (digits, a dash, a check digit)")),
+        _ => Some(format!(
+            "`{code}` is not a LOINC code (digits, a dash, a check digit)"
+        )),
     }
 }
 

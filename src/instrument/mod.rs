@@ -12,11 +12,11 @@ use crate::yaml;
 
 mod builtin;
 pub mod codes;
-pub mod skeleton;
 mod describe;
 pub mod known;
 mod model;
 pub mod scoring;
+pub mod skeleton;
 
 pub use builtin::{builtin, builtin_ids, builtin_with, BUILTIN_SOURCES};
 pub use describe::describe;

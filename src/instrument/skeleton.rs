@@ -57,7 +57,10 @@ impl Skeleton {
     pub fn to_yaml(&self, from: &str) -> String {
         let mut y = String::new();
         let _ = writeln!(y, "# Instrument skeleton read from {from} by psyscreen.");
-        let _ = writeln!(y, "# It does not score until a person completes it; then check it with");
+        let _ = writeln!(
+            y,
+            "# It does not score until a person completes it; then check it with"
+        );
         let _ = writeln!(y, "#   psyscreen instruments validate THIS_FILE");
         let _ = writeln!(y, "# Needs a person:");
         for t in &self.todo {
@@ -66,11 +69,18 @@ impl Skeleton {
         let _ = writeln!(y, "id: {}", self.id);
         let _ = writeln!(y, "version: {}", q(&self.version));
         let _ = writeln!(y, "name: {{en: {}}}", q(&self.name));
-        let todo = |v: &Option<String>, what: &str| {
-            v.clone().unwrap_or_else(|| format!("TODO: {what}"))
-        };
-        let _ = writeln!(y, "citation: {}", q(&todo(&self.citation, "the published source")));
-        let _ = writeln!(y, "license: {}", q(&todo(&self.license, "the terms of use")));
+        let todo =
+            |v: &Option<String>, what: &str| v.clone().unwrap_or_else(|| format!("TODO: {what}"));
+        let _ = writeln!(
+            y,
+            "citation: {}",
+            q(&todo(&self.citation, "the published source"))
+        );
+        let _ = writeln!(
+            y,
+            "license: {}",
+            q(&todo(&self.license, "the terms of use"))
+        );
         if let Some(i) = &self.instructions {
             let _ = writeln!(y, "instructions: {{en: {}}}", q(i));
         }
@@ -101,7 +111,9 @@ impl Skeleton {
             let _ = writeln!(y, "    items: [{}]", items.join(", "));
             y.push_str("    method: sum\n");
             y.push_str("    missing: {max_missing: 0}   # TODO: the authors' missing-data rule\n");
-            y.push_str("    bands: []   # TODO: the published bands, inclusive, covering every total\n");
+            y.push_str(
+                "    bands: []   # TODO: the published bands, inclusive, covering every total\n",
+            );
         }
         if let Some(c) = &self.codes {
             y.push_str("codes:   # as read; check each code against its source before use\n");
@@ -126,7 +138,9 @@ impl Skeleton {
             }
         }
         y.push_str("critical_items: []   # TODO: items whose answer is a crisis signal\n");
-        y.push_str("tests: []   # TODO: known answers, computed by hand from the published scoring\n");
+        y.push_str(
+            "tests: []   # TODO: known answers, computed by hand from the published scoring\n",
+        );
         y
     }
 }

@@ -299,6 +299,9 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
 }
 
 /// `score`'s output: rows (CSV, JSON, a table) or FHIR resources.
+// one per run, on the stack: boxing the row writer would add an
+// indirection to every row of the hot path for nothing
+#[allow(clippy::large_enum_variant)]
 pub enum Writer<'a, W: Write> {
     Rows(ScoreWriter<'a, W>),
     Fhir(super::fhir::FhirWriter<'a, W>),
@@ -322,7 +325,14 @@ impl<'a, W: Write> Writer<'a, W> {
                     "--fhir-bundle 需与 --format fhir 一起使用"
                 ));
             }
-            let rows = ScoreWriter::new((format, w, dest), headers, (battery, policy, bound), lang, lead, filter)?;
+            let rows = ScoreWriter::new(
+                (format, w, dest),
+                headers,
+                (battery, policy, bound),
+                lang,
+                lead,
+                filter,
+            )?;
             return Ok(Writer::Rows(rows));
         }
         if !lead.keep.is_empty() {
@@ -331,7 +341,13 @@ impl<'a, W: Write> Writer<'a, W> {
                 "FHIR 资源中没有 --keep 列的位置：使用 --format fhir 时请不要指定 --keep"
             ));
         }
-        let fhir = super::fhir::FhirWriter::new((w, bundle), (battery, policy, bound), lang, lead, filter)?;
+        let fhir = super::fhir::FhirWriter::new(
+            (w, bundle),
+            (battery, policy, bound),
+            lang,
+            lead,
+            filter,
+        )?;
         Ok(Writer::Fhir(fhir))
     }
 

@@ -74,7 +74,10 @@ fn score_fhir_writes_a_response_and_an_observation_per_scale() {
     // GAD-7 answers have no verified LOINC answer codes: the instrument's own system
     let gqr = find(&rs, "QuestionnaireResponse", "qr-gad7-S7A07-r8");
     let g = &gqr["item"][0]["answer"][0]["valueCoding"];
-    assert_eq!(g["system"], "urn:psyscreen:questionnaire:gad7:responses:freq4");
+    assert_eq!(
+        g["system"],
+        "urn:psyscreen:questionnaire:gad7:responses:freq4"
+    );
     assert_eq!(g["code"], "2");
 }
 
@@ -89,7 +92,10 @@ fn prorated_and_incomplete_totals_are_marked() {
     let p1 = find(&rs, "Observation", "obs-phq9-P1-r2");
     assert_eq!(p1["valueInteger"], 17);
     assert_eq!(ext(p1, "prorated")[0]["valueBoolean"], true);
-    assert!(p1["note"][0]["text"].as_str().unwrap().starts_with("prorated: 1 of 9"));
+    assert!(p1["note"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("prorated: 1 of 9"));
     // the blank item is not in the response: it was not answered
     let qr = find(&rs, "QuestionnaireResponse", "qr-phq9-P1-r2");
     let linked: Vec<&str> = qr["item"]
@@ -110,7 +116,15 @@ fn prorated_and_incomplete_totals_are_marked() {
 #[test]
 fn a_bundle_is_one_transaction_whose_references_resolve() {
     let (out, err, code) = run(bin()
-        .args(["score", "-i", "phq9", "--format", "fhir", "--fhir-bundle", "--quiet"])
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "--format",
+            "fhir",
+            "--fhir-bundle",
+            "--quiet",
+        ])
         .arg(data("fhir/missing.csv")));
     assert_eq!(code, 0, "{err}");
     let b: Value = serde_json::from_str(&out).expect("one JSON document");
@@ -123,7 +137,11 @@ fn a_bundle_is_one_transaction_whose_references_resolve() {
         assert_eq!(e["request"]["method"], "PUT");
         assert_eq!(
             e["request"]["url"],
-            format!("{}/{}", r["resourceType"].as_str().unwrap(), r["id"].as_str().unwrap())
+            format!(
+                "{}/{}",
+                r["resourceType"].as_str().unwrap(),
+                r["id"].as_str().unwrap()
+            )
         );
         assert!(e["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
     }
@@ -137,20 +155,40 @@ fn a_bundle_is_one_transaction_whose_references_resolve() {
 fn fhir_ids_are_pseudonyms_when_pseudonymizing() {
     let dir = tempfile::tempdir().unwrap();
     let (out, err, code) = run(bin()
-        .args(["score", "-i", "phq9", "--format", "fhir", "--quiet", "--pseudonymize"])
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "--format",
+            "fhir",
+            "--quiet",
+            "--pseudonymize",
+        ])
         .arg(dir.path().join("key"))
         .arg(data("fhir/missing.csv")));
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("P1"), "no raw id anywhere");
     let rs = lines(&out);
     let id = rs[0]["identifier"]["value"].as_str().unwrap();
-    assert!(id.len() >= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    assert!(
+        id.len() >= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
 }
 
 #[test]
 fn min_level_keeps_only_the_people_at_it() {
     let (out, _, _) = run(bin()
-        .args(["score", "-i", "phq9,gad7", "--format", "fhir", "--quiet", "--min-level", "urgent"])
+        .args([
+            "score",
+            "-i",
+            "phq9,gad7",
+            "--format",
+            "fhir",
+            "--quiet",
+            "--min-level",
+            "urgent",
+        ])
         .arg(root().join("examples/class-survey.csv")));
     let ids: std::collections::BTreeSet<String> = lines(&out)
         .iter()
@@ -168,13 +206,21 @@ fn fhir_options_that_do_not_fit_are_usage_errors() {
     assert_eq!((out.as_str(), code), ("", 2));
     assert_eq!(err, "error: --fhir-bundle goes with --format fhir\n");
     let (out, err, code) = run(bin()
-        .args(["score", "-i", "phq9", "--format", "fhir", "--keep", "phq9_1"])
+        .args([
+            "score", "-i", "phq9", "--format", "fhir", "--keep", "phq9_1",
+        ])
         .arg(data("fhir/missing.csv")));
     assert_eq!((out.as_str(), code), ("", 2));
-    assert!(err.contains("--keep has no place in FHIR resources"), "{err}");
+    assert!(
+        err.contains("--keep has no place in FHIR resources"),
+        "{err}"
+    );
     let (_, err, code) = run(bin().args(["instruments", "list", "--format", "fhir"]));
     assert_eq!(code, 2);
-    assert!(err.contains("--format fhir is written by `score` only"), "{err}");
+    assert!(
+        err.contains("--format fhir is written by `score` only"),
+        "{err}"
+    );
 }
 
 fn export(id: &str, how: &str) -> String {
@@ -197,7 +243,10 @@ fn a_questionnaire_carries_codes_weights_and_skip_logic() {
         .collect();
     assert_eq!(
         codes,
-        ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
+        [
+            "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+            "44260-8"
+        ]
     );
     let weight = |o: &Value| o["extension"][0]["valueDecimal"].as_i64().unwrap();
     let first = q["item"][0]["answerOption"].as_array().unwrap();
@@ -209,14 +258,22 @@ fn a_questionnaire_carries_codes_weights_and_skip_logic() {
     // PSS-10 item 4 is reverse-scored: "Never" (0) adds 4
     let pss: Value = serde_json::from_str(&export("pss10", "--fhir")).unwrap();
     let item4 = pss["item"][3]["answerOption"].as_array().unwrap();
-    assert_eq!(item4.iter().map(weight).collect::<Vec<_>>(), [4, 3, 2, 1, 0]);
+    assert_eq!(
+        item4.iter().map(weight).collect::<Vec<_>>(),
+        [4, 3, 2, 1, 0]
+    );
     // K10 item 3 is asked when item 2 > 1: any of the answers 2..5
     let k10: Value = serde_json::from_str(&export("k10", "--fhir")).unwrap();
     let when = k10["item"][2]["enableWhen"].as_array().unwrap();
     assert_eq!(k10["item"][2]["enableBehavior"], "any");
-    let codes: Vec<&str> = when.iter().map(|w| w["answerCoding"]["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = when
+        .iter()
+        .map(|w| w["answerCoding"]["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["2", "3", "4", "5"]);
-    assert!(when.iter().all(|w| w["question"] == "k10_2" && w["operator"] == "="));
+    assert!(when
+        .iter()
+        .all(|w| w["question"] == "k10_2" && w["operator"] == "="));
 }
 
 #[test]
@@ -238,12 +295,25 @@ fn a_redcap_dictionary_has_redcaps_columns_choices_and_totals() {
     );
     let total = rows.last().unwrap();
     assert_eq!((&total[0], &total[3]), ("gad7_total", "calc"));
-    assert_eq!(&total[5], "[gad7_1]+[gad7_2]+[gad7_3]+[gad7_4]+[gad7_5]+[gad7_6]+[gad7_7]");
+    assert_eq!(
+        &total[5],
+        "[gad7_1]+[gad7_2]+[gad7_3]+[gad7_4]+[gad7_5]+[gad7_6]+[gad7_7]"
+    );
 }
 
-/// Per item: id, English text, reverse, asked_if, if_skipped, and its
-/// response set's id and options (value, English label).
-fn items_of(yaml: &str, with_set_ids: bool) -> Vec<(String, String, bool, Option<String>, Option<i64>, String, Vec<(i64, String)>)> {
+/// An item as compared: id, English text, reverse, asked_if, if_skipped,
+/// and its response set's id and options (value, English label).
+type ItemFacts = (
+    String,
+    String,
+    bool,
+    Option<String>,
+    Option<i64>,
+    String,
+    Vec<(i64, String)>,
+);
+
+fn items_of(yaml: &str, with_set_ids: bool) -> Vec<ItemFacts> {
     let y: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
     let sets = &y["response_sets"];
     y["items"]
@@ -256,7 +326,12 @@ fn items_of(yaml: &str, with_set_ids: bool) -> Vec<(String, String, bool, Option
                 .as_sequence()
                 .unwrap()
                 .iter()
-                .map(|o| (o["value"].as_i64().unwrap(), o["label"]["en"].as_str().unwrap().to_string()))
+                .map(|o| {
+                    (
+                        o["value"].as_i64().unwrap(),
+                        o["label"]["en"].as_str().unwrap().to_string(),
+                    )
+                })
                 .collect();
             (
                 i["id"].as_str().unwrap().to_string(),
@@ -272,7 +347,11 @@ fn items_of(yaml: &str, with_set_ids: bool) -> Vec<(String, String, bool, Option
 }
 
 fn import(args: &[&str], file: &std::path::Path) -> String {
-    let (out, err, code) = run(bin().args(["instruments", "import"]).args(&args[..args.len().min(1)]).arg(file).args(&args[args.len().min(1)..]));
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import"])
+        .args(&args[..args.len().min(1)])
+        .arg(file)
+        .args(&args[args.len().min(1)..]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("needs a person before it can score"), "{err}");
     out
@@ -281,10 +360,13 @@ fn import(args: &[&str], file: &std::path::Path) -> String {
 #[test]
 fn redcap_round_trip_keeps_items_and_response_sets() {
     let dir = tempfile::tempdir().unwrap();
-    for id in ["phq9", "gad7", "asq", "k10", "pss10", "dass21", "who5", "cesd"] {
+    for id in [
+        "phq9", "gad7", "asq", "k10", "pss10", "dass21", "who5", "cesd",
+    ] {
         let dict = write(dir.path(), &format!("{id}.csv"), &export(id, "--redcap"));
         let skeleton = import(&["redcap", "--form", id], &dict);
-        let original = std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
+        let original =
+            std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
         assert_eq!(items_of(&skeleton, true), items_of(&original, true), "{id}");
     }
 }
@@ -295,8 +377,13 @@ fn fhir_round_trip_keeps_items_and_response_sets() {
     for id in ["phq9", "gad7", "asq", "pss10", "dass21"] {
         let q = write(dir.path(), &format!("{id}.json"), &export(id, "--fhir"));
         let skeleton = import(&[], &q);
-        let original = std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
-        assert_eq!(items_of(&skeleton, false), items_of(&original, false), "{id}");
+        let original =
+            std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
+        assert_eq!(
+            items_of(&skeleton, false),
+            items_of(&original, false),
+            "{id}"
+        );
         let y: serde_yaml::Value = serde_yaml::from_str(&skeleton).unwrap();
         assert_eq!(y["id"].as_str(), Some(id));
     }
@@ -340,9 +427,15 @@ fn import_says_what_it_cannot_read() {
     let (_, err, code) = run(bin().args(["instruments", "import", "redcap"]).arg(&dict));
     assert_eq!(code, 2);
     assert!(err.contains("needs --form NAME"), "{err}");
-    let (_, err, code) = run(bin().args(["instruments", "import", "redcap"]).arg(&dict).args(["--form", "phq9"]));
+    let (_, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(&dict)
+        .args(["--form", "phq9"]));
     assert_eq!(code, 2);
-    assert!(err.contains("no radio or dropdown field in form `phq9`; its forms are: gad7"), "{err}");
+    assert!(
+        err.contains("no radio or dropdown field in form `phq9`; its forms are: gad7"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -351,11 +444,20 @@ fn a_code_with_a_wrong_check_digit_is_a_located_error() {
     let text = std::fs::read_to_string(root().join("instruments/phq9.yaml"))
         .unwrap()
         .replace("phq9_2: 44255-8", "phq9_2: 44255-9")
-        .replace("total: {phq9: 44261-6}", "total: {phq9: 44261-6, phq8: 44261-6}");
+        .replace(
+            "total: {phq9: 44261-6}",
+            "total: {phq9: 44261-6, phq8: 44261-6}",
+        );
     let p = write(dir.path(), "phq9.yaml", &text);
     let (_, err, code) = run(bin().args(["instruments", "validate"]).arg(&p));
     assert_eq!(code, 2);
-    assert!(err.contains("`44255-9` is not a LOINC code: its check digit should be 8 (a typo?)"), "{err}");
-    assert!(err.contains("codes.total names `phq8`, which is not a scale of this instrument"), "{err}");
+    assert!(
+        err.contains("`44255-9` is not a LOINC code: its check digit should be 8 (a typo?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("codes.total names `phq8`, which is not a scale of this instrument"),
+        "{err}"
+    );
     assert!(err.contains("phq9.yaml:"), "located: {err}");
 }

@@ -47,7 +47,7 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
             .push("version: the Questionnaire has none; 1.0 is a placeholder".into());
     }
     sk.citation = str_of(&q["description"]).map(|d| {
-        d.trim_end_matches(" Scored by psyscreen (screening, not a clinical assessment).")
+        d.trim_end_matches(super::questionnaire::SCORED_BY)
             .to_string()
     });
     let mut codes = SkeletonCodes::default();

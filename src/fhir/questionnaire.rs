@@ -7,6 +7,9 @@
 use serde_json::{json, Value};
 
 use super::{answer_coding, canonical, EXTENSION_BASE, ITEM_WEIGHT};
+
+/// Ends the description: who scores it, and how (read back off on import).
+pub const SCORED_BY: &str = "\n\nScored by psyscreen: a screening aid, not a clinical assessment.";
 use crate::condition::{Cond, Fixed, Op};
 use crate::instrument::{Instrument, Lang};
 
@@ -74,7 +77,7 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
         "title": inst.name.get(Lang::En),
         "status": "active",
         "subjectType": ["Patient"],
-        "description": format!("{} Scored by psyscreen (screening, not a clinical assessment).", inst.citation),
+        "description": format!("{}{SCORED_BY}", inst.citation),
         "copyright": inst.license,
         "item": items,
     });

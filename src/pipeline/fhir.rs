@@ -17,6 +17,9 @@ use crate::score::Battery;
 use super::write::{Filter, Lead};
 use super::{Row, RowSink, Scores};
 
+const BUNDLE_START: &[u8] = br#"{"resourceType":"Bundle","type":"transaction","entry":["#;
+const BUNDLE_EMPTY: &[u8] = b"{\"resourceType\":\"Bundle\",\"type\":\"transaction\"}\n";
+
 pub struct FhirWriter<'a, W: Write> {
     out: W,
     battery: &'a Battery,
@@ -37,16 +40,12 @@ pub struct FhirWriter<'a, W: Write> {
 
 impl<'a, W: Write> FhirWriter<'a, W> {
     pub fn new(
-        (mut out, bundle): (W, bool),
+        (out, bundle): (W, bool),
         (battery, policy, bound): (&'a Battery, &'a Policy, &'a Bound),
         lang: Lang,
         lead: Lead,
         filter: Filter,
     ) -> anyhow::Result<Self> {
-        if bundle {
-            out.write_all(br#"{"resourceType":"Bundle","type":"transaction","entry":["#)
-                .context("writing output")?;
-        }
         Ok(FhirWriter {
             out,
             battery,
@@ -70,10 +69,11 @@ impl<'a, W: Write> FhirWriter<'a, W> {
         if self.closed {
             return Ok(None);
         }
-        let end = if self.refs == Refs::Bundle {
-            self.out.write_all(b"]}\n")
-        } else {
-            Ok(())
+        // FHIR JSON has no empty arrays: a bundle of nothing has no `entry`
+        let end = match (self.refs, self.first) {
+            (Refs::Bundle, true) => self.out.write_all(BUNDLE_EMPTY),
+            (Refs::Bundle, false) => self.out.write_all(b"]}\n"),
+            (Refs::Relative, _) => Ok(()),
         };
         match end.and_then(|()| self.out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(None),
@@ -126,9 +126,9 @@ impl<'a, W: Write> FhirWriter<'a, W> {
                         self.line.push(b'\n');
                     }
                     Refs::Bundle => {
-                        if !self.first {
-                            self.line.push(b',');
-                        }
+                        // the bundle opens with its first entry (see `finish`)
+                        self.line
+                            .extend_from_slice(if self.first { BUNDLE_START } else { b"," });
                         self.line.push(b'\n');
                         serde_json::to_writer(&mut self.line, &fhir::bundle_entry(&r))?;
                     }

@@ -461,3 +461,59 @@ fn a_code_with_a_wrong_check_digit_is_a_located_error() {
     );
     assert!(err.contains("phq9.yaml:"), "located: {err}");
 }
+
+#[test]
+fn a_total_with_decimals_is_a_quantity_in_score_units() {
+    let (out, err, code) = run(bin()
+        .args(["score", "--format", "fhir", "--quiet", "-i"])
+        .arg(data("fhir/mean3.yaml"))
+        .arg(data("fhir/mean3.csv")));
+    assert_eq!(code, 0, "{err}");
+    let rs = lines(&out);
+    let obs = find(&rs, "Observation", "obs-mean3-M1-r2");
+    // (4 + 5 + (1 + 5 − 2)) / 3 = 13 / 3 = 4.333… → 4.33 (item 3 reversed)
+    assert_eq!(obs["valueQuantity"]["value"], 4.33);
+    assert_eq!(obs["valueQuantity"]["unit"], "{score}");
+    assert_eq!(obs["valueQuantity"]["code"], "{score}");
+    assert_eq!(obs["valueQuantity"]["system"], "http://unitsofmeasure.org");
+    assert!(obs.get("valueInteger").is_none());
+}
+
+#[test]
+fn a_bundle_of_nobody_has_no_empty_entry_list() {
+    let (out, err, code) = run(bin()
+        .args(["score", "--format", "fhir", "--fhir-bundle", "--quiet"])
+        .args(["--min-level", "refer", "-i"])
+        .arg(data("fhir/mean3.yaml"))
+        .arg(data("fhir/mean3.csv")));
+    assert_eq!(code, 0, "{err}");
+    let b: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(b["type"], "transaction");
+    assert!(
+        b.get("entry").is_none(),
+        "FHIR JSON has no empty arrays: {out}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_fhir_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv =
+        String::from("id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    for k in 0..20_000 {
+        csv.push_str(&format!("P{k},1,1,1,1,1,1,1,1,0\n"));
+    }
+    let input = write(dir.path(), "big.csv", &csv);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' score '{}' -i phq9 --format fhir --quiet | head -n 1",
+            env!("CARGO_BIN_EXE_psyscreen"),
+            input.display()
+        ))
+        .output()
+        .unwrap();
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(first["id"], "qr-phq9-P0-r2");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -159,6 +159,10 @@ def main():
                     ["examples/wjx-export-zh.csv", "-i", "phq9", "--lang", "zh"])
         check_score("examples/english-export.csv + map",
                     ["examples/english-export.csv", "-i", "phq9", "--map", "examples/map-example.yaml"])
+        check_score("a mean scale (valueQuantity)",
+                    ["tests/data/fhir/mean3.csv", "-i", "tests/data/fhir/mean3.yaml"])
+        check("tests/data/fhir/mean3.yaml Questionnaire", json.loads(
+            run("instruments", "export", "tests/data/fhir/mean3.yaml", "--fhir")))
         check("examples/dass42-anxiety.yaml Questionnaire (a user's file)",
               json.loads(run("instruments", "export", "examples/dass42-anxiety.yaml", "--fhir")))
     for f in failed:

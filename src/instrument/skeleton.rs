@@ -46,6 +46,24 @@ pub struct SkeletonCodes {
     pub answers: Vec<(String, Vec<(i32, String)>)>,
 }
 
+/// An id as a YAML key or value: plain when YAML reads it back as the
+/// same string, else quoted (`null`, `yes`, `on` would not be).
+fn k(id: &str) -> String {
+    let plain = id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !matches!(
+            id,
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        );
+    if plain {
+        id.to_string()
+    } else {
+        q(id)
+    }
+}
+
 /// A YAML double-quoted scalar (JSON's string syntax is a subset of it).
 fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
@@ -66,7 +84,7 @@ impl Skeleton {
         for t in &self.todo {
             let _ = writeln!(y, "# - {}", t.replace('\n', " "));
         }
-        let _ = writeln!(y, "id: {}", self.id);
+        let _ = writeln!(y, "id: {}", k(&self.id));
         let _ = writeln!(y, "version: {}", q(&self.version));
         let _ = writeln!(y, "name: {{en: {}}}", q(&self.name));
         let todo =
@@ -86,14 +104,19 @@ impl Skeleton {
         }
         y.push_str("response_sets:\n");
         for (id, options) in &self.response_sets {
-            let _ = writeln!(y, "  {id}:");
+            let _ = writeln!(y, "  {}:", k(id));
             for (v, label) in options {
                 let _ = writeln!(y, "    - {{value: {v}, label: {{en: {}}}}}", q(label));
             }
         }
         y.push_str("items:\n");
         for it in &self.items {
-            let _ = write!(y, "  - {{id: {}, responses: {}", it.id, it.responses);
+            let _ = write!(
+                y,
+                "  - {{id: {}, responses: {}",
+                k(&it.id),
+                k(&it.responses)
+            );
             if it.reverse {
                 y.push_str(", reverse: true");
             }
@@ -107,7 +130,8 @@ impl Skeleton {
         }
         y.push_str("scales:\n");
         for (id, items) in &self.scales {
-            let _ = writeln!(y, "  - id: {id}");
+            let _ = writeln!(y, "  - id: {}", k(id));
+            let items: Vec<String> = items.iter().map(|i| k(i)).collect();
             let _ = writeln!(y, "    items: [{}]", items.join(", "));
             y.push_str("    method: sum\n");
             y.push_str("    missing: {max_missing: 0}   # TODO: the authors' missing-data rule\n");
@@ -124,13 +148,13 @@ impl Skeleton {
             if !c.items.is_empty() {
                 y.push_str("  items:\n");
                 for (id, code) in &c.items {
-                    let _ = writeln!(y, "    {id}: {}", q(code));
+                    let _ = writeln!(y, "    {}: {}", k(id), q(code));
                 }
             }
             if !c.answers.is_empty() {
                 y.push_str("  answers:\n");
                 for (set, codes) in &c.answers {
-                    let _ = writeln!(y, "    {set}:");
+                    let _ = writeln!(y, "    {}:", k(set));
                     for (v, code) in codes {
                         let _ = writeln!(y, "      {v}: {}", q(code));
                     }
@@ -158,4 +182,20 @@ pub fn id_of(s: &str) -> Option<String> {
     }
     let out = out.trim_matches('_').to_string();
     (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_yaml_would_misread_are_quoted() {
+        assert_eq!(k("phq9_1"), "phq9_1");
+        assert_eq!(k("null"), "\"null\"");
+        assert_eq!(k("on"), "\"on\"");
+        assert_eq!(k("1st"), "\"1st\"");
+        assert_eq!(id_of("PHQ9-1"), Some("phq9_1".into()));
+        assert_eq!(id_of("/44250-9"), Some("44250_9".into()));
+        assert_eq!(id_of("问题1"), None);
+    }
 }

@@ -162,3 +162,47 @@ fn holds(answer: i64, op: Op, value: Fixed) -> bool {
         Op::Eq => a == v,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_asked_if(cond: &str) -> Instrument {
+        let yaml = format!(
+            r#"id: t
+version: "1"
+name: {{en: "T"}}
+citation: "c"
+license: "l"
+response_sets:
+  f4:
+    - {{value: 0, label: {{en: "a"}}}}
+    - {{value: 1, label: {{en: "b"}}}}
+    - {{value: 2, label: {{en: "c"}}}}
+items:
+  - {{id: t_1, responses: f4, text: {{en: "one"}}}}
+  - {{id: t_2, responses: f4, text: {{en: "two"}}}}
+  - {{id: t_3, responses: f4, asked_if: {cond}, text: {{en: "three"}}}}
+scales:
+  - id: t
+    items: [t_1, t_2]
+    method: sum
+    missing: {{max_missing: 0}}
+    bands: [{{min: 0, max: 4, label: all}}]
+"#
+        );
+        crate::instrument::load_str("t.yaml", &yaml, "t.yaml").unwrap()
+    }
+
+    #[test]
+    fn skip_logic_enable_when_can_say_and_cannot() {
+        let q = questionnaire(&with_asked_if("\"t_1 >= 1\"")).unwrap();
+        assert_eq!(q["item"][2]["enableBehavior"], "any");
+        assert_eq!(q["item"][2]["enableWhen"].as_array().unwrap().len(), 2);
+        let q = questionnaire(&with_asked_if("{all: [\"t_1 == 1\", \"t_2 == 2\"]}")).unwrap();
+        assert_eq!(q["item"][2]["enableBehavior"], "all");
+        // (t_1 is 1 or 2) and (t_2 is 1 or 2): not a flat list of answers
+        let e = questionnaire(&with_asked_if("{all: [\"t_1 >= 1\", \"t_2 >= 1\"]}")).unwrap_err();
+        assert!(e.to_string().starts_with("item `t_3`: its asked_if"), "{e}");
+    }
+}

@@ -531,3 +531,42 @@ fn a_closed_pipe_ends_fhir_output_quietly() {
     assert_eq!(first["id"], "qr-phq9-P0-r2");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A dictionary made elsewhere: a record id in another form, descriptive
+/// and free-text fields, `sum()`, branching on quoted values.
+#[test]
+fn a_dictionary_from_another_project_gives_a_skeleton_and_says_what_it_left() {
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(data("fhir/redcap-other.csv"))
+        .args(["--form", "mood_check"]));
+    assert_eq!(code, 0, "{err}");
+    let y: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(y["id"].as_str(), Some("mood_check"));
+    assert_eq!(y["instructions"]["en"].as_str(), Some("In the last week:"));
+    let items = y["items"].as_sequence().unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mood_1", "mood_2", "mood_3"]);
+    assert_eq!(
+        items[0]["responses"], items[1]["responses"],
+        "one set for the same choices"
+    );
+    assert_eq!(
+        serde_yaml::to_string(&items[2]["asked_if"]).unwrap(),
+        "any:\n- mood_1 == 1\n- mood_2 == 1\n"
+    );
+    let set = items[2]["responses"].as_str().unwrap();
+    assert_eq!(
+        y["response_sets"][set][2]["label"]["en"].as_str(),
+        Some("A lot")
+    );
+    assert_eq!(y["scales"][0]["id"].as_str(), Some("mood"));
+    assert_eq!(y["scales"][0]["items"].as_sequence().unwrap().len(), 3);
+    assert!(y["scales"][0]["bands"].as_sequence().unwrap().is_empty());
+    assert!(
+        err.contains("field `mood_notes` (notes): not a question with fixed answers: not read"),
+        "{err}"
+    );
+    assert!(err.contains("scale `mood` from `mood_total` = `sum([mood_1],[mood_2],[mood_3])`: only its fields were read"), "{err}");
+    assert!(err.contains("bands"), "{err}");
+}

@@ -11,6 +11,7 @@ use crate::exit;
 use crate::fhir::{self, Outcome, Refs, Respondent};
 use crate::instrument::Lang;
 use crate::io::privacy::trim_id;
+use crate::io::write::Dest;
 use crate::policy::{Bound, Policy};
 use crate::score::Battery;
 
@@ -29,6 +30,8 @@ pub struct FhirWriter<'a, W: Write> {
     lead: Lead,
     filter: Filter,
     refs: Refs,
+    /// A person's terminal: text from outside made printable.
+    dest: Dest,
     /// No entry written yet (a bundle's separator).
     first: bool,
     reasons: String,
@@ -40,7 +43,7 @@ pub struct FhirWriter<'a, W: Write> {
 
 impl<'a, W: Write> FhirWriter<'a, W> {
     pub fn new(
-        (out, bundle): (W, bool),
+        (out, dest, bundle): (W, Dest, bool),
         (battery, policy, bound): (&'a Battery, &'a Policy, &'a Bound),
         lang: Lang,
         lead: Lead,
@@ -55,6 +58,7 @@ impl<'a, W: Write> FhirWriter<'a, W> {
             lead,
             filter,
             refs: if bundle { Refs::Bundle } else { Refs::Relative },
+            dest,
             first: true,
             reasons: String::new(),
             line: Vec::new(),
@@ -150,7 +154,17 @@ impl<W: Write> RowSink for FhirWriter<'_, W> {
             return Ok(true);
         }
         self.encode(row)?;
-        match self.out.write_all(&self.line).context("writing output") {
+        let line = match self.dest {
+            // JSON escapes C0 controls, not C1 controls or bidi overrides
+            Dest::Terminal => {
+                match crate::printable::printable(&String::from_utf8_lossy(&self.line)) {
+                    std::borrow::Cow::Owned(p) => std::borrow::Cow::Owned(p.into_bytes()),
+                    std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(&self.line[..]),
+                }
+            }
+            Dest::Data => std::borrow::Cow::Borrowed(&self.line[..]),
+        };
+        match self.out.write_all(&line).context("writing output") {
             // go on scoring, unwritten, only when the exit code depends on it
             Err(e) if exit::is_broken_pipe(&e) => {
                 self.closed = true;

@@ -342,7 +342,7 @@ impl<'a, W: Write> Writer<'a, W> {
             ));
         }
         let fhir = super::fhir::FhirWriter::new(
-            (w, bundle),
+            (w, dest, bundle),
             (battery, policy, bound),
             lang,
             lead,

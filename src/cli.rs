@@ -24,7 +24,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List, show, validate and test instrument definitions.
+    /// List, show, validate, test, export and import instrument definitions.
     #[command(subcommand)]
     Instruments(InstrumentsCmd),
     /// Score answers from CSV or xlsx (a file or - for stdin).
@@ -254,7 +254,8 @@ Examples:\n  psyscreen score survey.csv -i phq9,gad7 --keep class\n  \
 psyscreen score wjx.csv -i phq9 --id-column 学号 --lang zh\n  \
 cat survey.csv | psyscreen score - -i gad7 --format jsonl\n  \
 psyscreen score survey.xlsx -i phq9 --sheet Sheet1 --min-level refer -o referrals.csv\n  \
-psyscreen score survey.csv -i phq9 --check")]
+psyscreen score survey.csv -i phq9 --check\n  \
+psyscreen score survey.csv -i phq9,gad7 --format fhir --fhir-bundle -o bundle.json")]
 pub struct ScoreArgs {
     /// Input CSV or xlsx file; - or nothing for stdin.
     pub input: Option<PathBuf>,

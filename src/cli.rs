@@ -24,7 +24,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List, show, validate and test instrument definitions.
+    /// List, show, validate, test, export and import instrument definitions.
     #[command(subcommand)]
     Instruments(InstrumentsCmd),
     /// Score answers from CSV or xlsx (a file or - for stdin).
@@ -105,6 +105,57 @@ pub enum InstrumentsCmd {
     Test {
         /// Built-in ids or YAML files.
         instruments: Vec<String>,
+    },
+    /// Write an instrument for another system: a FHIR R4 Questionnaire (JSON) or a REDCap data dictionary (CSV).
+    #[command(
+        group(clap::ArgGroup::new("target").required(true).args(["fhir", "redcap"])),
+        after_help = "FHIR: items with their codes (the instrument's verified codes: block, else its canonical URL), \
+each option's scored weight as itemWeight, skip logic as enableWhen. REDCap: a radio field per item \
+(choices `0, Not at all | 1, Several days | ...`), a calculated field per scale (blank when an item is \
+blank), skip logic as branching logic. Scoring, bands and policies stay in psyscreen.\n\n\
+Examples:\n  psyscreen instruments export phq9 --fhir -o phq9.json\n  \
+psyscreen instruments export gad7 --redcap -o gad7_dictionary.csv"
+    )]
+    Export {
+        /// A built-in id (phq9) or a YAML file.
+        instrument: String,
+        /// A FHIR R4 Questionnaire (JSON).
+        #[arg(long)]
+        fhir: bool,
+        /// A REDCap data dictionary (CSV, 18 columns).
+        #[arg(long)]
+        redcap: bool,
+        /// Write to FILE (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the -o file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Read an instrument from a FHIR Questionnaire (FILE.json) or a REDCap dictionary (redcap DICT.csv --form NAME) into a psyscreen YAML skeleton.
+    #[command(
+        after_help = "The skeleton holds the items, response sets, skip logic and codes that could be read. \
+Bands, the missing-data rule, critical items, known-answer tests, citation and licence are not in a \
+Questionnaire or a dictionary: the skeleton marks them TODO and lists them at its top, and \
+`instruments validate` refuses it until a person has completed them. What could not be read is \
+said on stderr.\n\n\
+Examples:\n  psyscreen instruments import phq9.json -o my/phq9.yaml\n  \
+psyscreen instruments import redcap dictionary.csv --form gad7 -o my/gad7.yaml"
+    )]
+    Import {
+        /// A Questionnaire (FILE.json), or `redcap` followed by the dictionary.
+        source: String,
+        /// With `redcap`: the data dictionary (CSV).
+        file: Option<PathBuf>,
+        /// With `redcap`: the form (instrument) to read.
+        #[arg(long, value_name = "NAME")]
+        form: Option<String>,
+        /// Write to FILE (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the -o file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -205,7 +256,8 @@ Examples:\n  psyscreen score survey.csv -i phq9,gad7 --keep class\n  \
 psyscreen score wjx.csv -i phq9 --id-column 学号 --lang zh\n  \
 cat survey.csv | psyscreen score - -i gad7 --format jsonl\n  \
 psyscreen score survey.xlsx -i phq9 --sheet Sheet1 --min-level refer -o referrals.csv\n  \
-psyscreen score survey.csv -i phq9 --check")]
+psyscreen score survey.csv -i phq9 --check\n  \
+psyscreen score survey.csv -i phq9,gad7 --format fhir --fhir-bundle -o bundle.json")]
 pub struct ScoreArgs {
     /// Input CSV or xlsx file; - or nothing for stdin.
     pub input: Option<PathBuf>,
@@ -273,6 +325,9 @@ pub struct ScoreArgs {
     /// reads a file twice, and cannot read stdin.
     #[arg(long, value_enum, value_name = "WHICH", default_value = "keep")]
     pub duplicates: DuplicatesArg,
+    /// With --format fhir: one FHIR transaction Bundle (JSON) instead of NDJSON.
+    #[arg(long)]
+    pub fhir_bundle: bool,
     /// Write a provenance manifest (JSON): input SHA-256, rows, instruments
     /// and versions, policy, psyscreen version, time, counts per level.
     #[arg(long, value_name = "FILE")]
@@ -418,6 +473,8 @@ pub enum Format {
     Csv,
     Json,
     Jsonl,
+    /// FHIR R4 NDJSON (`score` only): a QuestionnaireResponse and an Observation per scale.
+    Fhir,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,10 +1,12 @@
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
 use crate::diag::Reported;
 use crate::exit::Exit;
 use crate::instrument::{self, Instrument, Lang};
+use crate::io::output::Output;
+use crate::io::protect::Protected;
 use crate::io::write::{Columns, Dest, Kind, Sink};
 use crate::printable::printable;
 use crate::score::known;
@@ -143,4 +145,79 @@ pub fn test(specs: &[String]) -> anyhow::Result<Exit> {
     } else {
         Exit::Success
     })
+}
+
+/// `instruments export ID --fhir|--redcap`: the instrument for another
+/// system, to stdout or `-o`.
+pub fn export(
+    spec: &str,
+    fhir: bool,
+    (output, force): (Option<&Path>, bool),
+) -> anyhow::Result<Exit> {
+    let inst = instrument::resolve_one(spec)?;
+    let text = if fhir {
+        let mut t =
+            serde_json::to_string_pretty(&crate::fhir::questionnaire::questionnaire(&inst)?)?;
+        t.push('\n');
+        t
+    } else {
+        crate::redcap::export(&inst)?
+    };
+    let mut protected = Protected::default().instruments(&[spec.to_string()]);
+    let mut out = Output::open(output, force, &mut protected)?;
+    out.write_all(text.as_bytes())?;
+    out.finish()?;
+    Ok(Exit::Success)
+}
+
+/// `instruments import FILE.json` or `import redcap DICT.csv --form NAME`:
+/// a YAML skeleton to stdout or `-o`; what needs a person on stderr.
+pub fn import(
+    (source, file, form): (&str, Option<&Path>, Option<&str>),
+    (output, force): (Option<&Path>, bool),
+) -> anyhow::Result<Exit> {
+    let (path, skeleton, from) = match (source, file) {
+        ("redcap", Some(dict)) => {
+            let Some(form) = form else {
+                anyhow::bail!("import redcap needs --form NAME: the form (instrument) to read from {}", dict.display());
+            };
+            let text = read_text(dict)?;
+            let name = dict.display().to_string();
+            let sk = crate::redcap::import(&name, &text, form)?;
+            (dict.to_path_buf(), sk, format!("REDCap data dictionary {name}, form {form}"))
+        }
+        ("redcap", None) => anyhow::bail!("import redcap needs the data dictionary: psyscreen instruments import redcap DICT.csv --form NAME"),
+        (_, Some(extra)) => anyhow::bail!(
+            "import takes one Questionnaire file, or `redcap DICT.csv --form NAME`; `{}` is one too many",
+            extra.display()
+        ),
+        (json, None) => {
+            if form.is_some() {
+                anyhow::bail!("--form is for REDCap dictionaries: psyscreen instruments import redcap DICT.csv --form NAME");
+            }
+            let path = PathBuf::from(json);
+            let text = read_text(&path)?;
+            let sk = crate::fhir::import::from_questionnaire(json, &text)?;
+            (path, sk, format!("FHIR Questionnaire {json}"))
+        }
+    };
+    let mut protected = Protected::default().file("the file imported", Some(&path));
+    let mut out = Output::open(output, force, &mut protected)?;
+    out.write_all(skeleton.to_yaml(&from).as_bytes())?;
+    out.finish()?;
+    eprintln!(
+        "{}{} item(s), {} response set(s) read; needs a person before it can score:",
+        crate::messages::note(),
+        skeleton.items.len(),
+        skeleton.response_sets.len()
+    );
+    for t in &skeleton.todo {
+        eprintln!("  - {}", crate::printable::printable_line(t));
+    }
+    Ok(Exit::Success)
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    let bytes = crate::capped::read_capped(path, "file", crate::capped::CONFIG_LIMIT)?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8", path.display()))
 }

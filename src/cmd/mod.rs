@@ -33,6 +33,23 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             InstrumentsCmd::Validate { files } => Ok(instruments::validate(&files)),
             InstrumentsCmd::Test { instruments } => instruments::test(&instruments),
+            InstrumentsCmd::Export {
+                instrument,
+                fhir,
+                output,
+                force,
+                ..
+            } => instruments::export(&instrument, fhir, (output.as_deref(), force)),
+            InstrumentsCmd::Import {
+                source,
+                file,
+                form,
+                output,
+                force,
+            } => instruments::import(
+                (&source, file.as_deref(), form.as_deref()),
+                (output.as_deref(), force),
+            ),
         },
         Command::Score(a) => score::run(&a),
         Command::Summary(a) => summary::run(&a),

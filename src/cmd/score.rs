@@ -16,7 +16,7 @@ use crate::io::write::Dest;
 use crate::messages::{self, tr};
 use crate::pipeline::duplicates::{self, Admitted, Duplicates};
 use crate::pipeline::progress::{progress_bar, Progress};
-use crate::pipeline::write::{check_lead, Filter, Lead, ScoreWriter};
+use crate::pipeline::write::{check_lead, Filter, Lead, Writer};
 use crate::pipeline::{check, Input, Options, Rows, Setup};
 use crate::policy;
 use crate::score::Battery;
@@ -120,7 +120,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         .transpose()?;
     let options = Options {
         one_based: a.one_based,
-        as_read: false,
+        // FHIR responses hold the answers given, before skip logic
+        as_read: format == Format::Fhir,
         // pseudonyms and duplicates compare ids as read
         raw_id: id,
     };
@@ -133,8 +134,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     };
     let fail_on = filter.fail_on;
     // the header is written before any row is read
-    let mut writer = ScoreWriter::new(
-        (format, output, dest),
+    let mut writer = Writer::new(
+        (format, output, dest, a.fhir_bundle),
         &input.table.headers,
         (battery, policy, bound),
         lang,
@@ -181,7 +182,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // a row set aside as a repeated submission still reached its level
     let set_aside_reached =
         |f: crate::policy::Level| counts.per_level[usize::from(f.0)..].iter().any(|&n| n > 0);
-    let hit_fail_on = writer.hit_fail_on || fail_on.is_some_and(set_aside_reached);
+    let hit_fail_on = writer.hit_fail_on() || fail_on.is_some_and(set_aside_reached);
     let closed = match writer.finish()? {
         // nothing scored, or not all read: leave no file that looks like a result
         Some(_) if (counts.rows == 0 || counts.stopped.is_some()) && a.output.is_some() => false,

@@ -12,10 +12,12 @@ use crate::yaml;
 
 mod builtin;
 pub mod change;
+pub mod codes;
 mod describe;
 pub mod known;
 mod model;
 pub mod scoring;
+pub mod skeleton;
 
 pub use builtin::{builtin, builtin_ids, builtin_with, BUILTIN_SOURCES};
 pub use describe::describe;
@@ -680,6 +682,14 @@ impl Checker<'_> {
 
         let tests = self.tests(&raw, &items, &sets, &scales);
         let change = self.change(raw.change.as_ref(), &scales);
+        let codes = raw.codes.as_ref().map(|c| {
+            let ids: Vec<&str> = items.iter().map(|i: &Item| i.id.as_str()).collect();
+            let (codes, problems) = codes::check(c, &ids, &scales, &sets);
+            for (path, message, expected) in problems {
+                self.err(&path, message).expected = expected;
+            }
+            codes
+        });
         let skippable = (0..items.len())
             .filter(|&i| items[i].asked_if.is_some())
             .collect();
@@ -701,6 +711,7 @@ impl Checker<'_> {
             tests,
             origin: origin.to_string(),
             change,
+            codes,
         }
     }
 

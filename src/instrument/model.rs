@@ -56,6 +56,9 @@ pub struct RawInstrument {
     pub tests: Vec<RawTest>,
     #[serde(default)]
     pub change: Option<super::change::RawChange>,
+    /// Verified terminology codes (LOINC) for the FHIR output.
+    #[serde(default)]
+    pub codes: Option<super::codes::RawCodes>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,6 +177,8 @@ pub struct Instrument {
     pub origin: String,
     /// `change:`: the facts `psyscreen change` uses, one per scale.
     pub change: Option<super::change::Change>,
+    /// Verified terminology codes (`codes:`), if any.
+    pub codes: Option<super::codes::Codes>,
 }
 
 #[derive(Debug, Clone)]

@@ -200,6 +200,11 @@ impl<W: Write> Sink<W> {
                 cells: Vec::new(),
                 csv: Vec::new(),
             },
+            // FHIR resources are made per row by `pipeline::fhir`, for `score` only
+            Format::Fhir => anyhow::bail!(crate::messages::tr!(
+                "--format fhir is written by `score` only; here choose table, csv, json or jsonl",
+                "--format fhir 仅用于 `score`；这里请选 table、csv、json 或 jsonl"
+            )),
         };
         let prefix = (0..cols.names.len())
             .map(|i| match enc {

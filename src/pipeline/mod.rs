@@ -15,6 +15,7 @@
 
 pub mod check;
 pub mod duplicates;
+pub mod fhir;
 pub mod group;
 pub mod problems;
 pub mod progress;

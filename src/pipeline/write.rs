@@ -318,3 +318,88 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
         }
     }
 }
+
+/// `score`'s output: rows (CSV, JSON, a table) or FHIR resources.
+// one per run, on the stack: boxing the row writer would add an
+// indirection to every row of the hot path for nothing
+#[allow(clippy::large_enum_variant)]
+pub enum Writer<'a, W: Write> {
+    Rows(ScoreWriter<'a, W>),
+    Fhir(super::fhir::FhirWriter<'a, W>),
+}
+
+impl<'a, W: Write> Writer<'a, W> {
+    /// As `ScoreWriter::new`; `--format fhir` (`bundle`: `--fhir-bundle`)
+    /// writes FHIR resources, which have no place for `--keep` columns.
+    pub fn new(
+        (format, w, dest, bundle): (Format, W, Dest, bool),
+        headers: &[String],
+        (battery, policy, bound): (&'a Battery, &'a Policy, &'a Bound),
+        lang: Lang,
+        lead: Lead,
+        filter: Filter,
+    ) -> anyhow::Result<Self> {
+        if format != Format::Fhir {
+            if bundle {
+                anyhow::bail!(tr!(
+                    "--fhir-bundle goes with --format fhir",
+                    "--fhir-bundle 需与 --format fhir 一起使用"
+                ));
+            }
+            let rows = ScoreWriter::new(
+                (format, w, dest),
+                headers,
+                (battery, policy, bound),
+                lang,
+                lead,
+                filter,
+            )?;
+            return Ok(Writer::Rows(rows));
+        }
+        if !lead.keep.is_empty() {
+            anyhow::bail!(tr!(
+                "--keep has no place in FHIR resources: leave it out with --format fhir",
+                "FHIR 资源中没有 --keep 列的位置：使用 --format fhir 时请不要指定 --keep"
+            ));
+        }
+        let fhir = super::fhir::FhirWriter::new(
+            (w, dest, bundle),
+            (battery, policy, bound),
+            lang,
+            lead,
+            filter,
+        )?;
+        Ok(Writer::Fhir(fhir))
+    }
+
+    pub fn compact_table(&mut self, width: usize) {
+        if let Writer::Rows(r) = self {
+            r.compact_table(width);
+        }
+    }
+
+    /// A row reached `--fail-on`.
+    pub fn hit_fail_on(&self) -> bool {
+        match self {
+            Writer::Rows(r) => r.hit_fail_on,
+            Writer::Fhir(f) => f.hit_fail_on,
+        }
+    }
+
+    pub fn finish(self) -> anyhow::Result<Option<W>> {
+        match self {
+            Writer::Rows(r) => r.finish(),
+            Writer::Fhir(f) => f.finish(),
+        }
+    }
+}
+
+impl<W: Write> RowSink for Writer<'_, W> {
+    #[inline(always)]
+    fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
+        match self {
+            Writer::Rows(r) => r.row(row),
+            Writer::Fhir(f) => f.row(row),
+        }
+    }
+}

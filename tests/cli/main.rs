@@ -7,6 +7,7 @@ mod broken;
 mod change;
 mod columns;
 mod crisis_texts;
+mod fhir;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

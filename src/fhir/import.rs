@@ -1,0 +1,301 @@
+//! A FHIR `Questionnaire` read back into an instrument skeleton: its
+//! choice items, their answer options (value from a numeric code, else
+//! from `itemWeight`/`ordinalValue`), `enableWhen` as `asked_if`, and the
+//! codes it carries. Scales, bands, the missing rule, critical items and
+//! known answers are not in a Questionnaire: the skeleton says so.
+
+use anyhow::{bail, Context as _};
+use serde_json::Value;
+
+use super::{CANONICAL_BASE, EXTENSION_BASE, ITEM_WEIGHT};
+use crate::instrument::skeleton::{id_of, Skeleton, SkeletonCodes, SkeletonItem};
+
+const ORDINAL: &str = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
+
+/// Read a Questionnaire (JSON text). `file` names it in messages.
+pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
+    let q: Value = serde_json::from_str(text).with_context(|| format!("{file} is not JSON"))?;
+    if q["resourceType"] != "Questionnaire" {
+        bail!(
+            "{file} is not a FHIR Questionnaire (resourceType is {})",
+            q["resourceType"]
+        );
+    }
+    let str_of = |v: &Value| v.as_str().map(str::to_string);
+    let mut sk = Skeleton {
+        version: str_of(&q["version"]).unwrap_or_else(|| "1.0".into()),
+        name: str_of(&q["title"])
+            .or_else(|| str_of(&q["name"]))
+            .unwrap_or_else(|| "TODO: name".into()),
+        license: str_of(&q["copyright"]),
+        instructions: str_of(&q["purpose"]),
+        ..Skeleton::default()
+    };
+    let url = str_of(&q["url"]).unwrap_or_default();
+    sk.id = url
+        .strip_prefix(CANONICAL_BASE)
+        .and_then(id_of)
+        .or_else(|| str_of(&q["id"]).as_deref().and_then(id_of))
+        .or_else(|| str_of(&q["name"]).as_deref().and_then(id_of))
+        .unwrap_or_else(|| {
+            sk.todo
+                .push("id: none could be read; `imported` is a placeholder".into());
+            "imported".into()
+        });
+    if q["version"].is_null() {
+        sk.todo
+            .push("version: the Questionnaire has none; 1.0 is a placeholder".into());
+    }
+    sk.citation = str_of(&q["description"]).map(|d| {
+        d.trim_end_matches(super::questionnaire::SCORED_BY)
+            .to_string()
+    });
+    let mut codes = SkeletonCodes::default();
+    if let Some(c) = q["code"].get(0) {
+        codes.system = str_of(&c["system"]).unwrap_or_default();
+        codes.panel = str_of(&c["code"]);
+    }
+    let mut flat = Vec::new();
+    flatten(&q["item"], &mut flat);
+    for (n, item) in flat.iter().enumerate() {
+        read_item(&mut sk, &mut codes, item, n);
+    }
+    if sk.items.is_empty() {
+        bail!("{file}: no choice item with answer options was found");
+    }
+    let all: Vec<String> = sk.items.iter().map(|i| i.id.clone()).collect();
+    sk.scales.push((sk.id.clone(), all));
+    sk.todo.push(format!(
+        "scales: a Questionnaire has no scoring; `{}` sums every item as a start: check the items, method, multiplier and reverse items against the published scoring",
+        sk.id
+    ));
+    sk.todo.push("bands, the missing-data rule, critical items and known-answer tests: from the published source".into());
+    if !codes.system.is_empty() || !codes.items.is_empty() {
+        sk.codes = Some(codes);
+    }
+    Ok(sk)
+}
+
+/// Every item, groups opened, in order.
+fn flatten<'a>(items: &'a Value, out: &mut Vec<&'a Value>) {
+    for it in items.as_array().into_iter().flatten() {
+        if it["type"] == "group" {
+            flatten(&it["item"], out);
+        } else {
+            out.push(it);
+        }
+    }
+}
+
+fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usize) {
+    let link = item["linkId"].as_str().unwrap_or_default();
+    let text = item["text"].as_str().unwrap_or_default().to_string();
+    if item["type"] == "display" {
+        return;
+    }
+    let Some(options) = item["answerOption"].as_array().filter(|o| !o.is_empty()) else {
+        sk.todo.push(format!(
+            "item `{link}` ({}) has no answerOption list (answerValueSet or free answer): not read",
+            item["type"].as_str().unwrap_or("?")
+        ));
+        return;
+    };
+    let id = id_of(link)
+        .filter(|i| i.starts_with(|c: char| c.is_ascii_lowercase()))
+        .unwrap_or_else(|| format!("{}_{}", sk.id, n + 1));
+    let mut opts = Vec::new();
+    let mut answer_codes = Vec::new();
+    let mut reverse = Vec::new();
+    let mut system = String::new();
+    for o in options {
+        let coding = &o["valueCoding"];
+        let weight = extension(o, ITEM_WEIGHT)
+            .or_else(|| extension(o, ORDINAL))
+            .or_else(|| extension(coding, ITEM_WEIGHT))
+            .or_else(|| extension(coding, ORDINAL))
+            .and_then(Value::as_f64);
+        let code = coding["code"]
+            .as_str()
+            .or_else(|| o["valueString"].as_str());
+        let numeric = code.and_then(|c| c.parse::<i32>().ok()).or_else(|| {
+            o["valueInteger"]
+                .as_i64()
+                .and_then(|v| i32::try_from(v).ok())
+        });
+        #[allow(clippy::cast_possible_truncation)]
+        let weight = weight.filter(|w| w.fract() == 0.0).map(|w| w as i32);
+        let Some(value) = numeric.or(weight) else {
+            sk.todo.push(format!("item `{id}`: an option has neither a numeric code nor a weight: its value needs a person"));
+            return;
+        };
+        let label = coding["display"]
+            .as_str()
+            .or(code)
+            .unwrap_or_default()
+            .to_string();
+        if let (Some(c), None) = (code, numeric) {
+            answer_codes.push((value, c.to_string()));
+            system = coding["system"].as_str().unwrap_or_default().to_string();
+        }
+        reverse.push(weight.is_some_and(|w| w != value));
+        opts.push((value, label));
+    }
+    // reversed: every weight is min + max − value
+    let (min, max) = (
+        opts.iter().map(|o| o.0).min().unwrap_or(0),
+        opts.iter().map(|o| o.0).max().unwrap_or(0),
+    );
+    let is_reverse = reverse.iter().any(|r| *r);
+    if is_reverse {
+        let weights_ok = options.iter().zip(&opts).all(|(o, (v, _))| {
+            extension(o, ITEM_WEIGHT).and_then(Value::as_f64) == Some(f64::from(min + max - v))
+        });
+        if !weights_ok {
+            sk.todo.push(format!("item `{id}`: its weights are neither its values nor reversed: the scoring needs a person"));
+        }
+    }
+    let set = set_for(sk, &item["answerOption"], &opts);
+    if !answer_codes.is_empty() && !codes.answers.iter().any(|(s, _)| *s == set) {
+        codes.answers.push((set.clone(), answer_codes));
+        if codes.system.is_empty() {
+            codes.system = system;
+        }
+    }
+    if let Some(c) = item["code"].get(0) {
+        if let Some(code) = c["code"].as_str() {
+            codes.items.push((id.clone(), code.to_string()));
+            if codes.system.is_empty() {
+                codes.system = c["system"].as_str().unwrap_or_default().to_string();
+            }
+        }
+    }
+    let asked_if = item["enableWhen"].as_array().and_then(|w| {
+        let parts: Option<Vec<(String, String, i64)>> =
+            w.iter().map(|e| condition(sk, e)).collect();
+        let all = item["enableBehavior"] == "all";
+        match parts {
+            Some(p) => Some(asked_if_yaml(sk, &p, all)),
+            None => {
+                sk.todo.push(format!(
+                    "item `{id}`: its enableWhen could not be read: asked_if needs a person"
+                ));
+                None
+            }
+        }
+    });
+    sk.items.push(SkeletonItem {
+        id,
+        text,
+        responses: set,
+        reverse: is_reverse,
+        asked_if,
+        if_skipped: extension(item, &format!("{EXTENSION_BASE}if-skipped"))
+            .and_then(Value::as_i64)
+            .and_then(|v| i32::try_from(v).ok()),
+    });
+}
+
+/// The value of the first extension with `url`.
+fn extension<'a>(v: &'a Value, url: &str) -> Option<&'a Value> {
+    v["extension"]
+        .as_array()?
+        .iter()
+        .find(|e| e["url"] == url)
+        .and_then(|e| {
+            ["valueDecimal", "valueInteger", "valueCode", "valueString"]
+                .iter()
+                .find_map(|k| e.get(*k))
+        })
+}
+
+/// enableWhen entries as `asked_if` (YAML flow text): one comparison;
+/// `item == v` for every value of the item from some value up (or down)
+/// as one `>=` (`<=`); else `any`/`all` of them.
+fn asked_if_yaml(sk: &Skeleton, parts: &[(String, String, i64)], all: bool) -> String {
+    let quoted = |(item, op, v): &(String, String, i64)| format!("\"{item} {op} {v}\"");
+    if let [one] = parts {
+        return quoted(one);
+    }
+    let first = &parts[0].0;
+    let same_item = parts.iter().all(|(i, op, _)| i == first && op == "==");
+    let values: Vec<i64> = parts.iter().map(|p| p.2).collect();
+    let set_values: Vec<i64> = sk
+        .items
+        .iter()
+        .find(|i| &i.id == first)
+        .and_then(|i| sk.response_sets.iter().find(|(s, _)| *s == i.responses))
+        .map(|(_, o)| o.iter().map(|(v, _)| i64::from(*v)).collect())
+        .unwrap_or_default();
+    if same_item && !all {
+        let lo = values.iter().min().copied().unwrap_or(0);
+        let hi = values.iter().max().copied().unwrap_or(0);
+        let mut from_lo: Vec<i64> = set_values.iter().copied().filter(|v| *v >= lo).collect();
+        let mut to_hi: Vec<i64> = set_values.iter().copied().filter(|v| *v <= hi).collect();
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        from_lo.sort_unstable();
+        to_hi.sort_unstable();
+        if sorted == from_lo {
+            return format!("\"{first} >= {lo}\"");
+        }
+        if sorted == to_hi {
+            return format!("\"{first} <= {hi}\"");
+        }
+    }
+    let joined: Vec<String> = parts.iter().map(quoted).collect();
+    format!(
+        "{{{}: [{}]}}",
+        if all { "all" } else { "any" },
+        joined.join(", ")
+    )
+}
+
+/// An enableWhen entry as a comparison (item, operator, value) on an
+/// earlier item's value.
+fn condition(sk: &Skeleton, e: &Value) -> Option<(String, String, i64)> {
+    let question = e["question"].as_str()?;
+    let item = sk
+        .items
+        .iter()
+        .find(|i| i.id == question || id_of(question).as_deref() == Some(i.id.as_str()))?;
+    let op = match e["operator"].as_str()? {
+        "=" => "==",
+        ">=" | ">" | "<=" | "<" => e["operator"].as_str()?,
+        _ => return None,
+    };
+    let value = if let Some(v) = e["answerInteger"].as_i64() {
+        v
+    } else {
+        let code = e["answerCoding"]["code"].as_str()?;
+        match code.parse::<i64>() {
+            Ok(v) => v,
+            Err(_) => {
+                // a coded answer: its value from the set's codes
+                let set = sk
+                    .response_sets
+                    .iter()
+                    .find(|(s, _)| *s == item.responses)?;
+                let display = e["answerCoding"]["display"].as_str()?;
+                i64::from(set.1.iter().find(|(_, l)| l == display)?.0)
+            }
+        }
+    };
+    Some((item.id.clone(), op.to_string(), value))
+}
+
+/// The id of the response set with these options: one read before, else
+/// a new one (named as psyscreen named it, when it wrote the file).
+fn set_for(sk: &mut Skeleton, raw: &Value, opts: &[(i32, String)]) -> String {
+    if let Some((id, _)) = sk.response_sets.iter().find(|(_, o)| o == opts) {
+        return id.clone();
+    }
+    let named = raw[0]["valueCoding"]["system"]
+        .as_str()
+        .and_then(|s| s.rsplit_once(":responses:"))
+        .and_then(|(_, id)| id_of(id));
+    let id = named
+        .filter(|n| !sk.response_sets.iter().any(|(s, _)| s == n))
+        .unwrap_or_else(|| format!("set{}", sk.response_sets.len() + 1));
+    sk.response_sets.push((id.clone(), opts.to_vec()));
+    id
+}

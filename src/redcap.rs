@@ -1,0 +1,494 @@
+//! REDCap data dictionaries, pure (text in, text out): an instrument as
+//! the 18-column dictionary (a radio field per item with its choices, a
+//! calculated field per scale, skip logic as branching logic), and a
+//! dictionary's form read back into an instrument skeleton.
+
+use anyhow::{bail, Context as _};
+
+use crate::condition::{Cond, Op};
+use crate::instrument::skeleton::{id_of, Skeleton, SkeletonItem};
+use crate::instrument::{Instrument, Lang, Method};
+
+/// REDCap's dictionary header, exactly as REDCap writes it.
+pub const HEADER: [&str; 18] = [
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+];
+
+const NAME: usize = 0;
+const FORM: usize = 1;
+const SECTION: usize = 2;
+const TYPE: usize = 3;
+const LABEL: usize = 4;
+const CHOICES: usize = 5;
+const NOTE: usize = 6;
+const BRANCHING: usize = 11;
+const ANNOTATION: usize = 17;
+/// The Field Annotation that keeps an item's response set id.
+const SET_NOTE: &str = "psyscreen response set: ";
+
+/// The dictionary as CSV text: `record_id` first (REDCap wants the
+/// project's first field to be the record id), then the items, then a
+/// calculated field `{scale}_total` per scale.
+pub fn export(inst: &Instrument) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(HEADER)?;
+    let form = &inst.id;
+    let mut row = |cells: &[(usize, String)]| -> anyhow::Result<()> {
+        let mut r = vec![String::new(); HEADER.len()];
+        for (k, v) in cells {
+            r[*k].clone_from(v);
+        }
+        w.write_record(&r)?;
+        Ok(())
+    };
+    row(&[
+        (NAME, "record_id".into()),
+        (FORM, form.clone()),
+        (TYPE, "text".into()),
+        (LABEL, "Record ID".into()),
+    ])?;
+    for (i, item) in inst.items.iter().enumerate() {
+        let set = &inst.response_sets[item.set];
+        let choices: Vec<String> = set
+            .options
+            .iter()
+            .map(|o| format!("{}, {}", o.value, o.label.get(Lang::En).replace('|', "/")))
+            .collect();
+        let mut cells = vec![
+            (NAME, item.id.clone()),
+            (FORM, form.clone()),
+            (TYPE, "radio".into()),
+            (LABEL, item.text.get(Lang::En).to_string()),
+            (CHOICES, choices.join(" | ")),
+            (ANNOTATION, format!("{SET_NOTE}{}", set.id)),
+        ];
+        if i == 0 {
+            if let Some(t) = inst.instructions.en.as_deref().filter(|t| !t.is_empty()) {
+                cells.push((SECTION, t.to_string()));
+            }
+        }
+        if item.reverse {
+            cells.push((NOTE, "reverse-scored in the total".into()));
+        }
+        if let Some(c) = &item.asked_if {
+            cells.push((BRANCHING, branching(c)));
+        }
+        row(&cells)?;
+    }
+    for scale in &inst.scales {
+        let terms: Vec<String> = scale
+            .items
+            .iter()
+            .zip(&scale.terms)
+            .map(|(&i, &(sign, base))| {
+                let item = &inst.items[i];
+                let id = &item.id;
+                let term = if sign < 0 {
+                    format!("({base}-[{id}])")
+                } else {
+                    format!("[{id}]")
+                };
+                // not asked: the value implied (if_skipped), else it adds
+                // nothing; asked and blank stays blank
+                match (&item.asked_if, item.if_skipped) {
+                    (Some(c), Some(v)) => {
+                        let v = if sign < 0 { base - v } else { v };
+                        format!("if({}, {term}, {v})", branching(c))
+                    }
+                    (Some(c), None) => format!("if({}, {term}, 0)", branching(c)),
+                    (None, _) => term,
+                }
+            })
+            .collect();
+        // `+` (not sum()) leaves the total blank when any item is blank:
+        // REDCap's sum() would add up what is there, a total too low
+        let mut calc = terms.join("+");
+        if scale.method == Method::Mean {
+            calc = format!("round(({calc})/{}, {})", scale.items.len(), scale.decimals);
+        }
+        if scale.multiplier != 1 {
+            calc = format!("({calc})*{}", scale.multiplier);
+        }
+        let note = if scale.max_missing > 0 {
+            format!(
+                "blank when an item is blank; psyscreen prorates up to {} missing item(s)",
+                scale.max_missing
+            )
+        } else {
+            "blank when an item is blank".to_string()
+        };
+        row(&[
+            (NAME, format!("{}_total", scale.id)),
+            (FORM, form.clone()),
+            (TYPE, "calc".into()),
+            (
+                LABEL,
+                inst.scale_name(inst.scale_index(&scale.id).unwrap_or(0), Lang::En),
+            ),
+            (CHOICES, calc),
+            (NOTE, note),
+        ])?;
+    }
+    let bytes = w.into_inner().context("writing the dictionary")?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// `asked_if` in REDCap's branching logic: `[k10_2] > 1`, `or`, `and`.
+fn branching(c: &Cond<usize>) -> String {
+    match c {
+        Cond::Cmp {
+            name, op, value, ..
+        } => {
+            let op = match op {
+                Op::Ge => ">=",
+                Op::Gt => ">",
+                Op::Le => "<=",
+                Op::Lt => "<",
+                Op::Eq => "=",
+            };
+            format!("[{name}] {op} {value}")
+        }
+        Cond::Any(parts) => group(parts, " or "),
+        Cond::All(parts) => group(parts, " and "),
+    }
+}
+
+fn group(parts: &[Cond<usize>], joiner: &str) -> String {
+    let inner: Vec<String> = parts.iter().map(branching).collect();
+    format!("({})", inner.join(joiner))
+}
+
+/// The fields of `form` in a dictionary (CSV text) as a skeleton.
+pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let (Some(name_c), Some(form_c), Some(type_c), Some(label_c), Some(choices_c)) = (
+        col(HEADER[NAME]),
+        col(HEADER[FORM]),
+        col(HEADER[TYPE]),
+        col(HEADER[LABEL]),
+        col(HEADER[CHOICES]),
+    ) else {
+        bail!(
+            "{file} is not a REDCap data dictionary: its header lacks {:?}",
+            &HEADER[..6]
+        );
+    };
+    let branch_c = col(HEADER[BRANCHING]);
+    let note_c = col(HEADER[ANNOTATION]);
+    let section_c = col(HEADER[SECTION]);
+    let mut sk = Skeleton {
+        id: id_of(form).unwrap_or_else(|| "imported".into()),
+        version: "1.0".into(),
+        name: form.to_string(),
+        ..Skeleton::default()
+    };
+    sk.todo
+        .push("version and name: REDCap has none; `1.0` and the form name are placeholders".into());
+    let mut forms = Vec::new();
+    let mut calcs = Vec::new();
+    let mut first = true;
+    for (n, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{file}: row {}", n + 2))?;
+        let get = |c: usize| rec.get(c).unwrap_or_default().trim().to_string();
+        let (name, f, kind) = (get(name_c), get(form_c), get(type_c));
+        if !forms.contains(&f) {
+            forms.push(f.clone());
+        }
+        if f != form {
+            continue;
+        }
+        if first && n == 0 && kind == "text" {
+            // the project's record id, not a question
+            first = false;
+            continue;
+        }
+        first = false;
+        match kind.as_str() {
+            "radio" | "dropdown" => {
+                let options = match choices(&get(choices_c)) {
+                    Some(o) => o,
+                    None => {
+                        sk.todo.push(format!("field `{name}` (row {}): its choices are not `value, label | …` with whole-number values: not read", n + 2));
+                        continue;
+                    }
+                };
+                if sk.instructions.is_none() {
+                    sk.instructions = section_c.map(get).filter(|s| !s.is_empty());
+                }
+                // the set's id as psyscreen wrote it, else set1, set2, ...
+                let named = note_c
+                    .map(get)
+                    .and_then(|n| n.strip_prefix(SET_NOTE).and_then(id_of))
+                    .filter(|n| {
+                        !sk.response_sets
+                            .iter()
+                            .any(|(s, o)| s == n && *o != options)
+                    });
+                let set = match sk
+                    .response_sets
+                    .iter()
+                    .find(|(s, o)| *o == options && named.as_ref().is_none_or(|n| n == s))
+                {
+                    Some((id, _)) => id.clone(),
+                    None => {
+                        let id =
+                            named.unwrap_or_else(|| format!("set{}", sk.response_sets.len() + 1));
+                        sk.response_sets.push((id.clone(), options));
+                        id
+                    }
+                };
+                let asked_if = branch_c.map(get).filter(|b| !b.is_empty()).and_then(|b| {
+                    let c = read_branching(&b);
+                    if c.is_none() {
+                        sk.todo.push(format!("field `{name}`: branching logic `{b}` could not be read: asked_if needs a person"));
+                    }
+                    c
+                });
+                let Some(id) = id_of(&name) else {
+                    sk.todo
+                        .push(format!("field `{name}`: not a psyscreen id: not read"));
+                    continue;
+                };
+                sk.items.push(SkeletonItem {
+                    id,
+                    text: get(label_c),
+                    responses: set,
+                    asked_if,
+                    ..SkeletonItem::default()
+                });
+            }
+            "calc" => calcs.push((name, get(choices_c))),
+            "descriptive" => {}
+            other => sk.todo.push(format!(
+                "field `{name}` ({other}): not a question with fixed answers: not read"
+            )),
+        }
+    }
+    for (name, calc) in calcs {
+        read_calc(&mut sk, &name, &calc);
+    }
+    if sk.items.is_empty() {
+        bail!(
+            "{file} has no radio or dropdown field in form `{form}`; its forms are: {}",
+            forms.join(", ")
+        );
+    }
+    if sk.scales.is_empty() {
+        let all: Vec<String> = sk.items.iter().map(|i| i.id.clone()).collect();
+        sk.scales.push((sk.id.clone(), all));
+        sk.todo.push(format!(
+            "scales: the form has no calculated field; `{}` sums every item as a start",
+            sk.id
+        ));
+    }
+    sk.todo.push("citation, licence, bands, the missing-data rule, critical items and known-answer tests: from the published source".into());
+    Ok(sk)
+}
+
+/// A calculated field as a scale: a sum of terms `[x]`, `(N-[x])` (x
+/// reversed when N is its set's min + max) and `if(COND, TERM, V)` (x
+/// implies V when not asked). Anything else: the fields only, and a note.
+fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
+    let id = name.strip_suffix("_total").unwrap_or(name).to_string();
+    let Some(scale_id) = id_of(&id) else {
+        sk.todo.push(format!(
+            "calculated field `{name}`: not a psyscreen id: not read"
+        ));
+        return;
+    };
+    let mut plain = true;
+    for term in split_top(calc, '+') {
+        let term = term.trim();
+        let (inner, implied) = match term.strip_prefix("if(").and_then(|t| t.strip_suffix(')')) {
+            Some(args) => {
+                let parts = split_top(args, ',');
+                match (
+                    parts.get(1),
+                    parts.get(2).and_then(|v| v.trim().parse::<i32>().ok()),
+                ) {
+                    (Some(t), Some(v)) if parts.len() == 3 => (t.trim().to_string(), Some(v)),
+                    _ => (String::new(), None),
+                }
+            }
+            None => (term.to_string(), None),
+        };
+        let (field, base) = match inner.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+            Some(r) => match r.split_once('-') {
+                Some((n, f)) => (f.trim().to_string(), n.trim().parse::<i32>().ok()),
+                None => (String::new(), None),
+            },
+            None => (inner.clone(), None),
+        };
+        let field = field
+            .strip_prefix('[')
+            .and_then(|f| f.strip_suffix(']'))
+            .and_then(id_of);
+        let item = field.and_then(|f| sk.items.iter().position(|i| i.id == f));
+        let Some(k) = item else {
+            plain = false;
+            continue;
+        };
+        let (min, max) = sk
+            .response_sets
+            .iter()
+            .find(|(s, _)| *s == sk.items[k].responses)
+            .map_or((0, 0), |(_, o)| {
+                let vals = o.iter().map(|(v, _)| *v);
+                (vals.clone().min().unwrap_or(0), vals.max().unwrap_or(0))
+            });
+        match base {
+            Some(b) if b == min + max => sk.items[k].reverse = true,
+            Some(_) => plain = false,
+            None if inner.starts_with('(') => plain = false,
+            None => {}
+        }
+        if let Some(v) = implied {
+            // written reversed for a reversed item: back to the answer's value
+            sk.items[k].if_skipped = Some(if sk.items[k].reverse {
+                min + max - v
+            } else {
+                v
+            });
+        }
+    }
+    sk.todo.push(if plain {
+        format!("scale `{scale_id}` read from `{name}` (a sum): check the missing-data rule")
+    } else {
+        format!("scale `{scale_id}` from `{name}` = `{calc}`: only its fields were read (method sum); means, multipliers and other terms need a person")
+    });
+    sk.scales.push((scale_id, fields_in(calc)));
+}
+
+/// `s` split at `sep` outside parentheses.
+fn split_top(s: &str, sep: char) -> Vec<String> {
+    let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0_i32);
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if c == sep && depth == 0 {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// `0, Not at all | 1, Several days`: whole-number values only.
+fn choices(s: &str) -> Option<Vec<(i32, String)>> {
+    s.split('|')
+        .map(|c| {
+            let (v, l) = c.split_once(',')?;
+            Some((v.trim().parse().ok()?, l.trim().to_string()))
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+}
+
+/// The `[field]` names of a calculation, in order, each once.
+fn fields_in(calc: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in calc.split('[').skip(1) {
+        if let Some((name, _)) = part.split_once(']') {
+            if let Some(id) = id_of(name) {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Branching logic of comparisons joined only by `or` or only by `and`
+/// (`[a] = '1' or [b] > 2`), as `asked_if` YAML flow text.
+fn read_branching(b: &str) -> Option<String> {
+    let b = b.trim();
+    let inner = b
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .filter(|s| !s.contains('(') && !s.contains(')'))
+        .unwrap_or(b);
+    let (joiner, parts): (&str, Vec<&str>) = if inner.contains(" or ") && !inner.contains(" and ") {
+        ("any", inner.split(" or ").collect())
+    } else if inner.contains(" and ") && !inner.contains(" or ") {
+        ("all", inner.split(" and ").collect())
+    } else {
+        ("", vec![inner])
+    };
+    let comparisons: Option<Vec<String>> = parts
+        .iter()
+        .map(|p| {
+            let p = p.trim();
+            let (field, rest) = p.strip_prefix('[')?.split_once(']')?;
+            let rest = rest.trim();
+            let op = [">=", "<=", "<>", "!=", ">", "<", "="]
+                .into_iter()
+                .find(|o| rest.starts_with(o))?;
+            let value: i64 = rest[op.len()..]
+                .trim()
+                .trim_matches(['\'', '"'])
+                .parse()
+                .ok()?;
+            let op = match op {
+                "=" => "==",
+                "<>" | "!=" => return None,
+                o => o,
+            };
+            Some(format!("\"{} {op} {value}\"", id_of(field)?))
+        })
+        .collect();
+    let c = comparisons?;
+    Some(if joiner.is_empty() {
+        c.into_iter().next()?
+    } else {
+        format!("{{{joiner}: [{}]}}", c.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branching_logic_both_ways() {
+        assert_eq!(
+            read_branching("[k10_2] > 1").as_deref(),
+            Some("\"k10_2 > 1\"")
+        );
+        assert_eq!(
+            read_branching("([asq_1] = 1 or [asq_2] = '1')").as_deref(),
+            Some("{any: [\"asq_1 == 1\", \"asq_2 == 1\"]}")
+        );
+        assert_eq!(read_branching("[a] <> 1"), None);
+        assert_eq!(read_branching("([a] = 1 or [b] = 1) and [c] = 1"), None);
+        assert_eq!(choices("0, Not at all | 1, Several days").unwrap().len(), 2);
+        assert_eq!(choices("a, b"), None);
+        assert_eq!(fields_in("(4-[x_1])+[x_2]+[x_1]"), ["x_1", "x_2"]);
+    }
+}

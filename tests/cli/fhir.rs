@@ -1,0 +1,572 @@
+//! FHIR and REDCap: `score --format fhir` (NDJSON, `--fhir-bundle`),
+//! `instruments export --fhir|--redcap`, `instruments import`. Structure is
+//! checked through serde_json, never by matching strings; the resources are
+//! also parsed by a FHIR validator in tests/fhir/validate.py (.ci/run).
+
+use serde_json::Value;
+
+use super::{bin, data, root, run, write};
+
+fn lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON resource"))
+        .collect()
+}
+
+fn find<'a>(rs: &'a [Value], kind: &str, id: &str) -> &'a Value {
+    rs.iter()
+        .find(|r| r["resourceType"] == kind && r["id"] == id)
+        .unwrap_or_else(|| panic!("no {kind}/{id}"))
+}
+
+fn ext<'a>(r: &'a Value, name: &str) -> Vec<&'a Value> {
+    r["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["url"] == format!("urn:psyscreen:fhir:extension:{name}"))
+        .collect()
+}
+
+#[test]
+fn score_fhir_writes_a_response_and_an_observation_per_scale() {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9,gad7", "--format", "fhir", "--quiet"])
+        .arg(root().join("examples/class-survey.csv")));
+    assert_eq!(code, 1, "the example has one invalid cell: {err}");
+    let rs = lines(&out);
+    // 30 rows × (2 responses + 2 observations)
+    assert_eq!(rs.len(), 120);
+    assert!(!out.to_lowercase().contains("diagnos"));
+    // S7A07 (row 8): PHQ-9 2+2+2+2+1+2+1+1+1 = 14, GAD-7 2+2+2+1+1+1+2 = 11
+    let qr = find(&rs, "QuestionnaireResponse", "qr-phq9-S7A07-r8");
+    assert_eq!(qr["status"], "completed");
+    assert_eq!(qr["identifier"]["value"], "S7A07");
+    assert_eq!(qr["questionnaire"], "urn:psyscreen:questionnaire:phq9|1.0");
+    let items = qr["item"].as_array().unwrap();
+    assert_eq!(items.len(), 9);
+    assert_eq!(items[0]["linkId"], "phq9_1");
+    // answer 2 of PHQ-9 item 1: LOINC LA6570-1 "More than half the days"
+    let coding = &items[0]["answer"][0]["valueCoding"];
+    assert_eq!(coding["system"], "http://loinc.org");
+    assert_eq!(coding["code"], "LA6570-1");
+    assert_eq!(coding["display"], "More than half the days");
+    let obs = find(&rs, "Observation", "obs-phq9-S7A07-r8");
+    assert_eq!(obs["status"], "final");
+    assert_eq!(obs["category"][0]["coding"][0]["code"], "survey");
+    assert_eq!(obs["code"]["coding"][0]["code"], "44261-6");
+    assert_eq!(obs["valueInteger"], 14);
+    assert_eq!(obs["interpretation"][0]["coding"][0]["code"], "moderate");
+    assert_eq!(
+        obs["derivedFrom"][0]["reference"],
+        "QuestionnaireResponse/qr-phq9-S7A07-r8"
+    );
+    assert_eq!(ext(obs, "risk-level")[0]["valueCode"], "urgent");
+    assert_eq!(ext(obs, "prorated")[0]["valueBoolean"], false);
+    assert!(ext(obs, "risk-reason")[0]["valueString"]
+        .as_str()
+        .unwrap()
+        .starts_with("PHQ-9 item 9"));
+    let gad = find(&rs, "Observation", "obs-gad7-S7A07-r8");
+    assert_eq!(gad["code"]["coding"][0]["code"], "70274-6");
+    assert_eq!(gad["valueInteger"], 11);
+    // GAD-7 answers have no verified LOINC answer codes: the instrument's own system
+    let gqr = find(&rs, "QuestionnaireResponse", "qr-gad7-S7A07-r8");
+    let g = &gqr["item"][0]["answer"][0]["valueCoding"];
+    assert_eq!(
+        g["system"],
+        "urn:psyscreen:questionnaire:gad7:responses:freq4"
+    );
+    assert_eq!(g["code"], "2");
+}
+
+#[test]
+fn prorated_and_incomplete_totals_are_marked() {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "fhir", "--quiet"])
+        .arg(data("fhir/missing.csv")));
+    assert_eq!(code, 0, "{err}");
+    let rs = lines(&out);
+    // P1: 2,2,2,2,.,2,2,2,1 = 15 of 8 answered: 15 × 9 / 8 = 16.875 → 17, prorated
+    let p1 = find(&rs, "Observation", "obs-phq9-P1-r2");
+    assert_eq!(p1["valueInteger"], 17);
+    assert_eq!(ext(p1, "prorated")[0]["valueBoolean"], true);
+    assert!(p1["note"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("prorated: 1 of 9"));
+    // the blank item is not in the response: it was not answered
+    let qr = find(&rs, "QuestionnaireResponse", "qr-phq9-P1-r2");
+    let linked: Vec<&str> = qr["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["linkId"].as_str().unwrap())
+        .collect();
+    assert!(!linked.contains(&"phq9_5") && linked.len() == 8);
+    // P2: two missing is incomplete: no value, a reason, and never level `none`
+    let p2 = find(&rs, "Observation", "obs-phq9-P2-r3");
+    assert!(p2.get("valueInteger").is_none());
+    assert_eq!(p2["dataAbsentReason"]["coding"][0]["code"], "unknown");
+    assert_eq!(p2["interpretation"][0]["text"], "incomplete");
+    assert_eq!(ext(p2, "risk-level")[0]["valueCode"], "monitor");
+}
+
+#[test]
+fn a_bundle_is_one_transaction_whose_references_resolve() {
+    let (out, err, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "--format",
+            "fhir",
+            "--fhir-bundle",
+            "--quiet",
+        ])
+        .arg(data("fhir/missing.csv")));
+    assert_eq!(code, 0, "{err}");
+    let b: Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(b["resourceType"], "Bundle");
+    assert_eq!(b["type"], "transaction");
+    let entries = b["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    for e in entries {
+        let r = &e["resource"];
+        assert_eq!(e["request"]["method"], "PUT");
+        assert_eq!(
+            e["request"]["url"],
+            format!(
+                "{}/{}",
+                r["resourceType"].as_str().unwrap(),
+                r["id"].as_str().unwrap()
+            )
+        );
+        assert!(e["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
+    }
+    assert_eq!(
+        entries[1]["resource"]["derivedFrom"][0]["reference"],
+        entries[0]["fullUrl"]
+    );
+}
+
+#[test]
+fn fhir_ids_are_pseudonyms_when_pseudonymizing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "--format",
+            "fhir",
+            "--quiet",
+            "--pseudonymize",
+        ])
+        .arg(dir.path().join("key"))
+        .arg(data("fhir/missing.csv")));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("P1"), "no raw id anywhere");
+    let rs = lines(&out);
+    let id = rs[0]["identifier"]["value"].as_str().unwrap();
+    assert!(
+        id.len() >= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+}
+
+#[test]
+fn min_level_keeps_only_the_people_at_it() {
+    let (out, _, _) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9,gad7",
+            "--format",
+            "fhir",
+            "--quiet",
+            "--min-level",
+            "urgent",
+        ])
+        .arg(root().join("examples/class-survey.csv")));
+    let ids: std::collections::BTreeSet<String> = lines(&out)
+        .iter()
+        .filter(|r| r["resourceType"] == "QuestionnaireResponse")
+        .map(|r| r["identifier"]["value"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.into_iter().collect::<Vec<_>>(), ["S7A07", "S8A02"]);
+}
+
+#[test]
+fn fhir_options_that_do_not_fit_are_usage_errors() {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--fhir-bundle", "--format", "csv"])
+        .arg(data("fhir/missing.csv")));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert_eq!(err, "error: --fhir-bundle goes with --format fhir\n");
+    let (out, err, code) = run(bin()
+        .args([
+            "score", "-i", "phq9", "--format", "fhir", "--keep", "phq9_1",
+        ])
+        .arg(data("fhir/missing.csv")));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.contains("--keep has no place in FHIR resources"),
+        "{err}"
+    );
+    let (_, err, code) = run(bin().args(["instruments", "list", "--format", "fhir"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--format fhir is written by `score` only"),
+        "{err}"
+    );
+}
+
+fn export(id: &str, how: &str) -> String {
+    let (out, err, code) = run(bin().args(["instruments", "export", id, how]));
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+#[test]
+fn a_questionnaire_carries_codes_weights_and_skip_logic() {
+    let q: Value = serde_json::from_str(&export("phq9", "--fhir")).unwrap();
+    assert_eq!(q["resourceType"], "Questionnaire");
+    assert_eq!(q["url"], "urn:psyscreen:questionnaire:phq9");
+    assert_eq!(q["code"][0]["code"], "44249-1");
+    let codes: Vec<&str> = q["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"][0]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+            "44260-8"
+        ]
+    );
+    let weight = |o: &Value| o["extension"][0]["valueDecimal"].as_i64().unwrap();
+    let first = q["item"][0]["answerOption"].as_array().unwrap();
+    assert_eq!(first.iter().map(weight).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert_eq!(
+        first[0]["extension"][0]["url"],
+        "http://hl7.org/fhir/StructureDefinition/itemWeight"
+    );
+    // PSS-10 item 4 is reverse-scored: "Never" (0) adds 4
+    let pss: Value = serde_json::from_str(&export("pss10", "--fhir")).unwrap();
+    let item4 = pss["item"][3]["answerOption"].as_array().unwrap();
+    assert_eq!(
+        item4.iter().map(weight).collect::<Vec<_>>(),
+        [4, 3, 2, 1, 0]
+    );
+    // K10 item 3 is asked when item 2 > 1: any of the answers 2..5
+    let k10: Value = serde_json::from_str(&export("k10", "--fhir")).unwrap();
+    let when = k10["item"][2]["enableWhen"].as_array().unwrap();
+    assert_eq!(k10["item"][2]["enableBehavior"], "any");
+    let codes: Vec<&str> = when
+        .iter()
+        .map(|w| w["answerCoding"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["2", "3", "4", "5"]);
+    assert!(when
+        .iter()
+        .all(|w| w["question"] == "k10_2" && w["operator"] == "="));
+}
+
+#[test]
+fn a_redcap_dictionary_has_redcaps_columns_choices_and_totals() {
+    let text = export("gad7", "--redcap");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header.len(), 18);
+    assert_eq!(header[0], "Variable / Field Name");
+    assert_eq!(header[5], "Choices, Calculations, OR Slider Labels");
+    assert_eq!(header[11], "Branching Logic (Show field only if...)");
+    assert_eq!(header[17], "Field Annotation");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][0], "record_id");
+    assert_eq!(&rows[1][3], "radio");
+    assert_eq!(
+        &rows[1][5],
+        "0, Not at all | 1, Several days | 2, More than half the days | 3, Nearly every day"
+    );
+    let total = rows.last().unwrap();
+    assert_eq!((&total[0], &total[3]), ("gad7_total", "calc"));
+    assert_eq!(
+        &total[5],
+        "[gad7_1]+[gad7_2]+[gad7_3]+[gad7_4]+[gad7_5]+[gad7_6]+[gad7_7]"
+    );
+}
+
+/// An item as compared: id, English text, reverse, asked_if, if_skipped,
+/// and its response set's id and options (value, English label).
+type ItemFacts = (
+    String,
+    String,
+    bool,
+    Option<String>,
+    Option<i64>,
+    String,
+    Vec<(i64, String)>,
+);
+
+fn items_of(yaml: &str, with_set_ids: bool) -> Vec<ItemFacts> {
+    let y: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    let sets = &y["response_sets"];
+    y["items"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let set = i["responses"].as_str().unwrap().to_string();
+            let options = sets[set.as_str()]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    (
+                        o["value"].as_i64().unwrap(),
+                        o["label"]["en"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["text"]["en"].as_str().unwrap().to_string(),
+                i["reverse"].as_bool().unwrap_or(false),
+                i.get("asked_if").map(|c| serde_yaml::to_string(c).unwrap()),
+                i["if_skipped"].as_i64(),
+                if with_set_ids { set } else { String::new() },
+                options,
+            )
+        })
+        .collect()
+}
+
+/// Every built-in's id, as `instruments list` gives them.
+fn builtin_ids() -> Vec<String> {
+    let (out, _, code) = run(bin().args(["instruments", "list", "--format", "csv"]));
+    assert_eq!(code, 0);
+    let ids: Vec<String> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(ids.len() >= 12, "{ids:?}");
+    ids
+}
+
+fn import(args: &[&str], file: &std::path::Path) -> String {
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import"])
+        .args(&args[..args.len().min(1)])
+        .arg(file)
+        .args(&args[args.len().min(1)..]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("needs a person before it can score"), "{err}");
+    out
+}
+
+#[test]
+fn redcap_round_trip_keeps_items_and_response_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    for id in builtin_ids() {
+        let id = id.as_str();
+        let dict = write(dir.path(), &format!("{id}.csv"), &export(id, "--redcap"));
+        let skeleton = import(&["redcap", "--form", id], &dict);
+        let original =
+            std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
+        assert_eq!(items_of(&skeleton, true), items_of(&original, true), "{id}");
+    }
+}
+
+#[test]
+fn fhir_round_trip_keeps_items_and_response_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    // K10's skip logic comes back as another form of the same condition: below
+    for id in builtin_ids().iter().filter(|i| *i != "k10") {
+        let id = id.as_str();
+        let q = write(dir.path(), &format!("{id}.json"), &export(id, "--fhir"));
+        let skeleton = import(&[], &q);
+        let original =
+            std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
+        assert_eq!(
+            items_of(&skeleton, false),
+            items_of(&original, false),
+            "{id}"
+        );
+        let y: serde_yaml::Value = serde_yaml::from_str(&skeleton).unwrap();
+        assert_eq!(y["id"].as_str(), Some(id));
+    }
+    // PHQ-9's LOINC codes come back
+    let q = write(dir.path(), "phq9.json", &export("phq9", "--fhir"));
+    let y: serde_yaml::Value = serde_yaml::from_str(&import(&[], &q)).unwrap();
+    assert_eq!(y["codes"]["panel"].as_str(), Some("44249-1"));
+    assert_eq!(y["codes"]["items"]["phq9_9"].as_str(), Some("44260-8"));
+    assert_eq!(y["codes"]["answers"]["set1"][3].as_str(), Some("LA6571-9"));
+    // K10's "k10_2 > 1" comes back as the same condition: answers 1..5, > 1 is >= 2
+    let q = write(dir.path(), "k10.json", &export("k10", "--fhir"));
+    let y: serde_yaml::Value = serde_yaml::from_str(&import(&[], &q)).unwrap();
+    assert_eq!(y["items"][2]["asked_if"].as_str(), Some("k10_2 >= 2"));
+    assert_eq!(y["items"][2]["if_skipped"].as_i64(), Some(1));
+}
+
+#[test]
+fn a_skeleton_does_not_score_until_a_person_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = write(dir.path(), "gad7.csv", &export("gad7", "--redcap"));
+    let out = dir.path().join("gad7.yaml");
+    let (_, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(&dict)
+        .args(["--form", "gad7", "-o"])
+        .arg(&out));
+    assert_eq!(code, 0, "{err}");
+    let (_, err, code) = run(bin().args(["instruments", "validate"]).arg(&out));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bands"), "{err}");
+}
+
+#[test]
+fn import_says_what_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "patient.json", r#"{"resourceType": "Patient"}"#);
+    let (out, err, code) = run(bin().args(["instruments", "import"]).arg(&p));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(err.contains("is not a FHIR Questionnaire"), "{err}");
+    let dict = write(dir.path(), "d.csv", &export("gad7", "--redcap"));
+    let (_, err, code) = run(bin().args(["instruments", "import", "redcap"]).arg(&dict));
+    assert_eq!(code, 2);
+    assert!(err.contains("needs --form NAME"), "{err}");
+    let (_, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(&dict)
+        .args(["--form", "phq9"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no radio or dropdown field in form `phq9`; its forms are: gad7"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_code_with_a_wrong_check_digit_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("instruments/phq9.yaml"))
+        .unwrap()
+        .replace("phq9_2: 44255-8", "phq9_2: 44255-9")
+        .replace(
+            "total: {phq9: 44261-6}",
+            "total: {phq9: 44261-6, phq8: 44261-6}",
+        );
+    let p = write(dir.path(), "phq9.yaml", &text);
+    let (_, err, code) = run(bin().args(["instruments", "validate"]).arg(&p));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`44255-9` is not a LOINC code: its check digit should be 8 (a typo?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("codes.total names `phq8`, which is not a scale of this instrument"),
+        "{err}"
+    );
+    assert!(err.contains("phq9.yaml:"), "located: {err}");
+}
+
+#[test]
+fn a_total_with_decimals_is_a_quantity_in_score_units() {
+    let (out, err, code) = run(bin()
+        .args(["score", "--format", "fhir", "--quiet", "-i"])
+        .arg(data("fhir/mean3.yaml"))
+        .arg(data("fhir/mean3.csv")));
+    assert_eq!(code, 0, "{err}");
+    let rs = lines(&out);
+    let obs = find(&rs, "Observation", "obs-mean3-M1-r2");
+    // (4 + 5 + (1 + 5 − 2)) / 3 = 13 / 3 = 4.333… → 4.33 (item 3 reversed)
+    assert_eq!(obs["valueQuantity"]["value"], 4.33);
+    assert_eq!(obs["valueQuantity"]["unit"], "{score}");
+    assert_eq!(obs["valueQuantity"]["code"], "{score}");
+    assert_eq!(obs["valueQuantity"]["system"], "http://unitsofmeasure.org");
+    assert!(obs.get("valueInteger").is_none());
+}
+
+#[test]
+fn a_bundle_of_nobody_has_no_empty_entry_list() {
+    let (out, err, code) = run(bin()
+        .args(["score", "--format", "fhir", "--fhir-bundle", "--quiet"])
+        .args(["--min-level", "refer", "-i"])
+        .arg(data("fhir/mean3.yaml"))
+        .arg(data("fhir/mean3.csv")));
+    assert_eq!(code, 0, "{err}");
+    let b: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(b["type"], "transaction");
+    assert!(
+        b.get("entry").is_none(),
+        "FHIR JSON has no empty arrays: {out}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_fhir_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv =
+        String::from("id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n");
+    for k in 0..20_000 {
+        csv.push_str(&format!("P{k},1,1,1,1,1,1,1,1,0\n"));
+    }
+    let input = write(dir.path(), "big.csv", &csv);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' score '{}' -i phq9 --format fhir --quiet | head -n 1",
+            env!("CARGO_BIN_EXE_psyscreen"),
+            input.display()
+        ))
+        .output()
+        .unwrap();
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(first["id"], "qr-phq9-P0-r2");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// A dictionary made elsewhere: a record id in another form, descriptive
+/// and free-text fields, `sum()`, branching on quoted values.
+#[test]
+fn a_dictionary_from_another_project_gives_a_skeleton_and_says_what_it_left() {
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(data("fhir/redcap-other.csv"))
+        .args(["--form", "mood_check"]));
+    assert_eq!(code, 0, "{err}");
+    let y: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(y["id"].as_str(), Some("mood_check"));
+    assert_eq!(y["instructions"]["en"].as_str(), Some("In the last week:"));
+    let items = y["items"].as_sequence().unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mood_1", "mood_2", "mood_3"]);
+    assert_eq!(
+        items[0]["responses"], items[1]["responses"],
+        "one set for the same choices"
+    );
+    assert_eq!(
+        serde_yaml::to_string(&items[2]["asked_if"]).unwrap(),
+        "any:\n- mood_1 == 1\n- mood_2 == 1\n"
+    );
+    let set = items[2]["responses"].as_str().unwrap();
+    assert_eq!(
+        y["response_sets"][set][2]["label"]["en"].as_str(),
+        Some("A lot")
+    );
+    assert_eq!(y["scales"][0]["id"].as_str(), Some("mood"));
+    assert_eq!(y["scales"][0]["items"].as_sequence().unwrap().len(), 3);
+    assert!(y["scales"][0]["bands"].as_sequence().unwrap().is_empty());
+    assert!(
+        err.contains("field `mood_notes` (notes): not a question with fixed answers: not read"),
+        "{err}"
+    );
+    assert!(err.contains("scale `mood` from `mood_total` = `sum([mood_1],[mood_2],[mood_3])`: only its fields were read"), "{err}");
+    assert!(err.contains("bands"), "{err}");
+}

@@ -75,6 +75,10 @@ fn open_group_input(
     let input = Input::open(&group_spec(a), false)?;
     let by = input.columns("--by", &a.by)?;
     let source = input.source(setup)?;
+    if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {
+        let codes = (a.one_based, a.read.codes_as_is);
+        crate::pipeline::check::refuse_wrong_codes(&input, plan, battery, codes)?;
+    }
     Ok((input, by, source))
 }
 
@@ -84,6 +88,7 @@ fn group_spec(a: &GroupInputArgs) -> InputSpec<'_> {
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
+        from: a.read.from,
     }
 }
 

@@ -4,6 +4,8 @@
 use std::io::Write;
 
 use crate::io::columns::ColumnPlan;
+use crate::io::platform::codebook::{self, Finding};
+use crate::messages::tr;
 use crate::score::Battery;
 
 use super::Input;
@@ -14,6 +16,7 @@ pub fn report(
     input: &Input,
     battery: &Battery,
     plan: &ColumnPlan,
+    findings: &[Finding],
 ) -> anyhow::Result<usize> {
     let table = &input.table;
     writeln!(
@@ -23,6 +26,34 @@ pub fn report(
         table.encoding,
         table.headers.len()
     )?;
+    match &table.layout {
+        Some(l) => {
+            let (name, variant) = (l.name(), &l.variant);
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    "detected: {name} export ({variant})",
+                    "识别为：{name} 导出（{variant}）"
+                )
+            )?;
+            if let Some(c) = input.default_id() {
+                let id = &table.headers[c];
+                writeln!(out, "{}", tr!("id column: {id}", "编号列：{id}"))?;
+            }
+        }
+        None => writeln!(
+            out,
+            "{}",
+            tr!(
+                "detected: plain table (no survey platform's layout; --from PLATFORM to force one)",
+                "识别为：普通表格（不是已知问卷平台的导出；可用 --from PLATFORM 指定）"
+            )
+        )?,
+    }
+    for f in findings {
+        writeln!(out, "{}{}", tr!("code book: ", "编码："), f.message)?;
+    }
     let mut missing = 0;
     for (g, inst, item) in battery.items() {
         match plan.items[g] {
@@ -51,4 +82,44 @@ pub fn report(
         battery.n_items()
     )?;
     Ok(missing)
+}
+
+/// The code-book check of a platform export (see io::platform::codebook):
+/// nothing for a plain table, or with `--codes-as-is`.
+pub fn codes(
+    input: &Input,
+    plan: &ColumnPlan,
+    battery: &Battery,
+    (one_based, as_is): (bool, bool),
+) -> Vec<Finding> {
+    match &input.table.layout {
+        Some(layout) if !as_is => {
+            codebook::check(layout, plan, battery, input.table.sample(), one_based)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Stop before scoring when the export's numbers do not fit the
+/// instruments' codes: scored, they would be wrong numbers.
+pub fn refuse_wrong_codes(
+    input: &Input,
+    plan: &ColumnPlan,
+    battery: &Battery,
+    choice: (bool, bool),
+) -> anyhow::Result<()> {
+    let findings = codes(input, plan, battery, choice);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let name = &input.table.name;
+    let list = findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n  ");
+    anyhow::bail!(tr!(
+        "{name}: the export's codes do not match the instruments (from the first rows):\n  {list}",
+        "{name}：导出的编码与量表不符（据前面的若干行）：\n  {list}"
+    ))
 }

@@ -50,8 +50,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     if a.check {
         let plan = input.plan(battery, &setup.map)?;
         let findings = check::codes(&input, &plan, battery, codes);
+        check::platform(&input, &findings);
         let out = &mut std::io::stdout().lock();
-        let missing = check::report(out, &input, battery, &plan, &findings)?;
+        let missing = check::report(out, &input, battery, &plan)?;
         return Ok(if missing == 0 && findings.is_empty() {
             Exit::Success
         } else {

@@ -16,7 +16,6 @@ pub fn report(
     input: &Input,
     battery: &Battery,
     plan: &ColumnPlan,
-    findings: &[Finding],
 ) -> anyhow::Result<usize> {
     let table = &input.table;
     writeln!(
@@ -26,34 +25,7 @@ pub fn report(
         table.encoding,
         table.headers.len()
     )?;
-    match &table.layout {
-        Some(l) => {
-            let (name, variant) = (l.name(), &l.variant);
-            writeln!(
-                out,
-                "{}",
-                tr!(
-                    "detected: {name} export ({variant})",
-                    "识别为：{name} 导出（{variant}）"
-                )
-            )?;
-            if let Some(c) = input.default_id() {
-                let id = &table.headers[c];
-                writeln!(out, "{}", tr!("id column: {id}", "编号列：{id}"))?;
-            }
-        }
-        None => writeln!(
-            out,
-            "{}",
-            tr!(
-                "detected: plain table (no survey platform's layout; --from PLATFORM to force one)",
-                "识别为：普通表格（不是已知问卷平台的导出；可用 --from PLATFORM 指定）"
-            )
-        )?,
-    }
-    for f in findings {
-        writeln!(out, "{}{}", tr!("code book: ", "编码："), f.message)?;
-    }
+
     let mut missing = 0;
     for (g, inst, item) in battery.items() {
         match plan.items[g] {
@@ -82,6 +54,50 @@ pub fn report(
         battery.n_items()
     )?;
     Ok(missing)
+}
+
+/// What `--check` says of the input itself, on stderr (stdout keeps the
+/// column plan): the platform detected, its id column, and what the
+/// code-book check found.
+pub fn platform(input: &Input, findings: &[Finding]) {
+    let table = &input.table;
+    match &table.layout {
+        Some(l) => {
+            let (name, variant) = (l.name(), &l.variant);
+            eprintln!(
+                "{}{}",
+                crate::messages::note(),
+                tr!(
+                    "detected: {name} export ({variant})",
+                    "识别为：{name} 导出（{variant}）"
+                )
+            );
+            if let Some(c) = input.default_id() {
+                let id = &table.headers[c];
+                eprintln!(
+                    "{}{}",
+                    crate::messages::note(),
+                    tr!("id column: {id}", "编号列：{id}")
+                );
+            }
+        }
+        None => eprintln!(
+            "{}{}",
+            crate::messages::note(),
+            tr!(
+                "detected: plain table (no survey platform's layout; --from PLATFORM to force one)",
+                "识别为：普通表格（不是已知问卷平台的导出；可用 --from PLATFORM 指定）"
+            )
+        ),
+    }
+    for f in findings {
+        eprintln!(
+            "{}{}{}",
+            crate::messages::warning(),
+            tr!("code book: ", "编码："),
+            f.message
+        );
+    }
 }
 
 /// The code-book check of a platform export (see io::platform::codebook):

@@ -50,7 +50,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     if a.check {
         let plan = input.plan(battery, &setup.map)?;
         let findings = check::codes(&input, &plan, battery, codes);
-        check::platform(&input, &findings);
+        check::platform(&input, &findings, plan.found() < battery.n_items());
         let out = &mut std::io::stdout().lock();
         let missing = check::report(out, &input, battery, &plan)?;
         return Ok(if missing == 0 && findings.is_empty() {

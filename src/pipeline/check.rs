@@ -59,11 +59,12 @@ pub fn report(
 /// What `--check` says of the input itself, on stderr (stdout keeps the
 /// column plan): the platform detected, its id column, and what the
 /// code-book check found.
-pub fn platform(input: &Input, findings: &[Finding]) {
+/// `incomplete`: some item has no column (the platform's hint is said).
+pub fn platform(input: &Input, findings: &[Finding], incomplete: bool) {
     let table = &input.table;
     match &table.layout {
         Some(l) => {
-            let (name, variant) = (l.name(), &l.variant);
+            let (name, variant) = (l.name(), l.variant());
             eprintln!(
                 "{}{}",
                 crate::messages::note(),
@@ -72,6 +73,9 @@ pub fn platform(input: &Input, findings: &[Finding]) {
                     "识别为：{name} 导出（{variant}）"
                 )
             );
+            if let Some(hint) = l.hint().filter(|_| incomplete) {
+                eprintln!("{}{hint}", crate::messages::note());
+            }
             if let Some(c) = input.default_id() {
                 let id = &table.headers[c];
                 eprintln!(

@@ -59,7 +59,7 @@ const EXPORTS: [(&str, &[&str], &str, &str); 11] = [
         "limesurvey-full.csv",
         &[],
         "Response ID",
-        "LimeSurvey export (full headings",
+        "LimeSurvey export (full (or abbreviated) headings",
     ),
     ("google-forms.csv", &[], "row", "Google Forms export"),
     (
@@ -317,4 +317,75 @@ fn a_column_whose_texts_name_two_items_is_an_error() {
         "{err}"
     );
     assert!(err.contains("matches several items by its text: phq9_5, phq9_4; which one is meant cannot be told: map it with --map"), "{err}");
+}
+
+#[test]
+fn qualtrics_duration_feeds_the_careless_flags() {
+    // the fourth person took 10 s for 9 items: under 2 s an item is too fast
+    let text = std::fs::read_to_string(example("qualtrics-choice-text.csv"))
+        .unwrap()
+        .replace(",100,61,1,", ",100,10,1,");
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "q.csv", &text);
+    let (out, err, code) = run(bin()
+        .args(["summary", "-i", "phq9", "--by", "UserLanguage", "--flags"])
+        .arg(&f));
+    assert_eq!(code, 0, "{err}");
+    // numbered as a spreadsheet shows it: answers start on row 4
+    assert!(
+        out.starts_with("row,ResponseId,UserLanguage,longstring,seconds,flags\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n7,R_3example04,EN,,10,"), "{out}");
+}
+
+#[test]
+fn a_utf16_tsv_export_reads_the_same() {
+    let text = std::fs::read_to_string(example("qualtrics-recode-values.tsv")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("q.tsv");
+    std::fs::write(&f, bytes).unwrap();
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .arg(&f));
+    assert_eq!(code, 0, "{err}");
+    let want: Vec<(String, String, String)> = EXPECTED
+        .iter()
+        .map(|(t, b, l)| (t.to_string(), b.to_string(), l.to_string()))
+        .collect();
+    assert_eq!(scores(&out).1, want);
+}
+
+#[test]
+fn check_gives_the_platforms_hint_when_items_are_missing() {
+    let (_, err, code) = run(bin()
+        .args(["score", "-i", "phq9,gad2", "--check"])
+        .arg(example("redcap-raw.csv")));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "note: detected: REDCap export (raw: variable names and coded answers)\n\
+         note: a raw export is matched by variable names (phq9_1 …): other names need --map, or an export with labels\n\
+         note: id column: record_id\n"
+    );
+}
+
+#[test]
+fn the_code_book_message_follows_lang_zh() {
+    let (_, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--lang", "zh"])
+        .arg(data("platforms/qualtrics-recoded-1-4.csv")));
+    assert_eq!(code, 2);
+    assert!(err.contains("导出的编码与量表不符（据前面的若干行）：\n  PHQ-9：导出的数字为 1–4，比 PHQ-9 的计分（0 = 完全不会，1 = 好几天，2 = 一半以上的天数，3 = 几乎每天）高一"), "{err}");
+    let (_, err, _) = run(bin()
+        .args(["score", "-i", "phq9", "--check", "--lang", "zh"])
+        .arg(example("wjx-text.csv")));
+    assert!(
+        err.starts_with(
+            "注意：识别为：问卷星 (wjx) 导出（题目文字作表头（按选项序号或按选项文本））\n"
+        ),
+        "{err}"
+    );
 }

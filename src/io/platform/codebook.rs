@@ -167,7 +167,7 @@ mod tests {
     use super::*;
 
     fn layout(p: Platform) -> Layout {
-        let mut l = Layout::new(p, "test");
+        let mut l = Layout::new(p, "test", "测试");
         l.numbers_from_one = true;
         l
     }
@@ -209,7 +209,11 @@ mod tests {
             f[0]
         );
         // a platform that keeps the codes it was given: no question
-        assert!(run(&[&["a", "1", "2"]], &Layout::new(Platform::Redcap, "raw")).is_empty());
+        assert!(run(
+            &[&["a", "1", "2"]],
+            &Layout::new(Platform::Redcap, "raw", "原始")
+        )
+        .is_empty());
         // labels are not numbers
         assert!(run(&[&["a", "Not at all", "Several days"]], &l).is_empty());
     }
@@ -218,7 +222,7 @@ mod tests {
     fn foreign_numbers_are_named() {
         let f = run(
             &[&["a", "7", "0"], &["b", "1", "2"]],
-            &Layout::new(Platform::Redcap, "raw"),
+            &Layout::new(Platform::Redcap, "raw", "原始"),
         );
         assert!(
             f[0].starts_with("PHQ-2: the export has numbers that are not PHQ-2's codes"),

@@ -12,6 +12,7 @@ pub fn detect(headers: &[String], _rows: &[Vec<String>]) -> Option<Layout> {
             Layout::new(
                 Platform::GoogleForms,
                 "question texts as headers, labels as answers",
+                "题目文字作表头，选项文字作答案",
             )
         })
 }

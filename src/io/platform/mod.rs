@@ -38,8 +38,12 @@ const LOOK: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub platform: Platform,
-    /// The variant, for `--check` (`3 header rows: …`, `raw`, …).
-    pub variant: String,
+    /// The variant, for `--check` (`3 header rows: …`, `raw`, …), in
+    /// English and Chinese.
+    pub variant: (&'static str, &'static str),
+    /// What to do when items are not found in this layout (English,
+    /// Chinese), for `--check`.
+    pub hint: Option<(&'static str, &'static str)>,
     /// Header rows after row 1 (skipped: they are no one's answers).
     pub extra_rows: usize,
     /// The header to use instead of row 1, when the platform spreads
@@ -56,16 +60,27 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(platform: Platform, variant: impl Into<String>) -> Layout {
+    fn new(platform: Platform, en: &'static str, zh: &'static str) -> Layout {
         Layout {
             platform,
-            variant: variant.into(),
+            variant: (en, zh),
+            hint: None,
             extra_rows: 0,
             headers: None,
             texts: Vec::new(),
             id: None,
             numbers_from_one: false,
         }
+    }
+
+    /// The variant in the run's language.
+    pub fn variant(&self) -> &'static str {
+        crate::messages::pick(self.variant.0, self.variant.1)
+    }
+
+    /// The hint in the run's language, if any.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.hint.map(|(en, zh)| crate::messages::pick(en, zh))
     }
 
     /// The platform's name as people know it.

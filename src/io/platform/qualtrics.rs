@@ -16,6 +16,7 @@ pub fn detect(headers: &[String], rows: &[Vec<String>]) -> Option<Layout> {
         let mut l = Layout::new(
             Platform::Qualtrics,
             "3 header rows: names, question text, ImportId; answers from row 4",
+            "3 行表头：变量名、题目文字、ImportId；作答从第 4 行起",
         );
         l.extra_rows = 2;
         l.texts = rows[0].clone();
@@ -31,6 +32,7 @@ pub fn detect(headers: &[String], rows: &[Vec<String>]) -> Option<Layout> {
         let mut l = Layout::new(
             Platform::Qualtrics,
             "legacy: 2 header rows (V1… names, then ResponseID… and question texts); answers from row 3",
+            "旧版：2 行表头（V1… 变量名，然后 ResponseID… 与题目文字）；作答从第 3 行起",
         );
         l.extra_rows = 1;
         l.texts = rows[0].clone();
@@ -64,6 +66,7 @@ pub fn detect(headers: &[String], rows: &[Vec<String>]) -> Option<Layout> {
         let mut l = Layout::new(
             Platform::Qualtrics,
             "2 header rows: names, question text; answers from row 3",
+            "2 行表头：变量名、题目文字；作答从第 3 行起",
         );
         l.extra_rows = 1;
         l.texts = rows[0].clone();

@@ -22,15 +22,17 @@ pub fn detect(headers: &[String], rows: &[Vec<String>]) -> Option<Layout> {
         let generic = sub.is_empty()
             || sub.eq_ignore_ascii_case("Response")
             || sub.eq_ignore_ascii_case("Open-Ended Response");
-        names.push(match (generic, h.is_empty()) {
-            (true, false) => h.clone(),
-            (true, true) => format!("{question} - {sub}"),
-            (false, _) => format!("{question} - {sub}"),
+        // a matrix row (or a choice of several columns) under its question
+        names.push(if generic {
+            h.clone()
+        } else {
+            format!("{question} - {sub}")
         });
     }
     let mut l = Layout::new(
         Platform::Surveymonkey,
         "2 header rows: question, then Response or the matrix statement; answers from row 3",
+        "2 行表头：题目，然后 Response 或矩阵的行；作答从第 3 行起",
     );
     l.extra_rows = 1;
     l.headers = Some(names);

@@ -298,6 +298,11 @@ pub struct ReadArgs {
     /// option numbers (1..k) or a recode.
     #[arg(long)]
     pub codes_as_is: bool,
+    /// The same responses exported with choice labels (the platform's
+    /// other download): each code is checked against its label before
+    /// anything is scored.
+    #[arg(long, value_name = "FILE")]
+    pub labels_export: Option<PathBuf>,
 }
 
 /// Input of `summary` and `report`: a scored file, or raw answers with -i.

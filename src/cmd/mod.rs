@@ -77,7 +77,8 @@ fn open_group_input(
     let source = input.source(setup)?;
     if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {
         let codes = (a.one_based, a.read.codes_as_is);
-        crate::pipeline::check::refuse_wrong_codes(&input, plan, battery, codes)?;
+        let labels = a.read.labels_export.as_deref();
+        crate::pipeline::check::refuse_wrong_codes(&input, plan, battery, codes, labels)?;
     }
     Ok((input, by, source))
 }

@@ -49,7 +49,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let codes = (a.one_based, a.read.codes_as_is);
     if a.check {
         let plan = input.plan(battery, &setup.map)?;
-        let findings = check::codes(&input, &plan, battery, codes);
+        let labels = a.read.labels_export.as_deref();
+        let findings = check::codes(&input, &plan, battery, codes, labels)?;
         check::platform(&input, &findings, plan.found() < battery.n_items());
         let out = &mut std::io::stdout().lock();
         let missing = check::report(out, &input, battery, &plan)?;
@@ -61,7 +62,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     }
     let source = input.source(&setup)?;
     if let Some(plan) = source.plan() {
-        check::refuse_wrong_codes(&input, plan, battery, codes)?;
+        let labels = a.read.labels_export.as_deref();
+        check::refuse_wrong_codes(&input, plan, battery, codes, labels)?;
     }
     let id = match &a.id_column {
         Some(c) => Some(input.column("--id-column", c)?),
@@ -111,6 +113,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // built after the key file exists: a new key is protected too
     let mut protected = Protected::default()
         .data(input_path)
+        .file(
+            crate::messages::pick("the --labels-export file", "--labels-export 文件"),
+            a.read.labels_export.as_deref(),
+        )
         .definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref())
         .file(
             crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),

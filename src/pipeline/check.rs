@@ -2,9 +2,14 @@
 //! scored.
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::io::columns::ColumnPlan;
+use csv::ByteRecord;
+
+use crate::io::columns::{ColumnPlan, MapFile};
+use crate::io::input::{InputSpec, Table};
 use crate::io::platform::codebook::{self, Finding};
+use crate::io::platform::SAMPLE;
 use crate::messages::tr;
 use crate::score::Battery;
 
@@ -105,19 +110,93 @@ pub fn platform(input: &Input, findings: &[Finding], incomplete: bool) {
 }
 
 /// The code-book check of a platform export (see io::platform::codebook):
-/// nothing for a plain table, or with `--codes-as-is`.
+/// nothing for a plain table, or with `--codes-as-is`. `labels`: the same
+/// responses exported with labels (`--labels-export`), to read off what
+/// each code stands for.
 pub fn codes(
     input: &Input,
     plan: &ColumnPlan,
     battery: &Battery,
     (one_based, as_is): (bool, bool),
-) -> Vec<Finding> {
-    match &input.table.layout {
-        Some(layout) if !as_is => {
-            codebook::check(layout, plan, battery, input.table.sample(), one_based)
-        }
-        _ => Vec::new(),
+    labels: Option<&Path>,
+) -> anyhow::Result<Vec<Finding>> {
+    if as_is {
+        return Ok(Vec::new());
     }
+    let mut proven = Vec::new();
+    let mut findings = Vec::new();
+    if let Some(path) = labels {
+        let (f, p) = cross_check(input, plan, battery, one_based, path)?;
+        findings = f;
+        proven = p;
+    }
+    if let Some(layout) = &input.table.layout {
+        let mut layout = layout.clone();
+        layout.proven = proven;
+        let sample = input.table.sample();
+        findings.extend(codebook::check(&layout, plan, battery, sample, one_based));
+    }
+    Ok(findings)
+}
+
+/// Pair the rows read ahead of the input and of the labels export, and
+/// read off what each code stands for.
+fn cross_check(
+    input: &Input,
+    plan: &ColumnPlan,
+    battery: &Battery,
+    one_based: bool,
+    path: &Path,
+) -> anyhow::Result<(Vec<Finding>, Vec<String>)> {
+    let spec = InputSpec {
+        path: Some(path),
+        encoding: None,
+        delimiter: None,
+        sheet: None,
+        from: None,
+    };
+    let labels = Input::from_table(Table::open(&spec)?);
+    let labels_plan = labels.plan(battery, &MapFile::default())?;
+    let (ours, theirs): (Vec<_>, Vec<_>) = (
+        input.table.sample().collect(),
+        labels.table.sample().collect(),
+    );
+    let (a, b) = (&input.table.name, &labels.table.name);
+    let whole = ours.len() < SAMPLE && theirs.len() < SAMPLE;
+    if whole && ours.len() != theirs.len() {
+        let (n, m) = (ours.len(), theirs.len());
+        anyhow::bail!(tr!(
+            "{a} has {n} answer row(s) but the labels export {b} has {m}: they must hold the same responses, in the same order",
+            "{a} 有 {n} 行作答，而标签导出 {b} 有 {m} 行：两者必须是同样的作答、同样的顺序"
+        ));
+    }
+    if let (Some(i), Some(j)) = (input.default_id(), labels.default_id()) {
+        let id = |r: &ByteRecord, c: usize| {
+            String::from_utf8_lossy(r.get(c).unwrap_or_default())
+                .trim()
+                .to_string()
+        };
+        for ((x, row), (y, their_row)) in ours.iter().zip(&theirs) {
+            let (p, q) = (id(x, i), id(y, j));
+            if p != q {
+                anyhow::bail!(tr!(
+                    "{a} and the labels export {b} do not line up: row {row} has id {p}, its row {their_row} has id {q}; export both with the same filter and order",
+                    "{a} 与标签导出 {b} 对不上：第 {row} 行编号为 {p}，其第 {their_row} 行编号为 {q}；请以同样的筛选与顺序导出两者"
+                ));
+            }
+        }
+    }
+    let rows: Vec<(&ByteRecord, &ByteRecord)> = ours
+        .iter()
+        .zip(&theirs)
+        .map(|((x, _), (y, _))| (*x, *y))
+        .collect();
+    Ok(codebook::cross_check(
+        battery,
+        (plan, &labels_plan),
+        &rows,
+        one_based,
+    ))
 }
 
 /// Stop before scoring when the export's numbers do not fit the
@@ -127,8 +206,9 @@ pub fn refuse_wrong_codes(
     plan: &ColumnPlan,
     battery: &Battery,
     choice: (bool, bool),
+    labels: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let findings = codes(input, plan, battery, choice);
+    let findings = codes(input, plan, battery, choice, labels)?;
     if findings.is_empty() {
         return Ok(());
     }

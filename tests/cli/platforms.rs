@@ -389,3 +389,106 @@ fn the_code_book_message_follows_lang_zh() {
         "{err}"
     );
 }
+
+#[test]
+fn a_labels_export_shows_what_the_codes_mean() {
+    let labels = example("qualtrics-choice-text.csv");
+    // "Not at all" exported as 4: the labels export shows it, with the evidence
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--labels-export"])
+        .arg(&labels)
+        .arg(data("platforms/qualtrics-reversed.csv")));
+    assert_eq!((out.as_str(), code), ("", 2), "{err}");
+    assert!(err.contains(
+        "PHQ-9: the labels export shows what the export's codes stand for, and they are not PHQ-9's codes \
+         (0 = Not at all, 1 = Several days, 2 = More than half the days, 3 = Nearly every day): \
+         1 = \"Nearly every day\" (3) ×3, 2 = \"More than half the days\" (2) ×12, \
+         3 = \"Several days\" (1) ×6, 4 = \"Not at all\" (0) ×15. Nothing was scored. \
+         Score the labels export instead, or fix the codes in the platform."
+    ), "{err}");
+    // codes 1–4 in option order: --one-based is the fix the labels prove
+    let recoded = data("platforms/qualtrics-recoded-1-4.csv");
+    let (_, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--labels-export"])
+        .arg(&labels)
+        .arg(&recoded));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "Every code is its option's position (1 = the first option): give --one-based"
+        ),
+        "{err}"
+    );
+    let (out, err, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq9",
+            "--format",
+            "csv",
+            "--one-based",
+            "--labels-export",
+        ])
+        .arg(&labels)
+        .arg(&recoded));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        scores(&out).1[2],
+        ("14".into(), "moderate".into(), "monitor".into())
+    );
+}
+
+#[test]
+fn a_labels_export_answers_the_no_zero_question() {
+    // wjx: 按选项序号 and 按选项文本 of the same two people, nobody chose
+    // the first option, so the numbers alone cannot tell 1..4 from 0..3
+    let dir = tempfile::tempdir().unwrap();
+    let head = "序号,提交答卷时间,所用时间,第1题(做事时提不起劲或没有兴趣),第1题(感到心情低落、沮丧或绝望)\n";
+    let numbers = write(
+        dir.path(),
+        "numbers.csv",
+        &format!("{head}1,2026/3/16 8:12:00,95秒,2,3\n2,2026/3/16 8:13:00,80秒,4,2\n"),
+    );
+    let texts = write(
+        dir.path(),
+        "texts.csv",
+        &format!("{head}1,2026/3/16 8:12:00,95秒,好几天,一半以上的天数\n2,2026/3/16 8:13:00,80秒,几乎每天,好几天\n"),
+    );
+    let (_, err, code) = run(bin().args(["score", "-i", "phq2"]).arg(&numbers));
+    assert_eq!(code, 2, "{err}");
+    // with the texts: positions, proven; --one-based scores 1+2 = 3, 3+1 = 4
+    let (out, err, code) = run(bin()
+        .args([
+            "score",
+            "-i",
+            "phq2",
+            "--format",
+            "csv",
+            "--one-based",
+            "--labels-export",
+        ])
+        .arg(&texts)
+        .arg(&numbers));
+    assert_eq!(code, 0, "{err}");
+    let totals: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(totals, ["3", "4"]);
+    // a labels export of other responses is refused, not paired
+    let other = write(
+        dir.path(),
+        "other.csv",
+        &format!("{head}1,2026/3/16 8:12:00,95秒,好几天,好几天\n"),
+    );
+    let (_, err, code) = run(bin()
+        .args(["score", "-i", "phq2", "--one-based", "--labels-export"])
+        .arg(&other)
+        .arg(&numbers));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("has 2 answer row(s) but the labels export"),
+        "{err}"
+    );
+}

@@ -12,8 +12,10 @@ use csv::ByteRecord;
 
 use super::{Layout, Platform};
 use crate::instrument::{typed_number, Instrument, Lang, ResponseSet};
+use crate::io::cells::AnswerReader;
 use crate::io::columns::ColumnPlan;
 use crate::messages::tr;
+use crate::score::Answer;
 use crate::score::Battery;
 
 /// One instrument whose numbers do not fit its codes.
@@ -42,6 +44,9 @@ pub fn check<'r>(
     }
     let mut findings = Vec::new();
     for inst in &battery.instruments {
+        if layout.proven.contains(&inst.id) {
+            continue; // the labels export showed what its codes mean
+        }
         // one check per response set of the instrument
         for (s, set) in inst.response_sets.iter().enumerate() {
             let columns: Vec<usize> = battery
@@ -111,6 +116,132 @@ fn judge(layout: &Layout, inst: &Instrument, set: &ResponseSet, seen: &Seen) -> 
         return None;
     };
     Some(Finding { message })
+}
+
+/// The same responses in two exports, paired row by row: one with the
+/// numbers (`codes`), one with the choice labels (`labels`, a platform's
+/// second download). What each code stands for is read off the labels:
+/// a code that does not stand for the instrument's value of that label
+/// (or, with `one_based`, for the option at that position) is a finding
+/// with the evidence, and nothing is scored. Returns the findings and the
+/// instruments whose codes were shown to be right.
+pub fn cross_check(
+    battery: &Battery,
+    (codes, labels): (&ColumnPlan, &ColumnPlan),
+    rows: &[(&ByteRecord, &ByteRecord)],
+    one_based: bool,
+) -> (Vec<Finding>, Vec<String>) {
+    let reader = AnswerReader::new(battery, &[], false);
+    let (mut findings, mut proven) = (Vec::new(), Vec::new());
+    for inst in &battery.instruments {
+        // code → label value → cells, over every item of the instrument
+        let mut meaning: BTreeMap<i64, BTreeMap<i32, u64>> = BTreeMap::new();
+        let mut sets = Vec::new();
+        for (g, i, item) in battery.items() {
+            if !std::ptr::eq(i, inst) {
+                continue;
+            }
+            let (Some((cc, _)), Some((lc, _))) = (codes.items[g], labels.items[g]) else {
+                continue;
+            };
+            if !sets.contains(&item.set) {
+                sets.push(item.set);
+            }
+            for (crec, lrec) in rows {
+                let (Some(c), Some(l)) = (crec.get(cc), lrec.get(lc)) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(l);
+                let Some(code) = typed_number(String::from_utf8_lossy(c).trim()) else {
+                    continue;
+                };
+                if typed_number(text.trim()).is_some() {
+                    continue; // a number is no label
+                }
+                if let Answer::Value(v) = reader.read(g, l) {
+                    *meaning.entry(code).or_default().entry(v).or_default() += 1;
+                }
+            }
+        }
+        // one response set per instrument is what the check can speak for
+        let [s] = sets[..] else { continue };
+        if meaning.is_empty() {
+            continue;
+        }
+        let set = &inst.response_sets[s];
+        match judge_meaning(inst, set, &meaning, one_based) {
+            Some(f) => findings.push(f),
+            None => proven.push(inst.id.clone()),
+        }
+    }
+    (findings, proven)
+}
+
+fn judge_meaning(
+    inst: &Instrument,
+    set: &ResponseSet,
+    meaning: &BTreeMap<i64, BTreeMap<i32, u64>>,
+    one_based: bool,
+) -> Option<Finding> {
+    let lang = crate::messages::lang();
+    let values: Vec<i32> = set.options.iter().map(|o| o.value).collect();
+    let expected = |code: i64| -> Option<i32> {
+        if one_based {
+            let at = usize::try_from(code.checked_sub(1)?).ok()?;
+            values.get(at).copied()
+        } else {
+            i32::try_from(code).ok().filter(|v| set.contains(*v))
+        }
+    };
+    let label = |v: i32| {
+        set.options
+            .iter()
+            .find(|o| o.value == v)
+            .map_or(String::new(), |o| o.label.get(lang).to_string())
+    };
+    let fits = meaning
+        .iter()
+        .all(|(&code, vs)| vs.len() == 1 && vs.keys().all(|&v| Some(v) == expected(code)));
+    if fits {
+        return None;
+    }
+    let evidence = meaning
+        .iter()
+        .flat_map(|(code, vs)| {
+            vs.iter()
+                .map(move |(v, n)| (code, *v, n))
+                .collect::<Vec<_>>()
+        })
+        .map(|(code, v, n)| {
+            let l = label(v);
+            tr!("{code} = \"{l}\" ({v}) ×{n}", "{code} =「{l}」（{v}）×{n}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let positions = !one_based
+        && meaning.iter().all(|(&code, vs)| {
+            let at = usize::try_from(code - 1).ok();
+            vs.len() == 1 && vs.keys().all(|v| at.and_then(|a| values.get(a)) == Some(v))
+        });
+    let name = inst.short_name(lang);
+    let fix = if positions {
+        tr!(
+            " Every code is its option's position (1 = the first option): give --one-based, or score the labels export.",
+            "每个编码都是选项的序号（1 = 第一个选项）：请加 --one-based，或对标签导出计分。"
+        )
+    } else {
+        tr!(
+            " Score the labels export instead, or fix the codes in the platform.",
+            "请改为对标签导出计分，或在平台上改正编码。"
+        )
+    };
+    let codes = codes(set);
+    Some(Finding {
+        message: tr!(
+            "{name}: the labels export shows what the export's codes stand for, and they are not {name}'s codes ({codes}): {evidence}. Nothing was scored.{fix}",
+            "{name}：标签导出显示了编码所代表的答案，它们不是 {name} 的计分（{codes}）：{evidence}。没有计分。{fix}"
+        ),
+    })
 }
 
 /// `1 ×12 (first in row 4), 2 ×9, …`
@@ -216,6 +347,56 @@ mod tests {
         .is_empty());
         // labels are not numbers
         assert!(run(&[&["a", "Not at all", "Several days"]], &l).is_empty());
+    }
+
+    fn cross(codes: &[&[&str]], labels: &[&[&str]], one_based: bool) -> (Vec<String>, Vec<String>) {
+        let battery = Battery::new(crate::instrument::resolve(&["phq2".to_string()]).unwrap());
+        let headers: Vec<String> = ["id", "phq2_1", "phq2_2"].map(String::from).into();
+        let plan =
+            crate::io::columns::plan("t", &headers, &[], &battery, &Default::default()).unwrap();
+        let c: Vec<ByteRecord> = codes.iter().map(|r| ByteRecord::from(r.to_vec())).collect();
+        let l: Vec<ByteRecord> = labels
+            .iter()
+            .map(|r| ByteRecord::from(r.to_vec()))
+            .collect();
+        let rows: Vec<(&ByteRecord, &ByteRecord)> = c.iter().zip(&l).collect();
+        let (f, proven) = cross_check(&battery, (&plan, &plan), &rows, one_based);
+        (f.into_iter().map(|f| f.message).collect(), proven)
+    }
+
+    #[test]
+    fn labels_show_what_codes_mean() {
+        // Not at all exported as 4, Several days as 3: reversed
+        let (f, proven) = cross(
+            &[&["a", "4", "3"], &["b", "1", "4"]],
+            &[
+                &["a", "Not at all", "Several days"],
+                &["b", "Nearly every day", "Not at all"],
+            ],
+            false,
+        );
+        assert!(proven.is_empty());
+        assert_eq!(f[0], "PHQ-2: the labels export shows what the export's codes stand for, and they are not PHQ-2's codes (0 = Not at all, 1 = Several days, 2 = More than half the days, 3 = Nearly every day): 1 = \"Nearly every day\" (3) ×1, 3 = \"Several days\" (1) ×1, 4 = \"Not at all\" (0) ×2. Nothing was scored. Score the labels export instead, or fix the codes in the platform.");
+        // codes that are positions: --one-based is the fix, and then they fit
+        let codes: &[&[&str]] = &[&["a", "1", "2"], &["b", "4", "1"]];
+        let labels: &[&[&str]] = &[
+            &["a", "Not at all", "Several days"],
+            &["b", "Nearly every day", "Not at all"],
+        ];
+        let (f, _) = cross(codes, labels, false);
+        assert!(f[0].ends_with("Every code is its option's position (1 = the first option): give --one-based, or score the labels export."), "{}", f[0]);
+        assert_eq!(
+            cross(codes, labels, true),
+            (vec![], vec!["phq2".to_string()])
+        );
+        // codes that are the values: shown right
+        let (f, proven) = cross(
+            &[&["a", "0", "1"]],
+            &[&["a", "Not at all", "Several days"]],
+            false,
+        );
+        assert!(f.is_empty());
+        assert_eq!(proven, ["phq2"]);
     }
 
     #[test]

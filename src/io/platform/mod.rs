@@ -57,6 +57,9 @@ pub struct Layout {
     /// The platform numbers options 1..k unless told otherwise (Qualtrics
     /// choice numbers, wjx 按选项序号, SurveyMonkey numerical values).
     pub numbers_from_one: bool,
+    /// Instruments whose codes a labels export showed to be right
+    /// (`codebook::cross_check`): the number-only check skips them.
+    pub proven: Vec<String>,
 }
 
 impl Layout {
@@ -70,6 +73,7 @@ impl Layout {
             texts: Vec::new(),
             id: None,
             numbers_from_one: false,
+            proven: Vec::new(),
         }
     }
 

@@ -233,7 +233,7 @@ pub struct ScoreArgs {
     /// Overwrite the -o file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Column that identifies a person [default: id, else the row number].
+    /// Column that identifies a person [default: a survey platform's response id, else id, else the row number].
     #[arg(long, value_name = "COL")]
     pub id_column: Option<String>,
     /// Input columns to copy to the output (comma-separated or repeated).

@@ -492,3 +492,33 @@ fn a_labels_export_answers_the_no_zero_question() {
         "{err}"
     );
 }
+
+#[test]
+fn a_qualtrics_workbook_reads_as_its_csv() {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .arg(data("platforms/qualtrics.xlsx")));
+    assert_eq!(code, 0, "{err}");
+    let (id, got) = scores(&out);
+    assert_eq!(id, "ResponseId");
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[3], ("20".into(), "severe".into(), "urgent".into()));
+}
+
+#[test]
+fn cells_are_located_as_the_spreadsheet_shows_them() {
+    // the header rows 2 and 3 count: the first answer row is row 4
+    let text = std::fs::read_to_string(example("qualtrics-choice-text.csv"))
+        .unwrap()
+        .replacen("anonymous,EN,Not at all", "anonymous,EN,sometimes", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "q.csv", &text);
+    let (_, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .arg(&f));
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("row 4, column Q1_1: 'sometimes' is not a valid answer for phq9_1"),
+        "{err}"
+    );
+}

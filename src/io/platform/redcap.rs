@@ -9,13 +9,24 @@ use super::{Layout, Platform};
 
 pub fn detect(headers: &[String], _rows: &[Vec<String>]) -> Option<Layout> {
     let first = headers.first()?;
-    let raw_marks = headers.iter().any(|h| {
+    // REDCap's own columns; a form's status `{form}_complete` (or a
+    // checkbox choice) counts only after a variable name as the first
+    // column, the record id: a plain table's `survey_complete` column
+    // must not make its first column the id
+    let redcap_columns = headers.iter().any(|h| {
         h == "redcap_event_name"
             || h == "redcap_repeat_instrument"
             || h == "redcap_survey_identifier"
-            || h.ends_with("_complete")
-            || checkbox(h)
     });
+    let form_marks = variable_name(first)
+        && headers
+            .iter()
+            .any(|h| h.ends_with("_complete") && variable_name(h))
+        && headers
+            .iter()
+            .skip(1)
+            .all(|h| variable_name(h) || h.is_empty());
+    let raw_marks = redcap_columns || form_marks;
     let label_marks = headers.iter().any(|h| {
         h == "Event Name"
             || h == "Repeat Instrument"
@@ -45,8 +56,38 @@ pub fn detect(headers: &[String], _rows: &[Vec<String>]) -> Option<Layout> {
     Some(l)
 }
 
-/// `var___1`: one choice of a checkbox field (1 checked, 0 not).
-fn checkbox(h: &str) -> bool {
-    h.rsplit_once("___")
-        .is_some_and(|(name, code)| !name.is_empty() && !code.is_empty())
+/// A REDCap variable name: lower-case letters, digits and `_`, starting
+/// with a letter (a checkbox choice `var___1` is one too).
+fn variable_name(h: &str) -> bool {
+    h.starts_with(|c: char| c.is_ascii_lowercase())
+        && h.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(h: &[&str]) -> Option<String> {
+        let h: Vec<String> = h.iter().map(|s| s.to_string()).collect();
+        detect(&h, &[]).map(|l| l.id.unwrap())
+    }
+
+    #[test]
+    fn raw_exports_by_their_own_columns() {
+        assert_eq!(
+            platform(&["participant_id", "pmq1", "consent___1", "survey_complete"]).as_deref(),
+            Some("participant_id")
+        );
+        assert_eq!(
+            platform(&["study_id", "redcap_event_name", "Q1"]).as_deref(),
+            Some("study_id")
+        );
+        // a plain table with a column that ends in _complete is no export
+        assert_eq!(
+            platform(&["class", "Name", "phq9_1", "survey_complete"]),
+            None
+        );
+        assert_eq!(platform(&["id", "phq9_1", "phq9_2"]), None);
+    }
 }

@@ -78,7 +78,8 @@ fn open_group_input(
     if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {
         let codes = (a.one_based, a.read.codes_as_is);
         let labels = a.read.labels_export.as_deref();
-        crate::pipeline::check::refuse_wrong_codes(&input, plan, battery, codes, labels)?;
+        let with = (labels, &setup.map);
+        crate::pipeline::check::refuse_wrong_codes(&input, plan, battery, codes, with)?;
     }
     Ok((input, by, source))
 }

@@ -50,7 +50,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     if a.check {
         let plan = input.plan(battery, &setup.map)?;
         let labels = a.read.labels_export.as_deref();
-        let findings = check::codes(&input, &plan, battery, codes, labels)?;
+        let findings = check::codes(&input, &plan, battery, codes, (labels, &setup.map))?;
         check::platform(&input, &findings, plan.found() < battery.n_items());
         let out = &mut std::io::stdout().lock();
         let missing = check::report(out, &input, battery, &plan)?;
@@ -63,7 +63,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let source = input.source(&setup)?;
     if let Some(plan) = source.plan() {
         let labels = a.read.labels_export.as_deref();
-        check::refuse_wrong_codes(&input, plan, battery, codes, labels)?;
+        check::refuse_wrong_codes(&input, plan, battery, codes, (labels, &setup.map))?;
     }
     let id = match &a.id_column {
         Some(c) => Some(input.column("--id-column", c)?),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
+use crate::instrument::normalize_label;
 use crate::io::columns::{ColumnPlan, MapFile};
 use crate::io::input::{InputSpec, Table};
 use crate::io::platform::codebook::{self, Finding};
@@ -118,7 +119,7 @@ pub fn codes(
     plan: &ColumnPlan,
     battery: &Battery,
     (one_based, as_is): (bool, bool),
-    labels: Option<&Path>,
+    (labels, map): (Option<&Path>, &MapFile),
 ) -> anyhow::Result<Vec<Finding>> {
     if as_is {
         return Ok(Vec::new());
@@ -134,7 +135,11 @@ pub fn codes(
         let mut layout = layout.clone();
         layout.proven = proven;
         let sample = input.table.sample();
-        findings.extend(codebook::check(&layout, plan, battery, sample, one_based));
+        // labels the --map gives a value are not left unexplained
+        let mapped: Vec<String> = map.values.keys().map(|k| normalize_label(k)).collect();
+        findings.extend(codebook::check(
+            &layout, plan, battery, sample, one_based, &mapped,
+        ));
     }
     Ok(findings)
 }
@@ -206,7 +211,7 @@ pub fn refuse_wrong_codes(
     plan: &ColumnPlan,
     battery: &Battery,
     choice: (bool, bool),
-    labels: Option<&Path>,
+    labels: (Option<&Path>, &MapFile),
 ) -> anyhow::Result<()> {
     let findings = codes(input, plan, battery, choice, labels)?;
     if findings.is_empty() {

@@ -522,3 +522,48 @@ fn cells_are_located_as_the_spreadsheet_shows_them() {
         "{err}"
     );
 }
+
+#[test]
+fn limesurvey_short_answers_are_named_and_a_map_answers_them() {
+    // the same export with short answers: the options' codes A1–A4
+    let text = std::fs::read_to_string(example("limesurvey-full.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut short = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (meta, answers) = cells.split_at(5);
+        let coded: Vec<String> = answers
+            .iter()
+            .map(|a| {
+                match *a {
+                    "Not at all" => "A1",
+                    "Several days" => "A2",
+                    "More than half the days" => "A3",
+                    _ => "A4",
+                }
+                .to_string()
+            })
+            .collect();
+        short.push_str(&format!("{},{}\n", meta.join(","), coded.join(",")));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "short.csv", &short);
+    let (_, err, code) = run(bin().args(["score", "-i", "phq9"]).arg(&f));
+    assert_eq!(code, 2);
+    assert!(err.contains("PHQ-9: the export has LimeSurvey answer codes (A1 ×15 (first in row 2), A2 ×6 (first in row 3), A3 ×12 (first in row 4), A4 ×3 (first in row 5)), not PHQ-9's codes"), "{err}");
+    // the codes mapped: the same scores as every example
+    let map = write(
+        dir.path(),
+        "map.yaml",
+        "values:\n  A1: 0\n  A2: 1\n  A3: 2\n  A4: 3\n",
+    );
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv", "--map"])
+        .arg(&map)
+        .arg(&f));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        scores(&out).1[3],
+        ("20".into(), "severe".into(), "urgent".into())
+    );
+}

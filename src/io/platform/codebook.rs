@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use csv::ByteRecord;
 
 use super::{Layout, Platform};
-use crate::instrument::{typed_number, Instrument, Lang, ResponseSet};
+use crate::instrument::{normalize_label, typed_number, Instrument, Lang, ResponseSet};
 use crate::io::cells::AnswerReader;
 use crate::io::columns::ColumnPlan;
 use crate::messages::tr;
@@ -38,6 +38,7 @@ pub fn check<'r>(
     battery: &Battery,
     sample: impl Iterator<Item = (&'r ByteRecord, u64)> + Clone,
     one_based: bool,
+    mapped: &[String],
 ) -> Vec<Finding> {
     if one_based {
         return Vec::new();
@@ -58,6 +59,7 @@ pub fn check<'r>(
                 continue;
             }
             let mut seen = Seen::new();
+            let mut answer_codes: BTreeMap<String, (u64, u64)> = BTreeMap::new();
             for (rec, row) in sample.clone() {
                 for &c in &columns {
                     let Some(cell) = rec.get(c) else { continue };
@@ -65,11 +67,21 @@ pub fn check<'r>(
                     if let Some(n) = typed_number(text.trim()) {
                         let e = seen.entry(n).or_insert((0, row, c));
                         e.0 += 1;
+                    } else if layout.platform == Platform::Limesurvey
+                        && answer_code(text.trim())
+                        && !mapped.contains(&normalize_label(text.trim()))
+                    {
+                        answer_codes
+                            .entry(text.trim().to_string())
+                            .or_insert((0, row))
+                            .0 += 1;
                     }
                 }
             }
             if let Some(f) = judge(layout, inst, set, &seen) {
                 findings.push(f);
+            } else if !answer_codes.is_empty() {
+                findings.push(short_answers(inst, set, &answer_codes));
             }
         }
     }
@@ -244,6 +256,39 @@ fn judge_meaning(
     })
 }
 
+/// `A1`, `AO02`: a LimeSurvey answer code (letters, then digits).
+fn answer_code(text: &str) -> bool {
+    let digits = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    digits.len() < text.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// LimeSurvey "short answers": the answer codes the survey gave its
+/// options, which say nothing of the instrument's values.
+fn short_answers(
+    inst: &Instrument,
+    set: &ResponseSet,
+    seen: &BTreeMap<String, (u64, u64)>,
+) -> Finding {
+    let name = inst.short_name(crate::messages::lang());
+    let evidence = seen
+        .iter()
+        .map(|(code, (n, row))| {
+            tr!(
+                "{code} ×{n} (first in row {row})",
+                "{code} ×{n}（首见于第 {row} 行）"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let codes = codes(set);
+    Finding {
+        message: tr!(
+            "{name}: the export has LimeSurvey answer codes ({evidence}), not {name}'s codes ({codes}): it was exported with short answers. Nothing was scored: export with full answers (the answer texts), or map each code in --map (values: {{A1: 0, …}}).",
+            "{name}：导出中是 LimeSurvey 的答案代码（{evidence}），不是 {name} 的计分（{codes}）：导出时选了简短答案。没有计分：请以完整答案（答案文字）导出，或在 --map 中为每个代码指定分值（values: {{A1: 0, …}}）。"
+        ),
+    }
+}
+
 /// `1 ×12 (first in row 4), 2 ×9, …`
 fn evidence(seen: &Seen) -> String {
     seen.iter()
@@ -313,10 +358,17 @@ mod tests {
             .enumerate()
             .map(|(i, r)| (ByteRecord::from(r.to_vec()), i as u64 + 2))
             .collect();
-        check(l, &plan, &battery, recs.iter().map(|(r, n)| (r, *n)), false)
-            .into_iter()
-            .map(|f| f.message)
-            .collect()
+        check(
+            l,
+            &plan,
+            &battery,
+            recs.iter().map(|(r, n)| (r, *n)),
+            false,
+            &[],
+        )
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
     }
 
     #[test]
@@ -397,6 +449,18 @@ mod tests {
         );
         assert!(f.is_empty());
         assert_eq!(proven, ["phq2"]);
+    }
+
+    #[test]
+    fn limesurvey_short_answers_are_named() {
+        let l = Layout::new(Platform::Limesurvey, "full headings", "完整表头");
+        let f = run(&[&["1", "A1", "A2"], &["2", "A4", "A1"]], &l);
+        assert!(f[0].starts_with("PHQ-2: the export has LimeSurvey answer codes (A1 ×2 (first in row 2), A2 ×1 (first in row 2), A4 ×1 (first in row 3)), not PHQ-2's codes"), "{}", f[0]);
+        // labels are no codes
+        assert!(run(&[&["1", "Not at all", "Several days"]], &l).is_empty());
+        assert!(
+            answer_code("AO01") && !answer_code("A") && !answer_code("12") && !answer_code("Yes")
+        );
     }
 
     #[test]

@@ -509,6 +509,31 @@ fn closest_header(headers: &[String], key: &str) -> Option<usize> {
         .map(|(_, c)| c)
 }
 
+/// The column whose header or platform text (or a matrix statement in
+/// them) is nearest to one of an item's texts (`keys`, as `question_key`
+/// makes them), when near enough to be the item written another way: for
+/// `--check` to point at, never to take (a column must match whole).
+pub fn nearest_for_item(headers: &[String], texts: &[String], keys: &[String]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (c, h) in headers.iter().enumerate() {
+        let text = texts.get(c).map_or("", String::as_str);
+        let parts = [h.as_str(), text]
+            .into_iter()
+            .flat_map(|t| std::iter::once(t).chain(crate::io::platform::statement_parts(t)));
+        for part in parts {
+            let got = question_key(part);
+            for key in keys.iter().filter(|k| !k.is_empty()) {
+                let allowed = (key.chars().count() / 3).max(1);
+                let d = strsim::levenshtein(&got, key);
+                if d <= allowed && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, c));
+                }
+            }
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
 /// `3`, `１`, `2.0`, `1.`: what the cell reader takes for a number before
 /// it looks up a label (the one rule, `instrument::typed_number`).
 fn looks_like_a_number(label: &str) -> bool {

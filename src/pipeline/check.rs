@@ -50,6 +50,7 @@ pub fn report(
                     "  {:<12} MISSING ({}: no column with this id or text)",
                     item.id, inst.id
                 )?;
+                nearest(out, input, item)?;
             }
         }
     }
@@ -60,6 +61,34 @@ pub fn report(
         battery.n_items()
     )?;
     Ok(missing)
+}
+
+/// Under a missing item: the column whose text is nearly the item's, if
+/// any. It is not taken (only a whole text matches); `--map` takes it.
+fn nearest(
+    out: &mut impl Write,
+    input: &Input,
+    item: &crate::instrument::Item,
+) -> anyhow::Result<()> {
+    let table = &input.table;
+    let texts = table.layout.as_ref().map_or(&[][..], |l| &l.texts[..]);
+    let keys: Vec<String> = [&item.text.en, &item.text.zh]
+        .into_iter()
+        .flatten()
+        .map(|t| crate::io::columns::question_key(t))
+        .collect();
+    if let Some(c) = crate::io::columns::nearest_for_item(&table.headers, texts, &keys) {
+        let (n, header) = (c + 1, crate::printable::printable_line(&table.headers[c]));
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "               nearly: column {n} \"{header}\" (not taken: its text differs; if it is this item, map it with --map)",
+                "               相近：第 {n} 列 \"{header}\"（未采用：文字不同；若就是此题，请用 --map 指定）"
+            )
+        )?;
+    }
+    Ok(())
 }
 
 /// What `--check` says of the input itself, on stderr (stdout keeps the

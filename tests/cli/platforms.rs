@@ -567,3 +567,30 @@ fn limesurvey_short_answers_are_named_and_a_map_answers_them() {
         ("20".into(), "severe".into(), "urgent".into())
     );
 }
+
+#[test]
+fn a_near_miss_text_is_pointed_at_never_taken() {
+    // "low" for "down": not the item's text, so not the item's column
+    let text = std::fs::read_to_string(example("google-forms.csv"))
+        .unwrap()
+        .replace(
+            "[Feeling down, depressed, or hopeless]",
+            "[Feeling low, depressed, or hopeless]",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "g.csv", &text);
+    let (out, _, code) = run(bin().args(["score", "-i", "phq9", "--check"]).arg(&f));
+    assert_eq!(code, 2);
+    assert!(out.contains(
+        "  phq9_2       MISSING (phq9: no column with this id or text)\n               nearly: column 3 \"Over the last 2 weeks, how often have you been bothered by any of the following problems? [Feeling low, depressed, or hopeless]\" (not taken: its text differs; if it is this item, map it with --map)\n"
+    ), "{out}");
+    // scored: the item counts as missing in every row, and that is said
+    let (_, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .arg(&f));
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("warning: no column for phq9_2 (1 of the 9 items of phq9)"),
+        "{err}"
+    );
+}

@@ -324,6 +324,14 @@ mod tests {
             ),
             Some(Platform::Surveymonkey)
         );
+        // a scored file that kept SurveyMonkey's columns: row 2 is a person
+        assert_eq!(
+            d(
+                &["Respondent ID", "Collector ID", "phq9_total"],
+                &[&["114", "431", "5"]]
+            ),
+            None
+        );
         assert_eq!(
             d(&["record_id", "phq9_1"], &[&["1", "0"]]),
             Some(Platform::Redcap)

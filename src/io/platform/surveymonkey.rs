@@ -5,13 +5,16 @@
 //! ID`, dates, IP) have nothing in row 2. Answers from row 3, as choice
 //! text (or 1..k with "numerical values").
 
-use super::{cell, has, Layout, Platform};
+use super::{cell, has, position, Layout, Platform};
 
 pub fn detect(headers: &[String], rows: &[Vec<String>]) -> Option<Layout> {
-    if !(has(headers, "Respondent ID") && has(headers, "Collector ID")) {
+    let id = position(headers, "Respondent ID")?;
+    if !has(headers, "Collector ID") {
         return None;
     }
-    let second = rows.first()?;
+    // row 2 is a header row only when it holds no respondent: a file
+    // `score` wrote with --keep "Collector ID" has an id there
+    let second = rows.first().filter(|r| cell(r, id).is_empty())?;
     let mut names = Vec::with_capacity(headers.len());
     let mut question = String::new();
     for (c, h) in headers.iter().enumerate() {

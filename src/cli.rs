@@ -287,7 +287,7 @@ pub struct ScoreArgs {
     /// Overwrite the -o file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Column that identifies a person [default: id, else the row number].
+    /// Column that identifies a person [default: a survey platform's response id, else id, else the row number].
     #[arg(long, value_name = "COL")]
     pub id_column: Option<String>,
     /// Input columns to copy to the output (comma-separated or repeated).
@@ -346,6 +346,20 @@ pub struct ReadArgs {
     /// xlsx sheet name [default: the first sheet].
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// The survey platform that exported the input [default: detected from
+    /// its header rows; `plain` turns detection off].
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub from: Option<Platform>,
+    /// The export's numbers are the instruments' own values: skip the
+    /// code-book check that stops numbers which look like a platform's
+    /// option numbers (1..k) or a recode.
+    #[arg(long)]
+    pub codes_as_is: bool,
+    /// The same responses exported with choice labels (the platform's
+    /// other download): each code is checked against its label before
+    /// anything is scored.
+    #[arg(long, value_name = "FILE")]
+    pub labels_export: Option<PathBuf>,
 }
 
 /// Input of `summary` and `report`: a scored file, or raw answers with -i.
@@ -636,4 +650,25 @@ pub struct ChangeArgs {
     /// No summary line on stderr (errors and notices are still shown).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Survey platforms whose exports are read as they come (`--from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Platform {
+    /// No platform: row 1 is the header, every other row an answer row.
+    Plain,
+    /// Qualtrics CSV/TSV (3 header rows, or the legacy 2).
+    Qualtrics,
+    /// SurveyMonkey (question over 2 header rows).
+    Surveymonkey,
+    /// REDCap raw or label export.
+    Redcap,
+    /// LimeSurvey (code, full or abbreviated headings).
+    Limesurvey,
+    /// Google Forms responses (Timestamp, question texts).
+    GoogleForms,
+    /// 腾讯问卷 (Tencent Survey).
+    Tencent,
+    /// 问卷星 (wjx), 按选项序号 or 按选项文本.
+    Wjx,
 }

@@ -94,6 +94,12 @@ fn open_group_input(
     let input = Input::open(&group_spec(a), false)?;
     let by = input.columns("--by", &a.by)?;
     let source = input.source(setup)?;
+    if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {
+        let codes = (a.one_based, a.read.codes_as_is);
+        let labels = a.read.labels_export.as_deref();
+        let with = (labels, &setup.map);
+        crate::pipeline::check::refuse_wrong_codes(&input, plan, battery, codes, with)?;
+    }
     Ok((input, by, source))
 }
 
@@ -103,6 +109,7 @@ fn group_spec(a: &GroupInputArgs) -> InputSpec<'_> {
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
+        from: a.read.from,
     }
 }
 

@@ -43,21 +43,31 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
+        from: a.read.from,
     };
     let input = Input::open(&spec, a.manifest.is_some())?;
+    let codes = (a.one_based, a.read.codes_as_is);
     if a.check {
         let plan = input.plan(battery, &setup.map)?;
-        let missing = check::report(&mut std::io::stdout().lock(), &input, battery, &plan)?;
-        return Ok(if missing == 0 {
+        let labels = a.read.labels_export.as_deref();
+        let findings = check::codes(&input, &plan, battery, codes, (labels, &setup.map))?;
+        check::platform(&input, &findings, plan.found() < battery.n_items());
+        let out = &mut std::io::stdout().lock();
+        let missing = check::report(out, &input, battery, &plan)?;
+        return Ok(if missing == 0 && findings.is_empty() {
             Exit::Success
         } else {
             Exit::Error
         });
     }
     let source = input.source(&setup)?;
+    if let Some(plan) = source.plan() {
+        let labels = a.read.labels_export.as_deref();
+        check::refuse_wrong_codes(&input, plan, battery, codes, (labels, &setup.map))?;
+    }
     let id = match &a.id_column {
         Some(c) => Some(input.column("--id-column", c)?),
-        None => input.find("id"),
+        None => input.default_id(),
     };
     let keep: Vec<usize> =
         (a.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
@@ -107,6 +117,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // built after the key file exists: a new key is protected too
     let mut protected = Protected::default()
         .data(input_path)
+        .file(
+            crate::messages::pick("the --labels-export file", "--labels-export 文件"),
+            a.read.labels_export.as_deref(),
+        )
         .definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref())
         .file(
             crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),

@@ -273,9 +273,17 @@ impl ColumnPlan {
 /// one would be right?); a map naming an unknown item, or a header the
 /// input does not have, is an error located in the map file. `input`
 /// names the input in messages.
+///
+/// `texts`: per column, the question text a platform export puts in a
+/// header row of its own (Qualtrics row 2; empty: none). A header or text
+/// matches an item by its id or its whole text, or when a matrix
+/// statement after its stem is the item's whole text (`Stem - Text`,
+/// `Stem [Text]`, `第3题(Text)`); a column whose parts match two items is
+/// an error naming it, never a guess.
 pub fn plan(
     input: &str,
     headers: &[String],
+    texts: &[String],
     battery: &Battery,
     map: &MapFile,
 ) -> anyhow::Result<ColumnPlan> {
@@ -369,6 +377,10 @@ pub fn plan(
                     .copied()
                     .filter(|_| !question_key(h).is_empty())
             });
+        let hit = match hit {
+            Some(hit) => Some(hit),
+            None => by_statement(input, (col, h, texts.get(col)), &keys, battery)?,
+        };
         if let Some((g, how)) = hit {
             if let Some((prev, prev_how)) = items[g] {
                 bail!(tr!(
@@ -388,6 +400,49 @@ pub fn plan(
     Ok(ColumnPlan { items })
 }
 
+/// A column found by its platform question text (whole), or by the
+/// statement after a matrix stem in its header or text. Parts that match
+/// two different items are an error: which one is meant cannot be told.
+fn by_statement(
+    input: &str,
+    (col, header, text): (usize, &str, Option<&String>),
+    keys: &HashMap<String, (usize, How)>,
+    battery: &Battery,
+) -> anyhow::Result<Option<(usize, How)>> {
+    let text = text.map(String::as_str).filter(|t| !t.trim().is_empty());
+    if let Some(t) = text {
+        let key = question_key(t);
+        if let Some(&hit) = keys.get(&key).filter(|_| !key.is_empty()) {
+            return Ok(Some(hit));
+        }
+    }
+    let mut found: Vec<(usize, How)> = Vec::new();
+    for whole in std::iter::once(header).chain(text) {
+        for part in crate::io::platform::statement_parts(whole) {
+            let key = question_key(part);
+            if let Some(&hit) = keys.get(&key).filter(|_| !key.is_empty()) {
+                if found.iter().all(|(g, _)| *g != hit.0) {
+                    found.push(hit);
+                }
+            }
+        }
+    }
+    if found.len() > 1 {
+        let items = found
+            .iter()
+            .map(|(g, _)| battery.item_id(*g))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let shown = printable_line(header);
+        bail!(crate::messages::tr!(
+            "column {n} (\"{shown}\") of {input} matches several items by its text: {items}; which one is meant cannot be told: map it with --map",
+            "{input} 的第 {n} 列（\"{shown}\"）按文字与多个题目相符：{items}；无法判断是哪一题：请用 --map 指定",
+            n = col + 1
+        ));
+    }
+    Ok(found.pop())
+}
+
 /// The column plan for scoring: at least one item column must be found
 /// (else nothing could be scored); absent items are warned about on stderr,
 /// since they count as missing in every row (callers count each as a
@@ -395,10 +450,11 @@ pub fn plan(
 pub fn plan_for_scoring(
     input: &str,
     headers: &[String],
+    texts: &[String],
     battery: &Battery,
     map: &MapFile,
 ) -> anyhow::Result<ColumnPlan> {
-    let plan = plan(input, headers, battery, map)?;
+    let plan = plan(input, headers, texts, battery, map)?;
     if plan.found() == 0 {
         bail!(tr!(
             "no item columns found in {input}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
@@ -492,6 +548,31 @@ fn closest_header(headers: &[String], key: &str) -> Option<usize> {
         .filter(|&(d, _)| d <= allowed)
         .min()
         .map(|(_, c)| c)
+}
+
+/// The column whose header or platform text (or a matrix statement in
+/// them) is nearest to one of an item's texts (`keys`, as `question_key`
+/// makes them), when near enough to be the item written another way: for
+/// `--check` to point at, never to take (a column must match whole).
+pub fn nearest_for_item(headers: &[String], texts: &[String], keys: &[String]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (c, h) in headers.iter().enumerate() {
+        let text = texts.get(c).map_or("", String::as_str);
+        let parts = [h.as_str(), text]
+            .into_iter()
+            .flat_map(|t| std::iter::once(t).chain(crate::io::platform::statement_parts(t)));
+        for part in parts {
+            let got = question_key(part);
+            for key in keys.iter().filter(|k| !k.is_empty()) {
+                let allowed = (key.chars().count() / 3).max(1);
+                let d = strsim::levenshtein(&got, key);
+                if d <= allowed && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, c));
+                }
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// `3`, `１`, `2.0`, `1.`: what the cell reader takes for a number before

@@ -21,6 +21,8 @@ pub struct InputSpec<'a> {
     pub encoding: Option<&'a str>,
     pub delimiter: Option<char>,
     pub sheet: Option<&'a str>,
+    /// The survey platform that wrote it (`--from`); `None`: detect.
+    pub from: Option<super::platform::Platform>,
 }
 
 pub struct Table {
@@ -35,8 +37,20 @@ pub struct Table {
     pub header_problems: Vec<BadCell>,
     /// Size in bytes when known (for progress).
     pub size: Option<u64>,
+    /// The survey platform whose export this is, when one was detected or
+    /// forced (its extra header rows are skipped; see io::platform).
+    pub layout: Option<super::platform::Layout>,
     rows: Rows,
     digest: Option<Digest>,
+    /// Rows read ahead at open (io::platform), handed out first.
+    ahead: ReadAhead,
+}
+
+/// Rows read ahead, and the error that stopped the read-ahead, if any.
+#[derive(Default)]
+struct ReadAhead {
+    rows: std::collections::VecDeque<(ByteRecord, RecordInfo)>,
+    error: Option<anyhow::Error>,
 }
 
 type Digest = std::sync::Arc<std::sync::Mutex<sha2::Sha256>>;
@@ -318,6 +332,7 @@ impl Table {
         if let Some(p) = path {
             if super::xlsx::is_workbook(p) {
                 let mut t = open_sheet(p, spec.sheet)?;
+                super::platform::adapt(&mut t, spec.from)?;
                 if hash {
                     t.digest = Some(std::sync::Arc::new(std::sync::Mutex::new(
                         super::xlsx::hash_file(p)?,
@@ -442,7 +457,7 @@ impl Table {
             ));
         }
         let n_headers = headers.len();
-        Ok(Table {
+        let mut table = Table {
             name,
             headers,
             encoding: encoding.name(),
@@ -464,12 +479,50 @@ impl Table {
                 recovered: None,
             })),
             digest,
+            layout: None,
+            ahead: ReadAhead::default(),
+        };
+        super::platform::adapt(&mut table, spec.from)?;
+        Ok(table)
+    }
+
+    /// Read ahead up to `platform::SAMPLE` rows (handed out first by
+    /// `read`), for a platform's header rows and the code-book check.
+    pub(super) fn read_ahead(&mut self) {
+        let (rows, error) = super::platform::peek(|rec| self.read(rec));
+        self.ahead = ReadAhead { rows, error };
+    }
+
+    /// The rows read ahead: drop the first `n` (a platform's header rows).
+    pub(super) fn ahead_rows(
+        &mut self,
+    ) -> &mut std::collections::VecDeque<(ByteRecord, RecordInfo)> {
+        &mut self.ahead.rows
+    }
+
+    /// The answer rows read ahead, with their numbers as a spreadsheet
+    /// shows them (the code-book check's sample).
+    pub fn sample(&self) -> impl Iterator<Item = (&ByteRecord, u64)> + Clone {
+        self.ahead.rows.iter().enumerate().map(|(i, (rec, info))| {
+            let row = if info.row > 0 {
+                info.row
+            } else {
+                self.row_number(rec, i as u64 + 1)
+            };
+            (rec, row)
         })
     }
 
     /// Read the next row into `rec`, with where it sits in the file and
     /// whether it decodes; `None` at the end.
     pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<Option<RecordInfo>> {
+        if let Some((r, info)) = self.ahead.rows.pop_front() {
+            *rec = r;
+            return Ok(Some(info));
+        }
+        if let Some(e) = self.ahead.error.take() {
+            return Err(e);
+        }
         match &mut self.rows {
             Rows::Csv(r) => r
                 .read(rec)
@@ -531,8 +584,10 @@ impl Table {
             decoding: Decoding::Utf8,
             header_problems: Vec::new(),
             size: None,
+            layout: None,
             rows: Rows::Memory(Box::new(records.into_iter())),
             digest: None,
+            ahead: ReadAhead::default(),
         }
     }
 }
@@ -548,8 +603,10 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         decoding: Decoding::Utf8,
         header_problems: Vec::new(),
         size: None,
+        layout: None,
         rows: Rows::Sheet(sheet.rows),
         digest: None,
+        ahead: ReadAhead::default(),
     })
 }
 
@@ -599,8 +656,10 @@ impl Table {
             decoding: self.decoding,
             header_problems: Vec::new(),
             size: self.size,
+            layout: None,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
+            ahead: std::mem::take(&mut self.ahead),
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);
@@ -862,6 +921,7 @@ mod tests {
             encoding: None,
             delimiter: Some(','),
             sheet: None,
+            from: Some(crate::io::platform::Platform::Plain),
         })
         .unwrap();
         let mut rec = ByteRecord::new();

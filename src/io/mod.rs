@@ -6,6 +6,7 @@ pub mod columns;
 pub mod input;
 pub mod manifest;
 pub mod output;
+pub mod platform;
 pub mod privacy;
 pub mod protect;
 pub mod record;

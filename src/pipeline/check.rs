@@ -2,8 +2,15 @@
 //! scored.
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::io::columns::ColumnPlan;
+use csv::ByteRecord;
+
+use crate::instrument::normalize_label;
+use crate::io::columns::{ColumnPlan, MapFile};
+use crate::io::input::{InputSpec, Table};
+use crate::io::platform::codebook::{self, Finding};
+use crate::io::platform::SAMPLE;
 use crate::messages::tr;
 use crate::score::Battery;
 
@@ -26,6 +33,7 @@ pub fn report(
             "{name}（{encoding}）：{n} 列"
         )
     )?;
+
     let mut missing = 0;
     for (g, inst, item) in battery.items() {
         match plan.items[g] {
@@ -51,6 +59,7 @@ pub fn report(
                         "  {id:<12} 缺失（{inst}：没有列的名称是这个 id 或题目原文）"
                     )
                 )?;
+                nearest(out, input, item)?;
             }
         }
     }
@@ -64,4 +73,199 @@ pub fn report(
         )
     )?;
     Ok(missing)
+}
+
+/// Under a missing item: the column whose text is nearly the item's, if
+/// any. It is not taken (only a whole text matches); `--map` takes it.
+fn nearest(
+    out: &mut impl Write,
+    input: &Input,
+    item: &crate::instrument::Item,
+) -> anyhow::Result<()> {
+    let table = &input.table;
+    let texts = table.layout.as_ref().map_or(&[][..], |l| &l.texts[..]);
+    let keys: Vec<String> = [&item.text.en, &item.text.zh]
+        .into_iter()
+        .flatten()
+        .map(|t| crate::io::columns::question_key(t))
+        .collect();
+    if let Some(c) = crate::io::columns::nearest_for_item(&table.headers, texts, &keys) {
+        let (n, header) = (c + 1, crate::printable::printable_line(&table.headers[c]));
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "               nearly: column {n} \"{header}\" (not taken: its text differs; if it is this item, map it with --map)",
+                "               相近：第 {n} 列 \"{header}\"（未采用：文字不同；若就是此题，请用 --map 指定）"
+            )
+        )?;
+    }
+    Ok(())
+}
+
+/// What `--check` says of the input itself, on stderr (stdout keeps the
+/// column plan): the platform detected, its id column, and what the
+/// code-book check found.
+/// `incomplete`: some item has no column (the platform's hint is said).
+pub fn platform(input: &Input, findings: &[Finding], incomplete: bool) {
+    let table = &input.table;
+    match &table.layout {
+        Some(l) => {
+            let (name, variant) = (l.name(), l.variant());
+            eprintln!(
+                "{}{}",
+                crate::messages::note(),
+                tr!(
+                    "detected: {name} export ({variant})",
+                    "识别为：{name} 导出（{variant}）"
+                )
+            );
+            if let Some(hint) = l.hint().filter(|_| incomplete) {
+                eprintln!("{}{hint}", crate::messages::note());
+            }
+            if let Some(c) = input.default_id() {
+                let id = &table.headers[c];
+                eprintln!(
+                    "{}{}",
+                    crate::messages::note(),
+                    tr!("id column: {id}", "编号列：{id}")
+                );
+            }
+        }
+        None => eprintln!(
+            "{}{}",
+            crate::messages::note(),
+            tr!(
+                "detected: plain table (no survey platform's layout; --from PLATFORM to force one)",
+                "识别为：普通表格（不是已知问卷平台的导出；可用 --from PLATFORM 指定）"
+            )
+        ),
+    }
+    for f in findings {
+        eprintln!(
+            "{}{}{}",
+            crate::messages::warning(),
+            tr!("code book: ", "编码："),
+            f.message
+        );
+    }
+}
+
+/// The code-book check of a platform export (see io::platform::codebook):
+/// nothing for a plain table, or with `--codes-as-is`. `labels`: the same
+/// responses exported with labels (`--labels-export`), to read off what
+/// each code stands for.
+pub fn codes(
+    input: &Input,
+    plan: &ColumnPlan,
+    battery: &Battery,
+    (one_based, as_is): (bool, bool),
+    (labels, map): (Option<&Path>, &MapFile),
+) -> anyhow::Result<Vec<Finding>> {
+    if as_is {
+        return Ok(Vec::new());
+    }
+    let mut proven = Vec::new();
+    let mut findings = Vec::new();
+    if let Some(path) = labels {
+        let (f, p) = cross_check(input, plan, battery, one_based, path)?;
+        findings = f;
+        proven = p;
+    }
+    if let Some(layout) = &input.table.layout {
+        let mut layout = layout.clone();
+        layout.proven = proven;
+        let sample = input.table.sample();
+        // labels the --map gives a value are not left unexplained
+        let mapped: Vec<String> = map.values.keys().map(|k| normalize_label(k)).collect();
+        findings.extend(codebook::check(
+            &layout, plan, battery, sample, one_based, &mapped,
+        ));
+    }
+    Ok(findings)
+}
+
+/// Pair the rows read ahead of the input and of the labels export, and
+/// read off what each code stands for.
+fn cross_check(
+    input: &Input,
+    plan: &ColumnPlan,
+    battery: &Battery,
+    one_based: bool,
+    path: &Path,
+) -> anyhow::Result<(Vec<Finding>, Vec<String>)> {
+    let spec = InputSpec {
+        path: Some(path),
+        encoding: None,
+        delimiter: None,
+        sheet: None,
+        from: None,
+    };
+    let labels = Input::from_table(Table::open(&spec)?);
+    let labels_plan = labels.plan(battery, &MapFile::default())?;
+    let (ours, theirs): (Vec<_>, Vec<_>) = (
+        input.table.sample().collect(),
+        labels.table.sample().collect(),
+    );
+    let (a, b) = (&input.table.name, &labels.table.name);
+    let whole = ours.len() < SAMPLE && theirs.len() < SAMPLE;
+    if whole && ours.len() != theirs.len() {
+        let (n, m) = (ours.len(), theirs.len());
+        anyhow::bail!(tr!(
+            "{a} has {n} answer row(s) but the labels export {b} has {m}: they must hold the same responses, in the same order",
+            "{a} 有 {n} 行作答，而标签导出 {b} 有 {m} 行：两者必须是同样的作答、同样的顺序"
+        ));
+    }
+    if let (Some(i), Some(j)) = (input.default_id(), labels.default_id()) {
+        let id = |r: &ByteRecord, c: usize| {
+            String::from_utf8_lossy(r.get(c).unwrap_or_default())
+                .trim()
+                .to_string()
+        };
+        for ((x, row), (y, their_row)) in ours.iter().zip(&theirs) {
+            let (p, q) = (id(x, i), id(y, j));
+            if p != q {
+                anyhow::bail!(tr!(
+                    "{a} and the labels export {b} do not line up: row {row} has id {p}, its row {their_row} has id {q}; export both with the same filter and order",
+                    "{a} 与标签导出 {b} 对不上：第 {row} 行编号为 {p}，其第 {their_row} 行编号为 {q}；请以同样的筛选与顺序导出两者"
+                ));
+            }
+        }
+    }
+    let rows: Vec<(&ByteRecord, &ByteRecord)> = ours
+        .iter()
+        .zip(&theirs)
+        .map(|((x, _), (y, _))| (*x, *y))
+        .collect();
+    Ok(codebook::cross_check(
+        battery,
+        (plan, &labels_plan),
+        &rows,
+        one_based,
+    ))
+}
+
+/// Stop before scoring when the export's numbers do not fit the
+/// instruments' codes: scored, they would be wrong numbers.
+pub fn refuse_wrong_codes(
+    input: &Input,
+    plan: &ColumnPlan,
+    battery: &Battery,
+    choice: (bool, bool),
+    labels: (Option<&Path>, &MapFile),
+) -> anyhow::Result<()> {
+    let findings = codes(input, plan, battery, choice, labels)?;
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let name = &input.table.name;
+    let list = findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n  ");
+    anyhow::bail!(tr!(
+        "{name}: the export's codes do not match the instruments (from the first rows):\n  {list}",
+        "{name}：导出的编码与量表不符（据前面的若干行）：\n  {list}"
+    ))
 }

@@ -522,6 +522,7 @@ mod tests {
             encoding: None,
             delimiter: None,
             sheet: None,
+            from: None,
         };
         let hash = IdHash::new();
         let (ids, names, past) = rows_of_ids(&spec, 0, (&hash, usize::MAX)).unwrap();

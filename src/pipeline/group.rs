@@ -54,7 +54,7 @@ impl<'s> Grouping<'s> {
         let headers = &input.table.headers;
         let id_col = match id_column {
             Some(c) => Some(input.column("--id-column", c.trim())?),
-            None if setup.battery().is_some() => input.find("id"),
+            None if setup.battery().is_some() => input.default_id(),
             None => (!headers.is_empty()).then_some(0),
         };
         Ok(Grouping {

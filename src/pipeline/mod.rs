@@ -119,6 +119,20 @@ impl Input {
         self.table.headers.iter().position(|h| h == name)
     }
 
+    /// The id column when none is given: a platform export's response id
+    /// (REDCap's record id, Qualtrics' ResponseId, …), else `id`.
+    pub fn default_id(&self) -> Option<usize> {
+        let platform = self.table.layout.as_ref().and_then(|l| l.id.as_deref());
+        platform
+            .and_then(|h| self.find(h))
+            .or_else(|| self.find("id"))
+    }
+
+    /// Per column, a platform's question text (none for a plain table).
+    fn texts(&self) -> &[String] {
+        self.table.layout.as_ref().map_or(&[], |l| &l.texts)
+    }
+
     /// The column a flag names (`--by`, `--id-column`, …), found as
     /// `columns::find_column` finds it (`班级` finds `2、班级`), or an
     /// error that names the candidates or the closest header.
@@ -168,7 +182,13 @@ impl Input {
 
     /// Which column feeds which item (`score --check` shows it).
     pub fn plan(&self, battery: &Battery, map: &MapFile) -> anyhow::Result<ColumnPlan> {
-        columns::plan(&self.table.name, &self.table.headers, battery, map)
+        columns::plan(
+            &self.table.name,
+            &self.table.headers,
+            self.texts(),
+            battery,
+            map,
+        )
     }
 
     /// Where the rows' scores come from: the items' columns (at least one
@@ -187,7 +207,11 @@ impl Input {
                     "{name}（按 {encoding} 读取）"
                 );
                 Source(From::Answers(columns::plan_for_scoring(
-                    &read_as, &t.headers, battery, &setup.map,
+                    &read_as,
+                    &t.headers,
+                    self.texts(),
+                    battery,
+                    &setup.map,
                 )?))
             }
             None => Source(From::Scored(
@@ -223,6 +247,16 @@ fn list_headers(headers: &[String]) -> String {
 /// Where a row's scores come from; made by `Input::source`, for
 /// `Rows::start` with the same `Setup`.
 pub struct Source(From);
+
+impl Source {
+    /// The item columns, when raw answers are scored.
+    pub fn plan(&self) -> Option<&ColumnPlan> {
+        match &self.0 {
+            From::Answers(plan) => Some(plan),
+            From::Scored(_) => None,
+        }
+    }
+}
 
 enum From {
     /// Raw answers, read through this plan and scored here.

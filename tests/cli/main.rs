@@ -16,6 +16,7 @@ mod hostile_xlsx;
 mod hostile_yaml;
 mod instruments;
 mod pipeline;
+mod platforms;
 mod policy;
 mod realdata;
 mod report;

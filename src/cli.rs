@@ -289,6 +289,19 @@ pub struct ReadArgs {
     /// xlsx sheet name [default: the first sheet].
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// Threads to read and score a large CSV file on; 1: one reading thread [default: the cores available].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+impl ReadArgs {
+    /// `--threads`, or the cores this process may run on.
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            usize::from,
+        )
+    }
 }
 
 /// Input of `summary` and `report`: a scored file, or raw answers with -i.

@@ -37,6 +37,8 @@ pub struct Table {
     pub size: Option<u64>,
     rows: Rows,
     digest: Option<Digest>,
+    /// Where more readers over the same file may start (`super::split`).
+    split: Option<super::split::Source>,
 }
 
 type Digest = std::sync::Arc<std::sync::Mutex<sha2::Sha256>>;
@@ -90,6 +92,9 @@ struct CsvRows {
     /// Rows re-read from the lines a quote took in, still to hand out,
     /// and what the first of them says about the quote (taken when used).
     recovered: Option<(record::Reread, Option<RecordInfo>)>,
+    /// Lines of the file before the bytes this reader reads (a part of
+    /// the file read on its own thread, `super::split`); 0 for the whole.
+    line_offset: u64,
 }
 
 enum Ahead {
@@ -225,7 +230,7 @@ impl CsvRows {
             Ahead::Record => {}
             Ahead::End | Ahead::NotRead => return Ok(None),
             Ahead::Error(e) if is_too_long(&e) => {
-                let line = self.ahead_start.line() + u64::from(self.crlf);
+                let line = self.ahead_start.line() + u64::from(self.crlf) + self.line_offset;
                 let row = line.saturating_sub(self.breaks_before);
                 bail!(too_long_message(row, line, self.reader.get_ref()));
             }
@@ -276,7 +281,7 @@ impl CsvRows {
             let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
             info.line += lines.saturating_sub(1 + newlines);
         }
-        info.line += u64::from(self.crlf);
+        info.line += u64::from(self.crlf) + self.line_offset;
         if self.cr_only {
             info.line = 0;
         }
@@ -367,9 +372,10 @@ impl Table {
         } else {
             Decoding::Transcoded(encoding)
         };
+        let bom = u64::from(encoding == encoding_rs::UTF_8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
         let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
-            if peek.starts_with(b"\xEF\xBB\xBF") {
+            if bom > 0 {
                 buf.consume(3);
             }
             Box::new(buf)
@@ -439,6 +445,25 @@ impl Table {
             ));
         }
         let n_headers = headers.len();
+        let (crlf, cr_only) = (
+            line_end(&peek) == Some(b"\r\n"),
+            line_end(&peek) == Some(b"\r"),
+        );
+        // a file read as UTF-8 whose every byte is hashed by one reader
+        // only (no manifest) may be read in parts (`super::split`)
+        let split = match (path, size) {
+            (Some(p), Some(size)) if decoding == Decoding::Utf8 && digest.is_none() && !cr_only => {
+                Some(super::split::Source {
+                    path: p.to_path_buf(),
+                    size,
+                    data_start: rdr.position().byte() + bom,
+                    delimiter,
+                    crlf,
+                    headers: n_headers,
+                })
+            }
+            _ => None,
+        };
         Ok(Table {
             name,
             headers,
@@ -452,15 +477,17 @@ impl Table {
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
                 delimiter,
-                crlf: line_end(&peek) == Some(b"\r\n"),
-                cr_only: line_end(&peek) == Some(b"\r"),
+                crlf,
+                cr_only,
                 decoding,
                 replacement,
                 headers: n_headers,
                 breaks_before: 0,
                 recovered: None,
+                line_offset: 0,
             })),
             digest,
+            split,
         })
     }
 
@@ -513,6 +540,59 @@ impl Table {
 }
 
 impl Table {
+    /// Where more readers may start, if this input can be read in parts
+    /// (a UTF-8 file, not hashed, lines not ended by a lone CR).
+    pub fn split_source(&self) -> Option<super::split::Source> {
+        self.split.clone()
+    }
+
+    /// A reader of one part of a file `split_source` allowed to split:
+    /// its rows numbered as in the whole file.
+    pub(super) fn part(
+        src: &super::split::Source,
+        name: &str,
+        part: &super::split::Part,
+    ) -> anyhow::Result<Table> {
+        let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(src.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .buffer_capacity(PEEK)
+            .from_reader(Tail {
+                inner: bytes,
+                last: Vec::with_capacity(TAIL),
+                total: 0,
+                record_start: 0,
+                ended: false,
+            });
+        Ok(Table {
+            name: name.to_string(),
+            headers: Vec::new(),
+            encoding: "UTF-8",
+            decoding: Decoding::Utf8,
+            header_problems: Vec::new(),
+            size: None,
+            rows: Rows::Csv(Box::new(CsvRows {
+                reader,
+                ahead: ByteRecord::new(),
+                state: Ahead::NotRead,
+                ahead_start: csv::Position::new(),
+                delimiter: src.delimiter,
+                crlf: src.crlf,
+                cr_only: false,
+                decoding: Decoding::Utf8,
+                replacement: record::replacement_finder(),
+                headers: src.headers,
+                breaks_before: 0,
+                recovered: None,
+                line_offset: part.line_offset,
+            })),
+            digest: None,
+            split: None,
+        })
+    }
+
     /// Rows already in memory, as UTF-8 cells under `headers`: the same
     /// pipeline as a file, for a binding (rows in memory → scored rows).
     /// Rows are numbered as in a file: the header is row 1.
@@ -530,6 +610,7 @@ impl Table {
             size: None,
             rows: Rows::Memory(Box::new(records.into_iter())),
             digest: None,
+            split: None,
         }
     }
 }
@@ -547,25 +628,26 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         size: None,
         rows: Rows::Sheet(sheet.rows),
         digest: None,
+        split: None,
     })
 }
 
 /// Rows per batch handed from the reading thread to the scorer.
-const BATCH: usize = 256;
+pub(super) const BATCH: usize = 256;
 /// Batches in flight: bounds memory (constant, whatever the input size).
 const IN_FLIGHT: usize = 4;
 
 /// One parsed row, where it sits, and what the reading thread derived
 /// from it.
-type Slot<T> = (ByteRecord, RecordInfo, T);
+pub(super) type Slot<T> = (ByteRecord, RecordInfo, T);
 
-struct Batch<T> {
-    rows: Vec<Slot<T>>,
-    len: usize,
+pub(super) struct Batch<T> {
+    pub rows: Vec<Slot<T>>,
+    pub len: usize,
     /// Bytes read when the batch was filled (progress).
-    position: u64,
+    pub position: u64,
     /// A read error after `len` rows; the stream ends with it.
-    error: Option<anyhow::Error>,
+    pub error: Option<anyhow::Error>,
 }
 
 /// Rows parsed on a second thread, so CSV parsing (and any per-row work
@@ -573,8 +655,7 @@ struct Batch<T> {
 /// scoring and writing. Order is kept; memory stays bounded by `IN_FLIGHT`
 /// batches.
 pub struct RowStream<T> {
-    full: std::sync::mpsc::Receiver<Batch<T>>,
-    empty: std::sync::mpsc::SyncSender<Vec<Slot<T>>>,
+    feed: Feed<T>,
     current: Option<Batch<T>>,
     next: usize,
     position: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -598,6 +679,7 @@ impl Table {
             size: self.size,
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
+            split: None,
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);
@@ -638,8 +720,7 @@ impl Table {
             }
         });
         RowStream {
-            full,
-            empty,
+            feed: Feed::One { full, empty },
             current: None,
             next: 0,
             position: std::sync::Arc::default(),
@@ -648,7 +729,28 @@ impl Table {
     }
 }
 
+/// Where a stream's batches come from.
+enum Feed<T> {
+    /// One reading thread.
+    One {
+        full: std::sync::mpsc::Receiver<Batch<T>>,
+        empty: std::sync::mpsc::SyncSender<Vec<Slot<T>>>,
+    },
+    /// Parts of the file read on several threads (`super::split`).
+    Parts(super::split::Parts<T>),
+}
+
 impl<T> RowStream<T> {
+    pub(super) fn from_parts(parts: super::split::Parts<T>) -> RowStream<T> {
+        RowStream {
+            feed: Feed::Parts(parts),
+            current: None,
+            next: 0,
+            position: std::sync::Arc::default(),
+            done: false,
+        }
+    }
+
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
     pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
@@ -667,27 +769,62 @@ impl<T> RowStream<T> {
                     return Err(e);
                 }
                 let last = b.len < b.rows.len();
-                let _ = self.empty.send(b.rows);
-                if last {
-                    self.done = true;
+                match &mut self.feed {
+                    Feed::One { empty, .. } => {
+                        let _ = empty.send(b.rows);
+                        if last {
+                            self.done = true;
+                        }
+                    }
+                    Feed::Parts(parts) => {
+                        if let Ok(mut pool) = parts.pool.lock() {
+                            pool.push(b.rows);
+                        }
+                    }
                 }
             }
             if self.done {
                 return Ok(None);
             }
-            match self.full.recv() {
-                Ok(b) => {
+            let next = match &mut self.feed {
+                Feed::One { full, .. } => full.recv().ok(),
+                Feed::Parts(parts) => {
+                    let Some(part) = &parts.current else {
+                        match parts.order.recv() {
+                            Ok(part) => parts.current = Some(part),
+                            Err(_) => self.done = true,
+                        }
+                        continue;
+                    };
+                    match part.recv() {
+                        Ok(b) => Some(b),
+                        Err(_) => {
+                            // the part is read: the next one may be read ahead
+                            parts.current = None;
+                            let _ = parts.tickets.send(());
+                            continue;
+                        }
+                    }
+                }
+            };
+            match next {
+                Some(b) => {
                     self.position
                         .store(b.position, std::sync::atomic::Ordering::Relaxed);
                     self.current = Some(b);
                     self.next = 0;
                 }
-                Err(_) => {
+                None => {
                     self.done = true;
                     return Ok(None);
                 }
             }
         }
+    }
+
+    /// Report progress in `position` instead of an own counter.
+    pub fn share_position(&mut self, position: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        self.position = position;
     }
 
     /// Bytes read so far (CSV only), for progress; readable while rows

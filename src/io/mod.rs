@@ -9,5 +9,6 @@ pub mod output;
 pub mod privacy;
 pub mod protect;
 pub mod record;
+pub mod split;
 pub mod write;
 pub mod xlsx;

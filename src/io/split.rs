@@ -41,10 +41,10 @@ pub struct Source {
 
 /// Bytes per part: large enough that opening a reader per part costs
 /// nothing, small enough that the parts read ahead stay a few MB.
-const PART: u64 = 256 << 10;
+const PART: u64 = 512 << 10;
 
 /// Smaller files are read by one reader.
-pub const MIN_SIZE: u64 = 4 * PART;
+pub const MIN_SIZE: u64 = 2 * PART;
 
 /// The bytes `start..end` (`None`: to the end of the file) as one reader
 /// reads them: `start` is a line break (the one that ends the line before
@@ -316,7 +316,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         let mut text = b"h1,h2\r\n".to_vec();
-        for i in 0..200_000 {
+        for i in 0..500_000 {
             text.extend_from_slice(format!("{i},{}\r\n", i % 7).as_bytes());
         }
         let quote_at = text.len() - 1000;

@@ -372,7 +372,8 @@ impl Table {
         } else {
             Decoding::Transcoded(encoding)
         };
-        let bom = u64::from(encoding == encoding_rs::UTF_8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
+        let bom =
+            u64::from(encoding == encoding_rs::UTF_8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
         let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
             if bom > 0 {

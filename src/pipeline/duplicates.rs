@@ -66,8 +66,7 @@ fn id_key(cell: &[u8]) -> Option<&[u8]> {
     // an id with bytes that did not decode (shown as U+FFFD) cannot be
     // compared: two different ids may read the same, and setting one aside
     // could drop a person
-    let undecodable =
-        !key.is_ascii() && memchr::memmem::find(key, "\u{FFFD}".as_bytes()).is_some();
+    let undecodable = !key.is_ascii() && memchr::memmem::find(key, "\u{FFFD}".as_bytes()).is_some();
     (!key.is_empty() && !undecodable).then_some(key)
 }
 

@@ -331,7 +331,12 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
             return Ok(true);
         }
         if let (Some(csv), Some(line)) = (&mut self.csv, self.sink.csv_data_line()) {
-            csv_row(csv, (line, &self.lead, &self.scales), (self.bound, self.lang), row);
+            csv_row(
+                csv,
+                (line, &self.lead, &self.scales),
+                (self.bound, self.lang),
+                row,
+            );
             return self.end_row();
         }
         let (sink, rec) = (&mut self.sink, row.record);

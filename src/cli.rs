@@ -289,7 +289,7 @@ pub struct ReadArgs {
     /// xlsx sheet name [default: the first sheet].
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
-    /// Threads to read and score a large CSV file on; 1: one reading thread [default: the cores available].
+    /// Threads to read and score on: 1 reads and scores on one thread; more read a large CSV file in parts [default: the cores available].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
 }

@@ -739,6 +739,47 @@ enum Feed<T> {
     },
     /// Parts of the file read on several threads (`super::split`).
     Parts(super::split::Parts<T>),
+    /// Read on the consumer's thread, one row at a time (one core: no
+    /// hand-off between threads).
+    Inline {
+        table: Box<Table>,
+        derive: Box<dyn FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send>,
+        /// The row handed out last.
+        row: Box<Slot<T>>,
+    },
+}
+
+impl Table {
+    /// Like `stream_with`, but the rows are read on the thread that takes
+    /// them (for one core, where a second thread only adds hand-offs).
+    pub fn stream_inline<T, F>(&mut self, derive: F) -> RowStream<T>
+    where
+        T: Default + Send + 'static,
+        F: FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send + 'static,
+    {
+        let table = Table {
+            name: self.name.clone(),
+            headers: Vec::new(),
+            encoding: self.encoding,
+            decoding: self.decoding,
+            header_problems: Vec::new(),
+            size: self.size,
+            rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
+            digest: None,
+            split: None,
+        };
+        RowStream {
+            feed: Feed::Inline {
+                table: Box::new(table),
+                derive: Box::new(derive),
+                row: Box::default(),
+            },
+            current: None,
+            next: 0,
+            position: std::sync::Arc::default(),
+            done: false,
+        }
+    }
 }
 
 impl<T> RowStream<T> {
@@ -752,9 +793,43 @@ impl<T> RowStream<T> {
         }
     }
 
+    /// `next_row` for `Feed::Inline`.
+    fn next_inline(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
+        let Feed::Inline { table, derive, row } = &mut self.feed else {
+            unreachable!("checked by next_row")
+        };
+        if self.done {
+            return Ok(None);
+        }
+        let (rec, info, derived) = &mut **row;
+        match table.read(rec) {
+            Ok(Some(read)) => {
+                *info = read;
+                derive(rec, read, derived);
+                self.next += 1;
+                if self.next % BATCH == 0 {
+                    self.position
+                        .store(table.position(), std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(Some((rec, *info, derived)))
+            }
+            Ok(None) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
+        }
+    }
+
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
     pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
+        if matches!(self.feed, Feed::Inline { .. }) {
+            return self.next_inline();
+        }
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {
@@ -782,6 +857,7 @@ impl<T> RowStream<T> {
                             pool.push(b.rows);
                         }
                     }
+                    Feed::Inline { .. } => unreachable!("no batches"),
                 }
             }
             if self.done {
@@ -789,6 +865,7 @@ impl<T> RowStream<T> {
             }
             let next = match &mut self.feed {
                 Feed::One { full, .. } => full.recv().ok(),
+                Feed::Inline { .. } => unreachable!("read above"),
                 Feed::Parts(parts) => {
                     let Some(part) = &parts.current else {
                         match parts.order.recv() {

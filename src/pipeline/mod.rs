@@ -233,8 +233,9 @@ pub struct Options {
     /// Keep this column's bytes as read, before bytes that do not decode
     /// are replaced (pseudonyms: two ids that differ only there stay two).
     pub raw_id: Option<usize>,
-    /// Threads to read and score a large file on (`--threads`); 0 or 1:
-    /// one reading thread.
+    /// Threads to read and score on (`--threads`): 1, all on the calling
+    /// thread; 2 or more, a large file in parts on that many threads
+    /// (else one reading thread); 0, one reading thread.
     pub threads: usize,
 }
 
@@ -394,15 +395,25 @@ impl<'s> Rows<'s> {
                     // read and scored in parts on `opts.threads` threads, in `run`
                     (mode, Feed::Parts(read))
                 } else {
-                    let stream = table.stream_with(move |rec, info, row: &mut Read| {
+                    let derive = move |rec: &mut ByteRecord, info, row: &mut Read| {
                         read.read(rec, info, row);
-                    });
+                    };
+                    let stream = if opts.threads == 1 {
+                        // one thread: no hand-off of rows between threads
+                        table.stream_inline(derive)
+                    } else {
+                        table.stream_with(derive)
+                    };
                     (mode, Feed::One(stream))
                 }
             }
             (From::Answers(_), None) => unreachable!("a plan is only made with instruments"),
             (From::Scored(cols), _) => {
-                let stream = table.stream_with(|_, _, _: &mut Read| {});
+                let stream = if opts.threads == 1 {
+                    table.stream_inline(|_, _, _: &mut Read| {})
+                } else {
+                    table.stream_with(|_, _, _: &mut Read| {})
+                };
                 let mode = Mode::Scored {
                     cols,
                     facts: Vec::new(),

@@ -13,8 +13,8 @@
 //! Each part's reader numbers its rows from the lines before it, so every
 //! row number, line number and message is the one a single reader gives.
 //!
-//! Memory stays bounded: at most `threads + 1` parts are read ahead of the
-//! one whose rows are being handed out.
+//! Memory stays bounded: at most `threads` parts are read or waiting to
+//! be handed out at any time (a few MB).
 
 use std::io::{Read, Seek as _, SeekFrom};
 use std::path::PathBuf;
@@ -41,10 +41,10 @@ pub struct Source {
 
 /// Bytes per part: large enough that opening a reader per part costs
 /// nothing, small enough that the parts read ahead stay a few MB.
-const PART: u64 = 512 << 10;
+const PART: u64 = 256 << 10;
 
 /// Smaller files are read by one reader.
-pub const MIN_SIZE: u64 = 2 * PART;
+pub const MIN_SIZE: u64 = 4 * PART;
 
 /// The bytes `start..end` (`None`: to the end of the file) as one reader
 /// reads them: `start` is a line break (the one that ends the line before
@@ -199,7 +199,7 @@ where
         return None;
     }
     let name = table.name.clone();
-    let ahead = threads + 1;
+    let ahead = threads;
     let (tickets, ticket_rx) = sync_channel::<()>(ahead);
     for _ in 0..ahead {
         let _ = tickets.send(());

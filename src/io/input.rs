@@ -95,6 +95,7 @@ struct CsvRows {
     /// Lines of the file before the bytes this reader reads (a part of
     /// the file read on its own thread, `super::split`); 0 for the whole.
     line_offset: u64,
+    mixed: record::MixedCells,
 }
 
 enum Ahead {
@@ -303,9 +304,9 @@ impl CsvRows {
     }
 
     #[inline]
-    fn undecodable(&self, rec: &ByteRecord) -> bool {
+    fn undecodable(&mut self, rec: &ByteRecord) -> bool {
         self.decoding
-            .any_undecodable(rec.as_slice(), &self.replacement)
+            .record_undecodable(rec, &self.replacement, &mut self.mixed)
     }
 }
 
@@ -450,17 +451,34 @@ impl Table {
             line_end(&peek) == Some(b"\r\n"),
             line_end(&peek) == Some(b"\r"),
         );
-        // a file read as UTF-8 whose every byte is hashed by one reader
-        // only (no manifest) may be read in parts (`super::split`)
-        let split = match (path, size) {
-            (Some(p), Some(size)) if decoding == Decoding::Utf8 && digest.is_none() && !cr_only => {
+        // a file whose bytes are not all hashed by one reader (no
+        // manifest) may be read in parts (`super::split`): UTF-8, or GBK /
+        // GB18030 with no BOM and a header of one line without quotes (a
+        // line break or a quote is never part of a character there, so
+        // the parts are cut on the file's bytes)
+        let data_start = match decoding {
+            Decoding::Utf8 => Some(rdr.position().byte() + bom),
+            Decoding::Transcoded(enc)
+                if (enc == encoding_rs::GB18030 || enc == encoding_rs::GBK)
+                    && Encoding::for_bom(&peek).is_none() =>
+            {
+                let first_line = memchr::memchr(b'\n', &peek);
+                first_line
+                    .filter(|&n| memchr::memchr(b'"', &peek[..n]).is_none())
+                    .map(|n| n as u64 + 1)
+            }
+            Decoding::Transcoded(_) => None,
+        };
+        let split = match (path, size, data_start) {
+            (Some(p), Some(size), Some(data_start)) if digest.is_none() && !cr_only => {
                 Some(super::split::Source {
                     path: p.to_path_buf(),
                     size,
-                    data_start: rdr.position().byte() + bom,
+                    data_start,
                     delimiter,
                     crlf,
                     headers: n_headers,
+                    decoding,
                 })
             }
             _ => None,
@@ -486,6 +504,7 @@ impl Table {
                 breaks_before: 0,
                 recovered: None,
                 line_offset: 0,
+                mixed: record::MixedCells::default(),
             })),
             digest,
             split,
@@ -542,7 +561,7 @@ impl Table {
 
 impl Table {
     /// Where more readers may start, if this input can be read in parts
-    /// (a UTF-8 file, not hashed, lines not ended by a lone CR).
+    /// (a UTF-8 or GBK file, not hashed, lines not ended by a lone CR).
     pub fn split_source(&self) -> Option<super::split::Source> {
         self.split.clone()
     }
@@ -555,6 +574,18 @@ impl Table {
         part: &super::split::Part,
     ) -> anyhow::Result<Table> {
         let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
+        let (bytes, encoding): (Box<dyn Read + Send>, _) = match src.decoding {
+            Decoding::Utf8 => (bytes, "UTF-8"),
+            Decoding::Transcoded(enc) => (
+                Box::new(
+                    encoding_rs_io::DecodeReaderBytesBuilder::new()
+                        .encoding(Some(enc))
+                        .bom_override(true)
+                        .build(bytes),
+                ),
+                enc.name(),
+            ),
+        };
         let reader = csv::ReaderBuilder::new()
             .delimiter(src.delimiter)
             .flexible(true)
@@ -570,8 +601,8 @@ impl Table {
         Ok(Table {
             name: name.to_string(),
             headers: Vec::new(),
-            encoding: "UTF-8",
-            decoding: Decoding::Utf8,
+            encoding,
+            decoding: src.decoding,
             header_problems: Vec::new(),
             size: None,
             rows: Rows::Csv(Box::new(CsvRows {
@@ -582,12 +613,13 @@ impl Table {
                 delimiter: src.delimiter,
                 crlf: src.crlf,
                 cr_only: false,
-                decoding: Decoding::Utf8,
+                decoding: src.decoding,
                 replacement: record::replacement_finder(),
                 headers: src.headers,
                 breaks_before: 0,
                 recovered: None,
                 line_offset: part.line_offset,
+                mixed: record::MixedCells::default(),
             })),
             digest: None,
             split: None,

@@ -37,6 +37,8 @@ pub struct Source {
     pub delimiter: u8,
     pub crlf: bool,
     pub headers: usize,
+    /// UTF-8, or GBK / GB18030 decoded by each part's reader.
+    pub decoding: super::record::Decoding,
 }
 
 /// Bytes per part: large enough that opening a reader per part costs
@@ -329,6 +331,7 @@ mod tests {
             delimiter: b',',
             crlf: true,
             headers: 2,
+            decoding: crate::io::record::Decoding::Utf8,
         };
         let mut parts = Vec::new();
         plan(&src, |p| {

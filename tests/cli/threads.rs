@@ -3,8 +3,8 @@
 //! thread (`--threads 1`), whatever the file holds: a BOM, CRLF, blank
 //! lines, rows with too many or too few fields, invalid answers, bytes that
 //! are not UTF-8, repeated ids, quoted cells with line breaks (early: the
-//! file is read by one reader; late: only the part after them is), GBK,
-//! stdin. No timing is asserted here (BENCHMARKS.md has the timings).
+//! file is read by one reader; late: only the part after them is), GBK
+//! (in parts too), stdin. No timing is asserted here (BENCHMARKS.md has the timings).
 
 use std::path::{Path, PathBuf};
 
@@ -255,6 +255,27 @@ fn early_quoted_line_breaks_stdin_and_gbk_give_the_same_output() {
         None,
     );
     assert!(out.contains("班3"), "GBK read as GBK");
+}
+
+#[test]
+fn gbk_read_in_parts_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: true,
+        bom: false,
+        final_break: true,
+        quotes_from: Some(ROWS * 3 / 4),
+    };
+    let text = String::from_utf8_lossy(&export(layout))
+        .replace("class", "班级")
+        .replace(",C", ",班");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let g = file(dir.path(), "gbk.csv", &gbk);
+    let g = g.to_str().unwrap();
+    let (out, _, code) = same(&["score", g, "-i", "phq9,gad7", "--keep", "班级"], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("班3"), "GBK read as GBK");
+    same(&["summary", g, "-i", "phq9,gad7", "--by", "班级"], None);
 }
 
 #[test]

@@ -762,6 +762,9 @@ impl Table {
     }
 }
 
+/// What the reading thread derives from each row (`Table::stream_with`).
+type Derive<T> = dyn FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send;
+
 /// Where a stream's batches come from.
 enum Feed<T> {
     /// One reading thread.
@@ -775,7 +778,7 @@ enum Feed<T> {
     /// hand-off between threads).
     Inline {
         table: Box<Table>,
-        derive: Box<dyn FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send>,
+        derive: Box<Derive<T>>,
         /// The row handed out last.
         row: Box<Slot<T>>,
     },
@@ -839,7 +842,7 @@ impl<T> RowStream<T> {
                 *info = read;
                 derive(rec, read, derived);
                 self.next += 1;
-                if self.next % BATCH == 0 {
+                if self.next.is_multiple_of(BATCH) {
                     self.position
                         .store(table.position(), std::sync::atomic::Ordering::Relaxed);
                 }

@@ -84,6 +84,14 @@ def first_rows(rows):
 def timed(cmd, pin=False):
     """(wall s, cpu s, peak RSS MB) of one run; the output is not checked
     here (scripts/bench.sh checks correctness against the oracle)."""
+    # the output is removed first, outside the timed run, as the harness
+    # does: replacing an existing `-o` file is fsync'd (README, "Batch output")
+    outputs = [cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a == "-o"]
+    if cmd[0] == FLOOR:
+        outputs.append(cmd[2])
+    for o in outputs:
+        if os.path.exists(o):
+            os.remove(o)
     stats = os.path.join(OUT, "time.txt")
     full = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", stats]
     if pin:
@@ -133,7 +141,7 @@ def out(name):
 
 def case_score():
     src = harness_file(ROWS)
-    score = [BIN, "score", src, *ORACLE, "--keep", "class", "--format", "csv", "-q", "--force", "-o", out("s.csv")]
+    score = [BIN, "score", src, *ORACLE, "--keep", "class", "--format", "csv", "-q", "-o", out("s.csv")]
     cases = [
         ("floor", [FLOOR, src, out("floor.csv")]),
         ("floor pinned", [FLOOR, src, out("floor.csv")]),
@@ -163,7 +171,7 @@ def case_labels():
             with open(path, "rb") as f, open(gbk, "wb") as g:
                 g.write(f.read().decode("utf-8").encode("gb18030"))
         files[name.replace("UTF-8", "GB18030")] = gbk
-    cases = [(n, [BIN, "score", p, "-i", "phq9,gad7", "-q", "--force", "-o", out("l.csv")]) for n, p in files.items()]
+    cases = [(n, [BIN, "score", p, "-i", "phq9,gad7", "-q", "-o", out("l.csv")]) for n, p in files.items()]
     m = measure(cases)
     g = f"labels {ROWS:,}"
     for enc, target in (("UTF-8", "1.5"), ("GB18030", "1.7")):
@@ -247,7 +255,7 @@ def case_xlsx():
             log(f"== writing {xlsx}")
             write_xlsx(csv_path, xlsx)
         for name, p in ((f"csv {n}", csv_path), (f"xlsx {n}", xlsx)):
-            cases.append((name, [BIN, "score", p, *ORACLE, "--keep", "class", "--format", "csv", "-q", "--force", "-o", out("x.csv")]))
+            cases.append((name, [BIN, "score", p, *ORACLE, "--keep", "class", "--format", "csv", "-q", "-o", out("x.csv")]))
     m = measure(cases)
     for n in XLSX_ROWS:
         g = f"xlsx {n:,}"
@@ -272,7 +280,7 @@ def with_groups(groups):
 def case_summary():
     counts = [5, 500, 50000]
     cases = [
-        (f"{g}", [BIN, "summary", with_groups(g), *ORACLE, "--by", "class", "--min-group", "1", "--format", "csv", "--force", "-o", out("sum.csv")])
+        (f"{g}", [BIN, "summary", with_groups(g), *ORACLE, "--by", "class", "--min-group", "1", "--format", "csv", "-o", out("sum.csv")])
         for g in counts
     ]
     m = measure(cases)
@@ -285,7 +293,7 @@ def case_report():
     cases = []
     for n in REPORT_ROWS:
         src = harness_file(n) if n >= 1000000 else first_rows(n)
-        cases.append((str(n), [BIN, "report", src, *ORACLE, "--by", "class", "--force", "-o", out(f"r{n}.html")]))
+        cases.append((str(n), [BIN, "report", src, *ORACLE, "--by", "class", "-o", out(f"r{n}.html")]))
     m = measure(cases)
     for n in REPORT_ROWS:
         size = os.path.getsize(out(f"r{n}.html")) / 1e6

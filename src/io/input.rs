@@ -381,6 +381,8 @@ impl Table {
                 buf.consume(3);
             }
             Box::new(buf)
+        } else if super::gbk::decodes(encoding) && Encoding::for_bom(&peek).is_none() {
+            Box::new(super::gbk::Decoder::new(buf, encoding))
         } else {
             Box::new(
                 encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -576,6 +578,10 @@ impl Table {
         let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
         let (bytes, encoding): (Box<dyn Read + Send>, _) = match src.decoding {
             Decoding::Utf8 => (bytes, "UTF-8"),
+            // a part starts at a line break: no BOM
+            Decoding::Transcoded(enc) if super::gbk::decodes(enc) => {
+                (Box::new(super::gbk::Decoder::new(bytes, enc)), enc.name())
+            }
             Decoding::Transcoded(enc) => (
                 Box::new(
                     encoding_rs_io::DecodeReaderBytesBuilder::new()

@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod columns;
+pub mod gbk;
 pub mod input;
 pub mod manifest;
 pub mod output;

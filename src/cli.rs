@@ -360,6 +360,19 @@ pub struct ReadArgs {
     /// anything is scored.
     #[arg(long, value_name = "FILE")]
     pub labels_export: Option<PathBuf>,
+    /// Threads to read and score on: 1 reads and scores on one thread; more read a large CSV file in parts [default: the cores available].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+impl ReadArgs {
+    /// `--threads`, or the cores this process may run on.
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            usize::from,
+        )
+    }
 }
 
 /// Input of `summary` and `report`: a scored file, or raw answers with -i.

@@ -50,6 +50,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         one_based: inp.one_based,
         // duplicates compare ids as read
         raw_id: grouping.id_column(),
+        threads: inp.read.threads(),
         ..Options::default()
     };
 

@@ -138,6 +138,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         as_read: format == Format::Fhir,
         // pseudonyms and duplicates compare ids as read
         raw_id: id,
+        threads: a.read.threads(),
     };
     let pseudonymized = pseudonyms.is_some();
     let dest = Dest::terminal_if(output.is_terminal());

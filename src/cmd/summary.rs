@@ -45,6 +45,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         as_read: a.flags,
         // duplicates compare ids as read
         raw_id: grouping.id_column(),
+        threads: inp.read.threads(),
     };
     let needs_answers = |what: &str| {
         setup.battery().with_context(|| {

@@ -42,6 +42,8 @@ pub struct Table {
     pub layout: Option<super::platform::Layout>,
     rows: Rows,
     digest: Option<Digest>,
+    /// Where more readers over the same file may start (`super::split`).
+    split: Option<super::split::Source>,
     /// Rows read ahead at open (io::platform), handed out first.
     ahead: ReadAhead,
 }
@@ -104,6 +106,10 @@ struct CsvRows {
     /// Rows re-read from the lines a quote took in, still to hand out,
     /// and what the first of them says about the quote (taken when used).
     recovered: Option<(record::Reread, Option<RecordInfo>)>,
+    /// Lines of the file before the bytes this reader reads (a part of
+    /// the file read on its own thread, `super::split`); 0 for the whole.
+    line_offset: u64,
+    mixed: record::MixedCells,
 }
 
 enum Ahead {
@@ -239,7 +245,7 @@ impl CsvRows {
             Ahead::Record => {}
             Ahead::End | Ahead::NotRead => return Ok(None),
             Ahead::Error(e) if is_too_long(&e) => {
-                let line = self.ahead_start.line() + u64::from(self.crlf);
+                let line = self.ahead_start.line() + u64::from(self.crlf) + self.line_offset;
                 let row = line.saturating_sub(self.breaks_before);
                 bail!(too_long_message(row, line, self.reader.get_ref()));
             }
@@ -290,7 +296,7 @@ impl CsvRows {
             let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
             info.line += lines.saturating_sub(1 + newlines);
         }
-        info.line += u64::from(self.crlf);
+        info.line += u64::from(self.crlf) + self.line_offset;
         if self.cr_only {
             info.line = 0;
         }
@@ -312,9 +318,9 @@ impl CsvRows {
     }
 
     #[inline]
-    fn undecodable(&self, rec: &ByteRecord) -> bool {
+    fn undecodable(&mut self, rec: &ByteRecord) -> bool {
         self.decoding
-            .any_undecodable(rec.as_slice(), &self.replacement)
+            .record_undecodable(rec, &self.replacement, &mut self.mixed)
     }
 }
 
@@ -385,12 +391,16 @@ impl Table {
         } else {
             Decoding::Transcoded(encoding)
         };
+        let bom =
+            u64::from(encoding == encoding_rs::UTF_8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
         let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
-            if peek.starts_with(b"\xEF\xBB\xBF") {
+            if bom > 0 {
                 buf.consume(3);
             }
             Box::new(buf)
+        } else if super::gbk::decodes(encoding) && Encoding::for_bom(&peek).is_none() {
+            Box::new(super::gbk::Decoder::new(buf, encoding))
         } else {
             Box::new(
                 encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -457,6 +467,42 @@ impl Table {
             ));
         }
         let n_headers = headers.len();
+        let (crlf, cr_only) = (
+            line_end(&peek) == Some(b"\r\n"),
+            line_end(&peek) == Some(b"\r"),
+        );
+        // a file whose bytes are not all hashed by one reader (no
+        // manifest) may be read in parts (`super::split`): UTF-8, or GBK /
+        // GB18030 with no BOM and a header of one line without quotes (a
+        // line break or a quote is never part of a character there, so
+        // the parts are cut on the file's bytes)
+        let data_start = match decoding {
+            Decoding::Utf8 => Some(rdr.position().byte() + bom),
+            Decoding::Transcoded(enc)
+                if (enc == encoding_rs::GB18030 || enc == encoding_rs::GBK)
+                    && Encoding::for_bom(&peek).is_none() =>
+            {
+                let first_line = memchr::memchr(b'\n', &peek);
+                first_line
+                    .filter(|&n| memchr::memchr(b'"', &peek[..n]).is_none())
+                    .map(|n| n as u64 + 1)
+            }
+            Decoding::Transcoded(_) => None,
+        };
+        let split = match (path, size, data_start) {
+            (Some(p), Some(size), Some(data_start)) if digest.is_none() && !cr_only => {
+                Some(super::split::Source {
+                    path: p.to_path_buf(),
+                    size,
+                    data_start,
+                    delimiter,
+                    crlf,
+                    headers: n_headers,
+                    decoding,
+                })
+            }
+            _ => None,
+        };
         let mut table = Table {
             name,
             headers,
@@ -470,17 +516,20 @@ impl Table {
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
                 delimiter,
-                crlf: line_end(&peek) == Some(b"\r\n"),
-                cr_only: line_end(&peek) == Some(b"\r"),
+                crlf,
+                cr_only,
                 decoding,
                 replacement,
                 headers: n_headers,
                 breaks_before: 0,
                 recovered: None,
+                line_offset: 0,
+                mixed: record::MixedCells::default(),
             })),
             digest,
             layout: None,
             ahead: ReadAhead::default(),
+            split,
         };
         super::platform::adapt(&mut table, spec.from)?;
         Ok(table)
@@ -569,6 +618,80 @@ impl Table {
 }
 
 impl Table {
+    /// Where more readers may start, if this input can be read in parts
+    /// (a UTF-8 or GBK file, not hashed, lines not ended by a lone CR).
+    /// Never a platform export: its header rows were taken from the rows
+    /// read ahead, which parts reading the file's bytes would read again.
+    pub fn split_source(&self) -> Option<super::split::Source> {
+        self.split.clone().filter(|_| self.layout.is_none())
+    }
+
+    /// A reader of one part of a file `split_source` allowed to split:
+    /// its rows numbered as in the whole file.
+    pub(super) fn part(
+        src: &super::split::Source,
+        name: &str,
+        part: &super::split::Part,
+    ) -> anyhow::Result<Table> {
+        let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
+        let (bytes, encoding): (Box<dyn Read + Send>, _) = match src.decoding {
+            Decoding::Utf8 => (bytes, "UTF-8"),
+            // a part starts at a line break: no BOM
+            Decoding::Transcoded(enc) if super::gbk::decodes(enc) => {
+                (Box::new(super::gbk::Decoder::new(bytes, enc)), enc.name())
+            }
+            Decoding::Transcoded(enc) => (
+                Box::new(
+                    encoding_rs_io::DecodeReaderBytesBuilder::new()
+                        .encoding(Some(enc))
+                        .bom_override(true)
+                        .build(bytes),
+                ),
+                enc.name(),
+            ),
+        };
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(src.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .buffer_capacity(PEEK)
+            .from_reader(Tail {
+                inner: bytes,
+                last: Vec::with_capacity(TAIL),
+                total: 0,
+                record_start: 0,
+                ended: false,
+            });
+        Ok(Table {
+            name: name.to_string(),
+            headers: Vec::new(),
+            encoding,
+            decoding: src.decoding,
+            header_problems: Vec::new(),
+            size: None,
+            layout: None,
+            ahead: ReadAhead::default(),
+            rows: Rows::Csv(Box::new(CsvRows {
+                reader,
+                ahead: ByteRecord::new(),
+                state: Ahead::NotRead,
+                ahead_start: csv::Position::new(),
+                delimiter: src.delimiter,
+                crlf: src.crlf,
+                cr_only: false,
+                decoding: src.decoding,
+                replacement: record::replacement_finder(),
+                headers: src.headers,
+                breaks_before: 0,
+                recovered: None,
+                line_offset: part.line_offset,
+                mixed: record::MixedCells::default(),
+            })),
+            digest: None,
+            split: None,
+        })
+    }
+
     /// Rows already in memory, as UTF-8 cells under `headers`: the same
     /// pipeline as a file, for a binding (rows in memory → scored rows).
     /// Rows are numbered as in a file: the header is row 1.
@@ -588,6 +711,7 @@ impl Table {
             rows: Rows::Memory(Box::new(records.into_iter())),
             digest: None,
             ahead: ReadAhead::default(),
+            split: None,
         }
     }
 }
@@ -607,25 +731,26 @@ fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
         rows: Rows::Sheet(sheet.rows),
         digest: None,
         ahead: ReadAhead::default(),
+        split: None,
     })
 }
 
 /// Rows per batch handed from the reading thread to the scorer.
-const BATCH: usize = 256;
+pub(super) const BATCH: usize = 256;
 /// Batches in flight: bounds memory (constant, whatever the input size).
 const IN_FLIGHT: usize = 4;
 
 /// One parsed row, where it sits, and what the reading thread derived
 /// from it.
-type Slot<T> = (ByteRecord, RecordInfo, T);
+pub(super) type Slot<T> = (ByteRecord, RecordInfo, T);
 
-struct Batch<T> {
-    rows: Vec<Slot<T>>,
-    len: usize,
+pub(super) struct Batch<T> {
+    pub rows: Vec<Slot<T>>,
+    pub len: usize,
     /// Bytes read when the batch was filled (progress).
-    position: u64,
+    pub position: u64,
     /// A read error after `len` rows; the stream ends with it.
-    error: Option<anyhow::Error>,
+    pub error: Option<anyhow::Error>,
 }
 
 /// Rows parsed on a second thread, so CSV parsing (and any per-row work
@@ -633,8 +758,7 @@ struct Batch<T> {
 /// scoring and writing. Order is kept; memory stays bounded by `IN_FLIGHT`
 /// batches.
 pub struct RowStream<T> {
-    full: std::sync::mpsc::Receiver<Batch<T>>,
-    empty: std::sync::mpsc::SyncSender<Vec<Slot<T>>>,
+    feed: Feed<T>,
     current: Option<Batch<T>>,
     next: usize,
     position: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -660,6 +784,7 @@ impl Table {
             rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
             digest: None,
             ahead: std::mem::take(&mut self.ahead),
+            split: None,
         };
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);
@@ -700,8 +825,64 @@ impl Table {
             }
         });
         RowStream {
-            full,
-            empty,
+            feed: Feed::One { full, empty },
+            current: None,
+            next: 0,
+            position: std::sync::Arc::default(),
+            done: false,
+        }
+    }
+}
+
+/// What the reading thread derives from each row (`Table::stream_with`).
+type Derive<T> = dyn FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send;
+
+/// Where a stream's batches come from.
+enum Feed<T> {
+    /// One reading thread.
+    One {
+        full: std::sync::mpsc::Receiver<Batch<T>>,
+        empty: std::sync::mpsc::SyncSender<Vec<Slot<T>>>,
+    },
+    /// Parts of the file read on several threads (`super::split`).
+    Parts(super::split::Parts<T>),
+    /// Read on the consumer's thread, one row at a time (one core: no
+    /// hand-off between threads).
+    Inline {
+        table: Box<Table>,
+        derive: Box<Derive<T>>,
+        /// The row handed out last.
+        row: Box<Slot<T>>,
+    },
+}
+
+impl Table {
+    /// Like `stream_with`, but the rows are read on the thread that takes
+    /// them (for one core, where a second thread only adds hand-offs).
+    pub fn stream_inline<T, F>(&mut self, derive: F) -> RowStream<T>
+    where
+        T: Default + Send + 'static,
+        F: FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send + 'static,
+    {
+        let table = Table {
+            name: self.name.clone(),
+            headers: Vec::new(),
+            encoding: self.encoding,
+            decoding: self.decoding,
+            header_problems: Vec::new(),
+            size: self.size,
+            layout: None,
+            rows: std::mem::replace(&mut self.rows, Rows::Sheet(super::xlsx::SheetRows::empty())),
+            digest: None,
+            ahead: std::mem::take(&mut self.ahead),
+            split: None,
+        };
+        RowStream {
+            feed: Feed::Inline {
+                table: Box::new(table),
+                derive: Box::new(derive),
+                row: Box::default(),
+            },
             current: None,
             next: 0,
             position: std::sync::Arc::default(),
@@ -711,9 +892,53 @@ impl Table {
 }
 
 impl<T> RowStream<T> {
+    pub(super) fn from_parts(parts: super::split::Parts<T>) -> RowStream<T> {
+        RowStream {
+            feed: Feed::Parts(parts),
+            current: None,
+            next: 0,
+            position: std::sync::Arc::default(),
+            done: false,
+        }
+    }
+
+    /// `next_row` for `Feed::Inline`.
+    fn next_inline(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
+        let Feed::Inline { table, derive, row } = &mut self.feed else {
+            unreachable!("checked by next_row")
+        };
+        if self.done {
+            return Ok(None);
+        }
+        let (rec, info, derived) = &mut **row;
+        match table.read(rec) {
+            Ok(Some(read)) => {
+                *info = read;
+                derive(rec, read, derived);
+                self.next += 1;
+                if self.next.is_multiple_of(BATCH) {
+                    self.position
+                        .store(table.position(), std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(Some((rec, *info, derived)))
+            }
+            Ok(None) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
+        }
+    }
+
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
     pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
+        if matches!(self.feed, Feed::Inline { .. }) {
+            return self.next_inline();
+        }
         loop {
             if let Some(b) = &self.current {
                 if self.next < b.len {
@@ -729,27 +954,64 @@ impl<T> RowStream<T> {
                     return Err(e);
                 }
                 let last = b.len < b.rows.len();
-                let _ = self.empty.send(b.rows);
-                if last {
-                    self.done = true;
+                match &mut self.feed {
+                    Feed::One { empty, .. } => {
+                        let _ = empty.send(b.rows);
+                        if last {
+                            self.done = true;
+                        }
+                    }
+                    Feed::Parts(parts) => {
+                        if let Ok(mut pool) = parts.pool.lock() {
+                            pool.push(b.rows);
+                        }
+                    }
+                    Feed::Inline { .. } => unreachable!("no batches"),
                 }
             }
             if self.done {
                 return Ok(None);
             }
-            match self.full.recv() {
-                Ok(b) => {
+            let next = match &mut self.feed {
+                Feed::One { full, .. } => full.recv().ok(),
+                Feed::Inline { .. } => unreachable!("read above"),
+                Feed::Parts(parts) => {
+                    let Some(part) = &parts.current else {
+                        match parts.order.recv() {
+                            Ok(part) => parts.current = Some(part),
+                            Err(_) => self.done = true,
+                        }
+                        continue;
+                    };
+                    match part.recv() {
+                        Ok(b) => Some(b),
+                        Err(_) => {
+                            // the part is read: the next one may be read ahead
+                            parts.current = None;
+                            let _ = parts.tickets.send(());
+                            continue;
+                        }
+                    }
+                }
+            };
+            match next {
+                Some(b) => {
                     self.position
                         .store(b.position, std::sync::atomic::Ordering::Relaxed);
                     self.current = Some(b);
                     self.next = 0;
                 }
-                Err(_) => {
+                None => {
                     self.done = true;
                     return Ok(None);
                 }
             }
         }
+    }
+
+    /// Report progress in `position` instead of an own counter.
+    pub fn share_position(&mut self, position: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        self.position = position;
     }
 
     /// Bytes read so far (CSV only), for progress; readable while rows

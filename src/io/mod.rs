@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod columns;
+pub mod gbk;
 pub mod input;
 pub mod manifest;
 pub mod output;
@@ -10,5 +11,6 @@ pub mod platform;
 pub mod privacy;
 pub mod protect;
 pub mod record;
+pub mod split;
 pub mod write;
 pub mod xlsx;

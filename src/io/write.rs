@@ -291,16 +291,26 @@ impl<W: Write> Sink<W> {
         let shown = self.shown(f);
         let f = &*shown;
         self.open();
-        if !self.csv_line() {
-            json_string(&mut self.line, f);
-        } else if needs_formula_escape(f) {
-            let mut v = Vec::with_capacity(f.len() + 1);
-            v.push(b'\'');
-            v.extend_from_slice(f);
-            csv_field(&mut self.line, &v);
+        if self.csv_line() {
+            csv_text(&mut self.line, f);
         } else {
-            csv_field(&mut self.line, f);
+            json_string(&mut self.line, f);
         }
+    }
+
+    /// The line being built, when rows are plain CSV data (not a table,
+    /// not a terminal) and no field of it is written yet: a writer that
+    /// encodes whole rows itself appends them here (with `csv_text` and
+    /// fields it encoded once), then calls `end_row`.
+    #[inline]
+    pub fn csv_data_line(&mut self) -> Option<&mut Vec<u8>> {
+        (matches!(self.enc, Encoding::Csv) && self.dest == Dest::Data && self.col == 0)
+            .then_some(&mut self.line)
+    }
+
+    /// Is this sink writing plain CSV data (see `csv_data_line`)?
+    pub fn is_csv_data(&self) -> bool {
+        matches!(self.enc, Encoding::Csv) && self.dest == Dest::Data
     }
 
     /// `risk_reasons`, `; `-joined as the policy gives them: text in CSV and
@@ -664,6 +674,20 @@ fn csv_header(line: &mut Vec<u8>, cols: &Columns) {
         csv_field(line, n.as_bytes());
     }
     line.push(b'\n');
+}
+
+/// A text cell as CSV: a cell a spreadsheet would run as a formula gets
+/// a leading `'`, then the field is quoted as needed.
+#[inline]
+pub fn csv_text(line: &mut Vec<u8>, f: &[u8]) {
+    if needs_formula_escape(f) {
+        let mut v = Vec::with_capacity(f.len() + 1);
+        v.push(b'\'');
+        v.extend_from_slice(f);
+        csv_field(line, &v);
+    } else {
+        csv_field(line, f);
+    }
 }
 
 /// Append one CSV field (RFC 4180): quoted only when it holds a comma, a

@@ -66,7 +66,7 @@ fn id_key(cell: &[u8]) -> Option<&[u8]> {
     // an id with bytes that did not decode (shown as U+FFFD) cannot be
     // compared: two different ids may read the same, and setting one aside
     // could drop a person
-    let undecodable = key.windows(3).any(|w| w == "\u{FFFD}".as_bytes());
+    let undecodable = !key.is_ascii() && memchr::memmem::find(key, "\u{FFFD}".as_bytes()).is_some();
     (!key.is_empty() && !undecodable).then_some(key)
 }
 
@@ -330,13 +330,18 @@ impl<'p> Duplicates<'p> {
         if self.mode == Mode::Last {
             return Ok(self.admit_last((hash, key), row));
         }
-        let Some(&(first, first_level)) = self.seen.get(&hash) else {
-            if self.seen.len() < self.limit {
-                self.seen.insert(hash, (row.number, row.level));
-            } else {
-                self.past_limit = true;
+        // one lookup for the usual new id
+        let full = self.seen.len() >= self.limit;
+        let (first, first_level) = match self.seen.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                if full {
+                    self.past_limit = true;
+                } else {
+                    e.insert((row.number, row.level));
+                }
+                return Ok(true);
             }
-            return Ok(true);
         };
         self.rows_repeated += 1;
         let (who, n, flag) = (self.who(key), row.number, self.mode.flag());

@@ -17,6 +17,7 @@ pub mod check;
 pub mod duplicates;
 pub mod fhir;
 pub mod group;
+mod parallel;
 pub mod problems;
 pub mod progress;
 pub mod scored;
@@ -275,6 +276,10 @@ pub struct Options {
     /// Keep this column's bytes as read, before bytes that do not decode
     /// are replaced (pseudonyms: two ids that differ only there stay two).
     pub raw_id: Option<usize>,
+    /// Threads to read and score on (`--threads`): 1, all on the calling
+    /// thread; 2 or more, a large file in parts on that many threads
+    /// (else one reading thread); 0, one reading thread.
+    pub threads: usize,
 }
 
 /// One row, read and scored.
@@ -325,6 +330,49 @@ struct Read {
     raw_id: Option<Vec<u8>>,
 }
 
+/// How a row's answers are read (on the thread that read the row).
+struct ReadAnswers {
+    reader: AnswerReader,
+    plan: ColumnPlan,
+    n_items: usize,
+    raw_id: Option<usize>,
+    /// The header's fields, and whether more fields misalign a row.
+    fields: usize,
+    shifts: bool,
+    decoding: record::Decoding,
+}
+
+impl ReadAnswers {
+    #[inline]
+    fn read(&self, rec: &mut ByteRecord, info: RecordInfo, row: &mut Read) {
+        if row.answers.len() != self.n_items {
+            row.answers = vec![Answer::Missing; self.n_items];
+        }
+        if self.shifts && rec.len() > self.fields {
+            // misaligned: no answer is surely under its own header
+            row.answers.fill(Answer::Invalid);
+            row.bad.clear();
+        } else {
+            self.reader
+                .read_record(&self.plan, rec, &mut row.answers, &mut row.bad);
+        }
+        row.raw_id = None;
+        if info.undecodable {
+            row.raw_id = self.raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
+            record::undecodable_cells(rec, self.decoding, &mut row.bad);
+        }
+    }
+}
+
+/// Where `run` takes its rows from.
+enum Feed {
+    /// One reading thread, started by `Rows::start`.
+    One(RowStream<Read>),
+    /// Parts of the file read and scored on several threads, started by
+    /// `run` (`parallel`).
+    Parts(ReadAnswers),
+}
+
 /// The rows of an input, streamed from the reading thread; `run` scores
 /// them into a sink.
 pub struct Rows<'s> {
@@ -335,7 +383,11 @@ pub struct Rows<'s> {
     table: Table,
     setup: &'s Setup,
     mode: Mode<'s>,
-    stream: RowStream<Read>,
+    stream: Feed,
+    /// Bytes read so far (progress).
+    position: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Threads to read and score on (`Feed::Parts`).
+    threads: usize,
     as_read: Option<Vec<Answer>>,
     /// A row with extra fields is misaligned (CSV; a sheet's cells stay
     /// in their columns).
@@ -372,38 +424,45 @@ impl<'s> Rows<'s> {
                     .iter()
                     .map(|(k, v)| (k.clone(), *v))
                     .collect();
-                let reader = AnswerReader::new(battery, &extra, opts.one_based);
-                let n_items = battery.n_items();
-                let raw_id = opts.raw_id;
-                let (fields, shifts) = (table.headers.len(), cells_can_shift(&table));
-                let stream = table.stream_with(move |rec, info, row: &mut Read| {
-                    if row.answers.len() != n_items {
-                        row.answers = vec![Answer::Missing; n_items];
-                    }
-                    if shifts && rec.len() > fields {
-                        // misaligned: no answer is surely under its own header
-                        row.answers.fill(Answer::Invalid);
-                        row.bad.clear();
+                let read = ReadAnswers {
+                    reader: AnswerReader::new(battery, &extra, opts.one_based),
+                    plan,
+                    n_items: battery.n_items(),
+                    raw_id: opts.raw_id,
+                    fields: table.headers.len(),
+                    shifts: cells_can_shift(&table),
+                    decoding,
+                };
+                let mode = Mode::Answers(Scorer::new(battery, bound));
+                if parallel::splits(&table, opts.threads) {
+                    // read and scored in parts on `opts.threads` threads, in `run`
+                    (mode, Feed::Parts(read))
+                } else {
+                    let derive = move |rec: &mut ByteRecord, info, row: &mut Read| {
+                        read.read(rec, info, row);
+                    };
+                    let stream = if opts.threads == 1 {
+                        // one thread: no hand-off of rows between threads
+                        table.stream_inline(derive)
                     } else {
-                        reader.read_record(&plan, rec, &mut row.answers, &mut row.bad);
-                    }
-                    row.raw_id = None;
-                    if info.undecodable {
-                        row.raw_id = raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
-                        record::undecodable_cells(rec, decoding, &mut row.bad);
-                    }
-                });
-                (Mode::Answers(Scorer::new(battery, bound)), stream)
+                        table.stream_with(derive)
+                    };
+                    (mode, Feed::One(stream))
+                }
             }
             (From::Answers(_), None) => unreachable!("a plan is only made with instruments"),
             (From::Scored(cols), _) => {
-                let stream = table.stream_with(|_, _, _: &mut Read| {});
+                let stream = if opts.threads == 1 {
+                    table.stream_inline(|_, _, _: &mut Read| {})
+                } else {
+                    table.stream_with(|_, _, _: &mut Read| {})
+                };
                 let mode = Mode::Scored {
                     cols,
                     facts: Vec::new(),
                     bad: Vec::new(),
                 };
-                (mode, stream)
+                (mode, Feed::One(stream))
             }
         };
         Rows {
@@ -415,7 +474,12 @@ impl<'s> Rows<'s> {
             table,
             setup,
             mode,
+            position: match &stream {
+                Feed::One(s) => s.position(),
+                Feed::Parts(_) => std::sync::Arc::default(),
+            },
             stream,
+            threads: opts.threads,
             as_read: opts.as_read.then(Vec::new),
         }
     }
@@ -427,7 +491,7 @@ impl<'s> Rows<'s> {
 
     /// Bytes read so far (CSV only), for progress.
     pub fn progress(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
-        self.stream.position()
+        std::sync::Arc::clone(&self.position)
     }
 
     /// SHA-256 of the input's bytes (`Input::open` with `hash`); complete
@@ -453,6 +517,9 @@ impl<'s> Rows<'s> {
     /// the read and is kept in `counts.stopped` (those rows stand: the
     /// command closes its output, gives the notices and exits 2 or 3).
     pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
+        if let Feed::Parts(_) = self.stream {
+            return self.run_parts(sink);
+        }
         let Rows {
             counts,
             table,
@@ -465,6 +532,9 @@ impl<'s> Rows<'s> {
             ..
         } = self;
         let decoding = table.decoding;
+        let Feed::One(stream) = stream else {
+            unreachable!("parts are read in run_parts")
+        };
         let mut last = 0;
         loop {
             let (rec, info, read) = match stream.next_row() {

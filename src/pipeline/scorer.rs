@@ -32,19 +32,38 @@ impl<'a> Scorer<'a> {
     /// in place: afterwards `answers` are the ones the totals were made of.
     #[inline]
     pub fn score(&mut self, answers: &mut [Answer]) -> Level {
-        self.battery.score(answers, &mut self.results);
-        self.bound
-            .evaluate(self.battery, answers, &self.results, &mut self.outcome);
-        self.outcome.level
+        score_into(
+            (self.battery, self.bound),
+            answers,
+            &mut self.results,
+            &mut self.outcome,
+        )
     }
 
     /// Scale results of the last row with no total or band.
     pub fn incomplete(&self) -> u64 {
-        self.results
-            .iter()
-            .map(|r| u64::from(r.is_incomplete()))
-            .sum()
+        incomplete(&self.results)
     }
+}
+
+/// `Scorer::score` into buffers the caller keeps (one per row in flight,
+/// when rows are scored on several threads). `results` holds one entry
+/// per scale.
+#[inline]
+pub fn score_into<'a>(
+    (battery, bound): (&Battery, &'a Bound),
+    answers: &mut [Answer],
+    results: &mut [ScaleResult],
+    outcome: &mut Outcome<'a>,
+) -> Level {
+    battery.score(answers, results);
+    bound.evaluate(battery, answers, results, outcome);
+    outcome.level
+}
+
+/// Scale results with no total or band.
+pub fn incomplete(results: &[ScaleResult]) -> u64 {
+    results.iter().map(|r| u64::from(r.is_incomplete())).sum()
 }
 
 #[cfg(test)]

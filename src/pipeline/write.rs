@@ -14,7 +14,7 @@ use crate::exit;
 use crate::instrument::{Lang, Scale};
 use crate::io::privacy::trim_id;
 use crate::io::privacy::Pseudonymizer;
-use crate::io::write::{Columns, CompactColumn, Dest, Encoded, Kind, Sink};
+use crate::io::write::{csv_text, Columns, CompactColumn, Dest, Encoded, Kind, Sink};
 use crate::messages::tr;
 use crate::policy::{Bound, Level, Policy};
 use crate::printable::printable_line;
@@ -39,6 +39,77 @@ pub struct Filter {
     pub fail_on: Option<Level>,
 }
 
+/// What a plain CSV row is made of, encoded once per run: after a
+/// scale's total, its band and prorated flag; the level's id and label;
+/// the reasons of each set of rules that fired (a few per run).
+struct CsvRow {
+    /// Per scale, per band (the last: `incomplete`), per prorated flag:
+    /// `,band,false`.
+    tails: Vec<Vec<[Vec<u8>; 2]>>,
+    /// Per level: `,id,label`.
+    levels: Vec<Vec<u8>>,
+    /// `,reasons` by the rules that fired (bit k: rule k), for rows with
+    /// no missing value named in their reasons.
+    reasons: std::collections::HashMap<u64, Vec<u8>, std::hash::BuildHasherDefault<MaskHasher>>,
+    num: itoa::Buffer,
+}
+
+/// The rules that fired, as a bit mask, are their own hash: mixed by one
+/// multiplication (SipHash cost more than writing the reasons).
+#[derive(Default)]
+struct MaskHasher(u64);
+
+impl std::hash::Hasher for MaskHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+impl CsvRow {
+    fn new(scales: &[&Scale], policy: &Policy, lang: Lang) -> CsvRow {
+        let field = |text: &[u8]| {
+            let mut f = vec![b','];
+            csv_text(&mut f, text);
+            f
+        };
+        let tails = scales
+            .iter()
+            .map(|s| {
+                let bands = s.bands.iter().map(|b| b.label.as_bytes());
+                bands
+                    .chain([&b"incomplete"[..]])
+                    .map(|band| {
+                        [false, true].map(|p| {
+                            let mut f = field(band);
+                            f.extend_from_slice(if p { b",true" } else { b",false" });
+                            f
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let levels = policy
+            .levels
+            .iter()
+            .map(|l| [field(l.id.as_bytes()), field(l.label.get(lang).as_bytes())].concat())
+            .collect();
+        CsvRow {
+            tails,
+            levels,
+            reasons: std::collections::HashMap::default(),
+            num: itoa::Buffer::new(),
+        }
+    }
+}
+
 pub struct ScoreWriter<'a, W: Write> {
     sink: Sink<W>,
     bound: &'a Bound,
@@ -51,6 +122,8 @@ pub struct ScoreWriter<'a, W: Write> {
     lead: Lead,
     filter: Filter,
     reasons: String,
+    /// Rows encoded whole, when the output is plain CSV data.
+    csv: Option<CsvRow>,
     /// stdout closed: nothing more is written.
     pub closed: bool,
     /// A row reached `--fail-on`.
@@ -220,7 +293,10 @@ impl<'a, W: Write> ScoreWriter<'a, W> {
             .iter()
             .map(|l| sink.encode(l.label.get(lang).as_bytes()))
             .collect();
+        let csv = (sink.is_csv_data() && lead.pseudonyms.is_none())
+            .then(|| CsvRow::new(&scales, policy, lang));
         Ok(ScoreWriter {
+            csv,
             sink,
             bound,
             lang,
@@ -275,6 +351,15 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
         if self.closed || self.filter.min_level.is_some_and(|m| row.level < m) {
             return Ok(true);
         }
+        if let (Some(csv), Some(line)) = (&mut self.csv, self.sink.csv_data_line()) {
+            csv_row(
+                csv,
+                (line, &self.lead, &self.scales),
+                (self.bound, self.lang),
+                row,
+            );
+            return self.end_row();
+        }
         let (sink, rec) = (&mut self.sink, row.record);
         match self.lead.id.and_then(|c| rec.get(c)) {
             // an id of only spaces is no one's: left empty, never one shared
@@ -308,7 +393,14 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
         sink.encoded(&self.level_labels[level]);
         self.bound.reasons(outcome, self.lang, &mut self.reasons);
         sink.reasons(self.reasons.as_bytes());
-        match sink.end_row() {
+        self.end_row()
+    }
+}
+
+impl<W: Write> ScoreWriter<'_, W> {
+    #[inline]
+    fn end_row(&mut self) -> anyhow::Result<bool> {
+        match self.sink.end_row() {
             // go on scoring, unwritten, only when the exit code depends on it
             Err(e) if exit::is_broken_pipe(&e) => {
                 self.closed = true;
@@ -400,6 +492,137 @@ impl<W: Write> RowSink for Writer<'_, W> {
         match self {
             Writer::Rows(r) => r.row(row),
             Writer::Fhir(f) => f.row(row),
+        }
+    }
+}
+
+/// One row as plain CSV into `line`, from fields encoded once where it
+/// can (the hot path of `score -o out.csv`); the same bytes the sink's
+/// field-by-field writing gives (a test compares them).
+#[inline]
+fn csv_row(
+    csv: &mut CsvRow,
+    (line, lead, scales): (&mut Vec<u8>, &Lead, &[&Scale]),
+    (bound, lang): (&Bound, Lang),
+    row: &Row<'_>,
+) {
+    let Scores::Answers {
+        results, outcome, ..
+    } = &row.scores
+    else {
+        unreachable!("score reads raw answers only")
+    };
+    let rec = row.record;
+    match lead.id {
+        Some(c) => csv_text(line, rec.get(c).unwrap_or_default()),
+        None => line.extend_from_slice(csv.num.format(row.number).as_bytes()),
+    }
+    for &k in &lead.keep {
+        line.push(b',');
+        csv_text(line, rec.get(k).unwrap_or_default());
+    }
+    for ((s, r), tails) in scales.iter().zip(*results).zip(&csv.tails) {
+        line.push(b',');
+        match r.total {
+            Some(t) if s.decimals == 0 => line.extend_from_slice(csv.num.format(t).as_bytes()),
+            Some(t) => line.extend_from_slice(s.format_total(t).as_bytes()),
+            None => {}
+        }
+        let band = r.band.unwrap_or(tails.len() - 1);
+        line.extend_from_slice(&tails[band][usize::from(r.prorated)]);
+    }
+    line.extend_from_slice(&csv.levels[usize::from(row.level.0)]);
+    let mask = outcome
+        .fired
+        .iter()
+        .try_fold(0u64, |m, &k| (k < 64).then(|| m | 1 << k));
+    let reasons = |line: &mut Vec<u8>| {
+        let mut text = String::new();
+        bound.reasons(outcome, lang, &mut text);
+        line.push(b',');
+        csv_text(line, text.as_bytes());
+    };
+    match mask.filter(|_| outcome.cannot_rule_out.is_empty()) {
+        Some(mask) => {
+            let encoded = csv.reasons.entry(mask).or_insert_with(|| {
+                let mut f = Vec::new();
+                reasons(&mut f);
+                f
+            });
+            line.extend_from_slice(encoded);
+        }
+        None => reasons(line),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::input::Table;
+    use crate::pipeline::{Input, Options, Rows, Setup};
+    use csv::ByteRecord;
+
+    /// Write rows of answers (with missing and invalid ones, a formula-like
+    /// and a quoted id) through the writer, with or without the rows
+    /// encoded whole.
+    fn written(whole_rows: bool, lang: Lang) -> Vec<u8> {
+        let setup = Setup::load(&["phq9".into(), "gad7".into()], None, None).unwrap();
+        let (battery, bound) = setup.scoring.as_ref().unwrap();
+        let mut headers = vec!["id".to_string(), "class".to_string()];
+        headers.extend((1..=9).map(|i| format!("phq9_{i}")));
+        headers.extend((1..=7).map(|i| format!("gad7_{i}")));
+        let cells = ["0", "1", "2", "3", "", "x"];
+        let records: Vec<ByteRecord> = (0..400usize)
+            .map(|r| {
+                let id = match r % 5 {
+                    0 => "=cmd".to_string(),
+                    1 => format!("a,\"{r}\""),
+                    2 => String::new(),
+                    _ => format!("S{r}"),
+                };
+                let mut row = vec![id, format!("C{}", r % 3)];
+                row.extend((0..16).map(|i| cells[(r * 7 + i * (r % 11)) % 6].to_string()));
+                ByteRecord::from(row)
+            })
+            .collect();
+        let input = Input::from_table(Table::from_records("memory", headers.clone(), records));
+        let source = input.source(&setup).unwrap();
+        let lead = Lead {
+            id: Some(0),
+            keep: vec![1],
+            pseudonyms: None,
+        };
+        let filter = Filter {
+            min_level: None,
+            fail_on: None,
+        };
+        let mut writer = ScoreWriter::new(
+            (Format::Csv, Vec::new(), Dest::Data),
+            &headers,
+            (battery, &setup.policy, bound),
+            lang,
+            lead,
+            filter,
+        )
+        .unwrap();
+        assert!(writer.csv.is_some(), "plain CSV data is encoded whole");
+        if !whole_rows {
+            writer.csv = None;
+        }
+        let mut rows = Rows::start(input, &setup, source, Options::default());
+        rows.run(&mut writer).unwrap();
+        writer.finish().unwrap().unwrap()
+    }
+
+    #[test]
+    fn rows_encoded_whole_are_the_rows_written_field_by_field() {
+        for lang in [Lang::En, Lang::Zh] {
+            let (whole, fields) = (written(true, lang), written(false, lang));
+            assert!(whole.len() > 400 * 40);
+            assert_eq!(
+                String::from_utf8(whole).unwrap(),
+                String::from_utf8(fields).unwrap()
+            );
         }
     }
 }

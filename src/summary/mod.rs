@@ -21,7 +21,7 @@ pub mod info;
 pub mod layout;
 pub mod quality;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::instrument::{Lang, Text};
 
@@ -213,15 +213,20 @@ impl<T: Merge> Merge for Vec<T> {
 }
 
 /// Anything kept per group (counts, reliability), with the group's size.
+/// A row finds its group with one hash lookup (a run may have tens of
+/// thousands of groups: a search per row in a sorted map cost more than
+/// counting the row); groups are sorted once, by `finish`.
 #[derive(Debug)]
 pub struct Groups<T> {
-    map: BTreeMap<Vec<String>, (u64, T)>,
+    index: HashMap<Vec<String>, usize>,
+    groups: Vec<(Vec<String>, (u64, T))>,
 }
 
 impl<T> Default for Groups<T> {
     fn default() -> Self {
         Groups {
-            map: BTreeMap::new(),
+            index: HashMap::new(),
+            groups: Vec::new(),
         }
     }
 }
@@ -229,33 +234,38 @@ impl<T> Default for Groups<T> {
 impl<T> Groups<T> {
     /// The group `key`, made by `make` on its first row. Counts the row.
     pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
-        if !self.map.contains_key(key) {
-            self.map.insert(key.to_vec(), (0, make()));
-        }
-        let (n, t) = self
-            .map
-            .get_mut(key)
-            .unwrap_or_else(|| unreachable!("inserted above"));
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(key.to_vec(), self.groups.len());
+                self.groups.push((key.to_vec(), (0, make())));
+                self.groups.len() - 1
+            }
+        };
+        let (n, t) = &mut self.groups[i].1;
         *n += 1;
         t
     }
 
     /// The group `key` without counting a row (`None` if it has none).
     pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
-        self.map.get_mut(key).map(|(_, t)| t)
+        let &i = self.index.get(key)?;
+        Some(&mut self.groups[i].1 .1)
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.groups.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.groups.is_empty()
     }
 
     /// Is the group `key` large enough to be shown?
     pub fn is_shown(&self, key: &[String], min_group: u64) -> bool {
-        self.map.get(key).is_some_and(|(n, _)| *n >= min_group)
+        self.index
+            .get(key)
+            .is_some_and(|&i| self.groups[i].1 .0 >= min_group)
     }
 }
 
@@ -286,8 +296,9 @@ impl<T: Merge + Clone> Groups<T> {
     pub fn finish(self, min_group: u64) -> Shown<T> {
         let mut overall: Option<(u64, T)> = None;
         let mut suppressed = 0;
-        let mut sorted: Vec<_> = self.map.into_iter().collect();
-        sorted.sort_by(|a, b| natural_keys(&a.0, &b.0));
+        let mut sorted = self.groups;
+        // keys equal in natural order (`07`, `7`) in byte order, as ever
+        sorted.sort_by(|a, b| natural_keys(&a.0, &b.0).then_with(|| a.0.cmp(&b.0)));
         let groups = sorted
             .into_iter()
             .map(|(key, (n, data))| {

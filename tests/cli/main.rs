@@ -23,6 +23,7 @@ mod report;
 mod score;
 mod summary;
 mod table;
+mod threads;
 mod zh;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,362 @@
+//! One CSV file read on several threads (`--threads`): the file is cut
+//! into parts of about `PART` bytes at line breaks, each part is parsed
+//! (and whatever the caller derives from a row, such as its scores) on
+//! whichever worker thread is free, and the rows come out in input order.
+//!
+//! A cut is made only where it is sure to fall between two records: at a
+//! line break with no `"` anywhere between the header and it. Without a
+//! quote no cell can hold a line break, so every line break ends a record,
+//! and the lines and rows before the cut are known exactly (the same
+//! number: no cell took in a line). From the first `"` on, the rest of the
+//! file is one part, read by one reader as before (a quote may open a
+//! cell that takes in lines, which only a reader from the start can tell).
+//! Each part's reader numbers its rows from the lines before it, so every
+//! row number, line number and message is the one a single reader gives.
+//!
+//! Memory stays bounded: at most `threads` parts are read or waiting to
+//! be handed out at any time (a few MB).
+
+use std::io::{Read, Seek as _, SeekFrom};
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use csv::ByteRecord;
+
+use super::input::{Batch, RowStream, Slot, Table, BATCH};
+use super::record::RecordInfo;
+
+/// What a split needs to know about the file (found by `Table::open`).
+#[derive(Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Where the first record after the header starts (a byte offset of
+    /// the file, BOM included).
+    pub data_start: u64,
+    pub delimiter: u8,
+    pub crlf: bool,
+    pub headers: usize,
+    /// UTF-8, or GBK / GB18030 decoded by each part's reader.
+    pub decoding: super::record::Decoding,
+}
+
+/// Bytes per part: large enough that opening a reader per part costs
+/// nothing, small enough that the parts read ahead stay a few MB.
+const PART: u64 = 256 << 10;
+
+/// Smaller files are read by one reader.
+pub const MIN_SIZE: u64 = 4 * PART;
+
+/// The bytes `start..end` (`None`: to the end of the file) as one reader
+/// reads them: `start` is a line break (the one that ends the line before
+/// the part, so the reader begins, as a single reader would, right after
+/// a record's end), `line_offset` the line breaks before it.
+pub struct Part {
+    pub start: u64,
+    pub end: Option<u64>,
+    pub line_offset: u64,
+}
+
+impl Source {
+    /// Open the bytes of `part` for reading.
+    pub fn open(&self, part: &Part) -> std::io::Result<Box<dyn Read + Send>> {
+        let mut f = std::fs::File::open(&self.path)?;
+        f.seek(SeekFrom::Start(part.start))?;
+        Ok(match part.end {
+            Some(end) => Box::new(f.take(end - part.start)),
+            None => Box::new(f),
+        })
+    }
+}
+
+/// Cut the file into parts and hand each, in order, to `emit` (which
+/// returns false to stop). Reads the file once, looking only for line
+/// breaks and quotes.
+fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
+    let whole = |start, line_offset| Part {
+        start,
+        end: None,
+        line_offset,
+    };
+    let Ok(mut f) = std::fs::File::open(&src.path) else {
+        // the reader meets the same error and reports it
+        emit(whole(src.data_start, 0));
+        return;
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    // line breaks in the file before `at`
+    let (mut at, mut lines) = (0u64, 0u64);
+    let mut start: Option<(u64, u64)> = None;
+    let mut last_byte = None;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let block = &buf[..n];
+        let block_start = at;
+        let previous_last = last_byte;
+        last_byte = block.last().copied();
+        // where the part being cut began (a line break), and its offset
+        let count = |from: u64, to: u64| {
+            let (a, b) = ((from - block_start) as usize, (to - block_start) as usize);
+            memchr::memchr_iter(b'\n', &block[a..b]).count() as u64
+        };
+        let end = block_start + n as u64;
+        let mut cursor = block_start;
+        if start.is_none() {
+            if end < src.data_start {
+                lines += count(cursor, end);
+                at = end;
+                continue;
+            }
+            // the first part begins at the line break before the first
+            // record (the header's own, unless the reader stopped at the
+            // `\n` of a CRLF, where the part begins)
+            let s = src.data_start;
+            let before = match s.checked_sub(1) {
+                Some(b) if b >= block_start => Some(block[(b - block_start) as usize]),
+                Some(_) => previous_last,
+                None => None,
+            };
+            lines += count(cursor, s);
+            cursor = s;
+            start = Some(if before == Some(b'\n') {
+                (s - 1, lines - 1)
+            } else {
+                (s, lines)
+            });
+        }
+        let (mut part_start, mut part_lines) = start.expect("set above");
+        // cuts only before the first quote after the header
+        let quote = memchr::memchr(b'"', &block[(cursor - block_start) as usize..])
+            .map(|i| cursor + i as u64);
+        let limit = quote.unwrap_or(end);
+        while part_start + PART < limit {
+            let target = (part_start + PART).max(cursor);
+            let from = (target - block_start) as usize;
+            let to = (limit - block_start) as usize;
+            let Some(i) = memchr::memchr(b'\n', &block[from..to]) else {
+                break;
+            };
+            let cut = target + i as u64;
+            lines += count(cursor, cut);
+            cursor = cut;
+            let part = Part {
+                start: part_start,
+                end: Some(cut + 1),
+                line_offset: part_lines,
+            };
+            if !emit(part) {
+                return;
+            }
+            (part_start, part_lines) = (cut, lines);
+        }
+        if quote.is_some() {
+            emit(whole(part_start, part_lines));
+            return;
+        }
+        lines += count(cursor, end);
+        at = end;
+        start = Some((part_start, part_lines));
+    }
+    let (s, l) = start.unwrap_or((src.data_start, lines));
+    emit(whole(s, l));
+}
+
+/// A part's batches, and the part's place in the order.
+type Job<T> = (Part, Sender<Batch<T>>);
+
+/// Batches handed back by the consumer, for the workers to fill again.
+pub(super) type Pool<T> = Arc<Mutex<Vec<Vec<Slot<T>>>>>;
+
+/// The consumer's end: each part's batches in order, and tickets that
+/// bound how many parts are read ahead.
+pub(super) struct Parts<T> {
+    pub order: Receiver<Receiver<Batch<T>>>,
+    pub current: Option<Receiver<Batch<T>>>,
+    pub pool: Pool<T>,
+    pub tickets: SyncSender<()>,
+}
+
+/// Read `table`'s file in parts on `threads` workers in `scope`, running
+/// `derive` on each row on the worker that read it; the rows come out of
+/// the stream in input order. `None`: the file cannot be split (see
+/// `Table::split_source`), read it with `Table::stream_with`.
+pub fn stream<'scope, T, F>(
+    table: &Table,
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    threads: usize,
+    derive: &'scope F,
+) -> Option<RowStream<T>>
+where
+    T: Default + Send + 'scope,
+    F: Fn(&mut ByteRecord, RecordInfo, &mut T) + Sync,
+{
+    let src = Arc::new(table.split_source()?);
+    if threads < 2 || src.size < MIN_SIZE {
+        return None;
+    }
+    let name = table.name.clone();
+    let ahead = threads;
+    let (tickets, ticket_rx) = sync_channel::<()>(ahead);
+    for _ in 0..ahead {
+        let _ = tickets.send(());
+    }
+    let (order_tx, order) = channel::<Receiver<Batch<T>>>();
+    let (job_tx, job_rx) = channel::<Job<T>>();
+    let jobs = Arc::new(Mutex::new(job_rx));
+    let pool: Pool<T> = Arc::default();
+    {
+        let src = Arc::clone(&src);
+        scope.spawn(move || {
+            plan(&src, |part| {
+                // the consumer is gone: stop
+                if ticket_rx.recv().is_err() {
+                    return false;
+                }
+                let (tx, rx) = channel();
+                order_tx.send(rx).is_ok() && job_tx.send((part, tx)).is_ok()
+            });
+        });
+    }
+    for _ in 0..threads {
+        let (src, jobs, pool, name) = (
+            Arc::clone(&src),
+            Arc::clone(&jobs),
+            Arc::clone(&pool),
+            name.clone(),
+        );
+        scope.spawn(move || loop {
+            let job = jobs.lock().ok().and_then(|j| j.recv().ok());
+            let Some((part, tx)) = job else {
+                return;
+            };
+            read_part(&src, &name, &part, &tx, &pool, derive);
+        });
+    }
+    Some(RowStream::from_parts(Parts {
+        order,
+        current: None,
+        pool,
+        tickets,
+    }))
+}
+
+/// Read one part into batches sent on `tx`; a read error ends the part
+/// (and, when the consumer reaches it, the stream).
+fn read_part<T: Default, F: Fn(&mut ByteRecord, RecordInfo, &mut T)>(
+    src: &Source,
+    name: &str,
+    part: &Part,
+    tx: &Sender<Batch<T>>,
+    pool: &Pool<T>,
+    derive: &F,
+) {
+    let mut table = match Table::part(src, name, part) {
+        Ok(t) => t,
+        Err(error) => {
+            let _ = tx.send(Batch {
+                rows: Vec::new(),
+                len: 0,
+                position: part.start,
+                error: Some(error),
+            });
+            return;
+        }
+    };
+    loop {
+        let mut rows = pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        if rows.len() < BATCH {
+            rows.resize_with(BATCH, Slot::default);
+        }
+        let mut len = 0;
+        let mut error = None;
+        while len < rows.len() {
+            let (rec, info, derived) = &mut rows[len];
+            match table.read(rec) {
+                Ok(Some(read)) => {
+                    *info = read;
+                    derive(rec, read, derived);
+                    len += 1;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        let last = len < rows.len();
+        let batch = Batch {
+            rows,
+            len,
+            position: part.start + table.position(),
+            error,
+        };
+        if tx.send(batch).is_err() || last {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every part starts at a line break, parts cover the data, and each
+    /// part's offset is the line breaks before its start.
+    #[test]
+    fn parts_start_at_line_breaks_and_count_the_lines_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = b"h1,h2\r\n".to_vec();
+        for i in 0..500_000 {
+            text.extend_from_slice(format!("{i},{}\r\n", i % 7).as_bytes());
+        }
+        let quote_at = text.len() - 1000;
+        text[quote_at] = b'"';
+        std::fs::write(&path, &text).unwrap();
+        let src = Source {
+            path,
+            size: text.len() as u64,
+            data_start: 6,
+            delimiter: b',',
+            crlf: true,
+            headers: 2,
+            decoding: crate::io::record::Decoding::Utf8,
+        };
+        let mut parts = Vec::new();
+        plan(&src, |p| {
+            parts.push(p);
+            true
+        });
+        assert!(parts.len() > 4, "{}", parts.len());
+        assert_eq!(parts[0].start, 6, "the header's \\n");
+        for (i, p) in parts.iter().enumerate() {
+            assert_eq!(text[p.start as usize], b'\n');
+            let before = text[..p.start as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            assert_eq!(p.line_offset, before);
+            match parts.get(i + 1) {
+                Some(next) => assert_eq!(p.end, Some(next.start + 1)),
+                None => assert_eq!(p.end, None),
+            }
+            assert!(p.start < quote_at as u64);
+        }
+        let last = parts.last().unwrap();
+        assert!(
+            quote_at as u64 - last.start <= PART + 20,
+            "cut up to the quote"
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! `--threads`: a large file read in parts on several threads gives the
+//! same bytes on stdout and stderr, and the same exit code, as one reading
+//! thread (`--threads 1`), whatever the file holds: a BOM, CRLF, blank
+//! lines, rows with too many or too few fields, invalid answers, bytes that
+//! are not UTF-8, repeated ids, quoted cells with line breaks (early: the
+//! file is read by one reader; late: only the part after them is), GBK
+//! (in parts too), stdin. No timing is asserted here (BENCHMARKS.md has the timings).
+
+use std::path::{Path, PathBuf};
+
+use super::{bin, run};
+
+/// How a generated export looks.
+#[derive(Clone, Copy)]
+struct Layout {
+    crlf: bool,
+    bom: bool,
+    final_break: bool,
+    /// The row from which some cells are quoted with a line break in
+    /// them (`None`: no quote anywhere).
+    quotes_from: Option<usize>,
+}
+
+const ROWS: usize = 45_000;
+
+/// A wjx-like export of `ROWS` rows (about 3 MB: several parts), with a
+/// few rows of every kind of trouble, from a fixed pseudo-random sequence.
+fn export(layout: Layout) -> Vec<u8> {
+    let nl = if layout.crlf { "\r\n" } else { "\n" };
+    let mut out = Vec::new();
+    if layout.bom {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let mut header = vec!["id".to_string(), "class".to_string()];
+    header.extend((1..=9).map(|i| format!("phq9_{i}")));
+    header.extend((1..=7).map(|i| format!("gad7_{i}")));
+    out.extend_from_slice(header.join(",").as_bytes());
+    out.extend_from_slice(nl.as_bytes());
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for r in 0..ROWS {
+        let k = next() % 1000;
+        // ids repeat now and then (duplicates)
+        let id = format!("S{}", next() % (ROWS as u64 * 4));
+        let mut cells = vec![id, format!("C{}", next() % 40)];
+        cells.extend((0..16).map(|_| (next() % 4).to_string()));
+        match k {
+            0..=4 => {
+                cells[2 + (next() % 16) as usize] = ["x", "9", "", " 2 ", "-1"][k as usize].into()
+            }
+            5 => cells.push("extra".into()),
+            6 => cells.truncate(6),
+            _ => {}
+        }
+        let mut line = cells.join(",").into_bytes();
+        if k == 7 {
+            line.extend_from_slice(b"\xFF\xFE");
+        }
+        if layout.quotes_from.is_some_and(|q| r >= q) && k == 8 {
+            let quoted = format!("{},\"two{nl}lines\",{}", cells[0], cells[2..].join(","));
+            line = quoted.into_bytes();
+        }
+        out.extend_from_slice(&line);
+        if r + 1 < ROWS || layout.final_break {
+            out.extend_from_slice(nl.as_bytes());
+        }
+        if k == 9 {
+            out.extend_from_slice(nl.as_bytes());
+        }
+    }
+    out
+}
+
+/// stdout, stderr (the elapsed time taken out) and exit code of
+/// `psyscreen ARGS --threads N`, reading `stdin` when given.
+fn with_threads(args: &[&str], threads: &str, stdin: Option<&Path>) -> (String, String, i32) {
+    let mut cmd = bin();
+    cmd.args(args).args(["--threads", threads]);
+    if let Some(p) = stdin {
+        cmd.pipe_stdin(p).expect("stdin file");
+    }
+    let (out, err, code) = run(&mut cmd);
+    let err = regex_free_elapsed(&err);
+    (out, err, code)
+}
+
+/// `… in 0.42 s; …` → `… in _ s; …` (the only line that may differ).
+fn regex_free_elapsed(err: &str) -> String {
+    err.lines()
+        .map(|l| match (l.find(" in "), l.find(" s;")) {
+            (Some(a), Some(b)) if a < b && l[a + 4..b].parse::<f64>().is_ok() => {
+                format!("{} in _ s;{}", &l[..a], &l[b + 3..])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Both ways give the same bytes and the same exit code.
+fn same(args: &[&str], stdin: Option<&Path>) -> (String, String, i32) {
+    let one = with_threads(args, "1", stdin);
+    let two = with_threads(args, "2", stdin);
+    let four = with_threads(args, "4", stdin);
+    for other in [&two, &four] {
+        assert_eq!(one.2, other.2, "exit code, {args:?}");
+        assert_eq!(first_difference(&one.1, &other.1), None, "stderr, {args:?}");
+        assert_eq!(first_difference(&one.0, &other.0), None, "stdout, {args:?}");
+    }
+    one
+}
+
+/// The first line where `a` and `b` differ (line number, both lines).
+fn first_difference(a: &str, b: &str) -> Option<(usize, String, String)> {
+    let (mut x, mut y) = (a.lines(), b.lines());
+    for n in 1.. {
+        match (x.next(), y.next()) {
+            (None, None) => return None,
+            (l, r) if l == r => {}
+            (l, r) => {
+                let shown = |s: Option<&str>| s.unwrap_or("<end>").chars().take(300).collect();
+                return Some((n, shown(l), shown(r)));
+            }
+        }
+    }
+    None
+}
+
+fn file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write the export");
+    p
+}
+
+const SCORE: [&str; 4] = ["-i", "phq9,gad7", "--keep", "class"];
+
+#[test]
+fn bom_lf_bad_rows_and_late_quoted_line_breaks_give_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: false,
+        bom: true,
+        final_break: true,
+        quotes_from: Some(ROWS * 3 / 4),
+    };
+    let p = file(dir.path(), "bom.csv", &export(layout));
+    let p = p.to_str().unwrap();
+    let (out, err, code) = same(&[&["score", p][..], &SCORE].concat(), None);
+    assert_eq!(code, 1, "invalid cells: exit 1");
+    // every row written, and the header (a kept cell may hold a line break)
+    assert!(out.lines().count() > ROWS);
+    assert!(
+        out.contains("\"two\nlines\""),
+        "cells with a line break, kept"
+    );
+    assert!(
+        err.contains("19 fields but the header has 18"),
+        "long rows are reported"
+    );
+    assert!(err.contains("has 6 field(s)"), "short rows are reported");
+    assert!(
+        err.contains("not valid UTF-8"),
+        "undecodable cells are reported"
+    );
+    same(
+        &[&["score", p, "--format", "jsonl"][..], &SCORE].concat(),
+        None,
+    );
+    same(
+        &[&["score", p, "--duplicates", "first"][..], &SCORE].concat(),
+        None,
+    );
+    same(
+        &[&["score", p, "--duplicates", "last", "-q"][..], &SCORE].concat(),
+        None,
+    );
+    same(
+        &[&["score", p, "--fail-on", "urgent", "-q"][..], &SCORE].concat(),
+        None,
+    );
+    same(
+        &[&["score", p, "--min-level", "refer", "-q"][..], &SCORE].concat(),
+        None,
+    );
+}
+
+#[test]
+fn crlf_without_a_final_line_break_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: true,
+        bom: false,
+        final_break: false,
+        quotes_from: None,
+    };
+    let p = file(dir.path(), "crlf.csv", &export(layout));
+    let p = p.to_str().unwrap();
+    let (out, _, code) = same(&[&["score", p][..], &SCORE].concat(), None);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), ROWS + 1);
+    same(&["summary", p, "-i", "phq9,gad7", "--by", "class"], None);
+    same(
+        &[
+            "summary",
+            p,
+            "-i",
+            "phq9,gad7",
+            "--by",
+            "class",
+            "--flags",
+            "--format",
+            "csv",
+        ],
+        None,
+    );
+}
+
+#[test]
+fn early_quoted_line_breaks_stdin_and_gbk_give_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let early = Layout {
+        crlf: true,
+        bom: true,
+        final_break: true,
+        quotes_from: Some(10),
+    };
+    let bytes = export(early);
+    let p = file(dir.path(), "early.csv", &bytes);
+    same(
+        &[&["score", p.to_str().unwrap()][..], &SCORE].concat(),
+        None,
+    );
+    // stdin: read once, by one reader
+    same(&[&["score", "-"][..], &SCORE].concat(), Some(&p));
+    // GBK: Chinese class names, read by one reader
+    let text = String::from_utf8_lossy(&bytes[3..])
+        .replace("class", "班级")
+        .replace(",C", ",班");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let g = file(dir.path(), "gbk.csv", &gbk);
+    let (out, _, _) = same(
+        &[
+            "score",
+            g.to_str().unwrap(),
+            "-i",
+            "phq9,gad7",
+            "--keep",
+            "班级",
+        ],
+        None,
+    );
+    assert!(out.contains("班3"), "GBK read as GBK");
+}
+
+#[test]
+fn gbk_read_in_parts_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: true,
+        bom: false,
+        final_break: true,
+        quotes_from: Some(ROWS * 3 / 4),
+    };
+    let text = String::from_utf8_lossy(&export(layout))
+        .replace("class", "班级")
+        .replace(",C", ",班");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let g = file(dir.path(), "gbk.csv", &gbk);
+    let g = g.to_str().unwrap();
+    let (out, _, code) = same(&["score", g, "-i", "phq9,gad7", "--keep", "班级"], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("班3"), "GBK read as GBK");
+    same(&["summary", g, "-i", "phq9,gad7", "--by", "班级"], None);
+}
+
+#[test]
+fn a_report_and_a_manifest_are_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: false,
+        bom: false,
+        final_break: true,
+        quotes_from: None,
+    };
+    let p = file(dir.path(), "plain.csv", &export(layout));
+    let p = p.to_str().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        // the same names in two directories: the messages name them
+        let dir = tempfile::tempdir().unwrap();
+        let html = dir.path().join("r.html");
+        let (_, err, code) = run(bin().args([
+            "report",
+            p,
+            "-i",
+            "phq9,gad7",
+            "--by",
+            "class",
+            "-o",
+            html.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]));
+        let manifest = dir.path().join("m.json");
+        let scored = dir.path().join("s.csv");
+        let (_, err2, code2) = run(bin().args([
+            "score",
+            p,
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "-o",
+            scored.to_str().unwrap(),
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]));
+        let manifest = std::fs::read_to_string(&manifest).unwrap();
+        // the manifest's time of creation differs run to run
+        let manifest: Vec<&str> = manifest
+            .lines()
+            .filter(|l| !l.contains("\"created\"") && !l.contains("\"output\""))
+            .collect();
+        outputs.push((
+            std::fs::read(&html).unwrap(),
+            regex_free_elapsed(&err.replace(dir.path().to_str().unwrap(), "DIR")),
+            code,
+            std::fs::read(&scored).unwrap(),
+            err2.replace(dir.path().to_str().unwrap(), "DIR"),
+            code2,
+            manifest.join("\n"),
+        ));
+    }
+    let html_time = |h: &[u8]| {
+        String::from_utf8_lossy(h)
+            .lines()
+            .filter(|l| !l.contains("20"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        html_time(&outputs[0].0),
+        html_time(&outputs[1].0),
+        "the report"
+    );
+    assert_eq!(first_difference(&outputs[0].1, &outputs[1].1), None);
+    assert_eq!(outputs[0].2, outputs[1].2);
+    assert!(outputs[0].3 == outputs[1].3, "the scored file");
+    assert_eq!(outputs[0].4, outputs[1].4);
+    assert_eq!(outputs[0].5, outputs[1].5);
+    assert_eq!(outputs[0].6, outputs[1].6, "the manifest");
+}
+
+#[test]
+fn threads_must_be_a_positive_count() {
+    let (_, err, code) = run(bin().args(["score", "x.csv", "-i", "phq9", "--threads", "0"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--threads"), "{err}");
+}

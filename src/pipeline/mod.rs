@@ -10,8 +10,10 @@
 //! - `problems`: problems reported and counted, the run's `Counts`;
 //! - `write`: the sink that writes `score`'s rows; `check`: `score --check`;
 //! - `group`: a row as `summary` and `report` see it (group key, id, facts);
-//! - `duplicates`: one id in several rows, reported, and which rows go on.
+//! - `duplicates`: one id in several rows, reported, and which rows go on;
+//! - `batch`: rows already in memory (a binding: Python, Spark), scored into columns.
 
+pub mod batch;
 pub mod check;
 pub mod duplicates;
 pub mod group;

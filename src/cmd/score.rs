@@ -38,11 +38,13 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let policy = &setup.policy;
     let (battery, bound) = setup.scoring.as_ref().expect("bound above");
     let input_path = input::file_path(a.input.as_ref());
+    let header = input::given_header(&a.header, a.header_from.as_deref())?;
     let spec = InputSpec {
         path: input_path,
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
+        header: header.as_deref(),
     };
     let input = Input::open(&spec, a.manifest.is_some())?;
     if a.check {
@@ -107,6 +109,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         .file(
             crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),
             a.pseudonymize.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --header-from file", "--header-from 文件"),
+            a.header_from.as_deref(),
         );
     let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
     let manifest_output = a

@@ -21,6 +21,9 @@ pub struct InputSpec<'a> {
     pub encoding: Option<&'a str>,
     pub delimiter: Option<char>,
     pub sheet: Option<&'a str>,
+    /// `score --header`/`--header-from`: the input has no header row (a
+    /// chunk of a larger file); these are its columns' names. CSV only.
+    pub header: Option<&'a [String]>,
 }
 
 pub struct Table {
@@ -317,6 +320,13 @@ impl Table {
         let path = spec.path.filter(|p| p.as_os_str() != "-");
         if let Some(p) = path {
             if super::xlsx::is_workbook(p) {
+                if spec.header.is_some() {
+                    let name = p.display();
+                    bail!(tr!(
+                        "--header and --header-from are for text (CSV) without a header row; {name} is a workbook, whose first row is its header",
+                        "--header 与 --header-from 用于没有表头行的文本（CSV）；{name} 是工作簿，其第 1 行就是表头"
+                    ));
+                }
                 let mut t = open_sheet(p, spec.sheet)?;
                 if hash {
                     t.digest = Some(std::sync::Arc::new(std::sync::Mutex::new(
@@ -389,7 +399,7 @@ impl Table {
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
-            .has_headers(true)
+            .has_headers(spec.header.is_none())
             .buffer_capacity(PEEK)
             .from_reader(Tail {
                 inner: reader,
@@ -398,13 +408,17 @@ impl Table {
                 record_start: 0,
                 ended: false,
             });
-        let mut raw_headers = match rdr.byte_headers() {
+        let mut raw_headers = match spec.header {
+            // a headerless chunk: its names were given, nothing to read
+            Some(names) => ByteRecord::from(names.to_vec()),
+            None => match rdr.byte_headers() {
             Ok(h) => h.clone(),
             Err(e) if is_too_long(&e) => bail!(
                 "reading the header of {name}: {}",
                 too_long_message(1, 1, rdr.get_ref())
             ),
             Err(e) => return Err(e).with_context(|| format!("reading the header of {name}")),
+            },
         };
         // a quote in the header that is never closed takes in the whole
         // file: say so, rather than that no rows or columns were found
@@ -749,6 +763,28 @@ pub fn detect_delimiter(peek: &[u8]) -> u8 {
     }
 }
 
+/// `--header COLS` or `--header-from FILE`: the names of a headerless
+/// input's columns (FILE's header row, read as any input's is); `None`:
+/// the input has its own header row.
+pub fn given_header(
+    names: &[String],
+    from: Option<&Path>,
+) -> anyhow::Result<Option<Vec<String>>> {
+    if let Some(file) = from {
+        let spec = InputSpec {
+            path: Some(file),
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+            header: None,
+        };
+        let table = Table::open(&spec)
+            .with_context(|| format!("reading the header of --header-from {}", file.display()))?;
+        return Ok(Some(table.headers));
+    }
+    Ok((!names.is_empty()).then(|| names.iter().map(|n| n.trim().to_string()).collect()))
+}
+
 /// The input path, if it is a file (not stdin).
 pub fn file_path(p: Option<&PathBuf>) -> Option<&Path> {
     p.map(PathBuf::as_path).filter(|p| p.as_os_str() != "-")
@@ -859,6 +895,7 @@ mod tests {
             encoding: None,
             delimiter: Some(','),
             sheet: None,
+            header: None,
         })
         .unwrap();
         let mut rec = ByteRecord::new();

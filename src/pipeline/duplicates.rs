@@ -506,6 +506,7 @@ mod tests {
             encoding: None,
             delimiter: None,
             sheet: None,
+            header: None,
         };
         let hash = IdHash::new();
         let (ids, names, past) = rows_of_ids(&spec, 0, (&hash, usize::MAX)).unwrap();

@@ -5,6 +5,7 @@ mod administer;
 mod answers;
 mod broken;
 mod columns;
+mod header;
 mod crisis_texts;
 mod hostile_administer;
 mod hostile_csv;

@@ -1,0 +1,276 @@
+//! Arrow in and out, through the Arrow PyCapsule interface
+//! (`__arrow_c_array__`): a pyarrow RecordBatch comes in without copying,
+//! its cells are read as text on the pipeline's reading thread, and the
+//! scores go back as one RecordBatch that `pyarrow.record_batch()` takes.
+
+use std::ffi::CStr;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    StructArray,
+};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema};
+use csv::ByteRecord;
+use psyscreen::pipeline::batch::Values;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
+
+const SCHEMA: &CStr = c"arrow_schema";
+const ARRAY: &CStr = c"arrow_array";
+
+/// A record batch from any object with `__arrow_c_array__` (pyarrow's
+/// RecordBatch, polars' and others').
+pub fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
+    let pair = obj.call_method0("__arrow_c_array__")?;
+    let pair = pair.cast::<PyTuple>()?;
+    let schema_capsule = pair.get_item(0)?;
+    let array_capsule = pair.get_item(1)?;
+    let schema_capsule = schema_capsule.cast::<PyCapsule>()?;
+    let array_capsule = array_capsule.cast::<PyCapsule>()?;
+    let schema_ptr = schema_capsule.pointer_checked(Some(SCHEMA))?;
+    let array_ptr = array_capsule.pointer_checked(Some(ARRAY))?;
+    // SAFETY: the capsules are named as the Arrow PyCapsule interface names
+    // them (checked above), so they hold an ArrowSchema and an ArrowArray.
+    // The schema stays owned by its capsule (borrowed here); the array is
+    // moved out and an empty one (no release callback) left in its place,
+    // as the interface asks of a consumer, so it is released once.
+    let data = unsafe {
+        let schema = &*schema_ptr.as_ptr().cast::<FFI_ArrowSchema>();
+        let array = std::ptr::replace(
+            array_ptr.as_ptr().cast::<FFI_ArrowArray>(),
+            FFI_ArrowArray::empty(),
+        );
+        from_ffi(array, schema)
+    }
+    .map_err(|e| PyValueError::new_err(format!("reading the Arrow data: {e}")))?;
+    let array = StructArray::from(data);
+    Ok(RecordBatch::from(array))
+}
+
+/// The scores, as a pyarrow-readable batch (`__arrow_c_array__`).
+#[pyclass(module = "psyscreen._native", frozen)]
+pub struct ArrowBatch {
+    batch: RecordBatch,
+}
+
+#[pymethods]
+impl ArrowBatch {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let _ = requested_schema; // the batch is given as it is
+        let data = StructArray::from(self.batch.clone()).into_data();
+        let (array, schema) =
+            to_ffi(&data).map_err(|e| PyValueError::new_err(format!("exporting Arrow: {e}")))?;
+        let schema = PyCapsule::new_with_value(py, schema, SCHEMA)?;
+        let array = PyCapsule::new_with_value(py, array, ARRAY)?;
+        PyTuple::new(py, [schema.into_any(), array.into_any()])
+    }
+
+    fn __len__(&self) -> usize {
+        self.batch.num_rows()
+    }
+}
+
+/// One input column, read as the text a CSV cell would hold.
+enum Cells {
+    Text(ArrayRef),
+    Int(ArrayRef),
+    Float(ArrayRef),
+    Bool(BooleanArray),
+    Null,
+}
+
+/// The input columns, row by row as CSV records (on the reading thread).
+pub struct Records {
+    /// Each batch's row count and columns.
+    batches: Vec<(usize, Vec<Cells>)>,
+    batch: usize,
+    row: usize,
+    text: String,
+}
+
+impl Records {
+    /// The header and the cells of `batches` (one schema); a column of a
+    /// type that has no CSV text here is a TypeError (the Python side
+    /// casts dates, categories and decimals to text first).
+    pub fn new(batches: &[RecordBatch]) -> PyResult<(Vec<String>, Records)> {
+        let headers = match batches.first() {
+            Some(b) => (b.schema().fields().iter())
+                .map(|f| f.name().clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        let columns = batches
+            .iter()
+            .map(|b| {
+                let cols = (b.columns().iter().zip(b.schema().fields()))
+                    .map(|(c, f)| cells(c, f))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok((b.num_rows(), cols))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((
+            headers,
+            Records {
+                batches: columns,
+                batch: 0,
+                row: 0,
+                text: String::new(),
+            },
+        ))
+    }
+}
+
+fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
+    Ok(match c.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Cells::Text(c.clone()),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => Cells::Int(c.clone()),
+        DataType::Float32 | DataType::Float64 => Cells::Float(c.clone()),
+        DataType::Boolean => Cells::Bool(c.as_boolean().clone()),
+        DataType::Null => Cells::Null,
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "column `{}` has Arrow type {other}: give answers as text or numbers",
+                f.name()
+            )))
+        }
+    })
+}
+
+impl Iterator for Records {
+    type Item = ByteRecord;
+
+    fn next(&mut self) -> Option<ByteRecord> {
+        loop {
+            let (rows, _) = self.batches.get(self.batch)?;
+            if self.row < *rows {
+                break;
+            }
+            self.batch += 1;
+            self.row = 0;
+        }
+        let (columns, i) = (&self.batches[self.batch].1, self.row);
+        self.row += 1;
+        let mut rec = ByteRecord::with_capacity(64, columns.len());
+        for c in columns {
+            self.text.clear();
+            cell_text(c, i, &mut self.text);
+            rec.push_field(self.text.as_bytes());
+        }
+        Some(rec)
+    }
+}
+
+/// A cell as CSV text: empty when null or NaN (a missing answer); a whole
+/// float as an integer (`3.0` is `3`: pandas makes integer columns with a
+/// gap float).
+fn cell_text(c: &Cells, i: usize, out: &mut String) {
+    use std::fmt::Write as _;
+    match c {
+        Cells::Null => {}
+        Cells::Text(a) | Cells::Int(a) | Cells::Float(a) if a.is_null(i) => {}
+        Cells::Bool(a) if a.is_null(i) => {}
+        Cells::Bool(a) => out.push_str(if a.value(i) { "true" } else { "false" }),
+        Cells::Text(a) => out.push_str(match a.data_type() {
+            DataType::Utf8 => a.as_string::<i32>().value(i),
+            DataType::LargeUtf8 => a.as_string::<i64>().value(i),
+            _ => a.as_string_view().value(i),
+        }),
+        Cells::Int(a) => {
+            let mut buf = itoa::Buffer::new();
+            let s = match a.data_type() {
+                DataType::Int8 => buf.format(a.as_primitive::<Int8Type>().value(i)),
+                DataType::Int16 => buf.format(a.as_primitive::<Int16Type>().value(i)),
+                DataType::Int32 => buf.format(a.as_primitive::<Int32Type>().value(i)),
+                DataType::Int64 => buf.format(a.as_primitive::<Int64Type>().value(i)),
+                DataType::UInt8 => buf.format(a.as_primitive::<UInt8Type>().value(i)),
+                DataType::UInt16 => buf.format(a.as_primitive::<UInt16Type>().value(i)),
+                DataType::UInt32 => buf.format(a.as_primitive::<UInt32Type>().value(i)),
+                _ => buf.format(a.as_primitive::<UInt64Type>().value(i)),
+            };
+            out.push_str(s);
+        }
+        Cells::Float(a) => {
+            let v = match a.data_type() {
+                DataType::Float32 => f64::from(a.as_primitive::<Float32Type>().value(i)),
+                _ => a.as_primitive::<Float64Type>().value(i),
+            };
+            if v.is_nan() {
+            } else if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                out.push_str(itoa::Buffer::new().format(v as i64));
+            } else {
+                let _ = write!(out, "{v}");
+            }
+        }
+    }
+}
+
+/// The computed columns (not `Values::Input`) as one batch, named.
+pub fn export(names: &[String], values: &[Values], offset: u64) -> PyResult<ArrowBatch> {
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (name, v) in names.iter().zip(values) {
+        let array: ArrayRef = match v {
+            Values::Input(_) => continue,
+            Values::RowNumber(n) => Arc::new(Int64Array::from_iter_values(
+                n.iter().map(|&r| (r + offset) as i64),
+            )),
+            Values::Total { units, decimals: 0 } => Arc::new(Int64Array::from(units.clone())),
+            Values::Total { units, decimals } => {
+                let scale = 10f64.powi(i32::from(*decimals));
+                Arc::new(Float64Array::from_iter(
+                    units.iter().map(|u| u.map(|u| u as f64 / scale)),
+                ))
+            }
+            Values::Label { labels, codes } => Arc::new(repeat_labels(labels, codes)?),
+            Values::Bool(b) => Arc::new(BooleanArray::from(b.clone())),
+            Values::Text(t) => Arc::new(StringArray::from_iter_values(t)),
+        };
+        fields.push(Field::new(name, array.data_type().clone(), true));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = match arrays.is_empty() {
+        true => RecordBatch::new_empty(schema),
+        false => RecordBatch::try_new(schema, arrays)
+            .map_err(|e| PyValueError::new_err(format!("building the result: {e}")))?,
+    };
+    Ok(ArrowBatch { batch })
+}
+
+/// `labels[code]` per row, as one string array built from its buffers.
+fn repeat_labels(labels: &[String], codes: &[u32]) -> PyResult<StringArray> {
+    let len: usize = codes.iter().map(|&c| labels[c as usize].len()).sum();
+    let too_big = || PyValueError::new_err("a result column over 2 GB: score in smaller batches");
+    i32::try_from(len).map_err(|_| too_big())?;
+    let mut data = Vec::with_capacity(len);
+    let mut offsets = Vec::with_capacity(codes.len() + 1);
+    offsets.push(0i32);
+    for &c in codes {
+        data.extend_from_slice(labels[c as usize].as_bytes());
+        offsets.push(data.len() as i32);
+    }
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    StringArray::try_new(offsets, Buffer::from_vec(data), None)
+        .map_err(|e| PyValueError::new_err(format!("building the result: {e}")))
+}

@@ -242,14 +242,18 @@ def score(
         data, instruments, policy, lang, id_column, keep, map=map, one_based=one_based
     )
     if bad:
-        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        warnings.warn(
-            f"{len(bad)} cell(s) could not be read and counted as missing; every row was scored: "
-            f"{bad[0].line}{more}. psyscreen.score_with_bad_cells lists them.",
-            BadCellsWarning,
-            stacklevel=2,
-        )
+        _warn_bad(bad, "psyscreen.score_with_bad_cells lists them")
     return out
+
+
+def _warn_bad(bad: List[BadCell], where: str) -> None:
+    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    warnings.warn(
+        f"{len(bad)} cell(s) could not be read and counted as missing; every row was scored: "
+        f"{bad[0].line}{more}. {where}.",
+        BadCellsWarning,
+        stacklevel=3,
+    )
 
 
 def output_schema(
@@ -282,8 +286,9 @@ def score_batches(
 ) -> Iterable[pa.RecordBatch]:
     """Score a stream of record batches one at a time (constant memory): the
     function for Spark's ``DataFrame.mapInArrow``. Instruments and policy are
-    loaded once per stream. Bad cells are warned about on stderr, per batch;
-    give an id column (row numbers restart in each batch)."""
+    loaded once per stream. Bad cells are warned about (BadCellsWarning), once
+    per batch with their count and the first; give an id column (row numbers
+    restart in each batch)."""
     screen = Screen(
         _instrument_list(instruments),
         None if policy is None else os.fspath(policy),
@@ -292,7 +297,7 @@ def score_batches(
     )
     for batch in batches:
         out, _, bad = _score_table(pa.Table.from_batches([batch]), screen, id_column, keep, one_based, "batch")
-        for b in bad:
-            warnings.warn(b.line, BadCellsWarning, stacklevel=2)
+        if bad:
+            _warn_bad(bad, "psyscreen.Screen.score lists them")
         for piece in out.combine_chunks().to_batches():
             yield piece

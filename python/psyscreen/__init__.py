@@ -83,20 +83,25 @@ def load_instrument(path: PathLike, lang: str = "en") -> dict:
     return _load_instrument(os.fspath(path), lang)
 
 
-_TEXT_OR_NUMBER = (
-    pa.types.is_string,
-    pa.types.is_large_string,
-    pa.types.is_integer,
-    pa.types.is_floating,
-    pa.types.is_boolean,
-    pa.types.is_null,
-)
+def _is_text(t: pa.DataType) -> bool:
+    view = getattr(pa.types, "is_string_view", lambda _: False)
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or view(t)
 
 
-def _is_text_or_number(t: pa.DataType) -> bool:
-    if any(check(t) for check in _TEXT_OR_NUMBER):
-        return True
-    return getattr(pa.types, "is_string_view", lambda _: False)(t)
+def _readable_column(col: Any) -> Any:
+    """A column as the core reads it: text, int64, float64, bool or null; other
+    types (dates, categories, decimals) as text, as a CSV would hold them."""
+    t = col.type
+    if _is_text(t) or pa.types.is_boolean(t) or pa.types.is_null(t) or t in (pa.int64(), pa.float64()):
+        return col
+    if pa.types.is_integer(t):
+        try:
+            return pc.cast(col, pa.int64())
+        except pa.ArrowInvalid:  # a uint64 past int64
+            return pc.cast(col, pa.large_string())
+    if pa.types.is_floating(t):
+        return pc.cast(col, pa.float64())
+    return pc.cast(col, pa.large_string())
 
 
 def _as_table(data: Any) -> Tuple[pa.Table, str]:
@@ -127,10 +132,11 @@ def _as_table(data: Any) -> Tuple[pa.Table, str]:
 
 
 def _readable(table: pa.Table) -> pa.Table:
-    """Columns of other types (dates, categories, decimals) as text, as a CSV would hold them."""
     for i, field in enumerate(table.schema):
-        if not _is_text_or_number(field.type):
-            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.large_string()))
+        given = table.column(i)
+        col = _readable_column(given)
+        if col is not given:
+            table = table.set_column(i, field.name, col)
     return table
 
 
@@ -147,13 +153,14 @@ def _score_table(
     keep: Sequence[str],
     one_based: bool,
     name: str,
+    large: bool = False,
 ) -> Tuple[pa.Table, List[int], List[BadCell]]:
     readable = _readable(table)
     batches = readable.to_batches()
     if not batches:
         batches = [pa.RecordBatch.from_pylist([], schema=readable.schema)]
     names, sources, scores, bad = screen.score(
-        batches, id_column=id_column, keep=list(keep), one_based=one_based, name=name
+        batches, id_column=id_column, keep=list(keep), one_based=one_based, name=name, large_strings=large
     )
     computed = pa.record_batch(scores)
     columns = [
@@ -182,7 +189,9 @@ def score_with_bad_cells(
         None if map is None else os.fspath(map),
         lang,
     )
-    out, sources, bad = _score_table(table, screen, id_column, keep, one_based, kind)
+    # pandas and polars hold text as large strings: given so, they take it without a copy
+    large = kind in ("pandas", "polars")
+    out, sources, bad = _score_table(table, screen, id_column, keep, one_based, kind, large)
     if kind == "pandas":
         return _to_pandas(data, out, sources), bad
     if kind == "polars":
@@ -195,15 +204,23 @@ def score_with_bad_cells(
 
 
 def _to_pandas(df: Any, out: pa.Table, sources: List[int]) -> Any:
-    """The scores as pandas, the id and kept columns as they were given, the index kept."""
+    """The scores as pandas (totals as nullable Int64), the id and kept columns
+    as they were given, the index kept."""
     import pandas as pd
 
-    frame = out.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    columns = {}
     for name, s in zip(out.column_names, sources):
         if s >= 0:
-            frame[name] = df.iloc[:, s].array
-    frame.index = df.index
-    return frame
+            columns[name] = df.iloc[:, s].array
+            continue
+        col = out.column(name).combine_chunks()
+        if pa.types.is_int64(col.type):
+            values = col.fill_null(0).to_numpy(zero_copy_only=False)
+            mask = col.is_null().to_numpy(zero_copy_only=False)
+            columns[name] = pd.arrays.IntegerArray(values, mask)
+        else:
+            columns[name] = col.to_pandas().array
+    return pd.DataFrame(columns, index=df.index)
 
 
 def score(

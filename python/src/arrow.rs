@@ -8,13 +8,10 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
-use arrow_array::types::{
-    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
-    UInt64Type, UInt8Type,
-};
+use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
-    StructArray,
+    Array, ArrayRef, BooleanArray, Float64Array, GenericStringArray, Int64Array,
+    LargeStringArray, OffsetSizeTrait, RecordBatch, StringArray, StringViewArray, StructArray,
 };
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
@@ -84,11 +81,14 @@ impl ArrowBatch {
     }
 }
 
-/// One input column, read as the text a CSV cell would hold.
+/// One input column, read as the text a CSV cell would hold (the Python
+/// side gives integers as int64 and floats as float64).
 enum Cells {
-    Text(ArrayRef),
-    Int(ArrayRef),
-    Float(ArrayRef),
+    Utf8(StringArray),
+    LargeUtf8(LargeStringArray),
+    View(StringViewArray),
+    Int(Int64Array),
+    Float(Float64Array),
     Bool(BooleanArray),
     Null,
 }
@@ -136,21 +136,16 @@ impl Records {
 
 fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
     Ok(match c.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Cells::Text(c.clone()),
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => Cells::Int(c.clone()),
-        DataType::Float32 | DataType::Float64 => Cells::Float(c.clone()),
+        DataType::Utf8 => Cells::Utf8(c.as_string::<i32>().clone()),
+        DataType::LargeUtf8 => Cells::LargeUtf8(c.as_string::<i64>().clone()),
+        DataType::Utf8View => Cells::View(c.as_string_view().clone()),
+        DataType::Int64 => Cells::Int(c.as_primitive::<Int64Type>().clone()),
+        DataType::Float64 => Cells::Float(c.as_primitive::<Float64Type>().clone()),
         DataType::Boolean => Cells::Bool(c.as_boolean().clone()),
         DataType::Null => Cells::Null,
         other => {
             return Err(PyTypeError::new_err(format!(
-                "column `{}` has Arrow type {other}: give answers as text or numbers",
+                "column `{}` has Arrow type {other}: give answers as text, int64 or float64",
                 f.name()
             )))
         }
@@ -188,33 +183,12 @@ fn cell_text(c: &Cells, i: usize, out: &mut String) {
     use std::fmt::Write as _;
     match c {
         Cells::Null => {}
-        Cells::Text(a) | Cells::Int(a) | Cells::Float(a) if a.is_null(i) => {}
-        Cells::Bool(a) if a.is_null(i) => {}
-        Cells::Bool(a) => out.push_str(if a.value(i) { "true" } else { "false" }),
-        Cells::Text(a) => out.push_str(match a.data_type() {
-            DataType::Utf8 => a.as_string::<i32>().value(i),
-            DataType::LargeUtf8 => a.as_string::<i64>().value(i),
-            _ => a.as_string_view().value(i),
-        }),
-        Cells::Int(a) => {
-            let mut buf = itoa::Buffer::new();
-            let s = match a.data_type() {
-                DataType::Int8 => buf.format(a.as_primitive::<Int8Type>().value(i)),
-                DataType::Int16 => buf.format(a.as_primitive::<Int16Type>().value(i)),
-                DataType::Int32 => buf.format(a.as_primitive::<Int32Type>().value(i)),
-                DataType::Int64 => buf.format(a.as_primitive::<Int64Type>().value(i)),
-                DataType::UInt8 => buf.format(a.as_primitive::<UInt8Type>().value(i)),
-                DataType::UInt16 => buf.format(a.as_primitive::<UInt16Type>().value(i)),
-                DataType::UInt32 => buf.format(a.as_primitive::<UInt32Type>().value(i)),
-                _ => buf.format(a.as_primitive::<UInt64Type>().value(i)),
-            };
-            out.push_str(s);
-        }
-        Cells::Float(a) => {
-            let v = match a.data_type() {
-                DataType::Float32 => f64::from(a.as_primitive::<Float32Type>().value(i)),
-                _ => a.as_primitive::<Float64Type>().value(i),
-            };
+        Cells::Utf8(a) if a.is_valid(i) => out.push_str(a.value(i)),
+        Cells::LargeUtf8(a) if a.is_valid(i) => out.push_str(a.value(i)),
+        Cells::View(a) if a.is_valid(i) => out.push_str(a.value(i)),
+        Cells::Int(a) if a.is_valid(i) => out.push_str(itoa::Buffer::new().format(a.value(i))),
+        Cells::Float(a) if a.is_valid(i) => {
+            let v = a.value(i);
             if v.is_nan() {
             } else if v.fract() == 0.0 && v.abs() < 9.0e15 {
                 out.push_str(itoa::Buffer::new().format(v as i64));
@@ -222,11 +196,22 @@ fn cell_text(c: &Cells, i: usize, out: &mut String) {
                 let _ = write!(out, "{v}");
             }
         }
+        Cells::Bool(a) if a.is_valid(i) => out.push_str(if a.value(i) { "true" } else { "false" }),
+        // null: a missing answer
+        _ => {}
     }
 }
 
 /// The computed columns (not `Values::Input`) as one batch, named.
-pub fn export(names: &[String], values: &[Values], offset: u64) -> PyResult<ArrowBatch> {
+/// `large`: text as large strings (what pandas' and polars' string columns
+/// hold, so they take them without a copy); else as strings (what Spark's
+/// mapInArrow expects).
+pub fn export(
+    names: &[String],
+    values: &[Values],
+    offset: u64,
+    large: bool,
+) -> PyResult<ArrowBatch> {
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for (name, v) in names.iter().zip(values) {
@@ -242,8 +227,12 @@ pub fn export(names: &[String], values: &[Values], offset: u64) -> PyResult<Arro
                     units.iter().map(|u| u.map(|u| u as f64 / scale)),
                 ))
             }
-            Values::Label { labels, codes } => Arc::new(repeat_labels(labels, codes)?),
+            Values::Label { labels, codes } if large => {
+                Arc::new(repeat_labels::<i64>(labels, codes)?)
+            }
+            Values::Label { labels, codes } => Arc::new(repeat_labels::<i32>(labels, codes)?),
             Values::Bool(b) => Arc::new(BooleanArray::from(b.clone())),
+            Values::Text(t) if large => Arc::new(LargeStringArray::from_iter_values(t)),
             Values::Text(t) => Arc::new(StringArray::from_iter_values(t)),
         };
         fields.push(Field::new(name, array.data_type().clone(), true));
@@ -259,18 +248,21 @@ pub fn export(names: &[String], values: &[Values], offset: u64) -> PyResult<Arro
 }
 
 /// `labels[code]` per row, as one string array built from its buffers.
-fn repeat_labels(labels: &[String], codes: &[u32]) -> PyResult<StringArray> {
+fn repeat_labels<O: OffsetSizeTrait>(
+    labels: &[String],
+    codes: &[u32],
+) -> PyResult<GenericStringArray<O>> {
     let len: usize = codes.iter().map(|&c| labels[c as usize].len()).sum();
     let too_big = || PyValueError::new_err("a result column over 2 GB: score in smaller batches");
-    i32::try_from(len).map_err(|_| too_big())?;
+    O::from_usize(len).ok_or_else(too_big)?;
     let mut data = Vec::with_capacity(len);
     let mut offsets = Vec::with_capacity(codes.len() + 1);
-    offsets.push(0i32);
+    offsets.push(O::usize_as(0));
     for &c in codes {
         data.extend_from_slice(labels[c as usize].as_bytes());
-        offsets.push(data.len() as i32);
+        offsets.push(O::usize_as(data.len()));
     }
     let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-    StringArray::try_new(offsets, Buffer::from_vec(data), None)
+    GenericStringArray::<O>::try_new(offsets, Buffer::from_vec(data), None)
         .map_err(|e| PyValueError::new_err(format!("building the result: {e}")))
 }

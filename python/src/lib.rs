@@ -63,9 +63,10 @@ impl Screen {
 
     /// Score record batches (objects with `__arrow_c_array__`, one schema).
     /// Returns (names, sources, scores, bad_cells): for each output column
-    /// its name and the input column it copies (-1: in `scores`).
+    /// its name and the input column it copies (-1: in `scores`). Text comes
+    /// as large strings with `large_strings` (pandas, polars), else as strings.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (batches, id_column=None, keep=Vec::new(), one_based=false, row_offset=0, name="data"))]
+    #[pyo3(signature = (batches, id_column=None, keep=Vec::new(), one_based=false, row_offset=0, name="data", large_strings=false))]
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -75,6 +76,7 @@ impl Screen {
         one_based: bool,
         row_offset: u64,
         name: &str,
+        large_strings: bool,
     ) -> PyResult<(Vec<String>, Vec<i64>, arrow::ArrowBatch, Bound<'py, PyList>)> {
         let batches = (batches.iter())
             .map(arrow::import_batch)
@@ -97,7 +99,7 @@ impl Screen {
                 _ => -1,
             })
             .collect();
-        let batch = arrow::export(&scored.names, &scored.values, row_offset)?;
+        let batch = arrow::export(&scored.names, &scored.values, row_offset, large_strings)?;
         let bad = PyList::empty(py);
         for b in &scored.bad_cells {
             // the row as the caller counts it: 0 is the first row given

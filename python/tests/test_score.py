@@ -125,3 +125,21 @@ def test_an_empty_frame_gives_the_columns():
     assert len(out) == 0 and "risk_level" in out.columns
     schema = psyscreen.output_schema(pa.schema([("id", pa.string()), ("gad2_1", pa.string()), ("gad2_2", pa.string())]), ["gad2"])
     assert schema.names[:2] == ["id", "gad2_total"]
+
+
+def test_columns_of_any_type_are_read_as_a_csv_would_hold_them():
+    # int8 and float32 answers, a categorical class, a gap as NaN (3.0 is 3):
+    # a 1 + 2 = 3 positive; b 3 + 0 = 3 positive; c item 2 missing: incomplete
+    df = pd.DataFrame({
+        "id": pd.Series([1, 2, 3], dtype="int32"),
+        "class": pd.Categorical(["1A", "1B", "1A"]),
+        "when": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"]),
+        "gad2_1": pd.Series([1, 3, 0], dtype="int8"),
+        "gad2_2": pd.Series([2.0, 0.0, float("nan")], dtype="float32"),
+    })
+    out = psyscreen.score(df, "gad2", keep=["class", "when"])
+    assert out["gad2_total"].tolist() == [3, 3, pd.NA]
+    # the id and kept columns keep their values and types
+    assert out["id"].tolist() == [1, 2, 3]
+    assert isinstance(out["class"].dtype, pd.CategoricalDtype)
+    assert out["when"].tolist() == df["when"].tolist()

@@ -277,7 +277,12 @@ pub struct ScoreArgs {
     pub manifest: Option<PathBuf>,
     /// The input has no header row (a chunk of a larger file, as Spark's
     /// RDD.pipe sends it): these are its column names, comma-separated.
-    #[arg(long, value_name = "COLS", value_delimiter = ',', conflicts_with = "header_from")]
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        conflicts_with = "header_from"
+    )]
     pub header: Vec<String>,
     /// The input has no header row: take the column names from FILE's
     /// header (its first row; any rows after it are not read).

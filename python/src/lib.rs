@@ -104,7 +104,14 @@ impl Screen {
         for b in &scored.bad_cells {
             // the row as the caller counts it: 0 is the first row given
             let index = b.row.saturating_sub(2) + row_offset;
-            bad.append((index, &b.column, &b.value, &b.message, b.row + row_offset, &b.line))?;
+            bad.append((
+                index,
+                &b.column,
+                &b.value,
+                &b.message,
+                b.row + row_offset,
+                &b.line,
+            ))?;
         }
         Ok((scored.names, sources, batch, bad))
     }
@@ -144,7 +151,11 @@ fn instruments<'py>(py: Python<'py>, lang: &str) -> PyResult<Vec<Bound<'py, PyDi
 /// Load and check an instrument YAML (schema, semantics, known-answer tests).
 #[pyfunction]
 #[pyo3(signature = (path, lang="en"))]
-fn load_instrument<'py>(py: Python<'py>, path: PathBuf, lang: &str) -> PyResult<Bound<'py, PyDict>> {
+fn load_instrument<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    lang: &str,
+) -> PyResult<Bound<'py, PyDict>> {
     let lang = lang_of(lang)?;
     psyscreen::messages::set(lang);
     let i = instrument::load_file(&path).map_err(error)?;

@@ -412,12 +412,12 @@ impl Table {
             // a headerless chunk: its names were given, nothing to read
             Some(names) => ByteRecord::from(names.to_vec()),
             None => match rdr.byte_headers() {
-            Ok(h) => h.clone(),
-            Err(e) if is_too_long(&e) => bail!(
-                "reading the header of {name}: {}",
-                too_long_message(1, 1, rdr.get_ref())
-            ),
-            Err(e) => return Err(e).with_context(|| format!("reading the header of {name}")),
+                Ok(h) => h.clone(),
+                Err(e) if is_too_long(&e) => bail!(
+                    "reading the header of {name}: {}",
+                    too_long_message(1, 1, rdr.get_ref())
+                ),
+                Err(e) => return Err(e).with_context(|| format!("reading the header of {name}")),
             },
         };
         // a quote in the header that is never closed takes in the whole
@@ -766,10 +766,7 @@ pub fn detect_delimiter(peek: &[u8]) -> u8 {
 /// `--header COLS` or `--header-from FILE`: the names of a headerless
 /// input's columns (FILE's header row, read as any input's is); `None`:
 /// the input has its own header row.
-pub fn given_header(
-    names: &[String],
-    from: Option<&Path>,
-) -> anyhow::Result<Option<Vec<String>>> {
+pub fn given_header(names: &[String], from: Option<&Path>) -> anyhow::Result<Option<Vec<String>>> {
     if let Some(file) = from {
         let spec = InputSpec {
             path: Some(file),

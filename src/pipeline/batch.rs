@@ -45,10 +45,16 @@ pub enum Values {
     RowNumber(Vec<u64>),
     /// A scale's total in units of 10^-decimals (`decimals` 0: whole
     /// numbers); `None`: incomplete (an empty cell in CSV).
-    Total { units: Vec<Option<i64>>, decimals: u8 },
+    Total {
+        units: Vec<Option<i64>>,
+        decimals: u8,
+    },
     /// `labels[code]` for each row (bands with `incomplete` last, level
     /// ids, level labels).
-    Label { labels: Vec<String>, codes: Vec<u32> },
+    Label {
+        labels: Vec<String>,
+        codes: Vec<u32>,
+    },
     Bool(Vec<bool>),
     /// Free text, one string per row (`risk_reasons`).
     Text(Vec<String>),
@@ -293,8 +299,15 @@ mod tests {
         assert_eq!(levels, ["monitor", "monitor", "none"]);
         assert_eq!(b.bad_cells.len(), 1);
         let cell = &b.bad_cells[0];
-        assert_eq!((cell.row, cell.column.as_str(), cell.value.as_str()), (3, "gad2_1", "x"));
-        assert!(cell.line.starts_with("row 3, column gad2_1: 'x' "), "{}", cell.line);
+        assert_eq!(
+            (cell.row, cell.column.as_str(), cell.value.as_str()),
+            (3, "gad2_1", "x")
+        );
+        assert!(
+            cell.line.starts_with("row 3, column gad2_1: 'x' "),
+            "{}",
+            cell.line
+        );
         assert_eq!(b.rows, 3);
     }
 
@@ -320,7 +333,8 @@ mod tests {
         };
         let e = score_batch(&setup, &opts, "memory", headers, Vec::new()).unwrap_err();
         assert!(
-            e.to_string().starts_with("--keep `klass` is not a column of memory"),
+            e.to_string()
+                .starts_with("--keep `klass` is not a column of memory"),
             "{e}"
         );
     }

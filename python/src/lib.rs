@@ -99,7 +99,7 @@ impl Screen {
                 _ => -1,
             })
             .collect();
-        let batch = arrow::export(&scored.names, &scored.values, row_offset, large_strings)?;
+        let batch = arrow::export(&scored.names, scored.values, row_offset, large_strings)?;
         let bad = PyList::empty(py);
         for b in &scored.bad_cells {
             // the row as the caller counts it: 0 is the first row given

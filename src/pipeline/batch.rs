@@ -56,8 +56,9 @@ pub enum Values {
         codes: Vec<u32>,
     },
     Bool(Vec<bool>),
-    /// Free text, one string per row (`risk_reasons`).
-    Text(Vec<String>),
+    /// Free text (`risk_reasons`): row k is `text[ends[k - 1]..ends[k]]`
+    /// (from 0 for the first row), all rows in one string.
+    Text { text: String, ends: Vec<usize> },
 }
 
 /// A cell that could not be read; its row was still scored, with the
@@ -95,6 +96,9 @@ pub fn score_batch(
     let Some((battery, _)) = &setup.scoring else {
         anyhow::bail!("no instrument given: a batch is scored from raw answers")
     };
+    let records = records.into_iter();
+    // the columns grow to this many rows without being moved
+    let rows_hint = records.size_hint().0;
     let input = Input::from_table(Table::from_records(name, headers, records));
     let source = input.source(setup)?;
     let id = match &opts.id_column {
@@ -117,6 +121,7 @@ pub fn score_batch(
     let mut rows = Rows::start(input, setup, source, options);
     rows.counts.collected = Some(Vec::new());
     let mut sink = Collect::new(battery, setup, opts.lang, &lead);
+    sink.reserve(rows_hint);
     rows.run(&mut sink)?;
     if let Some(s) = &rows.counts.stopped {
         anyhow::bail!("{}", s.error);
@@ -187,7 +192,10 @@ impl<'a> Collect<'a> {
                 .collect(),
             codes: Vec::new(),
         });
-        columns.push(Values::Text(Vec::new()));
+        columns.push(Values::Text {
+            text: String::new(),
+            ends: Vec::new(),
+        });
         Collect {
             setup,
             lang,
@@ -195,6 +203,23 @@ impl<'a> Collect<'a> {
             numbered: lead.id.is_none(),
             columns,
             reasons: String::new(),
+        }
+    }
+}
+
+impl Collect<'_> {
+    fn reserve(&mut self, rows: usize) {
+        if self.numbered {
+            self.numbers.reserve(rows);
+        }
+        for c in &mut self.columns {
+            match c {
+                Values::Total { units, .. } => units.reserve(rows),
+                Values::Label { codes, .. } => codes.reserve(rows),
+                Values::Bool(b) => b.reserve(rows),
+                Values::Text { ends, .. } => ends.reserve(rows),
+                Values::Input(_) | Values::RowNumber(_) => {}
+            }
         }
     }
 }
@@ -231,8 +256,9 @@ impl RowSink for Collect<'_> {
             }
         }
         bound.reasons(outcome, self.lang, &mut self.reasons);
-        if let Some(Values::Text(t)) = cols.next() {
-            t.push(self.reasons.clone());
+        if let Some(Values::Text { text, ends }) = cols.next() {
+            text.push_str(&self.reasons);
+            ends.push(text.len());
         }
         Ok(true)
     }

@@ -37,6 +37,10 @@ fn lang_of(lang: &str) -> PyResult<Lang> {
     }
 }
 
+/// Output column names, the input column each copies (-1: computed), the
+/// computed columns, the bad cells.
+type Scored<'py> = (Vec<String>, Vec<i64>, arrow::ArrowBatch, Bound<'py, PyList>);
+
 /// Instruments, a policy and a map loaded once, to score many batches
 /// (a Spark partition's) with.
 #[pyclass(module = "psyscreen._native", frozen)]
@@ -77,7 +81,7 @@ impl Screen {
         row_offset: u64,
         name: &str,
         large_strings: bool,
-    ) -> PyResult<(Vec<String>, Vec<i64>, arrow::ArrowBatch, Bound<'py, PyList>)> {
+    ) -> PyResult<Scored<'py>> {
         let batches = (batches.iter())
             .map(arrow::import_batch)
             .collect::<PyResult<Vec<_>>>()?;

@@ -146,6 +146,12 @@ def _instrument_list(instruments: Union[str, PathLike, Sequence[Union[str, PathL
     return [os.fspath(i) for i in instruments]
 
 
+def _id_flag(id_column: Optional[str]) -> Optional[str]:
+    """`id` (the default) is the CLI's default: the `id` column when there is
+    one, else the row number; another name is `--id-column NAME`."""
+    return None if id_column in (None, "id") else id_column
+
+
 def _score_table(
     table: pa.Table,
     screen: Screen,
@@ -160,7 +166,7 @@ def _score_table(
     if not batches:
         batches = [pa.RecordBatch.from_pylist([], schema=readable.schema)]
     names, sources, scores, bad = screen.score(
-        batches, id_column=id_column, keep=list(keep), one_based=one_based, name=name, large_strings=large
+        batches, id_column=_id_flag(id_column), keep=list(keep), one_based=one_based, name=name, large_strings=large
     )
     computed = pa.record_batch(scores)
     columns = [
@@ -175,7 +181,7 @@ def score_with_bad_cells(
     instruments: Union[str, PathLike, Sequence[Union[str, PathLike]]],
     policy: Optional[PathLike] = None,
     lang: str = "en",
-    id_column: Optional[str] = None,
+    id_column: Optional[str] = "id",
     keep: Sequence[str] = (),
     *,
     map: Optional[PathLike] = None,
@@ -228,7 +234,7 @@ def score(
     instruments: Union[str, PathLike, Sequence[Union[str, PathLike]]],
     policy: Optional[PathLike] = None,
     lang: str = "en",
-    id_column: Optional[str] = None,
+    id_column: Optional[str] = "id",
     keep: Sequence[str] = (),
     *,
     map: Optional[PathLike] = None,
@@ -243,8 +249,9 @@ def score(
         ``"phq9,gad7"`` or ``"my/epds.yaml"``).
     policy: a referral policy YAML (default: the built-in policy).
     lang: ``"en"`` or ``"zh"``: level labels, reasons and messages.
-    id_column: the id column (default: ``id`` when there is one, else the row
-        number as the CLI gives it, the first row being 2).
+    id_column: the id column; ``"id"`` (the default) or None: ``id`` when
+        there is one, else the row number as the CLI gives it (the first row
+        being 2), as the CLI without ``--id-column``.
     keep: input columns copied to the output after the id.
     map: a ``--map`` file (other headers, other answer labels).
     one_based: numeric answers are option positions 1..k (``--one-based``).
@@ -278,7 +285,7 @@ def output_schema(
     instruments: Union[str, PathLike, Sequence[Union[str, PathLike]]],
     policy: Optional[PathLike] = None,
     lang: str = "en",
-    id_column: Optional[str] = None,
+    id_column: Optional[str] = "id",
     keep: Sequence[str] = (),
     *,
     map: Optional[PathLike] = None,
@@ -295,7 +302,7 @@ def score_batches(
     instruments: Union[str, PathLike, Sequence[Union[str, PathLike]]],
     policy: Optional[PathLike] = None,
     lang: str = "en",
-    id_column: Optional[str] = None,
+    id_column: Optional[str] = "id",
     keep: Sequence[str] = (),
     *,
     map: Optional[PathLike] = None,

@@ -58,7 +58,10 @@ pub enum Values {
     Bool(Vec<bool>),
     /// Free text (`risk_reasons`): row k is `text[ends[k - 1]..ends[k]]`
     /// (from 0 for the first row), all rows in one string.
-    Text { text: String, ends: Vec<usize> },
+    Text {
+        text: String,
+        ends: Vec<usize>,
+    },
 }
 
 /// A cell that could not be read; its row was still scored, with the

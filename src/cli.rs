@@ -332,6 +332,19 @@ pub struct ScoreArgs {
     /// and versions, policy, psyscreen version, time, counts per level.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// The input has no header row (a chunk of a larger file, as Spark's
+    /// RDD.pipe sends it): these are its column names, comma-separated.
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        conflicts_with = "header_from"
+    )]
+    pub header: Vec<String>,
+    /// The input has no header row: take the column names from FILE's
+    /// header (its first row; any rows after it are not read).
+    #[arg(long, value_name = "FILE")]
+    pub header_from: Option<PathBuf>,
 }
 
 /// How to read an input table (shared by `score`, `summary`, `report`).

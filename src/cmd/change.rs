@@ -62,6 +62,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             delimiter: a.read.delimiter,
             sheet: a.read.sheet.as_deref(),
             from: a.read.from,
+            header: None,
         };
         // a wave not read to its end, or empty: no change can be told
         if !waves.read(w, Input::open(&spec, false)?, &options)? {

@@ -110,6 +110,7 @@ fn group_spec(a: &GroupInputArgs) -> InputSpec<'_> {
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
         from: a.read.from,
+        header: None,
     }
 }
 

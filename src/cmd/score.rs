@@ -38,12 +38,14 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let policy = &setup.policy;
     let (battery, bound) = setup.scoring.as_ref().expect("bound above");
     let input_path = input::file_path(a.input.as_ref());
+    let header = input::given_header(&a.header, a.header_from.as_deref())?;
     let spec = InputSpec {
         path: input_path,
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
         from: a.read.from,
+        header: header.as_deref(),
     };
     let input = Input::open(&spec, a.manifest.is_some())?;
     let codes = (a.one_based, a.read.codes_as_is);
@@ -125,6 +127,10 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         .file(
             crate::messages::pick("the --pseudonymize key", "--pseudonymize 密钥"),
             a.pseudonymize.as_deref(),
+        )
+        .file(
+            crate::messages::pick("the --header-from file", "--header-from 文件"),
+            a.header_from.as_deref(),
         );
     let output = Output::open(a.output.as_deref(), a.force, &mut protected)?;
     let manifest_output = a

@@ -23,6 +23,9 @@ pub struct InputSpec<'a> {
     pub sheet: Option<&'a str>,
     /// The survey platform that wrote it (`--from`); `None`: detect.
     pub from: Option<super::platform::Platform>,
+    /// `score --header`/`--header-from`: the input has no header row (a
+    /// chunk of a larger file); these are its columns' names. CSV only.
+    pub header: Option<&'a [String]>,
 }
 
 pub struct Table {
@@ -337,6 +340,13 @@ impl Table {
         let path = spec.path.filter(|p| p.as_os_str() != "-");
         if let Some(p) = path {
             if super::xlsx::is_workbook(p) {
+                if spec.header.is_some() {
+                    let name = p.display();
+                    bail!(tr!(
+                        "--header and --header-from are for text (CSV) without a header row; {name} is a workbook, whose first row is its header",
+                        "--header 与 --header-from 用于没有表头行的文本（CSV）；{name} 是工作簿，其第 1 行就是表头"
+                    ));
+                }
                 let mut t = open_sheet(p, spec.sheet)?;
                 super::platform::adapt(&mut t, spec.from)?;
                 if hash {
@@ -417,7 +427,7 @@ impl Table {
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
-            .has_headers(true)
+            .has_headers(spec.header.is_none())
             .buffer_capacity(PEEK)
             .from_reader(Tail {
                 inner: reader,
@@ -426,13 +436,17 @@ impl Table {
                 record_start: 0,
                 ended: false,
             });
-        let mut raw_headers = match rdr.byte_headers() {
-            Ok(h) => h.clone(),
-            Err(e) if is_too_long(&e) => bail!(
-                "reading the header of {name}: {}",
-                too_long_message(1, 1, rdr.get_ref())
-            ),
-            Err(e) => return Err(e).with_context(|| format!("reading the header of {name}")),
+        let mut raw_headers = match spec.header {
+            // a headerless chunk: its names were given, nothing to read
+            Some(names) => ByteRecord::from(names.to_vec()),
+            None => match rdr.byte_headers() {
+                Ok(h) => h.clone(),
+                Err(e) if is_too_long(&e) => bail!(
+                    "reading the header of {name}: {}",
+                    too_long_message(1, 1, rdr.get_ref())
+                ),
+                Err(e) => return Err(e).with_context(|| format!("reading the header of {name}")),
+            },
         };
         // a quote in the header that is never closed takes in the whole
         // file: say so, rather than that no rows or columns were found
@@ -490,7 +504,10 @@ impl Table {
             Decoding::Transcoded(_) => None,
         };
         let split = match (path, size, data_start) {
-            (Some(p), Some(size), Some(data_start)) if digest.is_none() && !cr_only => {
+            // (not a headerless chunk: its row numbers count from its first line)
+            (Some(p), Some(size), Some(data_start))
+                if digest.is_none() && !cr_only && spec.header.is_none() =>
+            {
                 Some(super::split::Source {
                     path: p.to_path_buf(),
                     size,
@@ -531,7 +548,12 @@ impl Table {
             ahead: ReadAhead::default(),
             split,
         };
-        super::platform::adapt(&mut table, spec.from)?;
+        // a headerless chunk (`--header`) has no platform header rows to find
+        let from = match (spec.from, spec.header) {
+            (None, Some(_)) => Some(super::platform::Platform::Plain),
+            (from, _) => from,
+        };
+        super::platform::adapt(&mut table, from)?;
         Ok(table)
     }
 
@@ -1073,6 +1095,26 @@ pub fn detect_delimiter(peek: &[u8]) -> u8 {
     }
 }
 
+/// `--header COLS` or `--header-from FILE`: the names of a headerless
+/// input's columns (FILE's header row, read as any input's is); `None`:
+/// the input has its own header row.
+pub fn given_header(names: &[String], from: Option<&Path>) -> anyhow::Result<Option<Vec<String>>> {
+    if let Some(file) = from {
+        let spec = InputSpec {
+            path: Some(file),
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+            from: Some(super::platform::Platform::Plain),
+            header: None,
+        };
+        let table = Table::open(&spec)
+            .with_context(|| format!("reading the header of --header-from {}", file.display()))?;
+        return Ok(Some(table.headers));
+    }
+    Ok((!names.is_empty()).then(|| names.iter().map(|n| n.trim().to_string()).collect()))
+}
+
 /// The input path, if it is a file (not stdin).
 pub fn file_path(p: Option<&PathBuf>) -> Option<&Path> {
     p.map(PathBuf::as_path).filter(|p| p.as_os_str() != "-")
@@ -1184,6 +1226,7 @@ mod tests {
             delimiter: Some(','),
             sheet: None,
             from: Some(crate::io::platform::Platform::Plain),
+            header: None,
         })
         .unwrap();
         let mut rec = ByteRecord::new();

@@ -200,6 +200,7 @@ fn cross_check(
         delimiter: None,
         sheet: None,
         from: None,
+        header: None,
     };
     let labels = Input::from_table(Table::open(&spec)?);
     let labels_plan = labels.plan(battery, &MapFile::default())?;

@@ -528,6 +528,7 @@ mod tests {
             delimiter: None,
             sheet: None,
             from: None,
+            header: None,
         };
         let hash = IdHash::new();
         let (ids, names, past) = rows_of_ids(&spec, 0, (&hash, usize::MAX)).unwrap();

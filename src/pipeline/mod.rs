@@ -12,7 +12,9 @@
 //! - `group`: a row as `summary` and `report` see it (group key, id, facts);
 //! - `duplicates`: one id in several rows, reported, and which rows go on;
 //! - `waves`: a row as `change` links it across waves.
+//! - `batch`: rows already in memory (a binding: Python, Spark), scored into columns.
 
+pub mod batch;
 pub mod check;
 pub mod duplicates;
 pub mod fhir;

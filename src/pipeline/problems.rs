@@ -39,6 +39,9 @@ pub struct Counts {
     /// The input could not be read to its end: rows after this were not
     /// read (a damaged workbook, an I/O error).
     pub stopped: Option<Stopped>,
+    /// Bad cells kept here, with their row, instead of printed (a library
+    /// call returns them); `None`: printed on stderr as they are met.
+    pub collected: Option<Vec<(u64, BadCell)>>,
 }
 
 /// Where and why reading stopped after some rows were scored.
@@ -153,8 +156,13 @@ impl Counts {
     #[cold]
     #[inline(never)]
     fn bad_cells_of(&mut self, row: u64, bad: &[BadCell], headers: &[String]) {
-        for b in bad {
-            eprintln!("{}", b.render(row, headers));
+        match &mut self.collected {
+            Some(kept) => kept.extend(bad.iter().map(|b| (row, b.clone()))),
+            None => {
+                for b in bad {
+                    eprintln!("{}", b.render(row, headers));
+                }
+            }
         }
         self.bad_cells += bad.len() as u64;
         self.bad_rows += 1;

@@ -8,6 +8,7 @@ mod change;
 mod columns;
 mod crisis_texts;
 mod fhir;
+mod header;
 mod hostile_administer;
 mod hostile_csv;
 mod hostile_files;

@@ -1,0 +1,334 @@
+//! Arrow in and out, through the Arrow PyCapsule interface
+//! (`__arrow_c_array__`): a pyarrow RecordBatch comes in without copying,
+//! its cells are read as text on the pipeline's reading thread, and the
+//! scores go back as one RecordBatch that `pyarrow.record_batch()` takes.
+
+use std::ffi::CStr;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, GenericStringArray, Int64Array, LargeStringArray,
+    OffsetSizeTrait, RecordBatch, StringArray, StringViewArray, StructArray,
+};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema};
+use csv::ByteRecord;
+use psyscreen::pipeline::batch::Values;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
+
+const SCHEMA: &CStr = c"arrow_schema";
+const ARRAY: &CStr = c"arrow_array";
+
+/// A record batch from any object with `__arrow_c_array__` (pyarrow's
+/// RecordBatch, polars' and others').
+pub fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
+    let pair = obj.call_method0("__arrow_c_array__")?;
+    let pair = pair.cast::<PyTuple>()?;
+    let schema_capsule = pair.get_item(0)?;
+    let array_capsule = pair.get_item(1)?;
+    let schema_capsule = schema_capsule.cast::<PyCapsule>()?;
+    let array_capsule = array_capsule.cast::<PyCapsule>()?;
+    let schema_ptr = schema_capsule.pointer_checked(Some(SCHEMA))?;
+    let array_ptr = array_capsule.pointer_checked(Some(ARRAY))?;
+    // SAFETY: the capsules are named as the Arrow PyCapsule interface names
+    // them (checked above), so they hold an ArrowSchema and an ArrowArray.
+    // The schema stays owned by its capsule (borrowed here); the array is
+    // moved out and an empty one (no release callback) left in its place,
+    // as the interface asks of a consumer, so it is released once.
+    let data = unsafe {
+        let schema = &*schema_ptr.as_ptr().cast::<FFI_ArrowSchema>();
+        let array = std::ptr::replace(
+            array_ptr.as_ptr().cast::<FFI_ArrowArray>(),
+            FFI_ArrowArray::empty(),
+        );
+        from_ffi(array, schema)
+    }
+    .map_err(|e| PyValueError::new_err(format!("reading the Arrow data: {e}")))?;
+    let array = StructArray::from(data);
+    Ok(RecordBatch::from(array))
+}
+
+/// The scores, as a pyarrow-readable batch (`__arrow_c_array__`).
+#[pyclass(module = "psyscreen._native", frozen)]
+pub struct ArrowBatch {
+    batch: RecordBatch,
+}
+
+#[pymethods]
+impl ArrowBatch {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let _ = requested_schema; // the batch is given as it is
+        let data = StructArray::from(self.batch.clone()).into_data();
+        let (array, schema) =
+            to_ffi(&data).map_err(|e| PyValueError::new_err(format!("exporting Arrow: {e}")))?;
+        let schema = PyCapsule::new_with_value(py, schema, SCHEMA)?;
+        let array = PyCapsule::new_with_value(py, array, ARRAY)?;
+        PyTuple::new(py, [schema.into_any(), array.into_any()])
+    }
+
+    fn __len__(&self) -> usize {
+        self.batch.num_rows()
+    }
+}
+
+/// One input column, read as the text a CSV cell would hold (the Python
+/// side gives integers as int64 and floats as float64).
+enum Cells {
+    Utf8(StringArray),
+    LargeUtf8(LargeStringArray),
+    View(StringViewArray),
+    Int(Int64Array),
+    Float(Float64Array),
+    Bool(BooleanArray),
+    Null,
+}
+
+/// The input columns, row by row as CSV records (on the reading thread).
+pub struct Records {
+    /// Each batch's row count and columns.
+    batches: Vec<(usize, Vec<Cells>)>,
+    batch: usize,
+    row: usize,
+    /// Rows not yet taken.
+    left: usize,
+    /// Rows converted, not yet taken (the next one last).
+    block: Vec<ByteRecord>,
+    /// The last record's length in bytes.
+    bytes: usize,
+    /// Room to format an odd float in.
+    text: String,
+}
+
+impl Records {
+    /// The header and the cells of `batches` (one schema); a column of a
+    /// type that has no CSV text here is a TypeError (the Python side
+    /// casts dates, categories and decimals to text first).
+    pub fn new(batches: &[RecordBatch]) -> PyResult<(Vec<String>, Records)> {
+        let headers = match batches.first() {
+            Some(b) => (b.schema().fields().iter())
+                .map(|f| f.name().clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        let columns = batches
+            .iter()
+            .map(|b| {
+                let cols = (b.columns().iter().zip(b.schema().fields()))
+                    .map(|(c, f)| cells(c, f))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok((b.num_rows(), cols))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((
+            headers,
+            Records {
+                batches: columns,
+                batch: 0,
+                row: 0,
+                left: batches.iter().map(RecordBatch::num_rows).sum(),
+                block: Vec::new(),
+                bytes: 64,
+                text: String::new(),
+            },
+        ))
+    }
+}
+
+fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
+    Ok(match c.data_type() {
+        DataType::Utf8 => Cells::Utf8(c.as_string::<i32>().clone()),
+        DataType::LargeUtf8 => Cells::LargeUtf8(c.as_string::<i64>().clone()),
+        DataType::Utf8View => Cells::View(c.as_string_view().clone()),
+        DataType::Int64 => Cells::Int(c.as_primitive::<Int64Type>().clone()),
+        DataType::Float64 => Cells::Float(c.as_primitive::<Float64Type>().clone()),
+        DataType::Boolean => Cells::Bool(c.as_boolean().clone()),
+        DataType::Null => Cells::Null,
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "column `{}` has Arrow type {other}: give answers as text, int64 or float64",
+                f.name()
+            )))
+        }
+    })
+}
+
+/// Rows converted at a time: column by column over a block, so each
+/// column is read in order (row by row, the 30 columns at once defeated the
+/// prefetcher: half the time went to waiting for memory).
+const BLOCK: usize = 256;
+
+impl Iterator for Records {
+    type Item = ByteRecord;
+
+    fn next(&mut self) -> Option<ByteRecord> {
+        if self.block.is_empty() {
+            self.fill();
+        }
+        let rec = self.block.pop()?;
+        self.left -= 1;
+        Some(rec)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl Records {
+    /// The next block of rows, reversed (popped from the end).
+    fn fill(&mut self) {
+        let rows = loop {
+            let Some((rows, _)) = self.batches.get(self.batch) else {
+                return;
+            };
+            if self.row < *rows {
+                break *rows;
+            }
+            self.batch += 1;
+            self.row = 0;
+        };
+        let (columns, first) = (&self.batches[self.batch].1, self.row);
+        let n = BLOCK.min(rows - first);
+        self.row += n;
+        self.block.clear();
+        self.block
+            .resize_with(n, || ByteRecord::with_capacity(self.bytes, columns.len()));
+        for c in columns {
+            // reversed: row `first` is popped first
+            for (k, rec) in self.block.iter_mut().rev().enumerate() {
+                push_cell(c, first + k, rec, &mut self.text);
+            }
+        }
+        if let Some(rec) = self.block.first() {
+            // the next records are as long, near enough: one allocation each
+            self.bytes = rec.as_slice().len() + 8;
+        }
+    }
+}
+
+/// A cell as CSV text: empty when null or NaN (a missing answer); a whole
+/// float as an integer (`3.0` is `3`: pandas makes an integer column with
+/// a gap float). The hot path of reading a frame: one answer digit is one
+/// byte, written without formatting.
+#[inline]
+fn push_cell(c: &Cells, i: usize, rec: &mut ByteRecord, text: &mut String) {
+    use std::fmt::Write as _;
+    match c {
+        Cells::Utf8(a) if a.is_valid(i) => rec.push_field(a.value(i).as_bytes()),
+        Cells::LargeUtf8(a) if a.is_valid(i) => rec.push_field(a.value(i).as_bytes()),
+        Cells::View(a) if a.is_valid(i) => rec.push_field(a.value(i).as_bytes()),
+        Cells::Int(a) if a.is_valid(i) => match a.value(i) {
+            v @ 0..=9 => rec.push_field(&[b'0' + v as u8]),
+            v => rec.push_field(itoa::Buffer::new().format(v).as_bytes()),
+        },
+        Cells::Float(a) if a.is_valid(i) => {
+            let v = a.value(i);
+            let whole = v as i64;
+            if v.is_nan() {
+                rec.push_field(b"");
+            } else if (0..=9).contains(&whole) && whole as f64 == v {
+                rec.push_field(&[b'0' + whole as u8]);
+            } else if whole as f64 == v && v.abs() < 9.0e15 {
+                rec.push_field(itoa::Buffer::new().format(whole).as_bytes());
+            } else {
+                text.clear();
+                let _ = write!(text, "{v}");
+                rec.push_field(text.as_bytes());
+            }
+        }
+        Cells::Bool(a) if a.is_valid(i) => {
+            rec.push_field(if a.value(i) { b"true" } else { b"false" })
+        }
+        // null: a missing answer
+        _ => rec.push_field(b""),
+    }
+}
+
+/// The computed columns (not `Values::Input`) as one batch, named.
+/// `large`: text as large strings (what pandas' and polars' string columns
+/// hold, so they take them without a copy); else as strings (what Spark's
+/// mapInArrow expects).
+pub fn export(
+    names: &[String],
+    values: Vec<Values>,
+    offset: u64,
+    large: bool,
+) -> PyResult<ArrowBatch> {
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (name, v) in names.iter().zip(values) {
+        // the columns are moved into Arrow's buffers, not copied
+        let array: ArrayRef = match v {
+            Values::Input(_) => continue,
+            Values::RowNumber(n) => Arc::new(Int64Array::from_iter_values(
+                n.into_iter().map(|r| (r + offset) as i64),
+            )),
+            Values::Total { units, decimals: 0 } => Arc::new(Int64Array::from(units)),
+            Values::Total { units, decimals } => {
+                let scale = 10f64.powi(i32::from(decimals));
+                Arc::new(Float64Array::from_iter(
+                    units.into_iter().map(|u| u.map(|u| u as f64 / scale)),
+                ))
+            }
+            Values::Label { labels, codes } if large => {
+                Arc::new(repeat_labels::<i64>(&labels, &codes)?)
+            }
+            Values::Label { labels, codes } => Arc::new(repeat_labels::<i32>(&labels, &codes)?),
+            Values::Bool(b) => Arc::new(BooleanArray::from(b)),
+            Values::Text { text, ends } if large => Arc::new(joined::<i64>(text, &ends)?),
+            Values::Text { text, ends } => Arc::new(joined::<i32>(text, &ends)?),
+        };
+        fields.push(Field::new(name, array.data_type().clone(), true));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = match arrays.is_empty() {
+        true => RecordBatch::new_empty(schema),
+        false => RecordBatch::try_new(schema, arrays)
+            .map_err(|e| PyValueError::new_err(format!("building the result: {e}")))?,
+    };
+    Ok(ArrowBatch { batch })
+}
+
+/// Rows kept in one string, as a string array over the same bytes.
+fn joined<O: OffsetSizeTrait>(text: String, ends: &[usize]) -> PyResult<GenericStringArray<O>> {
+    let too_big = || PyValueError::new_err("a result column over 2 GB: score in smaller batches");
+    O::from_usize(text.len()).ok_or_else(too_big)?;
+    let offsets: Vec<O> = std::iter::once(0)
+        .chain(ends.iter().copied())
+        .map(O::usize_as)
+        .collect();
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    GenericStringArray::<O>::try_new(offsets, Buffer::from_vec(text.into_bytes()), None)
+        .map_err(|e| PyValueError::new_err(format!("building the result: {e}")))
+}
+
+/// `labels[code]` per row, as one string array built from its buffers.
+fn repeat_labels<O: OffsetSizeTrait>(
+    labels: &[String],
+    codes: &[u32],
+) -> PyResult<GenericStringArray<O>> {
+    let len: usize = codes.iter().map(|&c| labels[c as usize].len()).sum();
+    let too_big = || PyValueError::new_err("a result column over 2 GB: score in smaller batches");
+    O::from_usize(len).ok_or_else(too_big)?;
+    let mut data = Vec::with_capacity(len);
+    let mut offsets = Vec::with_capacity(codes.len() + 1);
+    offsets.push(O::usize_as(0));
+    for &c in codes {
+        data.extend_from_slice(labels[c as usize].as_bytes());
+        offsets.push(O::usize_as(data.len()));
+    }
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    GenericStringArray::<O>::try_new(offsets, Buffer::from_vec(data), None)
+        .map_err(|e| PyValueError::new_err(format!("building the result: {e}")))
+}

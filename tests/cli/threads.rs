@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{bin, run};
+use super::{bin, root, run};
 
 /// How a generated export looks.
 #[derive(Clone, Copy)]
@@ -362,4 +362,43 @@ fn threads_must_be_a_positive_count() {
     let (_, err, code) = run(bin().args(["score", "x.csv", "-i", "phq9", "--threads", "0"]));
     assert_eq!(code, 2);
     assert!(err.contains("--threads"), "{err}");
+}
+
+/// A platform export's header rows come from the rows read ahead at open,
+/// and a headerless chunk numbers its rows from its first line: neither is
+/// read in parts, and both give what one thread gives.
+#[test]
+fn platform_exports_and_headerless_chunks_give_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["redcap-raw.csv", "google-forms.csv", "tencent.csv"] {
+        let text = std::fs::read_to_string(root().join("examples/exports").join(name)).unwrap();
+        let (header, rows) = text.split_once('\n').unwrap();
+        let mut big = format!("{header}\n");
+        while big.len() < 3 << 20 {
+            big.push_str(rows);
+        }
+        let p = file(dir.path(), name, big.as_bytes());
+        let (out, _, _) = same(&["score", p.to_str().unwrap(), "-i", "phq9"], None);
+        assert!(out.lines().count() > 10_000, "{name}: every row scored");
+    }
+    let export = export(Layout {
+        crlf: false,
+        bom: false,
+        final_break: true,
+        quotes_from: None,
+    });
+    let text = String::from_utf8_lossy(&export).into_owned();
+    let (header, rows) = text.split_once('\n').unwrap();
+    let chunk = file(dir.path(), "chunk.csv", rows.as_bytes());
+    same(
+        &[
+            "score",
+            chunk.to_str().unwrap(),
+            "-i",
+            "phq9,gad7",
+            "--header",
+            &header,
+        ],
+        None,
+    );
 }

@@ -397,7 +397,7 @@ fn platform_exports_and_headerless_chunks_give_the_same_output() {
             "-i",
             "phq9,gad7",
             "--header",
-            &header,
+            header,
         ],
         None,
     );

@@ -3,6 +3,8 @@
 //! the values of the change variables a policy names. Pure.
 
 use crate::condition::Val;
+use crate::instrument::Lang;
+use crate::messages::tr;
 
 use super::link::{Person, Status};
 use super::vars::{self, ScaleVar, Var};
@@ -84,8 +86,9 @@ pub fn resolve(
     match vars::parse(name) {
         Some(Name::Risk(t)) => Resolve::Var(Var::Risk(t)),
         Some(Name::NewCritical(inst)) => match instruments.iter().find(|(i, _)| *i == inst) {
-            Some((_, r)) if r.is_empty() => Resolve::Error(format!(
-                "`{name}`: instrument `{inst}` has no critical items"
+            Some((_, r)) if r.is_empty() => Resolve::Error(tr!(
+                "`{name}`: instrument `{inst}` has no critical items",
+                "`{name}`：量表 `{inst}` 没有关键条目"
             )),
             Some((_, r)) => Resolve::Var(Var::NewCritical(r.start, r.end)),
             None if known(inst) => Resolve::Absent,
@@ -96,21 +99,24 @@ pub fn resolve(
                 let p = scales[k].1;
                 let missing = match v {
                     ScaleVar::Rc if !matches!(p.criterion, super::Criterion::Rci { .. }) => Some(
-                        "is judged by a published threshold here, not an RC index: give --reliability and --sd to use it",
+                        crate::messages::pick("is judged by a published threshold here, not an RC index: give --reliability and --sd to use it", "在此按已发表的阈值判断，而不是 RC 指数：要使用它请给出 --reliability 与 --sd"),
                     ),
                     ScaleVar::Recovered | ScaleVar::IntoClinical if p.clinical_from.is_none() => {
-                        Some("has no clinical cut-off (`clinical_cutoff` in its change: block)")
+                        Some(crate::messages::pick("has no clinical cut-off (`clinical_cutoff` in its change: block)", "没有临床划界分（change: 中的 `clinical_cutoff`）"))
                     }
                     ScaleVar::Response if p.response_milli.is_none() => {
-                        Some("has no response criterion (`response_reduction`)")
+                        Some(crate::messages::pick("has no response criterion (`response_reduction`)", "没有应答标准（`response_reduction`）"))
                     }
                     ScaleVar::Remission if p.remission_below.is_none() => {
-                        Some("has no remission cut-off (`remission_below`)")
+                        Some(crate::messages::pick("has no remission cut-off (`remission_below`)", "没有缓解划界分（`remission_below`）"))
                     }
                     _ => None,
                 };
                 match missing {
-                    Some(why) => Resolve::Error(format!("`{name}`: scale `{base}` {why}")),
+                    Some(why) => Resolve::Error(tr!(
+                        "`{name}`: scale `{base}` {why}",
+                        "`{name}`：分量表 `{base}` {why}"
+                    )),
                     None => Resolve::Var(Var::Scale(k, v)),
                 }
             }
@@ -158,6 +164,105 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
             vars::new_critical(&before, &now)
         }
         Var::Absent => Val::Absent,
+    }
+}
+
+/// What a `cannot rule out` reason needs to name a variable as people
+/// say it: the run's scale ids (in order), the wave labels, and a name
+/// for each scale or instrument id (`PHQ-9`).
+pub struct Naming<'a> {
+    pub scales: &'a [String],
+    pub labels: &'a [String],
+    pub shown: &'a dyn Fn(&str) -> String,
+    pub lang: Lang,
+}
+
+/// Why `name` (a change variable) is not known for this person, as people
+/// say it: `PHQ-9 change unknown (not screened at t2)`. Pure.
+pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> String {
+    use vars::Name;
+    let zh = n.lang == Lang::Zh;
+    let label = |w: usize| n.labels.get(w).map_or("", String::as_str);
+    let last = p.waves.len().saturating_sub(1);
+    // why the person has no change at all
+    let why_person = || -> String {
+        match j.status {
+            Status::NoId if zh => "没有可用于关联的编号".into(),
+            Status::NoId => "no id to link the waves by".into(),
+            Status::Duplicate if zh => "同一次筛查中编号出现两次".into(),
+            Status::Duplicate => "the id is twice in one wave".into(),
+            _ if p.waves.get(last).is_none_or(Option::is_none) => {
+                if zh {
+                    format!("{} 未筛查", label(last))
+                } else {
+                    format!("not screened at {}", label(last))
+                }
+            }
+            _ if p.present() < 2 => {
+                if zh {
+                    "此前没有筛查".into()
+                } else {
+                    "no earlier wave".into()
+                }
+            }
+            _ if zh => "筛查次数少于 --min-waves".into(),
+            _ => "in fewer waves than --min-waves".into(),
+        }
+    };
+    match vars::parse(name) {
+        Some(Name::Scale(base, _)) => {
+            let shown = (n.shown)(base);
+            let why = match (j.status, n.scales.iter().position(|s| s == base)) {
+                (Status::Linked, Some(k)) => {
+                    let at = |w: Option<usize>| {
+                        w.and_then(|w| p.waves[w].as_ref())
+                            .and_then(|r| r.totals.get(k).copied().flatten())
+                    };
+                    let incomplete = [j.baseline, Some(last)]
+                        .into_iter()
+                        .flatten()
+                        .find(|&w| at(Some(w)).is_none());
+                    match incomplete {
+                        Some(w) if zh => format!("{shown} 在 {} 不完整", label(w)),
+                        Some(w) => format!("{shown} incomplete at {}", label(w)),
+                        None if zh => "基于按比例估算的总分".into(),
+                        None => "it rests on a prorated total".into(),
+                    }
+                }
+                _ => why_person(),
+            };
+            if zh {
+                format!("{shown} 变化未知（{why}）")
+            } else {
+                format!("{shown} change unknown ({why})")
+            }
+        }
+        Some(Name::NewCritical(inst)) => {
+            let shown = (n.shown)(inst);
+            let why = if p.waves.get(last).is_some_and(Option::is_some) {
+                if zh {
+                    format!("{} 关键条目未作答", label(last))
+                } else {
+                    format!("a critical item not answered at {}", label(last))
+                }
+            } else {
+                why_person()
+            };
+            if zh {
+                format!("{shown} 关键条目是否新出现阳性未知（{why}）")
+            } else {
+                format!("a new {shown} critical answer unknown ({why})")
+            }
+        }
+        Some(Name::Risk(_)) => {
+            let why = why_person();
+            if zh {
+                format!("风险变化未知（{why}）")
+            } else {
+                format!("risk trajectory unknown ({why})")
+            }
+        }
+        None => name.to_string(),
     }
 }
 

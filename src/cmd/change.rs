@@ -4,7 +4,9 @@
 //! rules, write one row per person or the counts per group. Glue only:
 //! linking and judging are in change/, reading in pipeline/.
 
-use crate::change::layout::{group_records, unlinked_lines, Line, PersonRows, Shape, Tally};
+use crate::change::layout::{
+    group_records, group_tables, near_ids, unlinked_lines, Line, PersonRows, Shape, Tally,
+};
 use crate::change::link::Status;
 use crate::change::params::params;
 use crate::change::person::{self, Judged};
@@ -87,11 +89,38 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     for line in unlinked_lines(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());
     }
+    if let Some(line) = near_ids(&people, &judged, &labels) {
+        eprintln!("{}{line}", messages::warning());
+    }
     let scales: Vec<(String, u8)> = battery
         .scales()
         .map(|(_, _, s)| (s.id.clone(), s.decimals))
         .collect();
     let decimals: Vec<u8> = scales.iter().map(|s| s.1).collect();
+    let scale_ids: Vec<String> = scales.iter().map(|s| s.0.clone()).collect();
+    let shown = |id: &str| shown_name(&battery, id, lang);
+    let naming = person::Naming {
+        scales: &scale_ids,
+        labels: &labels,
+        shown: &shown,
+        lang,
+    };
+    // every person's level and reasons, for the rows and the crisis notice
+    let mut counted = Counts {
+        per_level: vec![0; policy.levels.len()],
+        ..Counts::default()
+    };
+    let leveled: Vec<(crate::policy::Level, String)> = people
+        .people
+        .values()
+        .zip(&judged)
+        .map(|(p, j)| {
+            let mut reasons = String::new();
+            let level = person_level((&policy, &rules), (p, j), &decimals, &naming, &mut reasons);
+            counted.per_level[usize::from(level.0)] += 1;
+            (level, reasons)
+        })
+        .collect();
     let out = if a.by.is_empty() {
         let names = raw.scoring.as_ref().map(|(_, b)| &b.names);
         let critical: Vec<String> = battery
@@ -116,31 +145,33 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             scales: &scales,
             critical: &critical,
             levels: &levels,
+            lang,
         };
         let mut w = PersonRows::new((output, format, dest), &shape)?;
-        let mut reasons = String::new();
-        let mut counted = Counts {
-            per_level: vec![0; policy.levels.len()],
-            ..Counts::default()
-        };
-        for (p, j) in people.people.values().zip(&judged) {
-            let level = person_level(
-                (&policy, &rules),
-                (p, j),
-                (&decimals, &labels),
-                lang,
-                &mut reasons,
-            );
-            counted.per_level[usize::from(level.0)] += 1;
+        // a table on a terminal: the columns that fit its width
+        let compact = format == crate::cli::Format::Table && dest == Dest::Terminal;
+        if compact {
+            w.compact_table(terminal_width());
+            if !a.quiet {
+                eprintln!(
+                    "{}{}",
+                    messages::note(),
+                    tr!(
+                        "a compact table for this terminal; every column: --format csv or -o FILE",
+                        "为适应终端宽度只显示部分列；全部列：--format csv 或 -o 文件"
+                    )
+                );
+            }
+        }
+        for ((p, j), (level, reasons)) in people.people.values().zip(&judged).zip(&leveled) {
             w.row(&Line {
                 person: p,
                 judged: j,
-                level_id: policy.level_id(level),
-                level_label: policy.level_label(level, lang),
-                reasons: &reasons,
+                level_id: policy.level_id(*level),
+                level_label: policy.level_label(*level, lang),
+                reasons,
             })?;
         }
-        counted.top_level_notice(&policy);
         w.finish()?
     } else {
         let mut groups: Groups<Tally> = Groups::default();
@@ -164,10 +195,14 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
                 (&by_names, &labels),
                 &shown,
             )?,
+            None if format == crate::cli::Format::Table => {
+                group_tables(output, &by_names, &scales, &shown, lang)?
+            }
             None => group_records((output, format, dest), &by_names, &scales, &shown)?,
         }
     };
     out.finish()?;
+    counted.top_level_notice(&policy);
     if !a.quiet {
         let n = judged.len();
         let linked = judged.iter().filter(|j| j.status == Status::Linked).count();
@@ -181,6 +216,30 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::after_batch(problems, false))
+}
+
+fn terminal_width() -> usize {
+    crossterm::terminal::size()
+        .ok()
+        .map(|(cols, _)| usize::from(cols))
+        .filter(|&c| c > 0)
+        .unwrap_or(80)
+}
+
+/// A scale or instrument id as people say it: `PHQ-9`, `DASS-21 depression`.
+fn shown_name(battery: &Battery, id: &str, lang: Lang) -> String {
+    for inst in &battery.instruments {
+        if inst.id == id {
+            return inst.short_name(lang);
+        }
+        if let Some(k) = inst.scale_index(id) {
+            return match inst.scales.len() {
+                1 => inst.short_name(lang),
+                _ => inst.scale_name(k, lang),
+            };
+        }
+    }
+    id.to_string()
 }
 
 /// `--report`: the group counts as one HTML page (aggregate only).
@@ -273,6 +332,23 @@ fn waves(a: &ChangeArgs) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>
         );
         a.labels.clone()
     };
+    // the same file twice would show everyone unchanged: a mistake, never a wave
+    let mut files = std::collections::HashMap::new();
+    for (k, f) in a.waves.iter().enumerate() {
+        if f.as_os_str() == "-" {
+            continue;
+        }
+        let Ok(real) = std::fs::canonicalize(f) else {
+            continue;
+        };
+        if let Some(first) = files.insert(real, k) {
+            let (l1, l2, file) = (&labels[first], &labels[k], f.display());
+            anyhow::bail!(tr!(
+                "waves {l1} and {l2} are the same file ({file}): give each wave's own file",
+                "筛查 {l1} 与 {l2} 是同一个文件（{file}）：请给出每次筛查各自的文件"
+            ));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for l in &labels {
         anyhow::ensure!(

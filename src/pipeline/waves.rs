@@ -196,7 +196,7 @@ pub fn change_rules(
         Resolve::Absent => Resolved::Var(Var::Absent),
         Resolve::Error(m) => Resolved::Error(m),
         Resolve::NotChange if battery.lookup(name).is_some() || names.contains(name) => Resolved::Row,
-        Resolve::NotChange => Resolved::Error(format!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)")),
+        Resolve::NotChange => Resolved::Error(crate::messages::tr!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)", "规则引用的 `{name}` 不是任何已知量表的题目、分量表或变化变量（是否拼错了？）")),
     }
     };
     policy.bind_vars(&mut resolve, &domain)
@@ -208,15 +208,16 @@ pub fn change_rules(
 pub fn person_level(
     (policy, rules): (&Policy, &VarRules<Var>),
     (p, j): (&Person, &Judged),
-    (decimals, labels): (&[u8], &[String]),
-    lang: Lang,
+    decimals: &[u8],
+    naming: &person::Naming<'_>,
     reasons: &mut String,
 ) -> Level {
     reasons.clear();
     let get = |v: &Var| person::value(v, p, j, decimals);
-    let by_change = policy.evaluate_vars(rules, &get, lang, reasons);
+    let say = |name: &str| person::unknown_phrase(name, p, j, naming);
+    let by_change = policy.evaluate_vars(rules, (&get, &say), naming.lang, reasons);
     if let Some((k, latest)) = p.latest().and_then(|k| p.waves[k].as_ref().map(|r| (k, r))) {
-        let label = labels.get(k).map_or("", String::as_str);
+        let label = naming.labels.get(k).map_or("", String::as_str);
         for r in latest
             .reasons
             .split(REASON_SEPARATOR)
@@ -353,15 +354,40 @@ impl<'s> Waves<'s> {
         })?;
         for (n, v) in &bad_waves {
             let (col, expected) = (o.wave_column.unwrap_or_default(), self.labels.join(", "));
-            eprintln!("{}{}", crate::messages::error(), crate::messages::tr!(
-                "row {n}, column {col}: '{v}' is not a wave of --waves ({expected}); the row is not counted",
-                "第 {n} 行，「{col}」列：'{v}' 不是 --waves 中的一次（{expected}）；该行不计入"
-            ));
+            // an empty cell names no wave, whether or not --waves was given
+            let msg = if v.is_empty() {
+                crate::messages::tr!(
+                    "row {n}, column {col}: the wave is empty, so the row belongs to no wave; the row is not counted",
+                    "第 {n} 行，「{col}」列：筛查批次为空，该行不属于任何一次筛查；该行不计入"
+                )
+            } else {
+                crate::messages::tr!(
+                    "row {n}, column {col}: '{v}' is not a wave of --waves ({expected}); the row is not counted",
+                    "第 {n} 行，「{col}」列：'{v}' 不是 --waves 中的一次（{expected}）；该行不计入"
+                )
+            };
+            eprintln!("{}{msg}", crate::messages::error());
         }
         let c = &rows.counts;
         let read = crate::messages::pick("read", "读取");
         c.end_notes_with(&rows.name, read, read);
-        self.problems += c.problems() + bad_waves.len() as u64;
+        let found = c.problems() + bad_waves.len() as u64;
+        // the messages above say row and column, not which wave's file
+        if found > 0 {
+            let name = &rows.name;
+            let line = match (wave_col, self.labels.get(w)) {
+                (None, Some(label)) => crate::messages::tr!(
+                    "the problem(s) above are in wave {label} ({name})",
+                    "以上问题出自筛查 {label}（{name}）"
+                ),
+                _ => crate::messages::tr!(
+                    "the problem(s) above are in {name}",
+                    "以上问题出自 {name}"
+                ),
+            };
+            eprintln!("{}{line}", crate::messages::note());
+        }
+        self.problems += found;
         Ok(c.stopped.is_none() && c.rows > 0)
     }
 }

@@ -28,11 +28,6 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let insts = instrument::resolve(&a.instruments)?;
     let battery = Battery::new(insts.clone());
     let (params, notes) = params(&battery, (&a.reliability, &a.sd, &a.reliable_change))?;
-    if !a.quiet {
-        for n in notes {
-            eprintln!("{}{n}", messages::note());
-        }
-    }
     let policy = crate::policy::load(a.policy.as_deref())?;
     let raw = Setup::bind(policy.clone(), Some(Battery::new(insts)))?.with_map(a.map.as_deref())?;
     let scored = Setup::bind(policy.clone(), None)?;
@@ -48,6 +43,12 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let target = a.report.as_deref().or(a.output.as_deref());
     let output = Output::open(target, a.force, &mut protected)?;
     let dest = Dest::terminal_if(output.is_terminal());
+    // the values used, once nothing on the command line is wrong
+    if !a.quiet {
+        for n in notes {
+            eprintln!("{}{n}", messages::note());
+        }
+    }
     let mut waves = Waves::new(&battery, (&raw, &scored), labels);
     let options = WaveOptions {
         id_column: a.id_column.as_deref(),

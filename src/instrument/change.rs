@@ -338,7 +338,7 @@ impl Checker<'_> {
                 &format!("{path}.source"),
                 tr!(
                     "{what} without a source: a published value names where it was published",
-                    "{what} 没有来源：已发表的数值须写明发表出处"
+                    "{what}没有来源：已发表的数值须写明发表出处"
                 ),
             )
             .expected = Some(tr!(

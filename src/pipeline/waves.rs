@@ -126,7 +126,9 @@ impl WaveReader {
             (Scores::Scored { facts, reasons }, Some(map)) => {
                 for (k, d) in self.decimals.iter().enumerate() {
                     let fact = map.facts[k].and_then(|f| facts.get(f));
-                    let prorated = map.prorated[k].is_some_and(|c| cell(c).trim() == "true");
+                    // not known to be a full total (no `_prorated` column, or
+                    // not `false` in it): an estimate, never an improvement
+                    let prorated = map.prorated[k].is_none_or(|c| cell(c).trim() != "false");
                     #[allow(clippy::cast_possible_truncation)] // checked totals are small
                     let total = fact.and_then(|f| f.total).map(|x| Total {
                         units: (x * 10f64.powi(i32::from(*d))).round() as i64,
@@ -296,6 +298,21 @@ impl<'s> Waves<'s> {
                 .all(|(_, _, s)| has(&format!("{}_total", s.id)))
             && !self.battery.items().all(|(_, _, i)| has(&i.id));
         let setup = if is_scored { self.scored } else { self.raw };
+        if is_scored {
+            let missing: Vec<String> = self
+                .battery
+                .scales()
+                .map(|(_, _, s)| format!("{}_prorated", s.id))
+                .filter(|c| !has(c))
+                .collect();
+            if !missing.is_empty() {
+                let (name, cols) = (&input.table.name, missing.join(", "));
+                eprintln!("{}{}", crate::messages::warning(), crate::messages::tr!(
+                    "{name} lacks {cols}: whether its totals were prorated is not known, so no improvement from or to them counts as reliable (`uncertain`)",
+                    "{name} 没有 {cols} 列：无法知道其总分是否按比例估算，因此与之相比的改善都不算可靠改善（`uncertain`）"
+                ));
+            }
+        }
         let id_col = match o.id_column {
             Some(c) => input.column("--id-column", c.trim())?,
             None => input.find("id").ok_or_else(|| {

@@ -760,3 +760,55 @@ fn a_table_on_a_terminal_is_compact() {
     let s8a09 = lines.iter().find(|l| l.starts_with("S8A09")).unwrap();
     assert!(s8a09.contains("9 2 uncertain (prorated)"), "{s8a09}");
 }
+
+#[test]
+fn a_scored_wave_without_its_prorated_column_never_counts_an_improvement() {
+    // scored waves whose `_prorated` columns were deleted (a spreadsheet
+    // tidied by hand): S8A09's PHQ-9 at t1 is prorated (9, one item
+    // missing), 9 → 2 = −7 must not become a reliable improvement
+    let dir = tempfile::tempdir().unwrap();
+    let mut scored = Vec::new();
+    for (w, name) in WAVES.iter().zip(["t1.csv", "t2.csv"]) {
+        let (out, _, code) = run(bin().current_dir(root()).args([
+            "score",
+            w,
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "--format",
+            "csv",
+        ]));
+        assert!(code <= 1);
+        let kept: String = out
+            .lines()
+            .map(|l| {
+                // id, phq9_total, phq9_band, [phq9_prorated], gad7_total, gad7_band, [gad7_prorated], risk…
+                let c: Vec<&str> = l.splitn(10, ',').collect();
+                [c[0], c[1], c[2], c[4], c[5], c[7], c[8], c[9]].join(",") + "\n"
+            })
+            .collect();
+        scored.push(write(dir.path(), name, &kept));
+    }
+    let (stdout, stderr, _) = change(&[
+        scored[0].to_str().unwrap(),
+        scored[1].to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stderr.contains("t1.csv lacks phq9_prorated, gad7_prorated: whether its totals were prorated is not known, so no improvement from or to them counts as reliable (`uncertain`)\n"),
+        "{stderr}"
+    );
+    assert!(
+        line(&stdout, "S8A09")
+            .starts_with("S8A09,linked,t1+t2,t1,monitor,none,9,2,-7,,uncertain,,,,true,"),
+        "{stdout}"
+    );
+    // a deterioration still counts: S7A04 5 → 12 (+7 ≥ 6, into ≥ 10)
+    assert!(
+        line(&stdout, "S7A04").contains(",5,12,7,,deteriorated,into_clinical,"),
+        "{stdout}"
+    );
+}

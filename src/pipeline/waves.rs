@@ -297,6 +297,25 @@ impl<'s> Waves<'s> {
                 .scales()
                 .all(|(_, _, s)| has(&format!("{}_total", s.id)))
             && !self.battery.items().all(|(_, _, i)| has(&i.id));
+        // scored, but not with every instrument of -i: no answers to score again
+        let totals: Vec<String> = self
+            .battery
+            .scales()
+            .map(|(_, _, s)| format!("{}_total", s.id))
+            .collect();
+        let absent: Vec<&str> = totals
+            .iter()
+            .filter(|t| !has(t))
+            .map(String::as_str)
+            .collect();
+        let no_items = !self.battery.items().any(|(_, _, i)| has(&i.id));
+        if has("risk_level") && absent.len() < totals.len() && !absent.is_empty() && no_items {
+            let (name, absent) = (&input.table.name, absent.join(", "));
+            anyhow::bail!(crate::messages::tr!(
+                "{name} is a file `score` wrote, without {absent}: it was scored without some instrument of -i; give -i only the instruments every wave was scored with",
+                "{name} 是 `score` 写出的文件，但没有 {absent}：评分时没有包含 -i 中的某个量表；-i 请只给出每次筛查都评分过的量表"
+            ));
+        }
         let setup = if is_scored { self.scored } else { self.raw };
         if is_scored {
             let missing: Vec<String> = self

@@ -812,3 +812,44 @@ fn a_scored_wave_without_its_prorated_column_never_counts_an_improvement() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_scored_wave_without_an_instrument_of_the_run_says_so() {
+    // wave 2 scored with PHQ-9 only, compared on PHQ-9 and GAD-7: once
+    // "no item columns found", which sent the user looking for answers
+    let dir = tempfile::tempdir().unwrap();
+    let t2 = dir.path().join("t2.csv");
+    let (_, _, code) = run(bin().current_dir(root()).args([
+        "score",
+        WAVES[1],
+        "-i",
+        "phq9",
+        "-q",
+        "-o",
+        t2.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0);
+    let (stdout, stderr, code) = change(&[WAVES[0], t2.to_str().unwrap(), "-i", "phq9,gad7", "-q"]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.contains("t2.csv is a file `score` wrote, without gad7_total: it was scored without some instrument of -i; give -i only the instruments every wave was scored with\n"),
+        "{stderr}"
+    );
+    // with -i phq9 the two waves compare
+    let (stdout, stderr, _) = change(&[
+        WAVES[0],
+        t2.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "-q",
+        "--waves",
+        "t1,t2",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        line(&stdout, "S7A04")
+            .starts_with("S7A04,linked,t1+t2,t1,none,monitor,5,12,7,,deteriorated,into_clinical,"),
+        "{stdout}{stderr}"
+    );
+}

@@ -82,6 +82,15 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     people.set_waves(labels.len());
     people.finish();
     let min_waves = usize::try_from(a.min_waves).unwrap_or(usize::MAX);
+    // more waves asked for than read: nobody could be linked
+    let n_waves = labels.len();
+    anyhow::ensure!(
+        min_waves <= n_waves,
+        tr!(
+            "--min-waves {min_waves} but only {n_waves} waves were read: nobody could be linked",
+            "--min-waves {min_waves}，但只读取了 {n_waves} 次筛查：没有人能被关联"
+        )
+    );
     let judged: Vec<Judged> = people
         .people
         .values()

@@ -853,3 +853,14 @@ fn a_scored_wave_without_an_instrument_of_the_run_says_so() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn more_min_waves_than_waves_is_a_usage_error() {
+    // once every person was `unlinked`, with exit 1 for wave 1's bad cell
+    let (stdout, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9", "--min-waves", "3", "-q"]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.ends_with("error: --min-waves 3 but only 2 waves were read: nobody could be linked\n"),
+        "{stderr}"
+    );
+}

@@ -82,6 +82,19 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     people.set_waves(labels.len());
     people.finish();
     let min_waves = usize::try_from(a.min_waves).unwrap_or(usize::MAX);
+    // a wave of --waves that no row names: everyone would be "not re-screened"
+    for (w, label) in labels.iter().enumerate() {
+        if !people.people.values().any(|p| p.waves[w].is_some()) {
+            eprintln!(
+                "{}{}",
+                messages::warning(),
+                tr!(
+                    "no row is of wave {label}: nobody was screened at it (a label of --waves mistyped?)",
+                    "没有任何行属于筛查 {label}：此次无人筛查（--waves 的标签写错了？）"
+                )
+            );
+        }
+    }
     // more waves asked for than read: nobody could be linked
     let n_waves = labels.len();
     anyhow::ensure!(

@@ -857,10 +857,35 @@ fn a_scored_wave_without_an_instrument_of_the_run_says_so() {
 #[test]
 fn more_min_waves_than_waves_is_a_usage_error() {
     // once every person was `unlinked`, with exit 1 for wave 1's bad cell
-    let (stdout, stderr, code) = change(&[WAVES[0], WAVES[1], "-i", "phq9", "--min-waves", "3", "-q"]);
+    let (stdout, stderr, code) =
+        change(&[WAVES[0], WAVES[1], "-i", "phq9", "--min-waves", "3", "-q"]);
     assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
     assert!(
-        stderr.ends_with("error: --min-waves 3 but only 2 waves were read: nobody could be linked\n"),
+        stderr
+            .ends_with("error: --min-waves 3 but only 2 waves were read: nobody could be linked\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_wave_of_waves_that_no_row_names_is_warned_of() {
+    let w = data("change/who5-long.csv");
+    let (_, stderr, _) = change(&[
+        w.to_str().unwrap(),
+        "-i",
+        "who5",
+        "--wave-column",
+        "wave",
+        "--waves",
+        "pre,post,fu",
+        "--reliable-change",
+        "10",
+        "-q",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stderr.starts_with("warning: no row is of wave fu: nobody was screened at it (a label of --waves mistyped?)\n"),
         "{stderr}"
     );
 }

@@ -18,7 +18,9 @@ use crate::io::output::Output;
 use crate::io::protect::Protected;
 use crate::io::write::Dest;
 use crate::messages::{self, tr};
-use crate::pipeline::waves::{change_rules, person_level, WaveOptions, Waves};
+use crate::pipeline::waves::{
+    change_rules, person_level, shown_name, wave_files, WaveOptions, Waves,
+};
 use crate::pipeline::{Counts, Input, Setup};
 use crate::score::Battery;
 use crate::summary::Groups;
@@ -32,7 +34,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let raw = Setup::bind(policy.clone(), Some(Battery::new(insts)))?.with_map(a.map.as_deref())?;
     let scored = Setup::bind(policy.clone(), None)?;
     let rules = change_rules(&policy, &battery, &params)?;
-    let (files, labels) = waves(a)?;
+    let (files, labels) = wave_files(&a.waves, &a.labels, a.wave_column.is_some())?;
     // refused before anything is read (an input as output, an existing file)
     let format = super::default_format(a.format, a.output.is_some());
     let mut protected =
@@ -82,19 +84,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     people.set_waves(labels.len());
     people.finish();
     let min_waves = usize::try_from(a.min_waves).unwrap_or(usize::MAX);
-    // a wave of --waves that no row names: everyone would be "not re-screened"
-    for (w, label) in labels.iter().enumerate() {
-        if !people.people.values().any(|p| p.waves[w].is_some()) {
-            eprintln!(
-                "{}{}",
-                messages::warning(),
-                tr!(
-                    "no row is of wave {label}: nobody was screened at it (a label of --waves mistyped?)",
-                    "没有任何行属于筛查 {label}：此次无人筛查（--waves 的标签写错了？）"
-                )
-            );
-        }
-    }
+    crate::pipeline::waves::warn_empty_waves(&people, &labels);
     // more waves asked for than read: nobody could be linked
     let n_waves = labels.len();
     anyhow::ensure!(
@@ -174,7 +164,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
         // a table on a terminal: the columns that fit its width
         let compact = format == crate::cli::Format::Table && dest == Dest::Terminal;
         if compact {
-            w.compact_table(terminal_width());
+            w.compact_table(super::terminal_width());
             if !a.quiet {
                 eprintln!(
                     "{}{}",
@@ -241,30 +231,6 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     Ok(Exit::after_batch(problems, false))
 }
 
-fn terminal_width() -> usize {
-    crossterm::terminal::size()
-        .ok()
-        .map(|(cols, _)| usize::from(cols))
-        .filter(|&c| c > 0)
-        .unwrap_or(80)
-}
-
-/// A scale or instrument id as people say it: `PHQ-9`, `DASS-21 depression`.
-fn shown_name(battery: &Battery, id: &str, lang: Lang) -> String {
-    for inst in &battery.instruments {
-        if inst.id == id {
-            return inst.short_name(lang);
-        }
-        if let Some(k) = inst.scale_index(id) {
-            return match inst.scales.len() {
-                1 => inst.short_name(lang),
-                _ => inst.scale_name(k, lang),
-            };
-        }
-    }
-    id.to_string()
-}
-
 /// `--report`: the group counts as one HTML page (aggregate only).
 fn report_page(
     mut output: Output,
@@ -308,79 +274,4 @@ fn report_page(
     });
     output.write_all(html.as_bytes())?;
     Ok(output)
-}
-
-/// The wave files and their labels (`--waves`, else the file names; a
-/// long file finds its labels as it reads).
-fn waves(a: &ChangeArgs) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>)> {
-    if a.wave_column.is_some() {
-        let n = a.waves.len();
-        anyhow::ensure!(
-            n == 1,
-            tr!(
-                "--wave-column reads one long file, not {n}",
-                "--wave-column 只读取一个长格式文件，而不是 {n} 个"
-            )
-        );
-        return Ok((a.waves.clone(), a.labels.clone()));
-    }
-    anyhow::ensure!(
-        a.waves.len() >= 2,
-        tr!(
-            "change needs two waves or more (or one long file with --wave-column)",
-            "change 需要至少两次筛查的文件（或一个长格式文件加 --wave-column）"
-        )
-    );
-    let labels: Vec<String> = if a.labels.is_empty() {
-        a.waves
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    return "stdin".to_string();
-                }
-                p.file_stem().map_or_else(
-                    || p.display().to_string(),
-                    |s| s.to_string_lossy().into_owned(),
-                )
-            })
-            .collect()
-    } else {
-        let (l, f) = (a.labels.len(), a.waves.len());
-        anyhow::ensure!(
-            l == f,
-            tr!(
-                "--waves names {l} waves but {f} files are given",
-                "--waves 给出 {l} 个标签，但有 {f} 个文件"
-            )
-        );
-        a.labels.clone()
-    };
-    // the same file twice would show everyone unchanged: a mistake, never a wave
-    let mut files = std::collections::HashMap::new();
-    for (k, f) in a.waves.iter().enumerate() {
-        if f.as_os_str() == "-" {
-            continue;
-        }
-        let Ok(real) = std::fs::canonicalize(f) else {
-            continue;
-        };
-        if let Some(first) = files.insert(real, k) {
-            let (l1, l2, file) = (&labels[first], &labels[k], f.display());
-            anyhow::bail!(tr!(
-                "waves {l1} and {l2} are the same file ({file}): give each wave's own file",
-                "筛查 {l1} 与 {l2} 是同一个文件（{file}）：请给出每次筛查各自的文件"
-            ));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for l in &labels {
-        anyhow::ensure!(
-            seen.insert(l),
-            tr!(
-                "two waves are labelled `{l}`: give --waves",
-                "两次筛查的标签都是 `{l}`：请用 --waves 指定"
-            )
-        );
-    }
-    Ok((a.waves.clone(), labels))
 }

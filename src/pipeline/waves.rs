@@ -427,3 +427,114 @@ impl<'s> Waves<'s> {
         Ok(c.stopped.is_none() && c.rows > 0)
     }
 }
+
+/// A scale or instrument id as people say it: `PHQ-9`, `DASS-21 depression`.
+pub fn shown_name(battery: &Battery, id: &str, lang: Lang) -> String {
+    for inst in &battery.instruments {
+        if inst.id == id {
+            return inst.short_name(lang);
+        }
+        if let Some(k) = inst.scale_index(id) {
+            return match inst.scales.len() {
+                1 => inst.short_name(lang),
+                _ => inst.scale_name(k, lang),
+            };
+        }
+    }
+    id.to_string()
+}
+
+/// The wave files and their labels (`--waves`, else the file names; a
+/// long file finds its labels as it reads).
+pub fn wave_files(
+    waves: &[std::path::PathBuf],
+    given: &[String],
+    wave_column: bool,
+) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>)> {
+    if wave_column {
+        let n = waves.len();
+        anyhow::ensure!(
+            n == 1,
+            crate::messages::tr!(
+                "--wave-column reads one long file, not {n}",
+                "--wave-column 只读取一个长格式文件，而不是 {n} 个"
+            )
+        );
+        return Ok((waves.to_vec(), given.to_vec()));
+    }
+    anyhow::ensure!(
+        waves.len() >= 2,
+        crate::messages::tr!(
+            "change needs two waves or more (or one long file with --wave-column)",
+            "change 需要至少两次筛查的文件（或一个长格式文件加 --wave-column）"
+        )
+    );
+    let labels: Vec<String> = if given.is_empty() {
+        waves
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    return "stdin".to_string();
+                }
+                p.file_stem().map_or_else(
+                    || p.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        let (l, f) = (given.len(), waves.len());
+        anyhow::ensure!(
+            l == f,
+            crate::messages::tr!(
+                "--waves names {l} waves but {f} files are given",
+                "--waves 给出 {l} 个标签，但有 {f} 个文件"
+            )
+        );
+        given.to_vec()
+    };
+    // the same file twice would show everyone unchanged: a mistake, never a wave
+    let mut files = std::collections::HashMap::new();
+    for (k, f) in waves.iter().enumerate() {
+        if f.as_os_str() == "-" {
+            continue;
+        }
+        let Ok(real) = std::fs::canonicalize(f) else {
+            continue;
+        };
+        if let Some(first) = files.insert(real, k) {
+            let (l1, l2, file) = (&labels[first], &labels[k], f.display());
+            anyhow::bail!(crate::messages::tr!(
+                "waves {l1} and {l2} are the same file ({file}): give each wave's own file",
+                "筛查 {l1} 与 {l2} 是同一个文件（{file}）：请给出每次筛查各自的文件"
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for l in &labels {
+        anyhow::ensure!(
+            seen.insert(l),
+            crate::messages::tr!(
+                "two waves are labelled `{l}`: give --waves",
+                "两次筛查的标签都是 `{l}`：请用 --waves 指定"
+            )
+        );
+    }
+    Ok((waves.to_vec(), labels))
+}
+
+/// A wave of --waves that no row names: everyone would be "not re-screened".
+pub fn warn_empty_waves(people: &crate::change::link::People, labels: &[String]) {
+    for (w, label) in labels.iter().enumerate() {
+        if !people.people.values().any(|p| p.waves[w].is_some()) {
+            eprintln!(
+                "{}{}",
+                crate::messages::warning(),
+                crate::messages::tr!(
+                    "no row is of wave {label}: nobody was screened at it (a label of --waves mistyped?)",
+                    "没有任何行属于筛查 {label}：此次无人筛查（--waves 的标签写错了？）"
+                )
+            );
+        }
+    }
+}

@@ -69,7 +69,7 @@ fn compact_columns(shape: &Shape<'_>, names: &[String]) -> Vec<CompactColumn> {
         ("no_change", "no change", "无可靠变化"),
         ("uncertain", "uncertain (prorated)", "不确定（按比例估算）"),
         ("unknown", "unknown", "未知"),
-        ("recovered", "recovered", "恢复"),
+        ("recovered", "recovered", "康复"),
         ("into_clinical", "into clinical", "进入临床范围"),
         ("no", "", ""),
     ]);
@@ -91,7 +91,7 @@ fn compact_columns(shape: &Shape<'_>, names: &[String]) -> Vec<CompactColumn> {
             ("none", "none", "无"),
             ("new", "new", "新出现"),
             ("persisting", "persisting", "持续"),
-            ("escalated", "escalated", "升级"),
+            ("escalated", "escalated", "升高"),
             ("resolved", "resolved", "消除"),
             ("unknown", "unknown", "未知"),
         ]),
@@ -451,7 +451,7 @@ pub fn group_tables<W: Write>(
             pick("improved", "可靠改善"),
             pick("no change", "无可靠变化"),
             pick("worse", "可靠变差"),
-            pick("recovered", "恢复"),
+            pick("recovered", "康复"),
             pick("into clinical range", "进入临床范围"),
             pick("not known", "未知"),
         ] {
@@ -471,7 +471,7 @@ pub fn group_tables<W: Write>(
         group.clone(),
         "n".into(),
         pick("new risk", "新出现风险").into(),
-        pick("escalated", "风险升级").into(),
+        pick("escalated", "风险升高").into(),
     ];
     let t = table(head, &|n, d| {
         vec![

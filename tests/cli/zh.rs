@@ -935,7 +935,7 @@ fn change_says_in_chinese_what_people_act_on() {
         "可靠改善",
         "无可靠变化",
         "可靠变差",
-        "恢复",
+        "康复",
         "进入临床范围",
         "风险变化",
         "新出现风险",
@@ -1004,7 +1004,7 @@ fn change_on_a_terminal_has_chinese_headers() {
     let s7a03 = out.lines().find(|l| l.starts_with("S7A03")).unwrap();
     // PHQ-9 11 → 4 (−7, from ≥ 10 to < 10); GAD-7 8 → 3 (−5, from ≥ 8 to < 8)
     assert!(
-        s7a03.contains("11 4 可靠改善 恢复") && s7a03.contains("8 3 可靠改善 恢复"),
+        s7a03.contains("11 4 可靠改善 康复") && s7a03.contains("8 3 可靠改善 康复"),
         "{s7a03}"
     );
 }

@@ -546,6 +546,9 @@ pub fn near_ids(people: &People, judged: &[Judged], labels: &[String]) -> Option
     ))
 }
 
+/// The most people a warning names one by one.
+const NAMED_MAX: usize = 50;
+
 /// People whose change is not computed, counted and named: one line per
 /// status (the caller prints them as warnings).
 pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> Vec<String> {
@@ -591,7 +594,16 @@ pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> 
         if who.is_empty() {
             continue;
         }
-        let (n, list) = (who.len(), who.join(", "));
+        let n = who.len();
+        // a list a person can read; everyone is in the output's `status`
+        let mut list = who[..n.min(NAMED_MAX)].join(", ");
+        if n > NAMED_MAX {
+            let more = n - NAMED_MAX;
+            list.push_str(&tr!(
+                " and {more} more (see the status column)",
+                " 等，另有 {more} 人（见 status 列）"
+            ));
+        }
         let what = match status {
             Status::Unlinked => tr!("not linked (too few waves)", "未能关联（筛查次数不足）"),
             Status::NotRescreened => tr!("not re-screened at the last wave", "最后一次未再筛查"),

@@ -102,6 +102,13 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     for line in unlinked_lines(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());
     }
+    // nobody linked across waves that each have people: ids not alike
+    if judged.iter().all(|j| j.status != Status::Linked) && people.people.len() > 1 {
+        eprintln!("{}{}", messages::warning(), tr!(
+            "nobody was linked: are the waves' ids alike (the same id column, the same --pseudonymize key)?",
+            "没有任何人被关联：各次筛查的编号是否一致（相同的编号列、相同的 --pseudonymize 密钥）？"
+        ));
+    }
     if let Some(line) = near_ids(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());
     }

@@ -889,3 +889,55 @@ fn a_wave_of_waves_that_no_row_names_is_warned_of() {
         "{stderr}"
     );
 }
+
+#[test]
+fn waves_pseudonymised_with_two_keys_link_nobody_and_say_so_briefly() {
+    // two keys: every id differs; the warning must stay readable (once
+    // every id of both waves on one line) and say what to check
+    let dir = tempfile::tempdir().unwrap();
+    let mut scored = Vec::new();
+    for (k, w) in WAVES.iter().enumerate() {
+        let key = dir.path().join(format!("k{k}.key"));
+        let out = dir.path().join(format!("p{k}.csv"));
+        run(bin().current_dir(root()).args([
+            "score",
+            w,
+            "-i",
+            "phq9,gad7",
+            "-q",
+            "--pseudonymize",
+            key.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        scored.push(out);
+    }
+    let (stdout, stderr, code) = change(&[
+        scored[0].to_str().unwrap(),
+        scored[1].to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "-q",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.lines().count(),
+        1 + 60,
+        "30 + 30 people, none dropped"
+    );
+    let named = stderr
+        .lines()
+        .find(|l| l.starts_with("warning: 60 not linked (too few waves): "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        named.ends_with(" and 10 more (see the status column)"),
+        "{named}"
+    );
+    assert_eq!(named.matches(" (p").count(), 50, "fifty named: {named}");
+    assert!(
+        stderr.contains("warning: nobody was linked: are the waves' ids alike (the same id column, the same --pseudonymize key)?\n"),
+        "{stderr}"
+    );
+}

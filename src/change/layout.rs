@@ -237,7 +237,8 @@ impl<'a, W: Write> PersonRows<'a, W> {
             );
             rec.push_field(o.map_or(b"", |o| o.response.as_bytes()));
             rec.push_field(o.map_or(b"", |o| o.remission.as_bytes()));
-            rec.push_field(tri(o.map(|o| o.prorated)));
+            // no change known (a total incomplete): neither prorated nor not
+            rec.push_field(tri(o.filter(|o| o.change.is_some()).map(|o| o.prorated)));
         }
         rec.push_field(j.trajectory.as_str().as_bytes());
         let mut named = Vec::new();

@@ -941,3 +941,35 @@ fn waves_pseudonymised_with_two_keys_link_nobody_and_say_so_briefly() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_incomplete_total_is_named_in_the_reason_it_cannot_be_ruled_out() {
+    // x: PHQ-9 at t2 with four items blank (more than the one PHQ-9
+    // allows): incomplete, so neither its change nor a deterioration is
+    // known; the follow-up policy's change rules give missing_critical
+    let dir = tempfile::tempdir().unwrap();
+    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let t1 = write(
+        dir.path(),
+        "t1.csv",
+        &format!("{head}x,1,1,1,1,0,0,0,0,0\n"),
+    );
+    let t2 = write(dir.path(), "t2.csv", &format!("{head}x,3,3,3,3,,,,,0\n"));
+    let (stdout, stderr, code) = change(&[
+        t1.to_str().unwrap(),
+        t2.to_str().unwrap(),
+        "-i",
+        "phq9",
+        "--policy",
+        "policies/follow-up.yaml",
+        "--format",
+        "csv",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        line(&stdout, "x"),
+        // the t2 row itself is at monitor: its total cannot be ruled out either
+        "x,linked,t1+t2,t1,none,monitor,4,,,,unknown,,,,,new,,monitor,Monitor,cannot rule out: PHQ-9 change unknown (PHQ-9 incomplete at t2); t2: cannot rule out: PHQ-9 total missing"
+    );
+}

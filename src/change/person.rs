@@ -340,6 +340,59 @@ mod tests {
         );
     }
 
+    /// Why a variable is unknown, per person, as people say it.
+    #[test]
+    fn unknowns_say_why() {
+        let mut people = People::new(2);
+        let prorated = |t: i64| WaveRow {
+            totals: vec![Some(Total {
+                units: t,
+                prorated: true,
+            })],
+            critical: vec![Some(false)],
+            ..WaveRow::default()
+        };
+        // 16 → 9 (−7 ≥ 6) resting on a prorated total: uncertain
+        people.add(0, "p", prorated(16));
+        people.add(1, "p", row(9, 0, false));
+        people.add(0, "d", row(3, 0, false));
+        people.add(1, "d", row(3, 0, false));
+        people.add(1, "d", row(4, 0, false));
+        people.add(1, "", row(4, 0, false));
+        people.add(0, "gone", row(4, 0, false));
+        let ids = ["phq9".to_string()];
+        let labels = ["t1".to_string(), "t2".to_string()];
+        let shown = |_: &str| "PHQ-9".to_string();
+        let say = |id: &str, name: &str, lang: Lang| {
+            let key = if id.is_empty() { "\u{0}1" } else { id };
+            let person = &people.people[key];
+            let j = judge_person(person, &[params()], 2);
+            let n = Naming {
+                scales: &ids,
+                labels: &labels,
+                shown: &shown,
+                lang,
+            };
+            unknown_phrase(name, person, &j, &n)
+        };
+        assert_eq!(
+            say("p", "phq9_reliably_improved", Lang::En),
+            "PHQ-9 change unknown (it rests on a prorated total)"
+        );
+        assert_eq!(
+            say("d", "phq9_change", Lang::En),
+            "PHQ-9 change unknown (the id is twice in one wave)"
+        );
+        assert_eq!(
+            say("", "risk_new", Lang::En),
+            "risk trajectory unknown (no id to link the waves by)"
+        );
+        assert_eq!(
+            say("gone", "phq9_new_critical", Lang::Zh),
+            "PHQ-9 关键条目是否新出现阳性未知（t2 未筛查）"
+        );
+    }
+
     #[test]
     fn names_resolve_or_say_why_not() {
         let p = params();

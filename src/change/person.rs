@@ -167,6 +167,23 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
     }
 }
 
+/// Every linked person (five or more) with the same totals at every
+/// wave: most likely one wave's data given twice (a copied file).
+pub fn all_unchanged(people: &[&Person], judged: &[Judged]) -> bool {
+    let linked: Vec<&Person> = people
+        .iter()
+        .zip(judged)
+        .filter(|(_, j)| j.status == Status::Linked)
+        .map(|(p, _)| *p)
+        .collect();
+    linked.len() >= 5
+        && linked.iter().all(|p| {
+            let mut rows = p.waves.iter().flatten();
+            let first = rows.next().map(|r| &r.totals);
+            rows.all(|r| Some(&r.totals) == first)
+        })
+}
+
 /// What a `cannot rule out` reason needs to name a variable as people
 /// say it: the run's scale ids (in order), the wave labels, and a name
 /// for each scale or instrument id (`PHQ-9`).

@@ -102,6 +102,13 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     for line in unlinked_lines(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());
     }
+    let all: Vec<&crate::change::link::Person> = people.people.values().collect();
+    if person::all_unchanged(&all, &judged) {
+        eprintln!("{}{}", messages::warning(), tr!(
+            "every linked person has the same totals at every wave: was one wave's data given twice (a copied file)?",
+            "每个已关联的人在各次筛查中的总分都完全相同：是否把同一次筛查的数据给了两次（复制的文件）？"
+        ));
+    }
     // nobody linked across waves that each have people: ids not alike
     if judged.iter().all(|j| j.status != Status::Linked) && people.people.len() > 1 {
         eprintln!("{}{}", messages::warning(), tr!(

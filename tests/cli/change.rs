@@ -973,3 +973,35 @@ fn an_incomplete_total_is_named_in_the_reason_it_cannot_be_ruled_out() {
         "x,linked,t1+t2,t1,none,monitor,4,,,,unknown,,,,,new,,monitor,Monitor,cannot rule out: PHQ-9 change unknown (PHQ-9 incomplete at t2); t2: cannot rule out: PHQ-9 total missing"
     );
 }
+
+#[test]
+fn a_copied_wave_is_warned_of() {
+    // a copy of wave 1 under another name: not the same file, the same data
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("t2.csv");
+    std::fs::copy(root().join(WAVES[0]), &copy).unwrap();
+    let (_, stderr, _) = change(&[
+        WAVES[0],
+        copy.to_str().unwrap(),
+        "-i",
+        "phq9,gad7",
+        "-q",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stderr.contains("warning: every linked person has the same totals at every wave: was one wave's data given twice (a copied file)?\n"),
+        "{stderr}"
+    );
+    // two real waves: no such warning
+    let (_, stderr, _) = change(&[
+        WAVES[0],
+        WAVES[1],
+        "-i",
+        "phq9,gad7",
+        "-q",
+        "--format",
+        "csv",
+    ]);
+    assert!(!stderr.contains("same totals"), "{stderr}");
+}

@@ -10,7 +10,8 @@ use super::link::{People, Person, Status};
 use super::person::Judged;
 use super::{Clinical, Reliable, Trajectory};
 use crate::cli::Format;
-use crate::io::write::{Columns, Dest, Kind, Sink};
+use crate::instrument::Lang;
+use crate::io::write::{Columns, CompactColumn, Dest, Kind, Sink};
 use crate::messages::tr;
 use crate::summary::{suppressed_mark, Cell, Merge, Shown};
 
@@ -25,6 +26,83 @@ pub struct Shape<'a> {
     pub critical: &'a [String],
     /// The policy's level ids, lowest first.
     pub levels: &'a [String],
+    /// The language of a compact table's headers and words.
+    pub lang: Lang,
+}
+
+/// What a table on a terminal shows: the id, the `--by` columns, the
+/// status, per scale its totals at each wave and the verdict (`11 4
+/// improved recovered`), the risk trajectory, the level and the reasons
+/// (cut first). Every column: CSV, JSON, `-o`.
+fn compact_columns(shape: &Shape<'_>, names: &[String]) -> Vec<CompactColumn> {
+    let zh = shape.lang == Lang::Zh;
+    let pick = |en: &str, cn: &str| if zh { cn.to_string() } else { en.to_string() };
+    let words = |list: &[(&str, &str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(id, en, cn)| (id.to_string(), pick(en, cn)))
+            .collect()
+    };
+    let at = |name: &str| names.iter().position(|n| n == name).unwrap_or(0);
+    let column = |header: String, sources: Vec<usize>| CompactColumn {
+        header,
+        sources,
+        cut_first: false,
+        shown_as: Vec::new(),
+    };
+    let mut out = vec![column(names[0].clone(), vec![0])];
+    for k in 0..shape.by.len() {
+        out.push(column(names[1 + k].clone(), vec![1 + k]));
+    }
+    out.push(CompactColumn {
+        shown_as: words(&[
+            ("linked", "linked", "已关联"),
+            ("unlinked", "unlinked", "未关联"),
+            ("not_rescreened", "not re-screened", "未再筛查"),
+            ("duplicate", "duplicate id", "编号重复"),
+            ("no_id", "no id", "无编号"),
+        ]),
+        ..column(pick("status", "状态"), vec![at("status")])
+    });
+    let verdicts = words(&[
+        ("improved", "improved", "可靠改善"),
+        ("deteriorated", "worse", "可靠变差"),
+        ("no_change", "no change", "无可靠变化"),
+        ("uncertain", "uncertain (prorated)", "不确定（按比例估算）"),
+        ("unknown", "unknown", "未知"),
+        ("recovered", "recovered", "康复"),
+        ("into_clinical", "into clinical", "进入临床范围"),
+        ("no", "", ""),
+    ]);
+    for (s, _) in shape.scales {
+        let mut sources: Vec<usize> = shape
+            .waves
+            .iter()
+            .map(|w| at(&format!("{s}_total_{w}")))
+            .collect();
+        sources.push(at(&format!("{s}_reliable")));
+        sources.push(at(&format!("{s}_clinical")));
+        out.push(CompactColumn {
+            shown_as: verdicts.clone(),
+            ..column(format!("{s} {}", shape.waves.join(" ")), sources)
+        });
+    }
+    out.push(CompactColumn {
+        shown_as: words(&[
+            ("none", "none", "无"),
+            ("new", "new", "新出现"),
+            ("persisting", "persisting", "持续"),
+            ("escalated", "escalated", "升高"),
+            ("resolved", "resolved", "消除"),
+            ("unknown", "unknown", "未知"),
+        ]),
+        ..column(pick("risk", "风险变化"), vec![at("risk_trajectory")])
+    });
+    out.push(column(pick("level", "级别"), vec![at("risk_label")]));
+    out.push(CompactColumn {
+        cut_first: true,
+        ..column(pick("reasons", "原因"), vec![at("risk_reasons")])
+    });
+    out
 }
 
 fn total(units: i64, decimals: u8) -> String {
@@ -94,6 +172,7 @@ impl<'a, W: Write> PersonRows<'a, W> {
         cols.push("risk_level", Kind::Label);
         cols.push("risk_label", Kind::Label);
         cols.push("risk_reasons", Kind::Reasons);
+        cols.compact = compact_columns(shape, &cols.names);
         Ok(PersonRows {
             sink: Sink::new(format, output, cols, dest)?,
             shape,
@@ -158,7 +237,8 @@ impl<'a, W: Write> PersonRows<'a, W> {
             );
             rec.push_field(o.map_or(b"", |o| o.response.as_bytes()));
             rec.push_field(o.map_or(b"", |o| o.remission.as_bytes()));
-            rec.push_field(tri(o.map(|o| o.prorated)));
+            // no change known (a total incomplete): neither prorated nor not
+            rec.push_field(tri(o.filter(|o| o.change.is_some()).map(|o| o.prorated)));
         }
         rec.push_field(j.trajectory.as_str().as_bytes());
         let mut named = Vec::new();
@@ -184,6 +264,11 @@ impl<'a, W: Write> PersonRows<'a, W> {
 
     pub fn finish(self) -> anyhow::Result<W> {
         self.sink.finish()
+    }
+
+    /// A table on a terminal: the compact columns within `width`.
+    pub fn compact_table(&mut self, width: usize) {
+        self.sink.compact_table(width);
     }
 }
 
@@ -321,6 +406,150 @@ pub fn group_records<W: Write>(
     sink.finish()
 }
 
+/// The group counts as tables to read (`--format table`): one per scale
+/// and one of risks, as `summary` draws its counts.
+pub fn group_tables<W: Write>(
+    mut out: W,
+    by: &[String],
+    scales: &[(String, u8)],
+    shown: &Shown<Tally>,
+    lang: Lang,
+) -> anyhow::Result<W> {
+    use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
+    let zh = lang == Lang::Zh;
+    let pick = |en: &'static str, cn: &'static str| if zh { cn } else { en };
+    let right = |s: String| comfy_table::Cell::new(s).set_alignment(CellAlignment::Right);
+    let mark = suppressed_mark(shown.min_group);
+    let table = |head: Vec<String>, f: &dyn Fn(u64, &Tally) -> Vec<String>| {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(head);
+        for (key, cell) in &shown.groups {
+            let mut r = vec![comfy_table::Cell::new(crate::diag::sanitize(
+                &crate::summary::key_label(key, lang),
+            ))];
+            match cell {
+                Cell::Shown { n, data } => r.extend(f(*n, data).into_iter().map(right)),
+                Cell::Suppressed => r.push(right(mark.clone())),
+            }
+            t.add_row(r);
+        }
+        if let Some((n, all)) = &shown.overall {
+            let mut r = vec![comfy_table::Cell::new(pick(
+                "all shown groups",
+                "全部（已显示的组）",
+            ))];
+            r.extend(f(*n, all).into_iter().map(right));
+            t.add_row(r);
+        }
+        t
+    };
+    let group = by.join(" / ");
+    for (k, (s, _)) in scales.iter().enumerate() {
+        let mut head = vec![group.clone(), "n".into(), pick("linked", "已关联").into()];
+        for h in [
+            pick("improved", "可靠改善"),
+            pick("no change", "无可靠变化"),
+            pick("worse", "可靠变差"),
+            pick("recovered", "康复"),
+            pick("into clinical range", "进入临床范围"),
+            pick("not known", "未知"),
+        ] {
+            head.push(h.into());
+        }
+        let t = table(head, &|n, d| {
+            let c = d.scales.get(k).copied().unwrap_or_default();
+            [n, d.linked]
+                .into_iter()
+                .chain(c)
+                .map(|x| x.to_string())
+                .collect()
+        });
+        writeln!(out, "{s}\n{t}\n")?;
+    }
+    let head = vec![
+        group.clone(),
+        "n".into(),
+        pick("new risk", "新出现风险").into(),
+        pick("escalated", "风险升高").into(),
+    ];
+    let t = table(head, &|n, d| {
+        vec![
+            n.to_string(),
+            d.risk_new.to_string(),
+            d.risk_escalated.to_string(),
+        ]
+    });
+    writeln!(out, "{}\n{t}", pick("risk", "风险变化"))?;
+    if shown.suppressed > 0 {
+        let min = shown.min_group;
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "{mark}: groups with fewer than {min} people are not shown and not part of the overall row.",
+                "{mark}：少于 {min} 人的组不显示，也不计入“全部”一行。"
+            )
+        )?;
+    }
+    Ok(out)
+}
+
+/// An id as it may have been typed another time: full-width letters and
+/// digits (a Chinese input method) as ASCII, letters in lower case.
+fn folded(id: &str) -> String {
+    id.chars()
+        .map(|c| match u32::from(c) {
+            // U+FF01..U+FF5E are ASCII 0x21..0x7E, full width
+            x @ 0xFF01..=0xFF5E => char::from_u32(x - 0xFEE0).unwrap_or(c),
+            0x3000 => ' ',
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Ids not linked that differ from another only in case or full-width
+/// characters: never linked (two pupils may differ by case alone), but
+/// named, since most often they are one person typed twice. One line, or
+/// none.
+pub fn near_ids(people: &People, judged: &[Judged], labels: &[String]) -> Option<String> {
+    let mut by_fold: indexmap::IndexMap<String, Vec<String>> = indexmap::IndexMap::new();
+    for (p, j) in people.people.values().zip(judged) {
+        if !matches!(j.status, Status::Unlinked | Status::NotRescreened) {
+            continue;
+        }
+        let at: Vec<&str> = labels
+            .iter()
+            .zip(&p.waves)
+            .filter(|(_, w)| w.is_some())
+            .map(|(l, _)| l.as_str())
+            .collect();
+        by_fold.entry(folded(&p.id)).or_default().push(format!(
+            "{} ({})",
+            crate::printable::printable_line(&p.id),
+            at.join("+")
+        ));
+    }
+    let groups: Vec<String> = by_fold
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .map(|g| g.join(" ~ "))
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let (n, list) = (groups.len(), groups.join(", "));
+    Some(tr!(
+        "{n} id(s) differ from another only in case or full-width characters and were not linked: {list}; if they are one person, write the id alike in every wave",
+        "{n} 组编号仅大小写或全角/半角不同，未关联：{list}；如为同一人，请在各次筛查中写成相同的编号"
+    ))
+}
+
+/// The most people a warning names one by one.
+const NAMED_MAX: usize = 50;
+
 /// People whose change is not computed, counted and named: one line per
 /// status (the caller prints them as warnings).
 pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> Vec<String> {
@@ -349,26 +578,33 @@ pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> 
                     .flatten()
                     .map(|w| w.row.to_string())
                     .collect();
+                let (rows, at) = (rows.join(", "), at.join("+"));
                 match status {
-                    Status::NoId if !p.id.is_empty() => format!(
-                        "row {} ({}, id {})",
-                        rows.join(", "),
-                        at.join("+"),
-                        crate::printable::printable_line(&p.id)
-                    ),
-                    Status::NoId => format!("row {} ({})", rows.join(", "), at.join("+")),
-                    _ => format!(
-                        "{} ({})",
-                        crate::printable::printable_line(&p.id),
-                        at.join("+")
-                    ),
+                    Status::NoId if !p.id.is_empty() => {
+                        let id = crate::printable::printable_line(&p.id);
+                        tr!(
+                            "row {rows} ({at}, id {id})",
+                            "第 {rows} 行（{at}，编号 {id}）"
+                        )
+                    }
+                    Status::NoId => tr!("row {rows} ({at})", "第 {rows} 行（{at}）"),
+                    _ => format!("{} ({at})", crate::printable::printable_line(&p.id)),
                 }
             })
             .collect();
         if who.is_empty() {
             continue;
         }
-        let (n, list) = (who.len(), who.join(", "));
+        let n = who.len();
+        // a list a person can read; everyone is in the output's `status`
+        let mut list = who[..n.min(NAMED_MAX)].join(", ");
+        if n > NAMED_MAX {
+            let more = n - NAMED_MAX;
+            list.push_str(&tr!(
+                " and {more} more (see the status column)",
+                " 等，另有 {more} 人（见 status 列）"
+            ));
+        }
         let what = match status {
             Status::Unlinked => tr!("not linked (too few waves)", "未能关联（筛查次数不足）"),
             Status::NotRescreened => tr!("not re-screened at the last wave", "最后一次未再筛查"),

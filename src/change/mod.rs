@@ -20,6 +20,7 @@ pub mod person;
 pub mod vars;
 
 use crate::instrument::change::{self as instrument_change, HigherIs, ScaleChange};
+use crate::messages::tr;
 
 /// Jacobson & Truax's criterion: |RC| > 1.96 (p < .05, two-sided).
 pub const RC_CRITICAL: f64 = 1.96;
@@ -71,8 +72,9 @@ pub fn criterion(
     let threshold = |x: f64| -> Result<Criterion, String> {
         let units = (x * 10f64.powi(i32::from(scale.decimals))).round();
         if !(x > 0.0 && units.is_finite()) {
-            return Err(format!(
-                "{id}: a reliable-change threshold must be a positive number"
+            return Err(tr!(
+                "{id}: a reliable-change threshold must be a positive number",
+                "{id}：可靠变化阈值必须是正数"
             ));
         }
         #[allow(clippy::cast_possible_truncation)] // checked finite; totals are small
@@ -82,19 +84,26 @@ pub fn criterion(
     };
     let rci = |r: f64, sd: f64| -> Result<Criterion, String> {
         if !(r > 0.0 && r < 1.0) {
-            return Err(format!(
-                "{id}: --reliability {r} is not between 0 and 1 (exclusive)"
+            return Err(tr!(
+                "{id}: --reliability {r} is not between 0 and 1 (exclusive)",
+                "{id}：--reliability {r} 不在 0 与 1 之间（不含端点）"
             ));
         }
         if !(sd > 0.0 && sd.is_finite()) {
-            return Err(format!("{id}: --sd {sd} is not a positive number"));
+            return Err(tr!(
+                "{id}: --sd {sd} is not a positive number",
+                "{id}：--sd {sd} 不是正数"
+            ));
         }
         Ok(Criterion::from_reliability(r, sd))
     };
     if let Some(t) = given.threshold {
         return Ok((
             threshold(t)?,
-            format!("|change| >= {t} (--reliable-change)"),
+            tr!(
+                "|change| >= {t} (--reliable-change)",
+                "|变化| >= {t}（--reliable-change）"
+            ),
         ));
     }
     let published = |x: Option<&instrument_change::Sourced>| x.map(|s| s.value);
@@ -104,37 +113,50 @@ pub fn criterion(
     let sd = given
         .sd
         .or_else(|| published(facts.and_then(|f| f.sd.as_ref())));
-    let from = |cli: bool| if cli { "given" } else { "published" };
+    let from = |cli: bool| {
+        if cli {
+            crate::messages::pick("given", "命令行给出")
+        } else {
+            crate::messages::pick("published", "已发表")
+        }
+    };
     if given.reliability.is_some() || given.sd.is_some() {
         return match (r, sd) {
-            (Some(r), Some(sd)) => Ok((
-                rci(r, sd)?,
-                format!(
-                    "RC with r = {r} ({}) and SD = {sd} ({})",
-                    from(given.reliability.is_some()),
-                    from(given.sd.is_some())
-                ),
+            (Some(r), Some(sd)) => Ok((rci(r, sd)?, {
+                let (fr, fs) = (from(given.reliability.is_some()), from(given.sd.is_some()));
+                tr!(
+                    "RC with r = {r} ({fr}) and SD = {sd} ({fs})",
+                    "RC 采用 r = {r}（{fr}）与 SD = {sd}（{fs}）"
+                )
+            })),
+            (None, _) => Err(tr!(
+                "{id}: --sd without a reliability: give --reliability too",
+                "{id}：给了 --sd 但没有信度：请同时给出 --reliability"
             )),
-            (None, _) => Err(format!(
-                "{id}: --sd without a reliability: give --reliability too"
+            (_, None) => Err(tr!(
+                "{id}: --reliability without an SD: give --sd too",
+                "{id}：给了 --reliability 但没有标准差：请同时给出 --sd"
             )),
-            (_, None) => Err(format!("{id}: --reliability without an SD: give --sd too")),
         };
     }
     if let Some(t) = facts.and_then(|f| f.reliable_change.as_ref()) {
-        return Ok((
-            threshold(t.value)?,
-            format!("|change| >= {} ({})", t.value, t.source),
-        ));
+        return Ok((threshold(t.value)?, {
+            let (v, src) = (t.value, &t.source);
+            tr!("|change| >= {v} ({src})", "|变化| >= {v}（{src}）")
+        }));
     }
     if let (Some(r), Some(sd)) = (r, sd) {
         return Ok((
             rci(r, sd)?,
-            format!("RC with published r = {r} and SD = {sd}"),
+            tr!(
+                "RC with published r = {r} and SD = {sd}",
+                "RC 采用已发表的 r = {r} 与 SD = {sd}"
+            ),
         ));
     }
-    Err(format!(
-        "{id}: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability {id}=R --sd {id}=SD, with R and SD from a published source for your population"
+    Err(tr!(
+        "{id}: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability {id}=R --sd {id}=SD, with R and SD from a published source for your population",
+        "{id}：此分量表没有声明已发表的可靠变化值：请给出 --reliability R 与 --sd SD（或 --reliable-change N），写作 --reliability {id}=R --sd {id}=SD，R 和 SD 取自适用于你的人群的已发表文献"
     ))
 }
 

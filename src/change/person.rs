@@ -3,6 +3,8 @@
 //! the values of the change variables a policy names. Pure.
 
 use crate::condition::Val;
+use crate::instrument::Lang;
+use crate::messages::tr;
 
 use super::link::{Person, Status};
 use super::vars::{self, ScaleVar, Var};
@@ -84,8 +86,9 @@ pub fn resolve(
     match vars::parse(name) {
         Some(Name::Risk(t)) => Resolve::Var(Var::Risk(t)),
         Some(Name::NewCritical(inst)) => match instruments.iter().find(|(i, _)| *i == inst) {
-            Some((_, r)) if r.is_empty() => Resolve::Error(format!(
-                "`{name}`: instrument `{inst}` has no critical items"
+            Some((_, r)) if r.is_empty() => Resolve::Error(tr!(
+                "`{name}`: instrument `{inst}` has no critical items",
+                "`{name}`：量表 `{inst}` 没有关键条目"
             )),
             Some((_, r)) => Resolve::Var(Var::NewCritical(r.start, r.end)),
             None if known(inst) => Resolve::Absent,
@@ -96,21 +99,24 @@ pub fn resolve(
                 let p = scales[k].1;
                 let missing = match v {
                     ScaleVar::Rc if !matches!(p.criterion, super::Criterion::Rci { .. }) => Some(
-                        "is judged by a published threshold here, not an RC index: give --reliability and --sd to use it",
+                        crate::messages::pick("is judged by a published threshold here, not an RC index: give --reliability and --sd to use it", "在此按已发表的阈值判断，而不是 RC 指数：要使用它请给出 --reliability 与 --sd"),
                     ),
                     ScaleVar::Recovered | ScaleVar::IntoClinical if p.clinical_from.is_none() => {
-                        Some("has no clinical cut-off (`clinical_cutoff` in its change: block)")
+                        Some(crate::messages::pick("has no clinical cut-off (`clinical_cutoff` in its change: block)", "没有临床划界分（change: 中的 `clinical_cutoff`）"))
                     }
                     ScaleVar::Response if p.response_milli.is_none() => {
-                        Some("has no response criterion (`response_reduction`)")
+                        Some(crate::messages::pick("has no response criterion (`response_reduction`)", "没有应答标准（`response_reduction`）"))
                     }
                     ScaleVar::Remission if p.remission_below.is_none() => {
-                        Some("has no remission cut-off (`remission_below`)")
+                        Some(crate::messages::pick("has no remission cut-off (`remission_below`)", "没有缓解划界分（`remission_below`）"))
                     }
                     _ => None,
                 };
                 match missing {
-                    Some(why) => Resolve::Error(format!("`{name}`: scale `{base}` {why}")),
+                    Some(why) => Resolve::Error(tr!(
+                        "`{name}`: scale `{base}` {why}",
+                        "`{name}`：分量表 `{base}` {why}"
+                    )),
                     None => Resolve::Var(Var::Scale(k, v)),
                 }
             }
@@ -158,6 +164,122 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
             vars::new_critical(&before, &now)
         }
         Var::Absent => Val::Absent,
+    }
+}
+
+/// Every linked person (five or more) with the same totals at every
+/// wave: most likely one wave's data given twice (a copied file).
+pub fn all_unchanged(people: &[&Person], judged: &[Judged]) -> bool {
+    let linked: Vec<&Person> = people
+        .iter()
+        .zip(judged)
+        .filter(|(_, j)| j.status == Status::Linked)
+        .map(|(p, _)| *p)
+        .collect();
+    linked.len() >= 5
+        && linked.iter().all(|p| {
+            let mut rows = p.waves.iter().flatten();
+            let first = rows.next().map(|r| &r.totals);
+            rows.all(|r| Some(&r.totals) == first)
+        })
+}
+
+/// What a `cannot rule out` reason needs to name a variable as people
+/// say it: the run's scale ids (in order), the wave labels, and a name
+/// for each scale or instrument id (`PHQ-9`).
+pub struct Naming<'a> {
+    pub scales: &'a [String],
+    pub labels: &'a [String],
+    pub shown: &'a dyn Fn(&str) -> String,
+    pub lang: Lang,
+}
+
+/// Why `name` (a change variable) is not known for this person, as people
+/// say it: `PHQ-9 change unknown (not screened at t2)`. Pure.
+pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> String {
+    use vars::Name;
+    let zh = n.lang == Lang::Zh;
+    let label = |w: usize| n.labels.get(w).map_or("", String::as_str);
+    let last = p.waves.len().saturating_sub(1);
+    // why the person has no change at all
+    let why_person = || -> String {
+        match j.status {
+            Status::NoId if zh => "没有可用于关联的编号".into(),
+            Status::NoId => "no id to link the waves by".into(),
+            Status::Duplicate if zh => "同一次筛查中编号出现两次".into(),
+            Status::Duplicate => "the id is twice in one wave".into(),
+            _ if p.waves.get(last).is_none_or(Option::is_none) => {
+                if zh {
+                    format!("{} 未筛查", label(last))
+                } else {
+                    format!("not screened at {}", label(last))
+                }
+            }
+            _ if p.present() < 2 => {
+                if zh {
+                    "此前没有筛查".into()
+                } else {
+                    "no earlier wave".into()
+                }
+            }
+            _ if zh => "筛查次数少于 --min-waves".into(),
+            _ => "in fewer waves than --min-waves".into(),
+        }
+    };
+    match vars::parse(name) {
+        Some(Name::Scale(base, _)) => {
+            let shown = (n.shown)(base);
+            let why = match (j.status, n.scales.iter().position(|s| s == base)) {
+                (Status::Linked, Some(k)) => {
+                    let at = |w: Option<usize>| {
+                        w.and_then(|w| p.waves[w].as_ref())
+                            .and_then(|r| r.totals.get(k).copied().flatten())
+                    };
+                    let incomplete = [j.baseline, Some(last)]
+                        .into_iter()
+                        .flatten()
+                        .find(|&w| at(Some(w)).is_none());
+                    match incomplete {
+                        Some(w) if zh => format!("{shown} 在 {} 不完整", label(w)),
+                        Some(w) => format!("{shown} incomplete at {}", label(w)),
+                        None if zh => "基于按比例估算的总分".into(),
+                        None => "it rests on a prorated total".into(),
+                    }
+                }
+                _ => why_person(),
+            };
+            if zh {
+                format!("{shown} 变化未知（{why}）")
+            } else {
+                format!("{shown} change unknown ({why})")
+            }
+        }
+        Some(Name::NewCritical(inst)) => {
+            let shown = (n.shown)(inst);
+            let why = if p.waves.get(last).is_some_and(Option::is_some) {
+                if zh {
+                    format!("{} 关键条目未作答", label(last))
+                } else {
+                    format!("a critical item not answered at {}", label(last))
+                }
+            } else {
+                why_person()
+            };
+            if zh {
+                format!("{shown} 关键条目是否新出现阳性未知（{why}）")
+            } else {
+                format!("a new {shown} critical answer unknown ({why})")
+            }
+        }
+        Some(Name::Risk(_)) => {
+            let why = why_person();
+            if zh {
+                format!("风险变化未知（{why}）")
+            } else {
+                format!("risk trajectory unknown ({why})")
+            }
+        }
+        None => name.to_string(),
     }
 }
 
@@ -232,6 +354,59 @@ mod tests {
             value(&Var::NewCritical(0, 1), b, &jb, &[0]),
             Val::Missing,
             "not at t3"
+        );
+    }
+
+    /// Why a variable is unknown, per person, as people say it.
+    #[test]
+    fn unknowns_say_why() {
+        let mut people = People::new(2);
+        let prorated = |t: i64| WaveRow {
+            totals: vec![Some(Total {
+                units: t,
+                prorated: true,
+            })],
+            critical: vec![Some(false)],
+            ..WaveRow::default()
+        };
+        // 16 → 9 (−7 ≥ 6) resting on a prorated total: uncertain
+        people.add(0, "p", prorated(16));
+        people.add(1, "p", row(9, 0, false));
+        people.add(0, "d", row(3, 0, false));
+        people.add(1, "d", row(3, 0, false));
+        people.add(1, "d", row(4, 0, false));
+        people.add(1, "", row(4, 0, false));
+        people.add(0, "gone", row(4, 0, false));
+        let ids = ["phq9".to_string()];
+        let labels = ["t1".to_string(), "t2".to_string()];
+        let shown = |_: &str| "PHQ-9".to_string();
+        let say = |id: &str, name: &str, lang: Lang| {
+            let key = if id.is_empty() { "\u{0}1" } else { id };
+            let person = &people.people[key];
+            let j = judge_person(person, &[params()], 2);
+            let n = Naming {
+                scales: &ids,
+                labels: &labels,
+                shown: &shown,
+                lang,
+            };
+            unknown_phrase(name, person, &j, &n)
+        };
+        assert_eq!(
+            say("p", "phq9_reliably_improved", Lang::En),
+            "PHQ-9 change unknown (it rests on a prorated total)"
+        );
+        assert_eq!(
+            say("d", "phq9_change", Lang::En),
+            "PHQ-9 change unknown (the id is twice in one wave)"
+        );
+        assert_eq!(
+            say("", "risk_new", Lang::En),
+            "risk trajectory unknown (no id to link the waves by)"
+        );
+        assert_eq!(
+            say("gone", "phq9_new_critical", Lang::Zh),
+            "PHQ-9 关键条目是否新出现阳性未知（t2 未筛查）"
         );
     }
 

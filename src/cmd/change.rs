@@ -4,7 +4,9 @@
 //! rules, write one row per person or the counts per group. Glue only:
 //! linking and judging are in change/, reading in pipeline/.
 
-use crate::change::layout::{group_records, unlinked_lines, Line, PersonRows, Shape, Tally};
+use crate::change::layout::{
+    group_records, group_tables, near_ids, unlinked_lines, Line, PersonRows, Shape, Tally,
+};
 use crate::change::link::Status;
 use crate::change::params::params;
 use crate::change::person::{self, Judged};
@@ -16,7 +18,9 @@ use crate::io::output::Output;
 use crate::io::protect::Protected;
 use crate::io::write::Dest;
 use crate::messages::{self, tr};
-use crate::pipeline::waves::{change_rules, person_level, WaveOptions, Waves};
+use crate::pipeline::waves::{
+    change_rules, person_level, shown_name, wave_files, WaveOptions, Waves,
+};
 use crate::pipeline::{Counts, Input, Setup};
 use crate::score::Battery;
 use crate::summary::Groups;
@@ -26,16 +30,11 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let insts = instrument::resolve(&a.instruments)?;
     let battery = Battery::new(insts.clone());
     let (params, notes) = params(&battery, (&a.reliability, &a.sd, &a.reliable_change))?;
-    if !a.quiet {
-        for n in notes {
-            eprintln!("{}{n}", messages::note());
-        }
-    }
     let policy = crate::policy::load(a.policy.as_deref())?;
     let raw = Setup::bind(policy.clone(), Some(Battery::new(insts)))?.with_map(a.map.as_deref())?;
     let scored = Setup::bind(policy.clone(), None)?;
     let rules = change_rules(&policy, &battery, &params)?;
-    let (files, labels) = waves(a)?;
+    let (files, labels) = wave_files(&a.waves, &a.labels, a.wave_column.is_some())?;
     // refused before anything is read (an input as output, an existing file)
     let format = super::default_format(a.format, a.output.is_some());
     let mut protected =
@@ -46,6 +45,12 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let target = a.report.as_deref().or(a.output.as_deref());
     let output = Output::open(target, a.force, &mut protected)?;
     let dest = Dest::terminal_if(output.is_terminal());
+    // the values used, once nothing on the command line is wrong
+    if !a.quiet {
+        for n in notes {
+            eprintln!("{}{n}", messages::note());
+        }
+    }
     let mut waves = Waves::new(&battery, (&raw, &scored), labels);
     let options = WaveOptions {
         id_column: a.id_column.as_deref(),
@@ -80,6 +85,16 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     people.set_waves(labels.len());
     people.finish();
     let min_waves = usize::try_from(a.min_waves).unwrap_or(usize::MAX);
+    crate::pipeline::waves::warn_empty_waves(&people, &labels);
+    // more waves asked for than read: nobody could be linked
+    let n_waves = labels.len();
+    anyhow::ensure!(
+        min_waves <= n_waves,
+        tr!(
+            "--min-waves {min_waves} but only {n_waves} waves were read: nobody could be linked",
+            "--min-waves {min_waves}，但只读取了 {n_waves} 次筛查：没有人能被关联"
+        )
+    );
     let judged: Vec<Judged> = people
         .people
         .values()
@@ -88,11 +103,52 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     for line in unlinked_lines(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());
     }
+    let all: Vec<&crate::change::link::Person> = people.people.values().collect();
+    if person::all_unchanged(&all, &judged) {
+        eprintln!("{}{}", messages::warning(), tr!(
+            "every linked person has the same totals at every wave: was one wave's data given twice (a copied file)?",
+            "每个已关联的人在各次筛查中的总分都完全相同：是否把同一次筛查的数据给了两次（复制的文件）？"
+        ));
+    }
+    // nobody linked across waves that each have people: ids not alike
+    if judged.iter().all(|j| j.status != Status::Linked) && people.people.len() > 1 {
+        eprintln!("{}{}", messages::warning(), tr!(
+            "nobody was linked: are the waves' ids alike (the same id column, the same --pseudonymize key)?",
+            "没有任何人被关联：各次筛查的编号是否一致（相同的编号列、相同的 --pseudonymize 密钥）？"
+        ));
+    }
+    if let Some(line) = near_ids(&people, &judged, &labels) {
+        eprintln!("{}{line}", messages::warning());
+    }
     let scales: Vec<(String, u8)> = battery
         .scales()
         .map(|(_, _, s)| (s.id.clone(), s.decimals))
         .collect();
     let decimals: Vec<u8> = scales.iter().map(|s| s.1).collect();
+    let scale_ids: Vec<String> = scales.iter().map(|s| s.0.clone()).collect();
+    let shown = |id: &str| shown_name(&battery, id, lang);
+    let naming = person::Naming {
+        scales: &scale_ids,
+        labels: &labels,
+        shown: &shown,
+        lang,
+    };
+    // every person's level and reasons, for the rows and the crisis notice
+    let mut counted = Counts {
+        per_level: vec![0; policy.levels.len()],
+        ..Counts::default()
+    };
+    let leveled: Vec<(crate::policy::Level, String)> = people
+        .people
+        .values()
+        .zip(&judged)
+        .map(|(p, j)| {
+            let mut reasons = String::new();
+            let level = person_level((&policy, &rules), (p, j), &decimals, &naming, &mut reasons);
+            counted.per_level[usize::from(level.0)] += 1;
+            (level, reasons)
+        })
+        .collect();
     let out = if a.by.is_empty() {
         let names = raw.scoring.as_ref().map(|(_, b)| &b.names);
         let critical: Vec<String> = battery
@@ -117,31 +173,33 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             scales: &scales,
             critical: &critical,
             levels: &levels,
+            lang,
         };
         let mut w = PersonRows::new((output, format, dest), &shape)?;
-        let mut reasons = String::new();
-        let mut counted = Counts {
-            per_level: vec![0; policy.levels.len()],
-            ..Counts::default()
-        };
-        for (p, j) in people.people.values().zip(&judged) {
-            let level = person_level(
-                (&policy, &rules),
-                (p, j),
-                (&decimals, &labels),
-                lang,
-                &mut reasons,
-            );
-            counted.per_level[usize::from(level.0)] += 1;
+        // a table on a terminal: the columns that fit its width
+        let compact = format == crate::cli::Format::Table && dest == Dest::Terminal;
+        if compact {
+            w.compact_table(super::terminal_width());
+            if !a.quiet {
+                eprintln!(
+                    "{}{}",
+                    messages::note(),
+                    tr!(
+                        "a compact table for this terminal; every column: --format csv or -o FILE",
+                        "为适应终端宽度只显示部分列；全部列：--format csv 或 -o 文件"
+                    )
+                );
+            }
+        }
+        for ((p, j), (level, reasons)) in people.people.values().zip(&judged).zip(&leveled) {
             w.row(&Line {
                 person: p,
                 judged: j,
-                level_id: policy.level_id(level),
-                level_label: policy.level_label(level, lang),
-                reasons: &reasons,
+                level_id: policy.level_id(*level),
+                level_label: policy.level_label(*level, lang),
+                reasons,
             })?;
         }
-        counted.top_level_notice(&policy);
         w.finish()?
     } else {
         let mut groups: Groups<Tally> = Groups::default();
@@ -165,10 +223,14 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
                 (&by_names, &labels),
                 &shown,
             )?,
+            None if format == crate::cli::Format::Table => {
+                group_tables(output, &by_names, &scales, &shown, lang)?
+            }
             None => group_records((output, format, dest), &by_names, &scales, &shown)?,
         }
     };
     out.finish()?;
+    counted.top_level_notice(&policy);
     if !a.quiet {
         let n = judged.len();
         let linked = judged.iter().filter(|j| j.status == Status::Linked).count();
@@ -227,62 +289,4 @@ fn report_page(
     });
     output.write_all(html.as_bytes())?;
     Ok(output)
-}
-
-/// The wave files and their labels (`--waves`, else the file names; a
-/// long file finds its labels as it reads).
-fn waves(a: &ChangeArgs) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>)> {
-    if a.wave_column.is_some() {
-        let n = a.waves.len();
-        anyhow::ensure!(
-            n == 1,
-            tr!(
-                "--wave-column reads one long file, not {n}",
-                "--wave-column 只读取一个长格式文件，而不是 {n} 个"
-            )
-        );
-        return Ok((a.waves.clone(), a.labels.clone()));
-    }
-    anyhow::ensure!(
-        a.waves.len() >= 2,
-        tr!(
-            "change needs two waves or more (or one long file with --wave-column)",
-            "change 需要至少两次筛查的文件（或一个长格式文件加 --wave-column）"
-        )
-    );
-    let labels: Vec<String> = if a.labels.is_empty() {
-        a.waves
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    return "stdin".to_string();
-                }
-                p.file_stem().map_or_else(
-                    || p.display().to_string(),
-                    |s| s.to_string_lossy().into_owned(),
-                )
-            })
-            .collect()
-    } else {
-        let (l, f) = (a.labels.len(), a.waves.len());
-        anyhow::ensure!(
-            l == f,
-            tr!(
-                "--waves names {l} waves but {f} files are given",
-                "--waves 给出 {l} 个标签，但有 {f} 个文件"
-            )
-        );
-        a.labels.clone()
-    };
-    let mut seen = std::collections::HashSet::new();
-    for l in &labels {
-        anyhow::ensure!(
-            seen.insert(l),
-            tr!(
-                "two waves are labelled `{l}`: give --waves",
-                "两次筛查的标签都是 `{l}`：请用 --waves 指定"
-            )
-        );
-    }
-    Ok((a.waves.clone(), labels))
 }

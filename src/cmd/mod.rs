@@ -75,6 +75,15 @@ pub fn default_format(format: Option<Format>, to_file: bool) -> Format {
     })
 }
 
+/// A terminal's width in columns (80 when it cannot be told).
+pub fn terminal_width() -> usize {
+    crossterm::terminal::size()
+        .ok()
+        .map(|(cols, _)| usize::from(cols))
+        .filter(|&c| c > 0)
+        .unwrap_or(80)
+}
+
 /// `summary` and `report`: the instruments (none: a scored file) and
 /// the policy.
 fn group_setup(a: &GroupInputArgs) -> anyhow::Result<Setup> {

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::{to_units, Checker, Scale};
+use crate::messages::tr;
 
 /// Which way a scale's totals mean worse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -139,7 +140,10 @@ impl Checker<'_> {
             if !scales.iter().any(|s| &s.id == id) {
                 self.err(
                     &format!("change.scales.{id}"),
-                    format!("change facts for scale `{id}`, which the instrument does not have"),
+                    tr!(
+                        "change facts for scale `{id}`, which the instrument does not have",
+                        "给出了分量表 `{id}` 的变化信息，但量表没有这个分量表"
+                    ),
                 )
                 .expected = Some(
                     scales
@@ -163,8 +167,8 @@ impl Checker<'_> {
                     .and_then(|o| o.higher_is)
                     .or(raw.higher_is)
                     .unwrap_or_else(|| {
-                        self.err("change", format!("`change:` of scale `{}` says not which way is worse", s.id))
-                            .expected = Some("`higher_is: worse` (symptoms) or `higher_is: better` (well-being)".into());
+                        self.err("change", tr!("`change:` of scale `{}` says not which way is worse", "分量表 `{}` 的 `change:` 没有说明分数哪个方向更差", s.id))
+                            .expected = Some(tr!("`higher_is: worse` (symptoms) or `higher_is: better` (well-being)", "`higher_is: worse`（症状）或 `higher_is: better`（幸福感）"));
                         HigherIs::Worse
                     });
                 let reliability = if pick(&|o| o.reliability.is_some()) {
@@ -191,31 +195,31 @@ impl Checker<'_> {
                     .or(raw.response_reduction);
                 let source = own.and_then(|o| o.source.clone()).or(raw.source.clone());
                 let reliability =
-                    self.sourced(reliability, &path("reliability"), "reliability", |v| {
-                        (v > 0.0 && v < 1.0).then_some(()).ok_or("between 0 and 1 (exclusive)")
+                    self.sourced(reliability, &path("reliability"), crate::messages::pick("reliability", "信度"), |v| {
+                        (v > 0.0 && v < 1.0).then_some(()).ok_or(crate::messages::pick("between 0 and 1 (exclusive)", "0 与 1 之间（不含端点）"))
                     });
-                let sd = self.sourced(sd, &path("sd"), "SD", |v| {
-                    (v > 0.0).then_some(()).ok_or("a positive number")
+                let sd = self.sourced(sd, &path("sd"), crate::messages::pick("SD", "标准差"), |v| {
+                    (v > 0.0).then_some(()).ok_or(crate::messages::pick("a positive number", "正数"))
                 });
                 let reliable_change =
-                    self.sourced(reliable_change, &path("reliable_change"), "threshold", |v| {
+                    self.sourced(reliable_change, &path("reliable_change"), crate::messages::pick("threshold", "阈值"), |v| {
                         let units = to_units(v, s.decimals);
                         (v > 0.0 && units.is_some_and(|u| u <= s.range.1 - s.range.0))
                             .then_some(())
-                            .ok_or("a positive number no larger than the scale's range")
+                            .ok_or(crate::messages::pick("a positive number no larger than the scale's range", "不超过分量表总分范围的正数"))
                     });
                 let clinical_from = cutoff.and_then(|c| self.cutoff(&c, s, higher_is, &path("clinical_cutoff")));
                 let remission_below = remission.and_then(|x| {
                     let p = path("remission_below");
                     if higher_is == HigherIs::Better {
-                        self.err(&p, format!("`remission_below` on `{}`, whose higher totals are better", s.id));
+                        self.err(&p, tr!("`remission_below` on `{}`, whose higher totals are better", "`{}` 的总分越高越好，不能有 `remission_below`", s.id));
                         return None;
                     }
                     match to_units(x, s.decimals) {
                         Some(u) if u > s.range.0 && u <= s.range.1 => Some(u),
                         _ => {
-                            self.err(&p, format!("`remission_below: {x}` is not a total of `{}` above its lowest", s.id))
-                                .expected = Some(format!("{} to {}", s.format_total(s.range.0 + 1), s.format_total(s.range.1)));
+                            self.err(&p, tr!("`remission_below: {x}` is not a total of `{}` above its lowest", "`remission_below: {x}` 不是 `{}` 高于最低分的总分", s.id))
+                                .expected = Some(tr!("{} to {}", "{} 至 {}", s.format_total(s.range.0 + 1), s.format_total(s.range.1)));
                             None
                         }
                     }
@@ -223,14 +227,14 @@ impl Checker<'_> {
                 let response_milli = response.and_then(|x| {
                     let p = path("response_reduction");
                     if higher_is == HigherIs::Better {
-                        self.err(&p, format!("`response_reduction` on `{}`, whose higher totals are better", s.id));
+                        self.err(&p, tr!("`response_reduction` on `{}`, whose higher totals are better", "`{}` 的总分越高越好，不能有 `response_reduction`", s.id));
                         return None;
                     }
                     match to_units(x, 3) {
                         Some(m) if m > 0 && m <= 1000 => Some(m),
                         _ => {
-                            self.err(&p, format!("`response_reduction: {x}` is not a fraction of baseline"))
-                                .expected = Some("a number above 0 and at most 1 with at most 3 decimals (0.5 = 50 %)".into());
+                            self.err(&p, tr!("`response_reduction: {x}` is not a fraction of baseline", "`response_reduction: {x}` 不是基线的比例"))
+                                .expected = Some(tr!("a number above 0 and at most 1 with at most 3 decimals (0.5 = 50 %)", "大于 0、不超过 1、最多 3 位小数的数（0.5 = 50 %）"));
                             None
                         }
                     }
@@ -238,8 +242,8 @@ impl Checker<'_> {
                 if (remission_below.is_some() || response_milli.is_some() || clinical_from.is_some())
                     && source.as_deref().is_none_or(|t| t.trim().is_empty())
                 {
-                    self.err("change", format!("scale `{}`: cut-offs for change without a `source:`", s.id))
-                        .expected = Some("`source: \"author, year, journal\"` in `change:`".into());
+                    self.err("change", tr!("scale `{}`: cut-offs for change without a `source:`", "分量表 `{}`：变化的划界分没有 `source:`", s.id))
+                        .expected = Some(tr!("`source: \"author, year, journal\"` in `change:`", "在 `change:` 中写 `source: \"作者, 年份, 期刊\"`"));
                 }
                 ScaleChange {
                     higher_is,
@@ -262,8 +266,15 @@ impl Checker<'_> {
         let units = match c {
             RawCutoff::Band(label) => {
                 let Some(b) = s.bands.iter().find(|b| &b.label == label) else {
-                    self.err(p, format!("scale `{}` has no band `{label}`", s.id))
-                        .expected = Some(
+                    self.err(
+                        p,
+                        tr!(
+                            "scale `{}` has no band `{label}`",
+                            "分量表 `{}` 没有分级 `{label}`",
+                            s.id
+                        ),
+                    )
+                    .expected = Some(
                         s.bands
                             .iter()
                             .map(|b| b.label.as_str())
@@ -281,8 +292,9 @@ impl Checker<'_> {
                 let Some(u) = to_units(*x, s.decimals) else {
                     self.err(
                         p,
-                        format!(
+                        tr!(
                             "`clinical_cutoff: {x}` has more decimals than `{}`'s totals",
+                            "`clinical_cutoff: {x}` 的小数位比 `{}` 的总分多",
                             s.id
                         ),
                     );
@@ -297,8 +309,8 @@ impl Checker<'_> {
             HigherIs::Better => units >= lo && units < hi,
         };
         if !inside {
-            self.err(p, format!("the clinical range of `{}` would start at {}: nobody would be on one side of it", s.id, s.format_total(units)))
-                .expected = Some("a band or total with totals on both sides (not the band at the healthy end)".into());
+            self.err(p, tr!("the clinical range of `{}` would start at {}: nobody would be on one side of it", "`{}` 的临床范围将从 {} 开始：其一侧不会有任何人", s.id, s.format_total(units)))
+                .expected = Some(tr!("a band or total with totals on both sides (not the band at the healthy end)", "两侧都有总分的分级或总分（不是健康一端的分级）"));
             return None;
         }
         Some(units)
@@ -316,7 +328,7 @@ impl Checker<'_> {
         if let Err(expected) = check(r.value) {
             self.err(
                 &format!("{path}.value"),
-                format!("{what} {} is out of range", r.value),
+                tr!("{what} {} is out of range", "{what} {} 超出范围", r.value),
             )
             .expected = Some(expected.into());
             ok = false;
@@ -324,9 +336,15 @@ impl Checker<'_> {
         if r.source.trim().is_empty() {
             self.err(
                 &format!("{path}.source"),
-                format!("{what} without a source: a published value names where it was published"),
+                tr!(
+                    "{what} without a source: a published value names where it was published",
+                    "{what}没有来源：已发表的数值须写明发表出处"
+                ),
             )
-            .expected = Some("\"author, year, journal, table\"".into());
+            .expected = Some(tr!(
+                "\"author, year, journal, table\"",
+                "\"作者, 年份, 期刊, 表\""
+            ));
             ok = false;
         }
         ok.then_some(Sourced {

@@ -504,6 +504,8 @@ impl<W: Write> Sink<W> {
                                             .find(|(id, _)| id == v)
                                             .map_or(v, |(_, label)| label.as_str())
                                     })
+                                    // a value shown as nothing (`no`) takes no space
+                                    .filter(|v| !v.is_empty())
                                     .collect();
                                 parts.join(" ")
                             })

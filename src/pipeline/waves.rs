@@ -126,7 +126,9 @@ impl WaveReader {
             (Scores::Scored { facts, reasons }, Some(map)) => {
                 for (k, d) in self.decimals.iter().enumerate() {
                     let fact = map.facts[k].and_then(|f| facts.get(f));
-                    let prorated = map.prorated[k].is_some_and(|c| cell(c).trim() == "true");
+                    // not known to be a full total (no `_prorated` column, or
+                    // not `false` in it): an estimate, never an improvement
+                    let prorated = map.prorated[k].is_none_or(|c| cell(c).trim() != "false");
                     #[allow(clippy::cast_possible_truncation)] // checked totals are small
                     let total = fact.and_then(|f| f.total).map(|x| Total {
                         units: (x * 10f64.powi(i32::from(*d))).round() as i64,
@@ -196,7 +198,7 @@ pub fn change_rules(
         Resolve::Absent => Resolved::Var(Var::Absent),
         Resolve::Error(m) => Resolved::Error(m),
         Resolve::NotChange if battery.lookup(name).is_some() || names.contains(name) => Resolved::Row,
-        Resolve::NotChange => Resolved::Error(format!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)")),
+        Resolve::NotChange => Resolved::Error(crate::messages::tr!("rule names `{name}`, which is no item, scale or change variable of any known instrument (is it a typo?)", "规则引用的 `{name}` 不是任何已知量表的题目、分量表或变化变量（是否拼错了？）")),
     }
     };
     policy.bind_vars(&mut resolve, &domain)
@@ -208,15 +210,16 @@ pub fn change_rules(
 pub fn person_level(
     (policy, rules): (&Policy, &VarRules<Var>),
     (p, j): (&Person, &Judged),
-    (decimals, labels): (&[u8], &[String]),
-    lang: Lang,
+    decimals: &[u8],
+    naming: &person::Naming<'_>,
     reasons: &mut String,
 ) -> Level {
     reasons.clear();
     let get = |v: &Var| person::value(v, p, j, decimals);
-    let by_change = policy.evaluate_vars(rules, &get, lang, reasons);
+    let say = |name: &str| person::unknown_phrase(name, p, j, naming);
+    let by_change = policy.evaluate_vars(rules, (&get, &say), naming.lang, reasons);
     if let Some((k, latest)) = p.latest().and_then(|k| p.waves[k].as_ref().map(|r| (k, r))) {
-        let label = labels.get(k).map_or("", String::as_str);
+        let label = naming.labels.get(k).map_or("", String::as_str);
         for r in latest
             .reasons
             .split(REASON_SEPARATOR)
@@ -294,7 +297,41 @@ impl<'s> Waves<'s> {
                 .scales()
                 .all(|(_, _, s)| has(&format!("{}_total", s.id)))
             && !self.battery.items().all(|(_, _, i)| has(&i.id));
+        // scored, but not with every instrument of -i: no answers to score again
+        let totals: Vec<String> = self
+            .battery
+            .scales()
+            .map(|(_, _, s)| format!("{}_total", s.id))
+            .collect();
+        let absent: Vec<&str> = totals
+            .iter()
+            .filter(|t| !has(t))
+            .map(String::as_str)
+            .collect();
+        let no_items = !self.battery.items().any(|(_, _, i)| has(&i.id));
+        if has("risk_level") && absent.len() < totals.len() && !absent.is_empty() && no_items {
+            let (name, absent) = (&input.table.name, absent.join(", "));
+            anyhow::bail!(crate::messages::tr!(
+                "{name} is a file `score` wrote, without {absent}: it was scored without some instrument of -i; give -i only the instruments every wave was scored with",
+                "{name} 是 `score` 写出的文件，但没有 {absent}：评分时没有包含 -i 中的某个量表；-i 请只给出每次筛查都评分过的量表"
+            ));
+        }
         let setup = if is_scored { self.scored } else { self.raw };
+        if is_scored {
+            let missing: Vec<String> = self
+                .battery
+                .scales()
+                .map(|(_, _, s)| format!("{}_prorated", s.id))
+                .filter(|c| !has(c))
+                .collect();
+            if !missing.is_empty() {
+                let (name, cols) = (&input.table.name, missing.join(", "));
+                eprintln!("{}{}", crate::messages::warning(), crate::messages::tr!(
+                    "{name} lacks {cols}: whether its totals were prorated is not known, so no improvement from or to them counts as reliable (`uncertain`)",
+                    "{name} 没有 {cols} 列：无法知道其总分是否按比例估算，因此与之相比的改善都不算可靠改善（`uncertain`）"
+                ));
+            }
+        }
         let id_col = match o.id_column {
             Some(c) => input.column("--id-column", c.trim())?,
             None => input.find("id").ok_or_else(|| {
@@ -353,15 +390,151 @@ impl<'s> Waves<'s> {
         })?;
         for (n, v) in &bad_waves {
             let (col, expected) = (o.wave_column.unwrap_or_default(), self.labels.join(", "));
-            eprintln!("{}{}", crate::messages::error(), crate::messages::tr!(
-                "row {n}, column {col}: '{v}' is not a wave of --waves ({expected}); the row is not counted",
-                "第 {n} 行，「{col}」列：'{v}' 不是 --waves 中的一次（{expected}）；该行不计入"
-            ));
+            // an empty cell names no wave, whether or not --waves was given
+            let msg = if v.is_empty() {
+                crate::messages::tr!(
+                    "row {n}, column {col}: the wave is empty, so the row belongs to no wave; the row is not counted",
+                    "第 {n} 行，「{col}」列：筛查批次为空，该行不属于任何一次筛查；该行不计入"
+                )
+            } else {
+                crate::messages::tr!(
+                    "row {n}, column {col}: '{v}' is not a wave of --waves ({expected}); the row is not counted",
+                    "第 {n} 行，「{col}」列：'{v}' 不是 --waves 中的一次（{expected}）；该行不计入"
+                )
+            };
+            eprintln!("{}{msg}", crate::messages::error());
         }
         let c = &rows.counts;
         let read = crate::messages::pick("read", "读取");
         c.end_notes_with(&rows.name, read, read);
-        self.problems += c.problems() + bad_waves.len() as u64;
+        let found = c.problems() + bad_waves.len() as u64;
+        // the messages above say row and column, not which wave's file
+        if found > 0 {
+            let name = &rows.name;
+            let line = match (wave_col, self.labels.get(w)) {
+                (None, Some(label)) => crate::messages::tr!(
+                    "the problem(s) above are in wave {label} ({name})",
+                    "以上问题出自筛查 {label}（{name}）"
+                ),
+                _ => crate::messages::tr!(
+                    "the problem(s) above are in {name}",
+                    "以上问题出自 {name}"
+                ),
+            };
+            eprintln!("{}{line}", crate::messages::note());
+        }
+        self.problems += found;
         Ok(c.stopped.is_none() && c.rows > 0)
+    }
+}
+
+/// A scale or instrument id as people say it: `PHQ-9`, `DASS-21 depression`.
+pub fn shown_name(battery: &Battery, id: &str, lang: Lang) -> String {
+    for inst in &battery.instruments {
+        if inst.id == id {
+            return inst.short_name(lang);
+        }
+        if let Some(k) = inst.scale_index(id) {
+            return match inst.scales.len() {
+                1 => inst.short_name(lang),
+                _ => inst.scale_name(k, lang),
+            };
+        }
+    }
+    id.to_string()
+}
+
+/// The wave files and their labels (`--waves`, else the file names; a
+/// long file finds its labels as it reads).
+pub fn wave_files(
+    waves: &[std::path::PathBuf],
+    given: &[String],
+    wave_column: bool,
+) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>)> {
+    if wave_column {
+        let n = waves.len();
+        anyhow::ensure!(
+            n == 1,
+            crate::messages::tr!(
+                "--wave-column reads one long file, not {n}",
+                "--wave-column 只读取一个长格式文件，而不是 {n} 个"
+            )
+        );
+        return Ok((waves.to_vec(), given.to_vec()));
+    }
+    anyhow::ensure!(
+        waves.len() >= 2,
+        crate::messages::tr!(
+            "change needs two waves or more (or one long file with --wave-column)",
+            "change 需要至少两次筛查的文件（或一个长格式文件加 --wave-column）"
+        )
+    );
+    let labels: Vec<String> = if given.is_empty() {
+        waves
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    return "stdin".to_string();
+                }
+                p.file_stem().map_or_else(
+                    || p.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        let (l, f) = (given.len(), waves.len());
+        anyhow::ensure!(
+            l == f,
+            crate::messages::tr!(
+                "--waves names {l} waves but {f} files are given",
+                "--waves 给出 {l} 个标签，但有 {f} 个文件"
+            )
+        );
+        given.to_vec()
+    };
+    // the same file twice would show everyone unchanged: a mistake, never a wave
+    let mut files = std::collections::HashMap::new();
+    for (k, f) in waves.iter().enumerate() {
+        if f.as_os_str() == "-" {
+            continue;
+        }
+        let Ok(real) = std::fs::canonicalize(f) else {
+            continue;
+        };
+        if let Some(first) = files.insert(real, k) {
+            let (l1, l2, file) = (&labels[first], &labels[k], f.display());
+            anyhow::bail!(crate::messages::tr!(
+                "waves {l1} and {l2} are the same file ({file}): give each wave's own file",
+                "筛查 {l1} 与 {l2} 是同一个文件（{file}）：请给出每次筛查各自的文件"
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for l in &labels {
+        anyhow::ensure!(
+            seen.insert(l),
+            crate::messages::tr!(
+                "two waves are labelled `{l}`: give --waves",
+                "两次筛查的标签都是 `{l}`：请用 --waves 指定"
+            )
+        );
+    }
+    Ok((waves.to_vec(), labels))
+}
+
+/// A wave of --waves that no row names: everyone would be "not re-screened".
+pub fn warn_empty_waves(people: &crate::change::link::People, labels: &[String]) {
+    for (w, label) in labels.iter().enumerate() {
+        if !people.people.values().any(|p| p.waves[w].is_some()) {
+            eprintln!(
+                "{}{}",
+                crate::messages::warning(),
+                crate::messages::tr!(
+                    "no row is of wave {label}: nobody was screened at it (a label of --waves mistyped?)",
+                    "没有任何行属于筛查 {label}：此次无人筛查（--waves 的标签写错了？）"
+                )
+            );
+        }
     }
 }

@@ -87,9 +87,9 @@ impl Policy {
                     }
                     if rows > 0 {
                         errs.push(
-                            Diagnostic::new(&self.file, &path, "a rule names change variables and items or totals of one wave together: the two are decided at different times".to_string())
+                            Diagnostic::new(&self.file, &path, crate::messages::tr!("a rule names change variables and items or totals of one wave together: the two are decided at different times", "一条规则同时引用了变化变量和单次筛查的题目或总分：两者在不同时候判定"))
                                 .at(self.index_spans.span(&path))
-                                .expected("two rules, one of each"),
+                                .expected(crate::messages::pick("two rules, one of each", "分成两条规则，各引用一种")),
                         );
                         continue;
                     }
@@ -101,7 +101,10 @@ impl Policy {
                             errs.push(
                                 Diagnostic::new(&self.file, &p, m)
                                     .at(self.index_spans.span(&p))
-                                    .expected("a threshold some change reaches"),
+                                    .expected(crate::messages::pick(
+                                        "a threshold some change reaches",
+                                        "某个变化能达到的阈值",
+                                    )),
                             );
                         }
                     }
@@ -127,16 +130,17 @@ impl Policy {
 
     /// Evaluate the rules: the highest level of those that fired, and at
     /// least a rule's `if_missing` when a variable it needs is missing.
-    /// Reasons are appended to `reasons` (`; `-joined).
+    /// Reasons are appended to `reasons` (`; `-joined); `say` names a
+    /// missing variable as people say it (`PHQ-9 change unknown (…)`).
     pub fn evaluate_vars<R>(
         &self,
         rules: &VarRules<R>,
-        get: &impl Fn(&R) -> Val,
+        (get, say): (&impl Fn(&R) -> Val, &dyn Fn(&str) -> String),
         lang: Lang,
         reasons: &mut String,
     ) -> Level {
         let mut level = Level(0);
-        let mut missing_names: Vec<&str> = Vec::new();
+        let mut missing_names: Vec<String> = Vec::new();
         for r in &rules.rules {
             let mut missing = Vec::new();
             match r.when.eval(get, &mut missing) {
@@ -146,9 +150,11 @@ impl Policy {
                 }
                 Tri::Unknown if r.if_missing > Level(0) => {
                     level = level.max(r.if_missing);
+                    // two variables of one scale read alike: said once
                     for m in missing {
-                        if !missing_names.contains(&m) {
-                            missing_names.push(m);
+                        let said = say(m);
+                        if !missing_names.contains(&said) {
+                            missing_names.push(said);
                         }
                     }
                 }
@@ -159,8 +165,8 @@ impl Policy {
             push(
                 reasons,
                 &match lang {
-                    Lang::En => format!("cannot rule out: {name} missing"),
-                    Lang::Zh => format!("无法排除：{name} 缺失"),
+                    Lang::En => format!("cannot rule out: {name}"),
+                    Lang::Zh => format!("无法排除：{name}"),
                 },
             );
         }
@@ -217,8 +223,15 @@ mod tests {
         let rules = policy.bind_vars(&mut resolve, &|_| None).unwrap();
         let eval = |vals: [Val; 3]| {
             let mut why = String::new();
-            let l =
-                policy.evaluate_vars(&rules, &|r: &u8| vals[usize::from(*r)], Lang::En, &mut why);
+            let l = {
+                let say = |n: &str| format!("{n} missing");
+                policy.evaluate_vars(
+                    &rules,
+                    (&|r: &u8| vals[usize::from(*r)], &say),
+                    Lang::En,
+                    &mut why,
+                )
+            };
             (policy.level_id(l).to_string(), why)
         };
         let k = |v| Val::Known(Fixed::int(v));

@@ -486,6 +486,9 @@ pub struct Bound {
     pub missing_critical: Level,
     /// How many rules were skipped because their instruments are not in the run.
     pub skipped: usize,
+    /// How many rules are on change between waves (used by `psyscreen
+    /// change`, skipped per row); not counted in `skipped`.
+    pub change_rules: usize,
     /// Every item and scale id of the run as people name it (`PHQ-9 item 9`),
     /// for the reasons.
     pub names: HashMap<String, Text>,
@@ -517,19 +520,28 @@ impl Policy {
         let mut errs = Vec::new();
         let mut rules = Vec::new();
         let mut skipped = 0;
+        let mut change_rules = 0;
         for r in &self.rules {
             let path = format!("{}.when", r.path);
+            let mut on_change = false;
             let bound = r.when.bind(&path, &mut |name: &str| match battery.lookup(name) {
                 Some(x) => Ok(x),
                 None if catalog.is_known(name) => Ok(Ref::Absent),
                 // a change variable: decided by `psyscreen change`, not per row
-                None if is_change_variable(name, battery, catalog) => Ok(Ref::Absent),
+                None if is_change_variable(name, battery, catalog) => {
+                    on_change = true;
+                    Ok(Ref::Absent)
+                }
                 None => Err(tr!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)", "规则引用的 `{name}` 不是任何已知量表的题目或分量表（是否拼错了？）")),
             });
             match bound {
                 Ok(when) => {
                     if when.targets().iter().all(|t| **t == Ref::Absent) {
-                        skipped += 1;
+                        if on_change {
+                            change_rules += 1;
+                        } else {
+                            skipped += 1;
+                        }
                         continue;
                     }
                     let mut parts = Vec::new();
@@ -604,6 +616,7 @@ impl Policy {
             critical,
             missing_critical: self.missing_critical,
             skipped,
+            change_rules,
             names,
         })
     }

@@ -17,7 +17,7 @@ use crate::root;
 /// left out. The size is set from this side once the terminal exists, and
 /// the shell waits until it sees that size before psyscreen starts, so
 /// psyscreen reads it whatever size the terminal was opened with.
-fn on_terminal(cols: u16, rows: u16, args: &str) -> String {
+pub(crate) fn on_terminal(cols: u16, rows: u16, args: &str) -> String {
     let mut cmd = Command::new("sh");
     cmd.current_dir(root())
         .env("NO_COLOR", "1")

@@ -851,3 +851,160 @@ fn a_missing_definition_file_is_said_in_chinese() {
         )
     );
 }
+
+/// `psyscreen change --lang zh` (issue 15 review): the reasons a person
+/// is flagged for, the people who could not be linked, the notes and the
+/// errors people can fix are Chinese; ids, wave labels and sources stay
+/// as written.
+#[test]
+fn change_says_in_chinese_what_people_act_on() {
+    let args = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut v = vec![
+            "change",
+            "examples/class-survey.csv",
+            "examples/class-survey-wave2.csv",
+            "-i",
+            "phq9,gad7",
+            "--waves",
+            "t1,t2",
+            "--lang",
+            "zh",
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let (stdout, stderr, code) = run(bin().current_dir(root()).args(args(&[
+        "--policy",
+        "policies/follow-up.yaml",
+        "--format",
+        "csv",
+    ])));
+    assert_eq!(code, 1, "{stderr}");
+    // not re-screened / a newcomer: what cannot be ruled out, as people say it
+    let row = |id: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("S7B05").ends_with(",monitor,关注,无法排除：PHQ-9 关键条目是否新出现阳性未知（t2 未筛查）; 无法排除：PHQ-9 变化未知（t2 未筛查）; 无法排除：GAD-7 变化未知（t2 未筛查）"), "{}", row("S7B05"));
+    assert!(row("S8A11").ends_with(",monitor,关注,无法排除：PHQ-9 变化未知（此前没有筛查）; 无法排除：GAD-7 变化未知（此前没有筛查）"), "{}", row("S8A11"));
+    for needle in [
+        "注意：phq9: |变化| >= 6（Lawn S",
+        "注意：以上问题出自筛查 t1（examples/class-survey.csv）\n",
+        "警告：未能关联（筛查次数不足）（2）：S7B05 (t1), S8A11 (t2)\n",
+        "31 人中 29 人在 2 次筛查（t1, t2）间关联\n",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    // a scale without published values: what to give, in Chinese
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "change",
+        "tests/data/change/who5-long.csv",
+        "-i",
+        "who5",
+        "--wave-column",
+        "wave",
+        "--sd",
+        "who5=3",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("错误：who5：给了 --sd 但没有信度：请同时给出 --reliability\nwho5_raw：此分量表没有声明已发表的可靠变化值：请给出 --reliability R 与 --sd SD"), "{stderr}");
+    // the same file twice
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "change",
+        "examples/class-survey.csv",
+        "examples/class-survey.csv",
+        "-i",
+        "phq9",
+        "--waves",
+        "t1,t2",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!((code, stderr.as_str()), (2, "错误：筛查 t1 与 t2 是同一个文件（examples/class-survey.csv）：请给出每次筛查各自的文件\n"));
+    // counts per group as tables: Chinese headers
+    let (stdout, _, _) = run(bin()
+        .current_dir(root())
+        .args(args(&["--by", "class", "--format", "table"])));
+    for h in [
+        "已关联",
+        "可靠改善",
+        "无可靠变化",
+        "可靠变差",
+        "康复",
+        "进入临床范围",
+        "风险变化",
+        "新出现风险",
+        "全部（已显示的组）",
+    ] {
+        assert!(stdout.contains(h), "{h}: {stdout}");
+    }
+}
+
+#[test]
+fn a_bad_change_block_is_explained_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(root().join("instruments/gad2.yaml")).unwrap();
+    let bad = yaml.replace(
+        "change:\n  higher_is: worse\n",
+        "change:\n  higher_is: worse\n  reliability: {value: 1.5, source: \"\"}\n  remission_below: 99\n  clinical_cutoff: nope\n",
+    );
+    assert_ne!(bad, yaml);
+    let f = write(dir.path(), "gad2x.yaml", &bad);
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "change",
+        "examples/class-survey.csv",
+        "examples/class-survey-wave2.csv",
+        "-i",
+        f.to_str().unwrap(),
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    for needle in [
+        "错误：信度 1.5 超出范围\n",
+        "错误：信度没有来源：已发表的数值须写明发表出处\n",
+        "错误：分量表 `gad2` 没有分级 `nope`\n",
+        "错误：`remission_below: 99` 不是 `gad2` 高于最低分的总分\n",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert!(!stderr.contains("out of range"), "{stderr}");
+}
+
+#[test]
+fn change_on_a_terminal_has_chinese_headers() {
+    let out = crate::table::on_terminal(
+        120,
+        24,
+        "change examples/class-survey.csv examples/class-survey-wave2.csv -i phq9,gad7 --waves t1,t2 --lang zh",
+    );
+    let first = out.lines().next().unwrap_or_default();
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        [
+            "id",
+            "状态",
+            "phq9",
+            "t1",
+            "t2",
+            "gad7",
+            "t1",
+            "t2",
+            "风险变化",
+            "级别",
+            "原因"
+        ],
+        "{out}"
+    );
+    let s7a03 = out.lines().find(|l| l.starts_with("S7A03")).unwrap();
+    // PHQ-9 11 → 4 (−7, from ≥ 10 to < 10); GAD-7 8 → 3 (−5, from ≥ 8 to < 8)
+    assert!(
+        s7a03.contains("11 4 可靠改善 康复") && s7a03.contains("8 3 可靠改善 康复"),
+        "{s7a03}"
+    );
+}

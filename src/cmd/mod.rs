@@ -92,6 +92,7 @@ fn open_group_input(
     setup: &Setup,
 ) -> anyhow::Result<(Input, Vec<usize>, Source)> {
     let input = Input::open(&group_spec(a), false)?;
+    crate::pipeline::check::say_header_rows(&input);
     let by = input.columns("--by", &a.by)?;
     let source = input.source(setup)?;
     if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {

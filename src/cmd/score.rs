@@ -60,6 +60,8 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             Exit::Error
         });
     }
+    // said after the rows' own messages, with the run's end
+    let header_rows = check::header_rows(&input);
     let source = input.source(&setup)?;
     if let Some(plan) = source.plan() {
         let labels = a.read.labels_export.as_deref();
@@ -181,6 +183,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     }
     if let Some(d) = &dups {
         d.end_note();
+    }
+    if let Some(note) = header_rows {
+        eprintln!("{note}");
     }
     if compact && !a.quiet {
         eprintln!(

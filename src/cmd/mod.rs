@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 form,
                 output,
                 force,
+                ..
             } => instruments::import(
                 (&source, file.as_deref(), form.as_deref()),
                 (output.as_deref(), force),
@@ -163,7 +164,9 @@ fn finish_unless_empty(out: Output, rows: u64) -> anyhow::Result<()> {
 fn lang_of(command: &Command) -> crate::instrument::Lang {
     let lang = match command {
         Command::Instruments(InstrumentsCmd::Show { lang, .. })
-        | Command::Policy(PolicyCmd::Show { lang, .. }) => *lang,
+        | Command::Policy(PolicyCmd::Show { lang, .. })
+        | Command::Instruments(InstrumentsCmd::Export { lang, .. })
+        | Command::Instruments(InstrumentsCmd::Import { lang, .. }) => *lang,
         Command::Score(a) => a.lang,
         Command::Summary(a) => a.input.lang,
         Command::Report(a) => a.input.lang,

@@ -771,3 +771,15 @@ fn change_links_by_the_platforms_response_id() {
     assert!(out.starts_with("ResponseId,status,"), "{out}");
     assert!(err.contains("linked 4 of 4 people"), "{err}");
 }
+
+#[test]
+fn from_naming_the_wrong_platform_is_said_in_chinese() {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--from", "wjx", "--lang", "zh"])
+        .arg(example("qualtrics-choice-text.csv")));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.contains("qualtrics-choice-text.csv: 看起来不是 问卷星 (wjx) 的导出：应当有 序号 与 提交答卷时间（或 所用时间）列"),
+        "{err}"
+    );
+}

@@ -62,10 +62,18 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     }
     // said after the rows' own messages, with the run's end
     let header_rows = check::header_rows(&input);
-    let source = input.source(&setup)?;
+    // a run that stops before any row still says which rows were headers
+    let with_note = |e: anyhow::Error| {
+        if let Some(note) = &header_rows {
+            eprintln!("{note}");
+        }
+        e
+    };
+    let source = input.source(&setup).map_err(with_note)?;
     if let Some(plan) = source.plan() {
         let labels = a.read.labels_export.as_deref();
-        check::refuse_wrong_codes(&input, plan, battery, codes, (labels, &setup.map))?;
+        check::refuse_wrong_codes(&input, plan, battery, codes, (labels, &setup.map))
+            .map_err(with_note)?;
     }
     let id = match &a.id_column {
         Some(c) => Some(input.column("--id-column", c)?),

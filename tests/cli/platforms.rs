@@ -783,3 +783,37 @@ fn from_naming_the_wrong_platform_is_said_in_chinese() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_stopped_before_any_row_still_says_the_header_row() {
+    // a table with SurveyMonkey's id columns, labels as answers, and no id
+    // for its first person: row 2 looks like SurveyMonkey's statements row.
+    // The run stops (no item found) and says why; --from plain scores it.
+    let dir = tempfile::tempdir().unwrap();
+    let row = |answer: &str| vec![answer; 9].join(",");
+    let file = write(
+        dir.path(),
+        "labels.csv",
+        &format!(
+            "Respondent ID,Collector ID,{PHQ9_HEADER}\n,,{}\n115,431,{}\n",
+            row("Nearly every day"),
+            row("Not at all")
+        ),
+    );
+    let (out, err, code) = run(bin().args(["score", "-i", "phq9"]).arg(&file));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.starts_with(&format!(
+            "note: {}: row 2 is a header row of a SurveyMonkey export, not answers (answers from row 3); `--from plain` reads every row after row 1 as answers\nerror: no item columns found",
+            file.display()
+        )),
+        "{err}"
+    );
+    // Nearly every day = 3 on 9 items: 27; Not at all = 0
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv", "--from", "plain"])
+        .arg(&file));
+    assert_eq!(code, 0, "{err}");
+    let totals: Vec<String> = scores(&out).1.into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(totals, ["27", "0"]);
+}

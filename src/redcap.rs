@@ -295,6 +295,12 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
     for (name, calc) in calcs {
         read_calc(&mut sk, &name, &calc);
     }
+    if sk.items.is_empty() && forms.is_empty() {
+        bail!(tr!(
+            "{file} has no fields: only its header",
+            "{file} 没有字段：只有表头"
+        ));
+    }
     if sk.items.is_empty() {
         bail!(tr!(
             "{file} has no radio or dropdown field in form `{form}`; its forms are: {}",

@@ -719,3 +719,22 @@ fn import_says_in_chinese_what_needs_a_person() {
         "{err}"
     );
 }
+
+#[test]
+fn a_redcap_dictionary_with_only_its_header_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = export("gad7", "--redcap")
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let dict = write(dir.path(), "header-only.csv", &format!("{header}\n"));
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import", "redcap", "--form", "gad7"])
+        .arg(&dict));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.contains("header-only.csv has no fields: only its header"),
+        "{err}"
+    );
+}

@@ -790,7 +790,7 @@ fn a_run_stopped_before_any_row_still_says_the_header_row() {
     // for its first person: row 2 looks like SurveyMonkey's statements row.
     // The run stops (no item found) and says why; --from plain scores it.
     let dir = tempfile::tempdir().unwrap();
-    let row = |answer: &str| vec![answer; 9].join(",");
+    let row = |answer: &str| [answer; 9].join(",");
     let file = write(
         dir.path(),
         "labels.csv",

@@ -738,3 +738,25 @@ fn a_redcap_dictionary_with_only_its_header_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn skip_logic_enable_when_cannot_say_is_said_in_chinese() {
+    // K10 with item 3 asked only when items 1 and 2 are both above 1:
+    // "all of" two comparisons that each hold for several answers
+    let text = std::fs::read_to_string(root().join("instruments/k10.yaml"))
+        .unwrap()
+        .replace(
+            "asked_if: \"k10_2 > 1\", if_skipped: 1",
+            "asked_if: {all: [\"k10_1 > 1\", \"k10_2 > 1\"]}, if_skipped: 1",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "k10-both.yaml", &text);
+    let (out, err, code) = run(bin()
+        .args(["instruments", "export", "--fhir", "--lang", "zh"])
+        .arg(&file));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert_eq!(
+        err,
+        "错误：题目 `k10_3`：其 asked_if（k10_1 > 1 and k10_2 > 1）无法写成 FHIR enableWhen（只能是一个比较、任一比较，或每个都针对单一答案的全部比较）\n"
+    );
+}

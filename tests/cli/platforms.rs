@@ -817,3 +817,77 @@ fn a_run_stopped_before_any_row_still_says_the_header_row() {
     let totals: Vec<String> = scores(&out).1.into_iter().map(|(t, _, _)| t).collect();
     assert_eq!(totals, ["27", "0"]);
 }
+
+#[test]
+fn every_export_summarises_reports_and_links_across_waves() {
+    // (file, a column to group by, flags, the id for `change` when the
+    // export has no response id); the four people's PHQ-9 totals 0, 5,
+    // 14, 20: mean (0 + 5 + 14 + 20) / 4 = 9.75
+    let cases: [(&str, &str, &[&str], &[&str]); 11] = [
+        ("qualtrics-choice-text.csv", "Status", &[], &[]),
+        ("qualtrics-recode-values.tsv", "Status", &[], &[]),
+        ("qualtrics-legacy.csv", "ResponseSet", &[], &[]),
+        ("surveymonkey.csv", "Collector ID", &[], &[]),
+        ("redcap-raw.csv", "phq9_complete", &[], &[]),
+        ("redcap-labels.csv", "Complete?", &[], &[]),
+        ("limesurvey-full.csv", "Start language", &[], &[]),
+        (
+            "google-forms.csv",
+            "Timestamp",
+            &[],
+            &["--id-column", "Timestamp"],
+        ),
+        ("tencent.csv", "用户类型", &[], &["--id-column", "编号"]),
+        ("wjx-text.csv", "来源", &[], &["--id-column", "序号"]),
+        (
+            "wjx-numbers.csv",
+            "来源",
+            &["--one-based"],
+            &["--id-column", "序号"],
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, by, flags, id) in cases {
+        let (out, err, code) = run(bin()
+            .args([
+                "summary",
+                "-i",
+                "phq9",
+                "--by",
+                by,
+                "--min-group",
+                "1",
+                "--format",
+                "csv",
+            ])
+            .arg(example(file))
+            .args(flags));
+        assert_eq!(code, 0, "{file}: {err}");
+        let all = out
+            .lines()
+            .find(|l| l.starts_with("all,"))
+            .unwrap_or_default();
+        assert!(all.starts_with("all,,4,false,0,9.75,"), "{file}: {out}");
+        let html = dir.path().join(format!("{file}.html"));
+        let (_, err, code) = run(bin()
+            .args(["report", "-i", "phq9", "--by", by, "--min-group", "1", "-o"])
+            .arg(&html)
+            .arg(example(file))
+            .args(flags));
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(html.exists(), "{file}");
+        // the same export as two waves: everyone linked, no change
+        let (out, err, code) = run(bin()
+            .args(["change", "-i", "phq9", "--waves", "a,b", "--format", "csv"])
+            .args(id)
+            .arg(example(file))
+            .arg(example(file))
+            .args(flags));
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(
+            err.contains("linked 4 of 4 people across 2 waves"),
+            "{file}: {err}"
+        );
+        assert_eq!(out.lines().count(), 5, "{file}: {out}");
+    }
+}

@@ -63,13 +63,11 @@ impl Encoder {
 
     /// Instrument `k`'s resources for one row, each handed to `emit`
     /// (type, id, body) in turn; `scratch` holds the body.
-    #[allow(clippy::too_many_arguments)]
     pub fn row(
         &self,
         (k, inst): (usize, &Instrument),
         (as_read, results): (&[Answer], &[ScaleResult]),
-        who: &Respondent<'_>,
-        outcome: &Outcome<'_>,
+        (who, outcome): (&Respondent<'_>, &Outcome<'_>),
         refs: Refs,
         scratch: &mut Vec<u8>,
         mut emit: impl FnMut(&'static str, &str, &[u8]),
@@ -421,8 +419,7 @@ mod tests {
                     encoder.row(
                         (k, inst),
                         (&answers[..], &results[..]),
-                        &who,
-                        &outcome,
+                        (&who, &outcome),
                         refs,
                         &mut scratch,
                         |kind, id, body| {

@@ -148,8 +148,7 @@ impl<'a, W: Write> FhirWriter<'a, W> {
             self.encoder.row(
                 (k, inst),
                 slices,
-                &who,
-                &outcome,
+                (&who, &outcome),
                 refs,
                 &mut self.scratch,
                 emit,

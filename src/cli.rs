@@ -131,6 +131,9 @@ psyscreen instruments export gad7 --redcap -o gad7_dictionary.csv"
         /// Overwrite the -o file if it exists.
         #[arg(long)]
         force: bool,
+        /// Language of messages.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
     /// Read an instrument from a FHIR Questionnaire (FILE.json) or a REDCap dictionary (redcap DICT.csv --form NAME) into a psyscreen YAML skeleton.
     #[command(
@@ -156,6 +159,9 @@ psyscreen instruments import redcap dictionary.csv --form gad7 -o my/gad7.yaml"
         /// Overwrite the -o file if it exists.
         #[arg(long)]
         force: bool,
+        /// Language of messages (the list of what needs a person, errors).
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
 }
 

@@ -3,6 +3,7 @@
 //! calculated field per scale, skip logic as branching logic), and a
 //! dictionary's form read back into an instrument skeleton.
 
+use crate::messages::tr;
 use anyhow::{bail, Context as _};
 
 use crate::condition::{Cond, Op};
@@ -189,10 +190,11 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
         col(HEADER[LABEL]),
         col(HEADER[CHOICES]),
     ) else {
-        bail!(
+        bail!(tr!(
             "{file} is not a REDCap data dictionary: its header lacks {:?}",
+            "{file} 不是 REDCap 数据字典：表头缺少 {:?}",
             &HEADER[..6]
-        );
+        ));
     };
     let branch_c = col(HEADER[BRANCHING]);
     let note_c = col(HEADER[ANNOTATION]);
@@ -203,8 +205,10 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
         name: form.to_string(),
         ..Skeleton::default()
     };
-    sk.todo
-        .push("version and name: REDCap has none; `1.0` and the form name are placeholders".into());
+    sk.todo.push(tr!(
+        "version and name: REDCap has none; `1.0` and the form name are placeholders",
+        "版本与名称：REDCap 中没有；`1.0` 与表单名只是占位"
+    ));
     let mut forms = Vec::new();
     let mut calcs = Vec::new();
     let mut first = true;
@@ -229,7 +233,7 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
                 let options = match choices(&get(choices_c)) {
                     Some(o) => o,
                     None => {
-                        sk.todo.push(format!("field `{name}` (row {}): its choices are not `value, label | …` with whole-number values: not read", n + 2));
+                        sk.todo.push(tr!("field `{name}` (row {}): its choices are not `value, label | …` with whole-number values: not read", "字段 `{name}`（第 {} 行）：选项不是带整数值的 `值, 标签 | …`：未读取", n + 2));
                         continue;
                     }
                 };
@@ -261,13 +265,15 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
                 let asked_if = branch_c.map(get).filter(|b| !b.is_empty()).and_then(|b| {
                     let c = read_branching(&b);
                     if c.is_none() {
-                        sk.todo.push(format!("field `{name}`: branching logic `{b}` could not be read: asked_if needs a person"));
+                        sk.todo.push(tr!("field `{name}`: branching logic `{b}` could not be read: asked_if needs a person", "字段 `{name}`：分支逻辑 `{b}` 无法读取：asked_if 需要人工填写"));
                     }
                     c
                 });
                 let Some(id) = id_of(&name) else {
-                    sk.todo
-                        .push(format!("field `{name}`: not a psyscreen id: not read"));
+                    sk.todo.push(tr!(
+                        "field `{name}`: not a psyscreen id: not read",
+                        "字段 `{name}`：不是 psyscreen 可用的 id：未读取"
+                    ));
                     continue;
                 };
                 sk.items.push(SkeletonItem {
@@ -280,29 +286,38 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
             }
             "calc" => calcs.push((name, get(choices_c))),
             "descriptive" => {}
-            other => sk.todo.push(format!(
-                "field `{name}` ({other}): not a question with fixed answers: not read"
+            other => sk.todo.push(tr!(
+                "field `{name}` ({other}): not a question with fixed answers: not read",
+                "字段 `{name}`（{other}）：不是固定选项的题目：未读取"
             )),
         }
     }
     for (name, calc) in calcs {
         read_calc(&mut sk, &name, &calc);
     }
+    if sk.items.is_empty() && forms.is_empty() {
+        bail!(tr!(
+            "{file} has no fields: only its header",
+            "{file} 没有字段：只有表头"
+        ));
+    }
     if sk.items.is_empty() {
-        bail!(
+        bail!(tr!(
             "{file} has no radio or dropdown field in form `{form}`; its forms are: {}",
+            "{file} 的表单 `{form}` 中没有 radio 或 dropdown 字段；它的表单有：{}",
             forms.join(", ")
-        );
+        ));
     }
     if sk.scales.is_empty() {
         let all: Vec<String> = sk.items.iter().map(|i| i.id.clone()).collect();
         sk.scales.push((sk.id.clone(), all));
-        sk.todo.push(format!(
+        sk.todo.push(tr!(
             "scales: the form has no calculated field; `{}` sums every item as a start",
+            "分量表：该表单没有计算字段；`{}` 暂以全部题目求和",
             sk.id
         ));
     }
-    sk.todo.push("citation, licence, bands, the missing-data rule, critical items and known-answer tests: from the published source".into());
+    sk.todo.push(tr!("citation, licence, bands, the missing-data rule, critical items and known-answer tests: from the published source", "出处、许可、分级、缺失数据规则、危机题目与已知答案测试：请依据正式发表的来源填写"));
     Ok(sk)
 }
 
@@ -312,8 +327,9 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
 fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
     let id = name.strip_suffix("_total").unwrap_or(name).to_string();
     let Some(scale_id) = id_of(&id) else {
-        sk.todo.push(format!(
-            "calculated field `{name}`: not a psyscreen id: not read"
+        sk.todo.push(tr!(
+            "calculated field `{name}`: not a psyscreen id: not read",
+            "计算字段 `{name}`：不是 psyscreen 可用的 id：未读取"
         ));
         return;
     };
@@ -373,9 +389,9 @@ fn read_calc(sk: &mut Skeleton, name: &str, calc: &str) {
         }
     }
     sk.todo.push(if plain {
-        format!("scale `{scale_id}` read from `{name}` (a sum): check the missing-data rule")
+        tr!("scale `{scale_id}` read from `{name}` (a sum): check the missing-data rule", "分量表 `{scale_id}` 读自 `{name}`（求和）：请核对缺失数据规则")
     } else {
-        format!("scale `{scale_id}` from `{name}` = `{calc}`: only its fields were read (method sum); means, multipliers and other terms need a person")
+        tr!("scale `{scale_id}` from `{name}` = `{calc}`: only its fields were read (method sum); means, multipliers and other terms need a person", "分量表 `{scale_id}` 来自 `{name}` = `{calc}`：只读取了其中的字段（按求和）；均值、乘数等其他计算需要人工填写")
     });
     sk.scales.push((scale_id, fields_in(calc)));
 }

@@ -27,6 +27,13 @@ use crate::summary::Groups;
 
 pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let lang: Lang = a.lang.into();
+    // one labels download cannot stand for several waves: not ignored
+    if a.read.labels_export.is_some() {
+        anyhow::bail!(tr!(
+            "--labels-export pairs one export with its labels download; change reads several waves: check each with `psyscreen score WAVE --check --labels-export FILE`, then give --codes-as-is",
+            "--labels-export 只能对应一个导出文件的标签版下载；change 读取多个波次：请先对每个波次运行 `psyscreen score 波次文件 --check --labels-export 文件`，再加 --codes-as-is"
+        ));
+    }
     let insts = instrument::resolve(&a.instruments)?;
     let battery = Battery::new(insts.clone());
     let (params, notes) = params(&battery, (&a.reliability, &a.sd, &a.reliable_change))?;
@@ -58,6 +65,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
         wave_column: a.wave_column.as_deref(),
         fixed: !a.labels.is_empty(),
         one_based: a.one_based,
+        codes_as_is: a.read.codes_as_is,
         lang,
     };
     for (w, file) in files.iter().enumerate() {

@@ -1,3 +1,4 @@
+use crate::messages::tr;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -179,21 +180,22 @@ pub fn import(
     let (path, skeleton, from) = match (source, file) {
         ("redcap", Some(dict)) => {
             let Some(form) = form else {
-                anyhow::bail!("import redcap needs --form NAME: the form (instrument) to read from {}", dict.display());
+                anyhow::bail!(tr!("import redcap needs --form NAME: the form (instrument) to read from {}", "import redcap 需要 --form 表单名：要从 {} 读取的表单（instrument）", dict.display()));
             };
             let text = read_text(dict)?;
             let name = dict.display().to_string();
             let sk = crate::redcap::import(&name, &text, form)?;
             (dict.to_path_buf(), sk, format!("REDCap data dictionary {name}, form {form}"))
         }
-        ("redcap", None) => anyhow::bail!("import redcap needs the data dictionary: psyscreen instruments import redcap DICT.csv --form NAME"),
-        (_, Some(extra)) => anyhow::bail!(
+        ("redcap", None) => anyhow::bail!(tr!("import redcap needs the data dictionary: psyscreen instruments import redcap DICT.csv --form NAME", "import redcap 需要数据字典：psyscreen instruments import redcap 字典.csv --form 表单名")),
+        (_, Some(extra)) => anyhow::bail!(tr!(
             "import takes one Questionnaire file, or `redcap DICT.csv --form NAME`; `{}` is one too many",
+            "import 只接受一个 Questionnaire 文件，或 `redcap 字典.csv --form 表单名`；`{}` 是多余的",
             extra.display()
-        ),
+        )),
         (json, None) => {
             if form.is_some() {
-                anyhow::bail!("--form is for REDCap dictionaries: psyscreen instruments import redcap DICT.csv --form NAME");
+                anyhow::bail!(tr!("--form is for REDCap dictionaries: psyscreen instruments import redcap DICT.csv --form NAME", "--form 用于 REDCap 数据字典：psyscreen instruments import redcap 字典.csv --form 表单名"));
             }
             let path = PathBuf::from(json);
             let text = read_text(&path)?;
@@ -205,11 +207,14 @@ pub fn import(
     let mut out = Output::open(output, force, &mut protected)?;
     out.write_all(skeleton.to_yaml(&from).as_bytes())?;
     out.finish()?;
+    let (items, sets) = (skeleton.items.len(), skeleton.response_sets.len());
     eprintln!(
-        "{}{} item(s), {} response set(s) read; needs a person before it can score:",
+        "{}{}",
         crate::messages::note(),
-        skeleton.items.len(),
-        skeleton.response_sets.len()
+        tr!(
+            "{items} item(s), {sets} response set(s) read; needs a person before it can score:",
+            "已读取 {items} 个题目、{sets} 组选项；计分之前需要人工完成："
+        )
     );
     for t in &skeleton.todo {
         eprintln!("  - {}", crate::printable::printable_line(t));
@@ -219,5 +224,17 @@ pub fn import(
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
     let bytes = crate::capped::read_capped(path, "file", crate::capped::CONFIG_LIMIT)?;
-    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8", path.display()))
+    if let Ok(text) = String::from_utf8(bytes.clone()) {
+        return Ok(text);
+    }
+    // a dictionary saved by Excel on a Chinese Windows: GBK (GB18030)
+    let (text, malformed) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
+    if malformed {
+        let file = path.display();
+        anyhow::bail!(tr!(
+            "{file} is neither UTF-8 nor GBK/GB18030: save it as UTF-8 CSV",
+            "{file} 既不是 UTF-8 也不是 GBK/GB18030：请另存为 UTF-8 CSV"
+        ));
+    }
+    Ok(text.into_owned())
 }

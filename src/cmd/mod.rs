@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 form,
                 output,
                 force,
+                ..
             } => instruments::import(
                 (&source, file.as_deref(), form.as_deref()),
                 (output.as_deref(), force),
@@ -101,6 +102,7 @@ fn open_group_input(
     setup: &Setup,
 ) -> anyhow::Result<(Input, Vec<usize>, Source)> {
     let input = Input::open(&group_spec(a), false)?;
+    crate::pipeline::check::say_header_rows(&input);
     let by = input.columns("--by", &a.by)?;
     let source = input.source(setup)?;
     if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {
@@ -172,7 +174,9 @@ fn finish_unless_empty(out: Output, rows: u64) -> anyhow::Result<()> {
 fn lang_of(command: &Command) -> crate::instrument::Lang {
     let lang = match command {
         Command::Instruments(InstrumentsCmd::Show { lang, .. })
-        | Command::Policy(PolicyCmd::Show { lang, .. }) => *lang,
+        | Command::Policy(PolicyCmd::Show { lang, .. })
+        | Command::Instruments(InstrumentsCmd::Export { lang, .. })
+        | Command::Instruments(InstrumentsCmd::Import { lang, .. }) => *lang,
         Command::Score(a) => a.lang,
         Command::Summary(a) => a.input.lang,
         Command::Report(a) => a.input.lang,

@@ -62,10 +62,20 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
             Exit::Error
         });
     }
-    let source = input.source(&setup)?;
+    // said after the rows' own messages, with the run's end
+    let header_rows = check::header_rows(&input);
+    // a run that stops before any row still says which rows were headers
+    let with_note = |e: anyhow::Error| {
+        if let Some(note) = &header_rows {
+            eprintln!("{note}");
+        }
+        e
+    };
+    let source = input.source(&setup).map_err(with_note)?;
     if let Some(plan) = source.plan() {
         let labels = a.read.labels_export.as_deref();
-        check::refuse_wrong_codes(&input, plan, battery, codes, (labels, &setup.map))?;
+        check::refuse_wrong_codes(&input, plan, battery, codes, (labels, &setup.map))
+            .map_err(with_note)?;
     }
     let id = match &a.id_column {
         Some(c) => Some(input.column("--id-column", c)?),
@@ -188,6 +198,9 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     }
     if let Some(d) = &dups {
         d.end_note();
+    }
+    if let Some(note) = header_rows {
+        eprintln!("{note}");
     }
     if compact && !a.quiet {
         eprintln!(

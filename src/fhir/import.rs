@@ -4,7 +4,8 @@
 //! codes it carries. Scales, bands, the missing rule, critical items and
 //! known answers are not in a Questionnaire: the skeleton says so.
 
-use anyhow::{bail, Context as _};
+use crate::messages::tr;
+use anyhow::bail;
 use serde_json::Value;
 
 use super::{CANONICAL_BASE, EXTENSION_BASE, ITEM_WEIGHT};
@@ -14,12 +15,19 @@ const ORDINAL: &str = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
 
 /// Read a Questionnaire (JSON text). `file` names it in messages.
 pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
-    let q: Value = serde_json::from_str(text).with_context(|| format!("{file} is not JSON"))?;
+    let q: Value = serde_json::from_str(text).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        anyhow::anyhow!(tr!(
+            "{file}:{line}:{column}: not JSON: {e}",
+            "{file}:{line}:{column}：不是 JSON：{e}"
+        ))
+    })?;
     if q["resourceType"] != "Questionnaire" {
-        bail!(
+        bail!(tr!(
             "{file} is not a FHIR Questionnaire (resourceType is {})",
+            "{file} 不是 FHIR Questionnaire（resourceType 为 {}）",
             q["resourceType"]
-        );
+        ));
     }
     let str_of = |v: &Value| v.as_str().map(str::to_string);
     let mut sk = Skeleton {
@@ -38,13 +46,17 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
         .or_else(|| str_of(&q["id"]).as_deref().and_then(id_of))
         .or_else(|| str_of(&q["name"]).as_deref().and_then(id_of))
         .unwrap_or_else(|| {
-            sk.todo
-                .push("id: none could be read; `imported` is a placeholder".into());
+            sk.todo.push(tr!(
+                "id: none could be read; `imported` is a placeholder",
+                "id：无法读取；`imported` 只是占位"
+            ));
             "imported".into()
         });
     if q["version"].is_null() {
-        sk.todo
-            .push("version: the Questionnaire has none; 1.0 is a placeholder".into());
+        sk.todo.push(tr!(
+            "version: the Questionnaire has none; 1.0 is a placeholder",
+            "版本：该 Questionnaire 中没有；1.0 只是占位"
+        ));
     }
     sk.citation = str_of(&q["description"]).map(|d| {
         d.trim_end_matches(super::questionnaire::SCORED_BY)
@@ -61,15 +73,19 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
         read_item(&mut sk, &mut codes, item, n);
     }
     if sk.items.is_empty() {
-        bail!("{file}: no choice item with answer options was found");
+        bail!(tr!(
+            "{file}: no choice item with answer options was found",
+            "{file}：没有找到带答案选项（answerOption）的选择题"
+        ));
     }
     let all: Vec<String> = sk.items.iter().map(|i| i.id.clone()).collect();
     sk.scales.push((sk.id.clone(), all));
-    sk.todo.push(format!(
+    sk.todo.push(tr!(
         "scales: a Questionnaire has no scoring; `{}` sums every item as a start: check the items, method, multiplier and reverse items against the published scoring",
+        "分量表：Questionnaire 不含计分方法；`{}` 暂以全部题目求和：请对照正式发表的计分方法核对题目、方法、乘数与反向计分题",
         sk.id
     ));
-    sk.todo.push("bands, the missing-data rule, critical items and known-answer tests: from the published source".into());
+    sk.todo.push(tr!("bands, the missing-data rule, critical items and known-answer tests: from the published source", "分级、缺失数据规则、危机题目与已知答案测试：请依据正式发表的来源填写"));
     if !codes.system.is_empty() || !codes.items.is_empty() {
         sk.codes = Some(codes);
     }
@@ -94,8 +110,9 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
         return;
     }
     let Some(options) = item["answerOption"].as_array().filter(|o| !o.is_empty()) else {
-        sk.todo.push(format!(
+        sk.todo.push(tr!(
             "item `{link}` ({}) has no answerOption list (answerValueSet or free answer): not read",
+            "题目 `{link}`（{}）没有 answerOption 列表（answerValueSet 或自由作答）：未读取",
             item["type"].as_str().unwrap_or("?")
         ));
         return;
@@ -125,7 +142,7 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
         #[allow(clippy::cast_possible_truncation)]
         let weight = weight.filter(|w| w.fract() == 0.0).map(|w| w as i32);
         let Some(value) = numeric.or(weight) else {
-            sk.todo.push(format!("item `{id}`: an option has neither a numeric code nor a weight: its value needs a person"));
+            sk.todo.push(tr!("item `{id}`: an option has neither a numeric code nor a weight: its value needs a person", "题目 `{id}`：有选项既无数字编码也无权重：其分值需要人工填写"));
             return;
         };
         let label = coding["display"]
@@ -151,7 +168,7 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
             extension(o, ITEM_WEIGHT).and_then(Value::as_f64) == Some(f64::from(min + max - v))
         });
         if !weights_ok {
-            sk.todo.push(format!("item `{id}`: its weights are neither its values nor reversed: the scoring needs a person"));
+            sk.todo.push(tr!("item `{id}`: its weights are neither its values nor reversed: the scoring needs a person", "题目 `{id}`：权重既不等于选项值也不是反向：计分需要人工确认"));
         }
     }
     let set = set_for(sk, &item["answerOption"], &opts);
@@ -176,8 +193,9 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
         match parts {
             Some(p) => Some(asked_if_yaml(sk, &p, all)),
             None => {
-                sk.todo.push(format!(
-                    "item `{id}`: its enableWhen could not be read: asked_if needs a person"
+                sk.todo.push(tr!(
+                    "item `{id}`: its enableWhen could not be read: asked_if needs a person",
+                    "题目 `{id}`：其 enableWhen 无法读取：asked_if 需要人工填写"
                 ));
                 None
             }

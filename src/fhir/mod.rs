@@ -6,6 +6,7 @@
 //! instrument's canonical URL names the questionnaire and its answers.
 //! Words are those of a screen: "screen", "flag", "refer".
 
+pub mod encode;
 pub mod import;
 pub mod questionnaire;
 

@@ -4,6 +4,7 @@
 //! policy are psyscreen's and stay out: a form collects answers, psyscreen
 //! scores them.
 
+use crate::messages::tr;
 use serde_json::{json, Value};
 
 use super::{answer_coding, canonical, EXTENSION_BASE, ITEM_WEIGHT};
@@ -52,10 +53,11 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
         }
         if let Some(c) = &item.asked_if {
             let (when, behavior) = enable_when(inst, c).ok_or_else(|| {
-                anyhow::anyhow!(
+                anyhow::anyhow!(tr!(
                     "item `{}`: its asked_if ({c}) cannot be written as FHIR enableWhen (only one comparison, or any of them, or all of comparisons that each hold for one answer)",
+                    "题目 `{}`：其 asked_if（{c}）无法写成 FHIR enableWhen（只能是一个比较、任一比较，或每个都针对单一答案的全部比较）",
                     item.id
-                )
+                ))
             })?;
             q["enableWhen"] = Value::Array(when);
             if let Some(b) = behavior {

@@ -120,6 +120,7 @@ pub fn platform(input: &Input, findings: &[Finding], incomplete: bool) {
                     "识别为：{name} 导出（{variant}）"
                 )
             );
+            say_header_rows(input);
             if let Some(hint) = l.hint().filter(|_| incomplete) {
                 eprintln!("{}{hint}", crate::messages::note());
             }
@@ -148,6 +149,36 @@ pub fn platform(input: &Input, findings: &[Finding], incomplete: bool) {
             tr!("code book: ", "编码："),
             f.message
         );
+    }
+}
+
+/// A platform's extra header rows are skipped, never scored: say which
+/// rows, so that a plain table taken for an export loses no row unseen.
+/// The note, to print on stderr; `None` when no row was skipped.
+pub fn header_rows(input: &Input) -> Option<String> {
+    let l = input.table.layout.as_ref().filter(|l| l.extra_rows > 0)?;
+    let (name, platform) = (&input.table.name, l.name());
+    let last = 1 + l.extra_rows;
+    let first_answer = last + 1;
+    let rows = if last == 2 {
+        tr!("row 2 is a header row", "第 2 行")
+    } else {
+        tr!("rows 2–{last} are header rows", "第 2–{last} 行")
+    };
+    Some(format!(
+        "{}{}",
+        crate::messages::note(),
+        tr!(
+            "{name}: {rows} of a {platform} export, not answers (answers from row {first_answer}); `--from plain` reads every row after row 1 as answers",
+            "{name}：{rows}是 {platform} 导出的表头行，不是作答（作答从第 {first_answer} 行起）；`--from plain` 会把第 1 行之后的每一行都当作作答"
+        )
+    ))
+}
+
+/// Say `header_rows` now.
+pub fn say_header_rows(input: &Input) {
+    if let Some(note) = header_rows(input) {
+        eprintln!("{note}");
     }
 }
 

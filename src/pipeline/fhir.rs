@@ -35,6 +35,10 @@ pub struct FhirWriter<'a, W: Write> {
     /// No entry written yet (a bundle's separator).
     first: bool,
     reasons: String,
+    /// Each instrument's fixed parts, serialized once.
+    encoder: fhir::encode::Encoder,
+    /// One resource's body, before it joins `line`.
+    scratch: Vec<u8>,
     line: Vec<u8>,
     /// stdout closed: nothing more is written.
     pub closed: bool,
@@ -61,6 +65,8 @@ impl<'a, W: Write> FhirWriter<'a, W> {
             dest,
             first: true,
             reasons: String::new(),
+            encoder: fhir::encode::Encoder::new(&battery.instruments),
+            scratch: Vec::new(),
             line: Vec::new(),
             closed: false,
             hit_fail_on: false,
@@ -120,25 +126,33 @@ impl<'a, W: Write> FhirWriter<'a, W> {
         };
         self.line.clear();
         let (mut item, mut scale) = (0, 0);
-        for inst in &self.battery.instruments {
+        let (line, first, refs) = (&mut self.line, &mut self.first, self.refs);
+        for (k, inst) in self.battery.instruments.iter().enumerate() {
             let (ni, ns) = (inst.items.len(), inst.scales.len());
             let slices = (&given[item..item + ni], &results[scale..scale + ns]);
-            for r in fhir::row_resources(inst, slices, &who, &outcome, self.refs) {
-                match self.refs {
+            let emit = |kind: &'static str, id: &str, body: &[u8]| {
+                match refs {
                     Refs::Relative => {
-                        serde_json::to_writer(&mut self.line, &r.body)?;
-                        self.line.push(b'\n');
+                        line.extend_from_slice(body);
+                        line.push(b'\n');
                     }
                     Refs::Bundle => {
                         // the bundle opens with its first entry (see `finish`)
-                        self.line
-                            .extend_from_slice(if self.first { BUNDLE_START } else { b"," });
-                        self.line.push(b'\n');
-                        serde_json::to_writer(&mut self.line, &fhir::bundle_entry(&r))?;
+                        line.extend_from_slice(if *first { BUNDLE_START } else { b"," });
+                        line.push(b'\n');
+                        fhir::encode::bundle_entry(line, kind, id, body);
                     }
                 }
-                self.first = false;
-            }
+                *first = false;
+            };
+            self.encoder.row(
+                (k, inst),
+                slices,
+                (&who, &outcome),
+                refs,
+                &mut self.scratch,
+                emit,
+            );
             (item, scale) = (item + ni, scale + ns);
         }
         Ok(())

@@ -244,6 +244,8 @@ pub struct WaveOptions<'a> {
     /// `--waves` fixed the labels: a long file's other values are errors.
     pub fixed: bool,
     pub one_based: bool,
+    /// `--codes-as-is`: skip the code-book check of a platform export.
+    pub codes_as_is: bool,
     pub lang: Lang,
 }
 
@@ -287,6 +289,7 @@ impl<'s> Waves<'s> {
         input: super::Input,
         o: &WaveOptions<'_>,
     ) -> anyhow::Result<bool> {
+        super::check::say_header_rows(&input);
         let headers = &input.table.headers;
         // a file `score` wrote; one that has every item too (`administer
         // --append`) is scored again from its answers, as `score` would
@@ -334,7 +337,8 @@ impl<'s> Waves<'s> {
         }
         let id_col = match o.id_column {
             Some(c) => input.column("--id-column", c.trim())?,
-            None => input.find("id").ok_or_else(|| {
+            // a platform export's response id, as `score` takes it
+            None => input.default_id().ok_or_else(|| {
                 let name = &input.table.name;
                 anyhow::anyhow!(crate::messages::tr!(
                     "{name} has no `id` column: change links people by id; give --id-column COL",
@@ -350,6 +354,12 @@ impl<'s> Waves<'s> {
             .map(|c| input.column("--wave-column", c.trim()))
             .transpose()?;
         let source = input.source(setup)?;
+        // a platform's option numbers (1..k) or a recode are refused before
+        // any wave is judged, as `score` refuses them
+        if let (Some(plan), Some(battery)) = (source.plan(), setup.battery()) {
+            let codes = (o.one_based, o.codes_as_is);
+            super::check::refuse_wrong_codes(&input, plan, battery, codes, (None, &setup.map))?;
+        }
         let opts = super::Options {
             one_based: o.one_based,
             ..super::Options::default()

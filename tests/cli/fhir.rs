@@ -570,3 +570,193 @@ fn a_dictionary_from_another_project_gives_a_skeleton_and_says_what_it_left() {
     assert!(err.contains("scale `mood` from `mood_total` = `sum([mood_1],[mood_2],[mood_3])`: only its fields were read"), "{err}");
     assert!(err.contains("bands"), "{err}");
 }
+
+// ---- review of issue 16: hostile input to import, and --lang zh ----
+
+#[test]
+fn import_errors_are_located_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    // bad JSON: file:line:column
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        "{\"resourceType\": \"Questionnaire\", \"item\": [\n  {\"linkId\": \"a\",,}\n]}",
+    );
+    let (out, err, code) = run(bin().args(["instruments", "import"]).arg(&bad));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.starts_with(&format!("error: {}:2:18: not JSON: ", bad.display())),
+        "{err}"
+    );
+    // nested too deep for the parser: an error, not a stack overflow
+    let deep = write(dir.path(), "deep.json", &"[".repeat(100_000));
+    let (_, err, code) = run(bin().args(["instruments", "import"]).arg(&deep));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("deep.json:1:128: not JSON: recursion limit exceeded"),
+        "{err}"
+    );
+    // bigger than a definition can be: refused before it is read
+    let huge = dir.path().join("huge.json");
+    std::fs::write(&huge, vec![b' '; 17 * 1024 * 1024]).unwrap();
+    let (_, err, code) = run(bin().args(["instruments", "import"]).arg(&huge));
+    assert_eq!(code, 2);
+    assert!(err.contains("larger than 16 MB"), "{err}");
+    // a Questionnaire of 10,000 items is read whole
+    let items: Vec<Value> = (1..=10_000)
+        .map(|i| {
+            serde_json::json!({"linkId": format!("q{i}"), "text": format!("Q{i}"), "type": "choice",
+                "answerOption": [{"valueCoding": {"code": "0", "display": "no"}}, {"valueCoding": {"code": "1", "display": "yes"}}]})
+        })
+        .collect();
+    let big = write(
+        dir.path(),
+        "big.json",
+        &serde_json::json!({"resourceType": "Questionnaire", "url": "urn:psyscreen:questionnaire:big", "item": items}).to_string(),
+    );
+    let (out, err, code) = run(bin().args(["instruments", "import"]).arg(&big));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("note: 10000 item(s), 1 response set(s) read"),
+        "{err}"
+    );
+    assert!(
+        out.contains("\n  - {id: q10000, responses: set1, text: {en: \"Q10000\"}}\n"),
+        "{out}"
+    );
+    // bytes that are no text at all: said, not guessed
+    let noise = dir.path().join("noise.csv");
+    std::fs::write(&noise, [0x81u8, 0x20, 0xff, 0xfe, 0x80, 0x0a].repeat(50)).unwrap();
+    let (_, err, code) = run(bin()
+        .args(["instruments", "import", "redcap", "--form", "f"])
+        .arg(&noise));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("noise.csv is neither UTF-8 nor GBK/GB18030"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_redcap_dictionary_saved_as_gbk_is_read() {
+    // a dictionary edited in Excel on a Chinese Windows is GBK
+    let text = export("phq9", "--redcap").replace(
+        "Little interest or pleasure in doing things",
+        "做事时提不起劲或没有兴趣",
+    );
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("dict.csv");
+    std::fs::write(&dict, &gbk).unwrap();
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import", "redcap", "--form", "phq9"])
+        .arg(&dict));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("{id: phq9_1, responses: freq4, text: {en: \"做事时提不起劲或没有兴趣\"}}"),
+        "{out}"
+    );
+}
+
+#[test]
+fn import_says_in_chinese_what_needs_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = write(dir.path(), "d.csv", &export("gad7", "--redcap"));
+    let (out, err, code) = run(bin()
+        .args([
+            "instruments",
+            "import",
+            "redcap",
+            "--form",
+            "gad7",
+            "--lang",
+            "zh",
+        ])
+        .arg(&dict));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("注意：已读取 7 个题目、1 组选项；计分之前需要人工完成：\n  - 版本与名称：REDCap 中没有；`1.0` 与表单名只是占位\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  - 出处、许可、分级、缺失数据规则、危机题目与已知答案测试：请依据正式发表的来源填写\n"),
+        "{err}"
+    );
+    // the same list heads the skeleton
+    assert!(out.contains("# - 版本与名称：REDCap 中没有"), "{out}");
+    // errors too
+    let (_, err, code) = run(bin()
+        .args([
+            "instruments",
+            "import",
+            "redcap",
+            "--form",
+            "phq9",
+            "--lang",
+            "zh",
+        ])
+        .arg(&dict));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("的表单 `phq9` 中没有 radio 或 dropdown 字段；它的表单有：gad7"),
+        "{err}"
+    );
+    let bad = write(dir.path(), "bad.json", "{\"resourceType\": ");
+    let (_, err, code) = run(bin()
+        .args(["instruments", "import", "--lang", "zh"])
+        .arg(&bad));
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(&format!("错误：{}:1:17：不是 JSON：", bad.display())),
+        "{err}"
+    );
+    let p = write(dir.path(), "patient.json", r#"{"resourceType": "Patient"}"#);
+    let (_, err, _) = run(bin()
+        .args(["instruments", "import", "--lang", "zh"])
+        .arg(&p));
+    assert!(
+        err.contains("不是 FHIR Questionnaire（resourceType 为 \"Patient\"）"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_redcap_dictionary_with_only_its_header_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = export("gad7", "--redcap")
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let dict = write(dir.path(), "header-only.csv", &format!("{header}\n"));
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import", "redcap", "--form", "gad7"])
+        .arg(&dict));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.contains("header-only.csv has no fields: only its header"),
+        "{err}"
+    );
+}
+
+#[test]
+fn skip_logic_enable_when_cannot_say_is_said_in_chinese() {
+    // K10 with item 3 asked only when items 1 and 2 are both above 1:
+    // "all of" two comparisons that each hold for several answers
+    let text = std::fs::read_to_string(root().join("instruments/k10.yaml"))
+        .unwrap()
+        .replace(
+            "asked_if: \"k10_2 > 1\", if_skipped: 1",
+            "asked_if: {all: [\"k10_1 > 1\", \"k10_2 > 1\"]}, if_skipped: 1",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "k10-both.yaml", &text);
+    let (out, err, code) = run(bin()
+        .args(["instruments", "export", "--fhir", "--lang", "zh"])
+        .arg(&file));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert_eq!(
+        err,
+        "错误：题目 `k10_3`：其 asked_if（k10_1 > 1 and k10_2 > 1）无法写成 FHIR enableWhen（只能是一个比较、任一比较，或每个都针对单一答案的全部比较）\n"
+    );
+}

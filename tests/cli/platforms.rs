@@ -594,3 +594,300 @@ fn a_near_miss_text_is_pointed_at_never_taken() {
         "{err}"
     );
 }
+
+// ---- review of issue 16: detection never drops or mis-scores a row ----
+
+const PHQ9_HEADER: &str = "phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9";
+
+#[test]
+fn a_plain_table_with_surveymonkey_columns_loses_no_row() {
+    // a table someone built keeping SurveyMonkey's id columns, whose first
+    // person has no Respondent ID: row 2 is an answer row, not a header
+    // row. Totals by hand: all 3s = 9 × 3 = 27; all 0s = 0; all 1s = 9.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, second) in [
+        // the collector is filled in, as in every answer row
+        ("collector.csv", ",431,3,3,3,3,3,3,3,3,3"),
+        // no collector either, but answers are numbers, never statements
+        ("numbers.csv", ",,3,3,3,3,3,3,3,3,3"),
+    ] {
+        let file = write(
+            dir.path(),
+            name,
+            &format!(
+                "Respondent ID,Collector ID,{PHQ9_HEADER}\n{second}\n115,431,0,0,0,0,0,0,0,0,0\n116,431,1,1,1,1,1,1,1,1,1\n"
+            ),
+        );
+        let (out, err, code) = run(bin()
+            .args(["score", "-i", "phq9", "--format", "csv"])
+            .arg(&file));
+        assert_eq!(code, 0, "{name}: {err}");
+        let totals: Vec<String> = scores(&out).1.into_iter().map(|(t, _, _)| t).collect();
+        assert_eq!(totals, ["27", "0", "9"], "{name}: {out}");
+        assert!(!err.contains("header rows"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn header_rows_skipped_are_said_on_stderr() {
+    let cases = [
+        (
+            "qualtrics-choice-text.csv",
+            "rows 2–3 are header rows of a Qualtrics export, not answers (answers from row 4)",
+        ),
+        (
+            "surveymonkey.csv",
+            "row 2 is a header row of a SurveyMonkey export, not answers (answers from row 3)",
+        ),
+        (
+            "qualtrics-legacy.csv",
+            "row 2 is a header row of a Qualtrics export, not answers (answers from row 3)",
+        ),
+    ];
+    for (file, said) in cases {
+        let path = example(file);
+        let want = format!(
+            "note: {}: {said}; `--from plain` reads every row after row 1 as answers\n",
+            path.display()
+        );
+        for cmd in [
+            &["score", "-i", "phq9", "--format", "csv"][..],
+            &[
+                "summary",
+                "-i",
+                "phq9",
+                "--by",
+                "phq9_1",
+                "--min-group",
+                "1",
+            ][..],
+        ] {
+            let (_, err, code) = run(bin().args(cmd).arg(&path));
+            assert!(code == 0 || cmd[0] == "summary", "{file}: {err}");
+            assert!(err.contains(&want), "{file} {cmd:?}: {err}");
+        }
+        // --check says it too, after what was detected
+        let (_, err, _) = run(bin().args(["score", "-i", "phq9", "--check"]).arg(&path));
+        assert!(err.contains(&want), "{file} --check: {err}");
+    }
+    // a platform with no extra header row says nothing of the kind
+    let (_, err, _) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv"])
+        .arg(example("redcap-raw.csv")));
+    assert!(!err.contains("header rows"), "{err}");
+    // in Chinese
+    let path = example("qualtrics-choice-text.csv");
+    let (_, err, _) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv", "--lang", "zh"])
+        .arg(&path));
+    assert!(
+        err.contains(&format!(
+            "{}：第 2–3 行是 Qualtrics 导出的表头行，不是作答（作答从第 4 行起）；`--from plain` 会把第 1 行之后的每一行都当作作答",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn change_refuses_option_numbers_as_score_does() {
+    // wjx 按选项序号 numbers options 1–4: read as codes, person 1 (all
+    // "Not at all" = 0) would total 9 and every person would "deteriorate"
+    let (out, err, code) = run(bin()
+        .args([
+            "change",
+            "-i",
+            "phq9",
+            "--id-column",
+            "序号",
+            "--waves",
+            "a,b",
+        ])
+        .arg(example("wjx-text.csv"))
+        .arg(example("wjx-numbers.csv")));
+    assert_eq!((out.as_str(), code), ("", 2), "{err}");
+    assert!(
+        err.contains("wjx-numbers.csv: the export's codes do not match the instruments"),
+        "{err}"
+    );
+    // told that 1 is the first option: the same totals both waves (0, 5, 14, 20)
+    let (out, err, code) = run(bin()
+        .args([
+            "change",
+            "-i",
+            "phq9",
+            "--id-column",
+            "序号",
+            "--waves",
+            "a,b",
+        ])
+        .args(["--one-based", "--format", "csv"])
+        .arg(example("wjx-text.csv"))
+        .arg(example("wjx-numbers.csv")));
+    assert_eq!(code, 0, "{err}");
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (a, b) = (col("phq9_total_a"), col("phq9_total_b"));
+    let pairs: Vec<(String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[a].to_string(), x[b].to_string())
+        })
+        .collect();
+    let want: Vec<(String, String)> = ["0", "5", "14", "20"]
+        .iter()
+        .map(|t| (t.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(pairs, want);
+    // one labels download cannot stand for several waves: refused, not ignored
+    let (_, err, code) = run(bin()
+        .args([
+            "change",
+            "-i",
+            "phq9",
+            "--id-column",
+            "序号",
+            "--waves",
+            "a,b",
+        ])
+        .args(["--labels-export"])
+        .arg(example("wjx-text.csv"))
+        .arg(example("wjx-text.csv"))
+        .arg(example("wjx-numbers.csv")));
+    assert_eq!(code, 2);
+    assert!(err.contains("--labels-export pairs one export"), "{err}");
+}
+
+#[test]
+fn change_links_by_the_platforms_response_id() {
+    // score takes Qualtrics' ResponseId as the id; change does the same
+    let (out, err, code) = run(bin()
+        .args(["change", "-i", "phq9", "--format", "csv"])
+        .arg(example("qualtrics-choice-text.csv"))
+        .arg(example("qualtrics-recode-values.tsv")));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ResponseId,status,"), "{out}");
+    assert!(err.contains("linked 4 of 4 people"), "{err}");
+}
+
+#[test]
+fn from_naming_the_wrong_platform_is_said_in_chinese() {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--from", "wjx", "--lang", "zh"])
+        .arg(example("qualtrics-choice-text.csv")));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.contains("qualtrics-choice-text.csv: 看起来不是 问卷星 (wjx) 的导出：应当有 序号 与 提交答卷时间（或 所用时间）列"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_stopped_before_any_row_still_says_the_header_row() {
+    // a table with SurveyMonkey's id columns, labels as answers, and no id
+    // for its first person: row 2 looks like SurveyMonkey's statements row.
+    // The run stops (no item found) and says why; --from plain scores it.
+    let dir = tempfile::tempdir().unwrap();
+    let row = |answer: &str| [answer; 9].join(",");
+    let file = write(
+        dir.path(),
+        "labels.csv",
+        &format!(
+            "Respondent ID,Collector ID,{PHQ9_HEADER}\n,,{}\n115,431,{}\n",
+            row("Nearly every day"),
+            row("Not at all")
+        ),
+    );
+    let (out, err, code) = run(bin().args(["score", "-i", "phq9"]).arg(&file));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.starts_with(&format!(
+            "note: {}: row 2 is a header row of a SurveyMonkey export, not answers (answers from row 3); `--from plain` reads every row after row 1 as answers\nerror: no item columns found",
+            file.display()
+        )),
+        "{err}"
+    );
+    // Nearly every day = 3 on 9 items: 27; Not at all = 0
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "csv", "--from", "plain"])
+        .arg(&file));
+    assert_eq!(code, 0, "{err}");
+    let totals: Vec<String> = scores(&out).1.into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(totals, ["27", "0"]);
+}
+
+#[test]
+fn every_export_summarises_reports_and_links_across_waves() {
+    // (file, a column to group by, flags, the id for `change` when the
+    // export has no response id); the four people's PHQ-9 totals 0, 5,
+    // 14, 20: mean (0 + 5 + 14 + 20) / 4 = 9.75
+    let cases: [(&str, &str, &[&str], &[&str]); 11] = [
+        ("qualtrics-choice-text.csv", "Status", &[], &[]),
+        ("qualtrics-recode-values.tsv", "Status", &[], &[]),
+        ("qualtrics-legacy.csv", "ResponseSet", &[], &[]),
+        ("surveymonkey.csv", "Collector ID", &[], &[]),
+        ("redcap-raw.csv", "phq9_complete", &[], &[]),
+        ("redcap-labels.csv", "Complete?", &[], &[]),
+        ("limesurvey-full.csv", "Start language", &[], &[]),
+        (
+            "google-forms.csv",
+            "Timestamp",
+            &[],
+            &["--id-column", "Timestamp"],
+        ),
+        ("tencent.csv", "用户类型", &[], &["--id-column", "编号"]),
+        ("wjx-text.csv", "来源", &[], &["--id-column", "序号"]),
+        (
+            "wjx-numbers.csv",
+            "来源",
+            &["--one-based"],
+            &["--id-column", "序号"],
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, by, flags, id) in cases {
+        let (out, err, code) = run(bin()
+            .args([
+                "summary",
+                "-i",
+                "phq9",
+                "--by",
+                by,
+                "--min-group",
+                "1",
+                "--format",
+                "csv",
+            ])
+            .arg(example(file))
+            .args(flags));
+        assert_eq!(code, 0, "{file}: {err}");
+        let all = out
+            .lines()
+            .find(|l| l.starts_with("all,"))
+            .unwrap_or_default();
+        assert!(all.starts_with("all,,4,false,0,9.75,"), "{file}: {out}");
+        let html = dir.path().join(format!("{file}.html"));
+        let (_, err, code) = run(bin()
+            .args(["report", "-i", "phq9", "--by", by, "--min-group", "1", "-o"])
+            .arg(&html)
+            .arg(example(file))
+            .args(flags));
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(html.exists(), "{file}");
+        // the same export as two waves: everyone linked, no change
+        let (out, err, code) = run(bin()
+            .args(["change", "-i", "phq9", "--waves", "a,b", "--format", "csv"])
+            .args(id)
+            .arg(example(file))
+            .arg(example(file))
+            .args(flags));
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(
+            err.contains("linked 4 of 4 people across 2 waves"),
+            "{file}: {err}"
+        );
+        assert_eq!(out.lines().count(), 5, "{file}: {out}");
+    }
+}

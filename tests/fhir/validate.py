@@ -159,6 +159,12 @@ def main():
                     ["examples/wjx-export-zh.csv", "-i", "phq9", "--lang", "zh"])
         check_score("examples/english-export.csv + map",
                     ["examples/english-export.csv", "-i", "phq9", "--map", "examples/map-example.yaml"])
+        # every survey platform's export, as it comes (ids such as R_3example01)
+        exports = os.path.join(ROOT, "examples", "exports")
+        for name in sorted(os.listdir(exports)):
+            if name.endswith((".csv", ".tsv")) and name != "expected.csv":
+                extra = ["--one-based"] if name == "wjx-numbers.csv" else []
+                check_score(f"examples/exports/{name}", [f"examples/exports/{name}", "-i", "phq9"] + extra)
         check_score("a mean scale (valueQuantity)",
                     ["tests/data/fhir/mean3.csv", "-i", "tests/data/fhir/mean3.yaml"])
         check("tests/data/fhir/mean3.yaml Questionnaire", json.loads(

@@ -142,19 +142,21 @@ pub fn detect(
 
 /// What `--from P` expects, when the file does not have it.
 fn expected(p: Platform) -> String {
+    use crate::messages::tr;
     let marks = match p {
-        Platform::Qualtrics => "row 3 of {\"ImportId\":…} cells, or a legacy row 1 of V1, V2, … over ResponseID",
-        Platform::Surveymonkey => "Respondent ID and Collector ID in row 1, and Response or a statement under each question in row 2",
-        Platform::Redcap => "record_id (raw) or Record ID (labels) as the first column, or REDCap's own columns (redcap_event_name, *_complete, Complete?)",
-        Platform::Limesurvey => "LimeSurvey's own columns (id, submitdate, lastpage, startlanguage or Response ID, Date submitted, Last page, Start language)",
-        Platform::GoogleForms => "Timestamp (or 时间戳记) as the first column",
-        Platform::Tencent => "开始答题时间 and 结束答题时间 (or 答题时长) columns",
-        Platform::Wjx => "序号 and 提交答卷时间 (or 所用时间) columns",
-        Platform::Plain => "",
+        Platform::Qualtrics => tr!("row 3 of {{\"ImportId\":…}} cells, or a legacy row 1 of V1, V2, … over ResponseID", "第 3 行为 {{\"ImportId\":…}} 单元格，或旧版第 1 行为 V1, V2, …、其下为 ResponseID"),
+        Platform::Surveymonkey => tr!("Respondent ID and Collector ID in row 1, and Response or a statement under each question in row 2", "第 1 行有 Respondent ID 与 Collector ID，第 2 行每题下为 Response 或矩阵的行"),
+        Platform::Redcap => tr!("record_id (raw) or Record ID (labels) as the first column, or REDCap's own columns (redcap_event_name, *_complete, Complete?)", "第一列为 record_id（原始）或 Record ID（标签），或有 REDCap 自己的列（redcap_event_name、*_complete、Complete?）"),
+        Platform::Limesurvey => tr!("LimeSurvey's own columns (id, submitdate, lastpage, startlanguage or Response ID, Date submitted, Last page, Start language)", "LimeSurvey 自己的列（id, submitdate, lastpage, startlanguage 或 Response ID, Date submitted, Last page, Start language）"),
+        Platform::GoogleForms => tr!("Timestamp (or 时间戳记) as the first column", "第一列为 Timestamp（或 时间戳记）"),
+        Platform::Tencent => tr!("开始答题时间 and 结束答题时间 (or 答题时长) columns", "有 开始答题时间 与 结束答题时间（或 答题时长）列"),
+        Platform::Wjx => tr!("序号 and 提交答卷时间 (or 所用时间) columns", "有 序号 与 提交答卷时间（或 所用时间）列"),
+        Platform::Plain => String::new(),
     };
-    format!(
-        "it does not look like a {} export: expected {marks}",
-        name(p)
+    let name = name(p);
+    tr!(
+        "it does not look like a {name} export: expected {marks}",
+        "看起来不是 {name} 的导出：应当{marks}"
     )
 }
 

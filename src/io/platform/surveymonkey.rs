@@ -5,16 +5,20 @@
 //! ID`, dates, IP) have nothing in row 2. Answers from row 3, as choice
 //! text (or 1..k with "numerical values").
 
-use super::{cell, has, position, Layout, Platform};
+use super::{cell, position, Layout, Platform};
 
 pub fn detect(headers: &[String], rows: &[Vec<String>]) -> Option<Layout> {
     let id = position(headers, "Respondent ID")?;
-    if !has(headers, "Collector ID") {
-        return None;
-    }
     // row 2 is a header row only when it holds no respondent: a file
     // `score` wrote with --keep "Collector ID" has an id there
-    let second = rows.first().filter(|r| cell(r, id).is_empty())?;
+    // (nor a collector: SurveyMonkey fills it in every answer row), and
+    // holds no number: its cells are Response or statements, never answers
+    let collector = position(headers, "Collector ID")?;
+    let second = rows.first().filter(|r| {
+        cell(r, id).is_empty()
+            && cell(r, collector).is_empty()
+            && !r.iter().any(|c| c.trim().parse::<f64>().is_ok())
+    })?;
     let mut names = Vec::with_capacity(headers.len());
     let mut question = String::new();
     for (c, h) in headers.iter().enumerate() {

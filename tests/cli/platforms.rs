@@ -876,12 +876,15 @@ fn every_export_summarises_reports_and_links_across_waves() {
             .args(flags));
         assert_eq!(code, 0, "{file}: {err}");
         assert!(html.exists(), "{file}");
-        // the same export as two waves: everyone linked, no change
+        // the same export as two waves (a copy: the same file twice is
+        // refused): everyone linked, no change
+        let copy = dir.path().join(format!("copy-{file}"));
+        std::fs::copy(example(file), &copy).unwrap();
         let (out, err, code) = run(bin()
             .args(["change", "-i", "phq9", "--waves", "a,b", "--format", "csv"])
             .args(id)
             .arg(example(file))
-            .arg(example(file))
+            .arg(&copy)
             .args(flags));
         assert_eq!(code, 0, "{file}: {err}");
         assert!(

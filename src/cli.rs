@@ -365,10 +365,10 @@ pub struct ReadArgs {
     /// xlsx sheet name [default: the first sheet].
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
-    /// The survey platform that exported the input [default: detected from
-    /// its header rows; `plain` turns detection off].
-    #[arg(long, value_enum, value_name = "PLATFORM")]
-    pub from: Option<Platform>,
+    /// The survey platform that exported the input [default: auto, detected
+    /// from its header rows; `plain` turns detection off].
+    #[arg(long = "from", value_enum, value_name = "PLATFORM")]
+    pub from_arg: Option<Platform>,
     /// The export's numbers are the instruments' own values: skip the
     /// code-book check that stops numbers which look like a platform's
     /// option numbers (1..k) or a recode.
@@ -385,6 +385,11 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
+    /// `--from`: the platform forced, or `None` to detect it (`auto`).
+    pub fn from(&self) -> Option<Platform> {
+        self.from_arg.filter(|p| *p != Platform::Auto)
+    }
+
     /// `--threads`, or the cores this process may run on.
     pub fn threads(&self) -> usize {
         self.threads.map_or_else(
@@ -687,6 +692,8 @@ pub struct ChangeArgs {
 /// Survey platforms whose exports are read as they come (`--from`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Platform {
+    /// Detect the platform from the header rows (the default).
+    Auto,
     /// No platform: row 1 is the header, every other row an answer row.
     Plain,
     /// Qualtrics CSV/TSV (3 header rows, or the legacy 2).
@@ -698,6 +705,7 @@ pub enum Platform {
     /// LimeSurvey (code, full or abbreviated headings).
     Limesurvey,
     /// Google Forms responses (Timestamp, question texts).
+    #[value(alias = "google")]
     GoogleForms,
     /// 腾讯问卷 (Tencent Survey).
     Tencent,

@@ -74,7 +74,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             encoding: a.read.encoding.as_deref(),
             delimiter: a.read.delimiter,
             sheet: a.read.sheet.as_deref(),
-            from: a.read.from,
+            from: a.read.from(),
             header: None,
         };
         // a wave not read to its end, or empty: no change can be told

@@ -120,7 +120,7 @@ fn group_spec(a: &GroupInputArgs) -> InputSpec<'_> {
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
-        from: a.read.from,
+        from: a.read.from(),
         header: None,
     }
 }

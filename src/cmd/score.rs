@@ -44,7 +44,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
         encoding: a.read.encoding.as_deref(),
         delimiter: a.read.delimiter,
         sheet: a.read.sheet.as_deref(),
-        from: a.read.from,
+        from: a.read.from(),
         header: header.as_deref(),
     };
     let input = Input::open(&spec, a.manifest.is_some())?;

@@ -199,6 +199,32 @@ fn from_forces_a_platform_or_says_why_not() {
     assert!(err.contains("no item columns found"), "{err}");
 }
 
+/// DESIGN.md's names: `--from auto` is the default (detect), `google` is
+/// Google Forms; both give what the default and `google-forms` give.
+#[test]
+fn from_auto_and_google_are_the_designs_names() {
+    let score = |file: &str, from: Option<&str>| {
+        let mut cmd = bin();
+        cmd.args(["score", "-i", "phq9", "--format", "csv"]);
+        if let Some(f) = from {
+            cmd.args(["--from", f]);
+        }
+        let (out, err, code) = run(cmd.arg(example(file)));
+        assert_eq!(code, 0, "{file} {from:?}: {err}");
+        out
+    };
+    for file in [
+        "qualtrics-choice-text.csv",
+        "google-forms.csv",
+        "wjx-text.csv",
+    ] {
+        assert_eq!(score(file, Some("auto")), score(file, None), "{file}");
+    }
+    let google = score("google-forms.csv", Some("google"));
+    assert_eq!(google, score("google-forms.csv", Some("google-forms")));
+    assert_eq!(scores(&google).1.len(), 4);
+}
+
 #[test]
 fn duration_stays_reachable_with_keep() {
     let (out, err, code) = run(bin()

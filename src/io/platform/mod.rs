@@ -96,6 +96,7 @@ impl Layout {
 pub fn name(p: Platform) -> &'static str {
     match p {
         Platform::Plain => "plain table",
+        Platform::Auto => "detected",
         Platform::Qualtrics => "Qualtrics",
         Platform::Surveymonkey => "SurveyMonkey",
         Platform::Redcap => "REDCap",
@@ -129,6 +130,7 @@ pub fn detect(
 ) -> Result<Option<Layout>, String> {
     match from {
         Some(Platform::Plain) => Ok(None),
+        Some(Platform::Auto) | None => Ok(DETECTORS.iter().find_map(|(_, d)| d(headers, rows))),
         Some(p) => {
             let (_, detect) = DETECTORS
                 .iter()
@@ -136,7 +138,6 @@ pub fn detect(
                 .expect("every platform but plain has a detector");
             detect(headers, rows).map(Some).ok_or_else(|| expected(p))
         }
-        None => Ok(DETECTORS.iter().find_map(|(_, d)| d(headers, rows))),
     }
 }
 
@@ -151,7 +152,7 @@ fn expected(p: Platform) -> String {
         Platform::GoogleForms => tr!("Timestamp (or 时间戳记) as the first column", "第一列为 Timestamp（或 时间戳记）"),
         Platform::Tencent => tr!("开始答题时间 and 结束答题时间 (or 答题时长) columns", "有 开始答题时间 与 结束答题时间（或 答题时长）列"),
         Platform::Wjx => tr!("序号 and 提交答卷时间 (or 所用时间) columns", "有 序号 与 提交答卷时间（或 所用时间）列"),
-        Platform::Plain => String::new(),
+        Platform::Plain | Platform::Auto => String::new(),
     };
     let name = name(p);
     tr!(

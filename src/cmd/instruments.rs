@@ -73,14 +73,18 @@ pub fn validate(files: &[PathBuf]) -> Exit {
     let mut bad = 0;
     for f in files {
         match instrument::load_file(f) {
-            Ok(inst) => println!(
-                "{}: ok ({}: {} items, {} scale(s), {} known-answer test(s) passed)",
-                f.display(),
-                inst.id,
-                inst.items.len(),
-                inst.scales.len(),
-                inst.tests.len()
-            ),
+            Ok(inst) => {
+                let (file, id) = (f.display(), &inst.id);
+                let (items, scales, tests) =
+                    (inst.items.len(), inst.scales.len(), inst.tests.len());
+                println!(
+                    "{}",
+                    tr!(
+                        "{file}: ok ({id}: {items} items, {scales} scale(s), {tests} known-answer test(s) passed)",
+                        "{file}：通过（{id}：{items} 个题目，{scales} 个分量表，{tests} 个已知答案测试通过）"
+                    )
+                );
+            }
             Err(e) => {
                 bad += 1;
                 report(&e);
@@ -88,7 +92,14 @@ pub fn validate(files: &[PathBuf]) -> Exit {
         }
     }
     if bad > 0 {
-        eprintln!("{bad} of {} file(s) have errors", files.len());
+        let all = files.len();
+        eprintln!(
+            "{}",
+            tr!(
+                "{bad} of {all} file(s) have errors",
+                "{all} 个文件中有 {bad} 个有错误"
+            )
+        );
         Exit::Error
     } else {
         Exit::Success
@@ -98,7 +109,7 @@ pub fn validate(files: &[PathBuf]) -> Exit {
 fn report(e: &anyhow::Error) {
     match e.downcast_ref::<Reported>() {
         Some(r) => eprintln!("{}", r.0.trim_end()),
-        None => eprintln!("error: {e:#}"),
+        None => eprintln!("{}{e:#}", crate::messages::error()),
     }
 }
 

@@ -1008,3 +1008,71 @@ fn change_on_a_terminal_has_chinese_headers() {
         "{s7a03}"
     );
 }
+
+/// `instruments validate` and `policy validate` take `--lang zh`: their
+/// errors and summary lines in Chinese; the whole stderr pinned.
+#[test]
+fn validate_says_its_findings_in_chinese() {
+    let (stdout, stderr, code) = pinned(
+        "validate-instrument",
+        &[
+            "instruments",
+            "validate",
+            "tests/data/zh/bad-instrument.yaml",
+            "instruments/phq9.yaml",
+            "--lang",
+            "zh",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "instruments/phq9.yaml：通过（phq9：9 个题目，1 个分量表，16 个已知答案测试通过）\n"
+    );
+    assert!(stderr.ends_with("\n2 个文件中有 1 个有错误\n"), "{stderr}");
+    assert_messages_chinese(&stderr);
+
+    let (stdout, stderr, code) = pinned(
+        "validate-policy",
+        &[
+            "policy",
+            "validate",
+            "tests/data/zh/bad-policy.yaml",
+            "-i",
+            "phq9",
+            "--lang",
+            "zh",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.starts_with("错误：规则使用了未知级别 `urgnet`\n"), "{stderr}");
+    assert_messages_chinese(&stderr);
+
+    let (stdout, _, code) = run(bin().current_dir(root()).args([
+        "policy",
+        "validate",
+        "policies/default.yaml",
+        "-i",
+        "phq9",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("policies/default.yaml：通过（3 条规则适用于 phq9，"),
+        "{stdout}"
+    );
+    // a file that is not there: a message people fix, in Chinese
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "instruments",
+        "validate",
+        "nope.yaml",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "错误：读取量表文件 nope.yaml 时出错：没有这个文件\n1 个文件中有 1 个有错误\n"
+    );
+}

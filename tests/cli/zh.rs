@@ -435,7 +435,7 @@ fn a_map_file_is_checked_in_chinese() {
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
     for needle in [
-        "错误：列 \"Q2 wory\"（→ gad2_2）不是 tests/data/columns/q.csv（按 UTF-8 读取） 中的列\n  --> tests/data/columns/bad-map.yaml:3:14\n",
+        "错误：列 \"Q2 wory\"（→ gad2_2）不是 tests/data/columns/q.csv（按 UTF-8 读取）中的列\n  --> tests/data/columns/bad-map.yaml:3:14\n",
         "3 |   \"Q2 wory\": gad2_2\n",
         "^ 应为：输入中的某个列名：是不是第 3 列（\"Q2 worry\"）？\n",
         "错误：列 \"Q3 relax\" 映射到 `gad2_9`，但它不是所给量表中的题目\n",
@@ -1074,5 +1074,24 @@ fn validate_says_its_findings_in_chinese() {
     assert_eq!(
         stderr,
         "错误：读取量表文件 nope.yaml 时出错：没有这个文件\n1 个文件中有 1 个有错误\n"
+    );
+}
+
+/// The input's name before Chinese words: no stray space after its
+/// closing full-width parenthesis.
+#[test]
+fn no_item_columns_is_said_without_a_stray_space() {
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "score",
+        "tests/data/columns/q.csv",
+        "-i",
+        "phq9",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "错误：在 tests/data/columns/q.csv（按 UTF-8 读取）中没有找到题目列：应有 phq9_1, phq9_2, phq9_3 这样的列名（或题目原文）；见 `psyscreen score --check` 和 --map\n"
     );
 }

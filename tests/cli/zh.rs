@@ -1095,3 +1095,43 @@ fn no_item_columns_is_said_without_a_stray_space() {
         "错误：在 tests/data/columns/q.csv（按 UTF-8 读取）中没有找到题目列：应有 phq9_1, phq9_2, phq9_3 这样的列名（或题目原文）；见 `psyscreen score --check` 和 --map\n"
     );
 }
+
+/// `score --check` under `--lang zh`: the plan on stdout in Chinese,
+/// the "nearly" line too; column names and ids as written.
+#[test]
+fn the_check_plan_and_a_near_miss_are_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("examples/wjx-export-zh.csv"))
+        .unwrap()
+        .replacen("感到心情低落、沮丧或绝望", "感到心情低落、沮丧或者绝望", 1);
+    let f = write(dir.path(), "w.csv", &text);
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--check", "--lang", "zh"])
+        .arg(&f));
+    assert_eq!(code, 2, "{stderr}");
+    let want = "  phq9_1       ← 第 9 列 \"3、做事时提不起劲或没有兴趣\"（按题目中文原文）\n  \
+phq9_2       缺失（phq9：没有列的名称是这个 id 或题目原文）\n               \
+相近：第 10 列 \"4、感到心情低落、沮丧或者绝望\"（未采用：文字不同；若就是此题，请用 --map 指定）\n  \
+phq9_3       ← 第 11 列 \"5、入睡困难、睡不安或睡得过多\"（按题目中文原文）\n";
+    assert!(stdout.contains(want), "{stdout}");
+    assert!(stdout.ends_with("9 个题目中找到 8 个，缺失 1 个\n"), "{stdout}");
+    assert!(!stdout.contains("nearly"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "注意：识别为：问卷星 (wjx) 导出（题目文字作表头（按选项序号或按选项文本））\n"
+    );
+
+    // a plain table by ids
+    let f = write(dir.path(), "ids.csv", "id,gad2_1,gad2_2\nA,1,2\n");
+    let (stdout, _, code) = run(bin()
+        .args(["score", "-i", "gad2", "--check", "--lang", "zh"])
+        .arg(&f));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        format!(
+            "{}（UTF-8）：3 列\n  gad2_1       ← 第 2 列 \"gad2_1\"（按题目 id）\n  gad2_2       ← 第 3 列 \"gad2_2\"（按题目 id）\n2 个题目中找到 2 个，缺失 0 个\n",
+            f.display()
+        )
+    );
+}

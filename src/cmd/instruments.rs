@@ -196,7 +196,11 @@ pub fn import(
             let text = read_text(dict)?;
             let name = dict.display().to_string();
             let sk = crate::redcap::import(&name, &text, form)?;
-            (dict.to_path_buf(), sk, format!("REDCap data dictionary {name}, form {form}"))
+            let from = tr!(
+                "REDCap data dictionary {name}, form {form}",
+                "REDCap 数据字典 {name} 的表单 {form}"
+            );
+            (dict.to_path_buf(), sk, from)
         }
         ("redcap", None) => anyhow::bail!(tr!("import redcap needs the data dictionary: psyscreen instruments import redcap DICT.csv --form NAME", "import redcap 需要数据字典：psyscreen instruments import redcap 字典.csv --form 表单名")),
         (_, Some(extra)) => anyhow::bail!(tr!(

@@ -1045,7 +1045,10 @@ fn validate_says_its_findings_in_chinese() {
         ],
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
-    assert!(stderr.starts_with("错误：规则使用了未知级别 `urgnet`\n"), "{stderr}");
+    assert!(
+        stderr.starts_with("错误：规则使用了未知级别 `urgnet`\n"),
+        "{stderr}"
+    );
     assert_messages_chinese(&stderr);
 
     let (stdout, _, code) = run(bin().current_dir(root()).args([
@@ -1114,7 +1117,10 @@ phq9_2       缺失（phq9：没有列的名称是这个 id 或题目原文）\n
 相近：第 10 列 \"4、感到心情低落、沮丧或者绝望\"（未采用：文字不同；若就是此题，请用 --map 指定）\n  \
 phq9_3       ← 第 11 列 \"5、入睡困难、睡不安或睡得过多\"（按题目中文原文）\n";
     assert!(stdout.contains(want), "{stdout}");
-    assert!(stdout.ends_with("9 个题目中找到 8 个，缺失 1 个\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("9 个题目中找到 8 个，缺失 1 个\n"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("nearly"), "{stdout}");
     assert_eq!(
         stderr,
@@ -1134,4 +1140,90 @@ phq9_3       ← 第 11 列 \"5、入睡困难、睡不安或睡得过多\"（�
             f.display()
         )
     );
+}
+
+/// `instruments import --lang zh`: the skeleton's fixed comments are
+/// Chinese (the `TODO` marker kept for search), the YAML still reads, and
+/// `instruments validate --lang zh` still refuses it until completed.
+#[test]
+fn an_imported_skeleton_is_commented_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("d.csv");
+    let (_, err, code) = run(bin()
+        .args(["instruments", "export", "gad7", "--redcap", "-o"])
+        .arg(&dict));
+    assert_eq!(code, 0, "{err}");
+    let (out, err, code) = run(bin()
+        .args([
+            "instruments",
+            "import",
+            "redcap",
+            "--form",
+            "gad7",
+            "--lang",
+            "zh",
+        ])
+        .arg(&dict));
+    assert_eq!(code, 0, "{err}");
+    let head = format!(
+        "# psyscreen 从 REDCap 数据字典 {} 的表单 gad7 读出的量表骨架。\n\
+         # 需由人工补全后才能计分；补全后用以下命令检查：\n\
+         #   psyscreen instruments validate 本文件\n\
+         # 需要人工完成：\n\
+         # - 版本与名称：REDCap 中没有；`1.0` 与表单名只是占位\n",
+        dict.display()
+    );
+    assert!(out.starts_with(&head), "{out}");
+    for line in [
+        "citation: \"TODO: 正式发表的出处\"\n",
+        "license: \"TODO: 使用条款\"\n",
+        "    missing: {max_missing: 0}   # TODO: 原作者的缺失数据规则\n",
+        "    bands: []   # TODO: 正式发表的分级（含两端），覆盖每一个总分\n",
+        "critical_items: []   # TODO: 其答案是危机信号的题目\n",
+        "tests: []   # TODO: 已知答案测试，依正式发表的计分方法手工算出\n",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    // every comment line is Chinese but for ids, commands and the TODO marker
+    for line in out.lines().filter(|l| l.contains('#')) {
+        let comment = &line[line.find('#').unwrap()..];
+        let rest = comment
+            .replace("TODO", "")
+            .replace("psyscreen instruments validate", "")
+            .replace("psyscreen", "")
+            .replace("REDCap", "")
+            .replace(&dict.display().to_string(), "")
+            .replace("gad7_total", "")
+            .replace("gad7", "");
+        assert!(
+            !rest.chars().any(|c| c.is_ascii_alphabetic()),
+            "English in: {line}"
+        );
+    }
+    let y: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(y["id"].as_str(), Some("gad7"));
+    assert_eq!(y["citation"].as_str(), Some("TODO: 正式发表的出处"));
+    assert_eq!(y["scales"][0]["bands"].as_sequence().map(Vec::len), Some(0));
+    // codes' comment, from a Questionnaire
+    let q = dir.path().join("q.json");
+    run(bin()
+        .args(["instruments", "export", "phq9", "--fhir", "-o"])
+        .arg(&q));
+    let (out, _, code) = run(bin()
+        .args(["instruments", "import", "--lang", "zh"])
+        .arg(&q));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\ncodes:   # 按读到的原样；使用前逐一对照来源核对每个编码\n"),
+        "{out}"
+    );
+    serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap();
+    // not complete: refused, in Chinese
+    let sk = write(dir.path(), "phq9.yaml", &out);
+    let (_, err, code) = run(bin()
+        .args(["instruments", "validate", "--lang", "zh"])
+        .arg(&sk));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("错误："), "{err}");
+    assert!(err.ends_with("1 个文件中有 1 个有错误\n"), "{err}");
 }

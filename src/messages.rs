@@ -84,7 +84,7 @@ pub fn pick(en: &'static str, zh: &'static str) -> &'static str {
 /// (`q.csv（按 UTF-8 读取）中的列`, `q.csv 中的列`).
 pub fn spaced(text: &str) -> String {
     match text.chars().last() {
-        Some(c) if matches!(c, '）' | '」' | '』' | '”' | '》' | '】') => text.to_string(),
+        Some('）' | '」' | '』' | '”' | '》' | '】') => text.to_string(),
         _ => format!("{text} "),
     }
 }

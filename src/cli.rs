@@ -97,6 +97,9 @@ pub enum InstrumentsCmd {
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Language of messages (the summary, errors in the files).
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
     /// Run known-answer tests (all built-ins when none given).
     #[command(
@@ -190,6 +193,9 @@ pub enum PolicyCmd {
             required = true
         )]
         instruments: Vec<String>,
+        /// Language of messages (the summary, errors in the policy).
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
 }
 

@@ -78,3 +78,24 @@ pub fn pick(en: &'static str, zh: &'static str) -> &'static str {
         Lang::Zh => zh,
     }
 }
+
+/// `text` with the space that parts it from Chinese written after it:
+/// none after full-width punctuation, which carries its own space
+/// (`q.csv（按 UTF-8 读取）中的列`, `q.csv 中的列`).
+pub fn spaced(text: &str) -> String {
+    match text.chars().last() {
+        Some('）' | '」' | '』' | '”' | '》' | '】') => text.to_string(),
+        _ => format!("{text} "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spaced;
+
+    #[test]
+    fn no_space_after_full_width_punctuation() {
+        assert_eq!(spaced("q.csv（按 UTF-8 读取）"), "q.csv（按 UTF-8 读取）");
+        assert_eq!(spaced("q.csv"), "q.csv ");
+    }
+}

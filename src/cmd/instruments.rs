@@ -73,14 +73,18 @@ pub fn validate(files: &[PathBuf]) -> Exit {
     let mut bad = 0;
     for f in files {
         match instrument::load_file(f) {
-            Ok(inst) => println!(
-                "{}: ok ({}: {} items, {} scale(s), {} known-answer test(s) passed)",
-                f.display(),
-                inst.id,
-                inst.items.len(),
-                inst.scales.len(),
-                inst.tests.len()
-            ),
+            Ok(inst) => {
+                let (file, id) = (f.display(), &inst.id);
+                let (items, scales, tests) =
+                    (inst.items.len(), inst.scales.len(), inst.tests.len());
+                println!(
+                    "{}",
+                    tr!(
+                        "{file}: ok ({id}: {items} items, {scales} scale(s), {tests} known-answer test(s) passed)",
+                        "{file}：通过（{id}：{items} 个题目，{scales} 个分量表，{tests} 个已知答案测试通过）"
+                    )
+                );
+            }
             Err(e) => {
                 bad += 1;
                 report(&e);
@@ -88,7 +92,14 @@ pub fn validate(files: &[PathBuf]) -> Exit {
         }
     }
     if bad > 0 {
-        eprintln!("{bad} of {} file(s) have errors", files.len());
+        let all = files.len();
+        eprintln!(
+            "{}",
+            tr!(
+                "{bad} of {all} file(s) have errors",
+                "{all} 个文件中有 {bad} 个有错误"
+            )
+        );
         Exit::Error
     } else {
         Exit::Success
@@ -98,7 +109,7 @@ pub fn validate(files: &[PathBuf]) -> Exit {
 fn report(e: &anyhow::Error) {
     match e.downcast_ref::<Reported>() {
         Some(r) => eprintln!("{}", r.0.trim_end()),
-        None => eprintln!("error: {e:#}"),
+        None => eprintln!("{}{e:#}", crate::messages::error()),
     }
 }
 
@@ -185,7 +196,11 @@ pub fn import(
             let text = read_text(dict)?;
             let name = dict.display().to_string();
             let sk = crate::redcap::import(&name, &text, form)?;
-            (dict.to_path_buf(), sk, format!("REDCap data dictionary {name}, form {form}"))
+            let from = tr!(
+                "REDCap data dictionary {name}, form {form}",
+                "REDCap 数据字典 {name} 的表单 {form}"
+            );
+            (dict.to_path_buf(), sk, from)
         }
         ("redcap", None) => anyhow::bail!(tr!("import redcap needs the data dictionary: psyscreen instruments import redcap DICT.csv --form NAME", "import redcap 需要数据字典：psyscreen instruments import redcap 字典.csv --form 表单名")),
         (_, Some(extra)) => anyhow::bail!(tr!(

@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             InstrumentsCmd::Show { instrument, lang } => {
                 instruments::show(&instrument, lang.into())
             }
-            InstrumentsCmd::Validate { files } => Ok(instruments::validate(&files)),
+            InstrumentsCmd::Validate { files, .. } => Ok(instruments::validate(&files)),
             InstrumentsCmd::Test { instruments } => instruments::test(&instruments),
             InstrumentsCmd::Export {
                 instrument,
@@ -58,7 +58,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Template(a) => template::run(&a),
         Command::Policy(c) => match c {
             PolicyCmd::Show { file, lang } => policy::show(file.as_deref(), lang.into()),
-            PolicyCmd::Validate { file, instruments } => policy::validate(&file, &instruments),
+            PolicyCmd::Validate {
+                file, instruments, ..
+            } => policy::validate(&file, &instruments),
         },
         Command::Hotlines(a) => hotlines::run(&a),
         Command::Administer(a) => administer::run(&a),
@@ -176,7 +178,9 @@ fn lang_of(command: &Command) -> crate::instrument::Lang {
         Command::Instruments(InstrumentsCmd::Show { lang, .. })
         | Command::Policy(PolicyCmd::Show { lang, .. })
         | Command::Instruments(InstrumentsCmd::Export { lang, .. })
-        | Command::Instruments(InstrumentsCmd::Import { lang, .. }) => *lang,
+        | Command::Instruments(InstrumentsCmd::Import { lang, .. })
+        | Command::Instruments(InstrumentsCmd::Validate { lang, .. })
+        | Command::Policy(PolicyCmd::Validate { lang, .. }) => *lang,
         Command::Score(a) => a.lang,
         Command::Summary(a) => a.input.lang,
         Command::Report(a) => a.input.lang,

@@ -7,6 +7,8 @@
 
 use std::fmt::Write as _;
 
+use crate::messages::{pick, tr};
+
 /// What was read; every text in English.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Skeleton {
@@ -74,13 +76,16 @@ impl Skeleton {
     /// `TODO` and listed at the top.
     pub fn to_yaml(&self, from: &str) -> String {
         let mut y = String::new();
-        let _ = writeln!(y, "# Instrument skeleton read from {from} by psyscreen.");
-        let _ = writeln!(
-            y,
-            "# It does not score until a person completes it; then check it with"
-        );
-        let _ = writeln!(y, "#   psyscreen instruments validate THIS_FILE");
-        let _ = writeln!(y, "# Needs a person:");
+        y.push_str(&tr!(
+            "# Instrument skeleton read from {from} by psyscreen.\n\
+             # It does not score until a person completes it; then check it with\n\
+             #   psyscreen instruments validate THIS_FILE\n\
+             # Needs a person:\n",
+            "# psyscreen 从 {from} 读出的量表骨架。\n\
+             # 需由人工补全后才能计分；补全后用以下命令检查：\n\
+             #   psyscreen instruments validate 本文件\n\
+             # 需要人工完成：\n"
+        ));
         for t in &self.todo {
             let _ = writeln!(y, "# - {}", t.replace('\n', " "));
         }
@@ -92,12 +97,15 @@ impl Skeleton {
         let _ = writeln!(
             y,
             "citation: {}",
-            q(&todo(&self.citation, "the published source"))
+            q(&todo(
+                &self.citation,
+                pick("the published source", "正式发表的出处")
+            ))
         );
         let _ = writeln!(
             y,
             "license: {}",
-            q(&todo(&self.license, "the terms of use"))
+            q(&todo(&self.license, pick("the terms of use", "使用条款")))
         );
         if let Some(i) = &self.instructions {
             let _ = writeln!(y, "instructions: {{en: {}}}", q(i));
@@ -134,13 +142,20 @@ impl Skeleton {
             let items: Vec<String> = items.iter().map(|i| k(i)).collect();
             let _ = writeln!(y, "    items: [{}]", items.join(", "));
             y.push_str("    method: sum\n");
-            y.push_str("    missing: {max_missing: 0}   # TODO: the authors' missing-data rule\n");
-            y.push_str(
+            y.push_str(pick(
+                "    missing: {max_missing: 0}   # TODO: the authors' missing-data rule\n",
+                "    missing: {max_missing: 0}   # TODO: 原作者的缺失数据规则\n",
+            ));
+            y.push_str(pick(
                 "    bands: []   # TODO: the published bands, inclusive, covering every total\n",
-            );
+                "    bands: []   # TODO: 正式发表的分级（含两端），覆盖每一个总分\n",
+            ));
         }
         if let Some(c) = &self.codes {
-            y.push_str("codes:   # as read; check each code against its source before use\n");
+            y.push_str(pick(
+                "codes:   # as read; check each code against its source before use\n",
+                "codes:   # 按读到的原样；使用前逐一对照来源核对每个编码\n",
+            ));
             let _ = writeln!(y, "  system: {}", q(&c.system));
             if let Some(p) = &c.panel {
                 let _ = writeln!(y, "  panel: {}", q(p));
@@ -161,10 +176,14 @@ impl Skeleton {
                 }
             }
         }
-        y.push_str("critical_items: []   # TODO: items whose answer is a crisis signal\n");
-        y.push_str(
+        y.push_str(pick(
+            "critical_items: []   # TODO: items whose answer is a crisis signal\n",
+            "critical_items: []   # TODO: 其答案是危机信号的题目\n",
+        ));
+        y.push_str(pick(
             "tests: []   # TODO: known answers, computed by hand from the published scoring\n",
-        );
+            "tests: []   # TODO: 已知答案测试，依正式发表的计分方法手工算出\n",
+        ));
         y
     }
 }

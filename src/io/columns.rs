@@ -288,6 +288,8 @@ pub fn plan(
     map: &MapFile,
 ) -> anyhow::Result<ColumnPlan> {
     let mut items = vec![None; battery.n_items()];
+    // the input's name before Chinese words (`q.csv（按 UTF-8 读取）中的列`)
+    let input_zh = crate::messages::spaced(input);
     // keys: normalised id and item texts → (global item, how)
     let mut keys: HashMap<String, (usize, How)> = HashMap::new();
     for (g, _, item) in battery.items() {
@@ -332,7 +334,7 @@ pub fn plan(
                 &path,
                 tr!(
                         "column \"{header}\" (→ {target}) matches several columns of {input}: {}",
-                        "列 \"{header}\"（→ {target}）与 {input} 的多个列相符：{}",
+                        "列 \"{header}\"（→ {target}）与 {input_zh}的多个列相符：{}",
                         cols.iter()
                             .map(|&c| shown(c))
                             .collect::<Vec<_>>()
@@ -344,7 +346,7 @@ pub fn plan(
                 &path,
                 tr!(
                     "column \"{header}\" (→ {target}) is not a column of {input}",
-                    "列 \"{header}\"（→ {target}）不是 {input} 中的列"
+                    "列 \"{header}\"（→ {target}）不是 {input_zh}中的列"
                 ),
                 closest.map_or_else(
                     || pick("a header of the input", "输入中的某个列名").into(),
@@ -434,9 +436,10 @@ fn by_statement(
             .collect::<Vec<_>>()
             .join(", ");
         let shown = printable_line(header);
+        let input_zh = crate::messages::spaced(input);
         bail!(crate::messages::tr!(
             "column {n} (\"{shown}\") of {input} matches several items by its text: {items}; which one is meant cannot be told: map it with --map",
-            "{input} 的第 {n} 列（\"{shown}\"）按文字与多个题目相符：{items}；无法判断是哪一题：请用 --map 指定",
+            "{input_zh}的第 {n} 列（\"{shown}\"）按文字与多个题目相符：{items}；无法判断是哪一题：请用 --map 指定",
             n = col + 1
         ));
     }
@@ -456,9 +459,10 @@ pub fn plan_for_scoring(
 ) -> anyhow::Result<ColumnPlan> {
     let plan = plan(input, headers, texts, battery, map)?;
     if plan.found() == 0 {
+        let input_zh = crate::messages::spaced(input);
         bail!(tr!(
             "no item columns found in {input}: expected headers such as {} (or the items' texts); see `psyscreen score --check` and --map",
-            "在 {input} 中没有找到题目列：应有 {} 这样的列名（或题目原文）；见 `psyscreen score --check` 和 --map",
+            "在 {input_zh}中没有找到题目列：应有 {} 这样的列名（或题目原文）；见 `psyscreen score --check` 和 --map",
             battery.items().take(3).map(|(_, _, i)| i.id.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }

@@ -435,7 +435,7 @@ fn a_map_file_is_checked_in_chinese() {
     );
     assert_eq!((code, stdout.as_str()), (2, ""));
     for needle in [
-        "错误：列 \"Q2 wory\"（→ gad2_2）不是 tests/data/columns/q.csv（按 UTF-8 读取） 中的列\n  --> tests/data/columns/bad-map.yaml:3:14\n",
+        "错误：列 \"Q2 wory\"（→ gad2_2）不是 tests/data/columns/q.csv（按 UTF-8 读取）中的列\n  --> tests/data/columns/bad-map.yaml:3:14\n",
         "3 |   \"Q2 wory\": gad2_2\n",
         "^ 应为：输入中的某个列名：是不是第 3 列（\"Q2 worry\"）？\n",
         "错误：列 \"Q3 relax\" 映射到 `gad2_9`，但它不是所给量表中的题目\n",
@@ -1007,4 +1007,223 @@ fn change_on_a_terminal_has_chinese_headers() {
         s7a03.contains("11 4 可靠改善 康复") && s7a03.contains("8 3 可靠改善 康复"),
         "{s7a03}"
     );
+}
+
+/// `instruments validate` and `policy validate` take `--lang zh`: their
+/// errors and summary lines in Chinese; the whole stderr pinned.
+#[test]
+fn validate_says_its_findings_in_chinese() {
+    let (stdout, stderr, code) = pinned(
+        "validate-instrument",
+        &[
+            "instruments",
+            "validate",
+            "tests/data/zh/bad-instrument.yaml",
+            "instruments/phq9.yaml",
+            "--lang",
+            "zh",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "instruments/phq9.yaml：通过（phq9：9 个题目，1 个分量表，16 个已知答案测试通过）\n"
+    );
+    assert!(stderr.ends_with("\n2 个文件中有 1 个有错误\n"), "{stderr}");
+    assert_messages_chinese(&stderr);
+
+    let (stdout, stderr, code) = pinned(
+        "validate-policy",
+        &[
+            "policy",
+            "validate",
+            "tests/data/zh/bad-policy.yaml",
+            "-i",
+            "phq9",
+            "--lang",
+            "zh",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with("错误：规则使用了未知级别 `urgnet`\n"),
+        "{stderr}"
+    );
+    assert_messages_chinese(&stderr);
+
+    let (stdout, _, code) = run(bin().current_dir(root()).args([
+        "policy",
+        "validate",
+        "policies/default.yaml",
+        "-i",
+        "phq9",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("policies/default.yaml：通过（3 条规则适用于 phq9，"),
+        "{stdout}"
+    );
+    // a file that is not there: a message people fix, in Chinese
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "instruments",
+        "validate",
+        "nope.yaml",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "错误：读取量表文件 nope.yaml 时出错：没有这个文件\n1 个文件中有 1 个有错误\n"
+    );
+}
+
+/// The input's name before Chinese words: no stray space after its
+/// closing full-width parenthesis.
+#[test]
+fn no_item_columns_is_said_without_a_stray_space() {
+    let (_, stderr, code) = run(bin().current_dir(root()).args([
+        "score",
+        "tests/data/columns/q.csv",
+        "-i",
+        "phq9",
+        "--lang",
+        "zh",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "错误：在 tests/data/columns/q.csv（按 UTF-8 读取）中没有找到题目列：应有 phq9_1, phq9_2, phq9_3 这样的列名（或题目原文）；见 `psyscreen score --check` 和 --map\n"
+    );
+}
+
+/// `score --check` under `--lang zh`: the plan on stdout in Chinese,
+/// the "nearly" line too; column names and ids as written.
+#[test]
+fn the_check_plan_and_a_near_miss_are_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("examples/wjx-export-zh.csv"))
+        .unwrap()
+        .replacen("感到心情低落、沮丧或绝望", "感到心情低落、沮丧或者绝望", 1);
+    let f = write(dir.path(), "w.csv", &text);
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "phq9", "--check", "--lang", "zh"])
+        .arg(&f));
+    assert_eq!(code, 2, "{stderr}");
+    let want = "  phq9_1       ← 第 9 列 \"3、做事时提不起劲或没有兴趣\"（按题目中文原文）\n  \
+phq9_2       缺失（phq9：没有列的名称是这个 id 或题目原文）\n               \
+相近：第 10 列 \"4、感到心情低落、沮丧或者绝望\"（未采用：文字不同；若就是此题，请用 --map 指定）\n  \
+phq9_3       ← 第 11 列 \"5、入睡困难、睡不安或睡得过多\"（按题目中文原文）\n";
+    assert!(stdout.contains(want), "{stdout}");
+    assert!(
+        stdout.ends_with("9 个题目中找到 8 个，缺失 1 个\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("nearly"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "注意：识别为：问卷星 (wjx) 导出（题目文字作表头（按选项序号或按选项文本））\n"
+    );
+
+    // a plain table by ids
+    let f = write(dir.path(), "ids.csv", "id,gad2_1,gad2_2\nA,1,2\n");
+    let (stdout, _, code) = run(bin()
+        .args(["score", "-i", "gad2", "--check", "--lang", "zh"])
+        .arg(&f));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        format!(
+            "{}（UTF-8）：3 列\n  gad2_1       ← 第 2 列 \"gad2_1\"（按题目 id）\n  gad2_2       ← 第 3 列 \"gad2_2\"（按题目 id）\n2 个题目中找到 2 个，缺失 0 个\n",
+            f.display()
+        )
+    );
+}
+
+/// `instruments import --lang zh`: the skeleton's fixed comments are
+/// Chinese (the `TODO` marker kept for search), the YAML still reads, and
+/// `instruments validate --lang zh` still refuses it until completed.
+#[test]
+fn an_imported_skeleton_is_commented_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("d.csv");
+    let (_, err, code) = run(bin()
+        .args(["instruments", "export", "gad7", "--redcap", "-o"])
+        .arg(&dict));
+    assert_eq!(code, 0, "{err}");
+    let (out, err, code) = run(bin()
+        .args([
+            "instruments",
+            "import",
+            "redcap",
+            "--form",
+            "gad7",
+            "--lang",
+            "zh",
+        ])
+        .arg(&dict));
+    assert_eq!(code, 0, "{err}");
+    let head = format!(
+        "# psyscreen 从 REDCap 数据字典 {} 的表单 gad7 读出的量表骨架。\n\
+         # 需由人工补全后才能计分；补全后用以下命令检查：\n\
+         #   psyscreen instruments validate 本文件\n\
+         # 需要人工完成：\n\
+         # - 版本与名称：REDCap 中没有；`1.0` 与表单名只是占位\n",
+        dict.display()
+    );
+    assert!(out.starts_with(&head), "{out}");
+    for line in [
+        "citation: \"TODO: 正式发表的出处\"\n",
+        "license: \"TODO: 使用条款\"\n",
+        "    missing: {max_missing: 0}   # TODO: 原作者的缺失数据规则\n",
+        "    bands: []   # TODO: 正式发表的分级（含两端），覆盖每一个总分\n",
+        "critical_items: []   # TODO: 其答案是危机信号的题目\n",
+        "tests: []   # TODO: 已知答案测试，依正式发表的计分方法手工算出\n",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    // every comment line is Chinese but for ids, commands and the TODO marker
+    for line in out.lines().filter(|l| l.contains('#')) {
+        let comment = &line[line.find('#').unwrap()..];
+        let rest = comment
+            .replace("TODO", "")
+            .replace("psyscreen instruments validate", "")
+            .replace("psyscreen", "")
+            .replace("REDCap", "")
+            .replace(&dict.display().to_string(), "")
+            .replace("gad7_total", "")
+            .replace("gad7", "");
+        assert!(
+            !rest.chars().any(|c| c.is_ascii_alphabetic()),
+            "English in: {line}"
+        );
+    }
+    let y: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(y["id"].as_str(), Some("gad7"));
+    assert_eq!(y["citation"].as_str(), Some("TODO: 正式发表的出处"));
+    assert_eq!(y["scales"][0]["bands"].as_sequence().map(Vec::len), Some(0));
+    // codes' comment, from a Questionnaire
+    let q = dir.path().join("q.json");
+    run(bin()
+        .args(["instruments", "export", "phq9", "--fhir", "-o"])
+        .arg(&q));
+    let (out, _, code) = run(bin()
+        .args(["instruments", "import", "--lang", "zh"])
+        .arg(&q));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\ncodes:   # 按读到的原样；使用前逐一对照来源核对每个编码\n"),
+        "{out}"
+    );
+    serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap();
+    // not complete: refused, in Chinese
+    let sk = write(dir.path(), "phq9.yaml", &out);
+    let (_, err, code) = run(bin()
+        .args(["instruments", "validate", "--lang", "zh"])
+        .arg(&sk));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("错误："), "{err}");
+    assert!(err.ends_with("1 个文件中有 1 个有错误\n"), "{err}");
 }

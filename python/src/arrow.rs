@@ -16,7 +16,7 @@ use arrow_array::{
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 use csv::ByteRecord;
-use psyscreen::pipeline::batch::Values;
+use psyscreen::pipeline::batch::{FillRecords, Values};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
@@ -101,10 +101,11 @@ pub struct Records {
     row: usize,
     /// Rows not yet taken.
     left: usize,
-    /// Rows converted, not yet taken (the next one last).
+    /// A block of rows converted; `block[next..]` not yet taken. Each
+    /// taken record is swapped with the reader's, whose buffers come back
+    /// to be written again: no allocation per row.
     block: Vec<ByteRecord>,
-    /// The last record's length in bytes.
-    bytes: usize,
+    next: usize,
     /// Room to format an odd float in.
     text: String,
 }
@@ -137,7 +138,7 @@ impl Records {
                 row: 0,
                 left: batches.iter().map(RecordBatch::num_rows).sum(),
                 block: Vec::new(),
-                bytes: 64,
+                next: 0,
                 text: String::new(),
             },
         ))
@@ -167,29 +168,28 @@ fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
 /// prefetcher: half the time went to waiting for memory).
 const BLOCK: usize = 256;
 
-impl Iterator for Records {
-    type Item = ByteRecord;
-
-    fn next(&mut self) -> Option<ByteRecord> {
-        if self.block.is_empty() {
-            self.fill();
+impl FillRecords for Records {
+    fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+        if self.next == self.block.len() && !self.convert() {
+            return false;
         }
-        let rec = self.block.pop()?;
+        std::mem::swap(rec, &mut self.block[self.next]);
+        self.next += 1;
         self.left -= 1;
-        Some(rec)
+        true
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+    fn rows_left(&self) -> usize {
+        self.left
     }
 }
 
 impl Records {
-    /// The next block of rows, reversed (popped from the end).
-    fn fill(&mut self) {
+    /// The next block of rows into `block`; `false` at the end.
+    fn convert(&mut self) -> bool {
         let rows = loop {
             let Some((rows, _)) = self.batches.get(self.batch) else {
-                return;
+                return false;
             };
             if self.row < *rows {
                 break *rows;
@@ -200,19 +200,17 @@ impl Records {
         let (columns, first) = (&self.batches[self.batch].1, self.row);
         let n = BLOCK.min(rows - first);
         self.row += n;
-        self.block.clear();
-        self.block
-            .resize_with(n, || ByteRecord::with_capacity(self.bytes, columns.len()));
+        // the records swapped back hold the reader's old rows: cleared,
+        // their buffers kept
+        self.block.resize_with(n, ByteRecord::new);
+        self.block.iter_mut().for_each(ByteRecord::clear);
+        self.next = 0;
         for c in columns {
-            // reversed: row `first` is popped first
-            for (k, rec) in self.block.iter_mut().rev().enumerate() {
+            for (k, rec) in self.block.iter_mut().enumerate() {
                 push_cell(c, first + k, rec, &mut self.text);
             }
         }
-        if let Some(rec) = self.block.first() {
-            // the next records are as long, near enough: one allocation each
-            self.bytes = rec.as_slice().len() + 8;
-        }
+        true
     }
 }
 

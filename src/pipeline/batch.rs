@@ -17,6 +17,7 @@
 use csv::ByteRecord;
 
 use crate::instrument::Lang;
+pub use crate::io::input::FillRecords;
 use crate::io::input::Table;
 use crate::pipeline::write::{check_lead, columns, Lead};
 use crate::score::Battery;
@@ -95,14 +96,46 @@ pub fn score_batch(
     headers: Vec<String>,
     records: impl IntoIterator<Item = ByteRecord, IntoIter: Send + 'static>,
 ) -> anyhow::Result<ScoredBatch> {
+    let records = records.into_iter();
+    // the columns grow to this many rows without being moved
+    let rows_hint = records.size_hint().0;
+    score_table(
+        setup,
+        opts,
+        Table::from_records(name, headers, records),
+        rows_hint,
+    )
+}
+
+/// `score_batch` for rows written into the reader's records (a binding
+/// converting its columns without an allocation per row).
+pub fn score_filled(
+    setup: &Setup,
+    opts: &BatchOptions,
+    name: &str,
+    headers: Vec<String>,
+    records: Box<dyn FillRecords>,
+) -> anyhow::Result<ScoredBatch> {
+    let rows_hint = records.rows_left();
+    score_table(
+        setup,
+        opts,
+        Table::from_filler(name, headers, records),
+        rows_hint,
+    )
+}
+
+fn score_table(
+    setup: &Setup,
+    opts: &BatchOptions,
+    table: Table,
+    rows_hint: usize,
+) -> anyhow::Result<ScoredBatch> {
     crate::messages::set(opts.lang);
     let Some((battery, _)) = &setup.scoring else {
         anyhow::bail!("no instrument given: a batch is scored from raw answers")
     };
-    let records = records.into_iter();
-    // the columns grow to this many rows without being moved
-    let rows_hint = records.size_hint().0;
-    let input = Input::from_table(Table::from_records(name, headers, records));
+    let input = Input::from_table(table);
     let source = input.source(setup)?;
     let id = match &opts.id_column {
         Some(c) => Some(input.column("--id-column", c)?),

@@ -4,6 +4,7 @@
 //! scores go back as one RecordBatch that `pyarrow.record_batch()` takes.
 
 use std::ffi::CStr;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -93,22 +94,27 @@ enum Cells {
     Null,
 }
 
-/// The input columns, row by row as CSV records (on the reading thread).
+/// The input columns, row by row as CSV records. Blocks of rows are
+/// converted to text on a thread of their own, ahead of the pipeline's
+/// reading thread (which reads the answers) and its scoring thread: the
+/// conversion was half the reading thread's work, so the three share the
+/// cores more evenly.
 pub struct Records {
-    /// Each batch's row count and columns.
-    batches: Vec<(usize, Vec<Cells>)>,
-    batch: usize,
-    row: usize,
     /// Rows not yet taken.
     left: usize,
     /// A block of rows converted; `block[next..]` not yet taken. Each
-    /// taken record is swapped with the reader's, whose buffers come back
-    /// to be written again: no allocation per row.
+    /// taken record is swapped with the reader's, whose buffers go back
+    /// with the block to be written again: no allocation per row.
     block: Vec<ByteRecord>,
     next: usize,
-    /// Room to format an odd float in.
-    text: String,
+    /// Blocks converted, in order.
+    full: Receiver<Vec<ByteRecord>>,
+    /// Blocks taken, back to the converting thread.
+    empty: SyncSender<Vec<ByteRecord>>,
 }
+
+/// Blocks converted ahead (each `BLOCK` rows).
+const AHEAD: usize = 4;
 
 impl Records {
     /// The header and the cells of `batches` (one schema); a column of a
@@ -130,19 +136,46 @@ impl Records {
                 Ok((b.num_rows(), cols))
             })
             .collect::<PyResult<Vec<_>>>()?;
+        let mut converter = Converter {
+            batches: columns,
+            batch: 0,
+            row: 0,
+            text: String::new(),
+        };
+        let (full_tx, full) = sync_channel::<Vec<ByteRecord>>(AHEAD);
+        let (empty, empty_rx) = sync_channel::<Vec<ByteRecord>>(AHEAD + 2);
+        for _ in 0..AHEAD {
+            let _ = empty.send(Vec::new());
+        }
+        // ends at the last block, or when `Records` is dropped (an error)
+        std::thread::spawn(move || {
+            while let Ok(mut block) = empty_rx.recv() {
+                if !converter.convert(&mut block) || full_tx.send(block).is_err() {
+                    return;
+                }
+            }
+        });
         Ok((
             headers,
             Records {
-                batches: columns,
-                batch: 0,
-                row: 0,
                 left: batches.iter().map(RecordBatch::num_rows).sum(),
                 block: Vec::new(),
                 next: 0,
-                text: String::new(),
+                full,
+                empty,
             },
         ))
     }
+}
+
+/// The columns, converted a block at a time (on the converting thread).
+struct Converter {
+    /// Each batch's row count and columns.
+    batches: Vec<(usize, Vec<Cells>)>,
+    batch: usize,
+    row: usize,
+    /// Room to format an odd float in.
+    text: String,
 }
 
 fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
@@ -170,8 +203,16 @@ const BLOCK: usize = 256;
 
 impl FillRecords for Records {
     fn fill(&mut self, rec: &mut ByteRecord) -> bool {
-        if self.next == self.block.len() && !self.convert() {
-            return false;
+        if self.next == self.block.len() {
+            let Ok(block) = self.full.recv() else {
+                return false; // the converting thread is done
+            };
+            let taken = std::mem::replace(&mut self.block, block);
+            let _ = self.empty.send(taken);
+            self.next = 0;
+            if self.block.is_empty() {
+                return false;
+            }
         }
         std::mem::swap(rec, &mut self.block[self.next]);
         self.next += 1;
@@ -184,9 +225,9 @@ impl FillRecords for Records {
     }
 }
 
-impl Records {
+impl Converter {
     /// The next block of rows into `block`; `false` at the end.
-    fn convert(&mut self) -> bool {
+    fn convert(&mut self, block: &mut Vec<ByteRecord>) -> bool {
         let rows = loop {
             let Some((rows, _)) = self.batches.get(self.batch) else {
                 return false;
@@ -200,13 +241,12 @@ impl Records {
         let (columns, first) = (&self.batches[self.batch].1, self.row);
         let n = BLOCK.min(rows - first);
         self.row += n;
-        // the records swapped back hold the reader's old rows: cleared,
+        // the records sent back hold the reader's old rows: cleared,
         // their buffers kept
-        self.block.resize_with(n, ByteRecord::new);
-        self.block.iter_mut().for_each(ByteRecord::clear);
-        self.next = 0;
+        block.resize_with(n, ByteRecord::new);
+        block.iter_mut().for_each(ByteRecord::clear);
         for c in columns {
-            for (k, rec) in self.block.iter_mut().enumerate() {
+            for (k, rec) in block.iter_mut().enumerate() {
                 push_cell(c, first + k, rec, &mut self.text);
             }
         }

@@ -373,6 +373,46 @@ mod tests {
         assert_eq!(b.rows, 3);
     }
 
+    /// Rows written into the reader's records (`score_filled`, the
+    /// Python package's path) score as owned records do: the record
+    /// handed in holds the previous row, so each cell must be replaced.
+    /// GAD-2 (0–3 each, total = sum): 3+3 = 6, 1+0 = 1, then an empty
+    /// and a bad cell (incomplete, the bad cell listed).
+    #[test]
+    fn filled_records_score_as_owned_ones() {
+        struct Filler(std::vec::IntoIter<[&'static str; 3]>);
+        impl FillRecords for Filler {
+            fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+                let Some(row) = self.0.next() else {
+                    return false;
+                };
+                rec.clear();
+                row.iter().for_each(|c| rec.push_field(c.as_bytes()));
+                true
+            }
+            fn rows_left(&self) -> usize {
+                self.0.len()
+            }
+        }
+        let rows = vec![["a", "3", "3"], ["b", "1", "0"], ["c", "", "x"]];
+        let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
+        let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
+        let opts = BatchOptions::default();
+        let owned: Vec<ByteRecord> = rows.iter().map(|r| rec(r)).collect();
+        let expected = score_batch(&setup, &opts, "memory", headers.clone(), owned).unwrap();
+        let filled = Box::new(Filler(rows.into_iter()));
+        let got = score_filled(&setup, &opts, "memory", headers, filled).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(
+            got.values[1],
+            Values::Total {
+                units: vec![Some(6), Some(1), None],
+                decimals: 0
+            }
+        );
+        assert_eq!(got.bad_cells.len(), 1);
+    }
+
     /// No id column: rows are numbered as the CLI numbers them (from 2);
     /// an unknown --keep is the CLI's error.
     #[test]

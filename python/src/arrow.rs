@@ -1,6 +1,6 @@
 //! Arrow in and out, through the Arrow PyCapsule interface
 //! (`__arrow_c_array__`): a pyarrow RecordBatch comes in without copying,
-//! its cells are read as text on the pipeline's reading thread, and the
+//! its cells are turned into text on a converting thread (`Records`), and the
 //! scores go back as one RecordBatch that `pyarrow.record_batch()` takes.
 
 use std::ffi::CStr;

@@ -1,9 +1,10 @@
 //! Arrow in and out, through the Arrow PyCapsule interface
 //! (`__arrow_c_array__`): a pyarrow RecordBatch comes in without copying,
-//! its cells are read as text on the pipeline's reading thread, and the
+//! its cells are turned into text on a converting thread (`Records`), and the
 //! scores go back as one RecordBatch that `pyarrow.record_batch()` takes.
 
 use std::ffi::CStr;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -16,7 +17,7 @@ use arrow_array::{
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 use csv::ByteRecord;
-use psyscreen::pipeline::batch::Values;
+use psyscreen::pipeline::batch::{FillRecords, Values};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
@@ -93,21 +94,27 @@ enum Cells {
     Null,
 }
 
-/// The input columns, row by row as CSV records (on the reading thread).
+/// The input columns, row by row as CSV records. Blocks of rows are
+/// converted to text on a thread of their own, ahead of the pipeline's
+/// reading thread (which reads the answers) and its scoring thread: the
+/// conversion was half the reading thread's work, so the three share the
+/// cores more evenly.
 pub struct Records {
-    /// Each batch's row count and columns.
-    batches: Vec<(usize, Vec<Cells>)>,
-    batch: usize,
-    row: usize,
     /// Rows not yet taken.
     left: usize,
-    /// Rows converted, not yet taken (the next one last).
+    /// A block of rows converted; `block[next..]` not yet taken. Each
+    /// taken record is swapped with the reader's, whose buffers go back
+    /// with the block to be written again: no allocation per row.
     block: Vec<ByteRecord>,
-    /// The last record's length in bytes.
-    bytes: usize,
-    /// Room to format an odd float in.
-    text: String,
+    next: usize,
+    /// Blocks converted, in order.
+    full: Receiver<Vec<ByteRecord>>,
+    /// Blocks taken, back to the converting thread.
+    empty: SyncSender<Vec<ByteRecord>>,
 }
+
+/// Blocks converted ahead (each `BLOCK` rows).
+const AHEAD: usize = 4;
 
 impl Records {
     /// The header and the cells of `batches` (one schema); a column of a
@@ -129,19 +136,46 @@ impl Records {
                 Ok((b.num_rows(), cols))
             })
             .collect::<PyResult<Vec<_>>>()?;
+        let mut converter = Converter {
+            batches: columns,
+            batch: 0,
+            row: 0,
+            text: String::new(),
+        };
+        let (full_tx, full) = sync_channel::<Vec<ByteRecord>>(AHEAD);
+        let (empty, empty_rx) = sync_channel::<Vec<ByteRecord>>(AHEAD + 2);
+        for _ in 0..AHEAD {
+            let _ = empty.send(Vec::new());
+        }
+        // ends at the last block, or when `Records` is dropped (an error)
+        std::thread::spawn(move || {
+            while let Ok(mut block) = empty_rx.recv() {
+                if !converter.convert(&mut block) || full_tx.send(block).is_err() {
+                    return;
+                }
+            }
+        });
         Ok((
             headers,
             Records {
-                batches: columns,
-                batch: 0,
-                row: 0,
                 left: batches.iter().map(RecordBatch::num_rows).sum(),
                 block: Vec::new(),
-                bytes: 64,
-                text: String::new(),
+                next: 0,
+                full,
+                empty,
             },
         ))
     }
+}
+
+/// The columns, converted a block at a time (on the converting thread).
+struct Converter {
+    /// Each batch's row count and columns.
+    batches: Vec<(usize, Vec<Cells>)>,
+    batch: usize,
+    row: usize,
+    /// Room to format an odd float in.
+    text: String,
 }
 
 fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
@@ -167,29 +201,36 @@ fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
 /// prefetcher: half the time went to waiting for memory).
 const BLOCK: usize = 256;
 
-impl Iterator for Records {
-    type Item = ByteRecord;
-
-    fn next(&mut self) -> Option<ByteRecord> {
-        if self.block.is_empty() {
-            self.fill();
+impl FillRecords for Records {
+    fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+        if self.next == self.block.len() {
+            let Ok(block) = self.full.recv() else {
+                return false; // the converting thread is done
+            };
+            let taken = std::mem::replace(&mut self.block, block);
+            let _ = self.empty.send(taken);
+            self.next = 0;
+            if self.block.is_empty() {
+                return false;
+            }
         }
-        let rec = self.block.pop()?;
+        std::mem::swap(rec, &mut self.block[self.next]);
+        self.next += 1;
         self.left -= 1;
-        Some(rec)
+        true
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+    fn rows_left(&self) -> usize {
+        self.left
     }
 }
 
-impl Records {
-    /// The next block of rows, reversed (popped from the end).
-    fn fill(&mut self) {
+impl Converter {
+    /// The next block of rows into `block`; `false` at the end.
+    fn convert(&mut self, block: &mut Vec<ByteRecord>) -> bool {
         let rows = loop {
             let Some((rows, _)) = self.batches.get(self.batch) else {
-                return;
+                return false;
             };
             if self.row < *rows {
                 break *rows;
@@ -200,19 +241,16 @@ impl Records {
         let (columns, first) = (&self.batches[self.batch].1, self.row);
         let n = BLOCK.min(rows - first);
         self.row += n;
-        self.block.clear();
-        self.block
-            .resize_with(n, || ByteRecord::with_capacity(self.bytes, columns.len()));
+        // the records sent back hold the reader's old rows: cleared,
+        // their buffers kept
+        block.resize_with(n, ByteRecord::new);
+        block.iter_mut().for_each(ByteRecord::clear);
         for c in columns {
-            // reversed: row `first` is popped first
-            for (k, rec) in self.block.iter_mut().rev().enumerate() {
+            for (k, rec) in block.iter_mut().enumerate() {
                 push_cell(c, first + k, rec, &mut self.text);
             }
         }
-        if let Some(rec) = self.block.first() {
-            // the next records are as long, near enough: one allocation each
-            self.bytes = rec.as_slice().len() + 8;
-        }
+        true
     }
 }
 

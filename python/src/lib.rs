@@ -1,5 +1,5 @@
 //! `psyscreen._native`: the Rust core for Python. Scoring is the main
-//! crate's own (`pipeline::batch::score_batch`, the pipeline `score` runs);
+//! crate's own (`pipeline::batch::score_filled`, the pipeline `score` runs);
 //! this file only turns Python arguments into its options and its errors
 //! into `PsyscreenError` with the CLI's messages. `psyscreen/__init__.py`
 //! is the public API (pandas, polars, pyarrow in and out).
@@ -9,7 +9,7 @@ mod arrow;
 use std::path::PathBuf;
 
 use psyscreen::instrument::{self, Instrument, Lang};
-use psyscreen::pipeline::batch::{score_batch, BatchOptions, Values};
+use psyscreen::pipeline::batch::{score_filled, BatchOptions, Values};
 use psyscreen::pipeline::Setup;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -95,7 +95,7 @@ impl Screen {
         let setup = &self.setup;
         // the GIL is let go while scoring: other Python threads run on
         let scored = py
-            .detach(|| score_batch(setup, &opts, name, headers, records))
+            .detach(|| score_filled(setup, &opts, name, headers, Box::new(records)))
             .map_err(error)?;
         let sources = (scored.values.iter())
             .map(|v| match v {

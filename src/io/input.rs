@@ -81,7 +81,30 @@ enum Rows {
     Csv(Box<CsvRows>),
     Sheet(super::xlsx::SheetRows),
     /// Records already in memory (a binding's rows, tests).
-    Memory(Box<dyn Iterator<Item = ByteRecord> + Send>),
+    Memory(Box<dyn FillRecords>),
+}
+
+/// Rows already in memory, each written into the record the reader hands
+/// over (its buffers reused: no allocation per row).
+pub trait FillRecords: Send {
+    /// Write the next row into `rec` (replacing what it held); `false`
+    /// at the end.
+    fn fill(&mut self, rec: &mut ByteRecord) -> bool;
+    /// Rows not yet filled (a lower bound), to size the result columns.
+    fn rows_left(&self) -> usize;
+}
+
+/// Owned records as `FillRecords` (`Table::from_records`).
+struct Owned<I>(I);
+
+impl<I: Iterator<Item = ByteRecord> + Send> FillRecords for Owned<I> {
+    fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+        self.0.next().map(|r| *rec = r).is_some()
+    }
+
+    fn rows_left(&self) -> usize {
+        self.0.size_hint().0
+    }
 }
 
 /// The CSV reader and what it needs to tell where each record sits.
@@ -601,13 +624,10 @@ impl Table {
             // a cell's line breaks are its own (Alt+Enter), not lines; the
             // sheet's row number is in the record's position (row_number)
             Rows::Sheet(rows) => Ok(rows.read(rec)?.then(RecordInfo::default)),
-            Rows::Memory(records) => Ok(records.next().map(|r| {
-                *rec = r;
-                RecordInfo {
-                    // bytes from memory are checked as a file's are
-                    undecodable: std::str::from_utf8(rec.as_slice()).is_err(),
-                    ..RecordInfo::default()
-                }
+            Rows::Memory(records) => Ok(records.fill(rec).then(|| RecordInfo {
+                // bytes from memory are checked as a file's are
+                undecodable: std::str::from_utf8(rec.as_slice()).is_err(),
+                ..RecordInfo::default()
             })),
         }
     }
@@ -722,6 +742,15 @@ impl Table {
         headers: Vec<String>,
         records: impl IntoIterator<Item = ByteRecord, IntoIter: Send + 'static>,
     ) -> Table {
+        Table::from_filler(name, headers, Box::new(Owned(records.into_iter())))
+    }
+
+    /// Rows in memory written into the reader's records (`FillRecords`).
+    pub fn from_filler(
+        name: impl Into<String>,
+        headers: Vec<String>,
+        records: Box<dyn FillRecords>,
+    ) -> Table {
         Table {
             name: name.into(),
             headers,
@@ -730,7 +759,7 @@ impl Table {
             header_problems: Vec::new(),
             size: None,
             layout: None,
-            rows: Rows::Memory(Box::new(records.into_iter())),
+            rows: Rows::Memory(records),
             digest: None,
             ahead: ReadAhead::default(),
             split: None,

@@ -17,6 +17,7 @@
 use csv::ByteRecord;
 
 use crate::instrument::Lang;
+pub use crate::io::input::FillRecords;
 use crate::io::input::Table;
 use crate::pipeline::write::{check_lead, columns, Lead};
 use crate::score::Battery;
@@ -95,14 +96,46 @@ pub fn score_batch(
     headers: Vec<String>,
     records: impl IntoIterator<Item = ByteRecord, IntoIter: Send + 'static>,
 ) -> anyhow::Result<ScoredBatch> {
+    let records = records.into_iter();
+    // the columns grow to this many rows without being moved
+    let rows_hint = records.size_hint().0;
+    score_table(
+        setup,
+        opts,
+        Table::from_records(name, headers, records),
+        rows_hint,
+    )
+}
+
+/// `score_batch` for rows written into the reader's records (a binding
+/// converting its columns without an allocation per row).
+pub fn score_filled(
+    setup: &Setup,
+    opts: &BatchOptions,
+    name: &str,
+    headers: Vec<String>,
+    records: Box<dyn FillRecords>,
+) -> anyhow::Result<ScoredBatch> {
+    let rows_hint = records.rows_left();
+    score_table(
+        setup,
+        opts,
+        Table::from_filler(name, headers, records),
+        rows_hint,
+    )
+}
+
+fn score_table(
+    setup: &Setup,
+    opts: &BatchOptions,
+    table: Table,
+    rows_hint: usize,
+) -> anyhow::Result<ScoredBatch> {
     crate::messages::set(opts.lang);
     let Some((battery, _)) = &setup.scoring else {
         anyhow::bail!("no instrument given: a batch is scored from raw answers")
     };
-    let records = records.into_iter();
-    // the columns grow to this many rows without being moved
-    let rows_hint = records.size_hint().0;
-    let input = Input::from_table(Table::from_records(name, headers, records));
+    let input = Input::from_table(table);
     let source = input.source(setup)?;
     let id = match &opts.id_column {
         Some(c) => Some(input.column("--id-column", c)?),
@@ -338,6 +371,46 @@ mod tests {
             cell.line
         );
         assert_eq!(b.rows, 3);
+    }
+
+    /// Rows written into the reader's records (`score_filled`, the
+    /// Python package's path) score as owned records do: the record
+    /// handed in holds the previous row, so each cell must be replaced.
+    /// GAD-2 (0–3 each, total = sum): 3+3 = 6, 1+0 = 1, then an empty
+    /// and a bad cell (incomplete, the bad cell listed).
+    #[test]
+    fn filled_records_score_as_owned_ones() {
+        struct Filler(std::vec::IntoIter<[&'static str; 3]>);
+        impl FillRecords for Filler {
+            fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+                let Some(row) = self.0.next() else {
+                    return false;
+                };
+                rec.clear();
+                row.iter().for_each(|c| rec.push_field(c.as_bytes()));
+                true
+            }
+            fn rows_left(&self) -> usize {
+                self.0.len()
+            }
+        }
+        let rows = vec![["a", "3", "3"], ["b", "1", "0"], ["c", "", "x"]];
+        let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
+        let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
+        let opts = BatchOptions::default();
+        let owned: Vec<ByteRecord> = rows.iter().map(|r| rec(r)).collect();
+        let expected = score_batch(&setup, &opts, "memory", headers.clone(), owned).unwrap();
+        let filled = Box::new(Filler(rows.into_iter()));
+        let got = score_filled(&setup, &opts, "memory", headers, filled).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(
+            got.values[1],
+            Values::Total {
+                units: vec![Some(6), Some(1), None],
+                decimals: 0
+            }
+        );
+        assert_eq!(got.bad_cells.len(), 1);
     }
 
     /// No id column: rows are numbered as the CLI numbers them (from 2);

@@ -146,9 +146,9 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         let mut wb: calamine::Xlsx<_> =
             calamine::open_workbook(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
-        let (name, sheet) = (name.to_string(), wanted.clone());
+        let (name, sheet, path) = (name.to_string(), wanted.clone(), path.to_path_buf());
         std::thread::spawn(move || {
-            if let Err(e) = stream_xlsx(&mut wb, &sheet, &name, &tx) {
+            if let Err(e) = stream_xlsx(&mut wb, &path, &sheet, &name, &tx) {
                 let _ = tx.send(Err(e));
             }
         });
@@ -206,15 +206,23 @@ fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow:
 
 fn stream_xlsx(
     wb: &mut calamine::Xlsx<BufReader<File>>,
+    path: &Path,
     wanted: &str,
     name: &str,
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
 ) -> anyhow::Result<()> {
     let shown = printable_line(wanted);
     let context = || reading_sheet(&shown, name);
-    let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
     let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
+    let skip = match stream_fast(path, wanted, &mut rows, &mut text)? {
+        FastEnd::Done => return rows.finish(),
+        FastEnd::HungUp => return Ok(()),
+        FastEnd::LeftAt(cells) => cells,
+    };
+    // calamine reads on from the first cell the lean reader left to it
+    let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
+    let mut skipped = 0u64;
     loop {
         let cell = match cells.next_cell() {
             Ok(Some(cell)) => cell,
@@ -222,6 +230,10 @@ fn stream_xlsx(
             // calamine does not say where: the cell after the last one read
             Err(e) => return Err(rows.stop(anyhow!(rows.unreadable(&e)))),
         };
+        if skipped < skip {
+            skipped += 1;
+            continue;
+        }
         let (row, col) = cell.get_position();
         text.clear();
         render(cell.get_value(), &mut text);
@@ -232,6 +244,53 @@ fn stream_xlsx(
         }
     }
     rows.finish()
+}
+
+/// How far the lean reader got.
+enum FastEnd {
+    /// The whole sheet.
+    Done,
+    /// The reader of the rows hung up.
+    HungUp,
+    /// It handed on this many cells, then met one it leaves to calamine.
+    LeftAt(u64),
+}
+
+/// Read the sheet with the lean reader (`sheet_xml`) as far as it can.
+fn stream_fast(
+    path: &Path,
+    wanted: &str,
+    rows: &mut Assembler<'_>,
+    text: &mut Vec<u8>,
+) -> anyhow::Result<FastEnd> {
+    use super::sheet_xml::Book;
+    let Ok(file) = File::open(path) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let Ok(book) = Book::read(&mut zip) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let Ok(mut cells) = book.cells(&mut zip, wanted) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let mut count = 0u64;
+    loop {
+        match cells.next(text) {
+            Ok(Some((row, col))) => {
+                count += 1;
+                match rows.cell(row, col, text) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(FastEnd::HungUp),
+                    Err(e) => return Err(rows.stop(e)),
+                }
+            }
+            Ok(None) => return Ok(FastEnd::Done),
+            Err(_) => return Ok(FastEnd::LeftAt(count)),
+        }
+    }
 }
 
 fn stream_range(
@@ -274,7 +333,7 @@ fn render(value: &DataRef<'_>, out: &mut Vec<u8>) {
     }
 }
 
-fn render_data(value: &Data, out: &mut Vec<u8>) {
+pub(super) fn render_data(value: &Data, out: &mut Vec<u8>) {
     use std::io::Write as _;
     match value {
         Data::Empty => {}
@@ -286,7 +345,7 @@ fn render_data(value: &Data, out: &mut Vec<u8>) {
     }
 }
 
-fn render_float(f: f64, out: &mut Vec<u8>) {
+pub(super) fn render_float(f: f64, out: &mut Vec<u8>) {
     use std::io::Write as _;
     if f.fract() == 0.0 && f.abs() < 1e15 {
         #[allow(clippy::cast_possible_truncation)]

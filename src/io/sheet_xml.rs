@@ -296,25 +296,43 @@ fn row_number(digits: &[u8]) -> Fast<u32> {
     n.checked_sub(1).ok_or(Outside)
 }
 
-/// Cells of one worksheet part, in file order.
+/// The most one `<row>` element may take (a full row of long answers is
+/// far less); beyond it the sheet is left to calamine.
+const MAX_ROW_XML: usize = 64 << 20;
+
+/// How reading stopped.
+pub enum Stop {
+    /// At `</sheetData>`.
+    End,
+    /// The taker of cells said no more.
+    Enough,
+}
+
+/// Cells of one worksheet part, in file order: a byte scanner over whole
+/// `<row>` elements (plain markup only; anything else is `Outside`).
 pub struct Cells<'b, R: BufRead> {
     book: &'b Book,
-    xml: Reader<R>,
+    input: R,
     buf: Vec<u8>,
-    inner: Vec<u8>,
-    value: Vec<u8>,
+    at: usize,
+    eof: bool,
     row: u32,
     col: u32,
+    text: Vec<u8>,
+    row_close: memchr::memmem::Finder<'static>,
 }
 
 impl<'b, R: BufRead> Cells<'b, R> {
     /// Past the sheet's head, at its first row.
     pub fn new(book: &'b Book, input: R) -> Fast<Self> {
         let mut xml = reader(input);
+        // `<sheetData/>` (no rows) is calamine's
+        xml.config_mut().expand_empty_elements = false;
         let mut buf = Vec::new();
         loop {
             match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
-                Event::Start(e) if e.local_name().as_ref() == b"sheetData" => break,
+                Event::Start(e) if e.name().as_ref() == b"sheetData" => break,
+                Event::Start(e) if e.local_name().as_ref() == b"sheetData" => return Err(Outside),
                 Event::Eof => return Err(Outside),
                 _ => {}
             }
@@ -322,164 +340,379 @@ impl<'b, R: BufRead> Cells<'b, R> {
         }
         Ok(Cells {
             book,
-            xml,
-            buf,
-            inner: Vec::new(),
-            value: Vec::new(),
+            input: xml.into_inner(),
+            buf: Vec::with_capacity(1 << 18),
+            at: 0,
+            eof: false,
             row: 0,
             col: 0,
+            text: Vec::new(),
+            row_close: memchr::memmem::Finder::new(b"</row>"),
         })
     }
 
-    /// The next cell's position, its text into `out`; `None` at the end.
-    pub fn next(&mut self, out: &mut Vec<u8>) -> Fast<Option<(u32, u32)>> {
+    /// More input; false at its end.
+    fn fill(&mut self) -> Fast<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.at > 0 {
+            self.buf.drain(..self.at);
+            self.at = 0;
+        }
+        let chunk = self.input.fill_buf().map_err(|_| Outside)?;
+        if chunk.is_empty() {
+            self.eof = true;
+            return Ok(false);
+        }
+        let n = chunk.len();
+        self.buf.extend_from_slice(chunk);
+        self.input.consume(n);
+        Ok(true)
+    }
+
+    /// Hand every cell to `take` (0-based row, column, text) until it says
+    /// no more or the sheet ends; `count` is how many it was handed.
+    pub fn run(
+        &mut self,
+        count: &mut u64,
+        take: &mut dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool>,
+    ) -> anyhow::Result<Result<Stop, Outside>> {
         loop {
-            self.buf.clear();
-            match self
-                .xml
-                .read_event_into(&mut self.buf)
-                .map_err(|_| Outside)?
-            {
-                Event::Start(e) if e.local_name().as_ref() == b"row" => {
-                    if let Some(r) = attr(&e, b"r")? {
-                        self.row = row_number(&r)?;
+            // the next element, whole
+            while self.buf[self.at..].iter().all(u8::is_ascii_whitespace) {
+                self.at = self.buf.len();
+                match self.fill() {
+                    Ok(true) => {}
+                    _ => return Ok(Err(Outside)),
+                }
+            }
+            while self.buf[self.at].is_ascii_whitespace() {
+                self.at += 1;
+            }
+            let rest = &self.buf[self.at..];
+            if rest.starts_with(b"</sheetData>") {
+                return Ok(Ok(Stop::End));
+            }
+            if !(rest.starts_with(b"<row") && rest.len() > 4) {
+                if rest.len() < 16 && !self.eof {
+                    if !matches!(self.fill(), Ok(true)) {
+                        return Ok(Err(Outside));
                     }
+                    continue;
                 }
-                Event::End(e) if e.local_name().as_ref() == b"row" => {
-                    self.row = self.row.checked_add(1).ok_or(Outside)?;
-                    self.col = 0;
+                return Ok(Err(Outside));
+            }
+            let Some(end) = self.row_end() else {
+                if self.buf.len() - self.at > MAX_ROW_XML || !matches!(self.fill(), Ok(true)) {
+                    return Ok(Err(Outside));
                 }
-                Event::Start(e) if e.local_name().as_ref() == b"c" => {
-                    let (mut kind, mut style, mut at) = (Kind::Number, None, None);
-                    for a in e.attributes() {
-                        let a = a.map_err(|_| Outside)?;
-                        match a.key.as_ref() {
-                            b"r" => at = Some(position(&a.value)?),
-                            b"t" => kind = Kind::of(&a.value)?,
-                            b"s" => style = Some(a.value),
-                            _ => {}
-                        }
-                    }
-                    let pos = match at {
-                        Some((row, col)) => {
-                            self.col = col;
-                            (row, col)
-                        }
-                        None => (self.row, self.col),
-                    };
-                    let plain = match style {
-                        None => true,
-                        Some(s) => {
-                            // calamine reads a bad index as 0
-                            let id = std::str::from_utf8(&s)
-                                .ok()
-                                .and_then(|s| s.parse::<usize>().ok())
-                                .ok_or(Outside)?;
-                            // no such style: calamine reads a plain number
-                            self.book.plain_style.get(id).copied().unwrap_or(true)
-                        }
-                    };
-                    out.clear();
-                    self.cell(kind, plain, out)?;
-                    self.col = self.col.checked_add(1).ok_or(Outside)?;
-                    return Ok(Some(pos));
-                }
-                Event::End(e) if e.local_name().as_ref() == b"sheetData" => return Ok(None),
-                Event::Eof => return Err(Outside),
-                _ => {}
+                continue;
+            };
+            let (from, to) = (self.at, self.at + end);
+            match self.row(from, to, count, take)? {
+                Ok(true) => self.at = to,
+                Ok(false) => return Ok(Ok(Stop::Enough)),
+                Err(Outside) => return Ok(Err(Outside)),
             }
         }
     }
 
-    /// The children of a `<c>` up to its end; the last value child wins,
-    /// as in calamine.
-    fn cell(&mut self, kind: Kind, plain: bool, out: &mut Vec<u8>) -> Fast<()> {
-        loop {
-            self.inner.clear();
-            match self
-                .xml
-                .read_event_into(&mut self.inner)
-                .map_err(|_| Outside)?
-            {
-                Event::Start(e) => match e.local_name().as_ref() {
-                    b"is" => {
-                        let end = e.name().as_ref().to_vec();
-                        let s = read_string(&mut self.xml, &end)?.ok_or(Outside)?;
-                        out.clear();
-                        out.extend_from_slice(s.as_bytes());
-                    }
-                    b"v" => {
-                        let end = e.name().as_ref().to_vec();
-                        self.value.clear();
-                        let mut text = Vec::new();
-                        loop {
-                            match self.xml.read_event_into(&mut text).map_err(|_| Outside)? {
-                                Event::Text(t) => {
-                                    if t.contains(&b'\r') {
-                                        return Err(Outside);
-                                    }
-                                    self.value.extend_from_slice(&t);
-                                }
-                                Event::End(x) if x.name().as_ref() == end => break,
-                                Event::Eof | Event::GeneralRef(_) => return Err(Outside),
-                                _ => {}
-                            }
-                            text.clear();
-                        }
-                        out.clear();
-                        self.render_v(kind, plain, out)?;
-                    }
-                    b"f" => {
-                        let end = e.name().as_ref().to_vec();
-                        let mut skip = Vec::new();
-                        self.xml
-                            .read_to_end_into(quick_xml::name::QName(&end), &mut skip)
-                            .map_err(|_| Outside)?;
-                        out.clear();
-                    }
-                    _ => return Err(Outside),
-                },
-                Event::End(e) if e.local_name().as_ref() == b"c" => return Ok(()),
-                Event::Eof => return Err(Outside),
-                _ => {}
-            }
+    /// The length of the `<row>` element at `at`, if it is all here.
+    fn row_end(&self) -> Option<usize> {
+        let rest = &self.buf[self.at..];
+        let tag = memchr::memchr(b'>', rest)?;
+        if rest[tag - 1] == b'/' {
+            return Some(tag + 1);
         }
+        let close = self.row_close.find(&rest[tag..])?;
+        Some(tag + close + 6)
     }
 
-    fn render_v(&self, kind: Kind, plain: bool, out: &mut Vec<u8>) -> Fast<()> {
-        let v = &self.value[..];
-        match kind {
-            Kind::Shared => {
-                if !v.iter().all(u8::is_ascii_digit) || v.is_empty() {
+    /// One `<row>` element, `buf[from..to]`.
+    fn row(
+        &mut self,
+        from: usize,
+        to: usize,
+        count: &mut u64,
+        take: &mut dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool>,
+    ) -> anyhow::Result<Result<bool, Outside>> {
+        let xml = &self.buf[from..to];
+        let Ok((attrs, empty, mut i)) = start_tag(xml, 4) else {
+            return Ok(Err(Outside));
+        };
+        if !matches!(xml[4], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') {
+            return Ok(Err(Outside));
+        }
+        let mut row_attr = None;
+        if each_attr(attrs, |k, v| {
+            if k == b"r" {
+                row_attr = Some(v);
+            }
+            Ok(())
+        })
+        .is_err()
+        {
+            return Ok(Err(Outside));
+        }
+        if let Some(r) = row_attr {
+            match row_number(r) {
+                Ok(r) => self.row = r,
+                Err(o) => return Ok(Err(o)),
+            }
+        }
+        if !empty {
+            loop {
+                let xml = &self.buf[from..to];
+                while xml[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if xml[i..].starts_with(b"</row>") {
+                    break;
+                }
+                if !(xml[i..].starts_with(b"<c") && matches!(xml[i + 2], b' ' | b'>' | b'/')) {
+                    return Ok(Err(Outside));
+                }
+                let cell = match self.cell(from + i) {
+                    Ok(c) => c,
+                    Err(o) => return Ok(Err(o)),
+                };
+                i = cell.end - from;
+                *count += 1;
+                if !take(cell.pos.0, cell.pos.1, &self.text)? {
+                    return Ok(Ok(false));
+                }
+            }
+        }
+        match self.row.checked_add(1) {
+            Some(r) => self.row = r,
+            None => return Ok(Err(Outside)),
+        }
+        self.col = 0;
+        Ok(Ok(true))
+    }
+
+    /// The `<c>` element at `buf[at..]`: its position; its text into
+    /// `self.text`.
+    fn cell(&mut self, at: usize) -> Fast<CellAt> {
+        let xml = &self.buf[at..];
+        let (attrs, empty, mut i) = start_tag(xml, 2)?;
+        let (mut kind, mut style, mut pos) = (Kind::Number, None, None);
+        each_attr(attrs, |k, v| {
+            match k {
+                b"r" => pos = Some(position(v)?),
+                b"t" => kind = Kind::of(v)?,
+                b"s" => style = Some(v),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        let pos = match pos {
+            Some((row, col)) => {
+                self.col = col;
+                (row, col)
+            }
+            None => (self.row, self.col),
+        };
+        let plain = match style {
+            None => true,
+            Some(s) => {
+                // calamine reads a bad index as 0; left to it
+                let id = std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .ok_or(Outside)?;
+                // no such style: calamine reads a plain number
+                self.book.plain_style.get(id).copied().unwrap_or(true)
+            }
+        };
+        self.text.clear();
+        if !empty {
+            let mut value: Option<(usize, usize)> = None;
+            let mut inline: Option<(usize, usize)> = None;
+            loop {
+                while xml.get(i).ok_or(Outside)?.is_ascii_whitespace() {
+                    i += 1;
+                }
+                let rest = &xml[i..];
+                if rest.starts_with(b"</c>") {
+                    i += 4;
+                    break;
+                }
+                // the last value child wins, as in calamine
+                if rest.starts_with(b"<v>") {
+                    let len = closed_by(&rest[3..], b"</v>")?;
+                    value = Some((i + 3, i + 3 + len));
+                    inline = None;
+                    i += 3 + len + 4;
+                } else if rest.starts_with(b"<v/>") {
+                    value = Some((i, i));
+                    inline = None;
+                    i += 4;
+                } else if rest.starts_with(b"<is><t>") {
+                    let len = closed_by(&rest[7..], b"</t></is>")?;
+                    inline = Some((i + 7, i + 7 + len));
+                    value = None;
+                    i += 7 + len + 9;
+                } else if rest.starts_with(b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/')) {
+                    let (_, empty_f, after) = start_tag(rest, 2)?;
+                    i += after;
+                    if !empty_f {
+                        i += closed_by(&xml[i..], b"</f>")? + 4;
+                    }
+                    value = None;
+                    inline = None;
+                } else {
                     return Err(Outside);
                 }
-                let i: usize = std::str::from_utf8(v)
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or(Outside)?;
-                let s = self.book.strings.get(i).ok_or(Outside)?.as_ref();
-                out.extend_from_slice(s.ok_or(Outside)?.as_bytes());
             }
-            Kind::Bool => super::xlsx::render_data(&calamine::Data::Bool(v != b"0"), out),
-            Kind::Text => out.extend_from_slice(v),
-            Kind::Inline => return Err(Outside),
-            Kind::Number | Kind::N => {
-                if v.is_empty() && kind == Kind::N {
-                    return Ok(());
+            let end = at + i;
+            if let Some((a, b)) = inline {
+                let t = &xml[a..b];
+                if t.contains(&b'<') {
+                    return Err(Outside);
                 }
-                let s = std::str::from_utf8(v).map_err(|_| Outside)?;
-                match s.parse::<f64>() {
-                    Ok(_) if !plain => return Err(Outside),
-                    // a whole number as it is written: what render gives
-                    Ok(_) if is_plain_integer(v) => out.extend_from_slice(v),
-                    Ok(f) => super::xlsx::render_float(f, out),
-                    Err(_) if kind == Kind::N => return Err(Outside),
-                    Err(_) => out.extend_from_slice(v),
+                unescape(t, &mut self.text)?;
+            } else if let Some((a, b)) = value {
+                let v = &xml[a..b];
+                if v.contains(&b'<') || v.contains(&b'&') || v.contains(&b'\r') {
+                    return Err(Outside);
                 }
+                render_v(self.book, v, kind, plain, &mut self.text)?;
+            }
+            self.col = self.col.checked_add(1).ok_or(Outside)?;
+            return Ok(CellAt { pos, end });
+        }
+        self.col = self.col.checked_add(1).ok_or(Outside)?;
+        Ok(CellAt { pos, end: at + i })
+    }
+}
+
+/// The length of text up to `end`, the first markup after it (text
+/// holds no `<`: anything else there is left to calamine).
+fn closed_by(xml: &[u8], end: &[u8]) -> Fast<usize> {
+    let len = memchr::memchr(b'<', xml).ok_or(Outside)?;
+    if xml[len..].starts_with(end) {
+        Ok(len)
+    } else {
+        Err(Outside)
+    }
+}
+
+struct CellAt {
+    pos: (u32, u32),
+    /// Just past the element, in `buf`.
+    end: usize,
+}
+
+/// Text of an inline string as calamine gives it: entities resolved;
+/// what it would change further (`\r`, `_x00HH_`) is left to it.
+fn unescape(t: &[u8], out: &mut Vec<u8>) -> Fast<()> {
+    if t.contains(&b'\r') || memchr::memmem::find(t, b"_x00").is_some() {
+        return Err(Outside);
+    }
+    let s = std::str::from_utf8(t).map_err(|_| Outside)?;
+    if t.contains(&b'&') {
+        let u = quick_xml::escape::unescape(s).map_err(|_| Outside)?;
+        if u.contains("_x00") {
+            return Err(Outside);
+        }
+        out.extend_from_slice(u.as_bytes());
+    } else {
+        out.extend_from_slice(t);
+    }
+    Ok(())
+}
+
+/// The start tag at `xml` whose name is `name_len` bytes after `<`: its
+/// attributes, whether it is empty (`/>`), and where its content begins.
+fn start_tag(xml: &[u8], name_len: usize) -> Fast<(&[u8], bool, usize)> {
+    let mut i = 1 + name_len;
+    let mut quote = None;
+    while let Some(&b) = xml.get(i) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => {
+                let empty = xml[i - 1] == b'/';
+                let attrs = &xml[1 + name_len..if empty { i - 1 } else { i }];
+                return Ok((attrs, empty, i + 1));
+            }
+            (None, b'<') => return Err(Outside),
+            _ => {}
+        }
+        i += 1;
+    }
+    Err(Outside)
+}
+
+/// Each `key="value"` of a start tag (values with entities are left to
+/// calamine).
+fn each_attr<'x>(
+    mut attrs: &'x [u8],
+    mut f: impl FnMut(&'x [u8], &'x [u8]) -> Fast<()>,
+) -> Fast<()> {
+    loop {
+        attrs = attrs.trim_ascii_start();
+        if attrs.is_empty() {
+            return Ok(());
+        }
+        let eq = memchr::memchr(b'=', attrs).ok_or(Outside)?;
+        let key = attrs[..eq].trim_ascii_end();
+        let rest = attrs[eq + 1..].trim_ascii_start();
+        let q = *rest.first().ok_or(Outside)?;
+        if q != b'"' && q != b'\'' {
+            return Err(Outside);
+        }
+        let len = memchr::memchr(q, &rest[1..]).ok_or(Outside)?;
+        let value = &rest[1..=len];
+        if value.contains(&b'&') || key.is_empty() {
+            return Err(Outside);
+        }
+        f(key, value)?;
+        attrs = &rest[len + 2..];
+        if !attrs.is_empty() && !attrs[0].is_ascii_whitespace() {
+            return Err(Outside);
+        }
+    }
+}
+
+fn render_v(book: &Book, v: &[u8], kind: Kind, plain: bool, out: &mut Vec<u8>) -> Fast<()> {
+    match kind {
+        Kind::Shared => {
+            if !v.iter().all(u8::is_ascii_digit) || v.is_empty() {
+                return Err(Outside);
+            }
+            let i: usize = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or(Outside)?;
+            let s = book.strings.get(i).ok_or(Outside)?.as_ref();
+            out.extend_from_slice(s.ok_or(Outside)?.as_bytes());
+        }
+        Kind::Bool => super::xlsx::render_data(&calamine::Data::Bool(v != b"0"), out),
+        Kind::Text => out.extend_from_slice(v),
+        Kind::Inline => return Err(Outside),
+        Kind::Number | Kind::N => {
+            if v.is_empty() && kind == Kind::N {
+                return Ok(());
+            }
+            // a whole number as it is written: what render gives
+            if plain && is_plain_integer(v) {
+                out.extend_from_slice(v);
+                return Ok(());
+            }
+            let s = std::str::from_utf8(v).map_err(|_| Outside)?;
+            match s.parse::<f64>() {
+                Ok(_) if !plain => return Err(Outside),
+                Ok(f) => super::xlsx::render_float(f, out),
+                Err(_) if kind == Kind::N => return Err(Outside),
+                Err(_) => out.extend_from_slice(v),
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Digits with no leading zero, few enough that `f as i64` writes them back.

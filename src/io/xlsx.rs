@@ -215,7 +215,7 @@ fn stream_xlsx(
     let context = || reading_sheet(&shown, name);
     let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
-    let skip = match stream_fast(path, wanted, &mut rows, &mut text)? {
+    let skip = match stream_fast(path, wanted, &mut rows)? {
         FastEnd::Done => return rows.finish(),
         FastEnd::HungUp => return Ok(()),
         FastEnd::LeftAt(cells) => cells,
@@ -261,9 +261,8 @@ fn stream_fast(
     path: &Path,
     wanted: &str,
     rows: &mut Assembler<'_>,
-    text: &mut Vec<u8>,
 ) -> anyhow::Result<FastEnd> {
-    use super::sheet_xml::Book;
+    use super::sheet_xml::{Book, Stop};
     let Ok(file) = File::open(path) else {
         return Ok(FastEnd::LeftAt(0));
     };
@@ -277,19 +276,12 @@ fn stream_fast(
         return Ok(FastEnd::LeftAt(0));
     };
     let mut count = 0u64;
-    loop {
-        match cells.next(text) {
-            Ok(Some((row, col))) => {
-                count += 1;
-                match rows.cell(row, col, text) {
-                    Ok(true) => {}
-                    Ok(false) => return Ok(FastEnd::HungUp),
-                    Err(e) => return Err(rows.stop(e)),
-                }
-            }
-            Ok(None) => return Ok(FastEnd::Done),
-            Err(_) => return Ok(FastEnd::LeftAt(count)),
-        }
+    let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
+    match cells.run(&mut count, &mut take) {
+        Ok(Ok(Stop::End)) => Ok(FastEnd::Done),
+        Ok(Ok(Stop::Enough)) => Ok(FastEnd::HungUp),
+        Ok(Err(_)) => Ok(FastEnd::LeftAt(count)),
+        Err(e) => Err(rows.stop(e)),
     }
 }
 

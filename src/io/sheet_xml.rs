@@ -438,7 +438,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
         take: &mut dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool>,
     ) -> anyhow::Result<Result<bool, Outside>> {
         let xml = &self.buf[from..to];
-        let Ok((attrs, empty, mut i)) = start_tag(xml, 4) else {
+        let Ok((attrs, empty, mut i)) = start_tag(xml, 3) else {
             return Ok(Err(Outside));
         };
         if !matches!(xml[4], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') {
@@ -496,7 +496,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
     /// `self.text`.
     fn cell(&mut self, at: usize) -> Fast<CellAt> {
         let xml = &self.buf[at..];
-        let (attrs, empty, mut i) = start_tag(xml, 2)?;
+        let (attrs, empty, mut i) = start_tag(xml, 1)?;
         let (mut kind, mut style, mut pos) = (Kind::Number, None, None);
         each_attr(attrs, |k, v| {
             match k {
@@ -549,13 +549,20 @@ impl<'b, R: BufRead> Cells<'b, R> {
                     value = Some((i, i));
                     inline = None;
                     i += 4;
-                } else if rest.starts_with(b"<is><t>") {
-                    let len = closed_by(&rest[7..], b"</t></is>")?;
-                    inline = Some((i + 7, i + 7 + len));
+                } else if rest.starts_with(b"<is><t") && matches!(rest.get(6), Some(b' ' | b'>')) {
+                    // `<t>` or `<t xml:space="preserve">`: the text is the same
+                    let (_, empty_t, after) = start_tag(&rest[4..], 1)?;
+                    if empty_t {
+                        return Err(Outside);
+                    }
+                    let from = 4 + after;
+                    let len = closed_by(&rest[from..], b"</t></is>")?;
+                    inline = Some((i + from, i + from + len));
                     value = None;
-                    i += 7 + len + 9;
-                } else if rest.starts_with(b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/')) {
-                    let (_, empty_f, after) = start_tag(rest, 2)?;
+                    i += from + len + 9;
+                } else if rest.starts_with(b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/'))
+                {
+                    let (_, empty_f, after) = start_tag(rest, 1)?;
                     i += after;
                     if !empty_f {
                         i += closed_by(&xml[i..], b"</f>")? + 4;

@@ -298,7 +298,10 @@ fn row_number(digits: &[u8]) -> Fast<u32> {
 
 /// The most one `<row>` element may take (a full row of long answers is
 /// far less); beyond it the sheet is left to calamine.
-const MAX_ROW_XML: usize = 64 << 20;
+const MAX_ROW_XML: usize = 16 << 20;
+
+/// Takes a cell (0-based row, column, text); false: no more.
+pub type TakeCell<'t> = dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool> + 't;
 
 /// How reading stopped.
 pub enum Stop {
@@ -376,7 +379,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
     pub fn run(
         &mut self,
         count: &mut u64,
-        take: &mut dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool>,
+        take: &mut TakeCell<'_>,
     ) -> anyhow::Result<Result<Stop, Outside>> {
         loop {
             // the next element, whole
@@ -435,7 +438,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
         from: usize,
         to: usize,
         count: &mut u64,
-        take: &mut dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool>,
+        take: &mut TakeCell<'_>,
     ) -> anyhow::Result<Result<bool, Outside>> {
         let xml = &self.buf[from..to];
         let Ok((attrs, empty, mut i)) = start_tag(xml, 3) else {
@@ -473,7 +476,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
                 if !(xml[i..].starts_with(b"<c") && matches!(xml[i + 2], b' ' | b'>' | b'/')) {
                     return Ok(Err(Outside));
                 }
-                let cell = match self.cell(from + i) {
+                let cell = match self.cell(from + i, to) {
                     Ok(c) => c,
                     Err(o) => return Ok(Err(o)),
                 };
@@ -492,10 +495,11 @@ impl<'b, R: BufRead> Cells<'b, R> {
         Ok(Ok(true))
     }
 
-    /// The `<c>` element at `buf[at..]`: its position; its text into
+    /// The `<c>` element at `buf[at..row_end]`: its position; its text into
     /// `self.text`.
-    fn cell(&mut self, at: usize) -> Fast<CellAt> {
-        let xml = &self.buf[at..];
+    fn cell(&mut self, at: usize, row_end: usize) -> Fast<CellAt> {
+        // a cell never reads past its row's end, whatever the markup
+        let xml = &self.buf[at..row_end];
         let (attrs, empty, mut i) = start_tag(xml, 1)?;
         let (mut kind, mut style, mut pos) = (Kind::Number, None, None);
         each_attr(attrs, |k, v| {

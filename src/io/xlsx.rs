@@ -1013,6 +1013,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_left_open_is_calamines_error_not_a_panic() {
+        let open_cell = concat!(
+            r#"<row r="1"><c r="A1"><v>id</v></c></row>"#,
+            r#"<row r="2"><c r="A2"><v>4</v></row><row r="3"><c r="A3"><v>5</v></c></row>"#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = workbook(dir.path(), &[("S", open_cell)]);
+        // the header row is not whole when calamine stops, so `open` fails
+        let err = open(&path, "w.xlsx", Some("S")).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("the cell after A1 cannot be read (Expecting 'v, f, or is' node)"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn sizes_for_people() {
         assert_eq!(size(100), "100 bytes");
         assert_eq!(size(MAX_TOKEN), "1 MiB");

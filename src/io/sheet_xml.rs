@@ -1,12 +1,15 @@
 //! A lean reader of an xlsx worksheet's XML, giving each cell as the text
 //! calamine's cell reader (through `xlsx::render`) would, byte for byte.
 //!
-//! It reads only what plain exports hold: numbers, shared and inline
-//! strings (rich text runs too), booleans, `str` formula results, styles
-//! whose number format is a built-in non-date one. Anything else (dates,
-//! custom number formats, error cells, odd references, any XML error) is
-//! `Outside`: the caller then lets calamine read the sheet from where this
-//! stopped, so odd files read and fail exactly as before.
+//! It reads only what plain exports hold: numbers, shared strings (rich
+//! text runs too), inline strings of one `<t>`, booleans, `str` formula
+//! results, styles whose number format is a built-in non-date one, in
+//! unprefixed markup. Anything else (dates, custom number formats, error
+//! cells, rich inline text, `_x00HH_` escapes, odd references, any XML
+//! error) is `Outside`: the caller then lets calamine read the sheet on
+//! from the first cell not handed on, so odd files read and fail exactly
+//! as before. Rows are scanned as bytes, whole `<row>` elements at a time
+//! (at most `MAX_ROW_XML` each): quick-xml's events cost about 1 µs a cell.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Seek};
@@ -117,8 +120,6 @@ impl Book {
                         };
                         parts.insert(name, path);
                     }
-                    // dates are calamine's
-                    Event::Start(e) if e.name().as_ref() == b"workbookPr" => {}
                     Event::Eof => break,
                     _ => {}
                 }

@@ -1,7 +1,8 @@
 //! Reading a sheet of a workbook as rows, with bounded memory whatever the
-//! file claims. xlsx streams cell by cell (calamine's cell reader) on a
-//! thread of its own; xls and ods have no streaming reader in calamine and
-//! are read whole, then handed out the same way.
+//! file claims. xlsx streams cell by cell on a thread of its own (a lean
+//! reader, `sheet_xml`, then calamine's cell reader from the first cell it
+//! leaves); xls and ods have no streaming reader in calamine and are read
+//! whole, then handed out the same way.
 //!
 //! Rows are assembled from the cells that hold something: the first such
 //! row is the header, rows with no non-empty cell are skipped (like empty

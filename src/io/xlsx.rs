@@ -1000,8 +1000,16 @@ mod tests {
             r#"<row r="2"><c r="A2"><v>2</v></c><c r="B2" t="inlineStr"><is><r><t>a</t></r><r><t>b</t></r></is></c>"#,
             r#"<c r="C2" t="s"><v>5</v></c><c r="D2"><v>3</v></c></row>"#,
         );
+        // blank cells of every kind, and cells without `r`, before the first
+        // cell left to calamine: the count handed on must be calamine's too
+        let blanks = concat!(
+            r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1"/><c r="C1"><v/></c><c r="D1" t="n"></c><c><v>7</v></c></row>"#,
+            r#"<row r="2"><c r="A2"/><c r="B2" t="s"><v>0</v></c><c/><c r="D2"><v>2</v></c></row>"#,
+            r#"<row r="3"><c r="A3"><v>3</v></c><c r="B3" s="1"><v>45000</v></c><c r="C3"/><c r="D3"><v>4</v></c></row>"#,
+            r#"<row r="4"><c r="A4"/><c r="B4"><v>5</v></c></row>"#,
+        );
         let dir = tempfile::tempdir().unwrap();
-        for (name, data) in [("Odd", odd), ("Plain", PLAIN)] {
+        for (name, data) in [("Odd", odd), ("Blanks", blanks), ("Plain", PLAIN)] {
             let path = workbook(dir.path(), &[(name, data)]);
             let want: Vec<_> = calamine_cells(&path, name);
             let want: Vec<_> = want.iter().map(|(r, c, t)| (*r, *c, t.as_str())).collect();

@@ -11,6 +11,7 @@ pub mod platform;
 pub mod privacy;
 pub mod protect;
 pub mod record;
+pub mod sheet_xml;
 pub mod split;
 pub mod write;
 pub mod xlsx;

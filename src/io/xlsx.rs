@@ -1,7 +1,8 @@
 //! Reading a sheet of a workbook as rows, with bounded memory whatever the
-//! file claims. xlsx streams cell by cell (calamine's cell reader) on a
-//! thread of its own; xls and ods have no streaming reader in calamine and
-//! are read whole, then handed out the same way.
+//! file claims. xlsx streams cell by cell on a thread of its own (a lean
+//! reader, `sheet_xml`, then calamine's cell reader from the first cell it
+//! leaves); xls and ods have no streaming reader in calamine and are read
+//! whole, then handed out the same way.
 //!
 //! Rows are assembled from the cells that hold something: the first such
 //! row is the header, rows with no non-empty cell are skipped (like empty
@@ -146,9 +147,9 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         let mut wb: calamine::Xlsx<_> =
             calamine::open_workbook(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
-        let (name, sheet) = (name.to_string(), wanted.clone());
+        let (name, sheet, path) = (name.to_string(), wanted.clone(), path.to_path_buf());
         std::thread::spawn(move || {
-            if let Err(e) = stream_xlsx(&mut wb, &sheet, &name, &tx) {
+            if let Err(e) = stream_xlsx(&mut wb, &path, &sheet, &name, &tx) {
                 let _ = tx.send(Err(e));
             }
         });
@@ -206,15 +207,23 @@ fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow:
 
 fn stream_xlsx(
     wb: &mut calamine::Xlsx<BufReader<File>>,
+    path: &Path,
     wanted: &str,
     name: &str,
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
 ) -> anyhow::Result<()> {
     let shown = printable_line(wanted);
     let context = || reading_sheet(&shown, name);
-    let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
     let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
+    let skip = match stream_fast(path, wanted, &mut rows)? {
+        FastEnd::Done => return rows.finish(),
+        FastEnd::HungUp => return Ok(()),
+        FastEnd::LeftAt(cells) => cells,
+    };
+    // calamine reads on from the first cell the lean reader left to it
+    let mut cells = wb.worksheet_cells_reader(wanted).with_context(context)?;
+    let mut skipped = 0u64;
     loop {
         let cell = match cells.next_cell() {
             Ok(Some(cell)) => cell,
@@ -222,6 +231,10 @@ fn stream_xlsx(
             // calamine does not say where: the cell after the last one read
             Err(e) => return Err(rows.stop(anyhow!(rows.unreadable(&e)))),
         };
+        if skipped < skip {
+            skipped += 1;
+            continue;
+        }
         let (row, col) = cell.get_position();
         text.clear();
         render(cell.get_value(), &mut text);
@@ -232,6 +245,41 @@ fn stream_xlsx(
         }
     }
     rows.finish()
+}
+
+/// How far the lean reader got.
+enum FastEnd {
+    /// The whole sheet.
+    Done,
+    /// The reader of the rows hung up.
+    HungUp,
+    /// It handed on this many cells, then met one it leaves to calamine.
+    LeftAt(u64),
+}
+
+/// Read the sheet with the lean reader (`sheet_xml`) as far as it can.
+fn stream_fast(path: &Path, wanted: &str, rows: &mut Assembler<'_>) -> anyhow::Result<FastEnd> {
+    use super::sheet_xml::{Book, Stop};
+    let Ok(file) = File::open(path) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let Ok(book) = Book::read(&mut zip) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let Ok(mut cells) = book.cells(&mut zip, wanted) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let mut count = 0u64;
+    let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
+    match cells.run(&mut count, &mut take) {
+        Ok(Ok(Stop::End)) => Ok(FastEnd::Done),
+        Ok(Ok(Stop::Enough)) => Ok(FastEnd::HungUp),
+        Ok(Err(_)) => Ok(FastEnd::LeftAt(count)),
+        Err(e) => Err(rows.stop(e)),
+    }
 }
 
 fn stream_range(
@@ -274,7 +322,7 @@ fn render(value: &DataRef<'_>, out: &mut Vec<u8>) {
     }
 }
 
-fn render_data(value: &Data, out: &mut Vec<u8>) {
+pub(super) fn render_data(value: &Data, out: &mut Vec<u8>) {
     use std::io::Write as _;
     match value {
         Data::Empty => {}
@@ -286,7 +334,7 @@ fn render_data(value: &Data, out: &mut Vec<u8>) {
     }
 }
 
-fn render_float(f: f64, out: &mut Vec<u8>) {
+pub(super) fn render_float(f: f64, out: &mut Vec<u8>) {
     use std::io::Write as _;
     if f.fract() == 0.0 && f.abs() < 1e15 {
         #[allow(clippy::cast_possible_truncation)]
@@ -807,6 +855,187 @@ mod tests {
         out.push(b' ');
         render(&DataRef::SharedString("从不"), &mut out);
         assert_eq!(String::from_utf8(out).unwrap(), "3 2.5 -4 从不");
+    }
+
+    /// A workbook of `sheets` (name, `<sheetData>` content) with a
+    /// shared strings table and styles: xf 0 plain, 1 a date, 2 custom.
+    fn workbook(dir: &Path, sheets: &[(&str, &str)]) -> std::path::PathBuf {
+        use std::io::Write as _;
+        let path = dir.join("w.xlsx");
+        let mut zip = zip::ZipWriter::new(File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut put = |name: &str, text: &str| {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        };
+        let (mut list, mut rels) = (String::new(), String::new());
+        for (i, (name, data)) in sheets.iter().enumerate() {
+            let n = i + 1;
+            list.push_str(&format!(
+                r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#
+            ));
+            rels.push_str(&format!(
+                r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
+            ));
+            put(
+                &format!("xl/worksheets/sheet{n}.xml"),
+                &format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:Z9"/><sheetData>{data}</sheetData></worksheet>"#
+                ),
+            );
+        }
+        put(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#,
+        );
+        put(
+            "xl/workbook.xml",
+            &format!(
+                r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{list}</sheets></workbook>"#
+            ),
+        );
+        put(
+            "xl/_rels/workbook.xml.rels",
+            &format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+            ),
+        );
+        put(
+            "xl/sharedStrings.xml",
+            r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="5" uniqueCount="5"><si><t>从不</t></si><si><r><rPr><b/></rPr><t xml:space="preserve">Hi </t></r><r><t>there</t></r></si><si><t>a &amp; b &#x41;</t></si><si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh></si><si><t/></si><si><t>x_x000D_y</t></si></sst>"#,
+        );
+        put(
+            "xl/styles.xml",
+            r#"<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/></cellXfs></styleSheet>"#,
+        );
+        zip.finish().unwrap();
+        path
+    }
+
+    /// The cells calamine's reader gives, as `render` writes them.
+    fn calamine_cells(path: &Path, sheet: &str) -> Vec<(u32, u32, String)> {
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+        let mut cells = wb.worksheet_cells_reader(sheet).unwrap();
+        let mut out = Vec::new();
+        while let Some(cell) = cells.next_cell().unwrap() {
+            let mut text = Vec::new();
+            render(cell.get_value(), &mut text);
+            let (r, c) = cell.get_position();
+            out.push((r, c, String::from_utf8(text).unwrap()));
+        }
+        out
+    }
+
+    /// Every row `open` gives for the sheet (the header first).
+    fn read_all(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+        let got = open(path, "w.xlsx", Some(sheet)).unwrap();
+        let mut rows = got.rows;
+        let mut out = vec![got.headers];
+        let mut rec = ByteRecord::new();
+        while rows.read(&mut rec).unwrap() {
+            out.push(
+                rec.iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    /// What the plain exports hold, all read by the lean reader.
+    const PLAIN: &str = concat!(
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>inline &lt;3&gt;</t></is></c>"#,
+        r#"<c r="C1"><v>1</v></c><c r="D1"><v>1.0</v></c><c r="E1"><v>3E-2</v></c><c r="F1" s="0"><v>0.5</v></c>"#,
+        r#"<c r="G1" t="b"><v>1</v></c><c r="H1" t="b"><v>0</v></c><c r="I1"/><c r="K1" t="s"><v>1</v></c>"#,
+        r#"<c r="L1" t="n"><v>-4</v></c><c r="M1"><v>007</v></c><c r="N1"><v>1234567890123456789</v></c>"#,
+        r#"<c r="O1" t="str"><f>A1&amp;"x"</f><v>从不x</v></c><c r="P1"><f>1+1</f><v>2</v></c><c r="Q1"><v> 12 </v></c>"#,
+        r#"<c r="R1"><v>abc</v></c><c r="S1" t="s"><v>2</v></c><c r="T1" t="s"><v>3</v></c><c r="U1" t="s"><v>4</v></c></row>"#,
+        "\n",
+        r#"<row><c><v>5</v></c><c t="n"><v></v></c><c><v/></c><c r="E2"><v>1e3</v></c><c><v>2.50</v></c></row>"#,
+        r#"<row r="4" spans="1:3"><c r="A4" s="7"><v>9</v></c><c r="C4" t="inlineStr"><is><t xml:space="preserve"> sp </t></is></c></row>"#,
+        r#"<row r="5"/><row r="7"><c r="B7"><v>0</v></c><c r="C7"><v>1E+20</v></c><c r="D7"><v>-0.0</v></c></row>"#,
+    );
+
+    #[test]
+    fn the_lean_reader_gives_the_cells_calamine_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = workbook(dir.path(), &[("Plain", PLAIN)]);
+        let want = calamine_cells(&path, "Plain");
+        let file = File::open(&path).unwrap();
+        let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
+        let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
+        let mut cells = book.cells(&mut zip, "Plain").unwrap();
+        let (mut got, mut count) = (Vec::new(), 0);
+        let end = cells.run(&mut count, &mut |r, c, t| {
+            got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
+            Ok(true)
+        });
+        // read whole, with nothing left to calamine
+        assert!(
+            matches!(end, Ok(Ok(super::super::sheet_xml::Stop::End))),
+            "left to calamine after {got:?}"
+        );
+        assert_eq!(got, want);
+        assert_eq!(count as usize, want.len());
+        // a few by hand, so the reference is not only calamine
+        let text = |r, c| &want.iter().find(|x| (x.0, x.1) == (r, c)).unwrap().2;
+        assert_eq!(
+            [text(0, 0), text(0, 1), text(0, 2), text(0, 3), text(0, 4)],
+            ["从不", "inline <3>", "1", "1", "0.03"]
+        );
+        assert_eq!(
+            [text(0, 6), text(0, 7), text(0, 10)],
+            ["true", "false", "Hi there"]
+        );
+        assert_eq!([text(0, 12), text(0, 19)], ["7", "漢字"]);
+    }
+
+    #[test]
+    fn cells_the_lean_reader_leaves_are_read_by_calamine_from_there() {
+        // a date, a custom date format, an error, rich inline text, `_x000D_`
+        let odd = concat!(
+            r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="s"><v>0</v></c><c r="C1" s="1"><v>45000</v></c>"#,
+            r#"<c r="D1" s="2"><v>45000.5</v></c><c r="E1" t="e"><v>#N/A</v></c></row>"#,
+            r#"<row r="2"><c r="A2"><v>2</v></c><c r="B2" t="inlineStr"><is><r><t>a</t></r><r><t>b</t></r></is></c>"#,
+            r#"<c r="C2" t="s"><v>5</v></c><c r="D2"><v>3</v></c></row>"#,
+        );
+        // blank cells of every kind, and cells without `r`, before the first
+        // cell left to calamine: the count handed on must be calamine's too
+        let blanks = concat!(
+            r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1"/><c r="C1"><v/></c><c r="D1" t="n"></c><c><v>7</v></c></row>"#,
+            r#"<row r="2"><c r="A2"/><c r="B2" t="s"><v>0</v></c><c/><c r="D2"><v>2</v></c></row>"#,
+            r#"<row r="3"><c r="A3"><v>3</v></c><c r="B3" s="1"><v>45000</v></c><c r="C3"/><c r="D3"><v>4</v></c></row>"#,
+            r#"<row r="4"><c r="A4"/><c r="B4"><v>5</v></c></row>"#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for (name, data) in [("Odd", odd), ("Blanks", blanks), ("Plain", PLAIN)] {
+            let path = workbook(dir.path(), &[(name, data)]);
+            let want: Vec<_> = calamine_cells(&path, name);
+            let want: Vec<_> = want.iter().map(|(r, c, t)| (*r, *c, t.as_str())).collect();
+            let mut want = assemble(&want).unwrap();
+            for h in &mut want[0] {
+                *h = h.trim().to_string();
+            }
+            assert_eq!(read_all(&path, name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_cell_left_open_is_calamines_error_not_a_panic() {
+        let open_cell = concat!(
+            r#"<row r="1"><c r="A1"><v>id</v></c></row>"#,
+            r#"<row r="2"><c r="A2"><v>4</v></row><row r="3"><c r="A3"><v>5</v></c></row>"#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = workbook(dir.path(), &[("S", open_cell)]);
+        // the header row is not whole when calamine stops, so `open` fails
+        let err = open(&path, "w.xlsx", Some("S")).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("the cell after A1 cannot be read (Expecting 'v, f, or is' node)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,0 +1,763 @@
+//! A lean reader of an xlsx worksheet's XML, giving each cell as the text
+//! calamine's cell reader (through `xlsx::render`) would, byte for byte.
+//!
+//! It reads only what plain exports hold: numbers, shared strings (rich
+//! text runs too), inline strings of one `<t>`, booleans, `str` formula
+//! results, styles whose number format is a built-in non-date one, in
+//! unprefixed markup. Anything else (dates, custom number formats, error
+//! cells, rich inline text, `_x00HH_` escapes, odd references, any XML
+//! error) is `Outside`: the caller then lets calamine read the sheet on
+//! from the first cell not handed on, so odd files read and fail exactly
+//! as before. Rows are scanned as bytes, whole `<row>` elements at a time
+//! (at most `MAX_ROW_XML` each): quick-xml's events cost about 1 µs a cell.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Seek};
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::Reader;
+
+/// The sheet holds something this reader leaves to calamine.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outside;
+
+type Fast<T> = Result<T, Outside>;
+
+/// What is read once per workbook: the shared strings (`None` for one
+/// this reader does not render as calamine would) and, per style, whether
+/// a number in it is a plain number.
+pub struct Book {
+    strings: Vec<Option<String>>,
+    plain_style: Vec<bool>,
+    /// The worksheet part of each sheet, by name.
+    parts: HashMap<String, String>,
+}
+
+fn reader<R: BufRead>(r: R) -> Reader<R> {
+    // calamine's settings, so the same events come out
+    let mut xml = Reader::from_reader(r);
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    xml
+}
+
+fn part<'z, R: Read + Seek>(
+    zip: &'z mut zip::ZipArchive<R>,
+    name: &str,
+) -> Fast<Option<Reader<BufReader<zip::read::ZipFile<'z, R>>>>> {
+    // calamine matches part names ignoring case and `\` for `/`
+    let found = zip
+        .file_names()
+        .find(|n| n.replace('\\', "/").eq_ignore_ascii_case(name))
+        .map(str::to_string);
+    match found {
+        None => Ok(None),
+        Some(n) => Ok(Some(reader(BufReader::with_capacity(
+            1 << 16,
+            zip.by_name(&n).map_err(|_| Outside)?,
+        )))),
+    }
+}
+
+fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Fast<Option<std::borrow::Cow<'a, [u8]>>> {
+    for a in e.attributes() {
+        let a = a.map_err(|_| Outside)?;
+        if a.key.as_ref() == key {
+            return Ok(Some(a.value));
+        }
+    }
+    Ok(None)
+}
+
+impl Book {
+    pub fn read<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Fast<Book> {
+        let mut buf = Vec::new();
+        // relationships: id -> target
+        let mut rels = HashMap::new();
+        {
+            let mut xml = part(zip, "xl/_rels/workbook.xml.rels")?.ok_or(Outside)?;
+            loop {
+                match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+                    Event::Start(e) if e.local_name().as_ref() == b"Relationship" => {
+                        let id = attr(&e, b"Id")?.unwrap_or_default().into_owned();
+                        let target = attr(&e, b"Target")?.unwrap_or_default();
+                        let target = String::from_utf8(target.into_owned()).map_err(|_| Outside)?;
+                        rels.insert(id, target);
+                    }
+                    Event::Eof => break,
+                    _ => {}
+                }
+                buf.clear();
+            }
+        }
+        let mut parts = HashMap::new();
+        {
+            let mut xml = part(zip, "xl/workbook.xml")?.ok_or(Outside)?;
+            loop {
+                match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+                    Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
+                        let name = e
+                            .try_get_attribute("name")
+                            .map_err(|_| Outside)?
+                            .ok_or(Outside)?
+                            .decode_and_unescape_value(xml.decoder())
+                            .map_err(|_| Outside)?
+                            .into_owned();
+                        let id = match attr(&e, b"r:id")? {
+                            Some(id) => id.into_owned(),
+                            None => attr(&e, b"relationships:id")?.ok_or(Outside)?.into_owned(),
+                        };
+                        let r = rels.get(&id).ok_or(Outside)?;
+                        let path = if let Some(p) = r.strip_prefix('/') {
+                            p.to_string()
+                        } else if r.starts_with("xl/") {
+                            r.clone()
+                        } else {
+                            format!("xl/{r}")
+                        };
+                        parts.insert(name, path);
+                    }
+                    Event::Eof => break,
+                    _ => {}
+                }
+                buf.clear();
+            }
+        }
+        let plain_style = match part(zip, "xl/styles.xml")? {
+            None => Vec::new(),
+            Some(mut xml) => read_styles(&mut xml)?,
+        };
+        let strings = match part(zip, "xl/sharedStrings.xml")? {
+            None => Vec::new(),
+            Some(mut xml) => {
+                let mut strings = Vec::new();
+                loop {
+                    match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+                        Event::Start(e) if e.local_name().as_ref() == b"si" => {
+                            let end = e.name().as_ref().to_vec();
+                            strings.push(read_string(&mut xml, &end)?);
+                        }
+                        Event::End(e) if e.local_name().as_ref() == b"sst" => break,
+                        Event::Eof => return Err(Outside),
+                        _ => {}
+                    }
+                    buf.clear();
+                }
+                strings
+            }
+        };
+        Ok(Book {
+            strings,
+            plain_style,
+            parts,
+        })
+    }
+
+    /// The cells of sheet `sheet`.
+    pub fn cells<'z, R: Read + Seek>(
+        &self,
+        zip: &'z mut zip::ZipArchive<R>,
+        sheet: &str,
+    ) -> Fast<Cells<'_, BufReader<zip::read::ZipFile<'z, R>>>> {
+        let name = self.parts.get(sheet).ok_or(Outside)?;
+        let xml = part(zip, name)?.ok_or(Outside)?;
+        Cells::new(self, xml.into_inner())
+    }
+}
+
+/// Per cell style (`cellXfs`): is its number format a built-in non-date
+/// one? Custom formats are left to calamine.
+fn read_styles<R: BufRead>(xml: &mut Reader<R>) -> Fast<Vec<bool>> {
+    let mut buf = Vec::new();
+    let mut custom = Vec::new();
+    let mut styles = Vec::new();
+    let mut in_xfs = false;
+    loop {
+        match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+            Event::Start(e) if e.local_name().as_ref() == b"numFmt" => {
+                custom.push(attr(&e, b"numFmtId")?.unwrap_or_default().into_owned());
+            }
+            Event::Start(e) if e.local_name().as_ref() == b"cellXfs" => in_xfs = true,
+            Event::End(e) if e.local_name().as_ref() == b"cellXfs" => in_xfs = false,
+            Event::Start(e) if in_xfs && e.local_name().as_ref() == b"xf" => {
+                let plain = match attr(&e, b"numFmtId")? {
+                    None => true,
+                    Some(id) => {
+                        !custom.iter().any(|c| c[..] == id[..])
+                            && !matches!(
+                                &id[..],
+                                b"14"
+                                    | b"15"
+                                    | b"16"
+                                    | b"17"
+                                    | b"18"
+                                    | b"19"
+                                    | b"20"
+                                    | b"21"
+                                    | b"22"
+                                    | b"45"
+                                    | b"46"
+                                    | b"47"
+                            )
+                    }
+                };
+                styles.push(plain);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(styles)
+}
+
+/// An entity as calamine resolves it.
+fn entity(e: &BytesRef<'_>, out: &mut String) -> Fast<()> {
+    let name = e.decode().map_err(|_| Outside)?;
+    if let Some(s) = quick_xml::escape::resolve_xml_entity(&name) {
+        out.push_str(s);
+        return Ok(());
+    }
+    match e.resolve_char_ref() {
+        Ok(Some(c)) => {
+            out.push(c);
+            Ok(())
+        }
+        _ => Err(Outside),
+    }
+}
+
+/// The text of an `<si>` or `<is>` (runs joined, phonetic runs left out);
+/// `None` for text calamine would unescape further (`_x00HH_`).
+fn read_string<R: BufRead>(xml: &mut Reader<R>, closing: &[u8]) -> Fast<Option<String>> {
+    let mut buf = Vec::new();
+    let mut out = String::new();
+    let (mut rich, mut phonetic, mut plain_done) = (false, false, false);
+    loop {
+        match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+            Event::Start(e) if e.local_name().as_ref() == b"r" => rich = true,
+            Event::Start(e) if e.local_name().as_ref() == b"rPh" => phonetic = true,
+            Event::End(e) if e.name().as_ref() == closing => break,
+            Event::End(e) if e.local_name().as_ref() == b"rPh" => phonetic = false,
+            Event::Start(e) if e.local_name().as_ref() == b"t" && !phonetic && !plain_done => {
+                let end = e.name().as_ref().to_vec();
+                let mut inner = Vec::new();
+                loop {
+                    match xml.read_event_into(&mut inner).map_err(|_| Outside)? {
+                        Event::Text(t) => out.push_str(&t.xml10_content().map_err(|_| Outside)?),
+                        Event::GeneralRef(r) => entity(&r, &mut out)?,
+                        Event::End(x) if x.name().as_ref() == end => break,
+                        Event::Eof => return Err(Outside),
+                        _ => {}
+                    }
+                    inner.clear();
+                }
+                // calamine keeps only the first `<t>` outside runs
+                plain_done = !rich;
+            }
+            Event::Eof => return Err(Outside),
+            _ => {}
+        }
+        buf.clear();
+    }
+    if out.contains("_x00") {
+        return Ok(None);
+    }
+    Ok(Some(out))
+}
+
+/// `A1` (or `a1`) as a 0-based row and column, as calamine reads it.
+fn position(r: &[u8]) -> Fast<(u32, u32)> {
+    let split = r.iter().position(u8::is_ascii_digit).ok_or(Outside)?;
+    let (letters, digits) = r.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || digits.len() > 7 {
+        return Err(Outside);
+    }
+    let mut col = 0u32;
+    for &c in letters {
+        if !c.is_ascii_alphabetic() {
+            return Err(Outside);
+        }
+        col = col * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1;
+    }
+    Ok((row_number(digits)?, col - 1))
+}
+
+fn row_number(digits: &[u8]) -> Fast<u32> {
+    if digits.is_empty() || digits.len() > 7 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(Outside);
+    }
+    let n: u32 = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or(Outside)?;
+    n.checked_sub(1).ok_or(Outside)
+}
+
+/// The most one `<row>` element may take (a full row of long answers is
+/// far less); beyond it the sheet is left to calamine.
+const MAX_ROW_XML: usize = 16 << 20;
+
+/// Takes a cell (0-based row, column, text); false: no more.
+pub type TakeCell<'t> = dyn FnMut(u32, u32, &[u8]) -> anyhow::Result<bool> + 't;
+
+/// How reading stopped.
+pub enum Stop {
+    /// At `</sheetData>`.
+    End,
+    /// The taker of cells said no more.
+    Enough,
+}
+
+/// Cells of one worksheet part, in file order: a byte scanner over whole
+/// `<row>` elements (plain markup only; anything else is `Outside`).
+pub struct Cells<'b, R: BufRead> {
+    book: &'b Book,
+    input: R,
+    buf: Vec<u8>,
+    at: usize,
+    eof: bool,
+    row: u32,
+    col: u32,
+    text: Vec<u8>,
+    row_close: memchr::memmem::Finder<'static>,
+}
+
+impl<'b, R: BufRead> Cells<'b, R> {
+    /// Past the sheet's head, at its first row.
+    pub fn new(book: &'b Book, input: R) -> Fast<Self> {
+        let mut xml = reader(input);
+        // `<sheetData/>` (no rows) is calamine's
+        xml.config_mut().expand_empty_elements = false;
+        let mut buf = Vec::new();
+        loop {
+            match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+                Event::Start(e) if e.name().as_ref() == b"sheetData" => break,
+                Event::Start(e) if e.local_name().as_ref() == b"sheetData" => return Err(Outside),
+                Event::Eof => return Err(Outside),
+                _ => {}
+            }
+            buf.clear();
+        }
+        Ok(Cells {
+            book,
+            input: xml.into_inner(),
+            buf: Vec::with_capacity(1 << 18),
+            at: 0,
+            eof: false,
+            row: 0,
+            col: 0,
+            text: Vec::new(),
+            row_close: memchr::memmem::Finder::new(b"</row>"),
+        })
+    }
+
+    /// More input; false at its end.
+    fn fill(&mut self) -> Fast<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.at > 0 {
+            self.buf.drain(..self.at);
+            self.at = 0;
+        }
+        let chunk = self.input.fill_buf().map_err(|_| Outside)?;
+        if chunk.is_empty() {
+            self.eof = true;
+            return Ok(false);
+        }
+        let n = chunk.len();
+        self.buf.extend_from_slice(chunk);
+        self.input.consume(n);
+        Ok(true)
+    }
+
+    /// Hand every cell to `take` (0-based row, column, text) until it says
+    /// no more or the sheet ends; `count` is how many it was handed.
+    pub fn run(
+        &mut self,
+        count: &mut u64,
+        take: &mut TakeCell<'_>,
+    ) -> anyhow::Result<Result<Stop, Outside>> {
+        loop {
+            // the next element, whole
+            while self.buf[self.at..].iter().all(u8::is_ascii_whitespace) {
+                self.at = self.buf.len();
+                match self.fill() {
+                    Ok(true) => {}
+                    _ => return Ok(Err(Outside)),
+                }
+            }
+            while self.buf[self.at].is_ascii_whitespace() {
+                self.at += 1;
+            }
+            let rest = &self.buf[self.at..];
+            if rest.starts_with(b"</sheetData>") {
+                return Ok(Ok(Stop::End));
+            }
+            if !(rest.starts_with(b"<row") && rest.len() > 4) {
+                if rest.len() < 16 && !self.eof {
+                    if !matches!(self.fill(), Ok(true)) {
+                        return Ok(Err(Outside));
+                    }
+                    continue;
+                }
+                return Ok(Err(Outside));
+            }
+            let Some(end) = self.row_end() else {
+                if self.buf.len() - self.at > MAX_ROW_XML || !matches!(self.fill(), Ok(true)) {
+                    return Ok(Err(Outside));
+                }
+                continue;
+            };
+            let (from, to) = (self.at, self.at + end);
+            match self.row(from, to, count, take)? {
+                Ok(true) => self.at = to,
+                Ok(false) => return Ok(Ok(Stop::Enough)),
+                Err(Outside) => return Ok(Err(Outside)),
+            }
+        }
+    }
+
+    /// The length of the `<row>` element at `at`, if it is all here.
+    fn row_end(&self) -> Option<usize> {
+        let rest = &self.buf[self.at..];
+        let tag = memchr::memchr(b'>', rest)?;
+        if rest[tag - 1] == b'/' {
+            return Some(tag + 1);
+        }
+        let close = self.row_close.find(&rest[tag..])?;
+        Some(tag + close + 6)
+    }
+
+    /// One `<row>` element, `buf[from..to]`.
+    fn row(
+        &mut self,
+        from: usize,
+        to: usize,
+        count: &mut u64,
+        take: &mut TakeCell<'_>,
+    ) -> anyhow::Result<Result<bool, Outside>> {
+        let xml = &self.buf[from..to];
+        let Ok((attrs, empty, mut i)) = start_tag(xml, 3) else {
+            return Ok(Err(Outside));
+        };
+        if !matches!(xml[4], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') {
+            return Ok(Err(Outside));
+        }
+        let mut row_attr = None;
+        if each_attr(attrs, |k, v| {
+            if k == b"r" {
+                row_attr = Some(v);
+            }
+            Ok(())
+        })
+        .is_err()
+        {
+            return Ok(Err(Outside));
+        }
+        if let Some(r) = row_attr {
+            match row_number(r) {
+                Ok(r) => self.row = r,
+                Err(o) => return Ok(Err(o)),
+            }
+        }
+        if !empty {
+            loop {
+                let xml = &self.buf[from..to];
+                while xml[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if xml[i..].starts_with(b"</row>") {
+                    break;
+                }
+                if !(xml[i..].starts_with(b"<c") && matches!(xml[i + 2], b' ' | b'>' | b'/')) {
+                    return Ok(Err(Outside));
+                }
+                let cell = match self.cell(from + i, to) {
+                    Ok(c) => c,
+                    Err(o) => return Ok(Err(o)),
+                };
+                i = cell.end - from;
+                *count += 1;
+                if !take(cell.pos.0, cell.pos.1, &self.text)? {
+                    return Ok(Ok(false));
+                }
+            }
+        }
+        match self.row.checked_add(1) {
+            Some(r) => self.row = r,
+            None => return Ok(Err(Outside)),
+        }
+        self.col = 0;
+        Ok(Ok(true))
+    }
+
+    /// The `<c>` element at `buf[at..row_end]`: its position; its text into
+    /// `self.text`.
+    fn cell(&mut self, at: usize, row_end: usize) -> Fast<CellAt> {
+        // a cell never reads past its row's end, whatever the markup
+        let xml = &self.buf[at..row_end];
+        let (attrs, empty, mut i) = start_tag(xml, 1)?;
+        let (mut kind, mut style, mut pos) = (Kind::Number, None, None);
+        each_attr(attrs, |k, v| {
+            match k {
+                b"r" => pos = Some(position(v)?),
+                b"t" => kind = Kind::of(v)?,
+                b"s" => style = Some(v),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        let pos = match pos {
+            Some((row, col)) => {
+                self.col = col;
+                (row, col)
+            }
+            None => (self.row, self.col),
+        };
+        let plain = match style {
+            None => true,
+            Some(s) => {
+                // calamine reads a bad index as 0; left to it
+                let id = std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .ok_or(Outside)?;
+                // no such style: calamine reads a plain number
+                self.book.plain_style.get(id).copied().unwrap_or(true)
+            }
+        };
+        self.text.clear();
+        if !empty {
+            let mut value: Option<(usize, usize)> = None;
+            let mut inline: Option<(usize, usize)> = None;
+            loop {
+                while xml.get(i).ok_or(Outside)?.is_ascii_whitespace() {
+                    i += 1;
+                }
+                let rest = &xml[i..];
+                if rest.starts_with(b"</c>") {
+                    i += 4;
+                    break;
+                }
+                // the last value child wins, as in calamine
+                if rest.starts_with(b"<v>") {
+                    let len = closed_by(&rest[3..], b"</v>")?;
+                    value = Some((i + 3, i + 3 + len));
+                    inline = None;
+                    i += 3 + len + 4;
+                } else if rest.starts_with(b"<v/>") {
+                    value = Some((i, i));
+                    inline = None;
+                    i += 4;
+                } else if rest.starts_with(b"<is><t") && matches!(rest.get(6), Some(b' ' | b'>')) {
+                    // `<t>` or `<t xml:space="preserve">`: the text is the same
+                    let (_, empty_t, after) = start_tag(&rest[4..], 1)?;
+                    if empty_t {
+                        return Err(Outside);
+                    }
+                    let from = 4 + after;
+                    let len = closed_by(&rest[from..], b"</t></is>")?;
+                    inline = Some((i + from, i + from + len));
+                    value = None;
+                    i += from + len + 9;
+                } else if rest.starts_with(b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/'))
+                {
+                    let (_, empty_f, after) = start_tag(rest, 1)?;
+                    i += after;
+                    if !empty_f {
+                        i += closed_by(&xml[i..], b"</f>")? + 4;
+                    }
+                    value = None;
+                    inline = None;
+                } else {
+                    return Err(Outside);
+                }
+            }
+            let end = at + i;
+            if let Some((a, b)) = inline {
+                let t = &xml[a..b];
+                if t.contains(&b'<') {
+                    return Err(Outside);
+                }
+                unescape(t, &mut self.text)?;
+            } else if let Some((a, b)) = value {
+                let v = &xml[a..b];
+                if v.contains(&b'<') || v.contains(&b'&') || v.contains(&b'\r') {
+                    return Err(Outside);
+                }
+                render_v(self.book, v, kind, plain, &mut self.text)?;
+            }
+            self.col = self.col.checked_add(1).ok_or(Outside)?;
+            return Ok(CellAt { pos, end });
+        }
+        self.col = self.col.checked_add(1).ok_or(Outside)?;
+        Ok(CellAt { pos, end: at + i })
+    }
+}
+
+/// The length of text up to `end`, the first markup after it (text
+/// holds no `<`: anything else there is left to calamine).
+fn closed_by(xml: &[u8], end: &[u8]) -> Fast<usize> {
+    let len = memchr::memchr(b'<', xml).ok_or(Outside)?;
+    if xml[len..].starts_with(end) {
+        Ok(len)
+    } else {
+        Err(Outside)
+    }
+}
+
+struct CellAt {
+    pos: (u32, u32),
+    /// Just past the element, in `buf`.
+    end: usize,
+}
+
+/// Text of an inline string as calamine gives it: entities resolved;
+/// what it would change further (`\r`, `_x00HH_`) is left to it.
+fn unescape(t: &[u8], out: &mut Vec<u8>) -> Fast<()> {
+    if t.contains(&b'\r') || memchr::memmem::find(t, b"_x00").is_some() {
+        return Err(Outside);
+    }
+    let s = std::str::from_utf8(t).map_err(|_| Outside)?;
+    if t.contains(&b'&') {
+        let u = quick_xml::escape::unescape(s).map_err(|_| Outside)?;
+        if u.contains("_x00") {
+            return Err(Outside);
+        }
+        out.extend_from_slice(u.as_bytes());
+    } else {
+        out.extend_from_slice(t);
+    }
+    Ok(())
+}
+
+/// The start tag at `xml` whose name is `name_len` bytes after `<`: its
+/// attributes, whether it is empty (`/>`), and where its content begins.
+fn start_tag(xml: &[u8], name_len: usize) -> Fast<(&[u8], bool, usize)> {
+    let mut i = 1 + name_len;
+    let mut quote = None;
+    while let Some(&b) = xml.get(i) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => {
+                let empty = xml[i - 1] == b'/';
+                let attrs = &xml[1 + name_len..if empty { i - 1 } else { i }];
+                return Ok((attrs, empty, i + 1));
+            }
+            (None, b'<') => return Err(Outside),
+            _ => {}
+        }
+        i += 1;
+    }
+    Err(Outside)
+}
+
+/// Each `key="value"` of a start tag (values with entities are left to
+/// calamine).
+fn each_attr<'x>(
+    mut attrs: &'x [u8],
+    mut f: impl FnMut(&'x [u8], &'x [u8]) -> Fast<()>,
+) -> Fast<()> {
+    loop {
+        attrs = attrs.trim_ascii_start();
+        if attrs.is_empty() {
+            return Ok(());
+        }
+        let eq = memchr::memchr(b'=', attrs).ok_or(Outside)?;
+        let key = attrs[..eq].trim_ascii_end();
+        let rest = attrs[eq + 1..].trim_ascii_start();
+        let q = *rest.first().ok_or(Outside)?;
+        if q != b'"' && q != b'\'' {
+            return Err(Outside);
+        }
+        let len = memchr::memchr(q, &rest[1..]).ok_or(Outside)?;
+        let value = &rest[1..=len];
+        if value.contains(&b'&') || key.is_empty() {
+            return Err(Outside);
+        }
+        f(key, value)?;
+        attrs = &rest[len + 2..];
+        if !attrs.is_empty() && !attrs[0].is_ascii_whitespace() {
+            return Err(Outside);
+        }
+    }
+}
+
+fn render_v(book: &Book, v: &[u8], kind: Kind, plain: bool, out: &mut Vec<u8>) -> Fast<()> {
+    match kind {
+        Kind::Shared => {
+            if !v.iter().all(u8::is_ascii_digit) || v.is_empty() {
+                return Err(Outside);
+            }
+            let i: usize = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or(Outside)?;
+            let s = book.strings.get(i).ok_or(Outside)?.as_ref();
+            out.extend_from_slice(s.ok_or(Outside)?.as_bytes());
+        }
+        Kind::Bool => super::xlsx::render_data(&calamine::Data::Bool(v != b"0"), out),
+        Kind::Text => out.extend_from_slice(v),
+        Kind::Inline => return Err(Outside),
+        Kind::Number | Kind::N => {
+            if v.is_empty() && kind == Kind::N {
+                return Ok(());
+            }
+            // a whole number as it is written: what render gives
+            if plain && is_plain_integer(v) {
+                out.extend_from_slice(v);
+                return Ok(());
+            }
+            let s = std::str::from_utf8(v).map_err(|_| Outside)?;
+            match s.parse::<f64>() {
+                Ok(_) if !plain => return Err(Outside),
+                Ok(f) => super::xlsx::render_float(f, out),
+                Err(_) if kind == Kind::N => return Err(Outside),
+                Err(_) => out.extend_from_slice(v),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Digits with no leading zero, few enough that `f as i64` writes them back.
+fn is_plain_integer(v: &[u8]) -> bool {
+    !v.is_empty()
+        && v.len() <= 15
+        && v.iter().all(u8::is_ascii_digit)
+        && (v[0] != b'0' || v.len() == 1)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// No `t`: a number, or text when it is not one.
+    Number,
+    /// `t="n"`.
+    N,
+    Shared,
+    Bool,
+    /// `str`.
+    Text,
+    /// `inlineStr`: a `<v>` in it is an error in calamine.
+    Inline,
+}
+
+impl Kind {
+    fn of(t: &[u8]) -> Fast<Kind> {
+        Ok(match t {
+            b"n" => Kind::N,
+            b"s" => Kind::Shared,
+            b"b" => Kind::Bool,
+            b"str" => Kind::Text,
+            b"inlineStr" => Kind::Inline,
+            _ => return Err(Outside),
+        })
+    }
+}

@@ -355,9 +355,8 @@ pub fn group_records<W: Write>(
     cols.push("risk_new", Kind::Number);
     cols.push("risk_escalated", Kind::Number);
     let width = cols.names.len();
-    let mut sink = Sink::new(format, output, cols, dest)?;
+    let sink = Sink::new(format, output, cols, dest)?;
     let json = matches!(format, Format::Json | Format::Jsonl);
-    let mut rec = ByteRecord::new();
     let fill = |rec: &mut ByteRecord, n: u64, t: &Tally| {
         rec.push_field(n.to_string().as_bytes());
         rec.push_field(b"false");
@@ -371,39 +370,7 @@ pub fn group_records<W: Write>(
         rec.push_field(t.risk_new.to_string().as_bytes());
         rec.push_field(t.risk_escalated.to_string().as_bytes());
     };
-    for (key, cell) in &shown.groups {
-        rec.clear();
-        rec.push_field(b"group");
-        for v in key {
-            rec.push_field(v.as_bytes());
-        }
-        match cell {
-            Cell::Shown { n, data } => fill(&mut rec, *n, data),
-            Cell::Suppressed => {
-                let mark = if json {
-                    String::new()
-                } else {
-                    suppressed_mark(shown.min_group)
-                };
-                rec.push_field(mark.as_bytes());
-                rec.push_field(b"true");
-                while rec.len() < width {
-                    rec.push_field(b"");
-                }
-            }
-        }
-        sink.row(&rec)?;
-    }
-    if let Some((n, all)) = &shown.overall {
-        rec.clear();
-        rec.push_field(b"all");
-        for _ in by {
-            rec.push_field(b"");
-        }
-        fill(&mut rec, *n, all);
-        sink.row(&rec)?;
-    }
-    sink.finish()
+    crate::summary::layout::group_rows((sink, width, json), by, shown, fill)
 }
 
 /// The group counts as tables to read (`--format table`): one per scale

@@ -40,9 +40,8 @@ pub fn counts_records<W: Write>(
         cols.push(format!("level_{}", l.id), Kind::Number);
     }
     let width = cols.names.len();
-    let mut sink = Sink::new(format, output, cols, dest)?;
+    let sink = Sink::new(format, output, cols, dest)?;
     let json = matches!(format, Format::Json | Format::Jsonl);
-    let mut rec = ByteRecord::new();
     let fill = |rec: &mut ByteRecord, n: u64, t: &Tally| {
         rec.push_field(n.to_string().as_bytes());
         rec.push_field(b"false");
@@ -60,6 +59,19 @@ pub fn counts_records<W: Write>(
             rec.push_field(t.level(l).to_string().as_bytes());
         }
     };
+    group_rows((sink, width, json), by, shown, fill)
+}
+
+/// The rows of a group count table, then the overall row: a suppressed
+/// group shows only `<N` (null in JSON) and `suppressed = true`. `fill`
+/// writes a shown group's size and counts.
+pub fn group_rows<W: Write, T>(
+    (mut sink, width, json): (Sink<W>, usize, bool),
+    by: &[String],
+    shown: &Shown<T>,
+    fill: impl Fn(&mut ByteRecord, u64, &T),
+) -> anyhow::Result<W> {
+    let mut rec = ByteRecord::new();
     for (key, cell) in &shown.groups {
         rec.clear();
         rec.push_field(b"group");

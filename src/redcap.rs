@@ -190,10 +190,16 @@ pub fn import(file: &str, text: &str, form: &str) -> anyhow::Result<Skeleton> {
         col(HEADER[LABEL]),
         col(HEADER[CHOICES]),
     ) else {
+        // name only the columns that are missing, as the header has them
+        let missing: Vec<&str> = [NAME, FORM, TYPE, LABEL, CHOICES]
+            .iter()
+            .map(|&i| HEADER[i])
+            .filter(|h| col(h).is_none())
+            .collect();
         bail!(tr!(
             "{file} is not a REDCap data dictionary: its header lacks {:?}",
             "{file} 不是 REDCap 数据字典：表头缺少 {:?}",
-            &HEADER[..6]
+            missing
         ));
     };
     let branch_c = col(HEADER[BRANCHING]);

@@ -760,3 +760,26 @@ fn skip_logic_enable_when_cannot_say_is_said_in_chinese() {
         "错误：题目 `k10_3`：其 asked_if（k10_1 > 1 and k10_2 > 1）无法写成 FHIR enableWhen（只能是一个比较、任一比较，或每个都针对单一答案的全部比较）\n"
     );
 }
+
+/// A file that is not a data dictionary names only the columns it lacks.
+#[test]
+fn a_csv_that_is_no_dictionary_names_the_columns_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = write(
+        dir.path(),
+        "d.csv",
+        "Variable / Field Name,Form Name\n\"x,y\n",
+    );
+    let (out, err, code) = run(bin()
+        .args(["instruments", "import", "redcap", "--form", "f"])
+        .arg(&dict));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert_eq!(
+        err.lines().next().unwrap_or_default(),
+        format!(
+            "error: {} is not a REDCap data dictionary: its header lacks \
+             [\"Field Type\", \"Field Label\", \"Choices, Calculations, OR Slider Labels\"]",
+            dict.display()
+        )
+    );
+}

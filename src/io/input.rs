@@ -795,6 +795,28 @@ const IN_FLIGHT: usize = 4;
 /// from it.
 pub(super) type Slot<T> = (ByteRecord, RecordInfo, T);
 
+impl Table {
+    /// Read rows into `rows`, each `derive`d as it is read, until it is full,
+    /// the input ends or a read fails: how many were read, and the error.
+    pub(super) fn fill<T>(
+        &mut self,
+        rows: &mut [Slot<T>],
+        derive: &mut impl FnMut(&mut ByteRecord, RecordInfo, &mut T),
+    ) -> (usize, Option<anyhow::Error>) {
+        for (len, (rec, info, derived)) in rows.iter_mut().enumerate() {
+            match self.read(rec) {
+                Ok(Some(read)) => {
+                    *info = read;
+                    derive(rec, read, derived);
+                }
+                Ok(None) => return (len, None),
+                Err(e) => return (len, Some(e)),
+            }
+        }
+        (rows.len(), None)
+    }
+}
+
 pub(super) struct Batch<T> {
     pub rows: Vec<Slot<T>>,
     pub len: usize,
@@ -847,23 +869,7 @@ impl Table {
             let Ok(mut rows) = empty_rx.recv() else {
                 return;
             };
-            let mut len = 0;
-            let mut error = None;
-            while len < rows.len() {
-                let (rec, info, derived) = &mut rows[len];
-                match table.read(rec) {
-                    Ok(Some(read)) => {
-                        *info = read;
-                        derive(rec, read, derived);
-                        len += 1;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(e);
-                        break;
-                    }
-                }
-            }
+            let (len, error) = table.fill(&mut rows, &mut derive);
             let last = len < rows.len();
             let batch = Batch {
                 rows,

@@ -277,23 +277,9 @@ fn read_part<T: Default, F: Fn(&mut ByteRecord, RecordInfo, &mut T)>(
         if rows.len() < BATCH {
             rows.resize_with(BATCH, Slot::default);
         }
-        let mut len = 0;
-        let mut error = None;
-        while len < rows.len() {
-            let (rec, info, derived) = &mut rows[len];
-            match table.read(rec) {
-                Ok(Some(read)) => {
-                    *info = read;
-                    derive(rec, read, derived);
-                    len += 1;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
+        let (len, error) = table.fill(&mut rows, &mut |rec, read, derived| {
+            derive(rec, read, derived)
+        });
         let last = len < rows.len();
         let batch = Batch {
             rows,

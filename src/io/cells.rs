@@ -314,21 +314,23 @@ impl LabelSet {
 }
 
 /// Cells by their exact bytes: an open-addressing table of a few dozen
-/// slots at most a quarter full, hashed on the length and the first and
-/// last four bytes (where the spellings of one set differ). A hit costs
-/// one hash, one slot and a compare of whole words: no `memcmp`, no
-/// allocation.
+/// slots at most a quarter full, each slot holding its key's length and
+/// first and last eight bytes, hashed on them (where the spellings of one
+/// set differ). A hit costs one hash, one slot and a compare of whole
+/// words (all of a key up to 16 bytes, one more word per 8 bytes after
+/// that, every byte covered): no `memcmp`, no allocation.
 #[derive(Default)]
 struct ExactLabels {
-    /// Index + 1 into `entries`; 0 is an empty slot.
-    slots: Vec<u16>,
-    entries: Vec<ExactLabel>,
+    /// A power of two long (or empty); `len == 0`: an empty slot.
+    slots: Vec<ExactLabel>,
 }
 
+#[derive(Default, Clone)]
 struct ExactLabel {
-    /// `ends(key)`: with the length, the whole key when it is at most
-    /// eight bytes.
-    ends: u64,
+    len: usize,
+    /// `ends(key)`
+    head: u64,
+    tail: u64,
     key: Box<[u8]>,
     value: i32,
 }
@@ -336,79 +338,85 @@ struct ExactLabel {
 impl ExactLabels {
     fn new(spellings: &[(&[u8], i32)]) -> Self {
         let mut table = ExactLabels {
-            slots: vec![0; (spellings.len() * 4).next_power_of_two().max(8)],
-            entries: Vec::new(),
+            slots: vec![ExactLabel::default(); (spellings.len() * 4).next_power_of_two().max(8)],
         };
         for &(key, value) in spellings {
             if key.is_empty() || table.get(key).is_some() {
                 continue; // the same bytes again: the first one is what the slow path reads
             }
-            table.entries.push(ExactLabel {
-                ends: ends(key),
+            let (head, tail) = ends(key);
+            let mask = table.slots.len() - 1;
+            let mut slot = home(head, tail, key.len()) & mask;
+            while table.slots[slot].len != 0 {
+                slot = (slot + 1) & mask;
+            }
+            table.slots[slot] = ExactLabel {
+                len: key.len(),
+                head,
+                tail,
                 key: Box::from(key),
                 value,
-            });
-            let entry = u16::try_from(table.entries.len()).expect("a response set has few labels");
-            let mut slot = table.home(ends(key), key.len());
-            while table.slots[slot] != 0 {
-                slot = (slot + 1) & (table.slots.len() - 1);
-            }
-            table.slots[slot] = entry;
+            };
         }
         table
-    }
-
-    #[inline]
-    fn home(&self, ends: u64, len: usize) -> usize {
-        // Fibonacci hashing: the top bits of the product spread every input bit
-        #[allow(clippy::cast_possible_truncation)]
-        let h = ((ends ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
-        h & (self.slots.len() - 1)
     }
 
     /// The value of a cell that is exactly one of the spellings.
     #[inline]
     fn get(&self, cell: &[u8]) -> Option<i32> {
-        if self.entries.is_empty() {
-            return None;
-        }
-        let cell_ends = ends(cell);
-        let mut slot = self.home(cell_ends, cell.len());
+        let mask = self.slots.len().checked_sub(1)?;
+        let (head, tail) = ends(cell);
+        let mut slot = home(head, tail, cell.len()) & mask;
         loop {
-            let entry = usize::from(*self.slots.get(slot)?);
-            let label = self.entries.get(entry.checked_sub(1)?)?;
-            if label.key.len() == cell.len()
-                && label.ends == cell_ends
-                && same_words(&label.key, cell)
+            let label = self.slots.get(slot)?;
+            if label.len == 0 {
+                return None;
+            }
+            if label.len == cell.len()
+                && label.head == head
+                && label.tail == tail
+                && same_middle(&label.key, cell)
             {
                 return Some(label.value);
             }
-            slot = (slot + 1) & (self.slots.len() - 1);
+            slot = (slot + 1) & mask;
         }
     }
 }
 
-/// The first and last four bytes of a cell as one word (shorter cells:
-/// their bytes), for the hash and a first compare.
 #[inline]
-fn ends(cell: &[u8]) -> u64 {
-    match (cell.first_chunk::<4>(), cell.last_chunk::<4>()) {
-        (Some(head), Some(tail)) => {
-            u64::from(u32::from_le_bytes(*head)) << 32 | u64::from(u32::from_le_bytes(*tail))
-        }
-        _ => cell.iter().fold(0, |word, &b| word << 8 | u64::from(b)),
+fn home(head: u64, tail: u64, len: usize) -> usize {
+    // Fibonacci hashing: the top bits of the product spread every input bit
+    #[allow(clippy::cast_possible_truncation)]
+    let h = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    h as usize
+}
+
+/// The first and last eight bytes of a cell as two words (they overlap
+/// when it is shorter than 16); a cell under eight bytes: its bytes, 0.
+#[inline]
+fn ends(cell: &[u8]) -> (u64, u64) {
+    match (cell.first_chunk::<8>(), cell.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => (cell.iter().fold(0, |word, &b| word << 8 | u64::from(b)), 0),
     }
 }
 
-/// Two keys of one length whose `ends` are equal: are the words before
-/// the last four bytes equal too? (A label in Chinese is 9–21 bytes.)
+/// Two keys of one length whose `ends` are equal: are the bytes between
+/// the first and the last eight equal too? Word by word from byte 8 while
+/// a word starts before the last eight (the last such word reaches them).
 #[inline]
-fn same_words(a: &[u8], b: &[u8]) -> bool {
-    a.as_chunks::<8>()
-        .0
-        .iter()
-        .zip(b.as_chunks::<8>().0)
-        .all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
+fn same_middle(a: &[u8], b: &[u8]) -> bool {
+    let end = a.len().saturating_sub(8);
+    let mut at = 8;
+    while at < end {
+        let word = |k: &[u8]| k.get(at..at + 8).and_then(|w| w.first_chunk::<8>()).copied();
+        if word(a) != word(b) {
+            return false;
+        }
+        at += 8;
+    }
+    true
 }
 
 /// The slow path: trim, read a number, else match the normalised label.
@@ -481,6 +489,10 @@ mod tests {
         r.read_slow(&r.items[g], cell.as_bytes())
     }
 
+    fn slow_bytes(r: &AnswerReader, g: usize, cell: &[u8]) -> Answer {
+        r.read_slow(&r.items[g], cell)
+    }
+
     #[test]
     fn numbers() {
         assert_eq!(small_int(b"12"), Some(12));
@@ -510,6 +522,33 @@ mod tests {
         assert_eq!(set.exact.get(b"Several days"), Some(1));
         assert_eq!(set.exact.get("接近每天".as_bytes()), Some(3));
         assert_eq!(r.read(0, "一半以上的天数".as_bytes()), Answer::Value(2));
+    }
+
+    /// Every byte of a cell counts: a cell one byte away from a label (in
+    /// the middle of a 21-byte one, where an earlier table compared
+    /// nothing) is not that label.
+    #[test]
+    fn a_cell_one_byte_off_a_label_is_not_that_label() {
+        let r = reader(&["phq9"], &[]);
+        let set = &r.labels[r.items[0].labels];
+        let label = "一半以上的天数".as_bytes();
+        for at in 0..label.len() {
+            let mut cell = label.to_vec();
+            cell[at] ^= 1;
+            assert_eq!(set.exact.get(&cell), None, "byte {at}");
+            assert_eq!(r.read(0, &cell), slow_bytes(&r, 0, &cell), "byte {at}");
+        }
+        for n in 1..=40 {
+            let key: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let table = ExactLabels::new(&[(&key, 7)]);
+            assert_eq!(table.get(&key), Some(7));
+            for at in 0..n {
+                let mut cell = key.clone();
+                cell[at] = b'Z';
+                assert_eq!(table.get(&cell), None, "{n} {at}");
+            }
+            assert_eq!(table.get(&key[1..]), None);
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@ use encoding_rs::Encoding;
 /// UTF-8 of each two-byte character, at (lead − 0x81) × 256 + trail, as
 /// the little-endian bytes [utf8 0, 1, 2, length]; 0: not a valid pair on
 /// its own (any trail byte indexes the table: no range checks per pair).
-struct Pairs(Vec<u32>);
+/// (A fixed-size array: any lead − 0x81 and trail index it in bounds, so
+/// the lookup needs no check.)
+struct Pairs(Box<[u32; LEADS * 256]>);
 
 /// Lead bytes 0x81..=0xFF (0xFF: never valid, a row of zeros).
 const LEADS: usize = 127;
@@ -49,7 +51,7 @@ fn pairs(enc: &'static Encoding) -> &'static Pairs {
                 }
             }
         }
-        Pairs(table)
+        Pairs(table.into_boxed_slice().try_into().expect("LEADS × 256 entries"))
     })
 }
 
@@ -73,7 +75,10 @@ pub struct Decoder<R> {
     raw: Vec<u8>,
     /// Bytes of `raw` not decoded yet start here.
     start: usize,
+    /// Decoded bytes: the first `out_len` of `out` (the rest is room, kept
+    /// between calls), read up to `out_pos`.
     out: Vec<u8>,
+    out_len: usize,
     out_pos: usize,
     eof: bool,
 }
@@ -90,50 +95,59 @@ impl<R: Read> Decoder<R> {
             raw: Vec::with_capacity(CHUNK * 2),
             start: 0,
             out: Vec::with_capacity(CHUNK * 2),
+            out_len: 0,
             out_pos: 0,
             eof: false,
         }
     }
 
-    /// Decode what `raw` holds from `start` into `out`, up to where more
-    /// input may change the result (all of it at the end of the input).
+    /// Decode what `raw` holds from `start` into `out` (after its first
+    /// `out_len` bytes), up to where more input may change the result (all
+    /// of it at the end of the input).
     fn decode(&mut self) {
         let src = &self.raw[self.start..];
+        let pairs = &*self.pairs.0;
         let mut out = std::mem::take(&mut self.out);
-        // room for the usual case (ASCII: 1 byte, a pair: at most 3 for 2)
-        let mut j = out.len();
-        out.resize(j + src.len() * 3 / 2 + 8, 0);
+        // room for the usual case (ASCII: 1 byte, a pair: at most 3 for 2);
+        // `out` keeps its length between calls, so it is zeroed only when
+        // it grows
+        let mut j = self.out_len;
+        let room = |out: &mut Vec<u8>, j: usize, left: usize| {
+            let need = j + left * 3 / 2 + 8;
+            if out.len() < need {
+                out.resize(need, 0);
+            }
+        };
+        room(&mut out, j, src.len());
         let mut i = 0;
-        while i < src.len() {
-            // ASCII, 8 bytes at a time
-            while let Some(eight) = src.get(i..i + 8) {
-                let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-                if word & 0x8080_8080_8080_8080 != 0 {
-                    break;
-                }
-                out[j..j + 8].copy_from_slice(eight);
-                i += 8;
-                j += 8;
-            }
-            // two-byte characters, one table lookup each
-            while let (Some(&b), Some(&t)) = (src.get(i), src.get(i + 1)) {
-                if b < 0x81 {
-                    break;
-                }
-                let v = self.pairs.0[usize::from(b - 0x81) * 256 + usize::from(t)];
-                if v == 0 {
-                    break;
-                }
-                out[j..j + 4].copy_from_slice(&v.to_le_bytes());
-                j += (v >> 24) as usize;
-                i += 2;
-            }
-            let Some(&b) = src.get(i) else { break };
+        while let Some(&b) = src.get(i) {
             if b < 0x80 {
-                out[j] = b;
-                i += 1;
-                j += 1;
+                // ASCII, 8 bytes at a time, then the rest one by one
+                while let Some(eight) = src.get(i..i + 8) {
+                    let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+                    if word & 0x8080_8080_8080_8080 != 0 {
+                        break;
+                    }
+                    out[j..j + 8].copy_from_slice(eight);
+                    i += 8;
+                    j += 8;
+                }
+                while let Some(&a) = src.get(i).filter(|a| a.is_ascii()) {
+                    out[j] = a;
+                    i += 1;
+                    j += 1;
+                }
                 continue;
+            }
+            // a two-byte character: one table lookup
+            if let (Some(lead), Some(&t)) = (b.checked_sub(0x81), src.get(i + 1)) {
+                let v = pairs[usize::from(lead) << 8 | usize::from(t)];
+                if v != 0 {
+                    out[j..j + 4].copy_from_slice(&v.to_le_bytes());
+                    j += (v >> 24) as usize;
+                    i += 2;
+                    continue;
+                }
             }
             // the slow way, through the next byte that ends characters
             let end = match src[i + 1..].iter().position(|&c| ends_characters(c)) {
@@ -145,22 +159,21 @@ impl<R: Read> Decoder<R> {
             let mut decoder = self.enc.new_decoder_without_bom_handling();
             let mut piece = String::with_capacity((end - i) * 3 + 8);
             let _ = decoder.decode_to_string(&src[i..end], &mut piece, true);
-            out.truncate(j);
-            out.extend_from_slice(piece.as_bytes());
-            j = out.len();
+            room(&mut out, j + piece.len(), src.len() - end);
+            out[j..j + piece.len()].copy_from_slice(piece.as_bytes());
+            j += piece.len();
             i = end;
-            out.resize(j + (src.len() - i) * 3 / 2 + 8, 0);
         }
-        out.truncate(j);
         self.out = out;
+        self.out_len = j;
         self.start += i;
     }
 }
 
 impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.out_pos == self.out.len() {
-            self.out.clear();
+        while self.out_pos == self.out_len {
+            self.out_len = 0;
             self.out_pos = 0;
             if self.eof && self.start == self.raw.len() {
                 return Ok(0);
@@ -189,7 +202,7 @@ impl<R: Read> Read for Decoder<R> {
             }
             self.decode();
         }
-        let n = buf.len().min(self.out.len() - self.out_pos);
+        let n = buf.len().min(self.out_len - self.out_pos);
         buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
         self.out_pos += n;
         Ok(n)

@@ -410,7 +410,11 @@ fn same_middle(a: &[u8], b: &[u8]) -> bool {
     let end = a.len().saturating_sub(8);
     let mut at = 8;
     while at < end {
-        let word = |k: &[u8]| k.get(at..at + 8).and_then(|w| w.first_chunk::<8>()).copied();
+        let word = |k: &[u8]| {
+            k.get(at..at + 8)
+                .and_then(|w| w.first_chunk::<8>())
+                .copied()
+        };
         if word(a) != word(b) {
             return false;
         }

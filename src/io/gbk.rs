@@ -51,7 +51,12 @@ fn pairs(enc: &'static Encoding) -> &'static Pairs {
                 }
             }
         }
-        Pairs(table.into_boxed_slice().try_into().expect("LEADS × 256 entries"))
+        Pairs(
+            table
+                .into_boxed_slice()
+                .try_into()
+                .expect("LEADS × 256 entries"),
+        )
     })
 }
 

@@ -7,7 +7,9 @@ use std::io::Write;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement};
 use csv::ByteRecord;
 
-use super::{fmt2, key_label, suppressed_mark, Cell, LevelInfo, ScaleInfo, Shown, Tally};
+use super::{
+    fmt2, key_label, suppressed_mark, Cell, LevelInfo, ScaleInfo, ScaleTally, Shown, Tally,
+};
 use crate::cli::Format;
 use crate::instrument::Lang;
 use crate::io::write::{Columns, Dest, Kind, Sink};
@@ -47,7 +49,8 @@ pub fn counts_records<W: Write>(
         rec.push_field(b"false");
         rec.push_field(t.incomplete.to_string().as_bytes());
         for (k, s) in scales.iter().enumerate() {
-            let st = t.scales.get(k).cloned().unwrap_or_default();
+            let none = ScaleTally::default();
+            let st = t.scales.get(k).unwrap_or(&none);
             rec.push_field(fmt2(st.totals.mean()).as_bytes());
             rec.push_field(fmt2(st.totals.sd()).as_bytes());
             for b in 0..s.bands.len() {

@@ -21,8 +21,6 @@ pub mod info;
 pub mod layout;
 pub mod quality;
 
-use std::collections::HashMap;
-
 use crate::instrument::{Lang, Text};
 
 /// A band as a summary shows it.
@@ -137,11 +135,20 @@ pub struct Tally {
     pub levels: Vec<u64>,
 }
 
+/// Bands of a scale and risk levels a tally makes room for at first.
+const ROOM: usize = 6;
+
 impl Tally {
     pub fn add(&mut self, facts: &[ScaleFact], level: usize) {
         self.n += 1;
         if self.scales.len() < facts.len() {
-            self.scales.resize_with(facts.len(), ScaleTally::default);
+            // room for the usual bands and levels at once: a group's
+            // counts then sit together (tens of thousands of groups)
+            self.scales.resize_with(facts.len(), || ScaleTally {
+                bands: Vec::with_capacity(ROOM),
+                ..ScaleTally::default()
+            });
+            self.levels.reserve(ROOM);
         }
         let mut incomplete = false;
         for (t, f) in self.scales.iter_mut().zip(facts) {
@@ -213,33 +220,124 @@ impl<T: Merge> Merge for Vec<T> {
 }
 
 /// Anything kept per group (counts, reliability), with the group's size.
-/// A row finds its group with one hash lookup (a run may have tens of
+/// A row finds its group with one lookup (a run may have tens of
 /// thousands of groups: a search per row in a sorted map cost more than
 /// counting the row); groups are sorted once, by `finish`.
+///
+/// The lookup is an open-addressing table of (hash, group) pairs at most
+/// half full, and every key's values sit in one buffer, length-prefixed:
+/// a row touches one slot and one stretch of that buffer, not a chain of
+/// allocations (with 50,000 groups the old map of `Vec<String>` keys spent
+/// its time waiting for memory).
 #[derive(Debug)]
 pub struct Groups<T> {
-    index: HashMap<Vec<String>, usize>,
+    /// (hash >> 32, index + 1) of each group; 0 in the index: empty.
+    slots: Vec<(u32, u32)>,
+    /// Every group's key, flattened (`flat`), one after another.
+    keys: Vec<u8>,
+    /// Where each group's flat key ends in `keys`, by group.
+    key_ends: Vec<usize>,
     groups: Vec<(Vec<String>, (u64, T))>,
+    /// The key being looked up, flattened.
+    scratch: Vec<u8>,
 }
 
 impl<T> Default for Groups<T> {
     fn default() -> Self {
         Groups {
-            index: HashMap::new(),
+            slots: vec![(0, 0); 64],
+            keys: Vec::new(),
+            key_ends: Vec::new(),
             groups: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }
 
+/// A key as one byte string: each value's length (8 bytes), then its bytes.
+fn flatten(key: &[String], into: &mut Vec<u8>) {
+    into.clear();
+    for v in key {
+        into.extend_from_slice(&(v.len() as u64).to_le_bytes());
+        into.extend_from_slice(v.as_bytes());
+    }
+}
+
 impl<T> Groups<T> {
+    /// The slot of the flat key in `scratch` with hash `h`: its group's
+    /// index, or where it would go.
+    fn find(&self, h: u64) -> (usize, Option<usize>) {
+        let mask = self.slots.len() - 1;
+        #[allow(clippy::cast_possible_truncation)] // the high half of the hash
+        let tag = (h >> 32) as u32;
+        #[allow(clippy::cast_possible_truncation)] // the table is far smaller
+        let mut slot = h as usize & mask;
+        loop {
+            let (t, i) = self.slots[slot];
+            if i == 0 {
+                return (slot, None);
+            }
+            let g = i as usize - 1;
+            if t == tag {
+                let start = g.checked_sub(1).map_or(0, |p| self.key_ends[p]);
+                if self.keys[start..self.key_ends[g]] == self.scratch[..] {
+                    return (slot, Some(g));
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    fn lookup(&mut self, key: &[String]) -> (u64, usize, Option<usize>) {
+        flatten(key, &mut self.scratch);
+        let h = xxhash_rust::xxh3::xxh3_64(&self.scratch);
+        let (slot, found) = self.find(h);
+        (h, slot, found)
+    }
+
+    /// Twice the slots, every group placed again.
+    fn grow(&mut self) {
+        let mut slots = vec![(0, 0); self.slots.len() * 2];
+        let mask = slots.len() - 1;
+        let mut start = 0;
+        for (g, &end) in self.key_ends.iter().enumerate() {
+            let h = xxhash_rust::xxh3::xxh3_64(&self.keys[start..end]);
+            start = end;
+            #[allow(clippy::cast_possible_truncation)]
+            let mut slot = h as usize & mask;
+            while slots[slot].1 != 0 {
+                slot = (slot + 1) & mask;
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let entry = (
+                (h >> 32) as u32,
+                u32::try_from(g + 1).expect("fewer than 4 billion groups"),
+            );
+            slots[slot] = entry;
+        }
+        self.slots = slots;
+    }
+
     /// The group `key`, made by `make` on its first row. Counts the row.
     pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
-        let i = match self.index.get(key) {
-            Some(&i) => i,
+        let (h, slot, found) = self.lookup(key);
+        let i = match found {
+            Some(i) => i,
             None => {
-                self.index.insert(key.to_vec(), self.groups.len());
+                let i = self.groups.len();
+                #[allow(clippy::cast_possible_truncation)]
+                let entry = (
+                    (h >> 32) as u32,
+                    u32::try_from(i + 1).expect("fewer than 4 billion groups"),
+                );
+                self.slots[slot] = entry;
+                self.keys.extend_from_slice(&self.scratch);
+                self.key_ends.push(self.keys.len());
                 self.groups.push((key.to_vec(), (0, make())));
-                self.groups.len() - 1
+                if self.groups.len() * 2 > self.slots.len() {
+                    self.grow();
+                }
+                i
             }
         };
         let (n, t) = &mut self.groups[i].1;
@@ -249,7 +347,7 @@ impl<T> Groups<T> {
 
     /// The group `key` without counting a row (`None` if it has none).
     pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
-        let &i = self.index.get(key)?;
+        let i = self.lookup(key).2?;
         Some(&mut self.groups[i].1 .1)
     }
 
@@ -262,10 +360,10 @@ impl<T> Groups<T> {
     }
 
     /// Is the group `key` large enough to be shown?
-    pub fn is_shown(&self, key: &[String], min_group: u64) -> bool {
-        self.index
-            .get(key)
-            .is_some_and(|&i| self.groups[i].1 .0 >= min_group)
+    pub fn is_shown(&mut self, key: &[String], min_group: u64) -> bool {
+        self.lookup(key)
+            .2
+            .is_some_and(|i| self.groups[i].1 .0 >= min_group)
     }
 }
 
@@ -296,11 +394,18 @@ impl<T: Merge + Clone> Groups<T> {
     pub fn finish(self, min_group: u64) -> Shown<T> {
         let mut overall: Option<(u64, T)> = None;
         let mut suppressed = 0;
-        let mut sorted = self.groups;
-        // keys equal in natural order (`07`, `7`) in byte order, as ever
-        sorted.sort_by(|a, b| natural_keys(&a.0, &b.0).then_with(|| a.0.cmp(&b.0)));
-        let groups = sorted
+        let mut order: Vec<usize> = (0..self.groups.len()).collect();
+        // keys equal in natural order (`07`, `7`) in byte order, as ever;
+        // keys are distinct, so no two compare equal and an unstable sort
+        // orders them as a stable one; indices move, not the groups
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&self.groups[a].0, &self.groups[b].0);
+            natural_keys(a, b).then_with(|| a.cmp(b))
+        });
+        let mut taken: Vec<Option<_>> = self.groups.into_iter().map(Some).collect();
+        let groups = order
             .into_iter()
+            .filter_map(|i| taken[i].take())
             .map(|(key, (n, data))| {
                 if n < min_group {
                     suppressed += 1;
@@ -492,6 +597,56 @@ mod tests {
         }
         assert_eq!(shown.levels, all.levels);
         assert_eq!(shown.scales[0].bands, all.scales[0].bands);
+    }
+
+    /// Many groups (the table grows several times), keys of several
+    /// values that join to the same text: each row lands in its own group,
+    /// counted as a map of keys would count it, and groups come out in
+    /// natural order.
+    #[test]
+    fn many_groups_are_counted_apart_and_sorted() {
+        #[derive(Debug, Clone, PartialEq)]
+        struct Sum(u64);
+        impl Merge for Sum {
+            fn merge(&mut self, o: &Sum) {
+                self.0 += o.0;
+            }
+        }
+        let mut g: Groups<Sum> = Groups::default();
+        let mut want = std::collections::BTreeMap::new();
+        let keys = |i: u64| {
+            let k = vec![format!("C{}", i % 997), format!("{}", i % 3)];
+            // "a" + "bc" and "ab" + "c" are different groups
+            let j = vec![
+                format!("C{}", i % 997) + &(i % 3).to_string(),
+                String::new(),
+            ];
+            [k, j]
+        };
+        for i in 0..20_000u64 {
+            for k in keys(i) {
+                g.row(&k, || Sum(0)).0 += i;
+                let e = want.entry(k).or_insert((0u64, 0u64));
+                e.0 += 1;
+                e.1 += i;
+            }
+        }
+        assert_eq!(g.len(), want.len());
+        assert_eq!(g.get_mut(&key("C5")), None);
+        assert!(g
+            .get_mut(&[String::from("C5"), String::from("2")])
+            .is_some());
+        let shown = g.finish(1);
+        assert_eq!(shown.groups.len(), want.len());
+        for w in shown.groups.windows(2) {
+            assert!(natural_keys(&w[0].0, &w[1].0)
+                .then_with(|| w[0].0.cmp(&w[1].0))
+                .is_lt());
+        }
+        for (k, c) in &shown.groups {
+            let (n, sum) = want[k];
+            assert_eq!(c, &Cell::Shown { n, data: Sum(sum) }, "{k:?}");
+        }
     }
 
     #[test]

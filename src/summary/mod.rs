@@ -224,16 +224,16 @@ impl<T: Merge> Merge for Vec<T> {
 /// thousands of groups: a search per row in a sorted map cost more than
 /// counting the row); groups are sorted once, by `finish`.
 ///
-/// The lookup is an open-addressing table of (hash, group) pairs at most
-/// half full, and every key's values sit in one buffer, length-prefixed:
-/// a row touches one slot and one stretch of that buffer, not a chain of
-/// allocations (with 50,000 groups the old map of `Vec<String>` keys spent
-/// its time waiting for memory).
+/// The lookup is an open-addressing table at most half full whose slots
+/// hold each key's length and first and last eight bytes (the whole of a
+/// key up to 16 bytes), and every key's values sit in one buffer: a row
+/// touches one slot and, for a longer key, one stretch of that buffer,
+/// not a chain of allocations (with 50,000 groups the old map of
+/// `Vec<String>` keys spent its time waiting for memory).
 #[derive(Debug)]
 pub struct Groups<T> {
-    /// (hash >> 32, index + 1) of each group; 0 in the index: empty.
-    slots: Vec<(u32, u32)>,
-    /// Every group's key, flattened (`flat`), one after another.
+    slots: Vec<Slot>,
+    /// Every group's key, flattened (`flatten`), one after another.
     keys: Vec<u8>,
     /// Where each group's flat key ends in `keys`, by group.
     key_ends: Vec<usize>,
@@ -242,10 +242,20 @@ pub struct Groups<T> {
     scratch: Vec<u8>,
 }
 
+/// A group in the lookup table; `index == 0`: an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    head: u64,
+    tail: u64,
+    len: usize,
+    /// The group's index + 1.
+    index: usize,
+}
+
 impl<T> Default for Groups<T> {
     fn default() -> Self {
         Groups {
-            slots: vec![(0, 0); 64],
+            slots: vec![Slot::default(); 64],
             keys: Vec::new(),
             key_ends: Vec::new(),
             groups: Vec::new(),
@@ -254,33 +264,56 @@ impl<T> Default for Groups<T> {
     }
 }
 
-/// A key as one byte string: each value's length (8 bytes), then its bytes.
+/// What ends each value of a flat key: a byte that UTF-8 never holds.
+const END: u8 = 0xFF;
+
+/// A key as one byte string: each value followed by `END`.
 fn flatten(key: &[String], into: &mut Vec<u8>) {
     into.clear();
     for v in key {
-        into.extend_from_slice(&(v.len() as u64).to_le_bytes());
         into.extend_from_slice(v.as_bytes());
+        into.push(END);
     }
 }
 
+/// The values of a flat key.
+fn values(flat: &[u8]) -> impl Iterator<Item = &[u8]> {
+    flat.split(|&b| b == END)
+        .take(flat.iter().filter(|&&b| b == END).count())
+}
+
+/// The first and last eight bytes of a flat key (every key has at least
+/// one byte, its `END`); shorter than eight: its bytes, 0.
+fn ends(flat: &[u8]) -> (u64, u64) {
+    match (flat.first_chunk::<8>(), flat.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => (flat.iter().fold(0, |word, &b| word << 8 | u64::from(b)), 0),
+    }
+}
+
+fn hash(flat: &[u8]) -> usize {
+    #[allow(clippy::cast_possible_truncation)] // the table is far smaller
+    let h = xxhash_rust::xxh3::xxh3_64(flat) as usize;
+    h
+}
+
 impl<T> Groups<T> {
-    /// The slot of the flat key in `scratch` with hash `h`: its group's
-    /// index, or where it would go.
-    fn find(&self, h: u64) -> (usize, Option<usize>) {
+    /// The slot of the flat key in `scratch`: its group's index, or where
+    /// it would go.
+    fn find(&self) -> (usize, Option<usize>) {
+        let key = &self.scratch[..];
         let mask = self.slots.len() - 1;
-        #[allow(clippy::cast_possible_truncation)] // the high half of the hash
-        let tag = (h >> 32) as u32;
-        #[allow(clippy::cast_possible_truncation)] // the table is far smaller
-        let mut slot = h as usize & mask;
+        let (head, tail) = ends(key);
+        let mut slot = hash(key) & mask;
         loop {
-            let (t, i) = self.slots[slot];
-            if i == 0 {
+            let s = self.slots[slot];
+            if s.index == 0 {
                 return (slot, None);
             }
-            let g = i as usize - 1;
-            if t == tag {
-                let start = g.checked_sub(1).map_or(0, |p| self.key_ends[p]);
-                if self.keys[start..self.key_ends[g]] == self.scratch[..] {
+            let g = s.index - 1;
+            if s.len == key.len() && s.head == head && s.tail == tail {
+                // up to 16 bytes the two words are the whole key
+                if key.len() <= 16 || self.flat(g) == key {
                     return (slot, Some(g));
                 }
             }
@@ -288,49 +321,51 @@ impl<T> Groups<T> {
         }
     }
 
-    fn lookup(&mut self, key: &[String]) -> (u64, usize, Option<usize>) {
+    /// Group `g`'s flat key.
+    fn flat(&self, g: usize) -> &[u8] {
+        let start = g.checked_sub(1).map_or(0, |p| self.key_ends[p]);
+        &self.keys[start..self.key_ends[g]]
+    }
+
+    fn lookup(&mut self, key: &[String]) -> (usize, Option<usize>) {
         flatten(key, &mut self.scratch);
-        let h = xxhash_rust::xxh3::xxh3_64(&self.scratch);
-        let (slot, found) = self.find(h);
-        (h, slot, found)
+        self.find()
     }
 
     /// Twice the slots, every group placed again.
     fn grow(&mut self) {
-        let mut slots = vec![(0, 0); self.slots.len() * 2];
+        let mut slots = vec![Slot::default(); self.slots.len() * 2];
         let mask = slots.len() - 1;
-        let mut start = 0;
-        for (g, &end) in self.key_ends.iter().enumerate() {
-            let h = xxhash_rust::xxh3::xxh3_64(&self.keys[start..end]);
-            start = end;
-            #[allow(clippy::cast_possible_truncation)]
-            let mut slot = h as usize & mask;
-            while slots[slot].1 != 0 {
+        for g in 0..self.key_ends.len() {
+            let key = self.flat(g);
+            let mut slot = hash(key) & mask;
+            while slots[slot].index != 0 {
                 slot = (slot + 1) & mask;
             }
-            #[allow(clippy::cast_possible_truncation)]
-            let entry = (
-                (h >> 32) as u32,
-                u32::try_from(g + 1).expect("fewer than 4 billion groups"),
-            );
-            slots[slot] = entry;
+            let (head, tail) = ends(key);
+            slots[slot] = Slot {
+                head,
+                tail,
+                len: key.len(),
+                index: g + 1,
+            };
         }
         self.slots = slots;
     }
 
     /// The group `key`, made by `make` on its first row. Counts the row.
     pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
-        let (h, slot, found) = self.lookup(key);
-        let i = match found {
-            Some(i) => i,
-            None => {
+        let i = match self.lookup(key) {
+            (_, Some(i)) => i,
+            (slot, None) => {
                 let i = self.groups.len();
-                #[allow(clippy::cast_possible_truncation)]
-                let entry = (
-                    (h >> 32) as u32,
-                    u32::try_from(i + 1).expect("fewer than 4 billion groups"),
-                );
-                self.slots[slot] = entry;
+                let (head, tail) = ends(&self.scratch);
+                self.slots[slot] = Slot {
+                    head,
+                    tail,
+                    len: self.scratch.len(),
+                    index: i + 1,
+                };
                 self.keys.extend_from_slice(&self.scratch);
                 self.key_ends.push(self.keys.len());
                 self.groups.push((key.to_vec(), (0, make())));
@@ -347,7 +382,7 @@ impl<T> Groups<T> {
 
     /// The group `key` without counting a row (`None` if it has none).
     pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
-        let i = self.lookup(key).2?;
+        let i = self.lookup(key).1?;
         Some(&mut self.groups[i].1 .1)
     }
 
@@ -362,7 +397,7 @@ impl<T> Groups<T> {
     /// Is the group `key` large enough to be shown?
     pub fn is_shown(&mut self, key: &[String], min_group: u64) -> bool {
         self.lookup(key)
-            .2
+            .1
             .is_some_and(|i| self.groups[i].1 .0 >= min_group)
     }
 }
@@ -394,14 +429,17 @@ impl<T: Merge + Clone> Groups<T> {
     pub fn finish(self, min_group: u64) -> Shown<T> {
         let mut overall: Option<(u64, T)> = None;
         let mut suppressed = 0;
-        let mut order: Vec<usize> = (0..self.groups.len()).collect();
         // keys equal in natural order (`07`, `7`) in byte order, as ever;
         // keys are distinct, so no two compare equal and an unstable sort
-        // orders them as a stable one; indices move, not the groups
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&self.groups[a].0, &self.groups[b].0);
-            natural_keys(a, b).then_with(|| a.cmp(b))
+        // orders them as a stable one. Sorted as flat keys (one buffer)
+        // and indices, not as the groups (50,000 of them: the sort waited
+        // on memory)
+        let mut order: Vec<(&[u8], usize)> =
+            (0..self.groups.len()).map(|g| (self.flat(g), g)).collect();
+        order.sort_unstable_by(|(a, _), (b, _)| {
+            natural_flat(a, b).then_with(|| values(a).cmp(values(b)))
         });
+        let order: Vec<usize> = order.into_iter().map(|(_, g)| g).collect();
         let mut taken: Vec<Option<_>> = self.groups.into_iter().map(Some).collect();
         let groups = order
             .into_iter()
@@ -440,20 +478,45 @@ pub fn natural_keys(a: &[String], b: &[String]) -> std::cmp::Ordering {
         .unwrap_or_else(|| a.len().cmp(&b.len()))
 }
 
+/// `natural_keys` of two flat keys (`Groups`).
+fn natural_flat(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    values(a)
+        .zip(values(b))
+        .map(|(x, y)| natural_bytes(x, y))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| values(a).count().cmp(&values(b).count()))
+}
+
 fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    natural_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// Digits without their leading zeros.
+fn without_zeros(digits: &[u8]) -> &[u8] {
+    &digits[digits
+        .iter()
+        .position(|&c| c != b'0')
+        .unwrap_or(digits.len())..]
+}
+
+/// `natural` on the UTF-8 of the two texts: byte by byte is character by
+/// character (UTF-8 orders as the characters do, and no byte inside a
+/// character is an ASCII digit).
+fn natural_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     use std::cmp::Ordering;
+    let digits = |t: &[u8]| {
+        t.iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(t.len())
+    };
     let (mut x, mut y) = (a, b);
     loop {
-        let (Some(cx), Some(cy)) = (x.chars().next(), y.chars().next()) else {
+        let (Some(&cx), Some(&cy)) = (x.first(), y.first()) else {
             return x.len().cmp(&y.len()).then_with(|| a.cmp(b));
         };
         if cx.is_ascii_digit() && cy.is_ascii_digit() {
-            let dx = x.len() - x.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            let dy = y.len() - y.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            let (nx, ny) = (
-                x[..dx].trim_start_matches('0'),
-                y[..dy].trim_start_matches('0'),
-            );
+            let (dx, dy) = (digits(x), digits(y));
+            let (nx, ny) = (without_zeros(&x[..dx]), without_zeros(&y[..dy]));
             let o = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
             if o != Ordering::Equal {
                 return o;
@@ -464,8 +527,8 @@ fn natural(a: &str, b: &str) -> std::cmp::Ordering {
             if cx != cy {
                 return cx.cmp(&cy);
             }
-            x = &x[cx.len_utf8()..];
-            y = &y[cy.len_utf8()..];
+            x = &x[1..];
+            y = &y[1..];
         }
     }
 }
@@ -597,6 +660,57 @@ mod tests {
         }
         assert_eq!(shown.levels, all.levels);
         assert_eq!(shown.scales[0].bands, all.scales[0].bands);
+    }
+
+    /// `natural` as it was, character by character: the reference the
+    /// byte-wise one must agree with.
+    fn natural_by_chars(a: &str, b: &str) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let (mut x, mut y) = (a, b);
+        loop {
+            let (Some(cx), Some(cy)) = (x.chars().next(), y.chars().next()) else {
+                return x.len().cmp(&y.len()).then_with(|| a.cmp(b));
+            };
+            if cx.is_ascii_digit() && cy.is_ascii_digit() {
+                let dx = x.len() - x.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let dy = y.len() - y.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let (nx, ny) = (
+                    x[..dx].trim_start_matches('0'),
+                    y[..dy].trim_start_matches('0'),
+                );
+                let o = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
+                if o != Ordering::Equal {
+                    return o;
+                }
+                x = &x[dx..];
+                y = &y[dy..];
+            } else {
+                if cx != cy {
+                    return cx.cmp(&cy);
+                }
+                x = &x[cx.len_utf8()..];
+                y = &y[cy.len_utf8()..];
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Byte by byte orders as character by character did, and flat
+        /// keys sort as their values do.
+        #[test]
+        fn natural_order_by_bytes_is_the_order_by_characters(
+            a in proptest::collection::vec("[0-9a0班二é😀 ]{0,6}", 1..3),
+            b in proptest::collection::vec("[0-9a0班二é😀 ]{0,6}", 1..3),
+        ) {
+            proptest::prop_assert_eq!(natural(&a[0], &b[0]), natural_by_chars(&a[0], &b[0]));
+            let (mut fa, mut fb) = (Vec::new(), Vec::new());
+            flatten(&a, &mut fa);
+            flatten(&b, &mut fb);
+            proptest::prop_assert_eq!(
+                natural_flat(&fa, &fb).then_with(|| values(&fa).cmp(values(&fb))),
+                natural_keys(&a, &b).then_with(|| a.cmp(&b))
+            );
+        }
     }
 
     /// Many groups (the table grows several times), keys of several

@@ -224,44 +224,166 @@ impl<T: Merge> Merge for Vec<T> {
 /// thousands of groups: a search per row in a sorted map cost more than
 /// counting the row); groups are sorted once, by `finish`.
 ///
-/// The lookup is an open-addressing table at most half full whose slots
-/// hold each key's length and first and last eight bytes (the whole of a
-/// key up to 16 bytes), and every key's values sit in one buffer: a row
-/// touches one slot and, for a longer key, one stretch of that buffer,
-/// not a chain of allocations (with 50,000 groups the old map of
-/// `Vec<String>` keys spent its time waiting for memory).
+/// With 50,000 groups the old map of `Vec<String>` keys spent its time
+/// waiting for memory (a chain of allocations per row). Now the lookup is
+/// an open-addressing table of 8-byte slots (part of the hash, the group)
+/// at most 7/8 full, small enough to stay in cache, and each group keeps
+/// its key's length and first and last eight bytes beside its counts (the
+/// whole of a key up to 16 bytes): a row touches one slot and its own
+/// group, and for a longer key one stretch of one buffer of all the keys.
 #[derive(Debug)]
 pub struct Groups<T> {
-    slots: Vec<Slot>,
+    /// (hash >> 32, index + 1) of each group; index 0: an empty slot.
+    slots: Vec<(u32, u32)>,
     /// Every group's key, flattened (`flatten`), one after another.
     keys: Vec<u8>,
     /// Where each group's flat key ends in `keys`, by group.
     key_ends: Vec<usize>,
-    groups: Vec<(Vec<String>, (u64, T))>,
+    groups: Vec<Group<T>>,
     /// The key being looked up, flattened.
     scratch: Vec<u8>,
 }
 
-/// A group in the lookup table; `index == 0`: an empty slot.
-#[derive(Debug, Clone, Copy, Default)]
-struct Slot {
+#[derive(Debug)]
+struct Group<T> {
+    /// `ends` and length of the flat key.
     head: u64,
     tail: u64,
     len: usize,
-    /// The group's index + 1.
-    index: usize,
+    n: u64,
+    data: T,
+    key: Vec<String>,
 }
 
 impl<T> Default for Groups<T> {
     fn default() -> Self {
         Groups {
-            slots: vec![Slot::default(); 64],
+            slots: vec![(0, 0); 64],
             keys: Vec::new(),
             key_ends: Vec::new(),
             groups: Vec::new(),
             scratch: Vec::new(),
         }
     }
+}
+
+impl<T> Groups<T> {
+    /// The slot of the flat key in `scratch` with hash `h`: its group's
+    /// index, or where it would go.
+    fn find(&self, h: u64) -> (usize, Option<usize>) {
+        let key = &self.scratch[..];
+        let mask = self.slots.len() - 1;
+        let (head, tail) = ends(key);
+        #[allow(clippy::cast_possible_truncation)] // the high half, and the table is far smaller
+        let (tag, mut slot) = ((h >> 32) as u32, h as usize & mask);
+        loop {
+            let (t, i) = self.slots[slot];
+            if i == 0 {
+                return (slot, None);
+            }
+            if t == tag {
+                let g = i as usize - 1;
+                let group = &self.groups[g];
+                // up to 16 bytes the two words are the whole key
+                if group.len == key.len()
+                    && group.head == head
+                    && group.tail == tail
+                    && (key.len() <= 16 || self.flat(g) == key)
+                {
+                    return (slot, Some(g));
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// Group `g`'s flat key.
+    fn flat(&self, g: usize) -> &[u8] {
+        let start = g.checked_sub(1).map_or(0, |p| self.key_ends[p]);
+        &self.keys[start..self.key_ends[g]]
+    }
+
+    fn lookup(&mut self, key: &[String]) -> (u64, usize, Option<usize>) {
+        flatten(key, &mut self.scratch);
+        let h = xxhash_rust::xxh3::xxh3_64(&self.scratch);
+        let (slot, found) = self.find(h);
+        (h, slot, found)
+    }
+
+    /// Twice the slots, every group placed again.
+    fn grow(&mut self) {
+        let mut slots = vec![(0, 0); self.slots.len() * 2];
+        let mask = slots.len() - 1;
+        for g in 0..self.key_ends.len() {
+            let h = xxhash_rust::xxh3::xxh3_64(self.flat(g));
+            #[allow(clippy::cast_possible_truncation)]
+            let (tag, mut slot) = ((h >> 32) as u32, h as usize & mask);
+            while slots[slot].1 != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = (tag, index_of(g));
+        }
+        self.slots = slots;
+    }
+
+    /// The group `key`, made by `make` on its first row. Counts the row.
+    pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
+        let i = match self.lookup(key) {
+            (_, _, Some(i)) => i,
+            (h, slot, None) => {
+                let i = self.groups.len();
+                #[allow(clippy::cast_possible_truncation)]
+                let tag = (h >> 32) as u32;
+                self.slots[slot] = (tag, index_of(i));
+                let (head, tail) = ends(&self.scratch);
+                self.keys.extend_from_slice(&self.scratch);
+                self.key_ends.push(self.keys.len());
+                self.groups.push(Group {
+                    head,
+                    tail,
+                    len: self.scratch.len(),
+                    n: 0,
+                    data: make(),
+                    key: key.to_vec(),
+                });
+                // at most 7/8 full: 50,000 groups in 512 KiB of slots,
+                // which stay in cache (half full, twice that, did not)
+                if self.groups.len() * 8 > self.slots.len() * 7 {
+                    self.grow();
+                }
+                i
+            }
+        };
+        let group = &mut self.groups[i];
+        group.n += 1;
+        &mut group.data
+    }
+
+    /// The group `key` without counting a row (`None` if it has none).
+    pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
+        let i = self.lookup(key).2?;
+        Some(&mut self.groups[i].data)
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Is the group `key` large enough to be shown?
+    pub fn is_shown(&mut self, key: &[String], min_group: u64) -> bool {
+        self.lookup(key)
+            .2
+            .is_some_and(|i| self.groups[i].n >= min_group)
+    }
+}
+
+/// Group `g` as a slot holds it (+ 1: 0 is an empty slot).
+fn index_of(g: usize) -> u32 {
+    u32::try_from(g + 1).expect("fewer than 4 billion groups")
 }
 
 /// What ends each value of a flat key: a byte that UTF-8 never holds.
@@ -288,117 +410,6 @@ fn ends(flat: &[u8]) -> (u64, u64) {
     match (flat.first_chunk::<8>(), flat.last_chunk::<8>()) {
         (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
         _ => (flat.iter().fold(0, |word, &b| word << 8 | u64::from(b)), 0),
-    }
-}
-
-fn hash(flat: &[u8]) -> usize {
-    #[allow(clippy::cast_possible_truncation)] // the table is far smaller
-    let h = xxhash_rust::xxh3::xxh3_64(flat) as usize;
-    h
-}
-
-impl<T> Groups<T> {
-    /// The slot of the flat key in `scratch`: its group's index, or where
-    /// it would go.
-    fn find(&self) -> (usize, Option<usize>) {
-        let key = &self.scratch[..];
-        let mask = self.slots.len() - 1;
-        let (head, tail) = ends(key);
-        let mut slot = hash(key) & mask;
-        loop {
-            let s = self.slots[slot];
-            if s.index == 0 {
-                return (slot, None);
-            }
-            let g = s.index - 1;
-            if s.len == key.len() && s.head == head && s.tail == tail {
-                // up to 16 bytes the two words are the whole key
-                if key.len() <= 16 || self.flat(g) == key {
-                    return (slot, Some(g));
-                }
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-
-    /// Group `g`'s flat key.
-    fn flat(&self, g: usize) -> &[u8] {
-        let start = g.checked_sub(1).map_or(0, |p| self.key_ends[p]);
-        &self.keys[start..self.key_ends[g]]
-    }
-
-    fn lookup(&mut self, key: &[String]) -> (usize, Option<usize>) {
-        flatten(key, &mut self.scratch);
-        self.find()
-    }
-
-    /// Twice the slots, every group placed again.
-    fn grow(&mut self) {
-        let mut slots = vec![Slot::default(); self.slots.len() * 2];
-        let mask = slots.len() - 1;
-        for g in 0..self.key_ends.len() {
-            let key = self.flat(g);
-            let mut slot = hash(key) & mask;
-            while slots[slot].index != 0 {
-                slot = (slot + 1) & mask;
-            }
-            let (head, tail) = ends(key);
-            slots[slot] = Slot {
-                head,
-                tail,
-                len: key.len(),
-                index: g + 1,
-            };
-        }
-        self.slots = slots;
-    }
-
-    /// The group `key`, made by `make` on its first row. Counts the row.
-    pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
-        let i = match self.lookup(key) {
-            (_, Some(i)) => i,
-            (slot, None) => {
-                let i = self.groups.len();
-                let (head, tail) = ends(&self.scratch);
-                self.slots[slot] = Slot {
-                    head,
-                    tail,
-                    len: self.scratch.len(),
-                    index: i + 1,
-                };
-                self.keys.extend_from_slice(&self.scratch);
-                self.key_ends.push(self.keys.len());
-                self.groups.push((key.to_vec(), (0, make())));
-                if self.groups.len() * 2 > self.slots.len() {
-                    self.grow();
-                }
-                i
-            }
-        };
-        let (n, t) = &mut self.groups[i].1;
-        *n += 1;
-        t
-    }
-
-    /// The group `key` without counting a row (`None` if it has none).
-    pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
-        let i = self.lookup(key).1?;
-        Some(&mut self.groups[i].1 .1)
-    }
-
-    pub fn len(&self) -> usize {
-        self.groups.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
-    }
-
-    /// Is the group `key` large enough to be shown?
-    pub fn is_shown(&mut self, key: &[String], min_group: u64) -> bool {
-        self.lookup(key)
-            .1
-            .is_some_and(|i| self.groups[i].1 .0 >= min_group)
     }
 }
 
@@ -444,7 +455,7 @@ impl<T: Merge + Clone> Groups<T> {
         let groups = order
             .into_iter()
             .filter_map(|i| taken[i].take())
-            .map(|(key, (n, data))| {
+            .map(|Group { key, n, data, .. }| {
                 if n < min_group {
                     suppressed += 1;
                     return (key, Cell::Suppressed);

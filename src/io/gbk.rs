@@ -77,7 +77,10 @@ pub struct Decoder<R> {
     inner: R,
     enc: &'static Encoding,
     pairs: &'static Pairs,
+    /// Bytes read: the first `raw_len` of `raw` (the rest is room, kept
+    /// between reads so that it is zeroed only when it grows).
     raw: Vec<u8>,
+    raw_len: usize,
     /// Bytes of `raw` not decoded yet start here.
     start: usize,
     /// Decoded bytes: the first `out_len` of `out` (the rest is room, kept
@@ -98,6 +101,7 @@ impl<R: Read> Decoder<R> {
             enc,
             pairs: pairs(enc),
             raw: Vec::with_capacity(CHUNK * 2),
+            raw_len: 0,
             start: 0,
             out: Vec::with_capacity(CHUNK * 2),
             out_len: 0,
@@ -110,7 +114,7 @@ impl<R: Read> Decoder<R> {
     /// `out_len` bytes), up to where more input may change the result (all
     /// of it at the end of the input).
     fn decode(&mut self) {
-        let src = &self.raw[self.start..];
+        let src = &self.raw[self.start..self.raw_len];
         let pairs = &*self.pairs.0;
         let mut out = std::mem::take(&mut self.out);
         // room for the usual case (ASCII: 1 byte, a pair: at most 3 for 2);
@@ -180,29 +184,29 @@ impl<R: Read> Read for Decoder<R> {
         while self.out_pos == self.out_len {
             self.out_len = 0;
             self.out_pos = 0;
-            if self.eof && self.start == self.raw.len() {
+            if self.eof && self.start == self.raw_len {
                 return Ok(0);
             }
             // keep what is not decoded, read more after it
-            self.raw.drain(..self.start);
+            self.raw.copy_within(self.start..self.raw_len, 0);
+            self.raw_len -= self.start;
             self.start = 0;
             if !self.eof {
-                let have = self.raw.len();
-                self.raw.resize(have + CHUNK, 0);
+                let have = self.raw_len;
+                if self.raw.len() < have + CHUNK {
+                    self.raw.resize(have + CHUNK, 0);
+                }
                 let n = loop {
-                    match self.inner.read(&mut self.raw[have..]) {
+                    match self.inner.read(&mut self.raw[have..have + CHUNK]) {
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         other => break other,
                     }
                 };
                 let n = match n {
                     Ok(n) => n,
-                    Err(e) => {
-                        self.raw.truncate(have);
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 };
-                self.raw.truncate(have + n);
+                self.raw_len = have + n;
                 self.eof = n == 0;
             }
             self.decode();

@@ -126,3 +126,28 @@ fn a_day_count_is_not_read_as_a_number() {
         "{stdout}"
     );
 }
+
+/// A cell one byte away from a label, in the middle of the label's bytes
+/// (`一半以上的奩数`: byte 16 of `一半以上的天数` changed), is not that
+/// label: the exact-bytes table once compared only some of a 21-byte
+/// cell's bytes and scored it 2 without a word.
+#[test]
+fn a_cell_one_byte_off_a_label_is_not_read_as_the_label() {
+    let mut cell = "一半以上的天数".as_bytes().to_vec();
+    cell[16] ^= 1;
+    let cell = String::from_utf8(cell).unwrap();
+    assert_eq!(cell, "一半以上的奩数");
+    let input = format!("id,gad2_1,gad2_2\nr,{cell},完全不会\nok,一半以上的天数,完全不会\n");
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "gad2", "-q", "--format", "csv"])
+        .write_stdin(input));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "row 2, column gad2_1: '一半以上的奩数' is not a valid answer for gad2_1 (expected 0–3 or a label: 完全不会, 好几天, 一半以上的天数, 几乎每天); counted as missing — did you mean 一半以上的天数?\n"
+    );
+    let rows = totals(&stdout);
+    assert_eq!(rows[0], ("r".to_owned(), String::new()), "{stdout}");
+    assert!(stdout.contains("r,,incomplete,false,monitor,"), "{stdout}");
+    assert_eq!(rows[1], ("ok".to_owned(), "2".to_owned()));
+}

@@ -202,10 +202,7 @@ impl<R: Read> Read for Decoder<R> {
                         other => break other,
                     }
                 };
-                let n = match n {
-                    Ok(n) => n,
-                    Err(e) => return Err(e),
-                };
+                let n = n?;
                 self.raw_len = have + n;
                 self.eof = n == 0;
             }

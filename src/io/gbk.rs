@@ -261,6 +261,55 @@ mod tests {
         }
     }
 
+    /// Cells that repeat (as in a label export), cells one byte off them,
+    /// invalid and long ones: the runs copied from earlier rows decode as
+    /// encoding_rs decodes them, whatever the order and the read sizes.
+    #[test]
+    fn repeated_cells_decode_as_encoding_rs_decodes_them() {
+        let gb = |t: &str| encoding_rs::GB18030.encode(t).0.into_owned();
+        let mut cells: Vec<Vec<u8>> = [
+            "完全不会",
+            "好几天",
+            "一半以上的天数",
+            "几乎每天",
+            "初二(2)班",
+            "张三",
+        ]
+        .iter()
+        .map(|t| gb(t))
+        .collect();
+        let mut off = gb("一半以上的天数");
+        off[9] ^= 1;
+        cells.push(off);
+        let mut bad = gb("好几天");
+        bad[1] = 0xFF;
+        cells.push(bad);
+        cells.push(gb(&"很长的回答".repeat(6)));
+        cells.push(b"\x81\x30\x81\x30".to_vec());
+        cells.push(gb("好几天€"));
+        let mut seed = 7u64;
+        let mut bytes = Vec::new();
+        for row in 0..400 {
+            for col in 0..6 {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let pick = usize::try_from(seed >> 33).unwrap() % cells.len();
+                bytes.extend_from_slice(&cells[pick]);
+                bytes.push(if col == 5 { b'\n' } else { b',' });
+            }
+            if row % 7 == 0 {
+                bytes.extend_from_slice(b"\r\n");
+            }
+        }
+        for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
+            let want = enc.decode_without_bom_handling(&bytes).0;
+            for step in [1, 5, 64, 1 << 16] {
+                assert_eq!(decoded(&bytes, enc, step), want, "{step}");
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn any_bytes_decode_as_encoding_rs_decodes_them(

@@ -132,10 +132,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             let at_top = if a.list_ids {
                 c.per_level.get(top).copied().unwrap_or(0)
             } else {
-                shown
-                    .overall
-                    .as_ref()
-                    .map_or(0, |(_, t)| t.levels.get(top).copied().unwrap_or(0))
+                shown.overall.as_ref().map_or(0, |(_, t)| t.level(top))
             };
             (top > 0 && at_top > 0).then(|| setup.policy.crisis_staff(lang).to_string())
         },

@@ -110,17 +110,69 @@ fn count(n: u64) -> f64 {
     n as f64
 }
 
+/// Counts by index (the bands of a scale, the risk levels): the first
+/// few held inline, so that a group's tally is one allocation rather than
+/// one per scale and one for the levels (with 50,000 groups, allocating,
+/// reaching and freeing those cost more than counting).
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    first: [u64; INLINE],
+    rest: Vec<u64>,
+}
+
+/// Counts held inline (bands of a scale, levels of a policy: rarely more).
+const INLINE: usize = 6;
+
+impl Counts {
+    /// The count at `i` (0 when nothing was counted there).
+    pub fn get(&self, i: usize) -> u64 {
+        match i.checked_sub(INLINE) {
+            None => self.first[i],
+            Some(r) => self.rest.get(r).copied().unwrap_or(0),
+        }
+    }
+
+    pub fn add(&mut self, i: usize, by: u64) {
+        match i.checked_sub(INLINE) {
+            None => self.first[i] += by,
+            Some(r) => {
+                if self.rest.len() <= r {
+                    self.rest.resize(r + 1, 0);
+                }
+                self.rest[r] += by;
+            }
+        }
+    }
+
+    /// Indices that may hold a count.
+    fn len(&self) -> usize {
+        INLINE + self.rest.len()
+    }
+
+    fn merge(&mut self, o: &Counts) {
+        for i in 0..o.len() {
+            self.add(i, o.get(i));
+        }
+    }
+}
+
+impl PartialEq for Counts {
+    fn eq(&self, o: &Counts) -> bool {
+        (0..self.len().max(o.len())).all(|i| self.get(i) == o.get(i))
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScaleTally {
-    /// Count per band, by band index (may be shorter than the band list).
-    pub bands: Vec<u64>,
+    /// Count per band, by band index.
+    pub bands: Counts,
     pub incomplete: u64,
     pub totals: Moments,
 }
 
 impl ScaleTally {
     pub fn band(&self, b: usize) -> u64 {
-        self.bands.get(b).copied().unwrap_or(0)
+        self.bands.get(b)
     }
 }
 
@@ -132,33 +184,19 @@ pub struct Tally {
     pub incomplete: u64,
     pub scales: Vec<ScaleTally>,
     /// Count per risk level, by level index.
-    pub levels: Vec<u64>,
+    pub levels: Counts,
 }
-
-/// Bands of a scale and risk levels a tally makes room for at first.
-const ROOM: usize = 6;
 
 impl Tally {
     pub fn add(&mut self, facts: &[ScaleFact], level: usize) {
         self.n += 1;
         if self.scales.len() < facts.len() {
-            // room for the usual bands and levels at once: a group's
-            // counts then sit together (tens of thousands of groups)
-            self.scales.resize_with(facts.len(), || ScaleTally {
-                bands: Vec::with_capacity(ROOM),
-                ..ScaleTally::default()
-            });
-            self.levels.reserve(ROOM);
+            self.scales.resize_with(facts.len(), ScaleTally::default);
         }
         let mut incomplete = false;
         for (t, f) in self.scales.iter_mut().zip(facts) {
             match f.band {
-                Some(b) => {
-                    if t.bands.len() <= b {
-                        t.bands.resize(b + 1, 0);
-                    }
-                    t.bands[b] += 1;
-                }
+                Some(b) => t.bands.add(b, 1),
                 None => {
                     t.incomplete += 1;
                     incomplete = true;
@@ -169,14 +207,11 @@ impl Tally {
             }
         }
         self.incomplete += u64::from(incomplete);
-        if self.levels.len() <= level {
-            self.levels.resize(level + 1, 0);
-        }
-        self.levels[level] += 1;
+        self.levels.add(level, 1);
     }
 
     pub fn level(&self, l: usize) -> u64 {
-        self.levels.get(l).copied().unwrap_or(0)
+        self.levels.get(l)
     }
 }
 
@@ -193,21 +228,11 @@ impl Merge for Tally {
             self.scales.resize_with(o.scales.len(), ScaleTally::default);
         }
         for (a, b) in self.scales.iter_mut().zip(&o.scales) {
-            if a.bands.len() < b.bands.len() {
-                a.bands.resize(b.bands.len(), 0);
-            }
-            for (x, y) in a.bands.iter_mut().zip(&b.bands) {
-                *x += y;
-            }
+            a.bands.merge(&b.bands);
             a.incomplete += b.incomplete;
             a.totals.merge(&b.totals);
         }
-        if self.levels.len() < o.levels.len() {
-            self.levels.resize(o.levels.len(), 0);
-        }
-        for (x, y) in self.levels.iter_mut().zip(&o.levels) {
-            *x += y;
-        }
+        self.levels.merge(&o.levels);
     }
 }
 
@@ -618,6 +643,23 @@ mod tests {
         one.add(3.0);
         assert_eq!(one.sd(), None, "one value has no SD");
         assert_eq!(Moments::default().mean(), None);
+    }
+
+    /// Counts past the inline ones, merged, compared by what they count.
+    #[test]
+    fn counts_past_the_inline_ones_add_up_and_merge() {
+        let mut a = Counts::default();
+        a.add(2, 1);
+        a.add(INLINE + 3, 2);
+        assert_eq!((a.get(2), a.get(INLINE + 3), a.get(INLINE + 9)), (1, 2, 0));
+        let mut b = Counts::default();
+        b.add(INLINE, 5);
+        b.merge(&a);
+        assert_eq!((b.get(2), b.get(INLINE), b.get(INLINE + 3)), (1, 5, 2));
+        let mut c = Counts::default();
+        c.add(INLINE + 20, 0);
+        assert_eq!(c, Counts::default(), "zeros past the end count as nothing");
+        assert_ne!(a, Counts::default());
     }
 
     #[test]

@@ -524,7 +524,7 @@ fn csv_row(
     for ((s, r), tails) in scales.iter().zip(*results).zip(&csv.tails) {
         line.push(b',');
         match r.total {
-            Some(t) if s.decimals == 0 => line.extend_from_slice(csv.num.format(t).as_bytes()),
+            Some(t) if s.decimals == 0 => push_whole(line, &mut csv.num, t),
             Some(t) => line.extend_from_slice(s.format_total(t).as_bytes()),
             None => {}
         }
@@ -555,10 +555,31 @@ fn csv_row(
     }
 }
 
+/// A whole number as CSV text; the usual total (0–99) digit by digit,
+/// without formatting it.
+#[inline]
+fn push_whole(line: &mut Vec<u8>, num: &mut itoa::Buffer, t: i64) {
+    match u8::try_from(t) {
+        Ok(v) if v < 10 => line.push(b'0' + v),
+        Ok(v) if v < 100 => line.extend_from_slice(&[b'0' + v / 10, b'0' + v % 10]),
+        _ => line.extend_from_slice(num.format(t).as_bytes()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::io::input::Table;
+
+    #[test]
+    fn whole_numbers_are_written_as_itoa_writes_them() {
+        let mut num = itoa::Buffer::new();
+        for t in (-1200..1200).chain([i64::MIN, i64::MAX, 255, 256]) {
+            let mut line = b"x".to_vec();
+            push_whole(&mut line, &mut num, t);
+            assert_eq!(line, format!("x{t}").into_bytes());
+        }
+    }
     use crate::pipeline::{Input, Options, Rows, Setup};
     use csv::ByteRecord;
 

@@ -278,7 +278,11 @@ mod tests {
 
     fn policies() -> Vec<Policy> {
         let mut all = vec![crate::policy::default_policy().unwrap()];
-        for f in ["policies/follow-up.yaml", "policies/school-tiers.yaml", "bench/oracle-policy.yaml"] {
+        for f in [
+            "policies/follow-up.yaml",
+            "policies/school-tiers.yaml",
+            "bench/oracle-policy.yaml",
+        ] {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
             let text = std::fs::read_to_string(&path).unwrap();
             all.push(load_str(f, &text).unwrap());
@@ -300,11 +304,19 @@ mod tests {
         let policies = policies();
         let bound: Vec<_> = policies
             .iter()
-            .map(|p| p.bind(&battery, &crate::instrument::builtin_names()).unwrap())
+            .map(|p| {
+                p.bind(&battery, &crate::instrument::builtin_names())
+                    .unwrap()
+            })
             .collect();
         let flat: Vec<Vec<Rule>> = bound
             .iter()
-            .map(|b| b.rules.iter().map(|r| Rule::new(&r.when, &battery)).collect())
+            .map(|b| {
+                b.rules
+                    .iter()
+                    .map(|r| Rule::new(&r.when, &battery))
+                    .collect()
+            })
             .collect();
         // xorshift: the same cases every run
         let mut x = 0x2545_F491_4F6C_DD1D_u64;
@@ -340,9 +352,10 @@ mod tests {
             for (b, flat) in bound.iter().zip(&flat) {
                 for (rule, node) in b.rules.iter().zip(flat) {
                     let mut missing = Vec::new();
-                    let tree = rule
-                        .when
-                        .eval(&|r: &Ref| battery.value(*r, &answers, &results), &mut missing);
+                    let tree = rule.when.eval(
+                        &|r: &Ref| battery.value(*r, &answers, &results),
+                        &mut missing,
+                    );
                     assert_eq!(node.eval(&answers, &results), tree, "{}", rule.when);
                     decided[tree as usize] += 1;
                 }
@@ -368,7 +381,11 @@ mod tests {
                         let (lo, hi) = holds_for(op, value, decimals);
                         for x in -400..=400 {
                             let exact = op.holds(Fixed { units: x, decimals }.cmp_exact(value));
-                            assert_eq!(lo <= x && x <= hi, exact, "{x}e-{decimals} {op:?} {value:?}");
+                            assert_eq!(
+                                lo <= x && x <= hi,
+                                exact,
+                                "{x}e-{decimals} {op:?} {value:?}"
+                            );
                         }
                     }
                 }
@@ -376,10 +393,24 @@ mod tests {
         }
         // the ends of i64: nothing overflows, nothing is lost
         for (op, value) in [(Op::Ge, i64::MAX), (Op::Le, i64::MIN), (Op::Eq, i64::MAX)] {
-            let (lo, hi) = holds_for(op, Fixed { units: value, decimals: 0 }, 3);
+            let (lo, hi) = holds_for(
+                op,
+                Fixed {
+                    units: value,
+                    decimals: 0,
+                },
+                3,
+            );
             assert!(lo > hi, "{op:?} {value} in thousandths: no i64 reaches it");
         }
-        let (lo, hi) = holds_for(Op::Lt, Fixed { units: i64::MIN, decimals: 6 }, 0);
+        let (lo, hi) = holds_for(
+            Op::Lt,
+            Fixed {
+                units: i64::MIN,
+                decimals: 6,
+            },
+            0,
+        );
         assert!(lo <= hi && hi < -1_000_000_000_000);
     }
 
@@ -396,15 +427,24 @@ mod tests {
         };
         let conds = [
             Cond::Any(vec![
-                Cond::All(vec![cmp(Ref::Item(0), Op::Ge, 2, 0), cmp(Ref::Item(1), Op::Lt, 15, 1)]),
+                Cond::All(vec![
+                    cmp(Ref::Item(0), Op::Ge, 2, 0),
+                    cmp(Ref::Item(1), Op::Lt, 15, 1),
+                ]),
                 cmp(Ref::Scale(0), Op::Gt, 95, 1),
                 cmp(Ref::Absent, Op::Ge, 1, 0),
             ]),
             Cond::All(vec![
-                Cond::Any(vec![cmp(Ref::Item(8), Op::Eq, 1, 0), cmp(Ref::Absent, Op::Le, 3, 0)]),
+                Cond::Any(vec![
+                    cmp(Ref::Item(8), Op::Eq, 1, 0),
+                    cmp(Ref::Absent, Op::Le, 3, 0),
+                ]),
                 cmp(Ref::Scale(0), Op::Le, 20, 0),
             ]),
-            Cond::All(vec![cmp(Ref::Item(2), Op::Le, 1, 0), cmp(Ref::Absent, Op::Le, 3, 0)]),
+            Cond::All(vec![
+                cmp(Ref::Item(2), Op::Le, 1, 0),
+                cmp(Ref::Absent, Op::Le, 3, 0),
+            ]),
         ];
         let values = [
             Answer::Missing,
@@ -427,8 +467,15 @@ mod tests {
                     ..ScaleResult::default()
                 }];
                 let mut missing = Vec::new();
-                let tree = c.eval(&|r: &Ref| battery.value(*r, &answers, &results), &mut missing);
-                assert_eq!(rule.eval(&answers, &results), tree, "{c} {answers:?} {results:?}");
+                let tree = c.eval(
+                    &|r: &Ref| battery.value(*r, &answers, &results),
+                    &mut missing,
+                );
+                assert_eq!(
+                    rule.eval(&answers, &results),
+                    tree,
+                    "{c} {answers:?} {results:?}"
+                );
             }
         }
     }

@@ -51,8 +51,15 @@ struct CsvRow {
     /// `,reasons` by the rules that fired (bit k: rule k), for rows with
     /// no missing value named in their reasons.
     reasons: std::collections::HashMap<u64, Vec<u8>, std::hash::BuildHasherDefault<MaskHasher>>,
+    /// The row's whole end, `,id,label,reasons`, by the rules that fired
+    /// (the first `ENDS_RULES`) and the level: `mask × levels + level`;
+    /// empty until a row needs it.
+    ends: Vec<Vec<u8>>,
     num: itoa::Buffer,
 }
+
+/// Rules whose sets that fired are kept whole in `CsvRow::ends` (2^8 sets).
+const ENDS_RULES: u32 = 8;
 
 /// The rules that fired, as a bit mask, are their own hash: mixed by one
 /// multiplication (SipHash cost more than writing the reasons).
@@ -96,12 +103,13 @@ impl CsvRow {
                     .collect()
             })
             .collect();
-        let levels = policy
+        let levels: Vec<Vec<u8>> = policy
             .levels
             .iter()
             .map(|l| [field(l.id.as_bytes()), field(l.label.get(lang).as_bytes())].concat())
             .collect();
         CsvRow {
+            ends: vec![Vec::new(); levels.len() << ENDS_RULES],
             tails,
             levels,
             reasons: std::collections::HashMap::default(),
@@ -531,7 +539,7 @@ fn csv_row(
         let band = r.band.unwrap_or(tails.len() - 1);
         line.extend_from_slice(&tails[band][usize::from(r.prorated)]);
     }
-    line.extend_from_slice(&csv.levels[usize::from(row.level.0)]);
+    let level = usize::from(row.level.0);
     let mask = outcome
         .fired
         .iter()
@@ -542,7 +550,22 @@ fn csv_row(
         line.push(b',');
         csv_text(line, text.as_bytes());
     };
-    match mask.filter(|_| outcome.cannot_rule_out.is_empty()) {
+    let mask = mask.filter(|_| outcome.cannot_rule_out.is_empty());
+    // the usual row: its whole end encoded once
+    let end = mask
+        .filter(|&m| m < 1 << ENDS_RULES)
+        .and_then(|m| usize::try_from(m).ok())
+        .and_then(|m| csv.ends.get_mut(m * csv.levels.len() + level));
+    if let Some(end) = end {
+        if end.is_empty() {
+            end.extend_from_slice(&csv.levels[level]);
+            reasons(end);
+        }
+        line.extend_from_slice(end);
+        return;
+    }
+    line.extend_from_slice(&csv.levels[level]);
+    match mask {
         Some(mask) => {
             let encoded = csv.reasons.entry(mask).or_insert_with(|| {
                 let mut f = Vec::new();

@@ -91,7 +91,7 @@ pub enum Op {
 }
 
 impl Op {
-    fn holds(self, ord: std::cmp::Ordering) -> bool {
+    pub fn holds(self, ord: std::cmp::Ordering) -> bool {
         use std::cmp::Ordering::{Equal, Greater, Less};
         match self {
             Op::Ge => ord != Less,

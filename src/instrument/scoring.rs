@@ -187,7 +187,10 @@ pub fn total_range_given(
 /// Score every scale of `inst`. `answers` is indexed like `inst.items` and
 /// gets skip logic applied in place; `out` is indexed like `inst.scales`.
 pub fn score_instrument(inst: &Instrument, answers: &mut [Answer], out: &mut [ScaleResult]) {
-    apply_skip_logic(inst, answers);
+    // most instruments have no skip logic: no call for them (every row)
+    if !inst.skippable.is_empty() {
+        apply_skip_logic(inst, answers);
+    }
     for (scale, slot) in inst.scales.iter().zip(out.iter_mut()) {
         *slot = score_scale(scale, answers);
     }

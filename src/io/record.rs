@@ -61,7 +61,8 @@ impl Decoding {
     #[inline]
     pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
         match self {
-            Decoding::Utf8 => simdutf8::basic::from_utf8(bytes).is_err(),
+            // ASCII (most records) is UTF-8: a word-at-a-time check first
+            Decoding::Utf8 => !bytes.is_ascii() && simdutf8::basic::from_utf8(bytes).is_err(),
             Decoding::Transcoded(enc) => {
                 replacement.find(bytes).is_some() || (!bytes.is_ascii() && mixes_utf8(enc, bytes))
             }

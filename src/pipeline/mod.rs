@@ -336,6 +336,9 @@ struct Read {
 struct ReadAnswers {
     reader: AnswerReader,
     plan: ColumnPlan,
+    /// Per item, its column (`u32::MAX`: none): `plan` in the form the
+    /// hot path reads.
+    columns: Vec<u32>,
     n_items: usize,
     raw_id: Option<usize>,
     /// The header's fields, and whether more fields misalign a row.
@@ -354,7 +357,11 @@ impl ReadAnswers {
             // misaligned: no answer is surely under its own header
             row.answers.fill(Answer::Invalid);
             row.bad.clear();
+        } else if self.read_fields(rec, &mut row.answers) {
+            row.bad.clear();
         } else {
+            // an invalid cell: read item by item again, saying what is
+            // wrong with each
             self.reader
                 .read_record(&self.plan, rec, &mut row.answers, &mut row.bad);
         }
@@ -363,6 +370,26 @@ impl ReadAnswers {
             row.raw_id = self.raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
             record::undecodable_cells(rec, self.decoding, &mut row.bad);
         }
+    }
+}
+
+impl ReadAnswers {
+    /// The hot path of `read`: what `AnswerReader::read_record` reads, as
+    /// long as no cell is invalid (false: one is, and nothing is said
+    /// about it here).
+    #[inline]
+    fn read_fields(&self, rec: &ByteRecord, answers: &mut [Answer]) -> bool {
+        let mut valid = true;
+        for (g, (&c, slot)) in self.columns.iter().zip(answers.iter_mut()).enumerate() {
+            // an absent column (u32::MAX) or field is missing
+            let a = match rec.get(c as usize) {
+                Some(cell) => self.reader.read(g, cell),
+                None => Answer::Missing,
+            };
+            valid &= a != Answer::Invalid;
+            *slot = a;
+        }
+        valid
     }
 }
 
@@ -428,6 +455,14 @@ impl<'s> Rows<'s> {
                     .collect();
                 let read = ReadAnswers {
                     reader: AnswerReader::new(battery, &extra, opts.one_based),
+                    columns: plan
+                        .items
+                        .iter()
+                        .map(|c| {
+                            c.and_then(|(c, _)| u32::try_from(c).ok())
+                                .unwrap_or(u32::MAX)
+                        })
+                        .collect(),
                     plan,
                     n_items: battery.n_items(),
                     raw_id: opts.raw_id,

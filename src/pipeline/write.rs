@@ -51,8 +51,15 @@ struct CsvRow {
     /// `,reasons` by the rules that fired (bit k: rule k), for rows with
     /// no missing value named in their reasons.
     reasons: std::collections::HashMap<u64, Vec<u8>, std::hash::BuildHasherDefault<MaskHasher>>,
+    /// The row's whole end, `,id,label,reasons`, by the rules that fired
+    /// (the first `ENDS_RULES`) and the level: `mask × levels + level`;
+    /// empty until a row needs it.
+    ends: Vec<Vec<u8>>,
     num: itoa::Buffer,
 }
+
+/// Rules whose sets that fired are kept whole in `CsvRow::ends` (2^8 sets).
+const ENDS_RULES: u32 = 8;
 
 /// The rules that fired, as a bit mask, are their own hash: mixed by one
 /// multiplication (SipHash cost more than writing the reasons).
@@ -96,12 +103,13 @@ impl CsvRow {
                     .collect()
             })
             .collect();
-        let levels = policy
+        let levels: Vec<Vec<u8>> = policy
             .levels
             .iter()
             .map(|l| [field(l.id.as_bytes()), field(l.label.get(lang).as_bytes())].concat())
             .collect();
         CsvRow {
+            ends: vec![Vec::new(); levels.len() << ENDS_RULES],
             tails,
             levels,
             reasons: std::collections::HashMap::default(),
@@ -524,14 +532,14 @@ fn csv_row(
     for ((s, r), tails) in scales.iter().zip(*results).zip(&csv.tails) {
         line.push(b',');
         match r.total {
-            Some(t) if s.decimals == 0 => line.extend_from_slice(csv.num.format(t).as_bytes()),
+            Some(t) if s.decimals == 0 => push_whole(line, &mut csv.num, t),
             Some(t) => line.extend_from_slice(s.format_total(t).as_bytes()),
             None => {}
         }
         let band = r.band.unwrap_or(tails.len() - 1);
         line.extend_from_slice(&tails[band][usize::from(r.prorated)]);
     }
-    line.extend_from_slice(&csv.levels[usize::from(row.level.0)]);
+    let level = usize::from(row.level.0);
     let mask = outcome
         .fired
         .iter()
@@ -542,7 +550,22 @@ fn csv_row(
         line.push(b',');
         csv_text(line, text.as_bytes());
     };
-    match mask.filter(|_| outcome.cannot_rule_out.is_empty()) {
+    let mask = mask.filter(|_| outcome.cannot_rule_out.is_empty());
+    // the usual row: its whole end encoded once
+    let end = mask
+        .filter(|&m| m < 1 << ENDS_RULES)
+        .and_then(|m| usize::try_from(m).ok())
+        .and_then(|m| csv.ends.get_mut(m * csv.levels.len() + level));
+    if let Some(end) = end {
+        if end.is_empty() {
+            end.extend_from_slice(&csv.levels[level]);
+            reasons(end);
+        }
+        line.extend_from_slice(end);
+        return;
+    }
+    line.extend_from_slice(&csv.levels[level]);
+    match mask {
         Some(mask) => {
             let encoded = csv.reasons.entry(mask).or_insert_with(|| {
                 let mut f = Vec::new();
@@ -555,10 +578,31 @@ fn csv_row(
     }
 }
 
+/// A whole number as CSV text; the usual total (0–99) digit by digit,
+/// without formatting it.
+#[inline]
+fn push_whole(line: &mut Vec<u8>, num: &mut itoa::Buffer, t: i64) {
+    match u8::try_from(t) {
+        Ok(v) if v < 10 => line.push(b'0' + v),
+        Ok(v) if v < 100 => line.extend_from_slice(&[b'0' + v / 10, b'0' + v % 10]),
+        _ => line.extend_from_slice(num.format(t).as_bytes()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::io::input::Table;
+
+    #[test]
+    fn whole_numbers_are_written_as_itoa_writes_them() {
+        let mut num = itoa::Buffer::new();
+        for t in (-1200..1200).chain([i64::MIN, i64::MAX, 255, 256]) {
+            let mut line = b"x".to_vec();
+            push_whole(&mut line, &mut num, t);
+            assert_eq!(line, format!("x{t}").into_bytes());
+        }
+    }
     use crate::pipeline::{Input, Options, Rows, Setup};
     use csv::ByteRecord;
 

@@ -3,6 +3,7 @@
 //! evaluation are pure; loading goes through the one YAML module.
 
 mod change;
+mod compiled;
 mod crisis;
 mod describe;
 pub use change::{is_change_variable, Resolved, VarRules};
@@ -492,6 +493,8 @@ pub struct Bound {
     /// Every item and scale id of the run as people name it (`PHQ-9 item 9`),
     /// for the reasons.
     pub names: HashMap<String, Text>,
+    /// `rules`' conditions flattened, for the per-row evaluation.
+    flat: Vec<compiled::Rule>,
 }
 
 /// Names every known instrument defines: the run's and the built-ins'.
@@ -611,7 +614,12 @@ impl Policy {
                     .map(|(_, inst, scale)| (scale.id.clone(), name(inst, &scale.id))),
             )
             .collect();
+        let flat = rules
+            .iter()
+            .map(|r| compiled::Rule::new(&r.when, battery))
+            .collect();
         Ok(Bound {
+            flat,
             rules,
             critical,
             missing_critical: self.missing_critical,
@@ -716,26 +724,29 @@ impl Bound {
         out.level = Level(0);
         out.fired.clear();
         out.cannot_rule_out.clear();
-        for (k, rule) in self.rules.iter().enumerate() {
-            out.scratch.clear();
-            let mut scratch = std::mem::take(&mut out.scratch);
-            let t = rule
-                .when
-                .eval(&|r: &Ref| battery.value(*r, answers, results), &mut scratch);
-            match t {
+        for (k, (rule, flat)) in self.rules.iter().zip(&self.flat).enumerate() {
+            match flat.eval(answers, results) {
                 Tri::True => {
                     out.fired.push(k);
                     out.level = out.level.max(rule.level);
                 }
                 Tri::Unknown if rule.if_missing > Level(0) => {
+                    // the names that kept it undecided, as the tree's walk
+                    // meets them (a row with missing data: the rarer case)
+                    let mut scratch = std::mem::take(&mut out.scratch);
+                    scratch.clear();
+                    let t = rule
+                        .when
+                        .eval(&|r: &Ref| battery.value(*r, answers, results), &mut scratch);
+                    debug_assert_eq!(t, Tri::Unknown);
                     for name in scratch.drain(..) {
                         out.note_missing(name, rule.if_missing);
                     }
                     out.level = out.level.max(rule.if_missing);
+                    out.scratch = scratch;
                 }
                 Tri::Unknown | Tri::False => {}
             }
-            out.scratch = scratch;
         }
         if self.missing_critical > Level(0) {
             for (i, name) in &self.critical {

@@ -60,6 +60,11 @@ impl Battery {
         self.n_scales
     }
 
+    /// Decimal places of the total of scale `s` (global index).
+    pub fn scale_decimals(&self, s: usize) -> u8 {
+        self.scale_decimals[s]
+    }
+
     /// Every item with its global index, in instrument order.
     pub fn items(&self) -> impl Iterator<Item = (usize, &Instrument, &Item)> {
         self.instruments

@@ -29,8 +29,8 @@ type Fast<T> = Result<T, Outside>;
 pub struct Book {
     strings: Vec<Option<String>>,
     plain_style: Vec<bool>,
-    /// The worksheet part of each sheet, by name.
-    parts: HashMap<String, String>,
+    /// The worksheet part of each sheet, by name, in the workbook's order.
+    parts: Vec<(String, String)>,
 }
 
 fn reader<R: BufRead>(r: R) -> Reader<R> {
@@ -48,16 +48,11 @@ fn part<'z, R: Read + Seek>(
     zip: &'z mut zip::ZipArchive<R>,
     name: &str,
 ) -> Fast<Option<Reader<BufReader<zip::read::ZipFile<'z, R>>>>> {
-    // calamine matches part names ignoring case and `\` for `/`
-    let found = zip
-        .file_names()
-        .find(|n| n.replace('\\', "/").eq_ignore_ascii_case(name))
-        .map(str::to_string);
-    match found {
+    match part_index(zip, name) {
         None => Ok(None),
-        Some(n) => Ok(Some(reader(BufReader::with_capacity(
+        Some(i) => Ok(Some(reader(BufReader::with_capacity(
             1 << 16,
-            zip.by_name(&n).map_err(|_| Outside)?,
+            zip.by_index(i).map_err(|_| Outside)?,
         )))),
     }
 }
@@ -72,60 +67,112 @@ fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Fast<Option<std::borrow::Cow<'
     Ok(None)
 }
 
+/// The worksheet part of each sheet, by name, in the workbook's order,
+/// read from the workbook and its relationships (each read whole, at most
+/// `MAX_INDEX_XML`: larger ones are left to calamine).
+fn sheet_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Fast<Vec<(String, String)>> {
+    let mut buf = Vec::new();
+    // relationships: id -> target
+    let mut rels = HashMap::new();
+    {
+        let text = small_part(zip, "xl/_rels/workbook.xml.rels")?;
+        let mut xml = reader(&text[..]);
+        loop {
+            match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+                Event::Start(e) if e.local_name().as_ref() == b"Relationship" => {
+                    let id = attr(&e, b"Id")?.unwrap_or_default().into_owned();
+                    let target = attr(&e, b"Target")?.unwrap_or_default();
+                    let target = String::from_utf8(target.into_owned()).map_err(|_| Outside)?;
+                    rels.insert(id, target);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+    }
+    let mut parts = Vec::new();
+    let text = small_part(zip, "xl/workbook.xml")?;
+    let mut xml = reader(&text[..]);
+    loop {
+        match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+            Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
+                let name = e
+                    .try_get_attribute("name")
+                    .map_err(|_| Outside)?
+                    .ok_or(Outside)?
+                    .decode_and_unescape_value(xml.decoder())
+                    .map_err(|_| Outside)?
+                    .into_owned();
+                let id = match attr(&e, b"r:id")? {
+                    Some(id) => id.into_owned(),
+                    None => attr(&e, b"relationships:id")?.ok_or(Outside)?.into_owned(),
+                };
+                let r = rels.get(&id).ok_or(Outside)?;
+                let path = if let Some(p) = r.strip_prefix('/') {
+                    p.to_string()
+                } else if r.starts_with("xl/") {
+                    r.clone()
+                } else {
+                    format!("xl/{r}")
+                };
+                parts.push((name, path));
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(parts)
+}
+
+/// The most the workbook part or its relationships may hold for this
+/// reader (real ones hold a few KiB).
+const MAX_INDEX_XML: u64 = 4 << 20;
+
+/// A small part read whole, before the archive is checked: at most
+/// `MAX_INDEX_XML`, whatever its header says.
+fn small_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Fast<Vec<u8>> {
+    let index = part_index(zip, name).ok_or(Outside)?;
+    let file = zip.by_index(index).map_err(|_| Outside)?;
+    if file.size() > MAX_INDEX_XML {
+        return Err(Outside);
+    }
+    let mut text = Vec::new();
+    file.take(MAX_INDEX_XML + 1)
+        .read_to_end(&mut text)
+        .map_err(|_| Outside)?;
+    if text.len() as u64 > MAX_INDEX_XML {
+        return Err(Outside);
+    }
+    Ok(text)
+}
+
+/// The index of part `name` in the zip, found as calamine finds it
+/// (ignoring case and `\` for `/`).
+fn part_index<R: Read + Seek>(zip: &zip::ZipArchive<R>, name: &str) -> Option<usize> {
+    let found = zip
+        .file_names()
+        .find(|n| n.replace('\\', "/").eq_ignore_ascii_case(name))?;
+    zip.index_for_name(found)
+}
+
+/// The index of the worksheet part of `sheet` (or the first sheet), read
+/// before anything else is: the part the lean reader will read, so the one
+/// whose limits can be checked as it is read. `None` when unsure.
+pub fn first_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: Option<&str>) -> Option<usize> {
+    let parts = sheet_parts(zip).ok()?;
+    let path = match sheet {
+        Some(s) => &parts.iter().find(|(n, _)| n == s)?.1,
+        None => &parts.first()?.1,
+    };
+    part_index(zip, path)
+}
+
 impl Book {
     pub fn read<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Fast<Book> {
         let mut buf = Vec::new();
-        // relationships: id -> target
-        let mut rels = HashMap::new();
-        {
-            let mut xml = part(zip, "xl/_rels/workbook.xml.rels")?.ok_or(Outside)?;
-            loop {
-                match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
-                    Event::Start(e) if e.local_name().as_ref() == b"Relationship" => {
-                        let id = attr(&e, b"Id")?.unwrap_or_default().into_owned();
-                        let target = attr(&e, b"Target")?.unwrap_or_default();
-                        let target = String::from_utf8(target.into_owned()).map_err(|_| Outside)?;
-                        rels.insert(id, target);
-                    }
-                    Event::Eof => break,
-                    _ => {}
-                }
-                buf.clear();
-            }
-        }
-        let mut parts = HashMap::new();
-        {
-            let mut xml = part(zip, "xl/workbook.xml")?.ok_or(Outside)?;
-            loop {
-                match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
-                    Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
-                        let name = e
-                            .try_get_attribute("name")
-                            .map_err(|_| Outside)?
-                            .ok_or(Outside)?
-                            .decode_and_unescape_value(xml.decoder())
-                            .map_err(|_| Outside)?
-                            .into_owned();
-                        let id = match attr(&e, b"r:id")? {
-                            Some(id) => id.into_owned(),
-                            None => attr(&e, b"relationships:id")?.ok_or(Outside)?.into_owned(),
-                        };
-                        let r = rels.get(&id).ok_or(Outside)?;
-                        let path = if let Some(p) = r.strip_prefix('/') {
-                            p.to_string()
-                        } else if r.starts_with("xl/") {
-                            r.clone()
-                        } else {
-                            format!("xl/{r}")
-                        };
-                        parts.insert(name, path);
-                    }
-                    Event::Eof => break,
-                    _ => {}
-                }
-                buf.clear();
-            }
-        }
+        let parts = sheet_parts(zip)?;
         let plain_style = match part(zip, "xl/styles.xml")? {
             None => Vec::new(),
             Some(mut xml) => read_styles(&mut xml)?,
@@ -156,15 +203,11 @@ impl Book {
         })
     }
 
-    /// The cells of sheet `sheet`.
-    pub fn cells<'z, R: Read + Seek>(
-        &self,
-        zip: &'z mut zip::ZipArchive<R>,
-        sheet: &str,
-    ) -> Fast<Cells<'_, BufReader<zip::read::ZipFile<'z, R>>>> {
-        let name = self.parts.get(sheet).ok_or(Outside)?;
-        let xml = part(zip, name)?.ok_or(Outside)?;
-        Cells::new(self, xml.into_inner())
+    /// The index in the zip of the worksheet part of sheet `sheet` (the
+    /// first of that name, as calamine finds it).
+    pub fn part<R: Read + Seek>(&self, zip: &zip::ZipArchive<R>, sheet: &str) -> Option<usize> {
+        let (_, path) = self.parts.iter().find(|(n, _)| n == sheet)?;
+        part_index(zip, path)
     }
 }
 
@@ -314,11 +357,13 @@ pub enum Stop {
 
 /// Cells of one worksheet part, in file order: a byte scanner over whole
 /// `<row>` elements (plain markup only; anything else is `Outside`).
-pub struct Cells<'b, R: BufRead> {
+pub struct Cells<'b, R: Read> {
     book: &'b Book,
     input: R,
+    /// Input read, `buf[at..end]` not yet scanned; the rest is room.
     buf: Vec<u8>,
     at: usize,
+    end: usize,
     eof: bool,
     row: u32,
     col: u32,
@@ -326,27 +371,40 @@ pub struct Cells<'b, R: BufRead> {
     row_close: memchr::memmem::Finder<'static>,
 }
 
-impl<'b, R: BufRead> Cells<'b, R> {
+/// Bytes read from the part at a time.
+const CHUNK: usize = 1 << 18;
+
+impl<'b, R: Read> Cells<'b, R> {
     /// Past the sheet's head, at its first row.
     pub fn new(book: &'b Book, input: R) -> Fast<Self> {
-        let mut xml = reader(input);
-        // `<sheetData/>` (no rows) is calamine's
-        xml.config_mut().expand_empty_elements = false;
-        let mut buf = Vec::new();
-        loop {
-            match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
-                Event::Start(e) if e.name().as_ref() == b"sheetData" => break,
-                Event::Start(e) if e.local_name().as_ref() == b"sheetData" => return Err(Outside),
-                Event::Eof => return Err(Outside),
-                _ => {}
+        let mut head = BufReader::with_capacity(1 << 16, input);
+        {
+            let mut xml = reader(&mut head);
+            // `<sheetData/>` (no rows) is calamine's
+            xml.config_mut().expand_empty_elements = false;
+            let mut buf = Vec::new();
+            loop {
+                match xml.read_event_into(&mut buf).map_err(|_| Outside)? {
+                    Event::Start(e) if e.name().as_ref() == b"sheetData" => break,
+                    Event::Start(e) if e.local_name().as_ref() == b"sheetData" => {
+                        return Err(Outside)
+                    }
+                    Event::Eof => return Err(Outside),
+                    _ => {}
+                }
+                buf.clear();
             }
-            buf.clear();
         }
+        // what the head's reader holds beyond `<sheetData>` comes first
+        let mut buf = vec![0; CHUNK.max(head.buffer().len() * 2)];
+        let end = head.buffer().len();
+        buf[..end].copy_from_slice(head.buffer());
         Ok(Cells {
             book,
-            input: xml.into_inner(),
-            buf: Vec::with_capacity(1 << 18),
+            input: head.into_inner(),
+            buf,
             at: 0,
+            end,
             eof: false,
             row: 0,
             col: 0,
@@ -355,23 +413,37 @@ impl<'b, R: BufRead> Cells<'b, R> {
         })
     }
 
+    /// The part's reader (to read it on to its end, or to ask it why it
+    /// stopped).
+    pub fn input(&mut self) -> &mut R {
+        &mut self.input
+    }
+
     /// More input; false at its end.
     fn fill(&mut self) -> Fast<bool> {
         if self.eof {
             return Ok(false);
         }
         if self.at > 0 {
-            self.buf.drain(..self.at);
+            self.buf.copy_within(self.at..self.end, 0);
+            self.end -= self.at;
             self.at = 0;
         }
-        let chunk = self.input.fill_buf().map_err(|_| Outside)?;
-        if chunk.is_empty() {
+        if self.buf.len() - self.end < CHUNK / 2 {
+            self.buf.resize(self.buf.len() + CHUNK, 0);
+        }
+        let n = loop {
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Outside),
+            }
+        };
+        if n == 0 {
             self.eof = true;
             return Ok(false);
         }
-        let n = chunk.len();
-        self.buf.extend_from_slice(chunk);
-        self.input.consume(n);
+        self.end += n;
         Ok(true)
     }
 
@@ -384,8 +456,11 @@ impl<'b, R: BufRead> Cells<'b, R> {
     ) -> anyhow::Result<Result<Stop, Outside>> {
         loop {
             // the next element, whole
-            while self.buf[self.at..].iter().all(u8::is_ascii_whitespace) {
-                self.at = self.buf.len();
+            while self.buf[self.at..self.end]
+                .iter()
+                .all(u8::is_ascii_whitespace)
+            {
+                self.at = self.end;
                 match self.fill() {
                     Ok(true) => {}
                     _ => return Ok(Err(Outside)),
@@ -394,7 +469,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
             while self.buf[self.at].is_ascii_whitespace() {
                 self.at += 1;
             }
-            let rest = &self.buf[self.at..];
+            let rest = &self.buf[self.at..self.end];
             if rest.starts_with(b"</sheetData>") {
                 return Ok(Ok(Stop::End));
             }
@@ -408,7 +483,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
                 return Ok(Err(Outside));
             }
             let Some(end) = self.row_end() else {
-                if self.buf.len() - self.at > MAX_ROW_XML || !matches!(self.fill(), Ok(true)) {
+                if self.end - self.at > MAX_ROW_XML || !matches!(self.fill(), Ok(true)) {
                     return Ok(Err(Outside));
                 }
                 continue;
@@ -424,7 +499,7 @@ impl<'b, R: BufRead> Cells<'b, R> {
 
     /// The length of the `<row>` element at `at`, if it is all here.
     fn row_end(&self) -> Option<usize> {
-        let rest = &self.buf[self.at..];
+        let rest = &self.buf[self.at..self.end];
         let tag = memchr::memchr(b'>', rest)?;
         if rest[tag - 1] == b'/' {
             return Some(tag + 1);

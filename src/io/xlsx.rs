@@ -136,8 +136,15 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         .unwrap_or_default()
         .to_ascii_lowercase();
     let streaming = matches!(ext.as_str(), "xlsx" | "xlsm");
+    let (mut zip, mut unchecked) = (None, None);
     if streaming || ext == "ods" {
-        check_archive(path, name)?;
+        if let Some(mut z) = open_zip(path)? {
+            if streaming {
+                unchecked = super::sheet_xml::first_part(&mut z, sheet);
+            }
+            check_archive(&mut z, name, unchecked)?;
+            zip = Some(z);
+        }
     }
     if ext == "ods" {
         check_ods_cells(path, name)?;
@@ -147,9 +154,15 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         let mut wb: calamine::Xlsx<_> =
             calamine::open_workbook(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
-        let (name, sheet, path) = (name.to_string(), wanted.clone(), path.to_path_buf());
+        let (name, sheet) = (name.to_string(), wanted.clone());
         std::thread::spawn(move || {
-            if let Err(e) = stream_xlsx(&mut wb, &path, &sheet, &name, &tx) {
+            let lean = Lean {
+                zip: zip.as_mut(),
+                unchecked,
+                wanted: &sheet,
+                name: &name,
+            };
+            if let Err(e) = stream_xlsx(&mut wb, lean, &tx) {
                 let _ = tx.send(Err(e));
             }
         });
@@ -205,18 +218,26 @@ fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow:
     }
 }
 
+/// What the lean reader reads: the zip checked by `check_archive`, with
+/// the part it left to be checked as it is read.
+struct Lean<'a> {
+    zip: Option<&'a mut Zip>,
+    unchecked: Option<usize>,
+    wanted: &'a str,
+    name: &'a str,
+}
+
 fn stream_xlsx(
     wb: &mut calamine::Xlsx<BufReader<File>>,
-    path: &Path,
-    wanted: &str,
-    name: &str,
+    lean: Lean<'_>,
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
 ) -> anyhow::Result<()> {
+    let (wanted, name) = (lean.wanted, lean.name);
     let shown = printable_line(wanted);
     let context = || reading_sheet(&shown, name);
     let mut rows = Assembler::new(&shown, name, tx);
     let mut text = Vec::new();
-    let skip = match stream_fast(path, wanted, &mut rows)? {
+    let skip = match stream_fast(lean, &mut rows)? {
         FastEnd::Done => return rows.finish(),
         FastEnd::HungUp => return Ok(()),
         FastEnd::LeftAt(cells) => cells,
@@ -253,32 +274,69 @@ enum FastEnd {
     Done,
     /// The reader of the rows hung up.
     HungUp,
-    /// It handed on this many cells, then met one it leaves to calamine.
+    /// It handed on this many cells, then met one it leaves to calamine
+    /// (every part is checked whole by then).
     LeftAt(u64),
 }
 
-/// Read the sheet with the lean reader (`sheet_xml`) as far as it can.
-fn stream_fast(path: &Path, wanted: &str, rows: &mut Assembler<'_>) -> anyhow::Result<FastEnd> {
-    use super::sheet_xml::{Book, Stop};
-    let Ok(file) = File::open(path) else {
+/// Read the sheet with the lean reader (`sheet_xml`) as far as it can,
+/// checking the part it reads as it reads it (`Checked`).
+fn stream_fast(lean: Lean<'_>, rows: &mut Assembler<'_>) -> anyhow::Result<FastEnd> {
+    use super::sheet_xml::{Book, Cells, Stop};
+    let Lean {
+        zip,
+        unchecked,
+        wanted,
+        name,
+    } = lean;
+    let Some(zip) = zip else {
         return Ok(FastEnd::LeftAt(0));
     };
-    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+    // the part left unchecked, checked whole: calamine may read it
+    let check_whole = |zip: &mut Zip, rows: &mut Assembler<'_>| match unchecked {
+        Some(u) => check_part(zip, u, name, false).map_err(|e| rows.stop(e)),
+        None => Ok(()),
+    };
+    let Ok(book) = Book::read(zip) else {
+        check_whole(zip, rows)?;
         return Ok(FastEnd::LeftAt(0));
     };
-    let Ok(book) = Book::read(&mut zip) else {
+    let Some(index) = book.part(zip, wanted) else {
+        check_whole(zip, rows)?;
         return Ok(FastEnd::LeftAt(0));
     };
-    let Ok(mut cells) = book.cells(&mut zip, wanted) else {
+    if unchecked != Some(index) {
+        check_whole(zip, rows)?;
+    }
+    let Ok(file) = zip.by_index(index) else {
         return Ok(FastEnd::LeftAt(0));
+    };
+    let check = PartCheck::new(&file, name).map_err(|e| rows.stop(e))?;
+    let mut part = Checked {
+        part: file,
+        check,
+        refused: None,
     };
     let mut count = 0u64;
-    let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
-    match cells.run(&mut count, &mut take) {
-        Ok(Ok(Stop::End)) => Ok(FastEnd::Done),
-        Ok(Ok(Stop::Enough)) => Ok(FastEnd::HungUp),
-        Ok(Err(_)) => Ok(FastEnd::LeftAt(count)),
-        Err(e) => Err(rows.stop(e)),
+    let end = match Cells::new(&book, &mut part) {
+        Ok(mut cells) => {
+            let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
+            cells.run(&mut count, &mut take)
+        }
+        Err(outside) => Ok(Err(outside)),
+    };
+    // read to its end: the rest is checked (and its checksum) before
+    // the reading is done or calamine reads the part again
+    let checked = match &end {
+        Ok(Ok(Stop::Enough)) => Ok(()),
+        _ => part.finish(),
+    };
+    match (end, checked) {
+        (_, Err(refused)) => Err(rows.stop(refused)),
+        (Ok(Ok(Stop::End)), Ok(())) => Ok(FastEnd::Done),
+        (Ok(Ok(Stop::Enough)), Ok(())) => Ok(FastEnd::HungUp),
+        (Ok(Err(_)), Ok(())) => Ok(FastEnd::LeftAt(count)),
+        (Err(e), Ok(())) => Err(rows.stop(e)),
     }
 }
 
@@ -515,36 +573,89 @@ fn cell_name(row: u32, col: u32) -> String {
     format!("{}{}", column_name(col), u64::from(row) + 1)
 }
 
+/// The zip of an xlsx or ods, as `check_archive` and the readers open it.
+type Zip = zip::ZipArchive<BufReader<File>>;
+
+/// Open the zip at `path`; `None` when it is not one (say, a
+/// password-protected workbook): calamine then says what it is.
+fn open_zip(path: &Path) -> anyhow::Result<Option<Zip>> {
+    let file = super::output::open_read(path)?;
+    Ok(zip::ZipArchive::new(BufReader::new(file)).ok())
+}
+
 /// Check every XML part of the zip before anything parses it: declared
 /// and real sizes, compression ratio, token length (see the module note).
-fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
-    let file = super::output::open_read(path)?;
-    // not a zip (say, password-protected): calamine says what it is
-    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+/// Part `unchecked`, the one the lean reader reads, is checked only by its
+/// header here and by its bytes as it is read (`Checked`), so it is
+/// inflated once; when a later part is refused, it is checked first, so
+/// the error is the one of the first bad part, as if all were checked here.
+fn check_archive(zip: &mut Zip, name: &str, unchecked: Option<usize>) -> anyhow::Result<()> {
+    for i in 0..zip.len() {
+        if let Err(e) = check_part(zip, i, name, unchecked == Some(i)) {
+            if let Some(u) = unchecked.filter(|&u| u < i) {
+                check_part(zip, u, name, false)?;
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Check part `index` (its header only with `header_only`).
+fn check_part(zip: &mut Zip, index: usize, name: &str, header_only: bool) -> anyhow::Result<()> {
+    let part = zip.by_index(index).with_context(|| cannot_open(name))?;
+    let Some(mut check) = PartCheck::new(&part, name)? else {
         return Ok(());
     };
+    if header_only {
+        return Ok(());
+    }
     let mut buf = vec![0u8; 1 << 16];
-    for i in 0..zip.len() {
-        let mut part = zip.by_index(i).with_context(|| cannot_open(name))?;
-        let part_name = printable_line(part.name()).into_owned();
+    let mut part = part;
+    loop {
+        let n = part.read(&mut buf).map_err(|e| check.unreadable(&e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        check.bytes(&buf[..n])?;
+    }
+}
+
+/// The checks of one XML part: its header when it is opened, then its
+/// bytes as they are inflated, in order.
+struct PartCheck {
+    /// `file.xlsx: refusing part `xl/…``, the start of every refusal.
+    name: String,
+    part: String,
+    declared: u64,
+    total: u64,
+    /// Bytes since the last `<`.
+    since_open: u64,
+}
+
+impl PartCheck {
+    /// Check the header of `part`; `None` for a part that is not XML
+    /// (not checked).
+    fn new<R: Read>(part: &zip::read::ZipFile<'_, R>, name: &str) -> anyhow::Result<Option<Self>> {
         let lower = part.name().to_ascii_lowercase();
         if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
-            continue;
+            return Ok(None);
         }
+        let check = PartCheck {
+            name: name.to_string(),
+            part: printable_line(part.name()).into_owned(),
+            declared: part.size(),
+            total: 0,
+            since_open: 0,
+        };
         let limit = if lower.starts_with("xl/worksheets/") || lower == "content.xml" {
             MAX_SHEET_XML
         } else {
             MAX_OTHER_XML
         };
-        let declared = part.size();
-        let refuse = |why: String| {
-            anyhow!(tr!(
-                "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)",
-                "{name}：拒绝读取其中的 `{part_name}`，它{why}（文件损坏，或是压缩炸弹？）"
-            ))
-        };
+        let declared = check.declared;
         if declared > limit {
-            return Err(refuse(tr!(
+            return Err(check.refuse(&tr!(
                 "would expand to {}, more than the {} psyscreen reads",
                 "解压后有 {}，超过 psyscreen 读取的上限 {}",
                 size(declared),
@@ -553,52 +664,109 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
         }
         let compressed = part.compressed_size().max(1);
         if declared > RATIO_FLOOR && declared / compressed > MAX_RATIO {
-            return Err(refuse(tr!(
+            return Err(check.refuse(&tr!(
                 "would expand {}-fold (to {}), more than the {MAX_RATIO}-fold psyscreen allows",
                 "解压后会膨胀 {} 倍（到 {}），超过 psyscreen 允许的 {MAX_RATIO} 倍",
                 declared / compressed,
                 size(declared)
             )));
         }
-        let mut total: u64 = 0;
-        let mut since_open: u64 = 0;
-        loop {
-            let n = part
-                .read(&mut buf)
-                .map_err(|e| refuse(tr!("cannot be read ({e})", "无法读取（{e}）")))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buf[..n];
-            total += n as u64;
-            if total > declared {
-                return Err(refuse(tr!(
-                    "expands to more than the {declared} bytes its zip header says",
-                    "解压后超过了压缩包头声明的 {declared} 字节"
-                )));
-            }
-            // a run without `<` is one token for the XML parser, held whole
-            match chunk.iter().position(|&b| b == b'<') {
-                Some(first) => {
-                    let last = chunk.iter().rposition(|&b| b == b'<').unwrap_or(first);
-                    let run = since_open + first as u64;
-                    since_open = (chunk.len() - last - 1) as u64;
-                    if run > MAX_TOKEN {
-                        since_open = run;
-                    }
-                }
-                None => since_open += n as u64,
-            }
-            if since_open > MAX_TOKEN {
-                return Err(refuse(tr!(
-                    "holds a run of more than {} without markup",
-                    "含有一段超过 {} 的无标记内容",
-                    size(MAX_TOKEN)
-                )));
-            }
-        }
+        Ok(Some(check))
     }
-    Ok(())
+
+    fn refuse(&self, why: &str) -> anyhow::Error {
+        let (name, part_name) = (&self.name, &self.part);
+        anyhow!(tr!(
+            "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)",
+            "{name}：拒绝读取其中的 `{part_name}`，它{why}（文件损坏，或是压缩炸弹？）"
+        ))
+    }
+
+    fn unreadable(&self, e: &std::io::Error) -> anyhow::Error {
+        self.refuse(&tr!("cannot be read ({e})", "无法读取（{e}）"))
+    }
+
+    /// The next bytes of the part, as inflated.
+    fn bytes(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        // in pieces shorter than a token may be, so a run inside one is seen
+        for piece in bytes.chunks(1 << 16) {
+            self.piece(piece)?;
+        }
+        Ok(())
+    }
+
+    fn piece(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
+        let n = chunk.len();
+        self.total += n as u64;
+        if self.total > self.declared {
+            let declared = self.declared;
+            return Err(self.refuse(&tr!(
+                "expands to more than the {declared} bytes its zip header says",
+                "解压后超过了压缩包头声明的 {declared} 字节"
+            )));
+        }
+        // a run without `<` is one token for the XML parser, held whole
+        match memchr::memchr(b'<', chunk) {
+            Some(first) => {
+                let last = memchr::memrchr(b'<', chunk).unwrap_or(first);
+                let run = self.since_open + first as u64;
+                self.since_open = (n - last - 1) as u64;
+                if run > MAX_TOKEN {
+                    self.since_open = run;
+                }
+            }
+            None => self.since_open += n as u64,
+        }
+        if self.since_open > MAX_TOKEN {
+            return Err(self.refuse(&tr!(
+                "holds a run of more than {} without markup",
+                "含有一段超过 {} 的无标记内容",
+                size(MAX_TOKEN)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A part read through its checks (`PartCheck`; none for a part that is
+/// not XML): the first refusal stops it and is kept for the caller, who
+/// sees only an I/O error.
+struct Checked<R> {
+    part: R,
+    check: Option<PartCheck>,
+    refused: Option<anyhow::Error>,
+}
+
+impl<R: Read> Checked<R> {
+    /// Read the part on to its end (its checksum is checked there).
+    fn finish(&mut self) -> anyhow::Result<()> {
+        if self.check.is_none() {
+            return Ok(());
+        }
+        let mut buf = vec![0u8; 1 << 16];
+        while self.read(&mut buf).is_ok_and(|n| n > 0) {}
+        self.refused.take().map_or(Ok(()), Err)
+    }
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.refused.is_some() {
+            return Err(std::io::Error::other("refused"));
+        }
+        let Some(check) = &mut self.check else {
+            return self.part.read(buf);
+        };
+        let checked = match self.part.read(buf) {
+            Ok(n) => check.bytes(&buf[..n]).map(|()| n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => Err(check.unreadable(&e)),
+        };
+        checked.map_err(|e| {
+            self.refused = Some(e);
+            std::io::Error::other("refused")
+        })
+    }
 }
 
 /// calamine reads every table of an ods whole, as one dense block from its
@@ -965,7 +1133,9 @@ mod tests {
         let file = File::open(&path).unwrap();
         let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
         let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
-        let mut cells = book.cells(&mut zip, "Plain").unwrap();
+        let index = book.part(&zip, "Plain").unwrap();
+        let part = zip.by_index(index).unwrap();
+        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
         let (mut got, mut count) = (Vec::new(), 0);
         let end = cells.run(&mut count, &mut |r, c, t| {
             got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));

@@ -314,30 +314,98 @@ fn read_string<R: BufRead>(xml: &mut Reader<R>, closing: &[u8]) -> Fast<Option<S
 
 /// `A1` (or `a1`) as a 0-based row and column, as calamine reads it.
 fn position(r: &[u8]) -> Fast<(u32, u32)> {
-    let split = r.iter().position(u8::is_ascii_digit).ok_or(Outside)?;
-    let (letters, digits) = r.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || digits.len() > 7 {
-        return Err(Outside);
-    }
     let mut col = 0u32;
-    for &c in letters {
-        if !c.is_ascii_alphabetic() {
+    let mut i = 0;
+    while let Some(c) = r.get(i).filter(|c| c.is_ascii_alphabetic()) {
+        if i == 3 {
             return Err(Outside);
         }
         col = col * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1;
+        i += 1;
     }
-    Ok((row_number(digits)?, col - 1))
-}
-
-fn row_number(digits: &[u8]) -> Fast<u32> {
-    if digits.is_empty() || digits.len() > 7 || !digits.iter().all(u8::is_ascii_digit) {
+    if i == 0 {
         return Err(Outside);
     }
-    let n: u32 = std::str::from_utf8(digits)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or(Outside)?;
+    Ok((row_number(&r[i..])?, col - 1))
+}
+
+/// 1 to 7 digits, as a 0-based row.
+fn row_number(digits: &[u8]) -> Fast<u32> {
+    if digits.is_empty() || digits.len() > 7 {
+        return Err(Outside);
+    }
+    let mut n = 0u32;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(Outside);
+        }
+        n = n * 10 + u32::from(d - b'0');
+    }
     n.checked_sub(1).ok_or(Outside)
+}
+
+/// Does `xml` hold `pat` at `i`? (A fixed-size compare, not a call.)
+#[inline]
+fn holds<const N: usize>(xml: &[u8], i: usize, pat: &[u8; N]) -> bool {
+    xml.get(i..i + N)
+        .and_then(|s| <&[u8; N]>::try_from(s).ok())
+        .is_some_and(|s| s == pat)
+}
+
+/// The start tag at `xml` whose name is `name_len` bytes after `<`: each
+/// `key="value"` to `f`, then whether it is empty (`/>`) and where its
+/// content begins. Strict: attributes apart by whitespace, names of name
+/// characters, values without `&` or `<`; anything else is `Outside`.
+#[inline]
+fn tag<'x>(
+    xml: &'x [u8],
+    name_len: usize,
+    mut f: impl FnMut(&'x [u8], &'x [u8]) -> Fast<()>,
+) -> Fast<(bool, usize)> {
+    let space = |xml: &[u8], mut i: usize| {
+        while matches!(xml.get(i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 1 + name_len;
+    loop {
+        let before = i;
+        i = space(xml, i);
+        match *xml.get(i).ok_or(Outside)? {
+            b'>' => return Ok((false, i + 1)),
+            b'/' if xml.get(i + 1) == Some(&b'>') => return Ok((true, i + 2)),
+            _ if i == before => return Err(Outside),
+            _ => {}
+        }
+        let key_at = i;
+        while xml
+            .get(i)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.'))
+        {
+            i += 1;
+        }
+        let key = &xml[key_at..i];
+        i = space(xml, i);
+        if key.is_empty() || xml.get(i) != Some(&b'=') {
+            return Err(Outside);
+        }
+        i = space(xml, i + 1);
+        let quote = *xml.get(i).ok_or(Outside)?;
+        if quote != b'"' && quote != b'\'' {
+            return Err(Outside);
+        }
+        let len = xml[i + 1..]
+            .iter()
+            .position(|&b| b == quote)
+            .ok_or(Outside)?;
+        let value = &xml[i + 1..i + 1 + len];
+        if value.iter().any(|&b| b == b'&' || b == b'<') {
+            return Err(Outside);
+        }
+        f(key, value)?;
+        i += len + 2;
+    }
 }
 
 /// The most one `<row>` element may take (a full row of long answers is
@@ -517,23 +585,15 @@ impl<'b, R: Read> Cells<'b, R> {
         take: &mut TakeCell<'_>,
     ) -> anyhow::Result<Result<bool, Outside>> {
         let xml = &self.buf[from..to];
-        let Ok((attrs, empty, mut i)) = start_tag(xml, 3) else {
-            return Ok(Err(Outside));
-        };
-        if !matches!(xml[4], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') {
-            return Ok(Err(Outside));
-        }
         let mut row_attr = None;
-        if each_attr(attrs, |k, v| {
+        let Ok((empty, mut i)) = tag(xml, 3, |k, v| {
             if k == b"r" {
                 row_attr = Some(v);
             }
             Ok(())
-        })
-        .is_err()
-        {
+        }) else {
             return Ok(Err(Outside));
-        }
+        };
         if let Some(r) = row_attr {
             match row_number(r) {
                 Ok(r) => self.row = r,
@@ -546,10 +606,10 @@ impl<'b, R: Read> Cells<'b, R> {
                 while xml[i].is_ascii_whitespace() {
                     i += 1;
                 }
-                if xml[i..].starts_with(b"</row>") {
+                if holds(xml, i, b"</row>") {
                     break;
                 }
-                if !(xml[i..].starts_with(b"<c") && matches!(xml[i + 2], b' ' | b'>' | b'/')) {
+                if !(holds(xml, i, b"<c") && matches!(xml[i + 2], b' ' | b'>' | b'/')) {
                     return Ok(Err(Outside));
                 }
                 let cell = match self.cell(from + i, to) {
@@ -576,9 +636,8 @@ impl<'b, R: Read> Cells<'b, R> {
     fn cell(&mut self, at: usize, row_end: usize) -> Fast<CellAt> {
         // a cell never reads past its row's end, whatever the markup
         let xml = &self.buf[at..row_end];
-        let (attrs, empty, mut i) = start_tag(xml, 1)?;
         let (mut kind, mut style, mut pos) = (Kind::Number, None, None);
-        each_attr(attrs, |k, v| {
+        let (empty, mut i) = tag(xml, 1, |k, v| {
             match k {
                 b"r" => pos = Some(position(v)?),
                 b"t" => kind = Kind::of(v)?,
@@ -615,21 +674,21 @@ impl<'b, R: Read> Cells<'b, R> {
                     i += 1;
                 }
                 let rest = &xml[i..];
-                if rest.starts_with(b"</c>") {
+                if holds(rest, 0, b"</c>") {
                     i += 4;
                     break;
                 }
                 // the last value child wins, as in calamine
-                if rest.starts_with(b"<v>") {
+                if holds(rest, 0, b"<v>") {
                     let len = closed_by(&rest[3..], b"</v>")?;
                     value = Some((i + 3, i + 3 + len));
                     inline = None;
                     i += 3 + len + 4;
-                } else if rest.starts_with(b"<v/>") {
+                } else if holds(rest, 0, b"<v/>") {
                     value = Some((i, i));
                     inline = None;
                     i += 4;
-                } else if rest.starts_with(b"<is><t") && matches!(rest.get(6), Some(b' ' | b'>')) {
+                } else if holds(rest, 0, b"<is><t") && matches!(rest.get(6), Some(b' ' | b'>')) {
                     // `<t>` or `<t xml:space="preserve">`: the text is the same
                     let (_, empty_t, after) = start_tag(&rest[4..], 1)?;
                     if empty_t {
@@ -640,7 +699,7 @@ impl<'b, R: Read> Cells<'b, R> {
                     inline = Some((i + from, i + from + len));
                     value = None;
                     i += from + len + 9;
-                } else if rest.starts_with(b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/'))
+                } else if holds(rest, 0, b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/'))
                 {
                     let (_, empty_f, after) = start_tag(rest, 1)?;
                     i += after;
@@ -677,9 +736,10 @@ impl<'b, R: Read> Cells<'b, R> {
 
 /// The length of text up to `end`, the first markup after it (text
 /// holds no `<`: anything else there is left to calamine).
-fn closed_by(xml: &[u8], end: &[u8]) -> Fast<usize> {
-    let len = memchr::memchr(b'<', xml).ok_or(Outside)?;
-    if xml[len..].starts_with(end) {
+fn closed_by<const N: usize>(xml: &[u8], end: &[u8; N]) -> Fast<usize> {
+    // values are short: a loop beats memchr's set-up
+    let len = xml.iter().position(|&b| b == b'<').ok_or(Outside)?;
+    if holds(xml, len, end) {
         Ok(len)
     } else {
         Err(Outside)
@@ -732,37 +792,6 @@ fn start_tag(xml: &[u8], name_len: usize) -> Fast<(&[u8], bool, usize)> {
         i += 1;
     }
     Err(Outside)
-}
-
-/// Each `key="value"` of a start tag (values with entities are left to
-/// calamine).
-fn each_attr<'x>(
-    mut attrs: &'x [u8],
-    mut f: impl FnMut(&'x [u8], &'x [u8]) -> Fast<()>,
-) -> Fast<()> {
-    loop {
-        attrs = attrs.trim_ascii_start();
-        if attrs.is_empty() {
-            return Ok(());
-        }
-        let eq = memchr::memchr(b'=', attrs).ok_or(Outside)?;
-        let key = attrs[..eq].trim_ascii_end();
-        let rest = attrs[eq + 1..].trim_ascii_start();
-        let q = *rest.first().ok_or(Outside)?;
-        if q != b'"' && q != b'\'' {
-            return Err(Outside);
-        }
-        let len = memchr::memchr(q, &rest[1..]).ok_or(Outside)?;
-        let value = &rest[1..=len];
-        if value.contains(&b'&') || key.is_empty() {
-            return Err(Outside);
-        }
-        f(key, value)?;
-        attrs = &rest[len + 2..];
-        if !attrs.is_empty() && !attrs[0].is_ascii_whitespace() {
-            return Err(Outside);
-        }
-    }
 }
 
 fn render_v(book: &Book, v: &[u8], kind: Kind, plain: bool, out: &mut Vec<u8>) -> Fast<()> {

@@ -84,27 +84,48 @@ pub struct Sheet {
 pub struct SheetRows {
     batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
     current: std::vec::IntoIter<ByteRecord>,
+    /// The records given back by `read`, sent back to the sheet's thread
+    /// to be filled again (no allocation per row on either side).
+    spent: Vec<ByteRecord>,
+    back: Option<SyncSender<Vec<ByteRecord>>>,
 }
 
 impl SheetRows {
     /// No rows (a placeholder once the rows moved elsewhere).
     pub fn empty() -> SheetRows {
+        SheetRows::new(None, None)
+    }
+
+    fn new(
+        batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
+        back: Option<SyncSender<Vec<ByteRecord>>>,
+    ) -> SheetRows {
         SheetRows {
-            batches: None,
+            batches,
             current: Vec::new().into_iter(),
+            spent: Vec::new(),
+            back,
         }
     }
 
     /// The next row into `rec`; false at the end.
     pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
         loop {
-            if let Some(row) = self.current.next() {
-                *rec = row;
+            if let Some(mut row) = self.current.next() {
+                std::mem::swap(rec, &mut row);
+                if self.back.is_some() {
+                    self.spent.push(row);
+                }
                 return Ok(true);
             }
             let Some(batches) = &self.batches else {
                 return Ok(false);
             };
+            if let Some(back) = self.back.as_ref().filter(|_| !self.spent.is_empty()) {
+                let spent = std::mem::replace(&mut self.spent, Vec::with_capacity(BATCH));
+                // full: the sheet's thread has records enough; these are dropped
+                let _ = back.try_send(spent);
+            }
             match batches.recv() {
                 Ok(Ok(batch)) if batch.is_empty() => {
                     self.batches = None;
@@ -150,11 +171,14 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         check_ods_cells(path, name)?;
     }
     let (tx, rx) = sync_channel(IN_FLIGHT);
+    let mut back = None;
     let wanted = if streaming {
         let mut wb: calamine::Xlsx<_> =
             calamine::open_workbook(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
         let (name, sheet) = (name.to_string(), wanted.clone());
+        let (back_tx, spares) = sync_channel(IN_FLIGHT + 2);
+        back = Some(back_tx);
         std::thread::spawn(move || {
             let lean = Lean {
                 zip: zip.as_mut(),
@@ -162,7 +186,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
                 wanted: &sheet,
                 name: &name,
             };
-            if let Err(e) = stream_xlsx(&mut wb, lean, &tx) {
+            if let Err(e) = stream_xlsx(&mut wb, lean, &tx, spares) {
                 let _ = tx.send(Err(e));
             }
         });
@@ -182,10 +206,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         wanted
     };
     let wanted = printable_line(&wanted);
-    let mut rows = SheetRows {
-        batches: Some(rx),
-        current: Vec::new().into_iter(),
-    };
+    let mut rows = SheetRows::new(Some(rx), back);
     let mut header = ByteRecord::new();
     if !rows.read(&mut header)? {
         bail!(crate::messages::tr!(
@@ -231,11 +252,13 @@ fn stream_xlsx(
     wb: &mut calamine::Xlsx<BufReader<File>>,
     lean: Lean<'_>,
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+    spares: Receiver<Vec<ByteRecord>>,
 ) -> anyhow::Result<()> {
     let (wanted, name) = (lean.wanted, lean.name);
     let shown = printable_line(wanted);
     let context = || reading_sheet(&shown, name);
     let mut rows = Assembler::new(&shown, name, tx);
+    rows.spares = Some(spares);
     let mut text = Vec::new();
     let skip = match stream_fast(lean, &mut rows)? {
         FastEnd::Done => return rows.finish(),
@@ -412,11 +435,13 @@ struct Assembler<'a> {
     /// The header's width, once the header is read.
     width: Option<usize>,
     /// The row being built, its fields (only up to the last that holds
-    /// something) and the last cell seen.
+    /// something: cells come left to right) and the last cell seen.
     row: Option<u32>,
-    fields: Vec<Vec<u8>>,
-    used: usize,
+    fields: ByteRecord,
     last: Option<(u32, u32)>,
+    /// Records the reader is done with, to be filled again.
+    spares: Option<Receiver<Vec<ByteRecord>>>,
+    spare: Vec<ByteRecord>,
 }
 
 impl<'a> Assembler<'a> {
@@ -432,9 +457,27 @@ impl<'a> Assembler<'a> {
             batch: Vec::with_capacity(BATCH),
             width: None,
             row: None,
-            fields: Vec::new(),
-            used: 0,
+            fields: ByteRecord::new(),
             last: None,
+            spares: None,
+            spare: Vec::new(),
+        }
+    }
+
+    /// An empty record for the next row: one the reader is done with if
+    /// there is one.
+    fn fresh(&mut self) -> ByteRecord {
+        if self.spare.is_empty() {
+            if let Some(more) = self.spares.as_ref().and_then(|s| s.try_recv().ok()) {
+                self.spare = more;
+            }
+        }
+        match self.spare.pop() {
+            Some(mut rec) => {
+                rec.clear();
+                rec
+            }
+            None => ByteRecord::with_capacity(self.fields.as_slice().len(), self.fields.len()),
         }
     }
 
@@ -472,34 +515,27 @@ impl<'a> Assembler<'a> {
                 "{name} 的工作表 `{sheet}`：单元格 {cell} 中有 '{shown}'，超出了 psyscreen 读取的最后一列 {last}（第 {MAX_COLUMNS} 列）：请删除多余的单元格，或把数据左移"
             ));
         }
-        let col = col as usize;
-        if self.fields.len() <= col {
-            self.fields.resize_with(col + 1, Vec::new);
+        // cells come left to right within a row (checked above), so the
+        // fields before `col` are the empty ones between
+        while self.fields.len() < col as usize {
+            self.fields.push_field(b"");
         }
-        self.fields[col].clear();
-        self.fields[col].extend_from_slice(text);
-        self.used = self.used.max(col + 1);
+        self.fields.push_field(text);
         Ok(true)
     }
 
     /// Hand on the row being built, unless nothing in it holds anything.
     fn end_row(&mut self) -> anyhow::Result<bool> {
-        if self.used == 0 {
+        if self.fields.is_empty() {
             return Ok(true);
         }
         let is_header = self.width.is_none();
-        let width = *self.width.get_or_insert(self.used);
-        let mut rec = ByteRecord::new();
-        for i in 0..width.max(self.used) {
-            match self.fields.get_mut(i) {
-                Some(f) if i < self.used => {
-                    rec.push_field(f);
-                    f.clear();
-                }
-                _ => rec.push_field(b""),
-            }
+        let width = *self.width.get_or_insert(self.fields.len());
+        while self.fields.len() < width {
+            self.fields.push_field(b"");
         }
-        self.used = 0;
+        let next = self.fresh();
+        let mut rec = std::mem::replace(&mut self.fields, next);
         // the sheet's own row number, as the csv reader gives a line
         let mut at = csv::Position::new();
         at.set_line(u64::from(self.row.unwrap_or_default()) + 1);
@@ -1003,10 +1039,7 @@ mod tests {
         let mut rec = ByteRecord::from(vec!["a"]);
         tx.send(Ok(vec![rec.clone()])).unwrap();
         drop(tx);
-        let mut rows = SheetRows {
-            batches: Some(rx),
-            current: Vec::new().into_iter(),
-        };
+        let mut rows = SheetRows::new(Some(rx), None);
         assert!(rows.read(&mut rec).unwrap());
         let err = rows.read(&mut rec).unwrap_err();
         assert!(err.to_string().contains("stopped before its end"), "{err}");

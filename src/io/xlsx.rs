@@ -341,19 +341,30 @@ fn stream_fast(lean: Lean<'_>, rows: &mut Assembler<'_>) -> anyhow::Result<FastE
         refused: None,
     };
     let mut count = 0u64;
-    let end = match Cells::new(&book, &mut part) {
-        Ok(mut cells) => {
-            let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
-            cells.run(&mut count, &mut take)
-        }
-        Err(outside) => Ok(Err(outside)),
-    };
-    // read to its end: the rest is checked (and its checksum) before
-    // the reading is done or calamine reads the part again
-    let checked = match &end {
-        Ok(Ok(Stop::Enough)) => Ok(()),
-        _ => part.finish(),
-    };
+    // inflated on a thread of its own while this one reads the XML
+    let ((pieces, from_inflater), (to_inflater, spent)) =
+        (sync_channel(INFLATED), sync_channel(INFLATED + 2));
+    let (end, checked) = std::thread::scope(|scope| {
+        let part = &mut part;
+        scope.spawn(move || part.inflate(&pieces, &spent));
+        let mut inflated = Inflated::new(from_inflater, to_inflater);
+        let end = match Cells::new(&book, &mut inflated) {
+            Ok(mut cells) => {
+                let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
+                cells.run(&mut count, &mut take)
+            }
+            Err(outside) => Ok(Err(outside)),
+        };
+        // read to its end: the rest is checked (and its checksum) before
+        // the reading is done or calamine reads the part again
+        let checked = match &end {
+            Ok(Ok(Stop::Enough)) => Ok(()),
+            _ => inflated.finish(),
+        };
+        // hang up, so the inflating thread stops
+        drop(inflated);
+        (end, checked)
+    });
     match (end, checked) {
         (_, Err(refused)) => Err(rows.stop(refused)),
         (Ok(Ok(Stop::End)), Ok(())) => Ok(FastEnd::Done),
@@ -773,15 +784,119 @@ struct Checked<R> {
     refused: Option<anyhow::Error>,
 }
 
+/// Bytes inflated at a time, and pieces in flight.
+const PIECE: usize = 1 << 18;
+const INFLATED: usize = 4;
+
+/// A piece of a part, inflated on its own thread.
+enum Piece {
+    /// The first bytes of the buffer (kept whole, so it is not zeroed again).
+    Bytes(Vec<u8>, usize),
+    End,
+    /// The part's checks refused it.
+    Refused(anyhow::Error),
+    /// It could not be read (a part that is not checked).
+    Failed,
+}
+
 impl<R: Read> Checked<R> {
-    /// Read the part on to its end (its checksum is checked there).
-    fn finish(&mut self) -> anyhow::Result<()> {
-        if self.check.is_none() {
-            return Ok(());
+    /// Inflate the part into `pieces` until its end or until the reader
+    /// hangs up; pieces come back through `spent` to be filled again.
+    fn inflate(&mut self, pieces: &SyncSender<Piece>, spent: &Receiver<Vec<u8>>) {
+        loop {
+            let mut buf = spent.try_recv().unwrap_or_default();
+            buf.resize(PIECE, 0);
+            let piece = match self.read(&mut buf) {
+                Ok(0) => Piece::End,
+                Ok(n) => Piece::Bytes(buf, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => self.refused.take().map_or(Piece::Failed, Piece::Refused),
+            };
+            let last = !matches!(piece, Piece::Bytes(..));
+            if pieces.send(piece).is_err() || last {
+                return;
+            }
         }
-        let mut buf = vec![0u8; 1 << 16];
-        while self.read(&mut buf).is_ok_and(|n| n > 0) {}
-        self.refused.take().map_or(Ok(()), Err)
+    }
+}
+
+/// The reading end of `Checked::inflate`.
+struct Inflated {
+    pieces: Receiver<Piece>,
+    spent: SyncSender<Vec<u8>>,
+    /// `piece[at..len]` is still to be read.
+    piece: Vec<u8>,
+    at: usize,
+    len: usize,
+    /// Why the part stopped, once it did (`None` at its end).
+    stopped: Option<Option<anyhow::Error>>,
+}
+
+impl Inflated {
+    fn new(pieces: Receiver<Piece>, spent: SyncSender<Vec<u8>>) -> Self {
+        Inflated {
+            pieces,
+            spent,
+            piece: Vec::new(),
+            at: 0,
+            len: 0,
+            stopped: None,
+        }
+    }
+
+    /// Read the part on to its end (its checksum is checked there): the
+    /// refusal, if its checks refused it.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        while self.stopped.is_none() {
+            self.next();
+        }
+        match self.stopped.take() {
+            Some(Some(refused)) => Err(refused),
+            _ => Ok(()),
+        }
+    }
+
+    /// The next piece (false: there is none).
+    fn next(&mut self) -> bool {
+        if self.stopped.is_some() {
+            return false;
+        }
+        let done = std::mem::take(&mut self.piece);
+        if done.capacity() > 0 {
+            let _ = self.spent.try_send(done);
+        }
+        (self.at, self.len) = (0, 0);
+        match self.pieces.recv() {
+            Ok(Piece::Bytes(b, len)) => {
+                (self.piece, self.len) = (b, len);
+                true
+            }
+            Ok(Piece::Refused(e)) => {
+                self.stopped = Some(Some(e));
+                false
+            }
+            Ok(Piece::End | Piece::Failed) | Err(_) => {
+                self.stopped = Some(None);
+                false
+            }
+        }
+    }
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.len {
+            if !self.next() {
+                return match &self.stopped {
+                    Some(None) => Ok(0),
+                    _ => Err(std::io::Error::other("refused")),
+                };
+            }
+        }
+        let n = buf.len().min(self.len - self.at);
+        buf[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 

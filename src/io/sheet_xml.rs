@@ -355,7 +355,8 @@ fn holds<const N: usize>(xml: &[u8], i: usize, pat: &[u8; N]) -> bool {
 /// The start tag at `xml` whose name is `name_len` bytes after `<`: each
 /// `key="value"` to `f`, then whether it is empty (`/>`) and where its
 /// content begins. Strict: attributes apart by whitespace, names of name
-/// characters, values without `&` or `<`; anything else is `Outside`.
+/// characters, each once (calamine refuses a name twice), at most
+/// `MAX_ATTRS`, values without `&` or `<`; anything else is `Outside`.
 #[inline]
 fn tag<'x>(
     xml: &'x [u8],
@@ -368,8 +369,9 @@ fn tag<'x>(
         }
         i
     };
+    let mut seen: [&[u8]; MAX_ATTRS] = [b""; MAX_ATTRS];
     let mut i = 1 + name_len;
-    loop {
+    for n in 0.. {
         let before = i;
         i = space(xml, i);
         match *xml.get(i).ok_or(Outside)? {
@@ -386,6 +388,10 @@ fn tag<'x>(
             i += 1;
         }
         let key = &xml[key_at..i];
+        if n == MAX_ATTRS || seen[..n].contains(&key) {
+            return Err(Outside);
+        }
+        seen[n] = key;
         i = space(xml, i);
         if key.is_empty() || xml.get(i) != Some(&b'=') {
             return Err(Outside);
@@ -406,7 +412,11 @@ fn tag<'x>(
         f(key, value)?;
         i += len + 2;
     }
+    Err(Outside)
 }
+
+/// The most attributes a start tag may have for this reader.
+const MAX_ATTRS: usize = 8;
 
 /// The most one `<row>` element may take (a full row of long answers is
 /// far less); beyond it the sheet is left to calamine.
@@ -783,6 +793,7 @@ fn quick_cell<'x>(book: &'x Book, xml: &'x [u8], i: usize) -> Option<QuickCell<'
     }
     j += 1;
     let (mut kind, mut plain) = (Kind::Number, true);
+    let (mut styled, mut typed) = (false, false);
     loop {
         match *xml.get(j)? {
             b'>' => {
@@ -797,7 +808,8 @@ fn quick_cell<'x>(book: &'x Book, xml: &'x [u8], i: usize) -> Option<QuickCell<'
                     text: b"",
                 });
             }
-            b' ' if holds(xml, j, b" s=\"") => {
+            b' ' if holds(xml, j, b" s=\"") && !styled => {
+                styled = true;
                 j += 4;
                 let (mut id, at) = (0usize, j);
                 while let Some(&b) = xml.get(j).filter(|b| b.is_ascii_digit()) {
@@ -810,7 +822,8 @@ fn quick_cell<'x>(book: &'x Book, xml: &'x [u8], i: usize) -> Option<QuickCell<'
                 j += 1;
                 plain = book.plain_style.get(id).copied().unwrap_or(true);
             }
-            b' ' if holds(xml, j, b" t=\"") => {
+            b' ' if holds(xml, j, b" t=\"") && !typed => {
+                typed = true;
                 j += 4;
                 let len = xml.get(j..)?.iter().take(10).position(|&b| b == b'"')?;
                 kind = Kind::of(&xml[j..j + len]).ok()?;
@@ -992,5 +1005,52 @@ impl Kind {
             b"inlineStr" => Kind::Inline,
             _ => return Err(Outside),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(xml: &str) -> Fast<(Vec<(String, String)>, bool, usize)> {
+        let mut got = Vec::new();
+        let (empty, end) = tag(xml.as_bytes(), 1, |k, v| {
+            let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+            got.push((text(k), text(v)));
+            Ok(())
+        })?;
+        Ok((got, empty, end))
+    }
+
+    #[test]
+    fn start_tags_are_read_strictly() {
+        let (got, empty, end) = attrs(r#"<c r="A1"  s = '2' t="s">"#).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!((got[1].0.as_str(), got[1].1.as_str()), ("s", "2"));
+        assert_eq!((empty, end), (false, 25));
+        assert_eq!(attrs(r#"<c r="A1"/>"#).unwrap().1, true);
+        // calamine refuses a name twice; a value with an entity or `<`, no
+        // space between attributes, a bare `/`: all left to calamine
+        for odd in [
+            r#"<c r="A1" r="A1">"#,
+            r#"<c r="A&amp;1">"#,
+            r#"<c r="<">"#,
+            r#"<c r="A1"s="1">"#,
+            r#"<c / r="A1">"#,
+            r#"<c r=A1>"#,
+            r#"<c r="A1""#,
+            r#"<c a="" b="" d="" e="" f="" g="" h="" i="" j="">"#,
+        ] {
+            assert_eq!(attrs(odd).err(), Some(Outside), "{odd}");
+        }
+    }
+
+    #[test]
+    fn positions_are_read_as_calamine_reads_them() {
+        assert_eq!(position(b"A1"), Ok((0, 0)));
+        assert_eq!(position(b"xfd1048576"), Ok((1_048_575, 16_383)));
+        for odd in [&b"A0"[..], b"1", b"ABCD1", b"A1B", b"A", b"A12345678", b"A_1"] {
+            assert_eq!(position(odd), Err(Outside));
+        }
     }
 }

@@ -1309,6 +1309,47 @@ mod tests {
         assert_eq!([text(0, 12), text(0, 19)], ["7", "漢字"]);
     }
 
+    /// Cells in the forms the one-pass reader (`quick_cell`) takes, and
+    /// near misses it leaves to the general one.
+    const QUICK: &str = concat!(
+        r#"<row r="1"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" t="s" s="0"><v>3</v></c><c r="C1" t="n"><v>5</v></c>"#,
+        r#"<c r="D1" t="str"><v>abc</v></c><c r="E1" t="inlineStr"><is><t>漢字 text</t></is></c><c r="F1"/><c r="G1" s="0"/>"#,
+        r#"<c r="H1"><v>12</v></c><c r="I1"><v>012</v></c><c r="J1" s="0"><v>2.5</v></c><c r="L1" t="inlineStr"><is><t>a_x0</t></is></c>"#,
+        r#"<c r="M1" t="s"><v>1</v></c><c r="N1" t="b"><v>1</v></c><c r="O1" t="s"><v>4</v></c><c r="P1"><v>0</v></c></row>"#,
+        r#"<row r="2"><c r="a2"><v>1</v></c><c r="B2" s="99"><v>7</v></c><c r="C2"><v>1234567890123456</v></c>"#,
+        r#"<c r="D2" t="inlineStr"><is><t></t></is></c><c r="E2" t="inlineStr"><is><t>x &amp; y</t></is></c>"#,
+        r#"<c r="F2" t="inlineStr"><is><t xml:space="preserve"> p </t></is></c><c  r="G2"><v>3</v></c>"#,
+        r#"<c r="H2" t="inlineStr" ><is><t>q</t></is></c><c r="I2"><v>4</v> </c><c r="XFD2"><v>1</v></c></row>"#,
+        r#"<row r="1048576"><c r="A1048576"><v>1</v></c><c r="B1048576" t="n"><v>999999999999999</v></c></row>"#,
+    );
+
+    #[test]
+    fn the_one_pass_cells_are_the_cells_calamine_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = workbook(dir.path(), &[("Quick", QUICK)]);
+        let want = calamine_cells(&path, "Quick");
+        let file = File::open(&path).unwrap();
+        let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
+        let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
+        let part = zip.by_index(book.part(&zip, "Quick").unwrap()).unwrap();
+        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
+        let (mut got, mut count) = (Vec::new(), 0);
+        let end = cells.run(&mut count, &mut |r, c, t| {
+            got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
+            Ok(true)
+        });
+        assert!(
+            matches!(end, Ok(Ok(super::super::sheet_xml::Stop::End))),
+            "left to calamine after {got:?}"
+        );
+        assert_eq!(got, want);
+        // by hand: a shared string whichever order `s` and `t` come in, a
+        // missing style as plain, the last row of a sheet
+        let text = |r, c| &want.iter().find(|x| (x.0, x.1) == (r, c)).unwrap().2;
+        assert_eq!([text(0, 0), text(0, 1), text(0, 4)], ["从不", "漢字", "漢字 text"]);
+        assert_eq!([text(1, 1), text(1_048_575, 0)], ["7", "1"]);
+    }
+
     #[test]
     fn cells_the_lean_reader_leaves_are_read_by_calamine_from_there() {
         // a date, a custom date format, an error, rich inline text, `_x000D_`

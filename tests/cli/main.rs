@@ -26,6 +26,7 @@ mod summary;
 mod table;
 mod threads;
 mod zh;
+mod xlsx_stream;
 
 use std::path::{Path, PathBuf};
 

@@ -160,7 +160,10 @@ fn part_index<R: Read + Seek>(zip: &zip::ZipArchive<R>, name: &str) -> Option<us
 /// The index of the worksheet part of `sheet` (or the first sheet), read
 /// before anything else is: the part the lean reader will read, so the one
 /// whose limits can be checked as it is read. `None` when unsure.
-pub fn first_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: Option<&str>) -> Option<usize> {
+pub fn first_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    sheet: Option<&str>,
+) -> Option<usize> {
     let parts = sheet_parts(zip).ok()?;
     let path = match sheet {
         Some(s) => &parts.iter().find(|(n, _)| n == s)?.1,
@@ -718,8 +721,7 @@ impl<'b, R: Read> Cells<'b, R> {
                     inline = Some((i + from, i + from + len));
                     value = None;
                     i += from + len + 9;
-                } else if holds(rest, 0, b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/'))
-                {
+                } else if holds(rest, 0, b"<f") && matches!(rest.get(2), Some(b' ' | b'>' | b'/')) {
                     let (_, empty_f, after) = start_tag(rest, 1)?;
                     i += after;
                     if !empty_f {
@@ -844,7 +846,9 @@ fn quick_cell<'x>(book: &'x Book, xml: &'x [u8], i: usize) -> Option<QuickCell<'
         match kind {
             Kind::Number | Kind::N if plain && is_plain_integer(v) => v,
             Kind::Shared if !v.is_empty() && v.len() <= 9 && v.iter().all(u8::is_ascii_digit) => {
-                let n = v.iter().fold(0usize, |n, &d| n * 10 + usize::from(d - b'0'));
+                let n = v
+                    .iter()
+                    .fold(0usize, |n, &d| n * 10 + usize::from(d - b'0'));
                 book.strings.get(n)?.as_deref()?.as_bytes()
             }
             Kind::Text => v,
@@ -1012,7 +1016,9 @@ impl Kind {
 mod tests {
     use super::*;
 
-    fn attrs(xml: &str) -> Fast<(Vec<(String, String)>, bool, usize)> {
+    type Attrs = Vec<(String, String)>;
+
+    fn attrs(xml: &str) -> Fast<(Attrs, bool, usize)> {
         let mut got = Vec::new();
         let (empty, end) = tag(xml.as_bytes(), 1, |k, v| {
             let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
@@ -1028,7 +1034,7 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!((got[1].0.as_str(), got[1].1.as_str()), ("s", "2"));
         assert_eq!((empty, end), (false, 25));
-        assert_eq!(attrs(r#"<c r="A1"/>"#).unwrap().1, true);
+        assert!(attrs(r#"<c r="A1"/>"#).unwrap().1);
         // calamine refuses a name twice; a value with an entity or `<`, no
         // space between attributes, a bare `/`: all left to calamine
         for odd in [
@@ -1049,7 +1055,15 @@ mod tests {
     fn positions_are_read_as_calamine_reads_them() {
         assert_eq!(position(b"A1"), Ok((0, 0)));
         assert_eq!(position(b"xfd1048576"), Ok((1_048_575, 16_383)));
-        for odd in [&b"A0"[..], b"1", b"ABCD1", b"A1B", b"A", b"A12345678", b"A_1"] {
+        for odd in [
+            &b"A0"[..],
+            b"1",
+            b"ABCD1",
+            b"A1B",
+            b"A",
+            b"A12345678",
+            b"A_1",
+        ] {
             assert_eq!(position(odd), Err(Outside));
         }
     }

@@ -331,6 +331,10 @@ fn stream_fast(lean: Lean<'_>, rows: &mut Assembler<'_>) -> anyhow::Result<FastE
     if unchecked != Some(index) {
         check_whole(zip, rows)?;
     }
+    if zip.by_index(index).is_err() {
+        check_whole(zip, rows)?;
+        return Ok(FastEnd::LeftAt(0));
+    }
     let Ok(file) = zip.by_index(index) else {
         return Ok(FastEnd::LeftAt(0));
     };
@@ -1346,7 +1350,10 @@ mod tests {
         // by hand: a shared string whichever order `s` and `t` come in, a
         // missing style as plain, the last row of a sheet
         let text = |r, c| &want.iter().find(|x| (x.0, x.1) == (r, c)).unwrap().2;
-        assert_eq!([text(0, 0), text(0, 1), text(0, 4)], ["从不", "漢字", "漢字 text"]);
+        assert_eq!(
+            [text(0, 0), text(0, 1), text(0, 4)],
+            ["从不", "漢字", "漢字 text"]
+        );
         assert_eq!([text(1, 1), text(1_048_575, 0)], ["7", "1"]);
     }
 

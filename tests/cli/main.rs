@@ -25,8 +25,8 @@ mod score;
 mod summary;
 mod table;
 mod threads;
-mod zh;
 mod xlsx_stream;
+mod zh;
 
 use std::path::{Path, PathBuf};
 

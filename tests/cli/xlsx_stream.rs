@@ -178,7 +178,9 @@ fn a_sheet_chosen_by_name_is_checked_and_the_others_too() {
     // the sheet not read is refused as before, whichever is read
     for sheet in ["First", "Second"] {
         let (stdout, stderr, code) = run(bin()
-            .args(["score", "-i", "gad2", "--format", "csv", "-q", "--sheet", sheet])
+            .args([
+                "score", "-i", "gad2", "--format", "csv", "-q", "--sheet", sheet,
+            ])
             .arg(&path));
         assert_eq!((code, stdout.as_str()), (2, ""), "{sheet}: {stderr}");
         assert_eq!(
@@ -190,7 +192,9 @@ fn a_sheet_chosen_by_name_is_checked_and_the_others_too() {
     // the bad sheet first: reading the good second one still refuses it
     workbook(&path, &[("First", bad), ("Second", good)], &[]);
     let (stdout, stderr, code) = run(bin()
-        .args(["score", "-i", "gad2", "--format", "csv", "-q", "--sheet", "Second"])
+        .args([
+            "score", "-i", "gad2", "--format", "csv", "-q", "--sheet", "Second",
+        ])
         .arg(&path));
     assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
     assert_eq!(stderr, refusal(&path, "xl/worksheets/sheet1.xml", RUN));

@@ -1,8 +1,8 @@
 //! Reading a sheet of a workbook as rows, with bounded memory whatever the
 //! file claims. xlsx streams cell by cell on a thread of its own (a lean
 //! reader, `sheet_xml`, then calamine's cell reader from the first cell it
-//! leaves); xls and ods have no streaming reader in calamine and are read
-//! whole, then handed out the same way.
+//! leaves), its sheet inflated on another; xls and ods have no streaming
+//! reader in calamine and are read whole, then handed out the same way.
 //!
 //! Rows are assembled from the cells that hold something: the first such
 //! row is the header, rows with no non-empty cell are skipped (like empty
@@ -11,7 +11,8 @@
 //! Nothing is ever sized by the sheet's declared dimension.
 //!
 //! Limits (README "Workbooks"): an xlsx or ods is a zip of XML parts, checked
-//! before any is parsed: a worksheet part may expand to at most
+//! before any is parsed (the sheet the lean reader reads: as it is read,
+//! so it is inflated once; see `check_archive`): a worksheet part may expand to at most
 //! `MAX_SHEET_XML`, any other XML part to `MAX_OTHER_XML`; a part above
 //! `RATIO_FLOOR` may not compress more than `MAX_RATIO`:1 (real sheets
 //! compress about 10–20:1, zip bombs about 1000:1); a part may not expand to
@@ -675,7 +676,7 @@ fn check_part(zip: &mut Zip, index: usize, name: &str, header_only: bool) -> any
 /// The checks of one XML part: its header when it is opened, then its
 /// bytes as they are inflated, in order.
 struct PartCheck {
-    /// `file.xlsx: refusing part `xl/…``, the start of every refusal.
+    /// The file and the part, as refusals name them.
     name: String,
     part: String,
     declared: u64,

@@ -1,8 +1,8 @@
 //! Reading a sheet of a workbook as rows, with bounded memory whatever the
 //! file claims. xlsx streams cell by cell on a thread of its own (a lean
 //! reader, `sheet_xml`, then calamine's cell reader from the first cell it
-//! leaves); xls and ods have no streaming reader in calamine and are read
-//! whole, then handed out the same way.
+//! leaves), its sheet inflated on another; xls and ods have no streaming
+//! reader in calamine and are read whole, then handed out the same way.
 //!
 //! Rows are assembled from the cells that hold something: the first such
 //! row is the header, rows with no non-empty cell are skipped (like empty
@@ -11,7 +11,8 @@
 //! Nothing is ever sized by the sheet's declared dimension.
 //!
 //! Limits (README "Workbooks"): an xlsx or ods is a zip of XML parts, checked
-//! before any is parsed: a worksheet part may expand to at most
+//! before any is parsed (the sheet the lean reader reads: as it is read,
+//! so it is inflated once; see `check_archive`): a worksheet part may expand to at most
 //! `MAX_SHEET_XML`, any other XML part to `MAX_OTHER_XML`; a part above
 //! `RATIO_FLOOR` may not compress more than `MAX_RATIO`:1 (real sheets
 //! compress about 10–20:1, zip bombs about 1000:1); a part may not expand to
@@ -84,27 +85,48 @@ pub struct Sheet {
 pub struct SheetRows {
     batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
     current: std::vec::IntoIter<ByteRecord>,
+    /// The records given back by `read`, sent back to the sheet's thread
+    /// to be filled again (no allocation per row on either side).
+    spent: Vec<ByteRecord>,
+    back: Option<SyncSender<Vec<ByteRecord>>>,
 }
 
 impl SheetRows {
     /// No rows (a placeholder once the rows moved elsewhere).
     pub fn empty() -> SheetRows {
+        SheetRows::new(None, None)
+    }
+
+    fn new(
+        batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
+        back: Option<SyncSender<Vec<ByteRecord>>>,
+    ) -> SheetRows {
         SheetRows {
-            batches: None,
+            batches,
             current: Vec::new().into_iter(),
+            spent: Vec::new(),
+            back,
         }
     }
 
     /// The next row into `rec`; false at the end.
     pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
         loop {
-            if let Some(row) = self.current.next() {
-                *rec = row;
+            if let Some(mut row) = self.current.next() {
+                std::mem::swap(rec, &mut row);
+                if self.back.is_some() {
+                    self.spent.push(row);
+                }
                 return Ok(true);
             }
             let Some(batches) = &self.batches else {
                 return Ok(false);
             };
+            if let Some(back) = self.back.as_ref().filter(|_| !self.spent.is_empty()) {
+                let spent = std::mem::replace(&mut self.spent, Vec::with_capacity(BATCH));
+                // full: the sheet's thread has records enough; these are dropped
+                let _ = back.try_send(spent);
+            }
             match batches.recv() {
                 Ok(Ok(batch)) if batch.is_empty() => {
                     self.batches = None;
@@ -136,20 +158,36 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         .unwrap_or_default()
         .to_ascii_lowercase();
     let streaming = matches!(ext.as_str(), "xlsx" | "xlsm");
+    let (mut zip, mut unchecked) = (None, None);
     if streaming || ext == "ods" {
-        check_archive(path, name)?;
+        if let Some(mut z) = open_zip(path)? {
+            if streaming {
+                unchecked = super::sheet_xml::first_part(&mut z, sheet);
+            }
+            check_archive(&mut z, name, unchecked)?;
+            zip = Some(z);
+        }
     }
     if ext == "ods" {
         check_ods_cells(path, name)?;
     }
     let (tx, rx) = sync_channel(IN_FLIGHT);
+    let mut back = None;
     let wanted = if streaming {
         let mut wb: calamine::Xlsx<_> =
             calamine::open_workbook(path).with_context(|| cannot_open(name))?;
         let wanted = choose_sheet(name, wb.sheet_names(), sheet)?;
-        let (name, sheet, path) = (name.to_string(), wanted.clone(), path.to_path_buf());
+        let (name, sheet) = (name.to_string(), wanted.clone());
+        let (back_tx, spares) = sync_channel(IN_FLIGHT + 2);
+        back = Some(back_tx);
         std::thread::spawn(move || {
-            if let Err(e) = stream_xlsx(&mut wb, &path, &sheet, &name, &tx) {
+            let lean = Lean {
+                zip: zip.as_mut(),
+                unchecked,
+                wanted: &sheet,
+                name: &name,
+            };
+            if let Err(e) = stream_xlsx(&mut wb, lean, &tx, spares) {
                 let _ = tx.send(Err(e));
             }
         });
@@ -169,10 +207,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
         wanted
     };
     let wanted = printable_line(&wanted);
-    let mut rows = SheetRows {
-        batches: Some(rx),
-        current: Vec::new().into_iter(),
-    };
+    let mut rows = SheetRows::new(Some(rx), back);
     let mut header = ByteRecord::new();
     if !rows.read(&mut header)? {
         bail!(crate::messages::tr!(
@@ -205,18 +240,28 @@ fn choose_sheet(name: &str, sheets: Vec<String>, sheet: Option<&str>) -> anyhow:
     }
 }
 
+/// What the lean reader reads: the zip checked by `check_archive`, with
+/// the part it left to be checked as it is read.
+struct Lean<'a> {
+    zip: Option<&'a mut Zip>,
+    unchecked: Option<usize>,
+    wanted: &'a str,
+    name: &'a str,
+}
+
 fn stream_xlsx(
     wb: &mut calamine::Xlsx<BufReader<File>>,
-    path: &Path,
-    wanted: &str,
-    name: &str,
+    lean: Lean<'_>,
     tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+    spares: Receiver<Vec<ByteRecord>>,
 ) -> anyhow::Result<()> {
+    let (wanted, name) = (lean.wanted, lean.name);
     let shown = printable_line(wanted);
     let context = || reading_sheet(&shown, name);
     let mut rows = Assembler::new(&shown, name, tx);
+    rows.spares = Some(spares);
     let mut text = Vec::new();
-    let skip = match stream_fast(path, wanted, &mut rows)? {
+    let skip = match stream_fast(lean, &mut rows)? {
         FastEnd::Done => return rows.finish(),
         FastEnd::HungUp => return Ok(()),
         FastEnd::LeftAt(cells) => cells,
@@ -253,32 +298,84 @@ enum FastEnd {
     Done,
     /// The reader of the rows hung up.
     HungUp,
-    /// It handed on this many cells, then met one it leaves to calamine.
+    /// It handed on this many cells, then met one it leaves to calamine
+    /// (every part is checked whole by then).
     LeftAt(u64),
 }
 
-/// Read the sheet with the lean reader (`sheet_xml`) as far as it can.
-fn stream_fast(path: &Path, wanted: &str, rows: &mut Assembler<'_>) -> anyhow::Result<FastEnd> {
-    use super::sheet_xml::{Book, Stop};
-    let Ok(file) = File::open(path) else {
+/// Read the sheet with the lean reader (`sheet_xml`) as far as it can,
+/// checking the part it reads as it reads it (`Checked`).
+fn stream_fast(lean: Lean<'_>, rows: &mut Assembler<'_>) -> anyhow::Result<FastEnd> {
+    use super::sheet_xml::{Book, Cells, Stop};
+    let Lean {
+        zip,
+        unchecked,
+        wanted,
+        name,
+    } = lean;
+    let Some(zip) = zip else {
         return Ok(FastEnd::LeftAt(0));
     };
-    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+    // the part left unchecked, checked whole: calamine may read it
+    let check_whole = |zip: &mut Zip, rows: &mut Assembler<'_>| match unchecked {
+        Some(u) => check_part(zip, u, name, false).map_err(|e| rows.stop(e)),
+        None => Ok(()),
+    };
+    let Ok(book) = Book::read(zip) else {
+        check_whole(zip, rows)?;
         return Ok(FastEnd::LeftAt(0));
     };
-    let Ok(book) = Book::read(&mut zip) else {
+    let Some(index) = book.part(zip, wanted) else {
+        check_whole(zip, rows)?;
         return Ok(FastEnd::LeftAt(0));
     };
-    let Ok(mut cells) = book.cells(&mut zip, wanted) else {
+    if unchecked != Some(index) {
+        check_whole(zip, rows)?;
+    }
+    if zip.by_index(index).is_err() {
+        check_whole(zip, rows)?;
         return Ok(FastEnd::LeftAt(0));
+    }
+    let Ok(file) = zip.by_index(index) else {
+        return Ok(FastEnd::LeftAt(0));
+    };
+    let check = PartCheck::new(&file, name).map_err(|e| rows.stop(e))?;
+    let mut part = Checked {
+        part: file,
+        check,
+        refused: None,
     };
     let mut count = 0u64;
-    let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
-    match cells.run(&mut count, &mut take) {
-        Ok(Ok(Stop::End)) => Ok(FastEnd::Done),
-        Ok(Ok(Stop::Enough)) => Ok(FastEnd::HungUp),
-        Ok(Err(_)) => Ok(FastEnd::LeftAt(count)),
-        Err(e) => Err(rows.stop(e)),
+    // inflated on a thread of its own while this one reads the XML
+    let ((pieces, from_inflater), (to_inflater, spent)) =
+        (sync_channel(INFLATED), sync_channel(INFLATED + 2));
+    let (end, checked) = std::thread::scope(|scope| {
+        let part = &mut part;
+        scope.spawn(move || part.inflate(&pieces, &spent));
+        let mut inflated = Inflated::new(from_inflater, to_inflater);
+        let end = match Cells::new(&book, &mut inflated) {
+            Ok(mut cells) => {
+                let mut take = |row: u32, col: u32, text: &[u8]| rows.cell(row, col, text);
+                cells.run(&mut count, &mut take)
+            }
+            Err(outside) => Ok(Err(outside)),
+        };
+        // read to its end: the rest is checked (and its checksum) before
+        // the reading is done or calamine reads the part again
+        let checked = match &end {
+            Ok(Ok(Stop::Enough)) => Ok(()),
+            _ => inflated.finish(),
+        };
+        // hang up, so the inflating thread stops
+        drop(inflated);
+        (end, checked)
+    });
+    match (end, checked) {
+        (_, Err(refused)) => Err(rows.stop(refused)),
+        (Ok(Ok(Stop::End)), Ok(())) => Ok(FastEnd::Done),
+        (Ok(Ok(Stop::Enough)), Ok(())) => Ok(FastEnd::HungUp),
+        (Ok(Err(_)), Ok(())) => Ok(FastEnd::LeftAt(count)),
+        (Err(e), Ok(())) => Err(rows.stop(e)),
     }
 }
 
@@ -354,11 +451,13 @@ struct Assembler<'a> {
     /// The header's width, once the header is read.
     width: Option<usize>,
     /// The row being built, its fields (only up to the last that holds
-    /// something) and the last cell seen.
+    /// something: cells come left to right) and the last cell seen.
     row: Option<u32>,
-    fields: Vec<Vec<u8>>,
-    used: usize,
+    fields: ByteRecord,
     last: Option<(u32, u32)>,
+    /// Records the reader is done with, to be filled again.
+    spares: Option<Receiver<Vec<ByteRecord>>>,
+    spare: Vec<ByteRecord>,
 }
 
 impl<'a> Assembler<'a> {
@@ -374,9 +473,27 @@ impl<'a> Assembler<'a> {
             batch: Vec::with_capacity(BATCH),
             width: None,
             row: None,
-            fields: Vec::new(),
-            used: 0,
+            fields: ByteRecord::new(),
             last: None,
+            spares: None,
+            spare: Vec::new(),
+        }
+    }
+
+    /// An empty record for the next row: one the reader is done with if
+    /// there is one.
+    fn fresh(&mut self) -> ByteRecord {
+        if self.spare.is_empty() {
+            if let Some(more) = self.spares.as_ref().and_then(|s| s.try_recv().ok()) {
+                self.spare = more;
+            }
+        }
+        match self.spare.pop() {
+            Some(mut rec) => {
+                rec.clear();
+                rec
+            }
+            None => ByteRecord::with_capacity(self.fields.as_slice().len(), self.fields.len()),
         }
     }
 
@@ -414,34 +531,27 @@ impl<'a> Assembler<'a> {
                 "{name} 的工作表 `{sheet}`：单元格 {cell} 中有 '{shown}'，超出了 psyscreen 读取的最后一列 {last}（第 {MAX_COLUMNS} 列）：请删除多余的单元格，或把数据左移"
             ));
         }
-        let col = col as usize;
-        if self.fields.len() <= col {
-            self.fields.resize_with(col + 1, Vec::new);
+        // cells come left to right within a row (checked above), so the
+        // fields before `col` are the empty ones between
+        while self.fields.len() < col as usize {
+            self.fields.push_field(b"");
         }
-        self.fields[col].clear();
-        self.fields[col].extend_from_slice(text);
-        self.used = self.used.max(col + 1);
+        self.fields.push_field(text);
         Ok(true)
     }
 
     /// Hand on the row being built, unless nothing in it holds anything.
     fn end_row(&mut self) -> anyhow::Result<bool> {
-        if self.used == 0 {
+        if self.fields.is_empty() {
             return Ok(true);
         }
         let is_header = self.width.is_none();
-        let width = *self.width.get_or_insert(self.used);
-        let mut rec = ByteRecord::new();
-        for i in 0..width.max(self.used) {
-            match self.fields.get_mut(i) {
-                Some(f) if i < self.used => {
-                    rec.push_field(f);
-                    f.clear();
-                }
-                _ => rec.push_field(b""),
-            }
+        let width = *self.width.get_or_insert(self.fields.len());
+        while self.fields.len() < width {
+            self.fields.push_field(b"");
         }
-        self.used = 0;
+        let next = self.fresh();
+        let mut rec = std::mem::replace(&mut self.fields, next);
         // the sheet's own row number, as the csv reader gives a line
         let mut at = csv::Position::new();
         at.set_line(u64::from(self.row.unwrap_or_default()) + 1);
@@ -515,36 +625,89 @@ fn cell_name(row: u32, col: u32) -> String {
     format!("{}{}", column_name(col), u64::from(row) + 1)
 }
 
+/// The zip of an xlsx or ods, as `check_archive` and the readers open it.
+type Zip = zip::ZipArchive<BufReader<File>>;
+
+/// Open the zip at `path`; `None` when it is not one (say, a
+/// password-protected workbook): calamine then says what it is.
+fn open_zip(path: &Path) -> anyhow::Result<Option<Zip>> {
+    let file = super::output::open_read(path)?;
+    Ok(zip::ZipArchive::new(BufReader::new(file)).ok())
+}
+
 /// Check every XML part of the zip before anything parses it: declared
 /// and real sizes, compression ratio, token length (see the module note).
-fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
-    let file = super::output::open_read(path)?;
-    // not a zip (say, password-protected): calamine says what it is
-    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+/// Part `unchecked`, the one the lean reader reads, is checked only by its
+/// header here and by its bytes as it is read (`Checked`), so it is
+/// inflated once; when a later part is refused, it is checked first, so
+/// the error is the one of the first bad part, as if all were checked here.
+fn check_archive(zip: &mut Zip, name: &str, unchecked: Option<usize>) -> anyhow::Result<()> {
+    for i in 0..zip.len() {
+        if let Err(e) = check_part(zip, i, name, unchecked == Some(i)) {
+            if let Some(u) = unchecked.filter(|&u| u < i) {
+                check_part(zip, u, name, false)?;
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Check part `index` (its header only with `header_only`).
+fn check_part(zip: &mut Zip, index: usize, name: &str, header_only: bool) -> anyhow::Result<()> {
+    let part = zip.by_index(index).with_context(|| cannot_open(name))?;
+    let Some(mut check) = PartCheck::new(&part, name)? else {
         return Ok(());
     };
+    if header_only {
+        return Ok(());
+    }
     let mut buf = vec![0u8; 1 << 16];
-    for i in 0..zip.len() {
-        let mut part = zip.by_index(i).with_context(|| cannot_open(name))?;
-        let part_name = printable_line(part.name()).into_owned();
+    let mut part = part;
+    loop {
+        let n = part.read(&mut buf).map_err(|e| check.unreadable(&e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        check.bytes(&buf[..n])?;
+    }
+}
+
+/// The checks of one XML part: its header when it is opened, then its
+/// bytes as they are inflated, in order.
+struct PartCheck {
+    /// The file and the part, as refusals name them.
+    name: String,
+    part: String,
+    declared: u64,
+    total: u64,
+    /// Bytes since the last `<`.
+    since_open: u64,
+}
+
+impl PartCheck {
+    /// Check the header of `part`; `None` for a part that is not XML
+    /// (not checked).
+    fn new<R: Read>(part: &zip::read::ZipFile<'_, R>, name: &str) -> anyhow::Result<Option<Self>> {
         let lower = part.name().to_ascii_lowercase();
         if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
-            continue;
+            return Ok(None);
         }
+        let check = PartCheck {
+            name: name.to_string(),
+            part: printable_line(part.name()).into_owned(),
+            declared: part.size(),
+            total: 0,
+            since_open: 0,
+        };
         let limit = if lower.starts_with("xl/worksheets/") || lower == "content.xml" {
             MAX_SHEET_XML
         } else {
             MAX_OTHER_XML
         };
-        let declared = part.size();
-        let refuse = |why: String| {
-            anyhow!(tr!(
-                "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)",
-                "{name}：拒绝读取其中的 `{part_name}`，它{why}（文件损坏，或是压缩炸弹？）"
-            ))
-        };
+        let declared = check.declared;
         if declared > limit {
-            return Err(refuse(tr!(
+            return Err(check.refuse(&tr!(
                 "would expand to {}, more than the {} psyscreen reads",
                 "解压后有 {}，超过 psyscreen 读取的上限 {}",
                 size(declared),
@@ -553,52 +716,213 @@ fn check_archive(path: &Path, name: &str) -> anyhow::Result<()> {
         }
         let compressed = part.compressed_size().max(1);
         if declared > RATIO_FLOOR && declared / compressed > MAX_RATIO {
-            return Err(refuse(tr!(
+            return Err(check.refuse(&tr!(
                 "would expand {}-fold (to {}), more than the {MAX_RATIO}-fold psyscreen allows",
                 "解压后会膨胀 {} 倍（到 {}），超过 psyscreen 允许的 {MAX_RATIO} 倍",
                 declared / compressed,
                 size(declared)
             )));
         }
-        let mut total: u64 = 0;
-        let mut since_open: u64 = 0;
-        loop {
-            let n = part
-                .read(&mut buf)
-                .map_err(|e| refuse(tr!("cannot be read ({e})", "无法读取（{e}）")))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buf[..n];
-            total += n as u64;
-            if total > declared {
-                return Err(refuse(tr!(
-                    "expands to more than the {declared} bytes its zip header says",
-                    "解压后超过了压缩包头声明的 {declared} 字节"
-                )));
-            }
-            // a run without `<` is one token for the XML parser, held whole
-            match chunk.iter().position(|&b| b == b'<') {
-                Some(first) => {
-                    let last = chunk.iter().rposition(|&b| b == b'<').unwrap_or(first);
-                    let run = since_open + first as u64;
-                    since_open = (chunk.len() - last - 1) as u64;
-                    if run > MAX_TOKEN {
-                        since_open = run;
-                    }
+        Ok(Some(check))
+    }
+
+    fn refuse(&self, why: &str) -> anyhow::Error {
+        let (name, part_name) = (&self.name, &self.part);
+        anyhow!(tr!(
+            "{name}: refusing part `{part_name}`, which {why} (a damaged file or a zip bomb?)",
+            "{name}：拒绝读取其中的 `{part_name}`，它{why}（文件损坏，或是压缩炸弹？）"
+        ))
+    }
+
+    fn unreadable(&self, e: &std::io::Error) -> anyhow::Error {
+        self.refuse(&tr!("cannot be read ({e})", "无法读取（{e}）"))
+    }
+
+    /// The next bytes of the part, as inflated.
+    fn bytes(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        // in pieces shorter than a token may be, so a run inside one is seen
+        for piece in bytes.chunks(1 << 16) {
+            self.piece(piece)?;
+        }
+        Ok(())
+    }
+
+    fn piece(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
+        let n = chunk.len();
+        self.total += n as u64;
+        if self.total > self.declared {
+            let declared = self.declared;
+            return Err(self.refuse(&tr!(
+                "expands to more than the {declared} bytes its zip header says",
+                "解压后超过了压缩包头声明的 {declared} 字节"
+            )));
+        }
+        // a run without `<` is one token for the XML parser, held whole
+        match memchr::memchr(b'<', chunk) {
+            Some(first) => {
+                let last = memchr::memrchr(b'<', chunk).unwrap_or(first);
+                let run = self.since_open + first as u64;
+                self.since_open = (n - last - 1) as u64;
+                if run > MAX_TOKEN {
+                    self.since_open = run;
                 }
-                None => since_open += n as u64,
             }
-            if since_open > MAX_TOKEN {
-                return Err(refuse(tr!(
-                    "holds a run of more than {} without markup",
-                    "含有一段超过 {} 的无标记内容",
-                    size(MAX_TOKEN)
-                )));
+            None => self.since_open += n as u64,
+        }
+        if self.since_open > MAX_TOKEN {
+            return Err(self.refuse(&tr!(
+                "holds a run of more than {} without markup",
+                "含有一段超过 {} 的无标记内容",
+                size(MAX_TOKEN)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A part read through its checks (`PartCheck`; none for a part that is
+/// not XML): the first refusal stops it and is kept for the caller, who
+/// sees only an I/O error.
+struct Checked<R> {
+    part: R,
+    check: Option<PartCheck>,
+    refused: Option<anyhow::Error>,
+}
+
+/// Bytes inflated at a time, and pieces in flight.
+const PIECE: usize = 1 << 18;
+const INFLATED: usize = 4;
+
+/// A piece of a part, inflated on its own thread.
+enum Piece {
+    /// The first bytes of the buffer (kept whole, so it is not zeroed again).
+    Bytes(Vec<u8>, usize),
+    End,
+    /// The part's checks refused it.
+    Refused(anyhow::Error),
+    /// It could not be read (a part that is not checked).
+    Failed,
+}
+
+impl<R: Read> Checked<R> {
+    /// Inflate the part into `pieces` until its end or until the reader
+    /// hangs up; pieces come back through `spent` to be filled again.
+    fn inflate(&mut self, pieces: &SyncSender<Piece>, spent: &Receiver<Vec<u8>>) {
+        loop {
+            let mut buf = spent.try_recv().unwrap_or_default();
+            buf.resize(PIECE, 0);
+            let piece = match self.read(&mut buf) {
+                Ok(0) => Piece::End,
+                Ok(n) => Piece::Bytes(buf, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => self.refused.take().map_or(Piece::Failed, Piece::Refused),
+            };
+            let last = !matches!(piece, Piece::Bytes(..));
+            if pieces.send(piece).is_err() || last {
+                return;
             }
         }
     }
-    Ok(())
+}
+
+/// The reading end of `Checked::inflate`.
+struct Inflated {
+    pieces: Receiver<Piece>,
+    spent: SyncSender<Vec<u8>>,
+    /// `piece[at..len]` is still to be read.
+    piece: Vec<u8>,
+    at: usize,
+    len: usize,
+    /// Why the part stopped, once it did (`None` at its end).
+    stopped: Option<Option<anyhow::Error>>,
+}
+
+impl Inflated {
+    fn new(pieces: Receiver<Piece>, spent: SyncSender<Vec<u8>>) -> Self {
+        Inflated {
+            pieces,
+            spent,
+            piece: Vec::new(),
+            at: 0,
+            len: 0,
+            stopped: None,
+        }
+    }
+
+    /// Read the part on to its end (its checksum is checked there): the
+    /// refusal, if its checks refused it.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        while self.stopped.is_none() {
+            self.next();
+        }
+        match self.stopped.take() {
+            Some(Some(refused)) => Err(refused),
+            _ => Ok(()),
+        }
+    }
+
+    /// The next piece (false: there is none).
+    fn next(&mut self) -> bool {
+        if self.stopped.is_some() {
+            return false;
+        }
+        let done = std::mem::take(&mut self.piece);
+        if done.capacity() > 0 {
+            let _ = self.spent.try_send(done);
+        }
+        (self.at, self.len) = (0, 0);
+        match self.pieces.recv() {
+            Ok(Piece::Bytes(b, len)) => {
+                (self.piece, self.len) = (b, len);
+                true
+            }
+            Ok(Piece::Refused(e)) => {
+                self.stopped = Some(Some(e));
+                false
+            }
+            Ok(Piece::End | Piece::Failed) | Err(_) => {
+                self.stopped = Some(None);
+                false
+            }
+        }
+    }
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.len {
+            if !self.next() {
+                return match &self.stopped {
+                    Some(None) => Ok(0),
+                    _ => Err(std::io::Error::other("refused")),
+                };
+            }
+        }
+        let n = buf.len().min(self.len - self.at);
+        buf[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.refused.is_some() {
+            return Err(std::io::Error::other("refused"));
+        }
+        let Some(check) = &mut self.check else {
+            return self.part.read(buf);
+        };
+        let checked = match self.part.read(buf) {
+            Ok(n) => check.bytes(&buf[..n]).map(|()| n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => Err(check.unreadable(&e)),
+        };
+        checked.map_err(|e| {
+            self.refused = Some(e);
+            std::io::Error::other("refused")
+        })
+    }
 }
 
 /// calamine reads every table of an ods whole, as one dense block from its
@@ -835,10 +1159,7 @@ mod tests {
         let mut rec = ByteRecord::from(vec!["a"]);
         tx.send(Ok(vec![rec.clone()])).unwrap();
         drop(tx);
-        let mut rows = SheetRows {
-            batches: Some(rx),
-            current: Vec::new().into_iter(),
-        };
+        let mut rows = SheetRows::new(Some(rx), None);
         assert!(rows.read(&mut rec).unwrap());
         let err = rows.read(&mut rec).unwrap_err();
         assert!(err.to_string().contains("stopped before its end"), "{err}");
@@ -965,7 +1286,9 @@ mod tests {
         let file = File::open(&path).unwrap();
         let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
         let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
-        let mut cells = book.cells(&mut zip, "Plain").unwrap();
+        let index = book.part(&zip, "Plain").unwrap();
+        let part = zip.by_index(index).unwrap();
+        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
         let (mut got, mut count) = (Vec::new(), 0);
         let end = cells.run(&mut count, &mut |r, c, t| {
             got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
@@ -989,6 +1312,50 @@ mod tests {
             ["true", "false", "Hi there"]
         );
         assert_eq!([text(0, 12), text(0, 19)], ["7", "漢字"]);
+    }
+
+    /// Cells in the forms the one-pass reader (`quick_cell`) takes, and
+    /// near misses it leaves to the general one.
+    const QUICK: &str = concat!(
+        r#"<row r="1"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" t="s" s="0"><v>3</v></c><c r="C1" t="n"><v>5</v></c>"#,
+        r#"<c r="D1" t="str"><v>abc</v></c><c r="E1" t="inlineStr"><is><t>漢字 text</t></is></c><c r="F1"/><c r="G1" s="0"/>"#,
+        r#"<c r="H1"><v>12</v></c><c r="I1"><v>012</v></c><c r="J1" s="0"><v>2.5</v></c><c r="L1" t="inlineStr"><is><t>a_x0</t></is></c>"#,
+        r#"<c r="M1" t="s"><v>1</v></c><c r="N1" t="b"><v>1</v></c><c r="O1" t="s"><v>4</v></c><c r="P1"><v>0</v></c></row>"#,
+        r#"<row r="2"><c r="a2"><v>1</v></c><c r="B2" s="99"><v>7</v></c><c r="C2"><v>1234567890123456</v></c>"#,
+        r#"<c r="D2" t="inlineStr"><is><t></t></is></c><c r="E2" t="inlineStr"><is><t>x &amp; y</t></is></c>"#,
+        r#"<c r="F2" t="inlineStr"><is><t xml:space="preserve"> p </t></is></c><c  r="G2"><v>3</v></c>"#,
+        r#"<c r="H2" t="inlineStr" ><is><t>q</t></is></c><c r="I2"><v>4</v> </c><c r="XFD2"><v>1</v></c></row>"#,
+        r#"<row r="1048576"><c r="A1048576"><v>1</v></c><c r="B1048576" t="n"><v>999999999999999</v></c></row>"#,
+    );
+
+    #[test]
+    fn the_one_pass_cells_are_the_cells_calamine_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = workbook(dir.path(), &[("Quick", QUICK)]);
+        let want = calamine_cells(&path, "Quick");
+        let file = File::open(&path).unwrap();
+        let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
+        let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
+        let part = zip.by_index(book.part(&zip, "Quick").unwrap()).unwrap();
+        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
+        let (mut got, mut count) = (Vec::new(), 0);
+        let end = cells.run(&mut count, &mut |r, c, t| {
+            got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
+            Ok(true)
+        });
+        assert!(
+            matches!(end, Ok(Ok(super::super::sheet_xml::Stop::End))),
+            "left to calamine after {got:?}"
+        );
+        assert_eq!(got, want);
+        // by hand: a shared string whichever order `s` and `t` come in, a
+        // missing style as plain, the last row of a sheet
+        let text = |r, c| &want.iter().find(|x| (x.0, x.1) == (r, c)).unwrap().2;
+        assert_eq!(
+            [text(0, 0), text(0, 1), text(0, 4)],
+            ["从不", "漢字", "漢字 text"]
+        );
+        assert_eq!([text(1, 1), text(1_048_575, 0)], ["7", "1"]);
     }
 
     #[test]

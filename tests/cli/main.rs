@@ -25,6 +25,7 @@ mod score;
 mod summary;
 mod table;
 mod threads;
+mod xlsx_stream;
 mod zh;
 
 use std::path::{Path, PathBuf};

@@ -112,15 +112,9 @@ def _as_table(data: Any) -> Tuple[pa.Table, str]:
         return pa.Table.from_batches([data]), "pyarrow.RecordBatch"
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
-        try:
-            return pa.Table.from_pandas(data, preserve_index=False), "pandas"
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            # a column of mixed Python objects (numbers and text): as text
-            fixed = data.copy()
-            for c in fixed.columns:
-                if fixed[c].dtype == object:
-                    fixed[c] = fixed[c].map(lambda v: None if v is None or v != v else str(v))
-            return pa.Table.from_pandas(fixed, preserve_index=False), "pandas"
+        names = [str(c) for c in data.columns]
+        columns = [_pandas_column(data.iloc[:, i]) for i in range(data.shape[1])]
+        return pa.Table.from_arrays(columns, names=names), "pandas"
     if module == "polars":
         return data.to_arrow(), "polars"
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
@@ -129,6 +123,21 @@ def _as_table(data: Any) -> Tuple[pa.Table, str]:
         f"psyscreen.score takes a pandas or polars DataFrame or a pyarrow Table or RecordBatch, "
         f"not {type(data).__name__}"
     )
+
+
+def _pandas_column(col: Any) -> Any:
+    """One pandas column as Arrow. A NumPy number column is taken as it is,
+    without a copy or a scan for NaN (the core reads NaN as missing, as
+    Arrow's null); others as ``pa.Table.from_pandas`` converts them, and a
+    column of mixed Python objects (numbers and text) as text."""
+    import numpy as np
+
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
+        return pa.array(col.to_numpy(copy=False), from_pandas=False)
+    try:
+        return pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(col.map(lambda v: None if v is None or v != v else str(v)), type=pa.large_string(), from_pandas=True)
 
 
 def _readable(table: pa.Table) -> pa.Table:

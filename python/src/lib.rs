@@ -9,7 +9,7 @@ mod arrow;
 use std::path::PathBuf;
 
 use psyscreen::instrument::{self, Instrument, Lang};
-use psyscreen::pipeline::batch::{score_filled, BatchOptions, Values};
+use psyscreen::pipeline::batch::{score_filled, score_typed, BatchOptions, Values};
 use psyscreen::pipeline::Setup;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -85,7 +85,6 @@ impl Screen {
         let batches = (batches.iter())
             .map(arrow::import_batch)
             .collect::<PyResult<Vec<_>>>()?;
-        let (headers, records) = arrow::Records::new(&batches)?;
         let opts = BatchOptions {
             id_column,
             keep,
@@ -94,9 +93,16 @@ impl Screen {
         };
         let setup = &self.setup;
         // the GIL is let go while scoring: other Python threads run on
-        let scored = py
-            .detach(|| score_filled(setup, &opts, name, headers, Box::new(records)))
-            .map_err(error)?;
+        let scored = match arrow::Typed::new(&batches)? {
+            Some((headers, typed)) => {
+                py.detach(|| score_typed(setup, &opts, name, headers, std::sync::Arc::new(typed)))
+            }
+            None => {
+                let (headers, records) = arrow::Records::new(&batches)?;
+                py.detach(|| score_filled(setup, &opts, name, headers, Box::new(records)))
+            }
+        }
+        .map_err(error)?;
         let sources = (scored.values.iter())
             .map(|v| match v {
                 Values::Input(c) => *c as i64,

@@ -670,6 +670,7 @@ mod tests {
     /// text, nulls empty). GAD-2 (0–3 each): row 2 has 3 + 2 = 5; rows
     /// with 7, -1, 12, `x` or a null are incomplete; a label is read.
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one part is one range
     fn typed_columns_score_as_their_text_in_any_parts() {
         use Cell::*;
         let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
@@ -755,6 +756,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one part is one range
     fn parts_are_large_and_cover_every_row() {
         assert_eq!(parts_of(0, 4), [0..0]);
         assert_eq!(parts_of(150_000, 4), [0..150_000]);

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pytest
 
 import psyscreen
 from conftest import GAD7, PHQ9, cli_scores, rows_as_text
@@ -146,3 +147,23 @@ def test_text_that_is_not_utf8_is_reported_as_the_cli_reports_it():
     assert out.column("gad2_total").to_pylist() == [2, None]
     assert [(b.index, b.column) for b in bad] == [(1, "gad2_1")]
     assert "UTF-8" in bad[0].message
+
+
+def test_min_level_leaves_out_the_rows_the_cli_leaves_out(cli, tmp_path):
+    cols = table(seed=14)
+    path = tmp_path / "typed.csv"
+    cli_run(cli, tmp_path, cols)  # writes typed.csv
+    rows, want_bad = cli_scores(cli, path, tmp_path / "refer.csv", "--min-level", "refer")
+    want = rows_as_text(rows)
+    assert 0 < len(want) < ROWS
+    df = frame(cols)
+    df.index = df.index * 10  # the index of the rows kept comes back
+    out, bad = psyscreen.score_with_bad_cells(df, ["phq9", "gad7"], keep=["class"], min_level="refer")
+    assert rows_as_text(out.to_dict("records")) == want
+    assert [b.line for b in bad] == want_bad
+    assert list(out.index) == [10 * (int(i[1:])) for i in out["id"]]
+    t = pa.Table.from_pandas(df.drop(columns=[c for k, c in enumerate(PHQ9 + GAD7) if KINDS[k % len(KINDS)] == "mixed"]), preserve_index=False)
+    out, _ = psyscreen.score_with_bad_cells(t, ["phq9", "gad7"], keep=["class"], min_level="urgent")
+    assert set(out.column("risk_level").to_pylist()) == {"urgent"}
+    with pytest.raises(psyscreen.PsyscreenError, match="unknown level `high`"):
+        psyscreen.score(df, ["phq9", "gad7"], min_level="high")

@@ -25,12 +25,13 @@ use crate::io::input::{RowStream, Slot, Table, TypedPart};
 use crate::io::record::RecordInfo;
 pub use crate::io::typed::{AnswerBlock, ItemColumn, TypedColumns};
 use crate::pipeline::write::{check_lead, columns, Lead};
+use crate::policy::Level;
 use crate::score::{Answer, Battery};
 
 use super::{From, Input, Options, Read, ReadAnswers, Row, RowSink, Rows, Scores, Setup, Source};
 
 /// What `score`'s flags would say (`--id-column`, `--keep`, `--lang`,
-/// `--one-based`).
+/// `--one-based`, `--min-level`).
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
     /// The id column; `None`: `id` when there is one, else the row number.
@@ -38,6 +39,9 @@ pub struct BatchOptions {
     pub keep: Vec<String>,
     pub lang: Lang,
     pub one_based: bool,
+    /// `--min-level`: rows below this level are scored and their bad
+    /// cells listed, but they are left out of the columns.
+    pub min_level: Option<String>,
 }
 
 /// One output column's values, one per input row.
@@ -90,6 +94,9 @@ pub struct ScoredBatch {
     pub values: Vec<Values>,
     pub bad_cells: Vec<ReportedCell>,
     pub rows: u64,
+    /// With `min_level`: the rows in the columns (0 is the first row
+    /// given), to take the caller's id and kept columns' values from.
+    pub kept: Option<Vec<u64>>,
 }
 
 /// Score `records` (each as long as `headers`; an empty cell is a missing
@@ -214,6 +221,7 @@ struct Batch<'s> {
     lead: Lead,
     names: Vec<String>,
     headers: Vec<String>,
+    min_level: Option<Level>,
 }
 
 /// Rows scored (all, or a part): the result columns, the bad cells with
@@ -250,6 +258,9 @@ impl<'s> Batch<'s> {
             pseudonyms: None,
         };
         let names = columns(&input.table.headers, &lead, battery).names;
+        let min_level = (opts.min_level.as_deref())
+            .map(|l| setup.policy.parse_level(l))
+            .transpose()?;
         let batch = Batch {
             setup,
             opts,
@@ -257,6 +268,7 @@ impl<'s> Batch<'s> {
             lead,
             names,
             headers: input.table.headers.clone(),
+            min_level,
         };
         Ok((batch, input, source))
     }
@@ -270,6 +282,7 @@ impl<'s> Batch<'s> {
         let mut rows = Rows::start(input, self.setup, source, options);
         rows.counts.collected = Some(Vec::new());
         let mut sink = Collect::new(self.battery, self.setup, self.opts.lang, &self.lead);
+        sink.min_level = self.min_level;
         sink.reserve(rows_hint);
         rows.run(&mut sink)?;
         if let Some(s) = &rows.counts.stopped {
@@ -308,6 +321,7 @@ impl<'s> Batch<'s> {
             values,
             bad_cells,
             rows: part.rows,
+            kept: self.min_level.map(|_| part.sink.kept),
         }
     }
 }
@@ -316,6 +330,7 @@ impl Part<'_> {
     /// The rows of `next`, the part after this one, after this one's.
     fn append(&mut self, next: Part<'_>) {
         self.sink.numbers.extend(next.sink.numbers);
+        self.sink.kept.extend(next.sink.kept);
         for (mine, theirs) in self.sink.columns.iter_mut().zip(next.sink.columns) {
             match (mine, theirs) {
                 (Values::Total { units, .. }, Values::Total { units: more, .. }) => {
@@ -396,6 +411,9 @@ struct Collect<'a> {
     /// Per scale total, band, prorated; then level, label, reasons.
     columns: Vec<Values>,
     reasons: String,
+    /// Rows below it are left out; those in are listed in `kept`.
+    min_level: Option<Level>,
+    kept: Vec<u64>,
 }
 
 impl<'a> Collect<'a> {
@@ -436,6 +454,8 @@ impl<'a> Collect<'a> {
             numbered: lead.id.is_none(),
             columns,
             reasons: String::new(),
+            min_level: None,
+            kept: Vec::new(),
         }
     }
 }
@@ -466,6 +486,13 @@ impl RowSink for Collect<'_> {
             unreachable!("a batch is scored from raw answers")
         };
         let (_, bound) = self.setup.scoring.as_ref().expect("checked");
+        if let Some(min) = self.min_level {
+            if row.level < min {
+                return Ok(true);
+            }
+            // as a spreadsheet numbers it: the first row is 2
+            self.kept.push(row.number - 2);
+        }
         if self.numbered {
             self.numbers.push(row.number);
         }
@@ -762,5 +789,44 @@ mod tests {
         assert_eq!(parts_of(150_000, 4), [0..150_000]);
         assert_eq!(parts_of(250_001, 2), [0..125_000, 125_000..250_001]);
         assert_eq!(parts_of(1_000_000, 1), [0..1_000_000]);
+    }
+
+    /// `min_level` leaves the rows below out of the columns (their bad
+    /// cells still listed) and says which rows are in, in every part.
+    /// GAD-2 with the default policy: 3 + 2 = 5 is monitor, 0 + 0 none,
+    /// `x` + 1 incomplete: monitor (cannot rule out).
+    #[test]
+    fn min_level_keeps_the_rows_at_or_above_it() {
+        use Cell::*;
+        let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
+        let headers: Vec<String> = ["gad2_1", "gad2_2"].map(String::from).into();
+        let one = vec![Int(3), Int(0), Text("x"), Int(0)];
+        let two = vec![Int(2), Int(0), Int(1), Int(0)];
+        let columns: Arc<dyn TypedColumns> = Arc::new(Cols(vec![one, two]));
+        let opts = BatchOptions {
+            min_level: Some("monitor".into()),
+            ..BatchOptions::default()
+        };
+        for parts in [vec![0..4], vec![0..1, 1..4]] {
+            let got = score_parts(
+                &setup,
+                &opts,
+                "memory",
+                headers.clone(),
+                Arc::clone(&columns),
+                &parts,
+            )
+            .unwrap();
+            assert_eq!(got.kept, Some(vec![0, 2]), "{parts:?}");
+            assert_eq!(got.values[0], Values::RowNumber(vec![2, 4]));
+            assert_eq!(got.bad_cells.len(), 1);
+            assert_eq!(got.rows, 4);
+        }
+        let opts = BatchOptions {
+            min_level: Some("nope".into()),
+            ..BatchOptions::default()
+        };
+        let e = score_typed(&setup, &opts, "memory", headers, columns).unwrap_err();
+        assert!(e.to_string().starts_with("unknown level `nope`"), "{e}");
     }
 }

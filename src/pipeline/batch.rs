@@ -796,6 +796,7 @@ mod tests {
     /// GAD-2 with the default policy: 3 + 2 = 5 is monitor, 0 + 0 none,
     /// `x` + 1 incomplete: monitor (cannot rule out).
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one part is one range
     fn min_level_keeps_the_rows_at_or_above_it() {
         use Cell::*;
         let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();

@@ -112,15 +112,9 @@ def _as_table(data: Any) -> Tuple[pa.Table, str]:
         return pa.Table.from_batches([data]), "pyarrow.RecordBatch"
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
-        try:
-            return pa.Table.from_pandas(data, preserve_index=False), "pandas"
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            # a column of mixed Python objects (numbers and text): as text
-            fixed = data.copy()
-            for c in fixed.columns:
-                if fixed[c].dtype == object:
-                    fixed[c] = fixed[c].map(lambda v: None if v is None or v != v else str(v))
-            return pa.Table.from_pandas(fixed, preserve_index=False), "pandas"
+        names = [str(c) for c in data.columns]
+        columns = [_pandas_column(data.iloc[:, i]) for i in range(data.shape[1])]
+        return pa.Table.from_arrays(columns, names=names), "pandas"
     if module == "polars":
         return data.to_arrow(), "polars"
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
@@ -129,6 +123,21 @@ def _as_table(data: Any) -> Tuple[pa.Table, str]:
         f"psyscreen.score takes a pandas or polars DataFrame or a pyarrow Table or RecordBatch, "
         f"not {type(data).__name__}"
     )
+
+
+def _pandas_column(col: Any) -> Any:
+    """One pandas column as Arrow. A NumPy number column is taken as it is,
+    without a copy or a scan for NaN (the core reads NaN as missing, as
+    Arrow's null); others as ``pa.Table.from_pandas`` converts them, and a
+    column of mixed Python objects (numbers and text) as text."""
+    import numpy as np
+
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
+        return pa.array(col.to_numpy(copy=False), from_pandas=False)
+    try:
+        return pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(col.map(lambda v: None if v is None or v != v else str(v)), type=pa.large_string(), from_pandas=True)
 
 
 def _readable(table: pa.Table) -> pa.Table:
@@ -160,20 +169,27 @@ def _score_table(
     one_based: bool,
     name: str,
     large: bool = False,
-) -> Tuple[pa.Table, List[int], List[BadCell]]:
+    min_level: Optional[str] = None,
+) -> Tuple[pa.Table, List[int], List[BadCell], Optional[List[int]]]:
     readable = _readable(table)
     batches = readable.to_batches()
     if not batches:
         batches = [pa.RecordBatch.from_pylist([], schema=readable.schema)]
-    names, sources, scores, bad = screen.score(
-        batches, id_column=_id_flag(id_column), keep=list(keep), one_based=one_based, name=name, large_strings=large
+    names, sources, scores, bad, kept = screen.score(
+        batches, id_column=_id_flag(id_column), keep=list(keep), one_based=one_based, name=name,
+        large_strings=large, min_level=min_level,
     )
     computed = pa.record_batch(scores)
+
+    def given(s: int) -> Any:
+        # the id and kept columns as given, of the rows at or above min_level
+        return table.column(s) if kept is None else table.column(s).take(pa.array(kept, type=pa.uint64()))
+
     columns = [
-        table.column(s) if s >= 0 else pa.chunked_array([computed.column(n)], computed.schema.field(n).type)
+        given(s) if s >= 0 else pa.chunked_array([computed.column(n)], computed.schema.field(n).type)
         for n, s in zip(names, sources)
     ]
-    return pa.Table.from_arrays(columns, names=names), sources, [BadCell(*b) for b in bad]
+    return pa.Table.from_arrays(columns, names=names), sources, [BadCell(*b) for b in bad], kept
 
 
 def score_with_bad_cells(
@@ -186,6 +202,7 @@ def score_with_bad_cells(
     *,
     map: Optional[PathLike] = None,
     one_based: bool = False,
+    min_level: Optional[str] = None,
 ) -> Tuple[Any, List[BadCell]]:
     """As ``score``, and the list of cells that could not be read (no warning)."""
     table, kind = _as_table(data)
@@ -197,9 +214,9 @@ def score_with_bad_cells(
     )
     # pandas and polars hold text as large strings: given so, they take it without a copy
     large = kind in ("pandas", "polars")
-    out, sources, bad = _score_table(table, screen, id_column, keep, one_based, kind, large)
+    out, sources, bad, kept = _score_table(table, screen, id_column, keep, one_based, kind, large, min_level)
     if kind == "pandas":
-        return _to_pandas(data, out, sources), bad
+        return _to_pandas(data, out, sources, kept), bad
     if kind == "polars":
         import polars as pl
 
@@ -209,15 +226,16 @@ def score_with_bad_cells(
     return out, bad
 
 
-def _to_pandas(df: Any, out: pa.Table, sources: List[int]) -> Any:
+def _to_pandas(df: Any, out: pa.Table, sources: List[int], kept: Optional[List[int]] = None) -> Any:
     """The scores as pandas (totals as nullable Int64), the id and kept columns
-    as they were given, the index kept."""
+    as they were given, the index kept (of the rows ``kept``, when given)."""
     import pandas as pd
 
     columns = {}
     for name, s in zip(out.column_names, sources):
         if s >= 0:
-            columns[name] = df.iloc[:, s].array
+            given = df.iloc[:, s].array
+            columns[name] = given if kept is None else given.take(kept)
             continue
         col = out.column(name).combine_chunks()
         if pa.types.is_int64(col.type):
@@ -226,7 +244,7 @@ def _to_pandas(df: Any, out: pa.Table, sources: List[int]) -> Any:
             columns[name] = pd.arrays.IntegerArray(values, mask)
         else:
             columns[name] = col.to_pandas().array
-    return pd.DataFrame(columns, index=df.index)
+    return pd.DataFrame(columns, index=df.index if kept is None else df.index.take(kept))
 
 
 def score(
@@ -239,6 +257,7 @@ def score(
     *,
     map: Optional[PathLike] = None,
     one_based: bool = False,
+    min_level: Optional[str] = None,
 ) -> Any:
     """Score every row of ``data`` as ``psyscreen score`` scores a file.
 
@@ -255,6 +274,9 @@ def score(
     keep: input columns copied to the output after the id.
     map: a ``--map`` file (other headers, other answer labels).
     one_based: numeric answers are option positions 1..k (``--one-based``).
+    min_level: a level of the policy (``"refer"``): rows below it are scored
+        but left out of the result, as ``--min-level`` leaves them out of the
+        CLI's output (their bad cells are still listed or warned about).
 
     Returns the same type as given (pandas keeps its index; the id and kept
     columns keep their values and types). Cells that could not be read are
@@ -263,7 +285,7 @@ def score(
     unknown instrument or column, an invalid YAML, located).
     """
     out, bad = score_with_bad_cells(
-        data, instruments, policy, lang, id_column, keep, map=map, one_based=one_based
+        data, instruments, policy, lang, id_column, keep, map=map, one_based=one_based, min_level=min_level
     )
     if bad:
         _warn_bad(bad, "psyscreen.score_with_bad_cells lists them")
@@ -307,12 +329,13 @@ def score_batches(
     *,
     map: Optional[PathLike] = None,
     one_based: bool = False,
+    min_level: Optional[str] = None,
 ) -> Iterable[pa.RecordBatch]:
     """Score a stream of record batches one at a time (constant memory): the
     function for Spark's ``DataFrame.mapInArrow``. Instruments and policy are
     loaded once per stream. Bad cells are warned about (BadCellsWarning), once
     per batch with their count and the first; give an id column (row numbers
-    restart in each batch)."""
+    restart in each batch). ``min_level`` as in ``score``."""
     screen = Screen(
         _instrument_list(instruments),
         None if policy is None else os.fspath(policy),
@@ -320,7 +343,9 @@ def score_batches(
         lang,
     )
     for batch in batches:
-        out, _, bad = _score_table(pa.Table.from_batches([batch]), screen, id_column, keep, one_based, "batch")
+        out, _, bad, _ = _score_table(
+            pa.Table.from_batches([batch]), screen, id_column, keep, one_based, "batch", min_level=min_level
+        )
         if bad:
             _warn_bad(bad, "psyscreen.Screen.score lists them")
         for piece in out.combine_chunks().to_batches():

@@ -31,11 +31,15 @@ class Screen:
         one_based: bool = False,
         row_offset: int = 0,
         name: str = "data",
-    ) -> Tuple[List[str], List[int], ArrowBatch, List[Tuple[int, str, str, str, int, str]]]:
+        large_strings: bool = False,
+        min_level: Optional[str] = None,
+    ) -> Tuple[List[str], List[int], ArrowBatch, List[Tuple[int, str, str, str, int, str]], Optional[List[int]]]:
         """Score record batches (one schema). Returns the output column names, for
         each the input column it copies (-1: computed, in the ArrowBatch), the
-        computed columns, and the bad cells as (index, column, value, message,
-        row, line) tuples."""
+        computed columns, the bad cells as (index, column, value, message,
+        row, line) tuples, and with ``min_level`` the rows in the computed
+        columns (0 = the first row given; rows below the level are left out,
+        their bad cells still listed), else None."""
         ...
 
 def instruments(lang: str = "en") -> List[dict]: ...

@@ -1,9 +1,13 @@
 //! Arrow in and out, through the Arrow PyCapsule interface
 //! (`__arrow_c_array__`): a pyarrow RecordBatch comes in without copying,
-//! its cells are turned into text on a converting thread (`Records`), and the
-//! scores go back as one RecordBatch that `pyarrow.record_batch()` takes.
+//! its cells are read straight into answers (`Typed`: numbers without
+//! text in between) or, when a text column is not valid UTF-8, turned into
+//! text records on a converting thread (`Records`, which reports those
+//! cells as the CLI does), and the scores go back as one RecordBatch that
+//! `pyarrow.record_batch()` takes.
 
 use std::ffi::CStr;
+use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -17,7 +21,7 @@ use arrow_array::{
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 use csv::ByteRecord;
-use psyscreen::pipeline::batch::{FillRecords, Values};
+use psyscreen::pipeline::batch::{AnswerBlock, FillRecords, ItemColumn, TypedColumns, Values};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
@@ -269,26 +273,216 @@ fn push_cell(c: &Cells, i: usize, rec: &mut ByteRecord, text: &mut String) {
             v @ 0..=9 => rec.push_field(&[b'0' + v as u8]),
             v => rec.push_field(itoa::Buffer::new().format(v).as_bytes()),
         },
-        Cells::Float(a) if a.is_valid(i) => {
-            let v = a.value(i);
-            let whole = v as i64;
-            if v.is_nan() {
-                rec.push_field(b"");
-            } else if (0..=9).contains(&whole) && whole as f64 == v {
-                rec.push_field(&[b'0' + whole as u8]);
-            } else if whole as f64 == v && v.abs() < 9.0e15 {
-                rec.push_field(itoa::Buffer::new().format(whole).as_bytes());
-            } else {
+        Cells::Float(a) if a.is_valid(i) => match float_cell(a.value(i)) {
+            FloatCell::Missing => rec.push_field(b""),
+            FloatCell::Whole(v @ 0..=9) => rec.push_field(&[b'0' + v as u8]),
+            FloatCell::Whole(v) => rec.push_field(itoa::Buffer::new().format(v).as_bytes()),
+            FloatCell::Other(v) => {
                 text.clear();
                 let _ = write!(text, "{v}");
                 rec.push_field(text.as_bytes());
             }
-        }
+        },
         Cells::Bool(a) if a.is_valid(i) => {
             rec.push_field(if a.value(i) { b"true" } else { b"false" })
         }
         // null: a missing answer
         _ => rec.push_field(b""),
+    }
+}
+
+/// A float cell as CSV text holds it.
+enum FloatCell {
+    /// NaN: missing.
+    Missing,
+    /// A whole number, as an integer (`3.0` is `3`: pandas makes an
+    /// integer column with a gap float).
+    Whole(i64),
+    /// Anything else, as its shortest text (`2.5`, `inf`, `1e300`).
+    Other(f64),
+}
+
+#[inline]
+fn float_cell(v: f64) -> FloatCell {
+    let whole = v as i64;
+    if v.is_nan() {
+        FloatCell::Missing
+    } else if whole as f64 == v && v.abs() < 9.0e15 {
+        FloatCell::Whole(whole)
+    } else {
+        FloatCell::Other(v)
+    }
+}
+
+/// The input columns, typed: their item cells read straight into answers
+/// by the main crate's answer reader (`TypedColumns`), numbers without
+/// being written out as text, column by column over a block of rows.
+pub struct Typed {
+    /// Each batch's first row, row count and columns.
+    batches: Vec<(usize, usize, Vec<Cells>)>,
+    rows: usize,
+}
+
+impl Typed {
+    /// The header and the columns of `batches` (one schema); `None` when
+    /// a text column holds bytes that are not UTF-8 (Arrow does not check
+    /// them on import): those are read as records (`Records`), so each
+    /// such cell is reported as the CLI reports one.
+    pub fn new(batches: &[RecordBatch]) -> PyResult<Option<(Vec<String>, Typed)>> {
+        let headers = match batches.first() {
+            Some(b) => (b.schema().fields().iter())
+                .map(|f| f.name().clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut first = 0;
+        let mut typed = Vec::new();
+        for b in batches {
+            let cols = (b.columns().iter().zip(b.schema().fields()))
+                .map(|(c, f)| cells(c, f))
+                .collect::<PyResult<Vec<_>>>()?;
+            if !cols.iter().all(utf8) {
+                return Ok(None);
+            }
+            typed.push((first, b.num_rows(), cols));
+            first += b.num_rows();
+        }
+        let typed = Typed {
+            batches: typed,
+            rows: first,
+        };
+        Ok(Some((headers, typed)))
+    }
+}
+
+/// Is every text cell of `c` valid UTF-8? (The whole buffer is, and each
+/// cell starts at a character.)
+fn utf8(c: &Cells) -> bool {
+    fn offsets<O: OffsetSizeTrait>(a: &GenericStringArray<O>) -> bool {
+        let (offsets, data) = (a.value_offsets(), a.value_data());
+        let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
+            return true;
+        };
+        let Some(used) = data.get(first.as_usize()..last.as_usize()) else {
+            return false;
+        };
+        std::str::from_utf8(used).is_ok()
+            && (offsets.iter()).all(|o| data.get(o.as_usize()).is_none_or(|&b| !is_continuation(b)))
+    }
+    match c {
+        Cells::Utf8(a) => offsets(a),
+        Cells::LargeUtf8(a) => offsets(a),
+        Cells::View(a) => {
+            let bytes = a.clone().to_binary_view();
+            bytes
+                .iter()
+                .flatten()
+                .all(|v| std::str::from_utf8(v).is_ok())
+        }
+        Cells::Int(_) | Cells::Float(_) | Cells::Bool(_) | Cells::Null => true,
+    }
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+impl TypedColumns for Typed {
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    fn read(&self, rows: Range<usize>, block: &mut AnswerBlock<'_>) {
+        for (first, len, columns) in &self.batches {
+            let (from, to) = (rows.start.max(*first), rows.end.min(first + len));
+            if from >= to {
+                continue;
+            }
+            // a few rows at a time, each column over them: the rows'
+            // answers stay in the first-level cache while every column
+            // is written into them
+            for start in (from..to).step_by(CHUNK) {
+                let end = to.min(start + CHUNK);
+                for &at in block.items() {
+                    let local = start - first..end - first;
+                    read_cells(&columns[at.column], local, start - rows.start, at, block);
+                }
+            }
+        }
+    }
+}
+
+/// Rows read column by column at a time (`Typed::read`).
+const CHUNK: usize = 64;
+
+/// Rows `rows` of one item's column into `block` from its row `k0`.
+fn read_cells(
+    c: &Cells,
+    rows: Range<usize>,
+    k0: usize,
+    at: ItemColumn,
+    block: &mut AnswerBlock<'_>,
+) {
+    match c {
+        Cells::Int(a) => {
+            let values = &a.values()[rows.clone()];
+            let nulls = a.nulls().filter(|n| n.null_count() > 0);
+            for (k, (&v, i)) in values.iter().zip(rows).enumerate() {
+                if nulls.is_none_or(|n| n.is_valid(i)) {
+                    block.number(k0 + k, at, v);
+                }
+            }
+        }
+        Cells::Float(a) => {
+            let values = &a.values()[rows.clone()];
+            let nulls = a.nulls().filter(|n| n.null_count() > 0);
+            for (k, (&v, i)) in values.iter().zip(rows).enumerate() {
+                if nulls.is_none_or(|n| n.is_valid(i)) {
+                    float(block, k0 + k, at, v);
+                }
+            }
+        }
+        Cells::Utf8(a) => texts(a, rows, k0, at, block),
+        Cells::LargeUtf8(a) => texts(a, rows, k0, at, block),
+        Cells::View(a) => {
+            for (k, i) in rows.enumerate() {
+                if a.is_valid(i) {
+                    block.text(k0 + k, at, a.value(i).as_bytes());
+                }
+            }
+        }
+        Cells::Bool(a) => {
+            for (k, i) in rows.enumerate() {
+                if a.is_valid(i) {
+                    block.text(k0 + k, at, if a.value(i) { b"true" } else { b"false" });
+                }
+            }
+        }
+        Cells::Null => {}
+    }
+}
+
+/// A float cell as the text `push_cell` writes for it reads.
+#[inline]
+fn float(block: &mut AnswerBlock<'_>, k: usize, at: ItemColumn, v: f64) {
+    match float_cell(v) {
+        FloatCell::Missing => {}
+        FloatCell::Whole(n) => block.number(k, at, n),
+        FloatCell::Other(v) => block.text(k, at, v.to_string().as_bytes()),
+    }
+}
+
+fn texts<O: OffsetSizeTrait>(
+    a: &GenericStringArray<O>,
+    rows: Range<usize>,
+    k0: usize,
+    at: ItemColumn,
+    block: &mut AnswerBlock<'_>,
+) {
+    for (k, i) in rows.enumerate() {
+        if a.is_valid(i) {
+            block.text(k0 + k, at, a.value(i).as_bytes());
+        }
     }
 }
 

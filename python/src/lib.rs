@@ -9,7 +9,7 @@ mod arrow;
 use std::path::PathBuf;
 
 use psyscreen::instrument::{self, Instrument, Lang};
-use psyscreen::pipeline::batch::{score_filled, BatchOptions, Values};
+use psyscreen::pipeline::batch::{score_filled, score_typed, BatchOptions, Values};
 use psyscreen::pipeline::Setup;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -38,8 +38,14 @@ fn lang_of(lang: &str) -> PyResult<Lang> {
 }
 
 /// Output column names, the input column each copies (-1: computed), the
-/// computed columns, the bad cells.
-type Scored<'py> = (Vec<String>, Vec<i64>, arrow::ArrowBatch, Bound<'py, PyList>);
+/// computed columns, the bad cells, and with `min_level` the rows kept.
+type Scored<'py> = (
+    Vec<String>,
+    Vec<i64>,
+    arrow::ArrowBatch,
+    Bound<'py, PyList>,
+    Option<Vec<u64>>,
+);
 
 /// Instruments, a policy and a map loaded once, to score many batches
 /// (a Spark partition's) with.
@@ -66,11 +72,13 @@ impl Screen {
     }
 
     /// Score record batches (objects with `__arrow_c_array__`, one schema).
-    /// Returns (names, sources, scores, bad_cells): for each output column
-    /// its name and the input column it copies (-1: in `scores`). Text comes
-    /// as large strings with `large_strings` (pandas, polars), else as strings.
+    /// Returns (names, sources, scores, bad_cells, kept): for each output
+    /// column its name and the input column it copies (-1: in `scores`);
+    /// with `min_level`, the rows in `scores` (0: the first row given),
+    /// else None. Text comes as large strings with `large_strings`
+    /// (pandas, polars), else as strings.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (batches, id_column=None, keep=Vec::new(), one_based=false, row_offset=0, name="data", large_strings=false))]
+    #[pyo3(signature = (batches, id_column=None, keep=Vec::new(), one_based=false, row_offset=0, name="data", large_strings=false, min_level=None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -81,22 +89,30 @@ impl Screen {
         row_offset: u64,
         name: &str,
         large_strings: bool,
+        min_level: Option<String>,
     ) -> PyResult<Scored<'py>> {
         let batches = (batches.iter())
             .map(arrow::import_batch)
             .collect::<PyResult<Vec<_>>>()?;
-        let (headers, records) = arrow::Records::new(&batches)?;
         let opts = BatchOptions {
             id_column,
             keep,
             lang: self.lang,
             one_based,
+            min_level,
         };
         let setup = &self.setup;
         // the GIL is let go while scoring: other Python threads run on
-        let scored = py
-            .detach(|| score_filled(setup, &opts, name, headers, Box::new(records)))
-            .map_err(error)?;
+        let scored = match arrow::Typed::new(&batches)? {
+            Some((headers, typed)) => {
+                py.detach(|| score_typed(setup, &opts, name, headers, std::sync::Arc::new(typed)))
+            }
+            None => {
+                let (headers, records) = arrow::Records::new(&batches)?;
+                py.detach(|| score_filled(setup, &opts, name, headers, Box::new(records)))
+            }
+        }
+        .map_err(error)?;
         let sources = (scored.values.iter())
             .map(|v| match v {
                 Values::Input(c) => *c as i64,
@@ -117,7 +133,7 @@ impl Screen {
                 &b.line,
             ))?;
         }
-        Ok((scored.names, sources, batch, bad))
+        Ok((scored.names, sources, batch, bad, scored.kept))
     }
 }
 

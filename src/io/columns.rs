@@ -257,7 +257,7 @@ impl How {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ColumnPlan {
     /// Per global item: (column index, how it matched).
     pub items: Vec<Option<(usize, How)>>,

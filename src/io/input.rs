@@ -82,6 +82,15 @@ enum Rows {
     Sheet(super::xlsx::SheetRows),
     /// Records already in memory (a binding's rows, tests).
     Memory(Box<dyn FillRecords>),
+    /// A binding's typed columns: read into answers by the pipeline
+    /// (`Table::take_typed`), never as records.
+    Typed(TypedPart),
+}
+
+/// Rows `rows` of a binding's typed columns (`Table::from_typed`).
+pub struct TypedPart {
+    pub columns: std::sync::Arc<dyn super::typed::TypedColumns>,
+    pub rows: std::ops::Range<usize>,
 }
 
 /// Rows already in memory, each written into the record the reader hands
@@ -629,6 +638,7 @@ impl Table {
                 undecodable: std::str::from_utf8(rec.as_slice()).is_err(),
                 ..RecordInfo::default()
             })),
+            Rows::Typed(_) => bail!("typed columns are read into answers, not as records"),
         }
     }
 
@@ -654,7 +664,7 @@ impl Table {
     pub fn position(&self) -> u64 {
         match &self.rows {
             Rows::Csv(r) => r.reader.position().byte(),
-            Rows::Sheet(_) | Rows::Memory(_) => 0,
+            Rows::Sheet(_) | Rows::Memory(_) | Rows::Typed(_) => 0,
         }
     }
 }
@@ -767,6 +777,30 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Rows `part.rows` of a binding's typed columns under `headers`:
+    /// the pipeline reads their answers a block at a time
+    /// (`take_typed`), as a CSV of the same cells would read.
+    pub fn from_typed(name: impl Into<String>, headers: Vec<String>, part: TypedPart) -> Table {
+        let mut table = Table::from_filler(name, headers, Box::new(Owned(std::iter::empty())));
+        table.rows = Rows::Typed(part);
+        table
+    }
+
+    /// The typed columns of a table made by `from_typed` (taken: the
+    /// table has no rows left).
+    pub fn take_typed(&mut self) -> Option<TypedPart> {
+        if !matches!(self.rows, Rows::Typed(_)) {
+            return None;
+        }
+        let empty = Rows::Memory(Box::new(Owned(std::iter::empty())));
+        match std::mem::replace(&mut self.rows, empty) {
+            Rows::Typed(part) => Some(part),
+            _ => None,
+        }
+    }
+}
+
 /// A workbook's sheet: read by io::xlsx, streaming and bounded.
 fn open_sheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
     let name = path.display().to_string();
@@ -793,7 +827,7 @@ const IN_FLIGHT: usize = 4;
 
 /// One parsed row, where it sits, and what the reading thread derived
 /// from it.
-pub(super) type Slot<T> = (ByteRecord, RecordInfo, T);
+pub type Slot<T> = (ByteRecord, RecordInfo, T);
 
 impl Table {
     /// Read rows into `rows`, each `derive`d as it is read, until it is full,
@@ -859,6 +893,30 @@ impl Table {
             ahead: std::mem::take(&mut self.ahead),
             split: None,
         };
+        RowStream::reading_thread(move |rows| {
+            let (len, error) = table.fill(rows, &mut derive);
+            (len, table.position(), error)
+        })
+    }
+}
+
+impl<T: Default + Send + 'static> RowStream<T> {
+    /// Rows made a block at a time by `fill` on a thread of its own (a
+    /// binding's typed columns): it fills the slots it is given and says
+    /// how many; fewer than given: the end.
+    pub fn from_blocks<F>(mut fill: F) -> RowStream<T>
+    where
+        F: FnMut(&mut [Slot<T>]) -> usize + Send + 'static,
+    {
+        RowStream::reading_thread(move |rows| (fill(rows), 0, None))
+    }
+
+    /// A thread that fills batches with `fill` (rows read, bytes read so
+    /// far, the error that ended them) until fewer rows than asked for.
+    fn reading_thread<F>(mut fill: F) -> RowStream<T>
+    where
+        F: FnMut(&mut [Slot<T>]) -> (usize, u64, Option<anyhow::Error>) + Send + 'static,
+    {
         let (full_tx, full) = std::sync::mpsc::sync_channel::<Batch<T>>(IN_FLIGHT);
         let (empty, empty_rx) = std::sync::mpsc::sync_channel::<Vec<Slot<T>>>(IN_FLIGHT + 2);
         for _ in 0..IN_FLIGHT {
@@ -869,12 +927,12 @@ impl Table {
             let Ok(mut rows) = empty_rx.recv() else {
                 return;
             };
-            let (len, error) = table.fill(&mut rows, &mut derive);
+            let (len, position, error) = fill(&mut rows);
             let last = len < rows.len();
             let batch = Batch {
                 rows,
                 len,
-                position: table.position(),
+                position,
                 error,
             };
             if full_tx.send(batch).is_err() || last {

@@ -13,5 +13,6 @@ pub mod protect;
 pub mod record;
 pub mod sheet_xml;
 pub mod split;
+pub mod typed;
 pub mod write;
 pub mod xlsx;

@@ -14,18 +14,24 @@
 //! CSV). Every row comes back, in order; bad cells come back as a list,
 //! never printed. Errors are the CLI's, with the same messages.
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use csv::ByteRecord;
 
 use crate::instrument::Lang;
 pub use crate::io::input::FillRecords;
-use crate::io::input::Table;
+use crate::io::input::{RowStream, Slot, Table, TypedPart};
+use crate::io::record::RecordInfo;
+pub use crate::io::typed::{AnswerBlock, ItemColumn, TypedColumns};
 use crate::pipeline::write::{check_lead, columns, Lead};
-use crate::score::Battery;
+use crate::policy::Level;
+use crate::score::{Answer, Battery};
 
-use super::{Input, Options, Row, RowSink, Rows, Scores, Setup};
+use super::{From, Input, Options, Read, ReadAnswers, Row, RowSink, Rows, Scores, Setup, Source};
 
 /// What `score`'s flags would say (`--id-column`, `--keep`, `--lang`,
-/// `--one-based`).
+/// `--one-based`, `--min-level`).
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
     /// The id column; `None`: `id` when there is one, else the row number.
@@ -33,6 +39,9 @@ pub struct BatchOptions {
     pub keep: Vec<String>,
     pub lang: Lang,
     pub one_based: bool,
+    /// `--min-level`: rows below this level are scored and their bad
+    /// cells listed, but they are left out of the columns.
+    pub min_level: Option<String>,
 }
 
 /// One output column's values, one per input row.
@@ -85,6 +94,9 @@ pub struct ScoredBatch {
     pub values: Vec<Values>,
     pub bad_cells: Vec<ReportedCell>,
     pub rows: u64,
+    /// With `min_level`: the rows in the columns (0 is the first row
+    /// given), to take the caller's id and kept columns' values from.
+    pub kept: Option<Vec<u64>>,
 }
 
 /// Score `records` (each as long as `headers`; an empty cell is a missing
@@ -125,68 +137,268 @@ pub fn score_filled(
     )
 }
 
+/// `score_batch` for a binding's typed columns (Arrow): numbers read as
+/// answers without being written out as text, and a large batch scored
+/// in parts on the machine's cores. The same columns, values and bad
+/// cells as `score_batch` of the cells as text (a number as its decimal
+/// text).
+pub fn score_typed(
+    setup: &Setup,
+    opts: &BatchOptions,
+    name: &str,
+    headers: Vec<String>,
+    columns: Arc<dyn TypedColumns>,
+) -> anyhow::Result<ScoredBatch> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let parts = parts_of(columns.rows(), cores);
+    score_parts(setup, opts, name, headers, columns, &parts)
+}
+
+/// `score_typed` in these parts (in order, covering every row).
+fn score_parts(
+    setup: &Setup,
+    opts: &BatchOptions,
+    name: &str,
+    headers: Vec<String>,
+    columns: Arc<dyn TypedColumns>,
+    parts: &[Range<usize>],
+) -> anyhow::Result<ScoredBatch> {
+    let rows = columns.rows();
+    let table = |rows: Range<usize>| {
+        let columns = Arc::clone(&columns);
+        Table::from_typed(name, headers.clone(), TypedPart { columns, rows })
+    };
+    // the header is checked (and its warnings given) once
+    let (batch, _, source) = Batch::check(setup, opts, Input::from_table(table(0..rows)))?;
+    let Source(From::Answers(plan)) = &source else {
+        unreachable!("a batch is scored from raw answers")
+    };
+    let run = |rows: Range<usize>| {
+        let source = Source(From::Answers(plan.clone()));
+        batch.run(Input::from_table(table(rows.clone())), source, rows.len())
+    };
+    let mut done = std::thread::scope(|scope| {
+        let rest: Vec<_> = (parts.iter().skip(1).cloned())
+            .map(|r| scope.spawn(move || run(r)))
+            .collect();
+        let mut done = vec![run(parts[0].clone())];
+        done.extend(rest.into_iter().map(|t| t.join().expect("a part's thread")));
+        done
+    })
+    .into_iter();
+    let mut whole = done.next().expect("one part at least")?;
+    for part in done {
+        whole.append(part?);
+    }
+    Ok(batch.finish(whole))
+}
+
+/// Rows `0..rows` in parts of at least `PART_ROWS`, one per core at most.
+fn parts_of(rows: usize, cores: usize) -> Vec<Range<usize>> {
+    let n = (rows / PART_ROWS).clamp(1, cores.max(1));
+    (0..n).map(|k| rows * k / n..rows * (k + 1) / n).collect()
+}
+
+/// Rows below which a part costs more in threads than it saves.
+const PART_ROWS: usize = 100_000;
+
 fn score_table(
     setup: &Setup,
     opts: &BatchOptions,
     table: Table,
     rows_hint: usize,
 ) -> anyhow::Result<ScoredBatch> {
-    crate::messages::set(opts.lang);
-    let Some((battery, _)) = &setup.scoring else {
-        anyhow::bail!("no instrument given: a batch is scored from raw answers")
-    };
-    let input = Input::from_table(table);
-    let source = input.source(setup)?;
-    let id = match &opts.id_column {
-        Some(c) => Some(input.column("--id-column", c)?),
-        None => input.find("id"),
-    };
-    let keep: Vec<usize> =
-        (opts.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
-    check_lead(&input.table.headers, (id, &keep), false, battery)?;
-    let lead = Lead {
-        id,
-        keep,
-        pseudonyms: None,
-    };
-    let names = columns(&input.table.headers, &lead, battery).names;
-    let options = Options {
-        one_based: opts.one_based,
-        ..Options::default()
-    };
-    let mut rows = Rows::start(input, setup, source, options);
-    rows.counts.collected = Some(Vec::new());
-    let mut sink = Collect::new(battery, setup, opts.lang, &lead);
-    sink.reserve(rows_hint);
-    rows.run(&mut sink)?;
-    if let Some(s) = &rows.counts.stopped {
-        anyhow::bail!("{}", s.error);
+    let (batch, input, source) = Batch::check(setup, opts, Input::from_table(table))?;
+    let part = batch.run(input, source, rows_hint)?;
+    Ok(batch.finish(part))
+}
+
+/// A batch whose header was checked: its output columns.
+struct Batch<'s> {
+    setup: &'s Setup,
+    opts: &'s BatchOptions,
+    battery: &'s Battery,
+    lead: Lead,
+    names: Vec<String>,
+    headers: Vec<String>,
+    min_level: Option<Level>,
+}
+
+/// Rows scored (all, or a part): the result columns, the bad cells with
+/// their rows, how many rows.
+struct Part<'s> {
+    sink: Collect<'s>,
+    bad: Vec<(u64, crate::io::cells::BadCell)>,
+    rows: u64,
+}
+
+impl<'s> Batch<'s> {
+    /// The CLI's checks of the header: the item columns, `--id-column`,
+    /// `--keep`. The input comes back, with where its answers are.
+    fn check(
+        setup: &'s Setup,
+        opts: &'s BatchOptions,
+        input: Input,
+    ) -> anyhow::Result<(Self, Input, Source)> {
+        crate::messages::set(opts.lang);
+        let Some((battery, _)) = &setup.scoring else {
+            anyhow::bail!("no instrument given: a batch is scored from raw answers")
+        };
+        let source = input.source(setup)?;
+        let id = match &opts.id_column {
+            Some(c) => Some(input.column("--id-column", c)?),
+            None => input.find("id"),
+        };
+        let keep: Vec<usize> =
+            (opts.keep.iter().map(|k| input.column("--keep", k))).collect::<Result<_, _>>()?;
+        check_lead(&input.table.headers, (id, &keep), false, battery)?;
+        let lead = Lead {
+            id,
+            keep,
+            pseudonyms: None,
+        };
+        let names = columns(&input.table.headers, &lead, battery).names;
+        let min_level = (opts.min_level.as_deref())
+            .map(|l| setup.policy.parse_level(l))
+            .transpose()?;
+        let batch = Batch {
+            setup,
+            opts,
+            battery,
+            lead,
+            names,
+            headers: input.table.headers.clone(),
+            min_level,
+        };
+        Ok((batch, input, source))
     }
-    let headers = &rows.headers;
-    let bad_cells = (rows.counts.collected.take().unwrap_or_default().into_iter())
-        .map(|(row, b)| ReportedCell {
-            line: b.render(row, headers),
-            row,
-            column: headers
-                .get(b.column)
-                .cloned()
-                .unwrap_or_else(|| format!("#{}", b.column + 1)),
-            value: b.value,
-            message: b.message,
+
+    /// Score the rows of `input` (the checked header's) into columns.
+    fn run(&self, input: Input, source: Source, rows_hint: usize) -> anyhow::Result<Part<'s>> {
+        let options = Options {
+            one_based: self.opts.one_based,
+            ..Options::default()
+        };
+        let mut rows = Rows::start(input, self.setup, source, options);
+        rows.counts.collected = Some(Vec::new());
+        let mut sink = Collect::new(self.battery, self.setup, self.opts.lang, &self.lead);
+        sink.min_level = self.min_level;
+        sink.reserve(rows_hint);
+        rows.run(&mut sink)?;
+        if let Some(s) = &rows.counts.stopped {
+            anyhow::bail!("{}", s.error);
+        }
+        Ok(Part {
+            sink,
+            bad: rows.counts.collected.take().unwrap_or_default(),
+            rows: rows.counts.rows,
         })
+    }
+
+    fn finish(self, part: Part<'_>) -> ScoredBatch {
+        let headers = &self.headers;
+        let bad_cells = (part.bad.into_iter())
+            .map(|(row, b)| ReportedCell {
+                line: b.render(row, headers),
+                row,
+                column: headers
+                    .get(b.column)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", b.column + 1)),
+                value: b.value,
+                message: b.message,
+            })
+            .collect();
+        let mut values: Vec<Values> = Vec::with_capacity(self.names.len());
+        values.push(match self.lead.id {
+            Some(c) => Values::Input(c),
+            None => Values::RowNumber(part.sink.numbers),
+        });
+        values.extend(self.lead.keep.iter().map(|&k| Values::Input(k)));
+        values.extend(part.sink.columns);
+        ScoredBatch {
+            names: self.names,
+            values,
+            bad_cells,
+            rows: part.rows,
+            kept: self.min_level.map(|_| part.sink.kept),
+        }
+    }
+}
+
+impl Part<'_> {
+    /// The rows of `next`, the part after this one, after this one's.
+    fn append(&mut self, next: Part<'_>) {
+        self.sink.numbers.extend(next.sink.numbers);
+        self.sink.kept.extend(next.sink.kept);
+        for (mine, theirs) in self.sink.columns.iter_mut().zip(next.sink.columns) {
+            match (mine, theirs) {
+                (Values::Total { units, .. }, Values::Total { units: more, .. }) => {
+                    units.extend(more)
+                }
+                (Values::Label { codes, .. }, Values::Label { codes: more, .. }) => {
+                    codes.extend(more)
+                }
+                (Values::Bool(b), Values::Bool(more)) => b.extend(more),
+                (
+                    Values::Text { text, ends },
+                    Values::Text {
+                        text: more,
+                        ends: theirs,
+                    },
+                ) => {
+                    let before = text.len();
+                    text.push_str(&more);
+                    ends.extend(theirs.into_iter().map(|e| e + before));
+                }
+                _ => unreachable!("the parts of one batch have the same columns"),
+            }
+        }
+        self.bad.extend(next.bad);
+        self.rows += next.rows;
+    }
+}
+
+/// The rows of a binding's typed columns, their answers read a block at
+/// a time on a thread of their own (for `Rows::start`). Each record is
+/// as long as the header and empty: a batch's sink takes the id and
+/// kept columns from the caller's own columns, and typed cells are never
+/// text that does not decode.
+pub(super) fn typed_stream(read: ReadAnswers, part: TypedPart) -> RowStream<Read> {
+    let items: Vec<ItemColumn> = (read.plan.items.iter().enumerate())
+        .filter_map(|(item, c)| c.map(|(column, _)| ItemColumn { item, column }))
         .collect();
-    let mut values: Vec<Values> = Vec::with_capacity(names.len());
-    values.push(match lead.id {
-        Some(c) => Values::Input(c),
-        None => Values::RowNumber(sink.numbers),
-    });
-    values.extend(lead.keep.iter().map(|&k| Values::Input(k)));
-    values.extend(sink.columns);
-    Ok(ScoredBatch {
-        names,
-        values,
-        bad_cells,
-        rows: rows.counts.rows,
+    let empty = ByteRecord::from(vec![""; read.fields]);
+    let mut next = part.rows.start;
+    let mut bad = Vec::new();
+    RowStream::from_blocks(move |slots: &mut [Slot<Read>]| {
+        let n = slots.len().min(part.rows.end - next);
+        let slots = &mut slots[..n];
+        for (k, (rec, info, row)) in slots.iter_mut().enumerate() {
+            if rec.len() != read.fields {
+                rec.clone_from(&empty);
+            }
+            // as a file numbers its rows: the header is row 1
+            *info = RecordInfo {
+                row: (next + k) as u64 + 2,
+                ..RecordInfo::default()
+            };
+            row.answers.resize(read.n_items, Answer::Missing);
+            row.bad.clear();
+            row.raw_id = None;
+        }
+        let answers = (slots.iter_mut())
+            .map(|(_, _, row)| &mut row.answers[..])
+            .collect();
+        let mut block = AnswerBlock::new(&read.reader, &items, answers, &mut bad);
+        part.columns.read(next..next + n, &mut block);
+        // as `AnswerReader::read_record` lists them: by row, then item
+        bad.sort_by_key(|&(k, item, _)| (k, item));
+        for (k, _, cell) in bad.drain(..) {
+            slots[k].2.bad.push(cell);
+        }
+        next += n;
+        n
     })
 }
 
@@ -199,6 +411,9 @@ struct Collect<'a> {
     /// Per scale total, band, prorated; then level, label, reasons.
     columns: Vec<Values>,
     reasons: String,
+    /// Rows below it are left out; those in are listed in `kept`.
+    min_level: Option<Level>,
+    kept: Vec<u64>,
 }
 
 impl<'a> Collect<'a> {
@@ -239,6 +454,8 @@ impl<'a> Collect<'a> {
             numbered: lead.id.is_none(),
             columns,
             reasons: String::new(),
+            min_level: None,
+            kept: Vec::new(),
         }
     }
 }
@@ -269,6 +486,13 @@ impl RowSink for Collect<'_> {
             unreachable!("a batch is scored from raw answers")
         };
         let (_, bound) = self.setup.scoring.as_ref().expect("checked");
+        if let Some(min) = self.min_level {
+            if row.level < min {
+                return Ok(true);
+            }
+            // as a spreadsheet numbers it: the first row is 2
+            self.kept.push(row.number - 2);
+        }
         if self.numbered {
             self.numbers.push(row.number);
         }
@@ -439,5 +663,171 @@ mod tests {
                 .starts_with("--keep `klass` is not a column of memory"),
             "{e}"
         );
+    }
+
+    /// A binding's typed columns, for tests: numbers, text, nulls.
+    #[derive(Clone)]
+    enum Cell {
+        Int(i64),
+        Text(&'static str),
+        Null,
+    }
+
+    struct Cols(Vec<Vec<Cell>>);
+
+    impl TypedColumns for Cols {
+        fn rows(&self) -> usize {
+            self.0.first().map_or(0, Vec::len)
+        }
+        fn read(&self, rows: Range<usize>, block: &mut AnswerBlock<'_>) {
+            for &at in block.items() {
+                for (k, cell) in self.0[at.column][rows.clone()].iter().enumerate() {
+                    match cell {
+                        Cell::Int(n) => block.number(k, at, *n),
+                        Cell::Text(t) => block.text(k, at, t.as_bytes()),
+                        Cell::Null => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Typed cells, in any parts, score as their text does: the same
+    /// totals, levels, row numbers and bad cells (numbers as their decimal
+    /// text, nulls empty). GAD-2 (0–3 each): row 2 has 3 + 2 = 5; rows
+    /// with 7, -1, 12, `x` or a null are incomplete; a label is read.
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one part is one range
+    fn typed_columns_score_as_their_text_in_any_parts() {
+        use Cell::*;
+        let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
+        let headers: Vec<String> = ["class", "gad2_1", "gad2_2"].map(String::from).into();
+        let class = vec![Text("a"); 10];
+        let one = vec![
+            Int(3),
+            Int(7),
+            Null,
+            Text("x"),
+            Int(-1),
+            Int(0),
+            Text("Several days"),
+            Int(12),
+            Int(1),
+            Text(""),
+        ];
+        let two = vec![
+            Int(2),
+            Int(0),
+            Int(1),
+            Int(9),
+            Text(" 2 "),
+            Int(0),
+            Int(1),
+            Text("2.0"),
+            Null,
+            Int(3),
+        ];
+        let text = |c: &Cell| match c {
+            Int(n) => n.to_string(),
+            Text(t) => t.to_string(),
+            Null => String::new(),
+        };
+        let records: Vec<ByteRecord> = (0..10)
+            .map(|r| ByteRecord::from(vec![text(&class[r]), text(&one[r]), text(&two[r])]))
+            .collect();
+        let opts = BatchOptions {
+            keep: vec!["class".into()],
+            ..BatchOptions::default()
+        };
+        let expected = score_batch(&setup, &opts, "memory", headers.clone(), records).unwrap();
+        assert_eq!(expected.bad_cells.len(), 5, "{:?}", expected.bad_cells);
+        assert_eq!(
+            expected.values[2],
+            Values::Total {
+                units: vec![
+                    Some(5),
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(0),
+                    Some(2),
+                    None,
+                    None,
+                    None
+                ],
+                decimals: 0
+            }
+        );
+        let columns: Arc<dyn TypedColumns> = Arc::new(Cols(vec![class, one, two]));
+        for parts in [
+            vec![0..10],
+            vec![0..3, 3..10],
+            vec![0..1, 1..5, 5..9, 9..10],
+        ] {
+            let got = score_parts(
+                &setup,
+                &opts,
+                "memory",
+                headers.clone(),
+                Arc::clone(&columns),
+                &parts,
+            )
+            .unwrap();
+            assert_eq!(got, expected, "{parts:?}");
+        }
+        assert_eq!(
+            score_typed(&setup, &opts, "memory", headers, columns).unwrap(),
+            expected
+        );
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one part is one range
+    fn parts_are_large_and_cover_every_row() {
+        assert_eq!(parts_of(0, 4), [0..0]);
+        assert_eq!(parts_of(150_000, 4), [0..150_000]);
+        assert_eq!(parts_of(250_001, 2), [0..125_000, 125_000..250_001]);
+        assert_eq!(parts_of(1_000_000, 1), [0..1_000_000]);
+    }
+
+    /// `min_level` leaves the rows below out of the columns (their bad
+    /// cells still listed) and says which rows are in, in every part.
+    /// GAD-2 with the default policy: 3 + 2 = 5 is monitor, 0 + 0 none,
+    /// `x` + 1 incomplete: monitor (cannot rule out).
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one part is one range
+    fn min_level_keeps_the_rows_at_or_above_it() {
+        use Cell::*;
+        let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
+        let headers: Vec<String> = ["gad2_1", "gad2_2"].map(String::from).into();
+        let one = vec![Int(3), Int(0), Text("x"), Int(0)];
+        let two = vec![Int(2), Int(0), Int(1), Int(0)];
+        let columns: Arc<dyn TypedColumns> = Arc::new(Cols(vec![one, two]));
+        let opts = BatchOptions {
+            min_level: Some("monitor".into()),
+            ..BatchOptions::default()
+        };
+        for parts in [vec![0..4], vec![0..1, 1..4]] {
+            let got = score_parts(
+                &setup,
+                &opts,
+                "memory",
+                headers.clone(),
+                Arc::clone(&columns),
+                &parts,
+            )
+            .unwrap();
+            assert_eq!(got.kept, Some(vec![0, 2]), "{parts:?}");
+            assert_eq!(got.values[0], Values::RowNumber(vec![2, 4]));
+            assert_eq!(got.bad_cells.len(), 1);
+            assert_eq!(got.rows, 4);
+        }
+        let opts = BatchOptions {
+            min_level: Some("nope".into()),
+            ..BatchOptions::default()
+        };
+        let e = score_typed(&setup, &opts, "memory", headers, columns).unwrap_err();
+        assert!(e.to_string().starts_with("unknown level `nope`"), "{e}");
     }
 }

@@ -474,6 +474,9 @@ impl<'s> Rows<'s> {
                 if parallel::splits(&table, opts.threads) {
                     // read and scored in parts on `opts.threads` threads, in `run`
                     (mode, Feed::Parts(read))
+                } else if let Some(part) = table.take_typed() {
+                    // a binding's typed columns: no text between them and the answers
+                    (mode, Feed::One(batch::typed_stream(read, part)))
                 } else {
                     let derive = move |rec: &mut ByteRecord, info, row: &mut Read| {
                         read.read(rec, info, row);

@@ -142,6 +142,25 @@ pub enum Tri {
     Unknown,
 }
 
+/// `any` is decided by the first part that is true, `all` by the first that
+/// is false (the rest are not evaluated); otherwise an unknown part leaves
+/// it unknown. Shared by the conditions as written and as compiled.
+pub fn combine(parts: impl Iterator<Item = Tri>, decisive: Tri) -> Tri {
+    let mut unknown = false;
+    for t in parts {
+        match t {
+            t if t == decisive => return decisive,
+            Tri::Unknown => unknown = true,
+            _ => {}
+        }
+    }
+    match (unknown, decisive) {
+        (true, _) => Tri::Unknown,
+        (false, Tri::True) => Tri::False,
+        (false, _) => Tri::True,
+    }
+}
+
 /// What a name holds for one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Val {
@@ -619,19 +638,7 @@ impl<R> Cond<R> {
         get: &impl Fn(&R) -> Val,
         missing: &mut Vec<&'a str>,
     ) -> Tri {
-        let mut unknown = false;
-        for p in parts {
-            match p.eval(get, missing) {
-                t if t == decisive => return decisive,
-                Tri::Unknown => unknown = true,
-                _ => {}
-            }
-        }
-        match (unknown, decisive) {
-            (true, _) => Tri::Unknown,
-            (false, Tri::True) => Tri::False,
-            (false, _) => Tri::True,
-        }
+        combine(parts.iter().map(|p| p.eval(get, missing)), decisive)
     }
 
     /// Every comparison with its YAML path (`rules[0].when.any[1]`), the

@@ -1283,22 +1283,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = workbook(dir.path(), &[("Plain", PLAIN)]);
         let want = calamine_cells(&path, "Plain");
-        let file = File::open(&path).unwrap();
-        let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
-        let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
-        let index = book.part(&zip, "Plain").unwrap();
-        let part = zip.by_index(index).unwrap();
-        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
-        let (mut got, mut count) = (Vec::new(), 0);
-        let end = cells.run(&mut count, &mut |r, c, t| {
-            got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
-            Ok(true)
-        });
         // read whole, with nothing left to calamine
-        assert!(
-            matches!(end, Ok(Ok(super::super::sheet_xml::Stop::End))),
-            "left to calamine after {got:?}"
-        );
+        let (got, count) = lean_cells_whole(&path, "Plain");
         assert_eq!(got, want);
         assert_eq!(count as usize, want.len());
         // a few by hand, so the reference is not only calamine
@@ -1312,6 +1298,26 @@ mod tests {
             ["true", "false", "Hi there"]
         );
         assert_eq!([text(0, 12), text(0, 19)], ["7", "漢字"]);
+    }
+
+    /// The cells the lean reader reads from a sheet, asserting it read the
+    /// whole sheet with nothing left to calamine.
+    fn lean_cells_whole(path: &Path, sheet: &str) -> (Vec<(u32, u32, String)>, u64) {
+        let file = File::open(path).unwrap();
+        let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
+        let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
+        let part = zip.by_index(book.part(&zip, sheet).unwrap()).unwrap();
+        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
+        let (mut got, mut count) = (Vec::new(), 0);
+        let end = cells.run(&mut count, &mut |r, c, t| {
+            got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
+            Ok(true)
+        });
+        assert!(
+            matches!(end, Ok(Ok(super::super::sheet_xml::Stop::End))),
+            "left to calamine after {got:?}"
+        );
+        (got, count)
     }
 
     /// Cells in the forms the one-pass reader (`quick_cell`) takes, and
@@ -1333,20 +1339,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = workbook(dir.path(), &[("Quick", QUICK)]);
         let want = calamine_cells(&path, "Quick");
-        let file = File::open(&path).unwrap();
-        let mut zip = zip::ZipArchive::new(BufReader::new(file)).unwrap();
-        let book = super::super::sheet_xml::Book::read(&mut zip).unwrap();
-        let part = zip.by_index(book.part(&zip, "Quick").unwrap()).unwrap();
-        let mut cells = super::super::sheet_xml::Cells::new(&book, part).unwrap();
-        let (mut got, mut count) = (Vec::new(), 0);
-        let end = cells.run(&mut count, &mut |r, c, t| {
-            got.push((r, c, String::from_utf8(t.to_vec()).unwrap()));
-            Ok(true)
-        });
-        assert!(
-            matches!(end, Ok(Ok(super::super::sheet_xml::Stop::End))),
-            "left to calamine after {got:?}"
-        );
+        let (got, _) = lean_cells_whole(&path, "Quick");
         assert_eq!(got, want);
         // by hand: a shared string whichever order `s` and `t` come in, a
         // missing style as plain, the last row of a sheet

@@ -252,22 +252,8 @@ impl Node {
     }
 }
 
-/// `Cond::combine`: `any` is decided by one true part, `all` by one false
-/// part; otherwise an unknown part leaves it unknown.
 fn combine(parts: &[Node], decisive: Tri, answers: &[Answer], results: &[ScaleResult]) -> Tri {
-    let mut unknown = false;
-    for p in parts {
-        match p.eval(answers, results) {
-            t if t == decisive => return decisive,
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    match (unknown, decisive) {
-        (true, _) => Tri::Unknown,
-        (false, Tri::True) => Tri::False,
-        (false, _) => Tri::True,
-    }
+    crate::condition::combine(parts.iter().map(|p| p.eval(answers, results)), decisive)
 }
 
 #[cfg(test)]

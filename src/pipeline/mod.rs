@@ -577,18 +577,8 @@ impl<'s> Rows<'s> {
         };
         let mut last = 0;
         loop {
-            let (rec, info, read) = match stream.next_row() {
-                Ok(Some(next)) => next,
-                Ok(None) => break,
-                // rows were scored: they stand, and the caller says how far it got
-                Err(e) if counts.rows > 0 => {
-                    counts.stopped = Some(Stopped {
-                        after_row: last,
-                        error: format!("{e:#}"),
-                    });
-                    break;
-                }
-                Err(e) => return Err(e),
+            let Some((rec, info, read)) = counts.next_or_stop(stream.next_row(), last)? else {
+                break;
             };
             counts.rows += 1;
             let number = row_number(table, rec, info, counts.rows);

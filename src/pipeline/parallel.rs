@@ -7,7 +7,7 @@
 use csv::ByteRecord;
 
 use super::scorer::{incomplete, score_into};
-use super::{row_number, Feed, Read, Row, RowSink, Rows, Scores, Stopped};
+use super::{row_number, Feed, Read, Row, RowSink, Rows, Scores};
 use crate::io::input::Table;
 use crate::io::record::RecordInfo;
 use crate::io::split;
@@ -80,17 +80,8 @@ impl<'s> Rows<'s> {
             stream.share_position(std::sync::Arc::clone(position));
             let mut last = 0;
             loop {
-                let (rec, info, row) = match stream.next_row() {
-                    Ok(Some(next)) => next,
-                    Ok(None) => break,
-                    Err(e) if counts.rows > 0 => {
-                        counts.stopped = Some(Stopped {
-                            after_row: last,
-                            error: format!("{e:#}"),
-                        });
-                        break;
-                    }
-                    Err(e) => return Err(e),
+                let Some((rec, info, row)) = counts.next_or_stop(stream.next_row(), last)? else {
+                    break;
                 };
                 counts.rows += 1;
                 let number = row_number(table, rec, info, counts.rows);

@@ -54,6 +54,27 @@ pub struct Stopped {
 }
 
 impl Counts {
+    /// The next row of a read; a read error after rows were scored ends
+    /// the read instead: those rows stand, and `stopped` says how far it
+    /// got (`last`, the last row scored). An error before any row is the
+    /// run's error.
+    pub fn next_or_stop<T>(
+        &mut self,
+        next: anyhow::Result<Option<T>>,
+        last: u64,
+    ) -> anyhow::Result<Option<T>> {
+        match next {
+            Err(e) if self.rows > 0 => {
+                self.stopped = Some(Stopped {
+                    after_row: last,
+                    error: format!("{e:#}"),
+                });
+                Ok(None)
+            }
+            next => next,
+        }
+    }
+
     /// Every problem reported: each makes the exit code at least 1.
     pub fn problems(&self) -> u64 {
         self.bad_cells

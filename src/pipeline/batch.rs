@@ -242,7 +242,10 @@ impl<'s> Batch<'s> {
     ) -> anyhow::Result<(Self, Input, Source)> {
         crate::messages::set(opts.lang);
         let Some((battery, _)) = &setup.scoring else {
-            anyhow::bail!("no instrument given: a batch is scored from raw answers")
+            anyhow::bail!(crate::messages::tr!(
+                "no instrument given: a batch is scored from raw answers",
+                "未指定量表：批量评分需要原始作答"
+            ))
         };
         let source = input.source(setup)?;
         let id = match &opts.id_column {

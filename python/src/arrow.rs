@@ -20,7 +20,7 @@ use arrow_array::{
 };
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
-use csv::ByteRecord;
+use psyscreen::io::fields::Record;
 use psyscreen::pipeline::batch::{AnswerBlock, FillRecords, ItemColumn, TypedColumns, Values};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -109,12 +109,12 @@ pub struct Records {
     /// A block of rows converted; `block[next..]` not yet taken. Each
     /// taken record is swapped with the reader's, whose buffers go back
     /// with the block to be written again: no allocation per row.
-    block: Vec<ByteRecord>,
+    block: Vec<Record>,
     next: usize,
     /// Blocks converted, in order.
-    full: Receiver<Vec<ByteRecord>>,
+    full: Receiver<Vec<Record>>,
     /// Blocks taken, back to the converting thread.
-    empty: SyncSender<Vec<ByteRecord>>,
+    empty: SyncSender<Vec<Record>>,
 }
 
 /// Blocks converted ahead (each `BLOCK` rows).
@@ -146,8 +146,8 @@ impl Records {
             row: 0,
             text: String::new(),
         };
-        let (full_tx, full) = sync_channel::<Vec<ByteRecord>>(AHEAD);
-        let (empty, empty_rx) = sync_channel::<Vec<ByteRecord>>(AHEAD + 2);
+        let (full_tx, full) = sync_channel::<Vec<Record>>(AHEAD);
+        let (empty, empty_rx) = sync_channel::<Vec<Record>>(AHEAD + 2);
         for _ in 0..AHEAD {
             let _ = empty.send(Vec::new());
         }
@@ -206,7 +206,7 @@ fn cells(c: &ArrayRef, f: &Field) -> PyResult<Cells> {
 const BLOCK: usize = 256;
 
 impl FillRecords for Records {
-    fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+    fn fill(&mut self, rec: &mut Record) -> bool {
         if self.next == self.block.len() {
             let Ok(block) = self.full.recv() else {
                 return false; // the converting thread is done
@@ -231,7 +231,7 @@ impl FillRecords for Records {
 
 impl Converter {
     /// The next block of rows into `block`; `false` at the end.
-    fn convert(&mut self, block: &mut Vec<ByteRecord>) -> bool {
+    fn convert(&mut self, block: &mut Vec<Record>) -> bool {
         let rows = loop {
             let Some((rows, _)) = self.batches.get(self.batch) else {
                 return false;
@@ -247,8 +247,8 @@ impl Converter {
         self.row += n;
         // the records sent back hold the reader's old rows: cleared,
         // their buffers kept
-        block.resize_with(n, ByteRecord::new);
-        block.iter_mut().for_each(ByteRecord::clear);
+        block.resize_with(n, Record::new);
+        block.iter_mut().for_each(Record::clear);
         for c in columns {
             for (k, rec) in block.iter_mut().enumerate() {
                 push_cell(c, first + k, rec, &mut self.text);
@@ -263,7 +263,7 @@ impl Converter {
 /// a gap float). The hot path of reading a frame: one answer digit is one
 /// byte, written without formatting.
 #[inline]
-fn push_cell(c: &Cells, i: usize, rec: &mut ByteRecord, text: &mut String) {
+fn push_cell(c: &Cells, i: usize, rec: &mut Record, text: &mut String) {
     use std::fmt::Write as _;
     match c {
         Cells::Utf8(a) if a.is_valid(i) => rec.push_field(a.value(i).as_bytes()),

@@ -138,7 +138,7 @@ impl AnswerReader {
     pub fn read_record(
         &self,
         plan: &ColumnPlan,
-        rec: &csv::ByteRecord,
+        rec: &crate::io::fields::Record,
         answers: &mut [Answer],
         bad: &mut Vec<BadCell>,
     ) {

@@ -8,8 +8,9 @@
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use super::csvread::Reader as CsvReader;
+use super::fields::Record;
 use anyhow::{anyhow, bail, Context as _};
-use csv::ByteRecord;
 use encoding_rs::Encoding;
 
 use super::cells::BadCell;
@@ -54,7 +55,7 @@ pub struct Table {
 /// Rows read ahead, and the error that stopped the read-ahead, if any.
 #[derive(Default)]
 struct ReadAhead {
-    rows: std::collections::VecDeque<(ByteRecord, RecordInfo)>,
+    rows: std::collections::VecDeque<(Record, RecordInfo)>,
     error: Option<anyhow::Error>,
 }
 
@@ -98,7 +99,7 @@ pub struct TypedPart {
 pub trait FillRecords: Send {
     /// Write the next row into `rec` (replacing what it held); `false`
     /// at the end.
-    fn fill(&mut self, rec: &mut ByteRecord) -> bool;
+    fn fill(&mut self, rec: &mut Record) -> bool;
     /// Rows not yet filled (a lower bound), to size the result columns.
     fn rows_left(&self) -> usize;
 }
@@ -106,8 +107,8 @@ pub trait FillRecords: Send {
 /// Owned records as `FillRecords` (`Table::from_records`).
 struct Owned<I>(I);
 
-impl<I: Iterator<Item = ByteRecord> + Send> FillRecords for Owned<I> {
-    fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+impl<I: Iterator<Item = Record> + Send> FillRecords for Owned<I> {
+    fn fill(&mut self, rec: &mut Record) -> bool {
         self.0.next().map(|r| *rec = r).is_some()
     }
 
@@ -118,10 +119,10 @@ impl<I: Iterator<Item = ByteRecord> + Send> FillRecords for Owned<I> {
 
 /// The CSV reader and what it needs to tell where each record sits.
 struct CsvRows {
-    reader: csv::Reader<Tail<Box<dyn Read + Send>>>,
+    reader: CsvReader<Tail<Box<dyn Read + Send>>>,
     /// The next record, read one ahead so that the last one is known as
     /// the last (the end of the file decides whether its quote closed).
-    ahead: ByteRecord,
+    ahead: Record,
     state: Ahead,
     /// Where the `ahead` record starts.
     ahead_start: csv::Position,
@@ -258,7 +259,7 @@ impl CsvRows {
     }
 
     /// The next record into `rec`, with where it sits; `None` at the end.
-    fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<Option<RecordInfo>> {
+    fn read(&mut self, rec: &mut Record) -> anyhow::Result<Option<RecordInfo>> {
         if let Some((rows, first)) = &mut self.recovered {
             if let Some(mut info) = rows.next(rec) {
                 if let Some(quote) = first.take() {
@@ -353,7 +354,7 @@ impl CsvRows {
     }
 
     #[inline]
-    fn undecodable(&mut self, rec: &ByteRecord) -> bool {
+    fn undecodable(&mut self, rec: &Record) -> bool {
         self.decoding
             .record_undecodable(rec, &self.replacement, &mut self.mixed)
     }
@@ -456,23 +457,22 @@ impl Table {
             Some(c) => bail!("--delimiter must be one ASCII character, not `{c}`"),
             None => detect_delimiter(&peek),
         };
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(spec.header.is_none())
-            .buffer_capacity(PEEK)
-            .from_reader(Tail {
+        let mut rdr = CsvReader::new(
+            delimiter,
+            PEEK,
+            Tail {
                 inner: reader,
                 last: Vec::with_capacity(TAIL),
                 total: 0,
                 record_start: 0,
                 ended: false,
-            });
+            },
+        );
         let mut raw_headers = match spec.header {
             // a headerless chunk: its names were given, nothing to read
-            Some(names) => ByteRecord::from(names.to_vec()),
+            Some(names) => Record::from(names.to_vec()),
             None => match rdr.byte_headers() {
-                Ok(h) => h.clone(),
+                Ok(h) => h,
                 Err(e) if is_too_long(&e) => bail!(
                     "reading the header of {name}: {}",
                     too_long_message(1, 1, rdr.get_ref())
@@ -561,7 +561,7 @@ impl Table {
             size,
             rows: Rows::Csv(Box::new(CsvRows {
                 reader: rdr,
-                ahead: ByteRecord::new(),
+                ahead: Record::new(),
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
                 delimiter,
@@ -597,15 +597,13 @@ impl Table {
     }
 
     /// The rows read ahead: drop the first `n` (a platform's header rows).
-    pub(super) fn ahead_rows(
-        &mut self,
-    ) -> &mut std::collections::VecDeque<(ByteRecord, RecordInfo)> {
+    pub(super) fn ahead_rows(&mut self) -> &mut std::collections::VecDeque<(Record, RecordInfo)> {
         &mut self.ahead.rows
     }
 
     /// The answer rows read ahead, with their numbers as a spreadsheet
     /// shows them (the code-book check's sample).
-    pub fn sample(&self) -> impl Iterator<Item = (&ByteRecord, u64)> + Clone {
+    pub fn sample(&self) -> impl Iterator<Item = (&Record, u64)> + Clone {
         self.ahead.rows.iter().enumerate().map(|(i, (rec, info))| {
             let row = if info.row > 0 {
                 info.row
@@ -618,7 +616,7 @@ impl Table {
 
     /// Read the next row into `rec`, with where it sits in the file and
     /// whether it decodes; `None` at the end.
-    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<Option<RecordInfo>> {
+    pub fn read(&mut self, rec: &mut Record) -> anyhow::Result<Option<RecordInfo>> {
         if let Some((r, info)) = self.ahead.rows.pop_front() {
             *rec = r;
             return Ok(Some(info));
@@ -653,7 +651,7 @@ impl Table {
     /// The number of the row `rec`, the `count`th read, as a spreadsheet
     /// shows it (the header is row 1): in a workbook the sheet's own row,
     /// since empty rows are skipped, not counted.
-    pub fn row_number(&self, rec: &ByteRecord, count: u64) -> u64 {
+    pub fn row_number(&self, rec: &Record, count: u64) -> u64 {
         match rec.position() {
             Some(at) if self.encoding == "xlsx" => at.line(),
             _ => count + 1,
@@ -702,18 +700,17 @@ impl Table {
                 enc.name(),
             ),
         };
-        let reader = csv::ReaderBuilder::new()
-            .delimiter(src.delimiter)
-            .flexible(true)
-            .has_headers(false)
-            .buffer_capacity(PEEK)
-            .from_reader(Tail {
+        let reader = CsvReader::new(
+            src.delimiter,
+            PEEK,
+            Tail {
                 inner: bytes,
                 last: Vec::with_capacity(TAIL),
                 total: 0,
                 record_start: 0,
                 ended: false,
-            });
+            },
+        );
         Ok(Table {
             name: name.to_string(),
             headers: Vec::new(),
@@ -725,7 +722,7 @@ impl Table {
             ahead: ReadAhead::default(),
             rows: Rows::Csv(Box::new(CsvRows {
                 reader,
-                ahead: ByteRecord::new(),
+                ahead: Record::new(),
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
                 delimiter: src.delimiter,
@@ -750,7 +747,7 @@ impl Table {
     pub fn from_records(
         name: impl Into<String>,
         headers: Vec<String>,
-        records: impl IntoIterator<Item = ByteRecord, IntoIter: Send + 'static>,
+        records: impl IntoIterator<Item = Record, IntoIter: Send + 'static>,
     ) -> Table {
         Table::from_filler(name, headers, Box::new(Owned(records.into_iter())))
     }
@@ -827,7 +824,7 @@ const IN_FLIGHT: usize = 4;
 
 /// One parsed row, where it sits, and what the reading thread derived
 /// from it.
-pub type Slot<T> = (ByteRecord, RecordInfo, T);
+pub type Slot<T> = (Record, RecordInfo, T);
 
 impl Table {
     /// Read rows into `rows`, each `derive`d as it is read, until it is full,
@@ -835,7 +832,7 @@ impl Table {
     pub(super) fn fill<T>(
         &mut self,
         rows: &mut [Slot<T>],
-        derive: &mut impl FnMut(&mut ByteRecord, RecordInfo, &mut T),
+        derive: &mut impl FnMut(&mut Record, RecordInfo, &mut T),
     ) -> (usize, Option<anyhow::Error>) {
         for (len, (rec, info, derived)) in rows.iter_mut().enumerate() {
             match self.read(rec) {
@@ -878,7 +875,7 @@ impl Table {
     pub fn stream_with<T, F>(&mut self, mut derive: F) -> RowStream<T>
     where
         T: Default + Send + 'static,
-        F: FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send + 'static,
+        F: FnMut(&mut Record, RecordInfo, &mut T) + Send + 'static,
     {
         let mut table = Table {
             name: self.name.clone(),
@@ -950,7 +947,7 @@ impl<T: Default + Send + 'static> RowStream<T> {
 }
 
 /// What the reading thread derives from each row (`Table::stream_with`).
-type Derive<T> = dyn FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send;
+type Derive<T> = dyn FnMut(&mut Record, RecordInfo, &mut T) + Send;
 
 /// Where a stream's batches come from.
 enum Feed<T> {
@@ -977,7 +974,7 @@ impl Table {
     pub fn stream_inline<T, F>(&mut self, derive: F) -> RowStream<T>
     where
         T: Default + Send + 'static,
-        F: FnMut(&mut ByteRecord, RecordInfo, &mut T) + Send + 'static,
+        F: FnMut(&mut Record, RecordInfo, &mut T) + Send + 'static,
     {
         let table = Table {
             name: self.name.clone(),
@@ -1018,7 +1015,7 @@ impl<T> RowStream<T> {
     }
 
     /// `next_row` for `Feed::Inline`.
-    fn next_inline(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
+    fn next_inline(&mut self) -> anyhow::Result<Option<(&mut Record, RecordInfo, &mut T)>> {
         let Feed::Inline { table, derive, row } = &mut self.feed else {
             unreachable!("checked by next_row")
         };
@@ -1050,7 +1047,7 @@ impl<T> RowStream<T> {
 
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut ByteRecord, RecordInfo, &mut T)>> {
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut Record, RecordInfo, &mut T)>> {
         if matches!(self.feed, Feed::Inline { .. }) {
             return self.next_inline();
         }
@@ -1322,7 +1319,7 @@ mod tests {
             header: None,
         })
         .unwrap();
-        let mut rec = ByteRecord::new();
+        let mut rec = Record::new();
         let mut got = Vec::new();
         while let Some(info) = table.read(&mut rec).unwrap() {
             got.push((rec.iter().map(<[u8]>::to_vec).collect(), info));

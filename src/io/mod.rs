@@ -3,6 +3,8 @@
 
 pub mod cells;
 pub mod columns;
+pub mod csvread;
+pub mod fields;
 pub mod gbk;
 pub mod input;
 pub mod manifest;

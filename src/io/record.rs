@@ -4,7 +4,7 @@
 //! cells do not decode. The reader finds these cheaply for every record;
 //! the messages are made here, only for the rare record that needs one.
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 use encoding_rs::Encoding;
 
 use crate::io::cells::BadCell;
@@ -56,7 +56,7 @@ pub enum Decoding {
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
 impl Decoding {
-    /// Does any cell of `bytes` (one record's cells, `ByteRecord::as_slice`)
+    /// Does any cell of `bytes` (one record's cells, `Record::as_slice`)
     /// fail to decode? The hot path: one validation pass over the record.
     #[inline]
     pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
@@ -76,7 +76,7 @@ impl Decoding {
     #[inline]
     pub fn record_undecodable(
         self,
-        rec: &ByteRecord,
+        rec: &Record,
         replacement: &memchr::memmem::Finder<'_>,
         mixed: &mut MixedCells,
     ) -> bool {
@@ -160,7 +160,7 @@ pub struct MixedCells {
 impl MixedCells {
     const KEPT: usize = 4096;
 
-    fn record(&mut self, enc: &'static Encoding, rec: &ByteRecord) -> bool {
+    fn record(&mut self, enc: &'static Encoding, rec: &Record) -> bool {
         let mut chinese = false;
         for cell in rec.iter().filter(|c| !c.is_ascii()) {
             let (usual, cjk) = match self.memo.get(cell) {
@@ -208,7 +208,7 @@ fn usual_char(c: char) -> bool {
 /// stray quotes. It is read without quoting, so nothing is taken in again.
 /// Rows are handed out one at a time (`Reread::next`): memory stays the
 /// record's text, and each line is scanned a bounded number of times.
-pub fn reread_lines(rec: &ByteRecord, line: u64, delimiter: u8, headers: usize) -> Option<Reread> {
+pub fn reread_lines(rec: &Record, line: u64, delimiter: u8, headers: usize) -> Option<Reread> {
     // with two columns, a cell whose lines each hold one delimiter would
     // pass for rows: too weak a sign to split a record on
     if headers < 3 {
@@ -231,7 +231,7 @@ pub fn reread_lines(rec: &ByteRecord, line: u64, delimiter: u8, headers: usize) 
     };
     // first pass: are these lines rows? (nothing kept)
     let mut check = builder().from_reader(text.as_slice());
-    let mut row = ByteRecord::new();
+    let mut row = csv::ByteRecord::new();
     let mut rows = 0u64;
     while check.read_byte_record(&mut row).ok()? {
         if row.len() != headers {
@@ -244,6 +244,7 @@ pub fn reread_lines(rec: &ByteRecord, line: u64, delimiter: u8, headers: usize) 
     }
     Some(Reread {
         reader: builder().from_reader(std::io::Cursor::new(text)),
+        raw: csv::ByteRecord::new(),
         line,
         rows,
         scanned: 0,
@@ -254,6 +255,7 @@ pub fn reread_lines(rec: &ByteRecord, line: u64, delimiter: u8, headers: usize) 
 /// The rows of `reread_lines`, read one at a time.
 pub struct Reread {
     reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    raw: csv::ByteRecord,
     /// The physical line the text starts on.
     line: u64,
     /// How many rows the text holds.
@@ -268,10 +270,11 @@ pub struct Reread {
 impl Reread {
     /// The next row into `row`, with the line it is on; `None` after the
     /// last.
-    pub fn next(&mut self, row: &mut ByteRecord) -> Option<RecordInfo> {
-        if !self.reader.read_byte_record(row).ok()? {
+    pub fn next(&mut self, row: &mut Record) -> Option<RecordInfo> {
+        if !self.reader.read_byte_record(&mut self.raw).ok()? {
             return None;
         }
+        *row = Record::from(&self.raw);
         let text = self.reader.get_ref().get_ref();
         // lines before this row in the text (the `csv` crate's own count
         // stops short of a CRLF's `\n`)
@@ -303,13 +306,13 @@ pub fn replacement_finder() -> memchr::memmem::Finder<'static> {
 /// answer reader already reported (an answer: invalid, so missing) gets the
 /// decoding message instead of its own. Cold: only for records flagged
 /// `undecodable`.
-pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec<BadCell>) {
+pub fn undecodable_cells(rec: &mut Record, decoding: Decoding, bad: &mut Vec<BadCell>) {
     if let Decoding::Transcoded(enc) = decoding {
         if mixes_utf8(enc, rec.as_slice()) {
             mixed_cells(rec, enc, bad);
         }
     }
-    let mut fixed = ByteRecord::with_capacity(rec.as_slice().len(), rec.len());
+    let mut fixed = Record::with_capacity(rec.as_slice().len(), rec.len());
     let mut changed = false;
     for (c, cell) in rec.iter().enumerate() {
         if !decoding.cell_undecodable(cell) {
@@ -339,7 +342,7 @@ pub fn undecodable_cells(rec: &mut ByteRecord, decoding: Decoding, bad: &mut Vec
 /// file read as `enc`: read as `enc` it is garbled, so it is never taken
 /// silently; an answer is counted as missing (the answer reader already
 /// found it invalid), any other cell is kept as read.
-fn mixed_cells(rec: &ByteRecord, enc: &'static Encoding, bad: &mut Vec<BadCell>) {
+fn mixed_cells(rec: &Record, enc: &'static Encoding, bad: &mut Vec<BadCell>) {
     for (c, cell) in rec.iter().enumerate() {
         let Some(utf8) = utf8_reading(enc, cell) else {
             continue;
@@ -361,7 +364,7 @@ fn mixed_cells(rec: &ByteRecord, enc: &'static Encoding, bad: &mut Vec<BadCell>)
 /// lines: where it starts and ends, in which column, and how many lines it
 /// took in. Rows are numbered as a spreadsheet shows them (one row per
 /// record), lines as a text editor does.
-pub fn span_message(row: u64, info: &RecordInfo, rec: &ByteRecord, headers: &[String]) -> String {
+pub fn span_message(row: u64, info: &RecordInfo, rec: &Record, headers: &[String]) -> String {
     let column = column_name(info.column, headers);
     // line numbers, when the reader could count them (not with lone CRs)
     let known = info.line > 0;
@@ -487,7 +490,7 @@ fn column_name(c: usize, headers: &[String]) -> String {
 /// The cell where the quote of a record that runs over lines opens: an
 /// open quote takes in everything after it, so with `unclosed` it is the
 /// last cell; otherwise the first with a line break.
-pub fn quote_column(rec: &ByteRecord, unclosed: bool) -> usize {
+pub fn quote_column(rec: &Record, unclosed: bool) -> usize {
     if unclosed {
         return rec.len().saturating_sub(1);
     }
@@ -567,7 +570,7 @@ mod tests {
     #[test]
     fn lines_taken_in_are_re_read_only_when_they_are_rows() {
         // `S5,1,"2` … closed by `S7"`: the record the csv crate makes
-        let rec = ByteRecord::from(vec!["S5", "1", "2\nS6,0,0\r\nS7", "3,3"]);
+        let rec = Record::from(vec!["S5", "1", "2\nS6,0,0\r\nS7", "3,3"]);
         let got = all_rows(reread_lines(&rec, 6, b',', 3).unwrap());
         let want: Vec<(Vec<Vec<u8>>, u64)> = vec![
             (vec![b"S5".to_vec(), b"1".to_vec(), b"2".to_vec()], 6),
@@ -576,9 +579,9 @@ mod tests {
         ];
         assert_eq!(got, want);
         // a comment with a line break: its lines are no rows
-        let rec = ByteRecord::from(vec!["a", "1", "line one\nline two"]);
+        let rec = Record::from(vec!["a", "1", "line one\nline two"]);
         assert!(reread_lines(&rec, 2, b',', 3).is_none());
-        let rec = ByteRecord::from(vec!["a,1\nb", "2"]);
+        let rec = Record::from(vec!["a,1\nb", "2"]);
         assert!(
             reread_lines(&rec, 2, b',', 2).is_none(),
             "two columns: never"
@@ -586,7 +589,7 @@ mod tests {
     }
 
     fn all_rows(mut reread: Reread) -> Vec<(Vec<Vec<u8>>, u64)> {
-        let mut row = ByteRecord::new();
+        let mut row = Record::new();
         let mut got = Vec::new();
         while let Some(info) = reread.next(&mut row) {
             got.push((row.iter().map(<[u8]>::to_vec).collect(), info.line));
@@ -602,7 +605,7 @@ mod tests {
     fn re_read_lines_are_numbered_in_one_pass() {
         for nl in ["\n", "\r\n"] {
             let lines: Vec<String> = (0..1000).map(|i| format!("S{i},{i},0")).collect();
-            let rec = ByteRecord::from(vec![lines.join(nl)]);
+            let rec = Record::from(vec![lines.join(nl)]);
             let got = all_rows(reread_lines(&rec, 3, b',', 3).unwrap());
             assert_eq!(got.len(), 1000);
             for (i, (cells, line)) in got.iter().enumerate() {
@@ -617,18 +620,18 @@ mod tests {
     /// changes nothing, so the record stays.
     #[test]
     fn a_single_line_is_re_read_only_when_its_fields_change() {
-        let rec = ByteRecord::from(vec!["S2", "0", "0,3\n"]);
+        let rec = Record::from(vec!["S2", "0", "0,3\n"]);
         let got = all_rows(reread_lines(&rec, 4, b',', 4).unwrap());
         let want = vec![b"S2".to_vec(), b"0".to_vec(), b"0".to_vec(), b"3".to_vec()];
         assert_eq!(got, vec![(want, 4)]);
-        let rec = ByteRecord::from(vec!["S2", "0", "0", "3"]);
+        let rec = Record::from(vec!["S2", "0", "0", "3"]);
         assert!(reread_lines(&rec, 4, b',', 4).is_none());
     }
 
     #[test]
     fn undecodable_cells_are_reported_and_replaced() {
         let (gbk, _, _) = encoding_rs::GBK.encode("学生");
-        let mut rec = ByteRecord::new();
+        let mut rec = Record::new();
         rec.push_field(b"ok");
         rec.push_field(&[b"S", &gbk[..]].concat());
         rec.push_field(b"\xff");
@@ -656,7 +659,7 @@ mod tests {
         let finder = replacement_finder();
         // 李四 in UTF-8, read as GB18030
         let (garbled, _, _) = encoding_rs::GB18030.decode("李四".as_bytes());
-        let mut rec = ByteRecord::from(vec![garbled.as_ref(), "0", "3"]);
+        let mut rec = Record::from(vec![garbled.as_ref(), "0", "3"]);
         assert!(d.any_undecodable(rec.as_slice(), &finder));
         let mut bad = Vec::new();
         undecodable_cells(&mut rec, d, &mut bad);
@@ -696,7 +699,7 @@ mod tests {
         let d = Decoding::Transcoded(encoding_rs::GB18030);
         assert!(!d.any_undecodable("学生，".as_bytes(), &finder));
         assert!(d.any_undecodable("学\u{FFFD}".as_bytes(), &finder));
-        let mut rec = ByteRecord::from(vec!["a", "学\u{FFFD}"]);
+        let mut rec = Record::from(vec!["a", "学\u{FFFD}"]);
         let mut bad = Vec::new();
         undecodable_cells(&mut rec, d, &mut bad);
         assert_eq!(bad[0].column, 1);

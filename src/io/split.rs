@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use super::input::{Batch, RowStream, Slot, Table, BATCH};
 use super::record::RecordInfo;
@@ -194,7 +194,7 @@ pub fn stream<'scope, T, F>(
 ) -> Option<RowStream<T>>
 where
     T: Default + Send + 'scope,
-    F: Fn(&mut ByteRecord, RecordInfo, &mut T) + Sync,
+    F: Fn(&mut Record, RecordInfo, &mut T) + Sync,
 {
     let src = Arc::new(table.split_source()?);
     if threads < 2 || src.size < MIN_SIZE {
@@ -248,7 +248,7 @@ where
 
 /// Read one part into batches sent on `tx`; a read error ends the part
 /// (and, when the consumer reaches it, the stream).
-fn read_part<T: Default, F: Fn(&mut ByteRecord, RecordInfo, &mut T)>(
+fn read_part<T: Default, F: Fn(&mut Record, RecordInfo, &mut T)>(
     src: &Source,
     name: &str,
     part: &Part,

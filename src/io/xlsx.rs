@@ -28,9 +28,9 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
+use crate::io::fields::Record;
 use anyhow::{anyhow, bail, Context as _};
 use calamine::{Data, DataRef, Reader as _};
-use csv::ByteRecord;
 
 use crate::messages::tr;
 use crate::printable::printable_line;
@@ -83,12 +83,12 @@ pub struct Sheet {
 /// thread ends with an empty batch, so a thread that died (a panic in the
 /// parser) is an error, never a sheet that seems to end early.
 pub struct SheetRows {
-    batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
-    current: std::vec::IntoIter<ByteRecord>,
+    batches: Option<Receiver<anyhow::Result<Vec<Record>>>>,
+    current: std::vec::IntoIter<Record>,
     /// The records given back by `read`, sent back to the sheet's thread
     /// to be filled again (no allocation per row on either side).
-    spent: Vec<ByteRecord>,
-    back: Option<SyncSender<Vec<ByteRecord>>>,
+    spent: Vec<Record>,
+    back: Option<SyncSender<Vec<Record>>>,
 }
 
 impl SheetRows {
@@ -98,8 +98,8 @@ impl SheetRows {
     }
 
     fn new(
-        batches: Option<Receiver<anyhow::Result<Vec<ByteRecord>>>>,
-        back: Option<SyncSender<Vec<ByteRecord>>>,
+        batches: Option<Receiver<anyhow::Result<Vec<Record>>>>,
+        back: Option<SyncSender<Vec<Record>>>,
     ) -> SheetRows {
         SheetRows {
             batches,
@@ -110,7 +110,7 @@ impl SheetRows {
     }
 
     /// The next row into `rec`; false at the end.
-    pub fn read(&mut self, rec: &mut ByteRecord) -> anyhow::Result<bool> {
+    pub fn read(&mut self, rec: &mut Record) -> anyhow::Result<bool> {
         loop {
             if let Some(mut row) = self.current.next() {
                 std::mem::swap(rec, &mut row);
@@ -208,7 +208,7 @@ pub fn open(path: &Path, name: &str, sheet: Option<&str>) -> anyhow::Result<Shee
     };
     let wanted = printable_line(&wanted);
     let mut rows = SheetRows::new(Some(rx), back);
-    let mut header = ByteRecord::new();
+    let mut header = Record::new();
     if !rows.read(&mut header)? {
         bail!(crate::messages::tr!(
             "sheet `{wanted}` of {name} is empty: expected a header row and answers",
@@ -252,8 +252,8 @@ struct Lean<'a> {
 fn stream_xlsx(
     wb: &mut calamine::Xlsx<BufReader<File>>,
     lean: Lean<'_>,
-    tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
-    spares: Receiver<Vec<ByteRecord>>,
+    tx: &SyncSender<anyhow::Result<Vec<Record>>>,
+    spares: Receiver<Vec<Record>>,
 ) -> anyhow::Result<()> {
     let (wanted, name) = (lean.wanted, lean.name);
     let shown = printable_line(wanted);
@@ -383,7 +383,7 @@ fn stream_range(
     range: &calamine::Range<Data>,
     wanted: &str,
     name: &str,
-    tx: &SyncSender<anyhow::Result<Vec<ByteRecord>>>,
+    tx: &SyncSender<anyhow::Result<Vec<Record>>>,
 ) -> anyhow::Result<()> {
     let (top, left) = range.start().unwrap_or_default();
     let wanted = printable_line(wanted);
@@ -446,26 +446,22 @@ struct Assembler<'a> {
     /// The sheet's name as messages show it.
     sheet: &'a str,
     name: &'a str,
-    tx: &'a SyncSender<anyhow::Result<Vec<ByteRecord>>>,
-    batch: Vec<ByteRecord>,
+    tx: &'a SyncSender<anyhow::Result<Vec<Record>>>,
+    batch: Vec<Record>,
     /// The header's width, once the header is read.
     width: Option<usize>,
     /// The row being built, its fields (only up to the last that holds
     /// something: cells come left to right) and the last cell seen.
     row: Option<u32>,
-    fields: ByteRecord,
+    fields: Record,
     last: Option<(u32, u32)>,
     /// Records the reader is done with, to be filled again.
-    spares: Option<Receiver<Vec<ByteRecord>>>,
-    spare: Vec<ByteRecord>,
+    spares: Option<Receiver<Vec<Record>>>,
+    spare: Vec<Record>,
 }
 
 impl<'a> Assembler<'a> {
-    fn new(
-        sheet: &'a str,
-        name: &'a str,
-        tx: &'a SyncSender<anyhow::Result<Vec<ByteRecord>>>,
-    ) -> Self {
+    fn new(sheet: &'a str, name: &'a str, tx: &'a SyncSender<anyhow::Result<Vec<Record>>>) -> Self {
         Assembler {
             sheet,
             name,
@@ -473,7 +469,7 @@ impl<'a> Assembler<'a> {
             batch: Vec::with_capacity(BATCH),
             width: None,
             row: None,
-            fields: ByteRecord::new(),
+            fields: Record::new(),
             last: None,
             spares: None,
             spare: Vec::new(),
@@ -482,7 +478,7 @@ impl<'a> Assembler<'a> {
 
     /// An empty record for the next row: one the reader is done with if
     /// there is one.
-    fn fresh(&mut self) -> ByteRecord {
+    fn fresh(&mut self) -> Record {
         if self.spare.is_empty() {
             if let Some(more) = self.spares.as_ref().and_then(|s| s.try_recv().ok()) {
                 self.spare = more;
@@ -493,7 +489,7 @@ impl<'a> Assembler<'a> {
                 rec.clear();
                 rec
             }
-            None => ByteRecord::with_capacity(self.fields.as_slice().len(), self.fields.len()),
+            None => Record::with_capacity(self.fields.as_slice().len(), self.fields.len()),
         }
     }
 
@@ -1156,7 +1152,7 @@ mod tests {
     #[test]
     fn a_sheet_that_stops_without_its_end_is_an_error() {
         let (tx, rx) = sync_channel(4);
-        let mut rec = ByteRecord::from(vec!["a"]);
+        let mut rec = Record::from(vec!["a"]);
         tx.send(Ok(vec![rec.clone()])).unwrap();
         drop(tx);
         let mut rows = SheetRows::new(Some(rx), None);
@@ -1253,7 +1249,7 @@ mod tests {
         let got = open(path, "w.xlsx", Some(sheet)).unwrap();
         let mut rows = got.rows;
         let mut out = vec![got.headers];
-        let mut rec = ByteRecord::new();
+        let mut rec = Record::new();
         while rows.read(&mut rec).unwrap() {
             out.push(
                 rec.iter()

@@ -17,7 +17,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use crate::instrument::Lang;
 pub use crate::io::input::FillRecords;
@@ -106,7 +106,7 @@ pub fn score_batch(
     opts: &BatchOptions,
     name: &str,
     headers: Vec<String>,
-    records: impl IntoIterator<Item = ByteRecord, IntoIter: Send + 'static>,
+    records: impl IntoIterator<Item = Record, IntoIter: Send + 'static>,
 ) -> anyhow::Result<ScoredBatch> {
     let records = records.into_iter();
     // the columns grow to this many rows without being moved
@@ -371,7 +371,7 @@ pub(super) fn typed_stream(read: ReadAnswers, part: TypedPart) -> RowStream<Read
     let items: Vec<ItemColumn> = (read.plan.items.iter().enumerate())
         .filter_map(|(item, c)| c.map(|(column, _)| ItemColumn { item, column }))
         .collect();
-    let empty = ByteRecord::from(vec![""; read.fields]);
+    let empty = Record::from(vec![""; read.fields]);
     let mut next = part.rows.start;
     let mut bad = Vec::new();
     RowStream::from_blocks(move |slots: &mut [Slot<Read>]| {
@@ -531,8 +531,8 @@ impl RowSink for Collect<'_> {
 mod tests {
     use super::*;
 
-    fn rec(cells: &[&str]) -> ByteRecord {
-        ByteRecord::from(cells.to_vec())
+    fn rec(cells: &[&str]) -> Record {
+        Record::from(cells.to_vec())
     }
 
     /// GAD-2 (items 0–3 each, total = sum): `a` 3+2 = 5 ≥ 3, band
@@ -609,7 +609,7 @@ mod tests {
     fn filled_records_score_as_owned_ones() {
         struct Filler(std::vec::IntoIter<[&'static str; 3]>);
         impl FillRecords for Filler {
-            fn fill(&mut self, rec: &mut ByteRecord) -> bool {
+            fn fill(&mut self, rec: &mut Record) -> bool {
                 let Some(row) = self.0.next() else {
                     return false;
                 };
@@ -625,7 +625,7 @@ mod tests {
         let setup = Setup::load(&["gad2".to_string()], None, None).unwrap();
         let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
         let opts = BatchOptions::default();
-        let owned: Vec<ByteRecord> = rows.iter().map(|r| rec(r)).collect();
+        let owned: Vec<Record> = rows.iter().map(|r| rec(r)).collect();
         let expected = score_batch(&setup, &opts, "memory", headers.clone(), owned).unwrap();
         let filled = Box::new(Filler(rows.into_iter()));
         let got = score_filled(&setup, &opts, "memory", headers, filled).unwrap();
@@ -735,8 +735,8 @@ mod tests {
             Text(t) => t.to_string(),
             Null => String::new(),
         };
-        let records: Vec<ByteRecord> = (0..10)
-            .map(|r| ByteRecord::from(vec![text(&class[r]), text(&one[r]), text(&two[r])]))
+        let records: Vec<Record> = (0..10)
+            .map(|r| Record::from(vec![text(&class[r]), text(&one[r]), text(&two[r])]))
             .collect();
         let opts = BatchOptions {
             keep: vec!["class".into()],

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use crate::instrument::normalize_label;
 use crate::io::columns::{ColumnPlan, MapFile};
@@ -249,7 +249,7 @@ fn cross_check(
         ));
     }
     if let (Some(i), Some(j)) = (input.default_id(), labels.default_id()) {
-        let id = |r: &ByteRecord, c: usize| {
+        let id = |r: &Record, c: usize| {
             String::from_utf8_lossy(r.get(c).unwrap_or_default())
                 .trim()
                 .to_string()
@@ -264,7 +264,7 @@ fn cross_check(
             }
         }
     }
-    let rows: Vec<(&ByteRecord, &ByteRecord)> = ours
+    let rows: Vec<(&Record, &Record)> = ours
         .iter()
         .zip(&theirs)
         .map(|((x, _), (y, _))| (*x, *y))

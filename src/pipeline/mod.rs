@@ -29,8 +29,8 @@ pub mod write;
 
 use std::path::Path;
 
+use crate::io::fields::Record;
 use anyhow::Context as _;
-use csv::ByteRecord;
 
 use crate::instrument::{self, BuiltinNames};
 use crate::io::cells::{AnswerReader, BadCell};
@@ -289,7 +289,7 @@ pub struct Row<'r> {
     /// As a spreadsheet shows it: the header is row 1.
     pub number: u64,
     /// The cells (bytes that do not decode replaced by U+FFFD).
-    pub record: &'r ByteRecord,
+    pub record: &'r Record,
     pub level: Level,
     pub scores: Scores<'r>,
 }
@@ -349,7 +349,7 @@ struct ReadAnswers {
 
 impl ReadAnswers {
     #[inline]
-    fn read(&self, rec: &mut ByteRecord, info: RecordInfo, row: &mut Read) {
+    fn read(&self, rec: &mut Record, info: RecordInfo, row: &mut Read) {
         if row.answers.len() != self.n_items {
             row.answers = vec![Answer::Missing; self.n_items];
         }
@@ -378,7 +378,7 @@ impl ReadAnswers {
     /// long as no cell is invalid (false: one is, and nothing is said
     /// about it here).
     #[inline]
-    fn read_fields(&self, rec: &ByteRecord, answers: &mut [Answer]) -> bool {
+    fn read_fields(&self, rec: &Record, answers: &mut [Answer]) -> bool {
         let mut valid = true;
         for (g, (&c, slot)) in self.columns.iter().zip(answers.iter_mut()).enumerate() {
             // an absent column (u32::MAX) or field is missing
@@ -478,7 +478,7 @@ impl<'s> Rows<'s> {
                     // a binding's typed columns: no text between them and the answers
                     (mode, Feed::One(batch::typed_stream(read, part)))
                 } else {
-                    let derive = move |rec: &mut ByteRecord, info, row: &mut Read| {
+                    let derive = move |rec: &mut Record, info, row: &mut Read| {
                         read.read(rec, info, row);
                     };
                     let stream = if opts.threads == 1 {
@@ -651,7 +651,7 @@ fn cells_can_shift(table: &Table) -> bool {
 fn misaligned_scored(
     policy: &Policy,
     cols: &ScoredColumns,
-    (rec, fields): (&ByteRecord, usize),
+    (rec, fields): (&Record, usize),
     facts: &mut Vec<ScaleFact>,
     bad: &mut Vec<BadCell>,
 ) -> Level {
@@ -667,7 +667,7 @@ fn misaligned_scored(
 
 /// As a spreadsheet shows it: the header is row 1.
 #[inline]
-fn row_number(table: &Table, rec: &ByteRecord, info: RecordInfo, count: u64) -> u64 {
+fn row_number(table: &Table, rec: &Record, info: RecordInfo, count: u64) -> u64 {
     if info.row > 0 {
         info.row
     } else {
@@ -680,7 +680,7 @@ fn row_number(table: &Table, rec: &ByteRecord, info: RecordInfo, count: u64) -> 
 fn read_scored(
     policy: &Policy,
     cols: &mut ScoredColumns,
-    rec: &ByteRecord,
+    rec: &Record,
     row: u64,
     facts: &mut Vec<ScaleFact>,
     bad: &mut Vec<BadCell>,
@@ -717,9 +717,9 @@ mod tests {
         let setup = setup();
         let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
         let records = vec![
-            ByteRecord::from(vec!["a", "3", "2"]),
-            ByteRecord::from(vec!["b", "x", ""]),
-            ByteRecord::from(vec!["c", "0", "0"]),
+            Record::from(vec!["a", "3", "2"]),
+            Record::from(vec!["b", "x", ""]),
+            Record::from(vec!["c", "0", "0"]),
         ];
         let input = Input::from_table(Table::from_records("memory", headers, records));
         let source = input.source(&setup).unwrap();
@@ -755,7 +755,7 @@ mod tests {
     fn a_misaligned_row_uses_none_of_its_answers() {
         let setup = setup();
         let headers: Vec<String> = ["id", "gad2_1", "gad2_2"].map(String::from).into();
-        let records = vec![ByteRecord::from(vec!["Smith", " John", "0", "0"])];
+        let records = vec![Record::from(vec!["Smith", " John", "0", "0"])];
         let input = Input::from_table(Table::from_records("memory", headers, records));
         let source = input.source(&setup).unwrap();
         let mut rows = Rows::start(input, &setup, source, Options::default());
@@ -784,9 +784,7 @@ mod tests {
     fn a_sink_can_stop_early() {
         let setup = setup();
         let headers: Vec<String> = ["gad2_1", "gad2_2"].map(String::from).into();
-        let records: Vec<ByteRecord> = (0..1000)
-            .map(|_| ByteRecord::from(vec!["1", "1"]))
-            .collect();
+        let records: Vec<Record> = (0..1000).map(|_| Record::from(vec!["1", "1"])).collect();
         let input = Input::from_table(Table::from_records("memory", headers, records));
         let source = input.source(&setup).unwrap();
         let mut rows = Rows::start(input, &setup, source, Options::default());

@@ -4,7 +4,7 @@
 //! rows to the sink in input order, as `Rows::run` does for one reading
 //! thread. The output, messages and counts are the same either way.
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use super::scorer::{incomplete, score_into};
 use super::{row_number, Feed, Read, Row, RowSink, Rows, Scores};
@@ -58,7 +58,7 @@ impl<'s> Rows<'s> {
         let (battery, bound) = setup.scoring.as_ref().expect("parts read raw answers");
         let keep_as_read = as_read.is_some();
         let n_scales = battery.n_scales();
-        let derive = |rec: &mut ByteRecord, info: RecordInfo, row: &mut ScoredRow<'s>| {
+        let derive = |rec: &mut Record, info: RecordInfo, row: &mut ScoredRow<'s>| {
             read.read(rec, info, &mut row.read);
             if keep_as_read {
                 row.as_read.clone_from(&row.read.answers);

@@ -3,7 +3,7 @@
 //! and summed up at the end. A problem never drops a row: the row is still
 //! scored, with the cell as missing.
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use crate::exit::Exit;
 use crate::io::cells::BadCell;
@@ -132,7 +132,7 @@ impl Counts {
         &mut self,
         row: u64,
         info: &RecordInfo,
-        rec: &ByteRecord,
+        rec: &Record,
         (headers, shifts): (&[String], bool),
     ) {
         if info.breaks > 0 || info.unclosed || rec.len() != headers.len() {
@@ -146,7 +146,7 @@ impl Counts {
         &mut self,
         row: u64,
         info: &RecordInfo,
-        rec: &ByteRecord,
+        rec: &Record,
         (headers, shifts): (&[String], bool),
     ) {
         if info.breaks > 0 || info.unclosed {

@@ -3,7 +3,7 @@
 //! source of rows, for `summary` and `report` without `-i`. Pure: the
 //! pipeline reads the records and reports the problems found here.
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use crate::instrument::{self, Scale};
 use crate::io::cells::BadCell;
@@ -159,7 +159,7 @@ impl ScoredColumns {
     /// (they count as incomplete), the level's index as the result.
     pub fn read(
         &mut self,
-        rec: &ByteRecord,
+        rec: &Record,
         level_of: impl Fn(&str) -> Option<usize>,
         facts: &mut Vec<ScaleFact>,
         bad: &mut Vec<BadCell>,
@@ -226,7 +226,7 @@ impl ScoredColumns {
     }
 
     /// The reasons cell of a record, if the file has one.
-    pub fn reasons<'r>(&self, rec: &'r ByteRecord) -> &'r [u8] {
+    pub fn reasons<'r>(&self, rec: &'r Record) -> &'r [u8] {
         self.reasons.and_then(|c| rec.get(c)).unwrap_or_default()
     }
 }
@@ -240,7 +240,7 @@ impl ScoredColumns {
 fn check_values(
     info: &ScaleInfo,
     limits: &Limits,
-    (col, rec): (&ScoredScale, &ByteRecord),
+    (col, rec): (&ScoredScale, &Record),
     (x, total, band): (f64, &mut Option<f64>, &mut Option<usize>),
     bad: &mut Vec<BadCell>,
 ) {
@@ -354,7 +354,7 @@ mod tests {
             ("2.0", "negative", None),
             ("6", "positive", None),
         ] {
-            let rec = ByteRecord::from(vec![total, band, "none"]);
+            let rec = Record::from(vec![total, band, "none"]);
             c.read(&rec, level_of, &mut facts, &mut bad).unwrap();
             let got = bad.first().map(|b| b.render(2, &h));
             match problem {
@@ -370,7 +370,7 @@ mod tests {
             }
         }
         // a band the scale does not have: reported once, not twice
-        let rec = ByteRecord::from(vec!["1", "nope", "none"]);
+        let rec = Record::from(vec!["1", "nope", "none"]);
         c.read(&rec, level_of, &mut facts, &mut bad).unwrap();
         assert_eq!(bad.len(), 1);
     }
@@ -387,7 +387,7 @@ mod tests {
         assert_eq!(c.scales.len(), 2);
         let level_of = |s: &str| ["none", "monitor"].iter().position(|l| *l == s);
         let (mut facts, mut bad) = (Vec::new(), Vec::new());
-        let rec = ByteRecord::from(vec!["a", "4", "positive", "2.5", "high", "monitor", "why"]);
+        let rec = Record::from(vec!["a", "4", "positive", "2.5", "high", "monitor", "why"]);
         assert_eq!(c.read(&rec, level_of, &mut facts, &mut bad), Ok(1));
         assert_eq!(facts[0].band, Some(1));
         assert_eq!(
@@ -399,7 +399,7 @@ mod tests {
         );
         assert_eq!(c.scales[1].bands[0].id, "high", "learned");
         assert_eq!(c.reasons(&rec), b"why");
-        let rec = ByteRecord::from(vec!["b", "x", "nope", "", "incomplete", "none", ""]);
+        let rec = Record::from(vec!["b", "x", "nope", "", "incomplete", "none", ""]);
         assert_eq!(c.read(&rec, level_of, &mut facts, &mut bad), Ok(0));
         assert_eq!(
             facts[0],
@@ -414,7 +414,7 @@ mod tests {
             bad[1].render(3, &h),
             "row 3, column gad2_band: 'nope' is not a band of gad2 (expected negative, positive or incomplete); counted as incomplete"
         );
-        let rec = ByteRecord::from(vec!["c", "1", "negative", "", "", "orange", ""]);
+        let rec = Record::from(vec!["c", "1", "negative", "", "", "orange", ""]);
         assert_eq!(
             c.read(&rec, level_of, &mut facts, &mut bad),
             Err(UnknownLevel("orange".into()))

@@ -603,8 +603,8 @@ mod tests {
             assert_eq!(line, format!("x{t}").into_bytes());
         }
     }
+    use crate::io::fields::Record;
     use crate::pipeline::{Input, Options, Rows, Setup};
-    use csv::ByteRecord;
 
     /// Write rows of answers (with missing and invalid ones, a formula-like
     /// and a quoted id) through the writer, with or without the rows
@@ -616,7 +616,7 @@ mod tests {
         headers.extend((1..=9).map(|i| format!("phq9_{i}")));
         headers.extend((1..=7).map(|i| format!("gad7_{i}")));
         let cells = ["0", "1", "2", "3", "", "x"];
-        let records: Vec<ByteRecord> = (0..400usize)
+        let records: Vec<Record> = (0..400usize)
             .map(|r| {
                 let id = match r % 5 {
                     0 => "=cmd".to_string(),
@@ -626,7 +626,7 @@ mod tests {
                 };
                 let mut row = vec![id, format!("C{}", r % 3)];
                 row.extend((0..16).map(|i| cells[(r * 7 + i * (r % 11)) % 6].to_string()));
-                ByteRecord::from(row)
+                Record::from(row)
             })
             .collect();
         let input = Input::from_table(Table::from_records("memory", headers.clone(), records));

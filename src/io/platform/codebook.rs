@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 use super::{Layout, Platform};
 use crate::instrument::{normalize_label, typed_number, Instrument, Lang, ResponseSet};
@@ -36,7 +36,7 @@ pub fn check<'r>(
     layout: &Layout,
     plan: &ColumnPlan,
     battery: &Battery,
-    sample: impl Iterator<Item = (&'r ByteRecord, u64)> + Clone,
+    sample: impl Iterator<Item = (&'r Record, u64)> + Clone,
     one_based: bool,
     mapped: &[String],
 ) -> Vec<Finding> {
@@ -140,7 +140,7 @@ fn judge(layout: &Layout, inst: &Instrument, set: &ResponseSet, seen: &Seen) -> 
 pub fn cross_check(
     battery: &Battery,
     (codes, labels): (&ColumnPlan, &ColumnPlan),
-    rows: &[(&ByteRecord, &ByteRecord)],
+    rows: &[(&Record, &Record)],
     one_based: bool,
 ) -> (Vec<Finding>, Vec<String>) {
     let reader = AnswerReader::new(battery, &[], false);
@@ -353,10 +353,10 @@ mod tests {
         let headers: Vec<String> = ["id", "phq2_1", "phq2_2"].map(String::from).into();
         let plan =
             crate::io::columns::plan("t", &headers, &[], &battery, &Default::default()).unwrap();
-        let recs: Vec<(ByteRecord, u64)> = rows
+        let recs: Vec<(Record, u64)> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| (ByteRecord::from(r.to_vec()), i as u64 + 2))
+            .map(|(i, r)| (Record::from(r.to_vec()), i as u64 + 2))
             .collect();
         check(
             l,
@@ -406,12 +406,9 @@ mod tests {
         let headers: Vec<String> = ["id", "phq2_1", "phq2_2"].map(String::from).into();
         let plan =
             crate::io::columns::plan("t", &headers, &[], &battery, &Default::default()).unwrap();
-        let c: Vec<ByteRecord> = codes.iter().map(|r| ByteRecord::from(r.to_vec())).collect();
-        let l: Vec<ByteRecord> = labels
-            .iter()
-            .map(|r| ByteRecord::from(r.to_vec()))
-            .collect();
-        let rows: Vec<(&ByteRecord, &ByteRecord)> = c.iter().zip(&l).collect();
+        let c: Vec<Record> = codes.iter().map(|r| Record::from(r.to_vec())).collect();
+        let l: Vec<Record> = labels.iter().map(|r| Record::from(r.to_vec())).collect();
+        let rows: Vec<(&Record, &Record)> = c.iter().zip(&l).collect();
         let (f, proven) = cross_check(&battery, (&plan, &plan), &rows, one_based);
         (f.into_iter().map(|f| f.message).collect(), proven)
     }

@@ -20,7 +20,7 @@ mod wjx;
 
 use std::collections::VecDeque;
 
-use csv::ByteRecord;
+use crate::io::fields::Record;
 
 pub use crate::cli::Platform;
 
@@ -187,11 +187,11 @@ pub fn adapt(table: &mut Table, from: Option<Platform>) -> anyhow::Result<()> {
 /// Read up to `SAMPLE` rows after the header of `read` into a queue, for
 /// detection and the code-book check; a read error is kept for its turn.
 pub fn peek(
-    mut read: impl FnMut(&mut ByteRecord) -> anyhow::Result<Option<RecordInfo>>,
-) -> (VecDeque<(ByteRecord, RecordInfo)>, Option<anyhow::Error>) {
+    mut read: impl FnMut(&mut Record) -> anyhow::Result<Option<RecordInfo>>,
+) -> (VecDeque<(Record, RecordInfo)>, Option<anyhow::Error>) {
     let mut rows = VecDeque::new();
     while rows.len() < SAMPLE {
-        let mut rec = ByteRecord::new();
+        let mut rec = Record::new();
         match read(&mut rec) {
             Ok(Some(info)) => rows.push_back((rec, info)),
             Ok(None) => break,
@@ -202,7 +202,7 @@ pub fn peek(
 }
 
 /// The first rows as text, for the detectors.
-pub fn look(rows: &VecDeque<(ByteRecord, RecordInfo)>) -> Vec<Vec<String>> {
+pub fn look(rows: &VecDeque<(Record, RecordInfo)>) -> Vec<Vec<String>> {
     rows.iter()
         .take(LOOK)
         .map(|(r, _)| {

@@ -128,36 +128,46 @@ impl<R: Read> Decoder<R> {
             }
         };
         room(&mut out, j, src.len());
-        let mut i = 0;
-        while let Some(&b) = src.get(i) {
+        // what is left of `src` (slice patterns instead of indexes: no
+        // bounds check per byte)
+        let mut rest = src;
+        while let [b, ..] = *rest {
             if b < 0x80 {
                 // ASCII, 8 bytes at a time, then the rest one by one
-                while let Some(eight) = src.get(i..i + 8) {
-                    let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-                    if word & 0x8080_8080_8080_8080 != 0 {
+                while let Some((eight, tail)) = rest.split_first_chunk::<8>() {
+                    if u64::from_le_bytes(*eight) & 0x8080_8080_8080_8080 != 0 {
                         break;
                     }
                     out[j..j + 8].copy_from_slice(eight);
-                    i += 8;
                     j += 8;
+                    rest = tail;
                 }
-                while let Some(&a) = src.get(i).filter(|a| a.is_ascii()) {
+                while let [a, ref tail @ ..] = *rest {
+                    if !a.is_ascii() {
+                        break;
+                    }
                     out[j] = a;
-                    i += 1;
                     j += 1;
+                    rest = tail;
                 }
                 continue;
             }
-            // a two-byte character: one table lookup
-            if let (Some(lead), Some(&t)) = (b.checked_sub(0x81), src.get(i + 1)) {
-                let v = pairs[usize::from(lead) << 8 | usize::from(t)];
-                if v != 0 {
-                    out[j..j + 4].copy_from_slice(&v.to_le_bytes());
-                    j += (v >> 24) as usize;
-                    i += 2;
-                    continue;
+            // two-byte characters, one table lookup each (labels are runs
+            // of them)
+            let before = rest.len();
+            while let [lead @ 0x81..=0xFE, t, ref tail @ ..] = *rest {
+                let v = pairs[usize::from(lead - 0x81) << 8 | usize::from(t)];
+                if v == 0 {
+                    break;
                 }
+                out[j..j + 4].copy_from_slice(&v.to_le_bytes());
+                j += (v >> 24) as usize;
+                rest = tail;
             }
+            if rest.len() < before {
+                continue;
+            }
+            let i = src.len() - rest.len();
             // the slow way, through the next byte that ends characters
             let end = match src[i + 1..].iter().position(|&c| ends_characters(c)) {
                 Some(k) => i + 1 + k + 1,
@@ -171,11 +181,11 @@ impl<R: Read> Decoder<R> {
             room(&mut out, j + piece.len(), src.len() - end);
             out[j..j + piece.len()].copy_from_slice(piece.as_bytes());
             j += piece.len();
-            i = end;
+            rest = &src[end..];
         }
         self.out = out;
         self.out_len = j;
-        self.start += i;
+        self.start += src.len() - rest.len();
     }
 }
 

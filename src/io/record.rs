@@ -154,7 +154,28 @@ fn mixes_utf8(enc: &'static Encoding, decoded: &[u8]) -> bool {
 #[derive(Default)]
 pub struct MixedCells {
     /// cell → (its bytes read as UTF-8 are usual text, and hold Chinese)
-    memo: std::collections::HashMap<Vec<u8>, (bool, bool)>,
+    memo:
+        std::collections::HashMap<Vec<u8>, (bool, bool), std::hash::BuildHasherDefault<CellHasher>>,
+}
+
+/// A cell hashed whole by xxh3: SipHash cost more than the re-reading it
+/// saves, on a label export's every row. (The memo holds at most
+/// `MixedCells::KEPT` cells, so crafted collisions cannot make it slow.)
+#[derive(Default)]
+struct CellHasher(u64);
+
+impl std::hash::Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 ^= n as u64;
+    }
 }
 
 impl MixedCells {

@@ -50,6 +50,13 @@ impl Record {
         self.data.get(start..end)
     }
 
+    /// Where cell `i` lies in `as_slice()`, if the record has it.
+    #[inline]
+    pub fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        let &(start, end) = self.bounds.get(i)?;
+        Some(start..end)
+    }
+
     pub fn iter(&self) -> Cells<'_> {
         Cells {
             record: self,
@@ -102,13 +109,12 @@ impl Record {
 
     /// The bytes of all cells, in order, with whatever lies between them
     /// (a delimiter, or nothing): for looking through a whole record at
-    /// once (does it hold a line break, is it all valid UTF-8).
+    /// once (does it hold a line break, is it all valid UTF-8). The first
+    /// cell starts at 0 (cells are only ever added after the last).
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
-        match (self.bounds.first(), self.bounds.last()) {
-            (Some(&(start, _)), Some(&(_, end))) => &self.data[start..end],
-            _ => &[],
-        }
+        let end = self.bounds.last().map_or(0, |&(_, end)| end);
+        &self.data[..end]
     }
 
     pub fn position(&self) -> Option<&Position> {
@@ -254,6 +260,11 @@ mod tests {
             let pushed: Record = by_hand.iter().copied().collect();
             prop_assert_eq!(&rec, &pushed);
             prop_assert_eq!(pushed.as_slice(), by_hand.concat());
+            for (i, cell) in by_hand.iter().enumerate() {
+                prop_assert_eq!(&rec.as_slice()[rec.range(i).unwrap()], *cell);
+                prop_assert_eq!(&pushed.as_slice()[pushed.range(i).unwrap()], *cell);
+            }
+            prop_assert_eq!(rec.range(by_hand.len()), None);
             prop_assert_eq!(rec.iter().rev().collect::<Vec<_>>(),
                 by_hand.iter().rev().copied().collect::<Vec<_>>());
         }

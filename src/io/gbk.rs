@@ -155,6 +155,19 @@ impl<R: Read> Decoder<R> {
             // two-byte characters, one table lookup each (labels are runs
             // of them)
             let before = rest.len();
+            // two at a time while both are valid pairs, then one
+            while let [l1 @ 0x81..=0xFE, t1, l2 @ 0x81..=0xFE, t2, ref tail @ ..] = *rest {
+                let v1 = pairs[usize::from(l1 - 0x81) << 8 | usize::from(t1)];
+                let v2 = pairs[usize::from(l2 - 0x81) << 8 | usize::from(t2)];
+                if v1 == 0 || v2 == 0 {
+                    break;
+                }
+                out[j..j + 4].copy_from_slice(&v1.to_le_bytes());
+                j += (v1 >> 24) as usize;
+                out[j..j + 4].copy_from_slice(&v2.to_le_bytes());
+                j += (v2 >> 24) as usize;
+                rest = tail;
+            }
             while let [lead @ 0x81..=0xFE, t, ref tail @ ..] = *rest {
                 let v = pairs[usize::from(lead - 0x81) << 8 | usize::from(t)];
                 if v == 0 {

@@ -49,7 +49,7 @@ impl<R: Read> Reader<R> {
     pub fn new(delimiter: u8, capacity: usize, rdr: R) -> Reader<R> {
         Reader {
             rdr: BufReader::with_capacity(capacity, rdr),
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            core: core_reader(delimiter),
             pos: Position::new(),
             delimiter,
             fast: false,
@@ -158,6 +158,33 @@ impl<R: Read> Reader<R> {
             .set_byte(byte)
             .set_line(self.core.line())
             .set_record(record);
+    }
+}
+
+/// A `csv_core` reader for `delimiter`, as if new. Building one works out
+/// its state machine (a quarter of a million instructions), and a file read
+/// in parts opens a reader per part: each thread keeps the last one it let
+/// go (`Reader`'s drop) and resets it. (Not a clone of a built one:
+/// csv_core's `Clone` leaves most of the state machine out.)
+fn core_reader(delimiter: u8) -> csv_core::Reader {
+    KEPT.with_borrow_mut(|kept| match kept.take() {
+        Some((d, mut core)) if d == delimiter => {
+            core.reset();
+            core
+        }
+        _ => csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+    })
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<(u8, csv_core::Reader)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl<R> Drop for Reader<R> {
+    fn drop(&mut self) {
+        let core = std::mem::take(&mut self.core);
+        let _ = KEPT.try_with(|kept| kept.replace(Some((self.delimiter, core))));
     }
 }
 

@@ -183,9 +183,12 @@ impl AnswerReader {
     ) -> bool {
         let mut valid = true;
         let mut longer = false;
+        // the cells' bytes once, each cell by its range: `get` loaded the
+        // record's buffers again for every cell
+        let bytes = rec.as_slice();
         for ((&c, one_byte), slot) in columns.iter().zip(&self.one_byte).zip(answers.iter_mut()) {
             // an absent column (u32::MAX) or field is missing
-            let a = match rec.get(c as usize) {
+            let a = match rec.range(c as usize).and_then(|r| bytes.get(r)) {
                 Some(&[b]) => one_byte[usize::from(b)],
                 Some([]) | None => Answer::Missing,
                 Some(_) => {

@@ -40,6 +40,8 @@ pub struct Battery {
 struct FlatScale {
     /// Per item: (global index, sign, base), as `Scale::terms`.
     terms: Box<[(usize, i32, i32)]>,
+    /// Every term is (1, 0): no item reversed, the answers summed as they are.
+    as_answered: bool,
     /// `Method::Mean`: 10^decimals; `Method::Sum`: none.
     mean_unit: Option<i64>,
     multiplier: i64,
@@ -61,6 +63,7 @@ impl FlatScale {
                 .zip(&scale.terms)
                 .map(|(&i, &(sign, base))| (items.start + i, sign, base))
                 .collect(),
+            as_answered: scale.terms.iter().all(|&t| t == (1, 0)),
             mean_unit: match scale.method {
                 Method::Sum => None,
                 Method::Mean => Some(10_i64.pow(u32::from(scale.decimals))),
@@ -80,11 +83,21 @@ impl FlatScale {
     #[inline]
     fn all_answered(&self, answers: &[Answer], out: &mut ScaleResult) -> bool {
         let mut sum: i64 = 0;
-        for &(i, sign, base) in &self.terms {
-            match answers.get(i) {
-                // as `score_scale` adds it
-                Some(&Answer::Value(v)) => sum += i64::from(base + sign * v),
-                _ => return false,
+        if self.as_answered {
+            for &(i, _, _) in &self.terms {
+                match answers.get(i) {
+                    // base + sign × v with (sign, base) = (1, 0)
+                    Some(&Answer::Value(v)) => sum += i64::from(v),
+                    _ => return false,
+                }
+            }
+        } else {
+            for &(i, sign, base) in &self.terms {
+                match answers.get(i) {
+                    // as `score_scale` adds it
+                    Some(&Answer::Value(v)) => sum += i64::from(base + sign * v),
+                    _ => return false,
+                }
             }
         }
         let Some(answered) = i64::try_from(self.terms.len()).ok().filter(|&n| n > 0) else {

@@ -181,7 +181,7 @@ impl AnswerReader {
         rec: &csv::ByteRecord,
         answers: &mut [Answer],
     ) -> bool {
-        let mut valid = true;
+        let mut invalid = false;
         let mut longer = false;
         // the cells' bytes once, each cell by its range: `get` loaded the
         // record's buffers again for every cell
@@ -196,13 +196,13 @@ impl AnswerReader {
                     Answer::Missing // read below
                 }
             };
-            valid &= a != Answer::Invalid;
+            invalid |= a == Answer::Invalid;
             *slot = a;
         }
         if longer {
-            valid &= self.read_longer(columns, rec, answers);
+            invalid |= !self.read_longer(columns, rec, answers);
         }
-        valid
+        !invalid
     }
 
     /// `read_columns`' second loop: the cells longer than one byte.

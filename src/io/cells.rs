@@ -209,8 +209,10 @@ impl AnswerReader {
     #[inline(never)]
     fn read_longer(&self, columns: &[u32], rec: &csv::ByteRecord, answers: &mut [Answer]) -> bool {
         let mut valid = true;
+        let bytes = rec.as_slice();
         for (g, (&c, slot)) in columns.iter().zip(answers.iter_mut()).enumerate() {
-            if let Some(cell) = rec.get(c as usize).filter(|cell| cell.len() > 1) {
+            let cell = rec.range(c as usize).and_then(|r| bytes.get(r));
+            if let Some(cell) = cell.filter(|cell| cell.len() > 1) {
                 let a = self.read(g, cell);
                 valid &= a != Answer::Invalid;
                 *slot = a;

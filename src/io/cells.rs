@@ -134,9 +134,19 @@ impl AnswerReader {
             labels,
             one_based,
         };
-        reader.one_byte = (0..reader.items.len())
-            .map(|g| std::array::from_fn(|b| reader.read(g, &[u8::try_from(b).unwrap_or(0)])))
-            .collect();
+        // items of one response set read a byte alike: one table per set
+        // (a table is 256 reads, most of them down the slow path)
+        let mut first_of_set: HashMap<usize, usize> = HashMap::new();
+        for g in 0..reader.items.len() {
+            let table = match first_of_set.get(&reader.items[g].labels) {
+                Some(&first) => reader.one_byte[first],
+                None => {
+                    first_of_set.insert(reader.items[g].labels, g);
+                    std::array::from_fn(|b| reader.read(g, &[u8::try_from(b).unwrap_or(0)]))
+                }
+            };
+            reader.one_byte.push(table);
+        }
         reader
     }
 

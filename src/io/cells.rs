@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::instrument::{normalize_label, typed_number, Lang, ResponseSet};
 use crate::io::columns::ColumnPlan;
+use crate::io::fields::Record;
 use crate::messages::tr;
 use crate::score::{Answer, Battery};
 
@@ -82,6 +83,10 @@ struct LabelSet {
 
 pub struct AnswerReader {
     items: Vec<ItemReader>,
+    /// Per item (battery order), what `read` gives for each one-byte cell,
+    /// by its byte: the table the loop over a row's cells reads
+    /// (`read_columns`). Made by `read` itself, so it can only agree.
+    one_byte: Vec<[Answer; 256]>,
     labels: Vec<LabelSet>,
     one_based: bool,
 }
@@ -124,11 +129,26 @@ impl AnswerReader {
                 });
             }
         }
-        AnswerReader {
+        let mut reader = AnswerReader {
+            one_byte: Vec::new(),
             items,
             labels,
             one_based,
+        };
+        // items of one response set read a byte alike: one table per set
+        // (a table is 256 reads, most of them down the slow path)
+        let mut first_of_set: HashMap<usize, usize> = HashMap::new();
+        for g in 0..reader.items.len() {
+            let table = match first_of_set.get(&reader.items[g].labels) {
+                Some(&first) => reader.one_byte[first],
+                None => {
+                    first_of_set.insert(reader.items[g].labels, g);
+                    std::array::from_fn(|b| reader.read(g, &[u8::try_from(b).unwrap_or(0)]))
+                }
+            };
+            reader.one_byte.push(table);
         }
+        reader
     }
 
     /// Read every item of one record into `answers` (battery order). An
@@ -138,7 +158,7 @@ impl AnswerReader {
     pub fn read_record(
         &self,
         plan: &ColumnPlan,
-        rec: &crate::io::fields::Record,
+        rec: &Record,
         answers: &mut [Answer],
         bad: &mut Vec<BadCell>,
     ) {
@@ -155,6 +175,56 @@ impl AnswerReader {
             }
             *slot = a;
         }
+    }
+
+    /// The cells of one record under `columns` (per item in battery order,
+    /// its column; `u32::MAX`: none) into `answers`: what `read_record`
+    /// reads, as long as no cell is invalid. False: one is (`answers` then
+    /// holds `Answer::Invalid` there, and nothing is said about it here).
+    /// The hot loop of a run: a one-byte cell is one look-up in its item's
+    /// table; longer cells are read by `read` in a second loop, so the
+    /// first calls nothing and keeps the record's bounds in registers
+    /// (with a call in it they were loaded again for every cell).
+    #[inline(never)]
+    pub fn read_columns(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
+        let mut invalid = false;
+        let mut longer = false;
+        // the cells' bytes once, each cell by its range: `get` loaded the
+        // record's buffers again for every cell
+        let bytes = rec.as_slice();
+        for ((&c, one_byte), slot) in columns.iter().zip(&self.one_byte).zip(answers.iter_mut()) {
+            // an absent column (u32::MAX) or field is missing
+            let a = match rec.range(c as usize).and_then(|r| bytes.get(r)) {
+                Some(&[b]) => one_byte[usize::from(b)],
+                Some([]) | None => Answer::Missing,
+                Some(_) => {
+                    longer = true;
+                    Answer::Missing // read below
+                }
+            };
+            invalid |= a == Answer::Invalid;
+            *slot = a;
+        }
+        if longer {
+            invalid |= !self.read_longer(columns, rec, answers);
+        }
+        !invalid
+    }
+
+    /// `read_columns`' second loop: the cells longer than one byte.
+    #[inline(never)]
+    fn read_longer(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
+        let mut valid = true;
+        let bytes = rec.as_slice();
+        for (g, (&c, slot)) in columns.iter().zip(answers.iter_mut()).enumerate() {
+            let cell = rec.range(c as usize).and_then(|r| bytes.get(r));
+            if let Some(cell) = cell.filter(|cell| cell.len() > 1) {
+                let a = self.read(g, cell);
+                valid &= a != Answer::Invalid;
+                *slot = a;
+            }
+        }
+        valid
     }
 
     /// What the reader expects for global item `g`, for error messages.
@@ -698,6 +768,141 @@ mod tests {
                     String::from_utf8_lossy(&cell)
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod read_columns_tests {
+    use super::*;
+    use crate::instrument::{builtin_ids, builtin_with};
+    use crate::io::columns::How;
+
+    fn battery() -> Battery {
+        Battery::new(
+            builtin_ids()
+                .iter()
+                .map(|id| builtin_with(id, false).unwrap().unwrap())
+                .collect(),
+        )
+    }
+
+    /// Every reader `read_columns` may meet: plain, `--one-based`, with
+    /// one-byte map labels (`A`, a space, a digit that a map relabels).
+    static READERS: std::sync::LazyLock<Vec<AnswerReader>> = std::sync::LazyLock::new(|| {
+        let b = battery();
+        let extra = [
+            ("A".to_owned(), 1),
+            ("x".to_owned(), 0),
+            ("7".to_owned(), 2),
+            ("-".to_owned(), 0),
+        ];
+        vec![
+            AnswerReader::new(&b, &[], false),
+            AnswerReader::new(&b, &[], true),
+            AnswerReader::new(&b, &extra, false),
+            AnswerReader::new(&b, &extra, true),
+        ]
+    });
+
+    /// The general path: `read_record` over the same columns, and whether
+    /// it found no invalid cell.
+    fn general(r: &AnswerReader, columns: &[u32], rec: &Record) -> (Vec<Answer>, bool) {
+        let plan = ColumnPlan {
+            items: columns
+                .iter()
+                .map(|&c| (c != u32::MAX).then_some((c as usize, How::Id)))
+                .collect(),
+        };
+        let mut answers = vec![Answer::NotAsked; columns.len()];
+        let mut bad = Vec::new();
+        r.read_record(&plan, rec, &mut answers, &mut bad);
+        (answers, bad.is_empty())
+    }
+
+    fn fast(r: &AnswerReader, columns: &[u32], rec: &Record) -> (Vec<Answer>, bool) {
+        let mut answers = vec![Answer::NotAsked; columns.len()];
+        let valid = r.read_columns(columns, rec, &mut answers);
+        (answers, valid)
+    }
+
+    /// Every one-byte cell (all 256 bytes), the empty cell and an absent
+    /// field, under every item of every built-in, in every reader: the
+    /// table gives what `read` gives.
+    #[test]
+    fn every_one_byte_cell_reads_as_read_reads_it() {
+        for r in READERS.iter() {
+            let n = r.items.len();
+            for b in 0..=255u8 {
+                // item g's cell in column g; the last item's column is absent
+                let mut columns: Vec<u32> = (0..n).map(|g| u32::try_from(g).unwrap()).collect();
+                columns[n - 1] = u32::MAX;
+                let mut rec = Record::new();
+                for _ in 0..n - 2 {
+                    rec.push_field(&[b]);
+                }
+                rec.push_field(b""); // item n-2: empty
+                for (g, &c) in columns.iter().enumerate().take(n - 2) {
+                    assert_eq!(c as usize, g);
+                    assert_eq!(
+                        r.one_byte[g][usize::from(b)],
+                        r.read(g, &[b]),
+                        "item {g}, byte {b}"
+                    );
+                }
+                assert_eq!(
+                    fast(r, &columns, &rec),
+                    general(r, &columns, &rec),
+                    "byte {b}"
+                );
+                // a record too short for any item: all missing
+                let short = Record::new();
+                assert_eq!(fast(r, &columns, &short), general(r, &columns, &short));
+            }
+        }
+    }
+
+    /// A cell from what real files hold: one byte, empty, blank, a longer
+    /// number, a label as printed or typed, bytes that are not UTF-8.
+    fn cell() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (0..=9u8).prop_map(|d| vec![b'0' + d]),
+            2 => proptest::num::u8::ANY.prop_map(|b| vec![b]),
+            1 => Just(Vec::new()),
+            1 => proptest::sample::select(vec![
+                " ", " 1", "2 ", "10", "-1", "2.0", "３", "A", "a.", "Several days", "几乎每天",
+                "完全不会", "Never", "yes", "no", "sometimes", "否", "是",
+            ])
+            .prop_map(|s| s.as_bytes().to_vec()),
+            1 => proptest::collection::vec(proptest::num::u8::ANY, 2..6),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any record, any columns (shared, absent, past the record's
+        /// end): `read_columns` reads what `read_record` reads, and is
+        /// valid exactly when `read_record` finds nothing invalid.
+        #[test]
+        fn read_columns_reads_what_read_record_reads(
+            which in 0..4usize,
+            cells in proptest::collection::vec(cell(), 0..40),
+            picks in proptest::collection::vec(0..48u32, 0..220),
+        ) {
+            let r = &READERS[which];
+            let mut rec = Record::new();
+            for c in &cells {
+                rec.push_field(c);
+            }
+            // per item a column: one of the record's, one past its end, or none
+            let columns: Vec<u32> = (0..r.items.len())
+                .map(|g| match picks.get(g) {
+                    Some(&p) if p < 44 => p,
+                    Some(_) => u32::MAX,
+                    None => u32::try_from(g % 45).unwrap(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(fast(r, &columns, &rec), general(r, &columns, &rec));
         }
     }
 }

@@ -61,13 +61,21 @@ struct Rows {
 /// An id as compared: without surrounding white space, as the
 /// pseudonymizer trims it (so two rows with one pseudonym are one id);
 /// an empty id is no one's, never a duplicate of another empty one.
+#[inline]
 fn id_key(cell: &[u8]) -> Option<&[u8]> {
     let key = crate::io::privacy::trim_id(cell);
     // an id with bytes that did not decode (shown as U+FFFD) cannot be
     // compared: two different ids may read the same, and setting one aside
     // could drop a person
-    let undecodable = !key.is_ascii() && memchr::memmem::find(key, "\u{FFFD}".as_bytes()).is_some();
+    let undecodable = !key.is_ascii() && has_replacement(key);
     (!key.is_empty() && !undecodable).then_some(key)
+}
+
+/// Whether `key` holds U+FFFD. Out of line: the search's vector set-up
+/// made every row's `id_key` a large function (most ids are ASCII).
+#[inline(never)]
+fn has_replacement(key: &[u8]) -> bool {
+    memchr::memmem::find(key, "\u{FFFD}".as_bytes()).is_some()
 }
 
 /// Ids kept as 128-bit hashes (XXH3-128 with a seed drawn per run, so no

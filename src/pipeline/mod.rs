@@ -379,17 +379,7 @@ impl ReadAnswers {
     /// about it here).
     #[inline]
     fn read_fields(&self, rec: &Record, answers: &mut [Answer]) -> bool {
-        let mut valid = true;
-        for (g, (&c, slot)) in self.columns.iter().zip(answers.iter_mut()).enumerate() {
-            // an absent column (u32::MAX) or field is missing
-            let a = match rec.get(c as usize) {
-                Some(cell) => self.reader.read(g, cell),
-                None => Answer::Missing,
-            };
-            valid &= a != Answer::Invalid;
-            *slot = a;
-        }
-        valid
+        self.reader.read_columns(&self.columns, rec, answers)
     }
 }
 

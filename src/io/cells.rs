@@ -216,10 +216,12 @@ impl AnswerReader {
     fn read_longer(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
         let mut valid = true;
         let bytes = rec.as_slice();
-        for (g, (&c, slot)) in columns.iter().zip(answers.iter_mut()).enumerate() {
+        for ((&c, it), slot) in columns.iter().zip(&self.items).zip(answers.iter_mut()) {
             let cell = rec.range(c as usize).and_then(|r| bytes.get(r));
             if let Some(cell) = cell.filter(|cell| cell.len() > 1) {
-                let a = self.read(g, cell);
+                // `read` of a longer cell, without a call per cell (a
+                // label export has a dozen of them a row)
+                let a = self.read_label(it, cell);
                 valid &= a != Answer::Invalid;
                 *slot = a;
             }
@@ -282,6 +284,12 @@ impl AnswerReader {
     /// stays small enough to inline into the loop over a digit file.
     #[inline(never)]
     fn read_words(&self, it: &ItemReader, cell: &[u8]) -> Answer {
+        self.read_label(it, cell)
+    }
+
+    /// `read_words`, inlined where it is called.
+    #[inline(always)]
+    fn read_label(&self, it: &ItemReader, cell: &[u8]) -> Answer {
         match self.labels[it.labels].exact.get(cell) {
             Some(v) => Answer::Value(v),
             None => self.read_slow(it, cell),

@@ -183,18 +183,20 @@ pub(super) struct Parts<T> {
 }
 
 /// Read `table`'s file in parts on `threads` workers in `scope`, running
-/// `derive` on each row on the worker that read it; the rows come out of
-/// the stream in input order. `None`: the file cannot be split (see
-/// `Table::split_source`), read it with `Table::stream_with`.
-pub fn stream<'scope, T, F>(
+/// on each row, on the worker that read it, the `derive` that worker got
+/// from `make` (once: its own state, such as a cache of encoded fields);
+/// the rows come out of the stream in input order. `None`: the file cannot
+/// be split (see `Table::split_source`), read it with `Table::stream_with`.
+pub fn stream<'scope, T, M, D>(
     table: &Table,
     scope: &'scope std::thread::Scope<'scope, '_>,
     threads: usize,
-    derive: &'scope F,
+    make: &'scope M,
 ) -> Option<RowStream<T>>
 where
     T: Default + Send + 'scope,
-    F: Fn(&mut ByteRecord, RecordInfo, &mut T) + Sync,
+    M: Fn() -> D + Sync,
+    D: FnMut(&mut ByteRecord, RecordInfo, &mut T),
 {
     let src = Arc::new(table.split_source()?);
     if threads < 2 || src.size < MIN_SIZE {
@@ -230,12 +232,15 @@ where
             Arc::clone(&pool),
             name.clone(),
         );
-        scope.spawn(move || loop {
-            let job = jobs.lock().ok().and_then(|j| j.recv().ok());
-            let Some((part, tx)) = job else {
-                return;
-            };
-            read_part(&src, &name, &part, &tx, &pool, derive);
+        scope.spawn(move || {
+            let mut derive = make();
+            loop {
+                let job = jobs.lock().ok().and_then(|j| j.recv().ok());
+                let Some((part, tx)) = job else {
+                    return;
+                };
+                read_part(&src, &name, &part, &tx, &pool, &mut derive);
+            }
         });
     }
     Some(RowStream::from_parts(Parts {
@@ -248,13 +253,13 @@ where
 
 /// Read one part into batches sent on `tx`; a read error ends the part
 /// (and, when the consumer reaches it, the stream).
-fn read_part<T: Default, F: Fn(&mut ByteRecord, RecordInfo, &mut T)>(
+fn read_part<T: Default, D: FnMut(&mut ByteRecord, RecordInfo, &mut T)>(
     src: &Source,
     name: &str,
     part: &Part,
     tx: &Sender<Batch<T>>,
     pool: &Pool<T>,
-    derive: &F,
+    derive: &mut D,
 ) {
     let mut table = match Table::part(src, name, part) {
         Ok(t) => t,
@@ -277,9 +282,7 @@ fn read_part<T: Default, F: Fn(&mut ByteRecord, RecordInfo, &mut T)>(
         if rows.len() < BATCH {
             rows.resize_with(BATCH, Slot::default);
         }
-        let (len, error) = table.fill(&mut rows, &mut |rec, read, derived| {
-            derive(rec, read, derived)
-        });
+        let (len, error) = table.fill(&mut rows, derive);
         let last = len < rows.len();
         let batch = Batch {
             rows,

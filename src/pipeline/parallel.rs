@@ -1,45 +1,75 @@
 //! Rows read and scored on several threads (`--threads`): the file is
 //! read in parts (`io::split`), each row's answers are read and scored on
-//! the thread that read it, and this thread reports, counts and hands the
-//! rows to the sink in input order, as `Rows::run` does for one reading
-//! thread. The output, messages and counts are the same either way.
+//! the thread that read it, and so is whatever the sink can have done
+//! there (`RowSink::prepare`: `score`'s CSV line, the id's hash); this
+//! thread reports, counts and hands the rows to the sink in input order,
+//! as `Rows::run` does for one reading thread. The output, messages and
+//! counts are the same either way.
 
 use csv::ByteRecord;
 
 use super::scorer::{incomplete, score_into};
-use super::{row_number, Feed, Read, Row, RowSink, Rows, Scores};
+use super::write::CsvEncoder;
+use super::{row_number, Feed, Prepare, Prepared, Read, Row, RowSink, Rows, Scores};
 use crate::io::input::Table;
 use crate::io::record::RecordInfo;
 use crate::io::split;
 use crate::policy::{Level, Outcome};
 use crate::score::{Answer, ScaleResult};
 
-/// Is `table` read in parts on `threads` threads? A file large enough,
-/// read as UTF-8, not hashed (see `Table::split_source`), and three threads
-/// or more: on two cores the reader/scorer pair is faster (measured, 1M
-/// rows: 0.32 s against 0.43 s; BENCHMARKS.md).
+/// May `table` be read in parts on `threads` threads? A file large
+/// enough, read as UTF-8 or GBK, not hashed (see `Table::split_source`),
+/// and two threads or more; whether it is, `parts_pay` says once the sink
+/// is known.
 pub(super) fn splits(table: &Table, threads: usize) -> bool {
-    threads > 2
+    threads >= 2
         && table
             .split_source()
             .is_some_and(|s| s.size >= split::MIN_SIZE)
 }
 
-/// One row as a worker leaves it: read, scored.
+/// Do parts pay, for a sink that asks for `work`? From three threads on,
+/// always. On two they pay only when the workers also encode the output
+/// (measured, 1M rows, BENCHMARKS.md): else this thread formats every row
+/// from memory another core wrote, and the reader/scorer pair is faster.
+pub(super) fn parts_pay(threads: usize, work: &Prepare<'_>) -> bool {
+    threads > 2 || work.csv.is_some()
+}
+
+/// One row as a worker leaves it: read, scored, and prepared for the sink.
 #[derive(Default)]
 struct ScoredRow<'s> {
+    /// What this thread reads of every row, together.
+    done: Done,
     read: Read,
     /// The answers before skip logic (`Options::as_read`).
     as_read: Vec<Answer>,
     results: Vec<ScaleResult>,
     outcome: Outcome<'s>,
+}
+
+#[derive(Default)]
+struct Done {
     level: Level,
     incomplete: u64,
+    /// Nothing to report: one line, the header's field count, no bad cell
+    /// (`Counts::record` and `Counts::cells` would say nothing).
+    clean: bool,
+    /// `line` and `id` were made (the row's number was known: `RecordInfo::row`).
+    prepared: bool,
+    /// `Prepare::csv`: the CSV line (empty: not asked).
+    line: Vec<u8>,
+    /// `Prepare::ids`: the id's hash.
+    id: Option<Option<u128>>,
 }
 
 impl<'s> Rows<'s> {
-    /// `run` for `Feed::Parts`.
-    pub(super) fn run_parts(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
+    /// `run` for `Feed::Parts`, with the `work` the sink asked for.
+    pub(super) fn run_parts(
+        &mut self,
+        sink: &mut impl RowSink,
+        work: Prepare<'s>,
+    ) -> anyhow::Result<()> {
         let Rows {
             counts,
             table,
@@ -58,24 +88,57 @@ impl<'s> Rows<'s> {
         let (battery, bound) = setup.scoring.as_ref().expect("parts read raw answers");
         let keep_as_read = as_read.is_some();
         let n_scales = battery.n_scales();
-        let derive = |rec: &mut ByteRecord, info: RecordInfo, row: &mut ScoredRow<'s>| {
-            read.read(rec, info, &mut row.read);
-            if keep_as_read {
-                row.as_read.clone_from(&row.read.answers);
+        let fields = headers.len();
+        let (work, read) = (&work, &*read);
+        // each worker's own: its encoder caches fields it encoded
+        let make = || {
+            let mut encoder: Option<CsvEncoder<'_>> = work.csv.as_ref().map(|f| f.encoder());
+            move |rec: &mut ByteRecord, info: RecordInfo, row: &mut ScoredRow<'s>| {
+                read.read(rec, info, &mut row.read);
+                if keep_as_read {
+                    row.as_read.clone_from(&row.read.answers);
+                }
+                if row.results.len() != n_scales {
+                    row.results = vec![ScaleResult::default(); n_scales];
+                }
+                let done = &mut row.done;
+                done.level = score_into(
+                    (battery, bound),
+                    &mut row.read.answers,
+                    &mut row.results,
+                    &mut row.outcome,
+                );
+                done.incomplete = incomplete(&row.results);
+                done.clean = info.breaks == 0
+                    && !info.unclosed
+                    && rec.len() == fields
+                    && row.read.bad.is_empty();
+                // the number `row_number` gives: a CSV reader's row
+                done.prepared = info.row > 0;
+                if !done.prepared {
+                    return;
+                }
+                let view = Row {
+                    number: info.row,
+                    record: rec,
+                    level: done.level,
+                    scores: Scores::Answers {
+                        answers: &row.read.answers,
+                        as_read: &row.as_read,
+                        results: &row.results,
+                        outcome: &row.outcome,
+                        raw_id: row.read.raw_id.as_deref(),
+                    },
+                };
+                if let Some(e) = &mut encoder {
+                    e.encode(&view, &mut done.line);
+                }
+                done.id = work.ids.as_ref().map(|k| k.of(&view));
             }
-            if row.results.len() != n_scales {
-                row.results = vec![ScaleResult::default(); n_scales];
-            }
-            row.level = score_into(
-                (battery, bound),
-                &mut row.read.answers,
-                &mut row.results,
-                &mut row.outcome,
-            );
-            row.incomplete = incomplete(&row.results);
         };
+        let asked_line = work.csv.is_some();
         std::thread::scope(|scope| {
-            let mut stream = split::stream(table, scope, *threads, &derive)
+            let mut stream = split::stream(table, scope, *threads, &make)
                 .expect("`splits` said the file splits");
             stream.share_position(std::sync::Arc::clone(position));
             let mut last = 0;
@@ -86,13 +149,19 @@ impl<'s> Rows<'s> {
                 counts.rows += 1;
                 let number = row_number(table, rec, info, counts.rows);
                 last = number;
-                counts.record(number, &info, rec, (headers, *shifts));
-                counts.cells(number, &row.read.bad, headers);
-                counts.incomplete += row.incomplete;
-                let row = Row {
+                let done = &row.done;
+                if !done.clean {
+                    counts.record(number, &info, rec, (headers, *shifts));
+                    counts.cells(number, &row.read.bad, headers);
+                }
+                counts.incomplete += done.incomplete;
+                if let Some(n) = counts.per_level.get_mut(usize::from(done.level.0)) {
+                    *n += 1;
+                }
+                let view = Row {
                     number,
                     record: rec,
-                    level: row.level,
+                    level: done.level,
                     scores: Scores::Answers {
                         answers: &row.read.answers,
                         as_read: if keep_as_read { &row.as_read } else { &[] },
@@ -101,10 +170,16 @@ impl<'s> Rows<'s> {
                         raw_id: row.read.raw_id.as_deref(),
                     },
                 };
-                if let Some(n) = counts.per_level.get_mut(usize::from(row.level.0)) {
-                    *n += 1;
-                }
-                if !sink.row(&row)? {
+                let go = if done.prepared {
+                    let prepared = Prepared {
+                        line: asked_line.then_some(&done.line[..]),
+                        id: done.id,
+                    };
+                    sink.prepared(&view, &prepared)?
+                } else {
+                    sink.row(&view)?
+                };
+                if !go {
                     break;
                 }
             }

@@ -13,8 +13,8 @@
 //! Each part's reader numbers its rows from the lines before it, so every
 //! row number, line number and message is the one a single reader gives.
 //!
-//! Memory stays bounded: at most `threads` parts are read or waiting to
-//! be handed out at any time (a few MB).
+//! Memory stays bounded: at most `threads + 1` parts are read or waiting
+//! to be handed out at any time (a few MB).
 
 use std::io::{Read, Seek as _, SeekFrom};
 use std::path::PathBuf;
@@ -44,6 +44,13 @@ pub struct Source {
 /// Bytes per part: large enough that opening a reader per part costs
 /// nothing, small enough that the parts read ahead stay a few MB.
 const PART: u64 = 256 << 10;
+
+/// Rows per batch a worker hands over: more than one reading thread's
+/// (`BATCH`), as the thread that takes them does little with each and
+/// would otherwise wait, and be woken, for every few hundred rows
+/// (measured: 1024 rows cut the context switches of 1M rows from ~3,800
+/// to ~2,000 and the CPU time by ~8%; 4096 cost more than they saved).
+const PART_BATCH: usize = 4 * BATCH;
 
 /// Smaller files are read by one reader.
 pub const MIN_SIZE: u64 = 4 * PART;
@@ -203,7 +210,9 @@ where
         return None;
     }
     let name = table.name.clone();
-    let ahead = threads;
+    // one part more than the workers: a worker done with its part goes on
+    // to the next while this thread still waits for an earlier one
+    let ahead = threads + 1;
     let (tickets, ticket_rx) = sync_channel::<()>(ahead);
     for _ in 0..ahead {
         let _ = tickets.send(());
@@ -279,8 +288,8 @@ fn read_part<T: Default, D: FnMut(&mut ByteRecord, RecordInfo, &mut T)>(
             .ok()
             .and_then(|mut p| p.pop())
             .unwrap_or_default();
-        if rows.len() < BATCH {
-            rows.resize_with(BATCH, Slot::default);
+        if rows.len() < PART_BATCH {
+            rows.resize_with(PART_BATCH, Slot::default);
         }
         let (len, error) = table.fill(&mut rows, derive);
         let last = len < rows.len();

@@ -683,11 +683,11 @@ impl Rows<'_> {
         let Feed::Parts(read) = std::mem::replace(&mut self.stream, Feed::Switching) else {
             return;
         };
-        let mut stream = self
-            .table
-            .stream_with(move |rec: &mut ByteRecord, info, row: &mut Read| {
-                read.read(rec, info, row);
-            });
+        let mut stream =
+            self.table
+                .stream_with(move |rec: &mut ByteRecord, info, row: &mut Read| {
+                    read.read(rec, info, row);
+                });
         stream.share_position(std::sync::Arc::clone(&self.position));
         self.stream = Feed::One(stream);
     }

@@ -441,7 +441,10 @@ impl<W: Write> ScoreWriter<'_, W> {
         let same = std::ptr::eq(self.bound, bound)
             && std::ptr::eq(self.policy, &setup.policy)
             && scales.len() == self.scales.len()
-            && scales.iter().zip(&self.scales).all(|(a, b)| std::ptr::eq(*a, *b));
+            && scales
+                .iter()
+                .zip(&self.scales)
+                .all(|(a, b)| std::ptr::eq(*a, *b));
         same.then(|| CsvFormat {
             id: self.lead.id,
             keep: self.lead.keep.clone(),

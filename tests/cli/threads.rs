@@ -426,7 +426,11 @@ fn row_numbers_without_an_id_column_are_the_same() {
     let last = out.lines().last().unwrap().split(',').next().unwrap();
     assert!(last.parse::<usize>().unwrap() > ROWS + 1, "{last}");
     same(
-        &[&["score", p, "--min-level", "refer", "--fail-on", "urgent"][..], &SCORE].concat(),
+        &[
+            &["score", p, "--min-level", "refer", "--fail-on", "urgent"][..],
+            &SCORE,
+        ]
+        .concat(),
         None,
     );
 }
@@ -493,11 +497,7 @@ fn a_closed_stdout_ends_the_run_the_same_way() {
             let other = head(&args, threads);
             assert_eq!(one.0, other.0, "exit code, {args:?}");
             assert_eq!(one.1, other.1, "stdout, {args:?}");
-            assert_eq!(
-                first_difference(&one.2, &other.2),
-                None,
-                "stderr, {args:?}"
-            );
+            assert_eq!(first_difference(&one.2, &other.2), None, "stderr, {args:?}");
         }
         if args.contains(&"--fail-on") {
             assert_eq!(one.0, Some(3), "{}", one.2);

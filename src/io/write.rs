@@ -314,9 +314,8 @@ impl<W: Write> Sink<W> {
     /// the middle of a row; nothing written.
     #[inline]
     pub fn csv_data_row(&mut self, row: &[u8]) -> anyhow::Result<bool> {
-        if !(matches!(self.enc, Encoding::Csv) && self.dest == Dest::Data && self.col == 0)
-            || !self.line.is_empty()
-        {
+        let between_rows = self.col == 0 && self.line.is_empty();
+        if !(matches!(self.enc, Encoding::Csv) && self.dest == Dest::Data && between_rows) {
             return Ok(false);
         }
         self.w.write_all(row).context("writing output")?;

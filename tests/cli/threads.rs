@@ -492,9 +492,9 @@ fn a_closed_stdout_ends_the_run_the_same_way() {
         .concat(),
         &["score", quiet, "-i", "phq9", "--keep", "class"][..].to_vec(),
     ] {
-        let one = head(&args, "1");
+        let one = head(args, "1");
         for threads in ["2", "4"] {
-            let other = head(&args, threads);
+            let other = head(args, threads);
             assert_eq!(one.0, other.0, "exit code, {args:?}");
             assert_eq!(one.1, other.1, "stdout, {args:?}");
             assert_eq!(first_difference(&one.2, &other.2), None, "stderr, {args:?}");

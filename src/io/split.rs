@@ -1,6 +1,6 @@
 //! One CSV file read on several threads (`--threads`): the file is cut
 //! into parts of about `PART` bytes at line breaks, each part is parsed
-//! (and whatever the caller derives from a row, such as its scores) on
+//! (and whatever the caller's `Work` makes of a row, such as its scores) on
 //! whichever worker thread is free, and the rows come out in input order.
 //!
 //! A cut is made only where it is sure to fall between two records: at a
@@ -189,12 +189,21 @@ pub(super) struct Parts<T> {
     pub tickets: SyncSender<()>,
 }
 
-/// Read `table`'s file in parts on `threads` workers in `scope`, running
-/// on each row, on the worker that read it, the `derive` that worker got
-/// from `make` (once: its own state, such as a cache of encoded fields);
-/// the rows come out of the stream in input order. `None`: the file cannot
-/// be split (see `Table::split_source`), read it with `Table::stream_with`.
-pub fn stream<'scope, T, M, D>(
+/// What a worker does with the rows it reads: each row as it is read, and
+/// each batch of rows once it is full, before it is handed over.
+pub trait Work<T> {
+    fn row(&mut self, rec: &mut ByteRecord, info: RecordInfo, row: &mut T);
+
+    /// The batch's rows, all read (by `row`), before they are handed over.
+    fn batch(&mut self, _rows: &mut [Slot<T>]) {}
+}
+
+/// Read `table`'s file in parts on `threads` workers in `scope`, each
+/// running the `Work` it got from `make` (once: its own state, such as a
+/// cache of encoded fields) on the rows it reads; the rows come out of the
+/// stream in input order. `None`: the file cannot be split (see
+/// `Table::split_source`), read it with `Table::stream_with`.
+pub fn stream<'scope, T, M, W>(
     table: &Table,
     scope: &'scope std::thread::Scope<'scope, '_>,
     threads: usize,
@@ -202,8 +211,8 @@ pub fn stream<'scope, T, M, D>(
 ) -> Option<RowStream<T>>
 where
     T: Default + Send + 'scope,
-    M: Fn() -> D + Sync,
-    D: FnMut(&mut ByteRecord, RecordInfo, &mut T),
+    M: Fn() -> W + Sync,
+    W: Work<T>,
 {
     let src = Arc::new(table.split_source()?);
     if threads < 2 || src.size < MIN_SIZE {
@@ -242,13 +251,13 @@ where
             name.clone(),
         );
         scope.spawn(move || {
-            let mut derive = make();
+            let mut work = make();
             loop {
                 let job = jobs.lock().ok().and_then(|j| j.recv().ok());
                 let Some((part, tx)) = job else {
                     return;
                 };
-                read_part(&src, &name, &part, &tx, &pool, &mut derive);
+                read_part(&src, &name, &part, &tx, &pool, &mut work);
             }
         });
     }
@@ -262,13 +271,13 @@ where
 
 /// Read one part into batches sent on `tx`; a read error ends the part
 /// (and, when the consumer reaches it, the stream).
-fn read_part<T: Default, D: FnMut(&mut ByteRecord, RecordInfo, &mut T)>(
+fn read_part<T: Default, W: Work<T>>(
     src: &Source,
     name: &str,
     part: &Part,
     tx: &Sender<Batch<T>>,
     pool: &Pool<T>,
-    derive: &mut D,
+    work: &mut W,
 ) {
     let mut table = match Table::part(src, name, part) {
         Ok(t) => t,
@@ -291,7 +300,8 @@ fn read_part<T: Default, D: FnMut(&mut ByteRecord, RecordInfo, &mut T)>(
         if rows.len() < PART_BATCH {
             rows.resize_with(PART_BATCH, Slot::default);
         }
-        let (len, error) = table.fill(&mut rows, derive);
+        let (len, error) = table.fill(&mut rows, &mut |rec, info, row| work.row(rec, info, row));
+        work.batch(&mut rows[..len]);
         let last = len < rows.len();
         let batch = Batch {
             rows,

@@ -609,11 +609,10 @@ pub struct CsvEncoder<'f> {
 }
 
 impl CsvEncoder<'_> {
-    /// `row` into `line` (cleared first), its line break included.
+    /// `row` appended to `out`, its line break included.
     #[inline]
-    pub fn encode(&mut self, row: &Row<'_>, line: &mut Vec<u8>) {
-        line.clear();
-        let f = self.format;
+    pub fn encode(&mut self, row: &Row<'_>, out: &mut Vec<u8>) {
+        let (f, line) = (self.format, out);
         csv_row(
             &mut self.csv,
             (line, &self.lead, &f.scales),

@@ -325,8 +325,15 @@ pub trait RowSink {
     fn prepare<'s>(&self, _setup: &'s Setup, _work: &mut Prepare<'s>) {}
 
     /// `row`, with the work `prepare` asked for done (as far as it could
-    /// be: see `Prepared`).
-    fn prepared(&mut self, row: &Row<'_>, _done: &Prepared<'_>) -> anyhow::Result<bool> {
+    /// be: see `Prepared`). A sink that forwards `prepare` to another must
+    /// forward this too: a row whose `line` is made may come without its
+    /// scores (`Prepared::scores`), and only the sink that asked for the
+    /// line can do without them.
+    fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        anyhow::ensure!(
+            done.scores,
+            "internal error: a row was handed over without its scores"
+        );
         self.row(row)
     }
 }
@@ -346,6 +353,10 @@ pub struct Prepared<'r> {
     pub line: Option<&'r [u8]>,
     /// The hash of its id (`IdKeys::of`; `None`: not hashed).
     pub id: Option<Option<u128>>,
+    /// The row's answers and scores are in `Row::scores`; `false`: they
+    /// were left out (a row with nothing to report whose `line` is made),
+    /// and `Row::scores` is empty.
+    pub scores: bool,
 }
 
 impl<F: FnMut(&Row<'_>) -> anyhow::Result<bool>> RowSink for F {

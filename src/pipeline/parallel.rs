@@ -41,6 +41,16 @@ pub(super) fn parts_pay(threads: usize, work: &Prepare<'_>) -> bool {
 struct ScoredRow<'s> {
     /// What this thread reads of every row, together.
     done: Done,
+    /// Only when `done.scores`: a row whose line the sink takes as it is
+    /// leaves its scores in the worker's scratch row, in that core's cache
+    /// (writing every row's answers and results into the batch, memory
+    /// that rotates through thousands of rows, doubled the cost of scoring).
+    scores: Scored<'s>,
+}
+
+/// A row's answers and scores.
+#[derive(Default)]
+struct Scored<'s> {
     read: Read,
     /// The answers before skip logic (`Options::as_read`).
     as_read: Vec<Answer>,
@@ -66,6 +76,8 @@ struct Done {
     block: Vec<u8>,
     /// `Prepare::ids`: the id's hash.
     id: Option<Option<u128>>,
+    /// The row's `scores` are filled in (else only `line` is for the sink).
+    scores: bool,
 }
 
 /// What each worker does with its rows (`split::Work`).
@@ -74,6 +86,8 @@ struct Worker<'w, 's> {
     scoring: (&'s Battery, &'s Bound),
     work: &'w Prepare<'s>,
     encoder: Option<CsvEncoder<'w>>,
+    /// Where each row is read and scored.
+    scratch: Scored<'s>,
     /// The lines of the batch being read (`Done::block`).
     block: Vec<u8>,
     keep_as_read: bool,
@@ -82,50 +96,56 @@ struct Worker<'w, 's> {
 
 impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
     fn row(&mut self, rec: &mut ByteRecord, info: RecordInfo, row: &mut ScoredRow<'s>) {
-        self.read.read(rec, info, &mut row.read);
+        let s = &mut self.scratch;
+        self.read.read(rec, info, &mut s.read);
         if self.keep_as_read {
-            row.as_read.clone_from(&row.read.answers);
+            s.as_read.clone_from(&s.read.answers);
         }
         let n_scales = self.scoring.0.n_scales();
-        if row.results.len() != n_scales {
-            row.results = vec![ScaleResult::default(); n_scales];
+        if s.results.len() != n_scales {
+            s.results = vec![ScaleResult::default(); n_scales];
         }
         let done = &mut row.done;
         done.level = score_into(
             self.scoring,
-            &mut row.read.answers,
-            &mut row.results,
-            &mut row.outcome,
+            &mut s.read.answers,
+            &mut s.results,
+            &mut s.outcome,
         );
-        done.incomplete = incomplete(&row.results);
+        done.incomplete = incomplete(&s.results);
         done.clean = info.breaks == 0
             && !info.unclosed
+            && !info.undecodable
             && rec.len() == self.fields
-            && row.read.bad.is_empty();
+            && s.read.bad.is_empty();
         // the number `row_number` gives: a CSV reader's row
         done.prepared = info.row > 0;
-        if !done.prepared {
-            return;
+        if done.prepared {
+            let view = Row {
+                number: info.row,
+                record: rec,
+                level: done.level,
+                scores: Scores::Answers {
+                    answers: &s.read.answers,
+                    as_read: &s.as_read,
+                    results: &s.results,
+                    outcome: &s.outcome,
+                    raw_id: s.read.raw_id.as_deref(),
+                },
+            };
+            if let Some(e) = &mut self.encoder {
+                let start = self.block.len();
+                e.encode(&view, &mut self.block);
+                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                done.line = (at(start), at(self.block.len()));
+            }
+            done.id = self.work.ids.as_ref().map(|k| k.of(&view));
         }
-        let view = Row {
-            number: info.row,
-            record: rec,
-            level: done.level,
-            scores: Scores::Answers {
-                answers: &row.read.answers,
-                as_read: &row.as_read,
-                results: &row.results,
-                outcome: &row.outcome,
-                raw_id: row.read.raw_id.as_deref(),
-            },
-        };
-        if let Some(e) = &mut self.encoder {
-            let start = self.block.len();
-            e.encode(&view, &mut self.block);
-            let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-            done.line = (at(start), at(self.block.len()));
+        // a clean row whose line is made needs nothing more
+        done.scores = !(done.clean && done.prepared && self.encoder.is_some());
+        if done.scores {
+            std::mem::swap(&mut row.scores, &mut self.scratch);
         }
-        done.id = self.work.ids.as_ref().map(|k| k.of(&view));
     }
 
     fn batch(&mut self, rows: &mut [Slot<ScoredRow<'s>>]) {
@@ -170,6 +190,7 @@ impl<'s> Rows<'s> {
             scoring: (battery, bound),
             work,
             encoder: work.csv.as_ref().map(|f| f.encoder()),
+            scratch: Scored::default(),
             block: Vec::new(),
             keep_as_read,
             fields,
@@ -177,6 +198,7 @@ impl<'s> Rows<'s> {
         let asked_line = work.csv.is_some();
         // the lines of the batch being handed to the sink (`Done::block`)
         let mut block = Vec::new();
+        let unscored = Scored::default();
         std::thread::scope(|scope| {
             let mut stream = split::stream(table, scope, *threads, &make)
                 .expect("`splits` said the file splits");
@@ -196,22 +218,25 @@ impl<'s> Rows<'s> {
                 let done = &row.done;
                 if !done.clean {
                     counts.record(number, &info, rec, (headers, *shifts));
-                    counts.cells(number, &row.read.bad, headers);
+                    counts.cells(number, &row.scores.read.bad, headers);
                 }
                 counts.incomplete += done.incomplete;
                 if let Some(n) = counts.per_level.get_mut(usize::from(done.level.0)) {
                     *n += 1;
                 }
+                // a row whose scores stayed with its worker (`Done::scores`)
+                let (row_scores, empty) = (&row.scores, &unscored);
+                let scored = if done.scores { row_scores } else { empty };
                 let view = Row {
                     number,
                     record: rec,
                     level: done.level,
                     scores: Scores::Answers {
-                        answers: &row.read.answers,
-                        as_read: if keep_as_read { &row.as_read } else { &[] },
-                        results: &row.results,
-                        outcome: &row.outcome,
-                        raw_id: row.read.raw_id.as_deref(),
+                        answers: &scored.read.answers,
+                        as_read: if keep_as_read { &scored.as_read } else { &[] },
+                        results: &scored.results,
+                        outcome: &scored.outcome,
+                        raw_id: scored.read.raw_id.as_deref(),
                     },
                 };
                 let go = if done.prepared {
@@ -219,6 +244,7 @@ impl<'s> Rows<'s> {
                     let prepared = Prepared {
                         line: block.get(from..to).filter(|_| asked_line),
                         id: done.id,
+                        scores: done.scores,
                     };
                     sink.prepared(&view, &prepared)?
                 } else {

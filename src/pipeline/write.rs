@@ -413,7 +413,10 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
     /// `row`, its CSV line encoded already.
     #[inline]
     fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        let unscored =
+            || anyhow::anyhow!("internal error: a row was handed over without its scores");
         let Some(line) = done.line.filter(|_| self.csv.is_some()) else {
+            anyhow::ensure!(done.scores, unscored());
             return self.row(row);
         };
         if self.filter.fail_on.is_some_and(|f| row.level >= f) {
@@ -424,7 +427,8 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
         }
         match self.sink.csv_data_row(line) {
             Ok(true) => Ok(true),
-            Ok(false) => self.row(row),
+            Ok(false) if done.scores => self.row(row),
+            Ok(false) => Err(unscored()),
             Err(e) => self.written(Err(e)),
         }
     }

@@ -29,9 +29,13 @@ pub(super) fn splits(table: &Table, threads: usize) -> bool {
 }
 
 /// Do parts pay, for a sink that asks for `work`? From three threads on,
-/// always. On two they pay only when the workers also encode the output
-/// (measured, 1M rows, BENCHMARKS.md): else this thread formats every row
-/// from memory another core wrote, and the reader/scorer pair is faster.
+/// always. On two, only when the workers also encode the output: else this
+/// thread formats every row from memory another core wrote, and the
+/// reader/scorer pair is faster (measured, 1M rows: 0.31–0.33 s against
+/// 0.43 s). With the output encoded on the workers, parts do 0.87× the
+/// floor's instructions on the busiest thread against the pair's 1.01×;
+/// on a busy machine the two were level in wall time (BENCHMARKS.md, branch
+/// `parts2`): this is the one place to turn two-thread parts off.
 pub(super) fn parts_pay(threads: usize, work: &Prepare<'_>) -> bool {
     threads > 2 || work.csv.is_some()
 }

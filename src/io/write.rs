@@ -308,6 +308,20 @@ impl<W: Write> Sink<W> {
             .then_some(&mut self.line)
     }
 
+    /// A whole row of plain CSV data, its line break included, encoded
+    /// elsewhere as `csv_data_line` and `end_row` would have it: written
+    /// as it is. `false`: the sink is not writing plain CSV data, or is in
+    /// the middle of a row; nothing written.
+    #[inline]
+    pub fn csv_data_row(&mut self, row: &[u8]) -> anyhow::Result<bool> {
+        let between_rows = self.col == 0 && self.line.is_empty();
+        if !(matches!(self.enc, Encoding::Csv) && self.dest == Dest::Data && between_rows) {
+            return Ok(false);
+        }
+        self.w.write_all(row).context("writing output")?;
+        Ok(true)
+    }
+
     /// Is this sink writing plain CSV data (see `csv_data_line`)?
     pub fn is_csv_data(&self) -> bool {
         matches!(self.enc, Encoding::Csv) && self.dest == Dest::Data

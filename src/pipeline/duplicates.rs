@@ -10,7 +10,7 @@ use anyhow::bail;
 use crate::io::input::{InputSpec, Table};
 use crate::policy::{Level, Policy};
 
-use super::{row_number, Row, RowSink};
+use super::{row_number, Prepare, Prepared, Row, RowSink, Setup};
 
 /// What to do with rows whose id an other row has (`--duplicates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +78,41 @@ fn has_replacement(key: &[u8]) -> bool {
     memchr::memmem::find(key, "\u{FFFD}".as_bytes()).is_some()
 }
 
+/// The id of `row` in column `id` as compared (`id_key`): as read,
+/// before bytes that do not decode are replaced (the first pass reads them
+/// so): two ids that differ only there stay two. A scored file's row has
+/// no such copy: an id of it that does not decode matches no id of the
+/// first pass, and the row is kept.
+fn row_key<'r>(id: usize, row: &Row<'r>) -> Option<&'r [u8]> {
+    let raw = match &row.scores {
+        super::Scores::Answers { raw_id, .. } => *raw_id,
+        super::Scores::Scored { .. } => None,
+    };
+    raw.or_else(|| row.record.get(id)).and_then(id_key)
+}
+
+/// A row's id hashed as `Duplicates` compares it, on the thread that read
+/// the row (`Duplicates::id_keys`), so the thread that decides only looks
+/// the hash up.
+#[derive(Clone)]
+pub struct IdKeys {
+    id: usize,
+    hash: IdHash,
+}
+
+impl IdKeys {
+    /// The hash `Duplicates::admit` would look up; `None`: no id to compare.
+    pub fn of(&self, row: &Row<'_>) -> Option<u128> {
+        row_key(self.id, row).map(|key| self.hash.of(key))
+    }
+}
+
 /// Ids kept as 128-bit hashes (XXH3-128 with a seed drawn per run, so no
 /// file can be made to collide on purpose): a collision, which could set a
 /// person aside, is as good as impossible. XXH3 because this runs on every
 /// row of every run with an id column: two keyed SipHashes cost more than
 /// scoring the row.
+#[derive(Clone)]
 struct IdHash(u64);
 
 impl IdHash {
@@ -370,20 +400,38 @@ impl<'p> Duplicates<'p> {
 
     /// Whether `row` goes on to the sink.
     pub fn admit(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
-        // as read, before bytes that do not decode are replaced (the first
-        // pass reads them so): two ids that differ only there stay two. A
-        // scored file's row has no such copy: an id of it that does not
-        // decode matches no id of the first pass, and the row is kept.
-        let raw = match &row.scores {
-            super::Scores::Answers { raw_id, .. } => *raw_id,
-            super::Scores::Scored { .. } => None,
-        };
-        let Some(key) = raw.or_else(|| row.record.get(self.id)).and_then(id_key) else {
-            return Ok(true);
-        };
-        let hash = self.hash.of(key);
+        match row_key(self.id, row) {
+            Some(key) => self.admit_hash(self.hash.of(key), row),
+            None => Ok(true),
+        }
+    }
+
+    /// `admit`, with the row's id hashed already (`IdKeys::of` on the
+    /// thread that read the row: `None`, no id to compare).
+    pub fn admit_hashed(&mut self, hash: Option<u128>, row: &Row<'_>) -> anyhow::Result<bool> {
+        match hash {
+            Some(hash) => self.admit_hash(hash, row),
+            None => Ok(true),
+        }
+    }
+
+    /// How the threads that read the rows hash their ids for
+    /// `admit_hashed`: as `admit` does.
+    pub fn id_keys(&self) -> IdKeys {
+        IdKeys {
+            id: self.id,
+            hash: self.hash.clone(),
+        }
+    }
+
+    /// The text of the id whose hash `admit_hash` was given (for messages).
+    fn key_of<'r>(&self, row: &Row<'r>) -> &'r [u8] {
+        row_key(self.id, row).unwrap_or_default()
+    }
+
+    fn admit_hash(&mut self, hash: u128, row: &Row<'_>) -> anyhow::Result<bool> {
         if self.mode == Mode::Last {
-            return Ok(self.admit_last((hash, key), row));
+            return Ok(self.admit_last((hash, self.key_of(row)), row));
         }
         // one lookup for the usual new id, none when its bit says it is new
         let full = self.seen.len() >= self.limit;
@@ -404,7 +452,8 @@ impl<'p> Duplicates<'p> {
             None => return new_id(self),
         };
         self.rows_repeated += 1;
-        let (who, n, flag) = (self.who(key), row.number, self.mode.flag());
+        let who = self.who(self.key_of(row));
+        let (n, flag) = (row.number, self.mode.flag());
         match self.mode {
             Mode::Refuse => bail!(crate::messages::tr!(
                 "row {n}: {who} was submitted before, in row {first} (--duplicates error): stopped at the first repeated id (stdin is read once); choose one row per id with --duplicates first|keep",
@@ -547,6 +596,25 @@ impl<S: RowSink> RowSink for Admitted<'_, '_, S> {
     fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
         if admits(self.dups.as_deref_mut(), row)? {
             self.inner.row(row)
+        } else {
+            Ok(true)
+        }
+    }
+
+    fn prepare<'s>(&self, setup: &'s Setup, work: &mut Prepare<'s>) {
+        self.inner.prepare(setup, work);
+        work.ids = self.dups.as_deref().map(Duplicates::id_keys);
+    }
+
+    #[inline]
+    fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        let admitted = match (self.dups.as_deref_mut(), done.id) {
+            (None, _) => true,
+            (Some(d), Some(hash)) => d.admit_hashed(hash, row)?,
+            (Some(d), None) => d.admit(row)?,
+        };
+        if admitted {
+            self.inner.prepared(row, done)
         } else {
             Ok(true)
         }

@@ -316,6 +316,47 @@ pub enum Scores<'r> {
 /// Where scored rows go. Returning `Ok(false)` stops the read early.
 pub trait RowSink {
     fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool>;
+
+    /// The work on each row this sink can have done on the threads that
+    /// read and score the rows (a file read in parts, `--threads`), so the
+    /// thread that runs the sink has less to do: each sink that wraps
+    /// another adds its own to the inner one's. Rows scored with `setup`.
+    /// None by default.
+    fn prepare<'s>(&self, _setup: &'s Setup, _work: &mut Prepare<'s>) {}
+
+    /// `row`, with the work `prepare` asked for done (as far as it could
+    /// be: see `Prepared`). A sink that forwards `prepare` to another must
+    /// forward this too: a row whose `line` is made may come without its
+    /// scores (`Prepared::scores`), and only the sink that asked for the
+    /// line can do without them.
+    fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        anyhow::ensure!(
+            done.scores,
+            "internal error: a row was handed over without its scores"
+        );
+        self.row(row)
+    }
+}
+
+/// What `RowSink::prepare` asks the reading threads to do with each row.
+#[derive(Default)]
+pub struct Prepare<'s> {
+    /// Encode the row as plain CSV, as the sink would write it.
+    pub csv: Option<write::CsvFormat<'s>>,
+    /// Hash its id, as `duplicates` compares ids.
+    pub ids: Option<duplicates::IdKeys>,
+}
+
+/// One row's `Prepare` work, done.
+pub struct Prepared<'r> {
+    /// The row as plain CSV, its line break included (`None`: not encoded).
+    pub line: Option<&'r [u8]>,
+    /// The hash of its id (`IdKeys::of`; `None`: not hashed).
+    pub id: Option<Option<u128>>,
+    /// The row's answers and scores are in `Row::scores`; `false`: they
+    /// were left out (a row with nothing to report whose `line` is made),
+    /// and `Row::scores` is empty.
+    pub scores: bool,
 }
 
 impl<F: FnMut(&Row<'_>) -> anyhow::Result<bool>> RowSink for F {
@@ -388,8 +429,11 @@ enum Feed {
     /// One reading thread, started by `Rows::start`.
     One(RowStream<Read>),
     /// Parts of the file read and scored on several threads, started by
-    /// `run` (`parallel`).
+    /// `run` (`parallel`), or one reading thread after all when the sink
+    /// does not make parts pay (`parallel::parts_pay`).
     Parts(ReadAnswers),
+    /// For a moment, while `run` turns `Parts` into `One`.
+    Switching,
 }
 
 /// The rows of an input, streamed from the reading thread; `run` scores
@@ -506,7 +550,7 @@ impl<'s> Rows<'s> {
             mode,
             position: match &stream {
                 Feed::One(s) => s.position(),
-                Feed::Parts(_) => std::sync::Arc::default(),
+                Feed::Parts(_) | Feed::Switching => std::sync::Arc::default(),
             },
             stream,
             threads: opts.threads,
@@ -548,7 +592,12 @@ impl<'s> Rows<'s> {
     /// command closes its output, gives the notices and exits 2 or 3).
     pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
         if let Feed::Parts(_) = self.stream {
-            return self.run_parts(sink);
+            let mut work = Prepare::default();
+            sink.prepare(self.setup, &mut work);
+            if parallel::parts_pay(self.threads, &work) {
+                return self.run_parts(sink, work);
+            }
+            self.one_reading_thread();
         }
         let Rows {
             counts,
@@ -625,6 +674,23 @@ impl<'s> Rows<'s> {
             }
         }
         Ok(())
+    }
+}
+
+impl Rows<'_> {
+    /// Read the rows `Feed::Parts` would have read in parts on one
+    /// reading thread instead, as `start` does for a file that does not split.
+    fn one_reading_thread(&mut self) {
+        let Feed::Parts(read) = std::mem::replace(&mut self.stream, Feed::Switching) else {
+            return;
+        };
+        let mut stream = self
+            .table
+            .stream_with(move |rec: &mut Record, info, row: &mut Read| {
+                read.read(rec, info, row);
+            });
+        stream.share_position(std::sync::Arc::clone(&self.position));
+        self.stream = Feed::One(stream);
     }
 }
 

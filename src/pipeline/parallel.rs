@@ -1,45 +1,174 @@
 //! Rows read and scored on several threads (`--threads`): the file is
 //! read in parts (`io::split`), each row's answers are read and scored on
-//! the thread that read it, and this thread reports, counts and hands the
-//! rows to the sink in input order, as `Rows::run` does for one reading
-//! thread. The output, messages and counts are the same either way.
+//! the thread that read it, and so is whatever the sink can have done
+//! there (`RowSink::prepare`: `score`'s CSV line, the id's hash); this
+//! thread reports, counts and hands the rows to the sink in input order,
+//! as `Rows::run` does for one reading thread. The output, messages and
+//! counts are the same either way.
 
 use crate::io::fields::Record;
 
 use super::scorer::{incomplete, score_into};
-use super::{row_number, Feed, Read, Row, RowSink, Rows, Scores};
-use crate::io::input::Table;
+use super::write::CsvEncoder;
+use super::{row_number, Feed, Prepare, Prepared, Read, ReadAnswers, Row, RowSink, Rows, Scores};
+use crate::io::input::{Slot, Table};
 use crate::io::record::RecordInfo;
 use crate::io::split;
-use crate::policy::{Level, Outcome};
-use crate::score::{Answer, ScaleResult};
+use crate::policy::{Bound, Level, Outcome};
+use crate::score::{Answer, Battery, ScaleResult};
 
-/// Is `table` read in parts on `threads` threads? A file large enough,
-/// read as UTF-8, not hashed (see `Table::split_source`), and three threads
-/// or more: on two cores the reader/scorer pair is faster (measured, 1M
-/// rows: 0.32 s against 0.43 s; BENCHMARKS.md).
+/// May `table` be read in parts on `threads` threads? A file large
+/// enough, read as UTF-8 or GBK, not hashed (see `Table::split_source`),
+/// and two threads or more; whether it is, `parts_pay` says once the sink
+/// is known.
 pub(super) fn splits(table: &Table, threads: usize) -> bool {
-    threads > 2
+    threads >= 2
         && table
             .split_source()
             .is_some_and(|s| s.size >= split::MIN_SIZE)
 }
 
-/// One row as a worker leaves it: read, scored.
+/// Do parts pay, for a sink that asks for `work`? From three threads on,
+/// always. On two, only when the workers also encode the output: else this
+/// thread formats every row from memory another core wrote, and the
+/// reader/scorer pair is faster (measured, 1M rows: 0.31–0.33 s against
+/// 0.43 s). With the output encoded on the workers, parts do 0.87× the
+/// floor's instructions on the busiest thread against the pair's 1.01×;
+/// on a busy machine the two were level in wall time (BENCHMARKS.md, branch
+/// `parts2`): this is the one place to turn two-thread parts off.
+pub(super) fn parts_pay(threads: usize, work: &Prepare<'_>) -> bool {
+    threads > 2 || work.csv.is_some()
+}
+
+/// One row as a worker leaves it: read, scored, and prepared for the sink.
 #[derive(Default)]
 struct ScoredRow<'s> {
+    /// What this thread reads of every row, together.
+    done: Done,
+    /// Only when `done.scores`: a row whose line the sink takes as it is
+    /// leaves its scores in the worker's scratch row, in that core's cache
+    /// (writing every row's answers and results into the batch, memory
+    /// that rotates through thousands of rows, doubled the cost of scoring).
+    scores: Scored<'s>,
+}
+
+/// A row's answers and scores.
+#[derive(Default)]
+struct Scored<'s> {
     read: Read,
     /// The answers before skip logic (`Options::as_read`).
     as_read: Vec<Answer>,
     results: Vec<ScaleResult>,
     outcome: Outcome<'s>,
+}
+
+#[derive(Default)]
+struct Done {
     level: Level,
     incomplete: u64,
+    /// Nothing to report: one line, the header's field count, no bad cell
+    /// (`Counts::record` and `Counts::cells` would say nothing).
+    clean: bool,
+    /// `line` and `id` were made (the row's number was known: `RecordInfo::row`).
+    prepared: bool,
+    /// `Prepare::csv`: where the row's CSV line is in its batch's `block`.
+    line: (u32, u32),
+    /// The CSV lines of the whole batch, one after the other, in its first
+    /// row only: this thread reads them in one sweep, not from a buffer of
+    /// each row's scattered over the other core's heap (measured: copying
+    /// those was a quarter of this thread's time).
+    block: Vec<u8>,
+    /// `Prepare::ids`: the id's hash.
+    id: Option<Option<u128>>,
+    /// The row's `scores` are filled in (else only `line` is for the sink).
+    scores: bool,
+}
+
+/// What each worker does with its rows (`split::Work`).
+struct Worker<'w, 's> {
+    read: &'w ReadAnswers,
+    scoring: (&'s Battery, &'s Bound),
+    work: &'w Prepare<'s>,
+    encoder: Option<CsvEncoder<'w>>,
+    /// Where each row is read and scored.
+    scratch: Scored<'s>,
+    /// The lines of the batch being read (`Done::block`).
+    block: Vec<u8>,
+    keep_as_read: bool,
+    fields: usize,
+}
+
+impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
+    fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut ScoredRow<'s>) {
+        let s = &mut self.scratch;
+        self.read.read(rec, info, &mut s.read);
+        if self.keep_as_read {
+            s.as_read.clone_from(&s.read.answers);
+        }
+        let n_scales = self.scoring.0.n_scales();
+        if s.results.len() != n_scales {
+            s.results = vec![ScaleResult::default(); n_scales];
+        }
+        let done = &mut row.done;
+        done.level = score_into(
+            self.scoring,
+            &mut s.read.answers,
+            &mut s.results,
+            &mut s.outcome,
+        );
+        done.incomplete = incomplete(&s.results);
+        done.clean = info.breaks == 0
+            && !info.unclosed
+            && !info.undecodable
+            && rec.len() == self.fields
+            && s.read.bad.is_empty();
+        // the number `row_number` gives: a CSV reader's row
+        done.prepared = info.row > 0;
+        if done.prepared {
+            let view = Row {
+                number: info.row,
+                record: rec,
+                level: done.level,
+                scores: Scores::Answers {
+                    answers: &s.read.answers,
+                    as_read: &s.as_read,
+                    results: &s.results,
+                    outcome: &s.outcome,
+                    raw_id: s.read.raw_id.as_deref(),
+                },
+            };
+            if let Some(e) = &mut self.encoder {
+                let start = self.block.len();
+                e.encode(&view, &mut self.block);
+                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                done.line = (at(start), at(self.block.len()));
+            }
+            done.id = self.work.ids.as_ref().map(|k| k.of(&view));
+        }
+        // a clean row whose line is made needs nothing more
+        done.scores = !(done.clean && done.prepared && self.encoder.is_some());
+        if done.scores {
+            std::mem::swap(&mut row.scores, &mut self.scratch);
+        }
+    }
+
+    fn batch(&mut self, rows: &mut [Slot<ScoredRow<'s>>]) {
+        if let Some((_, _, first)) = rows.first_mut() {
+            // the block the first row brings back (from an earlier batch) is
+            // the next one's: no allocation
+            std::mem::swap(&mut first.done.block, &mut self.block);
+            self.block.clear();
+        }
+    }
 }
 
 impl<'s> Rows<'s> {
-    /// `run` for `Feed::Parts`.
-    pub(super) fn run_parts(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
+    /// `run` for `Feed::Parts`, with the `work` the sink asked for.
+    pub(super) fn run_parts(
+        &mut self,
+        sink: &mut impl RowSink,
+        work: Prepare<'s>,
+    ) -> anyhow::Result<()> {
         let Rows {
             counts,
             table,
@@ -57,25 +186,25 @@ impl<'s> Rows<'s> {
         };
         let (battery, bound) = setup.scoring.as_ref().expect("parts read raw answers");
         let keep_as_read = as_read.is_some();
-        let n_scales = battery.n_scales();
-        let derive = |rec: &mut Record, info: RecordInfo, row: &mut ScoredRow<'s>| {
-            read.read(rec, info, &mut row.read);
-            if keep_as_read {
-                row.as_read.clone_from(&row.read.answers);
-            }
-            if row.results.len() != n_scales {
-                row.results = vec![ScaleResult::default(); n_scales];
-            }
-            row.level = score_into(
-                (battery, bound),
-                &mut row.read.answers,
-                &mut row.results,
-                &mut row.outcome,
-            );
-            row.incomplete = incomplete(&row.results);
+        let (work, read) = (&work, &*read);
+        let fields = headers.len();
+        // each worker's own: its encoder caches fields it encoded
+        let make = || Worker {
+            read,
+            scoring: (battery, bound),
+            work,
+            encoder: work.csv.as_ref().map(|f| f.encoder()),
+            scratch: Scored::default(),
+            block: Vec::new(),
+            keep_as_read,
+            fields,
         };
+        let asked_line = work.csv.is_some();
+        // the lines of the batch being handed to the sink (`Done::block`)
+        let mut block = Vec::new();
+        let unscored = Scored::default();
         std::thread::scope(|scope| {
-            let mut stream = split::stream(table, scope, *threads, &derive)
+            let mut stream = split::stream(table, scope, *threads, &make)
                 .expect("`splits` said the file splits");
             stream.share_position(std::sync::Arc::clone(position));
             let mut last = 0;
@@ -86,25 +215,46 @@ impl<'s> Rows<'s> {
                 counts.rows += 1;
                 let number = row_number(table, rec, info, counts.rows);
                 last = number;
-                counts.record(number, &info, rec, (headers, *shifts));
-                counts.cells(number, &row.read.bad, headers);
-                counts.incomplete += row.incomplete;
-                let row = Row {
-                    number,
-                    record: rec,
-                    level: row.level,
-                    scores: Scores::Answers {
-                        answers: &row.read.answers,
-                        as_read: if keep_as_read { &row.as_read } else { &[] },
-                        results: &row.results,
-                        outcome: &row.outcome,
-                        raw_id: row.read.raw_id.as_deref(),
-                    },
-                };
-                if let Some(n) = counts.per_level.get_mut(usize::from(row.level.0)) {
+                if !row.done.block.is_empty() {
+                    // a new batch: its lines here, the last batch's back to the workers
+                    std::mem::swap(&mut block, &mut row.done.block);
+                }
+                let done = &row.done;
+                if !done.clean {
+                    counts.record(number, &info, rec, (headers, *shifts));
+                    counts.cells(number, &row.scores.read.bad, headers);
+                }
+                counts.incomplete += done.incomplete;
+                if let Some(n) = counts.per_level.get_mut(usize::from(done.level.0)) {
                     *n += 1;
                 }
-                if !sink.row(&row)? {
+                // a row whose scores stayed with its worker (`Done::scores`)
+                let (row_scores, empty) = (&row.scores, &unscored);
+                let scored = if done.scores { row_scores } else { empty };
+                let view = Row {
+                    number,
+                    record: rec,
+                    level: done.level,
+                    scores: Scores::Answers {
+                        answers: &scored.read.answers,
+                        as_read: if keep_as_read { &scored.as_read } else { &[] },
+                        results: &scored.results,
+                        outcome: &scored.outcome,
+                        raw_id: scored.read.raw_id.as_deref(),
+                    },
+                };
+                let go = if done.prepared {
+                    let (from, to) = (done.line.0 as usize, done.line.1 as usize);
+                    let prepared = Prepared {
+                        line: block.get(from..to).filter(|_| asked_line),
+                        id: done.id,
+                        scores: done.scores,
+                    };
+                    sink.prepared(&view, &prepared)?
+                } else {
+                    sink.row(&view)?
+                };
+                if !go {
                     break;
                 }
             }

@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{Row, RowSink};
+use super::{Prepare, Prepared, Row, RowSink, Setup};
 
 /// Rows between progress updates.
 const PROGRESS_EVERY: u64 = 1 << 14;
@@ -21,11 +21,29 @@ pub struct Progress<'w, S> {
 impl<S: RowSink> RowSink for Progress<'_, S> {
     #[inline]
     fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
+        self.step();
+        self.inner.row(row)
+    }
+
+    fn prepare<'s>(&self, setup: &'s Setup, work: &mut Prepare<'s>) {
+        self.inner.prepare(setup, work);
+    }
+
+    #[inline]
+    fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        self.step();
+        self.inner.prepared(row, done)
+    }
+}
+
+impl<S> Progress<'_, S> {
+    /// One row more: the bar moves every `PROGRESS_EVERY` rows.
+    #[inline]
+    fn step(&mut self) {
         self.rows += 1;
         if self.rows.is_multiple_of(PROGRESS_EVERY) {
             self.bar.set_position(self.read.load(Ordering::Relaxed));
         }
-        self.inner.row(row)
     }
 }
 

@@ -20,7 +20,7 @@ use crate::policy::{Bound, Level, Policy};
 use crate::printable::printable_line;
 use crate::score::Battery;
 
-use super::{Row, RowSink, Scores};
+use super::{Prepare, Prepared, Row, RowSink, Scores, Setup};
 
 /// Which input columns lead each output row.
 pub struct Lead {
@@ -120,6 +120,7 @@ impl CsvRow {
 
 pub struct ScoreWriter<'a, W: Write> {
     sink: Sink<W>,
+    policy: &'a Policy,
     bound: &'a Bound,
     lang: Lang,
     scales: Vec<&'a Scale>,
@@ -272,7 +273,7 @@ impl<'a, W: Write> ScoreWriter<'a, W> {
     pub fn new(
         (format, w, dest): (Format, W, Dest),
         headers: &[String],
-        (battery, policy, bound): (&'a Battery, &Policy, &'a Bound),
+        (battery, policy, bound): (&'a Battery, &'a Policy, &'a Bound),
         lang: Lang,
         lead: Lead,
         filter: Filter,
@@ -306,6 +307,7 @@ impl<'a, W: Write> ScoreWriter<'a, W> {
         Ok(ScoreWriter {
             csv,
             sink,
+            policy,
             bound,
             lang,
             scales,
@@ -403,12 +405,70 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
         sink.reasons(self.reasons.as_bytes());
         self.end_row()
     }
+
+    fn prepare<'s>(&self, setup: &'s Setup, work: &mut Prepare<'s>) {
+        work.csv = self.csv_format(setup);
+    }
+
+    /// `row`, its CSV line encoded already.
+    #[inline]
+    fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        let unscored =
+            || anyhow::anyhow!("internal error: a row was handed over without its scores");
+        let Some(line) = done.line.filter(|_| self.csv.is_some()) else {
+            anyhow::ensure!(done.scores, unscored());
+            return self.row(row);
+        };
+        if self.filter.fail_on.is_some_and(|f| row.level >= f) {
+            self.hit_fail_on = true;
+        }
+        if self.closed || self.filter.min_level.is_some_and(|m| row.level < m) {
+            return Ok(true);
+        }
+        match self.sink.csv_data_row(line) {
+            Ok(true) => Ok(true),
+            Ok(false) if done.scores => self.row(row),
+            Ok(false) => Err(unscored()),
+            Err(e) => self.written(Err(e)),
+        }
+    }
 }
 
 impl<W: Write> ScoreWriter<'_, W> {
+    /// How rows scored with `setup` are encoded on other threads, when
+    /// they are written as plain CSV data (`csv_row`) by this very setup
+    /// (the writer was made with its battery, policy and bound).
+    fn csv_format<'s>(&self, setup: &'s Setup) -> Option<CsvFormat<'s>> {
+        self.csv.as_ref()?;
+        let (battery, bound) = setup.scoring.as_ref()?;
+        let scales: Vec<&'s Scale> = battery.scales().map(|(_, _, s)| s).collect();
+        let same = std::ptr::eq(self.bound, bound)
+            && std::ptr::eq(self.policy, &setup.policy)
+            && scales.len() == self.scales.len()
+            && scales
+                .iter()
+                .zip(&self.scales)
+                .all(|(a, b)| std::ptr::eq(*a, *b));
+        same.then(|| CsvFormat {
+            id: self.lead.id,
+            keep: self.lead.keep.clone(),
+            scales,
+            policy: &setup.policy,
+            bound,
+            lang: self.lang,
+        })
+    }
+
     #[inline]
     fn end_row(&mut self) -> anyhow::Result<bool> {
-        match self.sink.end_row() {
+        let ended = self.sink.end_row();
+        self.written(ended)
+    }
+
+    /// Whether to go on after a row was written (or not, as `result` says).
+    #[inline]
+    fn written(&mut self, result: anyhow::Result<()>) -> anyhow::Result<bool> {
+        match result {
             // go on scoring, unwritten, only when the exit code depends on it
             Err(e) if exit::is_broken_pipe(&e) => {
                 self.closed = true;
@@ -501,6 +561,69 @@ impl<W: Write> RowSink for Writer<'_, W> {
             Writer::Rows(r) => r.row(row),
             Writer::Fhir(f) => f.row(row),
         }
+    }
+
+    fn prepare<'s>(&self, setup: &'s Setup, work: &mut Prepare<'s>) {
+        match self {
+            Writer::Rows(r) => r.prepare(setup, work),
+            Writer::Fhir(f) => f.prepare(setup, work),
+        }
+    }
+
+    #[inline(always)]
+    fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
+        match self {
+            Writer::Rows(r) => r.prepared(row, done),
+            Writer::Fhir(f) => f.prepared(row, done),
+        }
+    }
+}
+
+/// How `score` writes a plain CSV row, for threads other than the
+/// writer's (`RowSink::prepare`): each makes its own `CsvEncoder` of it.
+pub struct CsvFormat<'s> {
+    id: Option<usize>,
+    keep: Vec<usize>,
+    scales: Vec<&'s Scale>,
+    policy: &'s Policy,
+    bound: &'s Bound,
+    lang: Lang,
+}
+
+impl CsvFormat<'_> {
+    /// An encoder of rows, with its own fields encoded once.
+    pub fn encoder(&self) -> CsvEncoder<'_> {
+        CsvEncoder {
+            csv: CsvRow::new(&self.scales, self.policy, self.lang),
+            lead: Lead {
+                id: self.id,
+                keep: self.keep.clone(),
+                pseudonyms: None,
+            },
+            format: self,
+        }
+    }
+}
+
+/// Rows encoded as `ScoreWriter` writes plain CSV (`csv_row`).
+pub struct CsvEncoder<'f> {
+    csv: CsvRow,
+    lead: Lead,
+    format: &'f CsvFormat<'f>,
+}
+
+impl CsvEncoder<'_> {
+    /// `row` appended to `out`, its line break included.
+    #[inline]
+    pub fn encode(&mut self, row: &Row<'_>, out: &mut Vec<u8>) {
+        let (f, line) = (self.format, out);
+        csv_row(
+            &mut self.csv,
+            (line, &self.lead, &f.scales),
+            (f.bound, f.lang),
+            row,
+        );
+        line.push(b'\n');
     }
 }
 

@@ -402,3 +402,113 @@ fn platform_exports_and_headerless_chunks_give_the_same_output() {
         None,
     );
 }
+
+/// With no id column each row is written with its row number, which a
+/// worker reading a part must know as one reader counts it (blank lines,
+/// a BOM, CRLF, rows too long or short); `--min-level` and `--fail-on`
+/// decide on the same rows either way.
+#[test]
+fn row_numbers_without_an_id_column_are_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: true,
+        bom: true,
+        final_break: true,
+        quotes_from: Some(ROWS * 3 / 4),
+    };
+    let text = String::from_utf8_lossy(&export(layout)).replacen("id,", "code,", 1);
+    let p = file(dir.path(), "noid.csv", text.as_bytes());
+    let p = p.to_str().unwrap();
+    let (out, _, code) = same(&[&["score", p][..], &SCORE].concat(), None);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("row,class,"), "{}", &out[..40]);
+    // blank lines are rows too: the last number is past the rows written
+    let last = out.lines().last().unwrap().split(',').next().unwrap();
+    assert!(last.parse::<usize>().unwrap() > ROWS + 1, "{last}");
+    same(
+        &[
+            &["score", p, "--min-level", "refer", "--fail-on", "urgent"][..],
+            &SCORE,
+        ]
+        .concat(),
+        None,
+    );
+}
+
+/// stdout closed early (`| head`): with `--fail-on` every row is still
+/// scored, unwritten, and the exit code and messages are those of one
+/// thread; without it the run ends quietly with the notice of the rows
+/// scored (the urgent first row), as with one thread.
+#[test]
+fn a_closed_stdout_ends_the_run_the_same_way() {
+    use std::io::Read as _;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout {
+        crlf: false,
+        bom: false,
+        final_break: true,
+        quotes_from: None,
+    };
+    let p = file(dir.path(), "head.csv", &export(layout));
+    let mut clean = String::from("id,class");
+    clean.extend((1..=9).map(|i| format!(",phq9_{i}")));
+    clean.push('\n');
+    clean.push_str("U,C1,0,0,0,0,0,0,0,0,3\n");
+    for i in 0..ROWS * 2 {
+        clean.push_str(&format!("P{i},C{},1,0,1,0,1,0,1,0,0\n", i % 9));
+    }
+    let quiet = file(dir.path(), "quiet.csv", clean.as_bytes());
+    // the first bytes of stdout, then stdout closed: (exit code, stdout, stderr)
+    let head = |args: &[&str], threads: &str| {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("psyscreen"))
+            .args(args)
+            .args(["--threads", threads])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 300];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        (status.code(), first.to_vec(), regex_free_elapsed(&stderr))
+    };
+    let (p, quiet) = (p.to_str().unwrap(), quiet.to_str().unwrap());
+    for args in [
+        &[&["score", p, "--fail-on", "urgent"][..], &SCORE].concat(),
+        &[
+            &["score", p, "--fail-on", "urgent", "--duplicates", "first"][..],
+            &SCORE,
+        ]
+        .concat(),
+        &["score", quiet, "-i", "phq9", "--keep", "class"][..].to_vec(),
+    ] {
+        let one = head(args, "1");
+        for threads in ["2", "4"] {
+            let other = head(args, threads);
+            assert_eq!(one.0, other.0, "exit code, {args:?}");
+            assert_eq!(one.1, other.1, "stdout, {args:?}");
+            assert_eq!(first_difference(&one.2, &other.2), None, "stderr, {args:?}");
+        }
+        if args.contains(&"--fail-on") {
+            assert_eq!(one.0, Some(3), "{}", one.2);
+            assert!(one.2.contains("output stopped early"), "{}", one.2);
+        } else {
+            assert_eq!(one.0, Some(0), "{}", one.2);
+            assert!(
+                one.2.starts_with("notice: 1 row(s) at `urgent`"),
+                "{}",
+                one.2
+            );
+        }
+    }
+}

@@ -670,10 +670,13 @@ impl Table {
 impl Table {
     /// Where more readers may start, if this input can be read in parts
     /// (a UTF-8 or GBK file, not hashed, lines not ended by a lone CR).
-    /// Never a platform export: its header rows were taken from the rows
-    /// read ahead, which parts reading the file's bytes would read again.
+    /// Never a platform export with header rows after row 1: they were
+    /// taken from the rows read ahead, and parts reading the file's bytes
+    /// would read them again as answers. (An export whose header is row 1
+    /// alone, a wjx or REDCap one, splits as a plain table does.)
     pub fn split_source(&self) -> Option<super::split::Source> {
-        self.split.clone().filter(|_| self.layout.is_none())
+        let extra_rows = self.layout.as_ref().map_or(0, |l| l.extra_rows);
+        self.split.clone().filter(|_| extra_rows == 0)
     }
 
     /// A reader of one part of a file `split_source` allowed to split:

@@ -370,15 +370,36 @@ fn threads_must_be_a_positive_count() {
 #[test]
 fn platform_exports_and_headerless_chunks_give_the_same_output() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["redcap-raw.csv", "google-forms.csv", "tencent.csv"] {
+    // wjx, REDCap, Google Forms and Tencent have their header in row 1
+    // alone and are read in parts; Qualtrics and SurveyMonkey have more
+    // header rows and are not
+    for (name, header_rows) in [
+        ("redcap-raw.csv", 1),
+        ("google-forms.csv", 1),
+        ("tencent.csv", 1),
+        ("wjx-text.csv", 1),
+        ("wjx-numbers.csv", 1),
+        ("qualtrics-choice-text.csv", 3),
+        ("surveymonkey.csv", 2),
+    ] {
         let text = std::fs::read_to_string(root().join("examples/exports").join(name)).unwrap();
-        let (header, rows) = text.split_once('\n').unwrap();
-        let mut big = format!("{header}\n");
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let (header, rows) = lines.split_at(header_rows);
+        let (mut big, rows) = (header.concat(), rows.concat());
         while big.len() < 3 << 20 {
-            big.push_str(rows);
+            big.push_str(&rows);
         }
         let p = file(dir.path(), name, big.as_bytes());
-        let (out, _, _) = same(&["score", p.to_str().unwrap(), "-i", "phq9"], None);
+        // wjx's 按选项序号 numbers options from 1
+        let one_based = if name == "wjx-numbers.csv" {
+            "--one-based"
+        } else {
+            "-q"
+        };
+        let (out, _, _) = same(
+            &["score", p.to_str().unwrap(), "-i", "phq9", one_based],
+            None,
+        );
         assert!(out.lines().count() > 10_000, "{name}: every row scored");
     }
     let export = export(Layout {

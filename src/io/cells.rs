@@ -780,19 +780,25 @@ mod tests {
     }
 }
 
+/// Every built-in instrument in one battery (tests of the fast paths).
+#[cfg(test)]
+fn all_builtins() -> Battery {
+    use crate::instrument::{builtin_ids, builtin_with};
+    Battery::new(
+        builtin_ids()
+            .iter()
+            .map(|id| builtin_with(id, false).unwrap().unwrap())
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod read_columns_tests {
     use super::*;
-    use crate::instrument::{builtin_ids, builtin_with};
     use crate::io::columns::How;
 
     fn battery() -> Battery {
-        Battery::new(
-            builtin_ids()
-                .iter()
-                .map(|id| builtin_with(id, false).unwrap().unwrap())
-                .collect(),
-        )
+        super::all_builtins()
     }
 
     /// Every reader `read_columns` may meet: plain, `--one-based`, with
@@ -918,15 +924,9 @@ mod read_columns_tests {
 #[cfg(test)]
 mod read_number_tests {
     use super::*;
-    use crate::instrument::{builtin_ids, builtin_with};
 
     fn battery() -> Battery {
-        Battery::new(
-            builtin_ids()
-                .iter()
-                .map(|id| builtin_with(id, false).unwrap().unwrap())
-                .collect(),
-        )
+        super::all_builtins()
     }
 
     /// A map label that is a number (`10` meaning 2) and `--one-based`

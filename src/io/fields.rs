@@ -71,13 +71,6 @@ impl Record {
         self.bounds.clear();
     }
 
-    /// Only the first `n` cells.
-    pub fn truncate(&mut self, n: usize) {
-        self.bounds.truncate(n);
-        let end = self.bounds.last().map_or(0, |&(_, e)| e);
-        self.data.truncate(end);
-    }
-
     #[inline]
     pub fn push_field(&mut self, cell: &[u8]) {
         let start = self.data.len();
@@ -123,11 +116,6 @@ impl Record {
 
     pub fn set_position(&mut self, position: Option<Position>) {
         self.position = position;
-    }
-
-    /// The cells as a `csv::ByteRecord` (for the `csv` crate's writer).
-    pub fn to_byte_record(&self) -> csv::ByteRecord {
-        self.iter().collect()
     }
 }
 
@@ -268,15 +256,5 @@ mod tests {
             prop_assert_eq!(rec.iter().rev().collect::<Vec<_>>(),
                 by_hand.iter().rev().copied().collect::<Vec<_>>());
         }
-    }
-
-    #[test]
-    fn truncate_keeps_the_first_cells() {
-        let mut rec = Record::from(vec!["a", "bb", "ccc"]);
-        rec.truncate(2);
-        assert_eq!(rec, Record::from(vec!["a", "bb"]));
-        assert_eq!(rec.as_slice(), b"abb");
-        rec.push_field(b"d");
-        assert_eq!(rec, Record::from(vec!["a", "bb", "d"]));
     }
 }

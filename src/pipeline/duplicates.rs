@@ -400,10 +400,8 @@ impl<'p> Duplicates<'p> {
 
     /// Whether `row` goes on to the sink.
     pub fn admit(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
-        match row_key(self.id, row) {
-            Some(key) => self.admit_hash(self.hash.of(key), row),
-            None => Ok(true),
-        }
+        let hash = row_key(self.id, row).map(|key| self.hash.of(key));
+        self.admit_hashed(hash, row)
     }
 
     /// `admit`, with the row's id hashed already (`IdKeys::of` on the

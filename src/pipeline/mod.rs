@@ -330,12 +330,15 @@ pub trait RowSink {
     /// scores (`Prepared::scores`), and only the sink that asked for the
     /// line can do without them.
     fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
-        anyhow::ensure!(
-            done.scores,
-            "internal error: a row was handed over without its scores"
-        );
+        anyhow::ensure!(done.scores, unscored());
         self.row(row)
     }
+}
+
+/// A sink met a row without the scores it needs (`Prepared::scores`): a
+/// bug, never a row written from empty scores.
+fn unscored() -> anyhow::Error {
+    anyhow::anyhow!("internal error: a row was handed over without its scores")
 }
 
 /// What `RowSink::prepare` asks the reading threads to do with each row.

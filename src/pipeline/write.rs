@@ -20,7 +20,7 @@ use crate::policy::{Bound, Level, Policy};
 use crate::printable::printable_line;
 use crate::score::Battery;
 
-use super::{Prepare, Prepared, Row, RowSink, Scores, Setup};
+use super::{unscored, Prepare, Prepared, Row, RowSink, Scores, Setup};
 
 /// Which input columns lead each output row.
 pub struct Lead {
@@ -413,8 +413,6 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
     /// `row`, its CSV line encoded already.
     #[inline]
     fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
-        let unscored =
-            || anyhow::anyhow!("internal error: a row was handed over without its scores");
         let Some(line) = done.line.filter(|_| self.csv.is_some()) else {
             anyhow::ensure!(done.scores, unscored());
             return self.row(row);

@@ -145,6 +145,8 @@ struct CsvRows {
     /// Lines of the file before the bytes this reader reads (a part of
     /// the file read on its own thread, `super::split`); 0 for the whole.
     line_offset: u64,
+    /// A part of a file (`line_offset`): its bytes start at a line break.
+    in_part: bool,
     mixed: record::MixedCells,
 }
 
@@ -281,7 +283,11 @@ impl CsvRows {
             Ahead::Record => {}
             Ahead::End | Ahead::NotRead => return Ok(None),
             Ahead::Error(e) if is_too_long(&e) => {
-                let line = self.ahead_start.line() + u64::from(self.crlf) + self.line_offset;
+                // the record starts after a line break the reader skips
+                // first: the previous line's `\n` of a CRLF, or the one a
+                // part's bytes start with (`in_part`)
+                let skips_break = self.crlf || (self.in_part && self.ahead_start.record() == 0);
+                let line = self.ahead_start.line() + u64::from(skips_break) + self.line_offset;
                 let row = line.saturating_sub(self.breaks_before);
                 bail!(too_long_message(row, line, self.reader.get_ref()));
             }
@@ -290,9 +296,13 @@ impl CsvRows {
         std::mem::swap(rec, &mut self.ahead);
         self.read_ahead();
         let start = rec.position().cloned().unwrap_or_else(csv::Position::new);
-        let last = !matches!(self.state, Ahead::Record);
+        // a read that failed after this record still began where the next
+        // record would: this one ended with its line break, it is not the
+        // file's last
+        let last = matches!(self.state, Ahead::End | Ahead::NotRead);
         let next_line = match (&self.state, self.ahead.position()) {
             (Ahead::Record, Some(p)) => p.line(),
+            (Ahead::Error(_), _) => self.ahead_start.line(),
             _ => self.reader.position().line(),
         };
         // the `csv` crate's lines between this record and the next: one
@@ -573,6 +583,7 @@ impl Table {
                 breaks_before: 0,
                 recovered: None,
                 line_offset: 0,
+                in_part: false,
                 mixed: record::MixedCells::default(),
             })),
             digest,
@@ -737,6 +748,7 @@ impl Table {
                 breaks_before: 0,
                 recovered: None,
                 line_offset: part.line_offset,
+                in_part: true,
                 mixed: record::MixedCells::default(),
             })),
             digest: None,

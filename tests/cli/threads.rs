@@ -533,3 +533,44 @@ fn a_closed_stdout_ends_the_run_the_same_way() {
         }
     }
 }
+
+/// A record that never ends (no line break for more than 64 MiB), right
+/// after the header and after a cut between parts, LF and CRLF: the same
+/// located refusal on every thread count (a part's reader starts at a line
+/// break, which its first record's line must not count).
+#[test]
+fn an_endless_record_is_refused_at_its_own_row_in_parts_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "id,class,phq9_1\n";
+    let rows: String = (0..20_000).map(|i| format!("S{i},C1,1\n")).collect();
+    // a long last row: the first line break after the first part's size
+    // ends it, so the endless record is the first of the next part
+    let long_row = format!("S99,{},1\n", "c".repeat(100_000));
+    let endless = "b".repeat(70 << 20);
+    for (name, before, row) in [
+        ("first", header.to_string(), 2),
+        ("cut", format!("{header}{rows}{long_row}"), 20_003),
+    ] {
+        for crlf in [false, true] {
+            let before = if crlf {
+                before.replace('\n', "\r\n")
+            } else {
+                before.clone()
+            };
+            let p = file(
+                dir.path(),
+                &format!("{name}-{crlf}.csv"),
+                (before + &endless).as_bytes(),
+            );
+            let (_, err, code) = same(&["score", p.to_str().unwrap(), "-i", "phq9", "-q"], None);
+            assert_eq!(code, 2, "{name} {crlf}: {err}");
+            let said =
+                format!("row {row} (line {row}): a record longer than 64 MiB: no line break");
+            assert!(err.contains(&said), "{name} {crlf}: {err}");
+            // the row before it was read whole: it is not the file's last
+            // (with no row before it, the run itself fails)
+            let past = format!("could not be read past row {}:", row - 1);
+            assert_eq!(err.contains(&past), row > 2, "{name} {crlf}: {err}");
+        }
+    }
+}

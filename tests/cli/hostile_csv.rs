@@ -1,9 +1,6 @@
 //! Hostile and careless inputs (issue 11): csv. Each test ran against the
 //! code before its fix and failed; the inputs live in tests/hostile/csv/.
 
-use std::io::Read as _;
-use std::process::{Command, Stdio};
-
 #[allow(unused_imports)]
 use super::*;
 
@@ -243,27 +240,14 @@ fn fail_on_is_kept_when_stdout_closes_early() {
     }
     let big = write(dir.path(), "big.csv", &text);
     let head = |extra: &[&str]| {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("psyscreen"))
-            .args(["score", "-i", "phq9", "--format", "csv"])
-            .args(extra)
-            .arg(&big)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 200];
-        stdout.read_exact(&mut first).unwrap();
-        drop(stdout);
-        let status = child.wait().unwrap();
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        (status.code(), stderr)
+        let mut args: Vec<std::ffi::OsString> = ["score", "-i", "phq9", "--format", "csv"]
+            .iter()
+            .chain(extra)
+            .map(Into::into)
+            .collect();
+        args.push(big.clone().into_os_string());
+        let (code, _, stderr) = crate::head_of_stdout(args, 200);
+        (code, stderr)
     };
     let (code, stderr) = head(&["--fail-on", "urgent"]);
     assert_eq!(code, Some(3), "{stderr}");

@@ -1,8 +1,7 @@
 //! `psyscreen score` end to end: inputs, encodings, bad cells, outputs,
 //! exit codes, `-o` safety, `| head`.
 
-use std::io::Read as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::{bin, data, root, run, write};
 
@@ -467,26 +466,16 @@ fn closed_stdout_exits_quietly() {
         text.push_str(&format!("p{i},1,2,0,1,3,0,1\n"));
     }
     let big = write(dir.path(), "big.csv", &text);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("psyscreen"))
-        .args(["score", "-i", "gad7", "--format", "csv"])
-        .arg(&big)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 64];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let args = [
+        "score".as_ref(),
+        "-i".as_ref(),
+        "gad7".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        big.as_os_str(),
+    ];
+    let (code, _, stderr) = crate::head_of_stdout(args, 64);
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
         !stderr.contains("panicked") && !stderr.contains("error"),
         "{stderr}"

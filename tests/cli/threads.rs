@@ -462,8 +462,6 @@ fn row_numbers_without_an_id_column_are_the_same() {
 /// scored (the urgent first row), as with one thread.
 #[test]
 fn a_closed_stdout_ends_the_run_the_same_way() {
-    use std::io::Read as _;
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout {
         crlf: false,
@@ -482,26 +480,9 @@ fn a_closed_stdout_ends_the_run_the_same_way() {
     let quiet = file(dir.path(), "quiet.csv", clean.as_bytes());
     // the first bytes of stdout, then stdout closed: (exit code, stdout, stderr)
     let head = |args: &[&str], threads: &str| {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("psyscreen"))
-            .args(args)
-            .args(["--threads", threads])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 300];
-        stdout.read_exact(&mut first).unwrap();
-        drop(stdout);
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        let status = child.wait().unwrap();
-        (status.code(), first.to_vec(), regex_free_elapsed(&stderr))
+        let (code, first, stderr) =
+            crate::head_of_stdout(args.iter().chain(&["--threads", threads]), 300);
+        (code, first, regex_free_elapsed(&stderr))
     };
     let (p, quiet) = (p.to_str().unwrap(), quiet.to_str().unwrap());
     for args in [

@@ -338,7 +338,10 @@ pub trait RowSink {
 /// A sink met a row without the scores it needs (`Prepared::scores`): a
 /// bug, never a row written from empty scores.
 fn unscored() -> anyhow::Error {
-    anyhow::anyhow!("internal error: a row was handed over without its scores")
+    anyhow::anyhow!(crate::messages::tr!(
+        "internal error: a row was handed over without its scores",
+        "内部错误：一行交出时没有附带它的评分"
+    ))
 }
 
 /// What `RowSink::prepare` asks the reading threads to do with each row.

@@ -1060,6 +1060,14 @@ impl<T> RowStream<T> {
         }
     }
 
+    /// Pass over the next `n` rows of the batch the last row came from
+    /// (rows handed over together, after the first: `RowSink::prepared_run`).
+    pub fn skip_rows(&mut self, n: usize) {
+        let len = self.current.as_ref().map_or(0, |b| b.len);
+        debug_assert!(self.next + n <= len, "rows skipped past their batch");
+        self.next = (self.next + n).min(len);
+    }
+
     /// The next row and what was derived from it, in input order; `None`
     /// at the end.
     pub fn next_row(&mut self) -> anyhow::Result<Option<(&mut Record, RecordInfo, &mut T)>> {

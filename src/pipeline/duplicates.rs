@@ -10,7 +10,7 @@ use anyhow::bail;
 use crate::io::input::{InputSpec, Table};
 use crate::policy::{Level, Policy};
 
-use super::{row_number, Prepare, Prepared, Row, RowSink, Setup};
+use super::{row_number, Prepare, Prepared, Row, RowSink, Run, RunRow, Setup};
 
 /// What to do with rows whose id an other row has (`--duplicates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,23 +431,11 @@ impl<'p> Duplicates<'p> {
         if self.mode == Mode::Last {
             return Ok(self.admit_last((hash, self.key_of(row)), row));
         }
-        // one lookup for the usual new id, none when its bit says it is new
-        let full = self.seen.len() >= self.limit;
-        let new_id = |dups: &mut Self| {
-            if full {
-                dups.past_limit = true;
-            } else {
-                dups.seen.insert(hash, (row.number, row.level));
-                dups.may_be_seen.note(hash);
-            }
-            Ok(true)
-        };
-        if !self.may_be_seen.may_hold(hash) {
-            return new_id(self);
+        if self.note_if_new(hash, row.number, row.level) {
+            return Ok(true);
         }
-        let (first, first_level) = match self.seen.get(&hash) {
-            Some(&seen) => seen,
-            None => return new_id(self),
+        let Some(&(first, first_level)) = self.seen.get(&hash) else {
+            unreachable!("note_if_new found it")
         };
         self.rows_repeated += 1;
         let who = self.who(self.key_of(row));
@@ -484,6 +472,45 @@ impl<'p> Duplicates<'p> {
             }
             Mode::Last => unreachable!("handled above"),
         }
+    }
+
+    /// An id not seen before (row `number`, at `level`) is noted, as
+    /// `admit` notes it, and true; false, and nothing noted, when it was
+    /// seen (a repeat). One lookup for the usual new id, none when its bit
+    /// says it is new.
+    #[inline]
+    fn note_if_new(&mut self, hash: u128, number: u64, level: Level) -> bool {
+        if self.may_be_seen.may_hold(hash) && self.seen.contains_key(&hash) {
+            return false;
+        }
+        if self.seen.len() >= self.limit {
+            self.past_limit = true;
+        } else {
+            self.seen.insert(hash, (number, level));
+            self.may_be_seen.note(hash);
+        }
+        true
+    }
+
+    /// `admit_hashed` of each row of a run, in order, for as long as each
+    /// is admitted with nothing to say (a new id, or none): how many were.
+    /// The row it stops at is left as it was, for `admit` to report.
+    /// None, with `--duplicates last` (its first pass decides).
+    pub fn admit_new(&mut self, rows: &[RunRow]) -> usize {
+        if self.mode == Mode::Last {
+            return 0;
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let admitted = match r.id {
+                Some(None) => true,
+                Some(Some(hash)) => self.note_if_new(hash, r.number, r.level),
+                None => false,
+            };
+            if !admitted {
+                return i;
+            }
+        }
+        rows.len()
     }
 
     fn admit_last(&mut self, (hash, key): (u128, &[u8]), row: &Row<'_>) -> bool {
@@ -616,6 +643,28 @@ impl<S: RowSink> RowSink for Admitted<'_, '_, S> {
         } else {
             Ok(true)
         }
+    }
+
+    fn takes_runs(&self) -> bool {
+        self.inner.takes_runs() && self.dups.as_deref().is_none_or(|d| d.mode != Mode::Last)
+    }
+
+    fn prepared_run(&mut self, run: &Run<'_>) -> anyhow::Result<(usize, bool)> {
+        if !self.takes_runs() {
+            return Ok((0, true));
+        }
+        let admitted = match self.dups.as_deref_mut() {
+            Some(d) => d.admit_new(run.rows),
+            None => run.rows.len(),
+        };
+        if admitted == 0 {
+            return Ok((0, true));
+        }
+        let (took, go) = self.inner.prepared_run(&run.prefix(admitted))?;
+        // the rows admitted are the inner sink's to take: handed over again
+        // one by one, their ids would be repeats of themselves
+        anyhow::ensure!(took == admitted, super::run_cut());
+        Ok((took, go))
     }
 }
 

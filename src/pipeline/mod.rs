@@ -333,6 +333,63 @@ pub trait RowSink {
         anyhow::ensure!(done.scores, unscored());
         self.row(row)
     }
+
+    /// Does this sink take rows a `Run` at a time (`prepared_run`)? A sink
+    /// that forwards runs says so only when the inner one does.
+    fn takes_runs(&self) -> bool {
+        false
+    }
+
+    /// `prepared` of each row of `run`, in order, in one go: how many rows
+    /// it took, from the first (the caller hands the rest over one by one,
+    /// with `prepared`), and whether to go on. A sink that `takes_runs`
+    /// takes all of them, unless a sink it wraps stops short; one that
+    /// wraps another hands over only what it took itself. None by default.
+    fn prepared_run(&mut self, _run: &Run<'_>) -> anyhow::Result<(usize, bool)> {
+        Ok((0, true))
+    }
+}
+
+/// One row of a `Run`: what the sinks read of a row with nothing to report.
+#[derive(Clone, Copy, Default)]
+pub struct RunRow {
+    pub number: u64,
+    pub level: Level,
+    /// `Prepared::id`.
+    pub id: Option<Option<u128>>,
+    /// Scale results with no total or band (`Counts::incomplete`).
+    pub incomplete: u64,
+    /// Where its CSV line ends in `Run::block`.
+    pub end: u32,
+}
+
+/// Rows in input order, each with nothing to report (one line, every
+/// field, no bad cell) and its CSV line made (`Prepare::csv`): the sinks
+/// take them together (`RowSink::prepared_run`), and their lines are
+/// written in one piece.
+pub struct Run<'r> {
+    pub rows: &'r [RunRow],
+    /// The lines of the batch the rows come from; the first row's begins
+    /// at `from`, each row's ends at its `end`.
+    pub block: &'r [u8],
+    pub from: usize,
+}
+
+impl<'r> Run<'r> {
+    /// The rows' CSV lines, one after the other, line breaks included.
+    pub fn lines(&self) -> &'r [u8] {
+        let to = self.rows.last().map_or(self.from, |r| r.end as usize);
+        self.block.get(self.from..to).unwrap_or_default()
+    }
+
+    /// The first `n` rows.
+    pub fn prefix(&self, n: usize) -> Run<'r> {
+        Run {
+            rows: &self.rows[..n.min(self.rows.len())],
+            block: self.block,
+            from: self.from,
+        }
+    }
 }
 
 /// A sink met a row without the scores it needs (`Prepared::scores`): a
@@ -341,6 +398,15 @@ fn unscored() -> anyhow::Error {
     anyhow::anyhow!(crate::messages::tr!(
         "internal error: a row was handed over without its scores",
         "内部错误：一行交出时没有附带它的评分"
+    ))
+}
+
+/// A sink took only part of a run whose ids were noted already (see
+/// `RowSink::prepared_run`): a bug, never rows dropped or noted twice.
+fn run_cut() -> anyhow::Error {
+    anyhow::anyhow!(crate::messages::tr!(
+        "internal error: a run of rows was taken only in part",
+        "内部错误：一组连续的行只被接收了一部分"
     ))
 }
 

@@ -10,7 +10,9 @@ use crate::io::fields::Record;
 
 use super::scorer::{incomplete, score_into};
 use super::write::CsvEncoder;
-use super::{row_number, Feed, Prepare, Prepared, Read, ReadAnswers, Row, RowSink, Rows, Scores};
+use super::{
+    row_number, Feed, Prepare, Prepared, Read, ReadAnswers, Row, RowSink, Rows, Run, RunRow, Scores,
+};
 use crate::io::input::{Slot, Table};
 use crate::io::record::RecordInfo;
 use crate::io::split;
@@ -82,6 +84,13 @@ struct Done {
     id: Option<Option<u128>>,
     /// The row's `scores` are filled in (else only `line` is for the sink).
     scores: bool,
+    /// The rows with nothing but their line for the sink (not `scores`)
+    /// that follow one another from this one on, when it is the first of
+    /// them; else 0. They are handed over as one `Run`.
+    run: u32,
+    /// What the sinks read of those rows (`RunRow`), all of the batch's
+    /// in order, in its first row only (as `block`).
+    plain: Vec<RunRow>,
 }
 
 /// What each worker does with its rows (`split::Work`).
@@ -94,6 +103,8 @@ struct Worker<'w, 's> {
     scratch: Scored<'s>,
     /// The lines of the batch being read (`Done::block`).
     block: Vec<u8>,
+    /// Its rows with nothing but a line for the sink (`Done::plain`).
+    plain: Vec<RunRow>,
     keep_as_read: bool,
     fields: usize,
 }
@@ -147,17 +158,41 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
         }
         // a clean row whose line is made needs nothing more
         done.scores = !(done.clean && done.prepared && self.encoder.is_some());
+        done.run = 0;
         if done.scores {
             std::mem::swap(&mut row.scores, &mut self.scratch);
+        } else {
+            self.plain.push(RunRow {
+                number: info.row,
+                level: done.level,
+                id: done.id,
+                incomplete: done.incomplete,
+                end: done.line.1,
+            });
         }
     }
 
     fn batch(&mut self, rows: &mut [Slot<ScoredRow<'s>>]) {
+        // each run of plain rows, marked at its first
+        let mut start = None;
+        for i in 0..=rows.len() {
+            let plain = rows.get(i).is_some_and(|(_, _, r)| !r.done.scores);
+            match (plain, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    rows[s].2.done.run = u32::try_from(i - s).expect("a batch's rows");
+                    start = None;
+                }
+                _ => {}
+            }
+        }
         if let Some((_, _, first)) = rows.first_mut() {
             // the block the first row brings back (from an earlier batch) is
             // the next one's: no allocation
             std::mem::swap(&mut first.done.block, &mut self.block);
             self.block.clear();
+            std::mem::swap(&mut first.done.plain, &mut self.plain);
+            self.plain.clear();
         }
     }
 }
@@ -196,12 +231,16 @@ impl<'s> Rows<'s> {
             encoder: work.csv.as_ref().map(|f| f.encoder()),
             scratch: Scored::default(),
             block: Vec::new(),
+            plain: Vec::new(),
             keep_as_read,
             fields,
         };
         let asked_line = work.csv.is_some();
-        // the lines of the batch being handed to the sink (`Done::block`)
+        // the lines of the batch being handed to the sink (`Done::block`),
+        // its plain rows (`Done::plain`) and the next run's first among them
         let mut block = Vec::new();
+        let mut plain: Vec<RunRow> = Vec::new();
+        let mut next_plain = 0;
         let unscored = Scored::default();
         std::thread::scope(|scope| {
             let mut stream = split::stream(table, scope, *threads, &make)
@@ -212,13 +251,42 @@ impl<'s> Rows<'s> {
                 let Some((rec, info, row)) = counts.next_or_stop(stream.next_row(), last)? else {
                     break;
                 };
-                counts.rows += 1;
-                let number = row_number(table, rec, info, counts.rows);
-                last = number;
                 if !row.done.block.is_empty() {
                     // a new batch: its lines here, the last batch's back to the workers
                     std::mem::swap(&mut block, &mut row.done.block);
+                    std::mem::swap(&mut plain, &mut row.done.plain);
+                    next_plain = 0;
                 }
+                let run = row.done.run as usize;
+                let rows = plain.get(next_plain..next_plain + run).unwrap_or_default();
+                next_plain += run;
+                if run > 0 && sink.takes_runs() {
+                    let from = row.done.line.0 as usize;
+                    let (took, go) = sink.prepared_run(&Run {
+                        rows,
+                        block: &block,
+                        from,
+                    })?;
+                    if let Some(end) = rows[..took].last() {
+                        for r in &rows[..took] {
+                            counts.incomplete += r.incomplete;
+                            if let Some(n) = counts.per_level.get_mut(usize::from(r.level.0)) {
+                                *n += 1;
+                            }
+                        }
+                        counts.rows += took as u64;
+                        last = end.number;
+                        // the run's first row is this one
+                        stream.skip_rows(took - 1);
+                        if !go {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                counts.rows += 1;
+                let number = row_number(table, rec, info, counts.rows);
+                last = number;
                 let done = &row.done;
                 if !done.clean {
                     counts.record(number, &info, rec, (headers, *shifts));

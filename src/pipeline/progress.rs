@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{Prepare, Prepared, Row, RowSink, Setup};
+use super::{Prepare, Prepared, Row, RowSink, Run, Setup};
 
 /// Rows between progress updates.
 const PROGRESS_EVERY: u64 = 1 << 14;
@@ -33,6 +33,20 @@ impl<S: RowSink> RowSink for Progress<'_, S> {
     fn prepared(&mut self, row: &Row<'_>, done: &Prepared<'_>) -> anyhow::Result<bool> {
         self.step();
         self.inner.prepared(row, done)
+    }
+
+    fn takes_runs(&self) -> bool {
+        self.inner.takes_runs()
+    }
+
+    fn prepared_run(&mut self, run: &Run<'_>) -> anyhow::Result<(usize, bool)> {
+        let (took, go) = self.inner.prepared_run(run)?;
+        let before = self.rows;
+        self.rows += took as u64;
+        if self.rows / PROGRESS_EVERY != before / PROGRESS_EVERY {
+            self.bar.set_position(self.read.load(Ordering::Relaxed));
+        }
+        Ok((took, go))
     }
 }
 

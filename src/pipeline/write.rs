@@ -20,7 +20,7 @@ use crate::policy::{Bound, Level, Policy};
 use crate::printable::printable_line;
 use crate::score::Battery;
 
-use super::{unscored, Prepare, Prepared, Row, RowSink, Scores, Setup};
+use super::{unscored, Prepare, Prepared, Row, RowSink, Run, Scores, Setup};
 
 /// Which input columns lead each output row.
 pub struct Lead {
@@ -430,6 +430,32 @@ impl<W: Write> RowSink for ScoreWriter<'_, W> {
             Err(e) => self.written(Err(e)),
         }
     }
+
+    /// Runs are plain CSV lines made elsewhere, all written: not with
+    /// `--min-level`, which leaves some out.
+    fn takes_runs(&self) -> bool {
+        self.csv.is_some() && self.filter.min_level.is_none() && self.sink.is_csv_data()
+    }
+
+    /// `prepared` of every row of `run`: its lines written in one piece.
+    fn prepared_run(&mut self, run: &Run<'_>) -> anyhow::Result<(usize, bool)> {
+        if !self.takes_runs() {
+            return Ok((0, true));
+        }
+        if let Some(f) = self.filter.fail_on {
+            self.hit_fail_on |= run.rows.iter().any(|r| r.level >= f);
+        }
+        let n = run.rows.len();
+        if self.closed {
+            return Ok((n, true));
+        }
+        match self.sink.csv_data_row(run.lines()) {
+            Ok(true) => Ok((n, true)),
+            // not between rows: one by one (nothing above is undone by that)
+            Ok(false) => Ok((0, true)),
+            Err(e) => self.written(Err(e)).map(|go| (n, go)),
+        }
+    }
 }
 
 impl<W: Write> ScoreWriter<'_, W> {
@@ -573,6 +599,20 @@ impl<W: Write> RowSink for Writer<'_, W> {
         match self {
             Writer::Rows(r) => r.prepared(row, done),
             Writer::Fhir(f) => f.prepared(row, done),
+        }
+    }
+
+    fn takes_runs(&self) -> bool {
+        match self {
+            Writer::Rows(r) => r.takes_runs(),
+            Writer::Fhir(f) => f.takes_runs(),
+        }
+    }
+
+    fn prepared_run(&mut self, run: &Run<'_>) -> anyhow::Result<(usize, bool)> {
+        match self {
+            Writer::Rows(r) => r.prepared_run(run),
+            Writer::Fhir(f) => f.prepared_run(run),
         }
     }
 }

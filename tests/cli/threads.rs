@@ -179,6 +179,13 @@ fn bom_lf_bad_rows_and_late_quoted_line_breaks_give_the_same_output() {
         &[&["score", p, "--duplicates", "last", "-q"][..], &SCORE].concat(),
         None,
     );
+    // rows handed over a run at a time stop at the first repeated id
+    for mode in ["keep", "error"] {
+        same(
+            &[&["score", p, "--duplicates", mode][..], &SCORE].concat(),
+            None,
+        );
+    }
     same(
         &[&["score", p, "--fail-on", "urgent", "-q"][..], &SCORE].concat(),
         None,

@@ -63,11 +63,51 @@ pub struct Part {
     pub start: u64,
     pub end: Option<u64>,
     pub line_offset: u64,
+    /// The part's bytes as the planner read them (none: read from the
+    /// file): the file is read once, not once to cut it and again to
+    /// parse it.
+    pub bytes: Vec<Segment>,
+}
+
+/// Some bytes of a block the planner read.
+#[derive(Clone)]
+pub struct Segment {
+    block: Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
+}
+
+/// A part's segments, read in order.
+struct Segments {
+    segments: Vec<Segment>,
+    next: usize,
+}
+
+impl Read for Segments {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(s) = self.segments.get_mut(self.next) {
+            let bytes = &s.block[s.range.clone()];
+            if bytes.is_empty() {
+                self.next += 1;
+                continue;
+            }
+            let n = bytes.len().min(buf.len());
+            buf[..n].copy_from_slice(&bytes[..n]);
+            s.range.start += n;
+            return Ok(n);
+        }
+        Ok(0)
+    }
 }
 
 impl Source {
     /// Open the bytes of `part` for reading.
     pub fn open(&self, part: &Part) -> std::io::Result<Box<dyn Read + Send>> {
+        if !part.bytes.is_empty() {
+            return Ok(Box::new(Segments {
+                segments: part.bytes.clone(),
+                next: 0,
+            }));
+        }
         let mut f = std::fs::File::open(&self.path)?;
         f.seek(SeekFrom::Start(part.start))?;
         Ok(match part.end {
@@ -81,28 +121,31 @@ impl Source {
 /// returns false to stop). Reads the file once, looking only for line
 /// breaks and quotes.
 fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
-    let whole = |start, line_offset| Part {
+    let whole = |start, line_offset, bytes| Part {
         start,
         end: None,
         line_offset,
+        bytes,
     };
     let Ok(mut f) = std::fs::File::open(&src.path) else {
         // the reader meets the same error and reports it
-        emit(whole(src.data_start, 0));
+        emit(whole(src.data_start, 0, Vec::new()));
         return;
     };
-    let mut buf = vec![0u8; 1 << 20];
+    let mut blocks = Blocks::default();
     // line breaks in the file before `at`
     let (mut at, mut lines) = (0u64, 0u64);
     let mut start: Option<(u64, u64)> = None;
     let mut last_byte = None;
     loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+        let mut buf = blocks.take();
+        let n = match Arc::get_mut(&mut buf).map(|b| f.read(b)) {
+            Some(Ok(0)) | None => break,
+            Some(Ok(n)) => n,
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Some(Err(_)) => break,
         };
+        blocks.read(at, Arc::clone(&buf), n);
         let block = &buf[..n];
         let block_start = at;
         let previous_last = last_byte;
@@ -156,6 +199,7 @@ fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
                 start: part_start,
                 end: Some(cut + 1),
                 line_offset: part_lines,
+                bytes: blocks.segments(part_start, cut + 1),
             };
             if !emit(part) {
                 return;
@@ -163,7 +207,8 @@ fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
             (part_start, part_lines) = (cut, lines);
         }
         if quote.is_some() {
-            emit(whole(part_start, part_lines));
+            // the rest of the file, not read yet
+            emit(whole(part_start, part_lines, Vec::new()));
             return;
         }
         lines += count(cursor, end);
@@ -171,7 +216,68 @@ fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
         start = Some((part_start, part_lines));
     }
     let (s, l) = start.unwrap_or((src.data_start, lines));
-    emit(whole(s, l));
+    emit(whole(s, l, blocks.segments(s, at)));
+}
+
+/// Bytes per block the planner reads.
+const BLOCK: usize = 1 << 20;
+
+/// The blocks the planner read last, for the parts cut from them, and
+/// blocks done with, to read into again (a new block of a MB each time
+/// cost a page fault per 4 KB).
+#[derive(Default)]
+struct Blocks {
+    /// (where in the file, the block, bytes read into it): the last two.
+    recent: std::collections::VecDeque<(u64, Arc<Vec<u8>>, usize)>,
+    spare: Vec<Arc<Vec<u8>>>,
+}
+
+impl Blocks {
+    /// A block no part reads any more, or a new one.
+    fn take(&mut self) -> Arc<Vec<u8>> {
+        match self.spare.iter().position(|b| Arc::strong_count(b) == 1) {
+            Some(i) => self.spare.swap_remove(i),
+            None => Arc::new(vec![0; BLOCK]),
+        }
+    }
+
+    /// `block` holds `n` bytes of the file from `at`.
+    fn read(&mut self, at: u64, block: Arc<Vec<u8>>, n: usize) {
+        self.recent.push_back((at, block, n));
+        if self.recent.len() > 2 {
+            if let Some((_, old, _)) = self.recent.pop_front() {
+                // parts in flight may still hold it: reused once they let go
+                if self.spare.len() < 4 {
+                    self.spare.push(old);
+                }
+            }
+        }
+    }
+
+    /// The bytes `start..end` of the file, when the recent blocks hold all
+    /// of them; else none (the part is read from the file: a part longer
+    /// than a block, with lines of a MB).
+    fn segments(&self, start: u64, end: u64) -> Vec<Segment> {
+        let mut segments = Vec::new();
+        let mut from = start;
+        for (at, block, n) in &self.recent {
+            let block_end = at + *n as u64;
+            if from >= end || from < *at || from >= block_end {
+                continue;
+            }
+            let to = end.min(block_end);
+            segments.push(Segment {
+                block: Arc::clone(block),
+                range: (from - at) as usize..(to - at) as usize,
+            });
+            from = to;
+        }
+        if from == end && !segments.is_empty() {
+            segments
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 /// A part's batches, and the part's place in the order.
@@ -360,11 +466,73 @@ mod tests {
                 None => assert_eq!(p.end, None),
             }
             assert!(p.start < quote_at as u64);
+            // its bytes, from the planner's blocks or the file, are the file's
+            let mut bytes = Vec::new();
+            src.open(p).unwrap().read_to_end(&mut bytes).unwrap();
+            let end = p.end.map_or(text.len(), |e| e as usize);
+            assert_eq!(bytes, &text[p.start as usize..end], "part {i}");
         }
+        let read_once = parts.iter().filter(|p| !p.bytes.is_empty()).count();
+        assert!(
+            read_once + 1 >= parts.len(),
+            "all but the part with the quote"
+        );
+        assert!(
+            parts.last().unwrap().bytes.is_empty(),
+            "after the quote: the file"
+        );
         let last = parts.last().unwrap();
         assert!(
             quote_at as u64 - last.start <= PART + 20,
             "cut up to the quote"
+        );
+    }
+
+    /// Lines longer than a block: those parts are read from the file, the
+    /// rest from the planner's blocks, each part's bytes the file's.
+    #[test]
+    fn parts_with_lines_longer_than_a_block_are_read_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = b"h1,h2\n".to_vec();
+        for i in 0..400_000 {
+            text.extend_from_slice(format!("{i},{}\n", i % 7).as_bytes());
+            if i % 100_000 == 5 {
+                text.extend_from_slice(&vec![b'x'; BLOCK * 3 / 2]);
+                text.extend_from_slice(b",1\n");
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let src = Source {
+            path,
+            size: text.len() as u64,
+            data_start: 6,
+            delimiter: b',',
+            crlf: false,
+            headers: 2,
+            decoding: crate::io::record::Decoding::Utf8,
+        };
+        let mut parts = Vec::new();
+        plan(&src, |p| {
+            parts.push(p);
+            true
+        });
+        for (i, p) in parts.iter().enumerate() {
+            let mut bytes = Vec::new();
+            src.open(p).unwrap().read_to_end(&mut bytes).unwrap();
+            let end = p.end.map_or(text.len(), |e| e as usize);
+            assert_eq!(bytes.len(), end - p.start as usize, "part {i}");
+            assert!(bytes == text[p.start as usize..end], "part {i}");
+        }
+        let from_file = parts.iter().filter(|p| p.bytes.is_empty()).count();
+        assert!(
+            (1..parts.len() / 2).contains(&from_file),
+            "{from_file} of {}",
+            parts.len()
+        );
+        assert!(
+            !parts.last().unwrap().bytes.is_empty(),
+            "the end, read already"
         );
     }
 }

@@ -37,6 +37,8 @@ use crate::messages::tr;
 
 /// Write buffer: large enough that a big output costs few system calls.
 const BUFFER: usize = 1 << 18;
+/// Writes this long skip the buffer.
+const DIRECT: usize = 1 << 16;
 
 /// Our temporary files: `.psyscreen-` + 6 random characters + `.tmp`.
 const TEMP_PREFIX: &str = ".psyscreen-";
@@ -525,6 +527,12 @@ impl Write for Output {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.write_all(buf),
+            // rows written a run at a time (a hundred KB) go straight to the
+            // file, not through the buffer: one copy less of every byte
+            Output::Stream(w) | Output::File { w, .. } if buf.len() >= DIRECT => {
+                w.flush()?;
+                w.get_mut().write_all(buf)
+            }
             Output::Stream(w) | Output::File { w, .. } => w.write_all(buf),
         }
     }

@@ -124,6 +124,15 @@ impl Record {
         &self.data[..end]
     }
 
+    /// The buffer the cells lie in and, per cell, where it starts and ends
+    /// there (`start <= end <= buffer.len()`): for a loop over many cells
+    /// that looks each up by its index (`io::cells`), without an `Option`
+    /// and a range made per cell.
+    #[inline]
+    pub fn raw(&self) -> (&[u8], &[(usize, usize)]) {
+        (&self.data, &self.bounds)
+    }
+
     pub fn position(&self) -> Option<&Position> {
         self.position.as_ref()
     }

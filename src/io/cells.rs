@@ -509,7 +509,9 @@ impl ExactLabels {
         if slot.len == cell.len()
             && slot.head == head
             && slot.tail == tail
-            && (cell.len() <= 16 || same_middle(&slot.key, cell))
+            && (cell.len() <= 16
+                || second_word(&slot.key) == second_word(cell)
+                    && (cell.len() <= 24 || same_middle(&slot.key, cell)))
         {
             return Some(slot.value);
         }
@@ -595,6 +597,13 @@ fn ends_at(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
         }
     }
     ends(bytes.get(start..start + len).unwrap_or_default())
+}
+
+/// Bytes 8 to 16 of a key longer than 16: with its `ends`, all of a key
+/// up to 24 bytes (a Chinese label of up to eight characters).
+#[inline(always)]
+fn second_word(key: &[u8]) -> Option<&[u8; 8]> {
+    key.get(8..).and_then(<[u8]>::first_chunk::<8>)
 }
 
 /// Two keys of one length whose `ends` are equal: are the bytes between

@@ -287,13 +287,37 @@ impl Needles {
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     #[inline(always)]
     fn masks(self, block: &[u8; BLOCK]) -> Masks {
-        masks_by_byte(block, self.delimiter)
+        masks_by_word(block, self.delimiter)
     }
 }
 
-/// `Needles::masks` a byte at a time: elsewhere than x86-64, and what
-/// the tests hold the SIMD one to.
-#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+/// `Needles::masks` eight bytes at a time in a `u64` (SWAR), elsewhere
+/// than x86-64 (aarch64 has NEON, but no safe way to it in stable Rust).
+#[cfg_attr(not(test), allow(dead_code))] // on x86-64 only the tests call it
+#[inline(always)]
+fn masks_by_word(block: &[u8; BLOCK], delimiter: u8) -> Masks {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // per byte of `word` that is `byte`: bit i of the result for byte i
+    let equal = |word: u64, byte: u8| {
+        let x = word ^ u64::from_ne_bytes([byte; 8]);
+        // the high bit of each byte that is 0, exactly (no carries across
+        // bytes: each byte's low seven bits are added alone)
+        let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+        // gather the eight high bits into the top byte
+        ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    };
+    let mut masks = (0, 0, 0);
+    for (i, word) in block.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        masks.0 |= equal(word, delimiter) << (8 * i);
+        masks.1 |= equal(word, b'\n') << (8 * i);
+        masks.2 |= (equal(word, b'"') | equal(word, b'\r')) << (8 * i);
+    }
+    masks
+}
+
+/// `Needles::masks` a byte at a time: what the tests hold the others to.
+#[cfg_attr(not(test), allow(dead_code))] // only the tests call it
 fn masks_by_byte(block: &[u8; BLOCK], delimiter: u8) -> Masks {
     let mut masks = (0, 0, 0);
     for (i, &b) in block.iter().enumerate() {
@@ -438,6 +462,23 @@ mod tests {
             prop_assume!(!matches!(delimiter, b'"' | b'\r' | b'\n'));
             let block: [u8; BLOCK] = block.try_into().unwrap();
             prop_assert_eq!(Needles::new(delimiter).masks(&block), masks_by_byte(&block, delimiter));
+            prop_assert_eq!(masks_by_word(&block, delimiter), masks_by_byte(&block, delimiter));
+        }
+    }
+
+    #[test]
+    fn word_masks_of_every_byte_in_every_place() {
+        for b in 0..=255u8 {
+            for at in 0..BLOCK {
+                let mut block = [b'a'; BLOCK];
+                block[at] = b;
+                let mut all = [b; BLOCK];
+                all[at] = b'a';
+                for block in [block, all] {
+                    assert_eq!(masks_by_word(&block, b','), masks_by_byte(&block, b','));
+                    assert_eq!(masks_by_word(&block, b), masks_by_byte(&block, b));
+                }
+            }
         }
     }
 

@@ -451,13 +451,13 @@ struct ExactLabel {
 
 impl ExactLabels {
     fn new(spellings: &[(&[u8], i32)]) -> Self {
-        let mut keys: Vec<(&[u8], i32)> = Vec::new();
-        for &(key, value) in spellings {
-            // the same bytes again: the first one is what the slow path reads
-            if !key.is_empty() && !keys.iter().any(|&(k, _)| k == key) {
-                keys.push((key, value));
-            }
-        }
+        let mut seen = std::collections::HashSet::new();
+        // the same bytes again: the first one is what the slow path reads
+        let keys: Vec<(&[u8], i32)> = spellings
+            .iter()
+            .filter(|&&(key, _)| !key.is_empty() && seen.insert(key))
+            .copied()
+            .collect();
         let mixed: Vec<u64> = keys
             .iter()
             .map(|(key, _)| {

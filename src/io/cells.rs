@@ -88,6 +88,8 @@ pub struct AnswerReader {
     /// (`read_columns`). Made by `read` itself, so it can only agree.
     one_byte: Vec<[Answer; 256]>,
     labels: Vec<LabelSet>,
+    /// Per item (battery order), its set's `LabelSet::exact`.
+    exact: Vec<ExactLabels>,
     one_based: bool,
 }
 
@@ -129,10 +131,15 @@ impl AnswerReader {
                 });
             }
         }
+        let exact = items
+            .iter()
+            .map(|it| labels[it.labels].exact.clone())
+            .collect();
         let mut reader = AnswerReader {
             one_byte: Vec::new(),
             items,
             labels,
+            exact,
             one_based,
         };
         // items of one response set read a byte alike: one table per set
@@ -190,7 +197,8 @@ impl AnswerReader {
         let mut invalid = false;
         let mut longer = false;
         // the cells' bytes once, each cell by its range: `get` loaded the
-        // record's buffers again for every cell
+        // record's buffers again for every cell (a match on the bounds'
+        // difference, or one without branches, ran slower: callgrind)
         let bytes = rec.as_slice();
         for ((&c, one_byte), slot) in columns.iter().zip(&self.one_byte).zip(answers.iter_mut()) {
             // an absent column (u32::MAX) or field is missing
@@ -211,20 +219,35 @@ impl AnswerReader {
         !invalid
     }
 
-    /// `read_columns`' second loop: the cells longer than one byte.
+    /// `read_columns`' second loop: the cells longer than one byte, each
+    /// looked up in its item's own copy of its set's exact table (one load
+    /// fewer than through the set).
     #[inline(never)]
     fn read_longer(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
         let mut valid = true;
-        let bytes = rec.as_slice();
-        for ((&c, it), slot) in columns.iter().zip(&self.items).zip(answers.iter_mut()) {
-            let cell = rec.range(c as usize).and_then(|r| bytes.get(r));
-            if let Some(cell) = cell.filter(|cell| cell.len() > 1) {
-                // `read` of a longer cell, without a call per cell (a
-                // label export has a dozen of them a row)
-                let a = self.read_label(it, cell);
-                valid &= a != Answer::Invalid;
-                *slot = a;
-            }
+        let (bytes, bounds) = rec.raw();
+        let items = columns.iter().zip(&self.exact).zip(answers.iter_mut());
+        for (g, ((&c, exact), slot)) in items.enumerate() {
+            let Some(&(start, end)) = bounds.get(c as usize) else {
+                continue;
+            };
+            let Some(cell) = bytes.get(start..end) else {
+                continue;
+            };
+            // `read` of a longer cell, without a call per cell (a label
+            // export has a dozen of them a row); a short one's ends read
+            // from the record as one word
+            let (head, tail) = match (cell.first_chunk::<8>(), cell.last_chunk::<8>()) {
+                (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+                _ if cell.len() < 2 => continue,
+                _ => ends_at(bytes, start, cell.len()),
+            };
+            let a = match exact.find(cell, head, tail) {
+                Some(v) => Answer::Value(v),
+                None => self.read_slow(&self.items[g], cell),
+            };
+            valid &= a != Answer::Invalid;
+            *slot = a;
         }
         valid
     }
@@ -391,17 +414,28 @@ impl LabelSet {
     }
 }
 
-/// Cells by their exact bytes: an open-addressing table of a few dozen
-/// slots at most a quarter full, each slot holding its key's length and
-/// first and last eight bytes, hashed on them (where the spellings of one
-/// set differ). A hit costs one hash, one slot and a compare of whole
+/// Cells by their exact bytes: a table of a few dozen slots, each
+/// holding a spelling's length and first and last eight bytes, hashed on
+/// them by a multiplier chosen when the table is built so that no two
+/// spellings share a slot (a perfect hash: one slot to look at, no
+/// probing). A hit costs one multiply, one slot and a compare of whole
 /// words (all of a key up to 16 bytes, one more word per 8 bytes after
-/// that, every byte covered): no `memcmp`, no allocation.
-#[derive(Default)]
+/// that, every byte covered): no `memcmp`, no allocation. Spellings that
+/// could not be kept apart (the same ends, or no multiplier found) wait in
+/// their slot's `others`, compared whole.
+#[derive(Default, Clone)]
 struct ExactLabels {
-    /// A power of two long (or empty); `len == 0`: an empty slot.
+    /// A power of two long (or empty); `len == EMPTY`: an empty slot.
     slots: Vec<ExactLabel>,
+    /// The hash's multiplier (odd).
+    seed: u64,
+    /// 64 less log2 of the slots' count: the product's top bits pick a slot.
+    shift: u32,
 }
+
+/// The length of an empty slot: no cell has it (not 0: an empty cell's
+/// ends are those of an empty slot).
+const EMPTY: usize = usize::MAX;
 
 #[derive(Default, Clone)]
 struct ExactLabel {
@@ -411,30 +445,51 @@ struct ExactLabel {
     tail: u64,
     key: Box<[u8]>,
     value: i32,
+    /// Other spellings that fall in this slot (almost never any).
+    others: Vec<(Box<[u8]>, i32)>,
 }
 
 impl ExactLabels {
     fn new(spellings: &[(&[u8], i32)]) -> Self {
-        let mut table = ExactLabels {
-            slots: vec![ExactLabel::default(); (spellings.len() * 4).next_power_of_two().max(8)],
+        let mut seen = std::collections::HashSet::new();
+        // the same bytes again: the first one is what the slow path reads
+        let keys: Vec<(&[u8], i32)> = spellings
+            .iter()
+            .filter(|&&(key, _)| !key.is_empty() && seen.insert(key))
+            .copied()
+            .collect();
+        let mixed: Vec<u64> = keys
+            .iter()
+            .map(|(key, _)| {
+                let (head, tail) = ends(key);
+                mix(head, tail, key.len())
+            })
+            .collect();
+        let (seed, bits) = perfect_seed(&mixed);
+        let empty = ExactLabel {
+            len: EMPTY,
+            ..ExactLabel::default()
         };
-        for &(key, value) in spellings {
-            if key.is_empty() || table.get(key).is_some() {
-                continue; // the same bytes again: the first one is what the slow path reads
-            }
+        let mut table = ExactLabels {
+            slots: vec![empty; 1 << bits],
+            seed,
+            shift: 64 - bits,
+        };
+        for (&(key, value), &x) in keys.iter().zip(&mixed) {
             let (head, tail) = ends(key);
-            let mask = table.slots.len() - 1;
-            let mut slot = home(head, tail, key.len()) & mask;
-            while table.slots[slot].len != 0 {
-                slot = (slot + 1) & mask;
+            let slot = &mut table.slots[slot_of(x, seed, 64 - bits)];
+            if slot.len == EMPTY {
+                *slot = ExactLabel {
+                    len: key.len(),
+                    head,
+                    tail,
+                    key: Box::from(key),
+                    value,
+                    others: Vec::new(),
+                };
+            } else {
+                slot.others.push((Box::from(key), value));
             }
-            table.slots[slot] = ExactLabel {
-                len: key.len(),
-                head,
-                tail,
-                key: Box::from(key),
-                value,
-            };
         }
         table
     }
@@ -442,42 +497,113 @@ impl ExactLabels {
     /// The value of a cell that is exactly one of the spellings.
     #[inline]
     fn get(&self, cell: &[u8]) -> Option<i32> {
-        let mask = self.slots.len().checked_sub(1)?;
         let (head, tail) = ends(cell);
-        let mut slot = home(head, tail, cell.len()) & mask;
-        loop {
-            let label = self.slots.get(slot)?;
-            if label.len == 0 {
-                return None;
-            }
-            if label.len == cell.len()
-                && label.head == head
-                && label.tail == tail
-                && same_middle(&label.key, cell)
-            {
-                return Some(label.value);
-            }
-            slot = (slot + 1) & mask;
+        self.find(cell, head, tail)
+    }
+
+    /// `get` with the cell's `ends` known.
+    #[inline(always)]
+    fn find(&self, cell: &[u8], head: u64, tail: u64) -> Option<i32> {
+        let at = slot_of(mix(head, tail, cell.len()), self.seed, self.shift);
+        let slot = self.slots.get(at)?;
+        if slot.len == cell.len()
+            && slot.head == head
+            && slot.tail == tail
+            && (cell.len() <= 16
+                || second_word(&slot.key) == second_word(cell)
+                    && (cell.len() <= 24 || same_middle(&slot.key, cell)))
+        {
+            return Some(slot.value);
         }
+        if slot.others.is_empty() {
+            return None;
+        }
+        find_among(&slot.others, cell)
     }
 }
 
-#[inline]
-fn home(head: u64, tail: u64, len: usize) -> usize {
-    // Fibonacci hashing: the top bits of the product spread every input bit
+/// A multiplier that puts each of `mixed` in a slot of its own, and the
+/// table's size (log2): from a fixed sequence, so a run builds the same
+/// table every time; the table grows until one is found, up to 2^12 slots,
+/// where a few shared slots are taken (`others`).
+fn perfect_seed(mixed: &[u64]) -> (u64, u32) {
+    let mut state = 0x853C_49E6_748F_EA9B_u64;
+    let mut bits = (mixed.len() * 2)
+        .next_power_of_two()
+        .max(8)
+        .trailing_zeros();
+    loop {
+        for _ in 0..64 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let seed = (state ^ state >> 29) | 1;
+            let mut taken = vec![false; 1 << bits];
+            let alone = mixed.iter().all(|&x| {
+                let slot = slot_of(x, seed, 64 - bits);
+                !std::mem::replace(&mut taken[slot], true)
+            });
+            if alone || bits >= 12 {
+                return (seed, bits);
+            }
+        }
+        bits += 1;
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn find_among(keys: &[(Box<[u8]>, i32)], cell: &[u8]) -> Option<i32> {
+    keys.iter().find(|(k, _)| **k == *cell).map(|&(_, v)| v)
+}
+
+/// A cell's length and ends in one word, for `slot_of`.
+#[inline(always)]
+fn mix(head: u64, tail: u64, len: usize) -> u64 {
+    head ^ tail.rotate_left(29) ^ len as u64
+}
+
+/// The slot of a `mix`ed cell: the product's top bits.
+#[inline(always)]
+fn slot_of(mixed: u64, seed: u64, shift: u32) -> usize {
     #[allow(clippy::cast_possible_truncation)]
-    let h = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-    h as usize
+    let slot = (mixed.wrapping_mul(seed) >> shift) as usize;
+    slot
 }
 
 /// The first and last eight bytes of a cell as two words (they overlap
-/// when it is shorter than 16); a cell under eight bytes: its bytes, 0.
+/// when it is shorter than 16); a cell under eight bytes: its bytes
+/// (little-endian, zeros after them), 0.
 #[inline]
 fn ends(cell: &[u8]) -> (u64, u64) {
     match (cell.first_chunk::<8>(), cell.last_chunk::<8>()) {
         (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
-        _ => (cell.iter().fold(0, |word, &b| word << 8 | u64::from(b)), 0),
+        _ => {
+            let mut word = [0; 8];
+            word[..cell.len()].copy_from_slice(cell);
+            (u64::from_le_bytes(word), 0)
+        }
     }
+}
+
+/// `ends` of the cell `bytes[start..start + len]`: a short cell is read
+/// as a word of `bytes` from `start` with the bytes after it masked off,
+/// where `bytes` goes on that far (in a record it mostly does).
+#[inline(always)]
+fn ends_at(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
+    if len < 8 && len > 0 {
+        if let Some(word) = bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+            return (u64::from_le_bytes(*word) & (u64::MAX >> (64 - 8 * len)), 0);
+        }
+    }
+    ends(bytes.get(start..start + len).unwrap_or_default())
+}
+
+/// Bytes 8 to 16 of a key longer than 16: with its `ends`, all of a key
+/// up to 24 bytes (a Chinese label of up to eight characters).
+#[inline(always)]
+fn second_word(key: &[u8]) -> Option<&[u8; 8]> {
+    key.get(8..).and_then(<[u8]>::first_chunk::<8>)
 }
 
 /// Two keys of one length whose `ends` are equal: are the bytes between
@@ -653,6 +779,56 @@ mod tests {
                 assert_eq!(table.get(&cell), None, "{n} {at}");
             }
             assert_eq!(table.get(&key[1..]), None);
+        }
+    }
+
+    /// Spellings the perfect hash cannot keep apart (the same length and
+    /// ends, differing only in the middle; more spellings than a table
+    /// of 2^12 slots keeps apart) are found all the same, each by its
+    /// own bytes only.
+    #[test]
+    fn spellings_that_share_a_slot_are_each_found_and_only_they() {
+        let middle = |m: &str| format!("aaaaaaaa{m}zzzzzzzz").into_bytes();
+        let mut keys: Vec<Vec<u8>> = vec![middle("1"), middle("2"), middle("3")];
+        keys.extend((0..3000).map(|i| format!("label {i}").into_bytes()));
+        keys.extend((0..200).map(|i| format!("标签{i}").into_bytes()));
+        let spellings: Vec<(&[u8], i32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (&k[..], i32::try_from(i).unwrap()))
+            .collect();
+        let table = ExactLabels::new(&spellings);
+        assert!(table.slots.iter().any(|s| !s.others.is_empty()));
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(table.get(key), Some(i32::try_from(i).unwrap()));
+            for at in 0..key.len() {
+                let mut cell = key.clone();
+                cell[at] ^= 0x40;
+                if !keys.contains(&cell) {
+                    assert_eq!(table.get(&cell), None, "{key:?} {at}");
+                }
+            }
+        }
+        assert_eq!(table.get(&middle("4")), None);
+        assert_eq!(table.get(b""), None);
+        assert_eq!(ExactLabels::new(&[]).get(b"x"), None);
+    }
+
+    proptest::proptest! {
+        /// A cell's ends read from the record it lies in are its own
+        /// (the bytes after a short cell masked off), wherever it lies.
+        #[test]
+        fn ends_read_in_the_record_are_the_cells_own(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            start in 0..40usize,
+            len in 0..40usize,
+        ) {
+            let start = start.min(bytes.len());
+            let len = len.min(bytes.len() - start);
+            proptest::prop_assert_eq!(
+                ends_at(&bytes, start, len),
+                ends(&bytes[start..start + len])
+            );
         }
     }
 

@@ -196,18 +196,14 @@ impl<R> Drop for Reader<R> {
 fn split_line(input: &[u8], delimiter: u8, record: &mut Record) -> Option<(usize, u64)> {
     let start = input.iter().position(|&b| b != b'\n' && b != b'\r')?;
     let blank = input[..start].iter().filter(|&&b| b == b'\n').count() as u64;
-    let nl = start + memchr::memchr(b'\n', &input[start..])?;
-    // input[start] is no line break, so the line has a byte before its `\n`
-    let (line, used, lines) = if input[nl - 1] == b'\r' {
-        (&input[start..nl - 1], nl, blank)
+    // input[start] is no line break, so the line is not empty
+    let (end, newline) = record.push_plain_line(&input[start..], delimiter)?;
+    Some(if end < newline {
+        // a `\r\n`: its `\n` is the next record's
+        (start + newline, blank)
     } else {
-        (&input[start..nl], nl + 1, blank + 1)
-    };
-    if memchr::memchr2(b'"', b'\r', line).is_some() {
-        return None;
-    }
-    record.push_line(line, delimiter);
-    Some((used, lines))
+        (start + newline + 1, blank + 1)
+    })
 }
 
 #[cfg(test)]

@@ -91,13 +91,27 @@ impl Record {
         }));
     }
 
-    /// `line` copied whole as the record's bytes, with its cells where
-    /// `delimiter` does not occur; the record must be empty.
+    /// The first line of `text` (up to its first `\n`, less a `\r` just
+    /// before it) copied whole as the record's bytes, with its cells where
+    /// `delimiter` does not occur, when the line has no quote and no other
+    /// `\r`: then where it ends and where its `\n` is. `None` (and the
+    /// record left empty): no `\n` in `text`, a quote or `\r` in the line,
+    /// or an empty line. The record must be empty, and `delimiter` none of
+    /// `"`, `\r`, `\n`.
     #[inline]
-    pub fn push_line(&mut self, line: &[u8], delimiter: u8) {
+    pub fn push_plain_line(&mut self, text: &[u8], delimiter: u8) -> Option<(usize, usize)> {
         debug_assert!(self.is_empty());
-        self.data.extend_from_slice(line);
-        split_cells(line, delimiter, &mut self.bounds);
+        debug_assert!(!matches!(delimiter, b'"' | b'\r' | b'\n'));
+        match split_plain_line(text, delimiter, &mut self.bounds) {
+            Some((end, newline)) if end > 0 => {
+                self.data.extend_from_slice(&text[..end]);
+                Some((end, newline))
+            }
+            _ => {
+                self.bounds.clear();
+                None
+            }
+        }
     }
 
     /// The bytes of all cells, in order, with whatever lies between them
@@ -108,6 +122,15 @@ impl Record {
     pub fn as_slice(&self) -> &[u8] {
         let end = self.bounds.last().map_or(0, |&(_, end)| end);
         &self.data[..end]
+    }
+
+    /// The buffer the cells lie in and, per cell, where it starts and ends
+    /// there (`start <= end <= buffer.len()`): for a loop over many cells
+    /// that looks each up by its index (`io::cells`), without an `Option`
+    /// and a range made per cell.
+    #[inline]
+    pub fn raw(&self) -> (&[u8], &[(usize, usize)]) {
+        (&self.data, &self.bounds)
     }
 
     pub fn position(&self) -> Option<&Position> {
@@ -198,36 +221,177 @@ impl<'r> IntoIterator for &'r Record {
     }
 }
 
-/// Where `line`'s cells between `delimiter`s start and end, appended to
-/// `bounds` (offsets in `line`), eight bytes at a time: cells are mostly
-/// short (a `memchr` call per cell costs more).
-#[inline]
-fn split_cells(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
+/// Thirty-two bytes of a line at a time: which are the delimiter, which
+/// a `\n`, which a quote or `\r` (bit i: byte i).
+#[derive(Clone, Copy)]
+struct Needles {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    splats: [safe_arch::m128i; 4],
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    delimiter: u8,
+}
+
+/// The bytes `Needles` looks at in one step.
+const BLOCK: usize = 32;
+
+/// The masks of one block: (delimiters, line feeds, quotes and CRs).
+type Masks = (u32, u32, u32);
+
+impl Needles {
+    #[inline]
+    fn new(delimiter: u8) -> Needles {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        {
+            let splat = |b: u8| safe_arch::set_splat_i8_m128i(b.cast_signed());
+            Needles {
+                splats: [splat(delimiter), splat(b'\n'), splat(b'"'), splat(b'\r')],
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+        Needles { delimiter }
+    }
+
+    /// SSE2 (every x86-64 has it): per half a compare and a byte mask per
+    /// needle.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn masks(self, block: &[u8; BLOCK]) -> Masks {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+        };
+        let [delimiter, newline, quote, cr] = self.splats;
+        let half = |half: &[u8; 16]| {
+            let v = load_unaligned_m128i(half);
+            let mask = |m| move_mask_i8_m128i(m).cast_unsigned();
+            (
+                mask(cmp_eq_mask_i8_m128i(v, delimiter)),
+                mask(cmp_eq_mask_i8_m128i(v, newline)),
+                mask(bitor_m128i(
+                    cmp_eq_mask_i8_m128i(v, quote),
+                    cmp_eq_mask_i8_m128i(v, cr),
+                )),
+            )
+        };
+        let (low, high) = block.split_at(16);
+        let (Ok(low), Ok(high)) = (low.try_into(), high.try_into()) else {
+            return (0, 0, 0); // never: 32 bytes are two 16s
+        };
+        let (low, high) = (half(low), half(high));
+        (
+            low.0 | high.0 << 16,
+            low.1 | high.1 << 16,
+            low.2 | high.2 << 16,
+        )
+    }
+
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    #[inline(always)]
+    fn masks(self, block: &[u8; BLOCK]) -> Masks {
+        masks_by_word(block, self.delimiter)
+    }
+}
+
+/// `Needles::masks` eight bytes at a time in a `u64` (SWAR), elsewhere
+/// than x86-64 (aarch64 has NEON, but no safe way to it in stable Rust).
+#[cfg_attr(not(test), allow(dead_code))] // on x86-64 only the tests call it
+#[inline(always)]
+fn masks_by_word(block: &[u8; BLOCK], delimiter: u8) -> Masks {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let pattern = u64::from_ne_bytes([delimiter; 8]);
-    let mut from = 0;
-    let mut words = line.chunks_exact(8);
-    let mut base = 0;
-    for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ pattern;
-        // the high bit of each byte that is the delimiter, exactly (no
-        // carries across bytes: each byte's low seven bits are added alone)
-        let mut hits = !(((x & LOW7) + LOW7) | x | LOW7);
-        while hits != 0 {
-            let at = base + (hits.trailing_zeros() / 8) as usize;
+    // per byte of `word` that is `byte`: bit i of the result for byte i
+    let equal = |word: u64, byte: u8| {
+        let x = word ^ u64::from_ne_bytes([byte; 8]);
+        // the high bit of each byte that is 0, exactly (no carries across
+        // bytes: each byte's low seven bits are added alone)
+        let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+        // gather the eight high bits into the top byte
+        ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    };
+    let mut masks = (0, 0, 0);
+    for (i, word) in block.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        masks.0 |= equal(word, delimiter) << (8 * i);
+        masks.1 |= equal(word, b'\n') << (8 * i);
+        masks.2 |= (equal(word, b'"') | equal(word, b'\r')) << (8 * i);
+    }
+    masks
+}
+
+/// `Needles::masks` a byte at a time: what the tests hold the others to.
+#[cfg_attr(not(test), allow(dead_code))] // only the tests call it
+fn masks_by_byte(block: &[u8; BLOCK], delimiter: u8) -> Masks {
+    let mut masks = (0, 0, 0);
+    for (i, &b) in block.iter().enumerate() {
+        masks.0 |= u32::from(b == delimiter) << i;
+        masks.1 |= u32::from(b == b'\n') << i;
+        masks.2 |= u32::from(b == b'"' || b == b'\r') << i;
+    }
+    masks
+}
+
+/// `Record::push_plain_line`'s one pass over the line: its cells' bounds
+/// (offsets in `text`) appended to `bounds`, and (where the line ends,
+/// where its `\n` is). The delimiters, the line's end and any quote or
+/// `\r` are found together, a block at a time (four passes over the line
+/// before: a search for its end, one for quotes, a split, a copy).
+/// `None`: no `\n`, or a quote or stray `\r` before it (`bounds` then
+/// holds some of the line's cells).
+#[inline]
+fn split_plain_line(
+    text: &[u8],
+    delimiter: u8,
+    bounds: &mut Vec<(usize, usize)>,
+) -> Option<(usize, usize)> {
+    let needles = Needles::new(delimiter);
+    // where the current cell starts, where the current block starts
+    let (mut from, mut base) = (0, 0);
+    loop {
+        let (mut delimiters, newlines, specials) = match text.get(base..base + BLOCK) {
+            Some(block) => needles.masks(block.try_into().ok()?),
+            None => {
+                // the last bytes, padded (the padding's bits masked off)
+                let rest = text.get(base..)?;
+                let mut block = [0; BLOCK];
+                block[..rest.len()].copy_from_slice(rest);
+                let (d, n, s) = needles.masks(&block);
+                let real = (1u32 << rest.len()) - 1;
+                (d & real, n & real, s & real)
+            }
+        };
+        // the bytes of this block that are still in the line
+        let in_line = if newlines == 0 {
+            u32::MAX
+        } else {
+            (1u32 << newlines.trailing_zeros()) - 1
+        };
+        if specials & in_line != 0 {
+            // only the `\r` of a `\r\n` that ends the line; any other
+            // quote or `\r` is for csv_core
+            let at = base + (specials & in_line).trailing_zeros() as usize;
+            if text.get(at..at + 2) != Some(b"\r\n") {
+                return None;
+            }
+        }
+        delimiters &= in_line;
+        while delimiters != 0 {
+            let at = base + delimiters.trailing_zeros() as usize;
             bounds.push((from, at));
             from = at + 1;
-            hits &= hits - 1;
+            delimiters &= delimiters - 1;
         }
-        base += 8;
-    }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        if b == delimiter {
-            bounds.push((from, base + i));
-            from = base + i + 1;
+        if newlines != 0 {
+            let newline = base + newlines.trailing_zeros() as usize;
+            let end = match newline.checked_sub(1) {
+                Some(cr) if text[cr] == b'\r' => cr,
+                _ => newline,
+            };
+            bounds.push((from, end));
+            return Some((end, newline));
         }
+        if base + BLOCK >= text.len() {
+            return None; // no line break
+        }
+        base += BLOCK;
     }
-    bounds.push((from, line.len()));
 }
 
 #[cfg(test)]
@@ -235,26 +399,125 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// What `push_plain_line` must do, by hand.
+    fn by_hand(text: &[u8], delimiter: u8) -> Option<(Vec<&[u8]>, usize, usize)> {
+        let newline = text.iter().position(|&b| b == b'\n')?;
+        let end = if newline > 0 && text[newline - 1] == b'\r' {
+            newline - 1
+        } else {
+            newline
+        };
+        let line = &text[..end];
+        if end == 0 || line.iter().any(|&b| b == b'"' || b == b'\r') {
+            return None;
+        }
+        Some((line.split(|&b| b == delimiter).collect(), end, newline))
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
         #[test]
-        fn a_line_splits_as_by_hand(line in prop::collection::vec(
-            prop_oneof![Just(b','), Just(b'a'), Just(0xacu8), Just(0x2cu8 | 0x80), Just(0u8), Just(0xffu8)], 0..80)) {
+        fn a_line_splits_as_by_hand(
+            text in prop::collection::vec(
+                prop_oneof![
+                    8 => Just(b','), 8 => Just(b'a'), 1 => Just(b';'), 1 => Just(0xacu8),
+                    1 => Just(0x2cu8 | 0x80), 1 => Just(0u8), 1 => Just(0xffu8),
+                    1 => Just(b'"'), 1 => Just(b'\r'), 2 => Just(b'\n'), 1 => Just(0x8au8),
+                ],
+                0..80),
+            delimiter in prop_oneof![Just(b','), Just(b';'), Just(0u8), Just(0xacu8)],
+        ) {
             let mut rec = Record::new();
-            rec.push_line(&line, b',');
-            let by_hand: Vec<&[u8]> = line.split(|&b| b == b',').collect();
-            prop_assert_eq!(rec.iter().collect::<Vec<_>>(), by_hand.clone());
-            prop_assert_eq!(rec.len(), by_hand.len());
-            prop_assert_eq!(rec.as_slice(), &line[..]);
-            let pushed: Record = by_hand.iter().copied().collect();
+            let got = rec.push_plain_line(&text, delimiter);
+            let want = by_hand(&text, delimiter);
+            prop_assert_eq!(got, want.as_ref().map(|&(_, end, newline)| (end, newline)));
+            let Some((cells, end, _)) = want else {
+                prop_assert!(rec.is_empty());
+                prop_assert_eq!(rec.as_slice(), b"");
+                return Ok(());
+            };
+            prop_assert_eq!(rec.iter().collect::<Vec<_>>(), cells.clone());
+            prop_assert_eq!(rec.len(), cells.len());
+            prop_assert_eq!(rec.as_slice(), &text[..end]);
+            let pushed: Record = cells.iter().copied().collect();
             prop_assert_eq!(&rec, &pushed);
-            prop_assert_eq!(pushed.as_slice(), by_hand.concat());
-            for (i, cell) in by_hand.iter().enumerate() {
+            prop_assert_eq!(pushed.as_slice(), cells.concat());
+            for (i, cell) in cells.iter().enumerate() {
                 prop_assert_eq!(&rec.as_slice()[rec.range(i).unwrap()], *cell);
                 prop_assert_eq!(&pushed.as_slice()[pushed.range(i).unwrap()], *cell);
             }
-            prop_assert_eq!(rec.range(by_hand.len()), None);
+            prop_assert_eq!(rec.range(cells.len()), None);
             prop_assert_eq!(rec.iter().rev().collect::<Vec<_>>(),
-                by_hand.iter().rev().copied().collect::<Vec<_>>());
+                cells.iter().rev().copied().collect::<Vec<_>>());
+        }
+
+        /// The SIMD masks are the byte-by-byte ones.
+        #[test]
+        fn masks_are_the_bytes_masks(
+            block in prop::collection::vec(prop_oneof![
+                Just(b','), Just(b'\n'), Just(b'"'), Just(b'\r'), Just(b';'), proptest::num::u8::ANY], BLOCK),
+            delimiter in prop_oneof![Just(b','), Just(b';'), proptest::num::u8::ANY],
+        ) {
+            prop_assume!(!matches!(delimiter, b'"' | b'\r' | b'\n'));
+            let block: [u8; BLOCK] = block.try_into().unwrap();
+            prop_assert_eq!(Needles::new(delimiter).masks(&block), masks_by_byte(&block, delimiter));
+            prop_assert_eq!(masks_by_word(&block, delimiter), masks_by_byte(&block, delimiter));
+        }
+    }
+
+    #[test]
+    fn word_masks_of_every_byte_in_every_place() {
+        for b in 0..=255u8 {
+            for at in 0..BLOCK {
+                let mut block = [b'a'; BLOCK];
+                block[at] = b;
+                let mut all = [b; BLOCK];
+                all[at] = b'a';
+                for block in [block, all] {
+                    assert_eq!(masks_by_word(&block, b','), masks_by_byte(&block, b','));
+                    assert_eq!(masks_by_word(&block, b), masks_by_byte(&block, b));
+                }
+            }
+        }
+    }
+
+    /// Lines of every length around the block size, ending at every place
+    /// in a block, with a quote or `\r` at every place.
+    #[test]
+    fn every_length_and_every_place() {
+        for n in 0..70 {
+            for tail in [&b"\n"[..], b"\r\n", b"\nx,y\n", b"", b"\r"] {
+                let base: Vec<u8> = (0..n)
+                    .map(|i| {
+                        if i % 3 == 2 {
+                            b','
+                        } else {
+                            b'a' + (i % 26) as u8
+                        }
+                    })
+                    .collect();
+                let mut variants = vec![base.clone()];
+                for at in 0..n {
+                    for b in [b'"', b'\r'] {
+                        let mut v = base.clone();
+                        v[at] = b;
+                        variants.push(v);
+                    }
+                }
+                for mut text in variants {
+                    text.extend_from_slice(tail);
+                    let mut rec = Record::new();
+                    let got = rec.push_plain_line(&text, b',');
+                    let want = by_hand(&text, b',');
+                    assert_eq!(got, want.as_ref().map(|&(_, e, nl)| (e, nl)), "{text:?}");
+                    if let Some((cells, ..)) = want {
+                        assert_eq!(rec.iter().collect::<Vec<_>>(), cells, "{text:?}");
+                    } else {
+                        assert!(rec.is_empty());
+                    }
+                }
+            }
         }
     }
 }

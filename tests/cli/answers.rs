@@ -151,3 +151,39 @@ fn a_cell_one_byte_off_a_label_is_not_read_as_the_label() {
     assert!(stdout.contains("r,,incomplete,false,monitor,"), "{stdout}");
     assert_eq!(rows[1], ("ok".to_owned(), "2".to_owned()));
 }
+
+/// A wjx label export as the fast reader meets it (issue 14): CRLF lines
+/// longer than its 32-byte steps, a quoted cell (that line is left to
+/// csv_core), labels across a step's end, and a label one byte off at its
+/// end. Totals by hand, gad2 = item 1 + item 2 (完全不会 0, 好几天 1,
+/// 一半以上的天数 2, 几乎每天 3): a 3 + 1 = 4, b 2 + 0 = 2, c 1 + 3 = 4,
+/// d 0 + (invalid: missing) = incomplete, e 2 + 2 = 4.
+#[test]
+fn labels_in_long_lines_crlf_and_quotes_are_read_as_by_the_csv_parser() {
+    let mut off = "几乎每天".as_bytes().to_vec();
+    *off.last_mut().unwrap() ^= 1;
+    let off = String::from_utf8(off).unwrap();
+    assert_eq!(off, "几乎每夨");
+    let pad = "x".repeat(29);
+    let input = format!(
+        "id,note,gad2_1,gad2_2\r\n\
+         a,{pad},几乎每天,好几天\r\n\
+         b,\"quoted, with a comma\",一半以上的天数,完全不会\r\n\
+         c,,好几天,几乎每天\r\n\
+         d,{pad}{pad},完全不会,{off}\r\n\
+         e,{pad}yy,一半以上的天数,一半以上的天数\r\n"
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-", "-i", "gad2", "-q", "--format", "csv"])
+        .write_stdin(input));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "row 5, column gad2_2: '几乎每夨' is not a valid answer for gad2_2 (expected 0–3 or a label: 完全不会, 好几天, 一半以上的天数, 几乎每天); counted as missing — did you mean 几乎每天?\n"
+    );
+    assert_eq!(
+        totals(&stdout),
+        pairs(&[("a", "4"), ("b", "2"), ("c", "4"), ("d", ""), ("e", "4")]),
+        "{stdout}"
+    );
+}

@@ -1,27 +1,36 @@
 //! GBK / GB18030 text decoded to UTF-8 with a table of the two-byte
-//! characters: the same text encoding_rs gives (a test compares them on
-//! random bytes), at a fraction of the cost for Chinese text (a label
-//! export spent a third of its time decoding). ASCII is copied as it is; a
-//! valid two-byte character is one table lookup; anything else (four-byte
-//! characters, invalid bytes) is decoded by encoding_rs, from the start of
-//! that character to the next byte that cannot be inside one, included (an
+//! characters: the same text encoding_rs gives (tests compare them on
+//! random bytes, read sizes and buffer sizes), at a fraction of the cost
+//! for Chinese text (a label export spent a third of its time decoding).
+//! ASCII is copied as it is, up to eight bytes at a time; a valid two-byte
+//! character is one table lookup; anything else (four-byte characters,
+//! invalid bytes) is decoded by encoding_rs, from the start of that
+//! character to the next byte that cannot be inside one, included (an
 //! ASCII byte below `@` that is not a digit), so that its errors come out
 //! exactly as in one pass over the whole text.
+//!
+//! Only encoding_rs writes U+FFFD here (the table holds none), so the
+//! decoder knows where the last one it wrote ends (`Replacements`): the
+//! reader looks for them in a record only when one may be there.
 
 use std::io::{self, Read};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
-use encoding_rs::Encoding;
+use encoding_rs::{CoderResult, Encoding};
 
-/// UTF-8 of each two-byte character, at (lead − 0x81) × 256 + trail, as
-/// the little-endian bytes [utf8 0, 1, 2, length]; 0: not a valid pair on
-/// its own (any trail byte indexes the table: no range checks per pair).
-/// (A fixed-size array: any lead − 0x81 and trail index it in bounds, so
-/// the lookup needs no check.)
-struct Pairs(Box<[u32; LEADS * 256]>);
+/// UTF-8 of each two-byte character, at `pair_index(lead, trail)` (the
+/// two bytes read as a little-endian u16), as the little-endian bytes
+/// [utf8 0, 1, 2, length << 6] (`utf8_len`: at most 3, as the compiler
+/// sees); 0: not a valid pair on its own (an ASCII lead among them). Any
+/// two bytes index it in bounds: the lookup needs no check, and none for
+/// the lead's range.
+struct Pairs(Box<[u32; 1 << 16]>);
 
-/// Lead bytes 0x81..=0xFF (0xFF: never valid, a row of zeros).
-const LEADS: usize = 127;
+#[inline]
+fn pair_index(lead: u8, trail: u8) -> usize {
+    usize::from(u16::from_le_bytes([lead, trail]))
+}
 
 fn pairs(enc: &'static Encoding) -> &'static Pairs {
     static GB18030: OnceLock<Pairs> = OnceLock::new();
@@ -31,33 +40,118 @@ fn pairs(enc: &'static Encoding) -> &'static Pairs {
     } else {
         &GB18030
     };
-    cell.get_or_init(|| {
-        let mut table = vec![0u32; LEADS * 256];
-        for lead in 0x81u8..=0xFE {
-            for trail in (0x40u8..=0x7E).chain(0x80..=0xFE) {
-                let pair = [lead, trail];
-                let text = enc.decode_without_bom_handling_and_without_replacement(&pair);
-                let Some(text) = text else { continue };
-                let mut chars = text.chars();
-                let (Some(c), None) = (chars.next(), chars.next()) else {
-                    continue;
-                };
-                let mut utf8 = [0u8; 4];
-                let len = c.encode_utf8(&mut utf8).len();
-                if len <= 3 {
-                    utf8[3] = len as u8;
-                    table[usize::from(lead - 0x81) * 256 + usize::from(trail)] =
-                        u32::from_le_bytes(utf8);
-                }
+    cell.get_or_init(|| Pairs(table(enc)))
+}
+
+/// Every pair that can be valid: a lead and a trail byte.
+fn candidate_pairs() -> impl Iterator<Item = (u8, u8)> {
+    (0x81u8..=0xFE).flat_map(|lead| (0x40u8..=0x7E).chain(0x80..=0xFE).map(move |t| (lead, t)))
+}
+
+/// The table, from one pass of encoding_rs over every pair followed by a
+/// comma (a comma ends any character, so each pair decodes as on its own;
+/// one call instead of 24,000 saves a tenth of the build). A pair
+/// decodes to one character of at most three UTF-8 bytes, or it is left
+/// to encoding_rs (0): any error gives U+FFFD, which is never kept.
+fn table(enc: &'static Encoding) -> Box<[u32; 1 << 16]> {
+    let mut all = Vec::with_capacity(24_000 * 3);
+    for (lead, trail) in candidate_pairs() {
+        all.extend_from_slice(&[lead, trail, b',']);
+    }
+    let (text, _) = enc.decode_without_bom_handling(&all);
+    let mut table = vec![0u32; 1 << 16];
+    for ((lead, trail), piece) in candidate_pairs().zip(text.split(',')) {
+        table[pair_index(lead, trail)] = entry(piece);
+    }
+    table
+        .into_boxed_slice()
+        .try_into()
+        .expect("1 << 16 entries")
+}
+
+/// The table entry of a pair that decodes to `text`.
+fn entry(text: &str) -> u32 {
+    let mut chars = text.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return 0;
+    };
+    let mut utf8 = [0u8; 4];
+    let len = c.encode_utf8(&mut utf8).len();
+    // (no pair decodes to U+FFFD; were one to, encoding_rs, which is
+    // watched for it, would decode it)
+    if len > 3 || c == char::REPLACEMENT_CHARACTER {
+        return 0;
+    }
+    utf8[3] = (len as u8) << 6;
+    u32::from_le_bytes(utf8)
+}
+
+/// Output room the table loop keeps: it stores up to three pairs of four
+/// bytes (keeping at most three of each) and eight ASCII bytes after them.
+const SLACK: usize = 24;
+
+/// The high bit of each of eight bytes.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The UTF-8 length of a table entry.
+#[inline]
+fn utf8_len(v: u32) -> usize {
+    (v >> 30) as usize
+}
+
+/// Decode ASCII and two-byte characters from the start of `src` into
+/// `out`, eight bytes of input at a time, while at least eight are left
+/// and `SLACK` bytes of room: stops at anything the table does not decode.
+/// Returns (bytes read, bytes written).
+#[inline]
+fn table_run(pairs: &[u32; 1 << 16], src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    let (Some(last_in), Some(last_out)) = (src.len().checked_sub(8), out.len().checked_sub(SLACK))
+    else {
+        return (0, 0);
+    };
+    let (mut i, mut j) = (0, 0);
+    while i <= last_in && j <= last_out {
+        let w = u64::from_le_bytes(src[i..i + 8].try_into().expect("eight bytes"));
+        let to: &mut [u8; SLACK] = (&mut out[j..j + SLACK]).try_into().expect("SLACK bytes");
+        let v = pairs[w as u16 as usize];
+        if v == 0 {
+            if w & 0x80 != 0 {
+                break;
             }
+            // ASCII: copy all eight, keep the ASCII ones (at least one)
+            to[..8].copy_from_slice(&w.to_le_bytes());
+            let ascii = (w & HIGH).trailing_zeros() as usize / 8;
+            i += ascii;
+            j += ascii;
+            continue;
         }
-        Pairs(
-            table
-                .into_boxed_slice()
-                .try_into()
-                .expect("LEADS × 256 entries"),
-        )
-    })
+        // up to four pairs (a label is a run of them), then the ASCII
+        // after them (a comma), in the same step: `read` bytes of `w` are
+        // decoded into `k` bytes of `to`
+        to[..4].copy_from_slice(&v.to_le_bytes());
+        let mut k = utf8_len(v);
+        let mut read = 2;
+        for shift in [16, 32, 48] {
+            let v = pairs[(w >> shift) as u16 as usize];
+            if v == 0 {
+                break;
+            }
+            to[k..k + 4].copy_from_slice(&v.to_le_bytes());
+            k += utf8_len(v);
+            read += 2;
+        }
+        if read < 8 {
+            // the bytes after the pairs, those past `w` marked not ASCII
+            let rest = (w >> (8 * read)) | (!0u64 << (64 - 8 * read));
+            to[k..k + 8].copy_from_slice(&rest.to_le_bytes());
+            let ascii = (rest & HIGH).trailing_zeros() as usize / 8;
+            k += ascii;
+            read += ascii;
+        }
+        i += read;
+        j += k;
+    }
+    (i, j)
 }
 
 /// Can this byte not be part of a multi-byte character (so that the
@@ -72,6 +166,25 @@ pub fn decodes(enc: &'static Encoding) -> bool {
     enc == encoding_rs::GB18030 || enc == encoding_rs::GBK
 }
 
+/// Where the last U+FFFD a `Decoder` wrote ends, as an offset in the text
+/// it decoded (0: none yet), shared with whoever reads that text.
+#[derive(Clone, Default, Debug)]
+pub struct Replacements(Arc<AtomicU64>);
+
+impl Replacements {
+    /// May the decoded text from offset `from` on, as far as it has been
+    /// read, hold a U+FFFD? (Whether the decoder wrote it for bytes that
+    /// are not valid or for the character itself, written in the file.)
+    #[inline]
+    pub fn may_be_from(&self, from: u64) -> bool {
+        self.0.load(Ordering::Relaxed) > from
+    }
+
+    fn wrote_until(&self, end: u64) {
+        self.0.fetch_max(end, Ordering::Relaxed);
+    }
+}
+
 /// A reader of GBK / GB18030 bytes that yields their UTF-8.
 pub struct Decoder<R> {
     inner: R,
@@ -83,16 +196,30 @@ pub struct Decoder<R> {
     raw_len: usize,
     /// Bytes of `raw` not decoded yet start here.
     start: usize,
-    /// Decoded bytes: the first `out_len` of `out` (the rest is room, kept
-    /// between calls), read up to `out_pos`.
-    out: Vec<u8>,
-    out_len: usize,
-    out_pos: usize,
     eof: bool,
+    /// A character the table does not decode, being decoded by
+    /// encoding_rs up to the next byte that ends characters (it may take
+    /// more than one read).
+    slow: Option<encoding_rs::Decoder>,
+    /// Text decoded for a caller's buffer too small to decode into: the
+    /// first `small_len` bytes, handed out up to `small_pos`.
+    small: Vec<u8>,
+    small_len: usize,
+    small_pos: usize,
+    /// Bytes of text decoded so far (before the current `decode`).
+    decoded: u64,
+    replacements: Replacements,
 }
 
 /// Raw bytes read at a time.
 const CHUNK: usize = 1 << 16;
+
+/// A caller's buffer at least this long is decoded into directly.
+const DIRECT: usize = 64;
+
+/// Room encoding_rs is given at least (enough for any character and a
+/// U+FFFD before it).
+const SLOW_ROOM: usize = 16;
 
 impl<R: Read> Decoder<R> {
     pub fn new(inner: R, enc: &'static Encoding) -> Decoder<R> {
@@ -100,141 +227,152 @@ impl<R: Read> Decoder<R> {
             inner,
             enc,
             pairs: pairs(enc),
-            raw: Vec::with_capacity(CHUNK * 2),
+            raw: Vec::new(),
             raw_len: 0,
             start: 0,
-            out: Vec::with_capacity(CHUNK * 2),
-            out_len: 0,
-            out_pos: 0,
             eof: false,
+            slow: None,
+            small: Vec::new(),
+            small_len: 0,
+            small_pos: 0,
+            decoded: 0,
+            replacements: Replacements::default(),
         }
     }
 
-    /// Decode what `raw` holds from `start` into `out` (after its first
-    /// `out_len` bytes), up to where more input may change the result (all
-    /// of it at the end of the input).
-    fn decode(&mut self) {
-        let src = &self.raw[self.start..self.raw_len];
+    /// Where the U+FFFD this decoder writes are.
+    pub fn replacements(&self) -> Replacements {
+        self.replacements.clone()
+    }
+
+    /// Decode what `raw` holds from `start` into `out`, as much as fits,
+    /// up to where more input may change the result (all of it at the end
+    /// of the input). Returns the bytes written: 0 when more input is
+    /// needed (or the input has ended).
+    fn decode(&mut self, out: &mut [u8]) -> usize {
         let pairs = &*self.pairs.0;
-        let mut out = std::mem::take(&mut self.out);
-        // room for the usual case (ASCII: 1 byte, a pair: at most 3 for 2);
-        // `out` keeps its length between calls, so it is zeroed only when
-        // it grows
-        let mut j = self.out_len;
-        let room = |out: &mut Vec<u8>, j: usize, left: usize| {
-            let need = j + left * 3 / 2 + 8;
-            if out.len() < need {
-                out.resize(need, 0);
-            }
-        };
-        room(&mut out, j, src.len());
-        // what is left of `src` (slice patterns instead of indexes: no
-        // bounds check per byte)
-        let mut rest = src;
-        while let [b, ..] = *rest {
-            if b < 0x80 {
-                // ASCII, 8 bytes at a time, then the rest one by one
-                while let Some((eight, tail)) = rest.split_first_chunk::<8>() {
-                    if u64::from_le_bytes(*eight) & 0x8080_8080_8080_8080 != 0 {
-                        break;
-                    }
-                    out[j..j + 8].copy_from_slice(eight);
-                    j += 8;
-                    rest = tail;
-                }
-                while let [a, ref tail @ ..] = *rest {
-                    if !a.is_ascii() {
-                        break;
-                    }
-                    out[j] = a;
-                    j += 1;
-                    rest = tail;
-                }
-                continue;
-            }
-            // two-byte characters, one table lookup each (labels are runs
-            // of them)
-            let before = rest.len();
-            // two at a time while both are valid pairs, then one
-            while let [l1 @ 0x81..=0xFE, t1, l2 @ 0x81..=0xFE, t2, ref tail @ ..] = *rest {
-                let v1 = pairs[usize::from(l1 - 0x81) << 8 | usize::from(t1)];
-                let v2 = pairs[usize::from(l2 - 0x81) << 8 | usize::from(t2)];
-                if v1 == 0 || v2 == 0 {
+        let src = &self.raw[..self.raw_len];
+        let mut i = self.start;
+        let mut j = 0;
+        loop {
+            if let Some(slow) = &mut self.slow {
+                if j + SLOW_ROOM > out.len() {
                     break;
                 }
-                out[j..j + 4].copy_from_slice(&v1.to_le_bytes());
-                j += (v1 >> 24) as usize;
-                out[j..j + 4].copy_from_slice(&v2.to_le_bytes());
-                j += (v2 >> 24) as usize;
-                rest = tail;
-            }
-            while let [lead @ 0x81..=0xFE, t, ref tail @ ..] = *rest {
-                let v = pairs[usize::from(lead - 0x81) << 8 | usize::from(t)];
-                if v == 0 {
-                    break;
+                // through the next byte that ends characters, if read yet
+                let stop = src[i..].iter().position(|&c| ends_characters(c));
+                let (end, last) = match stop {
+                    Some(k) => (i + k + 1, true),
+                    None => (src.len(), self.eof),
+                };
+                let (result, read, written, _) =
+                    slow.decode_to_utf8(&src[i..end], &mut out[j..], last);
+                let text = &out[j..j + written];
+                if let Some(k) = memchr::memmem::rfind(text, REPLACEMENT) {
+                    let at = self.decoded + (j + k + REPLACEMENT.len()) as u64;
+                    self.replacements.wrote_until(at);
                 }
-                out[j..j + 4].copy_from_slice(&v.to_le_bytes());
-                j += (v >> 24) as usize;
-                rest = tail;
+                i += read;
+                j += written;
+                match result {
+                    CoderResult::InputEmpty if last => self.slow = None,
+                    // more input, or more room, to go on
+                    _ => break,
+                }
             }
-            if rest.len() < before {
+            let (read, written) = table_run(pairs, &src[i..], &mut out[j..]);
+            i += read;
+            j += written;
+            // the last bytes, or a character the table does not decode
+            if i == src.len() || j + SLACK > out.len() {
+                break;
+            }
+            let lead = src[i];
+            if lead < 0x80 {
+                out[j] = lead;
+                i += 1;
+                j += 1;
                 continue;
             }
-            let i = src.len() - rest.len();
-            // the slow way, through the next byte that ends characters
-            let end = match src[i + 1..].iter().position(|&c| ends_characters(c)) {
-                Some(k) => i + 1 + k + 1,
-                None if self.eof => src.len(),
-                // wait for more input (the caller reads on)
-                None => break,
-            };
-            let mut decoder = self.enc.new_decoder_without_bom_handling();
-            let mut piece = String::with_capacity((end - i) * 3 + 8);
-            let _ = decoder.decode_to_string(&src[i..end], &mut piece, true);
-            room(&mut out, j + piece.len(), src.len() - end);
-            out[j..j + piece.len()].copy_from_slice(piece.as_bytes());
-            j += piece.len();
-            rest = &src[end..];
+            match src.get(i + 1) {
+                Some(&trail) => {
+                    let v = pairs[pair_index(lead, trail)];
+                    if v != 0 {
+                        out[j..j + 4].copy_from_slice(&v.to_le_bytes());
+                        j += utf8_len(v);
+                        i += 2;
+                        continue;
+                    }
+                }
+                // its trail is still to come
+                None if !self.eof => break,
+                None => {}
+            }
+            self.slow = Some(self.enc.new_decoder_without_bom_handling());
         }
-        self.out = out;
-        self.out_len = j;
-        self.start += src.len() - rest.len();
+        self.start = i;
+        self.decoded += j as u64;
+        j
+    }
+
+    /// Read more input after what is not decoded yet.
+    fn refill(&mut self) -> io::Result<()> {
+        self.raw.copy_within(self.start..self.raw_len, 0);
+        self.raw_len -= self.start;
+        self.start = 0;
+        let have = self.raw_len;
+        if self.raw.len() < have + CHUNK {
+            self.raw.resize(have + CHUNK, 0);
+        }
+        let n = loop {
+            match self.inner.read(&mut self.raw[have..have + CHUNK]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other,
+            }
+        }?;
+        self.raw_len = have + n;
+        self.eof = n == 0;
+        Ok(())
     }
 }
 
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
 impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.out_pos == self.out_len {
-            self.out_len = 0;
-            self.out_pos = 0;
-            if self.eof && self.start == self.raw_len {
+        loop {
+            if self.small_pos < self.small_len {
+                let n = buf.len().min(self.small_len - self.small_pos);
+                buf[..n].copy_from_slice(&self.small[self.small_pos..self.small_pos + n]);
+                self.small_pos += n;
+                return Ok(n);
+            }
+            if buf.is_empty() {
                 return Ok(0);
             }
-            // keep what is not decoded, read more after it
-            self.raw.copy_within(self.start..self.raw_len, 0);
-            self.raw_len -= self.start;
-            self.start = 0;
-            if !self.eof {
-                let have = self.raw_len;
-                if self.raw.len() < have + CHUNK {
-                    self.raw.resize(have + CHUNK, 0);
+            let n = if buf.len() >= DIRECT {
+                self.decode(buf)
+            } else {
+                // decoded here, handed out from the top of the loop
+                let mut small = std::mem::take(&mut self.small);
+                small.resize(CHUNK, 0);
+                self.small_len = self.decode(&mut small);
+                self.small_pos = 0;
+                self.small = small;
+                if self.small_len > 0 {
+                    continue;
                 }
-                let n = loop {
-                    match self.inner.read(&mut self.raw[have..have + CHUNK]) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        other => break other,
-                    }
-                };
-                let n = n?;
-                self.raw_len = have + n;
-                self.eof = n == 0;
+                0
+            };
+            if n > 0 {
+                return Ok(n);
             }
-            self.decode();
+            if self.eof {
+                // at the end `decode` takes all there is
+                return Ok(0);
+            }
+            self.refill()?;
         }
-        let n = buf.len().min(self.out_len - self.out_pos);
-        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
-        self.out_pos += n;
-        Ok(n)
     }
 }
 
@@ -260,6 +398,36 @@ mod tests {
             .read_to_string(&mut out)
             .unwrap();
         out
+    }
+
+    /// The text read in pieces of `step` bytes into buffers of the sizes
+    /// in `bufs` (in turn), checking after each read that every U+FFFD
+    /// decoded so far is where `Replacements` says one may be.
+    fn decoded_into(bytes: &[u8], enc: &'static Encoding, step: usize, bufs: &[usize]) -> String {
+        let mut decoder = Decoder::new(Trickle(bytes, step), enc);
+        let replacements = decoder.replacements();
+        let mut out = Vec::new();
+        for &size in bufs.iter().cycle() {
+            let mut buf = vec![0u8; size];
+            let n = decoder.read(&mut buf).unwrap();
+            // (the new bytes, and any U+FFFD they end)
+            let from = out.len().saturating_sub(2);
+            out.extend_from_slice(&buf[..n]);
+            for at in memchr::memmem::find_iter(&out[from..], REPLACEMENT) {
+                let at = from + at;
+                assert!(
+                    replacements.may_be_from(at as u64),
+                    "U+FFFD at {at} not marked"
+                );
+            }
+            if n == 0 && size > 0 {
+                break;
+            }
+        }
+        if memchr::memmem::find(&out, REPLACEMENT).is_none() {
+            assert!(!replacements.may_be_from(0), "none written");
+        }
+        String::from_utf8(out).expect("UTF-8")
     }
 
     #[test]
@@ -333,6 +501,117 @@ mod tests {
         }
     }
 
+    /// Every lead byte with every trail byte, each pair between two
+    /// separators (a comma, a digit, a letter or nothing), at both
+    /// alignments, in reads and buffers of many sizes: as encoding_rs.
+    #[test]
+    fn every_pair_decodes_as_encoding_rs_decodes_it() {
+        for sep in [&b","[..], b"7", b"a", b""] {
+            for skew in [&b""[..], b"x"] {
+                let mut bytes = skew.to_vec();
+                for lead in 0x80..=0xFFu8 {
+                    for trail in 0..=0xFFu8 {
+                        bytes.extend_from_slice(&[lead, trail]);
+                        bytes.extend_from_slice(sep);
+                    }
+                }
+                for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
+                    let want = enc.decode_without_bom_handling(&bytes).0;
+                    assert_eq!(decoded(&bytes, enc, 1 << 16), want);
+                    for (step, buf) in [(1 << 16, 1 << 16), (4093, 100), (7, 64), (1, 3)] {
+                        assert_eq!(
+                            decoded_into(&bytes, enc, step, &[buf]),
+                            want,
+                            "{step} {buf}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// ASCII runs of every length from 0 to 20 between characters of
+    /// every kind (two-byte, four-byte, invalid), at every offset of the
+    /// eight bytes the table loop reads at a time.
+    #[test]
+    fn ascii_runs_of_every_length_decode_as_encoding_rs_decodes_them() {
+        let gb = |t: &str| encoding_rs::GB18030.encode(t).0.into_owned();
+        let chars: Vec<Vec<u8>> = vec![
+            gb("完全不会"),
+            gb("好"),
+            gb("😀"),
+            gb("\u{FFFD}"),
+            b"\x81\x30".to_vec(),
+            b"\xFF".to_vec(),
+            b"\x80".to_vec(),
+            b"\xA1\x7F".to_vec(),
+        ];
+        for offset in 0..8 {
+            let mut bytes = b"12345678"[..offset].to_vec();
+            for run in 0..=20 {
+                for c in &chars {
+                    bytes.extend(std::iter::repeat_n(b'a' + (run % 26) as u8, run));
+                    bytes.extend_from_slice(c);
+                }
+            }
+            for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
+                let want = enc.decode_without_bom_handling(&bytes).0;
+                for (step, buf) in [(1 << 16, 1 << 16), (13, 64), (64, 65), (5, 1)] {
+                    assert_eq!(
+                        decoded_into(&bytes, enc, step, &[buf]),
+                        want,
+                        "{offset} {step} {buf}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// U+FFFD written in the file (GB18030 84 31 A4 37) is marked as the
+    /// replacements are, and a file with neither has none marked.
+    #[test]
+    fn replacement_characters_are_marked_where_they_are() {
+        let gb = |t: &str| encoding_rs::GB18030.encode(t).0.into_owned();
+        let mut bytes = gb(&"完全不会,好几天\n".repeat(5000));
+        let clean = bytes.len();
+        bytes.extend_from_slice(&gb("学\u{FFFD}生\n"));
+        bytes.extend_from_slice(&gb(&"完全不会,好几天\n".repeat(10)));
+        let mut decoder = Decoder::new(bytes.as_slice(), encoding_rs::GB18030);
+        let replacements = decoder.replacements();
+        let mut text = String::new();
+        decoder.read_to_string(&mut text).unwrap();
+        let at = text.find('\u{FFFD}').unwrap() as u64;
+        assert!(replacements.may_be_from(at));
+        assert!(!replacements.may_be_from(at + 3), "nothing after it");
+        let mut decoder = Decoder::new(&bytes[..clean], encoding_rs::GB18030);
+        let replacements = decoder.replacements();
+        decoder.read_to_string(&mut text).unwrap();
+        assert!(!replacements.may_be_from(0));
+    }
+
+    /// The table built in one pass holds what decoding each pair on its
+    /// own gives.
+    #[test]
+    fn the_table_decodes_each_pair_as_on_its_own() {
+        for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
+            let table = table(enc);
+            let mut valid = 0;
+            for lead in 0..=0xFFu8 {
+                for trail in 0..=0xFFu8 {
+                    let pair = [lead, trail];
+                    let alone = enc.decode_without_bom_handling_and_without_replacement(&pair);
+                    let want = match alone {
+                        Some(text) if lead >= 0x80 => entry(&text),
+                        _ => 0,
+                    };
+                    assert_eq!(table[pair_index(lead, trail)], want, "{lead:x} {trail:x}");
+                    valid += usize::from(want != 0);
+                }
+            }
+            assert!(valid > 21_000, "{valid}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn any_bytes_decode_as_encoding_rs_decodes_them(
@@ -344,10 +623,12 @@ mod tests {
                 0..200,
             ),
             step in 1usize..70,
+            bufs in proptest::collection::vec(1usize..100, 1..4),
         ) {
             for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
                 let want = enc.decode_without_bom_handling(&bytes).0;
-                proptest::prop_assert_eq!(decoded(&bytes, enc, step), want);
+                proptest::prop_assert_eq!(decoded(&bytes, enc, step), want.clone());
+                proptest::prop_assert_eq!(decoded_into(&bytes, enc, step, &bufs), want);
             }
         }
     }

@@ -148,6 +148,9 @@ struct CsvRows {
     /// A part of a file (`line_offset`): its bytes start at a line break.
     in_part: bool,
     mixed: record::MixedCells,
+    /// Where the decoder wrote U+FFFD, when it tells (GBK / GB18030):
+    /// records before that are not searched for it.
+    replacements: Option<super::gbk::Replacements>,
 }
 
 enum Ahead {
@@ -271,7 +274,8 @@ impl CsvRows {
                     info.column = quote.column;
                 }
                 info.row = info.line.saturating_sub(self.breaks_before);
-                info.undecodable = self.undecodable(rec);
+                // (its position is in the re-read text: searched whole)
+                info.undecodable = self.undecodable(rec, 0);
                 return Ok(Some(info));
             }
             self.recovered = None;
@@ -359,14 +363,20 @@ impl CsvRows {
         }
         info.row = info.line.saturating_sub(self.breaks_before);
         self.breaks_before += info.breaks;
-        info.undecodable = self.undecodable(rec);
+        info.undecodable = self.undecodable(rec, start.byte());
         Ok(Some(info))
     }
 
+    /// Does `rec`, which starts at byte `from` of the decoded text (or
+    /// later), have a cell that does not decode?
     #[inline]
-    fn undecodable(&mut self, rec: &Record) -> bool {
+    fn undecodable(&mut self, rec: &Record, from: u64) -> bool {
+        let replaced = self
+            .replacements
+            .as_ref()
+            .is_none_or(|r| r.may_be_from(from));
         self.decoding
-            .record_undecodable(rec, &self.replacement, &mut self.mixed)
+            .record_undecodable(rec, &self.replacement, replaced, &mut self.mixed)
     }
 }
 
@@ -446,6 +456,7 @@ impl Table {
         };
         let bom =
             u64::from(encoding == encoding_rs::UTF_8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
+        let mut replacements = None;
         let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
             if bom > 0 {
@@ -453,7 +464,9 @@ impl Table {
             }
             Box::new(buf)
         } else if super::gbk::decodes(encoding) && Encoding::for_bom(&peek).is_none() {
-            Box::new(super::gbk::Decoder::new(buf, encoding))
+            let decoder = super::gbk::Decoder::new(buf, encoding);
+            replacements = Some(decoder.replacements());
+            Box::new(decoder)
         } else {
             Box::new(
                 encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -585,6 +598,7 @@ impl Table {
                 line_offset: 0,
                 in_part: false,
                 mixed: record::MixedCells::default(),
+                replacements,
             })),
             digest,
             layout: None,
@@ -698,11 +712,14 @@ impl Table {
         part: &super::split::Part,
     ) -> anyhow::Result<Table> {
         let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
+        let mut replacements = None;
         let (bytes, encoding): (Box<dyn Read + Send>, _) = match src.decoding {
             Decoding::Utf8 => (bytes, "UTF-8"),
             // a part starts at a line break: no BOM
             Decoding::Transcoded(enc) if super::gbk::decodes(enc) => {
-                (Box::new(super::gbk::Decoder::new(bytes, enc)), enc.name())
+                let decoder = super::gbk::Decoder::new(bytes, enc);
+                replacements = Some(decoder.replacements());
+                (Box::new(decoder), enc.name())
             }
             Decoding::Transcoded(enc) => (
                 Box::new(
@@ -750,6 +767,7 @@ impl Table {
                 line_offset: part.line_offset,
                 in_part: true,
                 mixed: record::MixedCells::default(),
+                replacements,
             })),
             digest: None,
             split: None,

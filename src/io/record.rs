@@ -72,19 +72,22 @@ impl Decoding {
     /// `any_undecodable` for one record, with the mixed-encoding check
     /// made cell by cell through `mixed`'s memo (label answers repeat on
     /// every row; re-encoding each record to look cost a third of a GBK
-    /// run).
+    /// run). With `replaced` false the decoder wrote no U+FFFD in the
+    /// record (`gbk::Replacements`), so it is not searched for one.
     #[inline]
     pub fn record_undecodable(
         self,
         rec: &Record,
         replacement: &memchr::memmem::Finder<'_>,
+        replaced: bool,
         mixed: &mut MixedCells,
     ) -> bool {
         match self {
             Decoding::Utf8 => self.any_undecodable(rec.as_slice(), replacement),
             Decoding::Transcoded(enc) => {
                 let bytes = rec.as_slice();
-                replacement.find(bytes).is_some() || (!bytes.is_ascii() && mixed.record(enc, rec))
+                (replaced && replacement.find(bytes).is_some())
+                    || (!bytes.is_ascii() && mixed.record(enc, rec))
             }
         }
     }

@@ -775,3 +775,48 @@ fn utf8_rows_in_a_gbk_file_are_located() {
         assert_eq!(stderr.lines().count(), 3, "{stderr}");
     }
 }
+
+/// The GBK decoder tells where it wrote U+FFFD, and only records there
+/// are searched for it: bytes that are no character, and U+FFFD written
+/// in the file (GB18030 84 31 A4 37), far into a large file (past the
+/// first reads, in the second part with two threads), are still found
+/// and located, as is the rest of the file left alone.
+#[test]
+fn replacement_characters_far_into_a_large_gbk_file_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"id,name,gad2_1,gad2_2\n".to_vec();
+    for i in 0..80_000 {
+        let name = match i {
+            40_000 => "张\u{FFFD}".to_string(),
+            _ => "张三".to_string(),
+        };
+        let (name, _, _) = encoding_rs::GB18030.encode(&name);
+        bytes.extend_from_slice(format!("S{i},").as_bytes());
+        bytes.extend_from_slice(&name);
+        bytes.extend_from_slice(if i == 70_000 { b",1,\xFF\n" } else { b",1,2\n" });
+    }
+    assert!(bytes.len() > 1 << 20);
+    let path = dir.path().join("big-gbk.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    for threads in ["1", "2"] {
+        let (stdout, stderr, code) = run(bin().args([
+            "score",
+            path.to_str().unwrap(),
+            "-i",
+            "gad2",
+            "--format",
+            "csv",
+            "-q",
+            "--threads",
+            threads,
+        ]));
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(stdout.lines().count(), 80_001);
+        assert_eq!(
+            stderr,
+            "row 40002, column name: '张\u{FFFD}' has bytes that are not valid gb18030; they are shown as \u{FFFD}\n\
+             row 70002, column gad2_2: '\u{FFFD}' has bytes that are not valid gb18030; counted as missing\n",
+            "--threads {threads}"
+        );
+    }
+}

@@ -440,21 +440,7 @@ mod tests {
         }
         let quote_at = text.len() - 1000;
         text[quote_at] = b'"';
-        std::fs::write(&path, &text).unwrap();
-        let src = Source {
-            path,
-            size: text.len() as u64,
-            data_start: 6,
-            delimiter: b',',
-            crlf: true,
-            headers: 2,
-            decoding: crate::io::record::Decoding::Utf8,
-        };
-        let mut parts = Vec::new();
-        plan(&src, |p| {
-            parts.push(p);
-            true
-        });
+        let (src, parts) = planned(&path, &text, true);
         assert!(parts.len() > 4, "{}", parts.len());
         assert_eq!(parts[0].start, 6, "the header's \\n");
         for (i, p) in parts.iter().enumerate() {
@@ -469,12 +455,9 @@ mod tests {
                 None => assert_eq!(p.end, None),
             }
             assert!(p.start < quote_at as u64);
-            // its bytes, from the planner's blocks or the file, are the file's
-            let mut bytes = Vec::new();
-            src.open(p).unwrap().read_to_end(&mut bytes).unwrap();
-            let end = p.end.map_or(text.len(), |e| e as usize);
-            assert_eq!(bytes, &text[p.start as usize..end], "part {i}");
         }
+        // each part's bytes, from the planner's blocks or the file, are the file's
+        bytes_are_the_files(&src, &parts, &text);
         let read_once = parts.iter().filter(|p| !p.bytes.is_empty()).count();
         assert!(
             read_once + 1 >= parts.len(),
@@ -491,6 +474,37 @@ mod tests {
         );
     }
 
+    /// `text` written to `path` (a header of 6 bytes) and cut into parts.
+    fn planned(path: &std::path::Path, text: &[u8], crlf: bool) -> (Source, Vec<Part>) {
+        std::fs::write(path, text).unwrap();
+        let src = Source {
+            path: path.to_path_buf(),
+            size: text.len() as u64,
+            data_start: 6,
+            delimiter: b',',
+            crlf,
+            headers: 2,
+            decoding: crate::io::record::Decoding::Utf8,
+        };
+        let mut parts = Vec::new();
+        plan(&src, |p| {
+            parts.push(p);
+            true
+        });
+        (src, parts)
+    }
+
+    /// Each part's reader gives the part's bytes of the file.
+    fn bytes_are_the_files(src: &Source, parts: &[Part], text: &[u8]) {
+        for (i, p) in parts.iter().enumerate() {
+            let mut bytes = Vec::new();
+            src.open(p).unwrap().read_to_end(&mut bytes).unwrap();
+            let end = p.end.map_or(text.len(), |e| e as usize);
+            assert_eq!(bytes.len(), end - p.start as usize, "part {i}");
+            assert!(bytes == text[p.start as usize..end], "part {i}");
+        }
+    }
+
     /// Lines longer than a block: those parts are read from the file, the
     /// rest from the planner's blocks, each part's bytes the file's.
     #[test]
@@ -505,28 +519,8 @@ mod tests {
                 text.extend_from_slice(b",1\n");
             }
         }
-        std::fs::write(&path, &text).unwrap();
-        let src = Source {
-            path,
-            size: text.len() as u64,
-            data_start: 6,
-            delimiter: b',',
-            crlf: false,
-            headers: 2,
-            decoding: crate::io::record::Decoding::Utf8,
-        };
-        let mut parts = Vec::new();
-        plan(&src, |p| {
-            parts.push(p);
-            true
-        });
-        for (i, p) in parts.iter().enumerate() {
-            let mut bytes = Vec::new();
-            src.open(p).unwrap().read_to_end(&mut bytes).unwrap();
-            let end = p.end.map_or(text.len(), |e| e as usize);
-            assert_eq!(bytes.len(), end - p.start as usize, "part {i}");
-            assert!(bytes == text[p.start as usize..end], "part {i}");
-        }
+        let (src, parts) = planned(&path, &text, false);
+        bytes_are_the_files(&src, &parts, &text);
         let from_file = parts.iter().filter(|p| p.bytes.is_empty()).count();
         assert!(
             (1..parts.len() / 2).contains(&from_file),

@@ -47,6 +47,12 @@ struct FlatScale {
     multiplier: i64,
     /// `Scale::bands`' bounds, in order.
     bands: Box<[(i64, i64)]>,
+    /// The bands follow one another (each begins one past the last's end,
+    /// as the loader requires): a total's band is then the number of bands
+    /// that begin at or below it, less one, counted without a branch per
+    /// band (which band a total falls in is a coin toss per row, and the
+    /// search's exit mispredicted about once a scale).
+    contiguous: bool,
     /// The instrument, its scale and its items' global indexes, for
     /// `score_scale`.
     instrument: usize,
@@ -55,6 +61,20 @@ struct FlatScale {
 }
 
 impl FlatScale {
+    /// The band `total` falls in, as `Scale::band_of` finds it.
+    #[inline]
+    fn band(&self, total: i64) -> Option<usize> {
+        if !self.contiguous {
+            return self
+                .bands
+                .iter()
+                .position(|&(lo, hi)| lo <= total && total <= hi);
+        }
+        let begun = self.bands.iter().filter(|&&(lo, _)| lo <= total).count();
+        let b = begun.checked_sub(1)?;
+        (total <= self.bands[b].1).then_some(b)
+    }
+
     fn new(k: usize, s: usize, items: std::ops::Range<usize>, scale: &Scale) -> FlatScale {
         FlatScale {
             terms: scale
@@ -70,6 +90,10 @@ impl FlatScale {
             },
             multiplier: scale.multiplier,
             bands: scale.bands.iter().map(|b| (b.min, b.max)).collect(),
+            contiguous: scale
+                .bands
+                .windows(2)
+                .all(|w| w[0].max.checked_add(1) == Some(w[1].min)),
             instrument: k,
             scale: s,
             items,
@@ -110,10 +134,7 @@ impl FlatScale {
         let total = base * self.multiplier;
         // written field by field: a whole `ScaleResult` went through the stack
         out.total = Some(total);
-        out.band = self
-            .bands
-            .iter()
-            .position(|&(lo, hi)| lo <= total && total <= hi);
+        out.band = self.band(total);
         out.prorated = false;
         out.missing = 0;
         true
@@ -370,6 +391,38 @@ mod tests {
             1 => Just(Answer::Invalid),
             1 => Just(Answer::NotAsked),
         ]
+    }
+
+    /// Every total around every built-in scale's bands, and bands with a
+    /// gap or out of order (which the loader refuses): the band the fast
+    /// path counts is the one `Scale::band_of` finds.
+    #[test]
+    fn bands_are_found_as_band_of_finds_them() {
+        for flat in ALL.flat.iter() {
+            let scale = &ALL.instruments[flat.instrument].scales[flat.scale];
+            assert!(flat.contiguous, "{}", scale.id);
+            let (lo, hi) = (flat.bands[0].0, flat.bands[flat.bands.len() - 1].1);
+            for total in (lo - 40..=hi + 40).chain([i64::MIN, i64::MAX]) {
+                assert_eq!(
+                    flat.band(total),
+                    scale.band_of(total),
+                    "{} {total}",
+                    scale.id
+                );
+            }
+        }
+        let phq9 = ALL.instruments.iter().find(|i| i.id == "phq9").unwrap();
+        let mut swapped = phq9.scales[0].clone();
+        swapped.bands.swap(0, 1);
+        let mut gap = phq9.scales[0].clone();
+        gap.bands[2].min += 1;
+        for scale in [swapped, gap] {
+            let flat = FlatScale::new(0, 0, 0..0, &scale);
+            assert!(!flat.contiguous);
+            for total in -5..40 {
+                assert_eq!(flat.band(total), scale.band_of(total), "{total}");
+            }
+        }
     }
 
     proptest::proptest! {

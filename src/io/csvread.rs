@@ -37,6 +37,9 @@ pub struct Reader<R> {
     /// `csv_core`'s output: the cells' bytes and where each cell ends.
     cells: Vec<u8>,
     ends: Vec<usize>,
+    /// The last record read ended at a `\r` (a CRLF's, whose `\n` the next
+    /// record's read begins with, as in `csv`).
+    ended_cr: bool,
 }
 
 /// The cells' buffer kept between records (a longer one is let go).
@@ -56,7 +59,14 @@ impl<R: Read> Reader<R> {
             done: false,
             cells: vec![0; 1024],
             ends: vec![0; 64],
+            ended_cr: false,
         }
+    }
+
+    /// Did the last record read end at a `\r`? (A file may mix line ends:
+    /// each record's line is worked out from its own.)
+    pub fn ended_with_cr(&self) -> bool {
+        self.ended_cr
     }
 
     /// The first record, as `csv::Reader::byte_headers` reads it.
@@ -101,6 +111,7 @@ impl<R: Read> Reader<R> {
             };
             if first && self.fast {
                 if let Some((used, lines)) = split_line(input, self.delimiter, record) {
+                    self.ended_cr = input[used - 1] == b'\r';
                     self.rdr.consume(used);
                     self.core.set_line(self.core.line() + lines);
                     self.advance(used);
@@ -112,6 +123,9 @@ impl<R: Read> Reader<R> {
                 self.core
                     .read_record(input, &mut self.cells[outlen..], &mut self.ends[endlen..]);
             self.fast = !matches!(self.delimiter, b'"' | b'\r' | b'\n');
+            if matches!(res, Record) {
+                self.ended_cr = nin > 0 && input[nin - 1] == b'\r';
+            }
             self.rdr.consume(nin);
             outlen += nout;
             endlen += nend;

@@ -126,10 +126,12 @@ struct CsvRows {
     state: Ahead,
     /// Where the `ahead` record starts.
     ahead_start: csv::Position,
+    /// The record read ahead ended at a `\r` (`csvread::Reader::ended_with_cr`).
+    ahead_cr: bool,
+    /// The record before it did: the one read ahead starts at the `\n` of
+    /// a CRLF (for a record too long to read).
+    before_ahead_cr: bool,
     delimiter: u8,
-    /// Lines end with CRLF: the `csv` crate counts a record's line before
-    /// the `\n` of the previous one, one short.
-    crlf: bool,
     /// Lines end with a lone CR (old Mac exports): the `csv` crate counts
     /// no lines at all, so rows are counted instead.
     cr_only: bool,
@@ -254,6 +256,7 @@ fn too_long_message<R>(row: u64, line: u64, tail: &Tail<R>) -> String {
 
 impl CsvRows {
     fn read_ahead(&mut self) {
+        self.before_ahead_cr = self.reader.ended_with_cr();
         self.ahead_start = self.reader.position().clone();
         self.reader.get_mut().record_start = self.ahead_start.byte();
         self.state = match self.reader.read_byte_record(&mut self.ahead) {
@@ -261,6 +264,7 @@ impl CsvRows {
             Ok(false) => Ahead::End,
             Err(e) => Ahead::Error(e),
         };
+        self.ahead_cr = self.reader.ended_with_cr();
     }
 
     /// The next record into `rec`, with where it sits; `None` at the end.
@@ -290,7 +294,8 @@ impl CsvRows {
                 // the record starts after a line break the reader skips
                 // first: the previous line's `\n` of a CRLF, or the one a
                 // part's bytes start with (`in_part`)
-                let skips_break = self.crlf || (self.in_part && self.ahead_start.record() == 0);
+                let skips_break =
+                    self.before_ahead_cr || (self.in_part && self.ahead_start.record() == 0);
                 let line = self.ahead_start.line() + u64::from(skips_break) + self.line_offset;
                 let row = line.saturating_sub(self.breaks_before);
                 bail!(too_long_message(row, line, self.reader.get_ref()));
@@ -298,6 +303,10 @@ impl CsvRows {
             Ahead::Error(e) => return Err(e.into()),
         }
         std::mem::swap(rec, &mut self.ahead);
+        // how this record's line breaks count in `csv`'s lines: a CRLF's
+        // `\n` counts with the record after it (each record's own, as a file
+        // may mix line ends: the header's said nothing of the rest)
+        let (started_after_cr, ended_cr) = (self.before_ahead_cr, self.ahead_cr);
         self.read_ahead();
         let start = rec.position().cloned().unwrap_or_else(csv::Position::new);
         // a read that failed after this record still began where the next
@@ -312,12 +321,16 @@ impl CsvRows {
         // the `csv` crate's lines between this record and the next: one
         // for the line break that ends a record, plus breaks inside cells,
         // plus blank lines it skipped before this one
-        let mut lines = next_line.saturating_sub(start.line());
+        let lines = next_line.saturating_sub(start.line());
         let mut info = RecordInfo {
             line: start.line(),
             ..RecordInfo::default()
         };
-        if lines != 1 || last || self.cr_only {
+        // its own line break counted in `lines`: not a CRLF's
+        let mut own_break = !ended_cr;
+        // one line and no cell with a line break in it, unless the record
+        // began on a fresh line and ended at a CR (a mix of line ends)
+        if lines != 1 || last || self.cr_only || (ended_cr && !started_after_cr) {
             let cells = rec.as_slice();
             info.breaks = record::count_breaks(cells);
             if last {
@@ -336,17 +349,16 @@ impl CsvRows {
                 // the last record's own line break is counted only when
                 // there is one (not inside the open quote, not missing at
                 // the end of the file); with CRLF so is the one before it
-                let terminated = !info.unclosed && tail.ends_with_break();
-                match (self.crlf, terminated) {
-                    (false, false) => lines += 1,
-                    (true, true) => lines = lines.saturating_sub(1),
-                    _ => {}
-                }
+                own_break = !info.unclosed && tail.ends_with_break();
             }
             let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
-            info.line += lines.saturating_sub(1 + newlines);
+            info.line += lines.saturating_sub(newlines + u64::from(own_break));
+        } else {
+            // one line: it began at the CRLF's `\n` before it, or right after
+            // its own LF-ended line
+            info.line += lines - u64::from(own_break);
         }
-        info.line += u64::from(self.crlf) + self.line_offset;
+        info.line += self.line_offset;
         if self.cr_only {
             info.line = 0;
         }
@@ -536,10 +548,7 @@ impl Table {
             ));
         }
         let n_headers = headers.len();
-        let (crlf, cr_only) = (
-            line_end(&peek) == Some(b"\r\n"),
-            line_end(&peek) == Some(b"\r"),
-        );
+        let cr_only = line_end(&peek) == Some(b"\r");
         // a file whose bytes are not all hashed by one reader (no
         // manifest) may be read in parts (`super::split`): UTF-8, or GBK /
         // GB18030 with no BOM and a header of one line without quotes (a
@@ -568,7 +577,6 @@ impl Table {
                     size,
                     data_start,
                     delimiter,
-                    crlf,
                     headers: n_headers,
                     decoding,
                 })
@@ -587,8 +595,9 @@ impl Table {
                 ahead: Record::new(),
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
+                ahead_cr: false,
+                before_ahead_cr: false,
                 delimiter,
-                crlf,
                 cr_only,
                 decoding,
                 replacement,
@@ -756,8 +765,9 @@ impl Table {
                 ahead: Record::new(),
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
+                ahead_cr: false,
+                before_ahead_cr: false,
                 delimiter: src.delimiter,
-                crlf: src.crlf,
                 cr_only: false,
                 decoding: src.decoding,
                 replacement: record::replacement_finder(),
@@ -1279,8 +1289,9 @@ mod tests {
     }
 
     /// A CSV text with blank lines, quoted cells with line breaks, LF or
-    /// CRLF, with or without a final line break; and for each record the
-    /// physical line it starts on and the row a spreadsheet shows it in.
+    /// CRLF line by line (a file may mix them), with or without a final
+    /// line break; and for each record the physical line it starts on and
+    /// the row a spreadsheet shows it in.
     fn layout() -> impl proptest::strategy::Strategy<Value = (String, Vec<(u64, u64, u64)>)> {
         use proptest::prelude::*;
         // no `,` in cells: a cell whose lines each hold the header's number
@@ -1289,19 +1300,26 @@ mod tests {
             prop::sample::select(vec!["a", "1", ";", "\"", "\n", " "]),
             0..4,
         );
-        let record = (prop::collection::vec(cell, 2..=2), 0..3usize, any::<bool>());
+        // cells, blank lines before, quoted, its lines' ends CRLF
+        let record = (
+            prop::collection::vec(cell, 2..=2),
+            0..3usize,
+            any::<bool>(),
+            any::<bool>(),
+        );
         (
             prop::collection::vec(record, 1..6),
             any::<bool>(),
             any::<bool>(),
         )
-            .prop_map(|(records, crlf, final_break)| {
-                let nl = if crlf { "\r\n" } else { "\n" };
-                let mut text = format!("h1,h2,h3{nl}");
+            .prop_map(|(records, header_crlf, final_break)| {
+                let end = |crlf: bool| if crlf { "\r\n" } else { "\n" };
+                let mut text = format!("h1,h2,h3{}", end(header_crlf));
                 let (mut line, mut row) = (2u64, 1u64);
                 let mut want = Vec::new();
                 let n = records.len();
-                for (i, (cells, blanks, quote)) in records.into_iter().enumerate() {
+                for (i, (cells, blanks, quote, crlf)) in records.into_iter().enumerate() {
+                    let nl = end(crlf);
                     for _ in 0..blanks {
                         text.push_str(nl);
                         line += 1;

@@ -35,7 +35,6 @@ pub struct Source {
     /// the file, BOM included).
     pub data_start: u64,
     pub delimiter: u8,
-    pub crlf: bool,
     pub headers: usize,
     /// UTF-8, or GBK / GB18030 decoded by each part's reader.
     pub decoding: super::record::Decoding,
@@ -440,7 +439,7 @@ mod tests {
         }
         let quote_at = text.len() - 1000;
         text[quote_at] = b'"';
-        let (src, parts) = planned(&path, &text, true);
+        let (src, parts) = planned(&path, &text);
         assert!(parts.len() > 4, "{}", parts.len());
         assert_eq!(parts[0].start, 6, "the header's \\n");
         for (i, p) in parts.iter().enumerate() {
@@ -475,14 +474,13 @@ mod tests {
     }
 
     /// `text` written to `path` (a header of 6 bytes) and cut into parts.
-    fn planned(path: &std::path::Path, text: &[u8], crlf: bool) -> (Source, Vec<Part>) {
+    fn planned(path: &std::path::Path, text: &[u8]) -> (Source, Vec<Part>) {
         std::fs::write(path, text).unwrap();
         let src = Source {
             path: path.to_path_buf(),
             size: text.len() as u64,
             data_start: 6,
             delimiter: b',',
-            crlf,
             headers: 2,
             decoding: crate::io::record::Decoding::Utf8,
         };
@@ -519,7 +517,7 @@ mod tests {
                 text.extend_from_slice(b",1\n");
             }
         }
-        let (src, parts) = planned(&path, &text, false);
+        let (src, parts) = planned(&path, &text);
         bytes_are_the_files(&src, &parts, &text);
         let from_file = parts.iter().filter(|p| p.bytes.is_empty()).count();
         assert!(

@@ -820,3 +820,49 @@ fn replacement_characters_far_into_a_large_gbk_file_are_located() {
         );
     }
 }
+
+/// A file edited on two systems mixes CRLF and LF line ends: each row's
+/// number is counted from its own line ends, not the header's (a CRLF
+/// header put every LF row one too far; found in review, issue 14). Read
+/// whole and, large enough to be cut into parts, on two threads.
+#[test]
+fn rows_of_a_file_mixing_line_ends_are_numbered_by_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = write(
+        dir.path(),
+        "mixed.csv",
+        "id,gad2_1,gad2_2\r\nA,1,2\nB,1,x\nC,1,2\r\nD,1,y\r\nE,1,2\nF,1,z\n",
+    );
+    let (_, err, code) = run(bin().args(["score", small.to_str().unwrap(), "-i", "gad2", "-q"]));
+    assert_eq!(code, 1, "{err}");
+    for (row, cell) in [(3, "x"), (5, "y"), (7, "z")] {
+        let said = format!("row {row}, column gad2_2: '{cell}'");
+        assert!(err.contains(&said), "{said} in {err}");
+    }
+    // ~1.4 MB: rows 2..=40,001, line ends alternating by row; bad cells far in
+    let mut text = String::from("id,gad2_1,gad2_2\r\n");
+    for i in 2..=40_001u32 {
+        let cell = if i % 10_007 == 0 { "x" } else { "1" };
+        let end = if i % 3 == 0 { "\n" } else { "\r\n" };
+        text.push_str(&format!("P{i:08},1,{cell}{end}"));
+    }
+    let big = write(dir.path(), "big.csv", &text);
+    for threads in ["1", "2"] {
+        let args = [
+            "score",
+            big.to_str().unwrap(),
+            "-i",
+            "gad2",
+            "-q",
+            "--threads",
+            threads,
+        ];
+        let (out, err, code) = run(bin().args(args));
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(out.lines().count(), 40_001, "every row and the header");
+        for row in [10_007, 20_014, 30_021] {
+            let said = format!("row {row}, column gad2_2: 'x'");
+            assert!(err.contains(&said), "{threads} threads: {said} in {err}");
+        }
+    }
+}

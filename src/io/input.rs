@@ -346,9 +346,9 @@ impl CsvRows {
                     // the file's own last line break, not a line taken in
                     info.breaks -= 1;
                 }
-                // the last record's own line break is counted only when
+                // the last record's own line break is in `lines` only when
                 // there is one (not inside the open quote, not missing at
-                // the end of the file); with CRLF so is the one before it
+                // the end of the file), a CRLF's too: read at the end
                 own_break = !info.unclosed && tail.ends_with_break();
             }
             let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;

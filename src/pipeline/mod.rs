@@ -738,9 +738,7 @@ impl<'s> Rows<'s> {
                     }
                 }
             };
-            if let Some(n) = counts.per_level.get_mut(usize::from(row.level.0)) {
-                *n += 1;
-            }
+            counts.scored(row.level, 0);
             if !sink.row(&row)? {
                 break;
             }

@@ -269,10 +269,7 @@ impl<'s> Rows<'s> {
                     })?;
                     if let Some(end) = rows[..took].last() {
                         for r in &rows[..took] {
-                            counts.incomplete += r.incomplete;
-                            if let Some(n) = counts.per_level.get_mut(usize::from(r.level.0)) {
-                                *n += 1;
-                            }
+                            counts.scored(r.level, r.incomplete);
                         }
                         counts.rows += took as u64;
                         last = end.number;
@@ -292,10 +289,7 @@ impl<'s> Rows<'s> {
                     counts.record(number, &info, rec, (headers, *shifts));
                     counts.cells(number, &row.scores.read.bad, headers);
                 }
-                counts.incomplete += done.incomplete;
-                if let Some(n) = counts.per_level.get_mut(usize::from(done.level.0)) {
-                    *n += 1;
-                }
+                counts.scored(done.level, done.incomplete);
                 // a row whose scores stayed with its worker (`Done::scores`)
                 let (row_scores, empty) = (&row.scores, &unscored);
                 let scored = if done.scores { row_scores } else { empty };

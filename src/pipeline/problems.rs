@@ -54,6 +54,15 @@ pub struct Stopped {
 }
 
 impl Counts {
+    /// One row more at `level`, with `incomplete` scale results.
+    #[inline]
+    pub fn scored(&mut self, level: Level, incomplete: u64) {
+        self.incomplete += incomplete;
+        if let Some(n) = self.per_level.get_mut(usize::from(level.0)) {
+            *n += 1;
+        }
+    }
+
     /// The next row of a read; a read error after rows were scored ends
     /// the read instead: those rows stand, and `stopped` says how far it
     /// got (`last`, the last row scored). An error before any row is the

@@ -833,11 +833,42 @@ fn rows_of_a_file_mixing_line_ends_are_numbered_by_their_own() {
         "mixed.csv",
         "id,gad2_1,gad2_2\r\nA,1,2\nB,1,x\nC,1,2\r\nD,1,y\r\nE,1,2\nF,1,z\n",
     );
-    let (_, err, code) = run(bin().args(["score", small.to_str().unwrap(), "-i", "gad2", "-q"]));
+    let (out, err, code) = run(bin().args(["score", small.to_str().unwrap(), "-i", "gad2", "-q"]));
     assert_eq!(code, 1, "{err}");
-    for (row, cell) in [(3, "x"), (5, "y"), (7, "z")] {
-        let said = format!("row {row}, column gad2_2: '{cell}'");
-        assert!(err.contains(&said), "{said} in {err}");
+    let (flag, missing) = (
+        "monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7",
+        "monitor,Monitor,cannot rule out: GAD-2 total missing",
+    );
+    let mut want =
+        String::from("id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n");
+    for id in ["A", "B", "C", "D", "E", "F"] {
+        want.push_str(&match id {
+            "B" | "D" | "F" => format!("{id},,incomplete,false,{missing}\n"),
+            _ => format!("{id},3,positive,false,{flag}\n"),
+        });
+    }
+    assert_eq!(out, want);
+    let expected = "(expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing";
+    let said: String = [(3, "x"), (5, "y"), (7, "z")]
+        .iter()
+        .map(|(row, cell)| {
+            format!(
+                "row {row}, column gad2_2: '{cell}' is not a valid answer for gad2_2 {expected}\n"
+            )
+        })
+        .collect();
+    assert_eq!(err, said);
+    let (_, err, _) = run(bin().args([
+        "score",
+        small.to_str().unwrap(),
+        "-i",
+        "gad2",
+        "-q",
+        "--lang",
+        "zh",
+    ]));
+    for row in [3, 5, 7] {
+        assert!(err.contains(&format!("第 {row} 行，「gad2_2」列")), "{err}");
     }
     // ~600 KB (read in parts from 512 KiB): rows 2..=40,001, line ends mixed
     // row by row; bad cells far in

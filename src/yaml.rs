@@ -104,6 +104,24 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
     ))
 }
 
+/// `parse` for a document shipped inside the binary (a built-in
+/// instrument, the default policy): its structure is checked by a test
+/// (`shipped_documents_pass_the_structure_check`), not on every run,
+/// where the second parser cost a third of start-up.
+pub fn parse_shipped<T: DeserializeOwned>(
+    file: &str,
+    source: &str,
+) -> Result<(T, Index), Vec<Diagnostic>> {
+    let value: T = serde_yaml::from_str(source).map_err(|e| vec![from_serde(file, &e)])?;
+    Ok((
+        value,
+        Index {
+            source: source.to_string(),
+            spans: std::sync::OnceLock::new(),
+        },
+    ))
+}
+
 fn empty(file: &str) -> Diagnostic {
     Diagnostic::new(file, "", pick("the file is empty", "文件是空的"))
         .expected(pick("a YAML mapping", "YAML 映射（键: 值）"))
@@ -116,7 +134,10 @@ fn empty(file: &str) -> Diagnostic {
 /// parser gives up, serde_yaml's own error follows; should serde_yaml
 /// read what yaml-rust2 could not, the file is refused all the same (the
 /// `Ok(Some)`): it could not be checked for repeated keys.
-fn check_structure(file: &str, source: &str) -> Result<Option<Diagnostic>, Vec<Diagnostic>> {
+pub(crate) fn check_structure(
+    file: &str,
+    source: &str,
+) -> Result<Option<Diagnostic>, Vec<Diagnostic>> {
     let mut check = StructureCheck::default();
     let mut unchecked = None;
     let too_deep = match events(source, &mut check, |c| c.stack.len() > MAX_DEPTH) {

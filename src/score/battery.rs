@@ -47,12 +47,18 @@ struct FlatScale {
     multiplier: i64,
     /// `Scale::bands`' bounds, in order.
     bands: Box<[(i64, i64)]>,
-    /// The bands follow one another (each begins one past the last's end,
-    /// as the loader requires): a total's band is then the number of bands
-    /// that begin at or below it, less one, counted without a branch per
-    /// band (which band a total falls in is a coin toss per row, and the
-    /// search's exit mispredicted about once a scale).
-    contiguous: bool,
+    /// When the bands follow one another (each begins one past the last's
+    /// end, as the loader requires) over at most `BY_TOTAL` totals: the band
+    /// of each total from the first band's `min` on, looked up with no
+    /// branch per band (which band a total falls in is a coin toss per row,
+    /// and a search's exit mispredicted about once a scale). Empty: search.
+    by_total: Box<[u8]>,
+    /// The first band's `min`: `by_total[0]`'s total.
+    lowest: i64,
+    /// The terms' global indexes are one run, `span`, in order (as a
+    /// scale of consecutive items has them): the answers are then read as
+    /// one slice, with no index per item.
+    span: Option<std::ops::Range<usize>>,
     /// The instrument, its scale and its items' global indexes, for
     /// `score_scale`.
     instrument: usize,
@@ -64,25 +70,33 @@ impl FlatScale {
     /// The band `total` falls in, as `Scale::band_of` finds it.
     #[inline]
     fn band(&self, total: i64) -> Option<usize> {
-        if !self.contiguous {
+        if self.by_total.is_empty() {
             return self
                 .bands
                 .iter()
                 .position(|&(lo, hi)| lo <= total && total <= hi);
         }
-        let begun = self.bands.iter().filter(|&&(lo, _)| lo <= total).count();
-        let b = begun.checked_sub(1)?;
-        (total <= self.bands[b].1).then_some(b)
+        // below `lowest` is negative, and no total wraps into the table:
+        // it is far shorter than any gap a wrap would need
+        let at = usize::try_from(total.wrapping_sub(self.lowest)).ok()?;
+        self.by_total.get(at).map(|&b| usize::from(b))
     }
 
     fn new(k: usize, s: usize, items: std::ops::Range<usize>, scale: &Scale) -> FlatScale {
+        let terms: Box<[(usize, i32, i32)]> = scale
+            .items
+            .iter()
+            .zip(&scale.terms)
+            .map(|(&i, &(sign, base))| (items.start + i, sign, base))
+            .collect();
+        let span = terms
+            .first()
+            .map(|&(first, _, _)| first..first + terms.len())
+            .filter(|span| span.clone().eq(terms.iter().map(|&(i, _, _)| i)));
+        let (lowest, by_total) = by_total(&scale.bands);
         FlatScale {
-            terms: scale
-                .items
-                .iter()
-                .zip(&scale.terms)
-                .map(|(&i, &(sign, base))| (items.start + i, sign, base))
-                .collect(),
+            terms,
+            span,
             as_answered: scale.terms.iter().all(|&t| t == (1, 0)),
             mean_unit: match scale.method {
                 Method::Sum => None,
@@ -90,10 +104,8 @@ impl FlatScale {
             },
             multiplier: scale.multiplier,
             bands: scale.bands.iter().map(|b| (b.min, b.max)).collect(),
-            contiguous: scale
-                .bands
-                .windows(2)
-                .all(|w| w[0].max.checked_add(1) == Some(w[1].min)),
+            by_total,
+            lowest,
             instrument: k,
             scale: s,
             items,
@@ -107,7 +119,26 @@ impl FlatScale {
     #[inline]
     fn all_answered(&self, answers: &[Answer], out: &mut ScaleResult) -> bool {
         let mut sum: i64 = 0;
-        if self.as_answered {
+        if let Some(span) = &self.span {
+            let Some(answers) = answers.get(span.clone()) else {
+                return false;
+            };
+            if self.as_answered {
+                for a in answers {
+                    match *a {
+                        Answer::Value(v) => sum += i64::from(v),
+                        _ => return false,
+                    }
+                }
+            } else {
+                for (a, &(_, sign, base)) in answers.iter().zip(&self.terms) {
+                    match *a {
+                        Answer::Value(v) => sum += i64::from(base + sign * v),
+                        _ => return false,
+                    }
+                }
+            }
+        } else if self.as_answered {
             for &(i, _, _) in &self.terms {
                 match answers.get(i) {
                     // base + sign × v with (sign, base) = (1, 0)
@@ -139,6 +170,34 @@ impl FlatScale {
         out.missing = 0;
         true
     }
+}
+
+/// At most this many totals get a band table (`FlatScale::by_total`).
+const BY_TOTAL: i64 = 4096;
+
+/// The band of every total from the first band's `min` to the last's
+/// `max`, when the bands follow one another without a gap over at most
+/// `BY_TOTAL` totals (at most 255 bands); else no table.
+fn by_total(bands: &[crate::instrument::Band]) -> (i64, Box<[u8]>) {
+    let (Some(first), Some(last)) = (bands.first(), bands.last()) else {
+        return (0, Box::default());
+    };
+    let follow = bands
+        .windows(2)
+        .all(|w| w[0].max.checked_add(1) == Some(w[1].min));
+    let fits = last
+        .max
+        .checked_sub(first.min)
+        .is_some_and(|d| (0..BY_TOTAL).contains(&d));
+    if !follow || !fits || bands.len() > 255 || bands.iter().any(|b| b.min > b.max) {
+        return (0, Box::default());
+    }
+    let table = bands
+        .iter()
+        .enumerate()
+        .flat_map(|(k, b)| (b.min..=b.max).map(move |_| u8::try_from(k).unwrap_or(u8::MAX)))
+        .collect();
+    (first.min, table)
 }
 
 impl Battery {
@@ -400,7 +459,7 @@ mod tests {
     fn bands_are_found_as_band_of_finds_them() {
         for flat in ALL.flat.iter() {
             let scale = &ALL.instruments[flat.instrument].scales[flat.scale];
-            assert!(flat.contiguous, "{}", scale.id);
+            assert!(!flat.by_total.is_empty(), "{}", scale.id);
             let (lo, hi) = (flat.bands[0].0, flat.bands[flat.bands.len() - 1].1);
             for total in (lo - 40..=hi + 40).chain([i64::MIN, i64::MAX]) {
                 assert_eq!(
@@ -418,11 +477,27 @@ mod tests {
         gap.bands[2].min += 1;
         for scale in [swapped, gap] {
             let flat = FlatScale::new(0, 0, 0..0, &scale);
-            assert!(!flat.contiguous);
+            assert!(flat.by_total.is_empty());
             for total in -5..40 {
                 assert_eq!(flat.band(total), scale.band_of(total), "{total}");
             }
         }
+    }
+
+    /// A scale of consecutive items reads its answers as one slice; one
+    /// whose items are spread out (DASS-21's subscales) by index. The
+    /// property test below checks both against `score_instrument`.
+    #[test]
+    fn consecutive_items_are_read_as_one_span() {
+        let span_of = |inst: &str, scale: &str| {
+            let k = ALL.instruments.iter().position(|i| i.id == inst).unwrap();
+            let s = ALL.instruments[k].scale_index(scale).unwrap();
+            let flat = ALL.flat.iter().find(|f| f.instrument == k && f.scale == s);
+            flat.unwrap().span.clone()
+        };
+        let phq9 = span_of("phq9", "phq9").unwrap();
+        assert_eq!(phq9.len(), 9);
+        assert_eq!(span_of("dass21", "dass21_depression"), None);
     }
 
     proptest::proptest! {

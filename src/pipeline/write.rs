@@ -793,6 +793,18 @@ mod tests {
     use super::*;
     use crate::io::input::Table;
 
+    /// A piece appends its bytes and nothing more, at, below and past
+    /// its inline size, onto a line that holds bytes already.
+    #[test]
+    fn a_piece_appends_exactly_its_bytes() {
+        for len in [0, 1, 7, 31, 32, 33, 100] {
+            let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut line = b"S1,".to_vec();
+            Piece::<32>::new(bytes.clone()).append_to(&mut line);
+            assert_eq!(line, [&b"S1,"[..], &bytes].concat(), "{len}");
+        }
+    }
+
     #[test]
     fn whole_numbers_are_written_as_itoa_writes_them() {
         let mut num = itoa::Buffer::new();

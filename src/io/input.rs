@@ -1430,6 +1430,82 @@ mod tests {
         got
     }
 
+    /// A long UTF-8 record's check is left to the `derive` of a stream
+    /// (`Utf8Check::Pending`, as `pipeline` reads answers): whatever the
+    /// derive does with it (nothing; checks it; checks it and puts a
+    /// record mended with U+FFFD in its place, saying so again), each row
+    /// comes out with `undecodable` as `Table::read` gives it, on one
+    /// thread and on the reading thread.
+    #[test]
+    fn a_check_left_to_derive_ends_as_the_readers() {
+        let long = "完全不会,".repeat(40);
+        let mut text = b"h1,h2\n".to_vec();
+        for tail in [&b"ok"[..], b"\xff", b"\xe4", b"\xe4\xbc\x9a", b""] {
+            for row in [
+                [&long.as_bytes()[..], tail].concat(),
+                [tail, b",short"].concat(),
+            ] {
+                text.extend_from_slice(&row);
+                text.push(b'\n');
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let open = || {
+            Table::open(&InputSpec {
+                path: Some(&path),
+                encoding: Some("utf-8"),
+                delimiter: Some(','),
+                sheet: None,
+                from: Some(crate::io::platform::Platform::Plain),
+                header: None,
+            })
+            .unwrap()
+        };
+        let (mut table, mut rec, mut want) = (open(), Record::new(), Vec::new());
+        while let Some(info) = table.read(&mut rec).unwrap() {
+            want.push(info);
+        }
+        assert_eq!(want.len(), 10);
+        assert_eq!(want.iter().filter(|i| i.undecodable).count(), 4);
+        for how in 0..3 {
+            for inline in [true, false] {
+                let derive = move |rec: &mut Record, _: RecordInfo, pending: &mut bool| {
+                    *pending = rec.utf8_check() == Utf8Check::Pending;
+                    if !*pending || how == 0 {
+                        return;
+                    }
+                    let undecodable = !super::super::fields::valid_utf8(rec.as_slice());
+                    rec.set_utf8_check(Utf8Check::Checked { undecodable });
+                    if undecodable && how == 2 {
+                        let mended: Record = rec
+                            .iter()
+                            .map(|c| String::from_utf8_lossy(c).into_owned())
+                            .collect::<Vec<_>>()
+                            .into();
+                        *rec = mended;
+                        rec.set_utf8_check(Utf8Check::Checked { undecodable });
+                    }
+                };
+                let mut table = open();
+                let mut stream = if inline {
+                    table.stream_inline(derive)
+                } else {
+                    table.stream_with(derive)
+                };
+                let (mut got, mut pending) = (Vec::new(), 0);
+                while let Some((rec, info, &mut was)) = stream.next_row().unwrap() {
+                    assert_eq!(rec.utf8_check(), Utf8Check::Done);
+                    got.push(info);
+                    pending += usize::from(was);
+                }
+                assert_eq!(got, want, "derive {how}, inline {inline}");
+                assert_eq!(pending, 5, "the long records were left to derive");
+            }
+        }
+    }
+
     proptest::proptest! {
         /// A `"` typed at the start of any cell of a plain file: every row
         /// still comes out as it was meant, and the quote is found.

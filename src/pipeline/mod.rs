@@ -492,6 +492,11 @@ impl ReadAnswers {
         if undecodable {
             row.raw_id = self.raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
             record::undecodable_cells(rec, self.decoding, &mut row.bad);
+            // the record it made in place of this one does not know
+            // (`RecordInfo::undecodable` is set from it: `Table::fill`)
+            if !info.undecodable {
+                rec.set_utf8_check(Utf8Check::Checked { undecodable });
+            }
         }
     }
 }

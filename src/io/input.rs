@@ -1441,10 +1441,7 @@ mod tests {
         let long = "完全不会,".repeat(40);
         let mut text = b"h1,h2\n".to_vec();
         for tail in [&b"ok"[..], b"\xff", b"\xe4", b"\xe4\xbc\x9a", b""] {
-            for row in [
-                [&long.as_bytes()[..], tail].concat(),
-                [tail, b",short"].concat(),
-            ] {
+            for row in [[long.as_bytes(), tail].concat(), [tail, b",short"].concat()] {
                 text.extend_from_slice(&row);
                 text.push(b'\n');
             }

@@ -33,11 +33,11 @@ fn label_export() -> Vec<u8> {
         let mut note = Vec::new();
         match n {
             // a label whose last byte is not UTF-8
-            1000 => cells[2] = [&"完全不".as_bytes()[..], b"\xff"].concat(),
+            1000 => cells[2] = ["完全不".as_bytes(), b"\xff"].concat(),
             1500 => id = b"s\xff".to_vec(),
             // 会 (e4 bc 9a) split between two answer cells by the comma
             2000 => {
-                cells[0] = [&"完全不".as_bytes()[..], b"\xe4"].concat();
+                cells[0] = ["完全不".as_bytes(), b"\xe4"].concat();
                 cells[1] = [&b"\xbc\x9a"[..], "好几天".as_bytes()].concat();
             }
             // U+FFFD written in the file: valid UTF-8, not a label

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::instrument::{normalize_label, typed_number, Lang, ResponseSet};
 use crate::io::columns::ColumnPlan;
-use crate::io::fields::Record;
+use crate::io::fields::{valid_utf8, Record};
 use crate::messages::tr;
 use crate::score::{Answer, Battery};
 
@@ -227,9 +227,37 @@ impl AnswerReader {
 
     /// `read_columns`' second loop: the cells longer than one byte, each
     /// looked up in its item's own copy of its set's exact table (one load
-    /// fewer than through the set).
+    /// fewer than through the set), in a loop that only finds labels
+    /// written as printed (`ExactLabels::find_in_slot`); at the first
+    /// cell it does not find, every cell is read again the general way
+    /// (`read_longer_slow`).
     #[inline(never)]
     fn read_longer(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
+        let (bytes, bounds) = rec.raw();
+        let items = columns.iter().zip(&self.exact).zip(answers.iter_mut());
+        for ((&c, exact), slot) in items {
+            let Some(&(start, end)) = bounds.get(c as usize) else {
+                continue;
+            };
+            let Some(cell) = bytes.get(start..end) else {
+                continue;
+            };
+            if cell.len() < 2 {
+                continue;
+            }
+            match exact.find_in_slot(cell) {
+                Some(v) => *slot = Answer::Value(v),
+                None => return self.read_longer_slow(columns, rec, answers),
+            }
+        }
+        true
+    }
+
+    /// `read_longer` the general way: a cell not written as printed (or
+    /// near the end of the record) is normalised.
+    #[cold]
+    #[inline(never)]
+    fn read_longer_slow(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
         let mut valid = true;
         let (bytes, bounds) = rec.raw();
         let items = columns.iter().zip(&self.exact).zip(answers.iter_mut());
@@ -240,9 +268,8 @@ impl AnswerReader {
             let Some(cell) = bytes.get(start..end) else {
                 continue;
             };
-            // `read` of a longer cell, without a call per cell (a label
-            // export has a dozen of them a row); a short one's ends read
-            // from the record as one word
+            // `read` of a longer cell, without a call per cell; a short
+            // one's ends read from the record as one word
             let (head, tail) = match (cell.first_chunk::<8>(), cell.last_chunk::<8>()) {
                 (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
                 _ if cell.len() < 2 => continue,
@@ -421,18 +448,21 @@ impl LabelSet {
 }
 
 /// Cells by their exact bytes: a table of a few dozen slots, each
-/// holding a spelling's length and first and last eight bytes, hashed on
-/// them by a multiplier chosen when the table is built so that no two
-/// spellings share a slot (a perfect hash: one slot to look at, no
-/// probing). A hit costs one multiply, one slot and a compare of whole
-/// words (all of a key up to 16 bytes, one more word per 8 bytes after
-/// that, every byte covered): no `memcmp`, no allocation. Spellings that
-/// could not be kept apart (the same ends, or no multiplier found) wait in
-/// their slot's `others`, compared whole.
+/// holding a spelling's length and first, second and last eight bytes,
+/// hashed on length and ends by a multiplier chosen when the table is
+/// built so that no two spellings share a slot (a perfect hash: one slot
+/// to look at, no probing). A hit costs one multiply, one slot and a
+/// compare of whole words (all of a key up to 24 bytes, one more word per
+/// 8 bytes after that, every byte covered): no `memcmp`, no allocation.
+/// Spellings that could not be kept apart (the same ends, or no
+/// multiplier found) wait in their slot's `others`, compared whole.
 #[derive(Default, Clone)]
 struct ExactLabels {
     /// A power of two long (or empty); `len == EMPTY`: an empty slot.
     slots: Vec<ExactLabel>,
+    /// Per slot, its spelling's bytes and the others that fall in it
+    /// (apart: a slot's words are what a look-up reads, two to a cache line).
+    keys: Vec<ExactKey>,
     /// The hash's multiplier (odd).
     seed: u64,
     /// 64 less log2 of the slots' count: the product's top bits pick a slot.
@@ -441,16 +471,21 @@ struct ExactLabels {
 
 /// The length of an empty slot: no cell has it (not 0: an empty cell's
 /// ends are those of an empty slot).
-const EMPTY: usize = usize::MAX;
+const EMPTY: u32 = u32::MAX;
 
-#[derive(Default, Clone)]
+#[derive(Default, Clone, Copy)]
 struct ExactLabel {
-    len: usize,
-    /// `ends(key)`
+    /// `ends(key)` and `mid(key)`
     head: u64,
     tail: u64,
-    key: Box<[u8]>,
+    mid: u64,
+    len: u32,
     value: i32,
+}
+
+#[derive(Default, Clone)]
+struct ExactKey {
+    key: Box<[u8]>,
     /// Other spellings that fall in this slot (almost never any).
     others: Vec<(Box<[u8]>, i32)>,
 }
@@ -478,23 +513,27 @@ impl ExactLabels {
         };
         let mut table = ExactLabels {
             slots: vec![empty; 1 << bits],
+            keys: vec![ExactKey::default(); 1 << bits],
             seed,
             shift: 64 - bits,
         };
         for (&(key, value), &x) in keys.iter().zip(&mixed) {
             let (head, tail) = ends(key);
-            let slot = &mut table.slots[slot_of(x, seed, 64 - bits)];
-            if slot.len == EMPTY {
-                *slot = ExactLabel {
-                    len: key.len(),
-                    head,
-                    tail,
-                    key: Box::from(key),
-                    value,
-                    others: Vec::new(),
-                };
-            } else {
-                slot.others.push((Box::from(key), value));
+            let at = slot_of(x, seed, 64 - bits);
+            let (slot, kept) = (&mut table.slots[at], &mut table.keys[at]);
+            // (a key as long as `EMPTY` could not be a cell of a record)
+            match u32::try_from(key.len()) {
+                Ok(len) if slot.len == EMPTY && len != EMPTY => {
+                    *slot = ExactLabel {
+                        head,
+                        tail,
+                        mid: mid(key),
+                        len,
+                        value,
+                    };
+                    kept.key = Box::from(key);
+                }
+                _ => kept.others.push((Box::from(key), value)),
             }
         }
         table
@@ -511,20 +550,55 @@ impl ExactLabels {
     #[inline(always)]
     fn find(&self, cell: &[u8], head: u64, tail: u64) -> Option<i32> {
         let at = slot_of(mix(head, tail, cell.len()), self.seed, self.shift);
-        let slot = self.slots.get(at)?;
-        if slot.len == cell.len()
+        let (slot, kept) = (self.slots.get(at)?, self.keys.get(at)?);
+        if slot.len as usize == cell.len()
             && slot.head == head
             && slot.tail == tail
-            && (cell.len() <= 16
-                || second_word(&slot.key) == second_word(cell)
-                    && (cell.len() <= 24 || same_middle(&slot.key, cell)))
+            && slot.mid == mid(cell)
+            && (cell.len() <= 24 || same_middle(&kept.key, cell))
         {
             return Some(slot.value);
         }
-        if slot.others.is_empty() {
+        if kept.others.is_empty() {
             return None;
         }
-        find_among(&slot.others, cell)
+        find_among(&kept.others, cell)
+    }
+
+    /// `find` in the slot alone, with no call (so a loop's state stays
+    /// in registers) and, from 8 to 24 bytes, no branch on the cell's
+    /// length (which differs from cell to cell in a label export): `None`
+    /// may be a miss or a cell in `others`, for `find`.
+    #[inline(always)]
+    fn find_in_slot(&self, cell: &[u8]) -> Option<i32> {
+        let word = |at: usize| {
+            cell.get(at..at + 8)
+                .and_then(|w| w.first_chunk::<8>())
+                .map_or(0, |w| u64::from_le_bytes(*w))
+        };
+        let (head, tail, mid) = if cell.len() >= 8 {
+            // `mid` with no branch: from `min(8, len - 8)`
+            let last = cell.len() - 8;
+            (word(0), word(last), word(last.min(8)))
+        } else {
+            // `ends` a byte at a time (its copy is a call to `memcpy`)
+            let bytes = cell.iter().enumerate();
+            (
+                bytes.fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i)),
+                0,
+                0,
+            )
+        };
+        let at = slot_of(mix(head, tail, cell.len()), self.seed, self.shift);
+        let slot = self.slots.get(at)?;
+        let differ = (u64::from(slot.len) ^ cell.len() as u64)
+            | (slot.head ^ head)
+            | (slot.tail ^ tail)
+            | (slot.mid ^ mid);
+        if differ != 0 || (cell.len() > 24 && !same_middle(&self.keys.get(at)?.key, cell)) {
+            return None;
+        }
+        Some(slot.value)
     }
 }
 
@@ -592,6 +666,18 @@ fn ends(cell: &[u8]) -> (u64, u64) {
     }
 }
 
+/// Eight bytes of a key of 8 bytes or more that with its `ends` cover
+/// all of it up to 24 bytes (a Chinese label of up to eight characters):
+/// from byte 8, or from `len - 8` when that is less (the tail again:
+/// where one word is read without a branch on the length); shorter, 0.
+#[inline(always)]
+fn mid(key: &[u8]) -> u64 {
+    let at = key.len().saturating_sub(8).min(8);
+    key.get(at..)
+        .and_then(<[u8]>::first_chunk::<8>)
+        .map_or(0, |word| u64::from_le_bytes(*word))
+}
+
 /// `ends` of the cell `bytes[start..start + len]`: a short cell is read
 /// as a word of `bytes` from `start` with the bytes after it masked off,
 /// where `bytes` goes on that far (in a record it mostly does).
@@ -603,13 +689,6 @@ fn ends_at(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
         }
     }
     ends(bytes.get(start..start + len).unwrap_or_default())
-}
-
-/// Bytes 8 to 16 of a key longer than 16: with its `ends`, all of a key
-/// up to 24 bytes (a Chinese label of up to eight characters).
-#[inline(always)]
-fn second_word(key: &[u8]) -> Option<&[u8; 8]> {
-    key.get(8..).and_then(<[u8]>::first_chunk::<8>)
 }
 
 /// Two keys of one length whose `ends` are equal: are the bytes between
@@ -684,6 +763,59 @@ fn small_int(b: &[u8]) -> Option<i64> {
         .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
     Some(if neg { -v } else { v })
 }
+
+/// The columns `AnswerReader::read_columns` reads under `columns` (per
+/// item, its column; `u32::MAX`: none), when they are neighbours, each
+/// read by some item: (first, last). A wjx export's items are.
+pub fn answer_block(columns: &[u32]) -> Option<(usize, usize)> {
+    let mut read: Vec<usize> = columns
+        .iter()
+        .filter(|&&c| c != u32::MAX)
+        .map(|&c| c as usize)
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    let (&first, &last) = (read.first()?, read.last()?);
+    (last - first + 1 == read.len()).then_some((first, last))
+}
+
+/// Is `rec` valid UTF-8 (`fields::valid_utf8(rec.as_slice())`), when
+/// `read_columns` found no invalid cell with `block` its `answer_block`?
+/// Only the bytes before and after the block are looked at (in a label
+/// export, a fifth of them): a cell read as anything but invalid is valid
+/// UTF-8 (a label's exact bytes, an ASCII digit or blank, or a cell the
+/// slow path decoded), and the delimiters between cells are ASCII, so the
+/// block's bytes are valid UTF-8; when there are some, they start where a
+/// character does and end where one does, so the record is valid exactly
+/// when what lies either side of them is. (No bytes: the two sides meet,
+/// and are checked as one.)
+#[inline]
+pub fn valid_utf8_around(rec: &Record, block: (usize, usize)) -> bool {
+    utf8_around(rec, block, AROUND)
+}
+
+/// `valid_utf8_around` when the block holds at least `fewest` bytes (and
+/// at least one), else the whole record checked.
+#[inline]
+fn utf8_around(rec: &Record, block: (usize, usize), fewest: usize) -> bool {
+    let (_, bounds) = rec.raw();
+    let bytes = rec.as_slice();
+    if let (Some(&(start, _)), Some(&(_, end))) = (bounds.get(block.0), bounds.get(block.1)) {
+        if let (Some(before), Some(after)) = (bytes.get(..start), bytes.get(end..)) {
+            if end > start && end - start >= fewest && rec.gaps_are_ascii() {
+                return valid_utf8(before) && (after.is_empty() || valid_utf8(after));
+            }
+        }
+    }
+    valid_utf8(bytes)
+}
+
+/// The fewest bytes of answers `valid_utf8_around` looks around: the
+/// check (simdutf8) takes 64 bytes a step, and has a step's worth of
+/// setting up; two checks around fewer bytes cost more than one of the
+/// whole record (a label export's answers are a few hundred bytes, a
+/// digit file's a few dozen).
+const AROUND: usize = 128;
 
 /// A binding's typed cells (issue 17: an Arrow integer column): a number
 /// read without writing it out as text first. Kept apart from the text
@@ -804,14 +936,19 @@ mod tests {
             .map(|(i, k)| (&k[..], i32::try_from(i).unwrap()))
             .collect();
         let table = ExactLabels::new(&spellings);
-        assert!(table.slots.iter().any(|s| !s.others.is_empty()));
+        assert!(table.keys.iter().any(|k| !k.others.is_empty()));
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(table.get(key), Some(i32::try_from(i).unwrap()));
+            let value = Some(i32::try_from(i).unwrap());
+            assert_eq!(table.get(key), value);
+            // the slot alone: what `get` finds, unless among `others`
+            let alone = table.keys.iter().any(|k| *k.key == **key);
+            assert_eq!(table.find_in_slot(key), value.filter(|_| alone));
             for at in 0..key.len() {
                 let mut cell = key.clone();
                 cell[at] ^= 0x40;
                 if !keys.contains(&cell) {
                     assert_eq!(table.get(&cell), None, "{key:?} {at}");
+                    assert_eq!(table.find_in_slot(&cell), None, "{key:?} {at}");
                 }
             }
         }
@@ -1072,6 +1209,26 @@ mod read_columns_tests {
             ])
             .prop_map(|s| s.as_bytes().to_vec()),
             1 => proptest::collection::vec(proptest::num::u8::ANY, 2..6),
+            // labels past 8, 16 and 24 bytes, and one byte off them
+            2 => (proptest::sample::select(vec![
+                "一半以上的天数", "More than half the days", "Nearly every day", "好几天",
+                "在很大程度上或是大部分情况下与我的实际情况相符", "Not at all",
+                "Occasionally or a moderate amount of time (3-4 days)", "偶尔或无（少于1天）",
+            ]), 0..80usize, any::<bool>())
+                .prop_map(|(s, at, off)| {
+                    let mut b = s.as_bytes().to_vec();
+                    if off {
+                        let at = at % b.len();
+                        b[at] ^= 1;
+                    }
+                    b
+                }),
+            // pieces of characters, and bytes UTF-8 never has
+            1 => proptest::sample::select(vec![
+                &b"\xe4"[..], b"\xb8\xad", b"\xe4\xb8", b"\xad", b"\xf0\x9f", b"\xed\xa0\x80",
+                b"\xc0\x80", b"\xef\xbf\xbd", b"\xff",
+            ])
+            .prop_map(<[u8]>::to_vec),
         ]
     }
 
@@ -1099,6 +1256,103 @@ mod read_columns_tests {
                 })
                 .collect();
             proptest::prop_assert_eq!(fast(r, &columns, &rec), general(r, &columns, &rec));
+        }
+
+        /// A record whose answers `read_columns` read with no invalid cell
+        /// is checked around them as it was checked whole: its cells one
+        /// after another (as `csv_core` gives them: a character may be
+        /// split between two) or a line split at its commas.
+        #[test]
+        fn utf8_around_the_answers_is_utf8_of_the_whole(
+            which in 0..4usize,
+            cells in proptest::collection::vec(cell(), 0..30),
+            first in 0..30u32,
+            width in 1..12u32,
+            absent in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..220),
+            line in proptest::prelude::any::<bool>(),
+        ) {
+            let r = &READERS[which];
+            let mut rec = Record::new();
+            if line {
+                let text = [cells.join(&b","[..]), b"\n".to_vec()].concat();
+                if rec.push_plain_line(&text, b',').is_none() {
+                    return Ok(()); // a quote, a CR, or empty: csv_core's
+                }
+            } else {
+                for c in &cells {
+                    rec.push_field(c);
+                }
+            }
+            // items over the columns first..first + width, some left out
+            let columns: Vec<u32> = (0..r.items.len())
+                .map(|g| match absent.get(g) {
+                    Some(true) => u32::MAX,
+                    _ => first + u32::try_from(g).unwrap() % width,
+                })
+                .collect();
+            let Some(block) = answer_block(&columns) else {
+                return Ok(());
+            };
+            let (_, read) = fast(r, &columns, &rec);
+            if read {
+                for fewest in [0, 1, AROUND] {
+                    proptest::prop_assert_eq!(
+                        utf8_around(&rec, block, fewest),
+                        valid_utf8(rec.as_slice()),
+                        "{:?} {:?}", rec, block
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_is_neighbouring_columns_each_read() {
+        assert_eq!(answer_block(&[8, 9, 10, u32::MAX, 11]), Some((8, 11)));
+        assert_eq!(answer_block(&[3, 2, 2, 4]), Some((2, 4)));
+        assert_eq!(answer_block(&[8, 10]), None);
+        assert_eq!(answer_block(&[u32::MAX]), None);
+        assert_eq!(answer_block(&[]), None);
+    }
+
+    /// The cases the proof rests on, by hand: a character split between
+    /// the cells before and after an empty block, and answers that are
+    /// labels between bytes that are not UTF-8.
+    #[test]
+    fn utf8_around_by_hand() {
+        let pushed = |cells: &[&[u8]]| cells.iter().copied().collect::<Record>();
+        let line = |text: &[u8]| {
+            let mut rec = Record::new();
+            rec.push_plain_line(text, b',').unwrap();
+            rec
+        };
+        let label = "完全不会".as_bytes();
+        for (rec, block, valid) in [
+            (pushed(&[b"\xe4", b"", b"\xb8\xad"]), (1, 1), true),
+            (pushed(&[b"\xe4", label, b"\xb8\xad"]), (1, 1), false),
+            (pushed(&[b"\xe4\xb8\xad", label, label]), (1, 2), true),
+            (
+                line(b"\xe4,\xe5\xae\x8c\xe5\x85\xa8\xe4\xb8\x8d\xe4\xbc\x9a,x\n"),
+                (1, 1),
+                false,
+            ),
+            (
+                line(b"a,\xe5\xae\x8c\xe5\x85\xa8\xe4\xb8\x8d\xe4\xbc\x9a,\xff\n"),
+                (1, 1),
+                false,
+            ),
+            (
+                line(b"a,\xe5\xae\x8c\xe5\x85\xa8\xe4\xb8\x8d\xe4\xbc\x9a,b\n"),
+                (1, 1),
+                true,
+            ),
+            (line(b"a,b\n"), (5, 6), true),
+            (line(b"\xff,b\n"), (5, 6), false),
+        ] {
+            assert_eq!(valid_utf8(rec.as_slice()), valid, "{rec:?}");
+            for fewest in [0, 1, AROUND] {
+                assert_eq!(utf8_around(&rec, block, fewest), valid, "{rec:?}");
+            }
         }
     }
 }

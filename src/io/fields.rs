@@ -16,6 +16,26 @@ pub struct Record {
     /// Per cell, where it starts and ends in `data`.
     bounds: Vec<(usize, usize)>,
     position: Option<Position>,
+    /// The bytes between cells, OR-ed together (only a line copied whole
+    /// has any: its delimiter): below 0x80, they are all ASCII.
+    gaps: u8,
+    utf8: Utf8Check,
+}
+
+/// Whether a record's bytes are valid UTF-8, when the reader left that to
+/// whoever reads its cells (`io::input::Table::fill`): the answer reader
+/// needs not look again at the bytes of a cell it read as an answer
+/// (`io::cells::valid_utf8_around`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Utf8Check {
+    /// Checked by the reader (or not its to check): `RecordInfo::undecodable`
+    /// says.
+    #[default]
+    Done,
+    /// Not checked yet; `RecordInfo::undecodable` is false until it is.
+    Pending,
+    /// Checked after the reader, by whoever read the cells.
+    Checked { undecodable: bool },
 }
 
 impl Record {
@@ -28,7 +48,7 @@ impl Record {
         Record {
             data: Vec::with_capacity(bytes),
             bounds: Vec::with_capacity(fields),
-            position: None,
+            ..Record::default()
         }
     }
 
@@ -69,6 +89,8 @@ impl Record {
     pub fn clear(&mut self) {
         self.data.clear();
         self.bounds.clear();
+        self.gaps = 0;
+        self.utf8 = Utf8Check::Done;
     }
 
     #[inline]
@@ -105,6 +127,9 @@ impl Record {
         match split_plain_line(text, delimiter, &mut self.bounds) {
             Some((end, newline)) if end > 0 => {
                 self.data.extend_from_slice(&text[..end]);
+                if self.bounds.len() > 1 {
+                    self.gaps |= delimiter;
+                }
                 Some((end, newline))
             }
             _ => {
@@ -133,6 +158,23 @@ impl Record {
         (&self.data, &self.bounds)
     }
 
+    /// Is every byte between two cells ASCII (a delimiter)? Then the
+    /// record is valid UTF-8 when each of its cells is.
+    #[inline]
+    pub fn gaps_are_ascii(&self) -> bool {
+        self.gaps.is_ascii()
+    }
+
+    #[inline]
+    pub fn utf8_check(&self) -> Utf8Check {
+        self.utf8
+    }
+
+    #[inline]
+    pub fn set_utf8_check(&mut self, check: Utf8Check) {
+        self.utf8 = check;
+    }
+
     pub fn position(&self) -> Option<&Position> {
         self.position.as_ref()
     }
@@ -140,6 +182,13 @@ impl Record {
     pub fn set_position(&mut self, position: Option<Position>) {
         self.position = position;
     }
+}
+
+/// Are `bytes` valid UTF-8? As `record::Decoding::Utf8` checks a record:
+/// ASCII (most records) a word at a time first.
+#[inline]
+pub fn valid_utf8(bytes: &[u8]) -> bool {
+    bytes.is_ascii() || simdutf8::basic::from_utf8(bytes).is_ok()
 }
 
 impl std::fmt::Debug for Record {
@@ -221,8 +270,10 @@ impl<'r> IntoIterator for &'r Record {
     }
 }
 
-/// Thirty-two bytes of a line at a time: which are the delimiter, which
-/// a `\n`, which a quote or `\r` (bit i: byte i).
+/// Sixty-four bytes of a line at a time: which are the delimiter, and
+/// which a `\n`, a quote or a `\r` (bit i: byte i). The three are one
+/// mask: the first of them ends the line split here (at its `\n`, or the
+/// `\r` of its `\r\n`) or gives it to `csv_core`.
 #[derive(Clone, Copy)]
 struct Needles {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -231,11 +282,12 @@ struct Needles {
     delimiter: u8,
 }
 
-/// The bytes `Needles` looks at in one step.
-const BLOCK: usize = 32;
+/// The bytes `Needles` looks at in one step (64: half the steps of 32,
+/// and a label export's lines are long: issue 14).
+const BLOCK: usize = 64;
 
 /// The masks of one block: (delimiters, line feeds, quotes and CRs).
-type Masks = (u32, u32, u32);
+type Masks = (u64, u64);
 
 impl Needles {
     #[inline]
@@ -251,8 +303,8 @@ impl Needles {
         Needles { delimiter }
     }
 
-    /// SSE2 (every x86-64 has it): per half a compare and a byte mask per
-    /// needle.
+    /// SSE2 (every x86-64 has it): per sixteen bytes four compares and
+    /// two byte masks.
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     #[inline(always)]
     fn masks(self, block: &[u8; BLOCK]) -> Masks {
@@ -260,28 +312,24 @@ impl Needles {
             bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
         };
         let [delimiter, newline, quote, cr] = self.splats;
-        let half = |half: &[u8; 16]| {
-            let v = load_unaligned_m128i(half);
-            let mask = |m| move_mask_i8_m128i(m).cast_unsigned();
-            (
-                mask(cmp_eq_mask_i8_m128i(v, delimiter)),
-                mask(cmp_eq_mask_i8_m128i(v, newline)),
-                mask(bitor_m128i(
+        let mut masks = (0, 0);
+        for (i, sixteen) in block.chunks_exact(16).enumerate() {
+            let Ok(sixteen) = sixteen.try_into() else {
+                return (0, 0); // never: 64 bytes are four 16s
+            };
+            let v = load_unaligned_m128i(sixteen);
+            let mask = |m| u64::from(move_mask_i8_m128i(m).cast_unsigned());
+            let specials = bitor_m128i(
+                bitor_m128i(
+                    cmp_eq_mask_i8_m128i(v, newline),
                     cmp_eq_mask_i8_m128i(v, quote),
-                    cmp_eq_mask_i8_m128i(v, cr),
-                )),
-            )
-        };
-        let (low, high) = block.split_at(16);
-        let (Ok(low), Ok(high)) = (low.try_into(), high.try_into()) else {
-            return (0, 0, 0); // never: 32 bytes are two 16s
-        };
-        let (low, high) = (half(low), half(high));
-        (
-            low.0 | high.0 << 16,
-            low.1 | high.1 << 16,
-            low.2 | high.2 << 16,
-        )
+                ),
+                cmp_eq_mask_i8_m128i(v, cr),
+            );
+            masks.0 |= mask(cmp_eq_mask_i8_m128i(v, delimiter)) << (16 * i);
+            masks.1 |= mask(specials) << (16 * i);
+        }
+        masks
     }
 
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
@@ -304,14 +352,14 @@ fn masks_by_word(block: &[u8; BLOCK], delimiter: u8) -> Masks {
         // bytes: each byte's low seven bits are added alone)
         let zero = !(((x & LOW7) + LOW7) | x | LOW7);
         // gather the eight high bits into the top byte
-        ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+        (zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
     };
-    let mut masks = (0, 0, 0);
+    let mut masks = (0, 0);
     for (i, word) in block.chunks_exact(8).enumerate() {
         let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
         masks.0 |= equal(word, delimiter) << (8 * i);
-        masks.1 |= equal(word, b'\n') << (8 * i);
-        masks.2 |= (equal(word, b'"') | equal(word, b'\r')) << (8 * i);
+        let specials = equal(word, b'\n') | equal(word, b'"') | equal(word, b'\r');
+        masks.1 |= specials << (8 * i);
     }
     masks
 }
@@ -319,19 +367,18 @@ fn masks_by_word(block: &[u8; BLOCK], delimiter: u8) -> Masks {
 /// `Needles::masks` a byte at a time: what the tests hold the others to.
 #[cfg_attr(not(test), allow(dead_code))] // only the tests call it
 fn masks_by_byte(block: &[u8; BLOCK], delimiter: u8) -> Masks {
-    let mut masks = (0, 0, 0);
+    let mut masks = (0, 0);
     for (i, &b) in block.iter().enumerate() {
-        masks.0 |= u32::from(b == delimiter) << i;
-        masks.1 |= u32::from(b == b'\n') << i;
-        masks.2 |= u32::from(b == b'"' || b == b'\r') << i;
+        masks.0 |= u64::from(b == delimiter) << i;
+        masks.1 |= u64::from(matches!(b, b'\n' | b'"' | b'\r')) << i;
     }
     masks
 }
 
 /// `Record::push_plain_line`'s one pass over the line: its cells' bounds
 /// (offsets in `text`) appended to `bounds`, and (where the line ends,
-/// where its `\n` is). The delimiters, the line's end and any quote or
-/// `\r` are found together, a block at a time (four passes over the line
+/// where its `\n` is). The delimiters and the first `\n`, quote or `\r`
+/// are found together, a block at a time (four passes over the line
 /// before: a search for its end, one for quotes, a split, a copy).
 /// `None`: no `\n`, or a quote or stray `\r` before it (`bounds` then
 /// holds some of the line's cells).
@@ -345,47 +392,43 @@ fn split_plain_line(
     // where the current cell starts, where the current block starts
     let (mut from, mut base) = (0, 0);
     loop {
-        let (mut delimiters, newlines, specials) = match text.get(base..base + BLOCK) {
+        let (mut delimiters, specials) = match text.get(base..base + BLOCK) {
             Some(block) => needles.masks(block.try_into().ok()?),
             None => {
                 // the last bytes, padded (the padding's bits masked off)
                 let rest = text.get(base..)?;
                 let mut block = [0; BLOCK];
                 block[..rest.len()].copy_from_slice(rest);
-                let (d, n, s) = needles.masks(&block);
-                let real = (1u32 << rest.len()) - 1;
-                (d & real, n & real, s & real)
+                let (d, s) = needles.masks(&block);
+                let real = (1u64 << rest.len()) - 1;
+                (d & real, s & real)
             }
         };
-        // the bytes of this block that are still in the line
-        let in_line = if newlines == 0 {
-            u32::MAX
-        } else {
-            (1u32 << newlines.trailing_zeros()) - 1
-        };
-        if specials & in_line != 0 {
-            // only the `\r` of a `\r\n` that ends the line; any other
-            // quote or `\r` is for csv_core
-            let at = base + (specials & in_line).trailing_zeros() as usize;
-            if text.get(at..at + 2) != Some(b"\r\n") {
-                return None;
+        if specials != 0 {
+            // the line's first `\n`, quote or `\r`: a `\n`, or the `\r`
+            // of a `\r\n`, ends it; any other quote or `\r` is for csv_core
+            let first = specials.trailing_zeros();
+            let at = base + first as usize;
+            let newline = match (text.get(at), text.get(at + 1)) {
+                (Some(b'\n'), _) => at,
+                (Some(b'\r'), Some(b'\n')) => at + 1,
+                _ => return None,
+            };
+            delimiters &= (1u64 << first) - 1;
+            while delimiters != 0 {
+                let at = base + delimiters.trailing_zeros() as usize;
+                bounds.push((from, at));
+                from = at + 1;
+                delimiters &= delimiters - 1;
             }
+            bounds.push((from, at));
+            return Some((at, newline));
         }
-        delimiters &= in_line;
         while delimiters != 0 {
             let at = base + delimiters.trailing_zeros() as usize;
             bounds.push((from, at));
             from = at + 1;
             delimiters &= delimiters - 1;
-        }
-        if newlines != 0 {
-            let newline = base + newlines.trailing_zeros() as usize;
-            let end = match newline.checked_sub(1) {
-                Some(cr) if text[cr] == b'\r' => cr,
-                _ => newline,
-            };
-            bounds.push((from, end));
-            return Some((end, newline));
         }
         if base + BLOCK >= text.len() {
             return None; // no line break
@@ -425,7 +468,7 @@ mod tests {
                     1 => Just(0x2cu8 | 0x80), 1 => Just(0u8), 1 => Just(0xffu8),
                     1 => Just(b'"'), 1 => Just(b'\r'), 2 => Just(b'\n'), 1 => Just(0x8au8),
                 ],
-                0..80),
+                0..200),
             delimiter in prop_oneof![Just(b','), Just(b';'), Just(0u8), Just(0xacu8)],
         ) {
             let mut rec = Record::new();
@@ -482,11 +525,11 @@ mod tests {
         }
     }
 
-    /// Lines of every length around the block size, ending at every place
+    /// Lines of every length around one and two blocks, ending at every place
     /// in a block, with a quote or `\r` at every place.
     #[test]
     fn every_length_and_every_place() {
-        for n in 0..70 {
+        for n in 0..140 {
             for tail in [&b"\n"[..], b"\r\n", b"\nx,y\n", b"", b"\r"] {
                 let base: Vec<u8> = (0..n)
                     .map(|i| {

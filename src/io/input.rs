@@ -9,7 +9,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::csvread::Reader as CsvReader;
-use super::fields::Record;
+use super::fields::{Record, Utf8Check};
 use anyhow::{anyhow, bail, Context as _};
 use encoding_rs::Encoding;
 
@@ -268,7 +268,9 @@ impl CsvRows {
     }
 
     /// The next record into `rec`, with where it sits; `None` at the end.
-    fn read(&mut self, rec: &mut Record) -> anyhow::Result<Option<RecordInfo>> {
+    /// With `defer`, a UTF-8 record's bytes are left unchecked
+    /// (`Utf8Check::Pending`, `undecodable` false) for `Table::read_derived`.
+    fn read(&mut self, rec: &mut Record, defer: bool) -> anyhow::Result<Option<RecordInfo>> {
         if let Some((rows, first)) = &mut self.recovered {
             if let Some(mut info) = rows.next(rec) {
                 if let Some(quote) = first.take() {
@@ -280,6 +282,7 @@ impl CsvRows {
                 info.row = info.line.saturating_sub(self.breaks_before);
                 // (its position is in the re-read text: searched whole)
                 info.undecodable = self.undecodable(rec, 0);
+                rec.set_utf8_check(Utf8Check::Done);
                 return Ok(Some(info));
             }
             self.recovered = None;
@@ -370,12 +373,17 @@ impl CsvRows {
         if info.breaks > 0 || (info.unclosed && rec.len() != self.headers) {
             if let Some(rows) = record::reread_lines(rec, info.line, self.delimiter, self.headers) {
                 self.recovered = Some((rows, Some(info)));
-                return self.read(rec);
+                return self.read(rec, defer);
             }
         }
         info.row = info.line.saturating_sub(self.breaks_before);
         self.breaks_before += info.breaks;
-        info.undecodable = self.undecodable(rec, start.byte());
+        if defer && self.decoding == Decoding::Utf8 && rec.as_slice().len() >= DEFER_FROM {
+            rec.set_utf8_check(Utf8Check::Pending);
+        } else {
+            info.undecodable = self.undecodable(rec, start.byte());
+            rec.set_utf8_check(Utf8Check::Done);
+        }
         Ok(Some(info))
     }
 
@@ -393,6 +401,12 @@ impl CsvRows {
 }
 
 const PEEK: usize = 1 << 16;
+
+/// The shortest record whose UTF-8 check `CsvRows::read` leaves to the
+/// reader of its cells: a check of a few dozen bytes costs mostly its
+/// setting up, so one of a short record whole costs about what one of
+/// the bytes around its answers would (`cells::valid_utf8_around`).
+const DEFER_FROM: usize = 192;
 
 impl Table {
     pub fn open(spec: &InputSpec<'_>) -> anyhow::Result<Table> {
@@ -651,6 +665,41 @@ impl Table {
     /// Read the next row into `rec`, with where it sits in the file and
     /// whether it decodes; `None` at the end.
     pub fn read(&mut self, rec: &mut Record) -> anyhow::Result<Option<RecordInfo>> {
+        self.read_or_defer(rec, false)
+    }
+
+    /// The next row as `read` reads it, then `derive`d from: with `derive`
+    /// given the record first, a UTF-8 record's check is left to it (it
+    /// may know cells valid from reading them: `ReadAnswers` in
+    /// `pipeline`), done here when it did not (`Utf8Check`). `info` is
+    /// then final; `derive` saw `undecodable` false for a `Pending` record.
+    #[inline]
+    fn read_derived<T>(
+        &mut self,
+        rec: &mut Record,
+        info: &mut RecordInfo,
+        derived: &mut T,
+        derive: &mut impl FnMut(&mut Record, RecordInfo, &mut T),
+    ) -> anyhow::Result<bool> {
+        let Some(read) = self.read_or_defer(rec, true)? else {
+            return Ok(false);
+        };
+        *info = read;
+        derive(rec, read, derived);
+        match rec.utf8_check() {
+            Utf8Check::Done => {}
+            Utf8Check::Pending => info.undecodable = !super::fields::valid_utf8(rec.as_slice()),
+            Utf8Check::Checked { undecodable } => info.undecodable = undecodable,
+        }
+        rec.set_utf8_check(Utf8Check::Done);
+        Ok(true)
+    }
+
+    fn read_or_defer(
+        &mut self,
+        rec: &mut Record,
+        defer: bool,
+    ) -> anyhow::Result<Option<RecordInfo>> {
         if let Some((r, info)) = self.ahead.rows.pop_front() {
             *rec = r;
             return Ok(Some(info));
@@ -660,7 +709,7 @@ impl Table {
         }
         match &mut self.rows {
             Rows::Csv(r) => r
-                .read(rec)
+                .read(rec, defer)
                 .with_context(|| format!("reading {}", self.name)),
             // a cell's line breaks are its own (Alt+Enter), not lines; the
             // sheet's row number is in the record's position (row_number)
@@ -878,12 +927,9 @@ impl Table {
         derive: &mut impl FnMut(&mut Record, RecordInfo, &mut T),
     ) -> (usize, Option<anyhow::Error>) {
         for (len, (rec, info, derived)) in rows.iter_mut().enumerate() {
-            match self.read(rec) {
-                Ok(Some(read)) => {
-                    *info = read;
-                    derive(rec, read, derived);
-                }
-                Ok(None) => return (len, None),
+            match self.read_derived(rec, info, derived, derive) {
+                Ok(true) => {}
+                Ok(false) => return (len, None),
                 Err(e) => return (len, Some(e)),
             }
         }
@@ -1066,10 +1112,8 @@ impl<T> RowStream<T> {
             return Ok(None);
         }
         let (rec, info, derived) = &mut **row;
-        match table.read(rec) {
-            Ok(Some(read)) => {
-                *info = read;
-                derive(rec, read, derived);
+        match table.read_derived(rec, info, derived, derive) {
+            Ok(true) => {
                 self.next += 1;
                 if self.next.is_multiple_of(BATCH) {
                     self.position
@@ -1077,7 +1121,7 @@ impl<T> RowStream<T> {
                 }
                 Ok(Some((rec, *info, derived)))
             }
-            Ok(None) => {
+            Ok(false) => {
                 self.done = true;
                 Ok(None)
             }
@@ -1384,6 +1428,79 @@ mod tests {
             got.push((rec.iter().map(<[u8]>::to_vec).collect(), info));
         }
         got
+    }
+
+    /// A long UTF-8 record's check is left to the `derive` of a stream
+    /// (`Utf8Check::Pending`, as `pipeline` reads answers): whatever the
+    /// derive does with it (nothing; checks it; checks it and puts a
+    /// record mended with U+FFFD in its place, saying so again), each row
+    /// comes out with `undecodable` as `Table::read` gives it, on one
+    /// thread and on the reading thread.
+    #[test]
+    fn a_check_left_to_derive_ends_as_the_readers() {
+        let long = "完全不会,".repeat(40);
+        let mut text = b"h1,h2\n".to_vec();
+        for tail in [&b"ok"[..], b"\xff", b"\xe4", b"\xe4\xbc\x9a", b""] {
+            for row in [[long.as_bytes(), tail].concat(), [tail, b",short"].concat()] {
+                text.extend_from_slice(&row);
+                text.push(b'\n');
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let open = || {
+            Table::open(&InputSpec {
+                path: Some(&path),
+                encoding: Some("utf-8"),
+                delimiter: Some(','),
+                sheet: None,
+                from: Some(crate::io::platform::Platform::Plain),
+                header: None,
+            })
+            .unwrap()
+        };
+        let (mut table, mut rec, mut want) = (open(), Record::new(), Vec::new());
+        while let Some(info) = table.read(&mut rec).unwrap() {
+            want.push(info);
+        }
+        assert_eq!(want.len(), 10);
+        assert_eq!(want.iter().filter(|i| i.undecodable).count(), 4);
+        for how in 0..3 {
+            for inline in [true, false] {
+                let derive = move |rec: &mut Record, _: RecordInfo, pending: &mut bool| {
+                    *pending = rec.utf8_check() == Utf8Check::Pending;
+                    if !*pending || how == 0 {
+                        return;
+                    }
+                    let undecodable = !super::super::fields::valid_utf8(rec.as_slice());
+                    rec.set_utf8_check(Utf8Check::Checked { undecodable });
+                    if undecodable && how == 2 {
+                        let mended: Record = rec
+                            .iter()
+                            .map(|c| String::from_utf8_lossy(c).into_owned())
+                            .collect::<Vec<_>>()
+                            .into();
+                        *rec = mended;
+                        rec.set_utf8_check(Utf8Check::Checked { undecodable });
+                    }
+                };
+                let mut table = open();
+                let mut stream = if inline {
+                    table.stream_inline(derive)
+                } else {
+                    table.stream_with(derive)
+                };
+                let (mut got, mut pending) = (Vec::new(), 0);
+                while let Some((rec, info, &mut was)) = stream.next_row().unwrap() {
+                    assert_eq!(rec.utf8_check(), Utf8Check::Done);
+                    got.push(info);
+                    pending += usize::from(was);
+                }
+                assert_eq!(got, want, "derive {how}, inline {inline}");
+                assert_eq!(pending, 5, "the long records were left to derive");
+            }
+        }
     }
 
     proptest::proptest! {

@@ -29,11 +29,11 @@ pub mod write;
 
 use std::path::Path;
 
-use crate::io::fields::Record;
+use crate::io::fields::{Record, Utf8Check};
 use anyhow::Context as _;
 
 use crate::instrument::{self, BuiltinNames};
-use crate::io::cells::{AnswerReader, BadCell};
+use crate::io::cells::{self, AnswerReader, BadCell};
 use crate::io::columns::{self, ColumnPlan, Lookup, MapFile};
 use crate::io::input::{InputSpec, RowStream, Table};
 use crate::io::record::{self, RecordInfo};
@@ -458,6 +458,9 @@ struct ReadAnswers {
     fields: usize,
     shifts: bool,
     decoding: record::Decoding,
+    /// `cells::answer_block` of `columns`: a record whose UTF-8 check was
+    /// left to the answers (`Utf8Check::Pending`) is checked around it.
+    block: Option<(usize, usize)>,
 }
 
 impl ReadAnswers {
@@ -470,18 +473,30 @@ impl ReadAnswers {
             // misaligned: no answer is surely under its own header
             row.answers.fill(Answer::Invalid);
             row.bad.clear();
+            self.check_utf8(rec, None);
         } else if self.read_fields(rec, &mut row.answers) {
             row.bad.clear();
+            self.check_utf8(rec, self.block);
         } else {
             // an invalid cell: read item by item again, saying what is
             // wrong with each
             self.reader
                 .read_record(&self.plan, rec, &mut row.answers, &mut row.bad);
+            self.check_utf8(rec, None);
         }
         row.raw_id = None;
-        if info.undecodable {
+        let undecodable = match rec.utf8_check() {
+            Utf8Check::Checked { undecodable } => undecodable,
+            Utf8Check::Done | Utf8Check::Pending => info.undecodable,
+        };
+        if undecodable {
             row.raw_id = self.raw_id.and_then(|c| rec.get(c)).map(<[u8]>::to_vec);
             record::undecodable_cells(rec, self.decoding, &mut row.bad);
+            // the record it made in place of this one does not know
+            // (`RecordInfo::undecodable` is set from it: `Table::fill`)
+            if !info.undecodable {
+                rec.set_utf8_check(Utf8Check::Checked { undecodable });
+            }
         }
     }
 }
@@ -493,6 +508,23 @@ impl ReadAnswers {
     #[inline]
     fn read_fields(&self, rec: &Record, answers: &mut [Answer]) -> bool {
         self.reader.read_columns(&self.columns, rec, answers)
+    }
+
+    /// A record the reader left unchecked (`Utf8Check::Pending`): checked
+    /// here, around `block` (`Some` only when the hot path read it with
+    /// no invalid cell: `cells::valid_utf8_around`), else whole.
+    #[inline]
+    fn check_utf8(&self, rec: &mut Record, block: Option<(usize, usize)>) {
+        if rec.utf8_check() != Utf8Check::Pending {
+            return;
+        }
+        let valid = match block {
+            Some(block) => cells::valid_utf8_around(rec, block),
+            None => crate::io::fields::valid_utf8(rec.as_slice()),
+        };
+        rec.set_utf8_check(Utf8Check::Checked {
+            undecodable: !valid,
+        });
     }
 }
 
@@ -559,16 +591,18 @@ impl<'s> Rows<'s> {
                     .iter()
                     .map(|(k, v)| (k.clone(), *v))
                     .collect();
+                let columns: Vec<u32> = plan
+                    .items
+                    .iter()
+                    .map(|c| {
+                        c.and_then(|(c, _)| u32::try_from(c).ok())
+                            .unwrap_or(u32::MAX)
+                    })
+                    .collect();
                 let read = ReadAnswers {
                     reader: AnswerReader::new(battery, &extra, opts.one_based),
-                    columns: plan
-                        .items
-                        .iter()
-                        .map(|c| {
-                            c.and_then(|(c, _)| u32::try_from(c).ok())
-                                .unwrap_or(u32::MAX)
-                        })
-                        .collect(),
+                    block: cells::answer_block(&columns),
+                    columns,
                     plan,
                     n_items: battery.n_items(),
                     raw_id: opts.raw_id,

@@ -25,6 +25,7 @@ mod score;
 mod summary;
 mod table;
 mod threads;
+mod utf8_labels;
 mod xlsx_stream;
 mod zh;
 

@@ -1,5 +1,5 @@
 //! One CSV file read on several threads (`--threads`): the file is cut
-//! into parts of about `PART` bytes at line breaks, each part is parsed
+//! into parts of about `PART_ROWS` lines at line breaks, each part is parsed
 //! (and whatever the caller's `Work` makes of a row, such as its scores) on
 //! whichever worker thread is free, and the rows come out in input order.
 //!
@@ -46,6 +46,19 @@ pub struct Source {
 /// round: with 256 KB parts, two threads took ~10% more CPU; 32 KB cost
 /// more than it saved).
 const PART: u64 = 128 << 10;
+
+/// Rows a part holds about, as `PART` bytes hold of a digit export (~65
+/// bytes a row): what stays in cache is rows, not bytes, so a file of
+/// wider rows (answers as labels, ~300 bytes a row) is cut into parts of
+/// as many rows, not into 2.3× the parts with as many hand-overs, up to
+/// `PART_MAX` bytes (well inside the planner's two blocks).
+const PART_ROWS: u64 = 2_000;
+const PART_MAX: u64 = 768 << 10;
+
+/// The bytes of a part, for lines of `bytes / lines` so far on average.
+fn part_bytes(bytes: u64, lines: u64) -> u64 {
+    (bytes.saturating_mul(PART_ROWS) / lines.max(1)).clamp(PART, PART_MAX)
+}
 
 /// Rows per batch a worker hands over: more than one reading thread's
 /// (`BATCH`), as the thread that takes them does little with each and
@@ -187,8 +200,14 @@ fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
         let quote = memchr::memchr(b'"', &block[(cursor - block_start) as usize..])
             .map(|i| cursor + i as u64);
         let limit = quote.unwrap_or(end);
-        while part_start + PART < limit {
-            let target = (part_start + PART).max(cursor);
+        // the average line so far; until a part's rows are seen, this block's
+        let part_len = if lines >= PART_ROWS {
+            part_bytes(cursor, lines)
+        } else {
+            part_bytes(end, lines + count(cursor, end))
+        };
+        while part_start + part_len < limit {
+            let target = (part_start + part_len).max(cursor);
             let from = (target - block_start) as usize;
             let to = (limit - block_start) as usize;
             let Some(i) = memchr::memchr(b'\n', &block[from..to]) else {
@@ -471,6 +490,35 @@ mod tests {
             quote_at as u64 - last.start <= PART + 20,
             "cut up to the quote"
         );
+    }
+
+    /// Parts hold about `PART_ROWS` rows whatever the width of a row,
+    /// within `PART..=PART_MAX` bytes; a file of wide rows is cut into
+    /// parts of as many rows as a file of narrow ones.
+    #[test]
+    fn parts_are_sized_by_rows_within_bounds() {
+        assert_eq!(part_bytes(70_000, 1_000), 140_000);
+        assert_eq!(part_bytes(316_000, 1_000), 632_000);
+        assert_eq!(part_bytes(10_000, 1_000), PART);
+        assert_eq!(part_bytes(10_000_000, 1_000), PART_MAX);
+        assert_eq!(
+            part_bytes(1_000, 0),
+            PART_MAX,
+            "no line break yet: one long row"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = b"h1,h2\n".to_vec();
+        for i in 0..20_000 {
+            text.extend_from_slice(format!("{i:0>150},{}\n", i % 7).as_bytes());
+        }
+        let (src, parts) = planned(&path, &text);
+        for p in &parts[..parts.len() - 1] {
+            let bytes = &text[p.start as usize + 1..p.end.unwrap() as usize];
+            let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            assert!((PART_ROWS - 5..=PART_ROWS + 5).contains(&rows), "{rows}");
+        }
+        bytes_are_the_files(&src, &parts, &text);
     }
 
     /// `text` written to `path` (a header of 6 bytes) and cut into parts.

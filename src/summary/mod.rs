@@ -293,10 +293,9 @@ impl<T> Default for Groups<T> {
 }
 
 impl<T> Groups<T> {
-    /// The slot of the flat key in `scratch` with hash `h`: its group's
-    /// index, or where it would go.
-    fn find(&self, h: u64) -> (usize, Option<usize>) {
-        let key = &self.scratch[..];
+    /// The slot of the flat key `key` with hash `h`: its group's index,
+    /// or where it would go.
+    fn find(&self, key: &[u8], h: u64) -> (usize, Option<usize>) {
         let mask = self.slots.len() - 1;
         let (head, tail) = ends(key);
         #[allow(clippy::cast_possible_truncation)] // the high half, and the table is far smaller
@@ -328,11 +327,11 @@ impl<T> Groups<T> {
         &self.keys[start..self.key_ends[g]]
     }
 
-    fn lookup(&mut self, key: &[String]) -> (u64, usize, Option<usize>) {
+    /// The index of the group `key`, if it has one.
+    fn lookup(&mut self, key: &[String]) -> Option<usize> {
         flatten(key, &mut self.scratch);
         let h = xxhash_rust::xxh3::xxh3_64(&self.scratch);
-        let (slot, found) = self.find(h);
-        (h, slot, found)
+        self.find(&self.scratch, h).1
     }
 
     /// Twice the slots, every group placed again.
@@ -360,22 +359,32 @@ impl<T> Groups<T> {
     /// The index of the group `key` (groups are numbered as they come),
     /// made by `make` on its first row. Counts the row.
     fn place(&mut self, key: &[String], make: impl FnOnce() -> T) -> usize {
-        let i = match self.lookup(key) {
-            (_, _, Some(i)) => i,
-            (h, slot, None) => {
+        flatten(key, &mut self.scratch);
+        let scratch = std::mem::take(&mut self.scratch);
+        let h = xxhash_rust::xxh3::xxh3_64(&scratch);
+        let i = self.place_flat(&scratch, h, make);
+        self.scratch = scratch;
+        i
+    }
+
+    /// `place` for a key already flat, with its hash (`xxh3_64`).
+    fn place_flat(&mut self, key: &[u8], h: u64, make: impl FnOnce() -> T) -> usize {
+        let i = match self.find(key, h) {
+            (_, Some(i)) => i,
+            (slot, None) => {
                 let i = self.groups.len();
                 #[allow(clippy::cast_possible_truncation)]
                 let tag = (h >> 32) as u32;
                 self.slots[slot] = (tag, index_of(i));
-                let (head, tail) = ends(&self.scratch);
-                self.keys.extend_from_slice(&self.scratch);
+                let (head, tail) = ends(key);
+                self.keys.extend_from_slice(key);
                 self.key_ends.push(self.keys.len());
                 // the key's values are kept in `keys` only, made into
                 // strings again once, by `finish`
                 self.groups.push(Group {
                     head,
                     tail,
-                    len: self.scratch.len(),
+                    len: key.len(),
                     n: 0,
                     data: make(),
                 });
@@ -425,7 +434,7 @@ impl<T> Groups<T> {
 
     /// The group `key` without counting a row (`None` if it has none).
     pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
-        let i = self.lookup(key).2?;
+        let i = self.lookup(key)?;
         Some(&mut self.groups[i].data)
     }
 
@@ -440,7 +449,6 @@ impl<T> Groups<T> {
     /// Is the group `key` large enough to be shown?
     pub fn is_shown(&mut self, key: &[String], min_group: u64) -> bool {
         self.lookup(key)
-            .2
             .is_some_and(|i| self.groups[i].n >= min_group)
     }
 }
@@ -672,9 +680,13 @@ pub fn push_fmt2(into: &mut String, x: Option<f64>) {
     let Some(x) = x else { return };
     match hundredths(x) {
         Some(h) => {
-            let (whole, part) = (h / 100, h % 100);
             // as `{:.2}`: at least one digit before the point, two after
-            let _ = write!(into, "{whole}.{part:02}");
+            let part = h % 100;
+            into.push_str(itoa::Buffer::new().format(h / 100));
+            into.push('.');
+            for digit in [part / 10, part % 10] {
+                into.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+            }
         }
         // writing to a String cannot fail
         None => {

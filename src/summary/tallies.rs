@@ -16,7 +16,28 @@ pub struct Tallies {
     shape: Shape,
     /// `shape.stride` words per group, by group index.
     cells: Vec<u64>,
+    /// Rows not counted yet (`flush`).
+    pending: Pending,
 }
+
+/// Rows kept to be counted together: their groups' slots and words are
+/// looked up for all of them first, so that the memory of many rows is
+/// fetched at once, not one row's after another's (with 50,000 groups a
+/// row's slot and words are seldom in cache, and waiting for them one at a
+/// time was most of what counting cost).
+#[derive(Debug, Default)]
+struct Pending {
+    /// The rows' flat keys (`flatten`), one after another.
+    keys: Vec<u8>,
+    key_ends: Vec<usize>,
+    facts: Vec<ScaleFact>,
+    fact_ends: Vec<usize>,
+    levels: Vec<usize>,
+    hashes: Vec<u64>,
+}
+
+/// Rows counted together.
+const BATCH: usize = 32;
 
 /// Where each count lies in a group's words: its size, rows with an
 /// incomplete scale, the levels, then per scale its bands, its incomplete
@@ -102,12 +123,89 @@ fn store(m: &Moments, words: &mut [u64]) {
 }
 
 impl Tallies {
-    /// Count a row of group `key`, as `Tally::add` counts it.
+    /// Count a row of group `key`, as `Tally::add` counts it (now or with
+    /// the next rows: `finish` counts every row).
     pub fn row(&mut self, key: &[String], facts: &[ScaleFact], level: usize) {
+        let p = &mut self.pending;
+        for v in key {
+            p.keys.extend_from_slice(v.as_bytes());
+            p.keys.push(super::END);
+        }
+        p.key_ends.push(p.keys.len());
+        p.facts.extend_from_slice(facts);
+        p.fact_ends.push(p.facts.len());
+        p.levels.push(level);
+        if p.levels.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    /// Count the pending rows, in their order.
+    fn flush(&mut self) {
+        let mut p = std::mem::take(&mut self.pending);
+        let key = |r: usize| {
+            let start = r.checked_sub(1).map_or(0, |q| p.key_ends[q]);
+            start..p.key_ends[r]
+        };
+        p.hashes.clear();
+        for r in 0..p.levels.len() {
+            p.hashes.push(xxhash_rust::xxh3::xxh3_64(&p.keys[key(r)]));
+        }
+        self.touch(&p.hashes);
+        for r in 0..p.levels.len() {
+            let start = r.checked_sub(1).map_or(0, |q| p.fact_ends[q]);
+            let facts = &p.facts[start..p.fact_ends[r]];
+            let g = self.groups.place_flat(&p.keys[key(r)], p.hashes[r], || ());
+            self.add(g, facts, p.levels[r]);
+        }
+        p.keys.clear();
+        p.key_ends.clear();
+        p.facts.clear();
+        p.fact_ends.clear();
+        p.levels.clear();
+        self.pending = p;
+    }
+
+    /// Read, for each hash, the slot it lands on, then the words and size
+    /// of the groups found there: loads that do not wait for one another,
+    /// so the processor fetches them together, and counting finds them in
+    /// cache. Only a hint: what it reads is not used.
+    fn touch(&self, hashes: &[u64]) {
+        let slots = &self.groups.slots;
+        let mask = slots.len() - 1;
+        let mut found = [0u32; BATCH];
+        for (f, &h) in found.iter_mut().zip(hashes) {
+            let (tag, i) = slots[h as usize & mask];
+            #[allow(clippy::cast_possible_truncation)] // the high half
+            let high = (h >> 32) as u32;
+            *f = if tag == high { i } else { 0 };
+        }
+        self.touch_groups(found.iter().filter(|&&i| i > 0).map(|&i| i as usize - 1));
+    }
+
+    /// Read a word of each cache line of these groups' words, and their
+    /// sizes (`touch`).
+    fn touch_groups(&self, groups: impl Iterator<Item = usize>) {
+        let stride = self.shape.stride;
+        let mut seen = 0u64;
+        for g in groups {
+            seen ^= self.groups.groups.get(g).map_or(0, |m| m.n);
+            let words = self
+                .cells
+                .get(g * stride..(g + 1) * stride)
+                .unwrap_or_default();
+            for w in words.iter().step_by(8) {
+                seen ^= w;
+            }
+        }
+        std::hint::black_box(seen);
+    }
+
+    /// Count a row of group `g`.
+    fn add(&mut self, g: usize, facts: &[ScaleFact], level: usize) {
         if !self.shape.holds(facts, level) {
             self.widen(facts, level);
         }
-        let g = self.groups.place(key, || ());
         let stride = self.shape.stride;
         let start = g * stride;
         if self.cells.len() < start + stride {
@@ -152,12 +250,14 @@ impl Tallies {
         self.cells = cells;
     }
 
-    pub fn len(&self) -> usize {
+    /// The number of groups (counting the pending rows first).
+    pub fn len(&mut self) -> usize {
+        self.flush();
         self.groups.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
+    pub fn is_empty(&mut self) -> bool {
+        self.len() == 0
     }
 
     /// Group `g`'s words.
@@ -197,9 +297,10 @@ impl Tallies {
     /// memory order (the sum is the same in any order); the means and SDs
     /// are merged in key order, as `Groups::finish` merges them (floats:
     /// the order changes the last bits).
-    pub fn finish(self, min_group: u64) -> Shown<Tally> {
+    pub fn finish(mut self, min_group: u64) -> Shown<Tally> {
+        self.flush();
         let order = self.groups.order();
-        let shown = |g: usize| self.groups.groups[g].n >= min_group;
+        let shown = |g: usize| self.words(g)[N] >= min_group;
         // the words that are counts (not the moments, merged below)
         let mut ranges = vec![0..LEVELS + self.shape.levels];
         ranges.extend(
@@ -210,7 +311,7 @@ impl Tallies {
         );
         let mut sum = vec![0u64; self.shape.stride];
         let mut any = false;
-        for g in (0..self.len()).filter(|&g| shown(g)) {
+        for g in (0..self.groups.len()).filter(|&g| shown(g)) {
             any = true;
             let words = self.words(g);
             for r in &ranges {
@@ -222,8 +323,14 @@ impl Tallies {
         let mut totals = vec![Moments::default(); self.shape.scales.len()];
         let mut suppressed = 0;
         let groups = order
-            .into_iter()
-            .map(|g| {
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| {
+                // groups in key order are scattered in memory: fetch the
+                // next ones' words together (`touch`)
+                if i % BATCH == 0 {
+                    self.touch_groups(order[i..].iter().take(BATCH).copied());
+                }
                 let key = self.groups.key(g);
                 if !shown(g) {
                     suppressed += 1;

@@ -296,8 +296,20 @@ impl<T> Groups<T> {
     /// The slot of the flat key `key` with hash `h`: its group's index,
     /// or where it would go.
     fn find(&self, key: &[u8], h: u64) -> (usize, Option<usize>) {
-        let mask = self.slots.len() - 1;
         let (head, tail) = ends(key);
+        self.find_with(h, |g| {
+            let group = &self.groups[g];
+            group.len == key.len()
+                && group.head == head
+                && group.tail == tail
+                && (key.len() <= 16 || self.flat(g) == key)
+        })
+    }
+
+    /// `find`, with `same` telling whether group `g` has the key (a group
+    /// whose slot holds the hash's high half).
+    fn find_with(&self, h: u64, same: impl Fn(usize) -> bool) -> (usize, Option<usize>) {
+        let mask = self.slots.len() - 1;
         #[allow(clippy::cast_possible_truncation)] // the high half, and the table is far smaller
         let (tag, mut slot) = ((h >> 32) as u32, h as usize & mask);
         loop {
@@ -305,17 +317,8 @@ impl<T> Groups<T> {
             if i == 0 {
                 return (slot, None);
             }
-            if t == tag {
-                let g = i as usize - 1;
-                let group = &self.groups[g];
-                // up to 16 bytes the two words are the whole key
-                if group.len == key.len()
-                    && group.head == head
-                    && group.tail == tail
-                    && (key.len() <= 16 || self.flat(g) == key)
-                {
-                    return (slot, Some(g));
-                }
+            if t == tag && same(i as usize - 1) {
+                return (slot, Some(i as usize - 1));
             }
             slot = (slot + 1) & mask;
         }
@@ -371,40 +374,45 @@ impl<T> Groups<T> {
     fn place_flat(&mut self, key: &[u8], h: u64, make: impl FnOnce() -> T) -> usize {
         let i = match self.find(key, h) {
             (_, Some(i)) => i,
-            (slot, None) => {
-                let i = self.groups.len();
-                #[allow(clippy::cast_possible_truncation)]
-                let tag = (h >> 32) as u32;
-                self.slots[slot] = (tag, index_of(i));
-                let (head, tail) = ends(key);
-                self.keys.extend_from_slice(key);
-                self.key_ends.push(self.keys.len());
-                // the key's values are kept in `keys` only, made into
-                // strings again once, by `finish`
-                self.groups.push(Group {
-                    head,
-                    tail,
-                    len: key.len(),
-                    n: 0,
-                    data: make(),
-                });
-                // at most 7/8 full: 50,000 groups in 512 KiB of slots,
-                // which stay in cache (half full, twice that, did not)
-                if self.groups.len() * 8 > self.slots.len() * 7 {
-                    self.grow();
-                }
-                i
-            }
+            (slot, None) => self.insert(slot, key, h, make),
         };
         self.groups[i].n += 1;
         i
     }
 
+    /// A new group, of the flat key `key` with hash `h`, at `slot` (where
+    /// `find` did not find it), with no rows yet; its index.
+    fn insert(&mut self, slot: usize, key: &[u8], h: u64, make: impl FnOnce() -> T) -> usize {
+        let i = self.groups.len();
+        #[allow(clippy::cast_possible_truncation)]
+        let tag = (h >> 32) as u32;
+        self.slots[slot] = (tag, index_of(i));
+        let (head, tail) = ends(key);
+        self.keys.extend_from_slice(key);
+        self.key_ends.push(self.keys.len());
+        // the key's values are kept in `keys` only, made into strings
+        // again once, by `finish`
+        self.groups.push(Group {
+            head,
+            tail,
+            len: key.len(),
+            n: 0,
+            data: make(),
+        });
+        // at most 7/8 full: 50,000 groups in 512 KiB of slots, which stay
+        // in cache (half full, twice that, did not)
+        if self.groups.len() * 8 > self.slots.len() * 7 {
+            self.grow();
+        }
+        i
+    }
+
     /// Group `g`'s key, as its values.
     fn key(&self, g: usize) -> Vec<String> {
-        values(self.flat(g))
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .collect()
+        let flat = self.flat(g);
+        let mut key = Vec::with_capacity(flat.iter().filter(|&&b| b == END).count());
+        key.extend(values(flat).map(|v| String::from_utf8_lossy(v).into_owned()));
+        key
     }
 
     /// The groups' indices in key order: natural order, keys equal in it

@@ -6,7 +6,7 @@
 //! it is some 250 bytes in a row, reached as soon as the group is found.
 //! `finish` gives the same `Shown<Tally>` as `Groups<Tally>` does.
 
-use super::{Cell, Counts, Groups, Moments, ScaleFact, ScaleTally, Shown, Tally};
+use super::{ends, Cell, Counts, Groups, Moments, ScaleFact, ScaleTally, Shown, Tally};
 
 /// Groups and their tallies, counted a row at a time.
 #[derive(Debug, Default)]
@@ -39,10 +39,13 @@ struct Pending {
 /// Rows counted together.
 const BATCH: usize = 32;
 
-/// Where each count lies in a group's words: its size, rows with an
-/// incomplete scale, the levels, then per scale its bands, its incomplete
-/// count and its `Moments` (n, and the bits of mean and m2). Sized to
-/// what the rows have held so far, widened when one holds more.
+/// Where each count lies in a group's words: its key's first and last
+/// eight bytes and length (what `Groups` checks a key by, kept here so
+/// that finding a group reads the same memory as counting in it), its
+/// size, rows with an incomplete scale, the levels, then per scale its
+/// bands, its incomplete count and its `Moments` (n, and the bits of mean
+/// and m2). Sized to what the rows have held so far, widened when one
+/// holds more.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Shape {
     levels: usize,
@@ -51,9 +54,12 @@ struct Shape {
     stride: usize,
 }
 
-const N: usize = 0;
-const INCOMPLETE: usize = 1;
-const LEVELS: usize = 2;
+const KEY_HEAD: usize = 0;
+const KEY_TAIL: usize = 1;
+const KEY_LEN: usize = 2;
+const N: usize = 3;
+const INCOMPLETE: usize = 4;
+const LEVELS: usize = 5;
 /// After a scale's bands: its incomplete count and `Moments`.
 const SCALE_EXTRA: usize = 4;
 
@@ -155,7 +161,7 @@ impl Tallies {
         for r in 0..p.levels.len() {
             let start = r.checked_sub(1).map_or(0, |q| p.fact_ends[q]);
             let facts = &p.facts[start..p.fact_ends[r]];
-            let g = self.groups.place_flat(&p.keys[key(r)], p.hashes[r], || ());
+            let g = self.place(&p.keys[key(r)], p.hashes[r], facts, p.levels[r]);
             self.add(g, facts, p.levels[r]);
         }
         p.keys.clear();
@@ -183,13 +189,11 @@ impl Tallies {
         self.touch_groups(found.iter().filter(|&&i| i > 0).map(|&i| i as usize - 1));
     }
 
-    /// Read a word of each cache line of these groups' words, and their
-    /// sizes (`touch`).
+    /// Read a word of each cache line of these groups' words (`touch`).
     fn touch_groups(&self, groups: impl Iterator<Item = usize>) {
         let stride = self.shape.stride;
         let mut seen = 0u64;
         for g in groups {
-            seen ^= self.groups.groups.get(g).map_or(0, |m| m.n);
             let words = self
                 .cells
                 .get(g * stride..(g + 1) * stride)
@@ -201,17 +205,42 @@ impl Tallies {
         std::hint::black_box(seen);
     }
 
+    /// The index of the group of flat key `key` with hash `h`, made (with
+    /// its words, in a shape that holds the row) if it is new.
+    fn place(&mut self, key: &[u8], h: u64, facts: &[ScaleFact], level: usize) -> usize {
+        let (head, tail) = ends(key);
+        let len = key.len() as u64;
+        let (groups, cells, stride) = (&self.groups, &self.cells, self.shape.stride);
+        let same = |g: usize| {
+            let words = &cells[g * stride..];
+            // up to 16 bytes the two words are the whole key
+            words[KEY_LEN] == len
+                && words[KEY_HEAD] == head
+                && words[KEY_TAIL] == tail
+                && (len <= 16 || groups.flat(g) == key)
+        };
+        let slot = match groups.find_with(h, same) {
+            (_, Some(g)) => return g,
+            (slot, None) => slot,
+        };
+        let g = self.groups.insert(slot, key, h, || ());
+        if !self.shape.holds(facts, level) {
+            self.widen(facts, level);
+        }
+        let start = g * self.shape.stride;
+        self.cells.resize(start + self.shape.stride, 0);
+        let words = &mut self.cells[start..];
+        (words[KEY_HEAD], words[KEY_TAIL], words[KEY_LEN]) = (head, tail, len);
+        g
+    }
+
     /// Count a row of group `g`.
     fn add(&mut self, g: usize, facts: &[ScaleFact], level: usize) {
         if !self.shape.holds(facts, level) {
             self.widen(facts, level);
         }
         let stride = self.shape.stride;
-        let start = g * stride;
-        if self.cells.len() < start + stride {
-            self.cells.resize(start + stride, 0);
-        }
-        let words = &mut self.cells[start..start + stride];
+        let words = &mut self.cells[g * stride..(g + 1) * stride];
         words[N] += 1;
         words[LEVELS + level] += 1;
         let mut incomplete = false;
@@ -302,7 +331,7 @@ impl Tallies {
         let order = self.groups.order();
         let shown = |g: usize| self.words(g)[N] >= min_group;
         // the words that are counts (not the moments, merged below)
-        let mut ranges = vec![0..LEVELS + self.shape.levels];
+        let mut ranges = vec![N..LEVELS + self.shape.levels];
         ranges.extend(
             self.shape
                 .scales
@@ -340,7 +369,7 @@ impl Tallies {
                 for (t, &(at, bands)) in totals.iter_mut().zip(&self.shape.scales) {
                     t.merge(&moments(&words[at + bands + 1..at + bands + SCALE_EXTRA]));
                 }
-                let n = self.groups.groups[g].n;
+                let n = words[N];
                 (
                     key,
                     Cell::Shown {
@@ -471,7 +500,13 @@ mod tests {
         let mut rows = Vec::new();
         for i in 0..5_000usize {
             let facts = vec![fact((Some(i8::try_from(i % 100).unwrap()), Some(i % 3)))];
-            rows.push((format!("C{}", i % 1_700), facts, i % 2));
+            // keys past 16 bytes that differ only inside: found by their bytes
+            let key = if i % 2 == 0 {
+                format!("C{}", i % 1_700)
+            } else {
+                format!("AAAAAAAA-{:05}-ZZZZZZZZ", i % 1_700)
+            };
+            rows.push((key, facts, i % 3));
         }
         // after every group exists: a new band, level and scale
         rows.push((

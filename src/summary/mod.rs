@@ -436,7 +436,7 @@ impl<T> Groups<T> {
             .collect();
         // keys are distinct, and so are their encodings: no two compare
         // equal, so an unstable sort orders them as a stable one
-        order.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        order.sort_unstable_by_key(|&(encoded, _)| encoded);
         order.into_iter().map(|(_, g)| g).collect()
     }
 

@@ -39,7 +39,7 @@ struct Pending {
 }
 
 /// Rows counted together.
-const BATCH: usize = 32;
+const BATCH: usize = 64;
 
 /// Where each count lies in a group's words: its key's first and last
 /// eight bytes and length (what `Groups` checks a key by, kept here so

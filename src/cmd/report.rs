@@ -18,7 +18,7 @@ use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::report::{self, InstrumentLine, Listed, Referral, ReferralList, ReportData};
 use crate::summary::info::levels_of;
-use crate::summary::{Groups, Tally};
+use crate::summary::tallies::Tallies;
 
 pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
     let inp = &a.input;
@@ -54,14 +54,14 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
         ..Options::default()
     };
 
-    let mut groups: Groups<Tally> = Groups::default();
+    let mut groups = Tallies::default();
     let mut referrals = ReferralList::default();
     let mut rows = Rows::start(input, &setup, source, options);
     rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
         let admitted = admits(dups.as_mut(), row)?;
         let v = grouping.view(row);
         if admitted {
-            groups.row(v.key, Tally::default).add(v.facts, v.level);
+            groups.row(v.key, v.facts, v.level);
         } else if !(a.list_ids && v.level >= from) {
             return Ok(true);
         }
@@ -71,7 +71,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Exit> {
             if a.list_ids {
                 referrals.push(Referral {
                     group: v.key.to_vec(),
-                    id: v.id,
+                    id: v.id.to_string(),
                     level: v.level,
                     reasons: v.reasons.to_string(),
                     seq: v.row,

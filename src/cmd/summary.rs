@@ -15,10 +15,11 @@ use crate::pipeline::duplicates::admits;
 use crate::pipeline::group::Grouping;
 use crate::pipeline::{Options, Row, Rows};
 use crate::summary::flags::{FlagList, Who, DURATION_HEADERS};
+use crate::summary::groups_note;
 use crate::summary::info::levels_of;
 use crate::summary::layout::{counts_records, counts_table};
 use crate::summary::quality::Quality;
-use crate::summary::{groups_note, Groups, Tally};
+use crate::summary::tallies::Tallies;
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     let inp = &a.input;
@@ -94,7 +95,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             let v = grouping.view(row);
             let who = Who {
                 row: v.row,
-                id: &v.id,
+                id: v.id,
                 key: v.key,
             };
             list.row(&who, v.as_read.unwrap_or_default(), cell)?;
@@ -103,14 +104,14 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
         rows.counts.other += list.problems;
         (rows, list.finish()?)
     } else {
-        let mut groups: Groups<Tally> = Groups::default();
+        let mut groups = Tallies::default();
         let mut rows = Rows::start(input, &setup, source, options);
         rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {
             if !admits(dups.as_mut(), row)? {
                 return Ok(true);
             }
             let v = grouping.view(row);
-            groups.row(v.key, Tally::default).add(v.facts, v.level);
+            groups.row(v.key, v.facts, v.level);
             Ok(true)
         })?;
         let n_groups = groups.len();

@@ -13,7 +13,7 @@ use super::{Input, Row, Scores, Setup};
 pub struct View<'r> {
     /// As a spreadsheet shows it: the header is row 1.
     pub row: u64,
-    pub id: String,
+    pub id: &'r str,
     pub key: &'r [String],
     pub facts: &'r [ScaleFact],
     pub level: usize,
@@ -37,6 +37,7 @@ pub struct Grouping<'s> {
     lang: Lang,
     facts: Option<Facts>,
     key: Vec<String>,
+    id: String,
     reasons: String,
 }
 
@@ -67,6 +68,7 @@ impl<'s> Grouping<'s> {
             lang,
             facts: setup.battery().map(Facts::new),
             key: Vec::new(),
+            id: String::new(),
             reasons: String::new(),
         })
     }
@@ -83,14 +85,18 @@ impl<'s> Grouping<'s> {
 
     pub fn view<'r>(&'r mut self, row: &'r Row<'r>) -> View<'r> {
         let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
-        self.key.clear();
-        for &c in &self.by_cols {
-            self.key.push(cell(c).trim().to_string());
+        // the key's and the id's strings are kept from row to row: no
+        // allocation per row
+        self.key.resize_with(self.by_cols.len(), String::new);
+        for (value, &c) in self.key.iter_mut().zip(&self.by_cols) {
+            value.clear();
+            value.push_str(cell(c).trim());
         }
-        let id = match self.id_col {
-            Some(c) => cell(c).trim().to_string(),
-            None => row.number.to_string(),
-        };
+        self.id.clear();
+        match self.id_col {
+            Some(c) => self.id.push_str(cell(c).trim()),
+            None => self.id.push_str(itoa::Buffer::new().format(row.number)),
+        }
         let level = usize::from(row.level.0);
         let with_reasons = self.reasons_from.is_some_and(|f| level >= f);
         self.reasons.clear();
@@ -124,7 +130,7 @@ impl<'s> Grouping<'s> {
         };
         View {
             row: row.number,
-            id,
+            id: &self.id,
             key: &self.key,
             facts,
             level,

@@ -20,6 +20,7 @@ pub mod flags;
 pub mod info;
 pub mod layout;
 pub mod quality;
+pub mod tallies;
 
 use crate::instrument::{Lang, Text};
 
@@ -277,7 +278,6 @@ struct Group<T> {
     len: usize,
     n: u64,
     data: T,
-    key: Vec<String>,
 }
 
 impl<T> Default for Groups<T> {
@@ -293,12 +293,23 @@ impl<T> Default for Groups<T> {
 }
 
 impl<T> Groups<T> {
-    /// The slot of the flat key in `scratch` with hash `h`: its group's
-    /// index, or where it would go.
-    fn find(&self, h: u64) -> (usize, Option<usize>) {
-        let key = &self.scratch[..];
-        let mask = self.slots.len() - 1;
+    /// The slot of the flat key `key` with hash `h`: its group's index,
+    /// or where it would go.
+    fn find(&self, key: &[u8], h: u64) -> (usize, Option<usize>) {
         let (head, tail) = ends(key);
+        self.find_with(h, |g| {
+            let group = &self.groups[g];
+            group.len == key.len()
+                && group.head == head
+                && group.tail == tail
+                && (key.len() <= 16 || self.flat(g) == key)
+        })
+    }
+
+    /// `find`, with `same` telling whether group `g` has the key (a group
+    /// whose slot holds the hash's high half).
+    fn find_with(&self, h: u64, same: impl Fn(usize) -> bool) -> (usize, Option<usize>) {
+        let mask = self.slots.len() - 1;
         #[allow(clippy::cast_possible_truncation)] // the high half, and the table is far smaller
         let (tag, mut slot) = ((h >> 32) as u32, h as usize & mask);
         loop {
@@ -306,17 +317,8 @@ impl<T> Groups<T> {
             if i == 0 {
                 return (slot, None);
             }
-            if t == tag {
-                let g = i as usize - 1;
-                let group = &self.groups[g];
-                // up to 16 bytes the two words are the whole key
-                if group.len == key.len()
-                    && group.head == head
-                    && group.tail == tail
-                    && (key.len() <= 16 || self.flat(g) == key)
-                {
-                    return (slot, Some(g));
-                }
+            if t == tag && same(i as usize - 1) {
+                return (slot, Some(i as usize - 1));
             }
             slot = (slot + 1) & mask;
         }
@@ -328,11 +330,11 @@ impl<T> Groups<T> {
         &self.keys[start..self.key_ends[g]]
     }
 
-    fn lookup(&mut self, key: &[String]) -> (u64, usize, Option<usize>) {
+    /// The index of the group `key`, if it has one.
+    fn lookup(&mut self, key: &[String]) -> Option<usize> {
         flatten(key, &mut self.scratch);
         let h = xxhash_rust::xxh3::xxh3_64(&self.scratch);
-        let (slot, found) = self.find(h);
-        (h, slot, found)
+        self.find(&self.scratch, h).1
     }
 
     /// Twice the slots, every group placed again.
@@ -353,40 +355,94 @@ impl<T> Groups<T> {
 
     /// The group `key`, made by `make` on its first row. Counts the row.
     pub fn row(&mut self, key: &[String], make: impl FnOnce() -> T) -> &mut T {
-        let i = match self.lookup(key) {
-            (_, _, Some(i)) => i,
-            (h, slot, None) => {
-                let i = self.groups.len();
-                #[allow(clippy::cast_possible_truncation)]
-                let tag = (h >> 32) as u32;
-                self.slots[slot] = (tag, index_of(i));
-                let (head, tail) = ends(&self.scratch);
-                self.keys.extend_from_slice(&self.scratch);
-                self.key_ends.push(self.keys.len());
-                self.groups.push(Group {
-                    head,
-                    tail,
-                    len: self.scratch.len(),
-                    n: 0,
-                    data: make(),
-                    key: key.to_vec(),
-                });
-                // at most 7/8 full: 50,000 groups in 512 KiB of slots,
-                // which stay in cache (half full, twice that, did not)
-                if self.groups.len() * 8 > self.slots.len() * 7 {
-                    self.grow();
-                }
-                i
-            }
+        let i = self.place(key, make);
+        &mut self.groups[i].data
+    }
+
+    /// The index of the group `key` (groups are numbered as they come),
+    /// made by `make` on its first row. Counts the row.
+    fn place(&mut self, key: &[String], make: impl FnOnce() -> T) -> usize {
+        flatten(key, &mut self.scratch);
+        let scratch = std::mem::take(&mut self.scratch);
+        let h = xxhash_rust::xxh3::xxh3_64(&scratch);
+        let i = self.place_flat(&scratch, h, make);
+        self.scratch = scratch;
+        i
+    }
+
+    /// `place` for a key already flat, with its hash (`xxh3_64`).
+    fn place_flat(&mut self, key: &[u8], h: u64, make: impl FnOnce() -> T) -> usize {
+        let i = match self.find(key, h) {
+            (_, Some(i)) => i,
+            (slot, None) => self.insert(slot, key, h, make),
         };
-        let group = &mut self.groups[i];
-        group.n += 1;
-        &mut group.data
+        self.groups[i].n += 1;
+        i
+    }
+
+    /// A new group, of the flat key `key` with hash `h`, at `slot` (where
+    /// `find` did not find it), with no rows yet; its index.
+    fn insert(&mut self, slot: usize, key: &[u8], h: u64, make: impl FnOnce() -> T) -> usize {
+        let i = self.groups.len();
+        #[allow(clippy::cast_possible_truncation)]
+        let tag = (h >> 32) as u32;
+        self.slots[slot] = (tag, index_of(i));
+        let (head, tail) = ends(key);
+        self.keys.extend_from_slice(key);
+        self.key_ends.push(self.keys.len());
+        // the key's values are kept in `keys` only, made into strings
+        // again once, by `finish`
+        self.groups.push(Group {
+            head,
+            tail,
+            len: key.len(),
+            n: 0,
+            data: make(),
+        });
+        // at most 7/8 full: 50,000 groups in 512 KiB of slots, which stay
+        // in cache (half full, twice that, did not)
+        if self.groups.len() * 8 > self.slots.len() * 7 {
+            self.grow();
+        }
+        i
+    }
+
+    /// Group `g`'s key, as its values.
+    fn key(&self, g: usize) -> Vec<String> {
+        let flat = self.flat(g);
+        let mut key = Vec::with_capacity(flat.iter().filter(|&&b| b == END).count());
+        key.extend(values(flat).map(|v| String::from_utf8_lossy(v).into_owned()));
+        key
+    }
+
+    /// The groups' indices in key order: natural order, keys equal in it
+    /// (`07`, `7`) in byte order, as ever. Each key is encoded once
+    /// (`sort_key`) so that the sort compares plain bytes (re-splitting
+    /// keys on every compare cost more than the rest of the sort).
+    fn order(&self) -> Vec<usize> {
+        let mut encoded = Vec::with_capacity(self.keys.len() * 2);
+        let mut ends = Vec::with_capacity(self.groups.len());
+        for g in 0..self.groups.len() {
+            sort_key(self.flat(g), &mut encoded);
+            ends.push(encoded.len());
+        }
+        let mut order: Vec<(&[u8], usize)> = ends
+            .iter()
+            .enumerate()
+            .map(|(g, &end)| {
+                let start = g.checked_sub(1).map_or(0, |p| ends[p]);
+                (&encoded[start..end], g)
+            })
+            .collect();
+        // keys are distinct, and so are their encodings: no two compare
+        // equal, so an unstable sort orders them as a stable one
+        order.sort_unstable_by_key(|&(encoded, _)| encoded);
+        order.into_iter().map(|(_, g)| g).collect()
     }
 
     /// The group `key` without counting a row (`None` if it has none).
     pub fn get_mut(&mut self, key: &[String]) -> Option<&mut T> {
-        let i = self.lookup(key).2?;
+        let i = self.lookup(key)?;
         Some(&mut self.groups[i].data)
     }
 
@@ -401,7 +457,6 @@ impl<T> Groups<T> {
     /// Is the group `key` large enough to be shown?
     pub fn is_shown(&mut self, key: &[String], min_group: u64) -> bool {
         self.lookup(key)
-            .2
             .is_some_and(|i| self.groups[i].n >= min_group)
     }
 }
@@ -465,22 +520,14 @@ impl<T: Merge + Clone> Groups<T> {
     pub fn finish(self, min_group: u64) -> Shown<T> {
         let mut overall: Option<(u64, T)> = None;
         let mut suppressed = 0;
-        // keys equal in natural order (`07`, `7`) in byte order, as ever;
-        // keys are distinct, so no two compare equal and an unstable sort
-        // orders them as a stable one. Sorted as flat keys (one buffer)
-        // and indices, not as the groups (50,000 of them: the sort waited
-        // on memory)
-        let mut order: Vec<(&[u8], usize)> =
-            (0..self.groups.len()).map(|g| (self.flat(g), g)).collect();
-        order.sort_unstable_by(|(a, _), (b, _)| {
-            natural_flat(a, b).then_with(|| values(a).cmp(values(b)))
-        });
-        let order: Vec<usize> = order.into_iter().map(|(_, g)| g).collect();
+        let order = self.order();
+        let keys: Vec<Vec<String>> = order.iter().map(|&g| self.key(g)).collect();
         let mut taken: Vec<Option<_>> = self.groups.into_iter().map(Some).collect();
         let groups = order
             .into_iter()
-            .filter_map(|i| taken[i].take())
-            .map(|Group { key, n, data, .. }| {
+            .zip(keys)
+            .filter_map(|(i, key)| Some((key, taken[i].take()?)))
+            .map(|(key, Group { n, data, .. })| {
                 if n < min_group {
                     suppressed += 1;
                     return (key, Cell::Suppressed);
@@ -504,6 +551,42 @@ impl<T: Merge + Clone> Groups<T> {
     }
 }
 
+/// A flat key (`flatten`) encoded so that byte order is the order of
+/// `natural_flat`, then of the values as bytes (`Groups::order`), appended
+/// to `into`. Per value: its natural tokens, 0, its bytes, 0. A token is a
+/// byte other than a digit, + 1 (so 0 ends a value before anything else),
+/// or a run of digits: `DIGITS`, the length of the run without its leading
+/// zeros (8 bytes, big-endian) and those digits. `DIGITS` sits between the
+/// tokens of the bytes before `0` and after `9`, as a digit sits between
+/// them, and meets only another run's `DIGITS` otherwise; the bytes after
+/// the tokens break ties (`07` before `7`) as `natural_bytes` does.
+fn sort_key(flat: &[u8], into: &mut Vec<u8>) {
+    const DIGITS: u8 = b'0' + 1;
+    for value in values(flat) {
+        let mut rest = value;
+        while let Some(&c) = rest.first() {
+            if c.is_ascii_digit() {
+                let run = rest
+                    .iter()
+                    .position(|c| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                let number = without_zeros(&rest[..run]);
+                into.push(DIGITS);
+                into.extend_from_slice(&(number.len() as u64).to_be_bytes());
+                into.extend_from_slice(number);
+                rest = &rest[run..];
+            } else {
+                // a value is UTF-8 (no byte above 0xF4), so no overflow
+                into.push(c + 1);
+                rest = &rest[1..];
+            }
+        }
+        into.push(0);
+        into.extend(value.iter().map(|&b| b + 1));
+        into.push(0);
+    }
+}
+
 /// Group keys in natural order: numbers inside values compare as numbers
 /// (`7A` < `10A`), everything else as text.
 pub fn natural_keys(a: &[String], b: &[String]) -> std::cmp::Ordering {
@@ -514,7 +597,8 @@ pub fn natural_keys(a: &[String], b: &[String]) -> std::cmp::Ordering {
         .unwrap_or_else(|| a.len().cmp(&b.len()))
 }
 
-/// `natural_keys` of two flat keys (`Groups`).
+/// `natural_keys` of two flat keys: the order `sort_key` encodes.
+#[cfg(test)]
 fn natural_flat(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     values(a)
         .zip(values(b))
@@ -593,7 +677,63 @@ pub fn key_label(key: &[String], lang: Lang) -> String {
 
 /// A mean or SD as shown: two decimals, or empty when there is none.
 pub fn fmt2(x: Option<f64>) -> String {
-    x.map_or_else(String::new, |x| format!("{x:.2}"))
+    let mut s = String::new();
+    push_fmt2(&mut s, x);
+    s
+}
+
+/// `fmt2` onto the end of `into`.
+pub fn push_fmt2(into: &mut String, x: Option<f64>) {
+    use std::fmt::Write as _;
+    let Some(x) = x else { return };
+    match hundredths(x) {
+        Some(h) => {
+            // as `{:.2}`: at least one digit before the point, two after
+            let part = h % 100;
+            into.push_str(itoa::Buffer::new().format(h / 100));
+            into.push('.');
+            for digit in [part / 10, part % 10] {
+                into.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+            }
+        }
+        // writing to a String cannot fail
+        None => {
+            let _ = write!(into, "{x:.2}");
+        }
+    }
+}
+
+/// `x` × 100 rounded to the nearest whole number, as `{:.2}` rounds it
+/// (from the exact value of the binary number), for a positive `x` below
+/// 10^15 and not halfway between two hundredths; `None` for any other
+/// (negative, huge, NaN, a tie): those go to `{:.2}` itself. With 50,000
+/// groups, formatting six means and SDs a group through `{:.2}` was half
+/// the cost of writing the records.
+fn hundredths(x: f64) -> Option<u64> {
+    if !(x.is_sign_positive() && x < 1e15) {
+        return None;
+    }
+    let bits = x.to_bits();
+    let exponent = i32::try_from(bits >> 52).ok()?;
+    let fraction = bits & ((1 << 52) - 1);
+    // x = mantissa × 2^-shift exactly; below 10^15 the shift is positive
+    let (mantissa, shift) = match exponent {
+        0 => (fraction, 1074),
+        e => (fraction | 1 << 52, 1075 - e),
+    };
+    let scaled = u128::from(mantissa) * 100;
+    let Ok(shift @ 1..=127) = u32::try_from(shift) else {
+        // below 2^-74: x × 100 is far under one half
+        return (shift > 127).then_some(0);
+    };
+    let (whole, rest) = (scaled >> shift, scaled & ((1 << shift) - 1));
+    let half = 1u128 << (shift - 1);
+    let rounded = match rest.cmp(&half) {
+        std::cmp::Ordering::Less => whole,
+        std::cmp::Ordering::Greater => whole + 1,
+        std::cmp::Ordering::Equal => return None,
+    };
+    u64::try_from(rounded).ok()
 }
 
 /// `N group(s) shown, M suppressed (fewer than K respondents)`.
@@ -759,10 +899,34 @@ mod tests {
             let (mut fa, mut fb) = (Vec::new(), Vec::new());
             flatten(&a, &mut fa);
             flatten(&b, &mut fb);
-            proptest::prop_assert_eq!(
-                natural_flat(&fa, &fb).then_with(|| values(&fa).cmp(values(&fb))),
-                natural_keys(&a, &b).then_with(|| a.cmp(&b))
-            );
+            let old = natural_flat(&fa, &fb).then_with(|| values(&fa).cmp(values(&fb)));
+            proptest::prop_assert_eq!(old, natural_keys(&a, &b).then_with(|| a.cmp(&b)));
+            // the encoded keys `finish` sorts by compare as the keys did
+            let (mut ea, mut eb) = (Vec::new(), Vec::new());
+            sort_key(&fa, &mut ea);
+            sort_key(&fb, &mut eb);
+            proptest::prop_assert_eq!(ea.cmp(&eb), old);
+        }
+
+        /// Keys of digits, zeros, blanks and long numbers (past 8 digits),
+        /// sorted by their encodings as by the comparator.
+        #[test]
+        fn sort_keys_order_as_the_comparator_does(
+            keys in proptest::collection::vec(
+                proptest::collection::vec("(0|00|7|07|1[0-9]{0,12}|9{9,11}|[A-Z]|/|:|班| |)*", 1..4),
+                0..40,
+            ),
+        ) {
+            let mut keys = keys;
+            keys.sort();
+            keys.dedup();
+            let mut g: Groups<()> = Groups::default();
+            for k in &keys {
+                g.row(k, || ());
+            }
+            let got: Vec<Vec<String>> = g.order().into_iter().map(|i| g.key(i)).collect();
+            keys.sort_by(|a, b| natural_keys(a, b).then_with(|| a.cmp(b)));
+            proptest::prop_assert_eq!(got, keys);
         }
     }
 
@@ -841,6 +1005,59 @@ mod tests {
         let two = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
         assert!(natural_keys(&two("7", "B"), &two("7", "A")).is_gt());
         assert!(natural_keys(&two("7", "Z"), &two("10", "A")).is_lt());
+    }
+
+    proptest::proptest! {
+        /// The fast two decimals are `{:.2}`'s, for any bits (NaN, signs,
+        /// subnormals, huge) and for means of small counts (k / n, where
+        /// ties like 0.125 and 2.675 are).
+        #[test]
+        fn two_decimals_as_format_gives_them(
+            bits in proptest::prelude::any::<u64>(),
+            k in 0u32..100_000,
+            n in 1u32..2_000,
+            scale in -20i32..20,
+        ) {
+            for x in [
+                f64::from_bits(bits),
+                f64::from(k) / f64::from(n),
+                f64::from(k) / 200.0,
+                f64::from(k) * 10f64.powi(scale),
+                (f64::from(k) / f64::from(n)).sqrt(),
+            ] {
+                proptest::prop_assert_eq!(fmt2(Some(x)), format!("{x:.2}"), "{:?}", x);
+            }
+        }
+    }
+
+    #[test]
+    fn two_decimals_at_the_edges() {
+        for x in [
+            0.0,
+            -0.0,
+            0.005,
+            0.015,
+            0.125,
+            0.375,
+            2.675,
+            1.005,
+            0.994_999_999_999_999_9,
+            0.995,
+            9.995,
+            99.995,
+            1e-300,
+            5e-324,
+            1e15,
+            999_999_999_999_999.9,
+            1e16,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+            -1.5,
+            123_456.785,
+        ] {
+            assert_eq!(fmt2(Some(x)), format!("{x:.2}"), "{x:?}");
+        }
     }
 
     #[test]

@@ -458,7 +458,35 @@ pub struct Cells<'b, R: Read> {
 /// Bytes read from the part at a time.
 const CHUNK: usize = 1 << 18;
 
-impl<'b, R: Read> Cells<'b, R> {
+/// Input that can hand over its next piece whole, so that `Cells` scans it
+/// where it lies instead of copying it into its own buffer (the buffers of
+/// the thread that inflates the part, `xlsx::Inflated`). By default none.
+pub trait Pieces: Read {
+    /// The next piece of input whole: a buffer and where its new bytes
+    /// are, `start..end` (not empty), with `start` bytes of room before
+    /// them; `None` when there is none (`read` then says why: the end, or
+    /// an error).
+    fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+        None
+    }
+
+    /// A buffer done with, to be filled again.
+    fn recycle(&mut self, _buf: Vec<u8>) {}
+}
+
+impl<T: Pieces + ?Sized> Pieces for &mut T {
+    fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+        (**self).next_piece()
+    }
+
+    fn recycle(&mut self, buf: Vec<u8>) {
+        (**self).recycle(buf);
+    }
+}
+
+impl<R: Read> Pieces for zip::read::ZipFile<'_, R> {}
+
+impl<'b, R: Pieces> Cells<'b, R> {
     /// Past the sheet's head, at its first row.
     pub fn new(book: &'b Book, input: R) -> Fast<Self> {
         let mut head = BufReader::with_capacity(1 << 16, input);
@@ -507,6 +535,29 @@ impl<'b, R: Read> Cells<'b, R> {
     fn fill(&mut self) -> Fast<bool> {
         if self.eof {
             return Ok(false);
+        }
+        if let Some((mut piece, start, end)) = self.input.next_piece() {
+            let keep = self.end - self.at;
+            if keep <= start {
+                // the bytes not scanned yet (part of a row) go just before
+                // the new ones, and the piece becomes the buffer
+                piece[start - keep..start].copy_from_slice(&self.buf[self.at..self.end]);
+                let done = std::mem::replace(&mut self.buf, piece);
+                self.input.recycle(done);
+                (self.at, self.end) = (start - keep, end);
+            } else {
+                // no room before it: appended
+                self.buf.copy_within(self.at..self.end, 0);
+                (self.at, self.end) = (0, keep);
+                let n = end - start;
+                if self.buf.len() < keep + n {
+                    self.buf.resize(keep + n, 0);
+                }
+                self.buf[keep..keep + n].copy_from_slice(&piece[start..end]);
+                self.end += n;
+                self.input.recycle(piece);
+            }
+            return Ok(true);
         }
         if self.at > 0 {
             self.buf.copy_within(self.at..self.end, 0);
@@ -1200,6 +1251,97 @@ mod tests {
             assert_eq!((cell.row, cell.text), (4, text));
         }
         assert!(number_cell(&remembered, b"<c r=\"C6\"><v>3</v></c>", 0).is_none());
+    }
+
+    impl Pieces for &[u8] {}
+
+    /// Hands its bytes over in pieces of `len`, each with `room` bytes of
+    /// room before it (read through `Read` too, as the head is).
+    struct Chunked {
+        data: Vec<u8>,
+        at: usize,
+        len: usize,
+        room: usize,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.len).min(self.data.len() - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    impl Pieces for Chunked {
+        fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+            let n = self.len.min(self.data.len() - self.at);
+            if n == 0 {
+                return None;
+            }
+            let mut piece = vec![b'#'; self.room];
+            piece.extend_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Some((piece, self.room, self.room + n))
+        }
+    }
+
+    fn all_cells<R: Pieces>(book: &Book, input: R) -> Vec<(u32, u32, Vec<u8>)> {
+        let mut cells = Cells::new(book, input).unwrap();
+        let mut got = Vec::new();
+        let mut count = 0;
+        let end = cells.run(&mut count, &mut |r, c, t| {
+            got.push((r, c, t.to_vec()));
+            Ok(true)
+        });
+        assert!(matches!(end, Ok(Ok(Stop::End))));
+        got
+    }
+
+    /// Pieces handed over whole, with room for the row they cut or without
+    /// (then appended), give the cells a plain reader gives.
+    #[test]
+    fn cells_read_from_pieces_as_from_a_reader() {
+        let book = Book {
+            strings: Vec::new(),
+            plain_style: Vec::new(),
+            parts: Vec::new(),
+        };
+        let mut xml = String::from("<worksheet><sheetData>");
+        for r in 1..=300 {
+            xml.push_str(&format!("<row r=\"{r}\">"));
+            for c in 0..(r % 13) {
+                let col = char::from(b'A' + c as u8);
+                if c % 4 == 3 {
+                    let text = "x".repeat((r * c) % 90);
+                    xml.push_str(&format!(
+                        "<c r=\"{col}{r}\" t=\"inlineStr\"><is><t>{text}</t></is></c>"
+                    ));
+                } else {
+                    xml.push_str(&format!("<c r=\"{col}{r}\"><v>{}</v></c>", (r + c) % 5));
+                }
+            }
+            xml.push_str("</row>");
+        }
+        xml.push_str("</sheetData></worksheet>");
+        let want = all_cells(&book, xml.as_bytes());
+        assert!(want.len() > 1000);
+        for (len, room) in [
+            (7, 0),
+            (100, 5),
+            (100, 1000),
+            (4096, 64),
+            (4096, 1 << 16),
+            (1 << 20, 0),
+        ] {
+            let input = Chunked {
+                data: xml.clone().into_bytes(),
+                at: 0,
+                len,
+                room,
+            };
+            assert_eq!(all_cells(&book, input), want, "{len} {room}");
+        }
     }
 
     proptest::proptest! {

@@ -99,59 +99,121 @@ fn utf8_len(v: u32) -> usize {
     (v >> 30) as usize
 }
 
+/// One step of `table_run` that began with a lead byte, remembered: the
+/// eight bytes it read (`word`; 0 for none, which is ASCII) and what it
+/// wrote. A step depends on nothing but those eight bytes, and in a label
+/// export the same few labels, so the same few words, come on every row:
+/// a remembered step is one lookup and one copy instead of up to four
+/// table lookups, each behind a branch that mispredicts.
+#[derive(Clone, Copy, Default)]
+struct Step {
+    word: u64,
+    out: [u8; 16],
+    read: u8,
+    wrote: u8,
+}
+
+/// Steps remembered, by a hash of their word (the last one of a hash
+/// wins); 32 KiB.
+struct Steps(Box<[Step; STEPS]>);
+
+const STEPS: usize = 1 << 10;
+
+impl Steps {
+    fn new() -> Steps {
+        Steps(
+            vec![Step::default(); STEPS]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("STEPS entries")),
+        )
+    }
+
+    #[inline]
+    fn slot(&mut self, word: u64) -> &mut Step {
+        // the top bits of a multiplicative hash
+        let at = word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STEPS.trailing_zeros());
+        &mut self.0[at as usize & (STEPS - 1)]
+    }
+}
+
 /// Decode ASCII and two-byte characters from the start of `src` into
 /// `out`, eight bytes of input at a time, while at least eight are left
 /// and `SLACK` bytes of room: stops at anything the table does not decode.
 /// Returns (bytes read, bytes written).
 #[inline]
-fn table_run(pairs: &[u32; 1 << 16], src: &[u8], out: &mut [u8]) -> (usize, usize) {
-    let (Some(last_in), Some(last_out)) = (src.len().checked_sub(8), out.len().checked_sub(SLACK))
-    else {
-        return (0, 0);
-    };
+fn table_run(
+    pairs: &[u32; 1 << 16],
+    steps: &mut Steps,
+    src: &[u8],
+    out: &mut [u8],
+) -> (usize, usize) {
     let (mut i, mut j) = (0, 0);
-    while i <= last_in && j <= last_out {
-        let w = u64::from_le_bytes(src[i..i + 8].try_into().expect("eight bytes"));
-        let to: &mut [u8; SLACK] = (&mut out[j..j + SLACK]).try_into().expect("SLACK bytes");
-        let v = pairs[w as u16 as usize];
-        if v == 0 {
-            if w & 0x80 != 0 {
-                break;
-            }
-            // ASCII: copy all eight, keep the ASCII ones (at least one)
+    // (one bounds check each, as the loop's condition)
+    while let (Some(word), Some(to)) = (src.get(i..i + 8), out.get_mut(j..j + SLACK)) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let to: &mut [u8; SLACK] = to.try_into().expect("SLACK bytes");
+        if w & HIGH == 0 {
             to[..8].copy_from_slice(&w.to_le_bytes());
-            let ascii = (w & HIGH).trailing_zeros() as usize / 8;
-            i += ascii;
-            j += ascii;
+            i += 8;
+            j += 8;
             continue;
         }
-        // up to four pairs (a label is a run of them), then the ASCII
-        // after them (a comma), in the same step: `read` bytes of `w` are
-        // decoded into `k` bytes of `to`
-        to[..4].copy_from_slice(&v.to_le_bytes());
-        let mut k = utf8_len(v);
-        let mut read = 2;
-        for shift in [16, 32, 48] {
-            let v = pairs[(w >> shift) as u16 as usize];
-            if v == 0 {
-                break;
-            }
-            to[k..k + 4].copy_from_slice(&v.to_le_bytes());
-            k += utf8_len(v);
-            read += 2;
+        let slot = steps.slot(w);
+        if slot.word == w {
+            to[..16].copy_from_slice(&slot.out);
+            i += usize::from(slot.read);
+            j += usize::from(slot.wrote);
+            continue;
         }
-        if read < 8 {
-            // the bytes after the pairs, those past `w` marked not ASCII
-            let rest = (w >> (8 * read)) | (!0u64 << (64 - 8 * read));
-            to[k..k + 8].copy_from_slice(&rest.to_le_bytes());
-            let ascii = (rest & HIGH).trailing_zeros() as usize / 8;
-            k += ascii;
-            read += ascii;
+        let (read, wrote) = step(pairs, w, to);
+        if read == 0 {
+            break;
         }
+        *slot = Step {
+            word: w,
+            out: to[..16].try_into().expect("16 bytes"),
+            // at most 8 and 12
+            read: read as u8,
+            wrote: wrote as u8,
+        };
         i += read;
-        j += k;
+        j += wrote;
     }
     (i, j)
+}
+
+/// One step of `table_run` over eight bytes `w` that are not all ASCII:
+/// the ASCII before the first lead byte, as many pairs as there are from
+/// it (a label is a run of them), then the ASCII after them (a comma), up
+/// to the next byte that is not ASCII. Returns (bytes read, bytes written
+/// to `to`); (0, 0) when `w` starts with a byte the table does not decode.
+#[inline]
+fn step(pairs: &[u32; 1 << 16], w: u64, to: &mut [u8; SLACK]) -> (usize, usize) {
+    to[..8].copy_from_slice(&w.to_le_bytes());
+    let ascii = (w & HIGH).trailing_zeros() as usize / 8;
+    let (mut read, mut k) = (ascii, ascii);
+    while read <= 6 {
+        let v = pairs[(w >> (8 * read)) as u16 as usize];
+        if v == 0 {
+            break;
+        }
+        to[k..k + 4].copy_from_slice(&v.to_le_bytes());
+        k += utf8_len(v);
+        read += 2;
+    }
+    if read == 0 {
+        return (0, 0);
+    }
+    if read < 8 && read > ascii {
+        // the bytes after the pairs, those past `w` marked not ASCII
+        let rest = (w >> (8 * read)) | (!0u64 << (64 - 8 * read));
+        to[k..k + 8].copy_from_slice(&rest.to_le_bytes());
+        let ascii = (rest & HIGH).trailing_zeros() as usize / 8;
+        k += ascii;
+        read += ascii;
+    }
+    (read, k)
 }
 
 /// Can this byte not be part of a multi-byte character (so that the
@@ -164,6 +226,50 @@ fn ends_characters(b: u8) -> bool {
 /// Is `enc` one this module decodes (GBK or GB18030)?
 pub fn decodes(enc: &'static Encoding) -> bool {
     enc == encoding_rs::GB18030 || enc == encoding_rs::GBK
+}
+
+/// Can the GB18030 encoding of the character at code point `cp` (from
+/// U+0080 up to U+FFFF) begin a UTF-8 character, as far as this module
+/// knows? False only for a character that a pair decodes to (each pair
+/// that does, if several) whose lead is not a UTF-8 lead byte (C2–F4) or
+/// whose trail is not a UTF-8 continuation byte (80–BF): about three in
+/// four of the common Chinese characters. Text whose first character
+/// beyond ASCII is one of them is not UTF-8 once encoded back to GB18030
+/// (the mixed-encoding check, `record::MixedCells`, asks no more of it).
+/// Tests check every character against encoding_rs's encoder.
+pub fn may_begin_utf8(cp: u32) -> bool {
+    static STARTS: OnceLock<Box<[u64; 1 << 10]>> = OnceLock::new();
+    let starts = STARTS.get_or_init(|| {
+        let pairs = &pairs(encoding_rs::GB18030).0;
+        // per code point: some pair decodes to it; one that may begin UTF-8 does
+        let (mut decoded, mut may) = (vec![0u64; 1 << 10], vec![0u64; 1 << 10]);
+        for (lead, trail) in candidate_pairs() {
+            let Some(cp) = entry_code_point(pairs[pair_index(lead, trail)]) else {
+                continue;
+            };
+            let (word, bit) = (cp as usize / 64, 1u64 << (cp % 64));
+            decoded[word] |= bit;
+            if (0xC2..=0xF4).contains(&lead) && (0x80..=0xBF).contains(&trail) {
+                may[word] |= bit;
+            }
+        }
+        let starts: Vec<u64> = decoded.iter().zip(&may).map(|(d, m)| !d | m).collect();
+        starts
+            .into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("1 << 10 words"))
+    });
+    match starts.get(cp as usize / 64) {
+        Some(word) => word & (1 << (cp % 64)) != 0,
+        None => true,
+    }
+}
+
+/// The code point of a table entry (`None` for 0: no character).
+fn entry_code_point(v: u32) -> Option<u32> {
+    let bytes = v.to_le_bytes();
+    let text = std::str::from_utf8(bytes.get(..utf8_len(v))?).ok()?;
+    text.chars().next().map(u32::from)
 }
 
 /// Where the last U+FFFD a `Decoder` wrote ends, as an offset in the text
@@ -190,6 +296,7 @@ pub struct Decoder<R> {
     inner: R,
     enc: &'static Encoding,
     pairs: &'static Pairs,
+    steps: Steps,
     /// Bytes read: the first `raw_len` of `raw` (the rest is room, kept
     /// between reads so that it is zeroed only when it grows).
     raw: Vec<u8>,
@@ -227,6 +334,7 @@ impl<R: Read> Decoder<R> {
             inner,
             enc,
             pairs: pairs(enc),
+            steps: Steps::new(),
             raw: Vec::new(),
             raw_len: 0,
             start: 0,
@@ -280,7 +388,7 @@ impl<R: Read> Decoder<R> {
                     _ => break,
                 }
             }
-            let (read, written) = table_run(pairs, &src[i..], &mut out[j..]);
+            let (read, written) = table_run(pairs, &mut self.steps, &src[i..], &mut out[j..]);
             i += read;
             j += written;
             // the last bytes, or a character the table does not decode
@@ -610,6 +718,86 @@ mod tests {
             }
             assert!(valid > 21_000, "{valid}");
         }
+    }
+
+    /// More distinct cells than steps are remembered (each step replaced
+    /// many times over), in runs of every alignment, with ASCII of every
+    /// length before them: as encoding_rs.
+    #[test]
+    fn steps_forgotten_and_replaced_decode_as_encoding_rs_decodes_them() {
+        let mut seed = 11u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        // GB2312 pairs, a few invalid or four-byte characters among them
+        let mut cells: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..3000 {
+            let mut cell = Vec::new();
+            for _ in 0..1 + next(9) {
+                match next(40) {
+                    0 => cell.extend_from_slice(b"\x81\x30\x81\x30"),
+                    1 => cell.extend_from_slice(b"\xFF"),
+                    2 => cell.extend_from_slice(b"\xA1\x7F"),
+                    _ => {
+                        cell.extend_from_slice(&[0xB0 + next(0x48) as u8, 0xA1 + next(0x5E) as u8])
+                    }
+                }
+            }
+            cells.push(cell);
+        }
+        let mut bytes = Vec::new();
+        for _ in 0..40_000 {
+            bytes.extend(std::iter::repeat_n(b'7', next(11) as usize));
+            bytes.extend_from_slice(&cells[next(cells.len() as u64) as usize]);
+            bytes.push(if next(8) == 0 { b'\n' } else { b',' });
+        }
+        for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
+            let want = enc.decode_without_bom_handling(&bytes).0;
+            for (step, buf) in [(1 << 16, 1 << 16), (4093, 100), (61, 64)] {
+                assert_eq!(
+                    decoded_into(&bytes, enc, step, &[buf]),
+                    want,
+                    "{step} {buf}"
+                );
+            }
+        }
+    }
+
+    /// Every character from U+0080 to U+FFFF that `may_begin_utf8` rules
+    /// out is encoded by encoding_rs's GB18030 encoder to bytes that cannot
+    /// begin a UTF-8 character; most common Chinese characters are ruled
+    /// out.
+    #[test]
+    fn characters_ruled_out_never_begin_utf8_when_encoded() {
+        let mut ruled_out = 0;
+        for cp in 0x80..=0xFFFFu32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            if may_begin_utf8(cp) {
+                continue;
+            }
+            ruled_out += 1;
+            let text = c.to_string();
+            let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&text);
+            assert!(!unmappable, "{cp:x}");
+            let begins = bytes.len() >= 2
+                && (0xC2..=0xF4).contains(&bytes[0])
+                && (0x80..=0xBF).contains(&bytes[1]);
+            assert!(bytes[0] >= 0x80 && !begins, "{cp:x} {bytes:x?}");
+        }
+        assert!(ruled_out > 15_000, "{ruled_out}");
+        let common = "完全不会好几天一半以上的天数几乎每天秒初班学号姓名";
+        let out = common
+            .chars()
+            .filter(|&c| !may_begin_utf8(c.into()))
+            .count();
+        assert!(out * 2 > common.chars().count(), "{out}");
+        // (beyond the BMP: left to the caller)
+        assert!(may_begin_utf8(0x1_F600));
     }
 
     proptest::proptest! {

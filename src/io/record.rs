@@ -86,8 +86,7 @@ impl Decoding {
             Decoding::Utf8 => self.any_undecodable(rec.as_slice(), replacement),
             Decoding::Transcoded(enc) => {
                 let bytes = rec.as_slice();
-                (replaced && replacement.find(bytes).is_some())
-                    || (!bytes.is_ascii() && mixed.record(enc, rec))
+                (replaced && replacement.find(bytes).is_some()) || mixed.record(enc, rec)
             }
         }
     }
@@ -185,6 +184,22 @@ impl MixedCells {
     const KEPT: usize = 4096;
 
     fn record(&mut self, enc: &'static Encoding, rec: &Record) -> bool {
+        // nothing but GBK / GB18030 is read back as UTF-8 (`utf8_reading`)
+        if !crate::io::gbk::decodes(enc) {
+            return false;
+        }
+        // the first character beyond ASCII begins the first such cell, and
+        // its GB18030 bytes begin that cell's: most rule it out at once,
+        // without the cell's hash and lookup (a row's first Chinese cell
+        // is often its own, `61秒`, seen once)
+        let Some(first) = first_not_ascii(rec.as_slice()) else {
+            return false;
+        };
+        if code_point_at(rec.as_slice(), first)
+            .is_some_and(|cp| !crate::io::gbk::may_begin_utf8(cp))
+        {
+            return false;
+        }
         let mut chinese = false;
         for cell in rec.iter().filter(|c| !c.is_ascii()) {
             let (usual, cjk) = match self.memo.get(cell) {
@@ -206,6 +221,41 @@ impl MixedCells {
         }
         chinese
     }
+}
+
+/// Where the first byte that is not ASCII is, eight bytes at a time.
+fn first_not_ascii(bytes: &[u8]) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let high = u64::from_le_bytes(word.try_into().expect("eight bytes")) & HIGH;
+        if high != 0 {
+            return Some(at + high.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let rest = words.remainder();
+    rest.iter().position(|b| !b.is_ascii()).map(|p| at + p)
+}
+
+/// The code point of the two- or three-byte UTF-8 character at `at`;
+/// `None` for anything else (a four-byte one, bytes that are not UTF-8).
+fn code_point_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let lead = *bytes.get(at)?;
+    let (len, mut cp) = match lead {
+        0xC2..=0xDF => (2, u32::from(lead & 0x1F)),
+        0xE0..=0xEF => (3, u32::from(lead & 0x0F)),
+        _ => return None,
+    };
+    for k in 1..len {
+        let b = *bytes.get(at + k)?;
+        if b & 0xC0 != 0x80 {
+            return None;
+        }
+        cp = cp << 6 | u32::from(b & 0x3F);
+    }
+    Some(cp)
 }
 
 fn cjk_char(c: char) -> bool {
@@ -715,6 +765,116 @@ mod tests {
         // other encodings are not second-guessed
         let big5 = Decoding::Transcoded(encoding_rs::BIG5);
         assert!(!big5.any_undecodable(garbled.as_bytes(), &finder));
+    }
+
+    /// What `MixedCells::record` answers, computed without its memo or
+    /// its first-character shortcut: every non-ASCII cell reads as usual
+    /// UTF-8, and some cell holds Chinese.
+    fn mixes_cell_by_cell(enc: &'static Encoding, rec: &Record) -> bool {
+        let mut chinese = false;
+        for cell in rec.iter().filter(|c| !c.is_ascii()) {
+            let Some(text) = utf8_reading(enc, cell) else {
+                return false;
+            };
+            if !text.chars().all(usual_char) {
+                return false;
+            }
+            chinese |= text.chars().any(cjk_char);
+        }
+        chinese
+    }
+
+    /// A cell of a GB18030 file as the reader has it: Chinese or other
+    /// text written in GB18030, or UTF-8 bytes read as GB18030.
+    fn read_cell() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let chars = prop_oneof![
+            4 => proptest::char::range('\u{4E00}', '\u{9FFF}'),
+            1 => proptest::char::range('\u{80}', '\u{FFFF}'),
+            1 => proptest::char::range('0', 'z'),
+            1 => proptest::sample::select(vec!['秒', '完', '全', '不', '会', '，', '€', '😀']),
+        ];
+        let text = proptest::collection::vec(chars, 0..6).prop_map(String::from_iter);
+        (text, any::<bool>()).prop_map(|(text, utf8)| {
+            let bytes = if utf8 {
+                text.into_bytes()
+            } else {
+                encoding_rs::GB18030.encode(&text).0.into_owned()
+            };
+            encoding_rs::GB18030
+                .decode_without_bom_handling(&bytes)
+                .0
+                .into_owned()
+        })
+    }
+
+    /// UTF-8 cells in a GB18030 row are found whether or not their first
+    /// character is ruled out at once; a row of GB18030 labels is not.
+    #[test]
+    fn mixed_records_are_found_with_or_without_the_shortcut() {
+        let gb = encoding_rs::GB18030;
+        let garbled = |t: &str| gb.decode_without_bom_handling(t.as_bytes()).0.into_owned();
+        let mut mixed = MixedCells::default();
+        for (cells, want) in [
+            (vec!["1".to_string(), garbled("李四"), "0".into()], true),
+            (vec![garbled("学号"), garbled("完全不会")], true),
+            // (odd bytes: a U+FFFD, which is no UTF-8 once encoded back)
+            (vec![garbled("61秒"), garbled("完全不会")], false),
+            (vec!["61秒".into(), "完全不会".into()], false),
+            (vec!["S1".into(), "好几天".into(), garbled("李四")], false),
+            (vec![garbled("李四"), "好几天".into()], false),
+            (vec!["plain".into(), "ascii".into()], false),
+        ] {
+            let rec = Record::from(cells.iter().map(String::as_str).collect::<Vec<_>>());
+            assert_eq!(
+                mixes_cell_by_cell(gb, &rec) && !rec.as_slice().is_ascii(),
+                want,
+                "{cells:?}"
+            );
+            assert_eq!(mixed.record(gb, &rec), want, "{cells:?}");
+        }
+        // the first character of a UTF-8 cell read as GB18030 is never
+        // ruled out: its GB18030 bytes are the UTF-8 ones
+        let firsts: Vec<bool> = ["李四", "王小明", "张三", "学号", "完全不会"]
+            .iter()
+            .map(|t| {
+                let c = garbled(t).chars().next().unwrap();
+                crate::io::gbk::may_begin_utf8(c.into())
+            })
+            .collect();
+        assert!(firsts.iter().all(|&may| may), "{firsts:?}");
+    }
+
+    proptest::proptest! {
+        /// Records of such cells: the memo (kept across records) and the
+        /// shortcut give the answer of the cell-by-cell reading.
+        #[test]
+        fn mixed_records_are_found_as_cell_by_cell(
+            records in proptest::collection::vec(proptest::collection::vec(read_cell(), 1..6), 1..8),
+        ) {
+            let mut mixed = MixedCells::default();
+            for cells in &records {
+                let rec = Record::from(cells.iter().map(String::as_str).collect::<Vec<_>>());
+                for enc in [encoding_rs::GB18030, encoding_rs::GBK, encoding_rs::BIG5] {
+                    let want = rec.as_slice().iter().any(|b| !b.is_ascii())
+                        && mixes_cell_by_cell(enc, &rec);
+                    proptest::prop_assert_eq!(mixed.record(enc, &rec), want, "{:?}", cells);
+                }
+            }
+        }
+
+        #[test]
+        fn the_first_character_beyond_ascii_is_found(text in "\\PC{0,40}") {
+            let bytes = text.as_bytes();
+            let want = text.char_indices().find(|(_, c)| !c.is_ascii());
+            let at = first_not_ascii(bytes);
+            proptest::prop_assert_eq!(at, want.map(|(i, _)| i));
+            if let Some((i, c)) = want {
+                let cp = u32::from(c);
+                let expected = (cp <= 0xFFFF).then_some(cp);
+                proptest::prop_assert_eq!(code_point_at(bytes, i), expected);
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! as before. Rows are scanned as bytes, whole `<row>` elements at a time
 //! (at most `MAX_ROW_XML` each): quick-xml's events cost about 1 µs a cell.
 //! The cells nearly every export writes are read in one pass
-//! (`quick_cell`), the rest by `Cells::cell`.
+//! (`quick_cell`; an answer, a whole number in the row of the cell before,
+//! with a few word compares, `number_cell`), the rest by `Cells::cell`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Seek};
@@ -451,13 +452,41 @@ pub struct Cells<'b, R: Read> {
     row: u32,
     col: u32,
     text: Vec<u8>,
-    row_close: memchr::memmem::Finder<'static>,
+    digits: RowDigits,
 }
 
 /// Bytes read from the part at a time.
 const CHUNK: usize = 1 << 18;
 
-impl<'b, R: Read> Cells<'b, R> {
+/// Input that can hand over its next piece whole, so that `Cells` scans it
+/// where it lies instead of copying it into its own buffer (the buffers of
+/// the thread that inflates the part, `xlsx::Inflated`). By default none.
+pub trait Pieces: Read {
+    /// The next piece of input whole: a buffer and where its new bytes
+    /// are, `start..end` (not empty), with `start` bytes of room before
+    /// them; `None` when there is none (`read` then says why: the end, or
+    /// an error).
+    fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+        None
+    }
+
+    /// A buffer done with, to be filled again.
+    fn recycle(&mut self, _buf: Vec<u8>) {}
+}
+
+impl<T: Pieces + ?Sized> Pieces for &mut T {
+    fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+        (**self).next_piece()
+    }
+
+    fn recycle(&mut self, buf: Vec<u8>) {
+        (**self).recycle(buf);
+    }
+}
+
+impl<R: Read> Pieces for zip::read::ZipFile<'_, R> {}
+
+impl<'b, R: Pieces> Cells<'b, R> {
     /// Past the sheet's head, at its first row.
     pub fn new(book: &'b Book, input: R) -> Fast<Self> {
         let mut head = BufReader::with_capacity(1 << 16, input);
@@ -492,7 +521,7 @@ impl<'b, R: Read> Cells<'b, R> {
             row: 0,
             col: 0,
             text: Vec::new(),
-            row_close: memchr::memmem::Finder::new(b"</row>"),
+            digits: RowDigits::default(),
         })
     }
 
@@ -506,6 +535,29 @@ impl<'b, R: Read> Cells<'b, R> {
     fn fill(&mut self) -> Fast<bool> {
         if self.eof {
             return Ok(false);
+        }
+        if let Some((mut piece, start, end)) = self.input.next_piece() {
+            let keep = self.end - self.at;
+            if keep <= start {
+                // the bytes not scanned yet (part of a row) go just before
+                // the new ones, and the piece becomes the buffer
+                piece[start - keep..start].copy_from_slice(&self.buf[self.at..self.end]);
+                let done = std::mem::replace(&mut self.buf, piece);
+                self.input.recycle(done);
+                (self.at, self.end) = (start - keep, end);
+            } else {
+                // no room before it: appended
+                self.buf.copy_within(self.at..self.end, 0);
+                (self.at, self.end) = (0, keep);
+                let n = end - start;
+                if self.buf.len() < keep + n {
+                    self.buf.resize(keep + n, 0);
+                }
+                self.buf[keep..keep + n].copy_from_slice(&piece[start..end]);
+                self.end += n;
+                self.input.recycle(piece);
+            }
+            return Ok(true);
         }
         if self.at > 0 {
             self.buf.copy_within(self.at..self.end, 0);
@@ -587,8 +639,7 @@ impl<'b, R: Read> Cells<'b, R> {
         if rest[tag - 1] == b'/' {
             return Some(tag + 1);
         }
-        let close = self.row_close.find(&rest[tag..])?;
-        Some(tag + close + 6)
+        row_close(rest, tag)
     }
 
     /// One `<row>` element, `buf[from..to]`.
@@ -624,7 +675,9 @@ impl<'b, R: Read> Cells<'b, R> {
                 if holds(xml, i, b"</row>") {
                     break;
                 }
-                if let Some(cell) = quick_cell(self.book, xml, i) {
+                let quick = number_cell(&self.digits, xml, i)
+                    .or_else(|| quick_cell(self.book, &mut self.digits, xml, i));
+                if let Some(cell) = quick {
                     self.col = cell.col + 1;
                     *count += 1;
                     if !take(cell.row, cell.col, cell.text)? {
@@ -757,6 +810,116 @@ impl<'b, R: Read> Cells<'b, R> {
     }
 }
 
+/// The cell at `xml[i..]` when it is a whole number in the row of the
+/// cell before (`digits`), with no style: `<c r="C5"><v>1</v></c>` or
+/// `<c r="C5" t="n"><v>1</v></c>`, the cells of an export's answers, read
+/// with a few word compares. What `quick_cell` gives for it; `None` for
+/// anything else, which `quick_cell` reads.
+#[inline]
+fn number_cell<'x>(digits: &RowDigits, xml: &'x [u8], i: usize) -> Option<QuickCell<'x>> {
+    let word = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(xml.get(at..at + 8)?.try_into().ok()?))
+    };
+    const LOW6: u64 = 0xFFFF_FFFF_FFFF;
+    if word(i)? & LOW6 != u64::from_le_bytes(*b"<c r=\"\0\0") {
+        return None;
+    }
+    let mut j = i + 6;
+    let mut col = 0u32;
+    while let Some(&b) = xml.get(j).filter(|b| b.is_ascii_uppercase()) {
+        if j == i + 9 {
+            return None;
+        }
+        col = col * 26 + u32::from(b - b'A') + 1;
+        j += 1;
+    }
+    if j == i + 6 {
+        return None;
+    }
+    let (row, len) = digits.same(xml, j)?;
+    j += len;
+    // `>` or ` t="n">`, then `<v>`
+    let head = word(j)?;
+    if head & 0xFFFF_FFFF == u64::from(u32::from_le_bytes(*b"><v>")) {
+        j += 4;
+    } else if head == u64::from_le_bytes(*b" t=\"n\"><") && xml.get(j + 8..j + 10) == Some(b"v>") {
+        j += 10;
+    } else {
+        return None;
+    }
+    // the digits, up to the `<` of `</v></c>` (at most seven here)
+    let value = word(j)?;
+    let lt = value ^ 0x3C3C_3C3C_3C3C_3C3C;
+    let found = lt.wrapping_sub(0x0101_0101_0101_0101) & !lt & 0x8080_8080_8080_8080;
+    let len = (found.trailing_zeros() / 8) as usize;
+    if len == 0 || len == 8 {
+        return None;
+    }
+    let v = &xml[j..j + len];
+    if !is_plain_integer(v) || word(j + len)? != u64::from_le_bytes(*b"</v></c>") {
+        return None;
+    }
+    Some(QuickCell {
+        end: j + len + 8,
+        row: row - 1,
+        col: col - 1,
+        text: v,
+    })
+}
+
+/// Just past the first `</row>` in `xml` that starts at `from` or later:
+/// found by its `w`, which cells (`<c r=…><v>…</v></c>`) do not hold,
+/// where `</` comes twice a cell (a search for the whole of `</row>`
+/// stopped at each).
+fn row_close(xml: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let w = at + memchr::memchr(b'w', xml.get(at..)?)?;
+        if w >= from + 4 && xml[w - 4..].starts_with(b"</row>") {
+            return Some(w + 2);
+        }
+        at = w + 1;
+    }
+}
+
+/// The row number of the last cell `quick_cell` read, as written (its
+/// digits and the closing `"`, at most eight bytes): the cells of a row
+/// all repeat it, and comparing eight bytes costs less than reading the
+/// digits again.
+#[derive(Default)]
+struct RowDigits {
+    /// The bytes, little-endian, and the mask of those that count (0: none).
+    word: u64,
+    mask: u64,
+    len: usize,
+    row: u32,
+}
+
+impl RowDigits {
+    /// The row and the length of the digits and `"` at `xml[at..]`, if
+    /// they are the ones remembered.
+    #[inline]
+    fn same(&self, xml: &[u8], at: usize) -> Option<(u32, usize)> {
+        let bytes = xml.get(at..at + 8)?;
+        let word = u64::from_le_bytes(bytes.try_into().ok()?);
+        (self.mask != 0 && word & self.mask == self.word).then_some((self.row, self.len))
+    }
+
+    /// Remember the `len` bytes at `xml[at..]` (digits and `"`) as row `row`.
+    fn remember(&mut self, xml: &[u8], at: usize, len: usize, row: u32) {
+        let mut bytes = [0u8; 8];
+        if len > 8 || xml.len() < at + len {
+            self.mask = 0;
+            return;
+        }
+        bytes[..len].copy_from_slice(&xml[at..at + len]);
+        self.word = u64::from_le_bytes(bytes);
+        self.mask = u64::MAX >> (64 - 8 * len);
+        self.len = len;
+        self.row = row;
+    }
+}
+
 /// A cell read by `quick_cell`: where it ends in its row, its position
 /// and its text.
 struct QuickCell<'x> {
@@ -772,7 +935,12 @@ struct QuickCell<'x> {
 /// or `><is><t>…</t></is></c>`, giving the text `Cells::cell` would.
 /// Anything else (or any doubt) is `None`, and `Cells::cell` reads it.
 #[inline]
-fn quick_cell<'x>(book: &'x Book, xml: &'x [u8], i: usize) -> Option<QuickCell<'x>> {
+fn quick_cell<'x>(
+    book: &'x Book,
+    digits: &mut RowDigits,
+    xml: &'x [u8],
+    i: usize,
+) -> Option<QuickCell<'x>> {
     if !holds(xml, i, b"<c r=\"") {
         return None;
     }
@@ -783,19 +951,29 @@ fn quick_cell<'x>(book: &'x Book, xml: &'x [u8], i: usize) -> Option<QuickCell<'
         letters += 1;
         j += 1;
     }
-    let (mut row, digits_at) = (0u32, j);
-    while let Some(&b) = xml.get(j).filter(|b| b.is_ascii_digit()) {
-        row = row * 10 + u32::from(b - b'0');
-        j += 1;
-    }
-    let digits = j - digits_at;
-    if !(1..=3).contains(&letters) || !(1..=7).contains(&digits) || row == 0 {
+    if !(1..=3).contains(&letters) {
         return None;
     }
-    if *xml.get(j)? != b'"' {
-        return None;
-    }
-    j += 1;
+    let row = match digits.same(xml, j) {
+        Some((row, len)) => {
+            j += len;
+            row
+        }
+        None => {
+            let (mut row, digits_at) = (0u32, j);
+            while let Some(&b) = xml.get(j).filter(|b| b.is_ascii_digit()) {
+                row = row * 10 + u32::from(b - b'0');
+                j += 1;
+            }
+            let len = j - digits_at;
+            if !(1..=7).contains(&len) || row == 0 || *xml.get(j)? != b'"' {
+                return None;
+            }
+            j += 1;
+            digits.remember(xml, digits_at, len + 1, row);
+            row
+        }
+    };
     let (mut kind, mut plain) = (Kind::Number, true);
     let (mut styled, mut typed) = (false, false);
     loop {
@@ -1050,6 +1228,171 @@ mod tests {
             r#"<c a="" b="" d="" e="" f="" g="" h="" i="" j="">"#,
         ] {
             assert_eq!(attrs(odd).err(), Some(Outside), "{odd}");
+        }
+    }
+
+    /// The answers of an export, in the row read before, are read by
+    /// `number_cell`; a cell of another row is left to `quick_cell`.
+    #[test]
+    fn answers_in_the_row_before_are_number_cells() {
+        let mut remembered = RowDigits::default();
+        let book = Book {
+            strings: Vec::new(),
+            plain_style: Vec::new(),
+            parts: Vec::new(),
+        };
+        let primer = b"<c r=\"A5\" t=\"inlineStr\"><is><t>S1</t></is></c>";
+        assert!(quick_cell(&book, &mut remembered, primer, 0).is_some());
+        for (xml, text) in [
+            (&b"<c r=\"C5\"><v>3</v></c>"[..], &b"3"[..]),
+            (b"<c r=\"AB5\" t=\"n\"><v>1234567</v></c><c", b"1234567"),
+        ] {
+            let cell = number_cell(&remembered, xml, 0).expect("a number cell");
+            assert_eq!((cell.row, cell.text), (4, text));
+        }
+        assert!(number_cell(&remembered, b"<c r=\"C6\"><v>3</v></c>", 0).is_none());
+    }
+
+    impl Pieces for &[u8] {}
+
+    /// Hands its bytes over in pieces of `len`, each with `room` bytes of
+    /// room before it (read through `Read` too, as the head is).
+    struct Chunked {
+        data: Vec<u8>,
+        at: usize,
+        len: usize,
+        room: usize,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.len).min(self.data.len() - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    impl Pieces for Chunked {
+        fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+            let n = self.len.min(self.data.len() - self.at);
+            if n == 0 {
+                return None;
+            }
+            let mut piece = vec![b'#'; self.room];
+            piece.extend_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Some((piece, self.room, self.room + n))
+        }
+    }
+
+    fn all_cells<R: Pieces>(book: &Book, input: R) -> Vec<(u32, u32, Vec<u8>)> {
+        let mut cells = Cells::new(book, input).unwrap();
+        let mut got = Vec::new();
+        let mut count = 0;
+        let end = cells.run(&mut count, &mut |r, c, t| {
+            got.push((r, c, t.to_vec()));
+            Ok(true)
+        });
+        assert!(matches!(end, Ok(Ok(Stop::End))));
+        got
+    }
+
+    /// Pieces handed over whole, with room for the row they cut or without
+    /// (then appended), give the cells a plain reader gives.
+    #[test]
+    fn cells_read_from_pieces_as_from_a_reader() {
+        let book = Book {
+            strings: Vec::new(),
+            plain_style: Vec::new(),
+            parts: Vec::new(),
+        };
+        let mut xml = String::from("<worksheet><sheetData>");
+        for r in 1..=300 {
+            xml.push_str(&format!("<row r=\"{r}\">"));
+            for c in 0..(r % 13) {
+                let col = char::from(b'A' + c as u8);
+                if c % 4 == 3 {
+                    let text = "x".repeat((r * c) % 90);
+                    xml.push_str(&format!(
+                        "<c r=\"{col}{r}\" t=\"inlineStr\"><is><t>{text}</t></is></c>"
+                    ));
+                } else {
+                    xml.push_str(&format!("<c r=\"{col}{r}\"><v>{}</v></c>", (r + c) % 5));
+                }
+            }
+            xml.push_str("</row>");
+        }
+        xml.push_str("</sheetData></worksheet>");
+        let want = all_cells(&book, xml.as_bytes());
+        assert!(want.len() > 1000);
+        for (len, room) in [
+            (7, 0),
+            (100, 5),
+            (100, 1000),
+            (4096, 64),
+            (4096, 1 << 16),
+            (1 << 20, 0),
+        ] {
+            let input = Chunked {
+                data: xml.clone().into_bytes(),
+                at: 0,
+                len,
+                room,
+            };
+            assert_eq!(all_cells(&book, input), want, "{len} {room}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The end of a row is where a search for the whole `</row>` finds it.
+        #[test]
+        fn rows_close_where_the_whole_tag_is_found(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["</row>", "w", "</", "row>", "<row r=\"1\">", "</c>", "w>", "a", "/"]),
+                0..30,
+            ),
+            from in 0usize..12,
+        ) {
+            let xml = pieces.concat().into_bytes();
+            let from = from.min(xml.len());
+            let want = memchr::memmem::find(&xml[from..], b"</row>").map(|c| from + c + 6);
+            proptest::prop_assert_eq!(row_close(&xml, from), want);
+        }
+
+        /// A cell `number_cell` reads is read the same by `quick_cell`,
+        /// whatever row `quick_cell` read before (so whatever digits are
+        /// remembered); it leaves anything else to `quick_cell`.
+        #[test]
+        fn number_cells_read_as_quick_cell_reads_them(
+            before in proptest::sample::select(vec!["1", "5", "100000", "1048576", "12"]),
+            letters in proptest::sample::select(vec!["A", "Z", "AB", "XFD", "ABCD", "", "a"]),
+            digits in proptest::sample::select(vec!["1", "5", "100000", "1048576", "0", "01", "12345678", "5x"]),
+            attrs in proptest::sample::select(vec![
+                "", " t=\"n\"", " t=\"s\"", " s=\"1\"", " s=\"0\"", " t=\"n\" s=\"0\"", " t=\"str\"", " t=\"m\"", "  ",
+            ]),
+            content in proptest::sample::select(vec![
+                "<v>0</v>", "<v>7</v>", "<v>12</v>", "<v>01</v>", "<v>1.5</v>", "<v>1234567</v>",
+                "<v>12345678</v>", "<v>123456789012345</v>", "<v></v>", "<v>-1</v>", "<v>1&amp;</v>",
+                "<is><t>x</t></is>", "<v>3</v><v>4</v>", "<v>0</v >", "<v>1\r</v>",
+            ]),
+            after in proptest::sample::select(vec!["</c>", "", "</c><c r=\"B1\"><v>1</v></c>", "</c></row>", "</"]),
+        ) {
+            let book = Book {
+                strings: vec![Some("s0".to_string())],
+                plain_style: vec![true, false],
+                parts: Vec::new(),
+            };
+            let mut remembered = RowDigits::default();
+            let primer = format!("<c r=\"B{before}\"><v>1</v></c>");
+            proptest::prop_assert!(quick_cell(&book, &mut remembered, primer.as_bytes(), 0).is_some());
+            let xml = format!("<c r=\"{letters}{digits}\"{attrs}>{content}{after}");
+            let xml = xml.as_bytes();
+            let fast = number_cell(&remembered, xml, 0).map(|c| (c.end, c.row, c.col, c.text.to_vec()));
+            let slow = quick_cell(&book, &mut remembered, xml, 0).map(|c| (c.end, c.row, c.col, c.text.to_vec()));
+            if fast.is_some() {
+                proptest::prop_assert_eq!(fast, slow);
+            }
         }
     }
 

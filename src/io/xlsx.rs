@@ -789,9 +789,14 @@ struct Checked<R> {
 const PIECE: usize = 1 << 18;
 const INFLATED: usize = 4;
 
+/// Room left before the bytes of a piece: the reader puts the end of the
+/// last piece there (part of a row) and reads the piece where it lies.
+const ROOM: usize = 1 << 16;
+
 /// A piece of a part, inflated on its own thread.
 enum Piece {
-    /// The first bytes of the buffer (kept whole, so it is not zeroed again).
+    /// `n` bytes after `ROOM` (the buffer kept whole, so it is not zeroed
+    /// again).
     Bytes(Vec<u8>, usize),
     End,
     /// The part's checks refused it.
@@ -806,8 +811,8 @@ impl<R: Read> Checked<R> {
     fn inflate(&mut self, pieces: &SyncSender<Piece>, spent: &Receiver<Vec<u8>>) {
         loop {
             let mut buf = spent.try_recv().unwrap_or_default();
-            buf.resize(PIECE, 0);
-            let piece = match self.read(&mut buf) {
+            buf.resize(ROOM + PIECE, 0);
+            let piece = match self.read(&mut buf[ROOM..]) {
                 Ok(0) => Piece::End,
                 Ok(n) => Piece::Bytes(buf, n),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -868,8 +873,8 @@ impl Inflated {
         }
         (self.at, self.len) = (0, 0);
         match self.pieces.recv() {
-            Ok(Piece::Bytes(b, len)) => {
-                (self.piece, self.len) = (b, len);
+            Ok(Piece::Bytes(b, n)) => {
+                (self.piece, self.at, self.len) = (b, ROOM, ROOM + n);
                 true
             }
             Ok(Piece::Refused(e)) => {
@@ -880,6 +885,24 @@ impl Inflated {
                 self.stopped = Some(None);
                 false
             }
+        }
+    }
+}
+
+impl super::sheet_xml::Pieces for Inflated {
+    fn next_piece(&mut self) -> Option<(Vec<u8>, usize, usize)> {
+        if self.at == self.len && !self.next() {
+            return None;
+        }
+        let piece = std::mem::take(&mut self.piece);
+        let (start, end) = (self.at, self.len);
+        (self.at, self.len) = (0, 0);
+        Some((piece, start, end))
+    }
+
+    fn recycle(&mut self, buf: Vec<u8>) {
+        if buf.capacity() > 0 {
+            let _ = self.spent.try_send(buf);
         }
     }
 }

@@ -783,7 +783,7 @@ fn csv_row(
 /// starts a formula: it is then appended as one 16-byte copy of the
 /// record from where it starts, cut back to its length (no call to
 /// `memcpy` and no look-up per byte, twice a row).
-#[inline]
+#[inline(always)]
 fn record_cell(line: &mut Vec<u8>, rec: &Record, c: usize) {
     const WORDS: usize = 2;
     let data = rec.as_slice();

@@ -91,21 +91,15 @@ pub fn parse<T: DeserializeOwned>(file: &str, source: &str) -> Result<(T, Index)
         return Err(vec![empty(file)]);
     }
     let unchecked = check_structure(file, source)?;
-    let value: T = serde_yaml::from_str(source).map_err(|e| vec![from_serde(file, &e)])?;
-    if let Some(d) = unchecked {
-        return Err(vec![d]);
+    let parsed = parse_shipped(file, source)?;
+    match unchecked {
+        Some(d) => Err(vec![d]),
+        None => Ok(parsed),
     }
-    Ok((
-        value,
-        Index {
-            source: source.to_string(),
-            spans: std::sync::OnceLock::new(),
-        },
-    ))
 }
 
-/// `parse` for a document shipped inside the binary (a built-in
-/// instrument, the default policy): its structure is checked by a test
+/// `parse` without the structure check, for a document shipped inside
+/// the binary (a built-in instrument): its structure is checked by a test
 /// (`shipped_documents_pass_the_structure_check`), not on every run,
 /// where the second parser cost a third of start-up.
 pub fn parse_shipped<T: DeserializeOwned>(

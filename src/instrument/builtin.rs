@@ -1,7 +1,7 @@
 //! The built-in instruments, embedded in the binary. The same files are in
 //! `instruments/` and load from disk as well (`-i instruments/gad7.yaml`).
 
-use super::{load_shipped, Instrument, Reported};
+use super::{compile, Instrument, Reported};
 use crate::diag;
 
 /// (id, YAML text) of every built-in, in the order `instruments list` shows.
@@ -34,7 +34,8 @@ pub fn builtin_with(id: &str, run_tests: bool) -> Option<anyhow::Result<Instrume
     let (_, text) = BUILTIN_SOURCES.iter().find(|(i, _)| *i == id)?;
     let file = format!("instruments/{id}.yaml");
     Some(
-        load_shipped(&file, text, "built-in", run_tests)
+        crate::yaml::parse_shipped(&file, text)
+            .and_then(|parsed| compile(&file, parsed, "built-in", run_tests))
             .map_err(|d| Reported(diag::render_all(&d, text)).into()),
     )
 }

@@ -39,16 +39,6 @@ pub fn load_with(
     compile(file, yaml::parse(file, source)?, origin, run_tests)
 }
 
-/// `load_with` for a built-in's text (`yaml::parse_shipped`).
-fn load_shipped(
-    file: &str,
-    source: &str,
-    origin: &str,
-    run_tests: bool,
-) -> Result<Instrument, Vec<Diagnostic>> {
-    compile(file, yaml::parse_shipped(file, source)?, origin, run_tests)
-}
-
 /// A parsed instrument checked and compiled; its known-answer tests run
 /// when `run_tests`.
 fn compile(

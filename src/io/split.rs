@@ -13,7 +13,7 @@
 //! Each part's reader numbers its rows from the lines before it, so every
 //! row number, line number and message is the one a single reader gives.
 //!
-//! Memory stays bounded: at most `threads + 1` parts are read or waiting
+//! Memory stays bounded: at most `3 × threads` parts are read or waiting
 //! to be handed out at any time (a few MB).
 
 use std::io::{Read, Seek as _, SeekFrom};

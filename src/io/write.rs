@@ -740,7 +740,7 @@ fn json_string(line: &mut Vec<u8>, f: &[u8]) {
 }
 
 /// Cells a spreadsheet would run as a formula; numbers like -3 stay numbers.
-fn needs_formula_escape(f: &[u8]) -> bool {
+pub fn needs_formula_escape(f: &[u8]) -> bool {
     match f.first() {
         Some(b'=' | b'@' | b'\t' | b'\r') => true,
         Some(b'+' | b'-') => std::str::from_utf8(f).map_or(true, |s| s.parse::<f64>().is_err()),

@@ -112,49 +112,46 @@ impl FlatScale {
         }
     }
 
+    /// The sum of the scored answers, one per term in order; `None` at
+    /// the first that is not a value.
+    #[inline(always)]
+    fn sum<'a>(&self, answers: impl Iterator<Item = Option<&'a Answer>>) -> Option<i64> {
+        let mut sum: i64 = 0;
+        if self.as_answered {
+            for a in answers {
+                match a {
+                    // base + sign × v with (sign, base) = (1, 0)
+                    Some(&Answer::Value(v)) => sum += i64::from(v),
+                    _ => return None,
+                }
+            }
+        } else {
+            for (a, &(_, sign, base)) in answers.zip(&self.terms) {
+                match a {
+                    // as `score_scale` adds it
+                    Some(&Answer::Value(v)) => sum += i64::from(base + sign * v),
+                    _ => return None,
+                }
+            }
+        }
+        Some(sum)
+    }
+
     /// `score_scale` of a row in which every item of the scale has a
     /// value, into `out`: the sum of the scored answers, no proration.
     /// False (`out` untouched): an item is missing, invalid or not asked,
     /// or the scale has no items.
     #[inline]
     fn all_answered(&self, answers: &[Answer], out: &mut ScaleResult) -> bool {
-        let mut sum: i64 = 0;
-        if let Some(span) = &self.span {
-            let Some(answers) = answers.get(span.clone()) else {
-                return false;
-            };
-            if self.as_answered {
-                for a in answers {
-                    match *a {
-                        Answer::Value(v) => sum += i64::from(v),
-                        _ => return false,
-                    }
-                }
-            } else {
-                for (a, &(_, sign, base)) in answers.iter().zip(&self.terms) {
-                    match *a {
-                        Answer::Value(v) => sum += i64::from(base + sign * v),
-                        _ => return false,
-                    }
-                }
-            }
-        } else if self.as_answered {
-            for &(i, _, _) in &self.terms {
-                match answers.get(i) {
-                    // base + sign × v with (sign, base) = (1, 0)
-                    Some(&Answer::Value(v)) => sum += i64::from(v),
-                    _ => return false,
-                }
-            }
-        } else {
-            for &(i, sign, base) in &self.terms {
-                match answers.get(i) {
-                    // as `score_scale` adds it
-                    Some(&Answer::Value(v)) => sum += i64::from(base + sign * v),
-                    _ => return false,
-                }
-            }
-        }
+        let sum = match &self.span {
+            Some(span) => answers
+                .get(span.clone())
+                .and_then(|a| self.sum(a.iter().map(Some))),
+            None => self.sum(self.terms.iter().map(|&(i, _, _)| answers.get(i))),
+        };
+        let Some(sum) = sum else {
+            return false;
+        };
         let Some(answered) = i64::try_from(self.terms.len()).ok().filter(|&n| n > 0) else {
             return false;
         };

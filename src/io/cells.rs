@@ -195,7 +195,7 @@ impl AnswerReader {
     /// reads, as long as no cell is invalid. False: one is (`answers` then
     /// holds `Answer::Invalid` there, and nothing is said about it here).
     /// The hot loop of a run: a one-byte cell is one look-up in its item's
-    /// table; longer cells are read by `read` in a second loop, so the
+    /// table; longer cells are read in a second loop (`read_longer`), so the
     /// first calls nothing and keeps the record's bounds in registers
     /// (with a call in it they were loaded again for every cell).
     #[inline(never)]
@@ -229,13 +229,13 @@ impl AnswerReader {
     /// looked up in its item's own copy of its set's exact table (one load
     /// fewer than through the set), in a loop that only finds labels
     /// written as printed (`ExactLabels::find_in_slot`); at the first
-    /// cell it does not find, every cell is read again the general way
-    /// (`read_longer_slow`).
+    /// cell it does not find, that cell and the rest are read the general
+    /// way (`read_longer_slow`).
     #[inline(never)]
     fn read_longer(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
         let (bytes, bounds) = rec.raw();
         let items = columns.iter().zip(&self.exact).zip(answers.iter_mut());
-        for ((&c, exact), slot) in items {
+        for (g, ((&c, exact), slot)) in items.enumerate() {
             let Some(&(start, end)) = bounds.get(c as usize) else {
                 continue;
             };
@@ -247,21 +247,29 @@ impl AnswerReader {
             }
             match exact.find_in_slot(cell) {
                 Some(v) => *slot = Answer::Value(v),
-                None => return self.read_longer_slow(columns, rec, answers),
+                None => return self.read_longer_slow(columns, rec, answers, g),
             }
         }
         true
     }
 
-    /// `read_longer` the general way: a cell not written as printed (or
-    /// near the end of the record) is normalised.
+    /// `read_longer` the general way, from item `from` on (the items
+    /// before it were found as printed): a cell its slot does not hold (not
+    /// written as printed, or among the slot's `others`) is looked up among
+    /// them, then normalised (`read_slow`), as `read` does.
     #[cold]
     #[inline(never)]
-    fn read_longer_slow(&self, columns: &[u32], rec: &Record, answers: &mut [Answer]) -> bool {
+    fn read_longer_slow(
+        &self,
+        columns: &[u32],
+        rec: &Record,
+        answers: &mut [Answer],
+        from: usize,
+    ) -> bool {
         let mut valid = true;
         let (bytes, bounds) = rec.raw();
         let items = columns.iter().zip(&self.exact).zip(answers.iter_mut());
-        for (g, ((&c, exact), slot)) in items.enumerate() {
+        for (g, ((&c, exact), slot)) in items.enumerate().skip(from) {
             let Some(&(start, end)) = bounds.get(c as usize) else {
                 continue;
             };
@@ -602,11 +610,18 @@ impl ExactLabels {
     }
 }
 
-/// A multiplier that puts each of `mixed` in a slot of its own, and the
-/// table's size (log2): from a fixed sequence, so a run builds the same
-/// table every time; the table grows until one is found, up to 2^12 slots,
-/// where a few shared slots are taken (`others`).
+/// A multiplier that puts each distinct value of `mixed` in a slot of its
+/// own, and the table's size (log2): from a fixed sequence, so a run
+/// builds the same table every time; the table grows until one is found,
+/// up to 2^12 slots, where a few shared slots are taken (`others`).
+/// Spellings that mix alike (same length and ends) share a slot whatever
+/// the seed: they are counted once, or no seed would do and the table
+/// would grow to 2^12 slots for nothing.
 fn perfect_seed(mixed: &[u64]) -> (u64, u32) {
+    let mut distinct = mixed.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mixed = &distinct[..];
     let mut state = 0x853C_49E6_748F_EA9B_u64;
     let mut bits = (mixed.len() * 2)
         .next_power_of_two()
@@ -803,7 +818,7 @@ fn utf8_around(rec: &Record, block: (usize, usize), fewest: usize) -> bool {
     if let (Some(&(start, _)), Some(&(_, end))) = (bounds.get(block.0), bounds.get(block.1)) {
         if let (Some(before), Some(after)) = (bytes.get(..start), bytes.get(end..)) {
             if end > start && end - start >= fewest && rec.gaps_are_ascii() {
-                return valid_utf8(before) && (after.is_empty() || valid_utf8(after));
+                return valid_utf8(before) && valid_utf8(after);
             }
         }
     }
@@ -924,6 +939,22 @@ mod tests {
     /// ends, differing only in the middle; more spellings than a table
     /// of 2^12 slots keeps apart) are found all the same, each by its
     /// own bytes only.
+    #[test]
+    fn spellings_that_mix_alike_do_not_grow_the_table() {
+        // same length, same first and last 8 bytes: one slot whatever the seed
+        let keys: Vec<Vec<u8>> = ["一", "二", "三", "四"]
+            .iter()
+            .map(|m| format!("选项甲乙{m}丙丁戊").into_bytes())
+            .chain(["yes", "no", "maybe"].map(|k| k.as_bytes().to_vec()))
+            .collect();
+        let spellings: Vec<(&[u8], i32)> = keys.iter().zip(0..).map(|(k, i)| (&k[..], i)).collect();
+        let table = ExactLabels::new(&spellings);
+        assert!(table.slots.len() <= 64, "{} slots", table.slots.len());
+        for (key, i) in keys.iter().zip(0..) {
+            assert_eq!(table.get(key), Some(i));
+        }
+    }
+
     #[test]
     fn spellings_that_share_a_slot_are_each_found_and_only_they() {
         let middle = |m: &str| format!("aaaaaaaa{m}zzzzzzzz").into_bytes();

@@ -123,7 +123,7 @@ impl<R: Read> Reader<R> {
                 self.core
                     .read_record(input, &mut self.cells[outlen..], &mut self.ends[endlen..]);
             self.fast = !matches!(self.delimiter, b'"' | b'\r' | b'\n');
-            if matches!(res, Record) {
+            if matches!(res, csv_core::ReadRecordResult::Record) {
                 self.ended_cr = nin > 0 && input[nin - 1] == b'\r';
             }
             self.rdr.consume(nin);

@@ -184,8 +184,8 @@ impl Record {
     }
 }
 
-/// Are `bytes` valid UTF-8? As `record::Decoding::Utf8` checks a record:
-/// ASCII (most records) a word at a time first.
+/// Are `bytes` valid UTF-8? ASCII (most records) a word at a time first.
+/// `record::Decoding::Utf8` checks a record with it too.
 #[inline]
 pub fn valid_utf8(bytes: &[u8]) -> bool {
     bytes.is_ascii() || simdutf8::basic::from_utf8(bytes).is_ok()

@@ -61,8 +61,7 @@ impl Decoding {
     #[inline]
     pub fn any_undecodable(self, bytes: &[u8], replacement: &memchr::memmem::Finder<'_>) -> bool {
         match self {
-            // ASCII (most records) is UTF-8: a word-at-a-time check first
-            Decoding::Utf8 => !bytes.is_ascii() && simdutf8::basic::from_utf8(bytes).is_err(),
+            Decoding::Utf8 => !super::fields::valid_utf8(bytes),
             Decoding::Transcoded(enc) => {
                 replacement.find(bytes).is_some() || (!bytes.is_ascii() && mixes_utf8(enc, bytes))
             }

@@ -472,9 +472,14 @@ const END: u8 = 0xFF;
 /// A key as one byte string: each value followed by `END`.
 fn flatten(key: &[String], into: &mut Vec<u8>) {
     into.clear();
+    flatten_onto(key, into);
+}
+
+/// `flatten` appended to `onto`.
+fn flatten_onto(key: &[String], onto: &mut Vec<u8>) {
     for v in key {
-        into.extend_from_slice(v.as_bytes());
-        into.push(END);
+        onto.extend_from_slice(v.as_bytes());
+        onto.push(END);
     }
 }
 

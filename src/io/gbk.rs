@@ -13,6 +13,7 @@
 //! decoder knows where the last one it wrote ends (`Replacements`): the
 //! reader looks for them in a record only when one may be there.
 
+use super::record::REPLACEMENT;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -32,15 +33,11 @@ fn pair_index(lead: u8, trail: u8) -> usize {
     usize::from(u16::from_le_bytes([lead, trail]))
 }
 
-fn pairs(enc: &'static Encoding) -> &'static Pairs {
-    static GB18030: OnceLock<Pairs> = OnceLock::new();
-    static GBK: OnceLock<Pairs> = OnceLock::new();
-    let cell = if enc == encoding_rs::GBK {
-        &GBK
-    } else {
-        &GB18030
-    };
-    cell.get_or_init(|| Pairs(table(enc)))
+/// The one table of both encodings: GBK's decoder is GB18030's
+/// (the Encoding Standard; a test checks every pair against both).
+fn pairs() -> &'static Pairs {
+    static PAIRS: OnceLock<Pairs> = OnceLock::new();
+    PAIRS.get_or_init(|| Pairs(table()))
 }
 
 /// Every pair that can be valid: a lead and a trail byte.
@@ -53,12 +50,12 @@ fn candidate_pairs() -> impl Iterator<Item = (u8, u8)> {
 /// one call instead of 24,000 saves a tenth of the build). A pair
 /// decodes to one character of at most three UTF-8 bytes, or it is left
 /// to encoding_rs (0): any error gives U+FFFD, which is never kept.
-fn table(enc: &'static Encoding) -> Box<[u32; 1 << 16]> {
+fn table() -> Box<[u32; 1 << 16]> {
     let mut all = Vec::with_capacity(24_000 * 3);
     for (lead, trail) in candidate_pairs() {
         all.extend_from_slice(&[lead, trail, b',']);
     }
-    let (text, _) = enc.decode_without_bom_handling(&all);
+    let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(&all);
     let mut table = vec![0u32; 1 << 16];
     for ((lead, trail), piece) in candidate_pairs().zip(text.split(',')) {
         table[pair_index(lead, trail)] = entry(piece);
@@ -86,8 +83,9 @@ fn entry(text: &str) -> u32 {
     u32::from_le_bytes(utf8)
 }
 
-/// Output room the table loop keeps: it stores up to three pairs of four
-/// bytes (keeping at most three of each) and eight ASCII bytes after them.
+/// Output room the table loop keeps: it stores up to four pairs of four
+/// bytes (keeping at most three of each) and eight ASCII bytes after them
+/// (its furthest write ends at byte 19).
 const SLACK: usize = 24;
 
 /// The high bit of each of eight bytes.
@@ -240,7 +238,7 @@ pub fn decodes(enc: &'static Encoding) -> bool {
 pub fn may_begin_utf8(cp: u32) -> bool {
     static STARTS: OnceLock<Box<[u64; 1 << 10]>> = OnceLock::new();
     let starts = STARTS.get_or_init(|| {
-        let pairs = &pairs(encoding_rs::GB18030).0;
+        let pairs = &pairs().0;
         // per code point: some pair decodes to it; one that may begin UTF-8 does
         let (mut decoded, mut may) = (vec![0u64; 1 << 10], vec![0u64; 1 << 10]);
         for (lead, trail) in candidate_pairs() {
@@ -333,7 +331,7 @@ impl<R: Read> Decoder<R> {
         Decoder {
             inner,
             enc,
-            pairs: pairs(enc),
+            pairs: pairs(),
             steps: Steps::new(),
             raw: Vec::new(),
             raw_len: 0,
@@ -443,8 +441,6 @@ impl<R: Read> Decoder<R> {
         Ok(())
     }
 }
-
-const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
 impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -701,8 +697,8 @@ mod tests {
     /// own gives.
     #[test]
     fn the_table_decodes_each_pair_as_on_its_own() {
+        let table = table();
         for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
-            let table = table(enc);
             let mut valid = 0;
             for lead in 0..=0xFFu8 {
                 for trail in 0..=0xFFu8 {

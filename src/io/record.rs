@@ -53,7 +53,7 @@ pub enum Decoding {
     Transcoded(&'static Encoding),
 }
 
-const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+pub(crate) const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
 impl Decoding {
     /// Does any cell of `bytes` (one record's cells, `Record::as_slice`)
@@ -128,7 +128,7 @@ impl Decoding {
 /// as UTF-8 would read its bytes, when they are valid non-ASCII UTF-8.
 /// GB18030 gives back every byte it decoded, so the bytes are its encoding.
 fn utf8_reading(enc: &'static Encoding, decoded: &[u8]) -> Option<String> {
-    if decoded.is_ascii() || (enc != encoding_rs::GB18030 && enc != encoding_rs::GBK) {
+    if decoded.is_ascii() || !super::gbk::decodes(enc) {
         return None;
     }
     let text = std::str::from_utf8(decoded).ok()?;

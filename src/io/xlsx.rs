@@ -868,9 +868,7 @@ impl Inflated {
             return false;
         }
         let done = std::mem::take(&mut self.piece);
-        if done.capacity() > 0 {
-            let _ = self.spent.try_send(done);
-        }
+        super::sheet_xml::Pieces::recycle(self, done);
         (self.at, self.len) = (0, 0);
         match self.pieces.recv() {
             Ok(Piece::Bytes(b, n)) => {

@@ -96,7 +96,11 @@ impl Record {
     #[inline]
     pub fn push_field(&mut self, cell: &[u8]) {
         let start = self.data.len();
-        self.data.extend_from_slice(cell);
+        // a one-byte cell (an answer) without a call to `memcpy`
+        match cell {
+            &[b] => self.data.push(b),
+            _ => self.data.extend_from_slice(cell),
+        }
         self.bounds.push((start, self.data.len()));
     }
 

@@ -495,7 +495,29 @@ impl<'a> Assembler<'a> {
 
     /// Take one cell (0-based row and column); false when the reader hung
     /// up (nothing more is wanted).
+    #[inline]
     fn cell(&mut self, row: u32, col: u32, text: &[u8]) -> anyhow::Result<bool> {
+        // the usual cell: the next one of the row being built, holding
+        // something (`last` is in `row` when `row` is being built), as
+        // the checks below would take it
+        if let Some((last_row, last_col)) = self.last {
+            if last_row == row
+                && last_col < col
+                && col as usize == self.fields.len()
+                && col < MAX_COLUMNS
+                && text.first().is_some_and(|b| !b.is_ascii_whitespace())
+            {
+                self.last = Some((row, col));
+                self.fields.push_field(text);
+                return Ok(true);
+            }
+        }
+        self.any_cell(row, col, text)
+    }
+
+    /// `cell`, for any cell.
+    #[inline(never)]
+    fn any_cell(&mut self, row: u32, col: u32, text: &[u8]) -> anyhow::Result<bool> {
         if self.last.is_some_and(|last| (row, col) <= last) {
             let (sheet, name, cell) = (&self.sheet, &self.name, cell_name(row, col));
             bail!(tr!(
@@ -1104,10 +1126,20 @@ mod tests {
 
     /// Rows assembled from (row, column, text) cells.
     fn assemble(cells: &[(u32, u32, &str)]) -> anyhow::Result<Vec<Vec<String>>> {
-        let (tx, rx) = sync_channel(64);
+        assemble_by(cells, true)
+    }
+
+    /// The rows (or the error) `cells` make, each taken by `cell` (or,
+    /// without the shortcut, by `any_cell`).
+    fn assemble_by(cells: &[(u32, u32, &str)], shortcut: bool) -> anyhow::Result<Vec<Vec<String>>> {
+        let (tx, rx) = sync_channel(1 << 12);
         let mut rows = Assembler::new("S", "f.xlsx", &tx);
         for &(r, c, t) in cells {
-            rows.cell(r, c, t.as_bytes())?;
+            if shortcut {
+                rows.cell(r, c, t.as_bytes())?;
+            } else {
+                rows.any_cell(r, c, t.as_bytes())?;
+            }
         }
         rows.finish()?;
         drop(tx);
@@ -1147,6 +1179,36 @@ mod tests {
                 vec!["y", "", "", "", "extra"],
             ]
         );
+    }
+
+    proptest::proptest! {
+        /// `cell`'s shortcut for the next cell of a row takes what
+        /// `any_cell` takes, in the same rows, and fails where it fails.
+        #[test]
+        fn the_usual_cell_is_taken_as_any_cell_takes_it(
+            steps in proptest::collection::vec((0..3u32, 0..4u32, 0..5usize), 0..40),
+            wide in proptest::bool::ANY,
+        ) {
+            let texts = ["", " ", "x", " y", "1"];
+            let (mut row, mut col) = (0u32, 0u32);
+            let cells: Vec<(u32, u32, &str)> = steps
+                .iter()
+                .map(|&(down, right, t)| {
+                    // mostly onward; sometimes back (an error either way)
+                    if down > 0 {
+                        row += down - 1;
+                        col = right;
+                    } else {
+                        col = (col + right).saturating_sub(1);
+                    }
+                    let col = if wide && right == 3 { MAX_COLUMNS } else { col };
+                    (row, col, texts[t])
+                })
+                .collect();
+            let fast = assemble(&cells).map_err(|e| e.to_string());
+            let slow = assemble_by(&cells, false).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 
     #[test]

@@ -605,10 +605,11 @@ impl ExactLabels {
 
     /// `find` in the slot alone, with no call (so a loop's state stays
     /// in registers) and, from 8 to 24 bytes, no branch on the cell's
-    /// length (which differs from cell to cell in a label export): `None`
-    /// may be a miss or a cell in `others`, for `find`. `cell` is
-    /// `bytes[start..]`'s first `cell.len()` bytes: a cell under 8 bytes
-    /// is read as one word of `bytes` with the bytes after it masked off.
+    /// length (which differs from cell to cell in a label export). `cell`
+    /// is `bytes[start..]`'s first `cell.len()` bytes: a cell under 8
+    /// bytes is read as one word of `bytes` with the bytes after it masked
+    /// off. `None` may be a miss, a cell in `others`, a cell over 24 bytes
+    /// or a short one within 8 bytes of the end of `bytes`: for `find`.
     #[inline(always)]
     fn find_in_slot(&self, bytes: &[u8], start: usize, cell: &[u8]) -> Option<i32> {
         let word = |at: usize| {
@@ -621,10 +622,8 @@ impl ExactLabels {
             let last = cell.len() - 8;
             (word(0), word(last), word(last.min(8)))
         } else {
-            let head = match bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
-                Some(w) => u64::from_le_bytes(*w) & (u64::MAX >> (64 - 8 * cell.len())),
-                None => short_word(cell),
-            };
+            let head = bytes.get(start..).and_then(<[u8]>::first_chunk::<8>)?;
+            let head = u64::from_le_bytes(*head) & (u64::MAX >> (64 - 8 * cell.len()));
             (head, 0, 0)
         };
         let at = slot_of(mix(head, tail, cell.len()), self.seed, self.shift);
@@ -632,11 +631,9 @@ impl ExactLabels {
         let differ = (u64::from(slot.len) ^ cell.len() as u64)
             | (slot.head ^ head)
             | (slot.tail ^ tail)
-            | (slot.mid ^ mid);
-        if differ != 0 || (cell.len() > 24 && !same_middle(&self.keys.get(at)?.key, cell)) {
-            return None;
-        }
-        Some(slot.value)
+            | (slot.mid ^ mid)
+            | u64::from(cell.len() > 24);
+        (differ == 0).then_some(slot.value)
     }
 }
 
@@ -709,15 +706,6 @@ fn ends(cell: &[u8]) -> (u64, u64) {
             (u64::from_le_bytes(word), 0)
         }
     }
-}
-
-/// A cell under 8 bytes as `ends` reads its head: its bytes, zeros
-/// after them (a byte at a time: `ends`' copy is a call to `memcpy`).
-#[cold]
-#[inline(never)]
-fn short_word(cell: &[u8]) -> u64 {
-    let bytes = cell.iter().take(8).enumerate();
-    bytes.fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i))
 }
 
 /// Eight bytes of a key of 8 bytes or more that with its `ends` cover
@@ -1000,6 +988,7 @@ mod tests {
         let mut keys: Vec<Vec<u8>> = vec![middle("1"), middle("2"), middle("3")];
         keys.extend((0..3000).map(|i| format!("label {i}").into_bytes()));
         keys.extend((0..200).map(|i| format!("标签{i}").into_bytes()));
+        keys.extend((0..3).map(|i| format!("a label longer than 24 bytes {i}").into_bytes()));
         let spellings: Vec<(&[u8], i32)> = keys
             .iter()
             .enumerate()
@@ -1012,13 +1001,21 @@ mod tests {
             assert_eq!(table.get(key), value);
             // the slot alone: what `get` finds, unless among `others`
             let alone = table.keys.iter().any(|k| *k.key == **key);
-            assert_eq!(table.find_in_slot(key, 0, key), value.filter(|_| alone));
+            // in a record (bytes after it) and alone (none: a short one
+            // is left to `find`); over 24 bytes, always left to it
+            let padded = [&key[..], b"\0\0\0\0\0\0\0\0"].concat();
+            let short = key.len() <= 24;
+            let in_record = table.find_in_slot(&padded, 0, key);
+            assert_eq!(in_record, value.filter(|_| alone && short));
+            let by_itself = table.find_in_slot(key, 0, key);
+            assert_eq!(by_itself, in_record.filter(|_| key.len() >= 8));
             for at in 0..key.len() {
                 let mut cell = key.clone();
                 cell[at] ^= 0x40;
                 if !keys.contains(&cell) {
                     assert_eq!(table.get(&cell), None, "{key:?} {at}");
-                    assert_eq!(table.find_in_slot(&cell, 0, &cell), None, "{key:?} {at}");
+                    let padded = [&cell[..], b"\0\0\0\0\0\0\0\0"].concat();
+                    assert_eq!(table.find_in_slot(&padded, 0, &cell), None, "{key:?} {at}");
                 }
             }
         }

@@ -668,6 +668,20 @@ impl<'b, R: Pieces> Cells<'b, R> {
         }
         if !empty {
             loop {
+                // the answers first, in a loop of their own (what it needs
+                // kept in registers): no space, no `</row>` between them
+                let (rest, digits) = (&self.buf[from..self.end], &self.digits);
+                let mut taken = None;
+                while let Some(cell) = number_cell(digits, rest, i) {
+                    *count += 1;
+                    if !take(cell.row, cell.col, cell.text)? {
+                        return Ok(Ok(false));
+                    }
+                    (taken, i) = (Some(cell.col), cell.end);
+                }
+                if let Some(col) = taken {
+                    self.col = col + 1;
+                }
                 let xml = &self.buf[from..to];
                 while xml[i].is_ascii_whitespace() {
                     i += 1;
@@ -675,9 +689,7 @@ impl<'b, R: Pieces> Cells<'b, R> {
                 if holds(xml, i, b"</row>") {
                     break;
                 }
-                let quick = number_cell(&self.digits, xml, i)
-                    .or_else(|| quick_cell(self.book, &mut self.digits, xml, i));
-                if let Some(cell) = quick {
+                if let Some(cell) = quick_cell(self.book, &mut self.digits, xml, i) {
                     self.col = cell.col + 1;
                     *count += 1;
                     if !take(cell.row, cell.col, cell.text)? {
@@ -813,59 +825,76 @@ impl<'b, R: Pieces> Cells<'b, R> {
 /// The cell at `xml[i..]` when it is a whole number in the row of the
 /// cell before (`digits`), with no style: `<c r="C5"><v>1</v></c>` or
 /// `<c r="C5" t="n"><v>1</v></c>`, the cells of an export's answers, read
-/// with a few word compares. What `quick_cell` gives for it; `None` for
-/// anything else, which `quick_cell` reads.
+/// with a few word compares at offsets known once the letters are. What
+/// `quick_cell` gives for it; `None` for anything else, and for a cell
+/// within `NUMBER_CELL` bytes of the end of `xml`, which `quick_cell` reads.
+///
+/// `xml` may run past the row's end: no cell read here can hold or
+/// straddle `</row>` (its only `</` are in `</v></c>`).
 #[inline]
 fn number_cell<'x>(digits: &RowDigits, xml: &'x [u8], i: usize) -> Option<QuickCell<'x>> {
-    let word = |at: usize| -> Option<u64> {
-        Some(u64::from_le_bytes(xml.get(at..at + 8)?.try_into().ok()?))
-    };
+    // the bytes read below are there: each read's check is against a constant
+    let w: &'x [u8; NUMBER_CELL] = xml.get(i..)?.first_chunk()?;
+    let word =
+        |at: usize| -> Option<u64> { Some(u64::from_le_bytes(*w.get(at..)?.first_chunk()?)) };
     const LOW6: u64 = 0xFFFF_FFFF_FFFF;
-    if word(i)? & LOW6 != u64::from_le_bytes(*b"<c r=\"\0\0") {
+    let head = word(0)?;
+    if head & LOW6 != u64::from_le_bytes(*b"<c r=\"\0\0") {
         return None;
     }
-    let mut j = i + 6;
-    let mut col = 0u32;
-    while let Some(&b) = xml.get(j).filter(|b| b.is_ascii_uppercase()) {
-        if j == i + 9 {
-            return None;
+    // one to three letters: bytes 6 and 7 are in `head`
+    let upper = |b: u8| b.wrapping_sub(b'A') < 26;
+    let (a, b) = ((head >> 48) as u8, (head >> 56) as u8);
+    if !upper(a) {
+        return None;
+    }
+    let (col, letters) = if !upper(b) {
+        (u32::from(a - b'A'), 1)
+    } else {
+        let ab = u32::from(a - b'A' + 1) * 26 + u32::from(b - b'A');
+        match w[8] {
+            c if !upper(c) => (ab, 2),
+            _ if upper(w[9]) => return None,
+            c => ((ab + 1) * 26 + u32::from(c - b'A'), 3),
         }
-        col = col * 26 + u32::from(b - b'A') + 1;
-        j += 1;
-    }
-    if j == i + 6 {
-        return None;
-    }
-    let (row, len) = digits.same(xml, j)?;
-    j += len;
+    };
+    let (row, len) = digits.same(w, 6 + letters)?;
+    let mut j = 6 + letters + len;
     // `>` or ` t="n">`, then `<v>`
-    let head = word(j)?;
-    if head & 0xFFFF_FFFF == u64::from(u32::from_le_bytes(*b"><v>")) {
+    let tag = word(j)?;
+    if tag & 0xFFFF_FFFF == u64::from(u32::from_le_bytes(*b"><v>")) {
         j += 4;
-    } else if head == u64::from_le_bytes(*b" t=\"n\"><") && xml.get(j + 8..j + 10) == Some(b"v>") {
+    } else if tag == u64::from_le_bytes(*b" t=\"n\"><") && w.get(j + 8..j + 10) == Some(b"v>") {
         j += 10;
     } else {
         return None;
     }
-    // the digits, up to the `<` of `</v></c>` (at most seven here)
-    let value = word(j)?;
-    let lt = value ^ 0x3C3C_3C3C_3C3C_3C3C;
-    let found = lt.wrapping_sub(0x0101_0101_0101_0101) & !lt & 0x8080_8080_8080_8080;
-    let len = (found.trailing_zeros() / 8) as usize;
-    if len == 0 || len == 8 {
-        return None;
-    }
-    let v = &xml[j..j + len];
-    if !is_plain_integer(v) || word(j + len)? != u64::from_le_bytes(*b"</v></c>") {
-        return None;
-    }
+    const CLOSE: u64 = u64::from_le_bytes(*b"</v></c>");
+    // most answers are one digit
+    let len = if w[j].is_ascii_digit() && word(j + 1)? == CLOSE {
+        1
+    } else {
+        // the digits, up to the `<` of `</v></c>` (at most seven here)
+        let value = word(j)?;
+        let lt = value ^ 0x3C3C_3C3C_3C3C_3C3C;
+        let found = lt.wrapping_sub(0x0101_0101_0101_0101) & !lt & 0x8080_8080_8080_8080;
+        let len = (found.trailing_zeros() / 8) as usize;
+        if len == 0 || len == 8 || !is_plain_integer(&w[j..j + len]) || word(j + len)? != CLOSE {
+            return None;
+        }
+        len
+    };
     Some(QuickCell {
-        end: j + len + 8,
-        row: row - 1,
-        col: col - 1,
-        text: v,
+        end: i + j + len + 8,
+        row,
+        col,
+        text: &w[j..j + len],
     })
 }
+
+/// The most bytes `number_cell` reads (42: `<c r="`, three letters, seven
+/// digits and `"`, ` t="n"><v>`, seven digits, `</v></c>`), rounded up.
+const NUMBER_CELL: usize = 48;
 
 /// Just past the first `</row>` in `xml` that starts at `from` or later:
 /// found by its `w`, which number and shared-string cells
@@ -887,30 +916,42 @@ fn row_close(xml: &[u8], from: usize) -> Option<usize> {
 /// digits and the closing `"`, at most eight bytes): the cells of a row
 /// all repeat it, and comparing eight bytes costs less than reading the
 /// digits again.
-#[derive(Default)]
 struct RowDigits {
-    /// The bytes, little-endian, and the mask of those that count (0: none).
+    /// The bytes, little-endian, and the mask of those that count (0, with
+    /// a `word` no masked word equals, when there are none).
     word: u64,
     mask: u64,
     len: usize,
+    /// 0-based.
     row: u32,
 }
 
+impl Default for RowDigits {
+    fn default() -> Self {
+        RowDigits {
+            word: u64::MAX,
+            mask: 0,
+            len: 0,
+            row: 0,
+        }
+    }
+}
+
 impl RowDigits {
-    /// The row and the length of the digits and `"` at `xml[at..]`, if
-    /// they are the ones remembered.
+    /// The 0-based row and the length of the digits and `"` at `xml[at..]`,
+    /// if they are the ones remembered.
     #[inline]
     fn same(&self, xml: &[u8], at: usize) -> Option<(u32, usize)> {
-        let bytes = xml.get(at..at + 8)?;
-        let word = u64::from_le_bytes(bytes.try_into().ok()?);
-        (self.mask != 0 && word & self.mask == self.word).then_some((self.row, self.len))
+        let word = u64::from_le_bytes(*xml.get(at..)?.first_chunk()?);
+        (word & self.mask == self.word).then_some((self.row, self.len))
     }
 
-    /// Remember the `len` bytes at `xml[at..]` (digits and `"`) as row `row`.
+    /// Remember the `len` bytes at `xml[at..]` (digits and `"`) as 0-based
+    /// row `row`.
     fn remember(&mut self, xml: &[u8], at: usize, len: usize, row: u32) {
         let mut bytes = [0u8; 8];
         if len > 8 || xml.len() < at + len {
-            self.mask = 0;
+            *self = RowDigits::default();
             return;
         }
         bytes[..len].copy_from_slice(&xml[at..at + len]);
@@ -971,8 +1012,8 @@ fn quick_cell<'x>(
                 return None;
             }
             j += 1;
-            digits.remember(xml, digits_at, len + 1, row);
-            row
+            digits.remember(xml, digits_at, len + 1, row - 1);
+            row - 1
         }
     };
     let (mut kind, mut plain) = (Kind::Number, true);
@@ -986,7 +1027,7 @@ fn quick_cell<'x>(
             b'/' if xml.get(j + 1) == Some(&b'>') => {
                 return Some(QuickCell {
                     end: j + 2,
-                    row: row - 1,
+                    row,
                     col: col - 1,
                     text: b"",
                 });
@@ -1055,7 +1096,7 @@ fn quick_cell<'x>(
     };
     Some(QuickCell {
         end: j,
-        row: row - 1,
+        row,
         col: col - 1,
         text,
     })
@@ -1244,14 +1285,19 @@ mod tests {
         };
         let primer = b"<c r=\"A5\" t=\"inlineStr\"><is><t>S1</t></is></c>";
         assert!(quick_cell(&book, &mut remembered, primer, 0).is_some());
+        // what follows a cell is there to be read past (`NUMBER_CELL`)
+        let pad = |xml: &[u8]| [xml, &[b' '; NUMBER_CELL]].concat();
         for (xml, text) in [
             (&b"<c r=\"C5\"><v>3</v></c>"[..], &b"3"[..]),
             (b"<c r=\"AB5\" t=\"n\"><v>1234567</v></c><c", b"1234567"),
         ] {
-            let cell = number_cell(&remembered, xml, 0).expect("a number cell");
+            let xml = pad(xml);
+            let cell = number_cell(&remembered, &xml, 0).expect("a number cell");
             assert_eq!((cell.row, cell.text), (4, text));
         }
-        assert!(number_cell(&remembered, b"<c r=\"C6\"><v>3</v></c>", 0).is_none());
+        assert!(number_cell(&remembered, &pad(b"<c r=\"C6\"><v>3</v></c>"), 0).is_none());
+        // too near the end: left to `quick_cell`
+        assert!(number_cell(&remembered, b"<c r=\"C5\"><v>3</v></c>", 0).is_none());
     }
 
     impl Pieces for &[u8] {}
@@ -1378,6 +1424,8 @@ mod tests {
                 "<is><t>x</t></is>", "<v>3</v><v>4</v>", "<v>0</v >", "<v>1\r</v>",
             ]),
             after in proptest::sample::select(vec!["</c>", "", "</c><c r=\"B1\"><v>1</v></c>", "</c></row>", "</"]),
+            // `number_cell` reads a cell only with `NUMBER_CELL` bytes from it
+            pad in proptest::sample::select(vec![String::new(), " ".repeat(20), "<".repeat(NUMBER_CELL)]),
         ) {
             let book = Book {
                 strings: vec![Some("s0".to_string())],
@@ -1387,7 +1435,7 @@ mod tests {
             let mut remembered = RowDigits::default();
             let primer = format!("<c r=\"B{before}\"><v>1</v></c>");
             proptest::prop_assert!(quick_cell(&book, &mut remembered, primer.as_bytes(), 0).is_some());
-            let xml = format!("<c r=\"{letters}{digits}\"{attrs}>{content}{after}");
+            let xml = format!("<c r=\"{letters}{digits}\"{attrs}>{content}{after}{pad}");
             let xml = xml.as_bytes();
             let fast = number_cell(&remembered, xml, 0).map(|c| (c.end, c.row, c.col, c.text.to_vec()));
             // with the row's digits unknown, parsed again: the remembered

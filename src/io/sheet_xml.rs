@@ -1049,9 +1049,9 @@ fn quick_cell<'x>(
             b' ' if holds(xml, j, b" t=\"") && !typed => {
                 typed = true;
                 j += 4;
-                let len = xml.get(j..)?.iter().take(10).position(|&b| b == b'"')?;
-                kind = Kind::of(&xml[j..j + len]).ok()?;
-                j += len + 1;
+                let len;
+                (kind, len) = Kind::quoted(xml, j)?;
+                j += len;
             }
             _ => return None,
         }
@@ -1079,13 +1079,14 @@ fn quick_cell<'x>(
     } else if holds(xml, j, b"<is><t>") {
         // the inline text, whatever `t` says, as `Cells::cell` takes it
         let from = j + 7;
-        let len = xml[from..].iter().position(|&b| b == b'<')?;
+        let (len, odd) = text_len(xml, from)?;
         let t = &xml[from..from + len];
         j = from + len;
         if !holds(xml, j, b"</t></is></c>")
-            || t.iter().any(|&b| b == b'&' || b == b'\r')
-            || memchr::memmem::find(t, b"_x00").is_some()
-            || std::str::from_utf8(t).is_err()
+            || odd
+                && (t.iter().any(|&b| b == b'&' || b == b'\r')
+                    || memchr::memmem::find(t, b"_x00").is_some()
+                    || std::str::from_utf8(t).is_err())
         {
             return None;
         }
@@ -1100,6 +1101,36 @@ fn quick_cell<'x>(
         col: col - 1,
         text,
     })
+}
+
+/// The length of the text at `xml[from..]`, up to its first `<`, and
+/// whether it may hold a byte to look at closer (`&`, `\r`, the `_` of
+/// `_x00`, or one not ASCII; a text without any is valid UTF-8), read
+/// eight bytes at a time. `None` when a read runs past the end before the
+/// `<` is found (after a cell's text come the 13 bytes of `</t></is></c>`).
+#[inline]
+fn text_len(xml: &[u8], from: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // the high bit of each byte of `w` that is `b`: exact up to the first
+    // such byte, perhaps set in the bytes after it
+    let eq = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGH
+    };
+    let (mut odd, mut at) = (0, from);
+    loop {
+        let w = u64::from_le_bytes(*xml.get(at..)?.first_chunk()?);
+        let lt = eq(w, b'<');
+        let here = eq(w, b'&') | eq(w, b'\r') | eq(w, b'_') | w & HIGH;
+        if lt != 0 {
+            let n = lt.trailing_zeros() as usize / 8;
+            odd |= here & ((1 << (8 * n)) - 1);
+            return Some((at + n - from, odd != 0));
+        }
+        odd |= here;
+        at += 8;
+    }
 }
 
 /// The length of text up to `end`, the first markup after it (text
@@ -1222,6 +1253,26 @@ enum Kind {
 }
 
 impl Kind {
+    /// The kind named at `xml[at..]` and the length of its name and the
+    /// closing `"`, as `Kind::of` reads the name (compared whole, not
+    /// searched for its end).
+    #[inline]
+    fn quoted(xml: &[u8], at: usize) -> Option<(Kind, usize)> {
+        Some(if holds(xml, at, b"s\"") {
+            (Kind::Shared, 2)
+        } else if holds(xml, at, b"inlineStr\"") {
+            (Kind::Inline, 10)
+        } else if holds(xml, at, b"n\"") {
+            (Kind::N, 2)
+        } else if holds(xml, at, b"str\"") {
+            (Kind::Text, 4)
+        } else if holds(xml, at, b"b\"") {
+            (Kind::Bool, 2)
+        } else {
+            return None;
+        })
+    }
+
     fn of(t: &[u8]) -> Fast<Kind> {
         Ok(match t {
             b"n" => Kind::N,
@@ -1447,6 +1498,49 @@ mod tests {
             if fast.is_some() {
                 proptest::prop_assert_eq!(fast, slow);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The text's length is where its first `<` is; any `&`, `\r`,
+        /// `_` or byte not ASCII before it is seen.
+        #[test]
+        fn text_len_finds_the_text_end_and_odd_bytes(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'0', b'<', b'&', b'\r', b'_', b'x', 0xE4, 0x80, b' ', b'>']),
+                0..40,
+            ),
+            from in 0usize..4,
+        ) {
+            let from = from.min(bytes.len());
+            let got = text_len(&bytes, from);
+            let len = bytes[from..].iter().position(|&b| b == b'<');
+            if let Some((got_len, got_odd)) = got {
+                proptest::prop_assert_eq!(Some(got_len), len);
+                let t = &bytes[from..from + got_len];
+                let odd = t.iter().any(|&b| matches!(b, b'&' | b'\r' | b'_') || !b.is_ascii());
+                proptest::prop_assert!(got_odd || !odd);
+            }
+            // the eight bytes from the `<` there: found
+            if len.is_some_and(|len| from + len + 8 <= bytes.len()) {
+                proptest::prop_assert!(got.is_some());
+            }
+        }
+
+        /// `Kind::quoted` reads a kind as `Kind::of` reads it.
+        #[test]
+        fn kinds_are_quoted_as_read(
+            name in proptest::sample::select(vec!["s", "n", "b", "str", "inlineStr", "e", "", "inline", "st", "d", "S"]),
+            after in proptest::sample::select(vec!["\"", "\">", "", "x\"", " \""]),
+        ) {
+            let xml = format!("{name}{after}");
+            let got = Kind::quoted(xml.as_bytes(), 0);
+            let want = after
+                .starts_with('"')
+                .then(|| Kind::of(name.as_bytes()).ok())
+                .flatten()
+                .map(|k| (k, name.len() + 1));
+            proptest::prop_assert!(got == want);
         }
     }
 

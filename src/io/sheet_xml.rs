@@ -350,6 +350,19 @@ fn row_number(digits: &[u8]) -> Fast<u32> {
     n.checked_sub(1).ok_or(Outside)
 }
 
+/// `<row r="N">` at the start of `xml`, the start tag of nearly every row:
+/// N as a 0-based row, and where the content begins, as `tag` and
+/// `row_number` read them; `None` for anything else, which they read.
+#[inline]
+fn plain_row_tag(xml: &[u8]) -> Option<(u32, usize)> {
+    if !holds(xml, 0, b"<row r=\"") {
+        return None;
+    }
+    let len = xml.get(8..)?.iter().take(8).position(|&b| b == b'"')?;
+    let row = row_number(&xml[8..8 + len]).ok()?;
+    (xml.get(9 + len) == Some(&b'>')).then_some((row, 10 + len))
+}
+
 /// Does `xml` hold `pat` at `i`? (A fixed-size compare, not a call.)
 #[inline]
 fn holds<const N: usize>(xml: &[u8], i: usize, pat: &[u8; N]) -> bool {
@@ -651,21 +664,27 @@ impl<'b, R: Pieces> Cells<'b, R> {
         take: &mut TakeCell<'_>,
     ) -> anyhow::Result<Result<bool, Outside>> {
         let xml = &self.buf[from..to];
-        let mut row_attr = None;
-        let Ok((empty, mut i)) = tag(xml, 3, |k, v| {
-            if k == b"r" {
-                row_attr = Some(v);
+        let (empty, mut i) = if let Some((row, i)) = plain_row_tag(xml) {
+            self.row = row;
+            (false, i)
+        } else {
+            let mut row_attr = None;
+            let Ok((empty, i)) = tag(xml, 3, |k, v| {
+                if k == b"r" {
+                    row_attr = Some(v);
+                }
+                Ok(())
+            }) else {
+                return Ok(Err(Outside));
+            };
+            if let Some(r) = row_attr {
+                match row_number(r) {
+                    Ok(r) => self.row = r,
+                    Err(o) => return Ok(Err(o)),
+                }
             }
-            Ok(())
-        }) else {
-            return Ok(Err(Outside));
+            (empty, i)
         };
-        if let Some(r) = row_attr {
-            match row_number(r) {
-                Ok(r) => self.row = r,
-                Err(o) => return Ok(Err(o)),
-            }
-        }
         if !empty {
             loop {
                 // the answers first, in a loop of their own (what it needs
@@ -1541,6 +1560,29 @@ mod tests {
                 .flatten()
                 .map(|k| (k, name.len() + 1));
             proptest::prop_assert!(got == want);
+        }
+
+        /// `plain_row_tag` reads a row's start tag as `tag` and `row_number` do.
+        #[test]
+        fn plain_row_tags_are_read_as_tag_reads_them(
+            digits in proptest::sample::select(vec!["1", "9", "0", "01", "1048576", "12345678", "", "1x", "x"]),
+            tail in proptest::sample::select(vec!["\">", "\"/>", "\" >", "\" spans=\"1:3\">", "\"", "'>"]),
+        ) {
+            let xml = format!("<row r=\"{digits}{tail}<c");
+            let plain = tail == "\">" && row_number(digits.as_bytes()).is_ok();
+            proptest::prop_assert_eq!(plain_row_tag(xml.as_bytes()).is_some(), plain);
+            if let Some((row, at)) = plain_row_tag(xml.as_bytes()) {
+                let mut r = None;
+                let (empty, i) = tag(xml.as_bytes(), 3, |k, v| {
+                    if k == b"r" {
+                        r = Some(v);
+                    }
+                    Ok(())
+                })
+                .expect("a start tag");
+                proptest::prop_assert_eq!((empty, i), (false, at));
+                proptest::prop_assert_eq!(row_number(r.expect("r")), Ok(row));
+            }
         }
     }
 

@@ -690,17 +690,19 @@ impl<'b, R: Pieces> Cells<'b, R> {
                 // the answers first, in a loop of their own (what it needs
                 // kept in registers): no space, no `</row>` between them
                 let (rest, digits) = (&self.buf[from..self.end], &self.digits);
-                let mut taken = None;
+                let (mut taken, mut col) = (0, self.col);
                 while let Some(cell) = number_cell(digits, rest, i) {
-                    *count += 1;
-                    if !take(cell.row, cell.col, cell.text)? {
-                        return Ok(Ok(false));
+                    taken += 1;
+                    match take(cell.row, cell.col, cell.text) {
+                        Ok(true) => (col, i) = (cell.col + 1, cell.end),
+                        end => {
+                            *count += taken;
+                            return end.map(|_| Ok(false));
+                        }
                     }
-                    (taken, i) = (Some(cell.col), cell.end);
                 }
-                if let Some(col) = taken {
-                    self.col = col + 1;
-                }
+                *count += taken;
+                self.col = col;
                 let xml = &self.buf[from..to];
                 while xml[i].is_ascii_whitespace() {
                     i += 1;

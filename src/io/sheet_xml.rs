@@ -350,6 +350,19 @@ fn row_number(digits: &[u8]) -> Fast<u32> {
     n.checked_sub(1).ok_or(Outside)
 }
 
+/// `<row r="N">` at the start of `xml`, the start tag of nearly every row:
+/// N as a 0-based row, and where the content begins, as `tag` and
+/// `row_number` read them; `None` for anything else, which they read.
+#[inline]
+fn plain_row_tag(xml: &[u8]) -> Option<(u32, usize)> {
+    if !holds(xml, 0, b"<row r=\"") {
+        return None;
+    }
+    let len = xml.get(8..)?.iter().take(8).position(|&b| b == b'"')?;
+    let row = row_number(&xml[8..8 + len]).ok()?;
+    (xml.get(9 + len) == Some(&b'>')).then_some((row, 10 + len))
+}
+
 /// Does `xml` hold `pat` at `i`? (A fixed-size compare, not a call.)
 #[inline]
 fn holds<const N: usize>(xml: &[u8], i: usize, pat: &[u8; N]) -> bool {
@@ -651,23 +664,45 @@ impl<'b, R: Pieces> Cells<'b, R> {
         take: &mut TakeCell<'_>,
     ) -> anyhow::Result<Result<bool, Outside>> {
         let xml = &self.buf[from..to];
-        let mut row_attr = None;
-        let Ok((empty, mut i)) = tag(xml, 3, |k, v| {
-            if k == b"r" {
-                row_attr = Some(v);
+        let (empty, mut i) = if let Some((row, i)) = plain_row_tag(xml) {
+            self.row = row;
+            (false, i)
+        } else {
+            let mut row_attr = None;
+            let Ok((empty, i)) = tag(xml, 3, |k, v| {
+                if k == b"r" {
+                    row_attr = Some(v);
+                }
+                Ok(())
+            }) else {
+                return Ok(Err(Outside));
+            };
+            if let Some(r) = row_attr {
+                match row_number(r) {
+                    Ok(r) => self.row = r,
+                    Err(o) => return Ok(Err(o)),
+                }
             }
-            Ok(())
-        }) else {
-            return Ok(Err(Outside));
+            (empty, i)
         };
-        if let Some(r) = row_attr {
-            match row_number(r) {
-                Ok(r) => self.row = r,
-                Err(o) => return Ok(Err(o)),
-            }
-        }
         if !empty {
             loop {
+                // the answers first, in a loop of their own (what it needs
+                // kept in registers): no space, no `</row>` between them
+                let (rest, digits) = (&self.buf[from..self.end], &self.digits);
+                let (mut taken, mut col) = (0, self.col);
+                while let Some(cell) = number_cell(digits, rest, i) {
+                    taken += 1;
+                    match take(cell.row, cell.col, cell.text) {
+                        Ok(true) => (col, i) = (cell.col + 1, cell.end),
+                        end => {
+                            *count += taken;
+                            return end.map(|_| Ok(false));
+                        }
+                    }
+                }
+                *count += taken;
+                self.col = col;
                 let xml = &self.buf[from..to];
                 while xml[i].is_ascii_whitespace() {
                     i += 1;
@@ -675,9 +710,7 @@ impl<'b, R: Pieces> Cells<'b, R> {
                 if holds(xml, i, b"</row>") {
                     break;
                 }
-                let quick = number_cell(&self.digits, xml, i)
-                    .or_else(|| quick_cell(self.book, &mut self.digits, xml, i));
-                if let Some(cell) = quick {
+                if let Some(cell) = quick_cell(self.book, &mut self.digits, xml, i) {
                     self.col = cell.col + 1;
                     *count += 1;
                     if !take(cell.row, cell.col, cell.text)? {
@@ -813,59 +846,76 @@ impl<'b, R: Pieces> Cells<'b, R> {
 /// The cell at `xml[i..]` when it is a whole number in the row of the
 /// cell before (`digits`), with no style: `<c r="C5"><v>1</v></c>` or
 /// `<c r="C5" t="n"><v>1</v></c>`, the cells of an export's answers, read
-/// with a few word compares. What `quick_cell` gives for it; `None` for
-/// anything else, which `quick_cell` reads.
+/// with a few word compares at offsets known once the letters are. What
+/// `quick_cell` gives for it; `None` for anything else, and for a cell
+/// within `NUMBER_CELL` bytes of the end of `xml`, which `quick_cell` reads.
+///
+/// `xml` may run past the row's end: no cell read here can hold or
+/// straddle `</row>` (its only `</` are in `</v></c>`).
 #[inline]
 fn number_cell<'x>(digits: &RowDigits, xml: &'x [u8], i: usize) -> Option<QuickCell<'x>> {
-    let word = |at: usize| -> Option<u64> {
-        Some(u64::from_le_bytes(xml.get(at..at + 8)?.try_into().ok()?))
-    };
+    // the bytes read below are there: each read's check is against a constant
+    let w: &'x [u8; NUMBER_CELL] = xml.get(i..)?.first_chunk()?;
+    let word =
+        |at: usize| -> Option<u64> { Some(u64::from_le_bytes(*w.get(at..)?.first_chunk()?)) };
     const LOW6: u64 = 0xFFFF_FFFF_FFFF;
-    if word(i)? & LOW6 != u64::from_le_bytes(*b"<c r=\"\0\0") {
+    let head = word(0)?;
+    if head & LOW6 != u64::from_le_bytes(*b"<c r=\"\0\0") {
         return None;
     }
-    let mut j = i + 6;
-    let mut col = 0u32;
-    while let Some(&b) = xml.get(j).filter(|b| b.is_ascii_uppercase()) {
-        if j == i + 9 {
-            return None;
+    // one to three letters: bytes 6 and 7 are in `head`
+    let upper = |b: u8| b.wrapping_sub(b'A') < 26;
+    let (a, b) = ((head >> 48) as u8, (head >> 56) as u8);
+    if !upper(a) {
+        return None;
+    }
+    let (col, letters) = if !upper(b) {
+        (u32::from(a - b'A'), 1)
+    } else {
+        let ab = u32::from(a - b'A' + 1) * 26 + u32::from(b - b'A');
+        match w[8] {
+            c if !upper(c) => (ab, 2),
+            _ if upper(w[9]) => return None,
+            c => ((ab + 1) * 26 + u32::from(c - b'A'), 3),
         }
-        col = col * 26 + u32::from(b - b'A') + 1;
-        j += 1;
-    }
-    if j == i + 6 {
-        return None;
-    }
-    let (row, len) = digits.same(xml, j)?;
-    j += len;
+    };
+    let (row, len) = digits.same(w, 6 + letters)?;
+    let mut j = 6 + letters + len;
     // `>` or ` t="n">`, then `<v>`
-    let head = word(j)?;
-    if head & 0xFFFF_FFFF == u64::from(u32::from_le_bytes(*b"><v>")) {
+    let tag = word(j)?;
+    if tag & 0xFFFF_FFFF == u64::from(u32::from_le_bytes(*b"><v>")) {
         j += 4;
-    } else if head == u64::from_le_bytes(*b" t=\"n\"><") && xml.get(j + 8..j + 10) == Some(b"v>") {
+    } else if tag == u64::from_le_bytes(*b" t=\"n\"><") && w.get(j + 8..j + 10) == Some(b"v>") {
         j += 10;
     } else {
         return None;
     }
-    // the digits, up to the `<` of `</v></c>` (at most seven here)
-    let value = word(j)?;
-    let lt = value ^ 0x3C3C_3C3C_3C3C_3C3C;
-    let found = lt.wrapping_sub(0x0101_0101_0101_0101) & !lt & 0x8080_8080_8080_8080;
-    let len = (found.trailing_zeros() / 8) as usize;
-    if len == 0 || len == 8 {
-        return None;
-    }
-    let v = &xml[j..j + len];
-    if !is_plain_integer(v) || word(j + len)? != u64::from_le_bytes(*b"</v></c>") {
-        return None;
-    }
+    const CLOSE: u64 = u64::from_le_bytes(*b"</v></c>");
+    // most answers are one digit
+    let len = if w[j].is_ascii_digit() && word(j + 1)? == CLOSE {
+        1
+    } else {
+        // the digits, up to the `<` of `</v></c>` (at most seven here)
+        let value = word(j)?;
+        let lt = value ^ 0x3C3C_3C3C_3C3C_3C3C;
+        let found = lt.wrapping_sub(0x0101_0101_0101_0101) & !lt & 0x8080_8080_8080_8080;
+        let len = (found.trailing_zeros() / 8) as usize;
+        if len == 0 || len == 8 || !is_plain_integer(&w[j..j + len]) || word(j + len)? != CLOSE {
+            return None;
+        }
+        len
+    };
     Some(QuickCell {
-        end: j + len + 8,
-        row: row - 1,
-        col: col - 1,
-        text: v,
+        end: i + j + len + 8,
+        row,
+        col,
+        text: &w[j..j + len],
     })
 }
+
+/// The most bytes `number_cell` reads (42: `<c r="`, three letters, seven
+/// digits and `"`, ` t="n"><v>`, seven digits, `</v></c>`), rounded up.
+const NUMBER_CELL: usize = 48;
 
 /// Just past the first `</row>` in `xml` that starts at `from` or later:
 /// found by its `w`, which number and shared-string cells
@@ -887,30 +937,42 @@ fn row_close(xml: &[u8], from: usize) -> Option<usize> {
 /// digits and the closing `"`, at most eight bytes): the cells of a row
 /// all repeat it, and comparing eight bytes costs less than reading the
 /// digits again.
-#[derive(Default)]
 struct RowDigits {
-    /// The bytes, little-endian, and the mask of those that count (0: none).
+    /// The bytes, little-endian, and the mask of those that count (0, with
+    /// a `word` no masked word equals, when there are none).
     word: u64,
     mask: u64,
     len: usize,
+    /// 0-based.
     row: u32,
 }
 
+impl Default for RowDigits {
+    fn default() -> Self {
+        RowDigits {
+            word: u64::MAX,
+            mask: 0,
+            len: 0,
+            row: 0,
+        }
+    }
+}
+
 impl RowDigits {
-    /// The row and the length of the digits and `"` at `xml[at..]`, if
-    /// they are the ones remembered.
+    /// The 0-based row and the length of the digits and `"` at `xml[at..]`,
+    /// if they are the ones remembered.
     #[inline]
     fn same(&self, xml: &[u8], at: usize) -> Option<(u32, usize)> {
-        let bytes = xml.get(at..at + 8)?;
-        let word = u64::from_le_bytes(bytes.try_into().ok()?);
-        (self.mask != 0 && word & self.mask == self.word).then_some((self.row, self.len))
+        let word = u64::from_le_bytes(*xml.get(at..)?.first_chunk()?);
+        (word & self.mask == self.word).then_some((self.row, self.len))
     }
 
-    /// Remember the `len` bytes at `xml[at..]` (digits and `"`) as row `row`.
+    /// Remember the `len` bytes at `xml[at..]` (digits and `"`) as 0-based
+    /// row `row`.
     fn remember(&mut self, xml: &[u8], at: usize, len: usize, row: u32) {
         let mut bytes = [0u8; 8];
         if len > 8 || xml.len() < at + len {
-            self.mask = 0;
+            *self = RowDigits::default();
             return;
         }
         bytes[..len].copy_from_slice(&xml[at..at + len]);
@@ -971,8 +1033,8 @@ fn quick_cell<'x>(
                 return None;
             }
             j += 1;
-            digits.remember(xml, digits_at, len + 1, row);
-            row
+            digits.remember(xml, digits_at, len + 1, row - 1);
+            row - 1
         }
     };
     let (mut kind, mut plain) = (Kind::Number, true);
@@ -986,7 +1048,7 @@ fn quick_cell<'x>(
             b'/' if xml.get(j + 1) == Some(&b'>') => {
                 return Some(QuickCell {
                     end: j + 2,
-                    row: row - 1,
+                    row,
                     col: col - 1,
                     text: b"",
                 });
@@ -1008,9 +1070,9 @@ fn quick_cell<'x>(
             b' ' if holds(xml, j, b" t=\"") && !typed => {
                 typed = true;
                 j += 4;
-                let len = xml.get(j..)?.iter().take(10).position(|&b| b == b'"')?;
-                kind = Kind::of(&xml[j..j + len]).ok()?;
-                j += len + 1;
+                let len;
+                (kind, len) = Kind::quoted(xml, j)?;
+                j += len;
             }
             _ => return None,
         }
@@ -1038,13 +1100,14 @@ fn quick_cell<'x>(
     } else if holds(xml, j, b"<is><t>") {
         // the inline text, whatever `t` says, as `Cells::cell` takes it
         let from = j + 7;
-        let len = xml[from..].iter().position(|&b| b == b'<')?;
+        let (len, odd) = text_len(xml, from)?;
         let t = &xml[from..from + len];
         j = from + len;
         if !holds(xml, j, b"</t></is></c>")
-            || t.iter().any(|&b| b == b'&' || b == b'\r')
-            || memchr::memmem::find(t, b"_x00").is_some()
-            || std::str::from_utf8(t).is_err()
+            || odd
+                && (t.iter().any(|&b| b == b'&' || b == b'\r')
+                    || memchr::memmem::find(t, b"_x00").is_some()
+                    || std::str::from_utf8(t).is_err())
         {
             return None;
         }
@@ -1055,10 +1118,40 @@ fn quick_cell<'x>(
     };
     Some(QuickCell {
         end: j,
-        row: row - 1,
+        row,
         col: col - 1,
         text,
     })
+}
+
+/// The length of the text at `xml[from..]`, up to its first `<`, and
+/// whether it may hold a byte to look at closer (`&`, `\r`, the `_` of
+/// `_x00`, or one not ASCII; a text without any is valid UTF-8), read
+/// eight bytes at a time. `None` when a read runs past the end before the
+/// `<` is found (after a cell's text come the 13 bytes of `</t></is></c>`).
+#[inline]
+fn text_len(xml: &[u8], from: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // the high bit of each byte of `w` that is `b`: exact up to the first
+    // such byte, perhaps set in the bytes after it
+    let eq = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGH
+    };
+    let (mut odd, mut at) = (0, from);
+    loop {
+        let w = u64::from_le_bytes(*xml.get(at..)?.first_chunk()?);
+        let lt = eq(w, b'<');
+        let here = eq(w, b'&') | eq(w, b'\r') | eq(w, b'_') | w & HIGH;
+        if lt != 0 {
+            let n = lt.trailing_zeros() as usize / 8;
+            odd |= here & ((1 << (8 * n)) - 1);
+            return Some((at + n - from, odd != 0));
+        }
+        odd |= here;
+        at += 8;
+    }
 }
 
 /// The length of text up to `end`, the first markup after it (text
@@ -1181,6 +1274,26 @@ enum Kind {
 }
 
 impl Kind {
+    /// The kind named at `xml[at..]` and the length of its name and the
+    /// closing `"`, as `Kind::of` reads the name (compared whole, not
+    /// searched for its end).
+    #[inline]
+    fn quoted(xml: &[u8], at: usize) -> Option<(Kind, usize)> {
+        Some(if holds(xml, at, b"s\"") {
+            (Kind::Shared, 2)
+        } else if holds(xml, at, b"inlineStr\"") {
+            (Kind::Inline, 10)
+        } else if holds(xml, at, b"n\"") {
+            (Kind::N, 2)
+        } else if holds(xml, at, b"str\"") {
+            (Kind::Text, 4)
+        } else if holds(xml, at, b"b\"") {
+            (Kind::Bool, 2)
+        } else {
+            return None;
+        })
+    }
+
     fn of(t: &[u8]) -> Fast<Kind> {
         Ok(match t {
             b"n" => Kind::N,
@@ -1244,14 +1357,19 @@ mod tests {
         };
         let primer = b"<c r=\"A5\" t=\"inlineStr\"><is><t>S1</t></is></c>";
         assert!(quick_cell(&book, &mut remembered, primer, 0).is_some());
+        // what follows a cell is there to be read past (`NUMBER_CELL`)
+        let pad = |xml: &[u8]| [xml, &[b' '; NUMBER_CELL]].concat();
         for (xml, text) in [
             (&b"<c r=\"C5\"><v>3</v></c>"[..], &b"3"[..]),
             (b"<c r=\"AB5\" t=\"n\"><v>1234567</v></c><c", b"1234567"),
         ] {
-            let cell = number_cell(&remembered, xml, 0).expect("a number cell");
+            let xml = pad(xml);
+            let cell = number_cell(&remembered, &xml, 0).expect("a number cell");
             assert_eq!((cell.row, cell.text), (4, text));
         }
-        assert!(number_cell(&remembered, b"<c r=\"C6\"><v>3</v></c>", 0).is_none());
+        assert!(number_cell(&remembered, &pad(b"<c r=\"C6\"><v>3</v></c>"), 0).is_none());
+        // too near the end: left to `quick_cell`
+        assert!(number_cell(&remembered, b"<c r=\"C5\"><v>3</v></c>", 0).is_none());
     }
 
     impl Pieces for &[u8] {}
@@ -1378,6 +1496,8 @@ mod tests {
                 "<is><t>x</t></is>", "<v>3</v><v>4</v>", "<v>0</v >", "<v>1\r</v>",
             ]),
             after in proptest::sample::select(vec!["</c>", "", "</c><c r=\"B1\"><v>1</v></c>", "</c></row>", "</"]),
+            // `number_cell` reads a cell only with `NUMBER_CELL` bytes from it
+            pad in proptest::sample::select(vec![String::new(), " ".repeat(20), "<".repeat(NUMBER_CELL)]),
         ) {
             let book = Book {
                 strings: vec![Some("s0".to_string())],
@@ -1387,7 +1507,7 @@ mod tests {
             let mut remembered = RowDigits::default();
             let primer = format!("<c r=\"B{before}\"><v>1</v></c>");
             proptest::prop_assert!(quick_cell(&book, &mut remembered, primer.as_bytes(), 0).is_some());
-            let xml = format!("<c r=\"{letters}{digits}\"{attrs}>{content}{after}");
+            let xml = format!("<c r=\"{letters}{digits}\"{attrs}>{content}{after}{pad}");
             let xml = xml.as_bytes();
             let fast = number_cell(&remembered, xml, 0).map(|c| (c.end, c.row, c.col, c.text.to_vec()));
             // with the row's digits unknown, parsed again: the remembered
@@ -1398,6 +1518,72 @@ mod tests {
             proptest::prop_assert_eq!(&fresh, &slow);
             if fast.is_some() {
                 proptest::prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The text's length is where its first `<` is; any `&`, `\r`,
+        /// `_` or byte not ASCII before it is seen.
+        #[test]
+        fn text_len_finds_the_text_end_and_odd_bytes(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'0', b'<', b'&', b'\r', b'_', b'x', 0xE4, 0x80, b' ', b'>']),
+                0..40,
+            ),
+            from in 0usize..4,
+        ) {
+            let from = from.min(bytes.len());
+            let got = text_len(&bytes, from);
+            let len = bytes[from..].iter().position(|&b| b == b'<');
+            if let Some((got_len, got_odd)) = got {
+                proptest::prop_assert_eq!(Some(got_len), len);
+                let t = &bytes[from..from + got_len];
+                let odd = t.iter().any(|&b| matches!(b, b'&' | b'\r' | b'_') || !b.is_ascii());
+                proptest::prop_assert!(got_odd || !odd);
+            }
+            // the eight bytes from the `<` there: found
+            if len.is_some_and(|len| from + len + 8 <= bytes.len()) {
+                proptest::prop_assert!(got.is_some());
+            }
+        }
+
+        /// `Kind::quoted` reads a kind as `Kind::of` reads it.
+        #[test]
+        fn kinds_are_quoted_as_read(
+            name in proptest::sample::select(vec!["s", "n", "b", "str", "inlineStr", "e", "", "inline", "st", "d", "S"]),
+            after in proptest::sample::select(vec!["\"", "\">", "", "x\"", " \""]),
+        ) {
+            let xml = format!("{name}{after}");
+            let got = Kind::quoted(xml.as_bytes(), 0);
+            let want = after
+                .starts_with('"')
+                .then(|| Kind::of(name.as_bytes()).ok())
+                .flatten()
+                .map(|k| (k, name.len() + 1));
+            proptest::prop_assert!(got == want);
+        }
+
+        /// `plain_row_tag` reads a row's start tag as `tag` and `row_number` do.
+        #[test]
+        fn plain_row_tags_are_read_as_tag_reads_them(
+            digits in proptest::sample::select(vec!["1", "9", "0", "01", "1048576", "12345678", "", "1x", "x"]),
+            tail in proptest::sample::select(vec!["\">", "\"/>", "\" >", "\" spans=\"1:3\">", "\"", "'>"]),
+        ) {
+            let xml = format!("<row r=\"{digits}{tail}<c");
+            let plain = tail == "\">" && row_number(digits.as_bytes()).is_ok();
+            proptest::prop_assert_eq!(plain_row_tag(xml.as_bytes()).is_some(), plain);
+            if let Some((row, at)) = plain_row_tag(xml.as_bytes()) {
+                let mut r = None;
+                let (empty, i) = tag(xml.as_bytes(), 3, |k, v| {
+                    if k == b"r" {
+                        r = Some(v);
+                    }
+                    Ok(())
+                })
+                .expect("a start tag");
+                proptest::prop_assert_eq!((empty, i), (false, at));
+                proptest::prop_assert_eq!(row_number(r.expect("r")), Ok(row));
             }
         }
     }

@@ -22,8 +22,10 @@ use csv::Position;
 
 use super::fields::Record;
 
-pub struct Reader<R> {
-    rdr: BufReader<R>,
+pub struct Reader<B> {
+    /// Read through `fill_buf`, so a source that holds its bytes already
+    /// (a part's blocks) is not copied into a buffer of ours first.
+    rdr: B,
     core: csv_core::Reader,
     /// Where the next record starts (byte, line, records read), as
     /// `csv::Reader::position` tells it.
@@ -45,13 +47,21 @@ pub struct Reader<R> {
 /// The cells' buffer kept between records (a longer one is let go).
 const KEEP: usize = 1 << 20;
 
-impl<R: Read> Reader<R> {
+impl<R: Read> Reader<BufReader<R>> {
     /// Like `csv::ReaderBuilder::new().delimiter(delimiter).flexible(true)
     /// .buffer_capacity(capacity).from_reader(rdr)`; headers are read as
     /// the first record (`byte_headers`), as `has_headers` would.
-    pub fn new(delimiter: u8, capacity: usize, rdr: R) -> Reader<R> {
+    #[cfg(test)]
+    pub fn new(delimiter: u8, capacity: usize, rdr: R) -> Self {
+        Reader::from_buf(delimiter, BufReader::with_capacity(capacity, rdr))
+    }
+}
+
+impl<B: BufRead> Reader<B> {
+    /// `new` over a reader that has its own buffer.
+    pub fn from_buf(delimiter: u8, rdr: B) -> Reader<B> {
         Reader {
-            rdr: BufReader::with_capacity(capacity, rdr),
+            rdr,
             core: core_reader(delimiter),
             pos: Position::new(),
             delimiter,
@@ -80,12 +90,12 @@ impl<R: Read> Reader<R> {
         &self.pos
     }
 
-    pub fn get_ref(&self) -> &R {
-        self.rdr.get_ref()
+    pub fn get_ref(&self) -> &B {
+        &self.rdr
     }
 
-    pub fn get_mut(&mut self) -> &mut R {
-        self.rdr.get_mut()
+    pub fn get_mut(&mut self) -> &mut B {
+        &mut self.rdr
     }
 
     /// The next record into `record` (`false` at the end), with its
@@ -317,7 +327,7 @@ mod tests {
                 format!("{:?}", h.is_ok()),
                 &rec,
                 ours.position(),
-                ours.get_ref(),
+                ours.get_ref().get_ref(),
             ));
             if h.is_err() {
                 // psyscreen stops there
@@ -339,7 +349,7 @@ mod tests {
             ));
             let res = ours.read_byte_record(&mut rb);
             let res = format!("{:?}", res.map_err(|e| e.to_string()));
-            b.push(step(res, &rb, ours.position(), ours.get_ref()));
+            b.push(step(res, &rb, ours.position(), ours.get_ref().get_ref()));
         }
         (a, b)
     }

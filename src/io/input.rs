@@ -119,7 +119,7 @@ impl<I: Iterator<Item = Record> + Send> FillRecords for Owned<I> {
 
 /// The CSV reader and what it needs to tell where each record sits.
 struct CsvRows {
-    reader: CsvReader<Tail<Box<dyn Read + Send>>>,
+    reader: CsvReader<Tail<Box<dyn BufRead + Send>>>,
     /// The next record, read one ahead so that the last one is known as
     /// the last (the end of the file decides whether its quote closed).
     ahead: Record,
@@ -183,9 +183,11 @@ impl std::fmt::Display for RecordTooLong {
 
 impl std::error::Error for RecordTooLong {}
 
-/// Keeps the last `TAIL` bytes read (copying at most `TAIL` per read, so
-/// the cost is a small fraction of the reading), and stops a record from
-/// growing past `MAX_RECORD`.
+/// Keeps the last `TAIL` bytes read (copying at most `TAIL` per chunk its
+/// source hands it, so the cost is a small fraction of the reading), and
+/// stops a record from growing past `MAX_RECORD`. It hands on its
+/// source's own buffer (`BufRead`): a part's bytes are read where the
+/// splitter put them, not copied into a buffer first.
 struct Tail<R> {
     inner: R,
     last: Vec<u8>,
@@ -194,29 +196,73 @@ struct Tail<R> {
     record_start: u64,
     /// The input has ended (a read returned nothing).
     ended: bool,
+    /// Bytes of the source's current chunk counted in `total` and not yet
+    /// consumed: at 0, the next `fill_buf` is a new chunk.
+    unread: usize,
 }
 
-impl<R: Read> Read for Tail<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // what the `csv` crate holds of the record: at most its buffer
-        // beyond the bytes the record itself took
-        if self.total - self.record_start.min(self.total) > MAX_RECORD + PEEK as u64 {
-            return Err(io::Error::other(RecordTooLong));
+impl<R> Tail<R> {
+    fn new(inner: R) -> Self {
+        Tail {
+            inner,
+            last: Vec::with_capacity(TAIL),
+            total: 0,
+            record_start: 0,
+            ended: false,
+            unread: 0,
         }
-        let n = self.inner.read(buf)?;
-        self.ended |= n == 0 && !buf.is_empty();
-        let new = &buf[..n];
-        if n >= TAIL {
-            self.last.clear();
-            self.last.extend_from_slice(&new[n - TAIL..]);
-        } else {
-            let keep = TAIL - n;
-            if self.last.len() > keep {
-                self.last.drain(..self.last.len() - keep);
+    }
+}
+
+impl<R: BufRead> BufRead for Tail<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.unread == 0 {
+            // every byte counted is consumed by now: the record's own
+            if self.total - self.record_start.min(self.total) > MAX_RECORD {
+                return Err(io::Error::other(RecordTooLong));
             }
-            self.last.extend_from_slice(new);
+            let Tail {
+                inner,
+                last,
+                total,
+                ended,
+                unread,
+                ..
+            } = self;
+            let new = inner.fill_buf()?;
+            let n = new.len();
+            *ended |= n == 0;
+            if n >= TAIL {
+                last.clear();
+                last.extend_from_slice(&new[n - TAIL..]);
+            } else {
+                let keep = TAIL - n;
+                if last.len() > keep {
+                    last.drain(..last.len() - keep);
+                }
+                last.extend_from_slice(new);
+            }
+            *total += n as u64;
+            *unread = n;
         }
-        self.total += n as u64;
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.unread = self.unread.saturating_sub(n);
+        self.inner.consume(n);
+    }
+}
+
+impl<R: BufRead> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let have = self.fill_buf()?;
+            let n = have.len().min(buf.len());
+            buf[..n].copy_from_slice(&have[..n]);
+            n
+        };
+        self.consume(n);
         Ok(n)
     }
 }
@@ -483,7 +529,7 @@ impl Table {
         let bom =
             u64::from(encoding == encoding_rs::UTF_8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
         let mut replacements = None;
-        let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
+        let reader: Box<dyn BufRead + Send> = if encoding == encoding_rs::UTF_8 {
             // fast path: no transcoding, only a BOM to drop
             if bom > 0 {
                 buf.consume(3);
@@ -492,31 +538,22 @@ impl Table {
         } else if super::gbk::decodes(encoding) && Encoding::for_bom(&peek).is_none() {
             let decoder = super::gbk::Decoder::new(buf, encoding);
             replacements = Some(decoder.replacements());
-            Box::new(decoder)
+            Box::new(BufReader::with_capacity(PEEK, decoder))
         } else {
-            Box::new(
+            Box::new(BufReader::with_capacity(
+                PEEK,
                 encoding_rs_io::DecodeReaderBytesBuilder::new()
                     .encoding(Some(encoding))
                     .bom_override(true)
                     .build(buf),
-            )
+            ))
         };
         let delimiter = match spec.delimiter {
             Some(c) if c.is_ascii() => c as u8,
             Some(c) => bail!("--delimiter must be one ASCII character, not `{c}`"),
             None => detect_delimiter(&peek),
         };
-        let mut rdr = CsvReader::new(
-            delimiter,
-            PEEK,
-            Tail {
-                inner: reader,
-                last: Vec::with_capacity(TAIL),
-                total: 0,
-                record_start: 0,
-                ended: false,
-            },
-        );
+        let mut rdr = CsvReader::from_buf(delimiter, Tail::new(reader));
         let mut raw_headers = match spec.header {
             // a headerless chunk: its names were given, nothing to read
             Some(names) => Record::from(names.to_vec()),
@@ -771,35 +808,29 @@ impl Table {
     ) -> anyhow::Result<Table> {
         let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
         let mut replacements = None;
-        let (bytes, encoding): (Box<dyn Read + Send>, _) = match src.decoding {
+        let (bytes, encoding): (Box<dyn BufRead + Send>, _) = match src.decoding {
             Decoding::Utf8 => (bytes, "UTF-8"),
             // a part starts at a line break: no BOM
             Decoding::Transcoded(enc) if super::gbk::decodes(enc) => {
                 let decoder = super::gbk::Decoder::new(bytes, enc);
                 replacements = Some(decoder.replacements());
-                (Box::new(decoder), enc.name())
+                (
+                    Box::new(BufReader::with_capacity(PEEK, decoder)),
+                    enc.name(),
+                )
             }
             Decoding::Transcoded(enc) => (
-                Box::new(
+                Box::new(BufReader::with_capacity(
+                    PEEK,
                     encoding_rs_io::DecodeReaderBytesBuilder::new()
                         .encoding(Some(enc))
                         .bom_override(true)
                         .build(bytes),
-                ),
+                )),
                 enc.name(),
             ),
         };
-        let reader = CsvReader::new(
-            src.delimiter,
-            PEEK,
-            Tail {
-                inner: bytes,
-                last: Vec::with_capacity(TAIL),
-                total: 0,
-                record_start: 0,
-                ended: false,
-            },
-        );
+        let reader = CsvReader::from_buf(src.delimiter, Tail::new(bytes));
         Ok(Table {
             name: name.to_string(),
             headers: Vec::new(),

@@ -98,26 +98,42 @@ struct Segments {
     next: usize,
 }
 
+impl std::io::BufRead for Segments {
+    /// The rest of the current segment, where the splitter read it.
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        while let Some(s) = self.segments.get(self.next) {
+            if !s.range.is_empty() {
+                break;
+            }
+            self.next += 1;
+        }
+        Ok(self
+            .segments
+            .get(self.next)
+            .map_or(&[][..], |s| &s.block[s.range.clone()]))
+    }
+
+    fn consume(&mut self, n: usize) {
+        if let Some(s) = self.segments.get_mut(self.next) {
+            s.range.start = (s.range.start + n).min(s.range.end);
+        }
+    }
+}
+
 impl Read for Segments {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while let Some(s) = self.segments.get_mut(self.next) {
-            let bytes = &s.block[s.range.clone()];
-            if bytes.is_empty() {
-                self.next += 1;
-                continue;
-            }
-            let n = bytes.len().min(buf.len());
-            buf[..n].copy_from_slice(&bytes[..n]);
-            s.range.start += n;
-            return Ok(n);
-        }
-        Ok(0)
+        use std::io::BufRead;
+        let bytes = self.fill_buf()?;
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 
 impl Source {
     /// Open the bytes of `part` for reading.
-    pub fn open(&self, part: &Part) -> std::io::Result<Box<dyn Read + Send>> {
+    pub fn open(&self, part: &Part) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
         if !part.bytes.is_empty() {
             return Ok(Box::new(Segments {
                 segments: part.bytes.clone(),
@@ -126,9 +142,13 @@ impl Source {
         }
         let mut f = std::fs::File::open(&self.path)?;
         f.seek(SeekFrom::Start(part.start))?;
+        let capacity = 1 << 16;
         Ok(match part.end {
-            Some(end) => Box::new(f.take(end - part.start)),
-            None => Box::new(f),
+            Some(end) => Box::new(std::io::BufReader::with_capacity(
+                capacity,
+                f.take(end - part.start),
+            )),
+            None => Box::new(std::io::BufReader::with_capacity(capacity, f)),
         })
     }
 }
@@ -447,6 +467,31 @@ fn read_part<T: Default, W: Work<T>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A part's bytes are handed on where they lie, segment by segment,
+    /// empty segments skipped, a chunk taken in any steps.
+    #[test]
+    fn segments_hand_on_their_bytes_in_order() {
+        use std::io::BufRead;
+        let block = Arc::new(b"..abc..defg".to_vec());
+        let segment = |range| Segment {
+            block: Arc::clone(&block),
+            range,
+        };
+        let mut s = Segments {
+            segments: vec![segment(2..5), segment(5..5), segment(7..11), segment(0..0)],
+            next: 0,
+        };
+        assert_eq!(s.fill_buf().unwrap(), b"abc");
+        s.consume(1);
+        assert_eq!(s.fill_buf().unwrap(), b"bc");
+        s.consume(2);
+        assert_eq!(s.fill_buf().unwrap(), b"defg");
+        let mut rest = String::new();
+        s.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "defg");
+        assert_eq!(s.fill_buf().unwrap(), b"");
+    }
 
     /// Every part starts at a line break, parts cover the data, and each
     /// part's offset is the line breaks before its start.

@@ -280,6 +280,30 @@ impl<R> Tail<R> {
     }
 }
 
+/// `bytes` decoded from `encoding` to UTF-8, buffered for the CSV reader:
+/// by `gbk::Decoder` for GBK and GB18030 when `gbk` (its replacements,
+/// to locate them), else by `encoding_rs_io` (which drops a BOM).
+fn transcoded(
+    bytes: impl Read + Send + 'static,
+    encoding: &'static Encoding,
+    gbk: bool,
+) -> (Box<dyn BufRead + Send>, Option<super::gbk::Replacements>) {
+    if gbk && super::gbk::decodes(encoding) {
+        let decoder = super::gbk::Decoder::new(bytes, encoding);
+        let replacements = decoder.replacements();
+        (
+            Box::new(BufReader::with_capacity(PEEK, decoder)),
+            Some(replacements),
+        )
+    } else {
+        let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .bom_override(true)
+            .build(bytes);
+        (Box::new(BufReader::with_capacity(PEEK, decoder)), None)
+    }
+}
+
 /// Is `e` a record that grew past `MAX_RECORD`?
 fn is_too_long(e: &csv::Error) -> bool {
     match e.kind() {
@@ -535,18 +559,11 @@ impl Table {
                 buf.consume(3);
             }
             Box::new(buf)
-        } else if super::gbk::decodes(encoding) && Encoding::for_bom(&peek).is_none() {
-            let decoder = super::gbk::Decoder::new(buf, encoding);
-            replacements = Some(decoder.replacements());
-            Box::new(BufReader::with_capacity(PEEK, decoder))
         } else {
-            Box::new(BufReader::with_capacity(
-                PEEK,
-                encoding_rs_io::DecodeReaderBytesBuilder::new()
-                    .encoding(Some(encoding))
-                    .bom_override(true)
-                    .build(buf),
-            ))
+            let gbk = Encoding::for_bom(&peek).is_none();
+            let (reader, gbk_replacements) = transcoded(buf, encoding, gbk);
+            replacements = gbk_replacements;
+            reader
         };
         let delimiter = match spec.delimiter {
             Some(c) if c.is_ascii() => c as u8,
@@ -807,28 +824,13 @@ impl Table {
         part: &super::split::Part,
     ) -> anyhow::Result<Table> {
         let bytes = src.open(part).with_context(|| format!("reading {name}"))?;
-        let mut replacements = None;
-        let (bytes, encoding): (Box<dyn BufRead + Send>, _) = match src.decoding {
-            Decoding::Utf8 => (bytes, "UTF-8"),
+        let (bytes, encoding, replacements) = match src.decoding {
+            Decoding::Utf8 => (bytes, "UTF-8", None),
             // a part starts at a line break: no BOM
-            Decoding::Transcoded(enc) if super::gbk::decodes(enc) => {
-                let decoder = super::gbk::Decoder::new(bytes, enc);
-                replacements = Some(decoder.replacements());
-                (
-                    Box::new(BufReader::with_capacity(PEEK, decoder)),
-                    enc.name(),
-                )
+            Decoding::Transcoded(enc) => {
+                let (bytes, replacements) = transcoded(bytes, enc, true);
+                (bytes, enc.name(), replacements)
             }
-            Decoding::Transcoded(enc) => (
-                Box::new(BufReader::with_capacity(
-                    PEEK,
-                    encoding_rs_io::DecodeReaderBytesBuilder::new()
-                        .encoding(Some(enc))
-                        .bom_override(true)
-                        .build(bytes),
-                )),
-                enc.name(),
-            ),
         };
         let reader = CsvReader::from_buf(src.delimiter, Tail::new(bytes));
         Ok(Table {

@@ -253,9 +253,7 @@ impl AnswerReader {
         let (bytes, bounds) = rec.raw();
         let items = columns.iter().zip(&self.exact).zip(&self.one_byte);
         for (g, (((&c, exact), one_byte), slot)) in items.zip(answers.iter_mut()).enumerate() {
-            let cell = bounds
-                .get(c as usize)
-                .and_then(|&(start, end)| Some((start, bytes.get(start..end)?)));
+            let cell = cell_at(bytes, bounds, c);
             let a = match cell {
                 Some((_, &[b])) => one_byte[usize::from(b)],
                 Some((_, [])) | None => Answer::Missing,
@@ -289,9 +287,7 @@ impl AnswerReader {
         for (g, (((&c, exact), one_byte), slot)) in
             items.zip(answers.iter_mut()).enumerate().skip(from)
         {
-            let cell = bounds
-                .get(c as usize)
-                .and_then(|&(start, end)| Some((start, bytes.get(start..end)?)));
+            let cell = cell_at(bytes, bounds, c);
             let Some((start, cell)) = cell else {
                 *slot = Answer::Missing;
                 continue;
@@ -526,6 +522,14 @@ struct ExactKey {
     key: Box<[u8]>,
     /// Other spellings that fall in this slot (almost never any).
     others: Vec<(Box<[u8]>, i32)>,
+}
+
+/// Column `c`'s cell of a record (`Record::raw`) and where it starts;
+/// `None` for a column the record does not reach (or `u32::MAX`, absent).
+#[inline(always)]
+fn cell_at<'r>(bytes: &'r [u8], bounds: &[(usize, usize)], c: u32) -> Option<(usize, &'r [u8])> {
+    let &(start, end) = bounds.get(c as usize)?;
+    Some((start, bytes.get(start..end)?))
 }
 
 impl ExactLabels {

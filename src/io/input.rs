@@ -256,14 +256,7 @@ impl<R: BufRead> BufRead for Tail<R> {
 
 impl<R: BufRead> Read for Tail<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let have = self.fill_buf()?;
-            let n = have.len().min(buf.len());
-            buf[..n].copy_from_slice(&have[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        super::read_from_buf(self, buf)
     }
 }
 

@@ -18,3 +18,17 @@ pub mod split;
 pub mod typed;
 pub mod write;
 pub mod xlsx;
+
+/// `Read::read` for a reader that holds its bytes (`BufRead`): a copy
+/// from its buffer, for the readers that hand their own buffer on
+/// (`split`'s segments, `input`'s tail) and must also be `Read`.
+fn read_from_buf<B: std::io::BufRead + ?Sized>(
+    r: &mut B,
+    buf: &mut [u8],
+) -> std::io::Result<usize> {
+    let have = r.fill_buf()?;
+    let n = have.len().min(buf.len());
+    buf[..n].copy_from_slice(&have[..n]);
+    r.consume(n);
+    Ok(n)
+}

@@ -122,12 +122,7 @@ impl std::io::BufRead for Segments {
 
 impl Read for Segments {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        use std::io::BufRead;
-        let bytes = self.fill_buf()?;
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        self.consume(n);
-        Ok(n)
+        super::read_from_buf(self, buf)
     }
 }
 

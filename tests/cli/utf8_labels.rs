@@ -4,7 +4,9 @@
 //! is almost a label, in the cells before and after the answers, and a
 //! character split between two answer cells are each still reported
 //! with their row and column, on one thread and on two (the file is read
-//! in parts there).
+//! in parts there). The rows that take the label reader's other ways
+//! (digits and labels mixed, padded or unknown answers, a stray quote)
+//! are scored the same on one thread and two.
 
 use crate::{bin, run};
 
@@ -129,6 +131,99 @@ fn bytes_not_utf8_in_and_around_label_answers_are_located() {
             lines[3000].starts_with("s3000,11,moderate,false,"),
             "{}",
             lines[3000]
+        );
+        runs.push((stdout, stderr));
+    }
+    assert_eq!(runs[0], runs[1], "one thread and two read the same");
+}
+
+/// 5,000 rows of `id,phq9_1..phq9_9` (~680 KB: read in parts on two
+/// threads), answered with the printed labels as `label_export`'s, the
+/// last answer ending the record, with the row shapes the answer reader
+/// takes different ways: digits before labels and after them, a label
+/// padded past 24 bytes, an unknown first answer, a short cell at the very
+/// end of a record, a label spoiled at the end, and a stray quote that
+/// opens a cell never closed.
+fn shapes_export() -> Vec<u8> {
+    let mut out = "id,".to_string();
+    out.push_str(
+        &(1..=9)
+            .map(|i| format!("phq9_{i}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push('\n');
+    for n in 1..=5000usize {
+        let values: Vec<usize> = (0..9).map(|i| (n * 7 + i * 3) % 4).collect();
+        let mut cells: Vec<String> = values.iter().map(|&v| LABELS[v].to_string()).collect();
+        let digit = |i: usize| values[i].to_string();
+        // rows `n % 4 == 0` answer 0,3,2,1,0,3,2,1,0: 12
+        match n {
+            1000 => cells[0] = digit(0),
+            1200 => (0..8).for_each(|i| cells[i] = digit(i)),
+            1400 => (1..9).for_each(|i| cells[i] = digit(i)),
+            1600 => cells[2] = format!("  {}  ", LABELS[2]),
+            1800 => {
+                cells[0] = "??".into();
+                cells[1] = String::new();
+            }
+            2000 => cells[8] = format!("{} ", digit(8)),
+            2200 => cells[8] = format!("{}x", LABELS[1]),
+            4800 => cells[3] = format!("\"{}", LABELS[1]),
+            _ => {}
+        }
+        out.push_str(&format!("s{n},{}\n", cells.join(",")));
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn label_rows_of_every_shape_and_a_stray_quote_score_alike_on_one_thread_and_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("shapes.csv");
+    std::fs::write(&f, shapes_export()).unwrap();
+    let mut runs = Vec::new();
+    for threads in ["1", "2"] {
+        let (stdout, stderr, code) = run(bin()
+            .args([
+                "score",
+                "-i",
+                "phq9",
+                "-q",
+                "--format",
+                "csv",
+                "--threads",
+                threads,
+            ])
+            .arg(&f));
+        assert_eq!(code, 1, "{stderr}");
+        let problems: Vec<&str> = stderr.lines().filter(|l| l.starts_with("row ")).collect();
+        assert_eq!(
+            problems,
+            [
+                "row 1801, column phq9_1: '??' is not a valid answer for phq9_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing",
+                "row 2201, column phq9_9: '好几天x' is not a valid answer for phq9_9 (expected 0–3 or a label: 完全不会, 好几天, 一半以上的天数, 几乎每天); counted as missing — did you mean 好几天?",
+                "row 4801 (line 4801), column phq9_4: a quote opens here and is never closed; lines 4801–5001 were read as one cell, but they hold 201 rows of 10 fields each, so each line is scored as its own row (rows 4801–5001); remove the stray `\"` and check those rows",
+            ],
+            "threads {threads}"
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 5001, "every row scored");
+        let moderate = "12,moderate,false,monitor,Monitor,PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up";
+        // digits and labels in any order, a padded label, a short last
+        // cell, and the cell after the stray quote: all read as answered
+        for n in [1000, 1200, 1400, 1600, 2000, 4800] {
+            assert_eq!(lines[n], format!("s{n},{moderate}"), "row {n}");
+        }
+        // two answers missing: no total, and never a lower level
+        assert_eq!(
+            lines[1800],
+            "s1800,,incomplete,false,monitor,Monitor,cannot rule out: PHQ-9 total missing"
+        );
+        // item 9 missing: 12 from eight items, 12 × 9 / 8 = 13.5 → 14
+        assert_eq!(
+            lines[2200],
+            "s2200,14,moderate,true,monitor,Monitor,PHQ-9 ≥ 10 (moderate depressive symptoms or more): flag for follow-up; cannot rule out: PHQ-9 item 9 missing"
         );
         runs.push((stdout, stderr));
     }

@@ -248,7 +248,6 @@ impl Planner {
             _ => Ok(0),
         };
         let n = match read {
-            Ok(0) => 0,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return,
             Err(_) => 0,

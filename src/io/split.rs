@@ -153,18 +153,6 @@ impl Source {
     }
 }
 
-/// Cut the file into parts and hand each, in order, to `emit` (which
-/// returns false to stop).
-#[cfg(test)]
-fn plan(src: &Source, mut emit: impl FnMut(Part) -> bool) {
-    let mut planner = Planner::new(src.clone());
-    while let Some(part) = planner.next_part() {
-        if !emit(part) {
-            return;
-        }
-    }
-}
-
 /// Cuts the file into parts, a block at a time, as the workers ask for
 /// them: the file is read once, looking only for line breaks and quotes,
 /// by whichever worker needs the next part (no thread of its own to wake).
@@ -188,8 +176,7 @@ struct Planner {
 }
 
 impl Planner {
-    fn new(src: impl Into<Arc<Source>>) -> Planner {
-        let src = src.into();
+    fn new(src: Arc<Source>) -> Planner {
         // the reader of the part meets the same error and reports it
         let file = std::fs::File::open(&src.path).ok();
         let mut planner = Planner {
@@ -238,7 +225,7 @@ impl Planner {
 
     /// Read the next block and cut the parts that end in it.
     fn read_block(&mut self) {
-        let src = Arc::clone(&self.src);
+        let data_start = self.src.data_start;
         let mut buf = self.blocks.take();
         let read = match (&mut self.file, Arc::get_mut(&mut buf)) {
             (Some(f), Some(b)) => {
@@ -254,7 +241,7 @@ impl Planner {
         };
         if n == 0 {
             // the end of the file (or a read error the part's reader meets)
-            let (s, l) = self.start.unwrap_or((src.data_start, self.lines));
+            let (s, l) = self.start.unwrap_or((data_start, self.lines));
             let last = Planner::whole(s, l, self.blocks.segments(s, self.at));
             self.finish(last);
             return;
@@ -271,7 +258,7 @@ impl Planner {
         let end = block_start + n as u64;
         let mut cursor = block_start;
         if self.start.is_none() {
-            if end < src.data_start {
+            if end < data_start {
                 self.lines += count(cursor, end);
                 self.at = end;
                 return;
@@ -279,7 +266,7 @@ impl Planner {
             // the first part begins at the line break before the first
             // record (the header's own, unless the reader stopped at the
             // `\n` of a CRLF, where the part begins)
-            let s = src.data_start;
+            let s = data_start;
             let before = match s.checked_sub(1) {
                 Some(b) if b >= block_start => Some(block[(b - block_start) as usize]),
                 Some(_) => previous_last,
@@ -681,11 +668,8 @@ mod tests {
             headers: 2,
             decoding: crate::io::record::Decoding::Utf8,
         };
-        let mut parts = Vec::new();
-        plan(&src, |p| {
-            parts.push(p);
-            true
-        });
+        let mut planner = Planner::new(Arc::new(src.clone()));
+        let parts = std::iter::from_fn(|| planner.next_part()).collect();
         (src, parts)
     }
 

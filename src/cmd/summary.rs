@@ -17,7 +17,7 @@ use crate::pipeline::{Options, Row, Rows};
 use crate::summary::flags::{FlagList, Who, DURATION_HEADERS};
 use crate::summary::groups_note;
 use crate::summary::info::levels_of;
-use crate::summary::layout::{counts_records, counts_table};
+use crate::summary::layout::{counts_table, tallies_records};
 use crate::summary::quality::Quality;
 use crate::summary::tallies::Tallies;
 
@@ -115,20 +115,26 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
             Ok(true)
         })?;
         let n_groups = groups.len();
-        let shown = groups.finish(inp.min_group);
         let scales = rows.scales();
         let levels = levels_of(&setup.policy);
-        let by = &grouping.by;
-        let out = match format {
+        let (by, min_group) = (&grouping.by, inp.min_group);
+        let (out, suppressed) = match format {
             // not all read: counts of part of the rows would pass for all
-            _ if rows.counts.stopped.is_some() => output,
-            Format::Table => counts_table(output, by, &scales, &levels, &shown, lang)?,
-            _ => counts_records((output, format, dest), by, &scales, &levels, &shown)?,
+            _ if rows.counts.stopped.is_some() => (output, 0),
+            Format::Table => {
+                let shown = groups.finish(min_group);
+                let out = counts_table(output, by, &scales, &levels, &shown, lang)?;
+                (out, shown.suppressed)
+            }
+            _ => tallies_records(
+                (output, format, dest),
+                by,
+                (&scales, &levels),
+                (groups, min_group),
+                options.threads,
+            )?,
         };
-        (
-            rows,
-            (out, groups_note(n_groups, shown.suppressed, inp.min_group)),
-        )
+        (rows, (out, groups_note(n_groups, suppressed, min_group)))
     };
     if let Some(d) = &dups {
         d.end_note();

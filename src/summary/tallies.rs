@@ -323,11 +323,32 @@ impl Tallies {
     }
 
     /// `Groups::finish` for tallies: small groups lose their numbers, the
-    /// overall row adds up the shown groups only. Counts are added up in
-    /// memory order (the sum is the same in any order); the means and SDs
-    /// are merged in key order, as `Groups::finish` merges them (floats:
-    /// the order changes the last bits).
-    pub fn finish(mut self, min_group: u64) -> Shown<Tally> {
+    /// overall row adds up the shown groups only.
+    pub fn finish(self, min_group: u64) -> Shown<Tally> {
+        let mut groups = Vec::with_capacity(self.groups.len());
+        let Rest {
+            overall,
+            suppressed,
+        } = self.finish_each(min_group, |chunk| {
+            groups.extend(chunk);
+            true
+        });
+        Shown {
+            groups,
+            overall,
+            suppressed,
+            min_group,
+        }
+    }
+
+    /// `finish`, the groups handed to `each` as they are made, in key
+    /// order, `CHUNK` at a time (so that another thread can write them
+    /// meanwhile), until it says stop (`false`); then the overall row.
+    /// Counts are added up in memory order (the sum is the same in any
+    /// order); the means and SDs are merged in key order, as
+    /// `Groups::finish` merges them (floats: the order changes the last
+    /// bits).
+    pub fn finish_each(mut self, min_group: u64, mut each: impl FnMut(Chunk) -> bool) -> Rest {
         self.flush();
         let order = self.groups.order();
         let shown = |g: usize| self.words(g)[N] >= min_group;
@@ -353,46 +374,55 @@ impl Tallies {
         }
         let mut totals = vec![Moments::default(); self.shape.scales.len()];
         let mut suppressed = 0;
-        let groups = order
-            .iter()
-            .enumerate()
-            .map(|(i, &g)| {
+        for part in order.chunks(CHUNK) {
+            let mut chunk = Vec::with_capacity(part.len());
+            for (i, &g) in part.iter().enumerate() {
                 // groups in key order are scattered in memory: fetch the
                 // next ones' words together (`touch`)
                 if i % BATCH == 0 {
-                    self.touch_groups(order[i..].iter().take(BATCH).copied());
+                    self.touch_groups(part[i..].iter().take(BATCH).copied());
                 }
                 let key = self.groups.key(g);
                 if !shown(g) {
                     suppressed += 1;
-                    return (key, Cell::Suppressed);
+                    chunk.push((key, Cell::Suppressed));
+                    continue;
                 }
                 let words = self.words(g);
                 for (t, &(at, bands)) in totals.iter_mut().zip(&self.shape.scales) {
                     t.merge(&moments(&words[at + bands + 1..at + bands + SCALE_EXTRA]));
                 }
                 let n = words[N];
-                (
-                    key,
-                    Cell::Shown {
-                        n,
-                        data: self.tally(words),
-                    },
-                )
-            })
-            .collect();
+                let data = self.tally(words);
+                chunk.push((key, Cell::Shown { n, data }));
+            }
+            if !each(chunk) {
+                break;
+            }
+        }
         // the summed words of the moments mean nothing: the merged ones
         for (t, &(at, bands)) in totals.iter().zip(&self.shape.scales) {
             store(t, &mut sum[at + bands + 1..at + bands + SCALE_EXTRA]);
         }
-        let overall = any.then(|| (sum[N], self.tally(&sum)));
-        Shown {
-            groups,
-            overall,
+        Rest {
+            overall: any.then(|| (sum[N], self.tally(&sum))),
             suppressed,
-            min_group,
         }
     }
+}
+
+/// Groups in key order, as `Tallies::finish_each` hands them over.
+pub type Chunk = Vec<(Vec<String>, Cell<Tally>)>;
+
+/// Groups handed over together (a multiple of `BATCH`).
+const CHUNK: usize = 16 * BATCH;
+
+/// What `Tallies::finish_each` gives once every group was handed over.
+#[derive(Debug)]
+pub struct Rest {
+    /// The sum of the shown groups only; `None` when none is shown.
+    pub overall: Option<(u64, Tally)>,
+    pub suppressed: usize,
 }
 
 #[cfg(test)]

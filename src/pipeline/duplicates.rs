@@ -5,8 +5,12 @@
 //! learn each id's rows in a first pass over the file (stdin cannot be
 //! read twice).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use anyhow::bail;
 
+use crate::io::fields::Record;
 use crate::io::input::{InputSpec, Table};
 use crate::policy::{Level, Policy};
 
@@ -88,7 +92,13 @@ fn row_key<'r>(id: usize, row: &Row<'r>) -> Option<&'r [u8]> {
         super::Scores::Answers { raw_id, .. } => *raw_id,
         super::Scores::Scored { .. } => None,
     };
-    raw.or_else(|| row.record.get(id)).and_then(id_key)
+    id_cell(id, row.record, raw)
+}
+
+/// `row_key` of a row's record and id cell as read.
+#[inline]
+fn id_cell<'r>(id: usize, record: &'r Record, raw: Option<&'r [u8]>) -> Option<&'r [u8]> {
+    raw.or_else(|| record.get(id)).and_then(id_key)
 }
 
 /// A row's id hashed as `Duplicates` compares it, on the thread that read
@@ -98,12 +108,26 @@ fn row_key<'r>(id: usize, row: &Row<'r>) -> Option<&'r [u8]> {
 pub struct IdKeys {
     id: usize,
     hash: IdHash,
+    seen: Arc<Seen>,
 }
 
 impl IdKeys {
     /// The hash `Duplicates::admit` would look up; `None`: no id to compare.
     pub fn of(&self, row: &Row<'_>) -> Option<u128> {
         row_key(self.id, row).map(|key| self.hash.of(key))
+    }
+
+    /// `of` a row not made yet: its record and, for raw answers, the id
+    /// cell as read (`Scores::Answers::raw_id`).
+    pub fn of_record(&self, record: &Record, raw_id: Option<&[u8]>) -> Option<u128> {
+        id_cell(self.id, record, raw_id).map(|key| self.hash.of(key))
+    }
+
+    /// Ask for what `Duplicates::admit_hashed` reads first of `hash`, on
+    /// the thread that will call it, some work before (a hint).
+    #[inline]
+    pub fn ahead(&self, hash: u128) {
+        self.seen.prefetch(hash);
     }
 }
 
@@ -160,8 +184,11 @@ type HashMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefau
 /// cache. A clear bit says for certain that the id is new, so only ids
 /// whose bit is set (at most about one in ten of the new ones) are
 /// looked up in the map. It decides nothing: the map does.
+/// Shared with the `IdKeys` of the rows' threads, which only ask for
+/// its words ahead (`prefetch`): the thread that decides is the only one
+/// that reads or sets a bit.
 struct Seen {
-    bits: Vec<u64>,
+    bits: Box<[AtomicU64]>,
 }
 
 impl Seen {
@@ -169,7 +196,9 @@ impl Seen {
 
     fn new() -> Seen {
         Seen {
-            bits: vec![0; 1 << (Seen::BITS - 6)],
+            bits: (0..1 << (Seen::BITS - 6))
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         }
     }
 
@@ -186,14 +215,31 @@ impl Seen {
     #[inline]
     fn may_hold(&self, hash: u128) -> bool {
         let (word, bit) = Seen::at(hash);
-        self.bits.get(word).is_some_and(|w| w & bit != 0)
+        self.bits
+            .get(word)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & bit != 0)
     }
 
+    /// Ask for `hash`'s word ahead of `may_hold` (a hint: the words of a
+    /// run's ids fetched together, or a row's while it is scored, not one
+    /// cache miss after another when it is looked at).
     #[inline]
-    fn note(&mut self, hash: u128) {
+    fn prefetch(&self, hash: u128) {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+        if let Some(w) = self.bits.get(Seen::at(hash).0) {
+            safe_arch::prefetch_t0(w);
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
+        let _ = hash;
+    }
+
+    /// Set `hash`'s bit (a load and a store, not a locked or: one thread
+    /// sets bits).
+    #[inline]
+    fn note(&self, hash: u128) {
         let (word, bit) = Seen::at(hash);
-        if let Some(w) = self.bits.get_mut(word) {
-            *w |= bit;
+        if let Some(w) = self.bits.get(word) {
+            w.store(w.load(Ordering::Relaxed) | bit, Ordering::Relaxed);
         }
     }
 }
@@ -271,7 +317,7 @@ pub struct Duplicates<'p> {
     /// `First`/`All`: each id's first row and its level.
     seen: HashMap<u128, (u64, Level)>,
     /// Which ids may be in `seen` (a clear bit: surely not).
-    may_be_seen: Seen,
+    may_be_seen: Arc<Seen>,
     /// `Last`: the ids with several rows, from the first pass.
     several: HashMap<u128, Rows>,
     /// The text of the ids that repeat, from the first pass.
@@ -328,7 +374,7 @@ impl<'p> Duplicates<'p> {
             // room for every id it may track: growing there by doubling
             // cost the ordering thread ~5M instructions per 200k rows
             seen: HashMap::with_capacity_and_hasher(limit.min(TRACKED), Default::default()),
-            may_be_seen: Seen::new(),
+            may_be_seen: Arc::new(Seen::new()),
             several,
             names,
             set_aside_levels: HashMap::default(),
@@ -421,6 +467,7 @@ impl<'p> Duplicates<'p> {
         IdKeys {
             id: self.id,
             hash: self.hash.clone(),
+            seen: Arc::clone(&self.may_be_seen),
         }
     }
 
@@ -501,6 +548,11 @@ impl<'p> Duplicates<'p> {
     pub fn admit_new(&mut self, rows: &[RunRow]) -> usize {
         if self.mode == Mode::Last {
             return 0;
+        }
+        for r in rows {
+            if let Some(Some(hash)) = r.id {
+                self.may_be_seen.prefetch(hash);
+            }
         }
         for (i, r) in rows.iter().enumerate() {
             let admitted = match r.id {
@@ -684,7 +736,7 @@ mod tests {
     #[test]
     fn the_bitset_never_calls_a_seen_id_new() {
         let hash = IdHash(7);
-        let mut seen = Seen::new();
+        let seen = Seen::new();
         let ids: Vec<u128> = (0..TRACKED)
             .map(|i| hash.of(format!("S{i:07}").as_bytes()))
             .collect();
@@ -697,6 +749,39 @@ mod tests {
             .count();
         // 100,000 of 2^20 bits set: about one new id in eleven is looked up
         assert!(others < 12_000, "{others}");
+    }
+
+    /// A row not made yet is hashed as the row will be (`IdKeys::of_record`
+    /// on the thread that scores it, `of` on the row), and the bit it asks
+    /// ahead for is the one `Duplicates` sets and reads.
+    #[test]
+    fn ids_hashed_ahead_are_the_rows_ids() {
+        let keys = IdKeys {
+            id: 1,
+            hash: IdHash(3),
+            seen: Arc::new(Seen::new()),
+        };
+        let rec = Record::from(vec!["x", " S7 "]);
+        let row = Row {
+            number: 2,
+            record: &rec,
+            level: Level::default(),
+            scores: super::super::Scores::Scored {
+                facts: &[],
+                reasons: b"",
+            },
+        };
+        let hash = keys.of_record(&rec, None);
+        assert_eq!(hash, keys.of(&row));
+        assert_eq!(hash, Some(IdHash(3).of(b"S7")));
+        // the id cell as read, when the record's did not decode
+        assert_eq!(keys.of_record(&rec, Some(b"S8")), Some(IdHash(3).of(b"S8")));
+        assert_eq!(keys.of_record(&Record::from(vec!["x", " "]), None), None);
+        let h = hash.unwrap();
+        keys.ahead(h);
+        assert!(!keys.seen.may_hold(h));
+        keys.seen.note(h);
+        assert!(keys.seen.may_hold(h));
     }
 
     #[test]

@@ -697,14 +697,18 @@ impl<'s> Rows<'s> {
     /// the read and is kept in `counts.stopped` (those rows stand: the
     /// command closes its output, gives the notices and exits 2 or 3).
     pub fn run(&mut self, sink: &mut impl RowSink) -> anyhow::Result<()> {
+        let mut work = Prepare::default();
+        sink.prepare(self.setup, &mut work);
         if let Feed::Parts(_) = self.stream {
-            let mut work = Prepare::default();
-            sink.prepare(self.setup, &mut work);
             if parallel::parts_pay(self.threads, &work) {
                 return self.run_parts(sink, work);
             }
             self.one_reading_thread();
         }
+        // rows go on one at a time: the id is hashed before the row is
+        // scored and what the sink will look up of it asked for, so that
+        // it is in cache by then (`IdKeys::ahead`); no line is encoded here
+        let ids = work.ids;
         let Rows {
             counts,
             table,
@@ -730,6 +734,14 @@ impl<'s> Rows<'s> {
             last = number;
             let misaligned = *shifts && rec.len() > headers.len();
             counts.record(number, &info, rec, (headers, *shifts));
+            let id = ids.as_ref().map(|k| {
+                let raw = matches!(mode, Mode::Answers(_)).then_some(read.raw_id.as_deref());
+                let hash = k.of_record(rec, raw.flatten());
+                if let Some(h) = hash {
+                    k.ahead(h);
+                }
+                hash
+            });
             let row = match mode {
                 Mode::Answers(scorer) => {
                     counts.cells(number, &read.bad, headers);
@@ -773,7 +785,12 @@ impl<'s> Rows<'s> {
                 }
             };
             counts.scored(row.level, 0);
-            if !sink.row(&row)? {
+            let done = Prepared {
+                line: None,
+                id,
+                scores: true,
+            };
+            if !sink.prepared(&row, &done)? {
                 break;
             }
         }

@@ -152,7 +152,13 @@ fn group_duplicates<'p>(
         (Mode::Last, "")
     };
     let limit = Some(crate::pipeline::duplicates::TRACKED);
-    Duplicates::new(mode, (&spec, id), policy, (true, hint, limit)).map(Some)
+    Duplicates::new(
+        mode,
+        (&spec, id, a.read.threads()),
+        policy,
+        (true, hint, limit),
+    )
+    .map(Some)
 }
 
 /// The files `summary` and `report` read, which `-o` must never overwrite.

@@ -89,7 +89,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     let mut dups = match id {
         Some(c) => Some(Duplicates::new(
             mode(a.duplicates),
-            (&spec, c),
+            (&spec, c, a.read.threads()),
             policy,
             (
                 !pseudonymize,

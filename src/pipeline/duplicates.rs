@@ -11,7 +11,9 @@ use std::sync::Arc;
 use anyhow::bail;
 
 use crate::io::fields::Record;
-use crate::io::input::{InputSpec, Table};
+use crate::io::input::{InputSpec, RowStream, Table};
+use crate::io::record::RecordInfo;
+use crate::io::split;
 use crate::policy::{Level, Policy};
 
 use super::{row_number, Prepare, Prepared, Row, RowSink, Run, RunRow, Setup};
@@ -249,30 +251,60 @@ type Names = HashMap<u128, Vec<u8>>;
 
 /// Each id's rows, from a first pass over the input (`spec`), numbered as
 /// the pipeline numbers them. A read error ends the pass: the main pass
-/// meets it too, and reports it.
+/// meets it too, and reports it. A file that splits is read in parts on
+/// `threads` threads, which also hash the ids (`io::split`, as the main
+/// pass reads it); this thread only counts, in input order.
 fn rows_of_ids(
     spec: &InputSpec<'_>,
-    id: usize,
+    (id, threads): (usize, usize),
     (hash, limit): (&IdHash, usize),
 ) -> anyhow::Result<(HashMap<u128, Rows>, Names, bool)> {
     let mut table = Table::open(spec)?;
-    let mut stream = table.stream_with(|_, _, _: &mut ()| {});
+    let ids_of = IdsOfRows {
+        id,
+        hash: hash.clone(),
+    };
+    let make = || ids_of.clone();
+    std::thread::scope(|scope| {
+        let stream = match split::stream(&table, scope, threads, &make) {
+            Some(s) => s,
+            None => {
+                let mut work = ids_of.clone();
+                table.stream_with(move |rec, info, row: &mut Option<u128>| {
+                    split::Work::row(&mut work, rec, info, row);
+                })
+            }
+        };
+        Ok(count_ids(&table, stream, id, limit))
+    })
+}
+
+/// `rows_of_ids`' counting, of rows whose ids are hashed.
+fn count_ids(
+    table: &Table,
+    mut stream: RowStream<Option<u128>>,
+    id: usize,
+    limit: usize,
+) -> (HashMap<u128, Rows>, Names, bool) {
     let mut ids: HashMap<u128, Rows> = HashMap::default();
+    // which ids may be in `ids` (a clear bit: surely not), so that past
+    // the limit a new id is seldom looked up in the map
+    let in_ids = Seen::new();
     // the text of the ids that repeat (for messages): few, normally
     let mut names = Names::default();
     let mut past_limit = false;
     let mut count = 0;
-    while let Ok(Some((rec, info, ()))) = stream.next_row() {
+    while let Ok(Some((rec, info, &mut h))) = stream.next_row() {
         count += 1;
-        let number = row_number(&table, rec, info, count);
-        let Some(key) = rec.get(id).and_then(id_key) else {
+        let number = row_number(table, rec, info, count);
+        let Some(h) = h else {
             continue;
         };
-        let h = hash.of(key);
-        if ids.len() >= limit && !ids.contains_key(&h) {
+        if ids.len() >= limit && !(in_ids.may_hold(h) && ids.contains_key(&h)) {
             past_limit = true;
             continue;
         }
+        in_ids.note(h);
         let r = ids.entry(h).or_insert(Rows {
             first: number,
             last: number,
@@ -281,12 +313,29 @@ fn rows_of_ids(
         r.last = number;
         r.count += 1;
         if r.count == 2 {
+            let key = rec.get(id).and_then(id_key).unwrap_or_default();
             names.insert(h, key.to_vec());
         }
     }
     // only the ids with several rows matter from here
     ids.retain(|_, r| r.count > 1);
-    Ok((ids, names, past_limit))
+    (ids, names, past_limit)
+}
+
+/// Hashes each row's id (`id_key`), on the thread that reads the row.
+#[derive(Clone)]
+struct IdsOfRows {
+    id: usize,
+    hash: IdHash,
+}
+
+impl split::Work<Option<u128>> for IdsOfRows {
+    fn row(&mut self, rec: &mut Record, _: RecordInfo, row: &mut Option<u128>) {
+        *row = rec
+            .get(self.id)
+            .and_then(id_key)
+            .map(|key| self.hash.of(key));
+    }
 }
 
 /// One id's rows, for a message.
@@ -338,15 +387,15 @@ pub struct Duplicates<'p> {
 }
 
 impl<'p> Duplicates<'p> {
-    /// `spec`: the input, read a first time when the mode needs it;
-    /// stdin cannot be, and `last` is refused there (`error` then stops at
-    /// the first repeated id).
+    /// `spec`: the input, read a first time when the mode needs it (on
+    /// `threads` threads when it splits); stdin cannot be, and `last` is
+    /// refused there (`error` then stops at the first repeated id).
     /// `hint`: said when all rows are kept, what would choose. `limit`:
     /// at most this many ids are looked at (`TRACKED`), none for a mode
     /// the user chose.
     pub fn new(
         mode: Mode,
-        (spec, id): (&InputSpec<'_>, usize),
+        (spec, id, threads): (&InputSpec<'_>, usize, usize),
         policy: &'p Policy,
         (show_ids, hint, limit): (bool, &'static str, Option<usize>),
     ) -> anyhow::Result<Duplicates<'p>> {
@@ -360,7 +409,7 @@ impl<'p> Duplicates<'p> {
         }
         let hash = IdHash::new();
         let (several, names, past_limit) = if mode.needs_first_pass() && !stdin {
-            rows_of_ids(spec, id, (&hash, limit))?
+            rows_of_ids(spec, (id, threads), (&hash, limit))?
         } else {
             (HashMap::default(), HashMap::default(), false)
         };
@@ -813,7 +862,7 @@ mod tests {
             header: None,
         };
         let hash = IdHash::new();
-        let (ids, names, past) = rows_of_ids(&spec, 0, (&hash, usize::MAX)).unwrap();
+        let (ids, names, past) = rows_of_ids(&spec, (0, 1), (&hash, usize::MAX)).unwrap();
         assert!(!past);
         let a = ids[&hash.of(b"A")];
         assert_eq!((a.first, a.last, a.count), (2, 9, 3));
@@ -822,10 +871,68 @@ mod tests {
         assert_eq!(ids.len(), 2, "B once, empty ids no one's");
         assert_eq!(names[&hash.of(b"A")], b"A");
         // two ids looked at: C is never counted
-        let (ids, _, past) = rows_of_ids(&spec, 0, (&hash, 2)).unwrap();
+        let (ids, _, past) = rows_of_ids(&spec, (0, 1), (&hash, 2)).unwrap();
         assert!(past);
         assert_eq!(ids.len(), 1);
         assert!(ids.contains_key(&hash.of(b"A")));
+    }
+
+    /// A file large enough to be read in parts: the first pass on two
+    /// threads finds what it finds on one, rows numbered alike, the limit
+    /// applied in input order.
+    #[test]
+    fn the_first_pass_in_parts_finds_what_one_thread_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.csv");
+        let mut text = String::from("id,padding\n");
+        for i in 0..40_000u32 {
+            // every 997th row repeats the id of the row 5,000 before it
+            let id = if i % 997 == 0 && i >= 5_000 {
+                i - 5_000
+            } else {
+                i
+            };
+            text.push_str(&format!("P{id},{}\n", "x".repeat(20)));
+        }
+        assert!(text.len() as u64 > split::MIN_SIZE);
+        std::fs::write(&f, &text).unwrap();
+        let spec = InputSpec {
+            path: Some(&f),
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+            from: None,
+            header: None,
+        };
+        let parts = Table::open(&spec).unwrap().split_source();
+        assert!(
+            parts.is_some_and(|s| s.size >= split::MIN_SIZE),
+            "read in parts"
+        );
+        let hash = IdHash::new();
+        for limit in [usize::MAX, 30_000] {
+            let one = rows_of_ids(&spec, (0, 1), (&hash, limit)).unwrap();
+            let two = rows_of_ids(&spec, (0, 2), (&hash, limit)).unwrap();
+            let sorted = |m: &HashMap<u128, Rows>| {
+                let mut v: Vec<(u128, u64, u64, u64)> = m
+                    .iter()
+                    .map(|(h, r)| (*h, r.first, r.last, r.count))
+                    .collect();
+                v.sort_unstable();
+                v
+            };
+            assert_eq!(sorted(&one.0), sorted(&two.0));
+            assert_eq!(one.1, two.1);
+            assert_eq!(one.2, two.2);
+            assert_eq!(one.2, limit != usize::MAX);
+        }
+        let (ids, names, _) = rows_of_ids(&spec, (0, 2), (&hash, usize::MAX)).unwrap();
+        // P982 is in row 984 (the header is row 1), again in row 5,984
+        // (i = 5,982 = 6 × 997)
+        let p = ids[&hash.of(b"P982")];
+        assert_eq!((p.first, p.last, p.count), (984, 5_984, 2));
+        assert_eq!(names[&hash.of(b"P982")], b"P982");
+        assert_eq!(ids.len(), (5_000..40_000).filter(|i| i % 997 == 0).count());
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub struct InputSpec<'a> {
     pub header: Option<&'a [String]>,
 }
 
+impl<'a> InputSpec<'a> {
+    /// The file at `path`, its encoding, delimiter, sheet and platform
+    /// detected.
+    pub fn file(path: &'a Path) -> InputSpec<'a> {
+        InputSpec {
+            path: Some(path),
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+            from: None,
+            header: None,
+        }
+    }
+}
+
 pub struct Table {
     /// The input as the user named it (`<stdin>` for standard input).
     pub name: String,

@@ -225,15 +225,7 @@ fn cross_check(
     one_based: bool,
     path: &Path,
 ) -> anyhow::Result<(Vec<Finding>, Vec<String>)> {
-    let spec = InputSpec {
-        path: Some(path),
-        encoding: None,
-        delimiter: None,
-        sheet: None,
-        from: None,
-        header: None,
-    };
-    let labels = Input::from_table(Table::open(&spec)?);
+    let labels = Input::from_table(Table::open(&InputSpec::file(path))?);
     let labels_plan = labels.plan(battery, &MapFile::default())?;
     let (ours, theirs): (Vec<_>, Vec<_>) = (
         input.table.sample().collect(),

@@ -853,14 +853,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.csv");
         std::fs::write(&f, "id,x\nA,1\nB,1\n A,1\nC,1\n,1\nC,1\n,1\nA,1\n").unwrap();
-        let spec = InputSpec {
-            path: Some(&f),
-            encoding: None,
-            delimiter: None,
-            sheet: None,
-            from: None,
-            header: None,
-        };
+        let spec = InputSpec::file(&f);
         let hash = IdHash::new();
         let (ids, names, past) = rows_of_ids(&spec, (0, 1), (&hash, usize::MAX)).unwrap();
         assert!(!past);
@@ -896,14 +889,7 @@ mod tests {
         }
         assert!(text.len() as u64 > split::MIN_SIZE);
         std::fs::write(&f, &text).unwrap();
-        let spec = InputSpec {
-            path: Some(&f),
-            encoding: None,
-            delimiter: None,
-            sheet: None,
-            from: None,
-            header: None,
-        };
+        let spec = InputSpec::file(&f);
         let parts = Table::open(&spec).unwrap().split_source();
         assert!(
             parts.is_some_and(|s| s.size >= split::MIN_SIZE),

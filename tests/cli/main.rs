@@ -63,8 +63,8 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Run the binary with `args`, read the first `bytes` bytes of its
 /// stdout, then close stdout as `| head` does: (exit code, those bytes,
-/// stderr). stderr is read to its end before waiting, so a long one cannot
-/// block the run.
+/// stderr). stderr is read on a thread of its own all along, so a long one
+/// (written before any stdout) cannot block the run.
 pub fn head_of_stdout<I, S>(args: I, bytes: usize) -> (Option<i32>, Vec<u8>, String)
 where
     I: IntoIterator<Item = S>,
@@ -78,17 +78,17 @@ where
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        err.read_to_string(&mut text).unwrap();
+        text
+    });
     let mut first = vec![0u8; bytes];
     let mut stdout = child.stdout.take().unwrap();
     stdout.read_exact(&mut first).unwrap();
     drop(stdout);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = stderr.join().unwrap();
     let status = child.wait().unwrap();
     (status.code(), first, stderr)
 }

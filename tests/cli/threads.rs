@@ -194,6 +194,11 @@ fn bom_lf_bad_rows_and_late_quoted_line_breaks_give_the_same_output() {
         &[&["score", p, "--min-level", "refer", "-q"][..], &SCORE].concat(),
         None,
     );
+    // the first pass over the file (each id's rows) in parts up to the
+    // first quote, then on one reader, as the main pass
+    let (_, err, code) = same(&["summary", p, "-i", "phq9,gad7", "--by", "class"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("set aside, each id's last row kept"), "{err}");
 }
 
 #[test]
@@ -559,6 +564,94 @@ fn an_endless_record_is_refused_at_its_own_row_in_parts_too() {
             // (with no row before it, the run itself fails)
             let past = format!("could not be read past row {}:", row - 1);
             assert_eq!(err.contains(&past), row > 2, "{name} {crlf}: {err}");
+            if name == "cut" && !crlf {
+                // `summary` meets it first in its pass over the ids, read
+                // in parts too, then in the rows: the same refusal
+                let args = [
+                    "summary",
+                    p.to_str().unwrap(),
+                    "-i",
+                    "phq9",
+                    "--by",
+                    "class",
+                ];
+                let (out, err, code) = same(&args, None);
+                assert_eq!((code, out.as_str()), (2, ""), "{err}");
+                assert!(err.contains(&said), "{err}");
+            }
         }
+    }
+}
+
+/// `summary` with thousands of groups (made on a thread of their own and
+/// written as they come, 1,024 at a time, when there are threads to spare):
+/// the same bytes in every format, groups suppressed alike, and a closed
+/// stdout ends the run the same way.
+#[test]
+fn thousands_of_groups_are_written_the_same_on_any_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,class");
+    text.extend((1..=9).map(|i| format!(",phq9_{i}")));
+    text.push('\n');
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for r in 0..30_000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // 3,000 classes; an id given twice now and then
+        let id = if r % 997 == 5 { r - 1 } else { r };
+        text.push_str(&format!("S{id},K{}", r % 3_000));
+        text.extend((0..9).map(|i| format!(",{}", (x >> (i * 2)) % 4)));
+        text.push('\n');
+    }
+    let p = file(dir.path(), "classes.csv", text.as_bytes());
+    let p = p.to_str().unwrap();
+    let args = |format: &'static str| {
+        [
+            "summary",
+            p,
+            "-i",
+            "phq9",
+            "--by",
+            "class",
+            "--min-group",
+            "10",
+            "--format",
+            format,
+        ]
+    };
+    let (csv, err, code) = same(&args("csv"), None);
+    assert_eq!(code, 0, "{err}");
+    // the header, every class in natural order, the overall row
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3_002);
+    assert!(lines[1].starts_with("group,K0,"), "{}", lines[1]);
+    assert!(lines[10].starts_with("group,K9,"), "{}", lines[10]);
+    assert!(lines[11].starts_with("group,K10,"), "{}", lines[11]);
+    assert!(lines[3_001].starts_with("all,,"), "{}", lines[3_001]);
+    let suppressed = lines.iter().filter(|l| l.contains(",<10,true,")).count();
+    assert!(suppressed > 0 && suppressed < 3_000, "{suppressed}");
+    assert!(
+        err.contains(&format!(
+            "{} group(s) shown, {suppressed} suppressed",
+            3_000 - suppressed
+        )),
+        "{err}"
+    );
+    for format in ["json", "jsonl"] {
+        let (_, _, code) = same(&args(format), None);
+        assert_eq!(code, 0);
+    }
+    let head = |threads: &str| {
+        let (code, first, stderr) =
+            crate::head_of_stdout(args("csv").iter().chain(&["--threads", threads]), 300);
+        (code, first, regex_free_elapsed(&stderr))
+    };
+    let one = head("1");
+    assert_eq!(one.0, Some(0), "{}", one.2);
+    for threads in ["2", "4"] {
+        let other = head(threads);
+        assert_eq!((one.0, &one.1), (other.0, &other.1));
+        assert_eq!(first_difference(&one.2, &other.2), None);
     }
 }

@@ -114,6 +114,15 @@ pub struct IdKeys {
 }
 
 impl IdKeys {
+    /// The ids of column `id`, hashed with a seed of this run's, none seen.
+    fn new(id: usize) -> IdKeys {
+        IdKeys {
+            id,
+            hash: IdHash::new(),
+            seen: Arc::new(Seen::new()),
+        }
+    }
+
     /// The hash `Duplicates::admit` would look up; `None`: no id to compare.
     pub fn of(&self, row: &Row<'_>) -> Option<u128> {
         row_key(self.id, row).map(|key| self.hash.of(key))
@@ -256,26 +265,22 @@ type Names = HashMap<u128, Vec<u8>>;
 /// pass reads it); this thread only counts, in input order.
 fn rows_of_ids(
     spec: &InputSpec<'_>,
-    (id, threads): (usize, usize),
-    (hash, limit): (&IdHash, usize),
+    (keys, threads): (&IdKeys, usize),
+    limit: usize,
 ) -> anyhow::Result<(HashMap<u128, Rows>, Names, bool)> {
     let mut table = Table::open(spec)?;
-    let ids_of = IdsOfRows {
-        id,
-        hash: hash.clone(),
-    };
-    let make = || ids_of.clone();
+    let make = || keys.clone();
     std::thread::scope(|scope| {
         let stream = match split::stream(&table, scope, threads, &make) {
             Some(s) => s,
             None => {
-                let mut work = ids_of.clone();
-                table.stream_with(move |rec, info, row: &mut Option<u128>| {
-                    split::Work::row(&mut work, rec, info, row);
+                let keys = keys.clone();
+                table.stream_with(move |rec, _, row: &mut Option<u128>| {
+                    *row = keys.of_record(rec, None);
                 })
             }
         };
-        Ok(count_ids(&table, stream, id, limit))
+        Ok(count_ids(&table, stream, keys.id, limit))
     })
 }
 
@@ -322,19 +327,10 @@ fn count_ids(
     (ids, names, past_limit)
 }
 
-/// Hashes each row's id (`id_key`), on the thread that reads the row.
-#[derive(Clone)]
-struct IdsOfRows {
-    id: usize,
-    hash: IdHash,
-}
-
-impl split::Work<Option<u128>> for IdsOfRows {
+/// The first pass hashes each row's id on the thread that reads it.
+impl split::Work<Option<u128>> for IdKeys {
     fn row(&mut self, rec: &mut Record, _: RecordInfo, row: &mut Option<u128>) {
-        *row = rec
-            .get(self.id)
-            .and_then(id_key)
-            .map(|key| self.hash.of(key));
+        *row = self.of_record(rec, None);
     }
 }
 
@@ -355,18 +351,16 @@ fn rows_phrase(r: &Rows) -> String {
 /// `Options::raw_id` = the id column, so ids are compared as read.
 pub struct Duplicates<'p> {
     mode: Mode,
-    id: usize,
     /// Ids are named in messages (not when pseudonymized: rows only).
     show_ids: bool,
     policy: &'p Policy,
-    /// How ids are compared.
-    hash: IdHash,
+    /// How ids are compared (the id column, the hash), and which ids
+    /// may be in `seen` (a clear bit: surely not).
+    keys: IdKeys,
     /// Said when all rows are kept: what would choose.
     hint: &'static str,
     /// `First`/`All`: each id's first row and its level.
     seen: HashMap<u128, (u64, Level)>,
-    /// Which ids may be in `seen` (a clear bit: surely not).
-    may_be_seen: Arc<Seen>,
     /// `Last`: the ids with several rows, from the first pass.
     several: HashMap<u128, Rows>,
     /// The text of the ids that repeat, from the first pass.
@@ -407,23 +401,21 @@ impl<'p> Duplicates<'p> {
                 "--duplicates last 需要在写出第一行之前知道每个 id 的最后一行：标准输入不能读两遍；请把输入存成文件，或用 --duplicates first|keep|error"
             ));
         }
-        let hash = IdHash::new();
+        let keys = IdKeys::new(id);
         let (several, names, past_limit) = if mode.needs_first_pass() && !stdin {
-            rows_of_ids(spec, (id, threads), (&hash, limit))?
+            rows_of_ids(spec, (&keys, threads), limit)?
         } else {
             (HashMap::default(), HashMap::default(), false)
         };
         let dups = Duplicates {
             mode,
-            id,
             show_ids,
             policy,
-            hash,
+            keys,
             hint,
             // room for every id it may track: growing there by doubling
             // cost the ordering thread ~5M instructions per 200k rows
             seen: HashMap::with_capacity_and_hasher(limit.min(TRACKED), Default::default()),
-            may_be_seen: Arc::new(Seen::new()),
             several,
             names,
             set_aside_levels: HashMap::default(),
@@ -497,7 +489,7 @@ impl<'p> Duplicates<'p> {
 
     /// Whether `row` goes on to the sink.
     pub fn admit(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
-        let hash = row_key(self.id, row).map(|key| self.hash.of(key));
+        let hash = self.keys.of(row);
         self.admit_hashed(hash, row)
     }
 
@@ -513,16 +505,12 @@ impl<'p> Duplicates<'p> {
     /// How the threads that read the rows hash their ids for
     /// `admit_hashed`: as `admit` does.
     pub fn id_keys(&self) -> IdKeys {
-        IdKeys {
-            id: self.id,
-            hash: self.hash.clone(),
-            seen: Arc::clone(&self.may_be_seen),
-        }
+        self.keys.clone()
     }
 
     /// The text of the id whose hash `admit_hash` was given (for messages).
     fn key_of<'r>(&self, row: &Row<'r>) -> &'r [u8] {
-        row_key(self.id, row).unwrap_or_default()
+        row_key(self.keys.id, row).unwrap_or_default()
     }
 
     fn admit_hash(&mut self, hash: u128, row: &Row<'_>) -> anyhow::Result<bool> {
@@ -578,14 +566,14 @@ impl<'p> Duplicates<'p> {
     /// says it is new.
     #[inline]
     fn note_if_new(&mut self, hash: u128, number: u64, level: Level) -> bool {
-        if self.may_be_seen.may_hold(hash) && self.seen.contains_key(&hash) {
+        if self.keys.seen.may_hold(hash) && self.seen.contains_key(&hash) {
             return false;
         }
         if self.seen.len() >= self.limit {
             self.past_limit = true;
         } else {
             self.seen.insert(hash, (number, level));
-            self.may_be_seen.note(hash);
+            self.keys.seen.note(hash);
         }
         true
     }
@@ -600,7 +588,7 @@ impl<'p> Duplicates<'p> {
         }
         for r in rows {
             if let Some(Some(hash)) = r.id {
-                self.may_be_seen.prefetch(hash);
+                self.keys.seen.prefetch(hash);
             }
         }
         for (i, r) in rows.iter().enumerate() {
@@ -854,8 +842,9 @@ mod tests {
         let f = dir.path().join("a.csv");
         std::fs::write(&f, "id,x\nA,1\nB,1\n A,1\nC,1\n,1\nC,1\n,1\nA,1\n").unwrap();
         let spec = InputSpec::file(&f);
-        let hash = IdHash::new();
-        let (ids, names, past) = rows_of_ids(&spec, (0, 1), (&hash, usize::MAX)).unwrap();
+        let keys = IdKeys::new(0);
+        let hash = &keys.hash;
+        let (ids, names, past) = rows_of_ids(&spec, (&keys, 1), usize::MAX).unwrap();
         assert!(!past);
         let a = ids[&hash.of(b"A")];
         assert_eq!((a.first, a.last, a.count), (2, 9, 3));
@@ -864,7 +853,7 @@ mod tests {
         assert_eq!(ids.len(), 2, "B once, empty ids no one's");
         assert_eq!(names[&hash.of(b"A")], b"A");
         // two ids looked at: C is never counted
-        let (ids, _, past) = rows_of_ids(&spec, (0, 1), (&hash, 2)).unwrap();
+        let (ids, _, past) = rows_of_ids(&spec, (&keys, 1), 2).unwrap();
         assert!(past);
         assert_eq!(ids.len(), 1);
         assert!(ids.contains_key(&hash.of(b"A")));
@@ -895,10 +884,11 @@ mod tests {
             parts.is_some_and(|s| s.size >= split::MIN_SIZE),
             "read in parts"
         );
-        let hash = IdHash::new();
+        let keys = IdKeys::new(0);
+        let hash = &keys.hash;
         for limit in [usize::MAX, 30_000] {
-            let one = rows_of_ids(&spec, (0, 1), (&hash, limit)).unwrap();
-            let two = rows_of_ids(&spec, (0, 2), (&hash, limit)).unwrap();
+            let one = rows_of_ids(&spec, (&keys, 1), limit).unwrap();
+            let two = rows_of_ids(&spec, (&keys, 2), limit).unwrap();
             let sorted = |m: &HashMap<u128, Rows>| {
                 let mut v: Vec<(u128, u64, u64, u64)> = m
                     .iter()
@@ -912,7 +902,7 @@ mod tests {
             assert_eq!(one.2, two.2);
             assert_eq!(one.2, limit != usize::MAX);
         }
-        let (ids, names, _) = rows_of_ids(&spec, (0, 2), (&hash, usize::MAX)).unwrap();
+        let (ids, names, _) = rows_of_ids(&spec, (&keys, 2), usize::MAX).unwrap();
         // P982 is in row 984 (the header is row 1), again in row 5,984
         // (i = 5,982 = 6 × 997)
         let p = ids[&hash.of(b"P982")];

@@ -734,9 +734,9 @@ impl<'s> Rows<'s> {
             last = number;
             let misaligned = *shifts && rec.len() > headers.len();
             counts.record(number, &info, rec, (headers, *shifts));
+            // (a scored file's rows read nothing: no id cell as read)
             let id = ids.as_ref().map(|k| {
-                let raw = matches!(mode, Mode::Answers(_)).then_some(read.raw_id.as_deref());
-                let hash = k.of_record(rec, raw.flatten());
+                let hash = k.of_record(rec, read.raw_id.as_deref());
                 if let Some(h) = hash {
                     k.ahead(h);
                 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::instrument::{normalize_label, typed_number, Lang, ResponseSet};
 use crate::io::columns::ColumnPlan;
-use crate::io::fields::{valid_utf8, Record};
+use crate::io::fields::{valid_utf8, Bounds, Record};
 use crate::messages::tr;
 use crate::score::{Answer, Battery};
 
@@ -527,8 +527,9 @@ struct ExactKey {
 /// Column `c`'s cell of a record (`Record::raw`) and where it starts;
 /// `None` for a column the record does not reach (or `u32::MAX`, absent).
 #[inline(always)]
-fn cell_at<'r>(bytes: &'r [u8], bounds: &[(usize, usize)], c: u32) -> Option<(usize, &'r [u8])> {
+fn cell_at<'r>(bytes: &'r [u8], bounds: &[Bounds], c: u32) -> Option<(usize, &'r [u8])> {
     let &(start, end) = bounds.get(c as usize)?;
+    let (start, end) = (start as usize, end as usize);
     Some((start, bytes.get(start..end)?))
 }
 
@@ -847,6 +848,7 @@ fn utf8_around(rec: &Record, block: (usize, usize), fewest: usize) -> bool {
     let (_, bounds) = rec.raw();
     let bytes = rec.as_slice();
     if let (Some(&(start, _)), Some(&(_, end))) = (bounds.get(block.0), bounds.get(block.1)) {
+        let (start, end) = (start as usize, end as usize);
         if let (Some(before), Some(after)) = (bytes.get(..start), bytes.get(end..)) {
             if end > start && end - start >= fewest && rec.gaps_are_ascii() {
                 return valid_utf8(before) && valid_utf8(after);

@@ -13,13 +13,26 @@ pub struct Record {
     /// The cells' bytes; between two cells there may be other bytes (the
     /// delimiter of a line copied whole).
     data: Vec<u8>,
-    /// Per cell, where it starts and ends in `data`.
-    bounds: Vec<(usize, usize)>,
+    /// Per cell, where it starts and ends in `data`. As `u32`: half the
+    /// bytes a row writes and the next reads (a row of 28 cells wrote
+    /// seven cache lines of bounds as `usize`: cachegrind, issue 14).
+    bounds: Vec<Bounds>,
     position: Option<Position>,
     /// The bytes between cells, OR-ed together (only a line copied whole
     /// has any: its delimiter): below 0x80, they are all ASCII.
     gaps: u8,
     utf8: Utf8Check,
+}
+
+/// Where a cell starts and ends in its record's buffer. A record never
+/// reaches 4 GiB: a CSV record stops at `input::MAX_RECORD` (64 MiB), a
+/// sheet at `xlsx::MAX_SHEET_XML` (2 GiB) of XML.
+pub type Bounds = (u32, u32);
+
+/// `n` as a cell's offset (`Bounds`).
+#[inline]
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("a record is under 4 GiB (MAX_RECORD, MAX_SHEET_XML)")
 }
 
 /// Whether a record's bytes are valid UTF-8, when the reader left that to
@@ -67,14 +80,14 @@ impl Record {
     #[inline]
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         let &(start, end) = self.bounds.get(i)?;
-        self.data.get(start..end)
+        self.data.get(start as usize..end as usize)
     }
 
     /// Where cell `i` lies in `as_slice()`, if the record has it.
     #[inline]
     pub fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
         let &(start, end) = self.bounds.get(i)?;
-        Some(start..end)
+        Some(start as usize..end as usize)
     }
 
     pub fn iter(&self) -> Cells<'_> {
@@ -101,7 +114,7 @@ impl Record {
             &[b] => self.data.push(b),
             _ => self.data.extend_from_slice(cell),
         }
-        self.bounds.push((start, self.data.len()));
+        self.bounds.push((offset(start), offset(self.data.len())));
     }
 
     /// Cells as `csv_core` writes them: their bytes one after another in
@@ -111,6 +124,7 @@ impl Record {
         self.data.extend_from_slice(cells);
         let mut from = 0;
         self.bounds.extend(ends.iter().map(|&end| {
+            let end = offset(end);
             let cell = (from, end);
             from = end;
             cell
@@ -150,7 +164,7 @@ impl Record {
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
         let end = self.bounds.last().map_or(0, |&(_, end)| end);
-        &self.data[..end]
+        &self.data[..end as usize]
     }
 
     /// The buffer the cells lie in and, per cell, where it starts and ends
@@ -158,7 +172,7 @@ impl Record {
     /// that looks each up by its index (`io::cells`), without an `Option`
     /// and a range made per cell.
     #[inline]
-    pub fn raw(&self) -> (&[u8], &[(usize, usize)]) {
+    pub fn raw(&self) -> (&[u8], &[Bounds]) {
         (&self.data, &self.bounds)
     }
 
@@ -390,8 +404,10 @@ fn masks_by_byte(block: &[u8; BLOCK], delimiter: u8) -> Masks {
 fn split_plain_line(
     text: &[u8],
     delimiter: u8,
-    bounds: &mut Vec<(usize, usize)>,
+    bounds: &mut Vec<Bounds>,
 ) -> Option<(usize, usize)> {
+    // (a line longer than `Bounds` holds is csv_core's, which fails it)
+    u32::try_from(text.len()).ok()?;
     let needles = Needles::new(delimiter);
     // where the current cell starts, where the current block starts
     let (mut from, mut base) = (0, 0);
@@ -421,16 +437,16 @@ fn split_plain_line(
             delimiters &= (1u64 << first) - 1;
             while delimiters != 0 {
                 let at = base + delimiters.trailing_zeros() as usize;
-                bounds.push((from, at));
+                bounds.push((from as u32, at as u32));
                 from = at + 1;
                 delimiters &= delimiters - 1;
             }
-            bounds.push((from, at));
+            bounds.push((from as u32, at as u32));
             return Some((at, newline));
         }
         while delimiters != 0 {
             let at = base + delimiters.trailing_zeros() as usize;
-            bounds.push((from, at));
+            bounds.push((from as u32, at as u32));
             from = at + 1;
             delimiters &= delimiters - 1;
         }

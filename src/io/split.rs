@@ -411,7 +411,10 @@ pub(super) struct Parts<T> {
 /// What a worker does with the rows it reads: each row as it is read, and
 /// each batch of rows once it is full, before it is handed over.
 pub trait Work<T> {
-    fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut T);
+    /// The row read into `rec`; whether the consumer reads `rec` (`false`:
+    /// it gets an empty record, and the row's bytes stay where the worker
+    /// read them, in its core's cache: `Table::fill`).
+    fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut T) -> bool;
 
     /// The batch's rows, all read (by `row`), before they are handed over.
     fn batch(&mut self, _rows: &mut [Slot<T>]) {}
@@ -465,12 +468,14 @@ where
         );
         scope.spawn(move || {
             let mut work = make();
+            let mut scratch = Record::new();
             loop {
                 let job = handout.lock().ok().and_then(|mut h| h.next_job());
                 let Some((part, tx)) = job else {
                     return;
                 };
-                read_part(&src, &name, &part, &tx, &pool, &mut work);
+                let to = (&tx, &pool);
+                read_part(&src, &name, &part, to, &mut scratch, &mut work);
             }
         });
     }
@@ -510,8 +515,8 @@ fn read_part<T: Default, W: Work<T>>(
     src: &Source,
     name: &str,
     part: &Part,
-    tx: &Sender<Batch<T>>,
-    pool: &Pool<T>,
+    (tx, pool): (&Sender<Batch<T>>, &Pool<T>),
+    scratch: &mut Record,
     work: &mut W,
 ) {
     let mut table = match Table::part(src, name, part) {
@@ -535,7 +540,9 @@ fn read_part<T: Default, W: Work<T>>(
         if rows.len() < PART_BATCH {
             rows.resize_with(PART_BATCH, Slot::default);
         }
-        let (len, error) = table.fill(&mut rows, &mut |rec, info, row| work.row(rec, info, row));
+        let (len, error) = table.fill(&mut rows, scratch, &mut |rec, info, row| {
+            work.row(rec, info, row)
+        });
         work.batch(&mut rows[..len]);
         let last = len < rows.len();
         let batch = Batch {

@@ -134,6 +134,13 @@ impl IdKeys {
         id_cell(self.id, record, raw_id).map(|key| self.hash.of(key))
     }
 
+    /// The id cell of a record that decoded (a row with no raw copy of
+    /// it): what `row_key` compares, given as `raw_id` when the record
+    /// itself is not handed on (`pipeline::parallel`).
+    pub fn cell<'r>(&self, record: &'r Record) -> Option<&'r [u8]> {
+        record.get(self.id)
+    }
+
     /// Ask for what `Duplicates::admit_hashed` reads first of `hash`, on
     /// the thread that will call it, some work before (a hint).
     #[inline]
@@ -329,8 +336,10 @@ fn count_ids(
 
 /// The first pass hashes each row's id on the thread that reads it.
 impl split::Work<Option<u128>> for IdKeys {
-    fn row(&mut self, rec: &mut Record, _: RecordInfo, row: &mut Option<u128>) {
+    /// (The record is kept: the first pass names repeated ids from it.)
+    fn row(&mut self, rec: &mut Record, _: RecordInfo, row: &mut Option<u128>) -> bool {
         *row = self.of_record(rec, None);
+        true
     }
 }
 

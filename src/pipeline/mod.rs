@@ -427,7 +427,8 @@ pub struct Prepared<'r> {
     pub id: Option<Option<u128>>,
     /// The row's answers and scores are in `Row::scores`; `false`: they
     /// were left out (a row with nothing to report whose `line` is made),
-    /// and `Row::scores` is empty.
+    /// and `Row::scores` is empty, and so is `Row::record` but for the id
+    /// cell as `duplicates` compares it, in `raw_id` (`pipeline::parallel`).
     pub scores: bool,
 }
 

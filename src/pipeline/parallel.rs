@@ -91,6 +91,17 @@ struct Done {
     /// What the sinks read of those rows (`RunRow`), all of the batch's
     /// in order, in its first row only (as `block`).
     plain: Vec<RunRow>,
+    /// A row without its scores comes without its record too (`Table::fill`):
+    /// where its id cell, as `duplicates` compares it, is in `id_texts`
+    /// (`Prepare::ids`; a row that repeats an id is named in a message).
+    id_text: Option<(u32, u32)>,
+    /// Those id cells of the whole batch, in its first row only (as `block`).
+    id_texts: Vec<u8>,
+}
+
+/// `n` as an offset in a batch's buffers (`Done::line`, `Done::id_text`).
+fn at(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// What each worker does with its rows (`split::Work`).
@@ -105,12 +116,14 @@ struct Worker<'w, 's> {
     block: Vec<u8>,
     /// Its rows with nothing but a line for the sink (`Done::plain`).
     plain: Vec<RunRow>,
+    /// Their id cells (`Done::id_texts`).
+    id_texts: Vec<u8>,
     keep_as_read: bool,
     fields: usize,
 }
 
 impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
-    fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut ScoredRow<'s>) {
+    fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut ScoredRow<'s>) -> bool {
         let s = &mut self.scratch;
         self.read.read(rec, info, &mut s.read);
         if self.keep_as_read {
@@ -151,7 +164,6 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
             if let Some(e) = &mut self.encoder {
                 let start = self.block.len();
                 e.encode(&view, &mut self.block);
-                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
                 done.line = (at(start), at(self.block.len()));
             }
             done.id = self.work.ids.as_ref().map(|k| k.of(&view));
@@ -159,9 +171,16 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
         // a clean row whose line is made needs nothing more
         done.scores = !(done.clean && done.prepared && self.encoder.is_some());
         done.run = 0;
+        done.id_text = None;
         if done.scores {
             std::mem::swap(&mut row.scores, &mut self.scratch);
         } else {
+            let cell = self.work.ids.as_ref().and_then(|k| k.cell(rec));
+            done.id_text = cell.map(|cell| {
+                let start = self.id_texts.len();
+                self.id_texts.extend_from_slice(cell);
+                (at(start), at(self.id_texts.len()))
+            });
             self.plain.push(RunRow {
                 number: info.row,
                 level: done.level,
@@ -170,6 +189,9 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
                 end: done.line.1,
             });
         }
+        // the record goes along with the scores: a sink reads either both
+        // or neither (`Prepared::scores`)
+        done.scores
     }
 
     fn batch(&mut self, rows: &mut [Slot<ScoredRow<'s>>]) {
@@ -193,6 +215,8 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
             self.block.clear();
             std::mem::swap(&mut first.done.plain, &mut self.plain);
             self.plain.clear();
+            std::mem::swap(&mut first.done.id_texts, &mut self.id_texts);
+            self.id_texts.clear();
         }
     }
 }
@@ -232,6 +256,7 @@ impl<'s> Rows<'s> {
             scratch: Scored::default(),
             block: Vec::new(),
             plain: Vec::new(),
+            id_texts: Vec::new(),
             keep_as_read,
             fields,
         };
@@ -240,6 +265,7 @@ impl<'s> Rows<'s> {
         // its plain rows (`Done::plain`) and the next run's first among them
         let mut block = Vec::new();
         let mut plain: Vec<RunRow> = Vec::new();
+        let mut id_texts = Vec::new();
         let mut next_plain = 0;
         let unscored = Scored::default();
         std::thread::scope(|scope| {
@@ -255,6 +281,7 @@ impl<'s> Rows<'s> {
                     // a new batch: its lines here, the last batch's back to the workers
                     std::mem::swap(&mut block, &mut row.done.block);
                     std::mem::swap(&mut plain, &mut row.done.plain);
+                    std::mem::swap(&mut id_texts, &mut row.done.id_texts);
                     next_plain = 0;
                 }
                 let run = row.done.run as usize;
@@ -293,6 +320,11 @@ impl<'s> Rows<'s> {
                 // a row whose scores stayed with its worker (`Done::scores`)
                 let (row_scores, empty) = (&row.scores, &unscored);
                 let scored = if done.scores { row_scores } else { empty };
+                // a row without its scores has no record either: its id
+                // cell as read (`Done::id_text`)
+                let id_text = done
+                    .id_text
+                    .and_then(|(a, b)| id_texts.get(a as usize..b as usize));
                 let view = Row {
                     number,
                     record: rec,
@@ -302,7 +334,7 @@ impl<'s> Rows<'s> {
                         as_read: if keep_as_read { &scored.as_read } else { &[] },
                         results: &scored.results,
                         outcome: &scored.outcome,
-                        raw_id: scored.read.raw_id.as_deref(),
+                        raw_id: scored.read.raw_id.as_deref().or(id_text),
                     },
                 };
                 let go = if done.prepared {

@@ -411,9 +411,11 @@ pub(super) struct Parts<T> {
 /// What a worker does with the rows it reads: each row as it is read, and
 /// each batch of rows once it is full, before it is handed over.
 pub trait Work<T> {
-    /// The row read into `rec`; whether the consumer reads `rec` (`false`:
-    /// it gets an empty record, and the row's bytes stay where the worker
-    /// read them, in its core's cache: `Table::fill`).
+    /// The row read into `rec`; whether the consumer reads `rec` and the
+    /// row's `RecordInfo`. `false` promises it reads neither (only `row`):
+    /// the slot's record and info are then left as an earlier batch left
+    /// them, and the row's bytes stay where the worker read them, in its
+    /// core's cache (`Table::fill`).
     fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut T) -> bool;
 
     /// The batch's rows, all read (by `row`), before they are handed over.

@@ -66,6 +66,9 @@ struct Scored<'s> {
 
 #[derive(Default)]
 struct Done {
+    /// `RecordInfo::row`: a row without its scores comes without its
+    /// record and info (`Worker::row`).
+    number: u64,
     level: Level,
     incomplete: u64,
     /// Nothing to report: one line, the header's field count, no bad cell
@@ -134,6 +137,7 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
             s.results = vec![ScaleResult::default(); n_scales];
         }
         let done = &mut row.done;
+        done.number = info.row;
         done.level = score_into(
             self.scoring,
             &mut s.read.answers,
@@ -189,8 +193,8 @@ impl<'s> split::Work<ScoredRow<'s>> for Worker<'_, 's> {
                 end: done.line.1,
             });
         }
-        // the record goes along with the scores: a sink reads either both
-        // or neither (`Prepared::scores`)
+        // the record and its info go along with the scores: a sink reads
+        // either all or none (`Prepared::scores`)
         done.scores
     }
 
@@ -267,7 +271,7 @@ impl<'s> Rows<'s> {
         let mut plain: Vec<RunRow> = Vec::new();
         let mut id_texts = Vec::new();
         let mut next_plain = 0;
-        let unscored = Scored::default();
+        let (unscored, no_record) = (Scored::default(), Record::new());
         std::thread::scope(|scope| {
             let mut stream = split::stream(table, scope, *threads, &make)
                 .expect("`splits` said the file splits");
@@ -309,9 +313,16 @@ impl<'s> Rows<'s> {
                     }
                 }
                 counts.rows += 1;
-                let number = row_number(table, rec, info, counts.rows);
-                last = number;
                 let done = &row.done;
+                // a row that comes without its scores has neither its record
+                // nor its info (`Worker::row`): a prepared row's number is
+                // its `RecordInfo::row`
+                let (rec, number) = if done.scores {
+                    (&*rec, row_number(table, rec, info, counts.rows))
+                } else {
+                    (&no_record, done.number)
+                };
+                last = number;
                 if !done.clean {
                     counts.record(number, &info, rec, (headers, *shifts));
                     counts.cells(number, &row.scores.read.bad, headers);

@@ -3,7 +3,10 @@
 which builds first). Every case is timed as a whole process with GNU time
 (wall, user+sys CPU, peak RSS), 1 warm-up then RUNS timed rounds, cases
 interleaved round-robin within each group, median reported, each as a
-ratio to its baseline measured in the same rounds:
+ratio to its baseline measured in the same rounds: the ratio of the
+medians, and the median of each round's ratio (a case and its baseline
+run back to back, so a slow minute of the host slows both: the steadier
+figure on a noisy machine):
 
   score     the harness's 1M-row file and command (as scripts/bench.sh):
             psyscreen on all cores and pinned to one (`taskset -c 0`),
@@ -123,6 +126,7 @@ def measure(cases, pin_of=lambda name: False):
         med[name] = tuple(statistics.median(x[i] for x in ts) for i in range(3)) + (
             min(x[0] for x in ts),
             max(x[0] for x in ts),
+            [x[0] for x in ts],
         )
     return med
 
@@ -131,10 +135,13 @@ ROWS_OUT = []
 
 
 def row(group, case, m, base=None, note=""):
-    wall, cpu, rss, lo, hi = m
+    wall, cpu, rss, lo, hi, walls = m
     ratio = f"{wall / base[0]:.2f}×" if base else ""
+    paired = f"{statistics.median(a / b for a, b in zip(walls, base[5])):.2f}×" if base else ""
     cpu_ratio = f"{cpu / base[1]:.2f}×" if base and base[1] > 0 else ""
-    ROWS_OUT.append(f"| {group} | {case} | {wall:.3f} | {lo:.3f}–{hi:.3f} | {cpu:.2f} | {rss:.1f} | {ratio} | {cpu_ratio} | {note} |")
+    ROWS_OUT.append(
+        f"| {group} | {case} | {wall:.3f} | {lo:.3f}–{hi:.3f} | {cpu:.2f} | {rss:.1f} | {ratio} | {paired} | {cpu_ratio} | {note} |"
+    )
     log(ROWS_OUT[-1])
 
 
@@ -321,8 +328,8 @@ def main():
     table = [
         head,
         "",
-        "| group | case | wall s | min–max | cpu s | RSS MB | wall ratio | cpu ratio | baseline, target |",
-        "|---|---|---:|---|---:|---:|---:|---:|---|",
+        "| group | case | wall s | min–max | cpu s | RSS MB | wall ratio | per round | cpu ratio | baseline, target |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
         *ROWS_OUT,
     ]
     text = "\n".join(table) + "\n"

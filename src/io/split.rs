@@ -588,6 +588,46 @@ mod tests {
         assert_eq!(s.fill_buf().unwrap(), b"");
     }
 
+    /// Rows a worker keeps come with their own record and info, whichever
+    /// rows around them it did not keep (their slots are left alone), and
+    /// every row's derived value comes in input order.
+    #[test]
+    fn kept_rows_come_with_their_own_record_and_info() {
+        struct EveryThird;
+        impl Work<u64> for EveryThird {
+            fn row(&mut self, rec: &mut Record, info: RecordInfo, row: &mut u64) -> bool {
+                *row = info.row;
+                let n = rec.get(0).and_then(|c| std::str::from_utf8(c).ok());
+                n.and_then(|n| n.parse::<u64>().ok())
+                    .is_some_and(|n| n % 3 == 0)
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = b"n,x\n".to_vec();
+        let rows = 120_000u64;
+        for i in 0..rows {
+            text.extend_from_slice(format!("{i},{}\n", i % 7).as_bytes());
+        }
+        std::fs::write(&path, &text).unwrap();
+        let table = Table::open(&super::super::input::InputSpec::file(&path)).unwrap();
+        let make = || EveryThird;
+        std::thread::scope(|scope| {
+            let mut stream = stream(&table, scope, 2, &make).expect("large enough for parts");
+            let mut n = 0;
+            while let Some((rec, info, &mut number)) = stream.next_row().unwrap() {
+                // the header is row 1
+                assert_eq!(number, n + 2);
+                if n % 3 == 0 {
+                    assert_eq!(rec.get(0), Some(n.to_string().as_bytes()), "row {number}");
+                    assert_eq!(info.row, number);
+                }
+                n += 1;
+            }
+            assert_eq!(n, rows);
+        });
+    }
+
     /// Every part starts at a line break, parts cover the data, and each
     /// part's offset is the line breaks before its start.
     #[test]

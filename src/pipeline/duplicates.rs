@@ -280,10 +280,11 @@ fn rows_of_ids(
     std::thread::scope(|scope| {
         let stream = match split::stream(&table, scope, threads, &make) {
             Some(s) => s,
+            // one reading thread hashes them as a part's reader does
             None => {
-                let keys = keys.clone();
-                table.stream_with(move |rec, _, row: &mut Option<u128>| {
-                    *row = keys.of_record(rec, None);
+                let mut keys = keys.clone();
+                table.stream_with(move |rec, info, row: &mut Option<u128>| {
+                    split::Work::row(&mut keys, rec, info, row);
                 })
             }
         };

@@ -39,9 +39,10 @@ pub struct Reader<B> {
     /// `csv_core`'s output: the cells' bytes and where each cell ends.
     cells: Vec<u8>,
     ends: Vec<usize>,
-    /// The last record read ended at a `\r` (a CRLF's, whose `\n` the next
-    /// record's read begins with, as in `csv`).
-    ended_cr: bool,
+    /// The byte the last record's read ended on: a `\r` (a CRLF's, whose
+    /// `\n` the next record's read begins with, as in `csv`), a `\n`, or
+    /// 0 (the end of the input ended it).
+    ended_on: u8,
 }
 
 /// The cells' buffer kept between records (a longer one is let go).
@@ -69,14 +70,19 @@ impl<B: BufRead> Reader<B> {
             done: false,
             cells: vec![0; 1024],
             ends: vec![0; 64],
-            ended_cr: false,
+            ended_on: 0,
         }
     }
 
     /// Did the last record read end at a `\r`? (A file may mix line ends:
     /// each record's line is worked out from its own.)
     pub fn ended_with_cr(&self) -> bool {
-        self.ended_cr
+        self.ended_on == b'\r'
+    }
+
+    /// Did the last record read end at a `\n` (taken in its read)?
+    pub fn ended_with_lf(&self) -> bool {
+        self.ended_on == b'\n'
     }
 
     /// The first record, as `csv::Reader::byte_headers` reads it.
@@ -121,7 +127,7 @@ impl<B: BufRead> Reader<B> {
             };
             if first && self.fast {
                 if let Some((used, lines)) = split_line(input, self.delimiter, record) {
-                    self.ended_cr = input[used - 1] == b'\r';
+                    self.ended_on = input[used - 1];
                     self.rdr.consume(used);
                     self.core.set_line(self.core.line() + lines);
                     self.advance(used);
@@ -134,7 +140,10 @@ impl<B: BufRead> Reader<B> {
                     .read_record(input, &mut self.cells[outlen..], &mut self.ends[endlen..]);
             self.fast = !matches!(self.delimiter, b'"' | b'\r' | b'\n');
             if matches!(res, csv_core::ReadRecordResult::Record) {
-                self.ended_cr = nin > 0 && input[nin - 1] == b'\r';
+                self.ended_on = match input[..nin].last() {
+                    Some(&b @ (b'\r' | b'\n')) => b,
+                    _ => 0,
+                };
             }
             self.rdr.consume(nin);
             outlen += nout;

@@ -143,6 +143,8 @@ struct CsvRows {
     ahead_start: csv::Position,
     /// The record read ahead ended at a `\r` (`csvread::Reader::ended_with_cr`).
     ahead_cr: bool,
+    /// It ended at a `\n` (its own line break, read with it).
+    ahead_lf: bool,
     /// The record before it did: the one read ahead starts at the `\n` of
     /// a CRLF (for a record too long to read).
     before_ahead_cr: bool,
@@ -282,10 +284,6 @@ impl<R> Tail<R> {
         let skip = usize::try_from(from.checked_sub(kept_from)?).ok()?;
         self.last.get(skip..)
     }
-
-    fn ends_with_break(&self) -> bool {
-        matches!(self.last.last(), Some(b'\n' | b'\r'))
-    }
 }
 
 /// `bytes` decoded from `encoding` to UTF-8, buffered for the CSV reader:
@@ -343,6 +341,7 @@ impl CsvRows {
             Err(e) => Ahead::Error(e),
         };
         self.ahead_cr = self.reader.ended_with_cr();
+        self.ahead_lf = self.reader.ended_with_lf();
     }
 
     /// The next record into `rec`, with where it sits; `None` at the end.
@@ -388,21 +387,18 @@ impl CsvRows {
         // `\n` counts with the record after it (each record's own, as a file
         // may mix line ends: the header's said nothing of the rest)
         let (started_after_cr, ended_cr) = (self.before_ahead_cr, self.ahead_cr);
+        let ended_lf = self.ahead_lf;
         self.read_ahead();
         let start = rec.position().cloned().unwrap_or_else(csv::Position::new);
         // a read that failed after this record still began where the next
         // record would: this one ended with its line break, it is not the
         // file's last
         let last = matches!(self.state, Ahead::End | Ahead::NotRead);
-        let next_line = match (&self.state, self.ahead.position()) {
-            (Ahead::Record, Some(p)) => p.line(),
-            (Ahead::Error(_), _) => self.ahead_start.line(),
-            _ => self.reader.position().line(),
-        };
-        // the `csv` crate's lines between this record and the next: one
-        // for the line break that ends a record, plus breaks inside cells,
-        // plus blank lines it skipped before this one
-        let lines = next_line.saturating_sub(start.line());
+        // the `csv` crate's lines read with this record: one for the line
+        // break that ends it, plus breaks inside cells, plus blank lines it
+        // skipped before it (not those after the last record: the read
+        // that found the end took them)
+        let lines = self.ahead_start.line().saturating_sub(start.line());
         let mut info = RecordInfo {
             line: start.line(),
             ..RecordInfo::default()
@@ -428,9 +424,9 @@ impl CsvRows {
                     info.breaks -= 1;
                 }
                 // the last record's own line break is in `lines` only when
-                // there is one (not inside the open quote, not missing at
-                // the end of the file), a CRLF's too: read at the end
-                own_break = !info.unclosed && tail.ends_with_break();
+                // its read took one (not inside the open quote, not missing
+                // at the end of the file, not a CRLF's `\n`)
+                own_break = ended_lf;
             }
             let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
             info.line += lines.saturating_sub(newlines + u64::from(own_break));
@@ -672,6 +668,7 @@ impl Table {
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
                 ahead_cr: false,
+                ahead_lf: false,
                 before_ahead_cr: false,
                 delimiter,
                 cr_only,
@@ -856,6 +853,7 @@ impl Table {
                 state: Ahead::NotRead,
                 ahead_start: csv::Position::new(),
                 ahead_cr: false,
+                ahead_lf: false,
                 before_ahead_cr: false,
                 delimiter: src.delimiter,
                 cr_only: false,

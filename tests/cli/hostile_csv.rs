@@ -557,6 +557,30 @@ fn row_numbers_match_a_spreadsheet_after_blank_lines() {
     );
 }
 
+/// Blank lines at the end of a file (editors and exports leave them) are
+/// not rows and move no row: the last row was numbered as if it sat
+/// below them (row 5 for a row on line 3), in output and messages alike.
+#[test]
+fn blank_lines_at_the_end_move_no_row() {
+    for end in ["\n", "\r\n"] {
+        let text = ["gad2_1,gad2_2", "1,1", "x,1", "", "", ""].join(end);
+        let (stdout, stderr, code) = run(bin()
+            .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+            .write_stdin(text));
+        assert_eq!(code, 1, "{end:?}");
+        assert_eq!(
+            stdout.lines().skip(1).map(|l| &l[..1]).collect::<Vec<_>>(),
+            ["2", "3"],
+            "{end:?}: {stdout}"
+        );
+        assert_eq!(
+            stderr,
+            "row 3, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n",
+            "{end:?}"
+        );
+    }
+}
+
 /// Lone CR line ends (old Mac exports): the csv reader counts no lines,
 /// so rows are counted, and a stray quote is still found and re-read.
 #[test]

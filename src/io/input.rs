@@ -409,7 +409,16 @@ impl CsvRows {
         // began on a fresh line and ended at a CR (a mix of line ends)
         if lines != 1 || last || self.cr_only || (ended_cr && !started_after_cr) {
             let cells = rec.as_slice();
-            info.breaks = record::count_breaks(cells);
+            let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
+            // the breaks that rows are told from lines by: those the lines
+            // count, so a `\n` (a lone `\r` in a cell is one only in a file
+            // whose lines end with it; counted, it took a row off every row
+            // after it, and only when the record did not fit on one line)
+            info.breaks = if self.cr_only {
+                record::count_breaks(cells)
+            } else {
+                newlines
+            };
             if last {
                 let tail = self.reader.get_ref();
                 let ends_with_break = cells.ends_with(b"\n") || cells.ends_with(b"\r");
@@ -419,7 +428,7 @@ impl CsvRows {
                     // went into the cell
                     None => ends_with_break,
                 };
-                if info.unclosed && ends_with_break {
+                if info.unclosed && ends_with_break && (self.cr_only || cells.ends_with(b"\n")) {
                     // the file's own last line break, not a line taken in
                     info.breaks -= 1;
                 }
@@ -428,7 +437,6 @@ impl CsvRows {
                 // at the end of the file, not a CRLF's `\n`)
                 own_break = ended_lf;
             }
-            let newlines = memchr::memchr_iter(b'\n', cells).count() as u64;
             info.line += lines.saturating_sub(newlines + u64::from(own_break));
         } else {
             // one line: it began at the CRLF's `\n` before it, or right after

@@ -706,6 +706,110 @@ mod tests {
         assert!(parts.iter().all(|p| !p.bytes.is_empty()));
     }
 
+    /// A row's cells and where it sits, or the error that ended the reading.
+    type RowRead = Result<(Vec<Vec<u8>>, RecordInfo), String>;
+
+    /// Every row a table hands out.
+    fn rows_of(table: &mut Table) -> Vec<RowRead> {
+        let mut rec = Record::new();
+        let mut rows = Vec::new();
+        loop {
+            match table.read(&mut rec) {
+                Ok(Some(info)) => rows.push(Ok((rec.iter().map(<[u8]>::to_vec).collect(), info))),
+                Ok(None) => return rows,
+                Err(e) => {
+                    rows.push(Err(format!("{e:#}")));
+                    return rows;
+                }
+            }
+        }
+    }
+
+    fn body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            6 => Just(&b"a"[..]),
+            4 => Just(&b","[..]),
+            6 => Just(&b"\n"[..]),
+            3 => Just(&b"\r\n"[..]),
+            1 => Just(&b"\r"[..]),
+            1 => Just(&b"\""[..]),
+            2 => Just(&b"12"[..]),
+            1 => Just("中".as_bytes()),
+            1 => Just(&b"\xff"[..]),
+            1 => Just(&b"\xef\xbb\xbf"[..]),
+            2 => Just(&b"x,y\n"[..]),
+            1 => Just(&b"x,y\r\n"[..]),
+        ];
+        prop::collection::vec(piece, 0..80).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(600))]
+
+        /// The parts of a file, cut at line breaks before its first quote
+        /// as the planner cuts them, each read by its own reader (rows
+        /// read straight while no quote came, their bytes in segments a
+        /// line may straddle), give the rows, lines and errors one reader
+        /// of the whole file gives: CRLF, blank lines, stray `\r`, a BOM
+        /// or a bad byte inside a line, no final line break.
+        #[test]
+        fn parts_read_the_rows_one_reader_reads(
+            body in body(),
+            cuts in proptest::collection::vec(0usize..1000, 0..4),
+            splits in proptest::collection::vec(0usize..1000, 0..3),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            let mut text = b"h1,h2\n".to_vec();
+            text.extend_from_slice(&body);
+            std::fs::write(&path, &text).unwrap();
+            let mut whole = Table::open(&super::super::input::InputSpec::file(&path)).unwrap();
+            // what `stream` would cut (the encoding found, the header's end)
+            let Some(src) = whole.split_source() else {
+                return Ok(());
+            };
+            proptest::prop_assert_eq!(src.data_start, 6);
+            let expected = rows_of(&mut whole);
+
+            // cuts at line breaks before the first quote, the header's first
+            let quote = memchr::memchr(b'"', &text).unwrap_or(text.len());
+            let breaks: Vec<usize> = (5..quote).filter(|&i| text[i] == b'\n').collect();
+            let mut starts: Vec<usize> = cuts.iter().map(|c| breaks[c % breaks.len()]).collect();
+            starts.push(5);
+            starts.sort_unstable();
+            starts.dedup();
+            let block = Arc::new(text.clone());
+            let mut got = Vec::new();
+            for (i, &start) in starts.iter().enumerate() {
+                let end = starts.get(i + 1).map_or(text.len(), |&next| next + 1);
+                // the part's bytes in segments, split anywhere
+                let mut at: Vec<usize> = splits.iter().map(|s| start + s % (end - start + 1)).collect();
+                at.push(start);
+                at.push(end);
+                at.sort_unstable();
+                let bytes = at
+                    .windows(2)
+                    .map(|w| Segment { block: Arc::clone(&block), range: w[0]..w[1] })
+                    .collect();
+                let part = Part {
+                    start: start as u64,
+                    end: starts.get(i + 1).map(|_| end as u64),
+                    line_offset: text[..start].iter().filter(|&&b| b == b'\n').count() as u64,
+                    bytes,
+                };
+                let mut table = Table::part(&src, "t.csv", &part).unwrap();
+                let rows = rows_of(&mut table);
+                let failed = rows.last().is_some_and(Result::is_err);
+                got.extend(rows);
+                if failed {
+                    break;
+                }
+            }
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
     /// `text` written to `path` (a header of 6 bytes) and cut into parts.
     fn planned(path: &std::path::Path, text: &[u8]) -> (Source, Vec<Part>) {
         std::fs::write(path, text).unwrap();

@@ -581,6 +581,29 @@ fn blank_lines_at_the_end_move_no_row() {
     }
 }
 
+/// A lone `\r` inside a quoted cell of a file whose lines end with `\n`
+/// is no line: the row after it keeps its number whether or not a blank
+/// line came before (it was counted as a line break only then, which
+/// took a row off every later row and reported lines the cell did not
+/// take in).
+#[test]
+fn a_lone_cr_in_a_quoted_cell_moves_no_row() {
+    for blank in ["", "\n"] {
+        let text = format!("id,gad2_1,gad2_2\n{blank}\"a\rb\",1,1\nc,x,1\n");
+        let (stdout, stderr, code) = run(bin()
+            .args(["score", "-i", "gad2", "-q", "--format", "csv"])
+            .write_stdin(text));
+        assert_eq!(code, 1, "{blank:?}");
+        assert_eq!(ids(&stdout), ["\"a\rb\"", "c"], "{blank:?}");
+        let row = 3 + blank.len();
+        assert_eq!(
+            stderr,
+            format!("row {row}, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n"),
+            "{blank:?}"
+        );
+    }
+}
+
 /// Lone CR line ends (old Mac exports): the csv reader counts no lines,
 /// so rows are counted, and a stray quote is still found and re-read.
 #[test]

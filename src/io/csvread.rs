@@ -127,10 +127,8 @@ impl<B: BufRead> Reader<B> {
             };
             if first && self.fast {
                 if let Some((used, lines)) = split_line(input, self.delimiter, record) {
-                    self.ended_on = input[used - 1];
-                    self.rdr.consume(used);
-                    self.core.set_line(self.core.line() + lines);
-                    self.advance(used);
+                    let ended_on = input[used - 1];
+                    self.took_line(used, lines, ended_on);
                     return Ok(true);
                 }
             }
@@ -181,6 +179,58 @@ impl<B: BufRead> Reader<B> {
                 }
             }
         }
+    }
+
+    /// The next record when it is a whole line without quotes or stray
+    /// `\r` (`split_line`), as `read_byte_record` reads it; `false`: it is
+    /// not (or the end is reached), nothing is consumed, and the record is
+    /// left for `read_byte_record`. Before `csv_core` has read, this
+    /// reads only where the input starts at a line break (a part of a
+    /// file, `io::split`): `csv_core` is then given that line break, as
+    /// its first read would have been (so it drops no BOM later on).
+    pub fn read_plain(&mut self, record: &mut Record) -> csv::Result<bool> {
+        record.clear();
+        record.set_position(Some(self.pos.clone()));
+        if self.done {
+            return Ok(false);
+        }
+        let input = match self.rdr.fill_buf() {
+            Ok(input) => input,
+            Err(e) => {
+                self.done = true;
+                return Err(e.into());
+            }
+        };
+        let starts_at_break = input.first() == Some(&b'\n');
+        let delimiter_ok = !matches!(self.delimiter, b'"' | b'\r' | b'\n');
+        if !(self.fast || (starts_at_break && delimiter_ok)) {
+            return Ok(false);
+        }
+        let Some((used, mut lines)) = split_line(input, self.delimiter, record) else {
+            return Ok(false);
+        };
+        let ended_on = input[used - 1];
+        if !self.fast {
+            let (res, nin, _, _) = self
+                .core
+                .read_record(b"\n", &mut self.cells, &mut self.ends);
+            debug_assert!(matches!(res, csv_core::ReadRecordResult::InputEmpty) && nin == 1);
+            // that line break is counted in `csv_core`'s line now
+            lines -= 1;
+            self.fast = true;
+        }
+        self.took_line(used, lines, ended_on);
+        Ok(true)
+    }
+
+    /// A line split here took `used` bytes of the input, `lines` of them
+    /// line breaks, the last `ended_on`.
+    #[inline]
+    fn took_line(&mut self, used: usize, lines: u64, ended_on: u8) {
+        self.ended_on = ended_on;
+        self.rdr.consume(used);
+        self.core.set_line(self.core.line() + lines);
+        self.advance(used);
     }
 
     /// After a record: `nin` more bytes read, one more record.
@@ -304,12 +354,13 @@ mod tests {
         (res, cells, at, pos.clone(), inner.at, inner.reads)
     }
 
-    /// Every read of the `csv` crate's reader and of this one, side by side.
+    /// Every read of the `csv` crate's reader and of this one, side by side;
+    /// with `plain`, this one tries `read_plain` first for each record.
     fn both(
         data: &[u8],
         delimiter: u8,
         capacity: usize,
-        headers: bool,
+        (headers, plain): (bool, bool),
         sizes: &[usize],
         fail: Option<usize>,
     ) -> (Vec<Step>, Vec<Step>) {
@@ -356,7 +407,13 @@ mod tests {
                 theirs.position(),
                 theirs.get_ref(),
             ));
-            let res = ours.read_byte_record(&mut rb);
+            let res = match plain {
+                true => ours.read_plain(&mut rb).and_then(|read| match read {
+                    true => Ok(true),
+                    false => ours.read_byte_record(&mut rb),
+                }),
+                false => ours.read_byte_record(&mut rb),
+            };
             let res = format!("{:?}", res.map_err(|e| e.to_string()));
             b.push(step(res, &rb, ours.position(), ours.get_ref().get_ref()));
         }
@@ -392,11 +449,12 @@ mod tests {
             delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), Just(b'"'), Just(b'\r')],
             capacity in prop_oneof![Just(1usize), Just(2), Just(3), 4usize..40, Just(64 << 10)],
             headers in any::<bool>(),
+            plain in any::<bool>(),
             sizes in prop::collection::vec(
                 prop_oneof![1usize..8, 8usize..100, Just(64 << 10)], 1..6),
             fail in prop::option::weighted(0.1, 0usize..200),
         ) {
-            let (a, b) = both(&data, delimiter, capacity, headers, &sizes, fail);
+            let (a, b) = both(&data, delimiter, capacity, (headers, plain), &sizes, fail);
             prop_assert_eq!(a, b);
         }
     }
@@ -418,8 +476,10 @@ mod tests {
         }
         for capacity in [16, 100, 1000, 64 << 10] {
             for sizes in [vec![64 << 10], vec![7, 300, 1], vec![4096]] {
-                let (a, b) = both(&data, b',', capacity, true, &sizes, None);
-                assert_eq!(a, b, "capacity {capacity}, reads {sizes:?}");
+                for plain in [false, true] {
+                    let (a, b) = both(&data, b',', capacity, (true, plain), &sizes, None);
+                    assert_eq!(a, b, "capacity {capacity}, reads {sizes:?}, plain {plain}");
+                }
             }
         }
     }

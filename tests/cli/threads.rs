@@ -62,7 +62,10 @@ fn export(layout: Layout) -> Vec<u8> {
             line.extend_from_slice(b"\xFF\xFE");
         }
         if layout.quotes_from.is_some_and(|q| r >= q) && k == 8 {
-            let quoted = format!("{},\"two{nl}lines\",{}", cells[0], cells[2..].join(","));
+            // a line break in a quoted cell, or now and then a lone CR
+            // (no line in a file of LF or CRLF lines)
+            let inner = if r % 2 == 0 { nl } else { "\r" };
+            let quoted = format!("{},\"two{inner}lines\",{}", cells[0], cells[2..].join(","));
             line = quoted.into_bytes();
         }
         out.extend_from_slice(&line);
@@ -72,6 +75,10 @@ fn export(layout: Layout) -> Vec<u8> {
         if k == 9 {
             out.extend_from_slice(nl.as_bytes());
         }
+    }
+    if layout.final_break {
+        // blank lines at the end (they move no row)
+        out.extend_from_slice(nl.repeat(2).as_bytes());
     }
     out
 }

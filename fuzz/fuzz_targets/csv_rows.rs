@@ -25,12 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let setup = setup();
     let path = common::scratch().join("rows.csv");
     std::fs::write(&path, data).expect("write input");
-    let spec = InputSpec {
-        path: Some(&path),
-        encoding: None,
-        delimiter: None,
-        sheet: None,
-    };
+    let spec = InputSpec::file(&path);
     let Ok(input) = Input::open(&spec, false) else {
         return;
     };

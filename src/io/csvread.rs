@@ -109,13 +109,16 @@ impl<B: BufRead> Reader<B> {
     pub fn read_byte_record(&mut self, record: &mut Record) -> csv::Result<bool> {
         use csv_core::ReadRecordResult::*;
 
-        record.clear();
-        record.set_position(Some(self.pos.clone()));
+        // a whole line without quotes is split here; any other record is
+        // csv_core's, from its start (the record is cleared and its
+        // position set either way)
+        if self.read_plain(record)? {
+            return Ok(true);
+        }
         if self.done {
             return Ok(false);
         }
         let (mut outlen, mut endlen) = (0, 0);
-        let mut first = true;
         loop {
             // the same reads as `csv`: one `fill_buf` a turn
             let input = match self.rdr.fill_buf() {
@@ -125,14 +128,6 @@ impl<B: BufRead> Reader<B> {
                     return Err(e.into());
                 }
             };
-            if first && self.fast {
-                if let Some((used, lines)) = split_line(input, self.delimiter, record) {
-                    let ended_on = input[used - 1];
-                    self.took_line(used, lines, ended_on);
-                    return Ok(true);
-                }
-            }
-            first = false;
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.cells[outlen..], &mut self.ends[endlen..]);
@@ -184,10 +179,10 @@ impl<B: BufRead> Reader<B> {
     /// The next record when it is a whole line without quotes or stray
     /// `\r` (`split_line`), as `read_byte_record` reads it; `false`: it is
     /// not (or the end is reached), nothing is consumed, and the record is
-    /// left for `read_byte_record`. Before `csv_core` has read, this
-    /// reads only where the input starts at a line break (a part of a
-    /// file, `io::split`): `csv_core` is then given that line break, as
-    /// its first read would have been (so it drops no BOM later on).
+    /// left for `csv_core`. Before `csv_core` has read, this reads only
+    /// where the input starts at a line break (a part of a file,
+    /// `io::split`): `csv_core` is then given that line break, as its
+    /// first read would have been (so it drops no BOM later on).
     pub fn read_plain(&mut self, record: &mut Record) -> csv::Result<bool> {
         record.clear();
         record.set_position(Some(self.pos.clone()));
@@ -219,18 +214,11 @@ impl<B: BufRead> Reader<B> {
             lines -= 1;
             self.fast = true;
         }
-        self.took_line(used, lines, ended_on);
-        Ok(true)
-    }
-
-    /// A line split here took `used` bytes of the input, `lines` of them
-    /// line breaks, the last `ended_on`.
-    #[inline]
-    fn took_line(&mut self, used: usize, lines: u64, ended_on: u8) {
         self.ended_on = ended_on;
         self.rdr.consume(used);
         self.core.set_line(self.core.line() + lines);
         self.advance(used);
+        Ok(true)
     }
 
     /// After a record: `nin` more bytes read, one more record.

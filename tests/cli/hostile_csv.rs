@@ -574,6 +574,13 @@ fn blank_lines_at_the_end_move_no_row() {
             "{end:?}: {stdout}"
         );
         assert_eq!(
+            stdout,
+            "row,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
+             2,2,negative,false,none,No flag,\n\
+             3,,incomplete,false,monitor,Monitor,cannot rule out: GAD-2 total missing\n",
+            "{end:?}"
+        );
+        assert_eq!(
             stderr,
             "row 3, column gad2_1: 'x' is not a valid answer for gad2_1 (expected 0–3 or a label: Not at all, Several days, More than half the days, Nearly every day); counted as missing\n",
             "{end:?}"
@@ -595,6 +602,13 @@ fn a_lone_cr_in_a_quoted_cell_moves_no_row() {
             .write_stdin(text));
         assert_eq!(code, 1, "{blank:?}");
         assert_eq!(ids(&stdout), ["\"a\rb\"", "c"], "{blank:?}");
+        assert_eq!(
+            stdout,
+            "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
+             \"a\rb\",2,negative,false,none,No flag,\n\
+             c,,incomplete,false,monitor,Monitor,cannot rule out: GAD-2 total missing\n",
+            "{blank:?}"
+        );
         let row = 3 + blank.len();
         assert_eq!(
             stderr,

@@ -426,18 +426,27 @@ impl<T> Groups<T> {
             sort_key(self.flat(g), &mut encoded);
             ends.push(encoded.len());
         }
-        let mut order: Vec<(&[u8], usize)> = ends
+        // each encoding's first eight bytes, big-endian, beside it: most
+        // compares end there, without reading the encodings (with 50,000
+        // groups each compare read two scattered ones)
+        let mut order: Vec<(u64, &[u8], usize)> = ends
             .iter()
             .enumerate()
             .map(|(g, &end)| {
                 let start = g.checked_sub(1).map_or(0, |p| ends[p]);
-                (&encoded[start..end], g)
+                let key = &encoded[start..end];
+                let mut head = [0u8; 8];
+                let n = key.len().min(8);
+                head[..n].copy_from_slice(&key[..n]);
+                (u64::from_be_bytes(head), key, g)
             })
             .collect();
         // keys are distinct, and so are their encodings: no two compare
-        // equal, so an unstable sort orders them as a stable one
-        order.sort_unstable_by_key(|&(encoded, _)| encoded);
-        order.into_iter().map(|(_, g)| g).collect()
+        // equal, so an unstable sort orders them as a stable one (a head
+        // padded with zeros compares as the bytes do: an encoding's 0s
+        // end values, and a shorter one that is a prefix sorts first)
+        order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        order.into_iter().map(|(_, _, g)| g).collect()
     }
 
     /// The group `key` without counting a row (`None` if it has none).
@@ -484,8 +493,9 @@ fn flatten_onto(key: &[String], onto: &mut Vec<u8>) {
 }
 
 /// The values of a flat key.
-fn values(flat: &[u8]) -> impl Iterator<Item = &[u8]> {
-    flat.split(|&b| b == END)
+fn values(flat: &[u8]) -> tallies::KeyValues<'_> {
+    let end: fn(&u8) -> bool = |&b| b == END;
+    flat.split(end)
         .take(flat.iter().filter(|&&b| b == END).count())
 }
 
@@ -561,7 +571,7 @@ impl<T: Merge + Clone> Groups<T> {
 /// to `into`. Per value: its natural tokens, 0, its bytes, 0. A token is a
 /// byte other than a digit, + 1 (so 0 ends a value before anything else),
 /// or a run of digits: `DIGITS`, the length of the run without its leading
-/// zeros (8 bytes, big-endian) and those digits. `DIGITS` sits between the
+/// zeros (`push_length`) and those digits. `DIGITS` sits between the
 /// tokens of the bytes before `0` and after `9`, as a digit sits between
 /// them, and meets only another run's `DIGITS` otherwise; the bytes after
 /// the tokens break ties (`07` before `7`) as `natural_bytes` does.
@@ -577,7 +587,7 @@ fn sort_key(flat: &[u8], into: &mut Vec<u8>) {
                     .unwrap_or(rest.len());
                 let number = without_zeros(&rest[..run]);
                 into.push(DIGITS);
-                into.extend_from_slice(&(number.len() as u64).to_be_bytes());
+                push_length(number.len(), into);
                 into.extend_from_slice(number);
                 rest = &rest[run..];
             } else {
@@ -589,6 +599,18 @@ fn sort_key(flat: &[u8], into: &mut Vec<u8>) {
         into.push(0);
         into.extend(value.iter().map(|&b| b + 1));
         into.push(0);
+    }
+}
+
+/// A run's length as `sort_key` orders it: one byte below 255, else 255
+/// and eight bytes, big-endian (a longer run sorts after, either way).
+fn push_length(n: usize, into: &mut Vec<u8>) {
+    match u8::try_from(n) {
+        Ok(b) if b < u8::MAX => into.push(b),
+        _ => {
+            into.push(u8::MAX);
+            into.extend_from_slice(&(n as u64).to_be_bytes());
+        }
     }
 }
 
@@ -913,12 +935,13 @@ mod tests {
             proptest::prop_assert_eq!(ea.cmp(&eb), old);
         }
 
-        /// Keys of digits, zeros, blanks and long numbers (past 8 digits),
+        /// Keys of digits, zeros, blanks and long numbers (past 8 digits,
+        /// and runs about 255 digits long, where `push_length` changes),
         /// sorted by their encodings as by the comparator.
         #[test]
         fn sort_keys_order_as_the_comparator_does(
             keys in proptest::collection::vec(
-                proptest::collection::vec("(0|00|7|07|1[0-9]{0,12}|9{9,11}|[A-Z]|/|:|班| |)*", 1..4),
+                proptest::collection::vec("(0|00|7|07|1[0-9]{0,12}|9{9,11}|1[0-9]{252,256}|[A-Z]|/|:|班| |)*", 1..4),
                 0..40,
             ),
         ) {

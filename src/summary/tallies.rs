@@ -329,7 +329,7 @@ impl Tallies {
         let Rest {
             overall,
             suppressed,
-        } = self.finish_each(min_group, |chunk| {
+        } = self.finish_into(min_group, push_group, |chunk| {
             groups.extend(chunk);
             true
         });
@@ -341,18 +341,39 @@ impl Tallies {
         }
     }
 
-    /// `finish`, the groups handed to `each` as they are made, in key
-    /// order, `CHUNK` at a time (so that another thread can write them
-    /// meanwhile), until it says stop (`false`); then the overall row.
-    /// Counts are added up in memory order (the sum is the same in any
-    /// order); the means and SDs are merged in key order, as
+    /// `finish`, the groups `put` into chunks of `CHUNK` (as `Chunk`
+    /// with `push_group`, or as the lines that show them), each handed to
+    /// `each` as it is made, in key order (so that another thread can
+    /// write them meanwhile), until it says stop (`false`); then the
+    /// overall row. Counts are added up in memory order (the sum is the
+    /// same in any order); the means and SDs are merged in key order, as
     /// `Groups::finish` merges them (floats: the order changes the last
-    /// bits).
-    pub fn finish_each(mut self, min_group: u64, mut each: impl FnMut(Chunk) -> bool) -> Rest {
+    /// bits). `Finished` makes the chunks from several threads.
+    pub fn finish_into<C: Default>(
+        self,
+        min_group: u64,
+        mut put: impl FnMut(&mut C, KeyValues<'_>, Cell<Tally>),
+        mut each: impl FnMut(C) -> bool,
+    ) -> Rest {
+        let finished = self.finished(min_group);
+        let mut merged = finished.merged();
+        for c in 0..finished.chunks() {
+            let mut chunk = C::default();
+            merged.add(&finished.chunk(c, &mut chunk, &mut put));
+            if !each(chunk) {
+                break;
+            }
+        }
+        finished.rest(merged)
+    }
+
+    /// Every row counted: the groups put in key order, the shown ones'
+    /// counts added up (in memory order: the sum is the same in any).
+    pub fn finished(mut self, min_group: u64) -> Finished {
         self.flush();
         let order = self.groups.order();
         let shown = |g: usize| self.words(g)[N] >= min_group;
-        // the words that are counts (not the moments, merged below)
+        // the words that are counts (not the moments, merged in key order)
         let ranges: Vec<std::ops::Range<usize>> = std::iter::once(N..LEVELS + self.shape.levels)
             .chain(
                 self.shape
@@ -372,52 +393,161 @@ impl Tallies {
                 }
             }
         }
-        let mut totals = vec![Moments::default(); self.shape.scales.len()];
-        let mut suppressed = 0;
-        for part in order.chunks(CHUNK) {
-            let mut chunk = Vec::with_capacity(part.len());
-            for (i, &g) in part.iter().enumerate() {
-                // groups in key order are scattered in memory: fetch the
-                // next ones' words together (`touch`)
-                if i % BATCH == 0 {
-                    self.touch_groups(part[i..].iter().take(BATCH).copied());
-                }
-                let key = self.groups.key(g);
-                if !shown(g) {
-                    suppressed += 1;
-                    chunk.push((key, Cell::Suppressed));
-                    continue;
-                }
-                let words = self.words(g);
-                for (t, &(at, bands)) in totals.iter_mut().zip(&self.shape.scales) {
-                    t.merge(&moments(&words[at + bands + 1..at + bands + SCALE_EXTRA]));
-                }
-                let n = words[N];
-                let data = self.tally(words);
-                chunk.push((key, Cell::Shown { n, data }));
-            }
-            if !each(chunk) {
-                break;
-            }
-        }
-        // the summed words of the moments mean nothing: the merged ones
-        for (t, &(at, bands)) in totals.iter().zip(&self.shape.scales) {
-            store(t, &mut sum[at + bands + 1..at + bands + SCALE_EXTRA]);
-        }
-        Rest {
-            overall: any.then(|| (sum[N], self.tally(&sum))),
-            suppressed,
+        Finished {
+            tallies: self,
+            order,
+            min_group,
+            sum,
+            any,
         }
     }
 }
 
-/// Groups in key order, as `Tallies::finish_each` hands them over.
+/// `Tallies` with every row counted (`Tallies::finished`): the groups are
+/// handed over a chunk (`CHUNK` groups) at a time, in any order and from
+/// any thread (`chunk`), and the chunks' rests merged in key order give
+/// the overall row (`rest`).
+pub struct Finished {
+    tallies: Tallies,
+    /// The groups' indices in key order.
+    order: Vec<usize>,
+    min_group: u64,
+    /// The shown groups' counts added up.
+    sum: Vec<u64>,
+    /// Some group is shown.
+    any: bool,
+}
+
+/// What a chunk of groups leaves for the overall row.
+pub struct ChunkRest {
+    /// Each shown group's scales' moments, in key order, a group after another.
+    moments: Vec<Moments>,
+    suppressed: usize,
+}
+
+/// The rests of the chunks so far, in key order (`Finished::merged`).
+pub struct Merged {
+    totals: Vec<Moments>,
+    suppressed: usize,
+}
+
+impl Merged {
+    /// The next chunk's rest: the means and SDs are merged group by group
+    /// in key order, as `Groups::finish` merges them (floats: the order
+    /// changes the last bits), whichever thread made the chunk.
+    pub fn add(&mut self, rest: &ChunkRest) {
+        self.suppressed += rest.suppressed;
+        let scales = self.totals.len();
+        if scales == 0 {
+            return;
+        }
+        for group in rest.moments.chunks(scales) {
+            for (t, m) in self.totals.iter_mut().zip(group) {
+                t.merge(m);
+            }
+        }
+    }
+}
+
+impl Finished {
+    /// How many chunks there are.
+    pub fn chunks(&self) -> usize {
+        self.order.len().div_ceil(CHUNK)
+    }
+
+    /// Chunk `c`'s groups, each `put` into `chunk` in key order, and what
+    /// the chunk leaves for the overall row.
+    pub fn chunk<C>(
+        &self,
+        c: usize,
+        chunk: &mut C,
+        put: &mut impl FnMut(&mut C, KeyValues<'_>, Cell<Tally>),
+    ) -> ChunkRest {
+        let t = &self.tallies;
+        let part = self.order.chunks(CHUNK).nth(c).unwrap_or_default();
+        let scales = &t.shape.scales;
+        let mut rest = ChunkRest {
+            moments: Vec::with_capacity(part.len() * scales.len()),
+            suppressed: 0,
+        };
+        // the part's keys, copied together in key order: scattered in
+        // memory, each was a cache miss or two when read in turn
+        let mut keys = Vec::new();
+        let mut key_ends = Vec::with_capacity(part.len());
+        for &g in part {
+            keys.extend_from_slice(t.groups.flat(g));
+            key_ends.push(keys.len());
+        }
+        for (i, &g) in part.iter().enumerate() {
+            // groups in key order are scattered in memory: fetch the
+            // next ones' words together (`touch`)
+            if i % BATCH == 0 {
+                t.touch_groups(part[i..].iter().take(BATCH).copied());
+            }
+            let start = i.checked_sub(1).map_or(0, |p| key_ends[p]);
+            let key = super::values(&keys[start..key_ends[i]]);
+            let words = t.words(g);
+            if words[N] < self.min_group {
+                rest.suppressed += 1;
+                put(chunk, key, Cell::Suppressed);
+                continue;
+            }
+            for &(at, bands) in scales {
+                rest.moments
+                    .push(moments(&words[at + bands + 1..at + bands + SCALE_EXTRA]));
+            }
+            let n = words[N];
+            put(
+                chunk,
+                key,
+                Cell::Shown {
+                    n,
+                    data: t.tally(words),
+                },
+            );
+        }
+        rest
+    }
+
+    /// What is left once the chunks' rests were `merged`, all of them
+    /// in key order: the overall row and the number suppressed.
+    pub fn rest(mut self, merged: Merged) -> Rest {
+        let t = &self.tallies;
+        // the summed words of the moments mean nothing: the merged ones
+        for (m, &(at, bands)) in merged.totals.iter().zip(&t.shape.scales) {
+            store(m, &mut self.sum[at + bands + 1..at + bands + SCALE_EXTRA]);
+        }
+        Rest {
+            overall: self.any.then(|| (self.sum[N], t.tally(&self.sum))),
+            suppressed: merged.suppressed,
+        }
+    }
+
+    /// A `Merged` to add this one's chunks to.
+    pub fn merged(&self) -> Merged {
+        Merged {
+            totals: vec![Moments::default(); self.tallies.shape.scales.len()],
+            suppressed: 0,
+        }
+    }
+}
+
+/// Groups in key order, as `Tallies::finish` shows them.
 pub type Chunk = Vec<(Vec<String>, Cell<Tally>)>;
+
+/// A group put into a `Chunk` (`Tallies::finish_into`): its key as strings.
+pub fn push_group(chunk: &mut Chunk, key: KeyValues<'_>, cell: Cell<Tally>) {
+    let key = key.map(|v| String::from_utf8_lossy(v).into_owned());
+    chunk.push((key.collect(), cell));
+}
+
+/// A group's key, value by value (`Tallies::finish_into`).
+pub type KeyValues<'k> = std::iter::Take<std::slice::Split<'k, u8, fn(&u8) -> bool>>;
 
 /// Groups handed over together (a multiple of `BATCH`).
 const CHUNK: usize = 16 * BATCH;
 
-/// What `Tallies::finish_each` gives once every group was handed over.
+/// What `Tallies::finish_into` gives once every group was handed over.
 #[derive(Debug)]
 pub struct Rest {
     /// The sum of the shown groups only; `None` when none is shown.

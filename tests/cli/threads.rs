@@ -590,6 +590,22 @@ fn an_endless_record_is_refused_at_its_own_row_in_parts_too() {
     }
 }
 
+/// `summary FILE -i phq9 --by class --min-group N --format F`.
+fn summary_by_class<'a>(file: &'a str, min_group: &'a str, format: &'a str) -> [&'a str; 10] {
+    [
+        "summary",
+        file,
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "--min-group",
+        min_group,
+        "--format",
+        format,
+    ]
+}
+
 /// `summary` with thousands of groups (made on a thread of their own and
 /// written as they come, 1,024 at a time, when there are threads to spare):
 /// the same bytes in every format, groups suppressed alike, and a closed
@@ -613,20 +629,7 @@ fn thousands_of_groups_are_written_the_same_on_any_threads() {
     }
     let p = file(dir.path(), "classes.csv", text.as_bytes());
     let p = p.to_str().unwrap();
-    let args = |format: &'static str| {
-        [
-            "summary",
-            p,
-            "-i",
-            "phq9",
-            "--by",
-            "class",
-            "--min-group",
-            "10",
-            "--format",
-            format,
-        ]
-    };
+    let args = |format| summary_by_class(p, "10", format);
     let (csv, err, code) = same(&args("csv"), None);
     assert_eq!(code, 0, "{err}");
     // the header, every class in natural order, the overall row
@@ -702,19 +705,7 @@ fn group_keys_that_need_quotes_or_escapes_are_written_alike_in_chunks() {
     }
     let p = file(dir.path(), "classes.csv", text.as_bytes());
     let p = p.to_str().unwrap();
-    let args = [
-        "summary",
-        p,
-        "-i",
-        "phq9",
-        "--by",
-        "class",
-        "--min-group",
-        "1",
-        "--format",
-        "csv",
-    ];
-    let (out, err, code) = same(&args, None);
+    let (out, err, code) = same(&summary_by_class(p, "1", "csv"), None);
     assert_eq!(code, 1, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     // the header, 1,207 groups (one key over two lines), the overall row

@@ -630,13 +630,16 @@ mod tests {
                 Ok(())
             }
         }
-        for threads in [1, 2] {
-            let into = (Fails(2_000), Format::Csv, Dest::Data);
-            let by = ["class".to_string()];
-            let levels: Vec<LevelInfo> = Vec::new();
-            let got = tallies_records(into, &by, (&scales(), &levels), (tallies(), 2), threads);
-            let err = format!("{:#}", got.err().expect("the writer failed"));
-            assert!(err.contains("disk full"), "{err}");
+        // CSV data: chunks of lines; JSON lines: chunks of groups
+        for format in [Format::Csv, Format::Jsonl] {
+            for threads in [1, 2] {
+                let into = (Fails(2_000), format, Dest::Data);
+                let by = ["class".to_string()];
+                let levels: Vec<LevelInfo> = Vec::new();
+                let got = tallies_records(into, &by, (&scales(), &levels), (tallies(), 2), threads);
+                let err = format!("{:#}", got.err().expect("the writer failed"));
+                assert!(err.contains("disk full"), "{format:?}, {threads}: {err}");
+            }
         }
     }
 }

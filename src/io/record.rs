@@ -457,13 +457,15 @@ pub fn span_message(row: u64, info: &RecordInfo, rec: &Record, headers: &[String
     };
     if info.reread == 1 {
         // the file's last line, its quote opening a cell before the last
-        return format!(
-            "row {row}{}, column {column}: a quote opens here and is never closed (the file ends \
+        let (here, fields) = (at(info.line, info.line), rec.len());
+        return tr!(
+            "row {row}{here}, column {column}: a quote opens here and is never closed (the file ends \
              inside it), so the rest of the line was read as one cell; without the quote the line \
-             holds the header's {} fields, so it is scored as them; remove the stray `\"` and \
+             holds the header's {fields} fields, so it is scored as them; remove the stray `\"` and \
              check this row",
-            at(info.line, info.line),
-            rec.len()
+            "第 {row} 行{here}，「{column}」列：一个引号在此开始且从未闭合（文件在引号内结束），\
+             所以这一行的其余部分被读成了一个单元格；去掉这个引号后，这一行正好有表头的 {fields} 个\
+             字段，所以按这些字段评分；请删去多余的 `\"` 并检查这一行"
         );
     }
     if info.reread > 0 {
@@ -547,9 +549,10 @@ pub fn ragged_message(row: u64, fields: usize, headers: usize) -> String {
 
 fn line_range(first: u64, last: u64) -> String {
     if first == last {
-        tr!("line {first}", "第 {first} 行")
+        // "文件第": 行 is both a row and a line, and these are the file's lines
+        tr!("line {first}", "文件第 {first} 行")
     } else {
-        tr!("lines {first}–{last}", "第 {first}–{last} 行")
+        tr!("lines {first}–{last}", "文件第 {first}–{last} 行")
     }
 }
 

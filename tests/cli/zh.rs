@@ -1227,3 +1227,41 @@ fn an_imported_skeleton_is_commented_in_chinese() {
     assert!(err.starts_with("错误："), "{err}");
     assert!(err.ends_with("1 个文件中有 1 个有错误\n"), "{err}");
 }
+
+/// A stray quote, in Chinese: the message for a last line whose quote is
+/// never closed is Chinese too (it was English), and a file's lines are
+/// `文件第 N 行`, apart from the rows (`第 N 行`), as 行 names both.
+#[test]
+fn stray_quote_messages_are_chinese_and_tell_lines_from_rows() {
+    let head = "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
+                a,2,negative,false,none,无,\n";
+    let score = |input: &str| {
+        run(bin()
+            .args(["score", "-", "-i", "gad2", "--lang", "zh", "-q"])
+            .write_stdin(input.to_string()))
+    };
+
+    let (stdout, stderr, code) = score("id,gad2_1,gad2_2\na,1,1\nb,\"1,2\n");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        format!("{head}b,3,positive,false,monitor,关注,GAD-2 ≥ 3（筛查阳性）：标记关注，并请完成完整的 GAD-7\n")
+    );
+    assert_eq!(
+        stderr,
+        "第 3 行（文件第 3 行），「gad2_1」列：一个引号在此开始且从未闭合（文件在引号内结束），所以这一行的其余部分被读成了一个单元格；去掉这个引号后，这一行正好有表头的 3 个字段，所以按这些字段评分；请删去多余的 `\"` 并检查这一行\n"
+    );
+
+    let (stdout, stderr, code) = score("id,gad2_1,gad2_2\na,1,1\nb,\"1\n2\",1\nc,0,0\n");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        format!("{head}b,,incomplete,false,monitor,关注,无法排除：GAD-2 总分 缺失\nc,0,negative,false,none,无,\n")
+    );
+    assert_eq!(
+        stderr,
+        "第 3 行（文件第 3–4 行），「gad2_1」列：一个带引号的单元格跨越了 1 个换行，所以文件第 4 行被读成了这一行的一部分，其中的行都没有评分；如果那里的 `\"` 不是要开始引号，请删去它并重新评分（行号与电子表格一致：每条记录一行，而不是每个物理行）\n\
+         第 3 行，「gad2_1」列：'1\\n2' 不是 GAD-2 第1题 的有效答案（应为 0–3 或选项文字：Not at all、Several days、More than half the days、Nearly every day）；按缺失计\n\
+         警告：1 行通过带引号的单元格多包含了 1 行：这些行上的数据都没有评分（见上文）\n"
+    );
+}

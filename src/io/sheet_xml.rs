@@ -1251,12 +1251,12 @@ fn render_v(book: &Book, v: &[u8], kind: Kind, plain: bool, out: &mut Vec<u8>) -
     Ok(())
 }
 
-/// Digits with no leading zero, few enough that `f as i64` writes them back.
+/// Digits with no leading zero: written as they are. Of more than 15
+/// digits too, where calamine's `f64` would round them (an 18-digit
+/// student or ID-card number written as a number by pandas or openpyxl
+/// kept its digits in the file: rounded, two people would share an id).
 fn is_plain_integer(v: &[u8]) -> bool {
-    !v.is_empty()
-        && v.len() <= 15
-        && v.iter().all(u8::is_ascii_digit)
-        && (v[0] != b'0' || v.len() == 1)
+    !v.is_empty() && v.iter().all(u8::is_ascii_digit) && (v[0] != b'0' || v.len() == 1)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

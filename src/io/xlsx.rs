@@ -283,6 +283,9 @@ fn stream_xlsx(
         let (row, col) = cell.get_position();
         text.clear();
         render(cell.get_value(), &mut text);
+        if let DataRef::Float(f) = cell.get_value() {
+            rows.check_exact(*f, (row, col), &text);
+        }
         match rows.cell(row, col, &text) {
             Ok(true) => {}
             Ok(false) => return Ok(()),
@@ -398,7 +401,11 @@ fn stream_range(
         };
         text.clear();
         render_data(value, &mut text);
-        match rows.cell(top.saturating_add(r), left.saturating_add(c), &text) {
+        let (r, c) = (top.saturating_add(r), left.saturating_add(c));
+        if let Data::Float(f) = value {
+            rows.check_exact(*f, (r, c), &text);
+        }
+        match rows.cell(r, c, &text) {
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(e) => return Err(rows.stop(e)),
@@ -458,6 +465,9 @@ struct Assembler<'a> {
     /// Records the reader is done with, to be filled again.
     spares: Option<Receiver<Vec<Record>>>,
     spare: Vec<Record>,
+    /// A whole number too large for calamine's `f64` to hold exactly was
+    /// met (and said).
+    inexact: bool,
 }
 
 impl<'a> Assembler<'a> {
@@ -467,6 +477,7 @@ impl<'a> Assembler<'a> {
             name,
             tx,
             batch: Vec::with_capacity(BATCH),
+            inexact: false,
             width: None,
             row: None,
             fields: Record::new(),
@@ -513,6 +524,29 @@ impl<'a> Assembler<'a> {
             }
         }
         self.any_cell(row, col, text)
+    }
+
+    /// Says, once, that a number calamine read may have lost its last
+    /// digits: a whole number past 2^53 as an `f64` is the nearest one it
+    /// holds, not always the one in the file (the lean reader writes those
+    /// as they are; calamine reads a sheet it leaves, such as one with
+    /// dates). An id in it may now be another person's.
+    fn check_exact(&mut self, f: f64, (row, col): (u32, u32), text: &[u8]) {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        if self.inexact || f.abs() < EXACT || f.fract() != 0.0 {
+            return;
+        }
+        self.inexact = true;
+        let (sheet, name, cell) = (&self.sheet, &self.name, cell_name(row, col));
+        let read = String::from_utf8_lossy(text);
+        eprintln!(
+            "{}{}",
+            crate::messages::warning(),
+            tr!(
+                "sheet `{sheet}` of {name}: cell {cell} holds a number of 16 or more digits, read as {read}: its last digits may not be the ones typed, and two ids may read the same (numbers like it after it too); store ids as text in the workbook",
+                "{name} 的工作表 `{sheet}`：单元格 {cell} 是 16 位以上的数字，读作 {read}：末几位可能与原值不同，两个编号可能读成同一个（其后同类数字也是如此）；请在工作簿中把编号存为文本"
+            )
+        );
     }
 
     /// `cell`, for any cell.

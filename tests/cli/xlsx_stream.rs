@@ -223,3 +223,68 @@ fn a_sheet_left_to_calamine_is_checked_whole_before_calamine_reads_it() {
     assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
     assert_eq!(stderr, refusal(&path, "xl/worksheets/sheet1.xml", RUN));
 }
+
+/// Two people whose 18-digit ids (ID-card numbers) pandas or openpyxl
+/// wrote as numbers, the second flagged on GAD-2 (3 + 3); `extra`, more
+/// cells after each row's answers (`@` for the row's number), under
+/// a column `note`.
+fn long_ids(extra: &str) -> String {
+    let row = |r: u32, id: &str, a: u32| {
+        format!("<row r=\"{r}\"><c r=\"A{r}\"><v>{id}</v></c><c r=\"B{r}\"><v>{a}</v></c><c r=\"C{r}\"><v>{a}</v></c>{}</row>", extra.replace('@', &r.to_string()))
+    };
+    let note = "<c r=\"D1\" t=\"inlineStr\"><is><t>note</t></is></c></row>";
+    let header = if extra.is_empty() {
+        HEADER_ROW.to_string()
+    } else {
+        HEADER_ROW.replace("</row>", note)
+    };
+    format!(
+        "{HEAD}{header}{}{}</sheetData></worksheet>",
+        row(2, "110101200001011234", 0),
+        row(3, "110101200001011235", 3)
+    )
+}
+
+#[test]
+fn an_id_of_18_digits_stored_as_a_number_keeps_every_digit() {
+    // as an f64 both ids read 110101200001011230: one person, twice, and
+    // `--duplicates first` set the flagged one aside
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ids.xlsx");
+    workbook(&path, &[("Answers", long_ids(""))], &[]);
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "--format", "csv", "--duplicates", "first", "-q"])
+        .arg(&path));
+    assert_eq!(
+        stdout,
+        "id,gad2_total,gad2_band,gad2_prorated,risk_level,risk_label,risk_reasons\n\
+         110101200001011234,0,negative,false,none,No flag,\n\
+         110101200001011235,6,positive,false,monitor,Monitor,GAD-2 ≥ 3 (positive screen): flag and give the full GAD-7\n"
+    );
+    assert_eq!((stderr.as_str(), code), ("", 0));
+}
+
+#[test]
+fn a_long_number_calamine_reads_is_said_to_have_maybe_lost_digits() {
+    // an error cell (#N/A) in row 2 leaves the rest of the sheet to
+    // calamine, whose f64 cannot hold row 3's id: said once, with the cell
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ids.xlsx");
+    workbook(
+        &path,
+        &[("Answers", long_ids("<c r=\"D@\" t=\"e\"><v>#N/A</v></c>"))],
+        &[],
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "gad2", "--format", "csv", "-q"])
+        .arg(&path));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\n110101200001011234,0,"), "{stdout}");
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: sheet `Answers` of {}: cell A3 holds a number of 16 or more digits, read as 110101200001011230: its last digits may not be the ones typed, and two ids may read the same (numbers like it after it too); store ids as text in the workbook\n",
+            path.display()
+        )
+    );
+}

@@ -1,5 +1,7 @@
 //! A lean reader of an xlsx worksheet's XML, giving each cell as the text
-//! calamine's cell reader (through `xlsx::render`) would, byte for byte.
+//! calamine's cell reader (through `xlsx::render`) would, byte for byte,
+//! but for a whole number of 16 or more digits: written as the file holds
+//! it, where calamine's `f64` rounds it (`is_plain_integer`).
 //!
 //! It reads only what plain exports hold: numbers, shared strings (rich
 //! text runs too), inline strings of one `<t>`, booleans, `str` formula

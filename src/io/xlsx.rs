@@ -1361,6 +1361,17 @@ mod tests {
         out
     }
 
+    /// `calamine_cells` of `PLAIN`, but for N1, a whole number of 19
+    /// digits: calamine's `f64` rounds it, the lean reader writes it as the
+    /// file holds it (`sheet_xml::is_plain_integer`).
+    fn plain_cells(path: &Path) -> Vec<(u32, u32, String)> {
+        let mut cells = calamine_cells(path, "Plain");
+        let n1 = cells.iter_mut().find(|c| (c.0, c.1) == (0, 13)).unwrap();
+        assert_eq!(n1.2, "1234567890123456800");
+        n1.2 = "1234567890123456789".to_string();
+        cells
+    }
+
     /// Every row `open` gives for the sheet (the header first).
     fn read_all(path: &Path, sheet: &str) -> Vec<Vec<String>> {
         let got = open(path, "w.xlsx", Some(sheet)).unwrap();
@@ -1395,7 +1406,7 @@ mod tests {
     fn the_lean_reader_gives_the_cells_calamine_gives() {
         let dir = tempfile::tempdir().unwrap();
         let path = workbook(dir.path(), &[("Plain", PLAIN)]);
-        let want = calamine_cells(&path, "Plain");
+        let want = plain_cells(&path);
         // read whole, with nothing left to calamine
         let (got, count) = lean_cells_whole(&path, "Plain");
         assert_eq!(got, want);
@@ -1484,7 +1495,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (name, data) in [("Odd", odd), ("Blanks", blanks), ("Plain", PLAIN)] {
             let path = workbook(dir.path(), &[(name, data)]);
-            let want: Vec<_> = calamine_cells(&path, name);
+            let want: Vec<_> = match name {
+                "Plain" => plain_cells(&path),
+                _ => calamine_cells(&path, name),
+            };
             let want: Vec<_> = want.iter().map(|(r, c, t)| (*r, *c, t.as_str())).collect();
             let mut want = assemble(&want).unwrap();
             for h in &mut want[0] {

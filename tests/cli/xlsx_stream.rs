@@ -253,7 +253,16 @@ fn an_id_of_18_digits_stored_as_a_number_keeps_every_digit() {
     let path = dir.path().join("ids.xlsx");
     workbook(&path, &[("Answers", long_ids(""))], &[]);
     let (stdout, stderr, code) = run(bin()
-        .args(["score", "-i", "gad2", "--format", "csv", "--duplicates", "first", "-q"])
+        .args([
+            "score",
+            "-i",
+            "gad2",
+            "--format",
+            "csv",
+            "--duplicates",
+            "first",
+            "-q",
+        ])
         .arg(&path));
     assert_eq!(
         stdout,

@@ -205,6 +205,23 @@ pub fn render(d: &ReportData<'_>) -> String {
 
 fn note(d: &ReportData<'_>) -> String {
     let m = d.shown.min_group;
+    let default = crate::summary::MIN_GROUP;
+    if m < default {
+        // groups this small can point to a person: not said to be safe
+        return match d.lang {
+            Lang::En => format!(
+                "A flag means a trained person should follow up; it is not a diagnosis. \
+                 Groups of {m} or more respondents are shown (--min-group {m}, below the \
+                 default {default}): a group this small can show one person's answers, so \
+                 keep this report with the staff who may see them."
+            ),
+            Lang::Zh => format!(
+                "标记表示需要由受过训练的人员跟进，并非诊断。显示 {m} 人及以上的组\
+                 （--min-group {m}，低于默认的 {default}）：这么小的组可能显示出某个人的作答，\
+                 请只交给可以查看个人作答的工作人员保管。"
+            ),
+        };
+    }
     match d.lang {
         Lang::En => format!(
             "A flag means a trained person should follow up; it is not a diagnosis. \
@@ -278,7 +295,7 @@ fn meta(h: &mut String, d: &ReportData<'_>) {
         },
     );
     item(
-        tr(lang, "Smallest group shown:", "最小显示组："),
+        tr(lang, "Groups shown from:", "显示的组至少："),
         &match lang {
             Lang::En => format!("{} respondents", d.shown.min_group),
             Lang::Zh => format!("{} 人", d.shown.min_group),

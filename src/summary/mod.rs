@@ -680,6 +680,10 @@ fn natural_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     }
 }
 
+/// `--min-group`'s default: smaller groups are suppressed, so that no
+/// one's answers can be read off a group's counts.
+pub const MIN_GROUP: u64 = 5;
+
 /// How a suppressed group's size is written: `<5`.
 pub fn suppressed_mark(min_group: u64) -> String {
     format!("<{min_group}")

@@ -323,6 +323,56 @@ fn small_groups_get_no_chart_and_no_numbers() {
 }
 
 #[test]
+fn groups_below_the_default_size_are_not_said_to_hide_anyone() {
+    // --min-group 1 shows a group of one: the note must not promise that
+    // no individual can be singled out, and the meta line names the size
+    let dir = tempfile::tempdir().unwrap();
+    let small = data("summary/small-groups.csv");
+    for (min, promise, shown_from) in [
+        (
+            "5",
+            true,
+            "<dt>Groups shown from:</dt><dd>5 respondents</dd>",
+        ),
+        (
+            "1",
+            false,
+            "<dt>Groups shown from:</dt><dd>1 respondents</dd>",
+        ),
+    ] {
+        let out = dir.path().join(format!("r{min}.html"));
+        let (_, stderr, code) = report(&[
+            small.to_str().unwrap(),
+            "-i",
+            "phq9",
+            "--by",
+            "class",
+            "--min-group",
+            min,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let html = std::fs::read_to_string(&out).unwrap();
+        assert!(html.contains(shown_from), "{html}");
+        assert_eq!(
+            html.contains("no individual can be singled out"),
+            promise,
+            "{min}"
+        );
+        assert_eq!(
+            html.contains(
+                "Groups of 1 or more respondents are shown (--min-group 1, below the default 5): \
+                 a group this small can show one person&#39;s answers, so keep this report with \
+                 the staff who may see them."
+            ),
+            !promise,
+            "{html}"
+        );
+    }
+}
+
+#[test]
 fn chinese_report_from_a_scored_file_with_the_school_policy() {
     let dir = tempfile::tempdir().unwrap();
     let scored = dir.path().join("scored.csv");

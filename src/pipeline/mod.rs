@@ -131,6 +131,14 @@ impl Input {
             .or_else(|| self.find("id"))
     }
 
+    /// The platform's response id when it only numbers the responses of
+    /// one survey (`Layout::id_counts_responses`): no person's id across
+    /// waves.
+    pub fn running_response_id(&self) -> Option<&str> {
+        let l = self.table.layout.as_ref()?;
+        l.id.as_deref().filter(|_| l.id_counts_responses)
+    }
+
     /// Per column, a platform's question text (none for a plain table).
     fn texts(&self) -> &[String] {
         self.table.layout.as_ref().map_or(&[], |l| &l.texts)

@@ -65,15 +65,15 @@ const EXPORTS: [(&str, &[&str], &str, &str); 11] = [
     (
         "tencent.csv",
         &[],
-        "row",
+        "编号",
         "腾讯问卷 (Tencent Survey) export",
     ),
-    ("wjx-text.csv", &[], "row", "问卷星 (wjx) export"),
+    ("wjx-text.csv", &[], "序号", "问卷星 (wjx) export"),
     // 按选项序号 numbers options 1..4: the user says so
     (
         "wjx-numbers.csv",
         &["--one-based"],
-        "row",
+        "序号",
         "问卷星 (wjx) export",
     ),
 ];
@@ -799,6 +799,27 @@ fn change_links_by_the_platforms_response_id() {
 }
 
 #[test]
+fn change_does_not_link_waves_by_a_running_number_of_responses() {
+    // wjx's 序号 is 1, 2, 3 … in each survey: the fifth to answer in
+    // wave 1 is not the fifth in wave 2, so change asks for a person's id
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("wave2.csv");
+    std::fs::copy(example("wjx-text.csv"), &copy).unwrap();
+    let (out, err, code) = run(bin()
+        .args(["change", "-i", "phq9", "--format", "csv", "-q"])
+        .arg(example("wjx-text.csv"))
+        .arg(&copy));
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(
+        err.ends_with(&format!(
+            "error: {}: its `序号` column numbers the responses of one survey (1, 2, 3 …), not people: linked by it, two waves would pair whoever answered in the same order; give --id-column COL, a column that names each person (such as a student number)\n",
+            example("wjx-text.csv").display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn from_naming_the_wrong_platform_is_said_in_chinese() {
     let (out, err, code) = run(bin()
         .args(["score", "-i", "phq9", "--from", "wjx", "--lang", "zh"])
@@ -856,7 +877,13 @@ fn every_export_summarises_reports_and_links_across_waves() {
         ("surveymonkey.csv", "Collector ID", &[], &[]),
         ("redcap-raw.csv", "phq9_complete", &[], &[]),
         ("redcap-labels.csv", "Complete?", &[], &[]),
-        ("limesurvey-full.csv", "Start language", &[], &[]),
+        // a running number of responses links no one by default
+        (
+            "limesurvey-full.csv",
+            "Start language",
+            &[],
+            &["--id-column", "Response ID"],
+        ),
         (
             "google-forms.csv",
             "Timestamp",

@@ -693,7 +693,7 @@ fn forced_encoding_wins_and_a_wrong_one_is_named() {
         ])
         .arg(&gbk));
     assert_eq!(code, 0);
-    assert!(stdout.starts_with("row,phq9_total,"), "{stdout}");
+    assert!(stdout.starts_with("序号,phq9_total,"), "{stdout}");
     let (_, stderr, code) = run(bin()
         .args(["score", "-i", "phq9", "--encoding", "utf-8"])
         .arg(&gbk));

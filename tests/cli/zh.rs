@@ -1124,7 +1124,7 @@ phq9_3       ← 第 11 列 \"5、入睡困难、睡不安或睡得过多\"（�
     assert!(!stdout.contains("nearly"), "{stdout}");
     assert_eq!(
         stderr,
-        "注意：识别为：问卷星 (wjx) 导出（题目文字作表头（按选项序号或按选项文本））\n"
+        "注意：识别为：问卷星 (wjx) 导出（题目文字作表头（按选项序号或按选项文本））\n注意：编号列：序号\n"
     );
 
     // a plain table by ids

@@ -37,5 +37,6 @@ pub fn detect(headers: &[String], _rows: &[Vec<String>]) -> Option<Layout> {
         "题目按完整表头中的文字（问题 [子问题]）对应；缩略表头截短了文字，代码表头（PHQ9[SQ001]）没有文字：请以完整表头与完整答案导出，或用 --map",
     ));
     l.id = has(headers, id).then(|| id.to_string());
+    l.id_counts_responses = true;
     Some(l)
 }

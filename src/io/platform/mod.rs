@@ -54,6 +54,10 @@ pub struct Layout {
     pub texts: Vec<String>,
     /// The platform's response id column, the default id.
     pub id: Option<String>,
+    /// `id` is the platform's running number of responses (1, 2, 3 … in
+    /// each survey: wjx 序号, 腾讯问卷 编号, LimeSurvey's response id): it
+    /// names a response, not a person, so `change` does not link waves by it.
+    pub id_counts_responses: bool,
     /// The platform numbers options 1..k unless told otherwise (Qualtrics
     /// choice numbers, wjx 按选项序号, SurveyMonkey numerical values).
     pub numbers_from_one: bool,
@@ -72,6 +76,7 @@ impl Layout {
             headers: None,
             texts: Vec::new(),
             id: None,
+            id_counts_responses: false,
             numbers_from_one: false,
             proven: Vec::new(),
         }

@@ -16,6 +16,8 @@ pub fn detect(headers: &[String], _rows: &[Vec<String>]) -> Option<Layout> {
             "题目文字作表头",
         );
         l.numbers_from_one = true;
+        l.id = has(headers, "编号").then(|| "编号".into());
+        l.id_counts_responses = true;
         l
     })
 }

@@ -14,6 +14,8 @@ pub fn detect(headers: &[String], _rows: &[Vec<String>]) -> Option<Layout> {
             "题目文字作表头（按选项序号或按选项文本）",
         );
         l.numbers_from_one = true;
+        l.id = Some("序号".into());
+        l.id_counts_responses = true;
         l
     })
 }

@@ -147,6 +147,23 @@ fn mixes_utf8(enc: &'static Encoding, decoded: &[u8]) -> bool {
     utf8_reading(enc, decoded).is_some_and(|t| t.chars().any(cjk_char) && t.chars().all(usual_char))
 }
 
+/// `mixes_utf8` of a record whose cells that did not decode (U+FFFD:
+/// their bytes are lost) say nothing either way: a UTF-8 line read as
+/// GB18030 seldom decodes whole (`一班` does not), and its other cells
+/// (`几乎每天`, an answer) must still be read back. Every other cell
+/// beyond ASCII reads as usual UTF-8 text, and one as Chinese.
+fn mixes_utf8_around(enc: &'static Encoding, rec: &Record) -> bool {
+    let mut chinese = false;
+    let lost = |c: &[u8]| memchr::memmem::find(c, REPLACEMENT).is_some();
+    for cell in rec.iter().filter(|c| !c.is_ascii() && !lost(c)) {
+        match utf8_reading(enc, cell) {
+            Some(t) if t.chars().all(usual_char) => chinese |= t.chars().any(cjk_char),
+            _ => return false,
+        }
+    }
+    chinese
+}
+
 /// `mixes_utf8` asked of a record one cell at a time, each distinct cell
 /// looked at once (up to `MixedCells::KEPT` of them). A record's bytes are
 /// UTF-8 when each cell's are (the delimiters are ASCII), so a record
@@ -381,7 +398,7 @@ pub fn replacement_finder() -> memchr::memmem::Finder<'static> {
 /// `undecodable`.
 pub fn undecodable_cells(rec: &mut Record, decoding: Decoding, bad: &mut Vec<BadCell>) {
     if let Decoding::Transcoded(enc) = decoding {
-        if mixes_utf8(enc, rec.as_slice()) {
+        if mixes_utf8_around(enc, rec) {
             mixed_cells(rec, enc, bad);
         }
     }
@@ -420,15 +437,18 @@ fn mixed_cells(rec: &Record, enc: &'static Encoding, bad: &mut Vec<BadCell>) {
         let Some(utf8) = utf8_reading(enc, cell) else {
             continue;
         };
-        let what = format!(
-            "is read as {}, but this line is valid UTF-8, where it reads \"{}\": the file mixes \
-             encodings; save it in one and score again",
-            enc.name(),
-            crate::printable::printable_line(utf8.trim())
+        let (name, utf8) = (enc.name(), crate::printable::printable_line(utf8.trim()));
+        let what = tr!(
+            "is read as {name}, but this line is valid UTF-8, where it reads \"{utf8}\": the file mixes encodings; save it in one and score again",
+            "按 {name} 读出，但这一行是有效的 UTF-8，按 UTF-8 读作“{utf8}”：文件混用了编码；请统一存为一种编码后重新评分"
         );
         match bad.iter_mut().find(|b| b.column == c) {
-            Some(b) => b.message = format!("{what}; counted as missing"),
-            None => bad.push(BadCell::new(c, cell, format!("{what}; kept as read"))),
+            Some(b) => b.message = tr!("{what}; counted as missing", "{what}；按缺失计"),
+            None => bad.push(BadCell::new(
+                c,
+                cell,
+                tr!("{what}; kept as read", "{what}；按读到的原样保留"),
+            )),
         }
     }
 }
@@ -725,6 +745,41 @@ mod tests {
             bad[1].message,
             "is not valid UTF-8 (as GBK it reads \"S学生\": if the file is GBK, give --encoding gbk); they are shown as �"
         );
+    }
+
+    /// A UTF-8 line with a cell that is no GB18030 (`一班`: its bytes are
+    /// lost as U+FFFD) still has its other cells read back as UTF-8: the
+    /// answer `几乎每天` (3, on item 9) is named, not only garbled.
+    #[test]
+    fn utf8_cells_around_one_that_did_not_decode_are_read_back() {
+        let d = Decoding::Transcoded(encoding_rs::GB18030);
+        let read = |t: &str| encoding_rs::GB18030.decode(t.as_bytes()).0.into_owned();
+        let (class, answer) = (read("一班"), read("几乎每天"));
+        assert!(class.contains('\u{FFFD}') && !answer.contains('\u{FFFD}'));
+        let mut rec = Record::from(vec!["s1", class.as_str(), answer.as_str()]);
+        let mut bad = vec![BadCell::new(2, answer.as_bytes(), "not an answer".into())];
+        undecodable_cells(&mut rec, d, &mut bad);
+        let messages: Vec<(usize, &str)> =
+            bad.iter().map(|b| (b.column, b.message.as_str())).collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    2,
+                    "is read as gb18030, but this line is valid UTF-8, where it reads \"几乎每天\": \
+                     the file mixes encodings; save it in one and score again; counted as missing"
+                ),
+                (1, "has bytes that are not valid gb18030; they are shown as �"),
+            ]
+        );
+        // a real GBK line with one bad cell is no UTF-8 line
+        let name = encoding_rs::GBK.encode("张三").0.into_owned();
+        let name = encoding_rs::GB18030.decode(&name).0.into_owned();
+        let mut rec = Record::from(vec![name.as_str(), class.as_str()]);
+        let mut bad = Vec::new();
+        undecodable_cells(&mut rec, d, &mut bad);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].column, 1);
     }
 
     /// A GB18030 file whose later lines are UTF-8: each such cell is

@@ -29,15 +29,24 @@ pub fn run(a: &HotlinesArgs) -> anyhow::Result<Exit> {
         if !l.languages.is_empty() {
             write!(out, " [{}]", l.languages.join(", "))?;
         }
-        writeln!(out, " (verified {})", l.verified)?;
+        match lang {
+            Lang::En => writeln!(out, " (verified {})", l.verified)?,
+            Lang::Zh => writeln!(out, "（核实于 {}）", l.verified)?,
+        }
         if let Some(n) = &l.notes {
             writeln!(out, "        {}", n.get(lang))?;
         }
     }
-    writeln!(
-        out,
-        "\nList verified {}. Numbers change: check before relying on one.",
-        h.verified
-    )?;
+    let verified = &h.verified;
+    match lang {
+        Lang::En => writeln!(
+            out,
+            "\nList verified {verified}. Numbers change: check before relying on one."
+        )?,
+        Lang::Zh => writeln!(
+            out,
+            "\n名单核实于 {verified}。号码可能变更：使用前请先核对。"
+        )?,
+    }
     Ok(Exit::Success)
 }

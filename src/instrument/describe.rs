@@ -9,14 +9,16 @@ use super::{Band, Instrument, Lang, Method};
 pub fn describe(inst: &Instrument, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} ({}), version {} [{}]",
-        inst.name.get(lang),
-        inst.id,
-        inst.version,
-        inst.origin
-    );
+    let (name, id, version) = (inst.name.get(lang), &inst.id, &inst.version);
+    let _ = if zh {
+        let origin = match inst.origin.as_str() {
+            "built-in" => "内置",
+            file => file,
+        };
+        writeln!(s, "{name}（{id}），版本 {version} [{origin}]")
+    } else {
+        writeln!(s, "{name} ({id}), version {version} [{}]", inst.origin)
+    };
     let _ = writeln!(
         s,
         "{}: {}",
@@ -139,17 +141,17 @@ pub fn describe(inst: &Instrument, lang: Lang) -> String {
         let name = sc
             .name
             .as_ref()
-            .map(|n| format!(" ({})", n.get(lang)))
+            .map(|n| match lang {
+                Lang::Zh => format!("（{}）", n.get(lang)),
+                Lang::En => format!(" ({})", n.get(lang)),
+            })
             .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  {}{}: {} of {} items: {}",
-            sc.id,
-            name,
-            method,
-            ids.len(),
-            ids.join(", ")
-        );
+        let (n, items) = (ids.len(), ids.join(", "));
+        let _ = if zh {
+            writeln!(s, "  {}{name}：{n} 题{method}：{items}", sc.id)
+        } else {
+            writeln!(s, "  {}{name}: {method} of {n} items: {items}", sc.id)
+        };
         if sc.multiplier != 1 {
             let _ = writeln!(
                 s,

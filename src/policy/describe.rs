@@ -11,13 +11,21 @@ pub fn describe(p: &Policy, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mut s = String::new();
     let name = p.name.as_ref().map_or(p.id.as_str(), |n| n.get(lang));
+    let id = if zh {
+        format!("（{}）", p.id)
+    } else {
+        format!(" ({})", p.id)
+    };
     let _ = writeln!(
         s,
-        "{name} ({}){}",
-        p.id,
+        "{name}{id}{}",
         p.version
             .as_ref()
-            .map(|v| format!(", version {v}"))
+            .map(|v| if zh {
+                format!("，版本 {v}")
+            } else {
+                format!(", version {v}")
+            })
             .unwrap_or_default()
     );
     if let Some(d) = &p.description {

@@ -1265,3 +1265,40 @@ fn stray_quote_messages_are_chinese_and_tell_lines_from_rows() {
          警告：1 行通过带引号的单元格多包含了 1 行：这些行上的数据都没有评分（见上文）\n"
     );
 }
+
+#[test]
+fn show_and_hotlines_say_versions_sums_and_dates_in_chinese() {
+    // they said `version 1.0 [built-in]`, `求和 of 9 items` and
+    // `(verified …)` under --lang zh
+    let (show, _, code) = run(bin().args(["instruments", "show", "phq9", "--lang", "zh"]));
+    assert_eq!(code, 0);
+    assert!(
+        show.starts_with("患者健康问卷抑郁量表（PHQ-9）（phq9），版本 1.0 [内置]\n"),
+        "{show}"
+    );
+    assert!(
+        show.contains("\n  phq9（PHQ-9 总分）：9 题求和：phq9_1, phq9_2,"),
+        "{show}"
+    );
+    let (policy, _, code) = run(bin().args(["policy", "show", "--lang", "zh"]));
+    assert_eq!(code, 0);
+    assert!(
+        policy.starts_with("默认转介策略（default），版本 1.0\n"),
+        "{policy}"
+    );
+    let (lines, _, code) = run(bin().args(["hotlines", "--region", "cn", "--lang", "zh"]));
+    assert_eq!(code, 0);
+    assert!(lines.contains("（核实于 2026-"), "{lines}");
+    assert!(lines.contains("\n名单核实于 2026-"), "{lines}");
+    for out in [&show, &policy, &lines] {
+        for english in [
+            "version 1.0",
+            "[built-in]",
+            "of 9 items",
+            "(verified",
+            "List verified",
+        ] {
+            assert!(!out.contains(english), "{english}: {out}");
+        }
+    }
+}

@@ -715,3 +715,28 @@ fn table_format_for_people() {
         "{stdout}"
     );
 }
+
+#[test]
+fn asq_answers_written_y_and_n_are_yes_and_no() {
+    // exports that write yes/no as Y/N came out incomplete and urgent
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "asq.csv",
+        "id,asq_1,asq_2,asq_3,asq_4,asq_5\nlong,Yes,No,No,No,No\nshort,Y,N,n,N,n\nnone,N,N,N,N,\n",
+    );
+    let (stdout, stderr, code) = run(bin()
+        .args(["score", "-i", "asq", "--format", "csv", "-q"])
+        .arg(&f));
+    assert_eq!((stderr.as_str(), code), ("", 0));
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(rows[0].replacen("long", "short", 1), rows[1]);
+    assert!(
+        rows[1].starts_with("short,1,positive,false,refer,"),
+        "{stdout}"
+    );
+    assert!(
+        rows[2].starts_with("none,0,negative,false,none,"),
+        "{stdout}"
+    );
+}

@@ -305,7 +305,7 @@ pub struct ScoreArgs {
     /// Input columns to copy to the output (comma-separated or repeated).
     #[arg(long, value_name = "COL", value_delimiter = ',')]
     pub keep: Vec<String>,
-    /// Output only rows at or above this level (a referral list).
+    /// Output only rows at or above this level (a referral list): its id or label (refer, Refer, 转介).
     #[arg(long, value_name = "LEVEL")]
     pub min_level: Option<String>,
     /// Exit 3 when any row reaches this level.

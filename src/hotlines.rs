@@ -113,8 +113,18 @@ pub fn known_regions() -> Vec<&'static str> {
 }
 
 /// `cn` matches `cn` and `cn-bj`.
+/// `wanted` names the line's region or the region it is part of (`cn`
+/// for `cn-bj`), in any case: `CN` is `cn` (a policy or a counselor may
+/// write either, and a crisis screen must not fall back to the
+/// international list for it).
 fn region_matches(line: &str, wanted: &str) -> bool {
-    line == wanted || line.starts_with(&format!("{wanted}-"))
+    let wanted = wanted.trim();
+    match line.get(..wanted.len()) {
+        Some(head) if head.eq_ignore_ascii_case(wanted) => {
+            matches!(line.as_bytes().get(wanted.len()), None | Some(b'-'))
+        }
+        _ => false,
+    }
 }
 
 impl Line {
@@ -166,6 +176,11 @@ mod tests {
 
     #[test]
     fn region_prefix() {
+        assert!(region_matches("cn-bj", "CN"));
+        assert!(region_matches("cn-bj", "cn-BJ"));
+        assert!(region_matches("cn", " Cn "));
+        assert!(!region_matches("cn-bj", "cn-b"));
+        assert!(!region_matches("中国", "中"));
         assert!(region_matches("cn-bj", "cn"));
         assert!(region_matches("cn", "cn"));
         assert!(!region_matches("ca", "c"));

@@ -176,8 +176,20 @@ impl Policy {
     }
 
     /// Resolve `--min-level` / `--fail-on`; unknown names list the levels.
+    /// A level named by its id, or by its label in either language (a
+    /// counselor writes `--min-level 转介` or `Refer` as the output shows it).
     pub fn parse_level(&self, id: &str) -> anyhow::Result<Level> {
-        self.level(id).ok_or_else(|| {
+        let by_label = || {
+            let name = id.trim();
+            let named = |l: &LevelDef| {
+                [Lang::En, Lang::Zh]
+                    .into_iter()
+                    .any(|lang| l.label.get(lang).trim().eq_ignore_ascii_case(name))
+            };
+            let p = self.levels.iter().position(named)?;
+            u8::try_from(p).ok().map(Level)
+        };
+        self.level(id).or_else(by_label).ok_or_else(|| {
             anyhow::anyhow!(tr!(
                 "unknown level `{id}` for policy `{}`: expected one of {}",
                 "策略 `{}` 中没有级别 `{id}`：应为以下之一：{}",

@@ -177,6 +177,16 @@ fn levels_are_ordered() {
         .contains("expected one of none, monitor, refer, urgent"));
 }
 
+#[test]
+fn a_level_is_named_by_its_id_or_its_label() {
+    let (_, p) = setup();
+    let refer = p.level("refer").unwrap();
+    for name in ["refer", "Refer", "REFER", "转介", " 转介 "] {
+        assert_eq!(p.parse_level(name).unwrap(), refer, "{name}");
+    }
+    assert!(p.parse_level("转").is_err());
+}
+
 fn messages(errs: &[Diagnostic]) -> Vec<String> {
     errs.iter()
         .map(|d| format!("{}:{}", d.span.map_or(0, |s| s.line), d.message))

@@ -147,3 +147,33 @@ fn hotlines_by_region() {
     );
     let _ = data("");
 }
+
+#[test]
+fn regions_and_levels_are_named_as_people_write_them() {
+    // `--region CN` and `--min-level 转介` were refused: a region in
+    // capitals, a level by the label the output shows
+    let (upper, _, code) = run(bin().args(["hotlines", "--region", "CN"]));
+    assert_eq!(code, 0);
+    let (lower, _, _) = run(bin().args(["hotlines", "--region", "cn"]));
+    assert_eq!(upper, lower);
+    let survey = root().join("examples/class-survey.csv");
+    let min_level = |level: &str| {
+        run(bin()
+            .args([
+                "score",
+                "-i",
+                "phq9,gad7",
+                "--format",
+                "csv",
+                "-q",
+                "--min-level",
+                level,
+            ])
+            .arg(&survey))
+    };
+    let by_id = min_level("refer");
+    assert!(by_id.0.lines().count() > 1, "{}", by_id.0);
+    for label in ["转介", "Refer"] {
+        assert_eq!(min_level(label), by_id, "{label}");
+    }
+}

@@ -199,7 +199,8 @@ pub fn columns(headers: &[String], lead: &Lead, battery: &Battery) -> Columns {
 }
 
 /// What a table on a terminal shows (`columns`' indexes): the id, the
-/// `--keep` columns, each scale's total and band in one column, the level's label and the
+/// `--keep` columns, each scale's total, band and whether it was prorated
+/// in one column, the level's label and the
 /// reasons, cut first to fit the width. Every column: CSV, JSON, `--wide`.
 pub fn compact_columns(
     cols: &Columns,
@@ -232,14 +233,18 @@ pub fn compact_columns(
                 )
             })
             .collect();
-        let incomplete = match lang {
-            Lang::En => "incomplete",
-            Lang::Zh => "不完整",
+        let (incomplete, prorated) = match lang {
+            Lang::En => ("incomplete", "(prorated)"),
+            Lang::Zh => ("不完整", "(折算)"),
         };
         shown_as.push(("incomplete".into(), incomplete.into()));
+        // a total estimated from the answered items says so, as the
+        // `_prorated` column does (a counselor reads the table, not that)
+        shown_as.push(("true".into(), prorated.into()));
+        shown_as.push(("false".into(), String::new()));
         compact.push(CompactColumn {
             shown_as,
-            ..column(&s.id, vec![total, total + 1], false)
+            ..column(&s.id, vec![total, total + 1, total + 2], false)
         });
     }
     let level = first_result + 3 * battery.n_scales();

@@ -69,10 +69,13 @@ fn score_table_fits_80_by_24() {
     assert!(
         s7a07.contains("14 moderate")
             && s7a07.contains("Urgent")
-            && s7a07.contains("PHQ-9 item 9: thoughts of"),
+            && s7a07.contains("PHQ-9 item 9: thought"),
         "{s7a07}"
     );
     assert!(s7a07.ends_with('…'), "the reason is cut to fit: {s7a07}");
+    // a total estimated from the answered items says so
+    let s7b09 = lines.iter().find(|l| l.starts_with("S7B09")).unwrap();
+    assert!(s7b09.contains(" 5 mild (prorated) "), "{s7b09}");
     assert!(!out.contains("risk_reasons"), "not every column");
 }
 

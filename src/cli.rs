@@ -417,7 +417,7 @@ pub struct GroupInputArgs {
     #[arg(long, value_name = "COL", value_delimiter = ',', required = true)]
     pub by: Vec<String>,
     /// Groups with fewer respondents are suppressed (shown as <N, no counts).
-    #[arg(long, value_name = "N", default_value_t = crate::summary::MIN_GROUP, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub min_group: u64,
     /// Referral policy: the one the file was scored with, or to score with [default: built-in].
     #[arg(long, value_name = "FILE")]
@@ -670,7 +670,7 @@ pub struct ChangeArgs {
     #[arg(long, value_name = "COL", value_delimiter = ',')]
     pub by: Vec<String>,
     /// With --by: groups with fewer people are suppressed (shown as <N, no counts).
-    #[arg(long, value_name = "N", default_value_t = crate::summary::MIN_GROUP, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub min_group: u64,
     /// With --by: write the counts as one self-contained HTML page to FILE
     /// (aggregate only: no id, name or reason of anyone) instead of records.

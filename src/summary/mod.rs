@@ -778,6 +778,20 @@ pub fn groups_note(groups: usize, suppressed: usize, min_group: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// `--min-group`'s default (`cli`, which may not name this module: the
+    /// layers do not loop) is `MIN_GROUP`, which the report's note reads.
+    #[test]
+    fn min_group_defaults_to_min_group() {
+        use clap::Parser as _;
+        let cli =
+            crate::cli::Cli::try_parse_from(["psyscreen", "summary", "x.csv", "--by", "class"])
+                .unwrap();
+        let crate::cli::Command::Summary(a) = cli.command else {
+            unreachable!("parsed as summary")
+        };
+        assert_eq!(a.input.min_group, MIN_GROUP);
+    }
+
     use super::*;
 
     fn key(s: &str) -> Vec<String> {

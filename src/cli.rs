@@ -642,7 +642,7 @@ pub struct ChangeArgs {
     /// One long file: this column says which wave a row belongs to.
     #[arg(long, value_name = "COL")]
     pub wave_column: Option<String>,
-    /// Column that identifies a person [default: id].
+    /// Column that identifies a person in every wave [default: a survey platform's response id (Qualtrics, SurveyMonkey, REDCap), else id; never by default a running number of responses (wjx 序号, 腾讯问卷 编号, LimeSurvey)].
     #[arg(long, value_name = "COL")]
     pub id_column: Option<String>,
     /// People seen in fewer waves are `unlinked` (no change computed).

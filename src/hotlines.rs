@@ -112,7 +112,6 @@ pub fn known_regions() -> Vec<&'static str> {
     builtin().map(Hotlines::regions).unwrap_or_default()
 }
 
-/// `cn` matches `cn` and `cn-bj`.
 /// `wanted` names the line's region or the region it is part of (`cn`
 /// for `cn-bj`), in any case: `CN` is `cn` (a policy or a counselor may
 /// write either, and a crisis screen must not fall back to the

@@ -154,7 +154,7 @@ fn mixes_utf8(enc: &'static Encoding, decoded: &[u8]) -> bool {
 /// beyond ASCII reads as usual UTF-8 text, and one as Chinese.
 fn mixes_utf8_around(enc: &'static Encoding, rec: &Record) -> bool {
     let mut chinese = false;
-    let lost = |c: &[u8]| memchr::memmem::find(c, REPLACEMENT).is_some();
+    let lost = |c: &[u8]| Decoding::Transcoded(enc).cell_undecodable(c);
     for cell in rec.iter().filter(|c| !c.is_ascii() && !lost(c)) {
         match utf8_reading(enc, cell) {
             Some(t) if t.chars().all(usual_char) => chinese |= t.chars().any(cjk_char),

@@ -335,15 +335,14 @@ impl<'s> Waves<'s> {
                 ));
             }
         }
+        // a running number of responses is no person's id (read once)
+        let running = input.running_response_id();
         let id_col = match o.id_column {
             Some(c) => input.column("--id-column", c.trim())?,
             // a platform export's response id, as `score` takes it, unless
             // it only counts the responses (wave 1's fifth is not wave 2's)
-            None if input.running_response_id().is_some() => {
-                let (name, col) = (
-                    &input.table.name,
-                    input.running_response_id().unwrap_or_default(),
-                );
+            None if running.is_some() => {
+                let (name, col) = (&input.table.name, running.unwrap_or_default());
                 anyhow::bail!(crate::messages::tr!(
                     "{name}: its `{col}` column numbers the responses of one survey (1, 2, 3 …), not people: linked by it, two waves would pair whoever answered in the same order; give --id-column COL, a column that names each person (such as a student number)",
                     "{name}：其 `{col}` 列是一次问卷内作答的流水号（1、2、3 …），不是人的编号：按它关联，两次测评会把作答顺序相同的不同人配在一起；请用 --id-column 指定能标识每个人的列（如学号）"

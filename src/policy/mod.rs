@@ -175,9 +175,9 @@ impl Policy {
         self.levels.iter().map(|l| l.id.as_str()).collect()
     }
 
-    /// Resolve `--min-level` / `--fail-on`; unknown names list the levels.
-    /// A level named by its id, or by its label in either language (a
-    /// counselor writes `--min-level 转介` or `Refer` as the output shows it).
+    /// Resolve `--min-level` / `--fail-on`: a level's id, or its label in
+    /// either language (a counselor writes `转介` or `Refer` as the output
+    /// shows it); unknown names list the levels.
     pub fn parse_level(&self, id: &str) -> anyhow::Result<Level> {
         let by_label = || {
             let name = id.trim();

@@ -617,8 +617,8 @@ twice in one wave or without an id keep a status and are listed on stderr.\n\
 Reliable change needs published values: the instrument's change: block (see `instruments \
 show`), else --reliability and --sd, or --reliable-change (SCALE=VALUE or one VALUE for all).\n\
 --policy: rules on change variables ({scale}_change, {scale}_reliably_deteriorated, \
-{instrument}_new_critical, risk_new, ...) give each person a level; a missing wave never \
-lowers it.\n\n\
+{instrument}_new_critical, {instrument}_earlier_critical, risk_new, ...) give each person a \
+level; a missing wave never lowers it, and a newcomer's level is their wave's.\n\n\
 Exit status: 0 done; 1 done, with problems in a wave's input (as for `score`); 2 nothing done (a wave unreadable or empty, a usage error, no published value).\n\n\
 Examples:\n  psyscreen change examples/class-survey.csv examples/class-survey-wave2.csv -i phq9,gad7 --waves t1,t2\n  \
 psyscreen change t1.csv t2.csv t3.csv -i who5 --reliability R --sd SD   (published values)\n  \

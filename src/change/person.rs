@@ -85,15 +85,20 @@ pub fn resolve(
     use vars::Name;
     match vars::parse(name) {
         Some(Name::Risk(t)) => Resolve::Var(Var::Risk(t)),
-        Some(Name::NewCritical(inst)) => match instruments.iter().find(|(i, _)| *i == inst) {
-            Some((_, r)) if r.is_empty() => Resolve::Error(tr!(
-                "`{name}`: instrument `{inst}` has no critical items",
-                "`{name}`：量表 `{inst}` 没有关键条目"
-            )),
-            Some((_, r)) => Resolve::Var(Var::NewCritical(r.start, r.end)),
-            None if known(inst) => Resolve::Absent,
-            None => Resolve::NotChange,
-        },
+        Some(which @ (Name::NewCritical(inst) | Name::EarlierCritical(inst))) => {
+            match instruments.iter().find(|(i, _)| *i == inst) {
+                Some((_, r)) if r.is_empty() => Resolve::Error(tr!(
+                    "`{name}`: instrument `{inst}` has no critical items",
+                    "`{name}`：量表 `{inst}` 没有关键条目"
+                )),
+                Some((_, r)) if matches!(which, Name::NewCritical(_)) => {
+                    Resolve::Var(Var::NewCritical(r.start, r.end))
+                }
+                Some((_, r)) => Resolve::Var(Var::EarlierCritical(r.start, r.end)),
+                None if known(inst) => Resolve::Absent,
+                None => Resolve::NotChange,
+            }
+        }
         Some(Name::Scale(base, v)) => match scales.iter().position(|(s, _)| *s == base) {
             Some(k) => {
                 let p = scales[k].1;
@@ -133,9 +138,31 @@ fn p_is_one(s: Status) -> bool {
     !matches!(s, Status::Duplicate | Status::NoId)
 }
 
+/// Someone screened for the first time at the run's last wave: no
+/// earlier wave to change from, so their change and trajectory are not
+/// applicable (never true, never missing), as response is for someone who
+/// did not start in the clinical range. Their level is their wave's, by
+/// the policy's rules on it; a critical answer of theirs is new.
+fn newcomer(person: &Person, judged: &Judged) -> bool {
+    p_is_one(judged.status)
+        && person.present() == 1
+        && person.waves.last().is_some_and(Option::is_some)
+}
+
 /// A variable's value for one person.
 pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Val {
+    let last = person.waves.len().saturating_sub(1);
+    let critical = |w: usize, (from, to): (usize, usize)| {
+        person
+            .waves
+            .get(w)
+            .and_then(Option::as_ref)
+            .map(|r| r.critical.get(from..to).unwrap_or_default())
+    };
     match *var {
+        Var::Scale(..) | Var::Risk(_) | Var::EarlierCritical(..) if newcomer(person, judged) => {
+            Val::Absent
+        }
         Var::Scale(k, v) => vars::scale_value(
             v,
             judged.outcomes.get(k).and_then(Option::as_ref),
@@ -145,23 +172,24 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
         Var::NewCritical(from, to) => {
             // known whenever the last wave's answers are: a newcomer's
             // endorsed item is new as far as anyone knows
-            let last = person.waves.len().saturating_sub(1);
-            let at = |w: usize| {
-                person
-                    .waves
-                    .get(w)
-                    .and_then(Option::as_ref)
-                    .map(|r| r.critical.get(from..to).unwrap_or_default().to_vec())
-            };
-            let Some(now) = at(last) else {
+            let Some(now) = critical(last, (from, to)) else {
                 return Val::Missing;
             };
             let before = judged
                 .baseline
                 .filter(|&b| b < last && p_is_one(judged.status))
-                .and_then(at)
+                .and_then(|b| critical(b, (from, to)))
                 .unwrap_or_default();
-            vars::new_critical(&before, &now)
+            vars::new_critical(before, now)
+        }
+        // rows without an id, or two rows of one id in a wave: whose
+        // earlier answers they are is not known
+        Var::EarlierCritical(..) if !p_is_one(judged.status) => Val::Missing,
+        Var::EarlierCritical(from, to) => {
+            let earlier: Vec<&[Option<bool>]> =
+                (0..last).filter_map(|w| critical(w, (from, to))).collect();
+            let now = critical(last, (from, to)).unwrap_or_default();
+            vars::earlier_critical(&earlier, now)
         }
         Var::Absent => Val::Absent,
     }
@@ -271,6 +299,33 @@ pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> Str
                 format!("a new {shown} critical answer unknown ({why})")
             }
         }
+        Some(Name::EarlierCritical(inst)) => {
+            let shown = (n.shown)(inst);
+            let why = if p_is_one(j.status) {
+                // none endorsed, and an earlier wave's answer missing (the
+                // waves with a critical answer of the run missing)
+                let waves: Vec<&str> = (0..last)
+                    .filter(|&w| {
+                        p.waves[w]
+                            .as_ref()
+                            .is_some_and(|r| r.critical.contains(&None))
+                    })
+                    .map(label)
+                    .collect();
+                if zh {
+                    format!("{} 关键条目未作答", waves.join("、"))
+                } else {
+                    format!("a critical item not answered at {}", waves.join(", "))
+                }
+            } else {
+                why_person()
+            };
+            if zh {
+                format!("此前 {shown} 关键条目作答未知（{why}）")
+            } else {
+                format!("an earlier {shown} critical answer unknown ({why})")
+            }
+        }
         Some(Name::Risk(_)) => {
             let why = why_person();
             if zh {
@@ -357,6 +412,62 @@ mod tests {
         );
     }
 
+    /// A newcomer (first screened at the last wave) has no change to rule
+    /// out: their change and trajectory are not applicable, while a
+    /// critical answer of theirs is new. An answer endorsed at an earlier
+    /// wave and not at the last is `earlier_critical`.
+    #[test]
+    fn newcomers_have_no_change_and_earlier_answers_are_followed() {
+        let mut people = People::new(3);
+        people.add(2, "new", row(12, 1, true));
+        people.add(0, "was", row(14, 3, true));
+        people.add(1, "was", row(8, 0, false));
+        people.add(2, "was", row(8, 0, false));
+        let blank = WaveRow {
+            totals: vec![None],
+            critical: vec![None],
+            ..WaveRow::default()
+        };
+        people.add(0, "blank", blank);
+        people.add(2, "blank", row(3, 0, false));
+        let p = [params()];
+        let get = |id: &str| {
+            let person = &people.people[id];
+            (person, judge_person(person, &p, 2))
+        };
+        let yes = |b: bool| Val::Known(Fixed::int(i64::from(b)));
+        let earlier = Var::EarlierCritical(0, 1);
+        let (n, jn) = get("new");
+        assert_eq!(jn.status, Status::Unlinked);
+        for var in [
+            Var::Scale(0, ScaleVar::ReliablyDeteriorated),
+            Var::Risk(Trajectory::New),
+            earlier,
+        ] {
+            assert_eq!(value(&var, n, &jn, &[0]), Val::Absent, "{var:?}");
+        }
+        assert_eq!(value(&Var::NewCritical(0, 1), n, &jn, &[0]), yes(true));
+        let (w, jw) = get("was");
+        assert_eq!(jw.trajectory, Trajectory::Resolved);
+        assert_eq!(value(&earlier, w, &jw, &[0]), yes(true), "endorsed at t1");
+        // the row with no answers: its critical item is not known
+        let (b, jb) = get("blank");
+        assert_eq!(value(&earlier, b, &jb, &[0]), Val::Missing);
+        let labels = ["t1".to_string(), "t2".to_string(), "t3".to_string()];
+        let ids = ["phq9".to_string()];
+        let shown = |_: &str| "PHQ-9".to_string();
+        let n = Naming {
+            scales: &ids,
+            labels: &labels,
+            shown: &shown,
+            lang: Lang::En,
+        };
+        assert_eq!(
+            unknown_phrase("phq9_earlier_critical", b, &jb, &n),
+            "an earlier PHQ-9 critical answer unknown (a critical item not answered at t1)"
+        );
+    }
+
     /// Why a variable is unknown, per person, as people say it.
     #[test]
     fn unknowns_say_why() {
@@ -422,6 +533,11 @@ mod tests {
             Resolve::Var(Var::Scale(0, ScaleVar::Change))
         );
         assert_eq!(r("phq9_new_critical"), Resolve::Var(Var::NewCritical(0, 1)));
+        assert_eq!(
+            r("phq9_earlier_critical"),
+            Resolve::Var(Var::EarlierCritical(0, 1))
+        );
+        assert_eq!(r("k10_earlier_critical"), Resolve::Absent);
         assert_eq!(r("k10_change"), Resolve::Absent);
         assert_eq!(r("phq9"), Resolve::NotChange);
         assert!(matches!(r("phq9_rc"), Resolve::Error(m) if m.contains("--reliability")));

@@ -2,7 +2,8 @@
 //! instrument: `{scale}_change`, `{scale}_rc`, `{scale}_reliably_improved`,
 //! `{scale}_reliably_deteriorated`, `{scale}_recovered`,
 //! `{scale}_into_clinical`, `{scale}_response`, `{scale}_remission`;
-//! `{instrument}_new_critical`; `risk_new`, `risk_escalated`,
+//! `{instrument}_new_critical`, `{instrument}_earlier_critical`;
+//! `risk_new`, `risk_escalated`,
 //! `risk_persisting`, `risk_resolved`. Yes/no variables are 1 or 0.
 
 use crate::condition::{Fixed, Val};
@@ -33,6 +34,7 @@ const SCALE_SUFFIXES: [(&str, ScaleVar); 8] = [
 ];
 
 const CRITICAL_SUFFIX: &str = "_new_critical";
+const EARLIER_SUFFIX: &str = "_earlier_critical";
 
 const RISK: [(&str, Trajectory); 4] = [
     ("risk_new", Trajectory::New),
@@ -49,6 +51,9 @@ pub enum Name<'a> {
     /// An instrument id: a critical item endorsed at the last wave and not
     /// at the baseline.
     NewCritical(&'a str),
+    /// An instrument id: a critical item endorsed at a wave before the
+    /// last, and none at the last.
+    EarlierCritical(&'a str),
     Risk(Trajectory),
 }
 
@@ -59,6 +64,9 @@ pub fn parse(name: &str) -> Option<Name<'_>> {
     }
     if let Some(base) = name.strip_suffix(CRITICAL_SUFFIX).filter(|b| !b.is_empty()) {
         return Some(Name::NewCritical(base));
+    }
+    if let Some(base) = name.strip_suffix(EARLIER_SUFFIX).filter(|b| !b.is_empty()) {
+        return Some(Name::EarlierCritical(base));
     }
     SCALE_SUFFIXES.iter().find_map(|(suffix, v)| {
         name.strip_suffix(suffix)
@@ -74,6 +82,8 @@ pub enum Var {
     /// The critical items (indexes into the run's critical list) of one
     /// instrument.
     NewCritical(usize, usize),
+    /// The same, for `{instrument}_earlier_critical`.
+    EarlierCritical(usize, usize),
     Risk(Trajectory),
     /// Of an instrument outside the run: never true, never missing.
     Absent,
@@ -163,6 +173,25 @@ pub fn new_critical(baseline: &[Option<bool>], last: &[Option<bool>]) -> Val {
     }
 }
 
+/// `{instrument}_earlier_critical`: a critical item endorsed at one of
+/// the `earlier` waves and none at the `last` (absent there: none), so a
+/// risk the last screen no longer shows is still followed up; missing when
+/// none was endorsed and an earlier answer is not known.
+pub fn earlier_critical(earlier: &[&[Option<bool>]], last: &[Option<bool>]) -> Val {
+    if last.contains(&Some(true)) {
+        // the last wave's own rules see it
+        return yes(false);
+    }
+    let answers = || earlier.iter().flat_map(|w| w.iter());
+    if answers().any(|a| *a == Some(true)) {
+        yes(true)
+    } else if answers().any(Option::is_none) {
+        Val::Missing
+    } else {
+        yes(false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +207,10 @@ mod tests {
             Some(Name::Scale("dass21_d", ScaleVar::ReliablyDeteriorated))
         );
         assert_eq!(parse("phq9_new_critical"), Some(Name::NewCritical("phq9")));
+        assert_eq!(
+            parse("asq_earlier_critical"),
+            Some(Name::EarlierCritical("asq"))
+        );
         assert_eq!(parse("risk_new"), Some(Name::Risk(Trajectory::New)));
         assert_eq!(parse("phq9"), None);
         assert_eq!(parse("_change"), None);
@@ -191,5 +224,34 @@ mod tests {
         assert_eq!(new_critical(&[None], &[y]), yes(true), "not known before");
         assert_eq!(new_critical(&[n], &[n]), yes(false));
         assert_eq!(new_critical(&[n], &[None]), Val::Missing);
+    }
+
+    #[test]
+    fn earlier_critical_answers() {
+        let (y, n) = (Some(true), Some(false));
+        assert_eq!(earlier_critical(&[&[y]], &[n]), yes(true));
+        assert_eq!(
+            earlier_critical(&[&[n], &[y]], &[n]),
+            yes(true),
+            "any earlier wave"
+        );
+        assert_eq!(
+            earlier_critical(&[&[y]], &[None]),
+            yes(true),
+            "not answered now"
+        );
+        assert_eq!(
+            earlier_critical(&[&[y]], &[]),
+            yes(true),
+            "not screened now"
+        );
+        assert_eq!(
+            earlier_critical(&[&[y]], &[y]),
+            yes(false),
+            "the last wave's rules see it"
+        );
+        assert_eq!(earlier_critical(&[&[n], &[n]], &[n]), yes(false));
+        assert_eq!(earlier_critical(&[&[None]], &[n]), Val::Missing);
+        assert_eq!(earlier_critical(&[&[None], &[y]], &[n]), yes(true));
     }
 }

@@ -190,7 +190,9 @@ pub fn change_rules(
             .get(k)
             .map(|&(w, d, step)| Domain::totals(-w, w, d, step)),
         Var::Scale(_, ScaleVar::Rc) | Var::Absent => None,
-        Var::Scale(..) | Var::NewCritical(..) | Var::Risk(_) => Some(Domain::answers([0, 1])),
+        Var::Scale(..) | Var::NewCritical(..) | Var::EarlierCritical(..) | Var::Risk(_) => {
+            Some(Domain::answers([0, 1]))
+        }
     };
     let mut resolve = |name: &str| {
         match person::resolve(name, &scales, &instruments, &known) {

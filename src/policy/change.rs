@@ -18,7 +18,7 @@ pub fn is_change_variable(name: &str, battery: &Battery, catalog: &dyn NameCatal
         Some(Name::Scale(base, _)) => {
             matches!(battery.lookup(base), Some(Ref::Scale(_))) || catalog.is_known(base)
         }
-        Some(Name::NewCritical(inst)) => {
+        Some(Name::NewCritical(inst) | Name::EarlierCritical(inst)) => {
             battery.instruments.iter().any(|i| i.id == inst)
                 || crate::instrument::builtin_ids().contains(&inst)
         }

@@ -339,13 +339,22 @@ fn a_policy_on_change_flags_who_got_worse_and_never_lowers_for_a_missing_wave() 
         tail("S7B05"),
         "monitor,Monitor,cannot rule out: a new PHQ-9 critical answer unknown (not screened at t2); cannot rule out: PHQ-9 change unknown (not screened at t2); cannot rule out: GAD-7 change unknown (not screened at t2)"
     );
-    // a newcomer: no earlier wave to change from
+    // a newcomer: no earlier wave to change from, so no change to rule
+    // out; their level is their wave's (PHQ-9 5, GAD-7 3: none)
+    assert_eq!(tail("S8A11"), "none,No flag,");
+    // item 9 answered at t1 (urgent), not at t2 (a clear screen): still
+    // followed up
     assert_eq!(
-        tail("S8A11"),
-        "monitor,Monitor,cannot rule out: PHQ-9 change unknown (no earlier wave); cannot rule out: GAD-7 change unknown (no earlier wave)"
+        tail("S7A07"),
+        "monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), not at this one: ask about it at follow-up\""
     );
-    // an uncertain (prorated) improvement is no deterioration
-    assert_eq!(tail("S8A09"), "none,No flag,");
+    // item 9 left blank at t1 (monitor then), 0 at t2: an uncertain
+    // (prorated) improvement is no deterioration, but the earlier item 9
+    // cannot be ruled out
+    assert_eq!(
+        tail("S8A09"),
+        "monitor,Monitor,cannot rule out: an earlier PHQ-9 critical answer unknown (a critical item not answered at t1)"
+    );
     assert!(stderr.contains("notice: 2 row(s) at `urgent`"), "{stderr}");
     // `score` skips the change rules: one wave has no change; `policy
     // validate` says they are rules for `change`, not rules left out
@@ -359,7 +368,7 @@ fn a_policy_on_change_flags_who_got_worse_and_never_lowers_for_a_missing_wave() 
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         out,
-        "policies/follow-up.yaml: ok (5 rule(s) apply to phq9,gad7, 3 on change between waves (used by `psyscreen change`), 18 skipped: their instruments are not in the run)\n"
+        "policies/follow-up.yaml: ok (5 rule(s) apply to phq9,gad7, 4 on change between waves (used by `psyscreen change`), 18 skipped: their instruments are not in the run)\n"
     );
 }
 

@@ -837,6 +837,82 @@ fn utf8_rows_in_a_gbk_file_are_located() {
     }
 }
 
+/// A UTF-8 line in a GBK file whose class cell (`一班`) does not decode
+/// as GBK: before `a566272` that cell hid the line's UTF-8 reading, and
+/// item 9's `几乎每天` (urgent) was only "not a valid answer". Each label
+/// of the line is now named with its UTF-8 reading, in English and
+/// Chinese; the cells count as missing, so item 9 cannot be ruled out
+/// (monitor, never none), and the GBK rows around it score as usual.
+#[test]
+fn a_utf8_line_with_an_undecodable_cell_in_a_gbk_file_is_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<String> = (1..=9).map(|i| format!("phq9_{i}")).collect();
+    let mut bytes = format!("id,class,{}\n", items.join(",")).into_bytes();
+    let line =
+        |id: &str, class: &str, answers: &[&str]| format!("{id},{class},{}\n", answers.join(","));
+    let gbk = |t: String| encoding_rs::GBK.encode(&t).0.into_owned();
+    bytes.extend(gbk(line(
+        "S1",
+        "一班",
+        &[&["好几天"; 8][..], &["完全不会"]].concat(),
+    )));
+    bytes.extend(
+        line(
+            "S2",
+            "一班",
+            &[&["完全不会"; 8][..], &["几乎每天"]].concat(),
+        )
+        .into_bytes(),
+    );
+    bytes.extend(gbk(line("S3", "二班", &["完全不会"; 9])));
+    let f = dir.path().join("mixed.csv");
+    std::fs::write(&f, &bytes).unwrap();
+    let score = |lang: &str| {
+        let (o, e, c) = run(bin().current_dir(dir.path()).args([
+            "score",
+            "mixed.csv",
+            "-i",
+            "phq9",
+            "--encoding",
+            "gbk",
+            "--format",
+            "csv",
+            "--lang",
+            lang,
+        ]));
+        (o, stable(&e), c)
+    };
+    let (stdout, stderr, code) = score("en");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout,
+        "id,phq9_total,phq9_band,phq9_prorated,risk_level,risk_label,risk_reasons\n\
+         S1,8,mild,false,none,No flag,\n\
+         S2,,incomplete,false,monitor,Monitor,cannot rule out: PHQ-9 item 9 missing; cannot rule out: PHQ-9 total missing\n\
+         S3,0,minimal,false,none,No flag,\n"
+    );
+    let mixed = |col: &str, read: &str, utf8: &str| {
+        format!("row 3, column {col}: '{read}' is read as GBK, but this line is valid UTF-8, where it reads \"{utf8}\": the file mixes encodings; save it in one and score again; counted as missing\n")
+    };
+    let mut want: String = (1..=8)
+        .map(|i| mixed(&format!("phq9_{i}"), "瀹屽叏涓嶄細", "完全不会"))
+        .collect();
+    want.push_str(&mixed("phq9_9", "鍑犱箮姣忓ぉ", "几乎每天"));
+    want.push_str("row 3, column class: '涓€鐝\u{FFFD}' has bytes that are not valid GBK; they are shown as \u{FFFD}\n");
+    want.push_str("scored 3 row(s) of mixed.csv (GBK) in T; 10 invalid cell(s) in 1 row(s); 1 incomplete scale result(s); levels: none 2, monitor 1, refer 0, urgent 0\n");
+    assert_eq!(stderr, want);
+    let (stdout, stderr, code) = score("zh");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("\nS2,,incomplete,false,monitor,关注,"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("第 3 行，「phq9_9」列：'鍑犱箮姣忓ぉ' 按 GBK 读出，但这一行是有效的 UTF-8，按 UTF-8 读作“几乎每天”：文件混用了编码；请统一存为一种编码后重新评分；按缺失计\n"),
+        "{stderr}"
+    );
+}
+
 /// The GBK decoder tells where it wrote U+FFFD, and only records there
 /// are searched for it: bytes that are no character, and U+FFFD written
 /// in the file (GB18030 84 31 A4 37), far into a large file (past the

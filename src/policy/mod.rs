@@ -793,7 +793,12 @@ impl Bound {
                 Lang::Zh => {
                     buf.push_str("无法排除：");
                     buf.push_str(name);
-                    buf.push_str(" 缺失");
+                    // no space between Chinese words (`第9题缺失`); one
+                    // after Latin letters or digits (`PHQ-9 cesd_x 缺失`)
+                    if name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+                        buf.push(' ');
+                    }
+                    buf.push_str("缺失");
                 }
             }
         }

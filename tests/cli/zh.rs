@@ -91,7 +91,7 @@ fn problems_in_a_wjx_export_are_reported_in_chinese() {
     );
     // reasons name items as people say them, and still split on `; `
     assert!(
-        stdout.contains(",关注,无法排除：PHQ-9 第9题 缺失; 无法排除：PHQ-9 总分 缺失\n"),
+        stdout.contains(",关注,无法排除：PHQ-9 第9题缺失; 无法排除：PHQ-9 总分缺失\n"),
         "{stdout}"
     );
     assert!(
@@ -1264,7 +1264,7 @@ fn stray_quote_messages_are_chinese_and_tell_lines_from_rows() {
     assert_eq!(code, 1);
     assert_eq!(
         stdout,
-        format!("{head}b,,incomplete,false,monitor,关注,无法排除：GAD-2 总分 缺失\nc,0,negative,false,none,无,\n")
+        format!("{head}b,,incomplete,false,monitor,关注,无法排除：GAD-2 总分缺失\nc,0,negative,false,none,无,\n")
     );
     assert_eq!(
         stderr,

@@ -228,7 +228,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     };
     if closed && a.fail_on.is_none() {
         // a closed pipe ends quietly (DESIGN), but a crisis is never quiet
-        counts.top_level_notice(policy);
+        counts.top_level_notice_closed_early(policy);
         return Ok(Exit::Success);
     }
     let exit = counts.exit(hit_fail_on);

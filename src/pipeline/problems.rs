@@ -304,6 +304,17 @@ impl Counts {
     }
 
     pub fn top_level_notice(&self, policy: &Policy) {
+        self.top_level_notice_of(policy, false);
+    }
+
+    /// `top_level_notice` of a run whose output was closed before the end
+    /// (`| head`): the count is of the rows scored by then, which depends
+    /// on when the pipe closed, and later rows were never scored.
+    pub fn top_level_notice_closed_early(&self, policy: &Policy) {
+        self.top_level_notice_of(policy, true);
+    }
+
+    fn top_level_notice_of(&self, policy: &Policy, closed_early: bool) {
         let top = policy.top();
         let at_top = self.per_level.get(usize::from(top.0)).copied().unwrap_or(0);
         if at_top > 0 && top > Level(0) {
@@ -311,14 +322,18 @@ impl Counts {
             let label = policy.levels[usize::from(top.0)]
                 .label
                 .get(messages::lang());
-            eprintln!(
-                "{}{}",
-                messages::notice(),
+            let text = if closed_early {
+                tr!(
+                    "{at_top} row(s) at `{id}` among the rows scored before the output was closed (how many depends on when it closed; later rows were not scored): act on them now, and score the whole file for the rest (crisis protocol; `psyscreen hotlines`)",
+                    "在输出关闭前已评分的行中，有 {at_top} 行处于最高级别「{label}」（`{id}`）（数目取决于输出何时关闭；其后的行未评分）：请立即处理，并对整个文件评分以找出其余的行（危机处理流程；`psyscreen hotlines`）"
+                )
+            } else {
                 tr!(
                     "{at_top} row(s) at `{id}`: act on them now (crisis protocol; `psyscreen hotlines`)",
                     "{at_top} 行处于最高级别「{label}」（`{id}`）：请立即处理（危机处理流程；`psyscreen hotlines`）"
                 )
-            );
+            };
+            eprintln!("{}{text}", messages::notice());
             // the staff protocol, one line, in the run's language
             let protocol = crate::printable::printable_line(policy.crisis_staff(messages::lang()))
                 .into_owned();

@@ -261,7 +261,7 @@ fn fail_on_is_kept_when_stdout_closes_early() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         stderr,
-        "notice: 1 row(s) at `urgent`: act on them now (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
+        "notice: 1 row(s) at `urgent` among the rows scored before the output was closed (how many depends on when it closed; later rows were not scored): act on them now, and score the whole file for the rest (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
 }
 

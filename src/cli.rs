@@ -475,13 +475,34 @@ pub struct SummaryArgs {
     pub duration_column: Option<String>,
     /// Output format [default: table on a terminal, csv otherwise].
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<SummaryFormat>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Overwrite the -o file if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `summary --format`: `Format` without `fhir`, which only `score`
+/// writes, so that `--help` and completions offer only what summary writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Table,
+    Csv,
+    Json,
+    Jsonl,
+}
+
+impl From<SummaryFormat> for Format {
+    fn from(f: SummaryFormat) -> Format {
+        match f {
+            SummaryFormat::Table => Format::Table,
+            SummaryFormat::Csv => Format::Csv,
+            SummaryFormat::Json => Format::Json,
+            SummaryFormat::Jsonl => Format::Jsonl,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -599,6 +620,33 @@ mod tests {
             unreachable!()
         };
         assert_eq!(a.keep, vec!["class", "sex"]);
+    }
+
+    /// `summary` offers and takes the formats it writes, never `fhir`
+    /// (which `score` alone writes).
+    #[test]
+    fn summary_formats_are_those_it_writes() {
+        let parse = |f: &str| {
+            Cli::try_parse_from(["psyscreen", "summary", "x.csv", "--by", "c", "--format", f])
+        };
+        for (name, want) in [
+            ("table", Format::Table),
+            ("csv", Format::Csv),
+            ("json", Format::Json),
+            ("jsonl", Format::Jsonl),
+        ] {
+            let Command::Summary(a) = parse(name).unwrap().command else {
+                unreachable!("parsed as summary")
+            };
+            assert_eq!(a.format.map(Format::from), Some(want));
+        }
+        let err = parse("fhir").unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+        let offered: Vec<String> = SummaryFormat::value_variants()
+            .iter()
+            .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
+            .collect();
+        assert_eq!(offered, ["table", "csv", "json", "jsonl"]);
     }
 }
 

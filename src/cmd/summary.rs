@@ -34,7 +34,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Exit> {
     }
     .map(|c| (c, input.table.headers[c].clone()));
     let mut dups = super::group_duplicates(inp, grouping.id_column(), &setup.policy)?;
-    let format = super::default_format(a.format, a.output.is_some());
+    let format = super::default_format(a.format.map(Format::from), a.output.is_some());
     let output = Output::open(
         a.output.as_deref(),
         a.force,

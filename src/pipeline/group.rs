@@ -7,6 +7,7 @@ use crate::score::Answer;
 use crate::summary::info::Facts;
 use crate::summary::ScaleFact;
 
+use super::write::unguarded;
 use super::{Input, Row, Scores, Setup};
 
 /// One row as a group summary sees it.
@@ -84,7 +85,15 @@ impl<'s> Grouping<'s> {
     }
 
     pub fn view<'r>(&'r mut self, row: &'r Row<'r>) -> View<'r> {
-        let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
+        // a scored file holds text as `score` wrote it, `=A` as `'=A` (a
+        // spreadsheet's guard): taken off before the value is trimmed, so
+        // a class (or an id) is the same from raw answers and from their
+        // scored file, and a tab-only value is blank in both
+        let scored = matches!(row.scores, Scores::Scored { .. });
+        let cell = |c: usize| {
+            let bytes = row.record.get(c).unwrap_or_default();
+            String::from_utf8_lossy(if scored { unguarded(bytes) } else { bytes })
+        };
         // the key's and the id's strings are kept from row to row: no
         // allocation per row
         self.key.resize_with(self.by_cols.len(), String::new);

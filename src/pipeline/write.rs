@@ -809,6 +809,20 @@ fn record_cell(line: &mut Vec<u8>, rec: &Record, c: usize) {
     }
 }
 
+/// A text cell of a file `score` wrote, as it was before `csv_text`'s
+/// guard: the `'` put before a value a spreadsheet would run (`'=A`, `'@B`,
+/// a tab-only `'\t`) taken off, any other cell as it is (`'x`, `'-3`:
+/// written so because typed so). Read back this way, a class groups as one
+/// whether summarised from raw answers or from `score`'s output. Exact for
+/// every value but one typed as `'` and a guarded value (`'=A`), which
+/// `score` writes unchanged and so cannot be told from a guarded `=A`.
+pub fn unguarded(cell: &[u8]) -> &[u8] {
+    match cell.split_first() {
+        Some((b'\'', rest)) if needs_formula_escape(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// The 16 bytes of `rec` from where cell `c` starts, and the cell's
 /// length, when `csv_text` would copy the cell as it is: at most 16 bytes,
 /// no formula start, and no byte below `-` (every byte that needs quotes,
@@ -964,6 +978,62 @@ mod tests {
                 csv_text(&mut theirs, cell);
                 proptest::prop_assert_eq!(ours, theirs);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// What `csv_text` writes of a text cell, read back as a CSV field
+        /// and `unguarded`, is the cell, but for a typed `'` before a
+        /// value that needs the guard (the one value the guard makes
+        /// ambiguous, checked below).
+        #[test]
+        fn unguarded_undoes_the_guard_score_writes(
+            cell in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b"=@-+\t\r\n,\"' 0A9z.e".to_vec()),
+                    proptest::num::u8::ANY,
+                ],
+                0..12,
+            )
+        ) {
+            let ambiguous = matches!(cell.split_first(), Some((b'\'', rest)) if needs_formula_escape(rest));
+            // after an id, as `score` writes a kept column (a line of one
+            // empty field would be no record)
+            let mut line = b"s1,".to_vec();
+            csv_text(&mut line, &cell);
+            line.push(b'\n');
+            let mut rd = csv::ReaderBuilder::new().has_headers(false).from_reader(&line[..]);
+            let mut rec = csv::ByteRecord::new();
+            proptest::prop_assert!(rd.read_byte_record(&mut rec).unwrap());
+            let written = rec.get(1).unwrap_or_default();
+            if ambiguous {
+                proptest::prop_assert_eq!(unguarded(written), &cell[1..]);
+            } else {
+                proptest::prop_assert_eq!(unguarded(written), &cell[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn unguarded_takes_off_only_the_guard() {
+        for (written, typed) in [
+            (&b"'=A"[..], &b"=A"[..]),
+            (b"'@B", b"@B"),
+            (b"'\t", b"\t"),
+            (b"'\r", b"\r"),
+            (b"'+C", b"+C"),
+            (b"'-", b"-"),
+            // typed with a `'`, written as typed: kept
+            (b"'x", b"'x"),
+            (b"'", b"'"),
+            (b"''", b"''"),
+            (b"'-3", b"'-3"),
+            (b"'+2.5", b"'+2.5"),
+            (b"' =A", b"' =A"),
+            (b"=A", b"=A"),
+            (b"", b""),
+        ] {
+            assert_eq!(unguarded(written), typed, "{written:?}");
         }
     }
 

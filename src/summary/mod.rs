@@ -689,21 +689,40 @@ pub fn suppressed_mark(min_group: u64) -> String {
     format!("<{min_group}")
 }
 
-/// A group key for people: the values joined by ` / `, a blank as `(blank)`.
+/// How a blank value is shown to people, in English and in Chinese.
+const BLANK_LABELS: [&str; 2] = ["(blank)", "（空）"];
+
+/// What joins the values of a key of several columns.
+const KEY_SEPARATOR: &str = " / ";
+
+/// A group key for people: the values joined by ` / `, a blank as
+/// `(blank)` (`（空）`). A value that could be taken for another is shown
+/// in quotes, so that no two groups look alike: a class really named
+/// `(blank)` or `（空）` (`"(blank)"`, not the group of blank values), one
+/// in quotes already (`"7A"` shows as `""7A""`, not as `7A` quoted), and,
+/// with several columns, one holding ` / ` (`7 / A` of one column is not
+/// `7` and `A`). CSV and JSON write values as they are: a blank is empty.
 pub fn key_label(key: &[String], lang: Lang) -> String {
+    let several = key.len() > 1;
     key.iter()
         .map(|v| {
+            let quoted = v.len() >= 2 && v.starts_with('"') && v.ends_with('"');
             if v.is_empty() {
                 match lang {
-                    Lang::En => "(blank)".to_string(),
-                    Lang::Zh => "（空）".to_string(),
+                    Lang::En => BLANK_LABELS[0].to_string(),
+                    Lang::Zh => BLANK_LABELS[1].to_string(),
                 }
+            } else if BLANK_LABELS.contains(&v.as_str())
+                || quoted
+                || (several && v.contains(KEY_SEPARATOR))
+            {
+                format!("\"{v}\"")
             } else {
                 v.clone()
             }
         })
         .collect::<Vec<_>>()
-        .join(" / ")
+        .join(KEY_SEPARATOR)
 }
 
 /// A mean or SD as shown: two decimals, or empty when there is none.
@@ -1103,6 +1122,70 @@ mod tests {
             123_456.785,
         ] {
             assert_eq!(fmt2(Some(x)), format!("{x:.2}"), "{x:?}");
+        }
+    }
+
+    /// The group of blank values and a class named as its label never
+    /// look alike, in either language, nor do keys of several columns
+    /// whose values hold the separator.
+    #[test]
+    fn key_labels_tell_every_group_apart() {
+        let k = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        for lang in [Lang::En, Lang::Zh] {
+            let blank = key_label(&k(&[""]), lang);
+            assert_eq!(
+                blank,
+                if lang == Lang::En {
+                    "(blank)"
+                } else {
+                    "（空）"
+                }
+            );
+            assert_eq!(key_label(&k(&["(blank)"]), lang), "\"(blank)\"");
+            assert_eq!(key_label(&k(&["（空）"]), lang), "\"（空）\"");
+            assert_eq!(key_label(&k(&["\"(blank)\""]), lang), "\"\"(blank)\"\"");
+            assert_eq!(key_label(&k(&["\"7A\""]), lang), "\"\"7A\"\"");
+            // what needs no quotes keeps none
+            for plain in ["7A", "(blank", "\"", "=A", "'x", "7 / A", "a\"b\""] {
+                assert_eq!(key_label(&k(&[plain]), lang), plain);
+            }
+            assert_eq!(key_label(&k(&["7 / A", "B"]), lang), "\"7 / A\" / B");
+            assert_eq!(key_label(&k(&["7", "A / B"]), lang), "7 / \"A / B\"");
+            assert_eq!(
+                key_label(&k(&["(blank)", ""]), lang),
+                format!("\"(blank)\" / {blank}")
+            );
+        }
+        // distinct keys of every tricky kind (keys of one run have one
+        // length: the `--by` columns), distinct labels
+        let values = [
+            "",
+            "(blank)",
+            "（空）",
+            "\"(blank)\"",
+            "\"\"",
+            "\"",
+            "7",
+            "A",
+            "7 / A",
+            "\"7",
+            "A\"",
+            "A / \"",
+            "\" / A",
+        ];
+        let (mut one, mut two) = (
+            std::collections::HashMap::new(),
+            std::collections::HashMap::new(),
+        );
+        for a in values {
+            for b in values {
+                for (seen, key) in [(&mut one, k(&[a])), (&mut two, k(&[a, b]))] {
+                    let label = key_label(&key, Lang::En);
+                    if let Some(other) = seen.insert(label.clone(), key.clone()) {
+                        assert_eq!(other, key, "{label}");
+                    }
+                }
+            }
         }
     }
 

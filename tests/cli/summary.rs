@@ -474,3 +474,245 @@ fn help_has_examples() {
     assert!(stdout.contains("--min-group <N>"), "{stdout}");
     assert!(!stdout.to_lowercase().contains("diagnos"), "{stdout}");
 }
+
+/// Raw answers whose classes start with what a spreadsheet would run
+/// (`=A`, `@B`, `-3 `), are blank, a tab or a space, are typed with a
+/// `'` (`'x`), or are named `(blank)`.
+const GUARDED_CLASSES: &str = "\
+id,class,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9
+s1,=A,0,0,0,0,0,0,0,0,0
+s2,=A,1,1,1,1,1,0,0,0,0
+s3,@B,1,0,0,0,0,0,0,0,0
+s4,\t,1,1,0,0,0,0,0,0,0
+s5,,1,1,1,0,0,0,0,0,0
+s6,(blank),1,1,1,1,1,1,0,0,0
+s7,'x,1,1,1,1,0,0,0,0,0
+s8,-3 ,1,1,1,1,1,1,1,0,0
+s9,-3,2,0,0,0,0,0,0,0,0
+s10, ,2,2,0,0,0,0,0,0,0
+";
+
+/// `summary` of `args` run in `dir`, every group shown.
+fn summary_in(dir: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    run(bin().current_dir(dir).arg("summary").args(args).args([
+        "--by",
+        "class",
+        "--min-group",
+        "1",
+    ]))
+}
+
+/// A class groups under the value as typed whether summary scores the raw
+/// answers or reads the file `score` wrote of them, where `=A` is `'=A`
+/// and a tab-only class `'` and a tab (the formula guard): the guard is
+/// taken off again, a `'` typed (`'x`) is kept, and the CSV out is guarded
+/// as `score`'s is. A tab, a space and nothing are all the blank group.
+#[test]
+fn raw_answers_and_their_scored_file_give_the_same_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "raw.csv", GUARDED_CLASSES);
+    let (_, stderr, code) = run(bin().current_dir(dir.path()).args([
+        "score",
+        "raw.csv",
+        "-i",
+        "phq9",
+        "--keep",
+        "class",
+        "-q",
+        "-o",
+        "scored.csv",
+    ]));
+    assert_eq!((stderr.as_str(), code), ("", 0));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("scored.csv")).unwrap(),
+        "\
+id,class,phq9_total,phq9_band,phq9_prorated,risk_level,risk_label,risk_reasons
+s1,'=A,0,minimal,false,none,No flag,
+s2,'=A,5,mild,false,none,No flag,
+s3,'@B,1,minimal,false,none,No flag,
+s4,'\t,2,minimal,false,none,No flag,
+s5,,3,minimal,false,none,No flag,
+s6,(blank),6,mild,false,none,No flag,
+s7,'x,4,minimal,false,none,No flag,
+s8,'-3 ,7,mild,false,none,No flag,
+s9,-3,2,minimal,false,none,No flag,
+s10, ,4,minimal,false,none,No flag,
+",
+        "what score writes: the guard before =A, @B, a tab and -3 followed by a space"
+    );
+    let csv = "\
+scope,class,n,suppressed,incomplete,phq9_mean,phq9_sd,phq9_minimal,phq9_mild,phq9_moderate,phq9_moderately_severe,phq9_severe,phq9_incomplete,level_none,level_monitor,level_refer,level_urgent
+group,,3,false,0,3.00,1.00,3,0,0,0,0,0,3,0,0,0
+group,'x,1,false,0,4.00,,1,0,0,0,0,0,1,0,0,0
+group,(blank),1,false,0,6.00,,0,1,0,0,0,0,1,0,0,0
+group,-3,2,false,0,4.50,3.54,1,1,0,0,0,0,2,0,0,0
+group,'=A,2,false,0,2.50,3.54,1,1,0,0,0,0,2,0,0,0
+group,'@B,1,false,0,1.00,,1,0,0,0,0,0,1,0,0,0
+all,,10,false,0,3.40,2.22,7,3,0,0,0,0,10,0,0,0
+";
+    let said = |file: &str| {
+        format!("summarised 10 row(s) of {file} (UTF-8) by class: 6 group(s) shown, 0 suppressed (fewer than 1 respondents); 0 problem(s) reported above\n")
+    };
+    let raw = ["raw.csv", "-i", "phq9"];
+    let (stdout, stderr, code) = summary_in(dir.path(), &[&raw[..], &["--format", "csv"]].concat());
+    assert_eq!((stdout.as_str(), stderr, code), (csv, said("raw.csv"), 0));
+    let (stdout, stderr, code) = summary_in(dir.path(), &["scored.csv", "--format", "csv"]);
+    assert_eq!(
+        (stdout.as_str(), stderr, code),
+        (csv, said("scored.csv"), 0)
+    );
+
+    // JSON Lines: the values as typed, no guard (JSON is not a spreadsheet)
+    let classes = |jsonl: &str| -> Vec<(String, u64)> {
+        jsonl
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["class"].as_str().unwrap().to_string(),
+                    v["n"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let want: Vec<(String, u64)> = [
+        ("", 3),
+        ("'x", 1),
+        ("(blank)", 1),
+        ("-3", 2),
+        ("=A", 2),
+        ("@B", 1),
+        ("", 10),
+    ]
+    .iter()
+    .map(|(c, n)| ((*c).to_string(), *n))
+    .collect();
+    let jsonl = |args: &[&str]| {
+        let (stdout, stderr, code) =
+            summary_in(dir.path(), &[args, &["--format", "jsonl", "-q"]].concat());
+        assert_eq!((stderr.as_str(), code), ("", 0));
+        stdout
+    };
+    let (from_raw, from_scored) = (jsonl(&raw), jsonl(&["scored.csv"]));
+    assert_eq!(from_raw, from_scored);
+    assert_eq!(classes(&from_raw), want);
+
+    // a table: the blank group is (blank), the class named so "(blank)"
+    let table = |args: &[&str], lang: &str| {
+        let (stdout, stderr, code) = summary_in(
+            dir.path(),
+            &[args, &["--format", "table", "-q", "--lang", lang]].concat(),
+        );
+        assert_eq!((stderr.as_str(), code), ("", 0));
+        stdout
+    };
+    let from_raw = table(&raw, "en");
+    assert_eq!(from_raw, table(&["scored.csv"], "en"));
+    let risk = from_raw.split("risk levels\n").nth(1).unwrap();
+    assert_eq!(
+        risk,
+        "\
+┌──────────────────┬────┬─────────┬─────────┬───────┬────────┬──────────────────────────┐
+│ class            ┆ n  ┆ No flag ┆ Monitor ┆ Refer ┆ Urgent ┆ with an incomplete scale │
+╞══════════════════╪════╪═════════╪═════════╪═══════╪════════╪══════════════════════════╡
+│ (blank)          ┆  3 ┆       3 ┆       0 ┆     0 ┆      0 ┆                        0 │
+│ 'x               ┆  1 ┆       1 ┆       0 ┆     0 ┆      0 ┆                        0 │
+│ \"(blank)\"        ┆  1 ┆       1 ┆       0 ┆     0 ┆      0 ┆                        0 │
+│ -3               ┆  2 ┆       2 ┆       0 ┆     0 ┆      0 ┆                        0 │
+│ =A               ┆  2 ┆       2 ┆       0 ┆     0 ┆      0 ┆                        0 │
+│ @B               ┆  1 ┆       1 ┆       0 ┆     0 ┆      0 ┆                        0 │
+│ all shown groups ┆ 10 ┆      10 ┆       0 ┆     0 ┆      0 ┆                        0 │
+└──────────────────┴────┴─────────┴─────────┴───────┴────────┴──────────────────────────┘
+"
+    );
+    let zh = table(&raw, "zh");
+    assert_eq!(zh, table(&["scored.csv"], "zh"));
+    for want in [
+        "│ （空）             ┆  3 ┆  3 ┆    0 ┆    0 ┆    0 ┆            0 │",
+        "│ \"(blank)\"          ┆  1 ┆  1 ┆    0 ┆    0 ┆    0 ┆            0 │",
+        "│ =A                 ┆  2 ┆  2 ┆    0 ┆    0 ┆    0 ┆            0 │",
+    ] {
+        assert!(zh.contains(want), "{want}\n{zh}");
+    }
+}
+
+/// `summary --help` offers the formats summary writes; `fhir` (score's)
+/// is neither offered nor taken, and is refused before any row is read.
+#[test]
+fn help_offers_only_the_formats_summary_writes() {
+    let (stdout, stderr, code) = run(bin().args(["summary", "--help"]));
+    assert_eq!((stderr.as_str(), code), ("", 0));
+    assert!(
+        stdout.contains("--format <FORMAT>\n          Output format [default: table on a terminal, csv otherwise]")
+            && stdout.contains("[possible values: table, csv, json, jsonl]\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("fhir"), "{stdout}");
+    let (stdout, _, _) = run(bin().args(["summary", "-h"]));
+    assert!(!stdout.contains("fhir"), "{stdout}");
+    let (stdout, stderr, code) = summary(&[
+        "examples/class-survey.csv",
+        "-i",
+        "phq9",
+        "--by",
+        "class",
+        "--format",
+        "fhir",
+    ]);
+    assert_eq!(
+        (stdout.as_str(), stderr.as_str(), code),
+        (
+            "",
+            "error: invalid value 'fhir' for '--format <FORMAT>'
+  [possible values: table, csv, json, jsonl]
+
+For more information, try '--help'.
+",
+            2
+        )
+    );
+    // score still writes it
+    let (stdout, _, _) = run(bin().args(["score", "--help"]));
+    assert!(stdout.contains("fhir"), "{stdout}");
+}
+
+/// `report` groups a scored file as `summary` does (both take a row's key
+/// from `Grouping`): the same page from raw answers and from their scored
+/// file but for the lines that name the input.
+#[test]
+fn report_groups_a_scored_file_as_its_raw_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "raw.csv", GUARDED_CLASSES);
+    let psyscreen = |args: &[&str]| {
+        let (_, stderr, code) = run(bin().current_dir(dir.path()).args(args));
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    };
+    psyscreen(&[
+        "score",
+        "raw.csv",
+        "-i",
+        "phq9",
+        "--keep",
+        "class",
+        "-q",
+        "-o",
+        "scored.csv",
+    ]);
+    let page = |input: &[&str], out: &str| {
+        let by = ["--by", "class", "--min-group", "1", "-q", "-o", out];
+        psyscreen(&[&["report"][..], input, &by].concat());
+        let html = std::fs::read_to_string(dir.path().join(out)).unwrap();
+        // the meta line names the input and its instruments
+        html.lines()
+            .filter(|l| !l.contains("class=\"meta\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (raw, scored) = (
+        page(&["raw.csv", "-i", "phq9"], "r1.html"),
+        page(&["scored.csv"], "r2.html"),
+    );
+    assert_eq!(raw, scored);
+    assert!(raw.contains("aria-label=\"=A: n = 2\""), "{raw}");
+    assert!(!raw.contains("&#39;=A") && !raw.contains("'=A"), "{raw}");
+}

@@ -78,7 +78,7 @@ pub enum InstrumentsCmd {
     List {
         /// Output format [default: table on a terminal, csv otherwise]
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<RecordFormat>,
     },
     /// Show an instrument's items, options, scoring, bands and citation.
     #[command(
@@ -475,7 +475,7 @@ pub struct SummaryArgs {
     pub duration_column: Option<String>,
     /// Output format [default: table on a terminal, csv otherwise].
     #[arg(long, value_enum)]
-    pub format: Option<SummaryFormat>,
+    pub format: Option<RecordFormat>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -484,23 +484,24 @@ pub struct SummaryArgs {
     pub force: bool,
 }
 
-/// `summary --format`: `Format` without `fhir`, which only `score`
-/// writes, so that `--help` and completions offer only what summary writes.
+/// `--format` of every command but `score`: `Format` without `fhir`,
+/// which only `score` writes, so that `--help` and completions offer only
+/// what the command writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SummaryFormat {
+pub enum RecordFormat {
     Table,
     Csv,
     Json,
     Jsonl,
 }
 
-impl From<SummaryFormat> for Format {
-    fn from(f: SummaryFormat) -> Format {
+impl From<RecordFormat> for Format {
+    fn from(f: RecordFormat) -> Format {
         match f {
-            SummaryFormat::Table => Format::Table,
-            SummaryFormat::Csv => Format::Csv,
-            SummaryFormat::Json => Format::Json,
-            SummaryFormat::Jsonl => Format::Jsonl,
+            RecordFormat::Table => Format::Table,
+            RecordFormat::Csv => Format::Csv,
+            RecordFormat::Json => Format::Json,
+            RecordFormat::Jsonl => Format::Jsonl,
         }
     }
 }
@@ -622,8 +623,8 @@ mod tests {
         assert_eq!(a.keep, vec!["class", "sex"]);
     }
 
-    /// `summary` offers and takes the formats it writes, never `fhir`
-    /// (which `score` alone writes).
+    /// `summary` (as `change` and `instruments list`) offers and takes the
+    /// formats it writes, never `fhir` (which `score` alone writes).
     #[test]
     fn summary_formats_are_those_it_writes() {
         let parse = |f: &str| {
@@ -642,7 +643,33 @@ mod tests {
         }
         let err = parse("fhir").unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
-        let offered: Vec<String> = SummaryFormat::value_variants()
+        for args in [
+            &[
+                "psyscreen",
+                "change",
+                "a.csv",
+                "b.csv",
+                "-i",
+                "phq9",
+                "--format",
+                "fhir",
+            ][..],
+            &["psyscreen", "instruments", "list", "--format", "fhir"],
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue, "{args:?}");
+        }
+        assert!(Cli::try_parse_from([
+            "psyscreen",
+            "score",
+            "a.csv",
+            "-i",
+            "phq9",
+            "--format",
+            "fhir"
+        ])
+        .is_ok());
+        let offered: Vec<String> = RecordFormat::value_variants()
             .iter()
             .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
             .collect();
@@ -728,7 +755,7 @@ pub struct ChangeArgs {
     pub read: ReadArgs,
     /// Output format [default: table on a terminal, csv otherwise].
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<RecordFormat>,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

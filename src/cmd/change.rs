@@ -43,7 +43,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let rules = change_rules(&policy, &battery, &params)?;
     let (files, labels) = wave_files(&a.waves, &a.labels, a.wave_column.is_some())?;
     // refused before anything is read (an input as output, an existing file)
-    let format = super::default_format(a.format, a.output.is_some());
+    let format = super::default_format(a.format.map(Into::into), a.output.is_some());
     let mut protected =
         Protected::default().definitions(&a.instruments, a.policy.as_deref(), a.map.as_deref());
     for f in &files {

@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     crate::messages::set(lang_of(&cli.command));
     match cli.command {
         Command::Instruments(c) => match c {
-            InstrumentsCmd::List { format } => instruments::list(format),
+            InstrumentsCmd::List { format } => instruments::list(format.map(Into::into)),
             InstrumentsCmd::Show { instrument, lang } => {
                 instruments::show(&instrument, lang.into())
             }

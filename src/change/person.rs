@@ -160,7 +160,10 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
             .map(|r| r.critical.get(from..to).unwrap_or_default())
     };
     match *var {
-        Var::Scale(..) | Var::Risk(_) | Var::EarlierCritical(..) if newcomer(person, judged) => {
+        // a newcomer's answers are their wave's: its rules judge them
+        Var::Scale(..) | Var::Risk(_) | Var::NewCritical(..) | Var::EarlierCritical(..)
+            if newcomer(person, judged) =>
+        {
             Val::Absent
         }
         Var::Scale(k, v) => vars::scale_value(
@@ -170,8 +173,7 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
         ),
         Var::Risk(want) => vars::risk_value(want, judged.trajectory),
         Var::NewCritical(from, to) => {
-            // known whenever the last wave's answers are: a newcomer's
-            // endorsed item is new as far as anyone knows
+            // known whenever the last wave's answers are
             let Some(now) = critical(last, (from, to)) else {
                 return Val::Missing;
             };
@@ -182,14 +184,13 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
                 .unwrap_or_default();
             vars::new_critical(before, now)
         }
-        // rows without an id, or two rows of one id in a wave: whose
-        // earlier answers they are is not known
-        Var::EarlierCritical(..) if !p_is_one(judged.status) => Val::Missing,
+        // a row without an id has no other wave (an id twice in one wave
+        // does: each wave's kept row, the one at the higher level)
+        Var::EarlierCritical(..) if judged.status == Status::NoId => Val::Absent,
         Var::EarlierCritical(from, to) => {
             let earlier: Vec<&[Option<bool>]> =
                 (0..last).filter_map(|w| critical(w, (from, to))).collect();
-            let now = critical(last, (from, to)).unwrap_or_default();
-            vars::earlier_critical(&earlier, now)
+            vars::earlier_critical(&earlier, critical(last, (from, to)))
         }
         Var::Absent => Val::Absent,
     }
@@ -300,30 +301,21 @@ pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> Str
             }
         }
         Some(Name::EarlierCritical(inst)) => {
+            // endorsed earlier, and the last wave cannot say it is gone
             let shown = (n.shown)(inst);
-            let why = if p_is_one(j.status) {
-                // none endorsed, and an earlier wave's answer missing (the
-                // waves with a critical answer of the run missing)
-                let waves: Vec<&str> = (0..last)
-                    .filter(|&w| {
-                        p.waves[w]
-                            .as_ref()
-                            .is_some_and(|r| r.critical.contains(&None))
-                    })
-                    .map(label)
-                    .collect();
+            let why = if p.waves.get(last).is_some_and(Option::is_some) {
                 if zh {
-                    format!("{} 关键条目未作答", waves.join("、"))
+                    format!("{} 关键条目未作答", label(last))
                 } else {
-                    format!("a critical item not answered at {}", waves.join(", "))
+                    format!("a critical item not answered at {}", label(last))
                 }
             } else {
                 why_person()
             };
             if zh {
-                format!("此前 {shown} 关键条目作答未知（{why}）")
+                format!("此前 {shown} 关键条目阳性仍然存在（{why}）")
             } else {
-                format!("an earlier {shown} critical answer unknown ({why})")
+                format!("an earlier {shown} critical answer persisting ({why})")
             }
         }
         Some(Name::Risk(_)) => {
@@ -413,9 +405,11 @@ mod tests {
     }
 
     /// A newcomer (first screened at the last wave) has no change to rule
-    /// out: their change and trajectory are not applicable, while a
-    /// critical answer of theirs is new. An answer endorsed at an earlier
-    /// wave and not at the last is `earlier_critical`.
+    /// out: their change, trajectory and critical-answer variables are not
+    /// applicable (their wave's rules judge them). An answer endorsed at an
+    /// earlier wave and answered no at the last is `earlier_critical`; one
+    /// the last wave cannot say is gone (blank, or not screened) may
+    /// persist: missing, never no.
     #[test]
     fn newcomers_have_no_change_and_earlier_answers_are_followed() {
         let mut people = People::new(3);
@@ -423,13 +417,17 @@ mod tests {
         people.add(0, "was", row(14, 3, true));
         people.add(1, "was", row(8, 0, false));
         people.add(2, "was", row(8, 0, false));
-        let blank = WaveRow {
+        let blank = || WaveRow {
             totals: vec![None],
             critical: vec![None],
             ..WaveRow::default()
         };
-        people.add(0, "blank", blank);
+        people.add(0, "blank", blank());
         people.add(2, "blank", row(3, 0, false));
+        people.add(0, "gone", row(14, 3, true));
+        people.add(2, "gone", blank());
+        people.add(0, "left", row(14, 3, true));
+        people.add(1, "left", row(14, 3, false));
         let p = [params()];
         let get = |id: &str| {
             let person = &people.people[id];
@@ -442,17 +440,17 @@ mod tests {
         for var in [
             Var::Scale(0, ScaleVar::ReliablyDeteriorated),
             Var::Risk(Trajectory::New),
+            Var::NewCritical(0, 1),
             earlier,
         ] {
             assert_eq!(value(&var, n, &jn, &[0]), Val::Absent, "{var:?}");
         }
-        assert_eq!(value(&Var::NewCritical(0, 1), n, &jn, &[0]), yes(true));
         let (w, jw) = get("was");
         assert_eq!(jw.trajectory, Trajectory::Resolved);
         assert_eq!(value(&earlier, w, &jw, &[0]), yes(true), "endorsed at t1");
-        // the row with no answers: its critical item is not known
+        // item 9 blank at t1, answered no at t3: nothing endorsed to follow
         let (b, jb) = get("blank");
-        assert_eq!(value(&earlier, b, &jb, &[0]), Val::Missing);
+        assert_eq!(value(&earlier, b, &jb, &[0]), yes(false));
         let labels = ["t1".to_string(), "t2".to_string(), "t3".to_string()];
         let ids = ["phq9".to_string()];
         let shown = |_: &str| "PHQ-9".to_string();
@@ -462,10 +460,17 @@ mod tests {
             shown: &shown,
             lang: Lang::En,
         };
-        assert_eq!(
-            unknown_phrase("phq9_earlier_critical", b, &jb, &n),
-            "an earlier PHQ-9 critical answer unknown (a critical item not answered at t1)"
-        );
+        for (id, why) in [
+            ("gone", "a critical item not answered at t3"),
+            ("left", "not screened at t3"),
+        ] {
+            let (g, jg) = get(id);
+            assert_eq!(value(&earlier, g, &jg, &[0]), Val::Missing, "{id}");
+            assert_eq!(
+                unknown_phrase("phq9_earlier_critical", g, &jg, &n),
+                format!("an earlier PHQ-9 critical answer persisting ({why})")
+            );
+        }
     }
 
     /// Why a variable is unknown, per person, as people say it.

@@ -174,21 +174,21 @@ pub fn new_critical(baseline: &[Option<bool>], last: &[Option<bool>]) -> Val {
 }
 
 /// `{instrument}_earlier_critical`: a critical item endorsed at one of
-/// the `earlier` waves and none at the `last` (absent there: none), so a
-/// risk the last screen no longer shows is still followed up; missing when
-/// none was endorsed and an earlier answer is not known.
-pub fn earlier_critical(earlier: &[&[Option<bool>]], last: &[Option<bool>]) -> Val {
-    if last.contains(&Some(true)) {
-        // the last wave's own rules see it
+/// the `earlier` waves, and every critical item of the instrument answered
+/// no at the `last`: a risk the last screen no longer shows, still to be
+/// followed up. Missing when one was endorsed earlier and the last wave
+/// cannot say it is gone (not screened then, an answer missing or
+/// invalid): it may persist, and a missing answer never lowers a level.
+/// Not endorsed at any earlier wave (as far as the answers tell): no.
+pub fn earlier_critical(earlier: &[&[Option<bool>]], last: Option<&[Option<bool>]>) -> Val {
+    if !earlier.iter().any(|w| w.contains(&Some(true))) {
         return yes(false);
     }
-    let answers = || earlier.iter().flat_map(|w| w.iter());
-    if answers().any(|a| *a == Some(true)) {
-        yes(true)
-    } else if answers().any(Option::is_none) {
-        Val::Missing
-    } else {
-        yes(false)
+    match last {
+        // the last wave's own rules see it
+        Some(now) if now.contains(&Some(true)) => yes(false),
+        Some(now) if now.iter().all(|a| *a == Some(false)) => yes(true),
+        _ => Val::Missing,
     }
 }
 
@@ -229,29 +229,25 @@ mod tests {
     #[test]
     fn earlier_critical_answers() {
         let (y, n) = (Some(true), Some(false));
-        assert_eq!(earlier_critical(&[&[y]], &[n]), yes(true));
+        assert_eq!(earlier_critical(&[&[y]], Some(&[n])), yes(true));
         assert_eq!(
-            earlier_critical(&[&[n], &[y]], &[n]),
+            earlier_critical(&[&[n], &[y]], Some(&[n])),
             yes(true),
             "any earlier wave"
         );
         assert_eq!(
-            earlier_critical(&[&[y]], &[None]),
-            yes(true),
-            "not answered now"
-        );
-        assert_eq!(
-            earlier_critical(&[&[y]], &[]),
-            yes(true),
-            "not screened now"
-        );
-        assert_eq!(
-            earlier_critical(&[&[y]], &[y]),
+            earlier_critical(&[&[y]], Some(&[y])),
             yes(false),
             "the last wave's rules see it"
         );
-        assert_eq!(earlier_critical(&[&[n], &[n]], &[n]), yes(false));
-        assert_eq!(earlier_critical(&[&[None]], &[n]), Val::Missing);
-        assert_eq!(earlier_critical(&[&[None], &[y]], &[n]), yes(true));
+        // it may persist: not answered, or not screened, at the last wave
+        assert_eq!(earlier_critical(&[&[y]], Some(&[None])), Val::Missing);
+        assert_eq!(earlier_critical(&[&[y, n]], Some(&[n, None])), Val::Missing);
+        assert_eq!(earlier_critical(&[&[y]], None), Val::Missing);
+        // never endorsed, as far as the answers tell
+        assert_eq!(earlier_critical(&[&[n], &[n]], Some(&[n])), yes(false));
+        assert_eq!(earlier_critical(&[&[None]], Some(&[n])), yes(false));
+        assert_eq!(earlier_critical(&[&[None]], None), yes(false));
+        assert_eq!(earlier_critical(&[], Some(&[n])), yes(false));
     }
 }

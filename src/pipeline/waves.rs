@@ -81,6 +81,20 @@ impl WaveReader {
         }
     }
 
+    /// A scored wave's critical items that have no column in it (`score`
+    /// writes them only with `--keep`): their answers there are unknown.
+    pub fn unkept_critical<'b>(&self, battery: &'b Battery) -> Vec<&'b str> {
+        let Some(map) = &self.scored else {
+            return Vec::new();
+        };
+        self.critical
+            .iter()
+            .zip(&map.critical)
+            .filter(|(_, col)| col.is_none())
+            .map(|(&(g, _), _)| battery.item_id(g))
+            .collect()
+    }
+
     /// The row's id (trimmed) and what the linker keeps of it.
     pub fn read(&self, setup: &Setup, row: &Row<'_>) -> (String, WaveRow) {
         let cell = |c: usize| String::from_utf8_lossy(row.record.get(c).unwrap_or_default());
@@ -384,6 +398,18 @@ impl<'s> Waves<'s> {
             (id_col, by),
             o.lang,
         );
+        let unkept = reader.unkept_critical(self.battery);
+        if !unkept.is_empty() {
+            let (name, cols) = (&rows.name, unkept.join(","));
+            eprintln!(
+                "{}{}",
+                crate::messages::warning(),
+                crate::messages::tr!(
+                    "{name} is a scored file without the critical item column(s) {cols}: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on critical answers cannot rule it out); score the wave with --keep {cols} to carry them",
+                    "{name} 是已评分文件，但没有关键题目列 {cols}：无法知道这些题在该次筛查中是否作答为阳性（critical 列无法列出该次筛查，关于关键题作答的规则也无法排除风险）；请在评分时加 --keep {cols} 以保留这些列"
+                )
+            );
+        }
         let (labels, people) = (&mut self.labels, &mut self.people);
         let mut bad_waves: Vec<(u64, String)> = Vec::new();
         rows.run(&mut |row: &Row<'_>| -> anyhow::Result<bool> {

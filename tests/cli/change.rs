@@ -342,19 +342,16 @@ fn a_policy_on_change_flags_who_got_worse_and_never_lowers_for_a_missing_wave() 
     // a newcomer: no earlier wave to change from, so no change to rule
     // out; their level is their wave's (PHQ-9 5, GAD-7 3: none)
     assert_eq!(tail("S8A11"), "none,No flag,");
-    // item 9 answered at t1 (urgent), not at t2 (a clear screen): still
-    // followed up
+    // item 9 endorsed at t1 (urgent), answered no at t2 (a clear screen):
+    // still followed up
     assert_eq!(
         tail("S7A07"),
-        "monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), not at this one: ask about it at follow-up\""
+        "monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\""
     );
-    // item 9 left blank at t1 (monitor then), 0 at t2: an uncertain
-    // (prorated) improvement is no deterioration, but the earlier item 9
-    // cannot be ruled out
-    assert_eq!(
-        tail("S8A09"),
-        "monitor,Monitor,cannot rule out: an earlier PHQ-9 critical answer unknown (a critical item not answered at t1)"
-    );
+    // item 9 left blank at t1 (monitor then), answered no at t2: nothing
+    // endorsed to follow; an uncertain (prorated) improvement is no
+    // deterioration
+    assert_eq!(tail("S8A09"), "none,No flag,");
     assert!(stderr.contains("notice: 2 row(s) at `urgent`"), "{stderr}");
     // `score` skips the change rules: one wave has no change; `policy
     // validate` says they are rules for `change`, not rules left out
@@ -1013,4 +1010,104 @@ fn a_copied_wave_is_warned_of() {
         "csv",
     ]);
     assert!(!stderr.contains("same totals"), "{stderr}");
+}
+
+/// A suicide-risk answer never drops out of follow-up with
+/// `policies/follow-up.yaml` (found by a trial session): endorsed at w1
+/// and answered no at w3 is `monitor`; endorsed and then left blank, or
+/// not screened again, stays `urgent` (it may persist); a newcomer is
+/// judged by their own wave's rules alone; an id twice in the last wave
+/// is judged by its kept row. Waves written by `score` without the item's
+/// column say so on stderr.
+#[test]
+fn an_earlier_suicide_risk_answer_stays_on_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let row = |id: &str, item9: &str| format!("{id},0,0,0,0,0,0,0,0,{item9}\n");
+    let w1: String = [
+        row("A", "2"),
+        row("B", "1"),
+        row("C", "1"),
+        row("D", "1"),
+        row("E", "0"),
+    ]
+    .concat();
+    let w2: String = [
+        row("A", "0"),
+        row("B", ""),
+        row("D", "0"),
+        row("D", "0"),
+        row("E", "0"),
+        row("N", "1"),
+        row("M", "0"),
+    ]
+    .concat();
+    write(dir.path(), "w1.csv", &format!("{head}{w1}"));
+    write(dir.path(), "w2.csv", &format!("{head}{w2}"));
+    let pol = root().join("policies/follow-up.yaml");
+    let (stdout, stderr, code) = run(bin().current_dir(dir.path()).args([
+        "change",
+        "w1.csv",
+        "w2.csv",
+        "-i",
+        "phq9",
+        "--policy",
+        pol.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-q",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let end = |id: &str| {
+        let l = line(&stdout, id);
+        // risk_level, risk_label, risk_reasons: after the critical column
+        let cells: Vec<&str> = l.splitn(18, ',').collect();
+        cells[cells.len() - 1].to_string()
+    };
+    let followed = "\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\"";
+    assert_eq!(end("A"), format!("monitor,Monitor,{followed}"));
+    assert_eq!(
+        end("B"),
+        "urgent,Urgent,cannot rule out: a new PHQ-9 critical answer unknown (a critical item not answered at w2); cannot rule out: an earlier PHQ-9 critical answer persisting (a critical item not answered at w2); w2: cannot rule out: PHQ-9 item 9 missing"
+    );
+    assert!(end("C").starts_with("urgent,Urgent,"), "{}", end("C"));
+    assert!(
+        end("C").contains(
+            "cannot rule out: an earlier PHQ-9 critical answer persisting (not screened at w2)"
+        ),
+        "{}",
+        end("C")
+    );
+    assert_eq!(
+        end("D"),
+        "monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up; cannot rule out: PHQ-9 change unknown (the id is twice in one wave)\""
+    );
+    assert_eq!(end("E"), "none,No flag,");
+    // newcomers: their wave's rules only
+    assert_eq!(
+        end("N"),
+        "urgent,Urgent,w2: PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"
+    );
+    assert_eq!(end("M"), "none,No flag,");
+
+    // the same waves scored first, without the item's column
+    for w in ["w1", "w2"] {
+        let (_, e, c) = run(bin().current_dir(dir.path()).args([
+            "score",
+            &format!("{w}.csv"),
+            "-i",
+            "phq9",
+            "-q",
+            "-o",
+            &format!("s{w}.csv"),
+        ]));
+        assert_eq!(c, 0, "{e}");
+    }
+    let (_, stderr, _) = run(bin().current_dir(dir.path()).args([
+        "change", "sw1.csv", "sw2.csv", "-i", "phq9", "--format", "csv", "-q",
+    ]));
+    assert!(
+        stderr.contains("warning: sw1.csv is a scored file without the critical item column(s) phq9_9: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on critical answers cannot rule it out); score the wave with --keep phq9_9 to carry them\n"),
+        "{stderr}"
+    );
 }

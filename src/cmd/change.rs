@@ -157,6 +157,30 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             (level, reasons)
         })
         .collect();
+    // a policy without rules on change judges each person by their latest
+    // wave alone: a suicide-risk answer of an earlier wave is not followed
+    if rules.is_empty() {
+        let earlier_endorsed = |p: &crate::change::link::Person| {
+            let last = p.waves.len().saturating_sub(1);
+            p.waves[..last]
+                .iter()
+                .flatten()
+                .any(|w| w.critical.contains(&Some(true)))
+        };
+        let n = people
+            .people
+            .values()
+            .zip(&leveled)
+            .filter(|(p, (level, _))| level.0 == 0 && earlier_endorsed(p))
+            .count();
+        if n > 0 {
+            let lowest = policy.level_id(crate::policy::Level(0));
+            eprintln!("{}{}", messages::warning(), tr!(
+                "{n} person(s) endorsed a critical item (such as PHQ-9 item 9) at an earlier wave and are at `{lowest}` now: this policy has no rules on change between waves, so only the critical column names them; a policy with such rules (see policies/follow-up.yaml) keeps them on the list",
+                "{n} 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性，现在处于 `{lowest}`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中"
+            ));
+        }
+    }
     let out = if a.by.is_empty() {
         let names = raw.scoring.as_ref().map(|(_, b)| &b.names);
         let critical: Vec<String> = battery

@@ -1090,6 +1090,17 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     );
     assert_eq!(end("M"), "none,No flag,");
 
+    // the default policy has no rules on change: A and D (item 9 at w1,
+    // none at w2) end at `none`, and that is said
+    let (_, stderr, code) = run(bin().current_dir(dir.path()).args([
+        "change", "w1.csv", "w2.csv", "-i", "phq9", "--format", "csv", "-q",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: 2 person(s) endorsed a critical item (such as PHQ-9 item 9) at an earlier wave and are at `none` now: this policy has no rules on change between waves, so only the critical column names them; a policy with such rules (see policies/follow-up.yaml) keeps them on the list\n"),
+        "{stderr}"
+    );
+
     // the same waves scored first, without the item's column
     for w in ["w1", "w2"] {
         let (_, e, c) = run(bin().current_dir(dir.path()).args([

@@ -167,7 +167,7 @@ pub fn run(a: &ScoreArgs) -> anyhow::Result<Exit> {
     // the header is written before any row is read
     let mut writer = Writer::new(
         (format, output, dest, a.fhir_bundle),
-        &input.table.headers,
+        (&input.table.headers, input.table.layout.as_ref()),
         (battery, policy, bound),
         lang,
         lead,

@@ -24,7 +24,8 @@ pub struct Encoder {
 struct Parts {
     /// Per item, per option: the `QuestionnaireResponse.item` entry.
     items: Vec<Vec<Vec<u8>>>,
-    /// `"questionnaire":…,"resourceType":…,"status":…}`: a response's end.
+    /// `"questionnaire":…,"resourceType":…,"status":…`: a response's end
+    /// but its subject.
     qr_end: Vec<u8>,
     scales: Vec<ScaleParts>,
 }
@@ -77,7 +78,13 @@ impl Encoder {
         let qr_id = resource_id(&["qr", &inst.id, &key]);
         let out = scratch;
         out.clear();
-        out.extend_from_slice(br#"{"id":"#);
+        out.push(b'{');
+        if let Some(t) = who.authored {
+            out.extend_from_slice(br#""authored":"#);
+            string(out, t);
+            out.push(b',');
+        }
+        out.extend_from_slice(br#""id":"#);
         string(out, &qr_id);
         out.push(b',');
         if let Some(id) = who.id.filter(|i| !i.is_empty()) {
@@ -102,6 +109,8 @@ impl Encoder {
             out.extend_from_slice(b"],");
         }
         out.extend_from_slice(&parts.qr_end);
+        subject(out, who.subject);
+        out.push(b'}');
         emit("QuestionnaireResponse", &qr_id, out);
         let derived_from = refs.to("QuestionnaireResponse", &qr_id);
         for (s, (scale, result)) in inst.scales.iter().zip(results).enumerate() {
@@ -113,7 +122,7 @@ impl Encoder {
                 scale,
                 result,
                 (&id, &derived_from),
-                outcome,
+                (who, outcome),
             );
             emit("Observation", &id, out);
         }
@@ -144,7 +153,7 @@ impl Parts {
             &json!(format!("{}|{}", canonical(inst), inst.version)),
         );
         qr_end
-            .extend_from_slice(br#","resourceType":"QuestionnaireResponse","status":"completed"}"#);
+            .extend_from_slice(br#","resourceType":"QuestionnaireResponse","status":"completed""#);
         let scales = (0..inst.scales.len())
             .map(|k| ScaleParts::new(inst, k))
             .collect();
@@ -199,14 +208,15 @@ impl ScaleParts {
 
 /// One scale's `Observation`, its keys in sorted order as serde_json
 /// writes a `Value`'s: category, code, dataAbsentReason, derivedFrom,
-/// extension, id, interpretation, note, resourceType, status, value.
+/// effectiveDateTime, extension, id, interpretation, note, resourceType,
+/// status, subject, value.
 fn observation(
     out: &mut Vec<u8>,
     parts: &ScaleParts,
     scale: &crate::instrument::Scale,
     result: &ScaleResult,
     (id, derived_from): (&str, &str),
-    outcome: &Outcome<'_>,
+    (who, outcome): (&Respondent<'_>, &Outcome<'_>),
 ) {
     out.extend_from_slice(&parts.head);
     let complete = match (result.total, result.band) {
@@ -224,7 +234,13 @@ fn observation(
     }
     out.extend_from_slice(br#""derivedFrom":[{"reference":"#);
     string(out, derived_from);
-    out.extend_from_slice(br#"}],"extension":[{"url":""#);
+    out.extend_from_slice(b"}],");
+    if let Some(t) = who.authored {
+        out.extend_from_slice(br#""effectiveDateTime":"#);
+        string(out, t);
+        out.push(b',');
+    }
+    out.extend_from_slice(br#""extension":[{"url":""#);
     out.extend_from_slice(EXTENSION_BASE.as_bytes());
     out.extend_from_slice(br#"risk-level","valueCode":"#);
     string(out, outcome.level_id);
@@ -277,6 +293,7 @@ fn observation(
         ),
     );
     out.extend_from_slice(br#"],"resourceType":"Observation","status":"final""#);
+    subject(out, who.subject);
     if let Some((total, _)) = complete {
         if parts.whole {
             out.extend_from_slice(br#","valueInteger":"#);
@@ -291,6 +308,15 @@ fn observation(
         }
     }
     out.push(b'}');
+}
+
+/// `,"subject":{"identifier":{"value":…}}` when there is one.
+fn subject(out: &mut Vec<u8>, id: Option<&str>) {
+    if let Some(id) = id {
+        out.extend_from_slice(br#","subject":{"identifier":{"value":"#);
+        string(out, id);
+        out.extend_from_slice(b"}}");
+    }
 }
 
 fn note(out: &mut Vec<u8>, text: &str) {
@@ -390,9 +416,13 @@ mod tests {
                         },
                     })
                     .collect();
+                // a subject and a time on some rows, neither on others
                 let who = Respondent {
                     id: *id,
                     row: 2 + case as u64,
+                    subject: id.filter(|_| case % 2 == 0),
+                    authored: [None, Some("2026-03-16"), Some("2026-03-16T08:10:35+08:00")]
+                        [(k + case) % 3],
                 };
                 let outcome = Outcome {
                     level_id: "urgent",

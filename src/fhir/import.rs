@@ -1,17 +1,90 @@
 //! A FHIR `Questionnaire` read back into an instrument skeleton: its
 //! choice items, their answer options (value from a numeric code, else
 //! from `itemWeight`/`ordinalValue`), `enableWhen` as `asked_if`, and the
-//! codes it carries. Scales, bands, the missing rule, critical items and
-//! known answers are not in a Questionnaire: the skeleton says so.
+//! codes it carries. Texts in English and Simplified Chinese: the
+//! resource's `language` and the `translation` extensions beside each
+//! text (`_title`, `_text`, …). Scales, bands, the missing rule, critical
+//! items and known answers are not in a Questionnaire: the skeleton says
+//! so.
 
 use crate::messages::tr;
 use anyhow::bail;
 use serde_json::Value;
 
+use super::questionnaire::TRANSLATION;
 use super::{CANONICAL_BASE, EXTENSION_BASE, ITEM_WEIGHT};
 use crate::instrument::skeleton::{id_of, Skeleton, SkeletonCodes, SkeletonItem};
 
 const ORDINAL: &str = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
+
+/// The languages of a Questionnaire's texts: the resource's own (its
+/// elements' values) and the translations beside them.
+struct Langs {
+    /// `language`; "" when it has none (read as English).
+    base: String,
+    /// Texts with no English: their `en` holds the base language's text.
+    not_english: usize,
+}
+
+/// A BCP 47 tag of Simplified Chinese (psyscreen's `zh`); `zh-TW`,
+/// `zh-HK` and `zh-Hant` are Traditional.
+fn simplified_chinese(tag: &str) -> bool {
+    let t = tag.to_ascii_lowercase();
+    matches!(t.as_str(), "zh" | "zh-cn" | "zh-sg") || t.starts_with("zh-hans")
+}
+
+fn english(tag: &str) -> bool {
+    let t = tag.to_ascii_lowercase();
+    t == "en" || t.starts_with("en-")
+}
+
+impl Langs {
+    fn of(q: &Value) -> Langs {
+        Langs {
+            base: q["language"].as_str().unwrap_or_default().to_string(),
+            not_english: 0,
+        }
+    }
+
+    /// `parent[key]` in English and in Chinese, when it has a text.
+    fn text(&mut self, parent: &Value, key: &str) -> Option<(String, Option<String>)> {
+        let value = parent[key].as_str()?.to_string();
+        let translated = |wanted: fn(&str) -> bool| translation(&parent[format!("_{key}")], wanted);
+        let zh = if simplified_chinese(&self.base) {
+            Some(value.clone())
+        } else {
+            translated(simplified_chinese)
+        };
+        let en = if self.base.is_empty() || english(&self.base) {
+            value
+        } else {
+            translated(english).unwrap_or_else(|| {
+                self.not_english += 1;
+                value
+            })
+        };
+        Some((en, zh))
+    }
+}
+
+/// The first translation (FHIR's `translation` extension: `lang`,
+/// `content`) in a language `wanted` accepts, of a primitive's `_element`.
+fn translation(element: &Value, wanted: fn(&str) -> bool) -> Option<String> {
+    element["extension"]
+        .as_array()?
+        .iter()
+        .filter(|e| e["url"] == TRANSLATION)
+        .find_map(|e| {
+            let parts = e["extension"].as_array()?;
+            let part = |name: &str| parts.iter().find(|p| p["url"] == name);
+            let lang = part("lang")?["valueCode"].as_str()?;
+            let content = part("content")?;
+            let text = content["valueString"]
+                .as_str()
+                .or_else(|| content["valueMarkdown"].as_str())?;
+            (wanted(lang) && !text.trim().is_empty()).then(|| text.to_string())
+        })
+}
 
 /// Read a Questionnaire (JSON text). `file` names it in messages.
 pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
@@ -30,15 +103,24 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
         ));
     }
     let str_of = |v: &Value| v.as_str().map(str::to_string);
+    let mut langs = Langs::of(&q);
+    let (name, name_zh) = match langs.text(&q, "title") {
+        Some((en, zh)) => (en, zh),
+        None => (
+            str_of(&q["name"]).unwrap_or_else(|| "TODO: name".into()),
+            None,
+        ),
+    };
+    let (instructions, instructions_zh) = langs.text(&q, "purpose").unzip();
     let mut sk = Skeleton {
         version: str_of(&q["version"]).unwrap_or_else(|| "1.0".into()),
-        name: str_of(&q["title"])
-            .or_else(|| str_of(&q["name"]))
-            .unwrap_or_else(|| "TODO: name".into()),
+        name,
         license: str_of(&q["copyright"]),
-        instructions: str_of(&q["purpose"]),
+        instructions,
         ..Skeleton::default()
     };
+    sk.zh.name = name_zh;
+    sk.zh.instructions = instructions_zh.flatten();
     let url = str_of(&q["url"]).unwrap_or_default();
     sk.id = url
         .strip_prefix(CANONICAL_BASE)
@@ -70,7 +152,7 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
     let mut flat = Vec::new();
     flatten(&q["item"], &mut flat);
     for (n, item) in flat.iter().enumerate() {
-        read_item(&mut sk, &mut codes, item, n);
+        read_item(&mut sk, (&mut codes, &mut langs), item, n);
     }
     if sk.items.is_empty() {
         bail!(tr!(
@@ -86,6 +168,7 @@ pub fn from_questionnaire(file: &str, text: &str) -> anyhow::Result<Skeleton> {
         sk.id
     ));
     sk.todo.push(tr!("bands, the missing-data rule, critical items and known-answer tests: from the published source", "分级、缺失数据规则、危机题目与已知答案测试：请依据正式发表的来源填写"));
+    language_todo(&mut sk, &langs);
     if !codes.system.is_empty() || !codes.items.is_empty() {
         sk.codes = Some(codes);
     }
@@ -103,9 +186,56 @@ fn flatten<'a>(items: &'a Value, out: &mut Vec<&'a Value>) {
     }
 }
 
-fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usize) {
+/// What a person must add for the texts' languages: English where the
+/// Questionnaire has none, and Chinese where it has some but not all (a
+/// file with any Chinese needs it for every text).
+fn language_todo(sk: &mut Skeleton, langs: &Langs) {
+    if langs.not_english > 0 {
+        let (n, lang) = (langs.not_english, &langs.base);
+        sk.todo.push(tr!(
+            "English: the Questionnaire's language is {lang} and {n} text(s) have no English translation: their `en` holds the {lang} text; put the English wording there",
+            "英文：该 Questionnaire 的语言为 {lang}，有 {n} 处文本没有英文翻译：其 `en` 中是 {lang} 文本；请换成英文措辞"
+        ));
+    }
+    let labels = sk.zh.labels.iter().flat_map(|(_, l)| l);
+    let any = sk.zh.name.is_some()
+        || sk.zh.instructions.is_some()
+        || sk.items.iter().any(|i| i.text_zh.is_some())
+        || labels.clone().any(Option::is_some);
+    if !any {
+        return;
+    }
+    let mut missing = Vec::new();
+    if sk.zh.name.is_none() {
+        missing.push("name".to_string());
+    }
+    if sk.instructions.is_some() && sk.zh.instructions.is_none() {
+        missing.push("instructions".to_string());
+    }
+    for i in sk.items.iter().filter(|i| i.text_zh.is_none()) {
+        missing.push(format!("`{}`", i.id));
+    }
+    for (set, l) in &sk.zh.labels {
+        if l.iter().any(Option::is_none) {
+            missing.push(format!("response_sets.{set}"));
+        }
+    }
+    if !missing.is_empty() {
+        let missing = missing.join(", ");
+        sk.todo.push(tr!(
+            "Chinese: the Questionnaire has Chinese for some texts but not for {missing}: a file with any Chinese needs it for every text",
+            "中文：该 Questionnaire 部分文本有中文，但 {missing} 没有：文件中只要有中文，每个文本都需要中文"
+        ));
+    }
+}
+
+fn read_item(
+    sk: &mut Skeleton,
+    (codes, langs): (&mut SkeletonCodes, &mut Langs),
+    item: &Value,
+    n: usize,
+) {
     let link = item["linkId"].as_str().unwrap_or_default();
-    let text = item["text"].as_str().unwrap_or_default().to_string();
     if item["type"] == "display" {
         return;
     }
@@ -121,6 +251,7 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
         .filter(|i| i.starts_with(|c: char| c.is_ascii_lowercase()))
         .unwrap_or_else(|| format!("{}_{}", sk.id, n + 1));
     let mut opts = Vec::new();
+    let mut labels_zh = Vec::new();
     let mut answer_codes = Vec::new();
     let mut reverse = Vec::new();
     let mut system = String::new();
@@ -145,17 +276,16 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
             sk.todo.push(tr!("item `{id}`: an option has neither a numeric code nor a weight: its value needs a person", "题目 `{id}`：有选项既无数字编码也无权重：其分值需要人工填写"));
             return;
         };
-        let label = coding["display"]
-            .as_str()
-            .or(code)
-            .unwrap_or_default()
-            .to_string();
+        let (label, label_zh) = langs
+            .text(coding, "display")
+            .unwrap_or_else(|| (code.unwrap_or_default().to_string(), None));
         if let (Some(c), None) = (code, numeric) {
             answer_codes.push((value, c.to_string()));
             system = coding["system"].as_str().unwrap_or_default().to_string();
         }
         reverse.push(weight.is_some_and(|w| w != value));
         opts.push((value, label));
+        labels_zh.push(label_zh);
     }
     // reversed: every weight is min + max − value
     let (min, max) = (
@@ -171,7 +301,7 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
             sk.todo.push(tr!("item `{id}`: its weights are neither its values nor reversed: the scoring needs a person", "题目 `{id}`：权重既不等于选项值也不是反向：计分需要人工确认"));
         }
     }
-    let set = set_for(sk, &item["answerOption"], &opts);
+    let set = set_for(sk, &item["answerOption"], (&opts, labels_zh));
     if !answer_codes.is_empty() && !codes.answers.iter().any(|(s, _)| *s == set) {
         codes.answers.push((set.clone(), answer_codes));
         if codes.system.is_empty() {
@@ -201,9 +331,11 @@ fn read_item(sk: &mut Skeleton, codes: &mut SkeletonCodes, item: &Value, n: usiz
             }
         }
     });
+    let (text, text_zh) = langs.text(item, "text").unwrap_or_default();
     sk.items.push(SkeletonItem {
         id,
         text,
+        text_zh,
         responses: set,
         reverse: is_reverse,
         asked_if,
@@ -294,17 +426,34 @@ fn condition(sk: &Skeleton, e: &Value) -> Option<(String, String, i64)> {
                     .iter()
                     .find(|(s, _)| *s == item.responses)?;
                 let display = e["answerCoding"]["display"].as_str()?;
-                i64::from(set.1.iter().find(|(_, l)| l == display)?.0)
+                // in the Questionnaire's language: English, or Chinese
+                let zh = sk.zh.labels.iter().find(|(s, _)| *s == item.responses);
+                let is_zh = |n: usize| zh.and_then(|(_, l)| l.get(n)?.as_deref()) == Some(display);
+                let n = (0..set.1.len()).find(|&n| set.1[n].1 == display || is_zh(n))?;
+                i64::from(set.1[n].0)
             }
         }
     };
     Some((item.id.clone(), op.to_string(), value))
 }
 
-/// The id of the response set with these options: one read before, else
-/// a new one (named as psyscreen named it, when it wrote the file).
-fn set_for(sk: &mut Skeleton, raw: &Value, opts: &[(i32, String)]) -> String {
-    if let Some((id, _)) = sk.response_sets.iter().find(|(_, o)| o == opts) {
+/// The id of the response set with these options (and Chinese labels):
+/// one read before, else a new one (named as psyscreen named it, when it
+/// wrote the file).
+fn set_for(
+    sk: &mut Skeleton,
+    raw: &Value,
+    (opts, zh): (&[(i32, String)], Vec<Option<String>>),
+) -> String {
+    let same_zh = |sk: &Skeleton, id: &str| {
+        let read = sk.zh.labels.iter().find(|(s, _)| s == id);
+        read.map_or(zh.iter().all(Option::is_none), |(_, l)| *l == zh)
+    };
+    if let Some((id, _)) = sk
+        .response_sets
+        .iter()
+        .find(|(id, o)| o == opts && same_zh(sk, id))
+    {
         return id.clone();
     }
     let named = raw[0]["valueCoding"]["system"]
@@ -315,5 +464,105 @@ fn set_for(sk: &mut Skeleton, raw: &Value, opts: &[(i32, String)]) -> String {
         .filter(|n| !sk.response_sets.iter().any(|(s, _)| s == n))
         .unwrap_or_else(|| format!("set{}", sk.response_sets.len() + 1));
     sk.response_sets.push((id.clone(), opts.to_vec()));
+    if zh.iter().any(Option::is_some) {
+        sk.zh.labels.push((id.clone(), zh));
+    }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn translated(lang: &str, key: &str, text: &str) -> Value {
+        json!({"extension": [{"url": TRANSLATION, "extension": [
+            {"url": "lang", "valueCode": lang}, {"url": "content", key: text},
+        ]}]})
+    }
+
+    #[test]
+    fn translations_in_simplified_chinese_or_english_only() {
+        let zh = |lang: &str, key: &str, text: &str| {
+            translation(&translated(lang, key, text), simplified_chinese)
+        };
+        assert_eq!(zh("zh-CN", "valueString", "一").as_deref(), Some("一"));
+        assert_eq!(zh("zh", "valueString", "一").as_deref(), Some("一"));
+        assert_eq!(
+            zh("zh-Hans-CN", "valueMarkdown", "一").as_deref(),
+            Some("一")
+        );
+        assert_eq!(zh("zh-TW", "valueString", "壹"), None);
+        assert_eq!(zh("zh-Hant", "valueString", "壹"), None);
+        assert_eq!(zh("zh-CN", "valueString", " "), None);
+        assert_eq!(zh("zh-CN", "valueCode", "一"), None);
+        assert_eq!(
+            translation(&translated("en-GB", "valueString", "One"), english).as_deref(),
+            Some("One")
+        );
+        assert_eq!(translation(&json!({}), english), None);
+    }
+
+    #[test]
+    fn a_chinese_questionnaire_with_coded_answers_and_skip_logic() {
+        let coding = |code: &str, zh: &str, en: &str| {
+            json!({"system": "urn:x", "code": code, "display": zh,
+                   "_display": translated("en", "valueString", en)})
+        };
+        let option = |code: &str, weight: i64, zh: &str, en: &str| {
+            json!({"extension": [{"url": ITEM_WEIGHT, "valueDecimal": weight}],
+                   "valueCoding": coding(code, zh, en)})
+        };
+        let options = json!([option("A1", 0, "否", "No"), option("A2", 1, "是", "Yes")]);
+        let q = json!({
+            "resourceType": "Questionnaire", "language": "zh-CN", "title": "测",
+            "_title": translated("en", "valueString", "Test"),
+            "url": "urn:psyscreen:questionnaire:t",
+            "item": [
+                {"linkId": "t_1", "type": "choice", "text": "一",
+                 "_text": translated("en", "valueString", "One"), "answerOption": options},
+                {"linkId": "t_2", "type": "choice", "text": "二", "answerOption": options,
+                 "enableWhen": [{"question": "t_1", "operator": "=",
+                                 "answerCoding": {"system": "urn:x", "code": "A2", "display": "是"}}]},
+            ],
+        });
+        let sk = from_questionnaire("q.json", &q.to_string()).unwrap();
+        assert_eq!(
+            (sk.name.as_str(), sk.zh.name.as_deref()),
+            ("Test", Some("测"))
+        );
+        assert_eq!(
+            sk.response_sets,
+            [(
+                "set1".to_string(),
+                vec![(0, "No".to_string()), (1, "Yes".to_string())]
+            )]
+        );
+        assert_eq!(
+            sk.zh.labels,
+            [(
+                "set1".to_string(),
+                vec![Some("否".to_string()), Some("是".to_string())]
+            )]
+        );
+        assert_eq!(
+            (sk.items[0].text.as_str(), sk.items[0].text_zh.as_deref()),
+            ("One", Some("一"))
+        );
+        // the answer is found by its Chinese display
+        assert_eq!(sk.items[1].asked_if.as_deref(), Some("\"t_1 == 1\""));
+        // item 2 has no English: its Chinese stands in, and a person is told
+        assert_eq!(
+            (sk.items[1].text.as_str(), sk.items[1].text_zh.as_deref()),
+            ("二", Some("二"))
+        );
+        assert!(
+            sk.todo
+                .iter()
+                .any(|t| t
+                    .starts_with("English: the Questionnaire's language is zh-CN and 1 text(s)")),
+            "{:?}",
+            sk.todo
+        );
+    }
 }

@@ -6,6 +6,7 @@
 //! instrument's canonical URL names the questionnaire and its answers.
 //! Words are those of a screen: "screen", "flag", "refer".
 
+pub mod datetime;
 pub mod encode;
 pub mod import;
 pub mod questionnaire;
@@ -101,6 +102,18 @@ pub struct Outcome<'a> {
 pub struct Respondent<'a> {
     pub id: Option<&'a str>,
     pub row: u64,
+    /// The id when it names the person (`subject`), not only the
+    /// response: a platform's running number of responses does not.
+    pub subject: Option<&'a str>,
+    /// When the answers were submitted, as a FHIR dateTime (`authored`),
+    /// when the input says so.
+    pub authored: Option<&'a str>,
+}
+
+/// A logical reference to the person by their id: psyscreen knows no
+/// server's `Patient` and no issuer of the ids, so no `system`.
+pub fn subject(id: &str) -> Value {
+    json!({"identifier": {"value": id}})
 }
 
 impl Respondent<'_> {
@@ -175,6 +188,12 @@ pub fn row_resources(
     if let Some(id) = who.id.filter(|i| !i.is_empty()) {
         qr["identifier"] = json!({"value": id});
     }
+    if let Some(s) = who.subject {
+        qr["subject"] = subject(s);
+    }
+    if let Some(t) = who.authored {
+        qr["authored"] = json!(t);
+    }
     if !items.is_empty() {
         qr["item"] = Value::Array(items);
     }
@@ -185,13 +204,20 @@ pub fn row_resources(
     }];
     for (k, (scale, result)) in inst.scales.iter().zip(results).enumerate() {
         let id = resource_id(&["obs", &scale.id, &key]);
-        let body = observation(
+        let mut body = observation(
             inst,
             k,
             result,
             (&id, refs.to("QuestionnaireResponse", &qr_id)),
             outcome,
         );
+        if let Some(s) = who.subject {
+            body["subject"] = subject(s);
+        }
+        // a score is as of when its answers were given
+        if let Some(t) = who.authored {
+            body["effectiveDateTime"] = json!(t);
+        }
         out.push(Resource {
             kind: "Observation",
             id,
@@ -317,5 +343,60 @@ mod tests {
         assert_ne!(odd, resource_id(&["qr", "phq9", "张三 / 2-r2"]));
         let u = full_url("Observation", "obs-phq9-r2");
         assert_eq!(u.len(), "urn:uuid:".len() + 36);
+    }
+
+    #[test]
+    fn the_person_and_the_time_on_the_response_and_each_observation() {
+        let inst = crate::instrument::resolve(&["gad7".to_string()])
+            .unwrap()
+            .remove(0);
+        let answers = [Answer::Value(1); 7];
+        let results = [ScaleResult {
+            total: Some(7),
+            band: Some(1),
+            prorated: false,
+            missing: 0,
+        }];
+        let outcome = Outcome {
+            level_id: "none",
+            level_label: "none",
+            reasons: "",
+        };
+        let resources = |who: &Respondent<'_>| {
+            row_resources(
+                &inst,
+                (&answers[..], &results[..]),
+                who,
+                &outcome,
+                Refs::Relative,
+            )
+        };
+        let known = Respondent {
+            id: Some("S01"),
+            row: 2,
+            subject: Some("S01"),
+            authored: Some("2026-03-16"),
+        };
+        let rs = resources(&known);
+        assert_eq!(rs.len(), 2);
+        for r in &rs {
+            assert_eq!(r.body["subject"], json!({"identifier": {"value": "S01"}}));
+        }
+        assert_eq!(rs[0].body["authored"], "2026-03-16");
+        assert_eq!(rs[1].body["effectiveDateTime"], "2026-03-16");
+        // an id that names only the response: the identifier, no subject
+        let unknown = Respondent {
+            id: Some("7"),
+            row: 2,
+            subject: None,
+            authored: None,
+        };
+        let rs = resources(&unknown);
+        assert_eq!(rs[0].body["identifier"]["value"], "7");
+        for r in &rs {
+            for key in ["subject", "authored", "effectiveDateTime"] {
+                assert!(r.body.get(key).is_none(), "{key}: {}", r.body);
+            }
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! option an `answerOption` with its code and its scored weight
 //! (`itemWeight`), skip logic as `enableWhen`. The scales, bands and
 //! policy are psyscreen's and stay out: a form collects answers, psyscreen
-//! scores them.
+//! scores them. English is the resource's language; a Chinese title,
+//! purpose, item text or answer label goes beside it as the standard
+//! `translation` extension on the primitive (`_title`, `_text`, …).
 
 use crate::messages::tr;
 use serde_json::{json, Value};
@@ -13,6 +15,20 @@ use super::{answer_coding, canonical, EXTENSION_BASE, ITEM_WEIGHT};
 pub const SCORED_BY: &str = "\n\nScored by psyscreen: a screening aid, not a clinical assessment.";
 use crate::condition::{Cond, Fixed, Op};
 use crate::instrument::{Instrument, Lang};
+
+/// FHIR's extension for a text in another language than the resource's.
+pub const TRANSLATION: &str = "http://hl7.org/fhir/StructureDefinition/translation";
+/// psyscreen's Chinese is Simplified, as written in mainland China.
+pub const ZH: &str = "zh-CN";
+
+/// A primitive's `_element` carrying its Chinese, when it has one.
+pub fn translated(zh: Option<&str>) -> Option<Value> {
+    let zh = zh.filter(|z| !z.trim().is_empty())?;
+    Some(json!({"extension": [{"url": TRANSLATION, "extension": [
+        {"url": "lang", "valueCode": ZH},
+        {"url": "content", "valueString": zh},
+    ]}]}))
+}
 
 /// The Questionnaire, or why an item's skip logic cannot be written as
 /// `enableWhen`.
@@ -31,9 +47,13 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
                 } else {
                     opt.value
                 };
+                let mut coding = answer_coding(inst, item.set, o);
+                if let Some(zh) = translated(opt.label.zh.as_deref()) {
+                    coding["_display"] = zh;
+                }
                 json!({
                     "extension": [{"url": ITEM_WEIGHT, "valueDecimal": weight}],
-                    "valueCoding": answer_coding(inst, item.set, o),
+                    "valueCoding": coding,
                 })
             })
             .collect();
@@ -44,6 +64,9 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
             "type": "choice",
             "answerOption": options,
         });
+        if let Some(zh) = translated(item.text.zh.as_deref()) {
+            q["_text"] = zh;
+        }
         if let Some(code) = inst
             .codes
             .as_ref()
@@ -73,6 +96,8 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
     let mut q = json!({
         "resourceType": "Questionnaire",
         "id": inst.id.replace('_', "-"),
+        // every text has English (instruments validate): Chinese is a translation
+        "language": "en",
         "url": canonical(inst),
         "version": inst.version,
         "name": inst.id.to_uppercase(),
@@ -90,8 +115,14 @@ pub fn questionnaire(inst: &Instrument) -> anyhow::Result<Value> {
     {
         q["code"] = json!([{"system": panel.0.system, "code": panel.1}]);
     }
+    if let Some(zh) = translated(inst.name.zh.as_deref()) {
+        q["_title"] = zh;
+    }
     if let Some(i) = inst.instructions.en.as_deref().filter(|s| !s.is_empty()) {
         q["purpose"] = json!(i);
+        if let Some(zh) = translated(inst.instructions.zh.as_deref()) {
+            q["_purpose"] = zh;
+        }
     }
     Ok(q)
 }
@@ -206,5 +237,42 @@ scales:
         // (t_1 is 1 or 2) and (t_2 is 1 or 2): not a flat list of answers
         let e = questionnaire(&with_asked_if("{all: [\"t_1 >= 1\", \"t_2 >= 1\"]}")).unwrap_err();
         assert!(e.to_string().starts_with("item `t_3`: its asked_if"), "{e}");
+    }
+
+    #[test]
+    fn chinese_texts_are_translations_of_the_english() {
+        let phq9 = crate::instrument::resolve(&["phq9".to_string()])
+            .unwrap()
+            .remove(0);
+        let q = questionnaire(&phq9).unwrap();
+        assert_eq!(q["language"], "en");
+        let zh = |element: &Value| {
+            let t = &element["extension"][0];
+            assert_eq!(t["url"], TRANSLATION);
+            assert_eq!(
+                t["extension"][0],
+                json!({"url": "lang", "valueCode": "zh-CN"})
+            );
+            assert_eq!(t["extension"][1]["url"], "content");
+            assert_eq!(t["extension"].as_array().unwrap().len(), 2);
+            t["extension"][1]["valueString"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(zh(&q["_title"]), phq9.name.zh.clone().unwrap());
+        assert_eq!(zh(&q["_purpose"]), phq9.instructions.zh.clone().unwrap());
+        assert_eq!(
+            q["item"][0]["text"],
+            "Little interest or pleasure in doing things"
+        );
+        assert_eq!(zh(&q["item"][0]["_text"]), "做事时提不起劲或没有兴趣");
+        let option = &q["item"][0]["answerOption"][0]["valueCoding"];
+        assert_eq!(option["display"], "Not at all");
+        assert_eq!(zh(&option["_display"]), "完全不会");
+        // English only: no translation anywhere
+        let q = questionnaire(&with_asked_if("\"t_1 >= 1\"")).unwrap();
+        assert_eq!(q["language"], "en");
+        assert!(!q.to_string().contains("\"_"), "{q}");
     }
 }

@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use crate::messages::{pick, tr};
 
-/// What was read; every text in English.
+/// What was read; every text in English, and in Chinese where the source
+/// has it (`zh`, `SkeletonItem::text_zh`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Skeleton {
     pub id: String,
@@ -26,12 +27,24 @@ pub struct Skeleton {
     pub codes: Option<SkeletonCodes>,
     /// What could not be read, or needs a person: written at the top.
     pub todo: Vec<String>,
+    pub zh: SkeletonZh,
+}
+
+/// The Chinese of the skeleton's texts, where the source has it (a FHIR
+/// Questionnaire's translations; a REDCap dictionary has none).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SkeletonZh {
+    pub name: Option<String>,
+    pub instructions: Option<String>,
+    /// (set id, each option's label in the set's order)
+    pub labels: Vec<(String, Vec<Option<String>>)>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SkeletonItem {
     pub id: String,
     pub text: String,
+    pub text_zh: Option<String>,
     pub responses: String,
     pub reverse: bool,
     /// As YAML flow text: `"a_1 > 1"` or `{any: ["a_1 == 1", ...]}`.
@@ -71,6 +84,14 @@ fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
+/// A text as YAML flow: `{en: "…"}`, with `zh` when there is one.
+fn text(en: &str, zh: Option<&String>) -> String {
+    match zh {
+        Some(zh) => format!("{{en: {}, zh: {}}}", q(en), q(zh)),
+        None => format!("{{en: {}}}", q(en)),
+    }
+}
+
 impl Skeleton {
     /// The instrument YAML, with the parts a person must complete marked
     /// `TODO` and listed at the top.
@@ -91,7 +112,7 @@ impl Skeleton {
         }
         let _ = writeln!(y, "id: {}", k(&self.id));
         let _ = writeln!(y, "version: {}", q(&self.version));
-        let _ = writeln!(y, "name: {{en: {}}}", q(&self.name));
+        let _ = writeln!(y, "name: {}", text(&self.name, self.zh.name.as_ref()));
         let todo =
             |v: &Option<String>, what: &str| v.clone().unwrap_or_else(|| format!("TODO: {what}"));
         let _ = writeln!(
@@ -108,13 +129,16 @@ impl Skeleton {
             q(&todo(&self.license, pick("the terms of use", "使用条款")))
         );
         if let Some(i) = &self.instructions {
-            let _ = writeln!(y, "instructions: {{en: {}}}", q(i));
+            let zh = self.zh.instructions.as_ref();
+            let _ = writeln!(y, "instructions: {}", text(i, zh));
         }
         y.push_str("response_sets:\n");
         for (id, options) in &self.response_sets {
             let _ = writeln!(y, "  {}:", k(id));
-            for (v, label) in options {
-                let _ = writeln!(y, "    - {{value: {v}, label: {{en: {}}}}}", q(label));
+            let zh = self.zh.labels.iter().find(|(s, _)| s == id);
+            for (n, (v, label)) in options.iter().enumerate() {
+                let zh = zh.and_then(|(_, l)| l.get(n)?.as_ref());
+                let _ = writeln!(y, "    - {{value: {v}, label: {}}}", text(label, zh));
             }
         }
         y.push_str("items:\n");
@@ -134,7 +158,7 @@ impl Skeleton {
             if let Some(v) = it.if_skipped {
                 let _ = write!(y, ", if_skipped: {v}");
             }
-            let _ = writeln!(y, ", text: {{en: {}}}}}", q(&it.text));
+            let _ = writeln!(y, ", text: {}}}", text(&it.text, it.text_zh.as_ref()));
         }
         y.push_str("scales:\n");
         for (id, items) in &self.scales {
@@ -206,6 +230,42 @@ pub fn id_of(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_goes_beside_the_english() {
+        let sk = Skeleton {
+            id: "t".into(),
+            version: "1".into(),
+            name: "T".into(),
+            instructions: Some("Over the last 2 weeks".into()),
+            response_sets: vec![("f2".into(), vec![(0, "No".into()), (1, "Yes".into())])],
+            items: vec![SkeletonItem {
+                id: "t_1".into(),
+                text: "One".into(),
+                text_zh: Some("一".into()),
+                responses: "f2".into(),
+                ..SkeletonItem::default()
+            }],
+            zh: SkeletonZh {
+                name: Some("测".into()),
+                instructions: None,
+                labels: vec![("f2".into(), vec![Some("否".into()), None])],
+            },
+            ..Skeleton::default()
+        };
+        let y = sk.to_yaml("x");
+        assert!(y.contains("name: {en: \"T\", zh: \"测\"}\n"), "{y}");
+        assert!(
+            y.contains("instructions: {en: \"Over the last 2 weeks\"}\n"),
+            "{y}"
+        );
+        assert!(
+            y.contains("- {value: 0, label: {en: \"No\", zh: \"否\"}}\n"),
+            "{y}"
+        );
+        assert!(y.contains("- {value: 1, label: {en: \"Yes\"}}\n"), "{y}");
+        assert!(y.contains(", text: {en: \"One\", zh: \"一\"}}\n"), "{y}");
+    }
 
     #[test]
     fn ids_yaml_would_misread_are_quoted() {

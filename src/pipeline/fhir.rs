@@ -2,6 +2,9 @@
 //! line (NDJSON), or as the entries of one transaction Bundle
 //! (`--fhir-bundle`). A sink like `score`'s table writer: a row is built,
 //! written and dropped, so memory stays constant whatever the input's size.
+//! The person is the resources' `subject` by their id (the pseudonym with
+//! `--pseudonymize`), and a survey platform's submission time their
+//! `authored`/`effectiveDateTime`, when the input has them.
 
 use std::io::Write;
 
@@ -10,8 +13,10 @@ use anyhow::Context as _;
 use crate::exit;
 use crate::fhir::{self, Outcome, Refs, Respondent};
 use crate::instrument::Lang;
+use crate::io::platform::{Layout, Platform};
 use crate::io::privacy::trim_id;
 use crate::io::write::Dest;
+use crate::messages::tr;
 use crate::policy::{Bound, Policy};
 use crate::score::Battery;
 
@@ -40,6 +45,14 @@ pub struct FhirWriter<'a, W: Write> {
     /// One resource's body, before it joins `line`.
     scratch: Vec<u8>,
     line: Vec<u8>,
+    /// The column of a platform's submission time, the platform and the
+    /// column's name.
+    submitted: Option<(usize, Platform, String)>,
+    /// A submission time that could not be read was said (once a run).
+    said_unread_time: bool,
+    /// The id column is a platform's running number of responses: it
+    /// names a response, not a person, so no `subject`.
+    id_counts_responses: bool,
     /// stdout closed: nothing more is written.
     pub closed: bool,
     pub hit_fail_on: bool,
@@ -68,9 +81,59 @@ impl<'a, W: Write> FhirWriter<'a, W> {
             encoder: fhir::encode::Encoder::new(&battery.instruments),
             scratch: Vec::new(),
             line: Vec::new(),
+            submitted: None,
+            said_unread_time: false,
+            id_counts_responses: false,
             closed: false,
             hit_fail_on: false,
         })
+    }
+
+    /// What the input's header and platform say beyond the answers: the
+    /// column of the submission time (`authored`), and whether the id
+    /// column only numbers the responses (no `subject`).
+    pub fn source(mut self, headers: &[String], layout: Option<&Layout>) -> Self {
+        let Some(l) = layout else {
+            return self;
+        };
+        self.submitted =
+            submitted_column(headers, l.platform).map(|c| (c, l.platform, headers[c].clone()));
+        let running = l.id.as_deref().filter(|_| l.id_counts_responses);
+        self.id_counts_responses = running.is_some_and(|r| {
+            self.lead
+                .id
+                .and_then(|c| headers.get(c))
+                .is_some_and(|h| h == r)
+        });
+        self
+    }
+
+    /// The row's submission time as a FHIR dateTime, if its cell has one
+    /// that reads unambiguously; the first that does not is said.
+    fn authored(&mut self, row: &Row<'_>) -> Option<String> {
+        let (c, platform, column) = self.submitted.as_ref()?;
+        let cell = String::from_utf8_lossy(row.record.get(*c)?);
+        let cell = cell.trim();
+        // LimeSurvey's stand-in for the time of a survey that records none
+        if cell.is_empty() || (*platform == Platform::Limesurvey && cell.starts_with("1980-01-01"))
+        {
+            return None;
+        }
+        let time = fhir::datetime::date_time(cell);
+        if time.is_none() && !self.said_unread_time {
+            self.said_unread_time = true;
+            let (row, cell) = (row.number, crate::printable::printable_line(cell));
+            let column = crate::printable::printable_line(column);
+            eprintln!(
+                "{}{}",
+                crate::messages::note(),
+                tr!(
+                    "row {row}, column {column}: the submission time `{cell}` is not a date with the year first, the only kind read unambiguously: FHIR resources whose time cannot be read have no `authored`",
+                    "第 {row} 行，{column} 列：提交时间 `{cell}` 不是年份在前的日期，只有这种日期能无歧义地读出：读不出时间的 FHIR 资源不写 `authored`"
+                )
+            );
+        }
+        time
     }
 
     /// The end: a bundle closed, the output flushed; `None` when stdout
@@ -113,9 +176,12 @@ impl<'a, W: Write> FhirWriter<'a, W> {
             (Some(c), None) => Some(String::from_utf8_lossy(trim_id(c)).into_owned()),
             (None, _) => None,
         };
+        let authored = self.authored(row);
         let who = Respondent {
             id: id.as_deref(),
             row: row.number,
+            subject: id.as_deref().filter(|_| !self.id_counts_responses),
+            authored: authored.as_deref(),
         };
         self.bound.reasons(outcome, self.lang, &mut self.reasons);
         let level = &self.policy.levels[usize::from(row.level.0)];
@@ -159,6 +225,34 @@ impl<'a, W: Write> FhirWriter<'a, W> {
     }
 }
 
+/// The column in which `platform`'s export records when a response was
+/// submitted, the better first: Qualtrics' `EndDate` (when the person
+/// finished) before `RecordedDate`. REDCap has a survey timestamp per form
+/// (`FORM_timestamp`), and which form holds which instrument is not known:
+/// none.
+fn submitted_column(headers: &[String], platform: Platform) -> Option<usize> {
+    let names: &[&str] = match platform {
+        Platform::Qualtrics => &["EndDate", "RecordedDate"],
+        Platform::Surveymonkey => &["End Date"],
+        Platform::Limesurvey => &["submitdate", "Date submitted"],
+        Platform::Tencent => &["结束答题时间"],
+        Platform::Wjx => &["提交答卷时间"],
+        // the first column, whose name marks the export
+        Platform::GoogleForms => {
+            let first = headers.first()?.trim();
+            return ["Timestamp", "时间戳记", "時間戳記"]
+                .contains(&first)
+                .then_some(0);
+        }
+        Platform::Redcap | Platform::Plain | Platform::Auto => &[],
+    };
+    names.iter().find_map(|n| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(n))
+    })
+}
+
 impl<W: Write> RowSink for FhirWriter<'_, W> {
     fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
         if self.filter.fail_on.is_some_and(|f| row.level >= f) {
@@ -186,5 +280,36 @@ impl<W: Write> RowSink for FhirWriter<'_, W> {
             }
             other => other.map(|()| true),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_platforms_submission_time_column() {
+        let h = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let qualtrics = h(&["StartDate", "EndDate", "RecordedDate", "ResponseId"]);
+        assert_eq!(submitted_column(&qualtrics, Platform::Qualtrics), Some(1));
+        let recorded = h(&["StartDate", "RecordedDate", "ResponseId"]);
+        assert_eq!(submitted_column(&recorded, Platform::Qualtrics), Some(1));
+        let wjx = h(&["序号", "提交答卷时间", "所用时间"]);
+        assert_eq!(submitted_column(&wjx, Platform::Wjx), Some(1));
+        let tencent = h(&["编号", "开始答题时间", "结束答题时间"]);
+        assert_eq!(submitted_column(&tencent, Platform::Tencent), Some(2));
+        let lime = h(&["Response ID", "Date submitted", "Last page"]);
+        assert_eq!(submitted_column(&lime, Platform::Limesurvey), Some(1));
+        let lime = h(&["id", "submitdate", "lastpage"]);
+        assert_eq!(submitted_column(&lime, Platform::Limesurvey), Some(1));
+        let google = h(&["Timestamp", "Q [x]"]);
+        assert_eq!(submitted_column(&google, Platform::GoogleForms), Some(0));
+        let monkey = h(&["Respondent ID", "Collector ID", "Start Date", "End Date"]);
+        assert_eq!(submitted_column(&monkey, Platform::Surveymonkey), Some(3));
+        // only the platform's own column: another platform's name is no time
+        assert_eq!(submitted_column(&wjx, Platform::Tencent), None);
+        assert_eq!(submitted_column(&qualtrics, Platform::Plain), None);
+        let redcap = h(&["record_id", "phq9_timestamp"]);
+        assert_eq!(submitted_column(&redcap, Platform::Redcap), None);
     }
 }

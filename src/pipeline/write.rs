@@ -13,6 +13,7 @@ use crate::cli::Format;
 use crate::exit;
 use crate::instrument::{Lang, Scale};
 use crate::io::fields::Record;
+use crate::io::platform::Layout;
 use crate::io::privacy::trim_id;
 use crate::io::privacy::Pseudonymizer;
 use crate::io::write::{
@@ -567,10 +568,12 @@ pub enum Writer<'a, W: Write> {
 
 impl<'a, W: Write> Writer<'a, W> {
     /// As `ScoreWriter::new`; `--format fhir` (`bundle`: `--fhir-bundle`)
-    /// writes FHIR resources, which have no place for `--keep` columns.
+    /// writes FHIR resources, which have no place for `--keep` columns
+    /// and take the submission time and the kind of id from the
+    /// platform's `layout`.
     pub fn new(
         (format, w, dest, bundle): (Format, W, Dest, bool),
-        headers: &[String],
+        (headers, layout): (&[String], Option<&Layout>),
         (battery, policy, bound): (&'a Battery, &'a Policy, &'a Bound),
         lang: Lang,
         lead: Lead,
@@ -605,7 +608,8 @@ impl<'a, W: Write> Writer<'a, W> {
             lang,
             lead,
             filter,
-        )?;
+        )?
+        .source(headers, layout);
         Ok(Writer::Fhir(fhir))
     }
 

@@ -177,6 +177,299 @@ fn fhir_ids_are_pseudonyms_when_pseudonymizing() {
 }
 
 #[test]
+fn the_subject_is_the_person_by_their_id_and_only_when_there_is_one() {
+    let (out, err, _) = run(bin()
+        .args(["score", "-i", "phq9,gad7", "--format", "fhir", "--quiet"])
+        .arg(root().join("examples/class-survey.csv")));
+    let rs = lines(&out);
+    let person = serde_json::json!({"identifier": {"value": "S7A07"}});
+    for kind_id in [
+        ("QuestionnaireResponse", "qr-phq9-S7A07-r8"),
+        ("QuestionnaireResponse", "qr-gad7-S7A07-r8"),
+        ("Observation", "obs-phq9-S7A07-r8"),
+        ("Observation", "obs-gad7-S7A07-r8"),
+    ] {
+        assert_eq!(find(&rs, kind_id.0, kind_id.1)["subject"], person, "{err}");
+    }
+    // a plain table has no submission time: no authored, and not the run's
+    for r in &rs {
+        assert!(r.get("authored").is_none() && r.get("effectiveDateTime").is_none());
+    }
+    // no id column, or a blank id: no subject (a row number is nobody)
+    let dir = tempfile::tempdir().unwrap();
+    let header = "phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9";
+    let f = write(
+        dir.path(),
+        "noid.csv",
+        &format!("{header}\n1,1,1,1,1,1,1,1,1\n"),
+    );
+    let blank = write(
+        dir.path(),
+        "blank.csv",
+        &format!("id,{header}\n ,1,1,1,1,1,1,1,1,1\nS2,0,0,0,0,0,0,0,0,0\n"),
+    );
+    for (file, rows) in [(&f, 1), (&blank, 2)] {
+        let (out, err, code) = run(bin()
+            .args(["score", "-i", "phq9", "--format", "fhir"])
+            .arg(file));
+        assert_eq!(code, 0, "{err}");
+        let rs = lines(&out);
+        assert_eq!(rs.len(), rows * 2);
+        for r in &rs[..2] {
+            assert!(r.get("subject").is_none(), "{r}");
+            assert!(r.get("identifier").is_none(), "{r}");
+        }
+    }
+    let (out, _, _) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "fhir", "--fhir-bundle"])
+        .arg(&blank));
+    let b: Value = serde_json::from_str(&out).unwrap();
+    let subjects: Vec<&Value> = b["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"]["subject"]["identifier"]["value"])
+        .collect();
+    assert_eq!(
+        subjects,
+        [&Value::Null, &Value::Null, &"S2".into(), &"S2".into()]
+    );
+}
+
+#[test]
+fn a_pseudonymized_subject_is_the_pseudonym_the_csv_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    let score = |format: &str| {
+        let (out, err, code) = run(bin()
+            .args(["score", "-i", "phq9", "--quiet", "--format", format])
+            .arg("--pseudonymize")
+            .arg(&key)
+            .arg(data("fhir/missing.csv")));
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let csv_ids: Vec<String> = score("csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    let fhir = score("fhir");
+    assert!(!fhir.contains("P1") && !fhir.contains("P2"), "no raw id");
+    let rs = lines(&fhir);
+    let subjects: Vec<&str> = rs
+        .iter()
+        .map(|r| r["subject"]["identifier"]["value"].as_str().unwrap())
+        .collect();
+    // P1's response and observation, then P2's
+    let want: Vec<&str> = csv_ids
+        .iter()
+        .flat_map(|i| [i.as_str(), i.as_str()])
+        .collect();
+    assert_eq!(subjects, want);
+    assert!(csv_ids.iter().all(|i| i.len() >= 16), "{csv_ids:?}");
+}
+
+#[test]
+fn a_questionnaire_keeps_its_chinese_as_translations() {
+    let q: Value = serde_json::from_str(&export("gad7", "--fhir")).unwrap();
+    assert_eq!(q["language"], "en");
+    let zh = |element: &Value| -> String {
+        let t = &element["extension"][0];
+        assert_eq!(
+            t["url"],
+            "http://hl7.org/fhir/StructureDefinition/translation"
+        );
+        assert_eq!(t["extension"][0]["url"], "lang");
+        assert_eq!(t["extension"][0]["valueCode"], "zh-CN");
+        assert_eq!(t["extension"][1]["url"], "content");
+        t["extension"][1]["valueString"].as_str().unwrap().into()
+    };
+    assert_eq!(q["title"], "Generalized Anxiety Disorder 7 (GAD-7)");
+    assert_eq!(zh(&q["_title"]), "广泛性焦虑量表（GAD-7）");
+    assert_eq!(q["item"][0]["text"], "Feeling nervous, anxious or on edge");
+    assert_eq!(zh(&q["item"][0]["_text"]), "感觉紧张、焦虑或急切");
+    let last = &q["item"][6]["answerOption"][3]["valueCoding"];
+    assert_eq!(last["display"], "Nearly every day");
+    assert_eq!(zh(&last["_display"]), "几乎每天");
+    // every built-in is bilingual: every item and option has one
+    for id in builtin_ids() {
+        let q: Value = serde_json::from_str(&export(&id, "--fhir")).unwrap();
+        for item in q["item"].as_array().unwrap() {
+            assert!(!zh(&item["_text"]).is_empty(), "{id} {}", item["linkId"]);
+            for o in item["answerOption"].as_array().unwrap() {
+                assert!(!zh(&o["valueCoding"]["_display"]).is_empty(), "{id}");
+            }
+        }
+    }
+}
+
+/// `score --format fhir` of an example export: its resources and stderr.
+fn score_export(file: &std::path::Path, extra: &[&str]) -> (Vec<Value>, String) {
+    let (out, err, code) = run(bin()
+        .args(["score", "-i", "phq9", "--format", "fhir", "--quiet"])
+        .args(extra)
+        .arg(file));
+    assert_eq!(code, 0, "{err}");
+    (lines(&out), err)
+}
+
+#[test]
+fn authored_is_a_platforms_submission_date_when_it_reads_unambiguously() {
+    let export = |name: &str| root().join("examples/exports").join(name);
+    // 问卷星 2026/3/16 8:12:00, 腾讯问卷 and LimeSurvey 2026-03-16 08:12:00,
+    // Qualtrics EndDate 2026-03-16 08:10:35: no zone, so the date alone
+    for (file, extra) in [
+        ("wjx-text.csv", &[][..]),
+        ("wjx-numbers.csv", &["--one-based"][..]),
+        ("tencent.csv", &[]),
+        ("limesurvey-full.csv", &[]),
+        ("qualtrics-choice-text.csv", &[]),
+        ("qualtrics-recode-values.tsv", &[]),
+    ] {
+        let (rs, err) = score_export(&export(file), extra);
+        assert_eq!(rs.len(), 8, "{file}: 4 people × (response + observation)");
+        for r in &rs {
+            let time = match r["resourceType"].as_str().unwrap() {
+                "QuestionnaireResponse" => &r["authored"],
+                _ => &r["effectiveDateTime"],
+            };
+            assert_eq!(time, "2026-03-16", "{file}: {r}");
+        }
+        assert!(!err.contains("submission time"), "{file}: {err}");
+    }
+    let (rs, _) = score_export(&export("qualtrics-legacy.csv"), &[]);
+    assert_eq!(rs[0]["authored"], "2016-03-16");
+    // a time with its zone is kept whole
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(export("qualtrics-choice-text.csv"))
+        .unwrap()
+        .replacen(
+            "2026-03-16 08:10:00,2026-03-16 08:10:35,",
+            "2026-03-16 08:10:00,2026-03-16T08:10:35+08:00,",
+            1,
+        );
+    let (rs, _) = score_export(&write(dir.path(), "q.csv", &text), &[]);
+    assert_eq!(rs[0]["authored"], "2026-03-16T08:10:35+08:00");
+    assert_eq!(rs[1]["effectiveDateTime"], "2026-03-16T08:10:35+08:00");
+    assert_eq!(rs[2]["authored"], "2026-03-16");
+    // LimeSurvey's 1980-01-01 stands for "not recorded": no time, and nothing to say
+    let text = std::fs::read_to_string(export("limesurvey-full.csv"))
+        .unwrap()
+        .replacen("2026-03-16 08:12:00", "1980-01-01 00:00:00", 1);
+    let (rs, err) = score_export(&write(dir.path(), "lime.csv", &text), &[]);
+    assert!(rs[0].get("authored").is_none() && rs[1].get("effectiveDateTime").is_none());
+    assert_eq!(rs[2]["authored"], "2026-03-16");
+    assert!(!err.contains("submission time"), "{err}");
+}
+
+#[test]
+fn a_date_that_reads_two_ways_gives_no_authored_and_says_so_once() {
+    // Google Forms 3/16/2026 8:12:00, SurveyMonkey 03/16/2026 08:12:00 AM:
+    // month or day first depends on a locale the file does not name
+    for (file, column, cell) in [
+        ("google-forms.csv", "Timestamp", "3/16/2026 8:12:00"),
+        ("surveymonkey.csv", "End Date", "03/16/2026 08:12:00 AM"),
+    ] {
+        let (rs, err) = score_export(&root().join("examples/exports").join(file), &[]);
+        for r in &rs {
+            assert!(r.get("authored").is_none() && r.get("effectiveDateTime").is_none());
+        }
+        let said = format!(
+            "column {column}: the submission time `{cell}` is not a date with the year first"
+        );
+        assert!(err.contains(&said), "{file}: {err}");
+        assert_eq!(err.matches("submission time").count(), 1, "once: {err}");
+    }
+    let (_, err, _) = run(bin()
+        .args([
+            "score", "-i", "phq9", "--format", "fhir", "--quiet", "--lang", "zh",
+        ])
+        .arg(root().join("examples/exports/google-forms.csv")));
+    assert!(
+        err.contains("提交时间 `3/16/2026 8:12:00` 不是年份在前的日期"),
+        "{err}"
+    );
+}
+
+#[test]
+fn only_a_platforms_own_column_is_a_submission_time() {
+    // a plain table with a column named as wjx names its time: not wjx
+    // (no 序号), so no time is taken from it
+    let dir = tempfile::tempdir().unwrap();
+    let header = "phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9";
+    let f = write(
+        dir.path(),
+        "plain.csv",
+        &format!(
+            "id,提交答卷时间,EndDate,{header}\nS1,2026/3/16 8:12:00,2026-03-16,1,1,1,1,1,1,1,1,1\n"
+        ),
+    );
+    let (rs, err) = score_export(&f, &[]);
+    assert_eq!(rs[0]["subject"]["identifier"]["value"], "S1");
+    for r in &rs {
+        assert!(
+            r.get("authored").is_none() && r.get("effectiveDateTime").is_none(),
+            "{r}"
+        );
+    }
+    assert!(!err.contains("submission time"), "{err}");
+}
+
+#[test]
+fn a_running_number_of_responses_is_no_persons_subject() {
+    let wjx = root().join("examples/exports/wjx-text.csv");
+    // 序号 numbers the responses of one survey: the response's identifier only
+    let (rs, _) = score_export(&wjx, &[]);
+    assert_eq!(rs[0]["identifier"]["value"], "1");
+    for r in &rs {
+        assert!(r.get("subject").is_none(), "{r}");
+    }
+    // the student number names the person
+    let (rs, _) = score_export(&wjx, &["--id-column", "1、您的学号"]);
+    let person = serde_json::json!({"identifier": {"value": "202507101"}});
+    assert_eq!(rs[0]["subject"], person);
+    assert_eq!(rs[1]["subject"], person);
+    assert_eq!(rs[0]["authored"], "2026-03-16");
+    // and its pseudonym, as the CSV shows it
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    let args = |format: &'static str| {
+        let mut a = vec![
+            "score",
+            "-i",
+            "phq9",
+            "--quiet",
+            "--id-column",
+            "1、您的学号",
+        ];
+        a.extend(["--format", format]);
+        a
+    };
+    let (csv, _, _) = run(bin()
+        .args(args("csv"))
+        .arg("--pseudonymize")
+        .arg(&key)
+        .arg(&wjx));
+    let first = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let (out, _, _) = run(bin()
+        .args(args("fhir"))
+        .arg("--pseudonymize")
+        .arg(&key)
+        .arg(&wjx));
+    assert!(!out.contains("202507101"), "no raw id");
+    let rs = lines(&out);
+    assert_eq!(rs[0]["subject"]["identifier"]["value"], first.as_str());
+}
+
+#[test]
 fn min_level_keeps_only_the_people_at_it() {
     let (out, _, _) = run(bin()
         .args([
@@ -215,12 +508,10 @@ fn fhir_options_that_do_not_fit_are_usage_errors() {
         err.contains("--keep has no place in FHIR resources"),
         "{err}"
     );
+    // only `score` writes FHIR: no other command offers it
     let (_, err, code) = run(bin().args(["instruments", "list", "--format", "fhir"]));
     assert_eq!(code, 2);
-    assert!(
-        err.contains("--format fhir is written by `score` only"),
-        "{err}"
-    );
+    assert!(err.contains("invalid value 'fhir' for '--format"), "{err}");
 }
 
 fn export(id: &str, how: &str) -> String {
@@ -412,6 +703,121 @@ fn fhir_round_trip_keeps_items_and_response_sets() {
     let y: serde_yaml::Value = serde_yaml::from_str(&import(&[], &q)).unwrap();
     assert_eq!(y["items"][2]["asked_if"].as_str(), Some("k10_2 >= 2"));
     assert_eq!(y["items"][2]["if_skipped"].as_i64(), Some(1));
+}
+
+/// An item's id, Chinese text and its options' Chinese labels.
+type ItemChinese = (String, String, Vec<String>);
+
+/// The Chinese of an instrument file: its name, instructions and items.
+fn chinese_of(yaml: &str) -> (Value, Value, Vec<ItemChinese>) {
+    let y: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    let zh = |v: &serde_yaml::Value| serde_json::to_value(&v["zh"]).unwrap();
+    let items = y["items"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let set = &y["response_sets"][i["responses"].as_str().unwrap()];
+            let labels = set.as_sequence().unwrap().iter();
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["text"]["zh"].as_str().unwrap_or_default().to_string(),
+                labels
+                    .map(|o| o["label"]["zh"].as_str().unwrap_or_default().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    (zh(&y["name"]), zh(&y["instructions"]), items)
+}
+
+#[test]
+fn a_fhir_round_trip_keeps_the_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    for id in builtin_ids() {
+        let q = write(dir.path(), &format!("{id}.json"), &export(&id, "--fhir"));
+        let (skeleton, err, code) = run(bin().args(["instruments", "import"]).arg(&q));
+        assert_eq!(code, 0, "{err}");
+        let original =
+            std::fs::read_to_string(root().join(format!("instruments/{id}.yaml"))).unwrap();
+        let (name, instructions, items) = chinese_of(&original);
+        assert_eq!(
+            chinese_of(&skeleton),
+            (name.clone(), instructions, items),
+            "{id}"
+        );
+        assert!(name.as_str().is_some_and(|n| !n.is_empty()), "{id}");
+        // every text has both: nothing to add
+        assert!(
+            !err.contains("Chinese:") && !err.contains("English:"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn import_reads_a_questionnaire_in_chinese_or_with_some_chinese_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut q: Value = serde_json::from_str(&export("gad2", "--fhir")).unwrap();
+    let translation = |lang: &str, text: &str| {
+        serde_json::json!({"extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/translation",
+            "extension": [{"url": "lang", "valueCode": lang}, {"url": "content", "valueString": text}],
+        }]})
+    };
+    // a Traditional Chinese translation is not psyscreen's zh
+    q["item"][1]["_text"] = translation("zh-TW", "無法停止或控制擔憂");
+    let p = write(dir.path(), "partial.json", &q.to_string());
+    let (y, err, code) = run(bin().args(["instruments", "import"]).arg(&p));
+    assert_eq!(code, 0, "{err}");
+    let (_, _, items) = chinese_of(&y);
+    assert_eq!(items[0].1, "感觉紧张、焦虑或急切");
+    assert_eq!(items[1].1, "");
+    assert!(
+        err.contains("Chinese: the Questionnaire has Chinese for some texts but not for `gad2_2`"),
+        "{err}"
+    );
+    // Chinese first, English as its translation
+    let mut zh = serde_json::json!({
+        "resourceType": "Questionnaire",
+        "language": "zh-CN",
+        "url": "urn:psyscreen:questionnaire:t2",
+        "title": "测试",
+        "_title": translation("en", "Test"),
+        "status": "draft",
+        "item": [{
+            "linkId": "t2_1", "type": "choice", "text": "第一题",
+            "_text": translation("en-US", "Item one"),
+            "answerOption": [
+                {"valueCoding": {"code": "0", "display": "否", "_display": translation("en", "No")}},
+                {"valueCoding": {"code": "1", "display": "是", "_display": translation("en", "Yes")}},
+            ],
+        }],
+    });
+    let p = write(dir.path(), "zh.json", &zh.to_string());
+    let (y, err, code) = run(bin().args(["instruments", "import"]).arg(&p));
+    assert_eq!(code, 0, "{err}");
+    assert!(y.contains("name: {en: \"Test\", zh: \"测试\"}"), "{y}");
+    assert!(
+        y.contains("text: {en: \"Item one\", zh: \"第一题\"}"),
+        "{y}"
+    );
+    assert!(
+        y.contains("- {value: 1, label: {en: \"Yes\", zh: \"是\"}}"),
+        "{y}"
+    );
+    assert!(!err.contains("English:"), "{err}");
+    // no English: the Chinese stands in `en`, and a person is told
+    zh["item"][0].as_object_mut().unwrap().remove("_text");
+    let p = write(dir.path(), "zh-only.json", &zh.to_string());
+    let (y, err, _) = run(bin()
+        .args(["instruments", "import", "--lang", "zh"])
+        .arg(&p));
+    assert!(y.contains("text: {en: \"第一题\", zh: \"第一题\"}"), "{y}");
+    assert!(
+        err.contains("英文：该 Questionnaire 的语言为 zh-CN，有 1 处文本没有英文翻译"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -560,13 +560,19 @@ pub fn wave_files(
     }
     let mut seen = std::collections::HashSet::new();
     for l in &labels {
-        anyhow::ensure!(
-            seen.insert(l),
+        // labels of one's own: each must differ; from file names: give some
+        let what = if given.is_empty() {
             crate::messages::tr!(
-                "two waves are labelled `{l}`: give --waves",
-                "两次筛查的标签都是 `{l}`：请用 --waves 指定"
+                "two waves are labelled `{l}` (their files' names): give --waves",
+                "两次筛查的标签都是 `{l}`（取自文件名）：请用 --waves 指定"
             )
-        );
+        } else {
+            crate::messages::tr!(
+                "--waves labels two waves `{l}`: give each wave its own label",
+                "--waves 给两次筛查都标为 `{l}`：请给每次筛查不同的标签"
+            )
+        };
+        anyhow::ensure!(seen.insert(l), what);
     }
     Ok((waves.to_vec(), labels))
 }

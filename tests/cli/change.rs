@@ -1122,3 +1122,31 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
         "{stderr}"
     );
 }
+
+/// Two waves with one label: from their files' names, give --waves; from
+/// --waves itself, give each its own (it said "give --waves" when --waves
+/// was given; found by a trial session).
+#[test]
+fn two_waves_with_one_label_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["a", "b"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        write(&dir.path().join(sub), "x.csv", "id,phq9_9\nS1,0\n");
+    }
+    let refuse = |extra: &[&str]| {
+        let (out, err, code) = run(bin()
+            .current_dir(dir.path())
+            .args(["change", "a/x.csv", "b/x.csv", "-i", "phq9"])
+            .args(extra));
+        assert_eq!((out.as_str(), code), ("", 2), "{err}");
+        err
+    };
+    assert_eq!(
+        refuse(&[]),
+        "error: two waves are labelled `x` (their files' names): give --waves\n"
+    );
+    assert_eq!(
+        refuse(&["--waves", "t,t"]),
+        "error: --waves labels two waves `t`: give each wave its own label\n"
+    );
+}

@@ -134,7 +134,8 @@ psyscreen instruments export gad7 --redcap -o gad7_dictionary.csv"
         /// Overwrite the -o file if it exists.
         #[arg(long)]
         force: bool,
-        /// Language of messages.
+        /// Language of messages, and of a REDCap dictionary's labels (a
+        /// field has one; a FHIR Questionnaire carries both).
         #[arg(long, value_enum, default_value = "en")]
         lang: LangArg,
     },

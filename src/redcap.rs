@@ -46,8 +46,11 @@ const SET_NOTE: &str = "psyscreen response set: ";
 
 /// The dictionary as CSV text: `record_id` first (REDCap wants the
 /// project's first field to be the record id), then the items, then a
-/// calculated field `{scale}_total` per scale.
-pub fn export(inst: &Instrument) -> anyhow::Result<String> {
+/// calculated field `{scale}_total` per scale. A field has one label, so
+/// the texts are in `lang` (English where the instrument has no Chinese).
+pub fn export(inst: &Instrument, lang: Lang) -> anyhow::Result<String> {
+    let zh = lang == Lang::Zh;
+    let say = |en: &str, cn: &str| if zh { cn.to_string() } else { en.to_string() };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
     let form = &inst.id;
@@ -63,30 +66,31 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
         (NAME, "record_id".into()),
         (FORM, form.clone()),
         (TYPE, "text".into()),
-        (LABEL, "Record ID".into()),
+        (LABEL, say("Record ID", "记录编号")),
     ])?;
     for (i, item) in inst.items.iter().enumerate() {
         let set = &inst.response_sets[item.set];
         let choices: Vec<String> = set
             .options
             .iter()
-            .map(|o| format!("{}, {}", o.value, o.label.get(Lang::En).replace('|', "/")))
+            .map(|o| format!("{}, {}", o.value, o.label.get(lang).replace('|', "/")))
             .collect();
         let mut cells = vec![
             (NAME, item.id.clone()),
             (FORM, form.clone()),
             (TYPE, "radio".into()),
-            (LABEL, item.text.get(Lang::En).to_string()),
+            (LABEL, item.text.get(lang).to_string()),
             (CHOICES, choices.join(" | ")),
             (ANNOTATION, format!("{SET_NOTE}{}", set.id)),
         ];
         if i == 0 {
-            if let Some(t) = inst.instructions.en.as_deref().filter(|t| !t.is_empty()) {
+            let t = inst.instructions.get(lang);
+            if !t.is_empty() {
                 cells.push((SECTION, t.to_string()));
             }
         }
         if item.reverse {
-            cells.push((NOTE, "reverse-scored in the total".into()));
+            cells.push((NOTE, say("reverse-scored in the total", "总分中反向计分")));
         }
         if let Some(c) = &item.asked_if {
             cells.push((BRANCHING, branching(c)));
@@ -127,13 +131,13 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
         if scale.multiplier != 1 {
             calc = format!("({calc})*{}", scale.multiplier);
         }
-        let note = if scale.max_missing > 0 {
-            format!(
-                "blank when an item is blank; psyscreen prorates up to {} missing item(s)",
-                scale.max_missing
-            )
-        } else {
-            "blank when an item is blank".to_string()
+        let note = match (scale.max_missing, zh) {
+            (0, false) => "blank when an item is blank".to_string(),
+            (0, true) => "有题目空白时为空".to_string(),
+            (n, false) => {
+                format!("blank when an item is blank; psyscreen prorates up to {n} missing item(s)")
+            }
+            (n, true) => format!("有题目空白时为空；psyscreen 最多按比例补足 {n} 个缺失题目"),
         };
         row(&[
             (NAME, format!("{}_total", scale.id)),
@@ -141,7 +145,7 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
             (TYPE, "calc".into()),
             (
                 LABEL,
-                inst.scale_name(inst.scale_index(&scale.id).unwrap_or(0), Lang::En),
+                inst.scale_name(inst.scale_index(&scale.id).unwrap_or(0), lang),
             ),
             (CHOICES, calc),
             (NOTE, note),
@@ -149,6 +153,31 @@ pub fn export(inst: &Instrument) -> anyhow::Result<String> {
     }
     let bytes = w.into_inner().context("writing the dictionary")?;
     Ok(String::from_utf8(bytes)?)
+}
+
+/// A skeleton read from a dictionary exported in Chinese (`export --redcap
+/// --lang zh`, whose fields have one label each): its texts are Chinese,
+/// so they go to `zh`, and stand in `en` until a person puts the English
+/// there (said in the list of what needs a person).
+pub fn read_as_chinese(sk: &mut Skeleton) {
+    sk.zh.instructions.clone_from(&sk.instructions);
+    for item in &mut sk.items {
+        item.text_zh = Some(item.text.clone());
+    }
+    sk.zh.labels = sk
+        .response_sets
+        .iter()
+        .map(|(id, options)| {
+            (
+                id.clone(),
+                options.iter().map(|(_, l)| Some(l.clone())).collect(),
+            )
+        })
+        .collect();
+    sk.todo.push(tr!(
+        "English: the dictionary was read as Chinese (--lang zh): each text's `en` holds the Chinese; put the English wording there",
+        "英文：该数据字典按中文读取（--lang zh）：各文本的 `en` 中是中文；请换成英文措辞"
+    ));
 }
 
 /// `asked_if` in REDCap's branching logic: `[k10_2] > 1`, `or`, `and`.

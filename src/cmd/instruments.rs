@@ -163,7 +163,7 @@ pub fn test(specs: &[String]) -> anyhow::Result<Exit> {
 /// system, to stdout or `-o`.
 pub fn export(
     spec: &str,
-    fhir: bool,
+    (fhir, lang): (bool, Lang),
     (output, force): (Option<&Path>, bool),
 ) -> anyhow::Result<Exit> {
     let inst = instrument::resolve_one(spec)?;
@@ -173,7 +173,7 @@ pub fn export(
         t.push('\n');
         t
     } else {
-        crate::redcap::export(&inst)?
+        crate::redcap::export(&inst, lang)?
     };
     let mut protected = Protected::default().instruments(&[spec.to_string()]);
     let mut out = Output::open(output, force, &mut protected)?;
@@ -195,7 +195,11 @@ pub fn import(
             };
             let text = read_text(dict)?;
             let name = dict.display().to_string();
-            let sk = crate::redcap::import(&name, &text, form)?;
+            let mut sk = crate::redcap::import(&name, &text, form)?;
+            // a field has one label: in the language the run is in
+            if crate::messages::lang() == Lang::Zh {
+                crate::redcap::read_as_chinese(&mut sk);
+            }
             let from = tr!(
                 "REDCap data dictionary {name}, form {form}",
                 "REDCap 数据字典 {name} 的表单 {form}"

@@ -38,8 +38,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 fhir,
                 output,
                 force,
+                lang,
                 ..
-            } => instruments::export(&instrument, fhir, (output.as_deref(), force)),
+            } => instruments::export(&instrument, (fhir, lang.into()), (output.as_deref(), force)),
             InstrumentsCmd::Import {
                 source,
                 file,

@@ -1189,3 +1189,51 @@ fn a_csv_that_is_no_dictionary_names_the_columns_it_lacks() {
         )
     );
 }
+
+/// A REDCap field has one label: `export --redcap --lang zh` writes the
+/// Chinese wording (English where an instrument has none), and `import
+/// redcap --lang zh` reads it back as Chinese, standing in the English
+/// until a person writes it (said among what needs a person). The English
+/// dictionary is unchanged.
+#[test]
+fn a_redcap_dictionary_in_chinese_goes_there_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dict, err, code) =
+        run(bin().args(["instruments", "export", "gad7", "--redcap", "--lang", "zh"]));
+    assert_eq!((err.as_str(), code), ("", 0));
+    let lines: Vec<&str> = dict.lines().collect();
+    assert_eq!(lines[1], "record_id,gad7,,text,记录编号,,,,,,,,,,,,,");
+    assert!(
+        lines[2].starts_with("gad7_1,gad7,根据过去两周的状况，") && lines[2].ends_with(",radio,感觉紧张、焦虑或急切,\"0, 完全不会 | 1, 好几天 | 2, 一半以上的天数 | 3, 几乎每天\",,,,,,,,,,,,psyscreen response set: freq4"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some("gad7_total,gad7,,calc,GAD-7 总分,[gad7_1]+[gad7_2]+[gad7_3]+[gad7_4]+[gad7_5]+[gad7_6]+[gad7_7],有题目空白时为空；psyscreen 最多按比例补足 1 个缺失题目,,,,,,,,,,,")
+    );
+    assert_eq!(
+        export("gad7", "--redcap").lines().nth(1),
+        Some("record_id,gad7,,text,Record ID,,,,,,,,,,,,,")
+    );
+    let file = write(dir.path(), "zh.csv", &dict);
+    let (yaml, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(&file)
+        .args(["--form", "gad7", "--lang", "zh"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "  - 英文：该数据字典按中文读取（--lang zh）：各文本的 `en` 中是中文；请换成英文措辞\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        yaml.contains("    - {value: 3, label: {en: \"几乎每天\", zh: \"几乎每天\"}}\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("text: {en: \"感觉紧张、焦虑或急切\", zh: \"感觉紧张、焦虑或急切\"}}\n"),
+        "{yaml}"
+    );
+}

@@ -283,7 +283,9 @@ pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> Str
                 format!("{shown} change unknown ({why})")
             }
         }
-        Some(Name::NewCritical(inst)) => {
+        Some(which @ (Name::NewCritical(inst) | Name::EarlierCritical(inst))) => {
+            // new: not known whether it is endorsed now; earlier: endorsed
+            // before, and the last wave cannot say it is gone
             let shown = (n.shown)(inst);
             let why = if p.waves.get(last).is_some_and(Option::is_some) {
                 if zh {
@@ -294,28 +296,15 @@ pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> Str
             } else {
                 why_person()
             };
-            if zh {
-                format!("{shown} 关键条目是否新出现阳性未知（{why}）")
-            } else {
-                format!("a new {shown} critical answer unknown ({why})")
-            }
-        }
-        Some(Name::EarlierCritical(inst)) => {
-            // endorsed earlier, and the last wave cannot say it is gone
-            let shown = (n.shown)(inst);
-            let why = if p.waves.get(last).is_some_and(Option::is_some) {
-                if zh {
-                    format!("{} 关键条目未作答", label(last))
-                } else {
-                    format!("a critical item not answered at {}", label(last))
+            match (which, zh) {
+                (Name::NewCritical(_), true) => {
+                    format!("{shown} 关键条目是否新出现阳性未知（{why}）")
                 }
-            } else {
-                why_person()
-            };
-            if zh {
-                format!("此前 {shown} 关键条目阳性仍然存在（{why}）")
-            } else {
-                format!("an earlier {shown} critical answer persisting ({why})")
+                (Name::NewCritical(_), false) => {
+                    format!("a new {shown} critical answer unknown ({why})")
+                }
+                (_, true) => format!("此前 {shown} 关键条目阳性仍然存在（{why}）"),
+                (_, false) => format!("an earlier {shown} critical answer persisting ({why})"),
             }
         }
         Some(Name::Risk(_)) => {

@@ -507,11 +507,11 @@ fn summary_in(dir: &std::path::Path, args: &[&str]) -> (String, String, i32) {
 /// and a tab-only class `'` and a tab (the formula guard): the guard is
 /// taken off again, a `'` typed (`'x`) is kept, and the CSV out is guarded
 /// as `score`'s is. A tab, a space and nothing are all the blank group.
-#[test]
-fn raw_answers_and_their_scored_file_give_the_same_groups() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "raw.csv", GUARDED_CLASSES);
-    let (_, stderr, code) = run(bin().current_dir(dir.path()).args([
+/// `GUARDED_CLASSES` as raw.csv in `dir`, and scored by `score` into
+/// scored.csv (the class kept).
+fn raw_and_scored(dir: &std::path::Path) {
+    write(dir, "raw.csv", GUARDED_CLASSES);
+    let (_, stderr, code) = run(bin().current_dir(dir).args([
         "score",
         "raw.csv",
         "-i",
@@ -523,6 +523,12 @@ fn raw_answers_and_their_scored_file_give_the_same_groups() {
         "scored.csv",
     ]));
     assert_eq!((stderr.as_str(), code), ("", 0));
+}
+
+#[test]
+fn raw_answers_and_their_scored_file_give_the_same_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    raw_and_scored(dir.path());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("scored.csv")).unwrap(),
         "\
@@ -682,22 +688,11 @@ For more information, try '--help'.
 #[test]
 fn report_groups_a_scored_file_as_its_raw_answers() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "raw.csv", GUARDED_CLASSES);
+    raw_and_scored(dir.path());
     let psyscreen = |args: &[&str]| {
         let (_, stderr, code) = run(bin().current_dir(dir.path()).args(args));
         assert_eq!(code, 0, "{args:?}: {stderr}");
     };
-    psyscreen(&[
-        "score",
-        "raw.csv",
-        "-i",
-        "phq9",
-        "--keep",
-        "class",
-        "-q",
-        "-o",
-        "scored.csv",
-    ]);
     let page = |input: &[&str], out: &str| {
         let by = ["--by", "class", "--min-group", "1", "-q", "-o", out];
         psyscreen(&[&["report"][..], input, &by].concat());

@@ -155,10 +155,21 @@ pub fn export(inst: &Instrument, lang: Lang) -> anyhow::Result<String> {
     Ok(String::from_utf8(bytes)?)
 }
 
-/// A skeleton read from a dictionary exported in Chinese (`export --redcap
-/// --lang zh`, whose fields have one label each): its texts are Chinese,
-/// so they go to `zh`, and stand in `en` until a person puts the English
-/// there (said in the list of what needs a person).
+/// Whether a dictionary's questions are written in Chinese (every item's
+/// label has a Chinese character: `export --redcap --lang zh` writes such
+/// a dictionary, a field having one label), so that `read_as_chinese`
+/// puts its texts where Chinese goes. Read from the texts, not from
+/// `--lang`, which is the language of messages: an English dictionary
+/// imported with `--lang zh` stays English.
+pub fn is_chinese(sk: &Skeleton) -> bool {
+    let han =
+        |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c);
+    !sk.items.is_empty() && sk.items.iter().all(|i| i.text.chars().any(han))
+}
+
+/// A skeleton whose texts are Chinese (`is_chinese`): they go to `zh`,
+/// and stand in `en` until a person puts the English there (said in the
+/// list of what needs a person).
 pub fn read_as_chinese(sk: &mut Skeleton) {
     sk.zh.instructions.clone_from(&sk.instructions);
     for item in &mut sk.items {
@@ -175,8 +186,8 @@ pub fn read_as_chinese(sk: &mut Skeleton) {
         })
         .collect();
     sk.todo.push(tr!(
-        "English: the dictionary was read as Chinese (--lang zh): each text's `en` holds the Chinese; put the English wording there",
-        "英文：该数据字典按中文读取（--lang zh）：各文本的 `en` 中是中文；请换成英文措辞"
+        "English: the dictionary's questions are in Chinese, read as the `zh` texts; each text's `en` holds the Chinese too: put the English wording there",
+        "英文：该数据字典的题目是中文，已读作 `zh` 文本；各文本的 `en` 中也是中文：请换成英文措辞"
     ));
 }
 

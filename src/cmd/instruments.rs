@@ -196,8 +196,8 @@ pub fn import(
             let text = read_text(dict)?;
             let name = dict.display().to_string();
             let mut sk = crate::redcap::import(&name, &text, form)?;
-            // a field has one label: in the language the run is in
-            if crate::messages::lang() == Lang::Zh {
+            // a field has one label: Chinese ones are the instrument's Chinese
+            if crate::redcap::is_chinese(&sk) {
                 crate::redcap::read_as_chinese(&mut sk);
             }
             let from = tr!(

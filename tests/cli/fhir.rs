@@ -1224,7 +1224,7 @@ fn a_redcap_dictionary_in_chinese_goes_there_and_back() {
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(
-            "  - 英文：该数据字典按中文读取（--lang zh）：各文本的 `en` 中是中文；请换成英文措辞\n"
+            "  - 英文：该数据字典的题目是中文，已读作 `zh` 文本；各文本的 `en` 中也是中文：请换成英文措辞\n"
         ),
         "{err}"
     );
@@ -1236,4 +1236,23 @@ fn a_redcap_dictionary_in_chinese_goes_there_and_back() {
         yaml.contains("text: {en: \"感觉紧张、焦虑或急切\", zh: \"感觉紧张、焦虑或急切\"}}\n"),
         "{yaml}"
     );
+    // read from the texts, whatever the language of messages
+    let (yaml_en, err, code) = run(bin()
+        .args(["instruments", "import", "redcap"])
+        .arg(&file)
+        .args(["--form", "gad7"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("  - English: the dictionary's questions are in Chinese, read as the `zh` texts; each text's `en` holds the Chinese too: put the English wording there\n"),
+        "{err}"
+    );
+    // the same skeleton but for its comments and TODO placeholders (in
+    // the language of messages)
+    let body = |y: &str| {
+        y.lines()
+            .filter(|l| !l.contains('#') && !l.contains("TODO"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(body(&yaml_en), body(&yaml));
 }

@@ -27,6 +27,21 @@ pub fn is_change_variable(name: &str, battery: &Battery, catalog: &dyn NameCatal
     }
 }
 
+/// The instrument of the run that `name` (`{instrument}_new_critical`,
+/// `{instrument}_earlier_critical`) is about, when it has no critical
+/// items: such a rule could never be decided (`change` refuses it).
+pub fn without_critical_items<'b>(name: &str, battery: &'b Battery) -> Option<&'b str> {
+    use crate::change::vars::{parse, Name};
+    let (Some(Name::NewCritical(inst)) | Some(Name::EarlierCritical(inst))) = parse(name) else {
+        return None;
+    };
+    battery
+        .instruments
+        .iter()
+        .find(|i| i.id == inst && i.critical.is_empty())
+        .map(|i| i.id.as_str())
+}
+
 /// What a name of a rule is to the caller.
 pub enum Resolved<R> {
     /// A variable the caller evaluates.

@@ -545,11 +545,25 @@ impl Policy {
                 // a change variable: decided by `psyscreen change`, not per row
                 None if is_change_variable(name, battery, catalog) => {
                     on_change = true;
-                    Ok(Ref::Absent)
+                    match change::without_critical_items(name, battery) {
+                        Some(inst) => Err(tr!(
+                            "`{name}`: instrument `{inst}` has no critical items",
+                            "`{name}`：量表 `{inst}` 没有关键条目"
+                        )),
+                        None => Ok(Ref::Absent),
+                    }
                 }
                 None => Err(tr!("rule names `{name}`, which is no item or scale of any known instrument (is it a typo?)", "规则引用的 `{name}` 不是任何已知量表的题目或分量表（是否拼错了？）")),
             });
             match bound {
+                // `change` refuses such a rule: so does every command
+                Ok(when) if on_change && when.targets().iter().any(|t| **t != Ref::Absent) => {
+                    errs.push(
+                        Diagnostic::new(&self.file, &path, tr!("a rule names change variables and items or totals of one wave together: the two are decided at different times", "一条规则同时引用了变化变量和单次筛查的题目或总分：两者在不同时候判定"))
+                            .at(self.index_spans.span(&path))
+                            .expected(pick("two rules, one of each", "分成两条规则，各引用一种")),
+                    );
+                }
                 Ok(when) => {
                     if when.targets().iter().all(|t| **t == Ref::Absent) {
                         if on_change {

@@ -177,3 +177,36 @@ fn regions_and_levels_are_named_as_people_write_them() {
         assert_eq!(min_level(label), by_id, "{label}");
     }
 }
+
+/// Rules `change` would refuse are refused by `policy validate` (and by
+/// every command) too, all at once and located: a rule mixing a change
+/// variable with a total of one wave, and a critical-answer variable of an
+/// instrument with no critical item (found by a trial session: validate
+/// said ok, `change` then stopped).
+#[test]
+fn rules_change_would_refuse_are_refused_when_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "mix.yaml",
+        "id: mix\nversion: \"1\"\nlevels: [none, monitor, refer, urgent]\nmissing_critical: monitor\nrules:\n  - level: urgent\n    when: \"phq9_9 >= 1\"\n    reason: \"x\"\n  - level: monitor\n    when: {any: [\"phq9_earlier_critical == 1\", \"phq9 >= 10\"]}\n    reason: \"y\"\n  - level: monitor\n    when: \"gad7_new_critical == 1\"\n    reason: \"z\"\ncrisis_message:\n  respondent: {en: \"a\", zh: \"b\"}\n  staff: {en: \"c\", zh: \"d\"}\n",
+    );
+    let (out, err, code) = run(bin().current_dir(dir.path()).args([
+        "policy",
+        "validate",
+        "mix.yaml",
+        "-i",
+        "phq9,gad7",
+    ]));
+    assert_eq!((out.as_str(), code), ("", 2), "{err}");
+    assert_eq!(
+        err,
+        "error: a rule names change variables and items or totals of one wave together: the two are decided at different times\n  --> mix.yaml:10:11\n   |\n10 |     when: {any: [\"phq9_earlier_critical == 1\", \"phq9 >= 10\"]}\n   |           ^ expected two rules, one of each\n\nerror: `gad7_new_critical`: instrument `gad7` has no critical items\n  --> mix.yaml:13:11\n   |\n13 |     when: \"gad7_new_critical == 1\"\n   |           ^\n"
+    );
+    // gad7 outside the run: the rule is skipped, as any rule about it
+    let (out, err, code) = run(bin()
+        .current_dir(dir.path())
+        .args(["policy", "validate", "mix.yaml", "-i", "phq2"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("mix.yaml: ok ("), "{out}");
+}

@@ -87,10 +87,7 @@ pub fn resolve(
         Some(Name::Risk(t)) => Resolve::Var(Var::Risk(t)),
         Some(which @ (Name::NewCritical(inst) | Name::EarlierCritical(inst))) => {
             match instruments.iter().find(|(i, _)| *i == inst) {
-                Some((_, r)) if r.is_empty() => Resolve::Error(tr!(
-                    "`{name}`: instrument `{inst}` has no critical items",
-                    "`{name}`：量表 `{inst}` 没有关键条目"
-                )),
+                Some((_, r)) if r.is_empty() => Resolve::Error(vars::no_critical_items(name, inst)),
                 Some((_, r)) if matches!(which, Name::NewCritical(_)) => {
                     Resolve::Var(Var::NewCritical(r.start, r.end))
                 }

@@ -192,6 +192,15 @@ pub fn earlier_critical(earlier: &[&[Option<bool>]], last: Option<&[Option<bool>
     }
 }
 
+/// The error of `name`, a critical-answer variable of `inst`, which has
+/// no critical items (such a rule could never be decided).
+pub fn no_critical_items(name: &str, inst: &str) -> String {
+    crate::messages::tr!(
+        "`{name}`: instrument `{inst}` has no critical items",
+        "`{name}`：量表 `{inst}` 没有关键条目"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

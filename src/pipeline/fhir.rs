@@ -96,10 +96,10 @@ impl<'a, W: Write> FhirWriter<'a, W> {
         let Some(l) = layout else {
             return self;
         };
-        self.submitted =
-            submitted_column(headers, l.platform).map(|c| (c, l.platform, headers[c].clone()));
-        let running = l.id.as_deref().filter(|_| l.id_counts_responses);
-        self.id_counts_responses = running.is_some_and(|r| {
+        self.submitted = l
+            .submitted_column(headers)
+            .map(|c| (c, l.platform, headers[c].clone()));
+        self.id_counts_responses = l.running_id().is_some_and(|r| {
             self.lead
                 .id
                 .and_then(|c| headers.get(c))
@@ -225,34 +225,6 @@ impl<'a, W: Write> FhirWriter<'a, W> {
     }
 }
 
-/// The column in which `platform`'s export records when a response was
-/// submitted, the better first: Qualtrics' `EndDate` (when the person
-/// finished) before `RecordedDate`. REDCap has a survey timestamp per form
-/// (`FORM_timestamp`), and which form holds which instrument is not known:
-/// none.
-fn submitted_column(headers: &[String], platform: Platform) -> Option<usize> {
-    let names: &[&str] = match platform {
-        Platform::Qualtrics => &["EndDate", "RecordedDate"],
-        Platform::Surveymonkey => &["End Date"],
-        Platform::Limesurvey => &["submitdate", "Date submitted"],
-        Platform::Tencent => &["结束答题时间"],
-        Platform::Wjx => &["提交答卷时间"],
-        // the first column, whose name marks the export
-        Platform::GoogleForms => {
-            let first = headers.first()?.trim();
-            return ["Timestamp", "时间戳记", "時間戳記"]
-                .contains(&first)
-                .then_some(0);
-        }
-        Platform::Redcap | Platform::Plain | Platform::Auto => &[],
-    };
-    names.iter().find_map(|n| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(n))
-    })
-}
-
 impl<W: Write> RowSink for FhirWriter<'_, W> {
     fn row(&mut self, row: &Row<'_>) -> anyhow::Result<bool> {
         if self.filter.fail_on.is_some_and(|f| row.level >= f) {
@@ -280,36 +252,5 @@ impl<W: Write> RowSink for FhirWriter<'_, W> {
             }
             other => other.map(|()| true),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_platforms_submission_time_column() {
-        let h = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-        let qualtrics = h(&["StartDate", "EndDate", "RecordedDate", "ResponseId"]);
-        assert_eq!(submitted_column(&qualtrics, Platform::Qualtrics), Some(1));
-        let recorded = h(&["StartDate", "RecordedDate", "ResponseId"]);
-        assert_eq!(submitted_column(&recorded, Platform::Qualtrics), Some(1));
-        let wjx = h(&["序号", "提交答卷时间", "所用时间"]);
-        assert_eq!(submitted_column(&wjx, Platform::Wjx), Some(1));
-        let tencent = h(&["编号", "开始答题时间", "结束答题时间"]);
-        assert_eq!(submitted_column(&tencent, Platform::Tencent), Some(2));
-        let lime = h(&["Response ID", "Date submitted", "Last page"]);
-        assert_eq!(submitted_column(&lime, Platform::Limesurvey), Some(1));
-        let lime = h(&["id", "submitdate", "lastpage"]);
-        assert_eq!(submitted_column(&lime, Platform::Limesurvey), Some(1));
-        let google = h(&["Timestamp", "Q [x]"]);
-        assert_eq!(submitted_column(&google, Platform::GoogleForms), Some(0));
-        let monkey = h(&["Respondent ID", "Collector ID", "Start Date", "End Date"]);
-        assert_eq!(submitted_column(&monkey, Platform::Surveymonkey), Some(3));
-        // only the platform's own column: another platform's name is no time
-        assert_eq!(submitted_column(&wjx, Platform::Tencent), None);
-        assert_eq!(submitted_column(&qualtrics, Platform::Plain), None);
-        let redcap = h(&["record_id", "phq9_timestamp"]);
-        assert_eq!(submitted_column(&redcap, Platform::Redcap), None);
     }
 }

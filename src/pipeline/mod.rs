@@ -135,8 +135,7 @@ impl Input {
     /// one survey (`Layout::id_counts_responses`): no person's id across
     /// waves.
     pub fn running_response_id(&self) -> Option<&str> {
-        let l = self.table.layout.as_ref()?;
-        l.id.as_deref().filter(|_| l.id_counts_responses)
+        self.table.layout.as_ref()?.running_id()
     }
 
     /// Per column, a platform's question text (none for a plain table).

@@ -42,6 +42,16 @@ pub fn without_critical_items<'b>(name: &str, battery: &'b Battery) -> Option<&'
         .map(|i| i.id.as_str())
 }
 
+impl Policy {
+    /// The error of a rule at `path` that names change variables and one
+    /// wave's items or totals together (`bind` and `bind_vars` alike).
+    pub(super) fn mixed_rule(&self, path: &str) -> Diagnostic {
+        Diagnostic::new(&self.file, path, crate::messages::tr!("a rule names change variables and items or totals of one wave together: the two are decided at different times", "一条规则同时引用了变化变量和单次筛查的题目或总分：两者在不同时候判定"))
+            .at(self.index_spans.span(path))
+            .expected(crate::messages::pick("two rules, one of each", "分成两条规则，各引用一种"))
+    }
+}
+
 /// What a name of a rule is to the caller.
 pub enum Resolved<R> {
     /// A variable the caller evaluates.
@@ -101,11 +111,7 @@ impl Policy {
                         continue;
                     }
                     if rows > 0 {
-                        errs.push(
-                            Diagnostic::new(&self.file, &path, crate::messages::tr!("a rule names change variables and items or totals of one wave together: the two are decided at different times", "一条规则同时引用了变化变量和单次筛查的题目或总分：两者在不同时候判定"))
-                                .at(self.index_spans.span(&path))
-                                .expected(crate::messages::pick("two rules, one of each", "分成两条规则，各引用一种")),
-                        );
+                        errs.push(self.mixed_rule(&path));
                         continue;
                     }
                     let when = unwrap_targets(when);

@@ -546,10 +546,7 @@ impl Policy {
                 None if is_change_variable(name, battery, catalog) => {
                     on_change = true;
                     match change::without_critical_items(name, battery) {
-                        Some(inst) => Err(tr!(
-                            "`{name}`: instrument `{inst}` has no critical items",
-                            "`{name}`：量表 `{inst}` 没有关键条目"
-                        )),
+                        Some(inst) => Err(crate::change::vars::no_critical_items(name, inst)),
                         None => Ok(Ref::Absent),
                     }
                 }
@@ -558,11 +555,7 @@ impl Policy {
             match bound {
                 // `change` refuses such a rule: so does every command
                 Ok(when) if on_change && when.targets().iter().any(|t| **t != Ref::Absent) => {
-                    errs.push(
-                        Diagnostic::new(&self.file, &path, tr!("a rule names change variables and items or totals of one wave together: the two are decided at different times", "一条规则同时引用了变化变量和单次筛查的题目或总分：两者在不同时候判定"))
-                            .at(self.index_spans.span(&path))
-                            .expected(pick("two rules, one of each", "分成两条规则，各引用一种")),
-                    );
+                    errs.push(self.mixed_rule(&path));
                 }
                 Ok(when) => {
                     if when.targets().iter().all(|t| **t == Ref::Absent) {

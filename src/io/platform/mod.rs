@@ -96,6 +96,40 @@ impl Layout {
     pub fn name(&self) -> &'static str {
         name(self.platform)
     }
+
+    /// The id column's name when it is only the platform's running number
+    /// of responses (`id_counts_responses`): a response, not a person.
+    pub fn running_id(&self) -> Option<&str> {
+        self.id.as_deref().filter(|_| self.id_counts_responses)
+    }
+
+    /// The column in which the export records when a response was
+    /// submitted, the better first: Qualtrics' `EndDate` (when the person
+    /// finished) before `RecordedDate`. REDCap has a survey timestamp per
+    /// form (`FORM_timestamp`), and which form holds which instrument is
+    /// not known: none.
+    pub fn submitted_column(&self, headers: &[String]) -> Option<usize> {
+        let names: &[&str] = match self.platform {
+            Platform::Qualtrics => &["EndDate", "RecordedDate"],
+            Platform::Surveymonkey => &["End Date"],
+            Platform::Limesurvey => &["submitdate", "Date submitted"],
+            Platform::Tencent => &["结束答题时间"],
+            Platform::Wjx => &["提交答卷时间"],
+            // the first column, whose name marks the export
+            Platform::GoogleForms => {
+                let first = headers.first()?.trim();
+                return ["Timestamp", "时间戳记", "時間戳記"]
+                    .contains(&first)
+                    .then_some(0);
+            }
+            Platform::Redcap | Platform::Plain | Platform::Auto => &[],
+        };
+        names.iter().find_map(|n| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(n))
+        })
+    }
 }
 
 pub fn name(p: Platform) -> &'static str {
@@ -265,6 +299,34 @@ pub fn statement_parts(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_platforms_submission_time_column() {
+        let submitted_column =
+            |h: &[String], p: Platform| Layout::new(p, "", "").submitted_column(h);
+        let h = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let qualtrics = h(&["StartDate", "EndDate", "RecordedDate", "ResponseId"]);
+        assert_eq!(submitted_column(&qualtrics, Platform::Qualtrics), Some(1));
+        let recorded = h(&["StartDate", "RecordedDate", "ResponseId"]);
+        assert_eq!(submitted_column(&recorded, Platform::Qualtrics), Some(1));
+        let wjx = h(&["序号", "提交答卷时间", "所用时间"]);
+        assert_eq!(submitted_column(&wjx, Platform::Wjx), Some(1));
+        let tencent = h(&["编号", "开始答题时间", "结束答题时间"]);
+        assert_eq!(submitted_column(&tencent, Platform::Tencent), Some(2));
+        let lime = h(&["Response ID", "Date submitted", "Last page"]);
+        assert_eq!(submitted_column(&lime, Platform::Limesurvey), Some(1));
+        let lime = h(&["id", "submitdate", "lastpage"]);
+        assert_eq!(submitted_column(&lime, Platform::Limesurvey), Some(1));
+        let google = h(&["Timestamp", "Q [x]"]);
+        assert_eq!(submitted_column(&google, Platform::GoogleForms), Some(0));
+        let monkey = h(&["Respondent ID", "Collector ID", "Start Date", "End Date"]);
+        assert_eq!(submitted_column(&monkey, Platform::Surveymonkey), Some(3));
+        // only the platform's own column: another platform's name is no time
+        assert_eq!(submitted_column(&wjx, Platform::Tencent), None);
+        assert_eq!(submitted_column(&qualtrics, Platform::Plain), None);
+        let redcap = h(&["record_id", "phq9_timestamp"]);
+        assert_eq!(submitted_column(&redcap, Platform::Redcap), None);
+    }
 
     fn strings(cells: &[&str]) -> Vec<String> {
         cells.iter().map(|s| s.to_string()).collect()

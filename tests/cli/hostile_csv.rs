@@ -263,6 +263,12 @@ fn fail_on_is_kept_when_stdout_closes_early() {
         stderr,
         "notice: 1 row(s) at `urgent` among the rows scored before the output was closed (how many depends on when it closed; later rows were not scored): act on them now, and score the whole file for the rest (crisis protocol; `psyscreen hotlines`)\nnotice: crisis protocol: RISK FLAG: this person may be at risk of suicide or self-harm. Do not leave them alone. Stay with them, remove means of harm if it is safe to do so, and arrange a same-day suicide risk assessment by a qualified professional. If there is immediate danger, call the local emergency number (China: 120 ambulance, 110 police). China national psychological assistance hotline: 12356 (24-hour in many areas).\n"
     );
+    let (code, stderr) = head(&["--lang", "zh"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("提示：在输出关闭前已评分的行中，有 1 行处于最高级别「紧急」（`urgent`）（数目取决于输出何时关闭；其后的行未评分）：请立即处理，并对整个文件评分以找出其余的行（危机处理流程；`psyscreen hotlines`）\n"),
+        "{stderr}"
+    );
 }
 
 /// Only some of an instrument's item columns: every row is prorated or

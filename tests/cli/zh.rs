@@ -1305,3 +1305,65 @@ fn show_and_hotlines_say_versions_sums_and_dates_in_chinese() {
         }
     }
 }
+
+/// `change`'s new words in Chinese: an earlier item 9 that may persist,
+/// the warning of a policy without rules on change, and a scored wave
+/// without the item's column.
+#[test]
+fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    write(
+        dir.path(),
+        "w1.csv",
+        &format!("{head}A,0,0,0,0,0,0,0,0,2\nB,0,0,0,0,0,0,0,0,1\n"),
+    );
+    write(
+        dir.path(),
+        "w2.csv",
+        &format!("{head}A,0,0,0,0,0,0,0,0,0\nB,0,0,0,0,0,0,0,0,\n"),
+    );
+    let pol = root().join("policies/follow-up.yaml");
+    let change = |args: &[&str]| {
+        run(bin()
+            .current_dir(dir.path())
+            .args([
+                "change", "w1.csv", "w2.csv", "-i", "phq9", "--format", "csv", "-q", "--lang", "zh",
+            ])
+            .args(args))
+    };
+    let (out, err, code) = change(&["--policy", pol.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let row = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("A").ends_with(",monitor,关注,此前筛查中有自杀风险作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("A"));
+    assert!(
+        row("B").contains(",urgent,紧急,")
+            && row("B").contains("无法排除：此前 PHQ-9 关键条目阳性仍然存在（w2 关键条目未作答）"),
+        "{}",
+        row("B")
+    );
+    let (_, err, code) = change(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("警告：1 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性，现在处于 `none`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中\n"), "{err}");
+    for w in ["w1", "w2"] {
+        let (_, e, c) = run(bin().current_dir(dir.path()).args([
+            "score",
+            &format!("{w}.csv"),
+            "-i",
+            "phq9",
+            "-q",
+            "-o",
+            &format!("s{w}.csv"),
+        ]));
+        assert_eq!(c, 0, "{e}");
+    }
+    let (_, err, _) = run(bin().current_dir(dir.path()).args([
+        "change", "sw1.csv", "sw2.csv", "-i", "phq9", "--format", "csv", "-q", "--lang", "zh",
+    ]));
+    assert!(err.contains("警告：sw1.csv 是已评分文件，但没有关键题目列 phq9_9：无法知道这些题在该次筛查中是否作答为阳性（critical 列无法列出该次筛查，关于关键题作答的规则也无法排除风险）；请在评分时加 --keep phq9_9 以保留这些列\n"), "{err}");
+}

@@ -24,6 +24,8 @@ Environment (sizes are data rows):
   RUNS=5                    timed rounds (median of these)
   CASES="score labels xlsx summary report"
   BENCH_WORK=/tmp/psybench  data (cached) and results (all/results.md)
+  PSYSCREEN_BIN             the binary measured (default target/release/
+                            psyscreen; bench-all.sh's PGO=1 sets it)
   QUICK=1                   ROWS=100000, XLSX_ROWS="20000 50000",
                             REPORT_ROWS="100000 300000", RUNS=3: a check
                             that everything runs, in well under a minute
@@ -47,7 +49,9 @@ REPORT_ROWS = [
 ]
 RUNS = int(os.environ.get("RUNS", "3" if QUICK else "5"))
 CASES = os.environ.get("CASES", "score labels xlsx summary report").split()
-BIN = os.path.join(ROOT, "target", "release", "psyscreen")
+# the plain release build, or (PSYSCREEN_BIN, set by bench-all.sh with
+# PGO=1) the profile-guided one of scripts/build-pgo.sh
+BIN = os.environ.get("PSYSCREEN_BIN") or os.path.join(ROOT, "target", "release", "psyscreen")
 FLOOR = os.path.join(WORK, "floor-target", "release", "floor")
 PSS = os.path.join(ROOT, "bench", "pss10-oracle.yaml")
 POLICY = os.path.join(ROOT, "bench", "oracle-policy.yaml")
@@ -322,7 +326,7 @@ def main():
         globals()[f"case_{c}"]()
     head = (
         f"{started}, load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
-        f"nproc {os.cpu_count()}, median of {RUNS} after 1 warm-up, commit "
+        f"nproc {os.cpu_count()}, median of {RUNS} after 1 warm-up, {os.path.relpath(BIN, ROOT)}, commit "
         + subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     )
     table = [

@@ -10,10 +10,12 @@
 #                                          an idle 2-core machine, most of it
 #                                          the 5M-row report and generating data once)
 #   QUICK=1 bash scripts/bench-all.sh      small sizes, 3 runs: a check
+#   PGO=1 bash scripts/bench-all.sh        the release binary as shipped,
+#                                          built by scripts/build-pgo.sh
 #
 # Sizes and cases: ROWS, XLSX_ROWS, REPORT_ROWS, RUNS, CASES (see the header
 # of scripts/bench-all.py). Correctness against the oracle: scripts/bench.sh.
-# Steps: cargo build --release --locked; the shared setup only if the floor
+# Steps: cargo build --release --locked (or the PGO build); the shared setup only if the floor
 # binary is missing; then scripts/bench-all.py.
 set -euo pipefail
 
@@ -22,8 +24,13 @@ SHARED=${SHARED:-$ROOT/../shared}
 export SHARED
 WORK=${BENCH_WORK:-/tmp/psybench}
 
-echo "== cargo build --release --locked" >&2
-(cd "$ROOT" && cargo build --release --locked)
+if [ "${PGO:-0}" = 1 ]; then
+  bash "$ROOT/scripts/build-pgo.sh"
+  export PSYSCREEN_BIN=${PGO_WORK:-$ROOT/target/pgo}/psyscreen
+else
+  echo "== cargo build --release --locked" >&2
+  (cd "$ROOT" && cargo build --release --locked)
+fi
 if [ ! -x "$WORK/floor-target/release/floor" ]; then
   echo "== shared setup (floor binary missing)" >&2
   SKIP_R=1 bash "$SHARED/bench/setup.sh"

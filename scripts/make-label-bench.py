@@ -5,7 +5,8 @@ PHQ-9 and GAD-7 answers: one with the Chinese option labels as answers (wjx
 metadata columns, ids, classes) is byte-for-byte the same, so the two files
 differ only in how the answers are written.
 
-    python3 scripts/make-label-bench.py [ROWS] [OUTDIR]   (default 100000, /tmp)
+    python3 scripts/make-label-bench.py [ROWS] [OUTDIR] [SEED]
+                                        (default 100000, /tmp, 13)
 
 Writes OUTDIR/labels-zh-ROWS.csv and OUTDIR/labels-digits-ROWS.csv (UTF-8).
 Item texts and option labels are read from instruments/*.yaml (stdlib only,
@@ -40,6 +41,7 @@ def items_and_labels(instrument):
 def main():
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     outdir = sys.argv[2] if len(sys.argv) > 2 else "/tmp"
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 13
     questions = []
     label_of = {}
     for instrument in ("phq9", "gad7"):
@@ -51,7 +53,7 @@ def main():
 
     header = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、姓名或学号", "2、班级"]
     header += [f"{k + 3}、{q}" for k, q in enumerate(questions)]
-    rng = random.Random(13)
+    rng = random.Random(seed)
     weights = [0.55, 0.25, 0.12, 0.08]
     zh_path = os.path.join(outdir, f"labels-zh-{rows}.csv")
     digits_path = os.path.join(outdir, f"labels-digits-{rows}.csv")

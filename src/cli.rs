@@ -690,12 +690,13 @@ published threshold), recovery or deterioration across the clinical cut-off, res
 remission where the instrument declares them, the risk trajectory and critical answers. \
 An incomplete or prorated total is never counted as improvement. People in too few waves, \
 twice in one wave or without an id keep a status and are listed on stderr.\n\
-Reliable change needs published values: the instrument's change: block (see `instruments \
-show`), else --reliability and --sd, or --reliable-change (SCALE=VALUE or one VALUE for all).\n\
+Reliable change is judged from published values: the instrument's change: block (see \
+`instruments show`), else --reliability and --sd, or --reliable-change (SCALE=VALUE or one VALUE \
+for all); a scale with none has its change shown without a verdict.\n\
 --policy: rules on change variables ({scale}_change, {scale}_reliably_deteriorated, \
 {instrument}_new_critical, {instrument}_earlier_critical, risk_new, ...) give each person a \
 level; a missing wave never lowers it, and a newcomer's level is their wave's.\n\n\
-Exit status: 0 done; 1 done, with problems in a wave's input (as for `score`); 2 nothing done (a wave unreadable or empty, a usage error, no published value).\n\n\
+Exit status: 0 done; 1 done, with problems in a wave's input (as for `score`); 2 nothing done (a wave unreadable or empty, a usage error, a policy rule on a reliable-change verdict no value is published or given for).\n\n\
 Examples:\n  psyscreen change examples/class-survey.csv examples/class-survey-wave2.csv -i phq9,gad7 --waves t1,t2\n  \
 psyscreen change t1.csv t2.csv t3.csv -i who5 --reliability R --sd SD   (published values)\n  \
 psyscreen change t1.csv t2.csv -i phq9,gad7 --policy policies/follow-up.yaml --format jsonl\n  \

@@ -31,9 +31,11 @@ pub struct Shape<'a> {
 }
 
 /// What a table on a terminal shows: the id, the `--by` columns, the
-/// status, per scale its totals at each wave and the verdict (`11 4
-/// improved recovered`), the risk trajectory, the level and the reasons
-/// (cut first). Every column: CSV, JSON, `-o`.
+/// status, per scale and wave its total under `{scale} {wave}` (blank when
+/// not screened then, so a total is never read as another wave's), the
+/// verdict with the last wave's total (`4 improved recovered`), the risk
+/// trajectory, the level and the reasons (cut first). Every column: CSV,
+/// JSON, `-o`.
 fn compact_columns(shape: &Shape<'_>, names: &[String]) -> Vec<CompactColumn> {
     let zh = shape.lang == Lang::Zh;
     let pick = |en: &str, cn: &str| if zh { cn.to_string() } else { en.to_string() };
@@ -74,17 +76,18 @@ fn compact_columns(shape: &Shape<'_>, names: &[String]) -> Vec<CompactColumn> {
         ("no", "", ""),
     ]);
     for (s, _) in shape.scales {
-        let mut sources: Vec<usize> = shape
-            .waves
-            .iter()
-            .map(|w| at(&format!("{s}_total_{w}")))
-            .collect();
-        sources.push(at(&format!("{s}_reliable")));
-        sources.push(at(&format!("{s}_clinical")));
-        out.push(CompactColumn {
-            shown_as: verdicts.clone(),
-            ..column(format!("{s} {}", shape.waves.join(" ")), sources)
-        });
+        for (k, w) in shape.waves.iter().enumerate() {
+            let mut sources = vec![at(&format!("{s}_total_{w}"))];
+            // the change is to the run's last wave: its verdict there
+            if k + 1 == shape.waves.len() {
+                sources.push(at(&format!("{s}_reliable")));
+                sources.push(at(&format!("{s}_clinical")));
+            }
+            out.push(CompactColumn {
+                shown_as: verdicts.clone(),
+                ..column(format!("{s} {w}"), sources)
+            });
+        }
     }
     out.push(CompactColumn {
         shown_as: words(&[
@@ -184,7 +187,13 @@ impl<'a, W: Write> PersonRows<'a, W> {
         let (p, j, shape) = (l.person, l.judged, self.shape);
         let rec = &mut self.rec;
         rec.clear();
-        rec.push_field(p.id.as_bytes());
+        // a row without an id (or one that did not decode) is found by its
+        // wave and row, as the warning on stderr names it
+        if j.status == Status::NoId {
+            rec.push_field(located(p, shape.waves, &p.id).as_bytes());
+        } else {
+            rec.push_field(p.id.as_bytes());
+        }
         let key = p
             .latest()
             .and_then(|w| p.waves[w].as_ref())
@@ -514,6 +523,38 @@ pub fn near_ids(people: &People, judged: &[Judged], labels: &[String]) -> Option
     ))
 }
 
+/// The waves a person is in: `t1+t2`.
+fn waves_of(p: &Person, labels: &[String]) -> String {
+    let at: Vec<&str> = labels
+        .iter()
+        .zip(&p.waves)
+        .filter(|(_, w)| w.is_some())
+        .map(|(l, _)| l.as_str())
+        .collect();
+    at.join("+")
+}
+
+/// A row that cannot be linked, as a counselor finds it in the wave's
+/// file: `row 4 (t2)`, with the id that did not decode (`id`, shown as
+/// the caller shows it) when there was one.
+pub fn located(p: &Person, labels: &[String], id: &str) -> String {
+    let rows: Vec<String> = p
+        .waves
+        .iter()
+        .flatten()
+        .map(|w| w.row.to_string())
+        .collect();
+    let (rows, at) = (rows.join(", "), waves_of(p, labels));
+    if id.is_empty() {
+        tr!("row {rows} ({at})", "第 {rows} 行（{at}）")
+    } else {
+        tr!(
+            "row {rows} ({at}, id {id})",
+            "第 {rows} 行（{at}，编号 {id}）"
+        )
+    }
+}
+
 /// The most people a warning names one by one.
 const NAMED_MAX: usize = 50;
 
@@ -533,29 +574,10 @@ pub fn unlinked_lines(people: &People, judged: &[Judged], labels: &[String]) -> 
             .zip(judged)
             .filter(|(_, j)| j.status == status)
             .map(|(p, _)| {
-                let at: Vec<&str> = labels
-                    .iter()
-                    .zip(&p.waves)
-                    .filter(|(_, w)| w.is_some())
-                    .map(|(l, _)| l.as_str())
-                    .collect();
-                let rows: Vec<String> = p
-                    .waves
-                    .iter()
-                    .flatten()
-                    .map(|w| w.row.to_string())
-                    .collect();
-                let (rows, at) = (rows.join(", "), at.join("+"));
+                let id = crate::printable::printable_line(&p.id);
                 match status {
-                    Status::NoId if !p.id.is_empty() => {
-                        let id = crate::printable::printable_line(&p.id);
-                        tr!(
-                            "row {rows} ({at}, id {id})",
-                            "第 {rows} 行（{at}，编号 {id}）"
-                        )
-                    }
-                    Status::NoId => tr!("row {rows} ({at})", "第 {rows} 行（{at}）"),
-                    _ => format!("{} ({at})", crate::printable::printable_line(&p.id)),
+                    Status::NoId => located(p, labels, &id),
+                    _ => format!("{id} ({})", waves_of(p, labels)),
                 }
             })
             .collect();

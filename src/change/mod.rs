@@ -62,12 +62,15 @@ pub struct Given {
 }
 
 /// How a scale's reliable change is decided, and where the values come
-/// from (for the note on stderr), or why it cannot be.
+/// from (for the note on stderr), or why the values given are wrong.
+/// `None`: no value is published or given; the scale's change is shown but
+/// not judged reliable, and a policy rule that needs the verdict is refused
+/// when it is bound (`no_reliable_change`).
 pub fn criterion(
     scale: &crate::instrument::Scale,
     facts: Option<&ScaleChange>,
     given: Given,
-) -> Result<(Criterion, String), String> {
+) -> Result<(Option<Criterion>, String), String> {
     let id = &scale.id;
     let threshold = |x: f64| -> Result<Criterion, String> {
         let units = (x * 10f64.powi(i32::from(scale.decimals))).round();
@@ -99,7 +102,7 @@ pub fn criterion(
     };
     if let Some(t) = given.threshold {
         return Ok((
-            threshold(t)?,
+            Some(threshold(t)?),
             tr!(
                 "|change| >= {t} (--reliable-change)",
                 "|变化| >= {t}（--reliable-change）"
@@ -122,7 +125,7 @@ pub fn criterion(
     };
     if given.reliability.is_some() || given.sd.is_some() {
         return match (r, sd) {
-            (Some(r), Some(sd)) => Ok((rci(r, sd)?, {
+            (Some(r), Some(sd)) => Ok((Some(rci(r, sd)?), {
                 let (fr, fs) = (from(given.reliability.is_some()), from(given.sd.is_some()));
                 tr!(
                     "RC with r = {r} ({fr}) and SD = {sd} ({fs})",
@@ -140,31 +143,45 @@ pub fn criterion(
         };
     }
     if let Some(t) = facts.and_then(|f| f.reliable_change.as_ref()) {
-        return Ok((threshold(t.value)?, {
+        return Ok((Some(threshold(t.value)?), {
             let (v, src) = (t.value, &t.source);
             tr!("|change| >= {v} ({src})", "|变化| >= {v}（{src}）")
         }));
     }
     if let (Some(r), Some(sd)) = (r, sd) {
         return Ok((
-            rci(r, sd)?,
+            Some(rci(r, sd)?),
             tr!(
                 "RC with published r = {r} and SD = {sd}",
                 "RC 采用已发表的 r = {r} 与 SD = {sd}"
             ),
         ));
     }
-    Err(tr!(
-        "{id}: no published reliable-change value is declared for this scale: give --reliability R and --sd SD (or --reliable-change N), as --reliability {id}=R --sd {id}=SD, with R and SD from a published source for your population",
-        "{id}：此分量表没有声明已发表的可靠变化值：请给出 --reliability R 与 --sd SD（或 --reliable-change N），写作 --reliability {id}=R --sd {id}=SD，R 和 SD 取自适用于你的人群的已发表文献"
+    Ok((
+        None,
+        tr!(
+            "no published reliable-change value: its totals and change are shown, not judged reliable (to judge them: --reliable-change {id}=N, or --reliability {id}=R --sd {id}=SD, from a published source for your population)",
+            "没有已发表的可靠变化值：只列出总分与变化，不判断是否为可靠变化（如需判断：--reliable-change {id}=N，或 --reliability {id}=R --sd {id}=SD，取自适用于你的人群的已发表文献）"
+        ),
     ))
+}
+
+/// The error of `name`, a policy variable that needs a reliable-change
+/// verdict of `scale`, which has no published value and none was given.
+pub fn no_reliable_change(name: &str, scale: &str) -> String {
+    tr!(
+        "`{name}`: scale `{scale}` has no published reliable-change value, so this rule could never be decided: give --reliable-change {scale}=N, or --reliability {scale}=R --sd {scale}=SD, with values from a published source for your population (or remove the rule)",
+        "`{name}`：分量表 `{scale}` 没有已发表的可靠变化值，这条规则永远无法判定：请给出 --reliable-change {scale}=N，或 --reliability {scale}=R --sd {scale}=SD，数值取自适用于你的人群的已发表文献（或删去这条规则）"
+    )
 }
 
 /// What a scale's change is judged by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
     pub higher_is: HigherIs,
-    pub criterion: Criterion,
+    /// `None`: no reliable-change value published or given (the change
+    /// is shown, never judged reliable).
+    pub criterion: Option<Criterion>,
     /// Decimal places of the total (units → written value).
     pub decimals: u8,
     /// The total (units) the clinical range starts at, from the healthy end.
@@ -176,7 +193,7 @@ pub struct Params {
 impl Params {
     pub fn new(
         facts: &ScaleChange,
-        criterion: Criterion,
+        criterion: Option<Criterion>,
         scale: &crate::instrument::Scale,
     ) -> Self {
         Params {
@@ -214,6 +231,8 @@ pub enum Reliable {
     Uncertain,
     /// A total is missing or incomplete.
     Unknown,
+    /// No reliable-change value published or given: not judged.
+    NotJudged,
 }
 
 impl Reliable {
@@ -224,6 +243,7 @@ impl Reliable {
             Reliable::NoChange => "no_change",
             Reliable::Uncertain => "uncertain",
             Reliable::Unknown => "unknown",
+            Reliable::NotJudged => "",
         }
     }
 }
@@ -324,24 +344,26 @@ pub fn judge(p: &Params, baseline: Option<Total>, last: Option<Total>) -> Outcom
         HigherIs::Better => diff,
     };
     let (rc, beyond) = match p.criterion {
-        Criterion::Rci { s_diff } => {
+        Some(Criterion::Rci { s_diff }) => {
             let rc = p.written(diff) / s_diff;
-            (Some(rc), rc.abs() > RC_CRITICAL)
+            (Some(rc), Some(rc.abs() > RC_CRITICAL))
         }
-        Criterion::Threshold { units } => (None, diff.abs() >= units),
+        Some(Criterion::Threshold { units }) => (None, Some(diff.abs() >= units)),
+        None => (None, None),
     };
     let prorated = b.prorated || l.prorated;
     let reliable = match (beyond, better > 0) {
-        (false, _) => Reliable::NoChange,
-        (true, false) => Reliable::Deteriorated,
-        (true, true) if prorated => Reliable::Uncertain,
-        (true, true) => Reliable::Improved,
+        (None, _) => Reliable::NotJudged,
+        (Some(false), _) => Reliable::NoChange,
+        (Some(true), false) => Reliable::Deteriorated,
+        (Some(true), true) if prorated => Reliable::Uncertain,
+        (Some(true), true) => Reliable::Improved,
     };
     let clinical = match (p.clinical(b.units), p.clinical(l.units)) {
         (Some(was), Some(is)) => match reliable {
             Reliable::Improved if was && !is => Clinical::Recovered,
             Reliable::Deteriorated if !was && is => Clinical::IntoClinical,
-            Reliable::Uncertain => Clinical::Unknown,
+            Reliable::Uncertain | Reliable::NotJudged => Clinical::Unknown,
             _ => Clinical::No,
         },
         _ => Clinical::Unknown,
@@ -401,6 +423,14 @@ impl Trajectory {
         }
     }
 
+    const ALL: [Trajectory; 5] = [
+        Trajectory::None,
+        Trajectory::New,
+        Trajectory::Persisting,
+        Trajectory::Escalated,
+        Trajectory::Resolved,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Trajectory::None => "none",
@@ -410,6 +440,68 @@ impl Trajectory {
             Trajectory::Resolved => "resolved",
             Trajectory::Unknown => "unknown",
         }
+    }
+}
+
+/// A wave's level as far as it is known: from `.0` to `.1` (the same
+/// when the level is certain; a level that rests on a missing value may be
+/// anything from the lowest to the top).
+pub type Span = (usize, usize);
+
+/// The trajectories the known levels allow: one when the levels are
+/// certain; several when a level rests on a missing value (a blank item 9
+/// is not a new risk, nor no risk: not known). Every one when no change is
+/// computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Risks(u8);
+
+impl Risks {
+    /// Not known at all (not linked, a wave missing).
+    pub const UNKNOWN: Risks = Risks(0b1_1111);
+
+    fn bit(t: Trajectory) -> u8 {
+        Trajectory::ALL
+            .iter()
+            .position(|x| *x == t)
+            .map_or(0, |k| 1 << k)
+    }
+
+    /// From the baseline's level to the last's, with the highest level of
+    /// the waves between them (a risk that came and went is `resolved`).
+    pub fn of(baseline: Span, last: Span, between: Span) -> Risks {
+        let mut bits = 0;
+        for b in baseline.0..=baseline.1.max(baseline.0) {
+            for l in last.0..=last.1.max(last.0) {
+                bits |= match Trajectory::of(Some(b), Some(l)) {
+                    Trajectory::None if between.0 > 0 => Risks::bit(Trajectory::Resolved),
+                    Trajectory::None if between.1 > 0 => {
+                        Risks::bit(Trajectory::None) | Risks::bit(Trajectory::Resolved)
+                    }
+                    t => Risks::bit(t),
+                };
+            }
+        }
+        Risks(bits)
+    }
+
+    /// Whether `t` is the trajectory: `Some(true)` when it is the only one
+    /// the levels allow, `Some(false)` when they rule it out, `None` when
+    /// they cannot tell.
+    pub fn is(self, t: Trajectory) -> Option<bool> {
+        let bit = Risks::bit(t);
+        match (self.0 & bit != 0, self.0 == bit) {
+            (false, _) => Some(false),
+            (true, true) => Some(true),
+            (true, false) => None,
+        }
+    }
+
+    /// The trajectory, or `Unknown` when the levels allow several.
+    pub fn trajectory(self) -> Trajectory {
+        Trajectory::ALL
+            .into_iter()
+            .find(|t| self.is(*t) == Some(true))
+            .unwrap_or(Trajectory::Unknown)
     }
 }
 

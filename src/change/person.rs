@@ -6,9 +6,9 @@ use crate::condition::Val;
 use crate::instrument::Lang;
 use crate::messages::tr;
 
-use super::link::{Person, Status};
+use super::link::{Person, Status, WaveRow};
 use super::vars::{self, ScaleVar, Var};
-use super::{judge, Outcome, Params, Trajectory};
+use super::{judge, Outcome, Params, Risks, Span, Trajectory};
 
 /// What is judged of one person.
 #[derive(Debug, Clone)]
@@ -18,14 +18,27 @@ pub struct Judged {
     pub baseline: Option<usize>,
     /// Per scale; `None` unless linked.
     pub outcomes: Vec<Option<Outcome>>,
+    /// The one trajectory the levels allow, else `Unknown`.
     pub trajectory: Trajectory,
+    /// Every trajectory the levels allow (for `risk_*`).
+    pub risks: Risks,
     /// The level at the person's latest wave: a missing wave never lowers it.
     pub latest_level: usize,
 }
 
+/// A wave's level as far as it is known (`top`: the policy's highest).
+fn span(w: &WaveRow, top: usize) -> Span {
+    if w.uncertain {
+        (0, top.max(w.level))
+    } else {
+        (w.level, w.level)
+    }
+}
+
 /// Judge a person: linked people get a change per scale, from their first
-/// wave to the last wave of the run.
-pub fn judge_person(p: &Person, params: &[Params], min_waves: usize) -> Judged {
+/// wave to the last wave of the run. `top` is the index of the policy's
+/// highest level.
+pub fn judge_person(p: &Person, params: &[Params], min_waves: usize, top: usize) -> Judged {
     let status = p.status(min_waves);
     let baseline = p.baseline();
     let last = p.waves.last().and_then(Option::as_ref);
@@ -33,29 +46,38 @@ pub fn judge_person(p: &Person, params: &[Params], min_waves: usize) -> Judged {
         .latest()
         .and_then(|w| p.waves[w].as_ref())
         .map_or(0, |w| w.level);
-    let (outcomes, trajectory) = match (status, baseline.and_then(|b| p.waves[b].as_ref()), last) {
-        (Status::Linked, Some(b), Some(l)) => (
-            params
+    let (outcomes, risks) = match (status, baseline.and_then(|b| p.waves[b].as_ref()), last) {
+        (Status::Linked, Some(b), Some(l)) => {
+            // a risk between the first wave and the last, gone by the last
+            let from = baseline.map_or(0, |k| k + 1);
+            let between = p
+                .waves
+                .get(from..p.waves.len().saturating_sub(1))
+                .unwrap_or_default()
                 .iter()
-                .enumerate()
-                .map(|(k, prm)| {
-                    let t = |w: &super::link::WaveRow| w.totals.get(k).copied().flatten();
-                    Some(judge(prm, t(b), t(l)))
-                })
-                .collect(),
-            match Trajectory::of(Some(b.level), Some(l.level)) {
-                // a risk between the first wave and the last, gone by the last
-                Trajectory::None if p.highest_level() > 0 => Trajectory::Resolved,
-                t => t,
-            },
-        ),
-        _ => (vec![None; params.len()], Trajectory::Unknown),
+                .flatten()
+                .map(|w| span(w, top))
+                .fold((0, 0), |a, s| (a.0.max(s.0), a.1.max(s.1)));
+            (
+                params
+                    .iter()
+                    .enumerate()
+                    .map(|(k, prm)| {
+                        let t = |w: &WaveRow| w.totals.get(k).copied().flatten();
+                        Some(judge(prm, t(b), t(l)))
+                    })
+                    .collect(),
+                Risks::of(span(b, top), span(l, top), between),
+            )
+        }
+        _ => (vec![None; params.len()], Risks::UNKNOWN),
     };
     Judged {
         status,
         baseline,
         outcomes,
-        trajectory,
+        trajectory: risks.trajectory(),
+        risks,
         latest_level,
     }
 }
@@ -99,8 +121,19 @@ pub fn resolve(
         Some(Name::Scale(base, v)) => match scales.iter().position(|(s, _)| *s == base) {
             Some(k) => {
                 let p = scales[k].1;
+                let judged = matches!(
+                    v,
+                    ScaleVar::Rc
+                        | ScaleVar::ReliablyImproved
+                        | ScaleVar::ReliablyDeteriorated
+                        | ScaleVar::Recovered
+                        | ScaleVar::IntoClinical
+                );
+                if judged && p.criterion.is_none() {
+                    return Resolve::Error(super::no_reliable_change(name, base));
+                }
                 let missing = match v {
-                    ScaleVar::Rc if !matches!(p.criterion, super::Criterion::Rci { .. }) => Some(
+                    ScaleVar::Rc if !matches!(p.criterion, Some(super::Criterion::Rci { .. })) => Some(
                         crate::messages::pick("is judged by a published threshold here, not an RC index: give --reliability and --sd to use it", "在此按已发表的阈值判断，而不是 RC 指数：要使用它请给出 --reliability 与 --sd"),
                     ),
                     ScaleVar::Recovered | ScaleVar::IntoClinical if p.clinical_from.is_none() => {
@@ -168,7 +201,7 @@ pub fn value(var: &Var, person: &Person, judged: &Judged, decimals: &[u8]) -> Va
             judged.outcomes.get(k).and_then(Option::as_ref),
             decimals.get(k).copied().unwrap_or(0),
         ),
-        Var::Risk(want) => vars::risk_value(want, judged.trajectory),
+        Var::Risk(want) => vars::risk_value(want, judged.risks),
         Var::NewCritical(from, to) => {
             // known whenever the last wave's answers are
             let Some(now) = critical(last, (from, to)) else {
@@ -305,7 +338,19 @@ pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> Str
             }
         }
         Some(Name::Risk(_)) => {
-            let why = why_person();
+            // linked: a level that rests on a missing value (the first such
+            // wave from the baseline on)
+            let open = (j.status == Status::Linked)
+                .then(|| {
+                    (j.baseline.unwrap_or(0)..=last)
+                        .find(|&w| p.waves[w].as_ref().is_some_and(|r| r.uncertain))
+                })
+                .flatten();
+            let why = match open {
+                Some(w) if zh => format!("{} 的级别因数值缺失无法确定", label(w)),
+                Some(w) => format!("the level at {} rests on a missing value", label(w)),
+                None => why_person(),
+            };
             if zh {
                 format!("风险变化未知（{why}）")
             } else {
@@ -327,7 +372,7 @@ mod tests {
     fn params() -> Params {
         Params {
             higher_is: HigherIs::Worse,
-            criterion: Criterion::Threshold { units: 6 },
+            criterion: Some(Criterion::Threshold { units: 6 }),
             decimals: 0,
             clinical_from: Some(10),
             remission_below: None,
@@ -362,7 +407,7 @@ mod tests {
         let p = [params()];
         let get = |id: &str| {
             let person = &people.people[id];
-            (person, judge_person(person, &p, 2))
+            (person, judge_person(person, &p, 2, 3))
         };
         let (a, ja) = get("a");
         let o = ja.outcomes[0].as_ref().unwrap();
@@ -417,7 +462,7 @@ mod tests {
         let p = [params()];
         let get = |id: &str| {
             let person = &people.people[id];
-            (person, judge_person(person, &p, 2))
+            (person, judge_person(person, &p, 2, 3))
         };
         let yes = |b: bool| Val::Known(Fixed::int(i64::from(b)));
         let earlier = Var::EarlierCritical(0, 1);
@@ -485,7 +530,7 @@ mod tests {
         let say = |id: &str, name: &str, lang: Lang| {
             let key = if id.is_empty() { "\u{0}1" } else { id };
             let person = &people.people[key];
-            let j = judge_person(person, &[params()], 2);
+            let j = judge_person(person, &[params()], 2, 3);
             let n = Naming {
                 scales: &ids,
                 labels: &labels,

@@ -6,7 +6,7 @@ use super::*;
 fn phq9_like(criterion: Criterion) -> Params {
     Params {
         higher_is: HigherIs::Worse,
-        criterion,
+        criterion: Some(criterion),
         decimals: 0,
         clinical_from: Some(10),
         remission_below: Some(5),
@@ -60,7 +60,7 @@ fn a_higher_is_better_scale_turns_the_direction() {
     // WHO-5 (%), r = .84, SD = 10: SE = 10 · 0.4 = 4; S_diff = √2 · 4 = 5.656854
     let p = Params {
         higher_is: HigherIs::Better,
-        criterion: Criterion::from_reliability(0.84, 10.0),
+        criterion: Some(Criterion::from_reliability(0.84, 10.0)),
         decimals: 0,
         // WHO-5's `poor` band ends at 50: clinical at 50 and below
         clinical_from: Some(50),
@@ -191,7 +191,7 @@ fn the_criterion_comes_from_the_command_line_then_the_instrument() {
     let (scale, facts) = (&phq9.scales[0], phq9.change.as_ref().map(|c| &c.scales[0]));
     // published: the IAPT threshold of 6
     let (c, why) = criterion(scale, facts, Given::default()).unwrap();
-    assert_eq!(c, Criterion::Threshold { units: 6 });
+    assert_eq!(c, Some(Criterion::Threshold { units: 6 }));
     assert!(why.contains("Lawn"), "{why}");
     // given r and SD win (an SD is sample-dependent)
     let given = Given {
@@ -200,14 +200,73 @@ fn the_criterion_comes_from_the_command_line_then_the_instrument() {
         threshold: None,
     };
     let (c, _) = criterion(scale, facts, given).unwrap();
-    assert_eq!(c, Criterion::from_reliability(0.84, 5.0));
-    // half of a pair is an error; so is nothing at all
+    assert_eq!(c, Some(Criterion::from_reliability(0.84, 5.0)));
+    // half of a pair is an error; nothing at all is no verdict
     let half = Given {
         reliability: Some(0.84),
         ..Given::default()
     };
     assert!(criterion(scale, facts, half).unwrap_err().contains("--sd"));
     let k10 = crate::instrument::builtin("k10").unwrap().unwrap();
-    let e = criterion(&k10.scales[0], None, Given::default()).unwrap_err();
-    assert!(e.contains("--reliability R and --sd SD"), "{e}");
+    let (c, why) = criterion(&k10.scales[0], None, Given::default()).unwrap();
+    assert_eq!(c, None);
+    assert!(why.contains("--reliable-change k10=N"), "{why}");
+}
+
+/// No reliable-change value (ASQ, K10 without flags): the change is
+/// computed, never judged reliable, and no clinical verdict rests on it;
+/// response and remission do not need it.
+#[test]
+fn without_a_criterion_the_change_is_shown_not_judged() {
+    let p = Params {
+        criterion: None,
+        ..phq9_like(Criterion::Threshold { units: 6 })
+    };
+    let o = judge(&p, t(16), t(3));
+    assert_eq!(o.change, Some(-13));
+    assert_eq!(o.rc, None);
+    assert_eq!(o.reliable, Reliable::NotJudged);
+    assert_eq!(o.reliable.as_str(), "");
+    assert_eq!(o.clinical, Clinical::Unknown);
+    assert_eq!((o.response, o.remission), (Met::Yes, Met::Yes));
+}
+
+/// The trajectories levels allow. Certain levels: one. A level that rests
+/// on a missing value (`(0, top)`): every one it could be, so `risk_new`
+/// is not known for a blank at the last wave, but known false for a blank
+/// at the baseline and a clear last wave (no risk there is no new risk).
+#[test]
+fn risks_from_levels_known_and_not() {
+    let certain = |l: usize| (l, l);
+    let open = (0, 3);
+    let r = Risks::of(certain(0), certain(2), (0, 0));
+    assert_eq!(
+        (r.trajectory(), r.is(Trajectory::New)),
+        (Trajectory::New, Some(true))
+    );
+    // none → blank at the last wave
+    let r = Risks::of(certain(0), open, (0, 0));
+    assert_eq!(r.trajectory(), Trajectory::Unknown);
+    assert_eq!(r.is(Trajectory::New), None);
+    assert_eq!(r.is(Trajectory::Escalated), Some(false));
+    // blank at the baseline → none
+    let r = Risks::of(open, certain(0), (0, 0));
+    assert_eq!(r.trajectory(), Trajectory::Unknown);
+    assert_eq!(r.is(Trajectory::New), Some(false));
+    assert_eq!(r.is(Trajectory::Resolved), None);
+    // a risk between: certain, or resting on a missing value
+    assert_eq!(
+        Risks::of(certain(0), certain(0), (2, 2)).trajectory(),
+        Trajectory::Resolved
+    );
+    let r = Risks::of(certain(0), certain(0), (0, 3));
+    assert_eq!(r.is(Trajectory::Resolved), None);
+    assert_eq!(r.is(Trajectory::New), Some(false));
+    assert_eq!(
+        Risks::of(certain(1), certain(1), (0, 0)).trajectory(),
+        Trajectory::Persisting
+    );
+    // not computed: nothing known
+    assert_eq!(Risks::UNKNOWN.is(Trajectory::None), None);
+    assert_eq!(Risks::UNKNOWN.trajectory(), Trajectory::Unknown);
 }

@@ -114,12 +114,13 @@ pub fn scale_value(v: ScaleVar, outcome: Option<&Outcome>, decimals: u8) -> Val 
         ScaleVar::ReliablyImproved => match o.reliable {
             Reliable::Improved => yes(true),
             Reliable::NoChange | Reliable::Deteriorated => yes(false),
-            Reliable::Uncertain | Reliable::Unknown => Val::Missing,
+            // not judged: a rule on it is refused when bound; never a no
+            Reliable::Uncertain | Reliable::Unknown | Reliable::NotJudged => Val::Missing,
         },
         ScaleVar::ReliablyDeteriorated => match o.reliable {
             Reliable::Deteriorated => yes(true),
             Reliable::NoChange | Reliable::Improved | Reliable::Uncertain => yes(false),
-            Reliable::Unknown => Val::Missing,
+            Reliable::Unknown | Reliable::NotJudged => Val::Missing,
         },
         ScaleVar::Recovered => match o.clinical {
             Clinical::Recovered => yes(true),
@@ -147,12 +148,10 @@ fn met(m: Met) -> Val {
     }
 }
 
-/// `risk_*` for a trajectory.
-pub fn risk_value(want: Trajectory, got: Trajectory) -> Val {
-    match got {
-        Trajectory::Unknown => Val::Missing,
-        t => yes(t == want),
-    }
+/// `risk_*` for the trajectories a person's levels allow: missing when
+/// they cannot tell (a wave missing, a level resting on a missing value).
+pub fn risk_value(want: Trajectory, got: super::Risks) -> Val {
+    got.is(want).map_or(Val::Missing, yes)
 }
 
 /// `{instrument}_new_critical`: endorsed at the last wave and not known

@@ -106,7 +106,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
     let judged: Vec<Judged> = people
         .people
         .values()
-        .map(|p| person::judge_person(p, &params, min_waves))
+        .map(|p| person::judge_person(p, &params, min_waves, policy.levels.len().saturating_sub(1)))
         .collect();
     for line in unlinked_lines(&people, &judged, &labels) {
         eprintln!("{}{line}", messages::warning());

@@ -136,6 +136,9 @@ impl WaveReader {
                 if let Some((_, bound)) = &setup.scoring {
                     bound.reasons(outcome, self.lang, &mut out.reasons);
                 }
+                // from the outcome itself; a scored wave's from its reasons
+                // (`People::add`)
+                out.uncertain = !outcome.cannot_rule_out.is_empty();
             }
             (Scores::Scored { facts, reasons }, Some(map)) => {
                 for (k, d) in self.decimals.iter().enumerate() {

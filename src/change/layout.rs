@@ -496,16 +496,10 @@ pub fn near_ids(people: &People, judged: &[Judged], labels: &[String]) -> Option
         if !matches!(j.status, Status::Unlinked | Status::NotRescreened) {
             continue;
         }
-        let at: Vec<&str> = labels
-            .iter()
-            .zip(&p.waves)
-            .filter(|(_, w)| w.is_some())
-            .map(|(l, _)| l.as_str())
-            .collect();
         by_fold.entry(folded(&p.id)).or_default().push(format!(
             "{} ({})",
             crate::printable::printable_line(&p.id),
-            at.join("+")
+            waves_of(p, labels)
         ));
     }
     let groups: Vec<String> = by_fold

@@ -179,13 +179,7 @@ fn pseudonymised_waves_link_by_pseudonym() {
 
 #[test]
 fn three_waves_from_the_first_wave_to_the_last() {
-    let w = |n: &str| {
-        data(&format!("change/{n}.csv"))
-            .to_str()
-            .unwrap()
-            .to_string()
-    };
-    let (t1, t2, t3) = (w("t1"), w("t2"), w("t3"));
+    let (t1, t2, t3) = (wave_file("t1"), wave_file("t2"), wave_file("t3"));
     let (stdout, stderr, code) = change(&[&t1, &t2, &t3, "-i", "phq9", "--format", "csv"]);
     assert_eq!(
         stdout,
@@ -1372,16 +1366,15 @@ notice: crisis protocol: RISK FLAG: this person may be at risk of suicide or sel
 /// as another wave's (three waves, one missed in the middle).
 #[test]
 fn a_compact_table_says_which_wave_each_total_is_from() {
-    let w = |n: &str| {
-        data(&format!("change/{n}.csv"))
-            .to_str()
-            .unwrap()
-            .to_string()
-    };
     let out = crate::table::on_terminal(
         120,
         24,
-        &format!("change {} {} {} -i phq9", w("t1"), w("t2"), w("t3")),
+        &format!(
+            "change {} {} {} -i phq9",
+            wave_file("t1"),
+            wave_file("t2"),
+            wave_file("t3")
+        ),
     );
     let lines: Vec<&str> = out.lines().collect();
     let row = |id: &str| {
@@ -1484,16 +1477,10 @@ C,linked,w1+w2,w1,none,urgent,0,1,1,,no_change,no,,,false,new,PHQ-9 item 9 (w2),
 /// level), pinned here.
 #[test]
 fn min_waves_leaves_people_in_fewer_waves_unlinked_and_not_ruled_out() {
-    let w = |n: &str| {
-        data(&format!("change/{n}.csv"))
-            .to_str()
-            .unwrap()
-            .to_string()
-    };
     let (stdout, stderr, code) = change(&[
-        &w("t1"),
-        &w("t2"),
-        &w("t3"),
+        &wave_file("t1"),
+        &wave_file("t2"),
+        &wave_file("t3"),
         "-i",
         "phq9",
         "--min-waves",
@@ -1511,4 +1498,12 @@ fn min_waves_leaves_people_in_fewer_waves_unlinked_and_not_ruled_out() {
         "C,unlinked,t1+t3,,none,,urgent,8,,9,,,unknown,,,,,unknown,PHQ-9 item 9 (t3),urgent,Urgent,PHQ-9 item 9 newly endorsed since the first screening: same-day suicide risk assessment; cannot rule out: PHQ-9 change unknown (in fewer waves than --min-waves); t3: PHQ-9 item 9: thoughts of death or self-harm (same-day suicide risk assessment)"
     );
     assert!(line(&stdout, "A").starts_with("A,linked,t1+t2+t3,t1,"));
+}
+
+/// The path of `tests/data/change/{name}.csv`, as an argument.
+fn wave_file(name: &str) -> String {
+    data(&format!("change/{name}.csv"))
+        .to_str()
+        .unwrap()
+        .to_string()
 }

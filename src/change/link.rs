@@ -23,18 +23,8 @@ pub struct WaveRow {
     pub key: Vec<String>,
     /// The level rests on a value the policy could not decide (a reason
     /// `cannot rule out: …`): the row's true level may be lower or higher,
-    /// so no risk trajectory is told from it. Set by `People::add`.
+    /// so no risk trajectory is told from it. Set by the wave's reader.
     pub uncertain: bool,
-}
-
-/// Whether `reasons` (a row's, `; `-joined, as the policy writes them in
-/// either language, or as a scored file holds them) hold a value that
-/// could not be decided.
-pub fn rests_on_unknown(reasons: &str) -> bool {
-    reasons
-        .split(crate::policy::REASON_SEPARATOR)
-        .map(str::trim_start)
-        .any(|r| r.starts_with("cannot rule out: ") || r.starts_with("无法排除："))
 }
 
 /// Why a person's change is or is not computed.
@@ -140,10 +130,8 @@ impl People {
         }
     }
 
-    pub fn add(&mut self, wave: usize, id: &str, mut row: WaveRow) {
+    pub fn add(&mut self, wave: usize, id: &str, row: WaveRow) {
         self.set_waves(wave + 1);
-        // told before the reasons of an earlier wave are dropped
-        row.uncertain |= rests_on_unknown(&row.reasons);
         let id = id.trim();
         // an id whose bytes did not decode (shown with U+FFFD) is never
         // compared: two different ids could read the same
@@ -238,50 +226,19 @@ mod tests {
         assert_eq!(p.people["a"].baseline(), Some(0));
     }
 
-    /// A row's reasons as the default policy writes them, in either
-    /// language: a blank item 9 is `cannot rule out`, an endorsed one is
-    /// not (the words are the policy's: this test follows them).
+    /// A row's flag that its level rests on a missing value stays with
+    /// the person when a later wave drops the row's reasons.
     #[test]
-    fn reasons_that_rest_on_a_missing_value() {
-        use crate::instrument::Lang;
-        use crate::score::{Answer, Battery, ScaleResult};
-        let battery = Battery::new(crate::instrument::resolve(&["phq9".into()]).unwrap());
-        let policy = crate::policy::load(None).unwrap();
-        let bound = policy
-            .bind(&battery, &crate::instrument::BuiltinNames::default())
-            .unwrap();
-        let reasons = |item9: Answer, lang: Lang| {
-            let mut a = vec![Answer::Value(0); 8];
-            a.push(item9);
-            let mut r = vec![ScaleResult::default(); 1];
-            battery.score(&mut a, &mut r);
-            let mut out = crate::policy::Outcome::default();
-            bound.evaluate(&battery, &a, &r, &mut out);
-            let mut buf = String::new();
-            bound.reasons(&out, lang, &mut buf);
-            buf
-        };
-        for lang in [Lang::En, Lang::Zh] {
-            let blank = reasons(Answer::Missing, lang);
-            assert!(rests_on_unknown(&blank), "{blank}");
-            let endorsed = reasons(Answer::Value(2), lang);
-            assert!(
-                !endorsed.is_empty() && !rests_on_unknown(&endorsed),
-                "{endorsed}"
-            );
-        }
-        assert!(rests_on_unknown(
-            "PHQ-9 ≥ 10; cannot rule out: GAD-7 total missing"
-        ));
-        assert!(!rests_on_unknown(""));
+    fn a_level_resting_on_a_missing_value_is_kept() {
         // the person keeps it when a later wave drops the row's reasons
         let mut p = People::new(2);
-        let with = |reasons: &str| WaveRow {
+        let with = |reasons: &str, uncertain| WaveRow {
             reasons: reasons.into(),
+            uncertain,
             ..WaveRow::default()
         };
-        p.add(0, "a", with("无法排除：PHQ-9 第9题缺失"));
-        p.add(1, "a", with("PHQ-9 ≥ 10"));
+        p.add(0, "a", with("无法排除：PHQ-9 第9题缺失", true));
+        p.add(1, "a", with("PHQ-9 ≥ 10", false));
         let a = &p.people["a"];
         assert!(a.waves[0].as_ref().unwrap().uncertain);
         assert!(!a.waves[1].as_ref().unwrap().uncertain);

@@ -163,6 +163,7 @@ impl WaveReader {
                     })
                     .collect();
                 out.reasons = String::from_utf8_lossy(reasons).trim().to_string();
+                out.uncertain = crate::policy::rests_on_unknown(&out.reasons);
             }
             (Scores::Scored { .. }, None) => unreachable!("a scored wave has its map"),
         }

@@ -237,6 +237,20 @@ fn load_file(path: &std::path::Path, strict: bool) -> anyhow::Result<Policy> {
 /// a script splitting the column would see reasons that do not exist.
 pub const REASON_SEPARATOR: &str = "; ";
 
+/// How `Bound::reasons` begins a value that kept a rule from being decided,
+/// per language.
+const CANNOT_RULE_OUT: [&str; 2] = ["cannot rule out: ", "无法排除："];
+
+/// Whether `reasons` (a `risk_reasons` cell, in either language, as
+/// `Bound::reasons` writes it) hold a value that could not be decided: the
+/// row's level rests on it.
+pub fn rests_on_unknown(reasons: &str) -> bool {
+    reasons
+        .split(REASON_SEPARATOR)
+        .map(str::trim_start)
+        .any(|r| CANNOT_RULE_OUT.iter().any(|p| r.starts_with(p)))
+}
+
 pub fn load_str(file: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
     let (raw, idx) = yaml::parse::<RawPolicy>(file, source)?;
     let mut errs = Vec::new();
@@ -793,12 +807,12 @@ impl Bound {
             let name = self.names.get(*id).map_or(*id, |n| n.get(lang));
             match lang {
                 Lang::En => {
-                    buf.push_str("cannot rule out: ");
+                    buf.push_str(CANNOT_RULE_OUT[0]);
                     buf.push_str(name);
                     buf.push_str(" missing");
                 }
                 Lang::Zh => {
-                    buf.push_str("无法排除：");
+                    buf.push_str(CANNOT_RULE_OUT[1]);
                     buf.push_str(name);
                     // no space between Chinese words (`第9题缺失`); one
                     // after Latin letters or digits (`PHQ-9 cesd_x 缺失`)

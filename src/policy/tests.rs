@@ -387,3 +387,40 @@ fn crisis_texts_are_wanted_in_every_language_the_policy_uses() {
     assert!(p.crisis_gaps.is_empty());
     assert!(p.crisis_staff(Lang::Zh).starts_with("风险提示"));
 }
+
+/// `rests_on_unknown` reads the reasons `Bound::reasons` writes, in either
+/// language: a blank item 9 is `cannot rule out`, an endorsed one is not
+/// (the words are the policy's own: this test follows them).
+#[test]
+fn reasons_that_rest_on_a_missing_value() {
+    use crate::score::{Answer, Battery, ScaleResult};
+    let battery = Battery::new(crate::instrument::resolve(&["phq9".into()]).unwrap());
+    let policy = load(None).unwrap();
+    let bound = policy
+        .bind(&battery, &crate::instrument::BuiltinNames::default())
+        .unwrap();
+    let reasons = |item9: Answer, lang: Lang| {
+        let mut a = vec![Answer::Value(0); 8];
+        a.push(item9);
+        let mut r = vec![ScaleResult::default(); 1];
+        battery.score(&mut a, &mut r);
+        let mut out = Outcome::default();
+        bound.evaluate(&battery, &a, &r, &mut out);
+        let mut buf = String::new();
+        bound.reasons(&out, lang, &mut buf);
+        buf
+    };
+    for lang in [Lang::En, Lang::Zh] {
+        let blank = reasons(Answer::Missing, lang);
+        assert!(rests_on_unknown(&blank), "{blank}");
+        let endorsed = reasons(Answer::Value(2), lang);
+        assert!(
+            !endorsed.is_empty() && !rests_on_unknown(&endorsed),
+            "{endorsed}"
+        );
+    }
+    assert!(rests_on_unknown(
+        "PHQ-9 ≥ 10; cannot rule out: GAD-7 total missing"
+    ));
+    assert!(!rests_on_unknown(""));
+}

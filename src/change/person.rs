@@ -437,8 +437,9 @@ mod tests {
 
     /// A newcomer (first screened at the last wave) has no change to rule
     /// out: their change, trajectory and critical-answer variables are not
-    /// applicable (their wave's rules judge them). An answer endorsed at an
-    /// earlier wave and answered no at the last is `earlier_critical`; one
+    /// applicable (their wave's rules judge them). An answer endorsed (or
+    /// left blank) at an earlier wave and answered no at the last is
+    /// `earlier_critical`; one endorsed
     /// the last wave cannot say is gone (blank, or not screened) may
     /// persist: missing, never no.
     #[test]
@@ -479,9 +480,10 @@ mod tests {
         let (w, jw) = get("was");
         assert_eq!(jw.trajectory, Trajectory::Resolved);
         assert_eq!(value(&earlier, w, &jw, &[0]), yes(true), "endorsed at t1");
-        // item 9 blank at t1, answered no at t3: nothing endorsed to follow
+        // item 9 blank at t1, answered no at t3: not ruled out then, so
+        // followed up as an earlier answer
         let (b, jb) = get("blank");
-        assert_eq!(value(&earlier, b, &jb, &[0]), yes(false));
+        assert_eq!(value(&earlier, b, &jb, &[0]), yes(true));
         let labels = ["t1".to_string(), "t2".to_string(), "t3".to_string()];
         let ids = ["phq9".to_string()];
         let shown = |_: &str| "PHQ-9".to_string();

@@ -172,22 +172,28 @@ pub fn new_critical(baseline: &[Option<bool>], last: &[Option<bool>]) -> Val {
     }
 }
 
-/// `{instrument}_earlier_critical`: a critical item endorsed at one of
-/// the `earlier` waves, and every critical item of the instrument answered
-/// no at the `last`: a risk the last screen no longer shows, still to be
-/// followed up. Missing when one was endorsed earlier and the last wave
-/// cannot say it is gone (not screened then, an answer missing or
-/// invalid): it may persist, and a missing answer never lowers a level.
-/// Not endorsed at any earlier wave (as far as the answers tell): no.
+/// `{instrument}_earlier_critical`: a critical item endorsed, or not
+/// answered (blank, invalid, a scored file without its column: it cannot
+/// be ruled out), at one of the `earlier` waves, and every critical item
+/// of the instrument answered no at the `last`: a risk the last screen no
+/// longer shows, still to be followed up. Missing when one was endorsed
+/// earlier and the last wave cannot say it is gone (not screened then, an
+/// answer missing or invalid): it may persist, and a missing answer never
+/// lowers a level. Only unknown earlier and unknown at the last too: no,
+/// as the last wave's own missing critical answer raises the person.
+/// Answered no at every earlier wave: no.
 pub fn earlier_critical(earlier: &[&[Option<bool>]], last: Option<&[Option<bool>]>) -> Val {
-    if !earlier.iter().any(|w| w.contains(&Some(true))) {
+    let endorsed = earlier.iter().any(|w| w.contains(&Some(true)));
+    let unknown = earlier.iter().any(|w| w.contains(&None));
+    if !endorsed && !unknown {
         return yes(false);
     }
     match last {
         // the last wave's own rules see it
         Some(now) if now.contains(&Some(true)) => yes(false),
         Some(now) if now.iter().all(|a| *a == Some(false)) => yes(true),
-        _ => Val::Missing,
+        _ if endorsed => Val::Missing,
+        _ => yes(false),
     }
 }
 
@@ -252,10 +258,19 @@ mod tests {
         assert_eq!(earlier_critical(&[&[y]], Some(&[None])), Val::Missing);
         assert_eq!(earlier_critical(&[&[y, n]], Some(&[n, None])), Val::Missing);
         assert_eq!(earlier_critical(&[&[y]], None), Val::Missing);
-        // never endorsed, as far as the answers tell
+        // answered no at every earlier wave
         assert_eq!(earlier_critical(&[&[n], &[n]], Some(&[n])), yes(false));
-        assert_eq!(earlier_critical(&[&[None]], Some(&[n])), yes(false));
-        assert_eq!(earlier_critical(&[&[None]], None), yes(false));
         assert_eq!(earlier_critical(&[], Some(&[n])), yes(false));
+        // not answered earlier (blank, invalid, no column): not ruled out,
+        // so followed up like an endorsement once the last answers no
+        assert_eq!(earlier_critical(&[&[None]], Some(&[n])), yes(true));
+        assert_eq!(
+            earlier_critical(&[&[n], &[n, None]], Some(&[n, n])),
+            yes(true)
+        );
+        // unknown then and now: the last wave's missing answer raises it
+        assert_eq!(earlier_critical(&[&[None]], Some(&[None])), yes(false));
+        assert_eq!(earlier_critical(&[&[None]], None), yes(false));
+        assert_eq!(earlier_critical(&[&[None]], Some(&[y])), yes(false));
     }
 }

@@ -165,7 +165,7 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
             p.waves[..last]
                 .iter()
                 .flatten()
-                .any(|w| w.critical.contains(&Some(true)))
+                .any(|w| w.critical.iter().any(|c| *c != Some(false)))
         };
         let n = people
             .people
@@ -176,8 +176,8 @@ pub fn run(a: &ChangeArgs) -> anyhow::Result<Exit> {
         if n > 0 {
             let lowest = policy.level_id(crate::policy::Level(0));
             eprintln!("{}{}", messages::warning(), tr!(
-                "{n} person(s) endorsed a critical item (such as PHQ-9 item 9) at an earlier wave and are at `{lowest}` now: this policy has no rules on change between waves, so only the critical column names them; a policy with such rules (see policies/follow-up.yaml) keeps them on the list",
-                "{n} 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性，现在处于 `{lowest}`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中"
+                "{n} person(s) endorsed or did not answer a critical item (such as PHQ-9 item 9) at an earlier wave and are at `{lowest}` now: this policy has no rules on change between waves, so only the critical column names them; a policy with such rules (see policies/follow-up.yaml) keeps them on the list",
+                "{n} 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性或未作答，现在处于 `{lowest}`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中"
             ));
         }
     }

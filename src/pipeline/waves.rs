@@ -33,6 +33,22 @@ struct ScoredMap {
     facts: Vec<Option<usize>>,
     prorated: Vec<Option<usize>>,
     critical: Vec<Option<usize>>,
+    /// Per critical item, its options' labels and aliases (normalised, in
+    /// every language) with their values: `score --keep` keeps a cell as
+    /// it was written, and survey exports write labels.
+    labels: Vec<Vec<(String, i32)>>,
+}
+
+/// A kept critical cell of a scored file as an answer: a number or an
+/// option's label, typed as `score` reads them. `None`: blank, or not
+/// an answer of the item (not known: never read as no).
+fn kept_answer(cell: &[u8], labels: &[(String, i32)]) -> Option<i32> {
+    let text = String::from_utf8_lossy(crate::pipeline::write::unguarded(cell));
+    if let Some(v) = crate::instrument::typed_number(&text) {
+        return i32::try_from(v).ok();
+    }
+    let key = crate::instrument::normalize_label(&text);
+    labels.iter().find(|(l, _)| *l == key).map(|&(_, v)| v)
 }
 
 impl WaveReader {
@@ -69,6 +85,24 @@ impl WaveReader {
             critical: critical
                 .iter()
                 .map(|&(g, _)| find(battery.item_id(g)))
+                .collect(),
+            labels: critical
+                .iter()
+                .map(|&(g, _)| {
+                    let Some((_, inst, item)) = battery.items().nth(g) else {
+                        return Vec::new();
+                    };
+                    let options = &inst.response_sets[item.set].options;
+                    options
+                        .iter()
+                        .flat_map(|o| {
+                            let texts = [o.label.en.as_deref(), o.label.zh.as_deref()];
+                            (texts.into_iter().flatten())
+                                .chain(o.aliases.iter().map(String::as_str))
+                                .map(|t| (crate::instrument::normalize_label(t), o.value))
+                        })
+                        .collect()
+                })
                 .collect(),
         });
         WaveReader {
@@ -153,12 +187,10 @@ impl WaveReader {
                     });
                     out.totals.push(total);
                 }
-                out.critical = self
-                    .critical
-                    .iter()
-                    .zip(&map.critical)
-                    .map(|(&(_, min), col)| {
-                        let v: i32 = cell((*col)?).trim().parse().ok()?;
+                out.critical = (self.critical.iter().zip(&map.critical))
+                    .zip(&map.labels)
+                    .map(|((&(_, min), col), labels)| {
+                        let v = kept_answer(row.record.get((*col)?)?, labels)?;
                         Some(v > min)
                     })
                     .collect();

@@ -358,12 +358,15 @@ fn a_policy_on_change_flags_who_got_worse_and_never_lowers_for_a_missing_wave() 
     // still followed up
     assert_eq!(
         tail("S7A07"),
-        "monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\""
+        "monitor,Monitor,\"suicide-risk question endorsed or not answered at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\""
     );
-    // item 9 left blank at t1 (monitor then), answered no at t2: nothing
-    // endorsed to follow; an uncertain (prorated) improvement is no
-    // deterioration
-    assert_eq!(tail("S8A09"), "none,No flag,");
+    // item 9 left blank at t1 (monitor then), answered no at t2: it was
+    // not ruled out then, so it is followed up too (an uncertain,
+    // prorated, improvement is no deterioration)
+    assert_eq!(
+        tail("S8A09"),
+        "monitor,Monitor,\"suicide-risk question endorsed or not answered at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\""
+    );
     assert!(stderr.contains("notice: 2 row(s) at `urgent`"), "{stderr}");
     // `score` skips the change rules: one wave has no change; `policy
     // validate` says they are rules for `change`, not rules left out
@@ -1124,7 +1127,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
         let cells: Vec<&str> = l.splitn(18, ',').collect();
         cells[cells.len() - 1].to_string()
     };
-    let followed = "\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\"";
+    let followed = "\"suicide-risk question endorsed or not answered at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\"";
     assert_eq!(end("A"), format!("monitor,Monitor,{followed}"));
     assert_eq!(
         end("B"),
@@ -1140,7 +1143,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     );
     assert_eq!(
         end("D"),
-        "monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up; cannot rule out: PHQ-9 change unknown (the id is twice in one wave)\""
+        "monitor,Monitor,\"suicide-risk question endorsed or not answered at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up; cannot rule out: PHQ-9 change unknown (the id is twice in one wave)\""
     );
     assert_eq!(end("E"), "none,No flag,");
     // newcomers: their wave's rules only
@@ -1157,7 +1160,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     ]));
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("warning: 2 person(s) endorsed a critical item (such as PHQ-9 item 9) at an earlier wave and are at `none` now: this policy has no rules on change between waves, so only the critical column names them; a policy with such rules (see policies/follow-up.yaml) keeps them on the list\n"),
+        stderr.contains("warning: 2 person(s) endorsed or did not answer a critical item (such as PHQ-9 item 9) at an earlier wave and are at `none` now: this policy has no rules on change between waves, so only the critical column names them; a policy with such rules (see policies/follow-up.yaml) keeps them on the list\n"),
         "{stderr}"
     );
 
@@ -1180,6 +1183,74 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     assert!(
         stderr.contains("warning: sw1.csv is a scored file without the critical item column(s) phq9_9: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on critical answers cannot rule it out); score the wave with --keep phq9_9 to carry them\n"),
         "{stderr}"
+    );
+}
+
+/// A scored earlier wave keeps item 9 as it was written: a label in either
+/// language is read as the answer it names, and a wave scored without the
+/// column cannot rule the answer out. Both once counted as "no", so a
+/// person with an earlier suicide-risk answer ended at `none` (found by a
+/// trial session). A blank item 9 at an earlier wave is followed up too.
+#[test]
+fn a_scored_earlier_wave_never_hides_a_suicide_risk_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let row = |id: &str, item9: &str| format!("{id},1,1,0,0,0,0,0,0,{item9}\n");
+    let w1: String = [
+        row("L1", "Nearly every day"),
+        row("L2", "几乎每天"),
+        row("L3", " 1 "),
+        row("Z", "Not at all"),
+        row("B", ""),
+    ]
+    .concat();
+    let w2: String = ["L1", "L2", "L3", "Z", "B"].map(|id| row(id, "0")).concat();
+    write(dir.path(), "w1.csv", &format!("{head}{w1}"));
+    write(dir.path(), "w2.csv", &format!("{head}{w2}"));
+    let pol = root().join("policies/follow-up.yaml");
+    let pol = pol.to_str().unwrap();
+    let score = |keep: &[&str], out: &str| {
+        let (_, e, c) = run(bin()
+            .current_dir(dir.path())
+            .args([
+                "score", "w1.csv", "-i", "phq9", "--policy", pol, "-q", "-o", out,
+            ])
+            .args(keep));
+        assert_eq!(c, 0, "{e}");
+    };
+    score(&["--keep", "phq9_9"], "kept.csv");
+    score(&[], "bare.csv");
+    let levels = |first: &str| {
+        let (out, err, code) = run(bin().current_dir(dir.path()).args([
+            "change", first, "w2.csv", "-i", "phq9", "--policy", pol, "--format", "csv", "-q",
+        ]));
+        assert_eq!(code, 0, "{err}");
+        // no cell before `risk_level` holds a comma
+        let at = out
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .position(|h| h == "risk_level");
+        let level = |id: &str| {
+            let line = out
+                .lines()
+                .find(|l| l.starts_with(&format!("{id},")))
+                .unwrap();
+            line.split(',').nth(at.unwrap()).unwrap().to_string()
+        };
+        (["L1", "L2", "L3", "Z", "B"].map(level), err)
+    };
+    let followed = ["monitor", "monitor", "monitor", "none", "monitor"];
+    // the raw wave, the scored wave with the item kept as written
+    assert_eq!(levels("w1.csv").0, followed);
+    assert_eq!(levels("kept.csv").0, followed);
+    // without the column nobody's answer is known: nobody is dropped
+    let (bare, err) = levels("bare.csv");
+    assert_eq!(bare, ["monitor"; 5]);
+    assert!(
+        err.contains("bare.csv is a scored file without the critical item column(s) phq9_9"),
+        "{err}"
     );
 }
 
@@ -1251,7 +1322,7 @@ fn asq_has_no_reliable_change_but_its_critical_answers_are_followed() {
         (stdout.as_str(), stderr.as_str(), code),
         (
             "id,status,waves,baseline,level_w1,level_w2,phq9_total_w1,phq9_total_w2,phq9_change,phq9_rc,phq9_reliable,phq9_clinical,phq9_response,phq9_remission,phq9_prorated,asq_total_w1,asq_total_w2,asq_change,asq_rc,asq_reliable,asq_clinical,asq_response,asq_remission,asq_prorated,risk_trajectory,critical,risk_level,risk_label,risk_reasons
-A,linked,w1+w2,w1,refer,none,0,0,0,,no_change,no,,,false,1,0,-1,,,,,,false,resolved,ASQ item 1 (w1),monitor,Monitor,\"suicide-risk answer at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\"
+A,linked,w1+w2,w1,refer,none,0,0,0,,no_change,no,,,false,1,0,-1,,,,,,false,resolved,ASQ item 1 (w1),monitor,Monitor,\"suicide-risk question endorsed or not answered at an earlier screening (PHQ-9 item 9 or ASQ), answered no at this one: ask about it at follow-up\"
 B,linked,w1+w2,w1,none,refer,0,0,0,,no_change,no,,,false,0,1,1,,,,,,false,new,ASQ item 4 (w2),refer,Refer,\"w2: ASQ positive: brief suicide safety assessment the same day, before the person leaves\"
 ",
             "note: phq9: |change| >= 6 (Lawn S, Huang N, Zabeen S, et al. BMC Psychiatry 2019;19:2 (doi 10.1186/s12888-018-1987-1), Table 1: reliable improvement = improvement of >= 6 on PHQ-9 (IAPT definition))

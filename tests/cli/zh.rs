@@ -891,8 +891,9 @@ fn change_says_in_chinese_what_people_act_on() {
     assert!(row("S7B05").ends_with(",monitor,关注,无法排除：PHQ-9 关键条目是否新出现阳性未知（t2 未筛查）; 无法排除：PHQ-9 变化未知（t2 未筛查）; 无法排除：GAD-7 变化未知（t2 未筛查）"), "{}", row("S7B05"));
     // a newcomer: their wave's level, no change to rule out
     assert!(row("S8A11").ends_with(",none,无,"), "{}", row("S8A11"));
-    assert!(row("S7A07").ends_with(",monitor,关注,此前筛查中有自杀风险作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("S7A07"));
-    assert!(row("S8A09").ends_with(",none,无,"), "{}", row("S8A09"));
+    assert!(row("S7A07").ends_with(",monitor,关注,此前筛查中自杀风险题作答为阳性或未作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("S7A07"));
+    // item 9 blank at t1, answered no at t2: not ruled out then
+    assert!(row("S8A09").ends_with(",monitor,关注,此前筛查中自杀风险题作答为阳性或未作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("S8A09"));
     for needle in [
         "注意：phq9: |变化| >= 6（Lawn S",
         "注意：以上问题出自筛查 t1（examples/class-survey.csv）\n",
@@ -1347,7 +1348,7 @@ fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
             .unwrap()
             .to_string()
     };
-    assert!(row("A").ends_with(",monitor,关注,此前筛查中有自杀风险作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("A"));
+    assert!(row("A").ends_with(",monitor,关注,此前筛查中自杀风险题作答为阳性或未作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("A"));
     assert!(
         row("B").contains(",urgent,紧急,")
             && row("B").contains("无法排除：此前 PHQ-9 关键条目阳性仍然存在（w2 关键条目未作答）"),
@@ -1356,7 +1357,7 @@ fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
     );
     let (_, err, code) = change(&[]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("警告：1 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性，现在处于 `none`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中\n"), "{err}");
+    assert!(err.contains("警告：1 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性或未作答，现在处于 `none`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中\n"), "{err}");
     for w in ["w1", "w2"] {
         let (_, e, c) = run(bin().current_dir(dir.path()).args([
             "score",

@@ -535,6 +535,17 @@ pub fn wave_files(
     given: &[String],
     wave_column: bool,
 ) -> anyhow::Result<(Vec<std::path::PathBuf>, Vec<String>)> {
+    // a label names columns (`level_t1`) and waves in messages: spaces
+    // around it are not part of it, and an empty one names nothing
+    let given: Vec<String> = given.iter().map(|l| l.trim().to_string()).collect();
+    if let Some(k) = given.iter().position(String::is_empty) {
+        let (n, list) = (k + 1, given.join(","));
+        anyhow::bail!(crate::messages::tr!(
+            "--waves {list}: label {n} is empty: give each wave a label",
+            "--waves {list}：第 {n} 个标签为空：请给每次筛查一个标签"
+        ));
+    }
+    let given = given.as_slice();
     if wave_column {
         let n = waves.len();
         anyhow::ensure!(

@@ -1280,6 +1280,16 @@ fn two_waves_with_one_label_are_refused_with_what_to_do() {
         refuse(&["--waves", "t,t"]),
         "error: --waves labels two waves `t`: give each wave its own label\n"
     );
+    assert_eq!(
+        refuse(&["--waves", " t, t "]),
+        "error: --waves labels two waves `t`: give each wave its own label\n",
+        "spaces around a label are not part of it"
+    );
+    // an empty label named columns `level_` (found by a trial session)
+    assert_eq!(
+        refuse(&["--waves", "t1,"]),
+        "error: --waves t1,: label 2 is empty: give each wave a label\n"
+    );
 }
 
 // ---- found by a trial session (ASQ in change, rows without an id, the

@@ -441,8 +441,8 @@ impl<'s> Waves<'s> {
                 "{}{}",
                 crate::messages::warning(),
                 crate::messages::tr!(
-                    "{name} is a scored file without the critical item column(s) {cols}: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on critical answers cannot rule it out); score the wave with --keep {cols} to carry them",
-                    "{name} 是已评分文件，但没有关键题目列 {cols}：无法知道这些题在该次筛查中是否作答为阳性（critical 列无法列出该次筛查，关于关键题作答的规则也无法排除风险）；请在评分时加 --keep {cols} 以保留这些列"
+                    "{name} is a scored file without the critical item column(s) {cols}: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on earlier critical answers count it as not ruled out); give change the wave's raw answers, or score it with --keep {cols} to carry them",
+                    "{name} 是已评分文件，但没有关键题目列 {cols}：无法知道这些题在该次筛查中是否作答为阳性（critical 列无法列出该次筛查，关于此前关键题作答的规则按无法排除处理）；请给 change 该次筛查的原始作答，或在评分时加 --keep {cols} 以保留这些列"
                 )
             );
         }

@@ -1181,7 +1181,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
         "change", "sw1.csv", "sw2.csv", "-i", "phq9", "--format", "csv", "-q",
     ]));
     assert!(
-        stderr.contains("warning: sw1.csv is a scored file without the critical item column(s) phq9_9: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on critical answers cannot rule it out); score the wave with --keep phq9_9 to carry them\n"),
+        stderr.contains("warning: sw1.csv is a scored file without the critical item column(s) phq9_9: whether they were endorsed in this wave is not known (the critical column cannot name it, and rules on earlier critical answers count it as not ruled out); give change the wave's raw answers, or score it with --keep phq9_9 to carry them\n"),
         "{stderr}"
     );
 }

@@ -1373,7 +1373,7 @@ fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
     let (_, err, _) = run(bin().current_dir(dir.path()).args([
         "change", "sw1.csv", "sw2.csv", "-i", "phq9", "--format", "csv", "-q", "--lang", "zh",
     ]));
-    assert!(err.contains("警告：sw1.csv 是已评分文件，但没有关键题目列 phq9_9：无法知道这些题在该次筛查中是否作答为阳性（critical 列无法列出该次筛查，关于关键题作答的规则也无法排除风险）；请在评分时加 --keep phq9_9 以保留这些列\n"), "{err}");
+    assert!(err.contains("警告：sw1.csv 是已评分文件，但没有关键题目列 phq9_9：无法知道这些题在该次筛查中是否作答为阳性（critical 列无法列出该次筛查，关于此前关键题作答的规则按无法排除处理）；请给 change 该次筛查的原始作答，或在评分时加 --keep phq9_9 以保留这些列\n"), "{err}");
 }
 
 /// `change`'s words for what a trial session found, in Chinese: a scale

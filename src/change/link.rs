@@ -25,6 +25,9 @@ pub struct WaveRow {
     /// `cannot rule out: …`): the row's true level may be lower or higher,
     /// so no risk trajectory is told from it. Set by the wave's reader.
     pub uncertain: bool,
+    /// When `uncertain`: the level the row has whatever the missing values
+    /// are (the rules that fired), 0 when not known (a scored file).
+    pub floor: usize,
 }
 
 /// Why a person's change is or is not computed.

@@ -26,10 +26,12 @@ pub struct Judged {
     pub latest_level: usize,
 }
 
-/// A wave's level as far as it is known (`top`: the policy's highest).
+/// A wave's level as far as it is known (`top`: the policy's highest): a
+/// level that rests on a missing value lies between the rules that fired
+/// whatever it is (`floor`) and the top.
 fn span(w: &WaveRow, top: usize) -> Span {
     if w.uncertain {
-        (0, top.max(w.level))
+        (w.floor.min(w.level), top.max(w.level))
     } else {
         (w.level, w.level)
     }

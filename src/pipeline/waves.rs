@@ -173,6 +173,14 @@ impl WaveReader {
                 // from the outcome itself; a scored wave's from its reasons
                 // (`People::add`)
                 out.uncertain = !outcome.cannot_rule_out.is_empty();
+                if let Some((_, bound)) = &setup.scoring {
+                    // the rules that fired hold whatever the missing values are
+                    out.floor = (outcome.fired.iter())
+                        .filter_map(|&k| bound.rules.get(k))
+                        .map(|r| usize::from(r.level.0))
+                        .max()
+                        .unwrap_or(0);
+                }
             }
             (Scores::Scored { facts, reasons }, Some(map)) => {
                 for (k, d) in self.decimals.iter().enumerate() {

@@ -1504,14 +1504,15 @@ fn a_blank_critical_item_is_no_new_risk_but_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
     let row = |id: &str, item9: &str| format!("{id},0,0,0,0,0,0,0,0,{item9}\n");
-    let w1 = [row("A", "0"), row("B", ""), row("C", "0")].concat();
-    let w2 = [row("A", ""), row("B", "0"), row("C", "1")].concat();
+    let w1 = [row("A", "0"), row("B", ""), row("C", "0"), row("D", "0")].concat();
+    // D: monitor at w2 by item 1 whatever item 9 is, so a new risk for sure
+    let w2 = [row("A", ""), row("B", "0"), row("C", "1")].concat() + "D,3,0,0,0,0,0,0,0,\n";
     write(dir.path(), "w1.csv", &format!("{head}{w1}"));
     write(dir.path(), "w2.csv", &format!("{head}{w2}"));
     write(
         dir.path(),
         "p.yaml",
-        "id: p\nlevels: [none, monitor, refer, urgent]\nmissing_critical: monitor\nrules:\n  - {level: urgent, when: \"phq9_9 >= 1\", reason: \"item 9 endorsed\"}\n  - {level: refer, when: \"risk_new == 1\", reason: \"a new risk since the first screening\"}\n",
+        "id: p\nlevels: [none, monitor, refer, urgent]\nmissing_critical: monitor\nrules:\n  - {level: urgent, when: \"phq9_9 >= 1\", reason: \"item 9 endorsed\"}\n  - {level: monitor, when: \"phq9_1 >= 3\", reason: \"item 1 every day\"}\n  - {level: refer, when: \"risk_new == 1\", reason: \"a new risk since the first screening\"}\n",
     );
     let (stdout, stderr, code) = run(bin().current_dir(dir.path()).args([
         "change", "w1.csv", "w2.csv", "-i", "phq9", "--policy", "p.yaml", "--format", "csv", "-q",
@@ -1523,6 +1524,7 @@ fn a_blank_critical_item_is_no_new_risk_but_an_unknown_one() {
 A,linked,w1+w2,w1,none,monitor,0,0,0,,no_change,no,,,true,unknown,,monitor,monitor,cannot rule out: risk trajectory unknown (the level at w2 rests on a missing value); w2: cannot rule out: PHQ-9 item 9 missing
 B,linked,w1+w2,w1,monitor,none,0,0,0,,no_change,no,,,true,unknown,,none,none,
 C,linked,w1+w2,w1,none,urgent,0,1,1,,no_change,no,,,false,new,PHQ-9 item 9 (w2),urgent,urgent,a new risk since the first screening; w2: item 9 endorsed
+D,linked,w1+w2,w1,none,monitor,0,3,3,,no_change,no,,,true,new,,refer,refer,a new risk since the first screening; w2: item 1 every day; w2: cannot rule out: PHQ-9 item 9 missing
 ",
             0
         ),
@@ -1546,7 +1548,7 @@ C,linked,w1+w2,w1,none,urgent,0,1,1,,no_change,no,,,false,new,PHQ-9 item 9 (w2),
         "-q",
     ]));
     assert!(
-        stdout.ends_with("\nall,,3,false,3,0,3,0,0,0,0,1,0\n"),
+        stdout.ends_with("\nall,,4,false,4,0,4,0,0,0,0,2,0\n"),
         "{stdout}"
     );
 }

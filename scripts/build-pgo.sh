@@ -4,8 +4,9 @@
 # the batch paths on synthetic data (scripts/pgo-train.py), and rustc
 # compiles it again laid out and inlined for what those runs did most.
 # Same source, same output (checked below: every training run's output is
-# compared byte for byte with the counted build's); about 15% less time on
-# `score` (BENCHMARKS.md, "Profile-guided release build").
+# compared byte for byte with the counted build's); 13–16% less time on a
+# large `score` of digits, 6–9% on labels (BENCHMARKS.md, "Profile-guided
+# release build").
 #
 #   bash scripts/build-pgo.sh        -> target/pgo/psyscreen (about 6 minutes)
 #

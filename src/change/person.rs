@@ -321,9 +321,9 @@ pub fn unknown_phrase(name: &str, p: &Person, j: &Judged, n: &Naming<'_>) -> Str
             let shown = (n.shown)(inst);
             let why = if p.waves.get(last).is_some_and(Option::is_some) {
                 if zh {
-                    format!("{} 关键条目未作答", label(last))
+                    format!("{} 关键条目作答未知", label(last))
                 } else {
-                    format!("a critical item not answered at {}", label(last))
+                    format!("no critical answer known at {}", label(last))
                 }
             } else {
                 why_person()
@@ -496,7 +496,7 @@ mod tests {
             lang: Lang::En,
         };
         for (id, why) in [
-            ("gone", "a critical item not answered at t3"),
+            ("gone", "no critical answer known at t3"),
             ("left", "not screened at t3"),
         ] {
             let (g, jg) = get(id);

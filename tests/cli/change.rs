@@ -1131,7 +1131,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     assert_eq!(end("A"), format!("monitor,Monitor,{followed}"));
     assert_eq!(
         end("B"),
-        "urgent,Urgent,cannot rule out: a new PHQ-9 critical answer unknown (a critical item not answered at w2); cannot rule out: an earlier PHQ-9 critical answer persisting (a critical item not answered at w2); w2: cannot rule out: PHQ-9 item 9 missing"
+        "urgent,Urgent,cannot rule out: a new PHQ-9 critical answer unknown (no critical answer known at w2); cannot rule out: an earlier PHQ-9 critical answer persisting (no critical answer known at w2); w2: cannot rule out: PHQ-9 item 9 missing"
     );
     assert!(end("C").starts_with("urgent,Urgent,"), "{}", end("C"));
     assert!(

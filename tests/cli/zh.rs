@@ -1351,7 +1351,8 @@ fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
     assert!(row("A").ends_with(",monitor,关注,此前筛查中自杀风险题作答为阳性或未作答（PHQ-9 第9题或 ASQ），本次作答为否：随访时询问其近况"), "{}", row("A"));
     assert!(
         row("B").contains(",urgent,紧急,")
-            && row("B").contains("无法排除：此前 PHQ-9 关键条目阳性仍然存在（w2 关键条目未作答）"),
+            && row("B")
+                .contains("无法排除：此前 PHQ-9 关键条目阳性仍然存在（w2 关键条目作答未知）"),
         "{}",
         row("B")
     );

@@ -9,10 +9,12 @@ use crate::change::vars::{ScaleVar, Var};
 use crate::change::{Params, Total};
 use crate::condition::Domain;
 use crate::instrument::{self, Lang};
+use crate::io::cells::AnswerReader;
 use crate::policy::{Level, Policy, Resolved, VarRules, REASON_SEPARATOR};
 use crate::score::{Answer, Battery};
 use crate::summary::ScaleInfo;
 
+use super::write::unguarded;
 use super::{Row, Scores, Setup};
 
 /// What one wave's rows are read with.
@@ -33,22 +35,10 @@ struct ScoredMap {
     facts: Vec<Option<usize>>,
     prorated: Vec<Option<usize>>,
     critical: Vec<Option<usize>>,
-    /// Per critical item, its options' labels and aliases (normalised, in
-    /// every language) with their values: `score --keep` keeps a cell as
-    /// it was written, and survey exports write labels.
-    labels: Vec<Vec<(String, i32)>>,
-}
-
-/// A kept critical cell of a scored file as an answer: a number or an
-/// option's label, typed as `score` reads them. `None`: blank, or not
-/// an answer of the item (not known: never read as no).
-fn kept_answer(cell: &[u8], labels: &[(String, i32)]) -> Option<i32> {
-    let text = String::from_utf8_lossy(crate::pipeline::write::unguarded(cell));
-    if let Some(v) = crate::instrument::typed_number(&text) {
-        return i32::try_from(v).ok();
-    }
-    let key = crate::instrument::normalize_label(&text);
-    labels.iter().find(|(l, _)| *l == key).map(|&(_, v)| v)
+    /// Reads a kept critical cell as `score` reads an answer (a number or
+    /// an option's label, in either language): `score --keep` keeps the
+    /// cell as it was written, and survey exports write labels.
+    answers: AnswerReader,
 }
 
 impl WaveReader {
@@ -59,7 +49,7 @@ impl WaveReader {
         setup: &Setup,
         (headers, scales): (&[String], &[ScaleInfo]),
         (id_col, by_cols): (usize, Vec<usize>),
-        lang: Lang,
+        (lang, one_based): (Lang, bool),
     ) -> WaveReader {
         let critical: Vec<(usize, i32)> = battery
             .critical_items()
@@ -86,24 +76,7 @@ impl WaveReader {
                 .iter()
                 .map(|&(g, _)| find(battery.item_id(g)))
                 .collect(),
-            labels: critical
-                .iter()
-                .map(|&(g, _)| {
-                    let Some((_, inst, item)) = battery.items().nth(g) else {
-                        return Vec::new();
-                    };
-                    let options = &inst.response_sets[item.set].options;
-                    options
-                        .iter()
-                        .flat_map(|o| {
-                            let texts = [o.label.en.as_deref(), o.label.zh.as_deref()];
-                            (texts.into_iter().flatten())
-                                .chain(o.aliases.iter().map(String::as_str))
-                                .map(|t| (crate::instrument::normalize_label(t), o.value))
-                        })
-                        .collect()
-                })
-                .collect(),
+            answers: AnswerReader::new(battery, &[], one_based),
         });
         WaveReader {
             decimals: battery.scales().map(|(_, _, s)| s.decimals).collect(),
@@ -196,10 +169,14 @@ impl WaveReader {
                     out.totals.push(total);
                 }
                 out.critical = (self.critical.iter().zip(&map.critical))
-                    .zip(&map.labels)
-                    .map(|((&(_, min), col), labels)| {
-                        let v = kept_answer(row.record.get((*col)?)?, labels)?;
-                        Some(v > min)
+                    .map(|(&(g, min), col)| {
+                        // without `score`'s formula guard; blank or not an
+                        // answer of the item: not known, never read as no
+                        let cell = unguarded(row.record.get((*col)?)?);
+                        match map.answers.read(g, cell) {
+                            Answer::Value(v) => Some(v > min),
+                            _ => None,
+                        }
                     })
                     .collect();
                 out.reasons = String::from_utf8_lossy(reasons).trim().to_string();
@@ -440,7 +417,7 @@ impl<'s> Waves<'s> {
             setup,
             (&rows.headers, &rows.scales()),
             (id_col, by),
-            o.lang,
+            (o.lang, o.one_based),
         );
         let unkept = reader.unkept_critical(self.battery);
         if !unkept.is_empty() {

@@ -8,7 +8,7 @@
 //! 10 (PHQ-9) and 8 (GAD-7); PHQ-9 response is a reduction of >= 50 %
 //! and remission a total < 5, both for people who started at >= 10.
 
-use crate::{bin, data, root, run, write};
+use crate::{bin, data, root, run, score_waves_bare, write, PHQ9_HEAD};
 
 fn change(args: &[&str]) -> (String, String, i32) {
     run(bin().current_dir(root()).arg("change").args(args))
@@ -1015,7 +1015,7 @@ fn an_incomplete_total_is_named_in_the_reason_it_cannot_be_ruled_out() {
     // allows): incomplete, so neither its change nor a deterioration is
     // known; the follow-up policy's change rules give missing_critical
     let dir = tempfile::tempdir().unwrap();
-    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let head = PHQ9_HEAD;
     let t1 = write(
         dir.path(),
         "t1.csv",
@@ -1085,7 +1085,7 @@ fn a_copied_wave_is_warned_of() {
 #[test]
 fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let head = PHQ9_HEAD;
     let row = |id: &str, item9: &str| format!("{id},0,0,0,0,0,0,0,0,{item9}\n");
     let w1: String = [
         row("A", "2"),
@@ -1165,18 +1165,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
     );
 
     // the same waves scored first, without the item's column
-    for w in ["w1", "w2"] {
-        let (_, e, c) = run(bin().current_dir(dir.path()).args([
-            "score",
-            &format!("{w}.csv"),
-            "-i",
-            "phq9",
-            "-q",
-            "-o",
-            &format!("s{w}.csv"),
-        ]));
-        assert_eq!(c, 0, "{e}");
-    }
+    score_waves_bare(dir.path(), &["w1", "w2"]);
     let (_, stderr, _) = run(bin().current_dir(dir.path()).args([
         "change", "sw1.csv", "sw2.csv", "-i", "phq9", "--format", "csv", "-q",
     ]));
@@ -1194,7 +1183,7 @@ fn an_earlier_suicide_risk_answer_stays_on_the_list() {
 #[test]
 fn a_scored_earlier_wave_never_hides_a_suicide_risk_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let head = PHQ9_HEAD;
     let row = |id: &str, item9: &str| format!("{id},1,1,0,0,0,0,0,0,{item9}\n");
     let w1: String = [
         row("L1", "Nearly every day"),
@@ -1388,7 +1377,7 @@ linked 2 of 2 people across 2 waves (w1, w2)
 #[test]
 fn a_row_without_an_id_is_named_by_its_row_and_wave() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let head = PHQ9_HEAD;
     write(
         dir.path(),
         "w1.csv",
@@ -1502,7 +1491,7 @@ fn a_compact_table_says_which_wave_each_total_is_from() {
 #[test]
 fn a_blank_critical_item_is_no_new_risk_but_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let head = PHQ9_HEAD;
     let row = |id: &str, item9: &str| format!("{id},0,0,0,0,0,0,0,0,{item9}\n");
     let w1 = [row("A", "0"), row("B", ""), row("C", "0"), row("D", "0")].concat();
     // D: monitor at w2 by item 1 whatever item 9 is, so a new risk for sure

@@ -55,6 +55,26 @@ pub fn run(cmd: &mut assert_cmd::Command) -> (String, String, i32) {
     )
 }
 
+/// The header of a file of PHQ-9 answers.
+pub const PHQ9_HEAD: &str = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+
+/// `score W.csv -i phq9 -o sW.csv` in `dir` for each wave `W`: scored
+/// waves without the critical item's column (no --keep).
+pub fn score_waves_bare(dir: &Path, waves: &[&str]) {
+    for w in waves {
+        let (_, e, c) = run(bin().current_dir(dir).args([
+            "score",
+            &format!("{w}.csv"),
+            "-i",
+            "phq9",
+            "-q",
+            "-o",
+            &format!("s{w}.csv"),
+        ]));
+        assert_eq!(c, 0, "{e}");
+    }
+}
+
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write fixture");

@@ -1320,7 +1320,7 @@ fn show_and_hotlines_say_versions_sums_and_dates_in_chinese() {
 #[test]
 fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9\n";
+    let head = PHQ9_HEAD;
     write(
         dir.path(),
         "w1.csv",
@@ -1359,18 +1359,7 @@ fn change_says_in_chinese_what_follows_an_earlier_suicide_risk_answer() {
     let (_, err, code) = change(&[]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("警告：1 人在此前的筛查中关键题目（如 PHQ-9 第9题）作答为阳性或未作答，现在处于 `none`：该策略没有关于两次筛查之间变化的规则，只有 critical 列会列出他们；使用含此类规则的策略（见 policies/follow-up.yaml）可把他们保留在名单中\n"), "{err}");
-    for w in ["w1", "w2"] {
-        let (_, e, c) = run(bin().current_dir(dir.path()).args([
-            "score",
-            &format!("{w}.csv"),
-            "-i",
-            "phq9",
-            "-q",
-            "-o",
-            &format!("s{w}.csv"),
-        ]));
-        assert_eq!(c, 0, "{e}");
-    }
+    score_waves_bare(dir.path(), &["w1", "w2"]);
     let (_, err, _) = run(bin().current_dir(dir.path()).args([
         "change", "sw1.csv", "sw2.csv", "-i", "phq9", "--format", "csv", "-q", "--lang", "zh",
     ]));
@@ -1468,4 +1457,23 @@ fn row_of(out: &str, id: &str) -> String {
         .find(|l| l.starts_with(&format!("{id},")))
         .unwrap_or_else(|| panic!("{id}: {out}"))
         .to_string()
+}
+
+/// An empty `--waves` label is refused in Chinese too.
+#[test]
+fn change_refuses_an_empty_wave_label_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.csv", "id,phq9_9\nS1,0\n");
+    write(dir.path(), "b.csv", "id,phq9_9\nS1,0\n");
+    let (out, err, code) = run(bin().current_dir(dir.path()).args([
+        "change", "a.csv", "b.csv", "-i", "phq9", "--waves", "t1,", "--lang", "zh",
+    ]));
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        (
+            "",
+            "错误：--waves t1,：第 2 个标签为空：请给每次筛查一个标签\n",
+            2
+        )
+    );
 }

@@ -123,15 +123,7 @@ pub fn resolve(
         Some(Name::Scale(base, v)) => match scales.iter().position(|(s, _)| *s == base) {
             Some(k) => {
                 let p = scales[k].1;
-                let judged = matches!(
-                    v,
-                    ScaleVar::Rc
-                        | ScaleVar::ReliablyImproved
-                        | ScaleVar::ReliablyDeteriorated
-                        | ScaleVar::Recovered
-                        | ScaleVar::IntoClinical
-                );
-                if judged && p.criterion.is_none() {
+                if v.needs_verdict() && p.criterion.is_none() {
                     return Resolve::Error(super::no_reliable_change(name, base));
                 }
                 let missing = match v {

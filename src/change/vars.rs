@@ -22,6 +22,17 @@ pub enum ScaleVar {
     Remission,
 }
 
+impl ScaleVar {
+    /// Whether the variable rests on a reliable-change verdict, which a
+    /// scale without a published (or given) value does not have.
+    pub fn needs_verdict(self) -> bool {
+        !matches!(
+            self,
+            ScaleVar::Change | ScaleVar::Response | ScaleVar::Remission
+        )
+    }
+}
+
 const SCALE_SUFFIXES: [(&str, ScaleVar); 8] = [
     ("_change", ScaleVar::Change),
     ("_rc", ScaleVar::Rc),
